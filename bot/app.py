@@ -1,0 +1,68 @@
+"""Assembly: build the database, photo store and dispatcher once, and wire every router explicitly."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.dispatcher import Dispatcher
+from bot.routing import Router
+from handlers import enterprises, hazards, people
+from storage import queries as q
+from storage.db import Database, pending_revisions, upgrade
+from storage.photos import PhotoStore
+
+logger = logging.getLogger(__name__)
+
+
+class NotMigrated(RuntimeError):
+    """The database has migrations pending and the bot was told not to apply them."""
+
+
+def routers() -> list[Router]:
+    """Return every handler module's router, in the order /help lists them."""
+    return [people.router, enterprises.router, hazards.router]
+
+
+@dataclass
+class App:
+    """Everything built once at start and passed down."""
+
+    settings: Settings
+    clock: Clock
+    db: Database
+    photos: PhotoStore
+    dispatcher: Dispatcher
+
+    async def prepare(self, *, migrate: bool = True) -> None:
+        """Apply pending migrations (or refuse) and record the configured park groups."""
+        pending = await pending_revisions(self.db.engine)
+        if pending:
+            if not migrate:
+                raise NotMigrated(
+                    f"database has {len(pending)} pending migration(s) {pending}; run `safetybot db upgrade`"
+                )
+            logger.info("applying migrations %s", pending)
+            await upgrade(self.db.engine)
+        async with self.db.unit_of_work() as session:
+            now = self.clock.now()
+            for key in self.settings.park.chats:
+                platform, _, chat_id = key.partition(":")
+                chat = await q.upsert_chat(
+                    session, platform=platform, chat_id=chat_id, title=None, is_group=True, at=now
+                )
+                chat.is_park_group = True
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.db.dispose()
+
+
+def build_app(settings: Settings, clock: Clock) -> App:
+    """Build the app from settings and a clock."""
+    db = Database(settings.database.url)
+    photos = PhotoStore(settings.storage.photo_dir)
+    dispatcher = Dispatcher(settings=settings, clock=clock, db=db, photos=photos, routers=routers())
+    return App(settings=settings, clock=clock, db=db, photos=photos, dispatcher=dispatcher)

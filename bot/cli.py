@@ -1,0 +1,146 @@
+"""The `safetybot` command: run on Telegram, try on the console, migrate, import enterprises."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+
+from bot.app import NotMigrated, build_app
+from bot.clock import SystemClock
+from bot.config import ConfigError, Settings, load_settings
+from bot.enterprise_csv import CsvError
+
+logger = logging.getLogger("safetybot")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    path: Path | None = args.config
+    if path is None and Path("config.toml").is_file():
+        path = Path("config.toml")
+    return load_settings(path)
+
+
+async def _run_telegram(settings: Settings, migrate: bool) -> None:
+    from bot.adapters.telegram import TelegramAdapter  # only this command needs the Telegram library
+
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare(migrate=migrate)
+        adapter = TelegramAdapter(settings.telegram, app.dispatcher)
+        await adapter.run_forever()
+    finally:
+        await app.close()
+
+
+async def _run_console(settings: Settings, demo: bool) -> None:
+    from bot.adapters.console import CONSOLE_HELP, ConsoleAdapter, ConsoleSession
+    from bot.demo import console_people, load_demo
+
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare()
+        if demo:
+            async with app.db.unit_of_work() as session:
+                if await load_demo(session, app.clock.now()):
+                    print("已载入演示园区（4 家企业、7 位人员、1 个园区群）。")
+        adapter = ConsoleAdapter(print)
+        app.dispatcher.attach(adapter)
+        repl = ConsoleSession(app.dispatcher, adapter, console_people())
+        print(f"{settings.park.name} 安全生产机器人 · 本地控制台（数据库：{settings.database.url}）")
+        print(CONSOLE_HELP)
+        print(f"现在以 {repl.person.name} 的身份在园区群发言。")
+        while True:
+            try:
+                line = await asyncio.to_thread(input, f"{repl.person.name}> ")
+            except EOFError:
+                break
+            if not await repl.line(line):
+                break
+    finally:
+        await app.close()
+
+
+async def _db_upgrade(settings: Settings) -> None:
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare(migrate=True)
+        print(f"database at {settings.database.url.split('@')[-1]} is up to date")
+    finally:
+        await app.close()
+
+
+async def _import_enterprises(settings: Settings, path: Path) -> None:
+    from bot.enterprise_csv import read_enterprises
+    from storage import queries as q
+
+    rows = read_enterprises(path)
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare()
+        async with app.db.unit_of_work() as session:
+            created, updated = await q.import_enterprises(session, rows, app.clock.now())
+        print(f"imported {path}: {created} created, {updated} updated")
+    finally:
+        await app.close()
+
+
+def parser() -> argparse.ArgumentParser:
+    """Build the argument parser."""
+    p = argparse.ArgumentParser(prog="safetybot", description="Park safety-production group bot")
+    p.add_argument("--config", type=Path, default=None, help="TOML config file (default: ./config.toml if present)")
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = p.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot on Telegram (long polling)")
+    run.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    run.add_argument("--no-migrate", action="store_true", help="refuse to start if migrations are pending")
+    console = sub.add_parser("console", help="try the bot locally in this terminal")
+    console.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    console.add_argument("--no-demo", action="store_true", help="do not load the demo park into an empty database")
+    db = sub.add_parser("db", help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    up = db_sub.add_parser("upgrade", help="apply pending migrations")
+    up.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    ent = sub.add_parser("enterprises", help="manage the enterprise list")
+    ent_sub = ent.add_subparsers(dest="ent_command", required=True)
+    imp = ent_sub.add_parser("import", help="import enterprises from a CSV file (see bot/enterprise_csv.py)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO if args.command == "run" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = _settings(args)
+        if args.command == "run":
+            if settings.telegram.token is None:
+                raise ConfigError(
+                    "config error: telegram.token in "
+                    f"{args.config or 'config.toml'}: expected the bot token from @BotFather "
+                    "(or set SAFETYBOT_TELEGRAM__TOKEN); to try the bot without one, run `safetybot console`"
+                )
+            asyncio.run(_run_telegram(settings, migrate=not args.no_migrate))
+        elif args.command == "console":
+            asyncio.run(_run_console(settings, demo=not args.no_demo))
+        elif args.command == "db":
+            asyncio.run(_db_upgrade(settings))
+        elif args.command == "enterprises":
+            asyncio.run(_import_enterprises(settings, args.file))
+    except (ConfigError, NotMigrated, CsvError) as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

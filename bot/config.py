@@ -1,0 +1,147 @@
+"""Settings: one pydantic-settings model; environment over the TOML file over defaults.
+
+Built once by `load_settings` at start and passed down; nothing reads settings at import time.
+Environment variables use the prefix `SAFETYBOT_` and `__` between section and key, e.g.
+`SAFETYBOT_TELEGRAM__TOKEN`.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+PLATFORMS = ("telegram", "console")
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message is one line naming key, file and expectation."""
+
+
+def _check_platform_ids(values: list[str], what: str) -> list[str]:
+    for value in values:
+        platform, sep, ident = value.partition(":")
+        if not sep or platform not in PLATFORMS or not ident:
+            raise ValueError(f'expected {what} as "telegram:<id>" strings, got {value!r}')
+        if platform == "telegram" and not ident.lstrip("-").isdigit():
+            raise ValueError(f'expected a numeric Telegram id after "telegram:", got {value!r}')
+    return values
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ParkSettings(_Section):
+    name: str = "示范工业园区"
+    timezone: str = "Asia/Shanghai"
+    chats: list[str] = Field(default_factory=list)
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {value!r}") from exc
+        return value
+
+    @field_validator("chats")
+    @classmethod
+    def _chats(cls, value: list[str]) -> list[str]:
+        return _check_platform_ids(value, "park group chats")
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the park's time zone."""
+        return ZoneInfo(self.timezone)
+
+
+class AccessSettings(_Section):
+    admins: list[str] = Field(default_factory=list)
+
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: list[str]) -> list[str]:
+        return _check_platform_ids(value, "admins")
+
+
+class DatabaseSettings(_Section):
+    url: str = "sqlite+aiosqlite:///./data/safetybot.db"
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+            raise ValueError(
+                "expected sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db, "
+                f"got {value.split('://')[0]!r}"
+            )
+        return value
+
+
+class StorageSettings(_Section):
+    photo_dir: Path = Path("./data/photos")
+    max_photo_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+
+
+class TelegramSettings(_Section):
+    token: SecretStr | None = None
+    base_url: str = "https://api.telegram.org/bot"
+    base_file_url: str = "https://api.telegram.org/file/bot"
+    poll_timeout: int = Field(default=30, ge=0, le=50)
+
+
+class Settings(BaseSettings):
+    """Everything the bot is configured with."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="SAFETYBOT_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+    )
+
+    park: ParkSettings = Field(default_factory=ParkSettings)
+    access: AccessSettings = Field(default_factory=AccessSettings)
+    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
+    storage: StorageSettings = Field(default_factory=StorageSettings)
+    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Let the environment win over the TOML values handed in as init arguments."""
+        return (env_settings, init_settings)
+
+
+def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
+    """Read the TOML file (if any), apply environment overrides and validate; raise ConfigError."""
+    where = str(path) if path else "(defaults)"
+    data: dict[str, Any] = {}
+    if path is not None:
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"config file {path} not found; copy config.example.toml and edit it") from None
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    for section, values in (overrides or {}).items():
+        data.setdefault(section, {}).update(values)
+    try:
+        return Settings(**data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key; see config.example.toml for the keys that exist"
+        else:
+            msg = err["msg"].removeprefix("Value error, ")
+        raise ConfigError(f"config error: {key} in {where}: {msg}") from None

@@ -1,0 +1,78 @@
+"""Read a park's enterprise list from CSV for `safetybot enterprises import`.
+
+Columns (header row required, English or Chinese names):
+  name / 名称        required, the enterprise's full name
+  aliases / 别名     optional, short names separated by 、 ; | or ，
+  industry / 行业    optional
+  active / 在册      optional, 1/0, yes/no, 是/否 (default: active)
+UTF-8 with or without BOM (Excel's "CSV UTF-8") and GBK are both read.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from pathlib import Path
+from typing import Any
+
+COLUMNS = {
+    "name": "name",
+    "名称": "name",
+    "企业名称": "name",
+    "aliases": "aliases",
+    "别名": "aliases",
+    "简称": "aliases",
+    "industry": "industry",
+    "行业": "industry",
+    "active": "active",
+    "在册": "active",
+}
+TRUE = {"1", "yes", "true", "y", "是", "在册", ""}
+FALSE = {"0", "no", "false", "n", "否", "停用"}
+
+
+class CsvError(ValueError):
+    """The file cannot be imported; the message names the line and what is wrong."""
+
+
+def read_enterprises(path: Path) -> list[dict[str, Any]]:
+    """Parse the CSV file into rows of name, aliases, industry, active."""
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise CsvError(f"{path}: not UTF-8 or GBK text")
+    reader = csv.DictReader(io.StringIO(text))
+    header = {h: COLUMNS.get((h or "").strip().lower()) for h in reader.fieldnames or []}
+    if "name" not in header.values():
+        raise CsvError(f"{path}: line 1 needs a 'name' (名称) column; found {list(header)}")
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for line_no, record in enumerate(reader, start=2):
+        row = {header[k]: (v or "").strip() for k, v in record.items() if k in header and header[k]}
+        name = row.get("name", "")
+        if not name:
+            raise CsvError(f"{path}: line {line_no}: name is empty")
+        if len(name) > 100:
+            raise CsvError(f"{path}: line {line_no}: name longer than 100 characters")
+        if name in seen:
+            raise CsvError(f"{path}: line {line_no}: {name} appears twice")
+        seen.add(name)
+        active_word = row.get("active", "").lower()
+        if active_word not in TRUE | FALSE:
+            raise CsvError(f"{path}: line {line_no}: active must be 1/0, yes/no or 是/否, got {active_word!r}")
+        aliases = [a.strip() for a in re.split(r"[、;|，]", row.get("aliases", "")) if a.strip()]
+        rows.append(
+            {
+                "name": name,
+                "aliases": aliases,
+                "industry": row.get("industry") or None,
+                "active": active_word in TRUE,
+            }
+        )
+    return rows

@@ -1,0 +1,139 @@
+"""Platform-neutral message types: what adapters hand to the core and what the core hands back.
+
+Adapters (`bot/adapters/`) turn platform events into `Incoming` / `ButtonPress` and render
+`Reply` / `Card`. Nothing here knows about Telegram, the console or DingTalk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who sent an update, as the platform knows them."""
+
+    platform: str
+    user_id: str
+    display_name: str
+    username: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Return the `platform:user_id` identity string used in config and storage."""
+        return f"{self.platform}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class ChatRef:
+    """A chat on a platform: a group or a private chat with one person."""
+
+    platform: str
+    chat_id: str
+    is_group: bool
+    title: str | None = None
+
+    @property
+    def key(self) -> str:
+        """Return the `platform:chat_id` string used in config and storage."""
+        return f"{self.platform}:{self.chat_id}"
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A photo or document attached to an incoming message; fetched through the adapter."""
+
+    file_id: str
+    kind: Literal["photo", "document"] = "photo"
+    size: int | None = None
+    mime_type: str | None = None
+    file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """A message a person sent: text (or caption), attachments and what it replies to."""
+
+    update_key: str
+    sender: Sender
+    chat: ChatRef
+    text: str
+    sent_at: datetime
+    files: tuple[FileRef, ...] = ()
+    message_id: str | None = None
+    reply_to_message_id: str | None = None
+    media_group_id: str | None = None
+
+    @property
+    def command(self) -> str | None:
+        """Return the command name without slash or @botname, or None for plain text."""
+        if not self.text.startswith("/"):
+            return None
+        head = self.text.split(maxsplit=1)[0][1:]
+        return head.split("@", 1)[0].lower() or None
+
+    @property
+    def args(self) -> str:
+        """Return the text after the command word, stripped."""
+        if not self.text.startswith("/"):
+            return self.text.strip()
+        parts = self.text.split(maxsplit=1)
+        return parts[1].strip() if len(parts) > 1 else ""
+
+
+@dataclass(frozen=True)
+class ButtonPress:
+    """A press on a button of a card the bot sent; `data` is untrusted client input."""
+
+    update_key: str
+    sender: Sender
+    chat: ChatRef
+    data: str
+    message_id: str | None
+    sent_at: datetime
+
+
+@dataclass(frozen=True)
+class Button:
+    """A button: the label people see and the data that comes back when pressed."""
+
+    label: str
+    data: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A structured card (hazard, notice, join request) that each adapter renders natively.
+
+    `key` names the thing the card shows (e.g. `hazard:12`); every message showing that card is
+    recorded against the key, so a later `Reply(edit=True)` updates all of them in place.
+    """
+
+    key: str
+    title: str
+    fields: tuple[tuple[str, str], ...] = ()
+    status: str | None = None
+    photos: tuple[Path, ...] = ()
+    actions: tuple[tuple[Button, ...], ...] = ()
+
+
+@dataclass(frozen=True)
+class Reply:
+    """Something the core wants said: text or a card, or an in-place edit of a card.
+
+    It goes to the chat of the update unless `chat` names another one, or to every park group
+    when `to_groups` is set. `toast` marks a short answer to a button press (a popup on Telegram).
+    """
+
+    text: str | None = None
+    card: Card | None = None
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    photos: tuple[Path, ...] = ()
+    documents: tuple[Path, ...] = ()
+    chat: ChatRef | None = None
+    to_groups: bool = False
+    edit: bool = False
+    toast: bool = False

@@ -1,0 +1,68 @@
+"""Who may do what: the one place every command and button press is checked against.
+
+The dispatcher checks a route's permission against the actor's role before any handler runs;
+handlers that act on one enterprise's data also ask `may_act_for` with that enterprise.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from storage.models import Person
+
+
+class Perm(StrEnum):
+    PUBLIC = "public"  # /start, /help, /whoami, /join: anyone, even strangers
+    VIEW = "view"  # lists and details: anyone with a role
+    ENTERPRISE_ADD = "enterprise_add"
+    ROLE_SET = "role_set"
+    GROUP_SET = "group_set"
+    JOIN_DECIDE = "join_decide"
+    HAZARD_REPORT = "hazard_report"
+    HAZARD_FIX = "hazard_fix"
+    HAZARD_VERIFY = "hazard_verify"
+    HAZARD_EDIT = "hazard_edit"
+
+
+ALL_ROLES = ("admin", "manager", "inspector", "lead", "member")
+
+ALLOWED: dict[Perm, tuple[str, ...]] = {
+    Perm.PUBLIC: (),  # empty: nobody needs a role
+    Perm.VIEW: ALL_ROLES,
+    Perm.ENTERPRISE_ADD: ("admin",),
+    Perm.ROLE_SET: ("admin",),
+    Perm.GROUP_SET: ("admin",),
+    Perm.JOIN_DECIDE: ("admin",),
+    Perm.HAZARD_REPORT: ALL_ROLES,
+    Perm.HAZARD_FIX: ("admin", "manager", "lead", "member"),
+    Perm.HAZARD_VERIFY: ("admin", "manager"),
+    Perm.HAZARD_EDIT: ALL_ROLES,
+}
+
+# Roles bound to one enterprise act only for it; the others act for any enterprise.
+ENTERPRISE_BOUND = ("lead", "member")
+
+
+def needed_roles(perm: Perm) -> tuple[str, ...]:
+    """Return the roles that grant a permission (empty: anyone)."""
+    return ALLOWED[perm]
+
+
+def role_allows(role: str | None, perm: Perm) -> bool:
+    """Tell whether a role grants a permission."""
+    roles = ALLOWED[perm]
+    return not roles or role in roles
+
+
+def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
+    """Tell whether the person may use a permission on one enterprise's data."""
+    if not role_allows(person.role, perm):
+        return False
+    if person.role in ENTERPRISE_BOUND:
+        return person.enterprise_id is not None and person.enterprise_id == enterprise_id
+    return True
+
+
+def is_manager(person: Person) -> bool:
+    """Tell whether the person sees the whole park (managers and admins)."""
+    return person.role in ("admin", "manager")
