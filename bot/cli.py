@@ -90,7 +90,9 @@ async def _import_enterprises(settings: Settings, path: Path) -> None:
 def parser() -> argparse.ArgumentParser:
     """Build the argument parser."""
     p = argparse.ArgumentParser(prog="safetybot", description="Park safety-production group bot")
-    p.add_argument("--config", type=Path, default=None, help="TOML config file (default: ./config.toml if present)")
+    p.add_argument(
+        "--config", type=Path, default=None, help="TOML config file (default: ./config.toml if present)"
+    )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the bot on Telegram (long polling)")
@@ -98,7 +100,9 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--no-migrate", action="store_true", help="refuse to start if migrations are pending")
     console = sub.add_parser("console", help="try the bot locally in this terminal")
     console.add_argument("--config", type=Path, default=argparse.SUPPRESS)
-    console.add_argument("--no-demo", action="store_true", help="do not load the demo park into an empty database")
+    console.add_argument(
+        "--no-demo", action="store_true", help="do not load the demo park into an empty database"
+    )
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", required=True)
     up = db_sub.add_parser("upgrade", help="apply pending migrations")

@@ -15,9 +15,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-PLATFORMS = ("telegram", "console")
-
-
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming key, file and expectation."""
 
@@ -25,7 +22,7 @@ class ConfigError(Exception):
 def _check_platform_ids(values: list[str], what: str) -> list[str]:
     for value in values:
         platform, sep, ident = value.partition(":")
-        if not sep or platform not in PLATFORMS or not ident:
+        if not sep or not platform.isalpha() or not platform.islower() or not ident:
             raise ValueError(f'expected {what} as "telegram:<id>" strings, got {value!r}')
         if platform == "telegram" and not ident.lstrip("-").isdigit():
             raise ValueError(f'expected a numeric Telegram id after "telegram:", got {value!r}')
@@ -100,7 +97,10 @@ class Settings(BaseSettings):
     """Everything the bot is configured with."""
 
     model_config = SettingsConfigDict(
-        env_prefix="SAFETYBOT_", env_nested_delimiter="__", extra="forbid", nested_model_default_partial_update=True
+        env_prefix="SAFETYBOT_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        nested_model_default_partial_update=True,
     )
 
     park: ParkSettings = Field(default_factory=ParkSettings)

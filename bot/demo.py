@@ -47,7 +47,9 @@ async def load_demo(session: AsyncSession, now: datetime) -> bool:
             session, platform=PLATFORM, external_id=uid, display_name=name, username=uid, at=now
         )
         person.private_chat_id = f"private-{uid}"
-        await q.set_role(session, person, role, created[index] if index is not None else None, actor=None, at=now)
+        await q.set_role(
+            session, person, role, created[index] if index is not None else None, actor=None, at=now
+        )
     chat = await q.upsert_chat(
         session, platform=PLATFORM, chat_id=GROUP.chat_id, title=GROUP.title, is_group=True, at=now
     )

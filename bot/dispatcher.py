@@ -126,7 +126,9 @@ class Dispatcher:
         )
         if chat.is_group and event.chat.key in self.settings.park.chats and not chat.is_park_group:
             chat.is_park_group = True
-        if not event.chat.is_group and actor.private_chat_id != event.chat.chat_id:
+        # Only a message the person wrote proves a private chat is theirs; a button press carries the
+        # chat of the card, which a forged press could name.
+        if isinstance(event, Incoming) and not event.chat.is_group and actor.private_chat_id != event.chat.chat_id:
             actor.private_chat_id = event.chat.chat_id
         if s.key in self.settings.access.admins and actor.role != "admin":
             await q.set_role(session, actor, "admin", None, actor=None, at=now)
@@ -154,7 +156,9 @@ class Dispatcher:
             route = self.buttons.get(prefix)
             if route is None:
                 logger.warning("unknown button %r from %s", event.data[:64], event.sender.key)
-                await q.audit(session, self.clock.now(), actor, "button.refused", "button", None, data=event.data[:64])
+                await q.audit(
+                    session, self.clock.now(), actor, "button.refused", "button", None, data=event.data[:64]
+                )
                 return [Reply(text=T.BUTTON_STALE, toast=True)]
             return await self._run(route, session, event, actor)
 
@@ -173,7 +177,9 @@ class Dispatcher:
             return await self._run(self.conversations[conv.kind], session, event, actor, conversation=conv)
 
         if event.reply_to_message_id is not None:
-            card_key = await q.card_at(session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id)
+            card_key = await q.card_at(
+                session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id
+            )
             if card_key is not None:
                 kind = card_key.split(":", 1)[0]
                 route = self.card_replies.get(kind)
@@ -185,16 +191,23 @@ class Dispatcher:
             return []  # ordinary group chatter is not for the bot
         return [Reply(text=T.PLAIN_TEXT_HINT)]
 
-    async def _run(self, route: Route, session: AsyncSession, event: Event, actor: Person, **extra: Any) -> list[
-        Reply
-    ]:
+    async def _run(
+        self, route: Route, session: AsyncSession, event: Event, actor: Person, **extra: Any
+    ) -> list[Reply]:
         if not role_allows(actor.role, route.perm):
             if isinstance(event, ButtonPress):
-                logger.warning("refused button %r from %s (role %s)", event.data[:64], event.sender.key, actor.role)
+                logger.warning(
+                    "refused button %r from %s (role %s)", event.data[:64], event.sender.key, actor.role
+                )
                 await q.audit(
                     session, self.clock.now(), actor, "button.refused", "button", None, data=event.data[:64]
                 )
-            return [Reply(text=T.need_role(needed_roles(route.perm), actor.role), toast=isinstance(event, ButtonPress))]
+            return [
+                Reply(
+                    text=T.need_role(needed_roles(route.perm), actor.role),
+                    toast=isinstance(event, ButtonPress),
+                )
+            ]
         return await route.call(event, self._deps(session, actor, **extra))
 
     async def deliver(self, replies: Sequence[Reply], event: Event | None = None) -> Outcome:

@@ -54,7 +54,7 @@ def read_enterprises(path: Path) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     seen: set[str] = set()
     for line_no, record in enumerate(reader, start=2):
-        row = {header[k]: (v or "").strip() for k, v in record.items() if k in header and header[k]}
+        row = {header[k]: (v or "").strip() for k, v in record.items() if header.get(k)}
         name = row.get("name", "")
         if not name:
             raise CsvError(f"{path}: line {line_no}: name is empty")
@@ -65,7 +65,9 @@ def read_enterprises(path: Path) -> list[dict[str, Any]]:
         seen.add(name)
         active_word = row.get("active", "").lower()
         if active_word not in TRUE | FALSE:
-            raise CsvError(f"{path}: line {line_no}: active must be 1/0, yes/no or 是/否, got {active_word!r}")
+            raise CsvError(
+                f"{path}: line {line_no}: active must be 1/0, yes/no or 是/否, got {active_word!r}"
+            )
         aliases = [a.strip() for a in re.split(r"[、;|，]", row.get("aliases", "")) if a.strip()]
         rows.append(
             {

@@ -54,9 +54,9 @@ class Router:
         self.card_replies: dict[str, Route] = {}
         self.conversations: dict[str, Route] = {}
 
-    def _add(self, table: dict[str, Route], names: Sequence[str], perm: Perm, help_text: str | None) -> Callable[
-        [Handler], Handler
-    ]:
+    def _add(
+        self, table: dict[str, Route], names: Sequence[str], perm: Perm, help_text: str | None
+    ) -> Callable[[Handler], Handler]:
         def decorate(func: Handler) -> Handler:
             for name in names:
                 if name in table:

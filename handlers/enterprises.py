@@ -43,7 +43,9 @@ async def add_enterprise(msg: Incoming, *, session: AsyncSession, actor: Person,
     if any(len(w) > NAME_LIMIT for w in words):
         return Reply(text=T.NAME_TOO_LONG.format(limit=NAME_LIMIT))
     name, aliases = words[0], list(dict.fromkeys(words[1:]))
-    enterprise = await q.add_enterprise(session, name=name, aliases=aliases, industry=None, actor=actor, at=now)
+    enterprise = await q.add_enterprise(
+        session, name=name, aliases=aliases, industry=None, actor=actor, at=now
+    )
     if enterprise is None:
         return Reply(text=T.ENTERPRISE_EXISTS.format(name=name))
     count = len(await q.list_enterprises(session))
@@ -57,7 +59,12 @@ async def set_group(msg: Incoming, *, session: AsyncSession, actor: Person, now:
     if not msg.chat.is_group:
         return Reply(text=T.SETGROUP_NOT_GROUP)
     chat = await q.upsert_chat(
-        session, platform=msg.chat.platform, chat_id=msg.chat.chat_id, title=msg.chat.title, is_group=True, at=now
+        session,
+        platform=msg.chat.platform,
+        chat_id=msg.chat.chat_id,
+        title=msg.chat.title,
+        is_group=True,
+        at=now,
     )
     if chat.is_park_group:
         return Reply(text=T.SETGROUP_ALREADY)

@@ -77,7 +77,9 @@ async def join(msg: Incoming, *, session: AsyncSession, actor: Person, now: date
 
 
 @router.button("joinpick", perm=Perm.PUBLIC)
-async def join_pick(press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime) -> list[Reply]:
+async def join_pick(
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime
+) -> list[Reply]:
     """Finish a /join after the person picked one enterprise from the closest matches."""
     parts = press.data.split(":")
     if len(parts) != 3 or parts[1] not in ("lead", "member") or not parts[2].isdigit():
@@ -96,7 +98,13 @@ async def _open_join(
     if actor.enterprise_id == enterprise.id and actor.role == role:
         return [Reply(text=T.JOIN_ALREADY.format(enterprise=enterprise.name, role=T.role_name(role)))]
     request = await q.create_join(
-        session, actor, enterprise, role, origin_platform=origin.platform, origin_chat_id=origin.chat_id, at=now
+        session,
+        actor,
+        enterprise,
+        role,
+        origin_platform=origin.platform,
+        origin_chat_id=origin.chat_id,
+        at=now,
     )
     card = join_card(request)
     admins = [a for a in await q.people_with_role(session, actor.platform, ["admin"]) if a.private_chat_id]
@@ -138,7 +146,9 @@ def join_card(request: JoinRequest, decided_by: str | None = None) -> Card:
 
 
 @router.button("join", perm=Perm.JOIN_DECIDE)
-async def join_decide(press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime) -> list[Reply]:
+async def join_decide(
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime
+) -> list[Reply]:
     """Approve or reject a join request; tell the person; update every copy of the card."""
     parts = press.data.split(":")
     if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("approve", "reject"):
@@ -194,8 +204,12 @@ async def set_role(msg: Incoming, *, session: AsyncSession, actor: Person, now: 
         enterprise = found
     await q.set_role(session, person, role, enterprise, actor=actor, at=now)
     in_ent = T.IN_ENTERPRISE.format(name=enterprise.name) if enterprise else ""
-    replies = [Reply(text=T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent))]
+    replies = [
+        Reply(text=T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent))
+    ]
     chat = private_chat(person)
     if chat is not None and person.id != actor.id:
-        replies.append(Reply(text=T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent), chat=chat))
+        replies.append(
+            Reply(text=T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent), chat=chat)
+        )
     return replies

@@ -88,7 +88,9 @@ HELP = {
 ENTERPRISES_EMPTY = "园区还没有登记企业。管理员可用 /enterprise_add <名称> 添加。"
 ENTERPRISES_HEADER = "{park}企业名单（共 {count} 家）："
 ENTERPRISE_LINE = "{n}. {name}{aliases}{industry}"
-ENTERPRISE_ADD_USAGE = "用法：/enterprise_add <企业名称> [别名…]\n例如：/enterprise_add 华油装备制造有限公司 华油 华油装备"
+ENTERPRISE_ADD_USAGE = (
+    "用法：/enterprise_add <企业名称> [别名…]\n例如：/enterprise_add 华油装备制造有限公司 华油 华油装备"
+)
 ENTERPRISE_EXISTS = "“{name}”已在企业名单中，没有重复添加。"
 ENTERPRISE_ADDED = "已添加企业：{name}{aliases}。现在园区共 {count} 家企业。"
 NAME_TOO_LONG = "企业名称最多 {limit} 个字，请缩短后重试。"

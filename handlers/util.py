@@ -17,7 +17,9 @@ def private_chat(person: Person) -> ChatRef | None:
     return ChatRef(person.platform, person.private_chat_id, is_group=False)
 
 
-async def pick_enterprise(session: AsyncSession, text: str, *, button_prefix: str | None) -> Enterprise | Reply:
+async def pick_enterprise(
+    session: AsyncSession, text: str, *, button_prefix: str | None
+) -> Enterprise | Reply:
     """Resolve an enterprise name, or answer with the closest names (as buttons when a prefix is given)."""
     shown = q.clean_text(text, 40)
     matches = await q.match_enterprises(session, text)

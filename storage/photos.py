@@ -12,8 +12,15 @@ from pathlib import Path
 from PIL import Image, UnidentifiedImageError
 
 # Pillow refuses absurd images (decompression bombs) by raising; keep its default guard.
-ALLOWED_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif",
-                   "BMP": "image/bmp", "HEIF": "image/heif", "TIFF": "image/tiff"}
+ALLOWED_FORMATS = {
+    "JPEG": "image/jpeg",
+    "PNG": "image/png",
+    "WEBP": "image/webp",
+    "GIF": "image/gif",
+    "BMP": "image/bmp",
+    "HEIF": "image/heif",
+    "TIFF": "image/tiff",
+}
 
 
 class NotAnImage(ValueError):
@@ -52,7 +59,13 @@ class PhotoStore:
                 fmt = img.format or ""
                 width, height = img.size
                 img.verify()
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        except (
+            UnidentifiedImageError,
+            OSError,
+            SyntaxError,
+            ValueError,
+            Image.DecompressionBombError,
+        ) as exc:
             raise NotAnImage(str(exc)) from exc
         if fmt not in ALLOWED_FORMATS:
             raise NotAnImage(f"format {fmt!r} not accepted")

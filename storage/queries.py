@@ -154,11 +154,13 @@ async def match_enterprises(session: AsyncSession, text: str, limit: int = 5) ->
     containing = [e for e in enterprises if any(needle in n or n in needle for n in names(e))]
     if containing:
         return containing[:limit]
-    scored = sorted(
-        ((max(difflib.SequenceMatcher(None, needle, n).ratio() for n in names(e)), e) for e in enterprises),
-        key=lambda pair: -pair[0],
-    )
-    return [e for score, e in scored if score >= 0.3][:limit]
+    def score(e: Enterprise) -> tuple[float, float]:
+        # Characters shared with any of its names first (Chinese names share few), then similarity.
+        shared = len(set(needle) & set("".join(names(e)))) / len(set(needle))
+        return shared, max(difflib.SequenceMatcher(None, needle, n).ratio() for n in names(e))
+
+    scored = sorted(((score(e), e) for e in enterprises), key=lambda pair: pair[0], reverse=True)
+    return [e for (shared, ratio), e in scored if ratio >= 0.3 and shared >= 0.5][:limit]
 
 
 async def add_enterprise(
@@ -218,7 +220,9 @@ async def find_people(session: AsyncSession, platform: str, text: str) -> list[P
         return []
     query = select(Person).where(Person.platform == platform)
     by_key = await session.scalars(
-        query.where((Person.username == needle) | (Person.external_id == needle) | (Person.display_name == needle))
+        query.where(
+            (Person.username == needle) | (Person.external_id == needle) | (Person.display_name == needle)
+        )
     )
     found = list(by_key.unique().all())
     if found:
@@ -298,7 +302,9 @@ async def create_join(
     )
     session.add(request)
     await session.flush()
-    await audit(session, at, person, "join.request", "join_request", request.id, enterprise=enterprise.name, role=role)
+    await audit(
+        session, at, person, "join.request", "join_request", request.id, enterprise=enterprise.name, role=role
+    )
     return request
 
 
@@ -326,13 +332,17 @@ async def record_card_post(
     session: AsyncSession, *, card_key: str, platform: str, chat_id: str, message_id: str, at: datetime
 ) -> None:
     """Remember where a card was posted."""
-    session.add(CardPost(card_key=card_key, platform=platform, chat_id=chat_id, message_id=message_id, created_at=at))
+    session.add(
+        CardPost(card_key=card_key, platform=platform, chat_id=chat_id, message_id=message_id, created_at=at)
+    )
 
 
 async def card_posts(session: AsyncSession, card_key: str, platform: str) -> Sequence[CardPost]:
     """Return every message showing a card on a platform."""
     rows = await session.scalars(
-        select(CardPost).where(CardPost.card_key == card_key, CardPost.platform == platform).order_by(CardPost.id)
+        select(CardPost)
+        .where(CardPost.card_key == card_key, CardPost.platform == platform)
+        .order_by(CardPost.id)
     )
     return rows.all()
 
@@ -349,11 +359,15 @@ async def card_at(session: AsyncSession, platform: str, chat_id: str, message_id
 # --- conversations -----------------------------------------------------------------------------
 
 
-async def get_conversation(session: AsyncSession, platform: str, chat_id: str, person: Person) -> Conversation | None:
+async def get_conversation(
+    session: AsyncSession, platform: str, chat_id: str, person: Person
+) -> Conversation | None:
     """Return what the bot is waiting for from this person in this chat."""
     return await session.scalar(
         select(Conversation).where(
-            Conversation.platform == platform, Conversation.chat_id == chat_id, Conversation.person_id == person.id
+            Conversation.platform == platform,
+            Conversation.chat_id == chat_id,
+            Conversation.person_id == person.id,
         )
     )
 
@@ -371,7 +385,13 @@ async def start_conversation(
     """Wait for this person's next message in this chat, replacing any earlier question."""
     await end_conversation(session, platform, chat_id, person)
     conv = Conversation(
-        platform=platform, chat_id=chat_id, person_id=person.id, kind=kind, data=data, created_at=at, updated_at=at
+        platform=platform,
+        chat_id=chat_id,
+        person_id=person.id,
+        kind=kind,
+        data=data,
+        created_at=at,
+        updated_at=at,
     )
     session.add(conv)
     await session.flush()
@@ -382,6 +402,8 @@ async def end_conversation(session: AsyncSession, platform: str, chat_id: str, p
     """Stop waiting for this person in this chat."""
     await session.execute(
         delete(Conversation).where(
-            Conversation.platform == platform, Conversation.chat_id == chat_id, Conversation.person_id == person.id
+            Conversation.platform == platform,
+            Conversation.chat_id == chat_id,
+            Conversation.person_id == person.id,
         )
     )

@@ -1,0 +1,268 @@
+"""Telegram adapter (python-telegram-bot 22): long polling in, inline keyboards and card edits out.
+
+Only this module imports `telegram`. It turns each `Update` into a neutral `Incoming` or
+`ButtonPress`, hands it to the dispatcher, and renders the neutral replies it gets back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import html
+import logging
+import signal
+from datetime import UTC, datetime
+from pathlib import Path
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    InputMediaPhoto,
+    Message,
+    Update,
+)
+from telegram.constants import ParseMode
+from telegram.error import BadRequest
+from telegram.ext import Application, ContextTypes, TypeHandler
+
+from bot.config import TelegramSettings
+from bot.dispatcher import Dispatcher
+from bot.messages import Button, ButtonPress, Card, ChatRef, FileRef, Incoming, Reply, Sender
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "telegram"
+CAPTION_LIMIT = 1024
+TEXT_LIMIT = 4096
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
+
+
+class FileTooLarge(ValueError):
+    """The attachment exceeds what the Bot API lets a bot download."""
+
+
+class RedactToken(logging.Filter):
+    """Blank the bot token out of every log line (httpx logs request URLs, which contain it)."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self.token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the token."""
+        message = record.getMessage()
+        if self.token in message:
+            record.msg = message.replace(self.token, "<token>")
+            record.args = ()
+        return True
+
+
+def render_card_html(card: Card) -> str:
+    """Render a card as Telegram HTML."""
+    lines = [f"<b>{html.escape(card.title)}</b>"]
+    lines += [f"{html.escape(name)}：{html.escape(value)}" for name, value in card.fields]
+    if card.status:
+        lines.append(f"状态：<b>{html.escape(card.status)}</b>")
+    return "\n".join(lines)
+
+
+def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
+    """Build an inline keyboard from neutral buttons (None when there are none)."""
+    if not rows:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(b.label, callback_data=b.data) for b in row] for row in rows]
+    )
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def to_neutral(update: Update) -> Incoming | ButtonPress | None:
+    """Turn a Telegram update into a neutral message or button press (None for what we ignore)."""
+    user = update.effective_user
+    chat = update.effective_chat
+    if user is None or chat is None or user.is_bot:
+        return None
+    sender = Sender(PLATFORM, str(user.id), user.full_name, user.username)
+    chat_ref = ChatRef(PLATFORM, str(chat.id), chat.type in ("group", "supergroup"), chat.title)
+    key = f"{PLATFORM}:{update.update_id}"
+    if update.callback_query is not None:
+        query = update.callback_query
+        message_id = str(query.message.message_id) if query.message else None
+        # A press carries no timestamp of its own; the card's date is the best the platform gives.
+        sent_at = query.message.date if query.message else datetime.now(UTC)
+        return ButtonPress(key, sender, chat_ref, query.data or "", message_id, sent_at)
+    message = update.message
+    if message is None:
+        return None  # edits, channel posts, member updates: not for the bot
+    files: list[FileRef] = []
+    if message.photo:
+        largest = message.photo[-1]
+        files.append(FileRef(largest.file_id, "photo", largest.file_size, "image/jpeg"))
+    if message.document is not None:
+        doc = message.document
+        files.append(FileRef(doc.file_id, "document", doc.file_size, doc.mime_type, doc.file_name))
+    return Incoming(
+        update_key=key,
+        sender=sender,
+        chat=chat_ref,
+        text=message.text or message.caption or "",
+        sent_at=message.date,
+        files=tuple(files),
+        message_id=str(message.message_id),
+        reply_to_message_id=str(message.reply_to_message.message_id) if message.reply_to_message else None,
+        media_group_id=message.media_group_id,
+    )
+
+
+class TelegramAdapter:
+    """Runs python-telegram-bot against the configured Bot API server and renders replies."""
+
+    platform = PLATFORM
+
+    def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
+        if settings.token is None:
+            raise ValueError("telegram.token is not set")
+        token = settings.token.get_secret_value()
+        self.settings = settings
+        self.dispatcher = dispatcher
+        redact = RedactToken(token)
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(redact)
+        logging.getLogger("httpx").setLevel(logging.WARNING)
+        self.application = (
+            Application.builder()
+            .token(token)
+            .base_url(settings.base_url)
+            .base_file_url(settings.base_file_url)
+            .build()
+        )
+        self.application.add_handler(TypeHandler(Update, self._on_update))
+        self.application.add_error_handler(self._on_error)
+        dispatcher.attach(self)
+
+    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        event = to_neutral(update)
+        if event is None:
+            return
+        outcome = await self.dispatcher.handle(event)
+        if update.callback_query is not None:
+            try:
+                await update.callback_query.answer(outcome.toast and _cut(outcome.toast, 200))
+            except BadRequest as exc:  # the query is too old to answer; the press was still handled
+                logger.info("could not answer callback query: %s", exc)
+
+    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+        logger.error("telegram error: %s", context.error, exc_info=context.error)
+
+    async def start(self) -> None:
+        """Initialise the client and start long polling."""
+        await self.application.initialize()
+        await self.application.start()
+        assert self.application.updater is not None
+        await self.application.updater.start_polling(
+            poll_interval=0.0,
+            timeout=self.settings.poll_timeout,
+            allowed_updates=["message", "callback_query"],
+        )
+        me = self.application.bot.bot
+        logger.info("polling as @%s", me.username)
+
+    async def stop(self) -> None:
+        """Stop polling and close the client."""
+        if self.application.updater is not None and self.application.updater.running:
+            await self.application.updater.stop()
+        if self.application.running:
+            await self.application.stop()
+        await self.application.shutdown()
+
+    async def run_forever(self) -> None:
+        """Poll until SIGINT or SIGTERM."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await self.start()
+        try:
+            await stop.wait()
+        finally:
+            await self.stop()
+
+    # --- rendering ----------------------------------------------------------------------------
+
+    async def send(self, chat: ChatRef, reply: Reply) -> str | None:
+        """Send a reply; a card with photos becomes one photo message with caption and keyboard."""
+        bot = self.application.bot
+        chat_id = int(chat.chat_id)
+        sent: Message | None = None
+        if reply.card is not None:
+            card = reply.card
+            text = render_card_html(card)
+            markup = keyboard(card.actions)
+            if card.photos:
+                sent = await bot.send_photo(
+                    chat_id,
+                    photo=card.photos[0].read_bytes(),
+                    caption=_cut(text, CAPTION_LIMIT),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            else:
+                sent = await bot.send_message(
+                    chat_id, _cut(text, TEXT_LIMIT), parse_mode=ParseMode.HTML, reply_markup=markup
+                )
+        if reply.photos:
+            await self._send_photos(chat_id, reply.photos)
+        if reply.text:
+            message = await bot.send_message(
+                chat_id, _cut(reply.text, TEXT_LIMIT), reply_markup=keyboard(reply.buttons)
+            )
+            sent = sent or message
+        for doc in reply.documents:
+            await bot.send_document(chat_id, document=doc.read_bytes(), filename=doc.name)
+        return str(sent.message_id) if sent is not None else None
+
+    async def _send_photos(self, chat_id: int, photos: tuple[Path, ...]) -> None:
+        bot = self.application.bot
+        if len(photos) == 1:
+            await bot.send_photo(chat_id, photo=photos[0].read_bytes())
+            return
+        for start in range(0, len(photos), 10):  # an album holds at most 10 items
+            media = [InputMediaPhoto(p.read_bytes()) for p in photos[start : start + 10]]
+            await bot.send_media_group(chat_id, media=media)
+
+    async def edit_card(self, chat_id: str, message_id: str, card: Card) -> None:
+        """Re-render a card in place: the caption of a photo card, the text of a text card."""
+        bot = self.application.bot
+        text = render_card_html(card)
+        markup = keyboard(card.actions) or InlineKeyboardMarkup([])
+        try:
+            if card.photos:
+                await bot.edit_message_caption(
+                    chat_id=int(chat_id),
+                    message_id=int(message_id),
+                    caption=_cut(text, CAPTION_LIMIT),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+            else:
+                await bot.edit_message_text(
+                    _cut(text, TEXT_LIMIT),
+                    chat_id=int(chat_id),
+                    message_id=int(message_id),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                )
+        except BadRequest as exc:
+            if "not modified" not in str(exc).lower():
+                raise
+
+    async def fetch_file(self, ref: FileRef) -> bytes:
+        """Download an attachment through getFile; refuse files over the Bot API's 20 MB limit."""
+        if ref.size is not None and ref.size > DOWNLOAD_LIMIT:
+            raise FileTooLarge(f"{ref.size} bytes")
+        file = await self.application.bot.get_file(ref.file_id)
+        if file.file_size is not None and file.file_size > DOWNLOAD_LIMIT:
+            raise FileTooLarge(f"{file.file_size} bytes")
+        return bytes(await file.download_as_bytearray())

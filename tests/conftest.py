@@ -1,0 +1,104 @@
+"""Shared fixtures: databases (SQLite file, PostgreSQL on 127.0.0.1), settings, a manual clock, a harness."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+os.environ["no_proxy"] = os.environ["NO_PROXY"]
+
+from bot.clock import ManualClock  # noqa: E402
+from bot.config import Settings, load_settings  # noqa: E402
+from tests.harness import Harness  # noqa: E402
+
+PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+async def _pg_reachable() -> str | None:
+    import asyncpg
+
+    try:
+        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        return f"{type(exc).__name__}: {exc}"
+    await conn.close()
+    return None
+
+
+@pytest.fixture
+async def pg_url() -> AsyncIterator[str]:
+    """Create a fresh PostgreSQL database for one test and drop it afterwards."""
+    import asyncpg
+
+    problem = await _pg_reachable()
+    if problem is not None:
+        pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}); .ci/run starts it")
+    name = f"safetybot_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    yield f"{base}/{name}"
+    conn = await asyncpg.connect(PG_ADMIN_URL)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    """Return a SQLite file database URL in the test's temp dir."""
+    return f"sqlite+aiosqlite:///{tmp_path / 'safetybot.db'}"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Run the test once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'safetybot.db'}"
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """A clock at Monday 2026-11-30 09:00 Beijing time (01:00 UTC)."""
+    return ManualClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
+
+
+def make_settings(db_url: str, tmp_path: Path, **telegram: str) -> Settings:
+    """Build settings for a test: its own database and photo directory, one configured admin."""
+    return load_settings(
+        None,
+        {
+            "park": {"name": "测试园区"},
+            "access": {"admins": ["telegram:1", "test:admin"]},
+            "database": {"url": db_url},
+            "storage": {"photo_dir": str(tmp_path / "photos")},
+            "telegram": telegram,
+        },
+    )
+
+
+@pytest.fixture
+async def harness(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A migrated app on SQLite with a recording adapter, driven through the neutral core."""
+    h = await Harness.create(make_settings(sqlite_url, tmp_path), clock)
+    yield h
+    await h.close()
+
+
+@pytest.fixture
+async def any_harness(any_db_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """The harness on SQLite and on PostgreSQL."""
+    h = await Harness.create(make_settings(any_db_url, tmp_path), clock)
+    yield h
+    await h.close()
