@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,38 +22,42 @@ from tests.harness import Harness  # noqa: E402
 PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
-async def _pg_reachable() -> str | None:
+def _pg(sql: str | None) -> str | None:
+    """Run one statement on the PostgreSQL admin database in a thread of its own; return a problem or None.
+
+    Sync fixtures cannot await, and async fixtures cannot be requested lazily, so this runs its own loop.
+    """
     import asyncpg
 
-    try:
-        conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
-    except (OSError, asyncpg.PostgresError) as exc:
-        return f"{type(exc).__name__}: {exc}"
-    await conn.close()
-    return None
+    async def go() -> str | None:
+        try:
+            conn = await asyncpg.connect(PG_ADMIN_URL, timeout=3)
+        except (OSError, asyncpg.PostgresError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        try:
+            if sql:
+                await conn.execute(sql)
+        finally:
+            await conn.close()
+        return None
+
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, go()).result()
 
 
 @pytest.fixture
-async def pg_url() -> AsyncIterator[str]:
+def pg_url() -> Iterator[str]:
     """Create a fresh PostgreSQL database for one test and drop it afterwards."""
-    import asyncpg
-
-    problem = await _pg_reachable()
+    problem = _pg(None)
     if problem is not None:
+        if os.environ.get("SAFETYBOT_REQUIRE_PG"):
+            pytest.fail(f"PostgreSQL required but not reachable at {PG_ADMIN_URL}: {problem}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}); .ci/run starts it")
     name = f"safetybot_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
+    assert _pg(f'CREATE DATABASE "{name}"') is None
     base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
     yield f"{base}/{name}"
-    conn = await asyncpg.connect(PG_ADMIN_URL)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
@@ -61,7 +67,7 @@ def sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """Run the test once on SQLite and once on PostgreSQL."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'safetybot.db'}"

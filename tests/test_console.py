@@ -1,0 +1,117 @@
+"""The console adapter: the join scenario as a person would type it, and the CLI around it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from bot.adapters.console import ConsoleAdapter, ConsolePerson, ConsoleSession
+from bot.app import build_app
+from bot.clock import ManualClock
+from bot.cli import main
+from storage.models import Enterprise, Person
+from tests.conftest import make_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+    settings = make_settings(sqlite_url, tmp_path)
+    settings.access.admins.append("console:wang")
+    app = build_app(settings, clock)
+    await app.prepare()
+    out: list[str] = []
+    adapter = ConsoleAdapter(out.append)
+    app.dispatcher.attach(adapter)
+    repl = ConsoleSession(app.dispatcher, adapter, [ConsolePerson("wang", "王主任"), ConsolePerson("xiao", "小周")])
+
+    async def typed(*lines: str) -> str:
+        start = len(out)
+        for line in lines:
+            assert await repl.line(line)
+        return "\n".join(out[start:])
+
+    try:
+        text = await typed(":private", "/start", ":group", "/enterprise_add 鲁味食品有限公司 鲁味")
+        assert "已添加企业：鲁味食品有限公司" in text
+        text = await typed(":as 小周", "/join 鲁味 负责人")
+        assert "已提交申请" in text
+        assert "[私聊→王主任] 机器人：" in text and "[1] 批准  [2] 拒绝" in text
+
+        text = await typed(":press 1")  # 小周 presses approve on the admin's card: refused
+        assert "需要以下身份之一：管理员" in text
+        async with app.db.unit_of_work() as s:
+            xiao = await s.scalar(select(Person).where(Person.external_id == "xiao"))
+            assert xiao is not None and xiao.role is None
+
+        text = await typed(":as 王主任", ":press 1")
+        assert "卡片已更新" in text and "状态：已批准（王主任）" in text
+        assert "[群聊·园区安全生产群] 机器人：\n您加入鲁味食品有限公司的申请已获批准" in text
+        text = await typed(":as xiao", "/whoami")
+        assert "身份：安全负责人" in text and "所属企业：鲁味食品有限公司" in text
+        assert not await repl.line(":quit")
+    finally:
+        await app.close()
+
+
+def test_enterprises_import_from_csv(tmp_path: Path) -> None:
+    csv_file = tmp_path / "park.csv"
+    csv_file.write_text(
+        "名称,别名,行业,在册\n华油装备制造有限公司,华油、华油装备,石油装备,是\n宏达机械有限公司,宏达,机械加工,\n",
+        encoding="utf-8-sig",
+    )
+    cfg = tmp_path / "config.toml"
+    db_file = tmp_path / "park.db"
+    cfg.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{db_file}"\n', encoding="utf-8")
+    assert main(["--config", str(cfg), "enterprises", "import", str(csv_file)]) == 0
+    assert main(["enterprises", "import", str(csv_file), "--config", str(cfg)]) == 0  # idempotent update
+
+    import asyncio
+
+    from storage.db import Database
+
+    async def names() -> list[tuple[str, list[str]]]:
+        db = Database(f"sqlite+aiosqlite:///{db_file}")
+        try:
+            async with db.unit_of_work() as s:
+                return [(e.name, e.aliases) for e in await s.scalars(select(Enterprise).order_by(Enterprise.id))]
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(names()) == [("华油装备制造有限公司", ["华油", "华油装备"]), ("宏达机械有限公司", ["宏达"])]
+
+    bad = tmp_path / "bad.csv"
+    bad.write_text("名称,在册\n甲公司,也许\n", encoding="utf-8")
+    assert main(["--config", str(cfg), "enterprises", "import", str(bad)]) == 2
+
+
+def test_run_without_token_says_which_key(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "x.db"}"\n', encoding="utf-8")
+    assert main(["run", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "telegram.token" in err and "safetybot console" in err and len(err.strip().splitlines()) == 1
+
+
+def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
+    """Run `safetybot console` as a user would, typing into its standard input."""
+    env = {**os.environ, "SAFETYBOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
+    env["SAFETYBOT_STORAGE__PHOTO_DIR"] = str(tmp_path / "photos")
+    typed = ":as 张伟\n/whoami\n:quit\n"
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.cli", "console"],
+        input=typed,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "已载入演示园区" in result.stdout
+    assert "所属企业：华油装备制造有限公司" in result.stdout

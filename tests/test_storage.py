@@ -1,0 +1,98 @@
+"""Storage on SQLite and PostgreSQL: migrations, constraints, time zones, idempotence."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+
+from storage import queries as q
+from storage.db import Database, pending_revisions, upgrade
+from storage.models import AuditEntry, Base, Enterprise, Person
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def db(any_db_url: str):  # type: ignore[no-untyped-def]
+    database = Database(any_db_url)
+    await upgrade(database.engine)
+    yield database
+    await database.dispose()
+
+
+async def test_upgrade_from_empty_creates_every_table(any_db_url: str) -> None:
+    database = Database(any_db_url)
+    try:
+        assert await pending_revisions(database.engine) != []
+        await upgrade(database.engine)
+        assert await pending_revisions(database.engine) == []
+        async with database.engine.connect() as conn:
+            tables = set(await conn.run_sync(lambda c: inspect(c).get_table_names()))
+        assert set(Base.metadata.tables) <= tables
+    finally:
+        await database.dispose()
+
+
+async def test_models_and_migrations_agree(db: Database) -> None:
+    def diff(conn: Connection) -> list[object]:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        return list(compare_metadata(ctx, Base.metadata))
+
+    async with db.engine.connect() as conn:
+        assert await conn.run_sync(diff) == []
+
+
+async def test_aware_datetimes_round_trip_in_utc(db: Database) -> None:
+    beijing = timezone(timedelta(hours=8))
+    async with db.unit_of_work() as s:
+        await q.add_enterprise(s, name="华油", aliases=[], industry=None, actor=None, at=NOW.astimezone(beijing))
+    async with db.unit_of_work() as s:
+        e = await s.scalar(select(Enterprise))
+        assert e is not None
+        assert e.created_at == NOW and e.created_at.tzinfo is not None
+    with pytest.raises(Exception, match="naive"):
+        async with db.unit_of_work() as s:
+            s.add(Enterprise(name="x", aliases=[], active=True, created_at=datetime(2026, 1, 1)))  # noqa: DTZ001
+            await s.flush()
+
+
+async def test_update_key_claimed_once(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        assert await q.claim_update(s, "telegram:1", NOW) is True
+        assert await q.claim_update(s, "telegram:1", NOW) is False
+    async with db.unit_of_work() as s:
+        assert await q.claim_update(s, "telegram:1", NOW) is False
+        assert await q.claim_update(s, "telegram:2", NOW) is True
+
+
+async def test_person_identity_unique_per_platform(db: Database) -> None:
+    async with db.unit_of_work() as s:
+        a = await q.upsert_person(s, platform="telegram", external_id="42", display_name="张三", username=None, at=NOW)
+        b = await q.upsert_person(s, platform="telegram", external_id="42", display_name="张三丰", username="z", at=NOW)
+        c = await q.upsert_person(s, platform="dingtalk", external_id="42", display_name="张三", username=None, at=NOW)
+        assert a.id == b.id != c.id and b.display_name == "张三丰"
+    with pytest.raises(IntegrityError):
+        async with db.unit_of_work() as s:
+            s.add(Person(platform="telegram", external_id="42", display_name="x", created_at=NOW, updated_at=NOW))
+
+
+async def test_role_change_is_audited_and_odd_text_stored(db: Database) -> None:
+    odd = "🏭 '; DROP TABLE people; -- \u202e企业"
+    async with db.unit_of_work() as s:
+        e = await q.add_enterprise(s, name=odd, aliases=["别名"], industry=None, actor=None, at=NOW)
+        p = await q.upsert_person(s, platform="telegram", external_id="7", display_name=odd, username=None, at=NOW)
+        await q.set_role(s, p, "lead", e, actor=None, at=NOW)
+    async with db.unit_of_work() as s:
+        person = await s.scalar(select(Person).where(Person.external_id == "7"))
+        assert person is not None and person.enterprise is not None and person.enterprise.name == odd
+        entries = (await s.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
+        assert [x.action for x in entries] == ["enterprise.add", "person.role"]
+        assert entries[1].detail["after"] == {"role": "lead", "enterprise_id": person.enterprise_id}
+        found = await q.match_enterprises(s, "别名")
+        assert [x.name for x in found] == [odd]
