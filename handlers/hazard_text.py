@@ -280,7 +280,7 @@ _RE_LEVEL_WORDS = re.compile(
     r"|^\s{0,3}(?:重大|一般)(?=[\s:：，,])[:：，,]?"
 )
 _SEPARATORS = "，,；;、。：:"
-_RE_TRIM = re.compile(r"^[\s，,；;、。：:]+|[\s，,；;、：:]+$")
+_TRAILING_SEPARATORS = "，,；;、：:"
 
 
 @dataclass(frozen=True)
@@ -296,36 +296,47 @@ class HazardText:
     category: str
 
 
-def _join(left: str, right: str) -> str:
-    """Glue two kept pieces of a caption, tidying the seam where words were cut out."""
-    lhs, rhs = left.rstrip(), right.lstrip()
-    if not lhs:
-        return rhs
-    if not rhs:
-        return lhs
-    gap = left[len(lhs) :] + right[: len(right) - len(rhs)]
-    if lhs[-1] in _SEPARATORS:
-        return lhs + rhs.lstrip(_SEPARATORS + " \t\u3000")
-    if rhs[0] in _SEPARATORS:
-        return lhs + rhs
-    if "\n" in gap:
-        return lhs + "\n" + rhs
-    return lhs + " " + rhs if gap else lhs + rhs
+def _trim(text: str) -> str:
+    """Strip whitespace and dangling separators from both ends (linear time, unlike a regex)."""
+    start, end = 0, len(text)
+    while start < end and (text[start].isspace() or text[start] in _SEPARATORS):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAILING_SEPARATORS):
+        end -= 1
+    return text[start:end]
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
-    """Remove the given spans from text and trim the result."""
+    """Remove the given spans from text, tidy the seams and trim the result."""
     merged: list[tuple[int, int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
         else:
             merged.append((start, end))
-    result = text[: merged[0][0]] if merged else text
-    for i, (_, end) in enumerate(merged):
-        nxt = merged[i + 1][0] if i + 1 < len(merged) else len(text)
-        result = _join(result, text[end:nxt])
-    return _RE_TRIM.sub("", result)
+    if not merged:
+        return _trim(text)
+    bounds = [0, *(x for span in merged for x in span), len(text)]
+    pieces = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
+    out: list[str] = []
+    tail = ""  # last character emitted ("" before any content)
+    gap = ""  # whitespace seen across the seams since the last emitted character
+    for piece in pieces:
+        body = piece.strip()
+        if tail in _SEPARATORS and tail:
+            body = _trim(body)  # "A，" + "，B" -> "A，B"
+        if not body:
+            gap = gap or ("\n" if "\n" in piece else " " if piece else "")
+            continue
+        lead = piece[: len(piece) - len(piece.lstrip())]
+        gap = gap or ("\n" if "\n" in lead else " " if lead else "")
+        if tail and tail not in _SEPARATORS and body[0] not in _SEPARATORS:
+            out.append(gap)
+        out.append(body)
+        tail = body[-1]
+        trailing = piece[len(piece.rstrip()) :]
+        gap = "\n" if "\n" in trailing else " " if trailing else ""
+    return _trim("".join(out))
 
 
 def _find_due(norm: str) -> tuple[tuple[int, int], tuple[int, int]] | None:

@@ -865,7 +865,8 @@ class FakeTelegram:
             }
         if isinstance(reply, dict):
             reply_chat = reply.get("chat_id", chat["id"])
-            replied = self._messages.get((reply_chat, reply.get("message_id")))
+            reply_key = _message_key(reply_chat, reply.get("message_id"))
+            replied = self._messages.get(reply_key) if reply_key else None
             if replied is not None:
                 message["reply_to_message"] = _strip_nested_reply(replied)
             elif not reply.get("allow_sending_without_reply"):
@@ -968,7 +969,8 @@ class FakeTelegram:
         if params.get("inline_message_id"):
             raise _ApiError(400, "Bad Request: inline messages are not supported by the fake")
         chat_id = params.get("chat_id")
-        message = self._messages.get((chat_id, params.get("message_id")))  # type: ignore[arg-type]
+        key = _message_key(chat_id, params.get("message_id"))
+        message = self._messages.get(key) if key else None
         if message is None:
             raise _ApiError(400, "Bad Request: message to edit not found")
         if message["from"]["id"] != BOT_ID:
@@ -1038,11 +1040,11 @@ class FakeTelegram:
         return self._apply_edit(self._unedited(message), edited)
 
     async def _delete_message(self, params: dict[str, Any]) -> bool:
-        key = (params.get("chat_id"), params.get("message_id"))
-        if key not in self._messages:
+        key = _message_key(params.get("chat_id"), params.get("message_id"))
+        if key is None or key not in self._messages:
             raise _ApiError(400, "Bad Request: message to delete not found")
-        del self._messages[key]  # type: ignore[arg-type]
-        self.deleted.append(key)  # type: ignore[arg-type]
+        del self._messages[key]
+        self.deleted.append(key)
         return True
 
     async def _answer_callback_query(self, params: dict[str, Any]) -> bool:
@@ -1070,3 +1072,9 @@ def _require(params: dict[str, Any], name: str) -> Any:
     if params.get(name) in (None, ""):
         raise _ApiError(400, f"Bad Request: {name} is empty")
     return params[name]
+
+
+def _message_key(chat_id: Any, message_id: Any) -> tuple[int, int] | None:
+    if isinstance(chat_id, int) and isinstance(message_id, int):
+        return chat_id, message_id
+    return None
