@@ -298,12 +298,26 @@ class HazardText:
 
 def _trim(text: str) -> str:
     """Strip whitespace and dangling separators from both ends (linear time, unlike a regex)."""
-    start, end = 0, len(text)
-    while start < end and (text[start].isspace() or text[start] in _SEPARATORS):
-        start += 1
-    while end > start and (text[end - 1].isspace() or text[end - 1] in _TRAILING_SEPARATORS):
+    text = _lstrip_separators(text)
+    end = len(text)
+    while end > 0 and (text[end - 1].isspace() or text[end - 1] in _TRAILING_SEPARATORS):
         end -= 1
-    return text[start:end]
+    return text[:end]
+
+
+def _lstrip_separators(text: str) -> str:
+    """Strip leading whitespace and separators."""
+    start = 0
+    while start < len(text) and (text[start].isspace() or text[start] in _SEPARATORS):
+        start += 1
+    return text[start:]
+
+
+def _widest_gap(gap: str, whitespace: str) -> str:
+    """Combine a seam gap with more whitespace: a newline beats a space beats nothing."""
+    if gap == "\n" or "\n" in whitespace:
+        return "\n"
+    return " " if gap or whitespace else ""
 
 
 def _cut(text: str, spans: list[tuple[int, int]]) -> str:
@@ -320,22 +334,20 @@ def _cut(text: str, spans: list[tuple[int, int]]) -> str:
     pieces = [text[bounds[i] : bounds[i + 1]] for i in range(0, len(bounds), 2)]
     out: list[str] = []
     tail = ""  # last character emitted ("" before any content)
-    gap = ""  # whitespace seen across the seams since the last emitted character
+    gap = ""  # whitespace seen across seams since the last emitted character: "", " " or "\n"
     for piece in pieces:
         body = piece.strip()
-        if tail in _SEPARATORS and tail:
-            body = _trim(body)  # "A，" + "，B" -> "A，B"
+        if tail and tail in _SEPARATORS:
+            body = _lstrip_separators(body)  # "A，" + "，B" -> "A，B"
         if not body:
-            gap = gap or ("\n" if "\n" in piece else " " if piece else "")
+            gap = _widest_gap(gap, piece)
             continue
-        lead = piece[: len(piece) - len(piece.lstrip())]
-        gap = gap or ("\n" if "\n" in lead else " " if lead else "")
+        gap = _widest_gap(gap, piece[: len(piece) - len(piece.lstrip())])
         if tail and tail not in _SEPARATORS and body[0] not in _SEPARATORS:
             out.append(gap)
         out.append(body)
         tail = body[-1]
-        trailing = piece[len(piece.rstrip()) :]
-        gap = "\n" if "\n" in trailing else " " if trailing else ""
+        gap = _widest_gap("", piece[len(piece.rstrip()) :])
     return _trim("".join(out))
 
 

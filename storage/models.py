@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
+    Date,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.engine import Dialect
@@ -175,3 +179,92 @@ class Conversation(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+# --- hazards (the closed loop 排查→登记→整改→验收→销号) ---------------------------------------
+
+
+class Photo(Base):
+    """A stored image file: content-addressed, so the same bytes are one row and one file."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(200))  # relative to storage.photo_dir
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class HazardCounter(Base):
+    """The last hazard number issued in a year; incremented under a row lock so codes have no gaps."""
+
+    __tablename__ = "hazard_counters"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last: Mapped[int] = mapped_column(default=0)
+
+
+class Hazard(Base):
+    """One hazard in the ledger. Its history lives in `hazard_events`; this row holds the current state."""
+
+    __tablename__ = "hazards"
+    __table_args__ = (Index("ix_hazards_enterprise_status", "enterprise_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(30))
+    level: Mapped[str] = mapped_column(String(10))  # general | major
+    mode: Mapped[str | None] = mapped_column(String(10))  # immediate | deadline | None (not yet set)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(30))  # reported | rectifying | awaiting_verification | closed
+    source: Mapped[str] = mapped_column(String(20))  # snapshot (随手拍) | inspection | campaign
+    five_in_place: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    found_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    media_group_id: Mapped[str | None] = mapped_column(String(64))
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    reporter: Mapped[Person] = relationship(lazy="joined")
+
+
+class HazardEvent(Base):
+    """One step in a hazard's story: who, when, from which state to which, with a note and photos."""
+
+    __tablename__ = "hazard_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[str | None] = mapped_column(String(30))
+    to_status: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    actor: Mapped[Person] = relationship(lazy="joined")
+
+
+class HazardPhoto(Base):
+    """A photo attached to a hazard by one event: `before` (found) or `after` (rectified)."""
+
+    __tablename__ = "hazard_photos"
+    __table_args__ = (UniqueConstraint("hazard_id", "photo_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("hazard_events.id"))
+    phase: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+    photo: Mapped[Photo] = relationship(lazy="joined")

@@ -154,6 +154,7 @@ async def match_enterprises(session: AsyncSession, text: str, limit: int = 5) ->
     containing = [e for e in enterprises if any(needle in n or n in needle for n in names(e))]
     if containing:
         return containing[:limit]
+
     def score(e: Enterprise) -> tuple[float, float]:
         # Characters shared with any of its names first (Chinese names share few), then similarity.
         shared = len(set(needle) & set("".join(names(e)))) / len(set(needle))

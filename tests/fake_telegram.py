@@ -607,7 +607,7 @@ class FakeTelegram:
 
     def _photo_sizes(self, data: bytes) -> list[dict[str, Any]]:
         width, height = image_size(data)
-        scale = 90 / max(width, height, 1)
+        scale = min(1.0, 90 / max(width, height, 1))
         big = self._store_file(data, "photos", "AgAC", ".jpg")
         thumb = self._store_file(data, "photos", "AgAC", ".jpg", file_id=f"{big.file_id}-thumb")
         return [

@@ -451,9 +451,34 @@ def test_parse_hazard_text_round_trips_due_dates(
     assert result.description == "二车间配电箱门未关闭"
 
 
+@pytest.mark.parametrize(
+    ("text", "description"),
+    [
+        ("配电箱漏电\n限期12月10日\n门未关", "配电箱漏电\n门未关"),
+        ("配电箱漏电 立即整改 门未关", "配电箱漏电 门未关"),
+        ("配电箱漏电立即整改门未关", "配电箱漏电门未关"),
+        ("A，立即整改，B，立即整改，C", "A，B，C"),
+        ("A；重大隐患；B", "A；B"),
+        ("  重大隐患：\n\n配电箱漏电。限期 3天内。", "配电箱漏电。"),
+    ],
+)
+def test_parse_hazard_text_tidies_seams(text: str, description: str) -> None:
+    """Leave readable whitespace and punctuation where words were cut out."""
+    assert parse_hazard_text(text, SUNDAY).description == description
+
+
 def test_parse_hazard_text_handles_huge_input() -> None:
-    """Handle very long captions without errors."""
-    for text in ("限期" * 50_000, "1 " * 50_000, "12月10日" * 20_000, "重大隐患" + "配" * 100_000):
+    """Handle very long captions without errors (these once took quadratic time)."""
+    huge = (
+        "限期" * 50_000,
+        "1 " * 50_000,
+        "12月10日" * 20_000,
+        "重大隐患" + "配" * 100_000,
+        "1" + " " * 50_000 + "月",
+        "a重大隐患" * 20_000,
+        "， " * 50_000 + "立即",
+    )
+    for text in huge:
         result = parse_hazard_text(text, SUNDAY)
         assert isinstance(result, HazardText)
 
