@@ -8,8 +8,9 @@ through the adapters; card posts are then recorded so later edits find them.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -17,19 +18,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.messages import ButtonPress, Card, ChatRef, FileRef, Incoming, Reply
+from bot.messages import Attachment, ButtonPress, Card, ChatRef, FileRef, Incoming, Reply
 from bot.routing import Route, Router
 from handlers import texts as T
 from handlers.permissions import needed_roles, role_allows
 from storage import queries as q
 from storage.db import Database
 from storage.models import Person
-from storage.photos import PhotoStore
+from storage.photos import NotAnImage, PhotoStore
 
 logger = logging.getLogger(__name__)
 
 Event = Incoming | ButtonPress
-FetchFile = Callable[[FileRef], Awaitable[bytes]]
 
 
 class Adapter(Protocol):
@@ -92,6 +92,9 @@ class Dispatcher:
 
     async def handle(self, event: Event) -> Outcome:
         """Process one update exactly once and deliver its replies after the commit."""
+        # Photos are written to disk before the transaction opens (content-addressed, so a repeat
+        # costs nothing) and before the bot answers: nothing that arrives is lost.
+        attachments = await self._store_files(event) if isinstance(event, Incoming) and event.files else []
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
@@ -99,7 +102,7 @@ class Dispatcher:
                     logger.info("update %s already processed; skipped", event.update_key)
                     return Outcome(duplicate=True)
                 actor = await self._identify(session, event)
-                replies = await self._dispatch(session, event, actor)
+                replies = await self._dispatch(session, event, actor, attachments)
         except Exception:
             logger.exception("handler failed for update %s", event.update_key)
             replies = [Reply(text=T.SORRY, toast=isinstance(event, ButtonPress))]
@@ -128,14 +131,19 @@ class Dispatcher:
             chat.is_park_group = True
         # Only a message the person wrote proves a private chat is theirs; a button press carries the
         # chat of the card, which a forged press could name.
-        if isinstance(event, Incoming) and not event.chat.is_group and actor.private_chat_id != event.chat.chat_id:
+        if (
+            isinstance(event, Incoming)
+            and not event.chat.is_group
+            and actor.private_chat_id != event.chat.chat_id
+        ):
             actor.private_chat_id = event.chat.chat_id
         if s.key in self.settings.access.admins and actor.role != "admin":
             await q.set_role(session, actor, "admin", None, actor=None, at=now)
         return actor
 
-    def _deps(self, session: AsyncSession, actor: Person, **extra: Any) -> dict[str, Any]:
-        adapter = self.adapters.get(actor.platform)
+    def _deps(
+        self, session: AsyncSession, actor: Person, attachments: list[Attachment], **extra: Any
+    ) -> dict[str, Any]:
         return {
             "session": session,
             "actor": actor,
@@ -143,14 +151,46 @@ class Dispatcher:
             "clock": self.clock,
             "now": self.clock.now(),
             "photos": self.photos,
-            "files": adapter.fetch_file if adapter else None,
+            "attachments": attachments,
             "commands": self.commands,
             "card_key": None,
             "conversation": None,
             **extra,
         }
 
-    async def _dispatch(self, session: AsyncSession, event: Event, actor: Person) -> list[Reply]:
+    async def _store_files(self, event: Incoming) -> list[Attachment]:
+        adapter = self.adapters.get(event.sender.platform)
+        limit = self.settings.storage.max_photo_bytes
+        out: list[Attachment] = []
+        for ref in event.files:
+            if ref.size is not None and ref.size > limit:
+                out.append(Attachment(ref, None, "too_large"))
+                continue
+            if ref.kind == "document" and ref.mime_type and not ref.mime_type.startswith("image/"):
+                out.append(Attachment(ref, None, "not_image"))
+                continue
+            try:
+                assert adapter is not None
+                data = await adapter.fetch_file(ref)
+            except Exception as exc:
+                too_large = "too" in type(exc).__name__.lower() or "too big" in str(exc).lower()
+                logger.warning("could not fetch %s from %s: %s", ref.file_id, event.sender.platform, exc)
+                out.append(Attachment(ref, None, "too_large" if too_large else "failed"))
+                continue
+            if len(data) > limit:
+                out.append(Attachment(ref, None, "too_large"))
+                continue
+            try:
+                stored = await asyncio.to_thread(self.photos.save, data)
+            except NotAnImage:
+                out.append(Attachment(ref, None, "not_image"))
+                continue
+            out.append(Attachment(ref, stored))
+        return out
+
+    async def _dispatch(
+        self, session: AsyncSession, event: Event, actor: Person, attachments: list[Attachment]
+    ) -> list[Reply]:
         if isinstance(event, ButtonPress):
             prefix = event.data.split(":", 1)[0]
             route = self.buttons.get(prefix)
@@ -160,21 +200,27 @@ class Dispatcher:
                     session, self.clock.now(), actor, "button.refused", "button", None, data=event.data[:64]
                 )
                 return [Reply(text=T.BUTTON_STALE, toast=True)]
-            return await self._run(route, session, event, actor)
+            return await self._run(route, session, event, actor, attachments) or []
 
         command = event.command
+        conv = await q.get_conversation(session, event.chat.platform, event.chat.chat_id, actor)
         if command is not None:
             route = self.commands.get(command)
             if route is None:
                 if "@" in event.text.split(maxsplit=1)[0] and event.chat.is_group:
                     return []  # addressed to another bot in the group
                 return [Reply(text=T.UNKNOWN_COMMAND.format(command=command[:32]))]
-            await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
-            return await self._run(route, session, event, actor)
+            if conv is not None:  # a new command drops the open question; the handler still sees it
+                await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
+            return await self._run(route, session, event, actor, attachments, conversation=conv) or []
 
-        conv = await q.get_conversation(session, event.chat.platform, event.chat.chat_id, actor)
         if conv is not None and conv.kind in self.conversations:
-            return await self._run(self.conversations[conv.kind], session, event, actor, conversation=conv)
+            replies = await self._run(
+                self.conversations[conv.kind], session, event, actor, attachments, conversation=conv
+            )
+            if replies is not None:
+                return replies
+            await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
 
         if event.reply_to_message_id is not None:
             card_key = await q.card_at(
@@ -184,7 +230,7 @@ class Dispatcher:
                 kind = card_key.split(":", 1)[0]
                 route = self.card_replies.get(kind)
                 if route is not None:
-                    return await self._run(route, session, event, actor, card_key=card_key)
+                    return await self._run(route, session, event, actor, attachments, card_key=card_key) or []
                 return [Reply(text=T.CARD_REPLY_HINT)]
 
         if event.chat.is_group:
@@ -192,8 +238,14 @@ class Dispatcher:
         return [Reply(text=T.PLAIN_TEXT_HINT)]
 
     async def _run(
-        self, route: Route, session: AsyncSession, event: Event, actor: Person, **extra: Any
-    ) -> list[Reply]:
+        self,
+        route: Route,
+        session: AsyncSession,
+        event: Event,
+        actor: Person,
+        attachments: list[Attachment],
+        **extra: Any,
+    ) -> list[Reply] | None:
         if not role_allows(actor.role, route.perm):
             if isinstance(event, ButtonPress):
                 logger.warning(
@@ -208,7 +260,7 @@ class Dispatcher:
                     toast=isinstance(event, ButtonPress),
                 )
             ]
-        return await route.call(event, self._deps(session, actor, **extra))
+        return await route.call(event, self._deps(session, actor, attachments, **extra))
 
     async def deliver(self, replies: Sequence[Reply], event: Event | None = None) -> Outcome:
         """Send replies through the adapters and record where cards landed."""

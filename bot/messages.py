@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
+from storage.photos import StoredPhoto
+
 
 @dataclass(frozen=True)
 class Sender:
@@ -51,6 +53,15 @@ class FileRef:
     size: int | None = None
     mime_type: str | None = None
     file_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """An attachment after the dispatcher fetched it: stored on disk, or the reason it was not."""
+
+    ref: FileRef
+    stored: StoredPhoto | None
+    problem: Literal["too_large", "not_image", "failed"] | None = None
 
 
 @dataclass(frozen=True)

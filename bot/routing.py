@@ -2,7 +2,7 @@
 
 Nothing registers itself globally; `bot.app.build_dispatcher` includes every router explicitly.
 A handler declares the dependencies it wants as keyword-only parameters (`session`, `actor`,
-`settings`, `clock`, `now`, `photos`, `files`, `card_key`, `conversation`) and gets just those.
+`settings`, `clock`, `now`, `photos`, `attachments`, `card_key`, `conversation`, `commands`) and gets just those.
 """
 
 from __future__ import annotations
@@ -15,7 +15,14 @@ from typing import Any
 from bot.messages import Reply
 from handlers.permissions import Perm
 
-HandlerResult = Reply | Sequence[Reply] | None
+
+class NotMine:
+    """Returned by a conversation step when the message is not the answer it waits for."""
+
+
+NOT_MINE = NotMine()
+
+HandlerResult = Reply | Sequence[Reply] | NotMine | None
 Handler = Callable[..., Awaitable[HandlerResult]]
 
 
@@ -29,9 +36,11 @@ class Route:
     wants: frozenset[str]
     help_text: str | None = None
 
-    async def call(self, event: object, deps: dict[str, Any]) -> list[Reply]:
-        """Run the handler with the dependencies it declared; normalise its result to a list."""
+    async def call(self, event: object, deps: dict[str, Any]) -> list[Reply] | None:
+        """Run the handler with the dependencies it declared; a list of replies, or None for NOT_MINE."""
         result = await self.handler(event, **{k: v for k, v in deps.items() if k in self.wants})
+        if isinstance(result, NotMine):
+            return None
         if result is None:
             return []
         if isinstance(result, Reply):

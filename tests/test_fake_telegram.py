@@ -173,9 +173,8 @@ async def test_user_messages_deserialize_completely(tg: FakeTelegram, bot: Bot) 
     """Commands, replies, photos, documents and callback queries come out as full PTB objects."""
     wang = tg.user(103, "王强", "wangqiang")
     group = tg.group()
-    notice = await bot.send_message(group["id"], "通知", reply_markup=InlineKeyboardMarkup(
-        [[InlineKeyboardButton("已读", callback_data="read")]]
-    ))  # fmt: skip
+    read_button = InlineKeyboardMarkup([[InlineKeyboardButton("已读", callback_data="read")]])
+    notice = await bot.send_message(group["id"], "通知", reply_markup=read_button)
     assert (
         notice.message_id == 1000
         and notice.chat.type == "supergroup"
@@ -266,6 +265,7 @@ async def test_errors_like_telegram(tg: FakeTelegram, bot: Bot) -> None:
     edited = await bot.edit_message_text(
         "新文", chat_id=sun["id"], message_id=sent.message_id, reply_markup=keyboard
     )
+    assert isinstance(edited, Message)
     assert edited.text == "新文" and edited.message_id == sent.message_id and edited.edit_date is not None
     assert tg.buttons(tg.last_sent()) == [("A", "a")]
     with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
@@ -275,18 +275,21 @@ async def test_errors_like_telegram(tg: FakeTelegram, bot: Bot) -> None:
     with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
         await bot.get_file("nope")
     with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
-        await bot.send_message(sun["id"], "x", reply_markup=InlineKeyboardMarkup(
-            [[InlineKeyboardButton("长", callback_data="x" * 65)]]
-        ))  # fmt: skip
+        too_long = InlineKeyboardMarkup([[InlineKeyboardButton("长", callback_data="x" * 65)]])
+        await bot.send_message(sun["id"], "x", reply_markup=too_long)
     assert await bot.delete_message(sun["id"], sent.message_id) is True
     assert tg.sent_messages(sun["id"]) == [] and tg.deleted == [(sun["id"], sent.message_id)]
     with pytest.raises(EndPointNotFound):  # Telegram answers 404; do_api_request turns that into this
         await bot.do_api_request("frobnicate")
     assert tg.calls_of("frobnicate")[0].error == "Not Found: method frobnicate not found"
 
-    async with Bot("42:wrong", base_url=tg.base_url, base_file_url=tg.base_file_url) as wrong:
-        with pytest.raises(InvalidToken):
-            await wrong.get_me()
+    wrong = Bot("42:wrong", base_url=tg.base_url, base_file_url=tg.base_file_url)
+    try:
+        with pytest.raises(InvalidToken, match="rejected by the server"):
+            await wrong.initialize()  # getMe answered 401 Unauthorized
+    finally:
+        await wrong.shutdown()
+    assert tg.calls_of("getMe")[-1].error == "Unauthorized"
     assert not tg.server_errors
     with pytest.raises(AssertionError, match="condition not met"):
         await tg.wait_for(lambda: False, timeout=0.05)

@@ -14,6 +14,7 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 from bot.dispatcher import Dispatcher
 from bot.messages import Button, ButtonPress, Card, ChatRef, FileRef, Incoming, Reply, Sender
@@ -225,7 +226,7 @@ class ConsoleSession:
         if not paths or missing:
             self.adapter.write(f"找不到图片文件：{' '.join(map(str, missing)) or '(未指定)'}")
             return
-        kind = "document" if cmd == "file" else "photo"
+        kind: Literal["photo", "document"] = "document" if cmd == "file" else "photo"
         files = tuple(
             FileRef(str(p.resolve()), kind, p.stat().st_size, None, p.name if kind == "document" else None)
             for p in paths
