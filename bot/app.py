@@ -9,7 +9,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.routing import Router
-from handlers import enterprises, hazards, people
+from handlers import enterprises, hazards, people, rectify
 from storage import queries as q
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
@@ -23,7 +23,7 @@ class NotMigrated(RuntimeError):
 
 def routers() -> list[Router]:
     """Return every handler module's router, in the order /help lists them."""
-    return [people.router, enterprises.router, hazards.router]
+    return [people.router, enterprises.router, hazards.router, rectify.router]
 
 
 @dataclass

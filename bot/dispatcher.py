@@ -212,7 +212,13 @@ class Dispatcher:
                 return [Reply(text=T.UNKNOWN_COMMAND.format(command=command[:32]))]
             if conv is not None:  # a new command drops the open question; the handler still sees it
                 await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
-            return await self._run(route, session, event, actor, attachments, conversation=conv) or []
+            card_key = await self._replied_card(session, event)
+            return (
+                await self._run(
+                    route, session, event, actor, attachments, conversation=conv, card_key=card_key
+                )
+                or []
+            )
 
         if conv is not None and conv.kind in self.conversations:
             replies = await self._run(
@@ -222,20 +228,22 @@ class Dispatcher:
                 return replies
             await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
 
-        if event.reply_to_message_id is not None:
-            card_key = await q.card_at(
-                session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id
-            )
-            if card_key is not None:
-                kind = card_key.split(":", 1)[0]
-                route = self.card_replies.get(kind)
-                if route is not None:
-                    return await self._run(route, session, event, actor, attachments, card_key=card_key) or []
-                return [Reply(text=T.CARD_REPLY_HINT)]
+        card_key = await self._replied_card(session, event)
+        if card_key is not None:
+            route = self.card_replies.get(card_key.split(":", 1)[0])
+            if route is not None:
+                return await self._run(route, session, event, actor, attachments, card_key=card_key) or []
+            return [Reply(text=T.CARD_REPLY_HINT)]
 
         if event.chat.is_group:
             return []  # ordinary group chatter is not for the bot
         return [Reply(text=T.PLAIN_TEXT_HINT)]
+
+    async def _replied_card(self, session: AsyncSession, event: Incoming) -> str | None:
+        """Return the key of our card the message replies to, if it replies to one."""
+        if event.reply_to_message_id is None:
+            return None
+        return await q.card_at(session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id)
 
     async def _run(
         self,

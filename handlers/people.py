@@ -13,7 +13,7 @@ from handlers import texts as T
 from handlers.permissions import Perm, role_allows
 from handlers.util import pick_enterprise, private_chat
 from storage import queries as q
-from storage.models import JoinRequest, Person
+from storage.models import Conversation, JoinRequest, Person
 
 router = Router("people")
 
@@ -51,6 +51,12 @@ async def whoami(msg: Incoming, *, actor: Person, session: AsyncSession) -> Repl
     if pending is not None:
         text += T.WHOAMI_PENDING.format(enterprise=pending.enterprise.name, role=T.role_name(pending.role))
     return Reply(text=text)
+
+
+@router.command("cancel", perm=Perm.PUBLIC, help_text=T.HELP["cancel"])
+async def cancel(msg: Incoming, *, conversation: Conversation | None) -> Reply:
+    """Drop the question the bot was waiting on (the dispatcher already ended it)."""
+    return Reply(text=T.CANCELLED if conversation is not None else T.NOTHING_TO_CANCEL)
 
 
 # --- /join ------------------------------------------------------------------------------------

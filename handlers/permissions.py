@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from storage.models import Person
+from storage.models import Hazard, Person
 
 
 class Perm(StrEnum):
@@ -66,3 +66,33 @@ def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
 def is_manager(person: Person) -> bool:
     """Tell whether the person sees the whole park (managers and admins)."""
     return person.role in ("admin", "manager")
+
+
+def may_view_enterprise(person: Person, enterprise_id: int | None) -> bool:
+    """Tell whether the person may see one enterprise's hazards (their own, or any for park-wide roles)."""
+    return may_act_for(person, Perm.VIEW, enterprise_id)
+
+
+def may_report_for(person: Person, enterprise_id: int) -> bool:
+    """Tell whether the person may report a hazard for an enterprise."""
+    return may_act_for(person, Perm.HAZARD_REPORT, enterprise_id)
+
+
+def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person may set a hazard's deadline, level, category or five-in-place.
+
+    The enterprise's own people and managers may; an inspector only on hazards they reported.
+    """
+    if not may_act_for(person, Perm.HAZARD_EDIT, hazard.enterprise_id):
+        return False
+    return person.role != "inspector" or hazard.reporter_id == person.id
+
+
+def may_fix(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person may submit a rectification for the hazard."""
+    return may_act_for(person, Perm.HAZARD_FIX, hazard.enterprise_id)
+
+
+def may_verify(person: Person, fixer_id: int | None) -> bool:
+    """Tell whether the person may verify a fix: managers and admins, never their own fix."""
+    return role_allows(person.role, Perm.HAZARD_VERIFY) and person.id != fixer_id

@@ -143,3 +143,152 @@ JOIN_REJECTED_NOTICE = "您加入{enterprise}的申请未获批准。如有疑�
 SETGROUP_NOT_GROUP = "请在园区安全群里发送 /setgroup，而不是在私聊中。"
 SETGROUP_DONE = "已将本群（{title}）设为园区安全群：会议通知、专项行动和隐患卡片会发到这里。"
 SETGROUP_ALREADY = "本群已经是园区安全群。"
+
+# --- hazards ----------------------------------------------------------------------------------
+
+CATEGORY_NAMES = {
+    "fire": "消防安全",
+    "electrical": "用电安全",
+    "special_equipment": "特种设备",
+    "hazardous_chemicals": "危险化学品",
+    "machinery": "机械设备",
+    "housekeeping": "现场管理",
+    "other": "其他",
+}
+LEVEL_NAMES = {"general": "一般隐患", "major": "重大隐患"}
+MODE_NAMES = {"immediate": "立即整改", "deadline": "限期整改", None: "待定"}
+SOURCE_NAMES = {"snapshot": "随手拍", "inspection": "检查发现", "campaign": "专项行动"}
+STATUS_NAMES = {
+    "reported": "待整改",
+    "rectifying": "整改中",
+    "awaiting_verification": "待验收",
+    "closed": "已销号",
+}
+OVERDUE = "已逾期 {days} 天"
+FIVE_FIELDS = {
+    "responsible": "责任人",
+    "measures": "措施",
+    "funds": "资金",
+    "deadline": "时限",
+    "plan": "预案",
+}
+WEEKDAYS = "一二三四五六日"
+
+HAZARD_CARD_TITLE = "隐患 {code}"
+F_ENTERPRISE = "企业"
+F_DESCRIPTION = "描述"
+F_CATEGORY = "类别"
+F_LEVEL = "等级"
+F_MODE = "整改方式"
+F_DUE = "整改期限"
+F_REPORTER = "上报人"
+F_FOUND = "发现时间"
+F_PHOTOS = "照片"
+F_FIVE = "五落实"
+F_FIX = "整改情况"
+F_REJECT = "驳回原因"
+F_VERIFIED = "验收"
+PHOTOS_COUNT = "整改前 {before} 张，整改后 {after} 张"
+FIVE_MISSING = "未完成，缺：{missing}"
+FIVE_DONE = "已落实"
+VERIFIED_BY = "{name} {at} 验收通过，已销号"
+
+BTN_IMMEDIATE = "立即整改"
+BTN_DAYS = "{days}天内"
+BTN_MAJOR = "设为重大隐患"
+BTN_GENERAL = "设为一般隐患"
+BTN_CATEGORY = "更改类别"
+BTN_FIX = "提交整改"
+BTN_ACCEPT = "验收通过"
+BTN_REJECT_FIX = "驳回"
+
+HAZARD_USAGE = (
+    "上报隐患：发送照片，并在照片说明里写\n"
+    "/hazard 二车间配电箱门未关闭，无警示标识 限期 12月10日\n"
+    "也可以先发 /hazard <描述>，再按提示回复照片。\n"
+    "整改方式写“立即整改”或“限期 <日期>”；重大隐患请写“重大隐患”。\n"
+    "查看某条隐患：/hazard YH-2026-0007"
+)
+HAZARD_NEED_DESCRIPTION = (
+    "请写明隐患的描述和位置，例如：/hazard 二车间配电箱门未关闭，无警示标识 限期 12月10日"
+)
+HAZARD_TOO_LONG = "隐患描述最多 {limit} 个字，请精简后重新发送。"
+HAZARD_NEED_PHOTO = "已记下隐患“{description}”，还需要至少一张现场照片：请回复本消息发送照片（可多张）。"
+HAZARD_STILL_NEED_PHOTO = "还需要至少一张现场照片才能登记隐患：请回复本消息发送照片，或发送 /cancel 放弃。"
+HAZARD_PICK_ENTERPRISE = "这条隐患属于哪家企业？请点选（也可以在描述里写上企业名称）："
+HAZARD_REGISTERED = "已登记隐患 {code}（{enterprise}）。"
+HAZARD_DRAFT_GONE = "这条草稿已经不在了（可能已登记或已取消），请重新发送 /hazard。"
+HAZARD_NOT_OWN_ENTERPRISE = "您只能处理本企业（{enterprise}）的隐患。"
+HAZARD_NO_ENTERPRISE = "您的账号还没有绑定企业，请先发送 /join <企业名称> 申请加入。"
+HAZARD_DUPLICATE = "提示：照片与 {codes} 的照片相同，可能是重复上报，请核实。"
+HAZARD_PHOTOS_ADDED = "{code} 已补充 {count} 张照片。"
+DUE_UNREADABLE = (
+    "没看懂整改期限“{text}”。可以这样写：2026-12-10、12-10、12月10日、12月10日前、3天内、下周五、本月底；"
+    "当场整改请写“立即整改”。\n隐患已登记，请点卡片上的期限按钮，或回复卡片写期限。"
+)
+DUE_PAST = (
+    "整改期限“{text}”已经过去了，请写今天或以后的日期，例如 12月10日、3天内、下周五、本月底。\n"
+    "隐患已登记，请点卡片上的期限按钮，或回复卡片写期限。"
+)
+DUE_SET = "{code} 整改期限已设为 {due}。"
+FIVE_ASK = (
+    "{code} 是重大隐患，需要五落实（责任人、措施、资金、时限、预案）。请回复隐患卡片：\n"
+    "/five 责任人=张三 措施=停用并更换配电箱 资金=2万元 时限=12月20日 预案=已制定临时停电预案"
+)
+FIVE_USAGE = (
+    "用法：回复隐患卡片发送 /five 责任人=… 措施=… 资金=… 时限=… 预案=…，或 /five YH-2026-0007 责任人=…"
+)
+FIVE_SAVED = "{code} 五落实已更新。{rest}"
+FIVE_STILL_MISSING = "还缺：{missing}。"
+FIVE_COMPLETE = "五落实已全部落实。"
+FIVE_NOT_MAJOR = "{code} 是一般隐患，不需要五落实。"
+
+PHOTO_TOO_LARGE = "图片太大（超过 {limit} MB），平台不允许机器人下载。请压缩后重新发送。"
+PHOTO_NOT_IMAGE = "只接受图片（jpg、png 等）作为隐患和整改照片。"
+PHOTO_FAILED = "有一张图片没能下载，请重新发送。"
+
+HAZARD_NOT_FOUND = "没有找到隐患 {code}。编号形如 YH-2026-0007，可发送 /hazards 查看列表。"
+HAZARD_WHICH = "请指明是哪条隐患：回复隐患卡片，或写上编号，例如 /fix YH-2026-0007 已加锁并张贴警示标识。"
+HAZARD_HISTORY = "处理记录："
+HAZARD_EVENT_LINE = "{at} {actor} {action}{note}"
+EVENT_NAMES = {
+    "report": "上报",
+    "photos": "补充照片",
+    "set_due": "设定整改期限",
+    "set_level": "调整等级",
+    "set_category": "调整类别",
+    "five": "补充五落实",
+    "fix": "提交整改",
+    "accept": "验收通过，销号",
+    "reject": "驳回整改",
+}
+
+CATEGORY_PICK = "请选择 {code} 的类别："
+CATEGORY_SET = "{code} 类别已改为 {category}。"
+LEVEL_SET = "{code} 已设为{level}。"
+STATE_CHANGED = "{code} 当前状态是“{status}”，这个操作已不适用。"
+
+FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张），并在照片说明里写明整改情况。"
+FIX_NEED_NOTE_OR_PHOTO = "请发送整改后的照片，并写明整改情况，例如 /fix 已加锁并张贴警示标识。"
+FIX_SUBMITTED = "{code} 已提交整改，等待管理人员验收。"
+FIX_NOT_OPEN = "{code} 当前状态是“{status}”，不能提交整改。"
+VERIFY_OWN_FIX = "不能验收自己提交的整改，请由其他管理人员验收。"
+VERIFY_ACCEPTED = "{code} 验收通过，已销号。"
+VERIFY_ACCEPTED_NOTICE = "{code}（{description}）验收通过，已销号。"
+REJECT_ASK = "请回复本消息，写明驳回 {code} 的原因（会转告企业）。"
+REJECT_ASK_TOAST = "请在聊天中写明驳回原因"
+REJECT_NEED_TEXT = "驳回原因不能为空，请回复本消息写明原因。"
+REJECT_DONE = "{code} 已驳回，原因已转告企业。"
+REJECT_NOTICE = "{code}（{description}）验收未通过，请重新整改。\n驳回原因：{reason}"
+
+HAZARDS_EMPTY = "没有符合条件的隐患。"
+HAZARDS_HEADER = "{title}（共 {total} 条{shown}）："
+HAZARDS_SHOWN = "，显示前 {n} 条"
+HAZARDS_TITLE_OPEN = "未销号隐患"
+HAZARDS_TITLE_OVERDUE = "逾期隐患"
+HAZARDS_TITLE_MINE = "我上报的隐患"
+HAZARDS_TITLE_ENTERPRISE = "{enterprise} 未销号隐患"
+HAZARD_LINE = "{code} {enterprise}｜{description}｜{status}{due}"
+HAZARD_LINE_DUE = "｜期限 {due}"
+CANCELLED = "已取消。"
+NOTHING_TO_CANCEL = "没有需要取消的操作。"

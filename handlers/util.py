@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Button, ChatRef, Reply
+from bot.messages import Button, ButtonPress, ChatRef, Reply
 from handlers import texts as T
 from storage import queries as q
 from storage.models import Enterprise, Person
+
+logger = logging.getLogger(__name__)
+
+
+async def refuse(session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, text: str) -> Reply:
+    """Refuse a button press the person may not make (forged or stale): log it, change nothing."""
+    logger.warning("refused button %r from %s:%s", press.data[:64], actor.platform, actor.external_id)
+    await q.audit(session, now, actor, "button.refused", "button", None, data=press.data[:64])
+    return Reply(text=text, toast=True)
 
 
 def private_chat(person: Person) -> ChatRef | None:

@@ -267,6 +267,18 @@ async def people_with_role(session: AsyncSession, platform: str, roles: Sequence
     return rows.unique().all()
 
 
+async def people_of_enterprise(
+    session: AsyncSession, enterprise_id: int, roles: Sequence[str]
+) -> Sequence[Person]:
+    """Return an enterprise's people holding any of the roles."""
+    rows = await session.scalars(
+        select(Person)
+        .where(Person.enterprise_id == enterprise_id, Person.role.in_(roles))
+        .order_by(Person.id)
+    )
+    return rows.unique().all()
+
+
 # --- join requests -----------------------------------------------------------------------------
 
 

@@ -142,3 +142,16 @@ class Harness:
     def texts(self, sent: list[Sent]) -> str:
         """Join the texts of sent messages, for assertions."""
         return "\n".join(s.reply.text or "" for s in sent)
+
+
+def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
+    """Make a small real JPEG whose bytes differ by seed."""
+    import io
+
+    from PIL import Image
+
+    img = Image.new("RGB", size, ((seed * 40) % 256, (seed * 90) % 256, (seed * 10) % 256))
+    img.putpixel((seed % size[0], 0), (255, 255, 255))
+    buf = io.BytesIO()
+    img.save(buf, format="JPEG", quality=90)
+    return buf.getvalue()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import io
-import os
 import time
 from collections.abc import AsyncIterator
 
@@ -14,12 +13,7 @@ from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, InputMedia
 from telegram.error import BadRequest, EndPointNotFound, InvalidToken
 from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
-try:
-    from tests.fake_telegram import TOKEN, FakeTelegram
-except ModuleNotFoundError:  # tests/ is not a package and pytest put tests/ itself on sys.path
-    from fake_telegram import TOKEN, FakeTelegram  # type: ignore[no-redef]
-
-os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
+from tests.fake_telegram import TOKEN, FakeTelegram  # also sets NO_PROXY for 127.0.0.1 at import
 
 
 def png_bytes(width: int = 64, height: int = 48) -> bytes:

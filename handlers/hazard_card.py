@@ -1,0 +1,138 @@
+"""The hazard card: one per hazard, rebuilt from the ledger on every change and edited in place."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Button, Card
+from handlers import texts as T
+from storage import hazards as hz
+from storage.models import Hazard
+
+CODE_RE = re.compile(r"^YH-\d{4}-\d{4,}$", re.IGNORECASE)
+DESCRIPTION_LIMIT = 500
+
+
+def card_key(hazard: Hazard) -> str:
+    """Return the card key of a hazard."""
+    return f"hazard:{hazard.id}"
+
+
+def hazard_id_of(card_key: str | None) -> int | None:
+    """Return the hazard id named by a card key, if it is a hazard card."""
+    if not card_key or not card_key.startswith("hazard:"):
+        return None
+    tail = card_key.split(":", 1)[1]
+    return int(tail) if tail.isdigit() else None
+
+
+def today_in_park(now: datetime, settings: Settings) -> date:
+    """Return today's date in the park's time zone."""
+    return now.astimezone(settings.park.tz).date()
+
+
+def fmt_date(day: date) -> str:
+    """Format a date with its weekday, e.g. 2026-12-10（周四）."""
+    return f"{day.isoformat()}（周{T.WEEKDAYS[day.weekday()]}）"
+
+
+def fmt_time(at: datetime, tz: ZoneInfo) -> str:
+    """Format a moment in the park's time zone."""
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def five_missing(hazard: Hazard) -> list[str]:
+    """Return the Chinese names of the five-in-place fields still missing on a major hazard."""
+    if hazard.level != "major":
+        return []
+    return [name for key, name in T.FIVE_FIELDS.items() if not hazard.five_in_place.get(key)]
+
+
+def short(text: str, limit: int = 40) -> str:
+    """Cut text for one-line lists."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Card:
+    """Build the card for a hazard's current state, with the buttons for what can happen next."""
+    tz = settings.park.tz
+    today = today_in_park(now, settings)
+    before = await hz.photos_of(session, hazard.id, "before")
+    after = await hz.photos_of(session, hazard.id, "after")
+    fields: list[tuple[str, str]] = [
+        (T.F_ENTERPRISE, hazard.enterprise.name),
+        (T.F_DESCRIPTION, hazard.description),
+        (T.F_CATEGORY, T.CATEGORY_NAMES.get(hazard.category, hazard.category)),
+        (T.F_LEVEL, T.LEVEL_NAMES[hazard.level]),
+        (T.F_MODE, T.MODE_NAMES.get(hazard.mode, T.MODE_NAMES[None])),
+    ]
+    if hazard.due_date is not None:
+        fields.append((T.F_DUE, fmt_date(hazard.due_date)))
+    if hazard.level == "major":
+        missing = five_missing(hazard)
+        fields.append(
+            (T.F_FIVE, T.FIVE_MISSING.format(missing="、".join(missing)) if missing else T.FIVE_DONE)
+        )
+    fields += [
+        (
+            T.F_REPORTER,
+            f"{hazard.reporter.display_name}（{T.SOURCE_NAMES.get(hazard.source, hazard.source)}）",
+        ),
+        (T.F_FOUND, fmt_time(hazard.found_at, tz)),
+        (T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=len(after))),
+    ]
+    fix = await hz.last_event(session, hazard.id, "fix")
+    if fix is not None and fix.note:
+        fields.append((T.F_FIX, fix.note))
+    reject = await hz.last_event(session, hazard.id, "reject")
+    if reject is not None and hazard.status == "rectifying" and (fix is None or reject.id > fix.id):
+        fields.append((T.F_REJECT, reject.note or ""))
+    if hazard.status == "closed":
+        accept = await hz.last_event(session, hazard.id, "accept")
+        if accept is not None:
+            fields.append(
+                (
+                    T.F_VERIFIED,
+                    T.VERIFIED_BY.format(name=accept.actor.display_name, at=fmt_time(accept.at, tz)),
+                )
+            )
+    status = T.STATUS_NAMES[hazard.status]
+    if hz.is_overdue(hazard, today):
+        assert hazard.due_date is not None
+        status += "，" + T.OVERDUE.format(days=(today - hazard.due_date).days)
+    return Card(
+        key=card_key(hazard),
+        title=T.HAZARD_CARD_TITLE.format(code=hazard.code),
+        fields=tuple(fields),
+        status=status,
+        photos=tuple(settings.storage.photo_dir / p.path for p in before[:1]),
+        actions=actions(hazard),
+    )
+
+
+def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
+    """Return the buttons for what can happen next to a hazard."""
+    i = hazard.id
+    if hazard.status == "closed":
+        return ()
+    if hazard.status == "awaiting_verification":
+        return ((Button(T.BTN_ACCEPT, f"hzok:{i}"), Button(T.BTN_REJECT_FIX, f"hzno:{i}")),)
+    level = (
+        Button(T.BTN_GENERAL, f"hzlvl:{i}:general")
+        if hazard.level == "major"
+        else Button(T.BTN_MAJOR, f"hzlvl:{i}:major")
+    )
+    edit_row = (level, Button(T.BTN_CATEGORY, f"hzcat:{i}"))
+    if hazard.mode is None:
+        due_row = (
+            Button(T.BTN_IMMEDIATE, f"hzdue:{i}:0"),
+            *(Button(T.BTN_DAYS.format(days=d), f"hzdue:{i}:{d}") for d in (3, 7, 15)),
+        )
+        return (due_row, edit_row)
+    return ((Button(T.BTN_FIX, f"hzfix:{i}"),), edit_row)
