@@ -119,8 +119,11 @@ async def park_group_chats(session: AsyncSession, platform: str) -> Sequence[Cha
 
 
 def clean_text(text: str, limit: int) -> str:
-    """Normalise user text (NFKC, no control characters, trimmed) and cut it to `limit` characters."""
-    text = unicodedata.normalize("NFKC", text)
+    """Normalise user text (NFC, no control characters, trimmed) and cut it to `limit` characters.
+
+    NFC, not NFKC: Chinese prose keeps its full-width punctuation (，。：).
+    """
+    text = unicodedata.normalize("NFC", text)
     text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return text.strip()[:limit]
 
@@ -140,13 +143,13 @@ async def get_enterprise(session: AsyncSession, enterprise_id: int) -> Enterpris
 
 async def match_enterprises(session: AsyncSession, text: str, limit: int = 5) -> list[Enterprise]:
     """Find enterprises by name or alias: an exact hit alone, else containing names, else the closest."""
-    needle = clean_text(text, 100).lower()
+    needle = unicodedata.normalize("NFKC", clean_text(text, 100)).lower()
     if not needle:
         return []
     enterprises = await list_enterprises(session)
 
     def names(e: Enterprise) -> list[str]:
-        return [e.name.lower(), *(a.lower() for a in e.aliases)]
+        return [unicodedata.normalize("NFKC", n).lower() for n in (e.name, *e.aliases)]
 
     exact = [e for e in enterprises if needle in names(e)]
     if exact:

@@ -1,0 +1,331 @@
+"""The hazard closed loop through the neutral core: report, draft, album, card, fix, verify, lists."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.messages import FileRef
+from storage import queries as q
+from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
+from tests.conftest import make_settings
+from tests.harness import GROUP, Harness, Sent, jpeg
+
+ADMIN = Harness.person("admin", "王主任")
+LI = Harness.person("li", "李干部")  # manager
+MA = Harness.person("ma", "马科长")  # second manager
+ZHAO = Harness.person("zhao", "赵工")  # inspector
+ZHANG = Harness.person("zhang", "张伟")  # lead of 华油
+CHEN = Harness.person("chen", "陈明")  # member of 华油
+LIU = Harness.person("liu", "刘芳")  # lead of 宏达
+XIAO = Harness.person("xiao", "小周")  # no role
+
+ROLES = {
+    "li": ("manager", None),
+    "ma": ("manager", None),
+    "zhao": ("inspector", None),
+    "zhang": ("lead", "华油装备制造有限公司"),
+    "chen": ("member", "华油装备制造有限公司"),
+    "liu": ("lead", "宏达机械有限公司"),
+}
+
+
+async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zhang", "liu")) -> None:
+    """Two enterprises, everyone's role, and private chats for some; the group is a park group."""
+    now = h.clock.now()
+    async with h.app.db.unit_of_work() as s:
+        ents = {}
+        for name, aliases in (("华油装备制造有限公司", ["华油"]), ("宏达机械有限公司", ["宏达"])):
+            ents[name] = await q.add_enterprise(s, name=name, aliases=aliases, industry=None, actor=None, at=now)
+        for who in (ADMIN, LI, MA, ZHAO, ZHANG, CHEN, LIU, XIAO):
+            p = await q.upsert_person(
+                s, platform="test", external_id=who.user_id, display_name=who.display_name, username=None, at=now
+            )
+            if who.user_id in ROLES:
+                role, ent = ROLES[who.user_id]
+                await q.set_role(s, p, role, ents[ent] if ent else None, actor=None, at=now)
+            if who.user_id == "admin":
+                p.role = "admin"
+            if who.user_id in private:
+                p.private_chat_id = f"p-{who.user_id}"
+        chat = await q.upsert_chat(s, platform="test", chat_id="group", title=GROUP.title, is_group=True, at=now)
+        chat.is_park_group = True
+
+
+def card_of(sent: list[Sent]) -> Sent:
+    """Return the first card among sent messages."""
+    return next(s for s in sent if s.card is not None)
+
+
+async def hazard(h: Harness, code: str) -> Hazard:
+    async with h.app.db.unit_of_work() as s:
+        row = await s.scalar(select(Hazard).where(Hazard.code == code))
+        assert row is not None
+        return row
+
+
+async def events(h: Harness, code: str) -> list[tuple[str, str | None, str | None]]:
+    async with h.app.db.unit_of_work() as s:
+        rows = await s.execute(
+            select(HazardEvent.action, HazardEvent.from_status, HazardEvent.to_status)
+            .join(Hazard)
+            .where(Hazard.code == code)
+            .order_by(HazardEvent.id)
+        )
+        return [tuple(r) for r in rows.all()]  # type: ignore[misc]
+
+
+async def report(h: Harness, who=ZHANG, text="二车间配电箱门未关闭，无警示标识 限期 12月10日", seed_=1) -> Sent:  # type: ignore[no-untyped-def]
+    out = await h.say(who, f"/hazard {text}", files=(h.add_file(jpeg(seed_)),))
+    return card_of(out)
+
+
+async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    album = [jpeg(i) for i in (1, 2, 3)]
+    out = await h.say(
+        ZHANG, "/hazard 二车间配电箱门未关闭，无警示标识 限期 12月10日", files=(h.add_file(album[0]),), media_group_id="m1"
+    )
+    card = card_of(out)
+    assert card.chat == GROUP and card.card is not None
+    assert card.card.title == "隐患 YH-2026-0001"
+    fields = dict(card.card.fields)
+    assert fields["企业"] == "华油装备制造有限公司" and fields["类别"] == "用电安全" and fields["等级"] == "一般隐患"
+    assert fields["整改期限"] == "2026-12-10（周四）" and card.card.status == "整改中"
+    for data in album[1:]:
+        assert await h.say(ZHANG, "", files=(h.add_file(data),), media_group_id="m1") == []
+    assert card.edits == 2 and dict(card.card.fields)["照片"] == "整改前 3 张，整改后 0 张"  # type: ignore[union-attr]
+
+    # The photo bytes on disk are the bytes that were sent, content-addressed.
+    async with h.app.db.unit_of_work() as s:
+        paths = [p.path for p in (await s.scalars(select(Photo).order_by(Photo.id))).all()]
+    assert [(h.app.settings.storage.photo_dir / p).read_bytes() for p in paths] == album
+
+    # The lead replies to the card with a photo and /fix.
+    out = await h.say(ZHANG, "/fix 已加锁并张贴警示标识", files=(h.add_file(jpeg(4)),), reply_to=card.message_id)
+    assert "已提交整改" in h.texts(out)
+    assert card.card.status == "待验收"  # type: ignore[union-attr]
+    private_cards = [s for s in out if s.card is not None and not s.chat.is_group]
+    assert {s.chat.chat_id for s in private_cards} == {"p-admin", "p-li", "p-ma"}
+
+    # A manager rejects from the group card; the reason is asked for and reaches the lead.
+    outcome = await h.press(LI, card, "驳回")
+    asked = h.adapter.sent[-1]
+    assert "写明驳回 YH-2026-0001 的原因" in (asked.reply.text or "") and outcome.toast
+    out = await h.say(LI, "警示标识不清晰，需重新张贴", reply_to=asked.message_id)
+    assert card.card.status == "整改中"  # type: ignore[union-attr]
+    assert dict(card.card.fields)["驳回原因"] == "警示标识不清晰，需重新张贴"  # type: ignore[union-attr]
+    notice = [s for s in out if s.chat.chat_id == "p-zhang"]
+    assert notice and "驳回原因：警示标识不清晰" in (notice[0].reply.text or "")
+    assert all(s.edits >= 1 for s in private_cards)  # every copy of the card is kept in step
+
+    # Fix again through the card button, then accept from a private copy.
+    await h.press(ZHANG, card, "提交整改")
+    question = h.adapter.sent[-1]
+    await h.say(ZHANG, "已重新张贴反光警示标识", files=(h.add_file(jpeg(5)),), reply_to=question.message_id)
+    assert card.card.status == "待验收"  # type: ignore[union-attr]
+    latest_private = [s for s in h.adapter.sent if s.card is not None and s.chat.chat_id == "p-ma"][-1]
+    outcome = await h.press(MA, latest_private, "验收通过")
+    assert outcome.toast == "YH-2026-0001 验收通过，已销号。"
+    assert card.card.status == "已销号" and card.card.actions == ()  # type: ignore[union-attr]
+    assert dict(card.card.fields)["验收"].startswith("马科长")  # type: ignore[union-attr]
+    # One card in the group for the whole story: edited, never re-sent.
+    assert len([s for s in h.adapter.sent if s.card is not None and s.chat == GROUP]) == 1
+
+    assert await events(h, "YH-2026-0001") == [
+        ("report", None, "rectifying"),
+        ("photos", "rectifying", None),
+        ("photos", "rectifying", None),
+        ("fix", "rectifying", "awaiting_verification"),
+        ("reject", "awaiting_verification", "rectifying"),
+        ("fix", "rectifying", "awaiting_verification"),
+        ("accept", "awaiting_verification", "closed"),
+    ]
+    row = await hazard(h, "YH-2026-0001")
+    assert row.status == "closed" and row.closed_at == h.clock.now()
+    async with h.app.db.unit_of_work() as s:
+        phases = (await s.scalars(select(HazardPhoto.phase).order_by(HazardPhoto.id))).all()
+    assert phases == ["before", "before", "before", "after", "after"]
+
+    detail = await h.say(ZHANG, "/hazard YH-2026-0001")
+    history = detail[-1]
+    assert "上报" in (history.reply.text or "") and "驳回整改：警示标识不清晰" in (history.reply.text or "")
+    assert len(history.reply.photos) == 5
+
+
+async def test_draft_waits_for_photo_and_survives_restart(harness: Harness, tmp_path, sqlite_url) -> None:  # type: ignore[no-untyped-def]
+    h = harness
+    await seed(h)
+    out = await h.say(ZHANG, "/hazard 仓库消防通道堆放杂物 3天内")
+    assert "还需要至少一张现场照片" in h.texts(out)
+    question = out[0]
+    await h.close()
+
+    # A new process on the same database picks the draft up.
+    again = await Harness.create(make_settings(sqlite_url, tmp_path), h.clock)
+    try:
+        out = await again.say(
+            ZHANG, "", files=(again.add_file(jpeg(7)),), reply_to=question.message_id, update_key="test:after-restart"
+        )
+        assert any(s.card for s in out), again.texts(out)
+        card = card_of(out)
+        assert card.card is not None and card.card.title == "隐患 YH-2026-0001"
+        assert dict(card.card.fields)["整改期限"] == "2026-12-03（周四）"
+        assert dict(card.card.fields)["类别"] == "消防安全"
+    finally:
+        await again.close()
+
+
+async def test_inspector_names_the_enterprise_or_picks_it(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = await report(h, ZHAO, "宏达 冲床防护罩缺失 7天内")
+    assert dict(card.card.fields)["企业"] == "宏达机械有限公司"  # type: ignore[union-attr]
+    assert dict(card.card.fields)["上报人"] == "赵工（检查发现）"  # type: ignore[union-attr]
+
+    out = await h.say(ZHAO, "/hazard 叉车无证驾驶 立即整改", files=(h.add_file(jpeg(8)),))
+    assert "属于哪家企业" in h.texts(out)
+    labels = [b.label for row in out[0].reply.buttons for b in row]
+    assert labels == ["华油", "宏达"]
+    await h.press(ZHAO, out[0], "华油")
+    card = card_of(h.adapter.sent[-2:])
+    assert dict(card.card.fields)["企业"] == "华油装备制造有限公司"  # type: ignore[union-attr]
+    assert dict(card.card.fields)["整改方式"] == "立即整改" and card.card.status == "待整改"  # type: ignore[union-attr]
+
+
+async def test_unreadable_due_date_registers_and_buttons_set_it(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(ZHANG, "/hazard 楼梯扶手松动 限期 下辈子", files=(h.add_file(jpeg(9)),))
+    card = card_of(out)
+    assert "没看懂整改期限" in h.texts(out) and "3天内" in h.texts(out)
+    assert card.card.status == "待整改" and dict(card.card.fields)["整改方式"] == "待定"  # type: ignore[union-attr]
+    await h.press(ZHANG, card, "7天内")
+    assert dict(card.card.fields)["整改期限"] == "2026-12-07（周一）" and card.card.status == "整改中"  # type: ignore[union-attr]
+
+    out = await h.say(ZHANG, "/hazard 车间地面油污 限期 2025-01-01", files=(h.add_file(jpeg(10)),))
+    assert "已经过去了" in h.texts(out)
+    second = card_of(out)
+    await h.say(ZHANG, "12月20日前", reply_to=second.message_id)  # a deadline written as a reply
+    assert dict(second.card.fields)["整改期限"] == "2026-12-20（周日）"  # type: ignore[union-attr]
+
+
+async def test_major_hazard_asks_for_five_in_place(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(ZHANG, "/hazard 重大隐患 液氨储罐区压力表失效 限期 12月15日", files=(h.add_file(jpeg(11)),))
+    card = card_of(out)
+    assert "需要五落实" in h.texts(out)
+    assert dict(card.card.fields)["五落实"] == "未完成，缺：责任人、措施、资金、时限、预案"  # type: ignore[union-attr]
+    out = await h.say(ZHANG, "/five 责任人=张伟 措施=更换压力表 资金：3000元", reply_to=card.message_id)
+    assert "还缺：时限、预案" in h.texts(out)
+    out = await h.say(ZHANG, "/five YH-2026-0001 时限=12月15日 预案=临时停用储罐并设警戒区")
+    assert "已全部落实" in h.texts(out) and dict(card.card.fields)["五落实"] == "已落实"  # type: ignore[union-attr]
+    row = await hazard(h, "YH-2026-0001")
+    assert row.five_in_place["funds"] == "3000元"
+
+
+async def test_duplicate_photo_warns_and_bad_files_are_refused(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await report(h, ZHANG, "配电箱门未关 限期 12月10日", seed_=12)
+    out = await h.say(ZHANG, "/hazard 配电箱门未关闭 限期 12月10日", files=(h.add_file(jpeg(12)),))
+    assert "可能是重复上报" in h.texts(out) and "YH-2026-0001" in h.texts(out)
+
+    big = FileRef("huge", "photo", 30 * 1024 * 1024, "image/jpeg")
+    out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(big,))
+    assert "图片太大" in h.texts(out)
+    h.adapter.files["pdf"] = b"%PDF-1.4"
+    out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(FileRef("pdf", "document", 8, "application/pdf"),))
+    assert "只接受图片" in h.texts(out)
+    h.adapter.files["fake"] = b"not an image at all"
+    out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(FileRef("fake", "photo", 19, "image/jpeg"),))
+    assert "只接受图片" in h.texts(out)
+
+    original = jpeg(13, (400, 300))
+    h.adapter.files["doc"] = original
+    out = await h.say(
+        ZHANG, "/hazard 原图上报 3天内", files=(FileRef("doc", "document", len(original), "image/jpeg", "IMG.jpg"),)
+    )
+    card_of(out)
+    async with h.app.db.unit_of_work() as s:
+        photo = await s.scalar(select(Photo).order_by(Photo.id.desc()))
+        assert photo is not None and (photo.width, photo.height) == (400, 300)
+        assert (h.app.settings.storage.photo_dir / photo.path).read_bytes() == original
+
+
+async def test_nobody_verifies_their_own_fix(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = await report(h, ZHANG)
+    await h.say(LI, "/fix YH-2026-0001 已由园区协助整改", files=(h.add_file(jpeg(20)),))
+    outcome = await h.press(LI, card, "验收通过")
+    assert outcome.toast == "不能验收自己提交的整改，请由其他管理人员验收。"
+    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    outcome = await h.press(MA, card, "验收通过")
+    assert (await hazard(h, "YH-2026-0001")).status == "closed"
+    outcome = await h.press(MA, card, data="hzok:1")  # a stale press after closing changes nothing
+    assert "已销号" in (outcome.toast or "")
+
+
+async def test_lists_by_enterprise_overdue_and_mine(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await report(h, ZHANG, "配电箱门未关 限期 12月3日", seed_=30)
+    await report(h, ZHANG, "消防栓被遮挡 限期 12月20日", seed_=31)
+    await report(h, LIU, "冲床防护罩缺失 3天内", seed_=32)
+    await report(h, ZHAO, "宏达 仓库堆放杂物 立即整改", seed_=33)
+
+    mine = h.texts(await h.say(ZHANG, "/hazards"))
+    assert "共 2 条" in mine and "YH-2026-0003" not in mine
+    park = h.texts(await h.say(LI, "/hazards"))
+    assert "共 4 条" in park
+    assert "只能处理本企业" in h.texts(await h.say(ZHANG, "/hazards 宏达"))
+    assert "宏达机械有限公司 未销号隐患（共 2 条）" in h.texts(await h.say(LI, "/hazards 宏达"))
+    assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/hazards overdue"))
+
+    h.clock.advance(timedelta(days=5))  # 2026-12-05: the 12-03 deadline has passed
+    overdue = h.texts(await h.say(LI, "/hazards overdue"))
+    assert "YH-2026-0001" in overdue and "已逾期 2 天" in overdue and "YH-2026-0002" not in overdue
+    assert "YH-2026-0003" in overdue  # 3天内 from 11-30 is 12-03
+    assert "我上报的隐患（共 1 条）" in h.texts(await h.say(ZHAO, "/hazards mine"))
+    assert "只能处理本企业" in h.texts(await h.say(LIU, "/hazard YH-2026-0001"))
+    assert "没有找到隐患 YH-2026-9999" in h.texts(await h.say(LI, "/hazard YH-2026-9999"))
+
+
+async def test_two_reports_at_once_get_two_codes(any_harness: Harness) -> None:
+    h = any_harness
+    await seed(h)
+    files = (h.add_file(jpeg(40)),), (h.add_file(jpeg(41)),)
+    await asyncio.gather(
+        h.say(ZHANG, "/hazard 配电箱门未关 3天内", files=files[0]),
+        h.say(LIU, "/hazard 冲床防护罩缺失 3天内", files=files[1]),
+    )
+    async with h.app.db.unit_of_work() as s:
+        codes = sorted((await s.scalars(select(Hazard.code))).all())
+    assert codes == ["YH-2026-0001", "YH-2026-0002"]
+    # Many at once stay unique and gap-free.
+    await asyncio.gather(
+        *(h.say(ZHANG if i % 2 else LIU, f"/hazard 隐患{i} 3天内", files=(h.add_file(jpeg(50 + i)),)) for i in range(8))
+    )
+    async with h.app.db.unit_of_work() as s:
+        codes = sorted((await s.scalars(select(Hazard.code))).all())
+        assert await s.scalar(select(func.count()).select_from(Hazard)) == 10
+    assert codes == [f"YH-2026-{n:04d}" for n in range(1, 11)]
+
+
+@pytest.mark.parametrize("when", [date(2026, 12, 31), date(2027, 1, 1)])
+async def test_code_year_follows_park_time_zone(harness: Harness, when: date) -> None:
+    from datetime import UTC, datetime
+
+    h = harness
+    await seed(h)
+    # 2026-12-31 20:00 UTC is already 2027-01-01 in Shanghai.
+    h.clock.set(datetime(when.year, when.month, when.day, 20, 0, tzinfo=UTC))
+    card = await report(h, ZHANG, "年末检查 立即整改")
+    year = (datetime(when.year, when.month, when.day, 20, 0, tzinfo=UTC) + timedelta(hours=8)).year
+    assert card.card is not None and card.card.title == f"隐患 YH-{year}-0001"
