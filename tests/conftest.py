@@ -15,9 +15,9 @@ import pytest
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
-from bot.clock import ManualClock  # noqa: E402
-from bot.config import Settings, load_settings  # noqa: E402
-from tests.harness import Harness  # noqa: E402
+from bot.clock import ManualClock
+from bot.config import Settings, load_settings
+from tests.harness import Harness
 
 PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -80,7 +80,7 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
 
 
-def make_settings(db_url: str, tmp_path: Path, **telegram: str) -> Settings:
+def make_settings(db_url: str, tmp_path: Path, **telegram: object) -> Settings:
     """Build settings for a test: its own database and photo directory, one configured admin."""
     return load_settings(
         None,

@@ -128,7 +128,9 @@ class Harness:
         )
         return self.adapter.sent[before:]
 
-    async def press(self, who: Sender, sent: Sent, label: str | None = None, *, data: str | None = None) -> Outcome:
+    async def press(
+        self, who: Sender, sent: Sent, label: str | None = None, *, data: str | None = None
+    ) -> Outcome:
         """Press a button (by label) on a message the bot sent, or send forged data."""
         if data is None:
             rows = sent.card.actions if sent.card else sent.reply.buttons
@@ -136,7 +138,9 @@ class Harness:
             assert matches, f"no button {label!r} on message {sent.message_id}"
             data = matches[0]
         return await self.app.dispatcher.handle(
-            ButtonPress(f"{PLATFORM}:{next(self._updates)}", who, sent.chat, data, sent.message_id, self.clock.now())
+            ButtonPress(
+                f"{PLATFORM}:{next(self._updates)}", who, sent.chat, data, sent.message_id, self.clock.now()
+            )
         )
 
     def texts(self, sent: list[Sent]) -> str:

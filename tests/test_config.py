@@ -55,5 +55,5 @@ def test_bad_value_names_key_file_and_expectation(tmp_path: Path, toml: str, exp
 
 
 def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="not found; copy config.example.toml"):
+    with pytest.raises(ConfigError, match=r"not found; copy config\.example\.toml"):
         load_settings(tmp_path / "nope.toml")

@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from bot.adapters.console import ConsoleAdapter, ConsolePerson, ConsoleSession
 from bot.app import build_app
-from bot.clock import ManualClock
 from bot.cli import main
+from bot.clock import ManualClock
 from storage.models import Enterprise, Person
 from tests.conftest import make_settings
 
@@ -27,7 +27,9 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
     out: list[str] = []
     adapter = ConsoleAdapter(out.append)
     app.dispatcher.attach(adapter)
-    repl = ConsoleSession(app.dispatcher, adapter, [ConsolePerson("wang", "王主任"), ConsolePerson("xiao", "小周")])
+    repl = ConsoleSession(
+        app.dispatcher, adapter, [ConsolePerson("wang", "王主任"), ConsolePerson("xiao", "小周")]
+    )
 
     async def typed(*lines: str) -> str:
         start = len(out)
@@ -78,11 +80,16 @@ def test_enterprises_import_from_csv(tmp_path: Path) -> None:
         db = Database(f"sqlite+aiosqlite:///{db_file}")
         try:
             async with db.unit_of_work() as s:
-                return [(e.name, e.aliases) for e in await s.scalars(select(Enterprise).order_by(Enterprise.id))]
+                return [
+                    (e.name, e.aliases) for e in await s.scalars(select(Enterprise).order_by(Enterprise.id))
+                ]
         finally:
             await db.dispose()
 
-    assert asyncio.run(names()) == [("华油装备制造有限公司", ["华油", "华油装备"]), ("宏达机械有限公司", ["宏达"])]
+    assert asyncio.run(names()) == [
+        ("华油装备制造有限公司", ["华油", "华油装备"]),
+        ("宏达机械有限公司", ["宏达"]),
+    ]
 
     bad = tmp_path / "bad.csv"
     bad.write_text("名称,在册\n甲公司,也许\n", encoding="utf-8")

@@ -39,10 +39,17 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
     async with h.app.db.unit_of_work() as s:
         ents = {}
         for name, aliases in (("华油装备制造有限公司", ["华油"]), ("宏达机械有限公司", ["宏达"])):
-            ents[name] = await q.add_enterprise(s, name=name, aliases=aliases, industry=None, actor=None, at=now)
+            ents[name] = await q.add_enterprise(
+                s, name=name, aliases=aliases, industry=None, actor=None, at=now
+            )
         for who in (ADMIN, LI, MA, ZHAO, ZHANG, CHEN, LIU, XIAO):
             p = await q.upsert_person(
-                s, platform="test", external_id=who.user_id, display_name=who.display_name, username=None, at=now
+                s,
+                platform="test",
+                external_id=who.user_id,
+                display_name=who.display_name,
+                username=None,
+                at=now,
             )
             if who.user_id in ROLES:
                 role, ent = ROLES[who.user_id]
@@ -51,7 +58,9 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
                 p.role = "admin"
             if who.user_id in private:
                 p.private_chat_id = f"p-{who.user_id}"
-        chat = await q.upsert_chat(s, platform="test", chat_id="group", title=GROUP.title, is_group=True, at=now)
+        chat = await q.upsert_chat(
+            s, platform="test", chat_id="group", title=GROUP.title, is_group=True, at=now
+        )
         chat.is_park_group = True
 
 
@@ -78,7 +87,9 @@ async def events(h: Harness, code: str) -> list[tuple[str, str | None, str | Non
         return [tuple(r) for r in rows.all()]  # type: ignore[misc]
 
 
-async def report(h: Harness, who=ZHANG, text="二车间配电箱门未关闭，无警示标识 限期 12月10日", seed_=1) -> Sent:  # type: ignore[no-untyped-def]
+async def report(
+    h: Harness, who=ZHANG, text="二车间配电箱门未关闭，无警示标识 限期 12月10日", seed_=1
+) -> Sent:  # type: ignore[no-untyped-def]
     out = await h.say(who, f"/hazard {text}", files=(h.add_file(jpeg(seed_)),))
     return card_of(out)
 
@@ -88,13 +99,20 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
     await seed(h)
     album = [jpeg(i) for i in (1, 2, 3)]
     out = await h.say(
-        ZHANG, "/hazard 二车间配电箱门未关闭，无警示标识 限期 12月10日", files=(h.add_file(album[0]),), media_group_id="m1"
+        ZHANG,
+        "/hazard 二车间配电箱门未关闭，无警示标识 限期 12月10日",
+        files=(h.add_file(album[0]),),
+        media_group_id="m1",
     )
     card = card_of(out)
     assert card.chat == GROUP and card.card is not None
     assert card.card.title == "隐患 YH-2026-0001"
     fields = dict(card.card.fields)
-    assert fields["企业"] == "华油装备制造有限公司" and fields["类别"] == "用电安全" and fields["等级"] == "一般隐患"
+    assert (
+        fields["企业"] == "华油装备制造有限公司"
+        and fields["类别"] == "用电安全"
+        and fields["等级"] == "一般隐患"
+    )
     assert fields["整改期限"] == "2026-12-10（周四）" and card.card.status == "整改中"
     for data in album[1:]:
         assert await h.say(ZHANG, "", files=(h.add_file(data),), media_group_id="m1") == []
@@ -106,7 +124,9 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
     assert [(h.app.settings.storage.photo_dir / p).read_bytes() for p in paths] == album
 
     # The lead replies to the card with a photo and /fix.
-    out = await h.say(ZHANG, "/fix 已加锁并张贴警示标识", files=(h.add_file(jpeg(4)),), reply_to=card.message_id)
+    out = await h.say(
+        ZHANG, "/fix 已加锁并张贴警示标识", files=(h.add_file(jpeg(4)),), reply_to=card.message_id
+    )
     assert "已提交整改" in h.texts(out)
     assert card.card.status == "待验收"  # type: ignore[union-attr]
     private_cards = [s for s in out if s.card is not None and not s.chat.is_group]
@@ -169,7 +189,11 @@ async def test_draft_waits_for_photo_and_survives_restart(harness: Harness, tmp_
     again = await Harness.create(make_settings(sqlite_url, tmp_path), h.clock)
     try:
         out = await again.say(
-            ZHANG, "", files=(again.add_file(jpeg(7)),), reply_to=question.message_id, update_key="test:after-restart"
+            ZHANG,
+            "",
+            files=(again.add_file(jpeg(7)),),
+            reply_to=question.message_id,
+            update_key="test:after-restart",
         )
         assert any(s.card for s in out), again.texts(out)
         card = card_of(out)
@@ -217,7 +241,9 @@ async def test_unreadable_due_date_registers_and_buttons_set_it(harness: Harness
 async def test_major_hazard_asks_for_five_in_place(harness: Harness) -> None:
     h = harness
     await seed(h)
-    out = await h.say(ZHANG, "/hazard 重大隐患 液氨储罐区压力表失效 限期 12月15日", files=(h.add_file(jpeg(11)),))
+    out = await h.say(
+        ZHANG, "/hazard 重大隐患 液氨储罐区压力表失效 限期 12月15日", files=(h.add_file(jpeg(11)),)
+    )
     card = card_of(out)
     assert "需要五落实" in h.texts(out)
     assert dict(card.card.fields)["五落实"] == "未完成，缺：责任人、措施、资金、时限、预案"  # type: ignore[union-attr]
@@ -240,7 +266,9 @@ async def test_duplicate_photo_warns_and_bad_files_are_refused(harness: Harness)
     out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(big,))
     assert "图片太大" in h.texts(out)
     h.adapter.files["pdf"] = b"%PDF-1.4"
-    out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(FileRef("pdf", "document", 8, "application/pdf"),))
+    out = await h.say(
+        ZHANG, "/hazard 某处隐患 3天内", files=(FileRef("pdf", "document", 8, "application/pdf"),)
+    )
     assert "只接受图片" in h.texts(out)
     h.adapter.files["fake"] = b"not an image at all"
     out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(FileRef("fake", "photo", 19, "image/jpeg"),))
@@ -249,7 +277,9 @@ async def test_duplicate_photo_warns_and_bad_files_are_refused(harness: Harness)
     original = jpeg(13, (400, 300))
     h.adapter.files["doc"] = original
     out = await h.say(
-        ZHANG, "/hazard 原图上报 3天内", files=(FileRef("doc", "document", len(original), "image/jpeg", "IMG.jpg"),)
+        ZHANG,
+        "/hazard 原图上报 3天内",
+        files=(FileRef("doc", "document", len(original), "image/jpeg", "IMG.jpg"),),
     )
     card_of(out)
     async with h.app.db.unit_of_work() as s:
@@ -310,7 +340,10 @@ async def test_two_reports_at_once_get_two_codes(any_harness: Harness) -> None:
     assert codes == ["YH-2026-0001", "YH-2026-0002"]
     # Many at once stay unique and gap-free.
     await asyncio.gather(
-        *(h.say(ZHANG if i % 2 else LIU, f"/hazard 隐患{i} 3天内", files=(h.add_file(jpeg(50 + i)),)) for i in range(8))
+        *(
+            h.say(ZHANG if i % 2 else LIU, f"/hazard 隐患{i} 3天内", files=(h.add_file(jpeg(50 + i)),))
+            for i in range(8)
+        )
     )
     async with h.app.db.unit_of_work() as s:
         codes = sorted((await s.scalars(select(Hazard.code))).all())

@@ -51,7 +51,9 @@ async def test_models_and_migrations_agree(db: Database) -> None:
 async def test_aware_datetimes_round_trip_in_utc(db: Database) -> None:
     beijing = timezone(timedelta(hours=8))
     async with db.unit_of_work() as s:
-        await q.add_enterprise(s, name="华油", aliases=[], industry=None, actor=None, at=NOW.astimezone(beijing))
+        await q.add_enterprise(
+            s, name="华油", aliases=[], industry=None, actor=None, at=NOW.astimezone(beijing)
+        )
     async with db.unit_of_work() as s:
         e = await s.scalar(select(Enterprise))
         assert e is not None
@@ -73,20 +75,32 @@ async def test_update_key_claimed_once(db: Database) -> None:
 
 async def test_person_identity_unique_per_platform(db: Database) -> None:
     async with db.unit_of_work() as s:
-        a = await q.upsert_person(s, platform="telegram", external_id="42", display_name="张三", username=None, at=NOW)
-        b = await q.upsert_person(s, platform="telegram", external_id="42", display_name="张三丰", username="z", at=NOW)
-        c = await q.upsert_person(s, platform="dingtalk", external_id="42", display_name="张三", username=None, at=NOW)
+        a = await q.upsert_person(
+            s, platform="telegram", external_id="42", display_name="张三", username=None, at=NOW
+        )
+        b = await q.upsert_person(
+            s, platform="telegram", external_id="42", display_name="张三丰", username="z", at=NOW
+        )
+        c = await q.upsert_person(
+            s, platform="dingtalk", external_id="42", display_name="张三", username=None, at=NOW
+        )
         assert a.id == b.id != c.id and b.display_name == "张三丰"
     with pytest.raises(IntegrityError):
         async with db.unit_of_work() as s:
-            s.add(Person(platform="telegram", external_id="42", display_name="x", created_at=NOW, updated_at=NOW))
+            s.add(
+                Person(
+                    platform="telegram", external_id="42", display_name="x", created_at=NOW, updated_at=NOW
+                )
+            )
 
 
 async def test_role_change_is_audited_and_odd_text_stored(db: Database) -> None:
     odd = "🏭 '; DROP TABLE people; -- \u202e企业"
     async with db.unit_of_work() as s:
         e = await q.add_enterprise(s, name=odd, aliases=["别名"], industry=None, actor=None, at=NOW)
-        p = await q.upsert_person(s, platform="telegram", external_id="7", display_name=odd, username=None, at=NOW)
+        p = await q.upsert_person(
+            s, platform="telegram", external_id="7", display_name=odd, username=None, at=NOW
+        )
         await q.set_role(s, p, "lead", e, actor=None, at=NOW)
     async with db.unit_of_work() as s:
         person = await s.scalar(select(Person).where(Person.external_id == "7"))

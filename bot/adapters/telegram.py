@@ -78,7 +78,20 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def to_neutral(update: Update) -> Incoming | ButtonPress | None:
+def _addressed_text(text: str, bot_username: str | None) -> str | None:
+    """Strip `@ourbot` from a leading command; None when the command is addressed to another bot."""
+    if not text.startswith("/"):
+        return text
+    head, sep, rest = text.partition(" ")
+    command, at, name = head.partition("@")
+    if not at:
+        return text
+    if bot_username is None or name.lower() != bot_username.lower():
+        return None
+    return command + sep + rest
+
+
+def to_neutral(update: Update, bot_username: str | None = None) -> Incoming | ButtonPress | None:
     """Turn a Telegram update into a neutral message or button press (None for what we ignore)."""
     user = update.effective_user
     chat = update.effective_chat
@@ -96,6 +109,9 @@ def to_neutral(update: Update) -> Incoming | ButtonPress | None:
     message = update.message
     if message is None:
         return None  # edits, channel posts, member updates: not for the bot
+    text = _addressed_text(message.text or message.caption or "", bot_username)
+    if text is None:
+        return None  # `/cmd@otherbot` in a group: not for us
     files: list[FileRef] = []
     if message.photo:
         largest = message.photo[-1]
@@ -107,7 +123,7 @@ def to_neutral(update: Update) -> Incoming | ButtonPress | None:
         update_key=key,
         sender=sender,
         chat=chat_ref,
-        text=message.text or message.caption or "",
+        text=text,
         sent_at=message.date,
         files=tuple(files),
         message_id=str(message.message_id),
@@ -127,9 +143,11 @@ class TelegramAdapter:
         token = settings.token.get_secret_value()
         self.settings = settings
         self.dispatcher = dispatcher
-        redact = RedactToken(token)
-        for handler in logging.getLogger().handlers:
-            handler.addFilter(redact)
+        # Request URLs contain the token: quiet httpx, and redact the token wherever it could surface.
+        self._redact = RedactToken(token)
+        self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("httpx")]
+        for target in self._filtered:
+            target.addFilter(self._redact)
         logging.getLogger("httpx").setLevel(logging.WARNING)
         self.application = (
             Application.builder()
@@ -143,7 +161,7 @@ class TelegramAdapter:
         dispatcher.attach(self)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        event = to_neutral(update)
+        event = to_neutral(update, self.application.bot.username)
         if event is None:
             return
         outcome = await self.dispatcher.handle(event)
@@ -176,6 +194,8 @@ class TelegramAdapter:
         if self.application.running:
             await self.application.stop()
         await self.application.shutdown()
+        for target in self._filtered:
+            target.removeFilter(self._redact)
 
     async def run_forever(self) -> None:
         """Poll until SIGINT or SIGTERM."""
