@@ -22,6 +22,7 @@ telegram: $(BIN)/safetybot
 
 lint: $(BIN)/safetybot
 	$(BIN)/ruff check .
+	$(BIN)/mypy bot handlers storage schedules
 	$(BIN)/lint-imports
 
 test: lint
