@@ -44,7 +44,9 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
         assert "已提交申请" in text
         assert "[私聊→王主任] 机器人：" in text and "[1] 批准  [2] 拒绝" in text
 
-        text = await typed(":press 1")  # 小周 presses approve on the admin's card: refused
+        text = await typed(":press 1")  # the card is in the admin's private chat: 小周 cannot see it
+        assert "看不到" in text
+        text = await typed(":forge join:1:approve")  # a tampered client sends the data anyway: refused
         assert "需要以下身份之一：管理员" in text
         async with app.db.unit_of_work() as s:
             xiao = await s.scalar(select(Person).where(Person.external_id == "xiao"))

@@ -156,6 +156,15 @@ class ConsoleSession:
             )
         )
 
+    async def forge(self, data: str) -> None:
+        """Send arbitrary button data in the current chat, as a tampered client could."""
+        self.adapter.write(f"[{self.adapter._where(self.chat)}] {self.person.name} 伪造按钮数据「{data}」")
+        outcome = await self.dispatcher.handle(
+            ButtonPress(self._key(), self._sender(), self.chat, data, None, self.dispatcher.clock.now())
+        )
+        if outcome.toast:
+            self.adapter.write(f"（提示）{outcome.toast}")
+
     async def press(self, number: int) -> None:
         """Press button N as the current person."""
         if not 1 <= number <= len(self.adapter.button_list):
@@ -163,6 +172,10 @@ class ConsoleSession:
             return
         message_id, button = self.adapter.button_list[number - 1]
         shown = self.adapter.shown[message_id]
+        if not shown.chat.is_group and shown.chat.chat_id != f"private-{self.person.user_id}":
+            # As on a real platform: nobody can press buttons in someone else's private chat.
+            self.adapter.write(f"按钮 {number} 在{self.adapter._where(shown.chat)}里，{self.person.name} 看不到。")
+            return
         self.adapter.write(f"[{self.adapter._where(shown.chat)}] {self.person.name} 按下了「{button.label}」")
         outcome = await self.dispatcher.handle(
             ButtonPress(
@@ -204,6 +217,8 @@ class ConsoleSession:
             write(f"切换到 {self.adapter._where(self.chat)}。")
         elif cmd == "press" and args and args[0].isdigit():
             await self.press(int(args[0]))
+        elif cmd == "forge" and args:
+            await self.forge(args[0])
         elif cmd == "reply" and len(args) >= 2:
             await self.say(" ".join(args[1:]), reply_to=args[0].lstrip("#"))
         elif cmd in ("photo", "file") and args:
@@ -241,5 +256,6 @@ CONSOLE_HELP = """控制命令（以冒号开头）：
   :file [#N] 图片 说明    以文件形式发送原图
   :reply N 文字           回复编号为 N 的机器人消息，例如 :reply 3 /fix 已整改
   :press N                按下编号为 N 的按钮
+  :forge 数据             发送伪造的按钮数据（测试权限检查），例如 :forge join:1:approve
   :quit                   退出
 其他输入都作为消息发给机器人，例如 /help。"""
