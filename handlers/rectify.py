@@ -164,9 +164,16 @@ async def submit_fix(
         )
     card = await build_card(session, hazard, settings, now)
     replies = [Reply(card=card, edit=True), Reply(text=T.FIX_SUBMITTED.format(code=hazard.code))]
+    # Managers verify from their private chat too: the first time they get the card there; after
+    # a rejection their copy is edited in place and a one-line note tells them it is back.
+    has_copy = {p.chat_id for p in await q.card_posts(session, card.key, actor.platform)}
     for manager in await q.people_with_role(session, actor.platform, ["admin", "manager"]):
         chat = private_chat(manager)
-        if chat is not None and manager.id != actor.id and chat.chat_id != msg.chat.chat_id:
+        if chat is None or manager.id == actor.id or chat.chat_id == msg.chat.chat_id:
+            continue
+        if chat.chat_id in has_copy:
+            replies.append(Reply(text=T.FIX_RESUBMITTED.format(code=hazard.code), chat=chat))
+        else:
             replies.append(Reply(card=card, chat=chat))
     return replies
 

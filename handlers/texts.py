@@ -271,6 +271,7 @@ STATE_CHANGED = "{code} 当前状态是“{status}”，这个操作已不适用
 FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张），并在照片说明里写明整改情况。"
 FIX_NEED_NOTE_OR_PHOTO = "请发送整改后的照片，并写明整改情况，例如 /fix 已加锁并张贴警示标识。"
 FIX_SUBMITTED = "{code} 已提交整改，等待管理人员验收。"
+FIX_RESUBMITTED = "{code} 已重新提交整改，上面的卡片已更新，请验收。"
 FIX_NOT_OPEN = "{code} 当前状态是“{status}”，不能提交整改。"
 VERIFY_OWN_FIX = "不能验收自己提交的整改，请由其他管理人员验收。"
 VERIFY_ACCEPTED = "{code} 验收通过，已销号。"

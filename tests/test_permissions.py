@@ -155,7 +155,14 @@ async def test_permission_matrix(harness: Harness, action: str, role: str) -> No
     do, allowed = MATRIX[action]
     took_effect = await do(h, WHO[role])
     assert took_effect == (role in allowed), f"{role} {'could' if took_effect else 'could not'} {action}"
-    if not took_effect and action in ("set_due", "set_level", "set_category", "fix_button", "accept", "reject"):
+    if not took_effect and action in (
+        "set_due",
+        "set_level",
+        "set_category",
+        "fix_button",
+        "accept",
+        "reject",
+    ):
         async with h.app.db.unit_of_work() as s:
             refused = await s.scalar(select(func.count()).where(AuditEntry.action == "button.refused"))
         assert refused == 1, "a refused button press is logged"

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from storage.models import AuditEntry, Hazard, HazardEvent, HazardPhoto, Photo
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import Call, FakeTelegram
 from tests.harness import jpeg
 from tests.test_telegram import LiveBot, running_bot
 
@@ -72,6 +72,15 @@ def caption(tg: FakeTelegram, message: dict[str, Any]) -> str:
 def hazard_cards(tg: FakeTelegram, chat_id: int) -> list[dict[str, Any]]:
     """Photo cards for the hazard the bot sent to a chat, in their current state."""
     return [m for m in tg.sent_messages(chat_id) if "photo" in m and TITLE in (m.get("caption") or "")]
+
+
+def card_uploads(tg: FakeTelegram, chat_id: int) -> list[Call]:
+    """Every sendPhoto of the hazard's card to a chat (an edit is not one)."""
+    return [
+        c
+        for c in tg.calls_of("sendPhoto")
+        if c.params.get("chat_id") == chat_id and TITLE in str(c.params.get("caption", ""))
+    ]
 
 
 def button(tg: FakeTelegram, message: dict[str, Any], label: str) -> str:
@@ -137,15 +146,15 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
             )
         ).all()
     assert [(photo_dir / path).read_bytes() for path in before] == served
-    uploads = [
-        c for c in tg.calls_of("sendPhoto") if c.params["chat_id"] == group_id and TITLE in c.params["caption"]
-    ]
+    uploads = card_uploads(tg, group_id)
     assert len(uploads) == 1 and uploads[0].params["photo"]["bytes"] == album[0]
     assert tg.file_bytes(card["photo"][-1]["file_id"]) == album[0]
 
     # --- 3. The lead replies to the card with an after-photo and /fix: 待验收, managers get a copy.
     fix_photo = jpeg(4)
-    tg.send_photo(park.zhang, park.group, fix_photo, caption="/fix 已加锁并张贴警示标识", reply_to=card["message_id"])
+    tg.send_photo(
+        park.zhang, park.group, fix_photo, caption="/fix 已加锁并张贴警示标识", reply_to=card["message_id"]
+    )
     await tg.wait_for(lambda: all(hazard_cards(tg, chat_id) for chat_id in (ADMIN_ID, LI_ID)))
     text = caption(tg, card)
     assert "状态：待验收" in text and "整改情况：已加锁并张贴警示标识" in text and "整改后 1 张" in text
@@ -167,7 +176,9 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
     assert "状态：待验收" in caption(tg, card)  # nothing changes before the reason is given
     group_before = len(bot.texts(park.group))
     tg.send_text(park.li, park.group, "警示标识不清晰", reply_to=question["message_id"])
-    await tg.wait_for(lambda: any("驳回原因：警示标识不清晰" in t for t in bot.texts(park.group)[group_before:]))
+    await tg.wait_for(
+        lambda: any("驳回原因：警示标识不清晰" in t for t in bot.texts(park.group)[group_before:])
+    )
     text = caption(tg, card)
     assert "状态：整改中" in text and "驳回原因：警示标识不清晰" in text
     assert [label for label, _ in tg.buttons(card)] == ["提交整改", "设为重大隐患", "更改类别"]
@@ -187,7 +198,16 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
     assert "整改后的照片" in question["text"]
     refix_photo = jpeg(5)
     tg.send_photo(park.zhang, park.group, refix_photo, caption="已重新张贴", reply_to=question["message_id"])
-    await tg.wait_for(lambda: all(len(hazard_cards(tg, chat_id)) == 2 for chat_id in (ADMIN_ID, LI_ID)))
+    # Managers keep one private copy, edited in place, plus a one-line note that it is back.
+    await tg.wait_for(
+        lambda: all(
+            any("已重新提交整改" in m.get("text", "") for m in tg.sent_messages(chat_id))
+            for chat_id in (ADMIN_ID, LI_ID)
+        )
+    )
+    for chat_id in (ADMIN_ID, LI_ID):
+        copies = hazard_cards(tg, chat_id)
+        assert len(copies) == 1 and "状态：待验收" in copies[0]["caption"]
     text = caption(tg, card)
     assert "状态：待验收" in text and "整改情况：已重新张贴" in text and "整改后 2 张" in text
     assert "驳回原因" not in text
@@ -211,9 +231,7 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
             assert "状态：已销号" in copy["caption"] and tg.buttons(copy) == []
 
     # --- 7. One card in the group for the whole story, edited in place, never re-sent.
-    uploads = [
-        c for c in tg.calls_of("sendPhoto") if c.params["chat_id"] == group_id and TITLE in c.params["caption"]
-    ]
+    uploads = card_uploads(tg, group_id)
     assert len(uploads) == 1
     # 2 album photos, fix, reject, fix again, accept.
     assert len(group_edits) == 6 and all(c.error is None for c in group_edits), tg.summary()
@@ -284,7 +302,9 @@ async def test_forged_verify_button_over_telegram(bot: LiveBot) -> None:
             )
         ).all()
         assert actions == ["report", "fix"]
-        refused = (await session.scalars(select(AuditEntry).where(AuditEntry.action == "button.refused"))).all()
+        refused = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.action == "button.refused"))
+        ).all()
         assert len(refused) == 1
         assert refused[0].entity == "button" and refused[0].detail.get("data") == "hzok:1"
         assert refused[0].actor_id == hazard.reporter_id  # the lead who forged it
