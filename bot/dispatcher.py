@@ -204,6 +204,7 @@ class Dispatcher:
 
         command = event.command
         conv = await q.get_conversation(session, event.chat.platform, event.chat.chat_id, actor)
+        card_key = await self._replied_card(session, event)
         if command is not None:
             route = self.commands.get(command)
             if route is None:
@@ -212,23 +213,26 @@ class Dispatcher:
                 return [Reply(text=T.UNKNOWN_COMMAND.format(command=command[:32]))]
             if conv is not None:  # a new command drops the open question; the handler still sees it
                 await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
-            card_key = await self._replied_card(session, event)
-            return (
-                await self._run(
-                    route, session, event, actor, attachments, conversation=conv, card_key=card_key
-                )
-                or []
+            replies = await self._run(
+                route, session, event, actor, attachments, conversation=conv, card_key=card_key
             )
+            return replies or []
 
         if conv is not None and conv.kind in self.conversations:
+            # The step sees which card (if any) the message replies to, and declines (NOT_MINE) what
+            # is not its answer; the question then stays open and routing goes on.
             replies = await self._run(
-                self.conversations[conv.kind], session, event, actor, attachments, conversation=conv
+                self.conversations[conv.kind],
+                session,
+                event,
+                actor,
+                attachments,
+                conversation=conv,
+                card_key=card_key,
             )
             if replies is not None:
                 return replies
-            await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
 
-        card_key = await self._replied_card(session, event)
         if card_key is not None:
             route = self.card_replies.get(card_key.split(":", 1)[0])
             if route is not None:

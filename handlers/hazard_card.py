@@ -1,4 +1,5 @@
-"""The hazard card: one per hazard, rebuilt from the ledger on every change and edited in place."""
+"""The hazard card (one per hazard, rebuilt from the ledger on every change and edited in place),
+and the small helpers the hazard handlers share."""
 
 from __future__ import annotations
 
@@ -9,10 +10,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Button, Card
+from bot.messages import Attachment, Button, Card, Reply
 from handlers import texts as T
 from storage import hazards as hz
-from storage.models import Hazard
+from storage.models import Hazard, Photo
 
 CODE_RE = re.compile(r"^YH-\d{4}-\d{4,}$", re.IGNORECASE)
 DESCRIPTION_LIMIT = 500
@@ -21,6 +22,17 @@ DESCRIPTION_LIMIT = 500
 def card_key(hazard: Hazard) -> str:
     """Return the card key of a hazard."""
     return f"hazard:{hazard.id}"
+
+
+def is_answer(msg_chat_is_group: bool, reply_to_message_id: str | None, card_key: str | None) -> bool:
+    """Tell whether a message can be the answer to the bot's open question.
+
+    In a private chat any message is; in a group only a reply to the bot's question (not to a card),
+    so ordinary chatter or a reply to another hazard's card is never taken for the answer.
+    """
+    if card_key is not None:
+        return False
+    return not msg_chat_is_group or reply_to_message_id is not None
 
 
 def hazard_id_of(card_key: str | None) -> int | None:
@@ -136,3 +148,48 @@ def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
         )
         return (due_row, edit_row)
     return ((Button(T.BTN_FIX, f"hzfix:{i}"),), edit_row)
+
+
+def attachment_problem(attachments: list[Attachment], settings: Settings) -> str | None:
+    """Explain the first attachment that could not be stored, if any."""
+    for a in attachments:
+        if a.problem == "too_large":
+            return T.PHOTO_TOO_LARGE.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
+        if a.problem == "not_image":
+            return T.PHOTO_NOT_IMAGE
+        if a.problem == "failed":
+            return T.PHOTO_FAILED
+    return None
+
+
+async def photo_rows(
+    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
+) -> list[Photo]:
+    """Write photo rows for the attachments already stored on disk."""
+    root = settings.storage.photo_dir
+    return [await hz.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
+
+
+async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Reply:
+    """Return an in-place edit of the hazard's card."""
+    return Reply(card=await build_card(session, hazard, settings, now), edit=True)
+
+
+async def find_target(
+    session: AsyncSession, card_key: str | None, args: str
+) -> tuple[Hazard | None, str, str | None]:
+    """Find the hazard a command is about (the card replied to, or a code first in the text).
+
+    Returns the hazard, the rest of the text, and the code that was not found (if one was named).
+    """
+    words = args.split(maxsplit=1)
+    if words and CODE_RE.match(words[0]):
+        hazard = await hz.hazard_by_code(session, words[0])
+        rest = words[1] if len(words) > 1 else ""
+        return hazard, rest, None if hazard else words[0].upper()
+    hazard_id = hazard_id_of(card_key)
+    if hazard_id is not None:
+        return await hz.get_hazard(session, hazard_id), args, None
+    return None, args, None
+
+

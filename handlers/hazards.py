@@ -17,11 +17,16 @@ from handlers import texts as T
 from handlers.hazard_card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
+    attachment_problem,
     build_card,
+    card_reply,
+    find_target,
     five_missing,
     fmt_date,
     fmt_time,
     hazard_id_of,
+    is_answer,
+    photo_rows,
     short,
     today_in_park,
 )
@@ -30,9 +35,12 @@ from handlers.permissions import (
     Perm,
     is_manager,
     may_edit_hazard,
+    may_fill_five,
+    may_fix,
     may_report_for,
     may_view_enterprise,
 )
+from handlers.rectify import submit_fix
 from handlers.util import pick_enterprise, refuse
 from storage import hazards as hz
 from storage import queries as q
@@ -42,52 +50,6 @@ router = Router("hazards")
 
 FIVE_KEYS = {name: key for key, name in T.FIVE_FIELDS.items()}
 FIVE_RE = re.compile(r"(责任人|措施|资金|时限|预案)\s*[=＝:：]\s*")
-
-
-# --- shared helpers ---------------------------------------------------------------------------
-
-
-def attachment_problem(attachments: list[Attachment], settings: Settings) -> str | None:
-    """Explain the first attachment that could not be stored, if any."""
-    for a in attachments:
-        if a.problem == "too_large":
-            return T.PHOTO_TOO_LARGE.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
-        if a.problem == "not_image":
-            return T.PHOTO_NOT_IMAGE
-        if a.problem == "failed":
-            return T.PHOTO_FAILED
-    return None
-
-
-async def photo_rows(
-    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
-) -> list[Photo]:
-    """Write photo rows for the attachments already stored on disk."""
-    root = settings.storage.photo_dir
-    return [await hz.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
-
-
-async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Reply:
-    """Return an in-place edit of the hazard's card."""
-    return Reply(card=await build_card(session, hazard, settings, now), edit=True)
-
-
-async def find_target(
-    session: AsyncSession, card_key: str | None, args: str
-) -> tuple[Hazard | None, str, str | None]:
-    """Find the hazard a command is about (the card replied to, or a code first in the text).
-
-    Returns the hazard, the rest of the text, and the code that was not found (if one was named).
-    """
-    words = args.split(maxsplit=1)
-    if words and CODE_RE.match(words[0]):
-        hazard = await hz.hazard_by_code(session, words[0])
-        rest = words[1] if len(words) > 1 else ""
-        return hazard, rest, None if hazard else words[0].upper()
-    hazard_id = hazard_id_of(card_key)
-    if hazard_id is not None:
-        return await hz.get_hazard(session, hazard_id), args, None
-    return None, args, None
 
 
 async def _enterprise_named_in(session: AsyncSession, text: str) -> list[Enterprise]:
@@ -168,7 +130,8 @@ async def report(
 
 async def _enterprise_buttons(session: AsyncSession, named: list[Enterprise]) -> Reply:
     choices = named or list(await q.list_enterprises(session))
-    buttons = [Button(e.aliases[0] if e.aliases else e.name, f"hzent:{e.id}") for e in choices[:24]]
+    # Telegram allows 100 buttons on one message; a park has a few dozen enterprises.
+    buttons = [Button(e.aliases[0] if e.aliases else e.name, f"hzent:{e.id}") for e in choices[:99]]
     rows = tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
     return Reply(text=T.HAZARD_PICK_ENTERPRISE, buttons=rows)
 
@@ -178,7 +141,7 @@ async def pick_draft_enterprise(
     press: ButtonPress, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
 ) -> HandlerResult:
     """Set the enterprise of the person's draft hazard; register it if it has photos."""
-    tail = press.data.split(":", 1)[1]
+    tail = press.data.partition(":")[2]
     conv = await q.get_conversation(session, press.chat.platform, press.chat.chat_id, actor)
     if not tail.isdigit() or conv is None or conv.kind != "hazard_draft":
         return Reply(text=T.HAZARD_DRAFT_GONE, toast=True)
@@ -205,16 +168,16 @@ async def draft_photos(
     now: datetime,
     attachments: list[Attachment],
     conversation: Conversation,
+    card_key: str | None,
 ) -> HandlerResult:
     """Collect photos for a draft hazard; register it once it has a photo and an enterprise."""
+    same_album = msg.media_group_id is not None and msg.media_group_id == conversation.data.get("media_group_id")
+    if not same_album and not is_answer(msg.chat.is_group, msg.reply_to_message_id, card_key):
+        return NOT_MINE  # group chatter, or a reply to some card: not the answer to our question
     photos = await photo_rows(session, attachments, settings, now)
     if not photos:
         problem = attachment_problem(attachments, settings)
-        if problem:
-            return Reply(text=problem)
-        if msg.chat.is_group and msg.reply_to_message_id is None:
-            return NOT_MINE  # ordinary group chatter, not the answer
-        return Reply(text=T.HAZARD_STILL_NEED_PHOTO)
+        return Reply(text=problem or T.HAZARD_STILL_NEED_PHOTO)
     draft = dict(conversation.data)
     draft["photo_ids"] = list(dict.fromkeys([*draft["photo_ids"], *(p.id for p in photos)]))
     draft["media_group_id"] = draft.get("media_group_id") or msg.media_group_id
@@ -299,7 +262,7 @@ async def album_photos(
         return NOT_MINE
     hazard = await hz.get_hazard(session, data["hazard_id"])
     photos = await photo_rows(session, attachments, settings, now)
-    if hazard is None or not photos:
+    if hazard is None or not photos or not hz.allowed("photos", hazard.status):
         return []
     event = await hz.record_event(
         session,
@@ -324,30 +287,37 @@ async def reply_to_card(
     attachments: list[Attachment],
     card_key: str,
 ) -> HandlerResult:
-    """Take a plain reply to a hazard card: extra photos from the reporter, or a deadline in words."""
+    """Take a plain reply to a hazard card: more photos, a fix with its photo, or a deadline in words.
+
+    Without a caption the reporter's photos are more evidence; with a caption (or from anyone else
+    who may fix) a photo is the rectification, as if the caption had started with /fix.
+    """
     hazard_id = hazard_id_of(card_key)
     hazard = await hz.get_hazard(session, hazard_id) if hazard_id is not None else None
     if hazard is None:
         return Reply(text=T.CARD_REPLY_HINT)
     photos = await photo_rows(session, attachments, settings, now)
+    note = q.clean_text(msg.text, 1000)
     if photos:
-        if hazard.reporter_id == actor.id and hazard.status in ("reported", "rectifying"):
+        if hazard.reporter_id == actor.id and not note and hazard.status in ("reported", "rectifying"):
             event = await hz.record_event(
-                session,
-                hazard,
-                actor=actor,
-                action="photos",
-                at=now,
-                data={"phase": "before", "count": len(photos)},
+                session, hazard, actor=actor, action="photos", at=now, data={"phase": "before", "count": len(photos)}
             )
             added = await hz.attach_photos(session, hazard, event, photos, "before", now)
             return [
                 await card_reply(session, hazard, settings, now),
                 Reply(text=T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=added)),
             ]
-        return Reply(text=T.FIX_NEED_NOTE_OR_PHOTO)
-    if hazard.mode is None and msg.text.strip() and may_edit_hazard(actor, hazard):
-        return await _set_due_from_text(session, actor, hazard, msg.text, settings, now)
+        if not may_fix(actor, hazard):
+            return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))
+        if not hz.allowed("fix", hazard.status):
+            return Reply(text=T.FIX_NOT_OPEN.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]))
+        return await submit_fix(session, actor, hazard, note, photos, msg, settings, now)
+    problem = attachment_problem(attachments, settings)
+    if problem:
+        return Reply(text=problem)
+    if note and hazard.mode is None and hz.allowed("set_due", hazard.status) and may_edit_hazard(actor, hazard):
+        return await _set_due_from_text(session, actor, hazard, note, settings, now)
     return Reply(text=T.CARD_REPLY_HINT)
 
 
@@ -401,9 +371,7 @@ async def _editable(
     if hazard is None:
         return None, await refuse(session, actor, press, now, T.BUTTON_STALE)
     if not may_edit_hazard(actor, hazard):
-        return None, await refuse(
-            session, actor, press, now, T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor))
-        )
+        return None, await refuse(session, actor, press, now, T.HAZARD_EDIT_DENIED.format(code=hazard.code))
     if hazard.status not in ("reported", "rectifying"):
         return None, Reply(
             text=T.STATE_CHANGED.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]), toast=True
@@ -504,10 +472,12 @@ async def five(
         return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
     if hazard is None:
         return Reply(text=T.FIVE_USAGE)
-    if not may_edit_hazard(actor, hazard):
+    if not may_fill_five(actor, hazard):
         return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))
     if hazard.level != "major":
         return Reply(text=T.FIVE_NOT_MAJOR.format(code=hazard.code))
+    if not hz.allowed("five", hazard.status):
+        return Reply(text=T.STATE_CHANGED.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]))
     parts = FIVE_RE.split(q.clean_text(rest, 2000))
     values = {
         FIVE_KEYS[parts[i]]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2) if parts[i + 1].strip()

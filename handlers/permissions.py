@@ -79,10 +79,25 @@ def may_report_for(person: Person, enterprise_id: int) -> bool:
 
 
 def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
-    """Tell whether the person may set a hazard's deadline, level, category or five-in-place.
+    """Tell whether the person may set a hazard's deadline, level or category.
 
-    The enterprise's own people and managers may; an inspector only on hazards they reported.
+    Managers and the reporter may. The enterprise's own people may on hazards their enterprise
+    reported itself (随手拍); a hazard found by an inspector or a manager is not downgraded by the
+    enterprise it was found in.
     """
+    if not role_allows(person.role, Perm.HAZARD_EDIT):
+        return False
+    if is_manager(person) or hazard.reporter_id == person.id:
+        return True
+    return (
+        person.role in ENTERPRISE_BOUND
+        and person.enterprise_id == hazard.enterprise_id
+        and hazard.source == "snapshot"
+    )
+
+
+def may_fill_five(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person may record five-in-place: the enterprise, managers, an inspector who reported it."""
     if not may_act_for(person, Perm.HAZARD_EDIT, hazard.enterprise_id):
         return False
     return person.role != "inspector" or hazard.reporter_id == person.id

@@ -10,8 +10,16 @@ from bot.config import Settings
 from bot.messages import Attachment, ButtonPress, ChatRef, Incoming, Reply
 from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
-from handlers.hazard_card import build_card, short
-from handlers.hazards import attachment_problem, card_reply, find_target, photo_rows
+from handlers.hazard_card import (
+    attachment_problem,
+    build_card,
+    card_reply,
+    find_target,
+    hazard_id_of,
+    is_answer,
+    photo_rows,
+    short,
+)
 from handlers.permissions import Perm, may_fix, may_verify
 from handlers.util import private_chat, refuse
 from storage import hazards as hz
@@ -111,17 +119,17 @@ async def fix_photos(
     now: datetime,
     attachments: list[Attachment],
     conversation: Conversation,
+    card_key: str | None,
 ) -> HandlerResult:
     """Take the after-photos (and note) the bot asked for."""
+    on_its_card = hazard_id_of(card_key) == conversation.data["hazard_id"]
+    if not on_its_card and not is_answer(msg.chat.is_group, msg.reply_to_message_id, card_key):
+        return NOT_MINE  # a reply to another hazard's card, or group chatter
     hazard = await hz.get_hazard(session, conversation.data["hazard_id"])
     photos = await photo_rows(session, attachments, settings, now)
     if not photos:
         problem = attachment_problem(attachments, settings)
-        if problem:
-            return Reply(text=problem)
-        if msg.chat.is_group and msg.reply_to_message_id is None:
-            return NOT_MINE
-        return Reply(text=T.FIX_NEED_PHOTO)
+        return Reply(text=problem or T.FIX_NEED_PHOTO)
     await q.end_conversation(session, msg.chat.platform, msg.chat.chat_id, actor)
     if hazard is None or not may_fix(actor, hazard):
         return Reply(text=T.HAZARD_DRAFT_GONE)
@@ -244,12 +252,13 @@ async def reject_reason(
     settings: Settings,
     now: datetime,
     conversation: Conversation,
+    card_key: str | None,
 ) -> HandlerResult:
     """Take the rejection reason: back to rectifying, and the reason goes to the enterprise."""
+    if not is_answer(msg.chat.is_group, msg.reply_to_message_id, card_key):
+        return NOT_MINE  # in a group only a reply to the question is the reason, never chatter
     reason = q.clean_text(msg.text, NOTE_LIMIT)
     if not reason:
-        if msg.chat.is_group and msg.reply_to_message_id is None:
-            return NOT_MINE
         return Reply(text=T.REJECT_NEED_TEXT)
     await q.end_conversation(session, msg.chat.platform, msg.chat.chat_id, actor)
     hazard = await hz.get_hazard(session, conversation.data["hazard_id"])

@@ -1,7 +1,7 @@
 """Hazard ledger writes and queries: gap-free codes, events for every transition, photos, lists.
 
-Every change of a hazard goes through `record_event`, which checks the transition against
-`TRANSITIONS` and writes a `hazard_events` row; history is never overwritten.
+Every change of a hazard goes through `record_event`, which checks the event against
+`RULES` and writes a `hazard_events` row; history is never overwritten.
 """
 
 from __future__ import annotations
@@ -23,13 +23,24 @@ from storage.queries import audit
 
 OPEN_STATUSES = ("reported", "rectifying", "awaiting_verification")
 
-# (from, to) pairs a hazard may take; None -> reported/rectifying is the registration itself.
-TRANSITIONS: dict[str, set[str | None]] = {
-    "reported": {None},
-    "rectifying": {None, "reported", "awaiting_verification"},  # deadline set, or verification rejected
-    "awaiting_verification": {"reported", "rectifying"},  # a fix was submitted
-    "closed": {"awaiting_verification"},  # verification accepted: 销号
+# What each event may do: the statuses it may happen in, and the statuses it may move the hazard to
+# (None: the status stays). `report` is the registration itself; nothing happens to a closed hazard.
+RULES: dict[str, tuple[frozenset[str | None], frozenset[str | None]]] = {
+    "report": (frozenset({None}), frozenset({"reported", "rectifying"})),
+    "set_due": (frozenset({"reported"}), frozenset({None, "rectifying"})),
+    "set_level": (frozenset({"reported", "rectifying"}), frozenset({None})),
+    "set_category": (frozenset({"reported", "rectifying"}), frozenset({None})),
+    "photos": (frozenset(OPEN_STATUSES), frozenset({None})),
+    "five": (frozenset(OPEN_STATUSES), frozenset({None})),
+    "fix": (frozenset({"reported", "rectifying"}), frozenset({"awaiting_verification"})),
+    "reject": (frozenset({"awaiting_verification"}), frozenset({"rectifying"})),  # 验收驳回
+    "accept": (frozenset({"awaiting_verification"}), frozenset({"closed"})),  # 验收通过, 销号
 }
+
+
+def allowed(action: str, status: str | None) -> bool:
+    """Tell whether an event of this kind may happen to a hazard in this status."""
+    return status in RULES[action][0]
 
 
 class BadTransition(ValueError):
@@ -132,11 +143,12 @@ async def record_event(
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> HazardEvent:
-    """Write one event; when `to_status` is given, check and apply the transition."""
+    """Write one event after checking it against `RULES`; apply its status change, if any."""
     from_status = None if action == "report" else hazard.status
-    if to_status is not None and to_status != from_status:
-        if from_status not in TRANSITIONS[to_status]:
-            raise BadTransition(f"{hazard.code}: {from_status} -> {to_status}")
+    sources, targets = RULES[action]
+    if from_status not in sources or to_status not in targets:
+        raise BadTransition(f"{hazard.code}: {action} {from_status} -> {to_status}")
+    if to_status is not None:
         hazard.status = to_status
         if to_status == "closed":
             hazard.closed_at = at

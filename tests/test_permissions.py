@@ -109,7 +109,7 @@ async def fix(h: Harness, who: Sender) -> bool:
 async def fix_button(h: Harness, who: Sender) -> bool:
     card = await _new(h, "配电箱门未关闭 3天内")
     await _press(h, who, card, "hzfix:1")
-    await h.say(who, "已整改", files=(h.add_file(jpeg(3)),))
+    await h.say(who, "已整改", files=(h.add_file(jpeg(3)),), reply_to=h.adapter.sent[-1].message_id)
     row = await _hazard(h)
     return row is not None and row.status == "awaiting_verification"
 

@@ -174,7 +174,9 @@ class ConsoleSession:
         shown = self.adapter.shown[message_id]
         if not shown.chat.is_group and shown.chat.chat_id != f"private-{self.person.user_id}":
             # As on a real platform: nobody can press buttons in someone else's private chat.
-            self.adapter.write(f"按钮 {number} 在{self.adapter._where(shown.chat)}里，{self.person.name} 看不到。")
+            self.adapter.write(
+                f"按钮 {number} 在{self.adapter._where(shown.chat)}里，{self.person.name} 看不到。"
+            )
             return
         self.adapter.write(f"[{self.adapter._where(shown.chat)}] {self.person.name} 按下了「{button.label}」")
         outcome = await self.dispatcher.handle(
