@@ -362,3 +362,66 @@ async def test_code_year_follows_park_time_zone(harness: Harness, when: date) ->
     card = await report(h, ZHANG, "年末检查 立即整改")
     year = (datetime(when.year, when.month, when.day, 20, 0, tzinfo=UTC) + timedelta(hours=8)).year
     assert card.card is not None and card.card.title == f"隐患 YH-{year}-0001"
+
+
+async def test_open_question_never_captures_a_reply_to_another_card(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    first = await report(h, ZHANG, "配电箱门未关 3天内", seed_=60)
+    second = await report(h, ZHANG, "消防通道堆放杂物 3天内", seed_=61)
+    await h.press(ZHANG, first, "提交整改")  # the bot now waits for YH-0001's after-photo
+    out = await h.say(ZHANG, "通道已清理", files=(h.add_file(jpeg(62)),), reply_to=second.message_id)
+    assert "YH-2026-0002 已提交整改" in h.texts(out)
+    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard(h, "YH-2026-0002")).status == "awaiting_verification"
+
+    # A manager's chatter in the group is not taken for a rejection reason.
+    await h.press(LI, second, "驳回")
+    question = h.adapter.sent[-1]
+    assert await h.say(LI, "好的，收到") == []
+    assert (await hazard(h, "YH-2026-0002")).status == "awaiting_verification"
+    await h.say(LI, "杂物仍在", reply_to=question.message_id)
+    assert (await hazard(h, "YH-2026-0002")).status == "rectifying"
+
+
+async def test_a_deadline_reply_cannot_skip_verification_or_touch_closed_hazards(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = await report(h, ZHANG, "楼梯扶手松动", seed_=70)  # no deadline yet
+    await h.say(ZHANG, "/fix YH-2026-0001 已加固", files=(h.add_file(jpeg(71)),))
+    out = await h.say(ZHANG, "3天内", reply_to=card.message_id)
+    assert "不需要回复文字" in h.texts(out)
+    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    await h.press(LI, card, "验收通过")
+    await h.say(ZHANG, "立即", reply_to=card.message_id)
+    out = await h.say(ZHANG, "/five YH-2026-0001 责任人=张伟")
+    row = await hazard(h, "YH-2026-0001")
+    assert row.status == "closed" and row.mode is None
+    assert [e[0] for e in await events(h, "YH-2026-0001")] == ["report", "fix", "accept"]
+
+
+async def test_photo_reply_with_caption_is_a_fix_and_strangers_are_told_why_not(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = await report(h, ZHANG, "配电箱门未关 3天内", seed_=80)
+    out = await h.say(LIU, "已整改", files=(h.add_file(jpeg(81)),), reply_to=card.message_id)
+    assert "只能处理本企业（宏达机械有限公司）" in h.texts(out)
+    out = await h.say(CHEN, "已整改", files=(h.add_file(jpeg(82)),), reply_to=card.message_id)
+    assert "已提交整改" in h.texts(out)
+    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+
+
+async def test_enterprise_cannot_downgrade_an_inspectors_hazard(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = await report(h, ZHAO, "华油 重大隐患 储罐区无防爆电器", seed_=90)
+    outcome = await h.press(CHEN, card, "设为一般隐患")
+    assert "不能修改 YH-2026-0001" in (outcome.toast or "")
+    outcome = await h.press(ZHANG, card, "15天内")
+    assert (await hazard(h, "YH-2026-0001")).level == "major"
+    assert (await hazard(h, "YH-2026-0001")).mode is None
+    # ...but fills in the five-in-place of its own major hazard.
+    await h.say(ZHANG, "/five YH-2026-0001 责任人=张伟 措施=更换防爆电器", reply_to=card.message_id)
+    assert (await hazard(h, "YH-2026-0001")).five_in_place["measures"] == "更换防爆电器"
+    await h.press(ZHAO, card, "15天内")  # the inspector who found it sets the deadline
+    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
