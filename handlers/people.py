@@ -117,8 +117,12 @@ async def _open_join(
     replies = [Reply(text=T.JOIN_SENT.format(enterprise=enterprise.name, role=T.role_name(role)))]
     if admins:
         replies += [Reply(card=card, chat=private_chat(a)) for a in admins]
+    elif origin.is_group:
+        replies.append(Reply(card=card))  # no admin reachable privately: admins in this group decide
+    elif await q.park_group_chats(session, origin.platform):
+        replies.append(Reply(card=card, to_groups=True))
     else:
-        replies.append(Reply(card=card))  # admins in this chat can still press the buttons
+        replies.append(Reply(text=T.JOIN_NO_ADMIN))
     return replies
 
 

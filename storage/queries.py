@@ -246,6 +246,10 @@ async def set_role(
 ) -> None:
     """Give a person a role (and enterprise for leads and members), with an audit row."""
     before = {"role": person.role, "enterprise_id": person.enterprise_id}
+    pending = await pending_join(session, person)
+    if pending is not None:  # a role given directly supersedes what the person asked for
+        pending.status = "withdrawn"
+        pending.decided_at = at
     person.role = role
     person.enterprise_id = enterprise.id if enterprise else None
     person.enterprise = enterprise

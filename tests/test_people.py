@@ -148,3 +148,25 @@ async def test_setgroup_only_in_a_group_and_only_for_admins(harness: Harness) ->
     assert "请在园区安全群里" in h.texts(await h.say(ADMIN, "/setgroup", h.private(ADMIN)))
     assert "已将本群（园区安全生产群）设为园区安全群" in h.texts(await h.say(ADMIN, "/setgroup"))
     assert "已经是园区安全群" in h.texts(await h.say(ADMIN, "/setgroup"))
+
+
+async def test_join_without_reachable_admin_goes_to_the_park_group(harness: Harness) -> None:
+    h = harness
+    await h.say(ADMIN, "/enterprise_add 华油装备")
+    out = await h.say(XIAO, "/join 华油装备", h.private(XIAO))
+    assert "没有可以私聊通知的管理员" in h.texts(out)  # no admin private chat, no park group yet
+    await h.say(ADMIN, "/setgroup")
+    out = await h.say(XIAO, "/join 华油装备", h.private(XIAO))
+    card = next(s for s in out if s.card is not None)
+    assert card.chat.chat_id == GROUP.chat_id  # the request is seen where admins are, not sent back to 小周
+
+
+async def test_a_role_given_directly_withdraws_the_pending_join(harness: Harness) -> None:
+    h = harness
+    await h.say(ADMIN, "/enterprise_add 华油装备")
+    out = await h.say(XIAO, "/join 华油装备 员工")
+    card = next(s for s in out if s.card is not None)
+    await h.say(ADMIN, "/role xiao manager")
+    outcome = await h.press(ADMIN, card, "批准")  # the old card is stale now
+    assert "已经处理过" in (outcome.toast or "")
+    assert (await _person(h, "xiao")).role == "manager"

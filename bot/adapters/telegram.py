@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import logging
+import re
 import signal
 from datetime import UTC, datetime
 from pathlib import Path
 
+from PIL import Image
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -21,7 +24,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import TelegramSettings
@@ -34,6 +37,7 @@ PLATFORM = "telegram"
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
+PHOTO_UPLOAD_LIMIT = 9 * 1024 * 1024  # sendPhoto takes 10 MB; keep a margin for the form encoding
 
 
 class FileTooLarge(ValueError):
@@ -56,13 +60,56 @@ class RedactToken(logging.Filter):
         return True
 
 
-def render_card_html(card: Card) -> str:
-    """Render a card as Telegram HTML."""
-    lines = [f"<b>{html.escape(card.title)}</b>"]
-    lines += [f"{html.escape(name)}：{html.escape(value)}" for name, value in card.fields]
+def _utf16_len(text: str) -> int:
+    """Return a length as Telegram counts it (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def render_card_html(card: Card, limit: int = TEXT_LIMIT) -> str:
+    """Render a card as Telegram HTML whose visible text fits `limit`.
+
+    Title and status come first so they always show; when the card is too long, the longest field
+    values are shortened (never cut inside a tag), then trailing fields dropped.
+    """
+    head = [card.title] + ([f"状态：{card.status}"] if card.status else [])
+    fields = [[name, value] for name, value in card.fields]
+
+    def visible() -> int:
+        return _utf16_len("\n".join(head + [f"{n}：{v}" for n, v in fields]))
+
+    while visible() > limit and fields:
+        longest = max(fields, key=lambda f: len(f[1]))
+        if len(longest[1]) <= 20:
+            fields.pop()
+            continue
+        excess = visible() - limit
+        longest[1] = longest[1][: max(20, len(longest[1]) - excess - 1)] + "…"
+    lines = [f"<b>{html.escape(card.title[:200])}</b>"]
     if card.status:
         lines.append(f"状态：<b>{html.escape(card.status)}</b>")
+    lines += [f"{html.escape(n)}：{html.escape(v)}" for n, v in fields]
     return "\n".join(lines)
+
+
+def photo_for_upload(path: Path) -> bytes:
+    """Return the photo's bytes, or a downscaled JPEG when Telegram would refuse the original.
+
+    sendPhoto takes at most 10 MB and width + height up to 10000; the original stays on disk for
+    the ledger, and people still get it through /hazard's detail as a document-quality file.
+    """
+    data = path.read_bytes()
+    with Image.open(io.BytesIO(data)) as img:
+        width, height = img.size
+        if (
+            len(data) <= PHOTO_UPLOAD_LIMIT
+            and width + height <= 9000
+            and max(width, height) <= 20 * min(width, height)
+        ):
+            return data
+        img.thumbnail((2560, 2560))
+        out = io.BytesIO()
+        img.convert("RGB").save(out, format="JPEG", quality=85)
+        return out.getvalue()
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -78,17 +125,17 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+COMMAND_RE = re.compile(r"(/[^\s@]+)(?:@(\S+))?(.*)\Z", re.DOTALL)
+
+
 def _addressed_text(text: str, bot_username: str | None) -> str | None:
     """Strip `@ourbot` from a leading command; None when the command is addressed to another bot."""
-    if not text.startswith("/"):
+    match = COMMAND_RE.match(text)
+    if match is None or match.group(2) is None:
         return text
-    head, sep, rest = text.partition(" ")
-    command, at, name = head.partition("@")
-    if not at:
-        return text
-    if bot_username is None or name.lower() != bot_username.lower():
+    if bot_username is None or match.group(2).lower() != bot_username.lower():
         return None
-    return command + sep + rest
+    return match.group(1) + match.group(3)
 
 
 def to_neutral(update: Update, bot_username: str | None = None) -> Incoming | ButtonPress | None:
@@ -218,57 +265,64 @@ class TelegramAdapter:
         sent: Message | None = None
         if reply.card is not None:
             card = reply.card
-            text = render_card_html(card)
             markup = keyboard(card.actions)
             if card.photos:
+                photo = await asyncio.to_thread(photo_for_upload, card.photos[0])
                 sent = await bot.send_photo(
                     chat_id,
-                    photo=card.photos[0].read_bytes(),
-                    caption=_cut(text, CAPTION_LIMIT),
+                    photo=photo,
+                    caption=render_card_html(card, CAPTION_LIMIT),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                 )
             else:
                 sent = await bot.send_message(
-                    chat_id, _cut(text, TEXT_LIMIT), parse_mode=ParseMode.HTML, reply_markup=markup
+                    chat_id,
+                    render_card_html(card, TEXT_LIMIT),
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
                 )
-        if reply.photos:
-            await self._send_photos(chat_id, reply.photos)
         if reply.text:
             message = await bot.send_message(
                 chat_id, _cut(reply.text, TEXT_LIMIT), reply_markup=keyboard(reply.buttons)
             )
             sent = sent or message
+        if reply.photos:
+            await self._send_photos(chat_id, reply.photos)
         for doc in reply.documents:
             await bot.send_document(chat_id, document=doc.read_bytes(), filename=doc.name)
         return str(sent.message_id) if sent is not None else None
 
     async def _send_photos(self, chat_id: int, photos: tuple[Path, ...]) -> None:
+        """Send photos as albums of 2 to 10 (a lone photo on its own); one failed part skips only itself."""
         bot = self.application.bot
-        if len(photos) == 1:
-            await bot.send_photo(chat_id, photo=photos[0].read_bytes())
-            return
-        for start in range(0, len(photos), 10):  # an album holds at most 10 items
-            media = [InputMediaPhoto(p.read_bytes()) for p in photos[start : start + 10]]
-            await bot.send_media_group(chat_id, media=media)
+        for start in range(0, len(photos), 10):
+            chunk = photos[start : start + 10]
+            try:
+                data = [await asyncio.to_thread(photo_for_upload, p) for p in chunk]
+                if len(data) == 1:
+                    await bot.send_photo(chat_id, photo=data[0])
+                else:
+                    await bot.send_media_group(chat_id, media=[InputMediaPhoto(d) for d in data])
+            except (TelegramError, OSError) as exc:
+                logger.warning("sending %d photo(s) to %s failed: %s", len(chunk), chat_id, exc)
 
     async def edit_card(self, chat_id: str, message_id: str, card: Card) -> None:
         """Re-render a card in place: the caption of a photo card, the text of a text card."""
         bot = self.application.bot
-        text = render_card_html(card)
         markup = keyboard(card.actions) or InlineKeyboardMarkup([])
         try:
             if card.photos:
                 await bot.edit_message_caption(
                     chat_id=int(chat_id),
                     message_id=int(message_id),
-                    caption=_cut(text, CAPTION_LIMIT),
+                    caption=render_card_html(card, CAPTION_LIMIT),
                     parse_mode=ParseMode.HTML,
                     reply_markup=markup,
                 )
             else:
                 await bot.edit_message_text(
-                    _cut(text, TEXT_LIMIT),
+                    render_card_html(card, TEXT_LIMIT),
                     chat_id=int(chat_id),
                     message_id=int(message_id),
                     parse_mode=ParseMode.HTML,

@@ -1,0 +1,55 @@
+"""Telegram rendering rules that the fake server cannot judge alone: caption budgets, addressing, upload sizes."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.adapters.telegram import CAPTION_LIMIT, _addressed_text, photo_for_upload, render_card_html
+from bot.messages import Card
+
+
+def test_long_card_keeps_title_and_status_and_whole_tags() -> None:
+    card = Card(
+        key="hazard:1",
+        title="隐患 YH-2026-0001",
+        fields=(("企业", "华油装备制造有限公司"), ("描述", "配电箱<门>未关闭&" * 60), ("整改情况", "已加锁" * 400)),
+        status="待验收",
+    )
+    text = render_card_html(card, CAPTION_LIMIT)
+    visible = re.sub(r"<[^>]+>", "", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    assert len(visible.encode("utf-16-le")) // 2 <= CAPTION_LIMIT
+    assert text.startswith("<b>隐患 YH-2026-0001</b>\n状态：<b>待验收</b>\n企业：华油装备制造有限公司")
+    assert text.count("<b>") == text.count("</b>") == 2 and "…" in text
+    assert "&lt;门&gt;" in text  # user text is escaped, never taken for markup
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/fix 已加锁", "/fix 已加锁"),
+        ("/fix@safety_bot 已加锁", "/fix 已加锁"),
+        ("/fix@Safety_Bot\n已加锁", "/fix\n已加锁"),
+        ("/hazard@safety_bot\u3000配电箱", "/hazard\u3000配电箱"),
+        ("/start@other_bot", None),
+        ("/start@other_bot 你好", None),
+        ("普通消息 @safety_bot", "普通消息 @safety_bot"),
+    ],
+)
+def test_commands_addressed_to_us_or_others(text: str, expected: str | None) -> None:
+    assert _addressed_text(text, "safety_bot") == expected
+
+
+def test_oversized_original_is_downscaled_for_upload(tmp_path: Path) -> None:
+    big = tmp_path / "big.png"  # width + height over Telegram's 10000 would be refused by sendPhoto
+    Image.new("RGB", (8000, 2400), (200, 30, 30)).save(big, format="PNG")
+    data = photo_for_upload(big)
+    with Image.open(io.BytesIO(data)) as img:
+        assert img.format == "JPEG" and max(img.size) == 2560
+    small = tmp_path / "small.jpg"
+    Image.new("RGB", (640, 480)).save(small, format="JPEG")
+    assert photo_for_upload(small) == small.read_bytes()
