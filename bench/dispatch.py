@@ -44,8 +44,12 @@ async def run(url: str, tmp: Path, n: int) -> None:
         await asyncio.gather(*(h.say(ZHANG, f"/hazard 并发{i} 3天内", files=(photos[i],)) for i in range(20)))
         burst = time.perf_counter() - start
         kind = url.split("+")[0]
-        print(f"{kind:10s} reports with a 1280x960 photo: {n / report:7.1f}/s ({report / n * 1000:.1f} ms each)")
-        print(f"{kind:10s} /hazards list:                  {n / listing:7.1f}/s ({listing / n * 1000:.1f} ms each)")
+        print(
+            f"{kind:10s} reports with a 1280x960 photo: {n / report:7.1f}/s ({report / n * 1000:.1f} ms each)"
+        )
+        print(
+            f"{kind:10s} /hazards list:                  {n / listing:7.1f}/s ({listing / n * 1000:.1f} ms each)"
+        )
         print(f"{kind:10s} 20 concurrent reports:          {burst * 1000:7.0f} ms in all")
     finally:
         await h.close()

@@ -38,15 +38,16 @@ async def _run_telegram(settings: Settings, migrate: bool) -> None:
 async def _run_console(settings: Settings, demo: bool) -> None:
     from bot.adapters.console import CONSOLE_HELP, ConsoleAdapter, ConsoleSession
     from bot.demo import console_people, load_demo
+    from storage import queries as q
 
     app = build_app(settings, SystemClock())
     try:
         await app.prepare()
-        if demo:
-            async with app.db.unit_of_work() as session:
-                if await load_demo(session, app.clock.now()):
-                    print("已载入演示园区（4 家企业、7 位人员、1 个园区群）。")
-        adapter = ConsoleAdapter(print)
+        async with app.db.unit_of_work() as session:
+            if demo and await load_demo(session, app.clock.now()):
+                print("已载入演示园区（4 家企业、7 位人员、1 个园区群）。")
+            first_id = await q.last_card_message_id(session, "console") + 1
+        adapter = ConsoleAdapter(print, first_id)
         app.dispatcher.attach(adapter)
         repl = ConsoleSession(app.dispatcher, adapter, console_people())
         print(f"{settings.park.name} 安全生产机器人 · 本地控制台（数据库：{settings.database.url}）")

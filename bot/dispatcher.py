@@ -94,7 +94,9 @@ class Dispatcher:
         """Process one update exactly once and deliver its replies after the commit."""
         # Photos are written to disk before the transaction opens (content-addressed, so a repeat
         # costs nothing) and before the bot answers: nothing that arrives is lost.
-        attachments = await self._store_files(event) if isinstance(event, Incoming) and event.files else []
+        attachments: list[Attachment] = []
+        if isinstance(event, Incoming) and event.files and await self._may_want_files(event):
+            attachments = await self._store_files(event)
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
@@ -157,6 +159,27 @@ class Dispatcher:
             "conversation": None,
             **extra,
         }
+
+    async def _may_want_files(self, event: Incoming) -> bool:
+        """Tell cheaply whether a handler could use the attachments, before downloading anything.
+
+        A command, a private message, a reply, or an open question may; a photo posted into the
+        group with none of these (a bot that is a group admin sees them all) is not downloaded.
+        """
+        if event.command is not None or not event.chat.is_group or event.reply_to_message_id is not None:
+            return True
+        async with self.db.sessions() as session:
+            person = await q.find_person(session, event.sender.platform, event.sender.user_id)
+            if person is None:
+                return False
+            return (
+                await q.get_conversation(session, event.chat.platform, event.chat.chat_id, person) is not None
+            )
+
+    async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
+        """Move a chat's records to its new id (a Telegram group upgraded to a supergroup)."""
+        async with self.db.unit_of_work() as session:
+            await q.migrate_chat(session, platform, old_chat_id, new_chat_id, self.clock.now())
 
     async def _store_files(self, event: Incoming) -> list[Attachment]:
         adapter = self.adapters.get(event.sender.platform)
@@ -296,19 +319,22 @@ class Dispatcher:
                     logger.exception("sending to %s failed", chat.key)
                     continue
                 outcome.sent.append((chat, reply))
-                if reply.card is not None and message_id is not None:
+                if reply.card is not None and reply.track and message_id is not None:
                     posts.append((reply.card.key, chat, message_id))
         if posts:
-            async with self.db.unit_of_work() as session:
-                for key, chat, message_id in posts:
-                    await q.record_card_post(
-                        session,
-                        card_key=key,
-                        platform=chat.platform,
-                        chat_id=chat.chat_id,
-                        message_id=message_id,
-                        at=self.clock.now(),
-                    )
+            try:
+                async with self.db.unit_of_work() as session:
+                    for key, chat, message_id in posts:
+                        await q.record_card_post(
+                            session,
+                            card_key=key,
+                            platform=chat.platform,
+                            chat_id=chat.chat_id,
+                            message_id=message_id,
+                            at=self.clock.now(),
+                        )
+            except Exception:  # the messages are out; losing the record only means no later edit
+                logger.exception("recording card posts %s failed", [p[0] for p in posts])
         return outcome
 
     async def _targets(self, reply: Reply, event: Event | None) -> list[ChatRef]:

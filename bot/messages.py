@@ -6,12 +6,15 @@ Adapters (`bot/adapters/`) turn platform events into `Incoming` / `ButtonPress` 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
 
 from storage.photos import StoredPhoto
+
+COMMAND_RE = re.compile(r"/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?")
 
 
 @dataclass(frozen=True)
@@ -80,19 +83,18 @@ class Incoming:
 
     @property
     def command(self) -> str | None:
-        """Return the command name without slash or @botname, or None for plain text."""
-        if not self.text.startswith("/"):
-            return None
-        head = self.text.split(maxsplit=1)[0][1:]
-        return head.split("@", 1)[0].lower() or None
+        """Return the command name (lower case, no slash or @botname), or None for plain text.
+
+        Only ASCII letters, digits and _ make the name, so `/hazard配电箱…` is /hazard with text.
+        """
+        match = COMMAND_RE.match(self.text)
+        return match.group(1).lower() if match else None
 
     @property
     def args(self) -> str:
-        """Return the text after the command word, stripped."""
-        if not self.text.startswith("/"):
-            return self.text.strip()
-        parts = self.text.split(maxsplit=1)
-        return parts[1].strip() if len(parts) > 1 else ""
+        """Return the text after the command (and @botname), stripped; the whole text for plain text."""
+        match = COMMAND_RE.match(self.text)
+        return (self.text[match.end() :] if match else self.text).strip()
 
 
 @dataclass(frozen=True)
@@ -148,3 +150,4 @@ class Reply:
     to_groups: bool = False
     edit: bool = False
     toast: bool = False
+    track: bool = True  # record where a card lands so state changes edit it; False for one-off views

@@ -191,5 +191,3 @@ async def find_target(
     if hazard_id is not None:
         return await hz.get_hazard(session, hazard_id), args, None
     return None, args, None
-
-

@@ -5,6 +5,7 @@ five-in-place, the detail view and the lists. Rectification and verification are
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -171,7 +172,9 @@ async def draft_photos(
     card_key: str | None,
 ) -> HandlerResult:
     """Collect photos for a draft hazard; register it once it has a photo and an enterprise."""
-    same_album = msg.media_group_id is not None and msg.media_group_id == conversation.data.get("media_group_id")
+    same_album = msg.media_group_id is not None and msg.media_group_id == conversation.data.get(
+        "media_group_id"
+    )
     if not same_album and not is_answer(msg.chat.is_group, msg.reply_to_message_id, card_key):
         return NOT_MINE  # group chatter, or a reply to some card: not the answer to our question
     photos = await photo_rows(session, attachments, settings, now)
@@ -301,7 +304,12 @@ async def reply_to_card(
     if photos:
         if hazard.reporter_id == actor.id and not note and hazard.status in ("reported", "rectifying"):
             event = await hz.record_event(
-                session, hazard, actor=actor, action="photos", at=now, data={"phase": "before", "count": len(photos)}
+                session,
+                hazard,
+                actor=actor,
+                action="photos",
+                at=now,
+                data={"phase": "before", "count": len(photos)},
             )
             added = await hz.attach_photos(session, hazard, event, photos, "before", now)
             return [
@@ -316,7 +324,12 @@ async def reply_to_card(
     problem = attachment_problem(attachments, settings)
     if problem:
         return Reply(text=problem)
-    if note and hazard.mode is None and hz.allowed("set_due", hazard.status) and may_edit_hazard(actor, hazard):
+    if (
+        note
+        and hazard.mode is None
+        and hz.allowed("set_due", hazard.status)
+        and may_edit_hazard(actor, hazard)
+    ):
         return await _set_due_from_text(session, actor, hazard, note, settings, now)
     return Reply(text=T.CARD_REPLY_HINT)
 
@@ -520,10 +533,9 @@ async def detail(
     root = settings.storage.photo_dir
     before = [root / p.path for p in await hz.photos_of(session, hazard.id, "before")]
     after = [root / p.path for p in await hz.photos_of(session, hazard.id, "after")]
-    return [
-        Reply(card=await build_card(session, hazard, settings, now)),
-        Reply(text="\n".join(lines), photos=tuple(before + after)),
-    ]
+    # A one-off view: no buttons and not tracked, so the group keeps one live card per hazard.
+    card = replace(await build_card(session, hazard, settings, now), actions=())
+    return [Reply(card=card, track=False), Reply(text="\n".join(lines), photos=tuple(before + after))]
 
 
 @router.command("hazards", perm=Perm.VIEW, help_text=T.HELP["hazards"])

@@ -219,7 +219,9 @@ HAZARD_PICK_ENTERPRISE = "这条隐患属于哪家企业？请点选（也可以
 HAZARD_REGISTERED = "已登记隐患 {code}（{enterprise}）。"
 HAZARD_DRAFT_GONE = "这条草稿已经不在了（可能已登记或已取消），请重新发送 /hazard。"
 HAZARD_NOT_OWN_ENTERPRISE = "您只能处理本企业（{enterprise}）的隐患。"
-HAZARD_EDIT_DENIED = "您不能修改 {code}：检查发现的隐患只有上报人和管理人员能修改，企业自报的隐患本企业人员也能修改。"
+HAZARD_EDIT_DENIED = (
+    "您不能修改 {code}：检查发现的隐患只有上报人和管理人员能修改，企业自报的隐患本企业人员也能修改。"
+)
 HAZARD_NO_ENTERPRISE = "您的账号还没有绑定企业，请先发送 /join <企业名称> 申请加入。"
 HAZARD_DUPLICATE = "提示：照片与 {codes} 的照片相同，可能是重复上报，请核实。"
 HAZARD_PHOTOS_ADDED = "{code} 已补充 {count} 张照片。"

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,6 +91,41 @@ async def upsert_person(
         person.username = username
         person.updated_at = at
     return person
+
+
+async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:
+    """Return a person by platform identity."""
+    return await session.scalar(
+        select(Person).where(Person.platform == platform, Person.external_id == external_id)
+    )
+
+
+async def migrate_chat(session: AsyncSession, platform: str, old: str, new: str, at: datetime) -> None:
+    """Move a chat, its card posts and open questions to a new chat id (the old id is dead)."""
+    chat = await session.scalar(select(Chat).where(Chat.platform == platform, Chat.chat_id == old))
+    if chat is None:
+        return
+    target = await session.scalar(select(Chat).where(Chat.platform == platform, Chat.chat_id == new))
+    if target is None:
+        chat.chat_id = new
+    else:
+        target.is_park_group = target.is_park_group or chat.is_park_group
+        await session.delete(chat)
+    await session.execute(
+        update(CardPost).where(CardPost.platform == platform, CardPost.chat_id == old).values(chat_id=new)
+    )
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.platform == platform, Conversation.chat_id == old)
+        .values(chat_id=new)
+    )
+    await audit(session, at, None, "chat.migrate", "chat", new, old=old)
+
+
+async def last_card_message_id(session: AsyncSession, platform: str) -> int:
+    """Return the highest numeric message id of any card posted on a platform (0 if none)."""
+    ids = await session.scalars(select(CardPost.message_id).where(CardPost.platform == platform))
+    return max((int(i) for i in ids if i.isdigit()), default=0)
 
 
 async def upsert_chat(

@@ -124,3 +124,23 @@ def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "已载入演示园区" in result.stdout
     assert "所属企业：华油装备制造有限公司" in result.stdout
+
+
+def test_console_restarts_on_the_same_database(tmp_path: Path) -> None:
+    """A second run goes on numbering after the first run's cards instead of colliding with them."""
+    env = {**os.environ, "SAFETYBOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
+    env["SAFETYBOT_STORAGE__PHOTO_DIR"] = str(tmp_path / "photos")
+    for who in ("小周", "xiao2"):
+        result = subprocess.run(
+            [sys.executable, "-m", "bot.cli", "console"],
+            input=f":as {who}\n/join 鲁味\n:quit\n",
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "已提交申请：加入鲁味食品有限公司" in result.stdout
+        assert "Traceback" not in result.stderr

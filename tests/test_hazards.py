@@ -425,3 +425,57 @@ async def test_enterprise_cannot_downgrade_an_inspectors_hazard(harness: Harness
     assert (await hazard(h, "YH-2026-0001")).five_in_place["measures"] == "更换防爆电器"
     await h.press(ZHAO, card, "15天内")  # the inspector who found it sets the deadline
     assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+
+
+async def test_command_glued_to_chinese_text_still_reports(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(ZHANG, "/hazard配电箱门未关闭 3天内", files=(h.add_file(jpeg(100)),))
+    card = card_of(out)
+    assert dict(card.card.fields)["描述"] == "配电箱门未关闭"  # type: ignore[union-attr]
+
+
+async def test_group_photos_not_meant_for_the_bot_are_not_downloaded(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    fetched: list[str] = []
+    real = h.adapter.fetch_file
+
+    async def counting(ref):  # type: ignore[no-untyped-def]
+        fetched.append(ref.file_id)
+        return await real(ref)
+
+    h.adapter.fetch_file = counting  # type: ignore[method-assign]
+    assert await h.say(CHEN, "", files=(h.add_file(jpeg(101)),)) == []  # holiday photo in the group
+    assert fetched == []
+    await h.say(CHEN, "/hazard 配电箱门未关闭 3天内", files=(h.add_file(jpeg(102)),))
+    assert len(fetched) == 1
+
+
+async def test_detail_view_is_not_a_second_live_card(harness: Harness) -> None:
+    from storage.models import CardPost
+
+    h = harness
+    await seed(h)
+    await report(h)
+    out = await h.say(LI, "/hazard YH-2026-0001")
+    assert out[0].card is not None and out[0].card.actions == ()
+    async with h.app.db.unit_of_work() as s:
+        assert await s.scalar(select(func.count()).select_from(CardPost)) == 1
+
+
+async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) -> None:
+    from bot.messages import ChatRef
+    from storage.models import Chat
+
+    h = harness
+    await seed(h)
+    card = await report(h, ZHANG, "配电箱门未关 3天内")
+    await h.app.dispatcher.migrate_chat("test", "group", "supergroup")
+    async with h.app.db.unit_of_work() as s:
+        chat = await s.scalar(select(Chat).where(Chat.chat_id == "supergroup"))
+        assert chat is not None and chat.is_park_group
+    # The adapter's record of the old message follows, as Telegram keeps message ids on migration.
+    card.chat = ChatRef("test", "supergroup", True, GROUP.title)
+    await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(103)),))
+    assert card.edits == 1 and card.card is not None and card.card.status == "待验收"

@@ -17,7 +17,11 @@ def test_long_card_keeps_title_and_status_and_whole_tags() -> None:
     card = Card(
         key="hazard:1",
         title="隐患 YH-2026-0001",
-        fields=(("企业", "华油装备制造有限公司"), ("描述", "配电箱<门>未关闭&" * 60), ("整改情况", "已加锁" * 400)),
+        fields=(
+            ("企业", "华油装备制造有限公司"),
+            ("描述", "配电箱<门>未关闭&" * 60),
+            ("整改情况", "已加锁" * 400),
+        ),
         status="待验收",
     )
     text = render_card_html(card, CAPTION_LIMIT)

@@ -48,11 +48,12 @@ class ConsoleAdapter:
 
     platform = PLATFORM
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], first_id: int = 1) -> None:
         self.write = write
         self.shown: dict[str, Shown] = {}
         self.button_list: list[tuple[str, Button]] = []
-        self._ids = itertools.count(1)
+        # Numbers go on from the last run's cards, so a new run never reuses a recorded message id.
+        self._ids = itertools.count(first_id)
         self.names: dict[str, str] = {}  # private chat id -> person name, for "私聊 → 张伟"
 
     def _where(self, chat: ChatRef) -> str:

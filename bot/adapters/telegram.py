@@ -94,8 +94,8 @@ def render_card_html(card: Card, limit: int = TEXT_LIMIT) -> str:
 def photo_for_upload(path: Path) -> bytes:
     """Return the photo's bytes, or a downscaled JPEG when Telegram would refuse the original.
 
-    sendPhoto takes at most 10 MB and width + height up to 10000; the original stays on disk for
-    the ledger, and people still get it through /hazard's detail as a document-quality file.
+    sendPhoto takes at most 10 MB and width + height up to 10000; the original stays on disk as the
+    ledger's evidence.
     """
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as img:
@@ -208,6 +208,13 @@ class TelegramAdapter:
         dispatcher.attach(self)
 
     async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        message = update.message
+        if message is not None and message.migrate_to_chat_id is not None:
+            # A group that becomes a supergroup gets a new id; its park-group flag and cards move along.
+            await self.dispatcher.migrate_chat(
+                PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id)
+            )
+            return
         event = to_neutral(update, self.application.bot.username)
         if event is None:
             return
