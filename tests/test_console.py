@@ -144,3 +144,17 @@ def test_console_restarts_on_the_same_database(tmp_path: Path) -> None:
         assert result.returncode == 0, result.stderr
         assert "已提交申请：加入鲁味食品有限公司" in result.stdout
         assert "Traceback" not in result.stderr
+
+
+def test_run_refuses_pending_migrations_until_db_upgrade(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    cfg = tmp_path / "config.toml"
+    cfg.write_text(
+        f'[database]\nurl = "sqlite+aiosqlite:///{tmp_path / "x.db"}"\n'
+        '[telegram]\ntoken = "123:never-used"\nbase_url = "http://127.0.0.1:9/bot"\n',
+        encoding="utf-8",
+    )
+    assert main(["run", "--no-migrate", "--config", str(cfg)]) == 2
+    err = capsys.readouterr().err
+    assert "pending migration" in err and "safetybot db upgrade" in err and "never-used" not in err
+    assert main(["db", "upgrade", "--config", str(cfg)]) == 0
+    assert "up to date" in capsys.readouterr().out
