@@ -24,6 +24,11 @@ def card_key(hazard: Hazard) -> str:
     return f"hazard:{hazard.id}"
 
 
+def not_now(hazard: Hazard, template: str = T.STATE_CHANGED, *, toast: bool = False) -> Reply:
+    """Say that the hazard's current status does not allow what was asked."""
+    return Reply(text=template.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]), toast=toast)
+
+
 def is_answer(msg_chat_is_group: bool, reply_to_message_id: str | None, card_key: str | None) -> bool:
     """Tell whether a message can be the answer to the bot's open question.
 

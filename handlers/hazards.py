@@ -27,6 +27,7 @@ from handlers.hazard_card import (
     fmt_time,
     hazard_id_of,
     is_answer,
+    not_now,
     photo_rows,
     short,
     today_in_park,
@@ -319,7 +320,7 @@ async def reply_to_card(
         if not may_fix(actor, hazard):
             return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))
         if not hz.allowed("fix", hazard.status):
-            return Reply(text=T.FIX_NOT_OPEN.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]))
+            return not_now(hazard, T.FIX_NOT_OPEN)
         return await submit_fix(session, actor, hazard, note, photos, msg, settings, now)
     problem = attachment_problem(attachments, settings)
     if problem:
@@ -386,9 +387,7 @@ async def _editable(
     if not may_edit_hazard(actor, hazard):
         return None, await refuse(session, actor, press, now, T.HAZARD_EDIT_DENIED.format(code=hazard.code))
     if hazard.status not in ("reported", "rectifying"):
-        return None, Reply(
-            text=T.STATE_CHANGED.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]), toast=True
-        )
+        return None, not_now(hazard, toast=True)
     return hazard, None
 
 
@@ -408,9 +407,7 @@ async def due_button(
     if len(parts) != 3 or parts[2] not in ("0", "3", "7", "15"):
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
     if hazard.mode is not None:
-        return Reply(
-            text=T.STATE_CHANGED.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]), toast=True
-        )
+        return not_now(hazard, toast=True)
     days = int(parts[2])
     due = today_in_park(now, settings) + timedelta(days=days) if days else None
     return await _set_due(session, actor, hazard, due, settings, now)
@@ -490,7 +487,7 @@ async def five(
     if hazard.level != "major":
         return Reply(text=T.FIVE_NOT_MAJOR.format(code=hazard.code))
     if not hz.allowed("five", hazard.status):
-        return Reply(text=T.STATE_CHANGED.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]))
+        return not_now(hazard)
     parts = FIVE_RE.split(q.clean_text(rest, 2000))
     values = {
         FIVE_KEYS[parts[i]]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2) if parts[i + 1].strip()

@@ -17,6 +17,7 @@ from handlers.hazard_card import (
     find_target,
     hazard_id_of,
     is_answer,
+    not_now,
     photo_rows,
     short,
 )
@@ -29,10 +30,6 @@ from storage.models import Conversation, Hazard, Person, Photo
 router = Router("rectify")
 
 NOTE_LIMIT = 1000
-
-
-def _not_open(hazard: Hazard) -> Reply:
-    return Reply(text=T.FIX_NOT_OPEN.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]))
 
 
 def _not_own(actor: Person) -> Reply:
@@ -66,7 +63,7 @@ async def fix(
     if not may_fix(actor, hazard):
         return _not_own(actor)
     if hazard.status not in ("reported", "rectifying"):
-        return _not_open(hazard)
+        return not_now(hazard, T.FIX_NOT_OPEN)
     problem = attachment_problem(attachments, settings)
     photos = await photo_rows(session, attachments, settings, now)
     note = q.clean_text(note, NOTE_LIMIT)
@@ -96,7 +93,7 @@ async def fix_button(
     if not may_fix(actor, hazard):
         return await refuse(session, actor, press, now, _not_own(actor).text or "")
     if hazard.status not in ("reported", "rectifying"):
-        return Reply(text=_not_open(hazard).text, toast=True)
+        return not_now(hazard, T.FIX_NOT_OPEN, toast=True)
     await q.start_conversation(
         session,
         platform=press.chat.platform,
@@ -134,7 +131,7 @@ async def fix_photos(
     if hazard is None or not may_fix(actor, hazard):
         return Reply(text=T.HAZARD_DRAFT_GONE)
     if hazard.status not in ("reported", "rectifying"):
-        return _not_open(hazard)
+        return not_now(hazard, T.FIX_NOT_OPEN)
     note = q.clean_text(msg.text, NOTE_LIMIT) or conversation.data.get("note", "")
     return await submit_fix(session, actor, hazard, note, photos, msg, settings, now)
 
@@ -198,9 +195,7 @@ async def _verifiable(
     if hazard is None:
         return None, await refuse(session, actor, press, now, T.BUTTON_STALE)
     if hazard.status != "awaiting_verification":
-        return None, Reply(
-            text=T.STATE_CHANGED.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]), toast=True
-        )
+        return None, not_now(hazard, toast=True)
     fix_event = await hz.last_event(session, hazard.id, "fix")
     if not may_verify(actor, fix_event.actor_id if fix_event else None):
         return None, await refuse(session, actor, press, now, T.VERIFY_OWN_FIX)
@@ -265,7 +260,7 @@ async def reject_reason(
     if hazard is None:
         return Reply(text=T.BUTTON_STALE)
     if hazard.status != "awaiting_verification":
-        return Reply(text=T.STATE_CHANGED.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]))
+        return not_now(hazard)
     await hz.record_event(
         session, hazard, actor=actor, action="reject", at=now, to_status="rectifying", note=reason
     )
