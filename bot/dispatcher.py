@@ -172,9 +172,11 @@ class Dispatcher:
             person = await q.find_person(session, event.sender.platform, event.sender.user_id)
             if person is None:
                 return False
-            return (
-                await q.get_conversation(session, event.chat.platform, event.chat.chat_id, person) is not None
-            )
+            conv = await q.get_conversation(session, event.chat.platform, event.chat.chat_id, person)
+            if conv is None:
+                return False
+            # An album step only wants the rest of its own album.
+            return conv.kind != "hazard_album" or conv.data.get("media_group_id") == event.media_group_id
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """Move a chat's records to its new id (a Telegram group upgraded to a supergroup)."""
@@ -241,7 +243,10 @@ class Dispatcher:
             )
             return replies or []
 
-        if conv is not None and conv.kind in self.conversations:
+        if conv is not None and not role_allows(actor.role, self.conversations[conv.kind].perm):
+            # The person lost the role the question needs: drop it quietly, route the message as usual.
+            await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
+        elif conv is not None and conv.kind in self.conversations:
             # The step sees which card (if any) the message replies to, and declines (NOT_MINE) what
             # is not its answer; the question then stays open and routing goes on.
             replies = await self._run(
@@ -319,7 +324,7 @@ class Dispatcher:
                     logger.exception("sending to %s failed", chat.key)
                     continue
                 outcome.sent.append((chat, reply))
-                if reply.card is not None and reply.track and message_id is not None:
+                if reply.card is not None and message_id is not None:
                     posts.append((reply.card.key, chat, message_id))
         if posts:
             try:

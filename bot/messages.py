@@ -14,7 +14,7 @@ from typing import Literal
 
 from storage.photos import StoredPhoto
 
-COMMAND_RE = re.compile(r"/([A-Za-z0-9_]+)(?:@[A-Za-z0-9_]+)?")
+COMMAND_RE = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:@[A-Za-z0-9_]+)?")
 
 
 @dataclass(frozen=True)
@@ -79,6 +79,7 @@ class Incoming:
     files: tuple[FileRef, ...] = ()
     message_id: str | None = None
     reply_to_message_id: str | None = None
+    reply_to_bot: bool = False  # the message replies to one of the bot's own messages
     media_group_id: str | None = None
 
     @property
@@ -150,4 +151,3 @@ class Reply:
     to_groups: bool = False
     edit: bool = False
     toast: bool = False
-    track: bool = True  # record where a card lands so state changes edit it; False for one-off views

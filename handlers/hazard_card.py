@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Attachment, Button, Card, Reply
+from bot.messages import Attachment, Button, Card, Incoming, Reply
 from handlers import texts as T
 from storage import hazards as hz
 from storage.models import Hazard, Photo
@@ -29,15 +29,15 @@ def not_now(hazard: Hazard, template: str = T.STATE_CHANGED, *, toast: bool = Fa
     return Reply(text=template.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]), toast=toast)
 
 
-def is_answer(msg_chat_is_group: bool, reply_to_message_id: str | None, card_key: str | None) -> bool:
+def is_answer(msg: Incoming, card_key: str | None) -> bool:
     """Tell whether a message can be the answer to the bot's open question.
 
-    In a private chat any message is; in a group only a reply to the bot's question (not to a card),
-    so ordinary chatter or a reply to another hazard's card is never taken for the answer.
+    In a private chat any message is; in a group only a reply to one of the bot's messages that is
+    not a card, so chatter, a reply to a colleague or to another hazard's card is never the answer.
     """
     if card_key is not None:
         return False
-    return not msg_chat_is_group or reply_to_message_id is not None
+    return not msg.chat.is_group or msg.reply_to_bot
 
 
 def hazard_id_of(card_key: str | None) -> int | None:
@@ -145,14 +145,17 @@ def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
         if hazard.level == "major"
         else Button(T.BTN_MAJOR, f"hzlvl:{i}:major")
     )
-    edit_row = (level, Button(T.BTN_CATEGORY, f"hzcat:{i}"))
-    if hazard.mode is None:
-        due_row = (
-            Button(T.BTN_IMMEDIATE, f"hzdue:{i}:0"),
-            *(Button(T.BTN_DAYS.format(days=d), f"hzdue:{i}:{d}") for d in (3, 7, 15)),
+    rows: list[tuple[Button, ...]] = []
+    if hazard.mode is None:  # no way of rectifying chosen yet
+        rows.append(
+            (
+                Button(T.BTN_IMMEDIATE, f"hzdue:{i}:0"),
+                *(Button(T.BTN_DAYS.format(days=d), f"hzdue:{i}:{d}") for d in (3, 7, 15)),
+            )
         )
-        return (due_row, edit_row)
-    return ((Button(T.BTN_FIX, f"hzfix:{i}"),), edit_row)
+    rows.append((Button(T.BTN_FIX, f"hzfix:{i}"),))
+    rows.append((level, Button(T.BTN_CATEGORY, f"hzcat:{i}")))
+    return tuple(rows)
 
 
 def attachment_problem(attachments: list[Attachment], settings: Settings) -> str | None:

@@ -35,6 +35,7 @@ from handlers.hazard_card import (
 from handlers.hazard_text import CATEGORIES, DueDateError, parse_due, parse_hazard_text
 from handlers.permissions import (
     Perm,
+    fixes_by_photo_reply,
     is_manager,
     may_edit_hazard,
     may_fill_five,
@@ -176,7 +177,7 @@ async def draft_photos(
     same_album = msg.media_group_id is not None and msg.media_group_id == conversation.data.get(
         "media_group_id"
     )
-    if not same_album and not is_answer(msg.chat.is_group, msg.reply_to_message_id, card_key):
+    if not same_album and not is_answer(msg, card_key):
         return NOT_MINE  # group chatter, or a reply to some card: not the answer to our question
     photos = await photo_rows(session, attachments, settings, now)
     if not photos:
@@ -263,6 +264,8 @@ async def album_photos(
     """Add the rest of an album (same media group) to the hazard its first photo registered."""
     data = conversation.data
     if not msg.media_group_id or msg.media_group_id != data["media_group_id"]:
+        # The album is over: stop waiting for it and let the message be routed as usual.
+        await q.end_conversation(session, msg.chat.platform, msg.chat.chat_id, actor)
         return NOT_MINE
     hazard = await hz.get_hazard(session, data["hazard_id"])
     photos = await photo_rows(session, attachments, settings, now)
@@ -319,6 +322,8 @@ async def reply_to_card(
             ]
         if not may_fix(actor, hazard):
             return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))
+        if not fixes_by_photo_reply(actor):
+            return Reply(text=T.FIX_NEEDS_COMMAND.format(code=hazard.code))
         if not hz.allowed("fix", hazard.status):
             return not_now(hazard, T.FIX_NOT_OPEN)
         return await submit_fix(session, actor, hazard, note, photos, msg, settings, now)
@@ -530,9 +535,11 @@ async def detail(
     root = settings.storage.photo_dir
     before = [root / p.path for p in await hz.photos_of(session, hazard.id, "before")]
     after = [root / p.path for p in await hz.photos_of(session, hazard.id, "after")]
-    # A one-off view: no buttons and not tracked, so the group keeps one live card per hazard.
-    card = replace(await build_card(session, hazard, settings, now), actions=())
-    return [Reply(card=card, track=False), Reply(text="\n".join(lines), photos=tuple(before + after))]
+    # A one-off view under its own key: no buttons, never edited, and a reply to it is a reply to a
+    # card (so it is not taken for the answer to an open question); the group keeps one live card.
+    live = await build_card(session, hazard, settings, now)
+    card = replace(live, key=f"view:{live.key}", actions=())
+    return [Reply(card=card), Reply(text="\n".join(lines), photos=tuple(before + after))]
 
 
 @router.command("hazards", perm=Perm.VIEW, help_text=T.HELP["hazards"])

@@ -120,7 +120,7 @@ async def fix_photos(
 ) -> HandlerResult:
     """Take the after-photos (and note) the bot asked for."""
     on_its_card = hazard_id_of(card_key) == conversation.data["hazard_id"]
-    if not on_its_card and not is_answer(msg.chat.is_group, msg.reply_to_message_id, card_key):
+    if not on_its_card and not is_answer(msg, card_key):
         return NOT_MINE  # a reply to another hazard's card, or group chatter
     hazard = await hz.get_hazard(session, conversation.data["hazard_id"])
     photos = await photo_rows(session, attachments, settings, now)
@@ -250,7 +250,8 @@ async def reject_reason(
     card_key: str | None,
 ) -> HandlerResult:
     """Take the rejection reason: back to rectifying, and the reason goes to the enterprise."""
-    if not is_answer(msg.chat.is_group, msg.reply_to_message_id, card_key):
+    on_its_card = hazard_id_of(card_key) == conversation.data["hazard_id"]
+    if not on_its_card and not is_answer(msg, card_key):
         return NOT_MINE  # in a group only a reply to the question is the reason, never chatter
     reason = q.clean_text(msg.text, NOTE_LIMIT)
     if not reason:

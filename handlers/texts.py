@@ -273,6 +273,9 @@ STATE_CHANGED = "{code} 当前状态是“{status}”，这个操作已不适用
 
 FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张），并在照片说明里写明整改情况。"
 FIX_NEED_NOTE_OR_PHOTO = "请发送整改后的照片，并写明整改情况，例如 /fix 已加锁并张贴警示标识。"
+FIX_NEEDS_COMMAND = (
+    "如果这是 {code} 的整改照片，请在照片说明开头写 /fix 和整改情况，例如：/fix 已由园区协助整改。"
+)
 FIX_SUBMITTED = "{code} 已提交整改，等待管理人员验收。"
 FIX_RESUBMITTED = "{code} 已重新提交整改，上面的卡片已更新，请验收。"
 FIX_NOT_OPEN = "{code} 当前状态是“{status}”，不能提交整改。"

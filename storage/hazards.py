@@ -27,7 +27,7 @@ OPEN_STATUSES = ("reported", "rectifying", "awaiting_verification")
 # (None: the status stays). `report` is the registration itself; nothing happens to a closed hazard.
 RULES: dict[str, tuple[frozenset[str | None], frozenset[str | None]]] = {
     "report": (frozenset({None}), frozenset({"reported", "rectifying"})),
-    "set_due": (frozenset({"reported"}), frozenset({None, "rectifying"})),
+    "set_due": (frozenset({"reported", "rectifying"}), frozenset({None, "rectifying"})),
     "set_level": (frozenset({"reported", "rectifying"}), frozenset({None})),
     "set_category": (frozenset({"reported", "rectifying"}), frozenset({None})),
     "photos": (frozenset(OPEN_STATUSES), frozenset({None})),

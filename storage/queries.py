@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -101,7 +101,12 @@ async def find_person(session: AsyncSession, platform: str, external_id: str) ->
 
 
 async def migrate_chat(session: AsyncSession, platform: str, old: str, new: str, at: datetime) -> None:
-    """Move a chat, its card posts and open questions to a new chat id (the old id is dead)."""
+    """Move a chat to its new id (a group that became a supergroup).
+
+    Card posts stay under the old id: the old messages stay in the old chat, where the bot can still
+    edit them, and message ids in the new chat count afresh. Open questions asked in the old chat
+    cannot be answered there any more, so they are dropped.
+    """
     chat = await session.scalar(select(Chat).where(Chat.platform == platform, Chat.chat_id == old))
     if chat is None:
         return
@@ -112,12 +117,7 @@ async def migrate_chat(session: AsyncSession, platform: str, old: str, new: str,
         target.is_park_group = target.is_park_group or chat.is_park_group
         await session.delete(chat)
     await session.execute(
-        update(CardPost).where(CardPost.platform == platform, CardPost.chat_id == old).values(chat_id=new)
-    )
-    await session.execute(
-        update(Conversation)
-        .where(Conversation.platform == platform, Conversation.chat_id == old)
-        .values(chat_id=new)
+        delete(Conversation).where(Conversation.platform == platform, Conversation.chat_id == old)
     )
     await audit(session, at, None, "chat.migrate", "chat", new, old=old)
 

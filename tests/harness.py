@@ -109,6 +109,7 @@ class Harness:
         reply_to: str | None = None,
         media_group_id: str | None = None,
         update_key: str | None = None,
+        reply_to_bot: bool | None = None,
     ) -> list[Sent]:
         """Send a message as a person; return what the bot sent in answer."""
         before = len(self.adapter.sent)
@@ -123,6 +124,7 @@ class Harness:
                 files=files,
                 message_id=f"u{n}",
                 reply_to_message_id=reply_to,
+                reply_to_bot=reply_to is not None if reply_to_bot is None else reply_to_bot,
                 media_group_id=media_group_id,
             )
         )

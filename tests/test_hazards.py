@@ -458,14 +458,18 @@ async def test_detail_view_is_not_a_second_live_card(harness: Harness) -> None:
     h = harness
     await seed(h)
     await report(h)
-    out = await h.say(LI, "/hazard YH-2026-0001")
+    await h.press(ZHANG, card_of(h.adapter.sent), "提交整改")  # the bot now waits for an after-photo
+    out = await h.say(ZHANG, "/hazard YH-2026-0001")
     assert out[0].card is not None and out[0].card.actions == ()
     async with h.app.db.unit_of_work() as s:
-        assert await s.scalar(select(func.count()).select_from(CardPost)) == 1
+        live = select(func.count()).where(CardPost.card_key == "hazard:1")
+        assert await s.scalar(live) == 1
+    # A photo replying to the view is not taken for the after-photo the open question waits for.
+    await h.say(ZHANG, "", files=(h.add_file(jpeg(104)),), reply_to=out[0].message_id)
+    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) -> None:
-    from bot.messages import ChatRef
     from storage.models import Chat
 
     h = harness
@@ -475,7 +479,55 @@ async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) ->
     async with h.app.db.unit_of_work() as s:
         chat = await s.scalar(select(Chat).where(Chat.chat_id == "supergroup"))
         assert chat is not None and chat.is_park_group
-    # The adapter's record of the old message follows, as Telegram keeps message ids on migration.
-    card.chat = ChatRef("test", "supergroup", True, GROUP.title)
+        assert await s.scalar(select(func.count()).select_from(Chat).where(Chat.chat_id == "group")) == 0
+    # The old card stays in the old chat, where it is still edited; new cards go to the supergroup.
     await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(103)),))
     assert card.edits == 1 and card.card is not None and card.card.status == "待验收"
+    out = await h.say(ZHANG, "/hazard 消防栓被遮挡 3天内", files=(h.add_file(jpeg(105)),), chat=h.private(ZHANG))
+    assert [s.chat.chat_id for s in out if s.card is not None] == ["p-zhang", "supergroup"]
+
+
+async def test_second_review_findings(harness: Harness) -> None:
+    """Deadline after a rejected on-the-spot fix, replies to colleagues, replies on the card, managers' photos."""
+    h = harness
+    await seed(h)
+    card = await report(h, ZHANG, "楼梯扶手松动", seed_=110)  # no deadline chosen
+    await h.say(ZHANG, "/fix YH-2026-0001 已加固", files=(h.add_file(jpeg(111)),))
+    await h.press(LI, card, "驳回")
+    # A reply to a colleague's message (not the bot's) is not the reason.
+    await h.say(LI, "好的我看看", reply_to="u-colleague", reply_to_bot=False)
+    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    # Replying to the card itself with the reason works.
+    await h.say(LI, "扶手仍松动", reply_to=card.message_id)
+    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    # Rejected while no deadline was ever set: the deadline buttons still work, and 提交整改 is there.
+    labels = [b.label for row in card.card.actions for b in row]  # type: ignore[union-attr]
+    assert "3天内" in labels and "提交整改" in labels
+    outcome = await h.press(ZHANG, card, "3天内")
+    assert "整改期限已设为 2026-12-03" in (outcome.toast or "")
+    # A manager's photo reply is not taken for the enterprise's rectification.
+    out = await h.say(LI, "现场复查", files=(h.add_file(jpeg(112)),), reply_to=card.message_id)
+    assert "请在照片说明开头写 /fix" in h.texts(out)
+    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+
+
+async def test_album_step_ends_and_a_lost_role_drops_the_question(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(CHEN, "/hazard 配电箱门未关 3天内", files=(h.add_file(jpeg(120)),), media_group_id="m9")
+    fetched: list[str] = []
+    real = h.adapter.fetch_file
+
+    async def counting(ref):  # type: ignore[no-untyped-def]
+        fetched.append(ref.file_id)
+        return await real(ref)
+
+    h.adapter.fetch_file = counting  # type: ignore[method-assign]
+    assert await h.say(CHEN, "", files=(h.add_file(jpeg(121)),)) == []  # a later, unrelated group photo
+    assert fetched == []
+    await h.say(CHEN, "/hazard 消防栓被遮挡", files=())  # opens a draft question
+    async with h.app.db.unit_of_work() as s:
+        chen = await q.find_person(s, "test", "chen")
+        assert chen is not None
+        await q.set_role(s, chen, None, None, actor=None, at=h.clock.now())
+    assert await h.say(CHEN, "大家好", reply_to=h.adapter.sent[-1].message_id) == []  # no "need a role" nagging

@@ -57,3 +57,18 @@ def test_oversized_original_is_downscaled_for_upload(tmp_path: Path) -> None:
     small = tmp_path / "small.jpg"
     Image.new("RGB", (640, 480)).save(small, format="JPEG")
     assert photo_for_upload(small) == small.read_bytes()
+
+
+def test_rendering_always_ends_even_when_nothing_can_be_shortened() -> None:
+    card = Card(key="x:1", title="长" * 1100, fields=tuple((f"字段{i}", "值" * 21) for i in range(40)), status="待验收")
+    text = render_card_html(card, CAPTION_LIMIT)
+    assert text.startswith("<b>") and "状态：<b>待验收</b>" in text
+
+
+@pytest.mark.parametrize(("size", "fmt"), [((400, 9000), "PNG"), ((9000, 300), "PNG"), ((300, 200), "GIF")])
+def test_uploads_are_shapes_and_formats_telegram_accepts(tmp_path: Path, size: tuple[int, int], fmt: str) -> None:
+    path = tmp_path / f"p.{fmt.lower()}"
+    Image.new("RGB", size, (10, 120, 200)).save(path, format=fmt)
+    with Image.open(io.BytesIO(photo_for_upload(path))) as img:
+        w, h = img.size
+        assert img.format == "JPEG" and w + h <= 10000 and max(w, h) <= 20 * min(w, h)

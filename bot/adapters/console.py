@@ -154,6 +154,7 @@ class ConsoleSession:
                 files=files,
                 message_id=f"u{next(self._updates)}",
                 reply_to_message_id=reply_to,
+                reply_to_bot=reply_to is not None and reply_to in self.adapter.shown,
             )
         )
 

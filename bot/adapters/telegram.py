@@ -12,6 +12,7 @@ import io
 import logging
 import re
 import signal
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -79,11 +80,11 @@ def render_card_html(card: Card, limit: int = TEXT_LIMIT) -> str:
 
     while visible() > limit and fields:
         longest = max(fields, key=lambda f: len(f[1]))
-        if len(longest[1]) <= 20:
+        keep = max(20, len(longest[1]) - (visible() - limit) - 1)
+        if keep >= len(longest[1]) - 1:  # cannot shorten it any further: drop the last field instead
             fields.pop()
             continue
-        excess = visible() - limit
-        longest[1] = longest[1][: max(20, len(longest[1]) - excess - 1)] + "…"
+        longest[1] = longest[1][:keep] + "…"
     lines = [f"<b>{html.escape(card.title[:200])}</b>"]
     if card.status:
         lines.append(f"状态：<b>{html.escape(card.status)}</b>")
@@ -100,16 +101,20 @@ def photo_for_upload(path: Path) -> bytes:
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as img:
         width, height = img.size
-        if (
-            len(data) <= PHOTO_UPLOAD_LIMIT
-            and width + height <= 9000
-            and max(width, height) <= 20 * min(width, height)
-        ):
+        fits = len(data) <= PHOTO_UPLOAD_LIMIT and width + height <= 9000
+        if fits and img.format in ("JPEG", "PNG", "WEBP") and max(width, height) <= 20 * min(width, height):
             return data
         img.thumbnail((2560, 2560))
-        out = io.BytesIO()
-        img.convert("RGB").save(out, format="JPEG", quality=85)
-        return out.getvalue()
+        picture = img.convert("RGB")
+    # Telegram also refuses a side ratio over 20: pad a long strip (a scrolled screenshot) with white.
+    w, h = picture.size
+    if max(w, h) > 20 * min(w, h):
+        canvas = Image.new("RGB", (max(w, h // 20 + 1), max(h, w // 20 + 1)), "white")
+        canvas.paste(picture, ((canvas.width - w) // 2, (canvas.height - h) // 2))
+        picture = canvas
+    out = io.BytesIO()
+    picture.save(out, format="JPEG", quality=85)
+    return out.getvalue()
 
 
 def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | None:
@@ -125,7 +130,7 @@ def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-COMMAND_RE = re.compile(r"(/[^\s@]+)(?:@(\S+))?(.*)\Z", re.DOTALL)
+COMMAND_RE = re.compile(r"(/[A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(.*)\Z", re.DOTALL)
 
 
 def _addressed_text(text: str, bot_username: str | None) -> str | None:
@@ -175,6 +180,11 @@ def to_neutral(update: Update, bot_username: str | None = None) -> Incoming | Bu
         files=tuple(files),
         message_id=str(message.message_id),
         reply_to_message_id=str(message.reply_to_message.message_id) if message.reply_to_message else None,
+        reply_to_bot=bool(
+            message.reply_to_message
+            and message.reply_to_message.from_user
+            and message.reply_to_message.from_user.username == bot_username
+        ),
         media_group_id=message.media_group_id,
     )
 
@@ -274,15 +284,18 @@ class TelegramAdapter:
             card = reply.card
             markup = keyboard(card.actions)
             if card.photos:
-                photo = await asyncio.to_thread(photo_for_upload, card.photos[0])
-                sent = await bot.send_photo(
-                    chat_id,
-                    photo=photo,
-                    caption=render_card_html(card, CAPTION_LIMIT),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
-                )
-            else:
+                try:
+                    photo = await asyncio.to_thread(photo_for_upload, card.photos[0])
+                    sent = await bot.send_photo(
+                        chat_id,
+                        photo=photo,
+                        caption=render_card_html(card, CAPTION_LIMIT),
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
+                except (BadRequest, OSError) as exc:  # the card still goes out, as text (edits follow suit)
+                    logger.warning("card photo for %s refused (%s); sending the card as text", card.key, exc)
+            if sent is None:
                 sent = await bot.send_message(
                     chat_id,
                     render_card_html(card, TEXT_LIMIT),
@@ -336,8 +349,13 @@ class TelegramAdapter:
                     reply_markup=markup,
                 )
         except BadRequest as exc:
-            if "not modified" not in str(exc).lower():
-                raise
+            reason = str(exc).lower()
+            if "not modified" in reason:
+                return
+            if card.photos and "no caption" in reason:  # the card went out as text after all
+                await self.edit_card(chat_id, message_id, replace(card, photos=()))
+                return
+            raise
 
     async def fetch_file(self, ref: FileRef) -> bytes:
         """Download an attachment through getFile; refuse files over the Bot API's 20 MB limit."""
