@@ -38,7 +38,6 @@ UNKNOWN_COMMAND = "没有 /{command} 这个命令。发送 /help 查看您可以
 PLAIN_TEXT_HINT = "请用命令和我交流，例如 /help 查看您可以使用的命令。"
 CARD_REPLY_HINT = "这张卡片不需要回复文字；请使用卡片上的按钮，或发送 /help 查看命令。"
 BUTTON_STALE = "这个按钮已失效或无效，没有做任何改动。"
-TEXT_TOO_LONG = "内容太长了（最多 {limit} 个字），请精简后重新发送。"
 
 
 def role_name(role: str | None) -> str:
@@ -216,7 +215,6 @@ HAZARD_TOO_LONG = "隐患描述最多 {limit} 个字，请精简后重新发送�
 HAZARD_NEED_PHOTO = "已记下隐患“{description}”，还需要至少一张现场照片：请回复本消息发送照片（可多张）。"
 HAZARD_STILL_NEED_PHOTO = "还需要至少一张现场照片才能登记隐患：请回复本消息发送照片，或发送 /cancel 放弃。"
 HAZARD_PICK_ENTERPRISE = "这条隐患属于哪家企业？请点选（也可以在描述里写上企业名称）："
-HAZARD_REGISTERED = "已登记隐患 {code}（{enterprise}）。"
 HAZARD_DRAFT_GONE = "这条草稿已经不在了（可能已登记或已取消），请重新发送 /hazard。"
 HAZARD_NOT_OWN_ENTERPRISE = "您只能处理本企业（{enterprise}）的隐患。"
 HAZARD_EDIT_DENIED = (
@@ -272,7 +270,6 @@ LEVEL_SET = "{code} 已设为{level}。"
 STATE_CHANGED = "{code} 当前状态是“{status}”，这个操作已不适用。"
 
 FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张），并在照片说明里写明整改情况。"
-FIX_NEED_NOTE_OR_PHOTO = "请发送整改后的照片，并写明整改情况，例如 /fix 已加锁并张贴警示标识。"
 FIX_NEEDS_COMMAND = (
     "如果这是 {code} 的整改照片，请在照片说明开头写 /fix 和整改情况，例如：/fix 已由园区协助整改。"
 )
