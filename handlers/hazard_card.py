@@ -104,21 +104,17 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         (T.F_FOUND, fmt_time(hazard.found_at, tz)),
         (T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=len(after))),
     ]
-    fix = await hz.last_event(session, hazard.id, "fix")
+    events = await hz.events_of(session, hazard.id)
+    last = {e.action: e for e in events}  # the newest event of each kind
+    fix, reject, accept = last.get("fix"), last.get("reject"), last.get("accept")
     if fix is not None and fix.note:
         fields.append((T.F_FIX, fix.note))
-    reject = await hz.last_event(session, hazard.id, "reject")
     if reject is not None and hazard.status == "rectifying" and (fix is None or reject.id > fix.id):
         fields.append((T.F_REJECT, reject.note or ""))
-    if hazard.status == "closed":
-        accept = await hz.last_event(session, hazard.id, "accept")
-        if accept is not None:
-            fields.append(
-                (
-                    T.F_VERIFIED,
-                    T.VERIFIED_BY.format(name=accept.actor.display_name, at=fmt_time(accept.at, tz)),
-                )
-            )
+    if hazard.status == "closed" and accept is not None:
+        fields.append(
+            (T.F_VERIFIED, T.VERIFIED_BY.format(name=accept.actor.display_name, at=fmt_time(accept.at, tz)))
+        )
     status = T.STATUS_NAMES[hazard.status]
     if hz.is_overdue(hazard, today):
         assert hazard.due_date is not None

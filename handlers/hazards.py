@@ -271,15 +271,7 @@ async def album_photos(
     photos = await photo_rows(session, attachments, settings, now)
     if hazard is None or not photos or not hz.allowed("photos", hazard.status):
         return []
-    event = await hz.record_event(
-        session,
-        hazard,
-        actor=actor,
-        action="photos",
-        at=now,
-        data={"phase": data["phase"], "count": len(photos)},
-    )
-    await hz.attach_photos(session, hazard, event, photos, data["phase"], now)
+    await hz.add_photos(session, hazard, actor, photos, data["phase"], now)
     return await card_reply(session, hazard, settings, now)
 
 
@@ -307,15 +299,7 @@ async def reply_to_card(
     note = q.clean_text(msg.text, 1000)
     if photos:
         if hazard.reporter_id == actor.id and not note and hazard.status in ("reported", "rectifying"):
-            event = await hz.record_event(
-                session,
-                hazard,
-                actor=actor,
-                action="photos",
-                at=now,
-                data={"phase": "before", "count": len(photos)},
-            )
-            added = await hz.attach_photos(session, hazard, event, photos, "before", now)
+            added = await hz.add_photos(session, hazard, actor, photos, "before", now)
             return [
                 await card_reply(session, hazard, settings, now),
                 Reply(text=T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=added)),

@@ -209,6 +209,16 @@ async def attach_photos(
     return added
 
 
+async def add_photos(
+    session: AsyncSession, hazard: Hazard, actor: Person, photos: Sequence[Photo], phase: str, at: datetime
+) -> int:
+    """Record a `photos` event and attach the photos through it; return how many were new."""
+    event = await record_event(
+        session, hazard, actor=actor, action="photos", at=at, data={"phase": phase, "count": len(photos)}
+    )
+    return await attach_photos(session, hazard, event, photos, phase, at)
+
+
 async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = None) -> list[Photo]:
     """Return a hazard's photos in the order they came, optionally of one phase."""
     query = select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)

@@ -106,11 +106,10 @@ def test_run_without_token_says_which_key(tmp_path: Path, capsys) -> None:  # ty
     assert "telegram.token" in err and "safetybot console" in err and len(err.strip().splitlines()) == 1
 
 
-def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
-    """Run `safetybot console` as a user would, typing into its standard input."""
+def run_console(tmp_path: Path, typed: str) -> subprocess.CompletedProcess[str]:
+    """Run `safetybot console` on a database in tmp_path, typing into its standard input."""
     env = {**os.environ, "SAFETYBOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
     env["SAFETYBOT_STORAGE__PHOTO_DIR"] = str(tmp_path / "photos")
-    typed = ":as 张伟\n/whoami\n:quit\n"
     result = subprocess.run(
         [sys.executable, "-m", "bot.cli", "console"],
         input=typed,
@@ -122,26 +121,20 @@ def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
+    return result
+
+
+def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
+    """Run `safetybot console` as a user would, typing into its standard input."""
+    result = run_console(tmp_path, ":as 张伟\n/whoami\n:quit\n")
     assert "已载入演示园区" in result.stdout
     assert "所属企业：华油装备制造有限公司" in result.stdout
 
 
 def test_console_restarts_on_the_same_database(tmp_path: Path) -> None:
     """A second run goes on numbering after the first run's cards instead of colliding with them."""
-    env = {**os.environ, "SAFETYBOT_DATABASE__URL": f"sqlite+aiosqlite:///{tmp_path / 'demo.db'}"}
-    env["SAFETYBOT_STORAGE__PHOTO_DIR"] = str(tmp_path / "photos")
     for who in ("小周", "xiao2"):
-        result = subprocess.run(
-            [sys.executable, "-m", "bot.cli", "console"],
-            input=f":as {who}\n/join 鲁味\n:quit\n",
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            env=env,
-            timeout=60,
-            check=False,
-        )
-        assert result.returncode == 0, result.stderr
+        result = run_console(tmp_path, f":as {who}\n/join 鲁味\n:quit\n")
         assert "已提交申请：加入鲁味食品有限公司" in result.stdout
         assert "Traceback" not in result.stderr
 

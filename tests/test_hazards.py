@@ -64,6 +64,19 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
         chat.is_park_group = True
 
 
+def count_fetches(h: Harness) -> list[str]:
+    """Record the id of every attachment the dispatcher downloads from now on."""
+    fetched: list[str] = []
+    real = h.adapter.fetch_file
+
+    async def counting(ref: FileRef) -> bytes:
+        fetched.append(ref.file_id)
+        return await real(ref)
+
+    h.adapter.fetch_file = counting  # type: ignore[method-assign]
+    return fetched
+
+
 def card_of(sent: list[Sent]) -> Sent:
     """Return the first card among sent messages."""
     return next(s for s in sent if s.card is not None)
@@ -438,14 +451,7 @@ async def test_command_glued_to_chinese_text_still_reports(harness: Harness) -> 
 async def test_group_photos_not_meant_for_the_bot_are_not_downloaded(harness: Harness) -> None:
     h = harness
     await seed(h)
-    fetched: list[str] = []
-    real = h.adapter.fetch_file
-
-    async def counting(ref):  # type: ignore[no-untyped-def]
-        fetched.append(ref.file_id)
-        return await real(ref)
-
-    h.adapter.fetch_file = counting  # type: ignore[method-assign]
+    fetched = count_fetches(h)
     assert await h.say(CHEN, "", files=(h.add_file(jpeg(101)),)) == []  # holiday photo in the group
     assert fetched == []
     await h.say(CHEN, "/hazard 配电箱门未关闭 3天内", files=(h.add_file(jpeg(102)),))
@@ -483,7 +489,9 @@ async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) ->
     # The old card stays in the old chat, where it is still edited; new cards go to the supergroup.
     await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(103)),))
     assert card.edits == 1 and card.card is not None and card.card.status == "待验收"
-    out = await h.say(ZHANG, "/hazard 消防栓被遮挡 3天内", files=(h.add_file(jpeg(105)),), chat=h.private(ZHANG))
+    out = await h.say(
+        ZHANG, "/hazard 消防栓被遮挡 3天内", files=(h.add_file(jpeg(105)),), chat=h.private(ZHANG)
+    )
     assert [s.chat.chat_id for s in out if s.card is not None] == ["p-zhang", "supergroup"]
 
 
@@ -515,14 +523,7 @@ async def test_album_step_ends_and_a_lost_role_drops_the_question(harness: Harne
     h = harness
     await seed(h)
     await h.say(CHEN, "/hazard 配电箱门未关 3天内", files=(h.add_file(jpeg(120)),), media_group_id="m9")
-    fetched: list[str] = []
-    real = h.adapter.fetch_file
-
-    async def counting(ref):  # type: ignore[no-untyped-def]
-        fetched.append(ref.file_id)
-        return await real(ref)
-
-    h.adapter.fetch_file = counting  # type: ignore[method-assign]
+    fetched = count_fetches(h)
     assert await h.say(CHEN, "", files=(h.add_file(jpeg(121)),)) == []  # a later, unrelated group photo
     assert fetched == []
     await h.say(CHEN, "/hazard 消防栓被遮挡", files=())  # opens a draft question
@@ -530,4 +531,6 @@ async def test_album_step_ends_and_a_lost_role_drops_the_question(harness: Harne
         chen = await q.find_person(s, "test", "chen")
         assert chen is not None
         await q.set_role(s, chen, None, None, actor=None, at=h.clock.now())
-    assert await h.say(CHEN, "大家好", reply_to=h.adapter.sent[-1].message_id) == []  # no "need a role" nagging
+    assert (
+        await h.say(CHEN, "大家好", reply_to=h.adapter.sent[-1].message_id) == []
+    )  # no "need a role" nagging

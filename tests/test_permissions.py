@@ -71,25 +71,21 @@ async def list_enterprise(h: Harness, who: Sender) -> bool:
     return "YH-2026-0001" in h.texts(await h.say(who, "/hazards 华油"))
 
 
-async def set_due(h: Harness, who: Sender) -> bool:
-    card = await _new(h)
-    await _press(h, who, card, "hzdue:1:7")
-    row = await _hazard(h)
-    return row is not None and row.status == "rectifying"
+def edit_button(data: str, took: Callable[[Hazard], bool]) -> Action:
+    """An edit button on a fresh card: press `data`, then check the row."""
+
+    async def act(h: Harness, who: Sender) -> bool:
+        card = await _new(h)
+        await _press(h, who, card, data)
+        row = await _hazard(h)
+        return row is not None and took(row)
+
+    return act
 
 
-async def set_level(h: Harness, who: Sender) -> bool:
-    card = await _new(h)
-    await _press(h, who, card, "hzlvl:1:major")
-    row = await _hazard(h)
-    return row is not None and row.level == "major"
-
-
-async def set_category(h: Harness, who: Sender) -> bool:
-    card = await _new(h)
-    await _press(h, who, card, "hzcat:1:fire")
-    row = await _hazard(h)
-    return row is not None and row.category == "fire"
+set_due = edit_button("hzdue:1:7", lambda row: row.status == "rectifying")
+set_level = edit_button("hzlvl:1:major", lambda row: row.level == "major")
+set_category = edit_button("hzcat:1:fire", lambda row: row.category == "fire")
 
 
 async def five(h: Harness, who: Sender) -> bool:

@@ -60,13 +60,20 @@ def test_oversized_original_is_downscaled_for_upload(tmp_path: Path) -> None:
 
 
 def test_rendering_always_ends_even_when_nothing_can_be_shortened() -> None:
-    card = Card(key="x:1", title="长" * 1100, fields=tuple((f"字段{i}", "值" * 21) for i in range(40)), status="待验收")
+    card = Card(
+        key="x:1",
+        title="长" * 1100,
+        fields=tuple((f"字段{i}", "值" * 21) for i in range(40)),
+        status="待验收",
+    )
     text = render_card_html(card, CAPTION_LIMIT)
     assert text.startswith("<b>") and "状态：<b>待验收</b>" in text
 
 
 @pytest.mark.parametrize(("size", "fmt"), [((400, 9000), "PNG"), ((9000, 300), "PNG"), ((300, 200), "GIF")])
-def test_uploads_are_shapes_and_formats_telegram_accepts(tmp_path: Path, size: tuple[int, int], fmt: str) -> None:
+def test_uploads_are_shapes_and_formats_telegram_accepts(
+    tmp_path: Path, size: tuple[int, int], fmt: str
+) -> None:
     path = tmp_path / f"p.{fmt.lower()}"
     Image.new("RGB", size, (10, 120, 200)).save(path, format=fmt)
     with Image.open(io.BytesIO(photo_for_upload(path))) as img:
