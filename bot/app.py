@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.routing import Router
 from handlers import enterprises, hazards, people, rectify
-from storage import queries as q
+from storage import chats
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
 
@@ -50,7 +50,7 @@ class App:
             now = self.clock.now()
             for key in self.settings.park.chats:
                 platform, _, chat_id = key.partition(":")
-                chat = await q.upsert_chat(
+                chat = await chats.upsert_chat(
                     session, platform=platform, chat_id=chat_id, title=None, is_group=True, at=now
                 )
                 chat.is_park_group = True

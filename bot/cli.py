@@ -38,7 +38,7 @@ async def _run_telegram(settings: Settings, migrate: bool) -> None:
 async def _run_console(settings: Settings, demo: bool) -> None:
     from bot.adapters.console import CONSOLE_HELP, ConsoleAdapter, ConsoleSession
     from bot.demo import console_people, load_demo
-    from storage import queries as q
+    from storage import chats
 
     app = build_app(settings, SystemClock())
     try:
@@ -46,7 +46,7 @@ async def _run_console(settings: Settings, demo: bool) -> None:
         async with app.db.unit_of_work() as session:
             if demo and await load_demo(session, app.clock.now()):
                 print("已载入演示园区（4 家企业、7 位人员、1 个园区群）。")
-            first_id = await q.last_card_message_id(session, "console") + 1
+            first_id = await chats.last_card_message_id(session, "console") + 1
         adapter = ConsoleAdapter(print, first_id)
         app.dispatcher.attach(adapter)
         repl = ConsoleSession(app.dispatcher, adapter, console_people())
@@ -75,14 +75,14 @@ async def _db_upgrade(settings: Settings) -> None:
 
 async def _import_enterprises(settings: Settings, path: Path) -> None:
     from bot.enterprise_csv import read_enterprises
-    from storage import queries as q
+    from storage import enterprises
 
     rows = read_enterprises(path)
     app = build_app(settings, SystemClock())
     try:
         await app.prepare()
         async with app.db.unit_of_work() as session:
-            created, updated = await q.import_enterprises(session, rows, app.clock.now())
+            created, updated = await enterprises.import_enterprises(session, rows, app.clock.now())
         print(f"imported {path}: {created} created, {updated} updated")
     finally:
         await app.close()

@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.console import GROUP, PLATFORM, ConsolePerson
-from storage import queries as q
+from storage import chats, enterprises, people
+from storage.enums import Role
 
 ENTERPRISES = [
     ("华油装备制造有限公司", ["华油", "华油装备"], "石油装备"),
@@ -17,14 +18,14 @@ ENTERPRISES = [
 ]
 
 # (console id, name, role, enterprise index)
-PEOPLE: list[tuple[str, str, str, int | None]] = [
-    ("wang", "王主任", "admin", None),
-    ("li", "李干部", "manager", None),
-    ("zhao", "赵工", "inspector", None),
-    ("zhang", "张伟", "lead", 0),
-    ("chen", "陈明", "member", 0),
-    ("liu", "刘芳", "lead", 1),
-    ("sun", "孙强", "lead", 2),
+PEOPLE: list[tuple[str, str, Role, int | None]] = [
+    ("wang", "王主任", Role.ADMIN, None),
+    ("li", "李干部", Role.MANAGER, None),
+    ("zhao", "赵工", Role.INSPECTOR, None),
+    ("zhang", "张伟", Role.LEAD, 0),
+    ("chen", "陈明", Role.MEMBER, 0),
+    ("liu", "刘芳", Role.LEAD, 1),
+    ("sun", "孙强", Role.LEAD, 2),
 ]
 
 
@@ -35,22 +36,22 @@ def console_people() -> list[ConsolePerson]:
 
 async def load_demo(session: AsyncSession, now: datetime) -> bool:
     """Fill an empty database with the demo park; False when it already has enterprises."""
-    if await q.list_enterprises(session, active_only=False):
+    if await enterprises.list_enterprises(session, active_only=False):
         return False
     created = []
     for name, aliases, industry in ENTERPRISES:
-        e = await q.add_enterprise(session, name=name, aliases=aliases, industry=industry, actor=None, at=now)
+        e = await enterprises.add_enterprise(session, name=name, aliases=aliases, industry=industry, actor=None, at=now)
         assert e is not None
         created.append(e)
     for uid, name, role, index in PEOPLE:
-        person = await q.upsert_person(
+        person = await people.upsert_person(
             session, platform=PLATFORM, external_id=uid, display_name=name, username=uid, at=now
         )
         person.private_chat_id = f"private-{uid}"
-        await q.set_role(
+        await people.set_role(
             session, person, role, created[index] if index is not None else None, actor=None, at=now
         )
-    chat = await q.upsert_chat(
+    chat = await chats.upsert_chat(
         session, platform=PLATFORM, chat_id=GROUP.chat_id, title=GROUP.title, is_group=True, at=now
     )
     chat.is_park_group = True

@@ -11,20 +11,34 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import questions
 from bot.clock import Clock
 from bot.config import Settings
-from bot.messages import Attachment, ButtonPress, Card, ChatRef, FileRef, Incoming, Reply
+from bot.messages import (
+    Attachment,
+    ButtonPress,
+    Capabilities,
+    Card,
+    CardField,
+    ChatRef,
+    FileRef,
+    Incoming,
+    Recipient,
+    Reply,
+    clean_text,
+)
 from bot.routing import Route, Router
 from handlers import texts as T
-from handlers.permissions import needed_roles, role_allows
-from storage import queries as q
+from storage import audit, chats, conversations, people
 from storage.db import Database
+from storage.enums import Role
 from storage.models import Person
+from storage.permissions import needed_roles, role_allows
 from storage.photos import NotAnImage, PhotoStore
 
 logger = logging.getLogger(__name__)
@@ -33,9 +47,13 @@ Event = Incoming | ButtonPress
 
 
 class Adapter(Protocol):
-    """What the core needs from a platform: send, edit a card in place, fetch an attachment."""
+    """What the core needs from a platform: send, edit a card in place, fetch an attachment.
+
+    `capabilities` declares what the platform can do; the core picks its fallbacks from it.
+    """
 
     platform: str
+    capabilities: Capabilities
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Send a reply; return the platform's message id of the sent message (or card)."""
@@ -47,6 +65,14 @@ class Adapter(Protocol):
 
     async def fetch_file(self, ref: FileRef) -> bytes:
         """Download an attachment's bytes."""
+        ...
+
+
+class PrivateBatchAdapter(Adapter, Protocol):
+    """A platform that writes privately to many people in one call (DingTalk: 20 at a time)."""
+
+    async def send_private(self, user_ids: Sequence[str], reply: Reply) -> None:
+        """Send one reply privately to each of these people."""
         ...
 
 
@@ -73,22 +99,33 @@ class Dispatcher:
         self.commands: dict[str, Route] = {}
         self.buttons: dict[str, Route] = {}
         self.card_replies: dict[str, Route] = {}
-        self.conversations: dict[str, Route] = {}
+        self.questions: dict[str, Route] = {}
         for router in routers:
             for table, own in (
                 (self.commands, router.commands),
                 (self.buttons, router.buttons),
                 (self.card_replies, router.card_replies),
-                (self.conversations, router.conversations),
+                (self.questions, router.questions),
             ):
                 clash = table.keys() & own.keys()
                 if clash:
                     raise ValueError(f"router {router.name} redefines {sorted(clash)}")
                 table.update(own)
+        self.kinds = {kind: route.question for kind, route in self.questions.items() if route.question}
+        self._admins = frozenset(settings.access.admins)
 
     def attach(self, adapter: Adapter) -> None:
         """Register a platform adapter for delivery and file downloads."""
         self.adapters[adapter.platform] = adapter
+
+    def capabilities(self, platform: str) -> Capabilities:
+        """Return what a platform can do (everything, for a platform with no adapter attached)."""
+        adapter = self.adapters.get(platform)
+        return adapter.capabilities if adapter is not None else Capabilities()
+
+    def reach(self, person: Person) -> bool:
+        """Tell whether the bot can write to this person privately."""
+        return bool(person.private_chat_id) or self.capabilities(person.platform).private_to_anyone
 
     async def handle(self, event: Event) -> Outcome:
         """Process one update exactly once and deliver its replies after the commit."""
@@ -100,28 +137,27 @@ class Dispatcher:
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
-                if not await q.claim_update(session, event.update_key, now):
+                if not await audit.claim_update(session, event.update_key, now):
                     logger.info("update %s already processed; skipped", event.update_key)
                     return Outcome(duplicate=True)
-                actor = await self._identify(session, event)
+                actor = await self._identify(session, event, now)
                 replies = await self._dispatch(session, event, actor, attachments)
         except Exception:
             logger.exception("handler failed for update %s", event.update_key)
             replies = [Reply(text=T.SORRY, toast=isinstance(event, ButtonPress))]
         return await self.deliver(replies, event)
 
-    async def _identify(self, session: AsyncSession, event: Event) -> Person:
-        now = self.clock.now()
+    async def _identify(self, session: AsyncSession, event: Event, now: Any) -> Person:
         s = event.sender
-        actor = await q.upsert_person(
+        actor = await people.upsert_person(
             session,
             platform=s.platform,
             external_id=s.user_id,
-            display_name=s.display_name,
+            display_name=clean_text(s.display_name, 100),
             username=s.username,
             at=now,
         )
-        chat = await q.upsert_chat(
+        chat = await chats.upsert_chat(
             session,
             platform=event.chat.platform,
             chat_id=event.chat.chat_id,
@@ -139,8 +175,8 @@ class Dispatcher:
             and actor.private_chat_id != event.chat.chat_id
         ):
             actor.private_chat_id = event.chat.chat_id
-        if s.key in self.settings.access.admins and actor.role != "admin":
-            await q.set_role(session, actor, "admin", None, actor=None, at=now)
+        if actor.role != Role.ADMIN and s.key in self._admins:
+            await people.set_role(session, actor, Role.ADMIN, None, actor=None, at=now)
         return actor
 
     def _deps(
@@ -155,33 +191,38 @@ class Dispatcher:
             "photos": self.photos,
             "attachments": attachments,
             "commands": self.commands,
+            "reach": self.reach,
             "card_key": None,
-            "conversation": None,
+            "question": None,
+            "button": None,
             **extra,
         }
 
     async def _may_want_files(self, event: Incoming) -> bool:
         """Tell cheaply whether a handler could use the attachments, before downloading anything.
 
-        A command, a private message, a reply, or an open question may; a photo posted into the
-        group with none of these (a bot that is a group admin sees them all) is not downloaded.
+        A message addressed to the bot may; a photo posted into the group without addressing the bot
+        (a bot that is a group admin sees them all) is downloaded only when the person's open question
+        says it expects it (the rest of an album).
         """
-        if event.command is not None or not event.chat.is_group or event.reply_to_message_id is not None:
+        if event.addressed:
             return True
         async with self.db.sessions() as session:
-            person = await q.find_person(session, event.sender.platform, event.sender.user_id)
+            person = await people.find_person(session, event.sender.platform, event.sender.user_id)
             if person is None:
                 return False
-            conv = await q.get_conversation(session, event.chat.platform, event.chat.chat_id, person)
-            if conv is None:
+            row = await conversations.get_conversation(
+                session, event.chat.platform, event.chat.chat_id, person
+            )
+            if row is None:
                 return False
-            # An album step only wants the rest of its own album.
-            return conv.kind != "hazard_album" or conv.data.get("media_group_id") == event.media_group_id
+            pending = questions.read(row, self.kinds, self.clock.now())
+            return pending.question is not None and pending.question.expects(event)
 
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """Move a chat's records to its new id (a Telegram group upgraded to a supergroup)."""
         async with self.db.unit_of_work() as session:
-            await q.migrate_chat(session, platform, old_chat_id, new_chat_id, self.clock.now())
+            await chats.migrate_chat(session, platform, old_chat_id, new_chat_id, self.clock.now())
 
     async def _store_files(self, event: Incoming) -> list[Attachment]:
         adapter = self.adapters.get(event.sender.platform)
@@ -213,22 +254,54 @@ class Dispatcher:
             out.append(Attachment(ref, stored))
         return out
 
+    async def _refuse_button(self, session: AsyncSession, press: ButtonPress, actor: Person) -> list[Reply]:
+        """Answer a press whose data no definition parses (forged or stale): log and audit it."""
+        logger.warning("unknown button %r from %s", press.data[:64], press.sender.key)
+        await audit.audit(session, self.clock.now(), actor, "button.refused", "button", None, data=press.data[:64])
+        return [Reply(text=T.BUTTON_STALE, toast=True)]
+
+    async def _pending(self, session: AsyncSession, chat: ChatRef, actor: Person) -> questions.Pending | None:
+        """Return the person's open question in this chat; expired and unknown ones are dropped."""
+        row = await conversations.get_conversation(session, chat.platform, chat.chat_id, actor)
+        if row is None:
+            return None
+        pending = questions.read(row, self.kinds, self.clock.now())
+        if pending.question is None:
+            await session.delete(row)
+        return pending
+
     async def _dispatch(
         self, session: AsyncSession, event: Event, actor: Person, attachments: list[Attachment]
     ) -> list[Reply]:
         if isinstance(event, ButtonPress):
-            prefix = event.data.split(":", 1)[0]
-            route = self.buttons.get(prefix)
-            if route is None:
-                logger.warning("unknown button %r from %s", event.data[:64], event.sender.key)
-                await q.audit(
-                    session, self.clock.now(), actor, "button.refused", "button", None, data=event.data[:64]
-                )
-                return [Reply(text=T.BUTTON_STALE, toast=True)]
-            return await self._run(route, session, event, actor, attachments) or []
+            route = self.buttons.get(event.data.split(":", 1)[0])
+            button = route.button.unpack(event.data) if route is not None and route.button else None
+            if route is None or button is None:
+                return await self._refuse_button(session, event, actor)
+            extra: dict[str, Any] = {"button": button}
+            if "question" in route.wants:
+                pending = await self._pending(session, event.chat, actor)
+                extra["question"] = pending.question if pending else None
+            return await self._run(route, session, event, actor, attachments, **extra) or []
 
+        pending = await self._pending(session, event.chat, actor)
+        notes: list[Reply] = []
+        if pending is not None and pending.expired:
+            # Said once, the first time the person writes after the question lapsed; never an answer.
+            what = T.QUESTION_NAMES.get(pending.row.kind, T.QUESTION_NAMES["default"])
+            notes.append(Reply(text=T.QUESTION_EXPIRED.format(what=what)))
+        question = pending.question if pending is not None else None
+        return notes + await self._route_message(session, event, actor, attachments, question)
+
+    async def _route_message(
+        self,
+        session: AsyncSession,
+        event: Incoming,
+        actor: Person,
+        attachments: list[Attachment],
+        question: questions.Question | None,
+    ) -> list[Reply]:
         command = event.command
-        conv = await q.get_conversation(session, event.chat.platform, event.chat.chat_id, actor)
         card_key = await self._replied_card(session, event)
         if command is not None:
             route = self.commands.get(command)
@@ -236,30 +309,26 @@ class Dispatcher:
                 if "@" in event.text.split(maxsplit=1)[0] and event.chat.is_group:
                     return []  # addressed to another bot in the group
                 return [Reply(text=T.UNKNOWN_COMMAND.format(command=command[:32]))]
-            if conv is not None:  # a new command drops the open question; the handler still sees it
-                await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
+            if question is not None:  # a new command drops the open question; the handler still sees it
+                await questions.drop(session, event.chat, actor)
             replies = await self._run(
-                route, session, event, actor, attachments, conversation=conv, card_key=card_key
+                route, session, event, actor, attachments, question=question, card_key=card_key
             )
             return replies or []
 
-        if conv is not None and not role_allows(actor.role, self.conversations[conv.kind].perm):
-            # The person lost the role the question needs: drop it quietly, route the message as usual.
-            await q.end_conversation(session, event.chat.platform, event.chat.chat_id, actor)
-        elif conv is not None and conv.kind in self.conversations:
-            # The step sees which card (if any) the message replies to, and declines (NOT_MINE) what
-            # is not its answer; the question then stays open and routing goes on.
-            replies = await self._run(
-                self.conversations[conv.kind],
-                session,
-                event,
-                actor,
-                attachments,
-                conversation=conv,
-                card_key=card_key,
-            )
-            if replies is not None:
-                return replies
+        if question is not None:
+            route = self.questions[question.kind]
+            if not role_allows(actor.role, route.perm):
+                # The person lost the role the question needs: drop it quietly, route the message as usual.
+                await questions.drop(session, event.chat, actor)
+            else:
+                # The step sees which card (if any) the message replies to, and declines (NOT_MINE) what
+                # is not its answer; the question then stays open and routing goes on.
+                replies = await self._run(
+                    route, session, event, actor, attachments, question=question, card_key=card_key
+                )
+                if replies is not None:
+                    return replies
 
         if card_key is not None:
             route = self.card_replies.get(card_key.split(":", 1)[0])
@@ -268,14 +337,14 @@ class Dispatcher:
             return [Reply(text=T.CARD_REPLY_HINT)]
 
         if event.chat.is_group:
-            return []  # ordinary group chatter is not for the bot
+            return []  # group chatter, even a reply to the bot, that no question or card takes
         return [Reply(text=T.PLAIN_TEXT_HINT)]
 
     async def _replied_card(self, session: AsyncSession, event: Incoming) -> str | None:
         """Return the key of our card the message replies to, if it replies to one."""
         if event.reply_to_message_id is None:
             return None
-        return await q.card_at(session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id)
+        return await chats.card_at(session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id)
 
     async def _run(
         self,
@@ -291,7 +360,7 @@ class Dispatcher:
                 logger.warning(
                     "refused button %r from %s (role %s)", event.data[:64], event.sender.key, actor.role
                 )
-                await q.audit(
+                await audit.audit(
                     session, self.clock.now(), actor, "button.refused", "button", None, data=event.data[:64]
                 )
             return [
@@ -302,6 +371,8 @@ class Dispatcher:
             ]
         return await route.call(event, self._deps(session, actor, attachments, **extra))
 
+    # --- delivery -------------------------------------------------------------------------------
+
     async def deliver(self, replies: Sequence[Reply], event: Event | None = None) -> Outcome:
         """Send replies through the adapters and record where cards landed."""
         outcome = Outcome()
@@ -311,26 +382,20 @@ class Dispatcher:
                 outcome.toast = reply.text
                 continue
             if reply.edit and reply.card is not None:
-                await self._edit_everywhere(reply.card)
+                posts += await self._edit_everywhere(reply.card)
+                continue
+            if reply.people:
+                await self._send_private(reply, outcome, posts)
                 continue
             for chat in await self._targets(reply, event):
-                adapter = self.adapters.get(chat.platform)
-                if adapter is None:
-                    logger.warning("no adapter for %s; reply dropped", chat.key)
-                    continue
-                try:
-                    message_id = await adapter.send(chat, reply)
-                except Exception:
-                    logger.exception("sending to %s failed", chat.key)
-                    continue
-                outcome.sent.append((chat, reply))
+                message_id = await self._send(chat, reply, outcome)
                 if reply.card is not None and message_id is not None:
                     posts.append((reply.card.key, chat, message_id))
         if posts:
             try:
                 async with self.db.unit_of_work() as session:
                     for key, chat, message_id in posts:
-                        await q.record_card_post(
+                        await chats.record_card_post(
                             session,
                             card_key=key,
                             platform=chat.platform,
@@ -342,24 +407,96 @@ class Dispatcher:
                 logger.exception("recording card posts %s failed", [p[0] for p in posts])
         return outcome
 
+    async def _send(self, chat: ChatRef, reply: Reply, outcome: Outcome) -> str | None:
+        """Send one reply to one chat in the form its platform can show; None when it failed."""
+        adapter = self.adapters.get(chat.platform)
+        if adapter is None:
+            logger.warning("no adapter for %s; reply dropped", chat.key)
+            return None
+        try:
+            message_id = await adapter.send(chat, fit(reply, adapter.capabilities))
+        except Exception:
+            logger.exception("sending to %s failed", chat.key)
+            return None
+        outcome.sent.append((chat, reply))
+        return message_id
+
+    async def _send_private(
+        self, reply: Reply, outcome: Outcome, posts: list[tuple[str, ChatRef, str]]
+    ) -> None:
+        """Send one reply privately to several people: batched where the platform can, else chat by chat."""
+        by_platform: dict[str, list[Recipient]] = {}
+        for r in reply.people:
+            by_platform.setdefault(r.platform, []).append(r)
+        for platform, recipients in by_platform.items():
+            adapter = self.adapters.get(platform)
+            if adapter is None:
+                logger.warning("no adapter for %s; private reply to %d dropped", platform, len(recipients))
+                continue
+            if adapter.capabilities.private_to_anyone and hasattr(adapter, "send_private"):
+                try:
+                    await adapter.send_private([r.user_id for r in recipients], fit(reply, adapter.capabilities))
+                except Exception:
+                    logger.exception("private batch to %d people on %s failed", len(recipients), platform)
+                continue
+            for r in recipients:
+                if r.chat_id is None:
+                    logger.info("%s:%s has no private chat with the bot; not told", platform, r.user_id)
+                    continue
+                chat = ChatRef(platform, r.chat_id, is_group=False)
+                message_id = await self._send(chat, reply, outcome)
+                if reply.card is not None and message_id is not None:
+                    posts.append((reply.card.key, chat, message_id))
+
     async def _targets(self, reply: Reply, event: Event | None) -> list[ChatRef]:
         if reply.chat is not None:
             return [reply.chat]
         if reply.to_groups:
-            async with self.db.unit_of_work() as session:
-                chats = []
+            async with self.db.sessions() as session:
+                found = []
                 for platform in self.adapters:
-                    for c in await q.park_group_chats(session, platform):
-                        chats.append(ChatRef(c.platform, c.chat_id, True, c.title))
-            return chats
+                    for c in await chats.park_group_chats(session, platform):
+                        found.append(ChatRef(c.platform, c.chat_id, True, c.title))
+            return found
         return [event.chat] if event is not None else []
 
-    async def _edit_everywhere(self, card: Card) -> None:
-        async with self.db.unit_of_work() as session:
-            found = {p: await q.card_posts(session, card.key, p) for p in self.adapters}
+    async def _edit_everywhere(self, card: Card) -> list[tuple[str, ChatRef, str]]:
+        """Edit every copy of a card in place; where a platform cannot edit, post the new state anew."""
+        async with self.db.sessions() as session:
+            found = {p: await chats.card_posts(session, card.key, p) for p in self.adapters}
+        reposted: list[tuple[str, ChatRef, str]] = []
         for platform, posts in found.items():
+            adapter = self.adapters[platform]
             for post in posts:
                 try:
-                    await self.adapters[platform].edit_card(post.chat_id, post.message_id, card)
+                    if adapter.capabilities.edits:
+                        await adapter.edit_card(post.chat_id, post.message_id, fit_card(card, adapter.capabilities))
+                        continue
+                    chat = ChatRef(platform, post.chat_id, is_group=True)
+                    message_id = await adapter.send(chat, fit(Reply(card=card), adapter.capabilities))
+                    if message_id is not None:
+                        reposted.append((card.key, chat, message_id))
                 except Exception:
                     logger.exception("editing card %s in %s:%s failed", card.key, platform, post.chat_id)
+        return reposted
+
+
+def fit_card(card: Card, caps: Capabilities) -> Card:
+    """Return the card as a platform without buttons can show it: each action as its command."""
+    if caps.buttons or not card.actions:
+        return card
+    commands = [b.command for row in card.actions for b in row if b.command]
+    extra = (CardField("actions", T.CARD_COMMANDS_LABEL, "\n".join(commands)),) if commands else ()
+    return replace(card, fields=card.fields + extra, actions=())
+
+
+def fit(reply: Reply, caps: Capabilities) -> Reply:
+    """Return the reply in the form a platform can show (see `fit_card`)."""
+    if caps.buttons:
+        return reply
+    card = fit_card(reply.card, caps) if reply.card is not None else None
+    commands = [b.command for row in reply.buttons for b in row if b.command]
+    text = reply.text
+    if commands:
+        text = "\n".join([text or "", T.BUTTON_COMMANDS_HINT, *commands]).strip()
+    return replace(reply, card=card, text=text, buttons=())

@@ -7,6 +7,7 @@ Adapters (`bot/adapters/`) turn platform events into `Incoming` / `ButtonPress` 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,32 @@ from typing import Literal
 from storage.photos import StoredPhoto
 
 COMMAND_RE = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:@[A-Za-z0-9_]+)?")
+
+
+def clean_text(text: str, limit: int) -> str:
+    """Normalise user text (NFC, no control characters, trimmed) and cut it to `limit` characters.
+
+    NFC, not NFKC: Chinese prose keeps its full-width punctuation (，。：).
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    return text.strip()[:limit]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a platform can do; the core reads these instead of asking which platform it is.
+
+    `replies`: a person can answer a particular message (Telegram's reply-to); `buttons`: messages
+    carry buttons that come back as presses; `edits`: a sent card can be updated in place;
+    `private_to_anyone`: the bot may write privately to any known person, even one who never wrote
+    to it (DingTalk's robot can; a Telegram bot only to people who started it).
+    """
+
+    replies: bool = True
+    buttons: bool = True
+    edits: bool = True
+    private_to_anyone: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +106,9 @@ class Incoming:
     files: tuple[FileRef, ...] = ()
     message_id: str | None = None
     reply_to_message_id: str | None = None
-    reply_to_bot: bool = False  # the message replies to one of the bot's own messages
+    # The adapter's answer to "is this for the bot?": a private chat, a command, a reply to one of
+    # the bot's messages, an @-mention. Group chatter that is none of these is never an answer.
+    addressed: bool = False
     media_group_id: str | None = None
 
     @property
@@ -112,10 +141,30 @@ class ButtonPress:
 
 @dataclass(frozen=True)
 class Button:
-    """A button: the label people see and the data that comes back when pressed."""
+    """A button: the label people see, the data that comes back when pressed (packed by
+    `bot.buttons`), and the command that does the same where a platform has no buttons."""
 
     label: str
     data: str
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class CardField:
+    """One line of a card: a stable key a platform template can bind, its label and its value."""
+
+    key: str
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CardStatus:
+    """A card's status: the stable value (e.g. `rectifying`, for colours), its text and its label."""
+
+    value: str
+    text: str
+    label: str
 
 
 @dataclass(frozen=True)
@@ -123,23 +172,39 @@ class Card:
     """A structured card (hazard, notice, join request) that each adapter renders natively.
 
     `key` names the thing the card shows (e.g. `hazard:12`); every message showing that card is
-    recorded against the key, so a later `Reply(edit=True)` updates all of them in place.
+    recorded against the key, so a later `Reply(edit=True)` updates all of them in place. `kind`
+    names the card's template (`hazard`, `join`) for platforms that render cards from templates.
     """
 
     key: str
+    kind: str
     title: str
-    fields: tuple[tuple[str, str], ...] = ()
-    status: str | None = None
+    fields: tuple[CardField, ...] = ()
+    status: CardStatus | None = None
     photos: tuple[Path, ...] = ()
     actions: tuple[tuple[Button, ...], ...] = ()
+
+    def field(self, key: str) -> str | None:
+        """Return the value of the field with this key, if the card has it."""
+        return next((f.value for f in self.fields if f.key == key), None)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A person to write to privately: their platform identity, and their private chat if known."""
+
+    platform: str
+    user_id: str
+    chat_id: str | None = None
 
 
 @dataclass(frozen=True)
 class Reply:
     """Something the core wants said: text or a card, or an in-place edit of a card.
 
-    It goes to the chat of the update unless `chat` names another one, or to every park group
-    when `to_groups` is set. `toast` marks a short answer to a button press (a popup on Telegram).
+    It goes to the chat of the update unless `chat` names another one, to every park group when
+    `to_groups` is set, or privately to each of `people` (one reply, many recipients: a platform
+    may batch them). `toast` marks a short answer to a button press (a popup on Telegram).
     """
 
     text: str | None = None
@@ -149,5 +214,6 @@ class Reply:
     documents: tuple[Path, ...] = ()
     chat: ChatRef | None = None
     to_groups: bool = False
+    people: tuple[Recipient, ...] = ()
     edit: bool = False
     toast: bool = False

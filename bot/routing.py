@@ -2,7 +2,9 @@
 
 Nothing registers itself globally; `bot.app.build_dispatcher` includes every router explicitly.
 A handler declares the dependencies it wants as keyword-only parameters (`session`, `actor`,
-`settings`, `clock`, `now`, `photos`, `attachments`, `card_key`, `conversation`, `commands`) and gets just those.
+`settings`, `clock`, `now`, `photos`, `attachments`, `card_key`, `question`, `button`, `commands`,
+`reach`) and gets just those. A button route names its typed `CallbackData` definition and gets the
+parsed `button`; a question route names its `Question` kind and gets the typed `question`.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from bot.buttons import CallbackData
 from bot.messages import Reply
-from handlers.permissions import Perm
+from bot.questions import Question
+from storage.permissions import Perm
 
 
 class NotMine:
@@ -28,13 +32,15 @@ Handler = Callable[..., Awaitable[HandlerResult]]
 
 @dataclass(frozen=True)
 class Route:
-    """One entry point: a command, a button prefix, a card kind or a conversation kind."""
+    """One entry point: a command, a button prefix, a card kind or a question kind."""
 
     name: str
     handler: Handler
     perm: Perm
     wants: frozenset[str]
     help_text: str | None = None
+    button: type[CallbackData] | None = None
+    question: type[Question] | None = None
 
     async def call(self, event: object, deps: dict[str, Any]) -> list[Reply] | None:
         """Run the handler with the dependencies it declared; a list of replies, or None for NOT_MINE."""
@@ -61,16 +67,17 @@ class Router:
         self.commands: dict[str, Route] = {}
         self.buttons: dict[str, Route] = {}
         self.card_replies: dict[str, Route] = {}
-        self.conversations: dict[str, Route] = {}
+        self.questions: dict[str, Route] = {}
 
     def _add(
-        self, table: dict[str, Route], names: Sequence[str], perm: Perm, help_text: str | None
+        self, table: dict[str, Route], names: Sequence[str], perm: Perm, help_text: str | None, **typed: Any
     ) -> Callable[[Handler], Handler]:
         def decorate(func: Handler) -> Handler:
             for name in names:
                 if name in table:
                     raise ValueError(f"{self.name}: {name!r} registered twice")
-                table[name] = Route(name, func, perm, _wants(func), help_text if name == names[0] else None)
+                help_line = help_text if name == names[0] else None
+                table[name] = Route(name, func, perm, _wants(func), help_line, **typed)
             return func
 
         return decorate
@@ -79,14 +86,14 @@ class Router:
         """Handle `/name …` messages and captions."""
         return self._add(self.commands, names, perm, help_text)
 
-    def button(self, prefix: str, *, perm: Perm) -> Callable[[Handler], Handler]:
-        """Handle presses on buttons whose data starts with `prefix:`."""
-        return self._add(self.buttons, [prefix], perm, None)
+    def button(self, data: type[CallbackData], *, perm: Perm) -> Callable[[Handler], Handler]:
+        """Handle presses on buttons of one typed definition; the handler gets the parsed `button`."""
+        return self._add(self.buttons, [data.prefix], perm, None, button=data)
 
     def card_reply(self, card_kind: str, *, perm: Perm) -> Callable[[Handler], Handler]:
         """Handle a non-command message that replies to one of our cards of this kind."""
         return self._add(self.card_replies, [card_kind], perm, None)
 
-    def conversation(self, kind: str, *, perm: Perm) -> Callable[[Handler], Handler]:
-        """Handle the next message of a person the bot asked a question (a stored conversation)."""
-        return self._add(self.conversations, [kind], perm, None)
+    def question(self, kind: type[Question], *, perm: Perm) -> Callable[[Handler], Handler]:
+        """Handle the next message of a person the bot asked a question of this kind."""
+        return self._add(self.questions, [kind.kind], perm, None, question=kind)

@@ -1,48 +1,140 @@
 """The hazard card (one per hazard, rebuilt from the ledger on every change and edited in place),
-and the small helpers the hazard handlers share."""
+its typed buttons, and the small helpers the hazard handlers share."""
 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import CallbackData
 from bot.config import Settings
-from bot.messages import Attachment, Button, Card, Incoming, Reply
+from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply
+from bot.questions import Question
 from handlers import texts as T
-from storage import hazards as hz
-from storage.models import Hazard, Photo
+from storage import ledger
+from storage.enums import HazardStatus, Level
+from storage.hazards import Refusal, Refused
+from storage.models import Hazard, Person, Photo
 
-CODE_RE = re.compile(r"^YH-\d{4}-\d{4,}$", re.IGNORECASE)
+CODE_RE = re.compile(r"^YH-\d{4}-\d{1,6}$", re.IGNORECASE)
 DESCRIPTION_LIMIT = 500
+CARD_KIND = "hazard"
+
+
+# --- buttons: one definition each, drawn by the card and read by the handler ---------------------
+
+
+@dataclass(frozen=True)
+class DueButton(CallbackData, prefix="hzdue"):
+    """立即整改 (days 0) or N天内."""
+
+    hazard_id: int
+    days: int
+
+
+@dataclass(frozen=True)
+class LevelButton(CallbackData, prefix="hzlvl"):
+    """设为重大隐患 / 设为一般隐患: sets the level named, never toggles."""
+
+    hazard_id: int
+    level: Level
+
+
+@dataclass(frozen=True)
+class CategoryButton(CallbackData, prefix="hzcat"):
+    """更改类别 (no category: show the choices) or one category."""
+
+    hazard_id: int
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class FixButton(CallbackData, prefix="hzfix"):
+    """提交整改: ask for the after-photos."""
+
+    hazard_id: int
+
+
+@dataclass(frozen=True)
+class AcceptButton(CallbackData, prefix="hzok"):
+    """验收通过."""
+
+    hazard_id: int
+
+
+@dataclass(frozen=True)
+class RejectButton(CallbackData, prefix="hzno"):
+    """驳回: ask for the reason."""
+
+    hazard_id: int
+
+
+@dataclass(frozen=True)
+class EnterpriseButton(CallbackData, prefix="hzent"):
+    """The enterprise of a draft hazard, picked by an inspector or a manager."""
+
+    enterprise_id: int
+
+
+DUE_DAYS = (0, 3, 7, 15)
+
+
+@dataclass(frozen=True)
+class HazardAlbum(Question, kind="hazard_album", ttl=timedelta(minutes=10)):
+    """The rest of an album whose first photo registered (or fixed) a hazard (a question)."""
+
+    hazard_id: int
+    media_group_id: str
+    phase: str
+
+    def expects(self, msg: Incoming) -> bool:
+        """Only the rest of this album, addressed to the bot or not (Telegram sends albums as many messages)."""
+        return msg.media_group_id == self.media_group_id
+
 
 
 def card_key(hazard: Hazard) -> str:
     """Return the card key of a hazard."""
-    return f"hazard:{hazard.id}"
+    return f"{CARD_KIND}:{hazard.id}"
 
 
-def not_now(hazard: Hazard, template: str = T.STATE_CHANGED, *, toast: bool = False) -> Reply:
-    """Say that the hazard's current status does not allow what was asked."""
-    return Reply(text=template.format(code=hazard.code, status=T.STATUS_NAMES[hazard.status]), toast=toast)
+def refusal_text(exc: Refused, actor: Person) -> str:
+    """Say, in the person's words, why a domain operation was refused."""
+    hazard = exc.hazard
+    code = hazard.code if hazard is not None else ""
+    match exc.reason:
+        case Refusal.OWN_FIX:
+            return T.VERIFY_OWN_FIX
+        case Refusal.NOT_MAJOR:
+            return T.FIVE_NOT_MAJOR.format(code=code)
+        case Refusal.WRONG_STATUS | Refusal.MODE_SET if hazard is not None:
+            return T.STATE_CHANGED.format(code=code, status=T.STATUS_NAMES[hazard.status])
+        case _:
+            return T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor))
+
+
+def own_enterprise(actor: Person) -> str:
+    """Return the name of the person's enterprise, or 无."""
+    return actor.enterprise.name if actor.enterprise else T.NONE
 
 
 def is_answer(msg: Incoming, card_key: str | None) -> bool:
     """Tell whether a message can be the answer to the bot's open question.
 
-    In a private chat any message is; in a group only a reply to one of the bot's messages that is
-    not a card, so chatter, a reply to a colleague or to another hazard's card is never the answer.
+    It must be addressed to the bot (a private chat, a reply to the bot, an @-mention: the adapter
+    decides) and not be a reply to some card, so group chatter, a reply to a colleague or to another
+    hazard's card is never the answer.
     """
-    if card_key is not None:
-        return False
-    return not msg.chat.is_group or msg.reply_to_bot
+    return card_key is None and msg.addressed
 
 
 def hazard_id_of(card_key: str | None) -> int | None:
     """Return the hazard id named by a card key, if it is a hazard card."""
-    if not card_key or not card_key.startswith("hazard:"):
+    if not card_key or not card_key.startswith(f"{CARD_KIND}:"):
         return None
     tail = card_key.split(":", 1)[1]
     return int(tail) if tail.isdigit() else None
@@ -65,7 +157,7 @@ def fmt_time(at: datetime, tz: ZoneInfo) -> str:
 
 def five_missing(hazard: Hazard) -> list[str]:
     """Return the Chinese names of the five-in-place fields still missing on a major hazard."""
-    if hazard.level != "major":
+    if hazard.level != Level.MAJOR:
         return []
     return [name for key, name in T.FIVE_FIELDS.items() if not hazard.five_in_place.get(key)]
 
@@ -76,81 +168,89 @@ def short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def status_text(hazard: Hazard, today: date) -> str:
+    """Return the status as people read it, with 已逾期 N 天 when a deadline has passed."""
+    text = T.STATUS_NAMES[hazard.status]
+    if ledger.is_overdue(hazard, today):
+        assert hazard.due_date is not None
+        text += "，" + T.OVERDUE.format(days=(today - hazard.due_date).days)
+    return text
+
+
 async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Card:
     """Build the card for a hazard's current state, with the buttons for what can happen next."""
     tz = settings.park.tz
     today = today_in_park(now, settings)
-    before = await hz.photos_of(session, hazard.id, "before")
-    after = await hz.photos_of(session, hazard.id, "after")
-    fields: list[tuple[str, str]] = [
-        (T.F_ENTERPRISE, hazard.enterprise.name),
-        (T.F_DESCRIPTION, hazard.description),
-        (T.F_CATEGORY, T.CATEGORY_NAMES.get(hazard.category, hazard.category)),
-        (T.F_LEVEL, T.LEVEL_NAMES[hazard.level]),
-        (T.F_MODE, T.MODE_NAMES.get(hazard.mode, T.MODE_NAMES[None])),
+    photos = await ledger.hazard_photos(session, hazard.id)
+    before = [p for phase, p in photos if phase == "before"]
+    after_count = sum(1 for phase, _ in photos if phase == "after")
+    fields: list[CardField] = [
+        CardField("enterprise", T.F_ENTERPRISE, hazard.enterprise.name),
+        CardField("description", T.F_DESCRIPTION, hazard.description),
+        CardField("category", T.F_CATEGORY, T.CATEGORY_NAMES.get(hazard.category, hazard.category)),
+        CardField("level", T.F_LEVEL, T.LEVEL_NAMES[hazard.level]),
+        CardField("mode", T.F_MODE, T.MODE_NAMES.get(hazard.mode, T.MODE_NAMES[None])),
     ]
     if hazard.due_date is not None:
-        fields.append((T.F_DUE, fmt_date(hazard.due_date)))
-    if hazard.level == "major":
+        fields.append(CardField("due", T.F_DUE, fmt_date(hazard.due_date)))
+    if hazard.level == Level.MAJOR:
         missing = five_missing(hazard)
-        fields.append(
-            (T.F_FIVE, T.FIVE_MISSING.format(missing="、".join(missing)) if missing else T.FIVE_DONE)
-        )
+        five = T.FIVE_MISSING.format(missing="、".join(missing)) if missing else T.FIVE_DONE
+        fields.append(CardField("five", T.F_FIVE, five))
+    source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
     fields += [
-        (
-            T.F_REPORTER,
-            f"{hazard.reporter.display_name}（{T.SOURCE_NAMES.get(hazard.source, hazard.source)}）",
-        ),
-        (T.F_FOUND, fmt_time(hazard.found_at, tz)),
-        (T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=len(after))),
+        CardField("reporter", T.F_REPORTER, f"{hazard.reporter.display_name}（{source}）"),
+        CardField("found", T.F_FOUND, fmt_time(hazard.found_at, tz)),
+        CardField("photos", T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=after_count)),
     ]
-    events = await hz.events_of(session, hazard.id)
-    last = {e.action: e for e in events}  # the newest event of each kind
+    last = await ledger.last_events(session, hazard.id, ("fix", "reject", "accept"))
     fix, reject, accept = last.get("fix"), last.get("reject"), last.get("accept")
     if fix is not None and fix.note:
-        fields.append((T.F_FIX, fix.note))
-    if reject is not None and hazard.status == "rectifying" and (fix is None or reject.id > fix.id):
-        fields.append((T.F_REJECT, reject.note or ""))
-    if hazard.status == "closed" and accept is not None:
-        fields.append(
-            (T.F_VERIFIED, T.VERIFIED_BY.format(name=accept.actor.display_name, at=fmt_time(accept.at, tz)))
-        )
-    status = T.STATUS_NAMES[hazard.status]
-    if hz.is_overdue(hazard, today):
-        assert hazard.due_date is not None
-        status += "，" + T.OVERDUE.format(days=(today - hazard.due_date).days)
+        fields.append(CardField("fix", T.F_FIX, fix.note))
+    if reject is not None and hazard.status == HazardStatus.RECTIFYING and (fix is None or reject.id > fix.id):
+        fields.append(CardField("reject", T.F_REJECT, reject.note or ""))
+    if hazard.status == HazardStatus.CLOSED and accept is not None:
+        who = accept.actor.display_name if accept.actor else T.SYSTEM_ACTOR
+        fields.append(CardField("verified", T.F_VERIFIED, T.VERIFIED_BY.format(name=who, at=fmt_time(accept.at, tz))))
     return Card(
         key=card_key(hazard),
+        kind=CARD_KIND,
         title=T.HAZARD_CARD_TITLE.format(code=hazard.code),
         fields=tuple(fields),
-        status=status,
+        status=CardStatus(hazard.status.value, status_text(hazard, today), T.F_STATUS),
         photos=tuple(settings.storage.photo_dir / p.path for p in before[:1]),
         actions=actions(hazard),
     )
 
 
 def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
-    """Return the buttons for what can happen next to a hazard."""
-    i = hazard.id
-    if hazard.status == "closed":
+    """Return the buttons for what can happen next to a hazard, each with its command equivalent."""
+    i, code = hazard.id, hazard.code
+    if hazard.status == HazardStatus.CLOSED:
         return ()
-    if hazard.status == "awaiting_verification":
-        return ((Button(T.BTN_ACCEPT, f"hzok:{i}"), Button(T.BTN_REJECT_FIX, f"hzno:{i}")),)
-    level = (
-        Button(T.BTN_GENERAL, f"hzlvl:{i}:general")
-        if hazard.level == "major"
-        else Button(T.BTN_MAJOR, f"hzlvl:{i}:major")
-    )
+    if hazard.status == HazardStatus.AWAITING_VERIFICATION:
+        return (
+            (
+                Button(T.BTN_ACCEPT, AcceptButton(i).pack(), f"/accept {code}"),
+                Button(T.BTN_REJECT_FIX, RejectButton(i).pack(), f"/reject {code} <原因>"),
+            ),
+        )
+    other = Level.GENERAL if hazard.level == Level.MAJOR else Level.MAJOR
+    label = T.BTN_GENERAL if other == Level.GENERAL else T.BTN_MAJOR
+    level = Button(label, LevelButton(i, other).pack(), f"/level {code} {T.LEVEL_WORDS_OUT[other]}")
     rows: list[tuple[Button, ...]] = []
     if hazard.mode is None:  # no way of rectifying chosen yet
         rows.append(
             (
-                Button(T.BTN_IMMEDIATE, f"hzdue:{i}:0"),
-                *(Button(T.BTN_DAYS.format(days=d), f"hzdue:{i}:{d}") for d in (3, 7, 15)),
+                Button(T.BTN_IMMEDIATE, DueButton(i, 0).pack(), f"/due {code} 立即整改"),
+                *(
+                    Button(T.BTN_DAYS.format(days=d), DueButton(i, d).pack(), f"/due {code} {d}天内")
+                    for d in DUE_DAYS[1:]
+                ),
             )
         )
-    rows.append((Button(T.BTN_FIX, f"hzfix:{i}"),))
-    rows.append((level, Button(T.BTN_CATEGORY, f"hzcat:{i}")))
+    rows.append((Button(T.BTN_FIX, FixButton(i).pack(), f"/fix {code} <整改情况>"),))
+    rows.append((level, Button(T.BTN_CATEGORY, CategoryButton(i).pack(), f"/category {code} <类别>")))
     return tuple(rows)
 
 
@@ -171,7 +271,7 @@ async def photo_rows(
 ) -> list[Photo]:
     """Write photo rows for the attachments already stored on disk."""
     root = settings.storage.photo_dir
-    return [await hz.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
+    return [await ledger.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
 
 
 async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Reply:
@@ -182,16 +282,16 @@ async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, 
 async def find_target(
     session: AsyncSession, card_key: str | None, args: str
 ) -> tuple[Hazard | None, str, str | None]:
-    """Find the hazard a command is about (the card replied to, or a code first in the text).
+    """Find the hazard a command is about (a code first in the text, or the card replied to).
 
     Returns the hazard, the rest of the text, and the code that was not found (if one was named).
     """
     words = args.split(maxsplit=1)
     if words and CODE_RE.match(words[0]):
-        hazard = await hz.hazard_by_code(session, words[0])
+        hazard = await ledger.hazard_by_code(session, words[0])
         rest = words[1] if len(words) > 1 else ""
-        return hazard, rest, None if hazard else words[0].upper()
+        return hazard, rest, None if hazard else ledger.normal_code(words[0])
     hazard_id = hazard_id_of(card_key)
     if hazard_id is not None:
-        return await hz.get_hazard(session, hazard_id), args, None
+        return await ledger.get_hazard(session, hazard_id), args, None
     return None, args, None

@@ -1,23 +1,31 @@
-"""Hazards, reporting side (排查→登记): /hazard with photos, drafts, albums, the card's edit buttons,
-five-in-place, the detail view and the lists. Rectification and verification are in `rectify.py`.
+"""Hazards, reporting side (排查→登记): /hazard with photos, drafts, albums, the card's edit buttons and
+their command forms (/due /level /category), five-in-place, the detail view and the lists.
+Rectification and verification are in `rectify.py`; every rule is in `storage/hazards.py`.
 """
 
 from __future__ import annotations
 
+import logging
 import re
-from dataclasses import replace
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Attachment, Button, ButtonPress, ChatRef, Incoming, Reply
+from bot.messages import Attachment, Button, ButtonPress, ChatRef, Incoming, Reply, clean_text
+from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
 from handlers.hazard_card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
+    DUE_DAYS,
+    CategoryButton,
+    DueButton,
+    EnterpriseButton,
+    HazardAlbum,
+    LevelButton,
     attachment_problem,
     build_card,
     card_reply,
@@ -27,38 +35,46 @@ from handlers.hazard_card import (
     fmt_time,
     hazard_id_of,
     is_answer,
-    not_now,
+    own_enterprise,
     photo_rows,
+    refusal_text,
     short,
+    status_text,
     today_in_park,
 )
 from handlers.hazard_text import CATEGORIES, DueDateError, parse_due, parse_hazard_text
-from handlers.permissions import (
-    Perm,
-    fixes_by_photo_reply,
-    is_manager,
-    may_edit_hazard,
-    may_fill_five,
-    may_fix,
-    may_report_for,
-    may_view_enterprise,
-)
-from handlers.rectify import submit_fix
-from handlers.util import pick_enterprise, refuse
+from handlers.rectify import fix_reply
+from handlers.util import Reach, pick_enterprise, refuse
+from storage import enterprises, ledger
 from storage import hazards as hz
-from storage import queries as q
-from storage.models import Conversation, Enterprise, Hazard, Person, Photo
+from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, Level, Mode, Source
+from storage.hazards import Refusal, Refused
+from storage.models import Enterprise, Hazard, Person, Photo
+from storage.permissions import Perm, may_edit_hazard, may_report_for, may_view_enterprise
 
+logger = logging.getLogger(__name__)
 router = Router("hazards")
 
 FIVE_KEYS = {name: key for key, name in T.FIVE_FIELDS.items()}
 FIVE_RE = re.compile(r"(责任人|措施|资金|时限|预案)\s*[=＝:：]\s*")
 
 
+@dataclass(frozen=True)
+class HazardDraft(Question, kind="hazard_draft", ttl=timedelta(hours=24)):
+    """A report still missing its photo or its enterprise."""
+
+    text: str
+    photo_ids: list[int]
+    media_group_id: str | None
+    enterprise_id: int | None
+    source: str
+
+
+
 async def _enterprise_named_in(session: AsyncSession, text: str) -> list[Enterprise]:
     """Return the enterprises whose name or alias appears in the text."""
     found = []
-    for e in await q.list_enterprises(session):
+    for e in await enterprises.list_enterprises(session):
         if any(n and n in text for n in (e.name, *e.aliases)):
             found.append(e)
     return found
@@ -84,7 +100,7 @@ async def report(
     problem = attachment_problem(attachments, settings)
     if problem and not any(a.stored for a in attachments):
         return Reply(text=problem)
-    text = q.clean_text(args, DESCRIPTION_LIMIT * 2)
+    text = clean_text(args, DESCRIPTION_LIMIT * 2)
     if not text:
         return Reply(text=T.HAZARD_USAGE)
     parsed = parse_hazard_text(text, today_in_park(now, settings))
@@ -94,35 +110,27 @@ async def report(
         return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
 
     photos = await photo_rows(session, attachments, settings, now)
-    draft: dict[str, Any] = {
-        "text": text,
-        "photo_ids": [p.id for p in photos],
-        "media_group_id": msg.media_group_id,
-        "enterprise_id": None,
-        "source": "snapshot" if actor.role in ("lead", "member") else "inspection",
-    }
+    enterprise_id: int | None = None
     pick: Reply | None = None
-    if actor.role in ("lead", "member"):
+    if actor.role in ENTERPRISE_ROLES:
         if actor.enterprise_id is None:
             return Reply(text=T.HAZARD_NO_ENTERPRISE)
-        draft["enterprise_id"] = actor.enterprise_id
+        enterprise_id = actor.enterprise_id
     else:
         named = await _enterprise_named_in(session, text)
         if len(named) == 1:
-            draft["enterprise_id"] = named[0].id
+            enterprise_id = named[0].id
         else:
             pick = await _enterprise_buttons(session, named)
-
-    if draft["enterprise_id"] is None or not photos:
-        await q.start_conversation(
-            session,
-            platform=msg.chat.platform,
-            chat_id=msg.chat.chat_id,
-            person=actor,
-            kind="hazard_draft",
-            data=draft,
-            at=now,
-        )
+    draft = HazardDraft(
+        text=text,
+        photo_ids=[p.id for p in photos],
+        media_group_id=msg.media_group_id,
+        enterprise_id=enterprise_id,
+        source=Source.SNAPSHOT if actor.role in ENTERPRISE_ROLES else Source.INSPECTION,
+    )
+    if enterprise_id is None or not photos:
+        await ask(session, msg.chat, actor, draft, now)
         if pick is not None:
             return pick
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(parsed.description)))
@@ -132,36 +140,40 @@ async def report(
 
 
 async def _enterprise_buttons(session: AsyncSession, named: list[Enterprise]) -> Reply:
-    choices = named or list(await q.list_enterprises(session))
+    choices = named or list(await enterprises.list_enterprises(session))
     # Telegram allows 100 buttons on one message; a park has a few dozen enterprises.
-    buttons = [Button(e.aliases[0] if e.aliases else e.name, f"hzent:{e.id}") for e in choices[:99]]
+    buttons = [Button(e.aliases[0] if e.aliases else e.name, EnterpriseButton(e.id).pack()) for e in choices[:99]]
     rows = tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
     return Reply(text=T.HAZARD_PICK_ENTERPRISE, buttons=rows)
 
 
-@router.button("hzent", perm=Perm.HAZARD_REPORT)
+@router.button(EnterpriseButton, perm=Perm.HAZARD_REPORT)
 async def pick_draft_enterprise(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: EnterpriseButton,
+    question: Question | None,
 ) -> HandlerResult:
     """Set the enterprise of the person's draft hazard; register it if it has photos."""
-    tail = press.data.partition(":")[2]
-    conv = await q.get_conversation(session, press.chat.platform, press.chat.chat_id, actor)
-    if not tail.isdigit() or conv is None or conv.kind != "hazard_draft":
+    if not isinstance(question, HazardDraft):
         return Reply(text=T.HAZARD_DRAFT_GONE, toast=True)
-    enterprise = await q.get_enterprise(session, int(tail))
+    enterprise = await enterprises.get_enterprise(session, button.enterprise_id)
     if enterprise is None or not may_report_for(actor, enterprise.id):
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    draft = dict(conv.data, enterprise_id=enterprise.id)
-    if not draft["photo_ids"]:
-        conv.data = draft
-        conv.updated_at = now
-        description = parse_hazard_text(draft["text"], today_in_park(now, settings)).description
+    draft = replace(question, enterprise_id=enterprise.id)
+    if not draft.photo_ids:
+        await ask(session, press.chat, actor, draft, now)
+        description = parse_hazard_text(draft.text, today_in_park(now, settings)).description
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(description)))
-    await q.end_conversation(session, press.chat.platform, press.chat.chat_id, actor)
+    await drop(session, press.chat, actor)
     return await register(session, actor, draft, press.chat, settings, now)
 
 
-@router.conversation("hazard_draft", perm=Perm.HAZARD_REPORT)
+@router.question(HazardDraft, perm=Perm.HAZARD_REPORT)
 async def draft_photos(
     msg: Incoming,
     *,
@@ -170,67 +182,63 @@ async def draft_photos(
     settings: Settings,
     now: datetime,
     attachments: list[Attachment],
-    conversation: Conversation,
+    question: HazardDraft,
     card_key: str | None,
 ) -> HandlerResult:
     """Collect photos for a draft hazard; register it once it has a photo and an enterprise."""
-    same_album = msg.media_group_id is not None and msg.media_group_id == conversation.data.get(
-        "media_group_id"
-    )
+    same_album = msg.media_group_id is not None and msg.media_group_id == question.media_group_id
     if not same_album and not is_answer(msg, card_key):
         return NOT_MINE  # group chatter, or a reply to some card: not the answer to our question
     photos = await photo_rows(session, attachments, settings, now)
     if not photos:
         problem = attachment_problem(attachments, settings)
         return Reply(text=problem or T.HAZARD_STILL_NEED_PHOTO)
-    draft = dict(conversation.data)
-    draft["photo_ids"] = list(dict.fromkeys([*draft["photo_ids"], *(p.id for p in photos)]))
-    draft["media_group_id"] = draft.get("media_group_id") or msg.media_group_id
-    if draft["enterprise_id"] is None:
-        conversation.data = draft
-        conversation.updated_at = now
+    draft = replace(
+        question,
+        photo_ids=list(dict.fromkeys([*question.photo_ids, *(p.id for p in photos)])),
+        media_group_id=question.media_group_id or msg.media_group_id,
+    )
+    if draft.enterprise_id is None:
+        await ask(session, msg.chat, actor, draft, now)
         return []  # still waiting for the enterprise button; photos are kept
-    await q.end_conversation(session, msg.chat.platform, msg.chat.chat_id, actor)
+    await drop(session, msg.chat, actor)
     return await register(session, actor, draft, msg.chat, settings, now)
 
 
 async def register(
     session: AsyncSession,
     actor: Person,
-    draft: dict[str, Any],
+    draft: HazardDraft,
     chat: ChatRef,
     settings: Settings,
     now: datetime,
 ) -> list[Reply]:
     """Register a complete draft: code, photos, card; say what is still missing."""
+    assert draft.enterprise_id is not None
     today = today_in_park(now, settings)
-    parsed = parse_hazard_text(draft["text"], today)
-    hazard, event = await hz.create_hazard(
-        session,
-        year=now.astimezone(settings.park.tz).year,
-        enterprise_id=draft["enterprise_id"],
-        description=parsed.description,
-        category=parsed.category,
-        level=parsed.level,
-        mode=parsed.mode if parsed.due_error is None else None,
-        due_date=parsed.due,
-        source=draft["source"],
-        reporter=actor,
-        at=now,
-        media_group_id=draft.get("media_group_id"),
-    )
-    photos = [p for p in [await session.get(Photo, pid) for pid in draft["photo_ids"]] if p is not None]
-    await hz.attach_photos(session, hazard, event, photos, "before", now)
-    if draft.get("media_group_id"):
-        await q.start_conversation(
+    parsed = parse_hazard_text(draft.text, today)
+    photos = [p for p in [await session.get(Photo, pid) for pid in draft.photo_ids] if p is not None]
+    try:
+        change = await hz.report(
             session,
-            platform=chat.platform,
-            chat_id=chat.chat_id,
-            person=actor,
-            kind="hazard_album",
-            data={"hazard_id": hazard.id, "media_group_id": draft["media_group_id"], "phase": "before"},
+            actor=actor,
+            enterprise_id=draft.enterprise_id,
+            description=parsed.description,
+            category=parsed.category,
+            level=Level(parsed.level),
+            mode=Mode(parsed.mode) if parsed.mode and parsed.due_error is None else None,
+            due_date=parsed.due,
+            source=Source(draft.source),
+            photos=photos,
+            year=now.astimezone(settings.park.tz).year,
             at=now,
+            media_group_id=draft.media_group_id,
         )
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor))]
+    hazard = change.hazard
+    if draft.media_group_id:
+        await ask(session, chat, actor, HazardAlbum(hazard.id, draft.media_group_id, "before"), now)
     card = await build_card(session, hazard, settings, now)
     replies = [Reply(card=card)]
     if not chat.is_group:  # reported privately: the park groups get the card too
@@ -240,9 +248,9 @@ async def register(
         notes.append(T.DUE_UNREADABLE.format(text=parsed.due_text or ""))
     elif parsed.due_error == "past":
         notes.append(T.DUE_PAST.format(text=parsed.due_text or ""))
-    if hazard.level == "major":
+    if hazard.level == Level.MAJOR:
         notes.append(T.FIVE_ASK.format(code=hazard.code))
-    dupes = await hz.recent_duplicates(session, [p.id for p in photos], hz.day_window(now), hazard.id)
+    dupes = await ledger.recent_duplicates(session, [p.id for p in photos], ledger.day_window(now), hazard.id)
     if dupes:
         notes.append(T.HAZARD_DUPLICATE.format(codes="、".join(dupes)))
     if notes:
@@ -250,7 +258,7 @@ async def register(
     return replies
 
 
-@router.conversation("hazard_album", perm=Perm.VIEW)
+@router.question(HazardAlbum, perm=Perm.VIEW)
 async def album_photos(
     msg: Incoming,
     *,
@@ -259,19 +267,21 @@ async def album_photos(
     settings: Settings,
     now: datetime,
     attachments: list[Attachment],
-    conversation: Conversation,
+    question: HazardAlbum,
 ) -> HandlerResult:
     """Add the rest of an album (same media group) to the hazard its first photo registered."""
-    data = conversation.data
-    if not msg.media_group_id or msg.media_group_id != data["media_group_id"]:
+    if not question.expects(msg):
         # The album is over: stop waiting for it and let the message be routed as usual.
-        await q.end_conversation(session, msg.chat.platform, msg.chat.chat_id, actor)
+        await drop(session, msg.chat, actor)
         return NOT_MINE
-    hazard = await hz.get_hazard(session, data["hazard_id"])
+    hazard = await ledger.get_hazard(session, question.hazard_id)
     photos = await photo_rows(session, attachments, settings, now)
-    if hazard is None or not photos or not hz.allowed("photos", hazard.status):
+    if hazard is None or not photos:
         return []
-    await hz.add_photos(session, hazard, actor, photos, data["phase"], now)
+    try:
+        await hz.add_photos(session, hazard, actor, photos, question.phase, now)
+    except Refused:
+        return []  # the hazard moved on meanwhile; the album's other photos are already on it
     return await card_reply(session, hazard, settings, now)
 
 
@@ -285,6 +295,7 @@ async def reply_to_card(
     now: datetime,
     attachments: list[Attachment],
     card_key: str,
+    reach: Reach,
 ) -> HandlerResult:
     """Take a plain reply to a hazard card: more photos, a fix with its photo, or a deadline in words.
 
@@ -292,67 +303,53 @@ async def reply_to_card(
     who may fix) a photo is the rectification, as if the caption had started with /fix.
     """
     hazard_id = hazard_id_of(card_key)
-    hazard = await hz.get_hazard(session, hazard_id) if hazard_id is not None else None
+    hazard = await ledger.get_hazard(session, hazard_id) if hazard_id is not None else None
     if hazard is None:
         return Reply(text=T.CARD_REPLY_HINT)
     photos = await photo_rows(session, attachments, settings, now)
-    note = q.clean_text(msg.text, 1000)
+    note = clean_text(msg.text, 1000)
     if photos:
-        if hazard.reporter_id == actor.id and not note and hazard.status in ("reported", "rectifying"):
-            added = await hz.add_photos(session, hazard, actor, photos, "before", now)
+        if hazard.reporter_id == actor.id and not note and hz.allowed(hz.Action.SET_DUE, hazard.status):
+            change = await hz.add_photos(session, hazard, actor, photos, "before", now)
             return [
                 await card_reply(session, hazard, settings, now),
-                Reply(text=T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=added)),
+                Reply(text=T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.photos_added)),
             ]
-        if not may_fix(actor, hazard):
-            return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))
-        if not fixes_by_photo_reply(actor):
-            return Reply(text=T.FIX_NEEDS_COMMAND.format(code=hazard.code))
-        if not hz.allowed("fix", hazard.status):
-            return not_now(hazard, T.FIX_NOT_OPEN)
-        return await submit_fix(session, actor, hazard, note, photos, msg, settings, now)
+        return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, by_photo_reply=True)
     problem = attachment_problem(attachments, settings)
     if problem:
         return Reply(text=problem)
-    if (
-        note
-        and hazard.mode is None
-        and hz.allowed("set_due", hazard.status)
-        and may_edit_hazard(actor, hazard)
-    ):
+    if note and hazard.mode is None and hz.allowed(hz.Action.SET_DUE, hazard.status) and may_edit_hazard(actor, hazard):
         return await _set_due_from_text(session, actor, hazard, note, settings, now)
     return Reply(text=T.CARD_REPLY_HINT)
+
+
+def _due_from_text(text: str, today: date) -> date | str | None:
+    """Read a deadline in words: a date, None for 立即/当场, or the Chinese explanation of the problem."""
+    text = clean_text(text, 40)
+    if any(word in text for word in ("立即", "当场")):
+        return None
+    try:
+        return parse_due(text, today)
+    except DueDateError as exc:
+        template = T.DUE_PAST if exc.reason == "past" else T.DUE_UNREADABLE
+        return template.format(text=text).split("\n")[0]
 
 
 async def _set_due_from_text(
     session: AsyncSession, actor: Person, hazard: Hazard, text: str, settings: Settings, now: datetime
 ) -> list[Reply]:
-    text = q.clean_text(text, 40)
-    if any(word in text for word in ("立即", "当场")):
-        return await _set_due(session, actor, hazard, None, settings, now)
-    try:
-        due = parse_due(text, today_in_park(now, settings))
-    except DueDateError as exc:
-        template = T.DUE_PAST if exc.reason == "past" else T.DUE_UNREADABLE
-        return [Reply(text=template.format(text=text).split("\n")[0])]
+    due = _due_from_text(text, today_in_park(now, settings))
+    if isinstance(due, str):
+        return [Reply(text=due)]
     return await _set_due(session, actor, hazard, due, settings, now)
 
 
 async def _set_due(
-    session: AsyncSession, actor: Person, hazard: Hazard, due: Any, settings: Settings, now: datetime
+    session: AsyncSession, actor: Person, hazard: Hazard, due: date | None, settings: Settings, now: datetime
 ) -> list[Reply]:
     """Set immediate mode (due None) or a deadline; a deadline starts rectification."""
-    hazard.mode = "deadline" if due is not None else "immediate"
-    hazard.due_date = due
-    await hz.record_event(
-        session,
-        hazard,
-        actor=actor,
-        action="set_due",
-        at=now,
-        to_status="rectifying" if due is not None else None,
-        data={"mode": hazard.mode, "due_date": due.isoformat() if due else None},
-    )
+    await hz.set_due(session, hazard, actor, due, now)
     shown = fmt_date(due) if due is not None else T.MODE_NAMES["immediate"]
     return [
         await card_reply(session, hazard, settings, now),
@@ -360,96 +357,217 @@ async def _set_due(
     ]
 
 
-# --- the card's edit buttons ------------------------------------------------------------------
+# --- the card's edit buttons, and the same as commands ------------------------------------------
 
 
-async def _editable(
-    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime
+async def _pressed_hazard(
+    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, hazard_id: int
 ) -> tuple[Hazard | None, Reply | None]:
     """Load the hazard a button names and check the person may edit it while it is open."""
-    parts = press.data.split(":")
-    if len(parts) < 2 or not parts[1].isdigit():
-        return None, await refuse(session, actor, press, now, T.BUTTON_STALE)
-    hazard = await hz.get_hazard(session, int(parts[1]))
+    hazard = await ledger.get_hazard(session, hazard_id)
     if hazard is None:
         return None, await refuse(session, actor, press, now, T.BUTTON_STALE)
-    if not may_edit_hazard(actor, hazard):
-        return None, await refuse(session, actor, press, now, T.HAZARD_EDIT_DENIED.format(code=hazard.code))
-    if hazard.status not in ("reported", "rectifying"):
-        return None, not_now(hazard, toast=True)
+    try:
+        hz.check(actor, hazard, hz.Action.SET_LEVEL)
+    except Refused as exc:
+        return None, await _refused_press(session, actor, press, now, exc)
     return hazard, None
 
 
-def _own(actor: Person) -> str:
-    return actor.enterprise.name if actor.enterprise else T.NONE
+async def _refused_press(
+    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, exc: Refused
+) -> Reply:
+    """Answer a refused press: a permission refusal is audited (it may be forged), a stale one is not."""
+    if exc.reason == Refusal.NOT_ALLOWED and exc.hazard is not None:
+        return await refuse(session, actor, press, now, T.HAZARD_EDIT_DENIED.format(code=exc.hazard.code))
+    return Reply(text=refusal_text(exc, actor), toast=True)
 
 
-@router.button("hzdue", perm=Perm.HAZARD_EDIT)
+@router.button(DueButton, perm=Perm.HAZARD_EDIT)
 async def due_button(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: DueButton,
 ) -> HandlerResult:
     """Set the rectification mode: immediately, or within N days."""
-    hazard, refusal = await _editable(session, actor, press, now)
-    if refusal is not None or hazard is None:
+    hazard, refusal = await _pressed_hazard(session, actor, press, now, button.hazard_id)
+    if hazard is None:
         return refusal
-    parts = press.data.split(":")
-    if len(parts) != 3 or parts[2] not in ("0", "3", "7", "15"):
+    if button.days not in DUE_DAYS:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    if hazard.mode is not None:
-        return not_now(hazard, toast=True)
-    days = int(parts[2])
-    due = today_in_park(now, settings) + timedelta(days=days) if days else None
-    return await _set_due(session, actor, hazard, due, settings, now)
+    due = today_in_park(now, settings) + timedelta(days=button.days) if button.days else None
+    try:
+        return await _set_due(session, actor, hazard, due, settings, now)
+    except Refused as exc:
+        return await _refused_press(session, actor, press, now, exc)
 
 
-@router.button("hzlvl", perm=Perm.HAZARD_EDIT)
+@router.button(LevelButton, perm=Perm.HAZARD_EDIT)
 async def level_button(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: LevelButton,
 ) -> HandlerResult:
     """Set the level to general or major (a value, never a toggle)."""
-    hazard, refusal = await _editable(session, actor, press, now)
-    if refusal is not None or hazard is None:
+    hazard, refusal = await _pressed_hazard(session, actor, press, now, button.hazard_id)
+    if hazard is None:
         return refusal
-    parts = press.data.split(":")
-    if len(parts) != 3 or parts[2] not in T.LEVEL_NAMES:
-        return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    level = parts[2]
-    replies = [Reply(text=T.LEVEL_SET.format(code=hazard.code, level=T.LEVEL_NAMES[level]), toast=True)]
-    if hazard.level != level:
-        hazard.level = level
-        await hz.record_event(session, hazard, actor=actor, action="set_level", at=now, data={"level": level})
+    return await _set_level(session, actor, hazard, button.level, settings, now, toast=True)
+
+
+async def _set_level(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    level: Level,
+    settings: Settings,
+    now: datetime,
+    *,
+    toast: bool,
+) -> list[Reply]:
+    change = await hz.set_level(session, hazard, actor, level, now)
+    replies = [Reply(text=T.LEVEL_SET.format(code=hazard.code, level=T.LEVEL_NAMES[level]), toast=toast)]
+    if change.changed:
         replies.append(await card_reply(session, hazard, settings, now))
-        if level == "major" and five_missing(hazard):
+        if level == Level.MAJOR and five_missing(hazard):
             replies.append(Reply(text=T.FIVE_ASK.format(code=hazard.code)))
     return replies
 
 
-@router.button("hzcat", perm=Perm.HAZARD_EDIT)
+@router.button(CategoryButton, perm=Perm.HAZARD_EDIT)
 async def category_button(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: CategoryButton,
 ) -> HandlerResult:
     """Offer the categories as buttons; with a category in the data, set it."""
-    hazard, refusal = await _editable(session, actor, press, now)
-    if refusal is not None or hazard is None:
+    hazard, refusal = await _pressed_hazard(session, actor, press, now, button.hazard_id)
+    if hazard is None:
         return refusal
-    parts = press.data.split(":")
-    if len(parts) == 2:
-        buttons = [Button(T.CATEGORY_NAMES[c], f"hzcat:{hazard.id}:{c}") for c in CATEGORIES]
+    if button.category is None:
+        buttons = [
+            Button(T.CATEGORY_NAMES[c], CategoryButton(hazard.id, c).pack(), f"/category {hazard.code} {T.CATEGORY_NAMES[c]}")
+            for c in CATEGORIES
+        ]
         rows = tuple(tuple(buttons[i : i + 4]) for i in range(0, len(buttons), 4))
         return Reply(text=T.CATEGORY_PICK.format(code=hazard.code), buttons=rows)
-    if len(parts) != 3 or parts[2] not in T.CATEGORY_NAMES:
+    if button.category not in T.CATEGORY_NAMES:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    category = parts[2]
+    return await _set_category(session, actor, hazard, button.category, settings, now, toast=True)
+
+
+async def _set_category(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    category: str,
+    settings: Settings,
+    now: datetime,
+    *,
+    toast: bool,
+) -> list[Reply]:
+    change = await hz.set_category(session, hazard, actor, category, now)
     replies = [
-        Reply(text=T.CATEGORY_SET.format(code=hazard.code, category=T.CATEGORY_NAMES[category]), toast=True)
+        Reply(text=T.CATEGORY_SET.format(code=hazard.code, category=T.CATEGORY_NAMES[category]), toast=toast)
     ]
-    if hazard.category != category:
-        hazard.category = category
-        await hz.record_event(
-            session, hazard, actor=actor, action="set_category", at=now, data={"category": category}
-        )
+    if change.changed:
         replies.append(await card_reply(session, hazard, settings, now))
     return replies
+
+
+async def _commanded_hazard(
+    session: AsyncSession, msg: Incoming, card_key: str | None, usage: str
+) -> tuple[Hazard | None, str, Reply | None]:
+    """Find the hazard a card command names (by code, or the card it replies to), or say how to name it."""
+    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
+    if missing_code:
+        return None, rest, Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    if hazard is None:
+        return None, rest, Reply(text=usage)
+    return hazard, clean_text(rest, 200), None
+
+
+@router.command("due", perm=Perm.HAZARD_EDIT, help_text=T.HELP["due"])
+async def due_command(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """Set the rectification mode by command: `/due YH-… 12月10日` or `/due YH-… 立即整改`."""
+    hazard, rest, problem = await _commanded_hazard(session, msg, card_key, T.DUE_USAGE)
+    if hazard is None or not rest:
+        return problem or Reply(text=T.DUE_USAGE)
+    due = _due_from_text(rest, today_in_park(now, settings))
+    if isinstance(due, str):
+        return Reply(text=due)
+    try:
+        replies = await _set_due(session, actor, hazard, due, settings, now)
+    except Refused as exc:
+        return Reply(text=refusal_text(exc, actor))
+    return [replace(r, toast=False) for r in replies]
+
+
+@router.command("level", perm=Perm.HAZARD_EDIT, help_text=T.HELP["level"])
+async def level_command(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """Set the level by command: `/level YH-… 重大` or `/level YH-… 一般`."""
+    hazard, rest, problem = await _commanded_hazard(session, msg, card_key, T.LEVEL_USAGE)
+    if hazard is None:
+        return problem
+    level = T.LEVEL_WORDS_IN.get(rest.lower())
+    if level is None:
+        return Reply(text=T.LEVEL_USAGE)
+    try:
+        return await _set_level(session, actor, hazard, Level(level), settings, now, toast=False)
+    except Refused as exc:
+        return Reply(text=refusal_text(exc, actor))
+
+
+@router.command("category", perm=Perm.HAZARD_EDIT, help_text=T.HELP["category"])
+async def category_command(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """Set the category by command: `/category YH-… 消防安全`."""
+    hazard, rest, problem = await _commanded_hazard(session, msg, card_key, T.CATEGORY_USAGE)
+    if hazard is None:
+        return problem
+    by_name = {name: key for key, name in T.CATEGORY_NAMES.items()} | {k: k for k in T.CATEGORY_NAMES}
+    category = by_name.get(rest) or by_name.get(rest.lower())
+    if category is None:
+        return Reply(text=T.CATEGORY_USAGE)
+    try:
+        return await _set_category(session, actor, hazard, category, settings, now, toast=False)
+    except Refused as exc:
+        return Reply(text=refusal_text(exc, actor))
 
 
 # --- five-in-place ----------------------------------------------------------------------------
@@ -471,20 +589,19 @@ async def five(
         return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
     if hazard is None:
         return Reply(text=T.FIVE_USAGE)
-    if not may_fill_five(actor, hazard):
-        return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))
-    if hazard.level != "major":
-        return Reply(text=T.FIVE_NOT_MAJOR.format(code=hazard.code))
-    if not hz.allowed("five", hazard.status):
-        return not_now(hazard)
-    parts = FIVE_RE.split(q.clean_text(rest, 2000))
+    parts = FIVE_RE.split(clean_text(rest, 2000))
     values = {
         FIVE_KEYS[parts[i]]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2) if parts[i + 1].strip()
     }
-    if not values:
-        return Reply(text=T.FIVE_USAGE)
-    hazard.five_in_place = {**hazard.five_in_place, **values}
-    await hz.record_event(session, hazard, actor=actor, action="five", at=now, data=values)
+    try:
+        hz.check(actor, hazard, hz.Action.FIVE)
+        if not values:
+            if hazard.level != Level.MAJOR:
+                raise Refused(Refusal.NOT_MAJOR, hazard)
+            return Reply(text=T.FIVE_USAGE)
+        await hz.fill_five(session, hazard, actor, values, now)
+    except Refused as exc:
+        return Reply(text=refusal_text(exc, actor))
     missing = five_missing(hazard)
     tail = T.FIVE_STILL_MISSING.format(missing="、".join(missing)) if missing else T.FIVE_COMPLETE
     return [
@@ -500,30 +617,31 @@ async def detail(
     session: AsyncSession, actor: Person, settings: Settings, now: datetime, code: str
 ) -> list[Reply]:
     """Show a hazard's card, its whole story, and its before and after photos."""
-    hazard = await hz.hazard_by_code(session, code)
+    hazard = await ledger.hazard_by_code(session, code)
     if hazard is None:
-        return [Reply(text=T.HAZARD_NOT_FOUND.format(code=code.upper()[:20]))]
+        return [Reply(text=T.HAZARD_NOT_FOUND.format(code=ledger.normal_code(code)[:20]))]
     if not may_view_enterprise(actor, hazard.enterprise_id):
-        return [Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))]
+        return [Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))]
     lines = [T.HAZARD_HISTORY]
-    for e in await hz.events_of(session, hazard.id):
+    for e in await ledger.events_of(session, hazard.id):
         note = f"：{e.note}" if e.note else ""
         lines.append(
             T.HAZARD_EVENT_LINE.format(
                 at=fmt_time(e.at, settings.park.tz),
-                actor=e.actor.display_name,
+                actor=e.actor.display_name if e.actor else T.SYSTEM_ACTOR,
                 action=T.EVENT_NAMES.get(e.action, e.action),
                 note=note,
             )
         )
     root = settings.storage.photo_dir
-    before = [root / p.path for p in await hz.photos_of(session, hazard.id, "before")]
-    after = [root / p.path for p in await hz.photos_of(session, hazard.id, "after")]
+    photos = await ledger.hazard_photos(session, hazard.id)
+    ordered = [root / p.path for phase, p in photos if phase == "before"]
+    ordered += [root / p.path for phase, p in photos if phase == "after"]
     # A one-off view under its own key: no buttons, never edited, and a reply to it is a reply to a
     # card (so it is not taken for the answer to an open question); the group keeps one live card.
     live = await build_card(session, hazard, settings, now)
     card = replace(live, key=f"view:{live.key}", actions=())
-    return [Reply(card=card), Reply(text="\n".join(lines), photos=tuple(before + after))]
+    return [Reply(card=card), Reply(text="\n".join(lines), photos=tuple(ordered))]
 
 
 @router.command("hazards", perm=Perm.VIEW, help_text=T.HELP["hazards"])
@@ -533,39 +651,35 @@ async def list_hazards(
     """List open hazards: my enterprise's (or the park's for managers), overdue ones, mine, or one enterprise's."""
     arg = msg.args.strip()
     today = today_in_park(now, settings)
-    park_wide = is_manager(actor) or actor.role == "inspector"
+    park_wide = actor.role in PARK_ROLES
     own = None if park_wide else actor.enterprise_id
     if arg.lower() in ("overdue", "逾期"):
-        title, f = T.HAZARDS_TITLE_OVERDUE, hz.HazardFilter(enterprise_id=own, overdue_on=today)
+        title, f = T.HAZARDS_TITLE_OVERDUE, ledger.HazardFilter(enterprise_id=own, overdue_on=today)
     elif arg.lower() in ("mine", "我的"):
-        title, f = T.HAZARDS_TITLE_MINE, hz.HazardFilter(reporter_id=actor.id, open_only=False)
+        title, f = T.HAZARDS_TITLE_MINE, ledger.HazardFilter(reporter_id=actor.id, open_only=False)
     elif arg:
-        found = await pick_enterprise(session, arg, button_prefix=None)
+        found = await pick_enterprise(session, arg, button=None)
         if isinstance(found, Reply):
             return found
         if not may_view_enterprise(actor, found.id):
-            return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=_own(actor)))
+            return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))
         title, f = (
             T.HAZARDS_TITLE_ENTERPRISE.format(enterprise=found.name),
-            hz.HazardFilter(enterprise_id=found.id),
+            ledger.HazardFilter(enterprise_id=found.id),
         )
     else:
-        title, f = T.HAZARDS_TITLE_OPEN, hz.HazardFilter(enterprise_id=own)
-    rows, total = await hz.list_hazards(session, f)
+        title, f = T.HAZARDS_TITLE_OPEN, ledger.HazardFilter(enterprise_id=own)
+    rows, total = await ledger.list_hazards(session, f)
     if not rows:
         return Reply(text=T.HAZARDS_EMPTY)
     shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
     lines = [T.HAZARDS_HEADER.format(title=title, total=total, shown=shown)]
     for h in rows:
-        status = T.STATUS_NAMES[h.status]
-        if hz.is_overdue(h, today):
-            assert h.due_date is not None
-            status += "，" + T.OVERDUE.format(days=(today - h.due_date).days)
         due = T.HAZARD_LINE_DUE.format(due=h.due_date.strftime("%m-%d")) if h.due_date else ""
         name = h.enterprise.aliases[0] if h.enterprise.aliases else h.enterprise.name
         lines.append(
             T.HAZARD_LINE.format(
-                code=h.code, enterprise=name, description=short(h.description, 24), status=status, due=due
+                code=h.code, enterprise=name, description=short(h.description, 24), status=status_text(h, today), due=due
             )
         )
     return Reply(text="\n".join(lines))

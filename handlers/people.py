@@ -2,20 +2,41 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import CallbackData
 from bot.config import Settings
-from bot.messages import Button, ButtonPress, Card, ChatRef, Incoming, Reply
+from bot.messages import Button, ButtonPress, Card, CardField, CardStatus, ChatRef, Incoming, Reply
+from bot.questions import Question
 from bot.routing import Route, Router
 from handlers import texts as T
-from handlers.permissions import Perm, role_allows
 from handlers.util import pick_enterprise, private_chat
-from storage import queries as q
-from storage.models import Conversation, JoinRequest, Person
+from storage import chats, enterprises, people
+from storage.enums import ENTERPRISE_ROLES, JoinStatus, Role
+from storage.models import JoinRequest, Person
+from storage.permissions import Perm, role_allows
 
 router = Router("people")
+
+
+@dataclass(frozen=True)
+class JoinPickButton(CallbackData, prefix="joinpick"):
+    """One of the closest enterprises for a /join that did not name one exactly."""
+
+    role: Role  # only lead or member are accepted
+    enterprise_id: int
+
+
+@dataclass(frozen=True)
+class JoinDecideButton(CallbackData, prefix="join"):
+    """批准 / 拒绝 on a join request card."""
+
+    request_id: int
+    decision: Literal["approve", "reject"]
 
 
 @router.command("start", perm=Perm.PUBLIC, help_text=T.HELP["start"])
@@ -47,27 +68,27 @@ async def whoami(msg: Incoming, *, actor: Person, session: AsyncSession) -> Repl
         enterprise=actor.enterprise.name if actor.enterprise else T.NONE,
         key=f"{actor.platform}:{actor.external_id}",
     )
-    pending = await q.pending_join(session, actor)
+    pending = await people.pending_join(session, actor)
     if pending is not None:
         text += T.WHOAMI_PENDING.format(enterprise=pending.enterprise.name, role=T.role_name(pending.role))
     return Reply(text=text)
 
 
 @router.command("cancel", perm=Perm.PUBLIC, help_text=T.HELP["cancel"])
-async def cancel(msg: Incoming, *, conversation: Conversation | None) -> Reply:
+async def cancel(msg: Incoming, *, question: Question | None) -> Reply:
     """Drop the question the bot was waiting on (the dispatcher already ended it)."""
-    return Reply(text=T.CANCELLED if conversation is not None else T.NOTHING_TO_CANCEL)
+    return Reply(text=T.CANCELLED if question is not None else T.NOTHING_TO_CANCEL)
 
 
 # --- /join ------------------------------------------------------------------------------------
 
 
-def _split_role(args: str) -> tuple[str, str]:
+def _split_role(args: str) -> tuple[str, Role]:
     """Split `<企业> [负责人|员工]` into enterprise text and a lead/member role."""
     words = args.split()
     if len(words) > 1 and T.ROLE_WORDS.get(words[-1].lower()) in ("lead", "member"):
-        return " ".join(words[:-1]), T.ROLE_WORDS[words[-1].lower()]
-    return args, "member"
+        return " ".join(words[:-1]), Role(T.ROLE_WORDS[words[-1].lower()])
+    return args, Role.MEMBER
 
 
 @router.command("join", perm=Perm.PUBLIC, help_text=T.HELP["join"])
@@ -76,34 +97,33 @@ async def join(msg: Incoming, *, session: AsyncSession, actor: Person, now: date
     if not msg.args:
         return [Reply(text=T.JOIN_USAGE)]
     text, role = _split_role(msg.args)
-    found = await pick_enterprise(session, text, button_prefix=f"joinpick:{role}")
+    found = await pick_enterprise(session, text, button=lambda eid: JoinPickButton(role, eid))
     if isinstance(found, Reply):
         return [found]
     return await _open_join(session, actor, found.id, role, msg.chat, now)
 
 
-@router.button("joinpick", perm=Perm.PUBLIC)
+@router.button(JoinPickButton, perm=Perm.PUBLIC)
 async def join_pick(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: JoinPickButton
 ) -> list[Reply]:
     """Finish a /join after the person picked one enterprise from the closest matches."""
-    parts = press.data.split(":")
-    if len(parts) != 3 or parts[1] not in ("lead", "member") or not parts[2].isdigit():
+    if button.role not in ENTERPRISE_ROLES:
         return [Reply(text=T.BUTTON_STALE, toast=True)]
-    return await _open_join(session, actor, int(parts[2]), parts[1], press.chat, now)
+    return await _open_join(session, actor, button.enterprise_id, button.role, press.chat, now)
 
 
 async def _open_join(
-    session: AsyncSession, actor: Person, enterprise_id: int, role: str, origin: ChatRef, now: datetime
+    session: AsyncSession, actor: Person, enterprise_id: int, role: Role, origin: ChatRef, now: datetime
 ) -> list[Reply]:
-    enterprise = await q.get_enterprise(session, enterprise_id)
+    enterprise = await enterprises.get_enterprise(session, enterprise_id)
     if enterprise is None or not enterprise.active:
         return [Reply(text=T.BUTTON_STALE)]
-    if actor.role in ("admin", "manager", "inspector"):
+    if actor.role in (Role.ADMIN, Role.MANAGER, Role.INSPECTOR):
         return [Reply(text=T.JOIN_PRIVILEGED.format(role=T.role_name(actor.role)))]
     if actor.enterprise_id == enterprise.id and actor.role == role:
         return [Reply(text=T.JOIN_ALREADY.format(enterprise=enterprise.name, role=T.role_name(role)))]
-    request = await q.create_join(
+    request = await people.create_join(
         session,
         actor,
         enterprise,
@@ -113,13 +133,13 @@ async def _open_join(
         at=now,
     )
     card = join_card(request)
-    admins = [a for a in await q.people_with_role(session, actor.platform, ["admin"]) if a.private_chat_id]
+    admins = [a for a in await people.people_with_role(session, actor.platform, [Role.ADMIN]) if a.private_chat_id]
     replies = [Reply(text=T.JOIN_SENT.format(enterprise=enterprise.name, role=T.role_name(role)))]
     if admins:
         replies += [Reply(card=card, chat=private_chat(a)) for a in admins]
     elif origin.is_group:
         replies.append(Reply(card=card))  # no admin reachable privately: admins in this group decide
-    elif await q.park_group_chats(session, origin.platform):
+    elif await chats.park_group_chats(session, origin.platform):
         replies.append(Reply(card=card, to_groups=True))
     else:
         replies.append(Reply(text=T.JOIN_NO_ADMIN))
@@ -129,49 +149,49 @@ async def _open_join(
 def join_card(request: JoinRequest, decided_by: str | None = None) -> Card:
     """Build the join-request card; buttons only while it is pending."""
     status = {
-        "pending": T.JOIN_STATUS_PENDING,
-        "approved": T.JOIN_STATUS_APPROVED.format(by=decided_by or ""),
-        "rejected": T.JOIN_STATUS_REJECTED.format(by=decided_by or ""),
-        "withdrawn": T.JOIN_STATUS_WITHDRAWN,
+        JoinStatus.PENDING: T.JOIN_STATUS_PENDING,
+        JoinStatus.APPROVED: T.JOIN_STATUS_APPROVED.format(by=decided_by or ""),
+        JoinStatus.REJECTED: T.JOIN_STATUS_REJECTED.format(by=decided_by or ""),
+        JoinStatus.WITHDRAWN: T.JOIN_STATUS_WITHDRAWN,
     }[request.status]
     actions: tuple[tuple[Button, ...], ...] = ()
-    if request.status == "pending":
+    if request.status == JoinStatus.PENDING:
         actions = (
             (
-                Button(T.BTN_APPROVE, f"join:{request.id}:approve"),
-                Button(T.BTN_REJECT, f"join:{request.id}:reject"),
+                Button(T.BTN_APPROVE, JoinDecideButton(request.id, "approve").pack()),
+                Button(T.BTN_REJECT, JoinDecideButton(request.id, "reject").pack()),
             ),
         )
     return Card(
         key=f"join:{request.id}",
+        kind="join",
         title=T.JOIN_CARD_TITLE,
         fields=(
-            (T.JOIN_FIELD_PERSON, request.person.display_name),
-            (T.JOIN_FIELD_ENTERPRISE, request.enterprise.name),
-            (T.JOIN_FIELD_ROLE, T.role_name(request.role)),
+            CardField("person", T.JOIN_FIELD_PERSON, request.person.display_name),
+            CardField("enterprise", T.JOIN_FIELD_ENTERPRISE, request.enterprise.name),
+            CardField("role", T.JOIN_FIELD_ROLE, T.role_name(request.role)),
         ),
-        status=status,
+        status=CardStatus(request.status.value, status, T.F_STATUS),
         actions=actions,
     )
 
 
-@router.button("join", perm=Perm.JOIN_DECIDE)
+@router.button(JoinDecideButton, perm=Perm.JOIN_DECIDE)
 async def join_decide(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: JoinDecideButton
 ) -> list[Reply]:
     """Approve or reject a join request; tell the person; update every copy of the card."""
-    parts = press.data.split(":")
-    if len(parts) != 3 or not parts[1].isdigit() or parts[2] not in ("approve", "reject"):
-        return [Reply(text=T.BUTTON_STALE, toast=True)]
-    request = await q.get_join(session, int(parts[1]))
+    request = await people.get_join(session, button.request_id)
     if request is None:
         return [Reply(text=T.BUTTON_STALE, toast=True)]
-    if request.status != "pending":
+    if request.status != JoinStatus.PENDING:
         card = join_card(request)
-        return [Reply(text=T.JOIN_ALREADY_DECIDED.format(status=card.status), toast=True)]
-    approve = parts[2] == "approve"
-    await q.decide_join(session, request, approve, actor=actor, at=now)
+        assert card.status is not None
+        return [Reply(text=T.JOIN_ALREADY_DECIDED.format(status=card.status.text), toast=True)]
+    approve = button.decision == "approve"
+    await people.decide_join(session, request, approve, actor=actor, at=now)
     card = join_card(request, decided_by=actor.display_name)
+    assert card.status is not None
     person = request.person
     notice = (T.JOIN_APPROVED_NOTICE if approve else T.JOIN_REJECTED_NOTICE).format(
         enterprise=request.enterprise.name, role=T.role_name(request.role)
@@ -180,7 +200,7 @@ async def join_decide(
     return [
         Reply(card=card, edit=True),
         Reply(text=notice, chat=to_person),
-        Reply(text=T.JOIN_DONE_TOAST.format(status=card.status), toast=True),
+        Reply(text=T.JOIN_DONE_TOAST.format(status=card.status.text), toast=True),
     ]
 
 
@@ -194,25 +214,26 @@ async def set_role(msg: Incoming, *, session: AsyncSession, actor: Person, now: 
     if len(words) < 2:
         return [Reply(text=T.ROLE_USAGE)]
     who, role_word, rest = words[0], words[1], " ".join(words[2:])
-    role = T.ROLE_WORDS.get(role_word.lower())
-    if role is None:
+    role_value = T.ROLE_WORDS.get(role_word.lower())
+    if role_value is None:
         return [Reply(text=T.ROLE_UNKNOWN_ROLE.format(word=role_word[:20]))]
-    people = await q.find_people(session, actor.platform, who)
-    if not people:
+    role = Role(role_value)
+    found_people = await people.find_people(session, actor.platform, who)
+    if not found_people:
         return [Reply(text=T.ROLE_PERSON_NOT_FOUND.format(who=who[:40]))]
-    if len(people) > 1:
-        names = "、".join(f"{p.display_name}（{p.username or p.external_id}）" for p in people)
+    if len(found_people) > 1:
+        names = "、".join(f"{p.display_name}（{p.username or p.external_id}）" for p in found_people)
         return [Reply(text=T.ROLE_PERSON_AMBIGUOUS.format(who=who[:40], names=names))]
-    person = people[0]
+    person = found_people[0]
     enterprise = None
-    if role in ("lead", "member"):
+    if role in (Role.LEAD, Role.MEMBER):
         if not rest:
             return [Reply(text=T.ROLE_NEEDS_ENTERPRISE.format(role=T.role_name(role)))]
-        found = await pick_enterprise(session, rest, button_prefix=None)
+        found = await pick_enterprise(session, rest, button=None)
         if isinstance(found, Reply):
             return [found]
         enterprise = found
-    await q.set_role(session, person, role, enterprise, actor=actor, at=now)
+    await people.set_role(session, person, role, enterprise, actor=actor, at=now)
     in_ent = T.IN_ENTERPRISE.format(name=enterprise.name) if enterprise else ""
     replies = [
         Reply(text=T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent))

@@ -1,43 +1,65 @@
-"""Hazards, closing side (整改→验收→销号): /fix with after-photos, accept, reject with a reason."""
+"""Hazards, closing side (整改→验收→销号): /fix with after-photos, accept, reject with a reason.
+
+Each button has a command twin carrying the code (`/fix YH-…`, `/accept YH-…`, `/reject YH-… 原因`),
+so every step also works where a platform has no buttons or no replies. The rules themselves are
+the domain operations in `storage/hazards.py`; this module parses, calls and renders.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Attachment, ButtonPress, ChatRef, Incoming, Reply
+from bot.messages import Attachment, ButtonPress, Incoming, Reply, clean_text
+from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
 from handlers.hazard_card import (
+    AcceptButton,
+    FixButton,
+    HazardAlbum,
+    RejectButton,
     attachment_problem,
     build_card,
     card_reply,
     find_target,
     hazard_id_of,
     is_answer,
-    not_now,
     photo_rows,
+    refusal_text,
     short,
 )
-from handlers.permissions import Perm, may_fix, may_verify
-from handlers.util import private_chat, refuse
+from handlers.util import Reach, recipients, refuse
+from storage import chats, ledger
 from storage import hazards as hz
-from storage import queries as q
-from storage.models import Conversation, Hazard, Person, Photo
+from storage.hazards import Action, Refusal, Refused, Tell
+from storage.models import Hazard, Person, Photo
+from storage.permissions import Perm, fixes_by_photo_reply
 
 router = Router("rectify")
 
 NOTE_LIMIT = 1000
 
 
-def _not_own(actor: Person) -> Reply:
-    return Reply(
-        text=T.HAZARD_NOT_OWN_ENTERPRISE.format(
-            enterprise=actor.enterprise.name if actor.enterprise else T.NONE
-        )
-    )
+@dataclass(frozen=True)
+class HazardFix(Question, kind="hazard_fix", ttl=timedelta(hours=24)):
+    """The after-photos of a rectification the person started."""
+
+    hazard_id: int
+    note: str
+
+
+@dataclass(frozen=True)
+class HazardReject(Question, kind="hazard_reject", ttl=timedelta(hours=24)):
+    """The reason a manager rejects a rectification."""
+
+    hazard_id: int
+
+
+# --- rectification ----------------------------------------------------------------------------
 
 
 @router.command("fix", perm=Perm.HAZARD_FIX, help_text=T.HELP["fix"])
@@ -50,63 +72,54 @@ async def fix(
     now: datetime,
     attachments: list[Attachment],
     card_key: str | None,
-    conversation: Conversation | None,
+    question: Question | None,
+    reach: Reach,
 ) -> HandlerResult:
-    """Submit a rectification: the card replied to (or a code), a note, and after-photos."""
+    """Submit a rectification: the hazard (card replied to, or code), a note, and after-photos."""
     hazard, note, missing_code = await find_target(session, card_key, msg.args)
     if missing_code:
         return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
-    if hazard is None and conversation is not None and conversation.kind == "hazard_fix":
-        hazard = await hz.get_hazard(session, conversation.data["hazard_id"])
+    if hazard is None and isinstance(question, HazardFix):
+        hazard = await ledger.get_hazard(session, question.hazard_id)
     if hazard is None:
         return Reply(text=T.HAZARD_WHICH)
-    if not may_fix(actor, hazard):
-        return _not_own(actor)
-    if hazard.status not in ("reported", "rectifying"):
-        return not_now(hazard, T.FIX_NOT_OPEN)
-    problem = attachment_problem(attachments, settings)
+    try:
+        hz.check(actor, hazard, Action.FIX)
+    except Refused as exc:
+        return Reply(text=_fix_refusal(exc, actor))
     photos = await photo_rows(session, attachments, settings, now)
-    note = q.clean_text(note, NOTE_LIMIT)
+    note = clean_text(note, NOTE_LIMIT)
     if not photos:
-        await q.start_conversation(
-            session,
-            platform=msg.chat.platform,
-            chat_id=msg.chat.chat_id,
-            person=actor,
-            kind="hazard_fix",
-            data={"hazard_id": hazard.id, "note": note},
-            at=now,
-        )
-        return Reply(text=problem or T.FIX_NEED_PHOTO)
-    return await submit_fix(session, actor, hazard, note, photos, msg, settings, now)
+        await ask(session, msg.chat, actor, HazardFix(hazard.id, note), now)
+        return Reply(text=attachment_problem(attachments, settings) or T.FIX_NEED_PHOTO)
+    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach)
 
 
-@router.button("hzfix", perm=Perm.HAZARD_FIX)
+def _fix_refusal(exc: Refused, actor: Person) -> str:
+    if exc.reason == Refusal.WRONG_STATUS and exc.hazard is not None:
+        return T.FIX_NOT_OPEN.format(code=exc.hazard.code, status=T.STATUS_NAMES[exc.hazard.status])
+    return refusal_text(exc, actor)
+
+
+@router.button(FixButton, perm=Perm.HAZARD_FIX)
 async def fix_button(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: FixButton
 ) -> HandlerResult:
     """Start a rectification from the card: ask for after-photos as a reply."""
-    tail = press.data.split(":", 1)[-1]
-    hazard = await hz.get_hazard(session, int(tail)) if tail.isdigit() else None
+    hazard = await ledger.get_hazard(session, button.hazard_id)
     if hazard is None:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    if not may_fix(actor, hazard):
-        return await refuse(session, actor, press, now, _not_own(actor).text or "")
-    if hazard.status not in ("reported", "rectifying"):
-        return not_now(hazard, T.FIX_NOT_OPEN, toast=True)
-    await q.start_conversation(
-        session,
-        platform=press.chat.platform,
-        chat_id=press.chat.chat_id,
-        person=actor,
-        kind="hazard_fix",
-        data={"hazard_id": hazard.id, "note": ""},
-        at=now,
-    )
+    try:
+        hz.check(actor, hazard, Action.FIX)
+    except Refused as exc:
+        if exc.reason == Refusal.NOT_ALLOWED:
+            return await refuse(session, actor, press, now, _fix_refusal(exc, actor))
+        return Reply(text=_fix_refusal(exc, actor), toast=True)
+    await ask(session, press.chat, actor, HazardFix(hazard.id, ""), now)
     return Reply(text=f"{hazard.code}：{T.FIX_NEED_PHOTO}")
 
 
-@router.conversation("hazard_fix", perm=Perm.HAZARD_FIX)
+@router.question(HazardFix, perm=Perm.HAZARD_FIX)
 async def fix_photos(
     msg: Incoming,
     *,
@@ -115,28 +128,26 @@ async def fix_photos(
     settings: Settings,
     now: datetime,
     attachments: list[Attachment],
-    conversation: Conversation,
+    question: HazardFix,
     card_key: str | None,
+    reach: Reach,
 ) -> HandlerResult:
     """Take the after-photos (and note) the bot asked for."""
-    on_its_card = hazard_id_of(card_key) == conversation.data["hazard_id"]
+    on_its_card = hazard_id_of(card_key) == question.hazard_id
     if not on_its_card and not is_answer(msg, card_key):
         return NOT_MINE  # a reply to another hazard's card, or group chatter
-    hazard = await hz.get_hazard(session, conversation.data["hazard_id"])
     photos = await photo_rows(session, attachments, settings, now)
     if not photos:
-        problem = attachment_problem(attachments, settings)
-        return Reply(text=problem or T.FIX_NEED_PHOTO)
-    await q.end_conversation(session, msg.chat.platform, msg.chat.chat_id, actor)
-    if hazard is None or not may_fix(actor, hazard):
+        return Reply(text=attachment_problem(attachments, settings) or T.FIX_NEED_PHOTO)
+    await drop(session, msg.chat, actor)
+    hazard = await ledger.get_hazard(session, question.hazard_id)
+    if hazard is None:
         return Reply(text=T.HAZARD_DRAFT_GONE)
-    if hazard.status not in ("reported", "rectifying"):
-        return not_now(hazard, T.FIX_NOT_OPEN)
-    note = q.clean_text(msg.text, NOTE_LIMIT) or conversation.data.get("note", "")
-    return await submit_fix(session, actor, hazard, note, photos, msg, settings, now)
+    note = clean_text(msg.text, NOTE_LIMIT) or question.note
+    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach)
 
 
-async def submit_fix(
+async def fix_reply(
     session: AsyncSession,
     actor: Person,
     hazard: Hazard,
@@ -145,41 +156,36 @@ async def submit_fix(
     msg: Incoming,
     settings: Settings,
     now: datetime,
+    *,
+    reach: Reach,
+    by_photo_reply: bool = False,
 ) -> list[Reply]:
-    """Move the hazard to awaiting verification; the card changes, managers get it privately."""
-    event = await hz.record_event(
-        session,
-        hazard,
-        actor=actor,
-        action="fix",
-        at=now,
-        to_status="awaiting_verification",
-        note=note or None,
-    )
-    await hz.attach_photos(session, hazard, event, photos, "after", now)
+    """Submit the fix; the card changes everywhere, and managers get it privately to verify."""
+    try:
+        hz.check(actor, hazard, Action.FIX)
+        if by_photo_reply and not fixes_by_photo_reply(actor):
+            # A manager's photo may be a site check, not a fix: they say so with /fix.
+            return [Reply(text=T.FIX_NEEDS_COMMAND.format(code=hazard.code))]
+        change = await hz.submit_fix(session, hazard, actor, note, photos, now)
+    except Refused as exc:
+        return [Reply(text=_fix_refusal(exc, actor))]
     if msg.media_group_id:
-        await q.start_conversation(
-            session,
-            platform=msg.chat.platform,
-            chat_id=msg.chat.chat_id,
-            person=actor,
-            kind="hazard_album",
-            data={"hazard_id": hazard.id, "media_group_id": msg.media_group_id, "phase": "after"},
-            at=now,
-        )
+        await ask(session, msg.chat, actor, HazardAlbum(hazard.id, msg.media_group_id, "after"), now)
     card = await build_card(session, hazard, settings, now)
     replies = [Reply(card=card, edit=True), Reply(text=T.FIX_SUBMITTED.format(code=hazard.code))]
     # Managers verify from their private chat too: the first time they get the card there; after
     # a rejection their copy is edited in place and a one-line note tells them it is back.
-    has_copy = {p.chat_id for p in await q.card_posts(session, card.key, actor.platform)}
-    for manager in await q.people_with_role(session, actor.platform, ["admin", "manager"]):
-        chat = private_chat(manager)
-        if chat is None or manager.id == actor.id or chat.chat_id == msg.chat.chat_id:
-            continue
-        if chat.chat_id in has_copy:
-            replies.append(Reply(text=T.FIX_RESUBMITTED.format(code=hazard.code), chat=chat))
-        else:
-            replies.append(Reply(card=card, chat=chat))
+    has_copy = {(p.platform, p.chat_id) for p in await chats.card_posts(session, card.key, None)}
+    fresh: list[Person] = []
+    again: list[Person] = []
+    for manager in change.tell[Tell.VERIFY]:
+        if manager.private_chat_id == msg.chat.chat_id and manager.platform == msg.chat.platform:
+            continue  # they are looking at it already
+        (again if (manager.platform, manager.private_chat_id) in has_copy else fresh).append(manager)
+    if fresh:
+        replies.append(Reply(card=card, people=recipients(fresh, reach)))
+    if again:
+        replies.append(Reply(text=T.FIX_RESUBMITTED.format(code=hazard.code), people=recipients(again, reach)))
     return replies
 
 
@@ -187,58 +193,133 @@ async def submit_fix(
 
 
 async def _verifiable(
-    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime
-) -> tuple[Hazard | None, Reply | None]:
-    """Load the hazard a verify button names; check it awaits verification and the fix is not the actor's."""
-    tail = press.data.split(":", 1)[-1]
-    hazard = await hz.get_hazard(session, int(tail)) if tail.isdigit() else None
+    session: AsyncSession, actor: Person, hazard: Hazard | None, action: Action
+) -> Refused | None:
+    """Check the hazard awaits verification and the fix is not the actor's own."""
     if hazard is None:
-        return None, await refuse(session, actor, press, now, T.BUTTON_STALE)
-    if hazard.status != "awaiting_verification":
-        return None, not_now(hazard, toast=True)
-    fix_event = await hz.last_event(session, hazard.id, "fix")
-    if not may_verify(actor, fix_event.actor_id if fix_event else None):
-        return None, await refuse(session, actor, press, now, T.VERIFY_OWN_FIX)
-    return hazard, None
+        return Refused(Refusal.NOT_ALLOWED)
+    try:
+        hz.check(actor, hazard, action, fixer_id=await hz.fixer_id(session, hazard))
+    except Refused as exc:
+        return exc
+    return None
 
 
-@router.button("hzok", perm=Perm.HAZARD_VERIFY)
-async def accept(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
+async def _press_refused(
+    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, exc: Refused
+) -> Reply:
+    if exc.hazard is None:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    if exc.reason == Refusal.WRONG_STATUS:
+        return Reply(text=refusal_text(exc, actor), toast=True)
+    return await refuse(session, actor, press, now, refusal_text(exc, actor))
+
+
+@router.button(AcceptButton, perm=Perm.HAZARD_VERIFY)
+async def accept_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: AcceptButton,
+    reach: Reach,
 ) -> HandlerResult:
     """Accept the rectification: the hazard is closed (销号)."""
-    hazard, refusal = await _verifiable(session, actor, press, now)
+    hazard = await ledger.get_hazard(session, button.hazard_id)
+    refused = await _verifiable(session, actor, hazard, Action.ACCEPT)
+    if refused is not None or hazard is None:
+        return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
+    return await _accept(session, actor, hazard, settings, now, reach, toast=True)
+
+
+@router.command("accept", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["accept"])
+async def accept_command(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Accept a rectification by command: `/accept YH-…` (or as a reply to the card)."""
+    hazard, _, missing_code = await find_target(session, card_key, msg.args)
+    if missing_code:
+        return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
     if hazard is None:
-        return refusal
-    await hz.record_event(session, hazard, actor=actor, action="accept", at=now, to_status="closed")
+        return Reply(text=T.ACCEPT_USAGE)
+    refused = await _verifiable(session, actor, hazard, Action.ACCEPT)
+    if refused is not None:
+        return Reply(text=refusal_text(refused, actor))
+    return await _accept(session, actor, hazard, settings, now, reach, toast=False)
+
+
+async def _accept(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+    *,
+    toast: bool,
+) -> list[Reply]:
+    change = await hz.accept(session, hazard, actor, now)
     replies = [
         await card_reply(session, hazard, settings, now),
-        Reply(text=T.VERIFY_ACCEPTED.format(code=hazard.code), toast=True),
+        Reply(text=T.VERIFY_ACCEPTED.format(code=hazard.code), toast=toast),
     ]
-    notice = T.VERIFY_ACCEPTED_NOTICE.format(code=hazard.code, description=short(hazard.description))
-    replies += [Reply(text=notice, chat=c) for c in await _enterprise_chats(session, hazard, exclude=actor)]
+    told = recipients(change.tell[Tell.ACCEPTED], reach)
+    if told:
+        notice = T.VERIFY_ACCEPTED_NOTICE.format(code=hazard.code, description=short(hazard.description))
+        replies.append(Reply(text=notice, people=told))
     return replies
 
 
-@router.button("hzno", perm=Perm.HAZARD_VERIFY)
-async def reject(press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime) -> HandlerResult:
+@router.button(RejectButton, perm=Perm.HAZARD_VERIFY)
+async def reject_button(
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: RejectButton
+) -> HandlerResult:
     """Start a rejection: ask the manager for the reason, as a reply."""
-    hazard, refusal = await _verifiable(session, actor, press, now)
-    if hazard is None:
-        return refusal
-    await q.start_conversation(
-        session,
-        platform=press.chat.platform,
-        chat_id=press.chat.chat_id,
-        person=actor,
-        kind="hazard_reject",
-        data={"hazard_id": hazard.id},
-        at=now,
-    )
+    hazard = await ledger.get_hazard(session, button.hazard_id)
+    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    if refused is not None or hazard is None:
+        return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
+    await ask(session, press.chat, actor, HazardReject(hazard.id), now)
     return [Reply(text=T.REJECT_ASK.format(code=hazard.code)), Reply(text=T.REJECT_ASK_TOAST, toast=True)]
 
 
-@router.conversation("hazard_reject", perm=Perm.HAZARD_VERIFY)
+@router.command("reject", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["reject"])
+async def reject_command(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Reject a rectification by command: `/reject YH-… 原因` (without a reason, the bot asks for it)."""
+    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
+    if missing_code:
+        return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    if hazard is None:
+        return Reply(text=T.REJECT_USAGE)
+    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    if refused is not None:
+        return Reply(text=refusal_text(refused, actor))
+    reason = clean_text(rest, NOTE_LIMIT)
+    if not reason:
+        await ask(session, msg.chat, actor, HazardReject(hazard.id), now)
+        return Reply(text=T.REJECT_ASK.format(code=hazard.code))
+    return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
+
+
+@router.question(HazardReject, perm=Perm.HAZARD_VERIFY)
 async def reject_reason(
     msg: Incoming,
     *,
@@ -246,51 +327,48 @@ async def reject_reason(
     actor: Person,
     settings: Settings,
     now: datetime,
-    conversation: Conversation,
+    question: HazardReject,
     card_key: str | None,
+    reach: Reach,
 ) -> HandlerResult:
     """Take the rejection reason: back to rectifying, and the reason goes to the enterprise."""
-    on_its_card = hazard_id_of(card_key) == conversation.data["hazard_id"]
+    on_its_card = hazard_id_of(card_key) == question.hazard_id
     if not on_its_card and not is_answer(msg, card_key):
         return NOT_MINE  # in a group only a reply to the question is the reason, never chatter
-    reason = q.clean_text(msg.text, NOTE_LIMIT)
+    reason = clean_text(msg.text, NOTE_LIMIT)
     if not reason:
         return Reply(text=T.REJECT_NEED_TEXT)
-    await q.end_conversation(session, msg.chat.platform, msg.chat.chat_id, actor)
-    hazard = await hz.get_hazard(session, conversation.data["hazard_id"])
+    await drop(session, msg.chat, actor)
+    hazard = await ledger.get_hazard(session, question.hazard_id)
     if hazard is None:
         return Reply(text=T.BUTTON_STALE)
-    if hazard.status != "awaiting_verification":
-        return not_now(hazard)
-    await hz.record_event(
-        session, hazard, actor=actor, action="reject", at=now, to_status="rectifying", note=reason
-    )
+    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    if refused is not None:
+        return Reply(text=refusal_text(refused, actor))
+    return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
+
+
+async def _reject(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    reason: str,
+    msg: Incoming,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+) -> list[Reply]:
+    change = await hz.reject(session, hazard, actor, reason, now)
     notice = T.REJECT_NOTICE.format(code=hazard.code, description=short(hazard.description), reason=reason)
     replies = [
         await card_reply(session, hazard, settings, now),
         Reply(text=T.REJECT_DONE.format(code=hazard.code)),
     ]
-    chats = await _enterprise_chats(session, hazard, exclude=actor)
-    if chats:
-        replies += [Reply(text=notice, chat=c) for c in chats]
+    told = recipients(change.tell[Tell.REJECTED], reach)
+    if told:
+        replies.append(Reply(text=notice, people=told))
     elif msg.chat.is_group:
         replies.append(Reply(text=notice))
     else:
         replies.append(Reply(text=notice, to_groups=True))
     return replies
-
-
-async def _enterprise_chats(session: AsyncSession, hazard: Hazard, exclude: Person) -> list[ChatRef]:
-    """Return the private chats of the people to tell about a verification: the fixer and the leads."""
-    fix_event = await hz.last_event(session, hazard.id, "fix")
-    people: dict[int, Person] = {}
-    if fix_event is not None:
-        people[fix_event.actor.id] = fix_event.actor
-    for lead in await q.people_of_enterprise(session, hazard.enterprise_id, ["lead"]):
-        people[lead.id] = lead
-    chats = []
-    for person in people.values():
-        chat = private_chat(person)
-        if chat is not None and person.id != exclude.id:
-            chats.append(chat)
-    return chats

@@ -61,7 +61,10 @@ START = (
 )
 START_STRANGER = "\n您还没有登记身份：请发送 /join <企业名称> 申请成为该企业的安全负责人或员工。"
 HELP_HEADER = "您的身份：{role}。您可以使用以下命令："
-HELP_FOOTER = "在群里，请用命令开头发送消息，或直接回复我的卡片。"
+HELP_FOOTER = (
+    "在群里，请用命令开头发送消息，或直接回复我的卡片；卡片上的每个按钮也都可以用带隐患编号的命令完成。\n"
+    "完整的使用说明见《园区安全生产群机器人使用指南》（项目 docs/guide.md，可向管理员索取）。"
+)
 WHOAMI = "姓名：{name}\n身份：{role}\n所属企业：{enterprise}\n平台账号：{key}"
 WHOAMI_PENDING = "\n待审批的申请：{enterprise}（{role}）"
 NONE = "无"
@@ -79,6 +82,11 @@ HELP = {
     "hazards": "/hazards [overdue|mine|<企业>] — 隐患列表",
     "fix": "/fix [YH-…] <整改情况> — 随照片提交整改（或回复隐患卡片）",
     "five": "/five YH-… 责任人=… 措施=… 资金=… 时限=… 预案=… — 补全重大隐患五落实",
+    "due": "/due YH-… <期限|立即整改> — 设定整改期限（同卡片上的期限按钮）",
+    "level": "/level YH-… <重大|一般> — 调整隐患等级",
+    "category": "/category YH-… <类别> — 调整隐患类别",
+    "accept": "/accept YH-… — 验收通过并销号（同“验收通过”按钮）",
+    "reject": "/reject YH-… <原因> — 驳回整改（同“驳回”按钮）",
     "cancel": "/cancel — 取消当前未完成的操作",
 }
 
@@ -294,5 +302,28 @@ HAZARDS_TITLE_MINE = "我上报的隐患"
 HAZARDS_TITLE_ENTERPRISE = "{enterprise} 未销号隐患"
 HAZARD_LINE = "{code} {enterprise}｜{description}｜{status}{due}"
 HAZARD_LINE_DUE = "｜期限 {due}"
+DUE_USAGE = "用法：/due YH-2026-0007 12月10日（或 3天内、下周五、本月底、立即整改），也可以回复隐患卡片发送 /due 12月10日。"
+LEVEL_USAGE = "用法：/level YH-2026-0007 重大 或 /level YH-2026-0007 一般。"
+LEVEL_WORDS_IN = {"重大": "major", "重大隐患": "major", "major": "major", "一般": "general", "一般隐患": "general", "general": "general"}
+LEVEL_WORDS_OUT = {"major": "重大", "general": "一般"}
+CATEGORY_USAGE = "用法：/category YH-2026-0007 <类别>，类别可选：" + "、".join(CATEGORY_NAMES.values()) + "。"
+ACCEPT_USAGE = "用法：/accept YH-2026-0007（验收通过并销号），或回复隐患卡片发送 /accept。"
+REJECT_USAGE = "用法：/reject YH-2026-0007 <驳回原因>，或回复隐患卡片发送 /reject <原因>。"
+SYSTEM_ACTOR = "系统"
+F_STATUS = "状态"
+CARD_COMMANDS_LABEL = "可用命令"
+BUTTON_COMMANDS_HINT = "可以发送以下命令："
+
+# --- questions the bot waits for ----------------------------------------------------------------
+
+QUESTION_NAMES = {
+    "hazard_draft": "隐患草稿的照片",
+    "hazard_album": "相册里的其余照片",
+    "hazard_fix": "整改照片",
+    "hazard_reject": "驳回原因",
+    "default": "上一个问题的回答",
+}
+QUESTION_EXPIRED = "提示：我之前在等您提供的{what}已超时，已自动取消（这条消息不会被当作回答）。如需继续，请重新操作。"
+
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "没有需要取消的操作。"

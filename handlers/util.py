@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Button, ButtonPress, ChatRef, Reply
+from bot.buttons import CallbackData
+from bot.messages import Button, ButtonPress, ChatRef, Recipient, Reply, clean_text
 from handlers import texts as T
-from storage import queries as q
+from storage import audit, enterprises
 from storage.models import Enterprise, Person
 
 logger = logging.getLogger(__name__)
+
+Reach = Callable[[Person], bool]  # can the bot write to this person privately? (`Dispatcher.reach`)
 
 
 async def refuse(session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, text: str) -> Reply:
     """Refuse a button press the person may not make (forged or stale): log it, change nothing."""
     logger.warning("refused button %r from %s:%s", press.data[:64], actor.platform, actor.external_id)
-    await q.audit(session, now, actor, "button.refused", "button", None, data=press.data[:64])
+    await audit.audit(session, now, actor, "button.refused", "button", None, data=press.data[:64])
     return Reply(text=text, toast=True)
 
 
@@ -29,18 +33,28 @@ def private_chat(person: Person) -> ChatRef | None:
     return ChatRef(person.platform, person.private_chat_id, is_group=False)
 
 
+def recipient(person: Person) -> Recipient:
+    """Return the address of a person for a private message."""
+    return Recipient(person.platform, person.external_id, person.private_chat_id)
+
+
+def recipients(people: Iterable[Person], reach: Reach) -> tuple[Recipient, ...]:
+    """Return the addresses of the people the bot can write to privately."""
+    return tuple(recipient(p) for p in people if reach(p))
+
+
 async def pick_enterprise(
-    session: AsyncSession, text: str, *, button_prefix: str | None
+    session: AsyncSession, text: str, *, button: Callable[[int], CallbackData] | None
 ) -> Enterprise | Reply:
-    """Resolve an enterprise name, or answer with the closest names (as buttons when a prefix is given)."""
-    shown = q.clean_text(text, 40)
-    matches = await q.match_enterprises(session, text)
+    """Resolve an enterprise name, or answer with the closest names (as buttons when `button` makes them)."""
+    shown = clean_text(text, 40)
+    matches = await enterprises.match_enterprises(session, clean_text(text, 100))
     if len(matches) == 1:
         return matches[0]
     if not matches:
         return Reply(text=T.ENTERPRISE_NOT_FOUND.format(text=shown))
-    if button_prefix is None:
+    if button is None:
         names = "、".join(e.name for e in matches)
         return Reply(text=T.ENTERPRISE_PICK.format(text=shown) + names)
-    buttons = tuple((Button(e.name, f"{button_prefix}:{e.id}"),) for e in matches)
+    buttons = tuple((Button(e.name, button(e.id).pack()),) for e in matches)
     return Reply(text=T.ENTERPRISE_PICK.format(text=shown), buttons=buttons)

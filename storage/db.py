@@ -13,6 +13,8 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import event
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -85,6 +87,11 @@ async def pending_revisions(engine: AsyncEngine) -> list[str]:
             break
         pending.append(rev.revision)
     return list(reversed(pending))
+
+
+def dialect_insert(session: AsyncSession) -> Any:
+    """Return the database's own INSERT construct, which offers `on_conflict_do_nothing`."""
+    return pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
 
 
 class Database:

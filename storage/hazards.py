@@ -1,103 +1,188 @@
-"""Hazard ledger writes and queries: gap-free codes, events for every transition, photos, lists.
+"""The hazard domain: every change of a hazard (排查→登记→整改→验收→销号) is one function here.
 
-Every change of a hazard goes through `record_event`, which checks the event against
-`RULES` and writes a `hazard_events` row; history is never overwritten.
+Each operation checks who may do it (`storage/permissions.py`) and whether the hazard's status
+allows it (`RULES`), changes the row under a lock, writes one `hazard_events` row (never
+overwriting history) and an audit row, and returns a `Change` that says who must be told. Chat
+handlers parse → call → render; schedules, exports and a later web page call the same functions.
+An operation made by the system (a scheduled job) passes `actor=None`; its event records
+`actor_kind = system`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from pathlib import Path
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Hazard, HazardCounter, HazardEvent, HazardPhoto, Person, Photo
-from storage.photos import StoredPhoto
-from storage.queries import audit
+from storage import ledger
+from storage.audit import audit
+from storage.enums import (
+    MANAGER_ROLES,
+    OPEN_STATUSES,
+    ActorKind,
+    HazardStatus,
+    Level,
+    Mode,
+    Role,
+    Source,
+)
+from storage.models import Hazard, HazardEvent, HazardPhoto, Person, Photo
+from storage.people import people_of_enterprise, people_with_role
+from storage.permissions import may_edit_hazard, may_fill_five, may_fix, may_report_for, may_verify
 
-OPEN_STATUSES = ("reported", "rectifying", "awaiting_verification")
+S = HazardStatus
 
-# What each event may do: the statuses it may happen in, and the statuses it may move the hazard to
-# (None: the status stays). `report` is the registration itself; nothing happens to a closed hazard.
-RULES: dict[str, tuple[frozenset[str | None], frozenset[str | None]]] = {
-    "report": (frozenset({None}), frozenset({"reported", "rectifying"})),
-    "set_due": (frozenset({"reported", "rectifying"}), frozenset({None, "rectifying"})),
-    "set_level": (frozenset({"reported", "rectifying"}), frozenset({None})),
-    "set_category": (frozenset({"reported", "rectifying"}), frozenset({None})),
-    "photos": (frozenset(OPEN_STATUSES), frozenset({None})),
-    "five": (frozenset(OPEN_STATUSES), frozenset({None})),
-    "fix": (frozenset({"reported", "rectifying"}), frozenset({"awaiting_verification"})),
-    "reject": (frozenset({"awaiting_verification"}), frozenset({"rectifying"})),  # 验收驳回
-    "accept": (frozenset({"awaiting_verification"}), frozenset({"closed"})),  # 验收通过, 销号
+
+class Action(StrEnum):
+    """Every kind of hazard event."""
+
+    REPORT = "report"
+    SET_DUE = "set_due"
+    SET_LEVEL = "set_level"
+    SET_CATEGORY = "set_category"
+    PHOTOS = "photos"
+    FIVE = "five"
+    FIX = "fix"
+    REJECT = "reject"  # 验收驳回
+    ACCEPT = "accept"  # 验收通过, 销号
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The statuses an event may happen in, and those it may move the hazard to (None: unchanged)."""
+
+    sources: frozenset[HazardStatus | None]
+    targets: frozenset[HazardStatus | None]
+
+
+EDITABLE = frozenset({S.REPORTED, S.RECTIFYING})
+RULES: dict[Action, Rule] = {
+    Action.REPORT: Rule(frozenset({None}), frozenset({S.REPORTED, S.RECTIFYING})),
+    Action.SET_DUE: Rule(EDITABLE, frozenset({None, S.RECTIFYING})),
+    Action.SET_LEVEL: Rule(EDITABLE, frozenset({None})),
+    Action.SET_CATEGORY: Rule(EDITABLE, frozenset({None})),
+    Action.PHOTOS: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
+    Action.FIVE: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
+    Action.FIX: Rule(EDITABLE, frozenset({S.AWAITING_VERIFICATION})),
+    Action.REJECT: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.RECTIFYING})),
+    Action.ACCEPT: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.CLOSED})),
 }
 
 
-def allowed(action: str, status: str | None) -> bool:
+def allowed(action: Action, status: HazardStatus | None) -> bool:
     """Tell whether an event of this kind may happen to a hazard in this status."""
-    return status in RULES[action][0]
+    return status in RULES[action].sources
 
 
-class BadTransition(ValueError):
-    """A hazard was asked to move to a state it cannot reach from where it is."""
+class Refusal(StrEnum):
+    """Why an operation was refused; handlers turn each into a clear answer."""
+
+    NOT_ALLOWED = "not_allowed"  # this person may not do this to this hazard
+    WRONG_STATUS = "wrong_status"  # the hazard's status does not allow it (any more)
+    OWN_FIX = "own_fix"  # nobody verifies their own rectification
+    NOT_MAJOR = "not_major"  # five-in-place is for major hazards only
+    MODE_SET = "mode_set"  # the way of rectifying was already chosen
 
 
-async def next_code(session: AsyncSession, year: int) -> str:
-    """Issue the next `YH-<year>-<nnnn>` code; the counter row lock makes concurrent reports queue."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    await session.execute(insert(HazardCounter).values(year=year, last=0).on_conflict_do_nothing())
-    last = await session.scalar(
-        update(HazardCounter)
-        .where(HazardCounter.year == year)
-        .values(last=HazardCounter.last + 1)
-        .returning(HazardCounter.last)
-    )
-    assert last is not None
-    return f"YH-{year}-{last:04d}"
+class Refused(Exception):
+    """An operation the rules do not allow; nothing was changed."""
+
+    def __init__(self, reason: Refusal, hazard: Hazard | None = None) -> None:
+        super().__init__(f"{reason}: {hazard.code if hazard else '-'}")
+        self.reason = reason
+        self.hazard = hazard
 
 
-async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at: datetime) -> Photo:
-    """Return the photo row for stored bytes, creating it the first time these bytes are seen."""
-    photo = await session.scalar(select(Photo).where(Photo.sha256 == stored.sha256))
-    if photo is None:
-        photo = Photo(
-            sha256=stored.sha256,
-            path=str(stored.path.relative_to(root)),
-            size=stored.size,
-            mime_type=stored.mime_type,
-            width=stored.width,
-            height=stored.height,
-            created_at=at,
-        )
-        session.add(photo)
-        await session.flush()
-    return photo
+class Tell(StrEnum):
+    """Why people must be told about a change."""
+
+    VERIFY = "verify"  # managers: a rectification waits for their verification
+    REJECTED = "rejected"  # the fixer and the enterprise's leads: the fix was rejected (reason in the note)
+    ACCEPTED = "accepted"  # the fixer and the enterprise's leads: the hazard is closed
 
 
-async def create_hazard(
+@dataclass
+class Change:
+    """What an operation did: the hazard, its new event (None when nothing changed), who to tell."""
+
+    hazard: Hazard
+    event: HazardEvent | None
+    tell: dict[Tell, list[Person]] = field(default_factory=dict)
+    photos_added: int = 0
+
+    @property
+    def changed(self) -> bool:
+        """Tell whether the operation changed anything."""
+        return self.event is not None
+
+
+# --- checks ---------------------------------------------------------------------------------
+
+
+def check(actor: Person | None, hazard: Hazard, action: Action, *, fixer_id: int | None = None) -> None:
+    """Raise `Refused` unless the actor may make this event happen to the hazard now.
+
+    The system (`actor=None`) passes every permission check but never the status rules.
+    """
+    if actor is not None and not _permitted(actor, hazard, action, fixer_id):
+        reason = Refusal.OWN_FIX if action in (Action.ACCEPT, Action.REJECT) and actor.id == fixer_id else None
+        raise Refused(reason or Refusal.NOT_ALLOWED, hazard)
+    if not allowed(action, hazard.status):
+        raise Refused(Refusal.WRONG_STATUS, hazard)
+
+
+def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | None) -> bool:
+    match action:
+        case Action.SET_DUE | Action.SET_LEVEL | Action.SET_CATEGORY:
+            return may_edit_hazard(actor, hazard)
+        case Action.FIVE:
+            return may_fill_five(actor, hazard)
+        case Action.FIX:
+            return may_fix(actor, hazard)
+        case Action.ACCEPT | Action.REJECT:
+            return may_verify(actor, fixer_id)
+        case Action.PHOTOS:
+            return hazard.reporter_id == actor.id or may_edit_hazard(actor, hazard) or may_fix(actor, hazard)
+        case Action.REPORT:
+            return may_report_for(actor, hazard.enterprise_id)
+
+
+async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:
+    """Return who submitted the hazard's latest rectification, if anyone did."""
+    fix = await ledger.last_event(session, hazard.id, Action.FIX)
+    return fix.actor_id if fix is not None else None
+
+
+# --- operations -----------------------------------------------------------------------------
+
+
+async def report(
     session: AsyncSession,
     *,
-    year: int,
+    actor: Person,
     enterprise_id: int,
     description: str,
     category: str,
-    level: str,
-    mode: str | None,
+    level: Level,
+    mode: Mode | None,
     due_date: date | None,
-    source: str,
-    reporter: Person,
+    source: Source,
+    photos: Sequence[Photo],
+    year: int,
     at: datetime,
-    media_group_id: str | None,
-) -> tuple[Hazard, HazardEvent]:
-    """Register a hazard with a fresh code and its `report` event."""
-    status = "rectifying" if mode == "deadline" and due_date is not None else "reported"
+    media_group_id: str | None = None,
+) -> Change:
+    """Register a hazard with a fresh gap-free code, its `report` event and its before-photos."""
+    if not may_report_for(actor, enterprise_id):
+        raise Refused(Refusal.NOT_ALLOWED)
+    status = S.RECTIFYING if mode == Mode.DEADLINE and due_date is not None else S.REPORTED
     hazard = Hazard(
-        code=await next_code(session, year),
+        code=await ledger.next_code(session, year),
         enterprise_id=enterprise_id,
         description=description,
         category=category,
@@ -107,7 +192,7 @@ async def create_hazard(
         status=status,
         source=source,
         five_in_place={},
-        reporter_id=reporter.id,
+        reporter_id=actor.id,
         found_at=at,
         created_at=at,
         updated_at=at,
@@ -115,12 +200,12 @@ async def create_hazard(
     )
     session.add(hazard)
     await session.flush()
-    event = await record_event(
+    event = await _record(
         session,
         hazard,
-        actor=reporter,
-        action="report",
-        at=at,
+        actor,
+        Action.REPORT,
+        at,
         to_status=status,
         data={
             "level": level,
@@ -129,34 +214,174 @@ async def create_hazard(
             "category": category,
         },
     )
-    return hazard, event
+    added = await _attach(session, hazard, event, photos, "before", at)
+    await session.refresh(hazard, ["enterprise", "reporter"])
+    return Change(hazard, event, photos_added=added)
 
 
-async def record_event(
+async def set_due(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, due: date | None, at: datetime
+) -> Change:
+    """Choose how the hazard is rectified: on the spot (`due=None`) or by a date, which starts rectification."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.SET_DUE)
+    if hazard.mode is not None:
+        raise Refused(Refusal.MODE_SET, hazard)
+    hazard.mode = Mode.DEADLINE if due is not None else Mode.IMMEDIATE
+    hazard.due_date = due
+    event = await _record(
+        session,
+        hazard,
+        actor,
+        Action.SET_DUE,
+        at,
+        to_status=S.RECTIFYING if due is not None else None,
+        data={"mode": hazard.mode, "due_date": due.isoformat() if due else None},
+    )
+    return Change(hazard, event)
+
+
+async def set_level(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, level: Level, at: datetime
+) -> Change:
+    """Set the level (a value, never a toggle); no event when it already is that level."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.SET_LEVEL)
+    if hazard.level == level:
+        return Change(hazard, None)
+    hazard.level = level
+    return Change(hazard, await _record(session, hazard, actor, Action.SET_LEVEL, at, data={"level": level}))
+
+
+async def set_category(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, category: str, at: datetime
+) -> Change:
+    """Set the category; no event when it already is that category."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.SET_CATEGORY)
+    if hazard.category == category:
+        return Change(hazard, None)
+    hazard.category = category
+    event = await _record(session, hazard, actor, Action.SET_CATEGORY, at, data={"category": category})
+    return Change(hazard, event)
+
+
+async def fill_five(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, values: dict[str, str], at: datetime
+) -> Change:
+    """Record five-in-place fields (责任人、措施、资金、时限、预案) of a major hazard; later values win."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.FIVE)
+    if hazard.level != Level.MAJOR:
+        raise Refused(Refusal.NOT_MAJOR, hazard)
+    hazard.five_in_place = {**hazard.five_in_place, **values}
+    return Change(hazard, await _record(session, hazard, actor, Action.FIVE, at, data=dict(values)))
+
+
+async def add_photos(
     session: AsyncSession,
     hazard: Hazard,
-    *,
-    actor: Person,
-    action: str,
+    actor: Person | None,
+    photos: Sequence[Photo],
+    phase: str,
     at: datetime,
-    to_status: str | None = None,
+) -> Change:
+    """Add before- or after-photos through a `photos` event; photos it already has are not added twice."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.PHOTOS)
+    event = await _record(
+        session, hazard, actor, Action.PHOTOS, at, data={"phase": phase, "count": len(photos)}
+    )
+    added = await _attach(session, hazard, event, photos, phase, at)
+    return Change(hazard, event, photos_added=added)
+
+
+async def submit_fix(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    note: str,
+    photos: Sequence[Photo],
+    at: datetime,
+) -> Change:
+    """Submit the rectification with its after-photos: the hazard awaits verification by the managers."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.FIX)
+    event = await _record(
+        session, hazard, actor, Action.FIX, at, to_status=S.AWAITING_VERIFICATION, note=note or None
+    )
+    added = await _attach(session, hazard, event, photos, "after", at)
+    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
+    return Change(hazard, event, {Tell.VERIFY: managers}, photos_added=added)
+
+
+async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> Change:
+    """Accept the rectification: the hazard is closed (销号); the fixer and the leads are told."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.ACCEPT, fixer_id=await fixer_id(session, hazard))
+    event = await _record(session, hazard, actor, Action.ACCEPT, at, to_status=S.CLOSED)
+    return Change(hazard, event, {Tell.ACCEPTED: await _enterprise_side(session, hazard, actor)})
+
+
+async def reject(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
+) -> Change:
+    """Reject the rectification with a reason: back to rectifying; the fixer and the leads are told."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.REJECT, fixer_id=await fixer_id(session, hazard))
+    event = await _record(session, hazard, actor, Action.REJECT, at, to_status=S.RECTIFYING, note=reason)
+    return Change(hazard, event, {Tell.REJECTED: await _enterprise_side(session, hazard, actor)})
+
+
+# --- inside the operations --------------------------------------------------------------------
+
+
+def _same(person: Person, actor: Person | None) -> bool:
+    return actor is not None and person.id == actor.id
+
+
+async def _lock(session: AsyncSession, hazard: Hazard) -> None:
+    """Re-read the hazard under a row lock, so two presses at once act on the same, current state."""
+    await session.refresh(hazard, with_for_update={"of": Hazard})
+
+
+async def _enterprise_side(session: AsyncSession, hazard: Hazard, actor: Person | None) -> list[Person]:
+    """Return the people to tell about a verification: the fixer and the enterprise's leads."""
+    people: dict[int, Person] = {}
+    fix = await ledger.last_event(session, hazard.id, Action.FIX)
+    if fix is not None and fix.actor is not None:
+        people[fix.actor.id] = fix.actor
+    for lead in await people_of_enterprise(session, hazard.enterprise_id, [Role.LEAD]):
+        people[lead.id] = lead
+    return [p for p in people.values() if not _same(p, actor)]
+
+
+async def _record(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    action: Action,
+    at: datetime,
+    *,
+    to_status: HazardStatus | None = None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> HazardEvent:
-    """Write one event after checking it against `RULES`; apply its status change, if any."""
-    from_status = None if action == "report" else hazard.status
-    sources, targets = RULES[action]
-    if from_status not in sources or to_status not in targets:
-        raise BadTransition(f"{hazard.code}: {action} {from_status} -> {to_status}")
+    """Write one event after checking it against `RULES`, and apply its status change."""
+    from_status = None if action == Action.REPORT else hazard.status
+    rule = RULES[action]
+    if from_status not in rule.sources or to_status not in rule.targets:
+        raise Refused(Refusal.WRONG_STATUS, hazard)
     if to_status is not None:
         hazard.status = to_status
-        if to_status == "closed":
+        if to_status == S.CLOSED:
             hazard.closed_at = at
     hazard.updated_at = at
     event = HazardEvent(
         hazard_id=hazard.id,
         at=at,
-        actor_id=actor.id,
+        actor_kind=ActorKind.SYSTEM if actor is None else ActorKind.PERSON,
+        actor_id=actor.id if actor is not None else None,
         action=action,
         from_status=from_status,
         to_status=to_status,
@@ -178,7 +403,7 @@ async def record_event(
     return event
 
 
-async def attach_photos(
+async def _attach(
     session: AsyncSession,
     hazard: Hazard,
     event: HazardEvent,
@@ -207,104 +432,3 @@ async def attach_photos(
         added += 1
     await session.flush()
     return added
-
-
-async def add_photos(
-    session: AsyncSession, hazard: Hazard, actor: Person, photos: Sequence[Photo], phase: str, at: datetime
-) -> int:
-    """Record a `photos` event and attach the photos through it; return how many were new."""
-    event = await record_event(
-        session, hazard, actor=actor, action="photos", at=at, data={"phase": phase, "count": len(photos)}
-    )
-    return await attach_photos(session, hazard, event, photos, phase, at)
-
-
-async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = None) -> list[Photo]:
-    """Return a hazard's photos in the order they came, optionally of one phase."""
-    query = select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)
-    if phase is not None:
-        query = query.where(HazardPhoto.phase == phase)
-    return [hp.photo for hp in (await session.scalars(query)).unique().all()]
-
-
-async def recent_duplicates(
-    session: AsyncSession, photo_ids: Sequence[int], since: datetime, exclude_hazard: int | None
-) -> list[str]:
-    """Return codes of other hazards that got one of these photos since a moment."""
-    query = (
-        select(Hazard.code)
-        .join(HazardPhoto, HazardPhoto.hazard_id == Hazard.id)
-        .where(HazardPhoto.photo_id.in_(photo_ids), HazardPhoto.created_at >= since)
-        .distinct()
-    )
-    if exclude_hazard is not None:
-        query = query.where(Hazard.id != exclude_hazard)
-    return sorted((await session.scalars(query)).all())
-
-
-async def get_hazard(session: AsyncSession, hazard_id: int) -> Hazard | None:
-    """Return one hazard by id."""
-    return await session.get(Hazard, hazard_id)
-
-
-async def hazard_by_code(session: AsyncSession, code: str) -> Hazard | None:
-    """Return one hazard by its code."""
-    return await session.scalar(select(Hazard).where(Hazard.code == code.upper()))
-
-
-async def events_of(session: AsyncSession, hazard_id: int) -> Sequence[HazardEvent]:
-    """Return a hazard's events, oldest first."""
-    rows = await session.scalars(
-        select(HazardEvent).where(HazardEvent.hazard_id == hazard_id).order_by(HazardEvent.id)
-    )
-    return rows.unique().all()
-
-
-async def last_event(session: AsyncSession, hazard_id: int, action: str) -> HazardEvent | None:
-    """Return the newest event of one kind."""
-    return await session.scalar(
-        select(HazardEvent)
-        .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action == action)
-        .order_by(HazardEvent.id.desc())
-        .limit(1)
-    )
-
-
-@dataclass(frozen=True)
-class HazardFilter:
-    """Which hazards a list shows."""
-
-    enterprise_id: int | None = None
-    reporter_id: int | None = None
-    overdue_on: date | None = None  # only rectifying hazards due before this day
-    open_only: bool = True
-
-
-async def list_hazards(
-    session: AsyncSession, f: HazardFilter, limit: int = 30
-) -> tuple[Sequence[Hazard], int]:
-    """Return matching hazards (oldest due first, then newest) and how many match in all."""
-    query = select(Hazard)
-    if f.enterprise_id is not None:
-        query = query.where(Hazard.enterprise_id == f.enterprise_id)
-    if f.reporter_id is not None:
-        query = query.where(Hazard.reporter_id == f.reporter_id)
-    if f.open_only:
-        query = query.where(Hazard.status.in_(OPEN_STATUSES))
-    if f.overdue_on is not None:
-        query = query.where(Hazard.status == "rectifying", Hazard.due_date < f.overdue_on)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc()).limit(limit)
-    )
-    return rows.unique().all(), total or 0
-
-
-def is_overdue(hazard: Hazard, today: date) -> bool:
-    """Tell whether a hazard under rectification is past its due date (a derived state)."""
-    return hazard.status == "rectifying" and hazard.due_date is not None and hazard.due_date < today
-
-
-def day_window(now: datetime) -> datetime:
-    """Return the start of the duplicate-photo window: one day back."""
-    return now - timedelta(days=1)

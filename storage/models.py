@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Date,
+    Enum,
     ForeignKey,
     Index,
     Integer,
@@ -21,6 +23,8 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from storage.enums import ActorKind, HazardStatus, JoinStatus, Level, Mode, Role, Source
+
 NAMING = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -29,7 +33,19 @@ NAMING = {
     "pk": "pk_%(table_name)s",
 }
 
-ROLES = ("admin", "manager", "inspector", "lead", "member")
+
+
+def checked(enum: type[StrEnum], name: str) -> Enum:
+    """Store a StrEnum as its value in a VARCHAR with a CHECK constraint (no native database enum)."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=30,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -82,7 +98,7 @@ class Person(Base):
     external_id: Mapped[str] = mapped_column(String(64))
     display_name: Mapped[str] = mapped_column(String(100))
     username: Mapped[str | None] = mapped_column(String(64))
-    role: Mapped[str | None] = mapped_column(String(16))
+    role: Mapped[Role | None] = mapped_column(checked(Role, "role"))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))
     private_chat_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
@@ -133,8 +149,8 @@ class JoinRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
-    role: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    role: Mapped[Role] = mapped_column(checked(Role, "role"))
+    status: Mapped[JoinStatus] = mapped_column(checked(JoinStatus, "status"), default=JoinStatus.PENDING)
     origin_platform: Mapped[str] = mapped_column(String(20))
     origin_chat_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
@@ -219,11 +235,11 @@ class Hazard(Base):
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     description: Mapped[str] = mapped_column(Text)
     category: Mapped[str] = mapped_column(String(30))
-    level: Mapped[str] = mapped_column(String(10))  # general | major
-    mode: Mapped[str | None] = mapped_column(String(10))  # immediate | deadline | None (not yet set)
+    level: Mapped[Level] = mapped_column(checked(Level, "level"))
+    mode: Mapped[Mode | None] = mapped_column(checked(Mode, "mode"))  # None: not chosen yet
     due_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(30))  # reported | rectifying | awaiting_verification | closed
-    source: Mapped[str] = mapped_column(String(20))  # snapshot (随手拍) | inspection | campaign
+    status: Mapped[HazardStatus] = mapped_column(checked(HazardStatus, "status"))
+    source: Mapped[Source] = mapped_column(checked(Source, "source"))
     five_in_place: Mapped[dict[str, Any]] = mapped_column(default=dict)
     reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     found_at: Mapped[datetime]
@@ -244,14 +260,15 @@ class HazardEvent(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
     at: Mapped[datetime]
-    actor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    actor_kind: Mapped[ActorKind] = mapped_column(checked(ActorKind, "actor_kind"), default=ActorKind.PERSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None: the system
     action: Mapped[str] = mapped_column(String(30))
-    from_status: Mapped[str | None] = mapped_column(String(30))
-    to_status: Mapped[str | None] = mapped_column(String(30))
+    from_status: Mapped[HazardStatus | None] = mapped_column(checked(HazardStatus, "from_status"))
+    to_status: Mapped[HazardStatus | None] = mapped_column(checked(HazardStatus, "to_status"))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    actor: Mapped[Person] = relationship(lazy="joined")
+    actor: Mapped[Person | None] = relationship(lazy="joined")
 
 
 class HazardPhoto(Base):

@@ -14,7 +14,7 @@ from bot.app import App, build_app
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.dispatcher import Outcome
-from bot.messages import ButtonPress, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
 
 PLATFORM = "test"
 GROUP = ChatRef(PLATFORM, "group", is_group=True, title="园区安全生产群")
@@ -36,6 +36,7 @@ class RecordingAdapter:
     """A platform that records everything."""
 
     platform: str = PLATFORM
+    capabilities: Capabilities = field(default_factory=Capabilities)
     sent: list[Sent] = field(default_factory=list)
     files: dict[str, bytes] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(100))
@@ -124,7 +125,11 @@ class Harness:
                 files=files,
                 message_id=f"u{n}",
                 reply_to_message_id=reply_to,
-                reply_to_bot=reply_to is not None if reply_to_bot is None else reply_to_bot,
+                addressed=(
+                    not chat.is_group
+                    or text.startswith("/")
+                    or (reply_to is not None if reply_to_bot is None else reply_to_bot)
+                ),
                 media_group_id=media_group_id,
             )
         )
@@ -148,6 +153,11 @@ class Harness:
     def texts(self, sent: list[Sent]) -> str:
         """Join the texts of sent messages, for assertions."""
         return "\n".join(s.reply.text or "" for s in sent)
+
+
+def labels(card: Card) -> dict[str, str]:
+    """Return a card's fields by their display label, as a person reads them."""
+    return {f.label: f.value for f in card.fields}
 
 
 def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:

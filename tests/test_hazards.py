@@ -9,10 +9,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.messages import FileRef
-from storage import queries as q
+from storage import chats, enterprises, people
 from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
 from tests.conftest import make_settings
-from tests.harness import GROUP, Harness, Sent, jpeg
+from tests.harness import GROUP, Harness, Sent, jpeg, labels
 
 ADMIN = Harness.person("admin", "王主任")
 LI = Harness.person("li", "李干部")  # manager
@@ -39,11 +39,11 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
     async with h.app.db.unit_of_work() as s:
         ents = {}
         for name, aliases in (("华油装备制造有限公司", ["华油"]), ("宏达机械有限公司", ["宏达"])):
-            ents[name] = await q.add_enterprise(
+            ents[name] = await enterprises.add_enterprise(
                 s, name=name, aliases=aliases, industry=None, actor=None, at=now
             )
         for who in (ADMIN, LI, MA, ZHAO, ZHANG, CHEN, LIU, XIAO):
-            p = await q.upsert_person(
+            p = await people.upsert_person(
                 s,
                 platform="test",
                 external_id=who.user_id,
@@ -53,12 +53,12 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
             )
             if who.user_id in ROLES:
                 role, ent = ROLES[who.user_id]
-                await q.set_role(s, p, role, ents[ent] if ent else None, actor=None, at=now)
+                await people.set_role(s, p, role, ents[ent] if ent else None, actor=None, at=now)
             if who.user_id == "admin":
                 p.role = "admin"
             if who.user_id in private:
                 p.private_chat_id = f"p-{who.user_id}"
-        chat = await q.upsert_chat(
+        chat = await chats.upsert_chat(
             s, platform="test", chat_id="group", title=GROUP.title, is_group=True, at=now
         )
         chat.is_park_group = True
@@ -120,16 +120,16 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
     card = card_of(out)
     assert card.chat == GROUP and card.card is not None
     assert card.card.title == "隐患 YH-2026-0001"
-    fields = dict(card.card.fields)
+    fields = labels(card.card)
     assert (
         fields["企业"] == "华油装备制造有限公司"
         and fields["类别"] == "用电安全"
         and fields["等级"] == "一般隐患"
     )
-    assert fields["整改期限"] == "2026-12-10（周四）" and card.card.status == "整改中"
+    assert fields["整改期限"] == "2026-12-10（周四）" and card.card.status.text == "整改中"
     for data in album[1:]:
         assert await h.say(ZHANG, "", files=(h.add_file(data),), media_group_id="m1") == []
-    assert card.edits == 2 and dict(card.card.fields)["照片"] == "整改前 3 张，整改后 0 张"  # type: ignore[union-attr]
+    assert card.edits == 2 and labels(card.card)["照片"] == "整改前 3 张，整改后 0 张"  # type: ignore[union-attr]
 
     # The photo bytes on disk are the bytes that were sent, content-addressed.
     async with h.app.db.unit_of_work() as s:
@@ -141,7 +141,7 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
         ZHANG, "/fix 已加锁并张贴警示标识", files=(h.add_file(jpeg(4)),), reply_to=card.message_id
     )
     assert "已提交整改" in h.texts(out)
-    assert card.card.status == "待验收"  # type: ignore[union-attr]
+    assert card.card.status.text == "待验收"  # type: ignore[union-attr]
     private_cards = [s for s in out if s.card is not None and not s.chat.is_group]
     assert {s.chat.chat_id for s in private_cards} == {"p-admin", "p-li", "p-ma"}
 
@@ -150,8 +150,8 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
     asked = h.adapter.sent[-1]
     assert "写明驳回 YH-2026-0001 的原因" in (asked.reply.text or "") and outcome.toast
     out = await h.say(LI, "警示标识不清晰，需重新张贴", reply_to=asked.message_id)
-    assert card.card.status == "整改中"  # type: ignore[union-attr]
-    assert dict(card.card.fields)["驳回原因"] == "警示标识不清晰，需重新张贴"  # type: ignore[union-attr]
+    assert card.card.status.text == "整改中"  # type: ignore[union-attr]
+    assert labels(card.card)["驳回原因"] == "警示标识不清晰，需重新张贴"  # type: ignore[union-attr]
     notice = [s for s in out if s.chat.chat_id == "p-zhang"]
     assert notice and "驳回原因：警示标识不清晰" in (notice[0].reply.text or "")
     assert all(s.edits >= 1 for s in private_cards)  # every copy of the card is kept in step
@@ -160,12 +160,12 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
     await h.press(ZHANG, card, "提交整改")
     question = h.adapter.sent[-1]
     await h.say(ZHANG, "已重新张贴反光警示标识", files=(h.add_file(jpeg(5)),), reply_to=question.message_id)
-    assert card.card.status == "待验收"  # type: ignore[union-attr]
+    assert card.card.status.text == "待验收"  # type: ignore[union-attr]
     latest_private = [s for s in h.adapter.sent if s.card is not None and s.chat.chat_id == "p-ma"][-1]
     outcome = await h.press(MA, latest_private, "验收通过")
     assert outcome.toast == "YH-2026-0001 验收通过，已销号。"
-    assert card.card.status == "已销号" and card.card.actions == ()  # type: ignore[union-attr]
-    assert dict(card.card.fields)["验收"].startswith("马科长")  # type: ignore[union-attr]
+    assert card.card.status.text == "已销号" and card.card.actions == ()  # type: ignore[union-attr]
+    assert labels(card.card)["验收"].startswith("马科长")  # type: ignore[union-attr]
     # One card in the group for the whole story: edited, never re-sent.
     assert len([s for s in h.adapter.sent if s.card is not None and s.chat == GROUP]) == 1
 
@@ -211,8 +211,8 @@ async def test_draft_waits_for_photo_and_survives_restart(harness: Harness, tmp_
         assert any(s.card for s in out), again.texts(out)
         card = card_of(out)
         assert card.card is not None and card.card.title == "隐患 YH-2026-0001"
-        assert dict(card.card.fields)["整改期限"] == "2026-12-03（周四）"
-        assert dict(card.card.fields)["类别"] == "消防安全"
+        assert labels(card.card)["整改期限"] == "2026-12-03（周四）"
+        assert labels(card.card)["类别"] == "消防安全"
     finally:
         await again.close()
 
@@ -221,17 +221,17 @@ async def test_inspector_names_the_enterprise_or_picks_it(harness: Harness) -> N
     h = harness
     await seed(h)
     card = await report(h, ZHAO, "宏达 冲床防护罩缺失 7天内")
-    assert dict(card.card.fields)["企业"] == "宏达机械有限公司"  # type: ignore[union-attr]
-    assert dict(card.card.fields)["上报人"] == "赵工（检查发现）"  # type: ignore[union-attr]
+    assert labels(card.card)["企业"] == "宏达机械有限公司"  # type: ignore[union-attr]
+    assert labels(card.card)["上报人"] == "赵工（检查发现）"  # type: ignore[union-attr]
 
     out = await h.say(ZHAO, "/hazard 叉车无证驾驶 立即整改", files=(h.add_file(jpeg(8)),))
     assert "属于哪家企业" in h.texts(out)
-    labels = [b.label for row in out[0].reply.buttons for b in row]
-    assert labels == ["华油", "宏达"]
+    names = [b.label for row in out[0].reply.buttons for b in row]
+    assert names == ["华油", "宏达"]
     await h.press(ZHAO, out[0], "华油")
     card = card_of(h.adapter.sent[-2:])
-    assert dict(card.card.fields)["企业"] == "华油装备制造有限公司"  # type: ignore[union-attr]
-    assert dict(card.card.fields)["整改方式"] == "立即整改" and card.card.status == "待整改"  # type: ignore[union-attr]
+    assert labels(card.card)["企业"] == "华油装备制造有限公司"  # type: ignore[union-attr]
+    assert labels(card.card)["整改方式"] == "立即整改" and card.card.status.text == "待整改"  # type: ignore[union-attr]
 
 
 async def test_unreadable_due_date_registers_and_buttons_set_it(harness: Harness) -> None:
@@ -240,15 +240,15 @@ async def test_unreadable_due_date_registers_and_buttons_set_it(harness: Harness
     out = await h.say(ZHANG, "/hazard 楼梯扶手松动 限期 下辈子", files=(h.add_file(jpeg(9)),))
     card = card_of(out)
     assert "没看懂整改期限" in h.texts(out) and "3天内" in h.texts(out)
-    assert card.card.status == "待整改" and dict(card.card.fields)["整改方式"] == "待定"  # type: ignore[union-attr]
+    assert card.card.status.text == "待整改" and labels(card.card)["整改方式"] == "待定"  # type: ignore[union-attr]
     await h.press(ZHANG, card, "7天内")
-    assert dict(card.card.fields)["整改期限"] == "2026-12-07（周一）" and card.card.status == "整改中"  # type: ignore[union-attr]
+    assert labels(card.card)["整改期限"] == "2026-12-07（周一）" and card.card.status.text == "整改中"  # type: ignore[union-attr]
 
     out = await h.say(ZHANG, "/hazard 车间地面油污 限期 2025-01-01", files=(h.add_file(jpeg(10)),))
     assert "已经过去了" in h.texts(out)
     second = card_of(out)
     await h.say(ZHANG, "12月20日前", reply_to=second.message_id)  # a deadline written as a reply
-    assert dict(second.card.fields)["整改期限"] == "2026-12-20（周日）"  # type: ignore[union-attr]
+    assert labels(second.card)["整改期限"] == "2026-12-20（周日）"  # type: ignore[union-attr]
 
 
 async def test_major_hazard_asks_for_five_in_place(harness: Harness) -> None:
@@ -259,11 +259,11 @@ async def test_major_hazard_asks_for_five_in_place(harness: Harness) -> None:
     )
     card = card_of(out)
     assert "需要五落实" in h.texts(out)
-    assert dict(card.card.fields)["五落实"] == "未完成，缺：责任人、措施、资金、时限、预案"  # type: ignore[union-attr]
+    assert labels(card.card)["五落实"] == "未完成，缺：责任人、措施、资金、时限、预案"  # type: ignore[union-attr]
     out = await h.say(ZHANG, "/five 责任人=张伟 措施=更换压力表 资金：3000元", reply_to=card.message_id)
     assert "还缺：时限、预案" in h.texts(out)
     out = await h.say(ZHANG, "/five YH-2026-0001 时限=12月15日 预案=临时停用储罐并设警戒区")
-    assert "已全部落实" in h.texts(out) and dict(card.card.fields)["五落实"] == "已落实"  # type: ignore[union-attr]
+    assert "已全部落实" in h.texts(out) and labels(card.card)["五落实"] == "已落实"  # type: ignore[union-attr]
     row = await hazard(h, "YH-2026-0001")
     assert row.five_in_place["funds"] == "3000元"
 
@@ -445,7 +445,7 @@ async def test_command_glued_to_chinese_text_still_reports(harness: Harness) -> 
     await seed(h)
     out = await h.say(ZHANG, "/hazard配电箱门未关闭 3天内", files=(h.add_file(jpeg(100)),))
     card = card_of(out)
-    assert dict(card.card.fields)["描述"] == "配电箱门未关闭"  # type: ignore[union-attr]
+    assert labels(card.card)["描述"] == "配电箱门未关闭"  # type: ignore[union-attr]
 
 
 async def test_group_photos_not_meant_for_the_bot_are_not_downloaded(harness: Harness) -> None:
@@ -488,7 +488,7 @@ async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) ->
         assert await s.scalar(select(func.count()).select_from(Chat).where(Chat.chat_id == "group")) == 0
     # The old card stays in the old chat, where it is still edited; new cards go to the supergroup.
     await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(103)),))
-    assert card.edits == 1 and card.card is not None and card.card.status == "待验收"
+    assert card.edits == 1 and card.card is not None and card.card.status.text == "待验收"
     out = await h.say(
         ZHANG, "/hazard 消防栓被遮挡 3天内", files=(h.add_file(jpeg(105)),), chat=h.private(ZHANG)
     )
@@ -528,9 +528,9 @@ async def test_album_step_ends_and_a_lost_role_drops_the_question(harness: Harne
     assert fetched == []
     await h.say(CHEN, "/hazard 消防栓被遮挡", files=())  # opens a draft question
     async with h.app.db.unit_of_work() as s:
-        chen = await q.find_person(s, "test", "chen")
+        chen = await people.find_person(s, "test", "chen")
         assert chen is not None
-        await q.set_role(s, chen, None, None, actor=None, at=h.clock.now())
+        await people.set_role(s, chen, None, None, actor=None, at=h.clock.now())
     assert (
         await h.say(CHEN, "大家好", reply_to=h.adapter.sent[-1].message_id) == []
     )  # no "need a role" nagging

@@ -39,7 +39,7 @@ async def test_join_approved_by_admin_button(harness: Harness) -> None:
     outcome = await h.press(ADMIN, card, "批准")
     assert "已批准" in (outcome.toast or "")
     assert card.edits == 1 and card.card is not None
-    assert card.card.status == "已批准（王主任）" and card.card.actions == ()
+    assert card.card.status.text == "已批准（王主任）" and card.card.actions == ()
     notice = h.adapter.sent[-1]
     assert notice.chat.chat_id == GROUP.chat_id and "已获批准" in (notice.reply.text or "")
 
@@ -127,7 +127,7 @@ async def test_same_update_twice_is_processed_once(harness: Harness) -> None:
 
 
 async def test_failing_handler_rolls_back_and_apologises(harness: Harness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from storage import queries
+    from storage import people as queries
 
     async def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")

@@ -11,7 +11,7 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from storage import queries as q
+from storage import audit, enterprises, people
 from storage.db import Database, pending_revisions, upgrade
 from storage.models import AuditEntry, Base, Enterprise, Person
 
@@ -51,7 +51,7 @@ async def test_models_and_migrations_agree(db: Database) -> None:
 async def test_aware_datetimes_round_trip_in_utc(db: Database) -> None:
     beijing = timezone(timedelta(hours=8))
     async with db.unit_of_work() as s:
-        await q.add_enterprise(
+        await enterprises.add_enterprise(
             s, name="华油", aliases=[], industry=None, actor=None, at=NOW.astimezone(beijing)
         )
     async with db.unit_of_work() as s:
@@ -66,22 +66,22 @@ async def test_aware_datetimes_round_trip_in_utc(db: Database) -> None:
 
 async def test_update_key_claimed_once(db: Database) -> None:
     async with db.unit_of_work() as s:
-        assert await q.claim_update(s, "telegram:1", NOW) is True
-        assert await q.claim_update(s, "telegram:1", NOW) is False
+        assert await audit.claim_update(s, "telegram:1", NOW) is True
+        assert await audit.claim_update(s, "telegram:1", NOW) is False
     async with db.unit_of_work() as s:
-        assert await q.claim_update(s, "telegram:1", NOW) is False
-        assert await q.claim_update(s, "telegram:2", NOW) is True
+        assert await audit.claim_update(s, "telegram:1", NOW) is False
+        assert await audit.claim_update(s, "telegram:2", NOW) is True
 
 
 async def test_person_identity_unique_per_platform(db: Database) -> None:
     async with db.unit_of_work() as s:
-        a = await q.upsert_person(
+        a = await people.upsert_person(
             s, platform="telegram", external_id="42", display_name="张三", username=None, at=NOW
         )
-        b = await q.upsert_person(
+        b = await people.upsert_person(
             s, platform="telegram", external_id="42", display_name="张三丰", username="z", at=NOW
         )
-        c = await q.upsert_person(
+        c = await people.upsert_person(
             s, platform="dingtalk", external_id="42", display_name="张三", username=None, at=NOW
         )
         assert a.id == b.id != c.id and b.display_name == "张三丰"
@@ -97,16 +97,16 @@ async def test_person_identity_unique_per_platform(db: Database) -> None:
 async def test_role_change_is_audited_and_odd_text_stored(db: Database) -> None:
     odd = "🏭 '; DROP TABLE people; -- \u202e企业"
     async with db.unit_of_work() as s:
-        e = await q.add_enterprise(s, name=odd, aliases=["别名"], industry=None, actor=None, at=NOW)
-        p = await q.upsert_person(
+        e = await enterprises.add_enterprise(s, name=odd, aliases=["别名"], industry=None, actor=None, at=NOW)
+        p = await people.upsert_person(
             s, platform="telegram", external_id="7", display_name=odd, username=None, at=NOW
         )
-        await q.set_role(s, p, "lead", e, actor=None, at=NOW)
+        await people.set_role(s, p, "lead", e, actor=None, at=NOW)
     async with db.unit_of_work() as s:
         person = await s.scalar(select(Person).where(Person.external_id == "7"))
         assert person is not None and person.enterprise is not None and person.enterprise.name == odd
         entries = (await s.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
         assert [x.action for x in entries] == ["enterprise.add", "person.role"]
         assert entries[1].detail["after"] == {"role": "lead", "enterprise_id": person.enterprise_id}
-        found = await q.match_enterprises(s, "别名")
+        found = await enterprises.match_enterprises(s, "别名")
         assert [x.name for x in found] == [odd]

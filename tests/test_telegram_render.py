@@ -10,19 +10,20 @@ import pytest
 from PIL import Image
 
 from bot.adapters.telegram import CAPTION_LIMIT, _addressed_text, photo_for_upload, render_card_html
-from bot.messages import Card
+from bot.messages import Card, CardField, CardStatus
 
 
 def test_long_card_keeps_title_and_status_and_whole_tags() -> None:
     card = Card(
         key="hazard:1",
+        kind="hazard",
         title="隐患 YH-2026-0001",
         fields=(
-            ("企业", "华油装备制造有限公司"),
-            ("描述", "配电箱<门>未关闭&" * 60),
-            ("整改情况", "已加锁" * 400),
+            CardField("enterprise", "企业", "华油装备制造有限公司"),
+            CardField("description", "描述", "配电箱<门>未关闭&" * 60),
+            CardField("fix", "整改情况", "已加锁" * 400),
         ),
-        status="待验收",
+        status=CardStatus("awaiting_verification", "待验收", "状态"),
     )
     text = render_card_html(card, CAPTION_LIMIT)
     visible = re.sub(r"<[^>]+>", "", text).replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
@@ -62,9 +63,10 @@ def test_oversized_original_is_downscaled_for_upload(tmp_path: Path) -> None:
 def test_rendering_always_ends_even_when_nothing_can_be_shortened() -> None:
     card = Card(
         key="x:1",
+        kind="x",
         title="长" * 1100,
-        fields=tuple((f"字段{i}", "值" * 21) for i in range(40)),
-        status="待验收",
+        fields=tuple(CardField(f"f{i}", f"字段{i}", "值" * 21) for i in range(40)),
+        status=CardStatus("awaiting_verification", "待验收", "状态"),
     )
     text = render_card_html(card, CAPTION_LIMIT)
     assert text.startswith("<b>") and "状态：<b>待验收</b>" in text

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Literal
 
 from bot.dispatcher import Dispatcher
-from bot.messages import Button, ButtonPress, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
 
 PLATFORM = "console"
 GROUP = ChatRef(PLATFORM, "park-group", is_group=True, title="园区安全生产群")
@@ -27,9 +27,9 @@ IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"}
 def render_card(card: Card) -> list[str]:
     """Render a card as plain text lines."""
     lines = [f"┌ {card.title}"]
-    lines += [f"│ {name}：{value}" for name, value in card.fields]
+    lines += [f"│ {f.label}：{f.value}" for f in card.fields]
     if card.status:
-        lines.append(f"│ 状态：{card.status}")
+        lines.append(f"│ {card.status.label}：{card.status.text}")
     lines += [f"│ [图片] {p.name}" for p in card.photos]
     lines.append("└")
     return lines
@@ -47,6 +47,7 @@ class ConsoleAdapter:
     """Renders replies as text on a writer function; attachments are local file paths."""
 
     platform = PLATFORM
+    capabilities = Capabilities(replies=True, buttons=True, edits=True, private_to_anyone=False)
 
     def __init__(self, write: Callable[[str], None], first_id: int = 1) -> None:
         self.write = write
@@ -154,7 +155,11 @@ class ConsoleSession:
                 files=files,
                 message_id=f"u{next(self._updates)}",
                 reply_to_message_id=reply_to,
-                reply_to_bot=reply_to is not None and reply_to in self.adapter.shown,
+                addressed=(
+                    not self.chat.is_group
+                    or text.startswith("/")
+                    or (reply_to is not None and reply_to in self.adapter.shown)
+                ),
             )
         )
 

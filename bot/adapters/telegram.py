@@ -30,7 +30,7 @@ from telegram.ext import Application, ContextTypes, TypeHandler
 
 from bot.config import TelegramSettings
 from bot.dispatcher import Dispatcher
-from bot.messages import Button, ButtonPress, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
 
 logger = logging.getLogger(__name__)
 
@@ -72,8 +72,9 @@ def render_card_html(card: Card, limit: int = TEXT_LIMIT) -> str:
     Title and status come first so they always show; when the card is too long, the longest field
     values are shortened (never cut inside a tag), then trailing fields dropped.
     """
-    head = [card.title] + ([f"状态：{card.status}"] if card.status else [])
-    fields = [[name, value] for name, value in card.fields]
+    status = card.status
+    head = [card.title] + ([f"{status.label}：{status.text}"] if status else [])
+    fields = [[f.label, f.value] for f in card.fields]
 
     def visible() -> int:
         return _utf16_len("\n".join(head + [f"{n}：{v}" for n, v in fields]))
@@ -86,8 +87,8 @@ def render_card_html(card: Card, limit: int = TEXT_LIMIT) -> str:
             continue
         longest[1] = longest[1][:keep] + "…"
     lines = [f"<b>{html.escape(card.title[:200])}</b>"]
-    if card.status:
-        lines.append(f"状态：<b>{html.escape(card.status)}</b>")
+    if status:
+        lines.append(f"{html.escape(status.label)}：<b>{html.escape(status.text)}</b>")
     lines += [f"{html.escape(n)}：{html.escape(v)}" for n, v in fields]
     return "\n".join(lines)
 
@@ -180,19 +181,27 @@ def to_neutral(update: Update, bot_username: str | None = None) -> Incoming | Bu
         files=tuple(files),
         message_id=str(message.message_id),
         reply_to_message_id=str(message.reply_to_message.message_id) if message.reply_to_message else None,
-        reply_to_bot=bool(
-            message.reply_to_message
-            and message.reply_to_message.from_user
-            and message.reply_to_message.from_user.username == bot_username
-        ),
+        addressed=_is_to_bot(message, text, chat_ref, bot_username),
         media_group_id=message.media_group_id,
     )
+
+
+def _is_to_bot(message: Message, text: str, chat: ChatRef, bot_username: str | None) -> bool:
+    """Tell whether a message is for the bot: a private chat, a command, a reply to it, an @-mention."""
+    if not chat.is_group or text.startswith("/"):
+        return True
+    replied = message.reply_to_message
+    if replied is not None and replied.from_user is not None and replied.from_user.username == bot_username:
+        return True
+    return bot_username is not None and f"@{bot_username.lower()}" in text.lower()
 
 
 class TelegramAdapter:
     """Runs python-telegram-bot against the configured Bot API server and renders replies."""
 
     platform = PLATFORM
+    # A Telegram bot may write privately only to people who started a chat with it.
+    capabilities = Capabilities(replies=True, buttons=True, edits=True, private_to_anyone=False)
 
     def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
         if settings.token is None:

@@ -1,13 +1,15 @@
-"""Who may do what: the one place every command and button press is checked against.
+"""Who may do what: the one place every command, button press and domain operation is checked against.
 
-The dispatcher checks a route's permission against the actor's role before any handler runs;
-handlers that act on one enterprise's data also ask `may_act_for` with that enterprise.
+The dispatcher checks a route's permission against the actor's role before any handler runs; the
+domain operations in `storage/hazards.py` check the per-hazard rules below (own enterprise, own
+fix) on every call, whoever calls them: a chat handler, a schedule or a later web page.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
+from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role, Source
 from storage.models import Hazard, Person
 
 
@@ -24,31 +26,28 @@ class Perm(StrEnum):
     HAZARD_EDIT = "hazard_edit"
 
 
-ALL_ROLES = ("admin", "manager", "inspector", "lead", "member")
+ALL_ROLES = tuple(Role)
 
-ALLOWED: dict[Perm, tuple[str, ...]] = {
+ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.PUBLIC: (),  # empty: nobody needs a role
     Perm.VIEW: ALL_ROLES,
-    Perm.ENTERPRISE_ADD: ("admin",),
-    Perm.ROLE_SET: ("admin",),
-    Perm.GROUP_SET: ("admin",),
-    Perm.JOIN_DECIDE: ("admin",),
+    Perm.ENTERPRISE_ADD: (Role.ADMIN,),
+    Perm.ROLE_SET: (Role.ADMIN,),
+    Perm.GROUP_SET: (Role.ADMIN,),
+    Perm.JOIN_DECIDE: (Role.ADMIN,),
     Perm.HAZARD_REPORT: ALL_ROLES,
-    Perm.HAZARD_FIX: ("admin", "manager", "lead", "member"),
-    Perm.HAZARD_VERIFY: ("admin", "manager"),
+    Perm.HAZARD_FIX: (Role.ADMIN, Role.MANAGER, Role.LEAD, Role.MEMBER),
+    Perm.HAZARD_VERIFY: MANAGER_ROLES,
     Perm.HAZARD_EDIT: ALL_ROLES,
 }
 
-# Roles bound to one enterprise act only for it; the others act for any enterprise.
-ENTERPRISE_BOUND = ("lead", "member")
 
-
-def needed_roles(perm: Perm) -> tuple[str, ...]:
+def needed_roles(perm: Perm) -> tuple[Role, ...]:
     """Return the roles that grant a permission (empty: anyone)."""
     return ALLOWED[perm]
 
 
-def role_allows(role: str | None, perm: Perm) -> bool:
+def role_allows(role: Role | None, perm: Perm) -> bool:
     """Tell whether a role grants a permission."""
     roles = ALLOWED[perm]
     return not roles or role in roles
@@ -58,14 +57,14 @@ def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
     """Tell whether the person may use a permission on one enterprise's data."""
     if not role_allows(person.role, perm):
         return False
-    if person.role in ENTERPRISE_BOUND:
+    if person.role in ENTERPRISE_ROLES:
         return person.enterprise_id is not None and person.enterprise_id == enterprise_id
     return True
 
 
 def is_manager(person: Person) -> bool:
     """Tell whether the person sees the whole park (managers and admins)."""
-    return person.role in ("admin", "manager")
+    return person.role in MANAGER_ROLES
 
 
 def may_view_enterprise(person: Person, enterprise_id: int | None) -> bool:
@@ -90,9 +89,9 @@ def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
     if is_manager(person) or hazard.reporter_id == person.id:
         return True
     return (
-        person.role in ENTERPRISE_BOUND
+        person.role in ENTERPRISE_ROLES
         and person.enterprise_id == hazard.enterprise_id
-        and hazard.source == "snapshot"
+        and hazard.source == Source.SNAPSHOT
     )
 
 
@@ -100,7 +99,7 @@ def may_fill_five(person: Person, hazard: Hazard) -> bool:
     """Tell whether the person may record five-in-place: the enterprise, managers, an inspector who reported it."""
     if not may_act_for(person, Perm.HAZARD_EDIT, hazard.enterprise_id):
         return False
-    return person.role != "inspector" or hazard.reporter_id == person.id
+    return person.role != Role.INSPECTOR or hazard.reporter_id == person.id
 
 
 def may_fix(person: Person, hazard: Hazard) -> bool:
@@ -113,7 +112,7 @@ def fixes_by_photo_reply(person: Person) -> bool:
 
     Only for the enterprise's own people; a manager's photo may be a site check, so they write /fix.
     """
-    return person.role in ENTERPRISE_BOUND
+    return person.role in ENTERPRISE_ROLES
 
 
 def may_verify(person: Person, fixer_id: int | None) -> bool:

@@ -1,0 +1,47 @@
+"""The audit log and the processed-update keys: what changed, by whom, and which updates were handled.
+
+Functions take the unit of work's session and never commit: the dispatcher commits once per update.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import dialect_insert
+from storage.models import AuditEntry, Person, ProcessedUpdate
+
+
+async def audit(
+    session: AsyncSession,
+    at: datetime,
+    actor: Person | None,
+    action: str,
+    entity: str,
+    entity_id: object | None = None,
+    **detail: Any,
+) -> None:
+    """Record one change in the audit log."""
+    session.add(
+        AuditEntry(
+            at=at,
+            actor_id=actor.id if actor else None,
+            action=action,
+            entity=entity,
+            entity_id=None if entity_id is None else str(entity_id),
+            detail=detail,
+        )
+    )
+
+
+async def claim_update(session: AsyncSession, key: str, at: datetime) -> bool:
+    """Record an update key; False when it was already processed (the primary key decides).
+
+    One `INSERT … ON CONFLICT DO NOTHING` on both databases: no savepoint, no exception on a repeat.
+    """
+    result = await session.execute(
+        dialect_insert(session)(ProcessedUpdate).values(key=key, at=at).on_conflict_do_nothing()
+    )
+    return bool(getattr(result, "rowcount", 0) == 1)

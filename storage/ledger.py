@@ -1,0 +1,174 @@
+"""Reading the hazard ledger, and the rows a report needs before it is registered (codes, photo rows).
+
+Changes to a hazard never happen here: they are the domain operations in `storage/hazards.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import dialect_insert
+from storage.enums import OPEN_STATUSES, HazardStatus
+from storage.models import Hazard, HazardCounter, HazardEvent, HazardPhoto, Photo
+from storage.photos import StoredPhoto
+
+
+async def next_code(session: AsyncSession, year: int) -> str:
+    """Issue the next `YH-<year>-<nnnn>` code; the counter row lock makes concurrent reports queue."""
+    await session.execute(dialect_insert(session)(HazardCounter).values(year=year, last=0).on_conflict_do_nothing())
+    last = await session.scalar(
+        update(HazardCounter)
+        .where(HazardCounter.year == year)
+        .values(last=HazardCounter.last + 1)
+        .returning(HazardCounter.last)
+    )
+    assert last is not None
+    return f"YH-{year}-{last:04d}"
+
+
+async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at: datetime) -> Photo:
+    """Return the photo row for stored bytes, creating it the first time these bytes are seen."""
+    photo = await session.scalar(select(Photo).where(Photo.sha256 == stored.sha256))
+    if photo is None:
+        photo = Photo(
+            sha256=stored.sha256,
+            path=str(stored.path.relative_to(root)),
+            size=stored.size,
+            mime_type=stored.mime_type,
+            width=stored.width,
+            height=stored.height,
+            created_at=at,
+        )
+        session.add(photo)
+        await session.flush()
+    return photo
+
+
+async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = None) -> list[Photo]:
+    """Return a hazard's photos in the order they came, optionally of one phase."""
+    query = select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)
+    if phase is not None:
+        query = query.where(HazardPhoto.phase == phase)
+    return [hp.photo for hp in (await session.scalars(query)).unique().all()]
+
+
+async def hazard_photos(session: AsyncSession, hazard_id: int) -> list[tuple[str, Photo]]:
+    """Return a hazard's photos with their phase (`before` / `after`), in the order they came."""
+    rows = await session.scalars(
+        select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)
+    )
+    return [(hp.phase, hp.photo) for hp in rows.unique().all()]
+
+
+async def recent_duplicates(
+    session: AsyncSession, photo_ids: Sequence[int], since: datetime, exclude_hazard: int | None
+) -> list[str]:
+    """Return codes of other hazards that got one of these photos since a moment."""
+    query = (
+        select(Hazard.code)
+        .join(HazardPhoto, HazardPhoto.hazard_id == Hazard.id)
+        .where(HazardPhoto.photo_id.in_(photo_ids), HazardPhoto.created_at >= since)
+        .distinct()
+    )
+    if exclude_hazard is not None:
+        query = query.where(Hazard.id != exclude_hazard)
+    return sorted((await session.scalars(query)).all())
+
+
+async def get_hazard(session: AsyncSession, hazard_id: int) -> Hazard | None:
+    """Return one hazard by id."""
+    return await session.get(Hazard, hazard_id)
+
+
+CODE_RE = re.compile(r"YH-(\d{4})-0*(\d{1,6})", re.IGNORECASE)
+
+
+def normal_code(text: str) -> str:
+    """Return a hazard code in its stored form: `yh-2026-7` → `YH-2026-0007` (text unchanged if no code)."""
+    match = CODE_RE.fullmatch(text.strip())
+    if match is None:
+        return text.strip().upper()
+    return f"YH-{match.group(1)}-{int(match.group(2)):04d}"
+
+
+async def hazard_by_code(session: AsyncSession, code: str) -> Hazard | None:
+    """Return one hazard by its code."""
+    return await session.scalar(select(Hazard).where(Hazard.code == normal_code(code)))
+
+
+async def events_of(session: AsyncSession, hazard_id: int) -> Sequence[HazardEvent]:
+    """Return a hazard's events, oldest first."""
+    rows = await session.scalars(
+        select(HazardEvent).where(HazardEvent.hazard_id == hazard_id).order_by(HazardEvent.id)
+    )
+    return rows.unique().all()
+
+
+async def last_event(session: AsyncSession, hazard_id: int, action: str) -> HazardEvent | None:
+    """Return the newest event of one kind."""
+    return await session.scalar(
+        select(HazardEvent)
+        .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action == action)
+        .order_by(HazardEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def last_events(
+    session: AsyncSession, hazard_id: int, actions: Sequence[str]
+) -> dict[str, HazardEvent]:
+    """Return the newest event of each of these kinds, in one query."""
+    rows = await session.scalars(
+        select(HazardEvent)
+        .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action.in_(actions))
+        .order_by(HazardEvent.id)
+    )
+    return {e.action: e for e in rows.unique().all()}
+
+
+@dataclass(frozen=True)
+class HazardFilter:
+    """Which hazards a list shows."""
+
+    enterprise_id: int | None = None
+    reporter_id: int | None = None
+    overdue_on: date | None = None  # only rectifying hazards due before this day
+    open_only: bool = True
+
+
+async def list_hazards(
+    session: AsyncSession, f: HazardFilter, limit: int = 30
+) -> tuple[Sequence[Hazard], int]:
+    """Return matching hazards (oldest due first, then newest) and how many match in all."""
+    query = select(Hazard)
+    if f.enterprise_id is not None:
+        query = query.where(Hazard.enterprise_id == f.enterprise_id)
+    if f.reporter_id is not None:
+        query = query.where(Hazard.reporter_id == f.reporter_id)
+    if f.open_only:
+        query = query.where(Hazard.status.in_(OPEN_STATUSES))
+    if f.overdue_on is not None:
+        query = query.where(Hazard.status == HazardStatus.RECTIFYING, Hazard.due_date < f.overdue_on)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc()).limit(limit)
+    )
+    return rows.unique().all(), total or 0
+
+
+def is_overdue(hazard: Hazard, today: date) -> bool:
+    """Tell whether a hazard under rectification is past its due date (a derived state)."""
+    return hazard.status == HazardStatus.RECTIFYING and hazard.due_date is not None and hazard.due_date < today
+
+
+def day_window(now: datetime) -> datetime:
+    """Return the start of the duplicate-photo window: one day back."""
+    return now - timedelta(days=1)
+

@@ -1,0 +1,180 @@
+"""People, their roles, and requests to join an enterprise. Every change writes an audit row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.audit import audit
+from storage.enums import JoinStatus, Role
+from storage.models import Enterprise, JoinRequest, Person
+
+
+async def upsert_person(
+    session: AsyncSession,
+    *,
+    platform: str,
+    external_id: str,
+    display_name: str,
+    username: str | None,
+    at: datetime,
+) -> Person:
+    """Find the person by platform identity, creating them on first contact and refreshing their name.
+
+    Writes only what changed: a known person with the same name costs one SELECT.
+    """
+    person = await find_person(session, platform, external_id)
+    name = display_name[:100] or external_id
+    if person is None:
+        person = Person(
+            platform=platform,
+            external_id=external_id,
+            display_name=name,
+            username=username,
+            created_at=at,
+            updated_at=at,
+        )
+        session.add(person)
+        await session.flush()
+    elif person.display_name != name or person.username != username:
+        person.display_name = name
+        person.username = username
+        person.updated_at = at
+    return person
+
+
+async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:
+    """Return a person by platform identity."""
+    return await session.scalar(
+        select(Person).where(Person.platform == platform, Person.external_id == external_id)
+    )
+
+
+async def find_people(session: AsyncSession, platform: str, text: str) -> list[Person]:
+    """Find people on a platform by @username, numeric id or display name (exact, then containing)."""
+    needle = text.strip()[:100].removeprefix("@")
+    if not needle:
+        return []
+    query = select(Person).where(Person.platform == platform)
+    by_key = await session.scalars(
+        query.where(
+            (Person.username == needle) | (Person.external_id == needle) | (Person.display_name == needle)
+        )
+    )
+    found = list(by_key.unique().all())
+    if found:
+        return found
+    rows = await session.scalars(query.where(Person.display_name.contains(needle, autoescape=True)).limit(5))
+    return list(rows.unique().all())
+
+
+async def set_role(
+    session: AsyncSession,
+    person: Person,
+    role: Role | None,
+    enterprise: Enterprise | None,
+    *,
+    actor: Person | None,
+    at: datetime,
+) -> None:
+    """Give a person a role (and enterprise for leads and members), with an audit row."""
+    before = {"role": person.role, "enterprise_id": person.enterprise_id}
+    pending = await pending_join(session, person)
+    if pending is not None:  # a role given directly supersedes what the person asked for
+        pending.status = JoinStatus.WITHDRAWN
+        pending.decided_at = at
+    person.role = role
+    person.enterprise_id = enterprise.id if enterprise else None
+    person.enterprise = enterprise
+    person.updated_at = at
+    await audit(
+        session,
+        at,
+        actor,
+        "person.role",
+        "person",
+        person.id,
+        before=before,
+        after={"role": role, "enterprise_id": person.enterprise_id},
+    )
+
+
+async def people_with_role(
+    session: AsyncSession, platform: str | None, roles: Sequence[Role]
+) -> Sequence[Person]:
+    """Return people holding any of the roles, on one platform or (None) on every platform."""
+    query = select(Person).where(Person.role.in_(roles)).order_by(Person.id)
+    if platform is not None:
+        query = query.where(Person.platform == platform)
+    return (await session.scalars(query)).unique().all()
+
+
+async def people_of_enterprise(
+    session: AsyncSession, enterprise_id: int, roles: Sequence[Role]
+) -> Sequence[Person]:
+    """Return an enterprise's people holding any of the roles."""
+    rows = await session.scalars(
+        select(Person)
+        .where(Person.enterprise_id == enterprise_id, Person.role.in_(roles))
+        .order_by(Person.id)
+    )
+    return rows.unique().all()
+
+
+async def pending_join(session: AsyncSession, person: Person) -> JoinRequest | None:
+    """Return the person's open join request, if any."""
+    return await session.scalar(
+        select(JoinRequest).where(JoinRequest.person_id == person.id, JoinRequest.status == JoinStatus.PENDING)
+    )
+
+
+async def create_join(
+    session: AsyncSession,
+    person: Person,
+    enterprise: Enterprise,
+    role: Role,
+    *,
+    origin_platform: str,
+    origin_chat_id: str,
+    at: datetime,
+) -> JoinRequest:
+    """Open a join request, replacing an earlier pending one of the same person."""
+    earlier = await pending_join(session, person)
+    if earlier is not None:
+        earlier.status = JoinStatus.WITHDRAWN
+        earlier.decided_at = at
+    request = JoinRequest(
+        person_id=person.id,
+        enterprise_id=enterprise.id,
+        role=role,
+        status=JoinStatus.PENDING,
+        origin_platform=origin_platform,
+        origin_chat_id=origin_chat_id,
+        created_at=at,
+    )
+    session.add(request)
+    await session.flush()
+    await audit(
+        session, at, person, "join.request", "join_request", request.id, enterprise=enterprise.name, role=role
+    )
+    return request
+
+
+async def get_join(session: AsyncSession, request_id: int) -> JoinRequest | None:
+    """Return one join request."""
+    return await session.get(JoinRequest, request_id)
+
+
+async def decide_join(
+    session: AsyncSession, request: JoinRequest, approve: bool, *, actor: Person, at: datetime
+) -> None:
+    """Approve (and give the role) or reject a pending join request."""
+    request.status = JoinStatus.APPROVED if approve else JoinStatus.REJECTED
+    request.decided_by_id = actor.id
+    request.decided_at = at
+    await audit(session, at, actor, "join.approve" if approve else "join.reject", "join_request", request.id)
+    if approve:
+        await set_role(session, request.person, request.role, request.enterprise, actor=actor, at=at)
