@@ -61,15 +61,40 @@ def alembic_config(url: str) -> Config:
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Apply pending migrations on this engine."""
+    """Apply pending migrations on this engine.
+
+    On SQLite, batch migrations rebuild tables that others reference, which foreign-key enforcement
+    forbids midway; it is switched off for the migration (it can only be switched outside a
+    transaction), the result is checked with `PRAGMA foreign_key_check`, and it is switched on again.
+    """
     cfg = alembic_config(engine.url.render_as_string(hide_password=False))
+    sqlite = engine.dialect.name == "sqlite"
+
+    def _pragma(conn: Connection, sql: str) -> list[Any]:
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(sql)
+            return list(cursor.fetchall())
+        finally:
+            cursor.close()
 
     def _run(conn: Connection) -> None:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
-    async with engine.begin() as conn:
-        await conn.run_sync(_run)
+    async with engine.connect() as conn:
+        if sqlite:
+            await conn.run_sync(_pragma, "PRAGMA foreign_keys=OFF")
+        try:
+            async with conn.begin():
+                await conn.run_sync(_run)
+                if sqlite:
+                    broken = await conn.run_sync(_pragma, "PRAGMA foreign_key_check")
+                    if broken:
+                        raise RuntimeError(f"migration left broken foreign keys: {broken[:5]}")
+        finally:
+            if sqlite:
+                await conn.run_sync(_pragma, "PRAGMA foreign_keys=ON")
 
 
 async def pending_revisions(engine: AsyncEngine) -> list[str]:

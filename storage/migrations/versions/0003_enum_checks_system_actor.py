@@ -36,9 +36,8 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 
 def upgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
-        # Batch mode rebuilds tables that others reference; check foreign keys at commit, not midway.
-        op.execute("PRAGMA defer_foreign_keys = ON")
+    # On SQLite, batch mode rebuilds tables that others reference: `storage.db.upgrade` runs this with
+    # foreign-key enforcement off and checks every key afterwards.
     with op.batch_alter_table("hazard_events") as batch:
         batch.add_column(
             sa.Column("actor_kind", sa.String(length=30), nullable=False, server_default="person")

@@ -1,0 +1,65 @@
+"""Migrations carry existing data forward: 0003 adds enum CHECK constraints to tables that hold rows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+from storage.db import Database, upgrade
+
+NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+
+
+async def test_upgrade_from_0002_keeps_rows_and_then_checks_them(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    try:
+        await upgrade(db.engine, "0002")
+        async with db.engine.begin() as conn:
+            await conn.execute(
+                text("INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"),
+                {"t": NOW},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO people (id, platform, external_id, display_name, role, enterprise_id, created_at, updated_at)"
+                    " VALUES (1, 'telegram', '7', '张伟', 'lead', 1, :t, :t)"
+                ),
+                {"t": NOW},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO hazards (id, code, enterprise_id, description, category, level, mode, status, source,"
+                    " five_in_place, reporter_id, found_at, created_at, updated_at)"
+                    " VALUES (1, 'YH-2026-0001', 1, '配电箱', 'electrical', 'general', 'deadline', 'rectifying',"
+                    " 'snapshot', '{}', 1, :t, :t, :t)"
+                ),
+                {"t": NOW},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO hazard_events (id, hazard_id, at, actor_id, action, to_status, data)"
+                    " VALUES (1, 1, :t, 1, 'report', 'rectifying', '{}')"
+                ),
+                {"t": NOW},
+            )
+        await upgrade(db.engine)
+        async with db.engine.connect() as conn:
+            row = (await conn.execute(text("SELECT actor_kind, actor_id FROM hazard_events"))).one()
+            assert tuple(row) == ("person", 1)
+            assert (await conn.execute(text("SELECT role FROM people"))).scalar_one() == "lead"
+        with pytest.raises(IntegrityError):
+            async with db.engine.begin() as conn:
+                await conn.execute(text("UPDATE hazards SET status = 'lost'"))
+        async with db.engine.begin() as conn:  # a system event has no person
+            await conn.execute(
+                text(
+                    "INSERT INTO hazard_events (id, hazard_id, at, actor_kind, action, data)"
+                    " VALUES (2, 1, :t, 'system', 'set_level', '{}')"
+                ),
+                {"t": NOW},
+            )
+    finally:
+        await db.dispose()

@@ -1,0 +1,112 @@
+"""Questions the bot asks are typed, stored, and expire: a lapsed or unknown one is never an answer."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.messages import Sender
+from storage import people
+from storage.models import Conversation, Hazard, HazardEvent
+from tests.harness import GROUP, LI, ZHANG, Harness, Sent, jpeg, seed
+
+
+async def awaiting_verification(h: Harness) -> Sent:
+    """Report a hazard as 张伟 and submit its fix; return the group card."""
+    out = await h.say(ZHANG, "/hazard 二车间配电箱门未关闭 限期 12月10日", files=(h.add_file(jpeg(1)),))
+    card = next(s for s in out if s.card is not None)
+    await h.say(ZHANG, "/fix 已加锁", files=(h.add_file(jpeg(2)),), reply_to=card.message_id)
+    return card
+
+
+async def status_of(h: Harness) -> str:
+    async with h.app.db.unit_of_work() as s:
+        hazard = await s.scalar(select(Hazard))
+        assert hazard is not None
+        return hazard.status
+
+
+async def test_expired_rejection_reason_is_not_taken_as_the_answer(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = await awaiting_verification(h)
+    private = h.private(LI)
+    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
+    await h.press(LI, copy, "驳回")
+    h.clock.advance(timedelta(days=30))
+    before = len(h.adapter.sent)
+    out = await h.say(LI, "今天开会吗", chat=private)
+    assert "已超时" in h.texts(out) and "驳回原因" in h.texts(out)
+    assert await status_of(h) == "awaiting_verification"
+    assert not any("验收未通过" in (s.reply.text or "") for s in h.adapter.sent[before:])
+    # Said once: the next message is an ordinary one.
+    out = await h.say(LI, "你好", chat=private)
+    assert "已超时" not in h.texts(out)
+    assert card.card is not None and card.card.status is not None
+    assert card.card.status.text == "待验收"
+
+
+async def test_rejection_reason_within_its_time_is_taken(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await awaiting_verification(h)
+    private = h.private(LI)
+    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
+    await h.press(LI, copy, "驳回")
+    h.clock.advance(timedelta(hours=23))
+    out = await h.say(LI, "警示标识不清晰", chat=private)
+    assert "已驳回" in h.texts(out)
+    assert await status_of(h) == "rectifying"
+
+
+@pytest.mark.parametrize(("kind", "data"), [("renamed_kind", {}), ("hazard_reject", {"unknown_field": 1})])
+async def test_unknown_or_malformed_question_is_dropped_and_logged(
+    harness: Harness, caplog: pytest.LogCaptureFixture, kind: str, data: dict[str, int]
+) -> None:
+    h = harness
+    await seed(h)
+    now = h.clock.now()
+    async with h.app.db.unit_of_work() as s:
+        li = await people.find_person(s, "test", "li")
+        assert li is not None
+        s.add(
+            Conversation(
+                platform="test", chat_id="p-li", person_id=li.id, kind=kind, data=data, created_at=now, updated_at=now
+            )
+        )
+    with caplog.at_level(logging.WARNING):
+        out = await h.say(LI, "今天开会吗", chat=h.private(LI))
+    assert "出错" not in h.texts(out) and "请用命令和我交流" in h.texts(out)
+    assert "dropping a stored" in caplog.text
+    async with h.app.db.unit_of_work() as s:
+        assert (await s.scalars(select(Conversation))).all() == []
+    out = await h.say(LI, "/whoami", chat=h.private(LI))
+    assert "李干部" in h.texts(out)
+
+
+async def test_album_step_waits_minutes_not_days(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(ZHANG, "/hazard 配电箱门未关 3天内", files=(h.add_file(jpeg(11)),), media_group_id="m1")
+    await h.say(ZHANG, "", files=(h.add_file(jpeg(12)),), media_group_id="m1")  # same album: added
+    h.clock.advance(timedelta(hours=1))
+    out = await h.say(ZHANG, "", files=(h.add_file(jpeg(13)),), media_group_id="m1", reply_to_bot=False)
+    assert out == []  # an hour later the album question has lapsed: the photo is not for the bot
+    async with h.app.db.unit_of_work() as s:
+        events = (await s.scalars(select(HazardEvent.action).order_by(HazardEvent.id))).all()
+    assert events == ["report", "photos"]
+
+
+async def test_a_question_asked_in_a_group_ignores_chatter_and_other_people(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(ZHANG, "/hazard 消防栓被遮挡")  # no photo: the bot asks for one
+    question = out[-1]
+    stranger = Sender("test", "passer", "路人")
+    assert await h.say(stranger, "", files=(h.add_file(jpeg(20)),), reply_to=question.message_id) == []
+    assert await h.say(ZHANG, "大家好", chat=GROUP, reply_to_bot=False) == []
+    out = await h.say(ZHANG, "", files=(h.add_file(jpeg(21)),), reply_to=question.message_id)
+    assert any(s.card is not None for s in out)
