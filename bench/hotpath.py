@@ -2,7 +2,7 @@
 
 Two fake Telegram Bot API servers (tests/fake_telegram.py) listen on 127.0.0.1. The real bot runs as
 a child process (`safetybot run` with a temporary config: SQLite database and photo directory in a
-temporary directory, migrations applied at start) and polls one of them; bench/echo_bot.py, a bare
+temporary directory, migrated beforehand by `safetybot db upgrade`) and polls one of them; bench/echo_bot.py, a bare
 python-telegram-bot Application with one MessageHandler, polls the other. Both poll with
 poll_interval 0 and the same getUpdates timeout.
 
@@ -349,6 +349,13 @@ async def run(
             for tg in (bot_tg, echo_tg):
                 tg.poll_cap = float(poll_timeout)  # long polls last as long as the bots ask for
             config = str(write_config(tmp, bot_tg, poll_timeout))
+            # Migrate first, as an installed bot's database is: a restart of a running park finds it at
+            # head, and the bot then never loads Alembic.
+            upgrade = await asyncio.create_subprocess_exec(
+                str(safetybot), "--config", config, "db", "upgrade", env=env, stdout=asyncio.subprocess.DEVNULL
+            )
+            if await asyncio.wait_for(upgrade.wait(), START_TIMEOUT) != 0:
+                raise BenchError("safetybot db upgrade failed")
             bot_argv = [str(safetybot), "run", "--config", config]
             if profile is not None:
                 wrapper = ["-c", PROFILE_BOOTSTRAP] if cprofile else [str(ROOT / "bench" / "sampler.py")]

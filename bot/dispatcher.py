@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,10 +35,10 @@ from bot.messages import (
 )
 from bot.routing import Route, Router
 from handlers import texts as T
-from storage import audit, chats, conversations, people
+from storage import audit, chats, conversations, identity, people
 from storage.db import Database
 from storage.enums import Role
-from storage.models import Person
+from storage.models import Conversation, Person
 from storage.permissions import needed_roles, role_allows
 from storage.photos import NotAnImage, PhotoStore
 
@@ -113,6 +114,7 @@ class Dispatcher:
                 table.update(own)
         self.kinds = {kind: route.question for kind, route in self.questions.items() if route.question}
         self._admins = frozenset(settings.access.admins)
+        self._park_chats = frozenset(settings.park.chats)
 
     def attach(self, adapter: Adapter) -> None:
         """Register a platform adapter for delivery and file downloads."""
@@ -140,44 +142,43 @@ class Dispatcher:
                 if not await audit.claim_update(session, event.update_key, now):
                     logger.info("update %s already processed; skipped", event.update_key)
                     return Outcome(duplicate=True)
-                actor = await self._identify(session, event, now)
-                replies = await self._dispatch(session, event, actor, attachments)
+                actor, row = await self._identify(session, event, now)
+                replies = await self._dispatch(session, event, actor, attachments, row)
         except Exception:
             logger.exception("handler failed for update %s", event.update_key)
             replies = [Reply(text=T.SORRY, toast=isinstance(event, ButtonPress))]
         return await self.deliver(replies, event)
 
-    async def _identify(self, session: AsyncSession, event: Event, now: Any) -> Person:
-        s = event.sender
-        actor = await people.upsert_person(
-            session,
-            platform=s.platform,
-            external_id=s.user_id,
-            display_name=clean_text(s.display_name, 100),
-            username=s.username,
-            at=now,
-        )
-        chat = await chats.upsert_chat(
-            session,
-            platform=event.chat.platform,
-            chat_id=event.chat.chat_id,
-            title=event.chat.title,
-            is_group=event.chat.is_group,
-            at=now,
-        )
-        if chat.is_group and event.chat.key in self.settings.park.chats and not chat.is_park_group:
+    async def _identify(
+        self, session: AsyncSession, event: Event, now: datetime
+    ) -> tuple[Person, Conversation | None]:
+        """Return the sender as a person (created on first contact) and their open question in this chat."""
+        s, c = event.sender, event.chat
+        known = await identity.seen(session, platform=s.platform, user_id=s.user_id, chat_id=c.chat_id)
+        name = clean_text(s.display_name, 100)
+        if known.person is None:
+            actor = await people.upsert_person(
+                session, platform=s.platform, external_id=s.user_id, display_name=name, username=s.username, at=now
+            )
+        else:
+            actor = known.person
+            people.refresh_person(actor, name, s.username, now)
+        chat = known.chat
+        if chat is None:
+            chat = await chats.upsert_chat(
+                session, platform=c.platform, chat_id=c.chat_id, title=c.title, is_group=c.is_group, at=now
+            )
+        elif c.title and chat.title != c.title:
+            chat.title = c.title
+        if chat.is_group and c.key in self._park_chats and not chat.is_park_group:
             chat.is_park_group = True
         # Only a message the person wrote proves a private chat is theirs; a button press carries the
         # chat of the card, which a forged press could name.
-        if (
-            isinstance(event, Incoming)
-            and not event.chat.is_group
-            and actor.private_chat_id != event.chat.chat_id
-        ):
-            actor.private_chat_id = event.chat.chat_id
+        if isinstance(event, Incoming) and not c.is_group and actor.private_chat_id != c.chat_id:
+            actor.private_chat_id = c.chat_id
         if actor.role != Role.ADMIN and s.key in self._admins:
             await people.set_role(session, actor, Role.ADMIN, None, actor=None, at=now)
-        return actor
+        return actor, known.question
 
     def _deps(
         self, session: AsyncSession, actor: Person, attachments: list[Attachment], **extra: Any
@@ -260,9 +261,8 @@ class Dispatcher:
         await audit.audit(session, self.clock.now(), actor, "button.refused", "button", None, data=press.data[:64])
         return [Reply(text=T.BUTTON_STALE, toast=True)]
 
-    async def _pending(self, session: AsyncSession, chat: ChatRef, actor: Person) -> questions.Pending | None:
-        """Return the person's open question in this chat; expired and unknown ones are dropped."""
-        row = await conversations.get_conversation(session, chat.platform, chat.chat_id, actor)
+    async def _pending(self, session: AsyncSession, row: Conversation | None) -> questions.Pending | None:
+        """Return the person's open question read from its row; expired and unknown ones are dropped."""
         if row is None:
             return None
         pending = questions.read(row, self.kinds, self.clock.now())
@@ -271,7 +271,12 @@ class Dispatcher:
         return pending
 
     async def _dispatch(
-        self, session: AsyncSession, event: Event, actor: Person, attachments: list[Attachment]
+        self,
+        session: AsyncSession,
+        event: Event,
+        actor: Person,
+        attachments: list[Attachment],
+        row: Conversation | None,
     ) -> list[Reply]:
         if isinstance(event, ButtonPress):
             route = self.buttons.get(event.data.split(":", 1)[0])
@@ -280,11 +285,11 @@ class Dispatcher:
                 return await self._refuse_button(session, event, actor)
             extra: dict[str, Any] = {"button": button}
             if "question" in route.wants:
-                pending = await self._pending(session, event.chat, actor)
+                pending = await self._pending(session, row)
                 extra["question"] = pending.question if pending else None
             return await self._run(route, session, event, actor, attachments, **extra) or []
 
-        pending = await self._pending(session, event.chat, actor)
+        pending = await self._pending(session, row)
         notes: list[Reply] = []
         if pending is not None and pending.expired:
             # Said once, the first time the person writes after the question lapsed; never an answer.

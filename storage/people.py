@@ -27,23 +27,29 @@ async def upsert_person(
     Writes only what changed: a known person with the same name costs one SELECT.
     """
     person = await find_person(session, platform, external_id)
-    name = display_name[:100] or external_id
     if person is None:
         person = Person(
             platform=platform,
             external_id=external_id,
-            display_name=name,
+            display_name=display_name[:100] or external_id,
             username=username,
             created_at=at,
             updated_at=at,
         )
         session.add(person)
         await session.flush()
-    elif person.display_name != name or person.username != username:
+    else:
+        refresh_person(person, display_name, username, at)
+    return person
+
+
+def refresh_person(person: Person, display_name: str, username: str | None, at: datetime) -> None:
+    """Keep the person's platform name current; touch the row only when it changed."""
+    name = display_name[:100] or person.external_id
+    if person.display_name != name or person.username != username:
         person.display_name = name
         person.username = username
         person.updated_at = at
-    return person
 
 
 async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:

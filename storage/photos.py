@@ -9,8 +9,6 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 # Pillow refuses absurd images (decompression bombs) by raising; keep its default guard.
 ALLOWED_FORMATS = {
     "JPEG": "image/jpeg",
@@ -54,6 +52,11 @@ class PhotoStore:
 
     def save(self, data: bytes) -> StoredPhoto:
         """Check the bytes are an image, write them atomically and return what was stored."""
+        from PIL import (  # imported on first photo: Pillow is not on the hot path
+            Image,
+            UnidentifiedImageError,
+        )
+
         try:
             with Image.open(io.BytesIO(data)) as img:
                 fmt = img.format or ""

@@ -63,3 +63,12 @@ async def test_upgrade_from_0002_keeps_rows_and_then_checks_them(any_db_url: str
             )
     finally:
         await db.dispose()
+
+
+def test_head_constant_names_the_newest_migration() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import HEAD, MIGRATIONS_DIR, alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.dir == str(MIGRATIONS_DIR) and script.get_current_head() == HEAD

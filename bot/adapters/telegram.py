@@ -16,7 +16,6 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from PIL import Image
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -99,6 +98,8 @@ def photo_for_upload(path: Path) -> bytes:
     sendPhoto takes at most 10 MB and width + height up to 10000; the original stays on disk as the
     ledger's evidence.
     """
+    from PIL import Image  # imported on first upload: Pillow is not on the per-update path
+
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as img:
         width, height = img.size
