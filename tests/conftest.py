@@ -16,8 +16,7 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 from bot.clock import ManualClock
-from bot.config import Settings, load_settings
-from tests.harness import Harness
+from tests.harness import Harness, LiveBot, make_settings, running_bot
 
 PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -80,20 +79,6 @@ def clock() -> ManualClock:
     return ManualClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
 
 
-def make_settings(db_url: str, tmp_path: Path, **telegram: object) -> Settings:
-    """Build settings for a test: its own database and photo directory, one configured admin."""
-    return load_settings(
-        None,
-        {
-            "park": {"name": "测试园区"},
-            "access": {"admins": ["telegram:1", "test:admin"]},
-            "database": {"url": db_url},
-            "storage": {"photo_dir": str(tmp_path / "photos")},
-            "telegram": telegram,
-        },
-    )
-
-
 @pytest.fixture
 async def harness(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """A migrated app on SQLite with a recording adapter, driven through the neutral core."""
@@ -108,3 +93,10 @@ async def any_harness(any_db_url: str, tmp_path: Path, clock: ManualClock) -> As
     h = await Harness.create(make_settings(any_db_url, tmp_path), clock)
     yield h
     await h.close()
+
+
+@pytest.fixture
+async def bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveBot]:
+    """Yield a bot polling the fake Telegram server, on a migrated SQLite database."""
+    async with running_bot(sqlite_url, tmp_path, clock) as running:
+        yield running

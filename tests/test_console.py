@@ -14,7 +14,7 @@ from bot.app import build_app
 from bot.cli import main
 from bot.clock import ManualClock
 from storage.models import Enterprise, Person
-from tests.conftest import make_settings
+from tests.harness import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -5,11 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.models import AuditEntry, JoinRequest, Person, ProcessedUpdate
-from tests.harness import GROUP, Harness
-
-ADMIN = Harness.person("admin", "王主任")
-XIAO = Harness.person("xiao", "小周")
-LI = Harness.person("li", "李干部")
+from tests.harness import ADMIN, GROUP, LI, XIAO, Harness
 
 
 async def _person(h: Harness, user_id: str) -> Person:
