@@ -444,8 +444,10 @@ async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) ->
     assert [s.chat.chat_id for s in out if s.card is not None] == ["p-zhang", "supergroup"]
 
 
-async def test_second_review_findings(harness: Harness) -> None:
-    """Deadline after a rejected on-the-spot fix, replies to colleagues, replies on the card, managers' photos."""
+async def test_rejection_takes_its_reason_from_a_card_reply_and_keeps_deadline_buttons(
+    harness: Harness,
+) -> None:
+    """Only a reply to the card is the reason; deadlines can be set after it; a manager's photo is no fix."""
     h = harness
     await seed(h)
     card = await report(h, ZHANG, "楼梯扶手松动", seed_=110)  # no deadline chosen
