@@ -20,9 +20,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.clock import ManualClock
-from tests.conftest import make_settings
-from tests.harness import Harness, jpeg
-from tests.test_hazards import LIU, ZHANG, seed
+from tests.harness import LIU, ZHANG, Harness, jpeg, make_settings, seed
 
 
 async def run(url: str, tmp: Path, n: int) -> None:

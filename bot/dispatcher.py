@@ -291,8 +291,9 @@ class Dispatcher:
 
         pending = await self._pending(session, row)
         notes: list[Reply] = []
-        if pending is not None and pending.expired:
-            # Said once, the first time the person writes after the question lapsed; never an answer.
+        if pending is not None and pending.expired and event.addressed:
+            # Said once, the first time the person writes to the bot after the question lapsed (it is
+            # dropped either way); never taken as the answer.
             what = T.QUESTION_NAMES.get(pending.row.kind, T.QUESTION_NAMES["default"])
             notes.append(Reply(text=T.QUESTION_EXPIRED.format(what=what)))
         question = pending.question if pending is not None else None

@@ -310,7 +310,10 @@ async def reply_to_card(
     note = clean_text(msg.text, 1000)
     if photos:
         if hazard.reporter_id == actor.id and not note and hz.allowed(hz.Action.SET_DUE, hazard.status):
-            change = await hz.add_photos(session, hazard, actor, photos, "before", now)
+            try:
+                change = await hz.add_photos(session, hazard, actor, photos, "before", now)
+            except Refused as exc:
+                return Reply(text=refusal_text(exc, actor))
             return [
                 await card_reply(session, hazard, settings, now),
                 Reply(text=T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.photos_added)),
@@ -320,7 +323,10 @@ async def reply_to_card(
     if problem:
         return Reply(text=problem)
     if note and hazard.mode is None and hz.allowed(hz.Action.SET_DUE, hazard.status) and may_edit_hazard(actor, hazard):
-        return await _set_due_from_text(session, actor, hazard, note, settings, now)
+        try:
+            return await _set_due_from_text(session, actor, hazard, note, settings, now)
+        except Refused as exc:
+            return Reply(text=refusal_text(exc, actor))
     return Reply(text=T.CARD_REPLY_HINT)
 
 
@@ -420,7 +426,10 @@ async def level_button(
     hazard, refusal = await _pressed_hazard(session, actor, press, now, button.hazard_id)
     if hazard is None:
         return refusal
-    return await _set_level(session, actor, hazard, button.level, settings, now, toast=True)
+    try:
+        return await _set_level(session, actor, hazard, button.level, settings, now, toast=True)
+    except Refused as exc:
+        return await _refused_press(session, actor, press, now, exc)
 
 
 async def _set_level(
@@ -465,7 +474,10 @@ async def category_button(
         return Reply(text=T.CATEGORY_PICK.format(code=hazard.code), buttons=rows)
     if button.category not in T.CATEGORY_NAMES:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    return await _set_category(session, actor, hazard, button.category, settings, now, toast=True)
+    try:
+        return await _set_category(session, actor, hazard, button.category, settings, now, toast=True)
+    except Refused as exc:
+        return await _refused_press(session, actor, press, now, exc)
 
 
 async def _set_category(

@@ -267,7 +267,10 @@ async def _accept(
     *,
     toast: bool,
 ) -> list[Reply]:
-    change = await hz.accept(session, hazard, actor, now)
+    try:
+        change = await hz.accept(session, hazard, actor, now)
+    except Refused as exc:  # another manager was faster: the row lock showed the new state
+        return [Reply(text=refusal_text(exc, actor), toast=toast)]
     replies = [
         await card_reply(session, hazard, settings, now),
         Reply(text=T.VERIFY_ACCEPTED.format(code=hazard.code), toast=toast),
@@ -358,7 +361,10 @@ async def _reject(
     now: datetime,
     reach: Reach,
 ) -> list[Reply]:
-    change = await hz.reject(session, hazard, actor, reason, now)
+    try:
+        change = await hz.reject(session, hazard, actor, reason, now)
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor))]
     notice = T.REJECT_NOTICE.format(code=hazard.code, description=short(hazard.description), reason=reason)
     replies = [
         await card_reply(session, hazard, settings, now),

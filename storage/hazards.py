@@ -130,8 +130,8 @@ def check(actor: Person | None, hazard: Hazard, action: Action, *, fixer_id: int
     The system (`actor=None`) passes every permission check but never the status rules.
     """
     if actor is not None and not _permitted(actor, hazard, action, fixer_id):
-        reason = Refusal.OWN_FIX if action in (Action.ACCEPT, Action.REJECT) and actor.id == fixer_id else None
-        raise Refused(reason or Refusal.NOT_ALLOWED, hazard)
+        own_fix = action in (Action.ACCEPT, Action.REJECT) and may_verify(actor, None) and actor.id == fixer_id
+        raise Refused(Refusal.OWN_FIX if own_fix else Refusal.NOT_ALLOWED, hazard)
     if not allowed(action, hazard.status):
         raise Refused(Refusal.WRONG_STATUS, hazard)
 

@@ -1,14 +1,23 @@
-"""Shared fixtures: databases (SQLite file, PostgreSQL on 127.0.0.1), settings, a manual clock, a harness."""
+"""Shared fixtures: databases (SQLite file, PostgreSQL on 127.0.0.1), settings, a manual clock, a harness.
+
+Migrations run once per session, into a template database per engine (a SQLite file, a PostgreSQL
+database); every test that asks for a database gets a fresh copy of its template. Tests about the
+migrations themselves ask for an ``empty_*`` database instead.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import os
+import shutil
+import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 
@@ -16,17 +25,26 @@ os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 from bot.clock import ManualClock
-from bot.config import Settings, load_settings
-from tests.harness import Harness
+from storage.db import Database, upgrade
+from tests.harness import Harness, LiveBot, make_settings, running_bot
 
 PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
+T = TypeVar("T")
+
+
+def in_thread(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine on an event loop of its own, in a thread of its own, and return its result.
+
+    Sync fixtures cannot await, async fixtures cannot be requested lazily, and a session-scoped async
+    fixture would need a session-scoped event loop; this keeps pytest-asyncio's function loops apart.
+    """
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
+
 
 def _pg(sql: str | None) -> str | None:
-    """Run one statement on the PostgreSQL admin database in a thread of its own; return a problem or None.
-
-    Sync fixtures cannot await, and async fixtures cannot be requested lazily, so this runs its own loop.
-    """
+    """Run one statement on the PostgreSQL admin database; return why it could not connect, or None."""
     import asyncpg
 
     async def go() -> str | None:
@@ -41,62 +59,123 @@ def _pg(sql: str | None) -> str | None:
             await conn.close()
         return None
 
-    with concurrent.futures.ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, go()).result()
+    return in_thread(go())
 
 
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """Create a fresh PostgreSQL database for one test and drop it afterwards."""
+def _pg_url(name: str) -> str:
+    """Return the SQLAlchemy URL of a database on the test PostgreSQL server."""
+    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
+    return f"{base}/{name}"
+
+
+def _pg_name(kind: str) -> str:
+    """Return a database name no other test or session uses."""
+    return f"safetybot_{kind}_{uuid.uuid4().hex[:12]}"
+
+
+def _require_pg() -> None:
+    """Skip when PostgreSQL is not reachable, or fail when SAFETYBOT_REQUIRE_PG says it must be."""
     problem = _pg(None)
     if problem is not None:
         if os.environ.get("SAFETYBOT_REQUIRE_PG"):
             pytest.fail(f"PostgreSQL required but not reachable at {PG_ADMIN_URL}: {problem}")
         pytest.skip(f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}); .ci/run starts it")
-    name = f"safetybot_test_{uuid.uuid4().hex[:12]}"
+
+
+def _sqlite_url(path: Path) -> str:
+    """Return the SQLAlchemy URL of a SQLite file."""
+    return f"sqlite+aiosqlite:///{path}"
+
+
+async def _migrate(url: str) -> None:
+    """Apply every migration to the database at ``url``, then close all of its connections."""
+    database = Database(url)
+    try:
+        await upgrade(database.engine)
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate a SQLite file once per session; tests copy it instead of migrating their own."""
+    path = tmp_path_factory.mktemp("template") / "safetybot.db"
+    in_thread(_migrate(_sqlite_url(path)))
+    # Fold the write-ahead log into the file and leave WAL mode, so the file alone is the whole database.
+    with closing(sqlite3.connect(path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        conn.execute("PRAGMA journal_mode=DELETE")
+    assert not path.with_name(f"{path.name}-wal").exists()
+    return path
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> Iterator[str]:
+    """Migrate a PostgreSQL database once per session and drop it when the session ends; yield its name."""
+    _require_pg()
+    name = _pg_name("template")
     assert _pg(f'CREATE DATABASE "{name}"') is None
-    base = PG_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://")
-    yield f"{base}/{name}"
+    try:
+        in_thread(_migrate(_pg_url(name)))  # disposes its engine: CREATE DATABASE ... TEMPLATE needs that
+        yield name
+    finally:
+        _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """Return the URL of a migrated SQLite database of this test's own: a copy of the session's template."""
+    path = tmp_path / "safetybot.db"
+    shutil.copyfile(sqlite_template, path)
+    return _sqlite_url(path)
+
+
+@pytest.fixture
+def empty_sqlite_url(tmp_path: Path) -> str:
+    """Return the URL of a SQLite database file that does not exist yet, for tests of migrations."""
+    return _sqlite_url(tmp_path / "empty.db")
+
+
+@pytest.fixture
+def pg_url(pg_template: str) -> Iterator[str]:
+    """Copy the session's migrated template into a PostgreSQL database for one test; drop it afterwards."""
+    name = _pg_name("test")
+    assert _pg(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"') is None
+    yield _pg_url(name)
     _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    """Return a SQLite file database URL in the test's temp dir."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'safetybot.db'}"
+def empty_pg_url() -> Iterator[str]:
+    """Create an empty PostgreSQL database for one test of migrations; drop it afterwards."""
+    _require_pg()
+    name = _pg_name("test")
+    assert _pg(f'CREATE DATABASE "{name}"') is None
+    yield _pg_url(name)
+    _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def any_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """Run the test once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'safetybot.db'}"
-    return str(request.getfixturevalue("pg_url"))
+def any_db_url(request: pytest.FixtureRequest) -> str:
+    """Run the test once on a migrated SQLite database and once on a migrated PostgreSQL database."""
+    return str(request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "pg_url"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_empty_db_url(request: pytest.FixtureRequest) -> str:
+    """Run the test once on an empty SQLite database and once on an empty PostgreSQL database."""
+    return str(request.getfixturevalue("empty_sqlite_url" if request.param == "sqlite" else "empty_pg_url"))
 
 
 @pytest.fixture
 def clock() -> ManualClock:
-    """A clock at Monday 2026-11-30 09:00 Beijing time (01:00 UTC)."""
+    """Return a clock at Monday 2026-11-30 09:00 Beijing time (01:00 UTC)."""
     return ManualClock(datetime(2026, 11, 30, 1, 0, tzinfo=UTC))
-
-
-def make_settings(db_url: str, tmp_path: Path, **telegram: object) -> Settings:
-    """Build settings for a test: its own database and photo directory, one configured admin."""
-    return load_settings(
-        None,
-        {
-            "park": {"name": "测试园区"},
-            "access": {"admins": ["telegram:1", "test:admin"]},
-            "database": {"url": db_url},
-            "storage": {"photo_dir": str(tmp_path / "photos")},
-            "telegram": telegram,
-        },
-    )
 
 
 @pytest.fixture
 async def harness(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """A migrated app on SQLite with a recording adapter, driven through the neutral core."""
+    """Yield a migrated app on SQLite with a recording adapter, driven through the neutral core."""
     h = await Harness.create(make_settings(sqlite_url, tmp_path), clock)
     yield h
     await h.close()
@@ -104,7 +183,14 @@ async def harness(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncI
 
 @pytest.fixture
 async def any_harness(any_db_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
-    """The harness on SQLite and on PostgreSQL."""
+    """Yield the harness on SQLite and on PostgreSQL."""
     h = await Harness.create(make_settings(any_db_url, tmp_path), clock)
     yield h
     await h.close()
+
+
+@pytest.fixture
+async def bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveBot]:
+    """Yield a bot polling the fake Telegram server, on a migrated SQLite database."""
+    async with running_bot(sqlite_url, tmp_path, clock) as running:
+        yield running

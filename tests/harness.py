@@ -1,23 +1,47 @@
-"""Drive the neutral core like a platform would: people send messages and press buttons.
+"""Drive the bot like a platform would: people send messages and press buttons.
 
 `RecordingAdapter` is the platform side for core tests: it keeps what was sent and edited, and
-serves attachment bytes the test registered. The real adapters (Telegram, console) have their own
-end-to-end tests.
+serves attachment bytes the test registered. `Harness` speaks as the people of the park (the personas
+below, put in their roles by `seed`). `running_bot` runs the real Telegram adapter against the fake Bot
+API server for end-to-end tests. Test modules share these helpers from here, never from each other.
 """
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
+from bot.adapters.telegram import TelegramAdapter
 from bot.app import App, build_app
 from bot.clock import ManualClock
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.dispatcher import Outcome
 from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from storage import chats, enterprises, people
+from storage.enums import Role
+from tests.fake_telegram import TOKEN, Call, FakeTelegram
 
 PLATFORM = "test"
 GROUP = ChatRef(PLATFORM, "group", is_group=True, title="园区安全生产群")
+ADMIN_ID = 1  # the Telegram user id that make_settings configures as an admin
+
+
+def make_settings(db_url: str, tmp_path: Path, **telegram: object) -> Settings:
+    """Build settings for a test: its own database and photo directory, one configured admin."""
+    return load_settings(
+        None,
+        {
+            "park": {"name": "测试园区"},
+            "access": {"admins": [f"telegram:{ADMIN_ID}", f"{PLATFORM}:admin"]},
+            "database": {"url": db_url},
+            "storage": {"photo_dir": str(tmp_path / "photos")},
+            "telegram": telegram,
+        },
+    )
 
 
 @dataclass
@@ -73,7 +97,7 @@ class Harness:
 
     @classmethod
     async def create(cls, settings: Settings, clock: ManualClock) -> Harness:
-        """Build, migrate and attach."""
+        """Build, prepare (migrating only if the database needs it) and attach."""
         app = build_app(settings, clock)
         await app.prepare()
         adapter = RecordingAdapter()
@@ -160,6 +184,74 @@ def labels(card: Card) -> dict[str, str]:
     return {f.label: f.value for f in card.fields}
 
 
+ADMIN = Harness.person("admin", "王主任")  # configured admin in make_settings
+LI = Harness.person("li", "李干部")  # manager
+MA = Harness.person("ma", "马科长")  # second manager
+ZHAO = Harness.person("zhao", "赵工")  # inspector
+ZHANG = Harness.person("zhang", "张伟")  # lead of 华油
+CHEN = Harness.person("chen", "陈明")  # member of 华油
+LIU = Harness.person("liu", "刘芳")  # lead of 宏达
+XIAO = Harness.person("xiao", "小周")  # no role
+
+ROLES = {
+    "li": ("manager", None),
+    "ma": ("manager", None),
+    "zhao": ("inspector", None),
+    "zhang": ("lead", "华油装备制造有限公司"),
+    "chen": ("member", "华油装备制造有限公司"),
+    "liu": ("lead", "宏达机械有限公司"),
+}
+
+
+async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zhang", "liu")) -> None:
+    """Seed two enterprises, everyone's role, and private chats for some; make the group a park group."""
+    now = h.clock.now()
+    async with h.app.db.unit_of_work() as s:
+        ents = {}
+        for name, aliases in (("华油装备制造有限公司", ["华油"]), ("宏达机械有限公司", ["宏达"])):
+            ents[name] = await enterprises.add_enterprise(
+                s, name=name, aliases=aliases, industry=None, actor=None, at=now
+            )
+        for who in (ADMIN, LI, MA, ZHAO, ZHANG, CHEN, LIU, XIAO):
+            p = await people.upsert_person(
+                s,
+                platform=PLATFORM,
+                external_id=who.user_id,
+                display_name=who.display_name,
+                username=None,
+                at=now,
+            )
+            if who.user_id in ROLES:
+                role, ent = ROLES[who.user_id]
+                await people.set_role(s, p, Role(role), ents[ent] if ent else None, actor=None, at=now)
+            if who.user_id == "admin":
+                p.role = Role.ADMIN
+            if who.user_id in private:
+                p.private_chat_id = f"p-{who.user_id}"
+        chat = await chats.upsert_chat(
+            s, platform=PLATFORM, chat_id=GROUP.chat_id, title=GROUP.title, is_group=True, at=now
+        )
+        chat.is_park_group = True
+
+
+def card_of(sent: list[Sent]) -> Sent:
+    """Return the first card among sent messages."""
+    return next(s for s in sent if s.card is not None)
+
+
+def count_fetches(h: Harness) -> list[str]:
+    """Record the id of every attachment the dispatcher downloads from now on."""
+    fetched: list[str] = []
+    real = h.adapter.fetch_file
+
+    async def counting(ref: FileRef) -> bytes:
+        fetched.append(ref.file_id)
+        return await real(ref)
+
+    h.adapter.fetch_file = counting  # type: ignore[method-assign]
+    return fetched
+
+
 def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
     """Make a small real JPEG whose bytes differ by seed."""
     import io
@@ -171,3 +263,61 @@ def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="JPEG", quality=90)
     return buf.getvalue()
+
+
+@dataclass
+class LiveBot:
+    """A running bot and the fake server it talks to."""
+
+    tg: FakeTelegram
+    app: App
+    adapter: TelegramAdapter
+
+    def texts(self, chat: dict[str, Any]) -> list[str]:
+        """Return the text or caption of every message the bot sent to ``chat``, as now, oldest first."""
+        return [m.get("text") or m.get("caption") or "" for m in self.tg.sent_messages(chat["id"])]
+
+    async def say(self, user: dict[str, Any], chat: dict[str, Any], text: str) -> str:
+        """Send ``text`` as ``user`` and return the bot's next message in that chat."""
+        before = len(self.texts(chat))
+        self.tg.send_text(user, chat, text)
+        await self.tg.wait_for(lambda: len(self.texts(chat)) > before)
+        return self.texts(chat)[before]
+
+    def answers(self) -> list[Call]:
+        """Return every answerCallbackQuery the bot made."""
+        return self.tg.calls_of("answerCallbackQuery")
+
+
+@asynccontextmanager
+async def running_bot(
+    db_url: str, tmp_path: Path, clock: ManualClock, before_start: Callable[[], None] | None = None
+) -> AsyncIterator[LiveBot]:
+    """Start the fake server, build and prepare the app, and poll with the real Telegram adapter."""
+    tg = FakeTelegram()
+    await tg.start()
+    try:
+        settings = make_settings(
+            db_url,
+            tmp_path,
+            token=TOKEN,
+            base_url=tg.base_url,
+            base_file_url=tg.base_file_url,
+            poll_timeout="1",  # seconds; pydantic turns it into an int
+        )
+        app = build_app(settings, clock)
+        try:
+            await app.prepare()
+            adapter = TelegramAdapter(settings.telegram, app.dispatcher)
+            if before_start is not None:
+                before_start()
+            await adapter.start()
+            try:
+                yield LiveBot(tg, app, adapter)
+            finally:
+                await adapter.stop()
+        finally:
+            await app.close()
+    finally:
+        await tg.stop()
+    assert not tg.server_errors, tg.summary()

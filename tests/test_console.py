@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +15,7 @@ from bot.app import build_app
 from bot.cli import main
 from bot.clock import ManualClock
 from storage.models import Enterprise, Person
-from tests.conftest import make_settings
+from tests.harness import make_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -62,7 +63,7 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
         await app.close()
 
 
-def test_enterprises_import_from_csv(tmp_path: Path) -> None:
+def test_enterprises_import_from_csv(tmp_path: Path, sqlite_template: Path) -> None:
     csv_file = tmp_path / "park.csv"
     csv_file.write_text(
         "名称,别名,行业,在册\n华油装备制造有限公司,华油、华油装备,石油装备,是\n宏达机械有限公司,宏达,机械加工,\n",
@@ -70,6 +71,7 @@ def test_enterprises_import_from_csv(tmp_path: Path) -> None:
     )
     cfg = tmp_path / "config.toml"
     db_file = tmp_path / "park.db"
+    shutil.copyfile(sqlite_template, db_file)
     cfg.write_text(f'[database]\nurl = "sqlite+aiosqlite:///{db_file}"\n', encoding="utf-8")
     assert main(["--config", str(cfg), "enterprises", "import", str(csv_file)]) == 0
     assert main(["enterprises", "import", str(csv_file), "--config", str(cfg)]) == 0  # idempotent update
@@ -125,14 +127,15 @@ def run_console(tmp_path: Path, typed: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
-    """Run `safetybot console` as a user would, typing into its standard input."""
+    """Run `safetybot console` as a user would on a first start: it creates and migrates the database."""
     result = run_console(tmp_path, ":as 张伟\n/whoami\n:quit\n")
     assert "已载入演示园区" in result.stdout
     assert "所属企业：华油装备制造有限公司" in result.stdout
 
 
-def test_console_restarts_on_the_same_database(tmp_path: Path) -> None:
+def test_console_restarts_on_the_same_database(tmp_path: Path, sqlite_template: Path) -> None:
     """A second run goes on numbering after the first run's cards instead of colliding with them."""
+    shutil.copyfile(sqlite_template, tmp_path / "demo.db")
     for who in ("小周", "xiao2"):
         result = run_console(tmp_path, f":as {who}\n/join 鲁味\n:quit\n")
         assert "已提交申请：加入鲁味食品有限公司" in result.stdout

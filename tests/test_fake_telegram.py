@@ -31,7 +31,7 @@ async def tg() -> AsyncIterator[FakeTelegram]:
 
 
 @pytest.fixture
-async def bot(tg: FakeTelegram) -> AsyncIterator[Bot]:
+async def client(tg: FakeTelegram) -> AsyncIterator[Bot]:
     """A bare PTB Bot pointed at the fake (no polling)."""
     async with Bot(TOKEN, base_url=tg.base_url, base_file_url=tg.base_file_url) as client:
         yield client
@@ -135,26 +135,26 @@ async def test_real_application_round_trip(tg: FakeTelegram) -> None:
         await app.shutdown()
 
 
-async def test_get_updates_offset_limit_and_long_poll(tg: FakeTelegram, bot: Bot) -> None:
+async def test_get_updates_offset_limit_and_long_poll(tg: FakeTelegram, client: Bot) -> None:
     """Offsets confirm updates, unconfirmed ones come again, repeat() re-delivers, long polls wake early."""
     li = tg.user(102, "李娜")
     chat = tg.private(li)
     first, second, third = (tg.send_text(li, chat, f"m{i}") for i in range(3))
     assert [first["update_id"], second["update_id"], third["update_id"]] == [1, 2, 3]
 
-    batch = await bot.get_updates(limit=2)
+    batch = await client.get_updates(limit=2)
     assert [u.update_id for u in batch] == [1, 2]
-    assert [u.update_id for u in await bot.get_updates(limit=2)] == [1, 2]  # not confirmed yet
-    assert [u.update_id for u in await bot.get_updates(offset=3)] == [3]
-    assert await bot.get_updates(offset=4, timeout=0) == ()
+    assert [u.update_id for u in await client.get_updates(limit=2)] == [1, 2]  # not confirmed yet
+    assert [u.update_id for u in await client.get_updates(offset=3)] == [3]
+    assert await client.get_updates(offset=4, timeout=0) == ()
 
     tg.repeat(first)
-    again = await bot.get_updates(offset=4)
+    again = await client.get_updates(offset=4)
     assert [u.update_id for u in again] == [1]
     assert again[0].message is not None and again[0].message.text == "m0"
-    assert await bot.get_updates(offset=2, timeout=0) == ()  # confirmed now
+    assert await client.get_updates(offset=2, timeout=0) == ()  # confirmed now
 
-    waiting = asyncio.create_task(bot.get_updates(offset=4, timeout=5))
+    waiting = asyncio.create_task(client.get_updates(offset=4, timeout=5))
     await asyncio.sleep(0.05)
     started = time.monotonic()
     tg.send_text(li, chat, "wake up")
@@ -163,12 +163,12 @@ async def test_get_updates_offset_limit_and_long_poll(tg: FakeTelegram, bot: Bot
     assert time.monotonic() - started < 0.5
 
 
-async def test_user_messages_deserialize_completely(tg: FakeTelegram, bot: Bot) -> None:
+async def test_user_messages_deserialize_completely(tg: FakeTelegram, client: Bot) -> None:
     """Commands, replies, photos, documents and callback queries come out as full PTB objects."""
     wang = tg.user(103, "王强", "wangqiang")
     group = tg.group()
     read_button = InlineKeyboardMarkup([[InlineKeyboardButton("已读", callback_data="read")]])
-    notice = await bot.send_message(group["id"], "通知", reply_markup=read_button)
+    notice = await client.send_message(group["id"], "通知", reply_markup=read_button)
     assert (
         notice.message_id == 1000
         and notice.chat.type == "supergroup"
@@ -181,7 +181,7 @@ async def test_user_messages_deserialize_completely(tg: FakeTelegram, bot: Bot) 
     tg.send_document(wang, group, b"a,b\n1,2\n", "台账.csv", "text/csv", caption="台账")
     tg.press(wang, notice.to_dict(), "read")
 
-    updates = await bot.get_updates()
+    updates = await client.get_updates()
     text_msg, photo_msg, doc_msg = (u.message for u in updates[:3])
     assert text_msg is not None and photo_msg is not None and doc_msg is not None
     assert text_msg.from_user is not None and text_msg.from_user.username == "wangqiang"
@@ -203,37 +203,37 @@ async def test_user_messages_deserialize_completely(tg: FakeTelegram, bot: Bot) 
     assert tg.calls_of("answerCallbackQuery")[0].params == {"callback_query_id": query.id}
 
 
-async def test_bot_side_requests_are_decoded(tg: FakeTelegram, bot: Bot) -> None:
+async def test_bot_side_requests_are_decoded(tg: FakeTelegram, client: Bot) -> None:
     """HTML parse_mode, replies, document upload, file_id reuse and media groups."""
     zhao = tg.user(104, "赵敏")
     chat_id = zhao["id"]
 
-    html_msg = await bot.send_message(
+    html_msg = await client.send_message(
         chat_id, "<b>注意</b> &amp; <a href='https://x.org'>链接</a>", parse_mode="HTML"
     )
     assert html_msg.text == "注意 & 链接"
     assert [(e.type, e.offset, e.length) for e in html_msg.entities] == [("bold", 0, 2), ("text_link", 5, 2)]
     assert html_msg.chat.type == "private" and html_msg.chat.first_name == "赵敏"
     with pytest.raises(BadRequest, match=r"(?i)parse entities"):
-        await bot.send_message(chat_id, "温度 <30 度", parse_mode="HTML")
+        await client.send_message(chat_id, "温度 <30 度", parse_mode="HTML")
 
-    reply = await bot.send_message(chat_id, "回复", reply_to_message_id=html_msg.message_id)
+    reply = await client.send_message(chat_id, "回复", reply_to_message_id=html_msg.message_id)
     assert tg.calls_of("sendMessage")[-1].params["reply_parameters"] == {"message_id": html_msg.message_id}
     assert reply.reply_to_message is not None and reply.reply_to_message.message_id == html_msg.message_id
 
-    doc = await bot.send_document(chat_id, document=b"xlsx-bytes", filename="台账.xlsx", caption="导出")
+    doc = await client.send_document(chat_id, document=b"xlsx-bytes", filename="台账.xlsx", caption="导出")
     assert tg.calls_of("sendDocument")[0].params["document"] == {
         "filename": "台账.xlsx",
         "bytes": b"xlsx-bytes",
     }
     assert doc.document is not None and tg.file_bytes(doc.document.file_id) == b"xlsx-bytes"
 
-    first = await bot.send_photo(chat_id, photo=png_bytes())
-    again = await bot.send_photo(chat_id, photo=first.photo[-1].file_id)
+    first = await client.send_photo(chat_id, photo=png_bytes())
+    again = await client.send_photo(chat_id, photo=first.photo[-1].file_id)
     assert tg.calls_of("sendPhoto")[1].params["photo"] == first.photo[-1].file_id  # plain field
     assert again.photo[-1].file_id == first.photo[-1].file_id
 
-    album = await bot.send_media_group(
+    album = await client.send_media_group(
         chat_id, [InputMediaPhoto(png_bytes(10, 10), caption="一"), InputMediaPhoto(png_bytes(20, 20))]
     )
     media = tg.calls_of("sendMediaGroup")[0].params["media"]
@@ -247,34 +247,34 @@ async def test_bot_side_requests_are_decoded(tg: FakeTelegram, bot: Bot) -> None
     ]
 
 
-async def test_errors_like_telegram(tg: FakeTelegram, bot: Bot) -> None:
+async def test_errors_like_telegram(tg: FakeTelegram, client: Bot) -> None:
     """Not-modified and missing edits, bad file ids, unknown methods and wrong tokens fail like Telegram."""
     sun = tg.user(105, "孙丽")
     keyboard = InlineKeyboardMarkup([[InlineKeyboardButton("A", callback_data="a")]])
-    sent = await bot.send_message(sun["id"], "原文", reply_markup=keyboard)
+    sent = await client.send_message(sun["id"], "原文", reply_markup=keyboard)
     with pytest.raises(BadRequest, match=r"(?i)not modified"):
-        await bot.edit_message_text(
+        await client.edit_message_text(
             "原文", chat_id=sun["id"], message_id=sent.message_id, reply_markup=keyboard
         )
-    edited = await bot.edit_message_text(
+    edited = await client.edit_message_text(
         "新文", chat_id=sun["id"], message_id=sent.message_id, reply_markup=keyboard
     )
     assert isinstance(edited, Message)
     assert edited.text == "新文" and edited.message_id == sent.message_id and edited.edit_date is not None
     assert tg.buttons(tg.last_sent()) == [("A", "a")]
     with pytest.raises(BadRequest, match=r"(?i)message to edit not found"):
-        await bot.edit_message_text("x", chat_id=sun["id"], message_id=4242)
+        await client.edit_message_text("x", chat_id=sun["id"], message_id=4242)
     with pytest.raises(BadRequest, match=r"(?i)no caption"):
-        await bot.edit_message_caption(chat_id=sun["id"], message_id=sent.message_id, caption="c")
+        await client.edit_message_caption(chat_id=sun["id"], message_id=sent.message_id, caption="c")
     with pytest.raises(BadRequest, match=r"(?i)invalid file_id"):
-        await bot.get_file("nope")
+        await client.get_file("nope")
     with pytest.raises(BadRequest, match=r"(?i)button_data_invalid"):
         too_long = InlineKeyboardMarkup([[InlineKeyboardButton("长", callback_data="x" * 65)]])
-        await bot.send_message(sun["id"], "x", reply_markup=too_long)
-    assert await bot.delete_message(sun["id"], sent.message_id) is True
+        await client.send_message(sun["id"], "x", reply_markup=too_long)
+    assert await client.delete_message(sun["id"], sent.message_id) is True
     assert tg.sent_messages(sun["id"]) == [] and tg.deleted == [(sun["id"], sent.message_id)]
     with pytest.raises(EndPointNotFound):  # Telegram answers 404; do_api_request turns that into this
-        await bot.do_api_request("frobnicate")
+        await client.do_api_request("frobnicate")
     assert tg.calls_of("frobnicate")[0].error == "Not Found: method frobnicate not found"
 
     wrong = Bot("42:wrong", base_url=tg.base_url, base_file_url=tg.base_file_url)

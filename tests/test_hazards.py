@@ -9,80 +9,29 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.messages import FileRef
-from storage import chats, enterprises, people
+from storage import people
 from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
-from tests.conftest import make_settings
-from tests.harness import GROUP, Harness, Sent, jpeg, labels
-
-ADMIN = Harness.person("admin", "王主任")
-LI = Harness.person("li", "李干部")  # manager
-MA = Harness.person("ma", "马科长")  # second manager
-ZHAO = Harness.person("zhao", "赵工")  # inspector
-ZHANG = Harness.person("zhang", "张伟")  # lead of 华油
-CHEN = Harness.person("chen", "陈明")  # member of 华油
-LIU = Harness.person("liu", "刘芳")  # lead of 宏达
-XIAO = Harness.person("xiao", "小周")  # no role
-
-ROLES = {
-    "li": ("manager", None),
-    "ma": ("manager", None),
-    "zhao": ("inspector", None),
-    "zhang": ("lead", "华油装备制造有限公司"),
-    "chen": ("member", "华油装备制造有限公司"),
-    "liu": ("lead", "宏达机械有限公司"),
-}
-
-
-async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zhang", "liu")) -> None:
-    """Two enterprises, everyone's role, and private chats for some; the group is a park group."""
-    now = h.clock.now()
-    async with h.app.db.unit_of_work() as s:
-        ents = {}
-        for name, aliases in (("华油装备制造有限公司", ["华油"]), ("宏达机械有限公司", ["宏达"])):
-            ents[name] = await enterprises.add_enterprise(
-                s, name=name, aliases=aliases, industry=None, actor=None, at=now
-            )
-        for who in (ADMIN, LI, MA, ZHAO, ZHANG, CHEN, LIU, XIAO):
-            p = await people.upsert_person(
-                s,
-                platform="test",
-                external_id=who.user_id,
-                display_name=who.display_name,
-                username=None,
-                at=now,
-            )
-            if who.user_id in ROLES:
-                role, ent = ROLES[who.user_id]
-                await people.set_role(s, p, role, ents[ent] if ent else None, actor=None, at=now)
-            if who.user_id == "admin":
-                p.role = "admin"
-            if who.user_id in private:
-                p.private_chat_id = f"p-{who.user_id}"
-        chat = await chats.upsert_chat(
-            s, platform="test", chat_id="group", title=GROUP.title, is_group=True, at=now
-        )
-        chat.is_park_group = True
-
-
-def count_fetches(h: Harness) -> list[str]:
-    """Record the id of every attachment the dispatcher downloads from now on."""
-    fetched: list[str] = []
-    real = h.adapter.fetch_file
-
-    async def counting(ref: FileRef) -> bytes:
-        fetched.append(ref.file_id)
-        return await real(ref)
-
-    h.adapter.fetch_file = counting  # type: ignore[method-assign]
-    return fetched
-
-
-def card_of(sent: list[Sent]) -> Sent:
-    """Return the first card among sent messages."""
-    return next(s for s in sent if s.card is not None)
+from tests.harness import (
+    CHEN,
+    GROUP,
+    LI,
+    LIU,
+    MA,
+    ZHANG,
+    ZHAO,
+    Harness,
+    Sent,
+    card_of,
+    count_fetches,
+    jpeg,
+    labels,
+    make_settings,
+    seed,
+)
 
 
 async def hazard(h: Harness, code: str) -> Hazard:
+    """Load a hazard by its code."""
     async with h.app.db.unit_of_work() as s:
         row = await s.scalar(select(Hazard).where(Hazard.code == code))
         assert row is not None
@@ -90,6 +39,7 @@ async def hazard(h: Harness, code: str) -> Hazard:
 
 
 async def events(h: Harness, code: str) -> list[tuple[str, str | None, str | None]]:
+    """Return a hazard's ledger events as (action, from status, to status), oldest first."""
     async with h.app.db.unit_of_work() as s:
         rows = await s.execute(
             select(HazardEvent.action, HazardEvent.from_status, HazardEvent.to_status)
@@ -495,8 +445,10 @@ async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) ->
     assert [s.chat.chat_id for s in out if s.card is not None] == ["p-zhang", "supergroup"]
 
 
-async def test_second_review_findings(harness: Harness) -> None:
-    """Deadline after a rejected on-the-spot fix, replies to colleagues, replies on the card, managers' photos."""
+async def test_rejection_takes_its_reason_from_a_card_reply_and_keeps_deadline_buttons(
+    harness: Harness,
+) -> None:
+    """Only a reply to the card is the reason; deadlines can be set after it; a manager's photo is no fix."""
     h = harness
     await seed(h)
     card = await report(h, ZHANG, "楼梯扶手松动", seed_=110)  # no deadline chosen

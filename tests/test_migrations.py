@@ -13,8 +13,8 @@ from storage.db import Database, upgrade
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
 
-async def test_upgrade_from_0002_keeps_rows_and_then_checks_them(any_db_url: str) -> None:
-    db = Database(any_db_url)
+async def test_upgrade_from_0002_keeps_rows_and_then_checks_them(any_empty_db_url: str) -> None:
+    db = Database(any_empty_db_url)
     try:
         await upgrade(db.engine, "0002")
         async with db.engine.begin() as conn:

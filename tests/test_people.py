@@ -5,11 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from storage.models import AuditEntry, JoinRequest, Person, ProcessedUpdate
-from tests.harness import GROUP, Harness
-
-ADMIN = Harness.person("admin", "王主任")
-XIAO = Harness.person("xiao", "小周")
-LI = Harness.person("li", "李干部")
+from tests.harness import ADMIN, GROUP, LI, XIAO, Harness
 
 
 async def _person(h: Harness, user_id: str) -> Person:
@@ -127,14 +123,14 @@ async def test_same_update_twice_is_processed_once(harness: Harness) -> None:
 
 
 async def test_failing_handler_rolls_back_and_apologises(harness: Harness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from storage import people as queries
+    from storage import people as people_store
 
     async def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
     h = harness
     await h.say(XIAO, "/start")
-    monkeypatch.setattr(queries, "create_join", boom)
+    monkeypatch.setattr(people_store, "create_join", boom)
     await h.say(ADMIN, "/enterprise_add 华油装备")
     out = await h.say(XIAO, "/join 华油装备")
     assert "抱歉" in h.texts(out)

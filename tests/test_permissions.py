@@ -14,8 +14,7 @@ from sqlalchemy import func, select
 
 from bot.messages import Sender
 from storage.models import AuditEntry, Hazard
-from tests.harness import Harness, jpeg
-from tests.test_hazards import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, seed
+from tests.harness import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg, seed
 
 WHO: dict[str, Sender] = {
     "admin": ADMIN,

@@ -1,7 +1,11 @@
-"""Storage on SQLite and PostgreSQL: migrations, constraints, time zones, idempotence."""
+"""Storage on SQLite and PostgreSQL: migrations, constraints, time zones, idempotence.
+
+The migration tests start from an empty database; the others get a copy of the session's migrated template.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
@@ -19,15 +23,16 @@ NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture
-async def db(any_db_url: str):  # type: ignore[no-untyped-def]
+async def db(any_db_url: str) -> AsyncIterator[Database]:
+    """Yield a migrated database on each engine."""
     database = Database(any_db_url)
-    await upgrade(database.engine)
+    assert await pending_revisions(database.engine) == []  # the copy of the template is complete
     yield database
     await database.dispose()
 
 
-async def test_upgrade_from_empty_creates_every_table(any_db_url: str) -> None:
-    database = Database(any_db_url)
+async def test_upgrade_from_empty_creates_every_table(any_empty_db_url: str) -> None:
+    database = Database(any_empty_db_url)
     try:
         assert await pending_revisions(database.engine) != []
         await upgrade(database.engine)
@@ -39,13 +44,18 @@ async def test_upgrade_from_empty_creates_every_table(any_db_url: str) -> None:
         await database.dispose()
 
 
-async def test_models_and_migrations_agree(db: Database) -> None:
+async def test_models_and_migrations_agree(any_empty_db_url: str) -> None:
     def diff(conn: Connection) -> list[object]:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         return list(compare_metadata(ctx, Base.metadata))
 
-    async with db.engine.connect() as conn:
-        assert await conn.run_sync(diff) == []
+    database = Database(any_empty_db_url)
+    try:
+        await upgrade(database.engine)
+        async with database.engine.connect() as conn:
+            assert await conn.run_sync(diff) == []
+    finally:
+        await database.dispose()
 
 
 async def test_aware_datetimes_round_trip_in_utc(db: Database) -> None:

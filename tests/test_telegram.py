@@ -7,89 +7,18 @@ People act through ``FakeTelegram`` (send_text / press / repeat); the bot runs a
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.app import App, build_app
 from bot.clock import ManualClock
 from storage.models import Enterprise, ProcessedUpdate
-from tests.conftest import make_settings
-from tests.fake_telegram import BOT_USERNAME, TOKEN, Call, FakeTelegram
+from tests.fake_telegram import BOT_USERNAME, TOKEN
+from tests.harness import ADMIN_ID, LiveBot, running_bot
 
-ADMIN_ID = 1  # "telegram:1" is an admin in make_settings
 XIAO_ID = 2
-
-
-@dataclass
-class LiveBot:
-    """A running bot and the fake server it talks to."""
-
-    tg: FakeTelegram
-    app: App
-    adapter: TelegramAdapter
-
-    def texts(self, chat: dict[str, Any]) -> list[str]:
-        """Text (or caption) of every message the bot sent to ``chat``, oldest first, as it is now."""
-        return [m.get("text") or m.get("caption") or "" for m in self.tg.sent_messages(chat["id"])]
-
-    async def say(self, user: dict[str, Any], chat: dict[str, Any], text: str) -> str:
-        """Send ``text`` as ``user`` and return the bot's next message in that chat."""
-        before = len(self.texts(chat))
-        self.tg.send_text(user, chat, text)
-        await self.tg.wait_for(lambda: len(self.texts(chat)) > before)
-        return self.texts(chat)[before]
-
-    def answers(self) -> list[Call]:
-        """Every answerCallbackQuery the bot made."""
-        return self.tg.calls_of("answerCallbackQuery")
-
-
-@asynccontextmanager
-async def running_bot(
-    db_url: str, tmp_path: Path, clock: ManualClock, before_start: Callable[[], None] | None = None
-) -> AsyncIterator[LiveBot]:
-    """Start the fake server, build and migrate the app, and poll with the real Telegram adapter."""
-    tg = FakeTelegram()
-    await tg.start()
-    try:
-        settings = make_settings(
-            db_url,
-            tmp_path,
-            token=TOKEN,
-            base_url=tg.base_url,
-            base_file_url=tg.base_file_url,
-            poll_timeout="1",  # seconds; pydantic turns it into an int
-        )
-        app = build_app(settings, clock)
-        try:
-            await app.prepare()
-            adapter = TelegramAdapter(settings.telegram, app.dispatcher)
-            if before_start is not None:
-                before_start()
-            await adapter.start()
-            try:
-                yield LiveBot(tg, app, adapter)
-            finally:
-                await adapter.stop()
-        finally:
-            await app.close()
-    finally:
-        await tg.stop()
-    assert not tg.server_errors, tg.summary()
-
-
-@pytest.fixture
-async def bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveBot]:
-    """A bot polling the fake Telegram server, on a migrated SQLite database."""
-    async with running_bot(sqlite_url, tmp_path, clock) as running:
-        yield running
 
 
 async def test_join_scenario_over_telegram(bot: LiveBot) -> None:

@@ -8,32 +8,19 @@ The real python-telegram-bot client polls the fake Bot API server (``tests/fake_
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
-from bot.clock import ManualClock
 from storage.models import AuditEntry, Hazard, HazardEvent, HazardPhoto, Photo
 from tests.fake_telegram import Call, FakeTelegram
-from tests.harness import jpeg
-from tests.test_telegram import LiveBot, running_bot
+from tests.harness import ADMIN_ID, LiveBot, jpeg
 
-ADMIN_ID = 1  # "telegram:1" is an admin in make_settings
 LI_ID = 2  # 李干部, manager
 ZHANG_ID = 3  # 张伟, lead of 华油 (never opens a private chat with the bot)
 CODE = "YH-2026-0001"
 TITLE = f"隐患 {CODE}"
 REPORT = "/hazard 二车间配电箱门未关闭，无警示标识 限期 12月10日"
-
-
-@pytest.fixture
-async def bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveBot]:
-    """A bot polling the fake Telegram server, on a migrated SQLite database."""
-    async with running_bot(sqlite_url, tmp_path, clock) as running:
-        yield running
 
 
 class Park:
