@@ -14,7 +14,7 @@ from bot.messages import Button, ButtonPress, Card, CardField, CardStatus, ChatR
 from bot.questions import Question
 from bot.routing import Route, Router
 from handlers import texts as T
-from handlers.util import pick_enterprise, private_chat
+from handlers.util import Reach, pick_enterprise, recipients
 from storage import chats, enterprises, people
 from storage.enums import ENTERPRISE_ROLES, JoinStatus, Role
 from storage.models import JoinRequest, Person
@@ -92,7 +92,9 @@ def _split_role(args: str) -> tuple[str, Role]:
 
 
 @router.command("join", perm=Perm.PUBLIC, help_text=T.HELP["join"])
-async def join(msg: Incoming, *, session: AsyncSession, actor: Person, now: datetime) -> list[Reply]:
+async def join(
+    msg: Incoming, *, session: AsyncSession, actor: Person, now: datetime, reach: Reach
+) -> list[Reply]:
     """Ask to become a lead or member of an enterprise; admins get a card to decide."""
     if not msg.args:
         return [Reply(text=T.JOIN_USAGE)]
@@ -100,21 +102,33 @@ async def join(msg: Incoming, *, session: AsyncSession, actor: Person, now: date
     found = await pick_enterprise(session, text, button=lambda eid: JoinPickButton(role, eid))
     if isinstance(found, Reply):
         return [found]
-    return await _open_join(session, actor, found.id, role, msg.chat, now)
+    return await _open_join(session, actor, found.id, role, msg.chat, now, reach)
 
 
 @router.button(JoinPickButton, perm=Perm.PUBLIC)
 async def join_pick(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: JoinPickButton
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    now: datetime,
+    button: JoinPickButton,
+    reach: Reach,
 ) -> list[Reply]:
     """Finish a /join after the person picked one enterprise from the closest matches."""
     if button.role not in ENTERPRISE_ROLES:
         return [Reply(text=T.BUTTON_STALE, toast=True)]
-    return await _open_join(session, actor, button.enterprise_id, button.role, press.chat, now)
+    return await _open_join(session, actor, button.enterprise_id, button.role, press.chat, now, reach)
 
 
 async def _open_join(
-    session: AsyncSession, actor: Person, enterprise_id: int, role: Role, origin: ChatRef, now: datetime
+    session: AsyncSession,
+    actor: Person,
+    enterprise_id: int,
+    role: Role,
+    origin: ChatRef,
+    now: datetime,
+    reach: Reach,
 ) -> list[Reply]:
     enterprise = await enterprises.get_enterprise(session, enterprise_id)
     if enterprise is None or not enterprise.active:
@@ -133,10 +147,10 @@ async def _open_join(
         at=now,
     )
     card = join_card(request)
-    admins = [a for a in await people.people_with_role(session, actor.platform, [Role.ADMIN]) if a.private_chat_id]
+    admins = recipients(await people.people_with_role(session, None, [Role.ADMIN]), reach)
     replies = [Reply(text=T.JOIN_SENT.format(enterprise=enterprise.name, role=T.role_name(role)))]
     if admins:
-        replies += [Reply(card=card, chat=private_chat(a)) for a in admins]
+        replies.append(Reply(card=card, people=admins))
     elif origin.is_group:
         replies.append(Reply(card=card))  # no admin reachable privately: admins in this group decide
     elif await chats.park_group_chats(session, origin.platform):
@@ -178,7 +192,13 @@ def join_card(request: JoinRequest, decided_by: str | None = None) -> Card:
 
 @router.button(JoinDecideButton, perm=Perm.JOIN_DECIDE)
 async def join_decide(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: JoinDecideButton
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    now: datetime,
+    button: JoinDecideButton,
+    reach: Reach,
 ) -> list[Reply]:
     """Approve or reject a join request; tell the person; update every copy of the card."""
     request = await people.get_join(session, button.request_id)
@@ -196,10 +216,13 @@ async def join_decide(
     notice = (T.JOIN_APPROVED_NOTICE if approve else T.JOIN_REJECTED_NOTICE).format(
         enterprise=request.enterprise.name, role=T.role_name(request.role)
     )
-    to_person = private_chat(person) or ChatRef(request.origin_platform, request.origin_chat_id, True)
+    if reach(person):
+        told = Reply(text=notice, people=recipients([person], reach))
+    else:  # never wrote to the bot privately: answer where the request was made
+        told = Reply(text=notice, chat=ChatRef(request.origin_platform, request.origin_chat_id, True))
     return [
         Reply(card=card, edit=True),
-        Reply(text=notice, chat=to_person),
+        told,
         Reply(text=T.JOIN_DONE_TOAST.format(status=card.status.text), toast=True),
     ]
 
@@ -208,7 +231,9 @@ async def join_decide(
 
 
 @router.command("role", perm=Perm.ROLE_SET, help_text=T.HELP["role"])
-async def set_role(msg: Incoming, *, session: AsyncSession, actor: Person, now: datetime) -> list[Reply]:
+async def set_role(
+    msg: Incoming, *, session: AsyncSession, actor: Person, now: datetime, reach: Reach
+) -> list[Reply]:
     """Give a person a role; leads and members also get an enterprise."""
     words = msg.args.split()
     if len(words) < 2:
@@ -238,9 +263,7 @@ async def set_role(msg: Incoming, *, session: AsyncSession, actor: Person, now: 
     replies = [
         Reply(text=T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent))
     ]
-    chat = private_chat(person)
-    if chat is not None and person.id != actor.id:
-        replies.append(
-            Reply(text=T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent), chat=chat)
-        )
+    if person.id != actor.id and reach(person):
+        notice = T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent)
+        replies.append(Reply(text=notice, people=recipients([person], reach)))
     return replies

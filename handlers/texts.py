@@ -241,8 +241,8 @@ DUE_PAST = (
 )
 DUE_SET = "{code} 整改期限已设为 {due}。"
 FIVE_ASK = (
-    "{code} 是重大隐患，需要五落实（责任人、措施、资金、时限、预案）。请回复隐患卡片：\n"
-    "/five 责任人=张三 措施=停用并更换配电箱 资金=2万元 时限=12月20日 预案=已制定临时停电预案"
+    "{code} 是重大隐患，需要五落实（责任人、措施、资金、时限、预案）。请发送（也可以回复隐患卡片，省略编号）：\n"
+    "/five {code} 责任人=张三 措施=停用并更换配电箱 资金=2万元 时限=12月20日 预案=已制定临时停电预案"
 )
 FIVE_USAGE = (
     "用法：回复隐患卡片发送 /five 责任人=… 措施=… 资金=… 时限=… 预案=…，或 /five YH-2026-0007 责任人=…"
@@ -287,7 +287,7 @@ FIX_NOT_OPEN = "{code} 当前状态是“{status}”，不能提交整改。"
 VERIFY_OWN_FIX = "不能验收自己提交的整改，请由其他管理人员验收。"
 VERIFY_ACCEPTED = "{code} 验收通过，已销号。"
 VERIFY_ACCEPTED_NOTICE = "{code}（{description}）验收通过，已销号。"
-REJECT_ASK = "请回复本消息，写明驳回 {code} 的原因（会转告企业）。"
+REJECT_ASK = "请回复本消息，写明驳回 {code} 的原因（会转告企业）；也可以直接发送 /reject {code} <原因>。24 小时内有效。"
 REJECT_ASK_TOAST = "请在聊天中写明驳回原因"
 REJECT_NEED_TEXT = "驳回原因不能为空，请回复本消息写明原因。"
 REJECT_DONE = "{code} 已驳回，原因已转告企业。"

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
-from bot.messages import Button, ButtonPress, ChatRef, Recipient, Reply, clean_text
+from bot.messages import Button, ButtonPress, Recipient, Reply, clean_text
 from handlers import texts as T
 from storage import audit, enterprises
 from storage.models import Enterprise, Person
@@ -24,13 +24,6 @@ async def refuse(session: AsyncSession, actor: Person, press: ButtonPress, now: 
     logger.warning("refused button %r from %s:%s", press.data[:64], actor.platform, actor.external_id)
     await audit.audit(session, now, actor, "button.refused", "button", None, data=press.data[:64])
     return Reply(text=text, toast=True)
-
-
-def private_chat(person: Person) -> ChatRef | None:
-    """Return the person's private chat with the bot, if they ever opened one."""
-    if not person.private_chat_id:
-        return None
-    return ChatRef(person.platform, person.private_chat_id, is_group=False)
 
 
 def recipient(person: Person) -> Recipient:
