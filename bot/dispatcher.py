@@ -291,7 +291,8 @@ class Dispatcher:
 
         pending = await self._pending(session, row)
         notes: list[Reply] = []
-        if pending is not None and pending.expired and event.addressed:
+        lapsed = self.kinds.get(pending.row.kind) if pending is not None and pending.expired else None
+        if pending is not None and lapsed is not None and lapsed.tell_expiry and event.addressed:
             # Said once, the first time the person writes to the bot after the question lapsed (it is
             # dropped either way); never taken as the answer.
             what = T.QUESTION_NAMES.get(pending.row.kind, T.QUESTION_NAMES["default"])

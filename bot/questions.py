@@ -28,6 +28,9 @@ class Question:
 
     kind: ClassVar[str]
     ttl: ClassVar[timedelta]
+    # Whether the person is told when this question lapsed; a question they were never asked in
+    # words (the rest of an album) lapses silently.
+    tell_expiry: ClassVar[bool] = True
 
     def __init_subclass__(cls, *, kind: str, ttl: timedelta, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

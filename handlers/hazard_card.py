@@ -91,6 +91,8 @@ class HazardAlbum(Question, kind="hazard_album", ttl=timedelta(minutes=10)):
     media_group_id: str
     phase: str
 
+    tell_expiry = False  # nobody was asked for the rest of an album in words
+
     def expects(self, msg: Incoming) -> bool:
         """Only the rest of this album, addressed to the bot or not (Telegram sends albums as many messages)."""
         return msg.media_group_id == self.media_group_id
@@ -111,7 +113,10 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.VERIFY_OWN_FIX
         case Refusal.NOT_MAJOR:
             return T.FIVE_NOT_MAJOR.format(code=code)
-        case Refusal.WRONG_STATUS | Refusal.MODE_SET if hazard is not None:
+        case Refusal.MODE_SET if hazard is not None:
+            shown = fmt_date(hazard.due_date) if hazard.due_date else T.MODE_NAMES["immediate"]
+            return T.DUE_ALREADY_SET.format(code=code, due=shown)
+        case Refusal.WRONG_STATUS if hazard is not None:
             return T.STATE_CHANGED.format(code=code, status=T.STATUS_NAMES[hazard.status])
         case _:
             return T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor))
@@ -133,7 +138,9 @@ def is_answer(msg: Incoming, card_key: str | None) -> bool:
 
 
 def hazard_id_of(card_key: str | None) -> int | None:
-    """Return the hazard id named by a card key, if it is a hazard card."""
+    """Return the hazard id named by a card key: a hazard card, or the one-off detail view of one."""
+    if card_key is not None:
+        card_key = card_key.removeprefix("view:")
     if not card_key or not card_key.startswith(f"{CARD_KIND}:"):
         return None
     tail = card_key.split(":", 1)[1]

@@ -356,11 +356,11 @@ async def _set_due(
 ) -> list[Reply]:
     """Set immediate mode (due None) or a deadline; a deadline starts rectification."""
     await hz.set_due(session, hazard, actor, due, now)
-    shown = fmt_date(due) if due is not None else T.MODE_NAMES["immediate"]
-    return [
-        await card_reply(session, hazard, settings, now),
-        Reply(text=T.DUE_SET.format(code=hazard.code, due=shown), toast=True),
-    ]
+    if due is not None:
+        said = T.DUE_SET.format(code=hazard.code, due=fmt_date(due))
+    else:
+        said = T.DUE_SET_IMMEDIATE.format(code=hazard.code)
+    return [await card_reply(session, hazard, settings, now), Reply(text=said, toast=True)]
 
 
 # --- the card's edit buttons, and the same as commands ------------------------------------------

@@ -220,7 +220,7 @@ HAZARD_NEED_DESCRIPTION = (
     "请写明隐患的描述和位置，例如：/hazard 二车间配电箱门未关闭，无警示标识 限期 12月10日"
 )
 HAZARD_TOO_LONG = "隐患描述最多 {limit} 个字，请精简后重新发送。"
-HAZARD_NEED_PHOTO = "已记下隐患“{description}”，还需要至少一张现场照片：请回复本消息发送照片（可多张）。"
+HAZARD_NEED_PHOTO = "已记下隐患“{description}”，还需要至少一张现场照片：请回复本消息发送照片（可多张），24 小时内有效。"
 HAZARD_STILL_NEED_PHOTO = "还需要至少一张现场照片才能登记隐患：请回复本消息发送照片，或发送 /cancel 放弃。"
 HAZARD_PICK_ENTERPRISE = "这条隐患属于哪家企业？请点选（也可以在描述里写上企业名称）："
 HAZARD_DRAFT_GONE = "这条草稿已经不在了（可能已登记或已取消），请重新发送 /hazard。"
@@ -237,9 +237,11 @@ DUE_UNREADABLE = (
 )
 DUE_PAST = (
     "整改期限“{text}”已经过去了，请写今天或以后的日期，例如 12月10日、3天内、下周五、本月底。\n"
-    "隐患已登记，请点卡片上的期限按钮，或回复卡片写期限。"
+    "隐患已登记，请点卡片上的期限按钮，或发送 /due 编号 期限（也可以回复卡片写期限）。"
 )
 DUE_SET = "{code} 整改期限已设为 {due}。"
+DUE_SET_IMMEDIATE = "{code} 已设为立即整改。"
+DUE_ALREADY_SET = "{code} 的整改期限已经设定（{due}），不能再用按钮或 /due 更改。"
 FIVE_ASK = (
     "{code} 是重大隐患，需要五落实（责任人、措施、资金、时限、预案）。请发送（也可以回复隐患卡片，省略编号）：\n"
     "/five {code} 责任人=张三 措施=停用并更换配电箱 资金=2万元 时限=12月20日 预案=已制定临时停电预案"
@@ -277,7 +279,7 @@ CATEGORY_SET = "{code} 类别已改为 {category}。"
 LEVEL_SET = "{code} 已设为{level}。"
 STATE_CHANGED = "{code} 当前状态是“{status}”，这个操作已不适用。"
 
-FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张），并在照片说明里写明整改情况。"
+FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张），并在照片说明里写明整改情况；24 小时内有效。"
 FIX_NEEDS_COMMAND = (
     "如果这是 {code} 的整改照片，请在照片说明开头写 /fix 和整改情况，例如：/fix 已由园区协助整改。"
 )

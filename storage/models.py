@@ -285,3 +285,44 @@ class HazardPhoto(Base):
     created_at: Mapped[datetime]
 
     photo: Mapped[Photo] = relationship(lazy="joined")
+
+
+# --- inbox and outbox: nothing that arrives or leaves is lost ---------------------------------
+
+
+class InboxItem(Base):
+    """A raw update stored before the platform is told it arrived; processed in order per chat.
+
+    `done_at` is set in the same transaction as the update's effects, so after a crash an update is
+    either done (with all its effects) or still waiting here.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_pending", "done_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(20))
+    key: Mapped[str] = mapped_column(String(120), unique=True)  # the update key, as the dispatcher claims it
+    chat_key: Mapped[str] = mapped_column(String(120))  # updates of one chat are processed in order
+    payload: Mapped[dict[str, Any]] = mapped_column()
+    received_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class OutboxItem(Base):
+    """The replies of one update, written in the transaction that caused them and sent after the commit.
+
+    A row still unsent after a crash is sent at the next start; a recipient gets a message twice only
+    if the crash hit the moment of sending.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    update_key: Mapped[str | None] = mapped_column(String(120))
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
