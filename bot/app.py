@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
+from bot.inbox import Inbox
 from bot.routing import Router
 from handlers import enterprises, hazards, people, rectify
 from storage import chats
@@ -35,6 +36,7 @@ class App:
     db: Database
     photos: PhotoStore
     dispatcher: Dispatcher
+    inbox: Inbox
 
     async def prepare(self, *, migrate: bool = True) -> None:
         """Apply pending migrations (or refuse) and record the configured park groups."""
@@ -65,4 +67,5 @@ def build_app(settings: Settings, clock: Clock) -> App:
     db = Database(settings.database.url)
     photos = PhotoStore(settings.storage.photo_dir)
     dispatcher = Dispatcher(settings=settings, clock=clock, db=db, photos=photos, routers=routers())
-    return App(settings=settings, clock=clock, db=db, photos=photos, dispatcher=dispatcher)
+    inbox = Inbox(db, clock, dispatcher)
+    return App(settings=settings, clock=clock, db=db, photos=photos, dispatcher=dispatcher, inbox=inbox)

@@ -8,10 +8,11 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.app import NotMigrated, build_app
+from bot.app import App, NotMigrated, build_app
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.enterprise_csv import CsvError
+from storage.db import is_unavailable
 
 logger = logging.getLogger("safetybot")
 
@@ -28,11 +29,31 @@ async def _run_telegram(settings: Settings, migrate: bool) -> None:
 
     app = build_app(settings, SystemClock())
     try:
-        await app.prepare(migrate=migrate)
-        adapter = TelegramAdapter(settings.telegram, app.dispatcher)
+        await _prepare_when_reachable(app, migrate)
+        adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
         await adapter.run_forever()
     finally:
         await app.close()
+
+
+async def _prepare_when_reachable(app: App, migrate: bool) -> None:
+    """Prepare the database, waiting with backoff (and saying so in one line) while it cannot be reached."""
+    delay = 1.0
+    while True:
+        try:
+            await app.prepare(migrate=migrate)
+            return
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            if delay == 1.0:
+                where = app.settings.database.url.split("@")[-1]
+                reason = " ".join(str(exc).split())[:200]
+                logging.getLogger(__name__).warning(
+                    "database %s cannot be reached (%s: %s); retrying with backoff", where, type(exc).__name__, reason
+                )
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, 60.0)
 
 
 async def _run_console(settings: Settings, demo: bool) -> None:
@@ -132,7 +153,13 @@ def main(argv: list[str] | None = None) -> int:
                     f"{args.config or 'config.toml'}: expected the bot token from @BotFather "
                     "(or set SAFETYBOT_TELEGRAM__TOKEN); to try the bot without one, run `safetybot console`"
                 )
-            asyncio.run(_run_telegram(settings, migrate=not args.no_migrate))
+            from bot.adapters.telegram import StartupError
+
+            try:
+                asyncio.run(_run_telegram(settings, migrate=not args.no_migrate))
+            except StartupError as exc:
+                print(f"safetybot: {exc}", file=sys.stderr)
+                return 2
         elif args.command == "console":
             asyncio.run(_run_console(settings, demo=not args.no_demo))
         elif args.command == "db":

@@ -32,11 +32,13 @@ from bot.messages import (
     Recipient,
     Reply,
     clean_text,
+    reply_from_dict,
+    reply_to_dict,
 )
 from bot.routing import Route, Router
 from handlers import texts as T
-from storage import audit, chats, conversations, identity, people
-from storage.db import Database
+from storage import audit, chats, conversations, identity, inbox, outbox, people
+from storage.db import Database, is_unavailable
 from storage.enums import Role
 from storage.models import Conversation, Person
 from storage.permissions import needed_roles, role_allows
@@ -82,6 +84,7 @@ class Outcome:
     """What happened to one update: the toast for a button press, and what was delivered."""
 
     duplicate: bool = False
+    unavailable: bool = False  # the database could not be used; nothing was done or said
     toast: str | None = None
     sent: list[tuple[ChatRef, Reply]] = field(default_factory=list)
 
@@ -129,25 +132,81 @@ class Dispatcher:
         """Tell whether the bot can write to this person privately."""
         return bool(person.private_chat_id) or self.capabilities(person.platform).private_to_anyone
 
-    async def handle(self, event: Event) -> Outcome:
-        """Process one update exactly once and deliver its replies after the commit."""
+    async def handle(self, event: Event, inbox_id: int | None = None) -> Outcome:
+        """Process one update exactly once and deliver its replies after the commit.
+
+        The replies are written to the outbox in the update's own transaction (and the inbox row, if
+        the update came through the inbox, is marked done there too); they are sent after the commit.
+        When the database cannot be used, nothing is said and the outcome says so: an update from the
+        inbox then waits there for the next try.
+        """
         # Photos are written to disk before the transaction opens (content-addressed, so a repeat
         # costs nothing) and before the bot answers: nothing that arrives is lost.
         attachments: list[Attachment] = []
         if isinstance(event, Incoming) and event.files and await self._may_want_files(event):
             attachments = await self._store_files(event)
+        outbox_id: int | None = None
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
+                if inbox_id is not None:
+                    await inbox.mark_done(session, inbox_id, now)
                 if not await audit.claim_update(session, event.update_key, now):
                     logger.info("update %s already processed; skipped", event.update_key)
                     return Outcome(duplicate=True)
                 actor, row = await self._identify(session, event, now)
-                replies = await self._dispatch(session, event, actor, attachments, row)
-        except Exception:
-            logger.exception("handler failed for update %s", event.update_key)
-            replies = [Reply(text=T.SORRY, toast=isinstance(event, ButtonPress))]
-        return await self.deliver(replies, event)
+                replies = [self._addressed(r, event) for r in await self._dispatch(session, event, actor, attachments, row)]
+                durable = [reply_to_dict(r) for r in replies if not r.toast]
+                if durable:
+                    outbox_id = await outbox.put(session, event.update_key, durable, now)
+        except Exception as exc:
+            if is_unavailable(exc):
+                logger.warning("database unavailable for update %s: %s", event.update_key, _one_line(exc))
+                if inbox_id is not None:
+                    return Outcome(unavailable=True)
+                replies = [Reply(text=T.DB_UNAVAILABLE, toast=isinstance(event, ButtonPress))]
+            else:
+                logger.exception("handler failed for update %s", event.update_key)
+                replies = [Reply(text=T.SORRY, toast=isinstance(event, ButtonPress))]
+                if inbox_id is not None:
+                    await self._mark_failed(inbox_id, exc)
+        outcome = await self.deliver(replies, event)
+        if outbox_id is not None:
+            await self._mark_sent(outbox_id)
+        return outcome
+
+    @staticmethod
+    def _addressed(reply: Reply, event: Event) -> Reply:
+        """Name the chat of a reply meant for the update's own chat, so the outbox row stands alone."""
+        if reply.chat is None and not reply.to_groups and not reply.people and not reply.edit and not reply.toast:
+            return replace(reply, chat=event.chat)
+        return reply
+
+    async def _mark_failed(self, inbox_id: int, exc: BaseException) -> None:
+        """Close an inbox row whose handler failed, so a bug is answered once, not retried forever."""
+        try:
+            async with self.db.unit_of_work() as session:
+                await inbox.mark_done(session, inbox_id, self.clock.now(), error=_one_line(exc)[:500])
+        except Exception as again:  # the row stays and is tried once more later
+            logger.warning("could not close inbox row %s: %s", inbox_id, _one_line(again))
+
+    async def _mark_sent(self, outbox_id: int) -> None:
+        try:
+            async with self.db.unit_of_work() as session:
+                await outbox.mark_sent(session, outbox_id, self.clock.now())
+        except Exception as exc:  # sent but not marked: the next start sends it once more
+            logger.warning("could not mark outbox row %s sent: %s", outbox_id, _one_line(exc))
+
+    async def resend_pending(self) -> int:
+        """Send the replies a crash left in the outbox; return how many rows went out."""
+        async with self.db.sessions() as session:
+            rows = [(r.id, r.payload) for r in await outbox.pending(session, limit=1000)]
+        for row_id, payload in rows:
+            await self.deliver([reply_from_dict(d) for d in payload])
+            await self._mark_sent(row_id)
+        if rows:
+            logger.info("sent %d outbox row(s) left from before the restart", len(rows))
+        return len(rows)
 
     async def _identify(
         self, session: AsyncSession, event: Event, now: datetime
@@ -507,3 +566,9 @@ def fit(reply: Reply, caps: Capabilities) -> Reply:
     if commands:
         text = "\n".join([text or "", T.BUTTON_COMMANDS_HINT, *commands]).strip()
     return replace(reply, card=card, text=text, buttons=())
+
+
+def _one_line(exc: BaseException) -> str:
+    """Return an exception as one short line for the log."""
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}"

@@ -11,7 +11,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from storage.photos import StoredPhoto
 
@@ -217,3 +217,80 @@ class Reply:
     people: tuple[Recipient, ...] = ()
     edit: bool = False
     toast: bool = False
+
+
+# --- replies as JSON, for the outbox ------------------------------------------------------------
+
+
+def _button_dict(b: Button) -> dict[str, Any]:
+    return {"label": b.label, "data": b.data, "command": b.command}
+
+
+def _rows(rows: tuple[tuple[Button, ...], ...]) -> list[list[dict[str, Any]]]:
+    return [[_button_dict(b) for b in row] for row in rows]
+
+
+def _unrows(rows: list[list[dict[str, Any]]]) -> tuple[tuple[Button, ...], ...]:
+    return tuple(tuple(Button(b["label"], b["data"], b.get("command")) for b in row) for row in rows)
+
+
+def _chat_dict(chat: ChatRef | None) -> dict[str, Any] | None:
+    if chat is None:
+        return None
+    return {"platform": chat.platform, "chat_id": chat.chat_id, "is_group": chat.is_group, "title": chat.title}
+
+
+def reply_to_dict(reply: Reply) -> dict[str, Any]:
+    """Return a reply as plain JSON data (the outbox stores it so it survives a crash)."""
+    card = reply.card
+    return {
+        "text": reply.text,
+        "card": None
+        if card is None
+        else {
+            "key": card.key,
+            "kind": card.kind,
+            "title": card.title,
+            "fields": [[f.key, f.label, f.value] for f in card.fields],
+            "status": None if card.status is None else [card.status.value, card.status.text, card.status.label],
+            "photos": [str(p) for p in card.photos],
+            "actions": _rows(card.actions),
+        },
+        "buttons": _rows(reply.buttons),
+        "photos": [str(p) for p in reply.photos],
+        "documents": [str(p) for p in reply.documents],
+        "chat": _chat_dict(reply.chat),
+        "to_groups": reply.to_groups,
+        "people": [[r.platform, r.user_id, r.chat_id] for r in reply.people],
+        "edit": reply.edit,
+        "toast": reply.toast,
+    }
+
+
+def reply_from_dict(data: dict[str, Any]) -> Reply:
+    """Rebuild a reply stored by `reply_to_dict`."""
+    c = data.get("card")
+    card = None
+    if c is not None:
+        card = Card(
+            key=c["key"],
+            kind=c["kind"],
+            title=c["title"],
+            fields=tuple(CardField(*f) for f in c["fields"]),
+            status=CardStatus(*c["status"]) if c["status"] else None,
+            photos=tuple(Path(p) for p in c["photos"]),
+            actions=_unrows(c["actions"]),
+        )
+    chat = data.get("chat")
+    return Reply(
+        text=data.get("text"),
+        card=card,
+        buttons=_unrows(data.get("buttons", [])),
+        photos=tuple(Path(p) for p in data.get("photos", [])),
+        documents=tuple(Path(p) for p in data.get("documents", [])),
+        chat=ChatRef(chat["platform"], chat["chat_id"], chat["is_group"], chat["title"]) if chat else None,
+        to_groups=bool(data.get("to_groups")),
+        people=tuple(Recipient(*r) for r in data.get("people", [])),
+        edit=bool(data.get("edit")),
+        toast=bool(data.get("toast")),
+    )

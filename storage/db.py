@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 logger = logging.getLogger(__name__)
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
     from alembic.config import Config
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+CONNECT_TIMEOUT = 10  # seconds to open a PostgreSQL connection
+STATEMENT_TIMEOUT = 60  # seconds any one statement may take on PostgreSQL
 # The newest migration. A started bot whose database is at HEAD never imports Alembic (about 10 MB of
 # resident memory); a test checks this matches the migrations directory.
 HEAD = "0004"
@@ -52,7 +55,23 @@ def make_engine(url: str) -> AsyncEngine:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    return create_async_engine(url, pool_pre_ping=True)
+    # A database that stops answering must fail a unit of work within a bounded time (the update then
+    # waits in the inbox), never hang the bot: connect and statement timeouts, and a pool wait limit.
+    return create_async_engine(
+        url,
+        pool_pre_ping=True,
+        pool_timeout=30,
+        connect_args={"timeout": CONNECT_TIMEOUT, "command_timeout": STATEMENT_TIMEOUT},
+    )
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Tell whether an error means the database cannot be used right now (retry later), not a bug."""
+    if isinstance(exc, (OSError, TimeoutError, PoolTimeout)):
+        return True
+    if isinstance(exc, DBAPIError):
+        return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
+    return False
 
 
 def alembic_config(url: str) -> Config:

@@ -308,7 +308,7 @@ async def running_bot(
         app = build_app(settings, clock)
         try:
             await app.prepare()
-            adapter = TelegramAdapter(settings.telegram, app.dispatcher)
+            adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
             if before_start is not None:
                 before_start()
             await adapter.start()

@@ -7,6 +7,7 @@ Only this module imports `telegram`. It turns each `Update` into a neutral `Inco
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import html
 import io
 import logging
@@ -15,8 +16,10 @@ import signal
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from telegram import (
+    Bot,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
     InputMediaPhoto,
@@ -24,16 +27,18 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, TelegramError
-from telegram.ext import Application, ContextTypes, TypeHandler
+from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
 
 from bot.config import TelegramSettings
-from bot.dispatcher import Dispatcher
+from bot.dispatcher import Dispatcher, Outcome
+from bot.inbox import Inbox
 from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
 
 logger = logging.getLogger(__name__)
 
 PLATFORM = "telegram"
+ALLOWED_UPDATES = ["message", "callback_query"]
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
@@ -128,6 +133,18 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
     )
 
 
+def _reason(exc: BaseException) -> str:
+    """Return an error as one line, without the token-bearing URLs httpx may put in it."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
+def _stored(update: Update) -> tuple[str, str, dict[str, Any]]:
+    """Return an update as the inbox stores it: key, chat key (ordering), raw payload."""
+    chat = update.effective_chat
+    chat_key = f"{PLATFORM}:{chat.id}" if chat is not None else f"{PLATFORM}:-"
+    return f"{PLATFORM}:{update.update_id}", chat_key, update.to_dict()
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -197,77 +214,130 @@ def _is_to_bot(message: Message, text: str, chat: ChatRef, bot_username: str | N
     return bot_username is not None and f"@{bot_username.lower()}" in text.lower()
 
 
+class StartupError(RuntimeError):
+    """The bot cannot start on Telegram for a reason the operator must fix (said in one line)."""
+
+
 class TelegramAdapter:
-    """Runs python-telegram-bot against the configured Bot API server and renders replies."""
+    """Polls the configured Bot API server into the inbox and renders the core's replies.
+
+    Updates are stored in the inbox before the next getUpdates confirms them to Telegram (the offset),
+    so an update Telegram considers delivered is an update kept. python-telegram-bot's own `Updater`
+    confirms a batch as soon as it has queued it in memory, which is why this adapter polls itself.
+    """
 
     platform = PLATFORM
     # A Telegram bot may write privately only to people who started a chat with it.
     capabilities = Capabilities(replies=True, buttons=True, edits=True, private_to_anyone=False)
 
-    def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher) -> None:
+    def __init__(self, settings: TelegramSettings, dispatcher: Dispatcher, inbox: Inbox) -> None:
         if settings.token is None:
             raise ValueError("telegram.token is not set")
         token = settings.token.get_secret_value()
         self.settings = settings
         self.dispatcher = dispatcher
+        self.inbox = inbox
         # Request URLs contain the token: quiet httpx, and redact the token wherever it could surface.
         self._redact = RedactToken(token)
         self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("httpx")]
         for target in self._filtered:
             target.addFilter(self._redact)
         logging.getLogger("httpx").setLevel(logging.WARNING)
-        self.application = (
-            Application.builder()
-            .token(token)
-            .base_url(settings.base_url)
-            .base_file_url(settings.base_file_url)
-            .build()
+        self.bot = Bot(
+            token,
+            base_url=settings.base_url,
+            base_file_url=settings.base_file_url,
+            request=HTTPXRequest(connection_pool_size=8),
+            get_updates_request=HTTPXRequest(read_timeout=settings.poll_timeout + 10.0),
         )
-        self.application.add_handler(TypeHandler(Update, self._on_update))
-        self.application.add_error_handler(self._on_error)
+        self._poller: asyncio.Task[None] | None = None
+        self._started = False
         dispatcher.attach(self)
+        inbox.attach(self)
 
-    async def _on_update(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    # --- the inbox's side ---------------------------------------------------------------------
+
+    async def decode(self, payload: dict[str, Any]) -> Incoming | ButtonPress | None:
+        """Turn a stored raw update back into a neutral one (a chat migration is carried out here)."""
+        update = Update.de_json(payload, self.bot)
         message = update.message
         if message is not None and message.migrate_to_chat_id is not None:
             # A group that becomes a supergroup gets a new id; its park-group flag and cards move along.
-            await self.dispatcher.migrate_chat(
-                PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id)
-            )
-            return
-        event = to_neutral(update, self.application.bot.username)
-        if event is None:
-            return
-        outcome = await self.dispatcher.handle(event)
-        if update.callback_query is not None:
-            try:
-                await update.callback_query.answer(outcome.toast and _cut(outcome.toast, 200))
-            except BadRequest as exc:  # the query is too old to answer; the press was still handled
-                logger.info("could not answer callback query: %s", exc)
+            await self.dispatcher.migrate_chat(PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id))
+            return None
+        return to_neutral(update, self.bot.username)
 
-    async def _on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-        logger.error("telegram error: %s", context.error, exc_info=context.error)
+    async def finish(self, payload: dict[str, Any], outcome: Outcome) -> None:
+        """Answer a button press with its toast (a press answered after a restart may be too old)."""
+        query = payload.get("callback_query")
+        if query is None:
+            return
+        try:
+            await self.bot.answer_callback_query(str(query["id"]), text=outcome.toast and _cut(outcome.toast, 200))
+        except BadRequest as exc:  # the query is too old to answer; the press was still handled
+            logger.info("could not answer callback query: %s", exc)
+
+    # --- polling ------------------------------------------------------------------------------
 
     async def start(self) -> None:
-        """Initialise the client and start long polling."""
-        await self.application.initialize()
-        await self.application.start()
-        assert self.application.updater is not None
-        await self.application.updater.start_polling(
-            poll_interval=0.0,
-            timeout=self.settings.poll_timeout,
-            allowed_updates=["message", "callback_query"],
-        )
-        me = self.application.bot.bot
-        logger.info("polling as @%s", me.username)
+        """Reach the Bot API (retrying while it is unreachable), start the inbox, then poll into it."""
+        delay = 1.0
+        while True:
+            try:
+                await self.bot.initialize()
+                break
+            except InvalidToken:
+                raise StartupError(
+                    "Telegram rejected the bot token: check telegram.token (SAFETYBOT_TELEGRAM__TOKEN)"
+                ) from None
+            except (NetworkError, TimedOut) as exc:
+                if delay == 1.0:
+                    logger.warning(
+                        "cannot reach the Telegram Bot API at %s (%s); retrying with backoff. Telegram is "
+                        "not reachable from mainland China: there, run the bot on DingTalk, or try it with "
+                        "`safetybot console`",
+                        self.settings.base_url,
+                        _reason(exc),
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 60.0)
+        await self.inbox.start()
+        self._poller = asyncio.create_task(self._poll(), name="telegram-poll")
+        self._started = True
+        logger.info("polling as @%s", self.bot.username)
+
+    async def _poll(self) -> None:
+        """Fetch updates, store them, and only then confirm them with the next offset."""
+        offset: int | None = None
+        failures = 0
+        while True:
+            try:
+                updates = await self.bot.get_updates(
+                    offset=offset, timeout=self.settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
+                )
+                if updates:
+                    await self.inbox.put(PLATFORM, [_stored(u) for u in updates])
+                    offset = updates[-1].update_id + 1
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # network, Bot API or database: nothing confirmed, try again
+                if failures == 0:
+                    logger.warning("polling paused: %s; retrying", _reason(exc))
+                failures += 1
+                await asyncio.sleep(min(2.0**failures, 30.0))
 
     async def stop(self) -> None:
-        """Stop polling and close the client."""
-        if self.application.updater is not None and self.application.updater.running:
-            await self.application.updater.stop()
-        if self.application.running:
-            await self.application.stop()
-        await self.application.shutdown()
+        """Stop polling, let the updates in hand finish, and close the client."""
+        if self._poller is not None:
+            self._poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._poller
+            self._poller = None
+        await self.inbox.stop()
+        if self._started:
+            await self.bot.shutdown()
+            self._started = False
         for target in self._filtered:
             target.removeFilter(self._redact)
 
@@ -277,17 +347,23 @@ class TelegramAdapter:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
-        await self.start()
+        starting = asyncio.create_task(self.start())
+        stopping = asyncio.create_task(stop.wait())
         try:
-            await stop.wait()
+            done, _ = await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if starting in done:
+                starting.result()  # a StartupError surfaces here
+                await stopping
         finally:
+            starting.cancel()
+            stopping.cancel()
             await self.stop()
 
     # --- rendering ----------------------------------------------------------------------------
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Send a reply; a card with photos becomes one photo message with caption and keyboard."""
-        bot = self.application.bot
+        bot = self.bot
         chat_id = int(chat.chat_id)
         sent: Message | None = None
         if reply.card is not None:
@@ -325,7 +401,7 @@ class TelegramAdapter:
 
     async def _send_photos(self, chat_id: int, photos: tuple[Path, ...]) -> None:
         """Send photos as albums of 2 to 10 (a lone photo on its own); one failed part skips only itself."""
-        bot = self.application.bot
+        bot = self.bot
         for start in range(0, len(photos), 10):
             chunk = photos[start : start + 10]
             try:
@@ -339,7 +415,7 @@ class TelegramAdapter:
 
     async def edit_card(self, chat_id: str, message_id: str, card: Card) -> None:
         """Re-render a card in place: the caption of a photo card, the text of a text card."""
-        bot = self.application.bot
+        bot = self.bot
         markup = keyboard(card.actions) or InlineKeyboardMarkup([])
         try:
             if card.photos:
@@ -371,7 +447,7 @@ class TelegramAdapter:
         """Download an attachment through getFile; refuse files over the Bot API's 20 MB limit."""
         if ref.size is not None and ref.size > DOWNLOAD_LIMIT:
             raise FileTooLarge(f"{ref.size} bytes")
-        file = await self.application.bot.get_file(ref.file_id)
+        file = await self.bot.get_file(ref.file_id)
         if file.file_size is not None and file.file_size > DOWNLOAD_LIMIT:
             raise FileTooLarge(f"{file.file_size} bytes")
         return bytes(await file.download_as_bytearray())

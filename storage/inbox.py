@@ -1,0 +1,54 @@
+"""The inbox: raw updates stored before the platform is told they arrived, until they are processed."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.db import dialect_insert
+from storage.models import InboxItem
+
+
+async def put(
+    session: AsyncSession, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]], at: datetime
+) -> None:
+    """Store (key, chat key, payload) updates; one already stored (a platform's repeat) is skipped."""
+    if not items:
+        return
+    await session.execute(
+        dialect_insert(session)(InboxItem)
+        .values(
+            [
+                {"platform": platform, "key": key, "chat_key": chat_key, "payload": payload, "received_at": at}
+                for key, chat_key, payload in items
+            ]
+        )
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+
+
+async def pending(session: AsyncSession, busy: Collection[str], limit: int = 200) -> Sequence[InboxItem]:
+    """Return unprocessed updates, oldest first, leaving out chats being processed right now."""
+    query = select(InboxItem).where(InboxItem.done_at.is_(None)).order_by(InboxItem.id).limit(limit)
+    if busy:
+        query = query.where(InboxItem.chat_key.not_in(list(busy)))
+    return (await session.scalars(query)).all()
+
+
+async def mark_done(session: AsyncSession, item_id: int, at: datetime, error: str | None = None) -> None:
+    """Record that an update was processed (with the error that ended it, if one did)."""
+    await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == item_id)
+        .values(done_at=at, error=error, attempts=InboxItem.attempts + 1)
+    )
+
+
+async def count_pending(session: AsyncSession) -> int:
+    """Return how many updates wait to be processed."""
+    rows = await session.scalars(select(InboxItem.id).where(InboxItem.done_at.is_(None)))
+    return len(rows.all())
