@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from bot.adapters.telegram import CAPTION_LIMIT, _addressed_text, photo_for_upload, render_card_html
+from bot.adapters.telegram import (
+    CAPTION_LIMIT,
+    TEXT_LIMIT,
+    _addressed_text,
+    photo_for_upload,
+    render_card_html,
+    split_text,
+)
 from bot.messages import Card, CardField, CardStatus
 
 
@@ -81,3 +88,17 @@ def test_uploads_are_shapes_and_formats_telegram_accepts(
     with Image.open(io.BytesIO(photo_for_upload(path))) as img:
         w, h = img.size
         assert img.format == "JPEG" and w + h <= 10000 and max(w, h) <= 20 * min(w, h)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "处理记录：\n" + "\n".join(f"2026-11-30 09:{i % 60:02d} 张伟 补充照片：{'🔥' * 30}" for i in range(200)),
+        "🔥" * 5000,  # one line of 10000 UTF-16 units
+        "短消息",
+    ],
+)
+def test_long_text_is_split_by_telegram_measure_and_nothing_is_lost(text: str) -> None:
+    parts = split_text(text, TEXT_LIMIT)
+    assert all(len(p.encode("utf-16-le")) // 2 <= TEXT_LIMIT for p in parts)
+    assert "".join(parts).replace("\n", "") == text.replace("\n", "")

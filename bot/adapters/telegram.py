@@ -145,6 +145,36 @@ def _stored(update: Update) -> tuple[str, str, dict[str, Any]]:
     return f"{PLATFORM}:{update.update_id}", chat_key, update.to_dict()
 
 
+def split_text(text: str, limit: int) -> list[str]:
+    """Split text into parts of at most `limit` UTF-16 units (Telegram's measure), at line ends if possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while line:
+            if _utf16_len(current + line) <= limit:
+                current, line = current + line, ""
+            elif current:  # the line does not fit: close the part before it
+                parts.append(current)
+                current = ""
+            else:  # one line longer than a whole message: take as many characters as fit
+                cut = _fitting(line, limit)
+                parts.append(line[:cut])
+                line = line[cut:]
+    if current or not parts:
+        parts.append(current)
+    return [p.rstrip("\n") or "…" for p in parts]
+
+
+def _fitting(text: str, limit: int) -> int:
+    """Return how many leading characters of text fit in `limit` UTF-16 units."""
+    units = 0
+    for i, ch in enumerate(text):
+        units += 2 if ord(ch) > 0xFFFF else 1
+        if units > limit:
+            return i
+    return len(text)
+
+
 def _cut(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -389,10 +419,13 @@ class TelegramAdapter:
                     reply_markup=markup,
                 )
         if reply.text:
-            message = await bot.send_message(
-                chat_id, _cut(reply.text, TEXT_LIMIT), reply_markup=keyboard(reply.buttons)
-            )
-            sent = sent or message
+            # A long text (a hazard's whole history) goes out as several messages, never cut or dropped;
+            # the buttons go with the last part.
+            parts = split_text(reply.text, TEXT_LIMIT)
+            for i, part in enumerate(parts):
+                markup = keyboard(reply.buttons) if i == len(parts) - 1 else None
+                message = await bot.send_message(chat_id, part, reply_markup=markup)
+                sent = sent or message
         if reply.photos:
             await self._send_photos(chat_id, reply.photos)
         for doc in reply.documents:
