@@ -267,6 +267,15 @@ class Dispatcher:
         """
         if event.addressed:
             return True
+        try:
+            return await self._question_expects(event)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            return True  # cannot ask the database now: keep the files rather than lose them
+
+    async def _question_expects(self, event: Incoming) -> bool:
+        """Tell whether the person's open question in this chat expects this message."""
         async with self.db.sessions() as session:
             person = await people.find_person(session, event.sender.platform, event.sender.user_id)
             if person is None:

@@ -132,8 +132,11 @@ class Inbox:
                 if not await self._process(row_id, platform, payload):
                     await self._back_off(None)
                     return
-        except Exception:
-            logger.exception("processing chat %s failed", chat_key)
+        except Exception as exc:  # the rows stay; they are tried again in order
+            if is_unavailable(exc):
+                await self._back_off(exc)
+            else:
+                logger.exception("processing chat %s failed", chat_key)
         finally:
             self._busy.discard(chat_key)
             self._wake.set()

@@ -118,3 +118,87 @@ async def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
               f"{len(unanswered)} unanswered, {answered_twice} answered twice (crash at the moment of sending)")
         assert (lost, twice, unanswered, undone) == ([], [], [], [])
         assert answered_twice <= KILLS  # a repeat only where a kill hit the moment of sending
+
+
+class Proxy:
+    """A TCP relay to PostgreSQL that a test can cut (refuse and drop every connection) and restore."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.port = 0
+        self._server: asyncio.Server | None = None
+        self._writers: set[asyncio.StreamWriter] = set()
+
+    async def start(self) -> None:
+        """Listen on 127.0.0.1 (on the same port as before, after a cut)."""
+        self._server = await asyncio.start_server(self._relay, "127.0.0.1", self.port)
+        self.port = self._server.sockets[0].getsockname()[1]
+
+    async def cut(self) -> None:
+        """Stop listening and reset every open connection, as a database host going away would."""
+        assert self._server is not None
+        self._server.close()
+        for writer in list(self._writers):
+            writer.transport.abort()
+        await self._server.wait_closed()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        except OSError:
+            writer.transport.abort()
+            return
+        self._writers |= {writer, up_writer}
+
+        async def pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+            with contextlib.suppress(OSError, asyncio.IncompleteReadError):
+                while data := await src.read(65536):
+                    dst.write(data)
+                    await dst.drain()
+            dst.transport.abort()
+
+        await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
+        self._writers -= {writer, up_writer}
+
+
+async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg_url: str) -> None:
+    proxy = Proxy(5432)
+    await proxy.start()
+    db_url = pg_url.replace("127.0.0.1:5432", f"127.0.0.1:{proxy.port}")
+    async with FakeTelegram() as tg:
+        config = write_config(tmp_path, tg, db_url)
+        admin = tg.user(ADMIN_ID, "王主任", "wang")
+        groups = [tg.group(-2000 - i, f"园区群{i}") for i in range(2)]
+        tg.send_text(admin, groups[0], "/enterprise_add 华油装备制造有限公司 华油")
+        proc = await start_bot(config, tmp_path, 0)
+        try:
+            await tg.wait_for(lambda: any("已添加企业" in m.get("text", "") for m in tg.sent_messages()), 30)
+            for i in range(25):
+                tg.send_photo(admin, groups[i % 2], jpeg(i, (320, 240)), caption=f"/hazard 华油 报告{i} 3天内")
+            await asyncio.sleep(0.3)
+            await proxy.cut()  # mid-stream: some reports done, some in hand, the rest still queued
+            for i in range(25, 50):
+                tg.send_photo(admin, groups[i % 2], jpeg(i, (320, 240)), caption=f"/hazard 华油 报告{i} 3天内")
+            await asyncio.sleep(8)
+            await proxy.start()
+            await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == 50, timeout=90)
+        finally:
+            proc.terminate()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(proc.wait(), 10)
+            if proc.returncode is None:
+                proc.kill()
+                await proc.wait()
+            await proxy.cut()
+    sorry = [m for m in tg.sent_messages() if "抱歉" in (m.get("text") or "")]
+    log = (tmp_path / "bot-0.log").read_text(encoding="utf-8", errors="replace")
+    assert sorry == [] and "Traceback" not in log
+    assert "database unavailable" in log
+    db = Database(pg_url)
+    try:
+        async with db.sessions() as session:
+            descriptions = (await session.scalars(select(Hazard.description))).all()
+    finally:
+        await db.dispose()
+    per_report = Counter(m.group(0) for d in descriptions if (m := REPORT_RE.search(d)))
+    assert sorted(per_report.values()) == [1] * 50
