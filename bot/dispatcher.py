@@ -478,8 +478,12 @@ class Dispatcher:
                             message_id=message_id,
                             at=self.clock.now(),
                         )
-            except Exception:  # the messages are out; losing the record only means no later edit
-                logger.exception("recording card posts %s failed", [p[0] for p in posts])
+            except Exception as exc:  # the messages are out; losing the record only means no later edit
+                keys = [p[0] for p in posts]
+                if is_unavailable(exc):
+                    logger.warning("card posts %s not recorded: %s", keys, _one_line(exc))
+                else:
+                    logger.exception("recording card posts %s failed", keys)
         return outcome
 
     async def _send(self, chat: ChatRef, reply: Reply, outcome: Outcome) -> str | None:

@@ -116,10 +116,11 @@ class _Queued:
 
 
 class _ApiError(Exception):
-    def __init__(self, code: int, description: str) -> None:
+    def __init__(self, code: int, description: str, retry_after: int | None = None) -> None:
         super().__init__(description)
         self.code = code
         self.description = description
+        self.retry_after = retry_after
 
 
 class _EntityParseError(Exception):
@@ -302,6 +303,9 @@ class FakeTelegram:
         self.deleted: list[tuple[int, int]] = []  # (chat_id, message_id) of messages the bot deleted
         self.commands: dict[str, list[dict[str, Any]]] = {}  # setMyCommands, keyed by scope+language
         self.poll_cap = 1.0  # upper bound for getUpdates long polling, so shutdown stays quick
+        # Injected failures: method (lower case) -> answers to give instead of handling the next calls.
+        self.faults: dict[str, list[tuple[int, int | None]]] = {}
+        self.faults_served = 0
 
         self._update_ids = itertools.count(1)
         self._queue: list[_Queued] = []
@@ -450,6 +454,10 @@ class FakeTelegram:
         }
         self._queries[query_id] = query
         return self._queue_update({"callback_query": query})
+
+    def fail(self, method: str, code: int, times: int = 1, retry_after: int | None = None) -> None:
+        """Answer the next `times` calls of a method with an error (429 with retry_after, 500, 502 …)."""
+        self.faults.setdefault(method.lower(), []).extend([(code, retry_after)] * times)
 
     def repeat(self, update: dict[str, Any]) -> None:
         """Queue the very same update again (same update_id), to test duplicate delivery."""
@@ -656,6 +664,10 @@ class FakeTelegram:
             if token != TOKEN:
                 raise _ApiError(401, "Unauthorized")
             call.params = await self._read_params(request)
+            if self.faults.get(method.lower()):
+                code, retry_after = self.faults[method.lower()].pop(0)
+                self.faults_served += 1
+                raise _ApiError(code, "Too Many Requests" if code == 429 else "Internal Server Error", retry_after)
             if method.lower() != "getupdates":
                 self._last_activity = asyncio.get_running_loop().time()
             handler = self._handlers().get(method.lower())
@@ -669,7 +681,10 @@ class FakeTelegram:
             status = 200
         except _ApiError as err:
             call.error = err.description
-            body, status = {"ok": False, "error_code": err.code, "description": err.description}, err.code
+            body = {"ok": False, "error_code": err.code, "description": err.description}
+            if err.retry_after is not None:
+                body["parameters"] = {"retry_after": err.retry_after}
+            status = err.code
         except Exception as err:  # a bug in the fake: answer 500 and keep it for the assertion summary
             self.server_errors.append(err)
             call.error = f"fake server error: {err!r}"

@@ -19,7 +19,8 @@ from sqlalchemy import select
 from storage.db import Database
 from storage.models import Hazard, InboxItem
 from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.harness import jpeg
+from tests.harness import ADMIN_ID as LIVE_ADMIN
+from tests.harness import LiveBot, jpeg
 
 REPORT_RE = re.compile(r"报告\d+")
 ADMIN_ID = 42
@@ -202,3 +203,21 @@ async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg
         await db.dispose()
     per_report = Counter(m.group(0) for d in descriptions if (m := REPORT_RE.search(d)))
     assert sorted(per_report.values()) == [1] * 50
+
+
+async def test_bot_api_answering_429_and_5xx_loses_no_message(bot: LiveBot) -> None:
+    tg = bot.tg
+    admin = tg.user(LIVE_ADMIN, "王主任", "wang")
+    group = tg.group()
+    tg.fail("getUpdates", 502, times=2)
+    tg.send_text(admin, group, "/enterprise_add 华油装备制造有限公司 华油")
+    await tg.wait_for(lambda: any("已添加企业" in t for t in bot.texts(group)), 30)
+    tg.fail("sendPhoto", 429, times=2, retry_after=1)
+    tg.fail("sendPhoto", 500, times=2)
+    tg.fail("sendMessage", 502, times=3)
+    for i in range(10):
+        tg.send_photo(admin, group, jpeg(i, (320, 240)), caption=f"/hazard 华油 报告{i} 3天内")
+    tg.send_text(admin, group, "/whoami")
+    await tg.wait_for(lambda: len(cards_by_report(tg, [group])) == 10 and any("身份" in t for t in bot.texts(group)), 60)
+    assert tg.faults_served == 9 and not any(tg.faults.values())
+    assert sorted(cards_by_report(tg, [group]).values()) == [1] * 10  # each card once: no loss, no repeat

@@ -11,12 +11,16 @@ import contextlib
 import html
 import io
 import logging
+import random
 import re
 import signal
+import warnings
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from telegram import (
     Bot,
@@ -27,8 +31,9 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, TelegramError, TimedOut
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.request import HTTPXRequest
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.config import TelegramSettings
 from bot.dispatcher import Dispatcher, Outcome
@@ -37,7 +42,11 @@ from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileR
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 PLATFORM = "telegram"
+SEND_ATTEMPTS = 5  # tries of one Bot API call on 5xx and network errors (429s wait, then try again)
+MAX_RETRY_WAIT = 60.0
 ALLOWED_UPDATES = ["message", "callback_query"]
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -355,7 +364,7 @@ class TelegramAdapter:
                 if failures == 0:
                     logger.warning("polling paused: %s; retrying", _reason(exc))
                 failures += 1
-                await asyncio.sleep(min(2.0**failures, 30.0))
+                await asyncio.sleep(min(0.5 * 2.0**failures, 30.0))
 
     async def stop(self) -> None:
         """Stop polling, let the updates in hand finish, and close the client."""
@@ -389,6 +398,30 @@ class TelegramAdapter:
             stopping.cancel()
             await self.stop()
 
+    async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
+        """Make one Bot API call; wait out a 429 (its retry_after) and retry 5xx and network errors.
+
+        The wait holds only this chat's update (the inbox runs chats side by side). A timed-out send
+        may have arrived after all, so a rare repeat is possible; a refusal (400, 403) is not retried.
+        """
+        for attempt in range(SEND_ATTEMPTS):
+            try:
+                return await call()
+            except RetryAfter as exc:
+                with warnings.catch_warnings():  # PTB 22 warns that this becomes a timedelta; both are read
+                    warnings.simplefilter("ignore", PTBDeprecationWarning)
+                    wait = exc.retry_after
+                delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+            except BadRequest:
+                raise
+            except (NetworkError, TimedOut) as exc:  # 5xx, connection reset, timeout
+                if attempt == SEND_ATTEMPTS - 1:
+                    raise
+                delay = min(2.0**attempt, 10.0) * random.uniform(0.5, 1.0)
+                logger.info("Bot API call failed (%s); retrying in %.1fs", _reason(exc), delay)
+            await asyncio.sleep(min(delay, MAX_RETRY_WAIT))
+        return await call()
+
     # --- rendering ----------------------------------------------------------------------------
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
@@ -402,21 +435,22 @@ class TelegramAdapter:
             if card.photos:
                 try:
                     photo = await asyncio.to_thread(photo_for_upload, card.photos[0])
-                    sent = await bot.send_photo(
-                        chat_id,
-                        photo=photo,
-                        caption=render_card_html(card, CAPTION_LIMIT),
-                        parse_mode=ParseMode.HTML,
-                        reply_markup=markup,
+                    sent = await self._retrying(
+                        lambda: bot.send_photo(
+                            chat_id,
+                            photo=photo,
+                            caption=render_card_html(card, CAPTION_LIMIT),
+                            parse_mode=ParseMode.HTML,
+                            reply_markup=markup,
+                        )
                     )
                 except (BadRequest, OSError) as exc:  # the card still goes out, as text (edits follow suit)
                     logger.warning("card photo for %s refused (%s); sending the card as text", card.key, exc)
             if sent is None:
-                sent = await bot.send_message(
-                    chat_id,
-                    render_card_html(card, TEXT_LIMIT),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
+                sent = await self._retrying(
+                    lambda: bot.send_message(
+                        chat_id, render_card_html(card, TEXT_LIMIT), parse_mode=ParseMode.HTML, reply_markup=markup
+                    )
                 )
         if reply.text:
             # A long text (a hazard's whole history) goes out as several messages, never cut or dropped;
@@ -424,12 +458,12 @@ class TelegramAdapter:
             parts = split_text(reply.text, TEXT_LIMIT)
             for i, part in enumerate(parts):
                 markup = keyboard(reply.buttons) if i == len(parts) - 1 else None
-                message = await bot.send_message(chat_id, part, reply_markup=markup)
+                message = await self._retrying(partial(bot.send_message, chat_id, part, reply_markup=markup))
                 sent = sent or message
         if reply.photos:
             await self._send_photos(chat_id, reply.photos)
         for doc in reply.documents:
-            await bot.send_document(chat_id, document=doc.read_bytes(), filename=doc.name)
+            await self._retrying(partial(bot.send_document, chat_id, document=doc.read_bytes(), filename=doc.name))
         return str(sent.message_id) if sent is not None else None
 
     async def _send_photos(self, chat_id: int, photos: tuple[Path, ...]) -> None:
@@ -440,9 +474,10 @@ class TelegramAdapter:
             try:
                 data = [await asyncio.to_thread(photo_for_upload, p) for p in chunk]
                 if len(data) == 1:
-                    await bot.send_photo(chat_id, photo=data[0])
+                    await self._retrying(partial(bot.send_photo, chat_id, photo=data[0]))
                 else:
-                    await bot.send_media_group(chat_id, media=[InputMediaPhoto(d) for d in data])
+                    media = [InputMediaPhoto(d) for d in data]
+                    await self._retrying(partial(bot.send_media_group, chat_id, media=media))
             except (TelegramError, OSError) as exc:
                 logger.warning("sending %d photo(s) to %s failed: %s", len(chunk), chat_id, exc)
 
@@ -452,20 +487,24 @@ class TelegramAdapter:
         markup = keyboard(card.actions) or InlineKeyboardMarkup([])
         try:
             if card.photos:
-                await bot.edit_message_caption(
-                    chat_id=int(chat_id),
-                    message_id=int(message_id),
-                    caption=render_card_html(card, CAPTION_LIMIT),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
+                await self._retrying(
+                    lambda: bot.edit_message_caption(
+                        chat_id=int(chat_id),
+                        message_id=int(message_id),
+                        caption=render_card_html(card, CAPTION_LIMIT),
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
                 )
             else:
-                await bot.edit_message_text(
-                    render_card_html(card, TEXT_LIMIT),
-                    chat_id=int(chat_id),
-                    message_id=int(message_id),
-                    parse_mode=ParseMode.HTML,
-                    reply_markup=markup,
+                await self._retrying(
+                    lambda: bot.edit_message_text(
+                        render_card_html(card, TEXT_LIMIT),
+                        chat_id=int(chat_id),
+                        message_id=int(message_id),
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
+                    )
                 )
         except BadRequest as exc:
             reason = str(exc).lower()
