@@ -40,7 +40,7 @@ from storage.db import Database
 from storage.enums import Role
 from storage.models import Conversation, Person
 from storage.permissions import needed_roles, role_allows
-from storage.photos import BrokenImage, NotAnImage, PhotoStore, TooManyPixels
+from storage.photos import BrokenImage, NotAnImage, PhotoNotSaved, PhotoStore, TooManyPixels
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +257,9 @@ class Dispatcher:
                 continue
             except NotAnImage:
                 out.append(Attachment(ref, None, "not_image"))
+                continue
+            except PhotoNotSaved:  # PhotoStore logs it, once per cause
+                out.append(Attachment(ref, None, "not_saved"))
                 continue
             out.append(Attachment(ref, stored))
         return out

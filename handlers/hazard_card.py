@@ -271,6 +271,8 @@ def attachment_problem(attachments: list[Attachment], settings: Settings) -> str
             )
         if a.problem == "broken":
             return T.PHOTO_BROKEN
+        if a.problem == "not_saved":
+            return T.PHOTO_NOT_SAVED
         if a.problem == "failed":
             return T.PHOTO_FAILED
     return None

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import tempfile
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+
+logger = logging.getLogger(__name__)
 
 ALLOWED_FORMATS = {
     "JPEG": "image/jpeg",
@@ -69,6 +72,10 @@ class BrokenImage(PhotoRefused):
     """The header is readable but the pixels do not decode: a truncated or damaged file."""
 
 
+class PhotoNotSaved(Exception):
+    """The photo is fine but could not be written under the photo directory (disk full, permissions)."""
+
+
 @dataclass(frozen=True)
 class StoredPhoto:
     """A photo written to disk: its hash, where it is, and what it is."""
@@ -107,10 +114,16 @@ def check_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
 
 
 class PhotoStore:
-    """Writes photos under one directory as `<ab>/<sha256>.<ext>`; identical bytes are stored once."""
+    """Writes photos under one directory as `<ab>/<sha256>.<ext>`; identical bytes are stored once.
+
+    A write failure is logged once per cause (exception type and errno), not once per photo: the next
+    log line about it comes when the cause changes or after a photo was written again.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._lock = threading.Lock()
+        self._failing: tuple[str, int | None] | None = None
 
     def path_for(self, sha256: str, mime_type: str) -> Path:
         """Return where a photo with this hash lives."""
@@ -125,16 +138,48 @@ class PhotoStore:
         mime = ALLOWED_FORMATS[fmt]
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha, mime)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        try:
+            self._write(path, data)
+        except OSError as exc:
+            self._failed(exc)
+            raise PhotoNotSaved(str(exc)) from exc
+        self._succeeded()
         return StoredPhoto(sha256=sha, path=path, size=len(data), mime_type=mime, width=width, height=height)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write the file unless it is already there."""
+        if path.exists():
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _failed(self, exc: OSError) -> None:
+        """Log a write failure unless the same cause is already logged."""
+        cause = (type(exc).__name__, exc.errno)
+        with self._lock:
+            if cause == self._failing:
+                return
+            self._failing = cause
+        logger.error(
+            "cannot write photos under %s: %s; senders are asked to try again later "
+            "(logged again only when the cause changes or after it recovered)",
+            self.root,
+            exc,
+        )
+
+    def _succeeded(self) -> None:
+        """Log the recovery after a logged write failure."""
+        with self._lock:
+            if self._failing is None:
+                return
+            self._failing = None
+        logger.warning("photos under %s are written again", self.root)

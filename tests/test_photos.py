@@ -1,8 +1,10 @@
-"""Photo files: bad images refused with the reason before they cost memory; HEIC originals kept."""
+"""Photo files: bad images refused with the reason before they cost memory; HEIC kept; unwritable storage told."""
 
 from __future__ import annotations
 
+import errno
 import io
+import logging
 import struct
 import subprocess
 import sys
@@ -19,7 +21,7 @@ from bot.messages import FileRef
 from handlers import texts as T
 from storage import photos as photos_module
 from storage.models import Hazard, Photo
-from storage.photos import TooManyPixels
+from storage.photos import PhotoNotSaved, PhotoStore, TooManyPixels
 from tests.harness import ZHANG, Harness, card_of, jpeg, make_settings, seed
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -182,3 +184,75 @@ async def test_heic_original_sent_as_a_file_is_stored(harness: Harness) -> None:
     assert (photo.mime_type, photo.width, photo.height) == ("image/heif", 320, 240)
     assert photo.path.endswith(".heif")
     assert (h.app.settings.storage.photo_dir / photo.path).read_bytes() == data
+
+
+# 4. The photo directory cannot be written.
+
+
+def logged(caplog: pytest.LogCaptureFixture, level: int) -> list[str]:
+    """Return the photo store's log messages of one level."""
+    return [r.getMessage() for r in caplog.records if r.name == "storage.photos" and r.levelno == level]
+
+
+async def test_unwritable_photo_dir_is_told_and_logged_once(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a regular file where a directory should be")
+    settings = make_settings(sqlite_url, tmp_path)
+    settings.storage.photo_dir = blocker / "photos"  # mkdir fails with NotADirectoryError, also for root
+    h = await Harness.create(settings, clock)
+    caplog.set_level(logging.INFO, logger="storage.photos")
+    try:
+        await seed(h)
+        for n in range(3):
+            out = await h.say(ZHANG, "/hazard 配电箱门未关闭", files=(h.add_file(jpeg(n)),))
+            assert h.texts(out) == T.PHOTO_NOT_SAVED
+        assert await photo_rows(h) == [] and await hazard_count(h) == 0
+        errors = logged(caplog, logging.ERROR)
+        assert (
+            len(errors) == 1 and "cannot write photos under" in errors[0] and "Not a directory" in errors[0]
+        )
+
+        blocker.unlink()  # the operator fixes it: the next photo is stored, and the recovery is logged
+        out = await h.say(ZHANG, "/hazard 配电箱门未关闭", files=(h.add_file(jpeg(7)),))
+        assert card_of(out).card is not None
+        assert len(logged(caplog, logging.WARNING)) == 1
+
+        (blocker / "photos").rename(tmp_path / "moved")  # broken again: logged again, once
+        blocker.rmdir()
+        blocker.write_text("again")
+        for n in range(10, 12):
+            out = await h.say(ZHANG, "/hazard 配电箱门未关闭", files=(h.add_file(jpeg(n)),))
+            assert h.texts(out) == T.PHOTO_NOT_SAVED
+        assert len(logged(caplog, logging.ERROR)) == 2
+    finally:
+        await h.close()
+
+
+def test_full_disk_is_logged_again_only_when_the_cause_changes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    store = PhotoStore(tmp_path / "photos")
+    caplog.set_level(logging.INFO, logger="storage.photos")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def denied(*args: object, **kwargs: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(photos_module.os, "fsync", full)
+    for n in range(3):
+        with pytest.raises(PhotoNotSaved):
+            store.save(jpeg(n), 10**6)
+    assert len(logged(caplog, logging.ERROR)) == 1
+    assert [p.name for p in (tmp_path / "photos").rglob(".incoming-*")] == []  # no half-written file left
+    monkeypatch.setattr(photos_module.tempfile, "mkstemp", denied)  # another cause: logged
+    with pytest.raises(PhotoNotSaved):
+        store.save(jpeg(5), 10**6)
+    errors = logged(caplog, logging.ERROR)
+    assert len(errors) == 2 and "No space left" in errors[0] and "Permission denied" in errors[1]
+    monkeypatch.undo()
+    store.save(jpeg(6), 10**6)
+    assert len(logged(caplog, logging.WARNING)) == 1  # written again
