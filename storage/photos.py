@@ -28,6 +28,8 @@ ALLOWED_FORMATS = {
     "HEIF": "image/heif",
     "TIFF": "image/tiff",
 }
+# Names the store writes: `<ab>/<sha256>.<ext>`, and its temporary files while writing one.
+TEMP_PREFIX = ".incoming-"
 
 _pillow_lock = threading.Lock()
 _pillow_module: ModuleType | None = None
@@ -147,11 +149,17 @@ class PhotoStore:
         return StoredPhoto(sha256=sha, path=path, size=len(data), mime_type=mime, width=width, height=height)
 
     def _write(self, path: Path, data: bytes) -> None:
-        """Write the file unless it is already there."""
-        if path.exists():
+        """Write the file unless it is already there; touch an existing one so a cleanup spares it."""
+        try:
+            os.utime(path)  # `storage check --fix` removes only files untouched for its grace period
             return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            if path.is_file():
+                return  # a read-only disk still serves the photos it has
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
         try:
             with os.fdopen(fd, "wb") as fh:
                 fh.write(data)

@@ -1,28 +1,35 @@
-"""Photo files: bad images refused with the reason before they cost memory; HEIC kept; unwritable storage told."""
+"""Photo files: bad images refused with the reason, HEIC kept, unwritable storage told, files and rows agree."""
 
 from __future__ import annotations
 
+import asyncio
 import errno
 import io
 import logging
+import os
 import struct
 import subprocess
 import sys
 import threading
+import time
 import zlib
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from bot.cli import main
 from bot.clock import ManualClock
 from bot.config import load_settings
 from bot.messages import FileRef
 from handlers import texts as T
+from storage import files as files_module
 from storage import photos as photos_module
+from storage.files import check_photo_files
 from storage.models import Hazard, Photo
 from storage.photos import PhotoNotSaved, PhotoStore, TooManyPixels
-from tests.harness import ZHANG, Harness, card_of, jpeg, make_settings, seed
+from tests.harness import XIAO, ZHANG, Harness, card_of, jpeg, make_settings, seed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -135,7 +142,7 @@ async def test_images_are_checked_in_a_worker_thread(harness: Harness) -> None:
 
 def test_pillow_is_not_imported_until_the_first_photo() -> None:
     code = (
-        "import sys, bot.app, storage.photos\n"
+        "import sys, bot.app, storage.photos, storage.files\n"
         "assert 'PIL' not in sys.modules and 'pillow_heif' not in sys.modules, 'imported at start'\n"
         "storage.photos.pillow()\n"
         "assert 'PIL' in sys.modules and 'pillow_heif' in sys.modules\n"
@@ -256,3 +263,127 @@ def test_full_disk_is_logged_again_only_when_the_cause_changes(
     monkeypatch.undo()
     store.save(jpeg(6), 10**6)
     assert len(logged(caplog, logging.WARNING)) == 1  # written again
+
+
+def test_saving_known_bytes_touches_the_file(tmp_path: Path) -> None:
+    store = PhotoStore(tmp_path / "photos")
+    stored = store.save(jpeg(1), 10**6)
+    os.utime(stored.path, (0, 0))
+    assert store.save(jpeg(1), 10**6) == stored
+    assert stored.path.stat().st_mtime > time.time() - 60  # a cleanup's grace period spares it again
+    stored.path.rename(tmp_path / "aside")  # a cleanup took it away meanwhile: written anew
+    assert store.save(jpeg(1), 10**6) == stored and stored.path.read_bytes() == jpeg(1)
+
+
+# 5. Files without rows and rows without files.
+
+
+async def make_orphans(h: Harness) -> tuple[Path, str, str]:
+    """Report one hazard, let a person without a role try to, and lose one photo file; return paths."""
+    await seed(h)
+    root = h.app.settings.storage.photo_dir
+    out = await h.say(XIAO, "/hazard 配电箱门未关闭", files=(h.add_file(jpeg(1)),))  # refused: no role
+    assert "需要以下身份之一" in h.texts(out)
+    [orphan] = files_under(root)
+    card_of(await h.say(ZHANG, "/hazard 配电箱门未关闭", files=(h.add_file(jpeg(2)),)))
+    card_of(await h.say(ZHANG, "/hazard 消防通道堵塞", files=(h.add_file(jpeg(3)),)))
+    rows = await photo_rows(h)
+    assert len(rows) == 2 and orphan not in {r.path for r in rows}
+    (root / rows[1].path).unlink()  # lost on disk: the row stays, it is evidence
+    return root, orphan, rows[1].path
+
+
+async def test_storage_check_reports_and_fixes_orphans(any_harness: Harness) -> None:
+    h = any_harness
+    root, orphan, lost = await make_orphans(h)
+    (root / "ab").mkdir(exist_ok=True)
+    temp = root / "ab" / ".incoming-x1y2z3"  # a write that died midway
+    temp.write_bytes(b"partial")
+    (root / "README.txt").write_text("not the bot's file")
+    now = h.clock.now()
+    for name in (orphan, "ab/.incoming-x1y2z3", "README.txt"):
+        os.utime(root / name, (now.timestamp() - 1800,) * 2)  # half an hour old
+
+    found = await check_photo_files(h.app.db, root, now)
+    assert (found.files, found.rows) == (4, 2)
+    assert sorted((o.path, o.ours, o.action) for o in found.orphans) == sorted(
+        [("README.txt", False, "found"), ("ab/.incoming-x1y2z3", True, "found"), (orphan, True, "found")]
+    )
+    assert [(m.path, m.hazards) for m in found.missing] == [(lost, ("YH-2026-0002",))]
+    assert not found.clean
+
+    young = await check_photo_files(h.app.db, root, now, fix=True)  # within the hour: spared
+    assert {o.action for o in young.orphans} == {"kept (young)", "kept (not ours)"}
+    assert (root / orphan).exists()
+
+    fixed = await check_photo_files(h.app.db, root, now, fix=True, grace=timedelta(minutes=10))
+    assert sorted((o.path, o.action) for o in fixed.orphans) == sorted(
+        [("README.txt", "kept (not ours)"), ("ab/.incoming-x1y2z3", "removed"), (orphan, "removed")]
+    )
+    assert fixed.removed == 2 and len(fixed.missing) == 1
+    assert files_under(root) == sorted(["README.txt", (await photo_rows(h))[0].path])
+    assert len(await photo_rows(h)) == 2  # the row whose file is lost is kept
+
+    (root / "README.txt").unlink()
+    (root / lost).write_bytes(jpeg(3))  # restored from a backup: all agree
+    assert (await check_photo_files(h.app.db, root, now)).clean
+
+
+async def test_fix_spares_an_orphan_sent_again_while_it_runs(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = harness
+    root, orphan, _ = await make_orphans(h)
+    os.utime(root / orphan, (time.time() - 7200,) * 2)
+    listed = files_module._walk
+
+    def list_then_resend(where: Path) -> dict[str, os.stat_result]:
+        found = listed(where)
+        h.app.photos.save(jpeg(1), 10**6)  # the same bytes arrive again after the listing: touched
+        return found
+
+    monkeypatch.setattr(files_module, "_walk", list_then_resend)
+    result = await check_photo_files(h.app.db, root, datetime.now(UTC), fix=True)
+    assert [o.action for o in result.orphans] == ["kept (young)"] and (root / orphan).exists()
+
+
+async def test_storage_check_command(harness: Harness, capsys: pytest.CaptureFixture[str]) -> None:
+    h = harness
+    root, orphan, lost = await make_orphans(h)
+    cfg = h.app.settings.storage.photo_dir.parent / "config.toml"
+    cfg.write_text(
+        f'[database]\nurl = "{h.app.settings.database.url}"\n[storage]\nphoto_dir = "{root}"\n',
+        encoding="utf-8",
+    )
+
+    assert await asyncio.to_thread(main, ["--config", str(cfg), "storage", "check"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith(f"orphan file {orphan}: ") and lines[0].endswith("no photo row; found")
+    assert lines[1].startswith(f"missing file {lost}: photo #2 of ")
+    assert lines[1].endswith("used by YH-2026-0002; row kept as evidence")
+    assert lines[2] == "summary: 2 files, 2 photo rows; orphan files: 1; rows without their file: 1"
+
+    # Written just now: the default hour spares it; once it is two hours old, --fix removes it.
+    assert await asyncio.to_thread(main, ["storage", "check", "--fix", "--config", str(cfg)]) == 1
+    assert "orphan files: 1 (0 removed);" in capsys.readouterr().out and (root / orphan).exists()
+    os.utime(root / orphan, (time.time() - 7200,) * 2)
+    assert (
+        await asyncio.to_thread(main, ["storage", "check", "--fix", "--grace", "90", "--config", str(cfg)])
+        == 1
+    )
+    out = capsys.readouterr().out
+    assert f"orphan file {orphan}: " in out and "; removed" in out
+    assert "orphan files: 1 (1 removed); rows without their file: 1" in out
+    assert not (root / orphan).exists() and len(await photo_rows(h)) == 2
+
+    (root / lost).parent.mkdir(parents=True, exist_ok=True)
+    (root / lost).write_bytes(jpeg(3))  # restored from a backup: all agree
+    assert await asyncio.to_thread(main, ["storage", "check", "--config", str(cfg)]) == 0
+    assert (
+        capsys.readouterr().out.strip()
+        == "summary: 2 files, 2 photo rows; orphan files: 0; rows without their file: 0"
+    )
+
+    with pytest.raises(SystemExit):
+        main(["storage", "check", "--grace", "soon", "--config", str(cfg)])
