@@ -1,4 +1,4 @@
-"""The `safetybot` command: run on Telegram, try on the console, migrate, import enterprises."""
+"""The `safetybot` command: run on Telegram, try on the console, migrate, import enterprises, check photos."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 from bot.app import App, NotMigrated, build_app
@@ -109,6 +110,40 @@ async def _import_enterprises(settings: Settings, path: Path) -> None:
         await app.close()
 
 
+async def _storage_check(settings: Settings, fix: bool, grace: timedelta) -> int:
+    from storage.files import check_photo_files
+
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare(migrate=False)
+        result = await check_photo_files(
+            app.db, settings.storage.photo_dir, app.clock.now(), fix=fix, grace=grace
+        )
+    finally:
+        await app.close()
+    tz = settings.park.tz
+    for o in result.orphans:
+        when = o.modified.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        print(f"orphan file {o.path}: {o.size} bytes, modified {when}, no photo row; {o.action}")
+    for m in result.missing:
+        when = m.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        used = f"used by {', '.join(m.hazards)}" if m.hazards else "used by no hazard"
+        print(f"missing file {m.path}: photo #{m.photo_id} of {when}, {used}; row kept as evidence")
+    removed = f" ({result.removed} removed)" if fix else ""
+    print(
+        f"summary: {result.files} files, {result.rows} photo rows; orphan files: {len(result.orphans)}{removed}; "
+        f"rows without their file: {len(result.missing)}"
+    )
+    return 0 if result.clean else 1
+
+
+def _minutes(value: str) -> timedelta:
+    """Parse a whole number of minutes (0 or more) for --grace."""
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a whole number of minutes, got {value!r}")
+    return timedelta(minutes=int(value))
+
+
 def parser() -> argparse.ArgumentParser:
     """Build the argument parser."""
     p = argparse.ArgumentParser(prog="safetybot", description="Park safety-production group bot")
@@ -134,6 +169,26 @@ def parser() -> argparse.ArgumentParser:
     imp = ent_sub.add_parser("import", help="import enterprises from a CSV file (see bot/enterprise_csv.py)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    storage = sub.add_parser("storage", help="photo files on disk")
+    storage_sub = storage.add_subparsers(dest="storage_command", required=True)
+    check = storage_sub.add_parser(
+        "check",
+        help="report photo files no row points to and photo rows whose file is missing "
+        "(exit status 1 when any is left)",
+    )
+    check.add_argument(
+        "--fix",
+        action="store_true",
+        help="remove orphan files untouched for the grace period; rows are never removed",
+    )
+    check.add_argument(
+        "--grace",
+        type=_minutes,
+        default=timedelta(hours=1),
+        metavar="MINUTES",
+        help="spare orphan files younger than this: updates in flight write the file first (default 60)",
+    )
+    check.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     return p
 
 
@@ -166,6 +221,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_db_upgrade(settings))
         elif args.command == "enterprises":
             asyncio.run(_import_enterprises(settings, args.file))
+        elif args.command == "storage":
+            return asyncio.run(_storage_check(settings, args.fix, args.grace))
     except (ConfigError, NotMigrated, CsvError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

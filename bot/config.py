@@ -85,6 +85,10 @@ class DatabaseSettings(_Section):
 class StorageSettings(_Section):
     photo_dir: Path = Path("./data/photos")
     max_photo_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    # Largest image accepted, in pixels (width × height), read from the header before decoding. 120 MP
+    # takes the largest common phone photos (108 MP, 12000 × 9000); a 200 MP photo is over 20 MB anyway.
+    # Decoding costs about 4 bytes a pixel for formats other than JPEG (480 MB at this limit).
+    max_pixels: int = Field(default=120_000_000, gt=0)
 
 
 class TelegramSettings(_Section):

@@ -42,7 +42,7 @@ from storage.db import Database, is_unavailable
 from storage.enums import Role
 from storage.models import Conversation, Person
 from storage.permissions import needed_roles, role_allows
-from storage.photos import NotAnImage, PhotoStore
+from storage.photos import BrokenImage, NotAnImage, PhotoNotSaved, PhotoStore, TooManyPixels
 
 logger = logging.getLogger(__name__)
 
@@ -315,10 +315,19 @@ class Dispatcher:
             if len(data) > limit:
                 out.append(Attachment(ref, None, "too_large"))
                 continue
-            try:
-                stored = await asyncio.to_thread(self.photos.save, data)
+            try:  # in a worker thread: decoding a large image never stalls other updates
+                stored = await asyncio.to_thread(self.photos.save, data, self.settings.storage.max_pixels)
+            except TooManyPixels as exc:
+                out.append(Attachment(ref, None, "too_many_pixels", dimensions=(exc.width, exc.height)))
+                continue
+            except BrokenImage:
+                out.append(Attachment(ref, None, "broken"))
+                continue
             except NotAnImage:
                 out.append(Attachment(ref, None, "not_image"))
+                continue
+            except PhotoNotSaved:  # PhotoStore logs it, once per cause
+                out.append(Attachment(ref, None, "not_saved"))
                 continue
             out.append(Attachment(ref, stored))
         return out

@@ -91,7 +91,8 @@ class Attachment:
 
     ref: FileRef
     stored: StoredPhoto | None
-    problem: Literal["too_large", "not_image", "failed"] | None = None
+    problem: Literal["too_large", "not_image", "too_many_pixels", "broken", "not_saved", "failed"] | None = None
+    dimensions: tuple[int, int] | None = None  # (width, height) of an image refused for its pixel count
 
 
 @dataclass(frozen=True)

@@ -268,6 +268,18 @@ def attachment_problem(attachments: list[Attachment], settings: Settings) -> str
             return T.PHOTO_TOO_LARGE.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
         if a.problem == "not_image":
             return T.PHOTO_NOT_IMAGE
+        if a.problem == "too_many_pixels" and a.dimensions is not None:
+            width, height = a.dimensions
+            return T.PHOTO_TOO_MANY_PIXELS.format(
+                width=width,
+                height=height,
+                megapixels=round(width * height / 10_000),
+                limit=settings.storage.max_pixels // 10_000,
+            )
+        if a.problem == "broken":
+            return T.PHOTO_BROKEN
+        if a.problem == "not_saved":
+            return T.PHOTO_NOT_SAVED
         if a.problem == "failed":
             return T.PHOTO_FAILED
     return None

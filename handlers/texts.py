@@ -256,7 +256,12 @@ FIVE_COMPLETE = "五落实已全部落实。"
 FIVE_NOT_MAJOR = "{code} 是一般隐患，不需要五落实。"
 
 PHOTO_TOO_LARGE = "图片太大（超过 {limit} MB），平台不允许机器人下载。请压缩后重新发送。"
-PHOTO_NOT_IMAGE = "只接受图片（jpg、png 等）作为隐患和整改照片。"
+PHOTO_NOT_IMAGE = "只接受图片（jpg、png、heic 等）作为隐患和整改照片。"
+PHOTO_TOO_MANY_PIXELS = (
+    "图片像素过多（{width}×{height}，约 {megapixels} 万像素，上限 {limit} 万像素），请缩小后重新发送。"
+)
+PHOTO_BROKEN = "图片不完整或已损坏（可能没有传完），无法打开，请重新发送。"
+PHOTO_NOT_SAVED = "照片暂时无法保存（机器人的存储出了问题），请稍后重新发送；如一直不行，请联系园区管理员。"
 PHOTO_FAILED = "有一张图片没能下载，请重新发送。"
 
 HAZARD_NOT_FOUND = "没有找到隐患 {code}。编号形如 YH-2026-0007，可发送 /hazards 查看列表。"

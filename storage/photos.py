@@ -1,15 +1,24 @@
-"""Photo files on local disk, content-addressed by SHA-256: no path is ever built from user input."""
+"""Photo files on local disk, content-addressed by SHA-256: no path is ever built from user input.
+
+Pillow (with the HEIF opener of pillow-heif) is imported on the first photo, not at start: it is not
+on the per-update path. `PhotoStore.save` is meant for a worker thread (the dispatcher uses
+`asyncio.to_thread`): other updates go on while a large image is decoded.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import io
+import logging
 import os
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 
-# Pillow refuses absurd images (decompression bombs) by raising; keep its default guard.
+logger = logging.getLogger(__name__)
+
 ALLOWED_FORMATS = {
     "JPEG": "image/jpeg",
     "PNG": "image/png",
@@ -19,10 +28,54 @@ ALLOWED_FORMATS = {
     "HEIF": "image/heif",
     "TIFF": "image/tiff",
 }
+# Names the store writes: `<ab>/<sha256>.<ext>`, and its temporary files while writing one.
+TEMP_PREFIX = ".incoming-"
+
+_pillow_lock = threading.Lock()
+_pillow_module: ModuleType | None = None
 
 
-class NotAnImage(ValueError):
+def pillow() -> ModuleType:
+    """Return `PIL.Image` with the HEIF opener registered, importing both on first use."""
+    global _pillow_module
+    with _pillow_lock:
+        if _pillow_module is None:
+            from PIL import Image
+            from pillow_heif import register_heif_opener
+
+            register_heif_opener()
+            # The store applies its own limit (storage.max_pixels) right after reading the header, before
+            # decoding, and names the size when it refuses. Pillow's process-wide guard would warn above
+            # 89 MP (a 108 MP phone photo) and refuse above 179 MP without saying how large the image is.
+            Image.MAX_IMAGE_PIXELS = None
+            _pillow_module = Image
+        return _pillow_module
+
+
+class PhotoRefused(ValueError):
+    """The bytes are not a photo the store keeps; the subclass says why."""
+
+
+class NotAnImage(PhotoRefused):
     """The bytes are not a picture format we keep."""
+
+
+class TooManyPixels(PhotoRefused):
+    """The header declares more pixels than the limit; nothing was decoded."""
+
+    def __init__(self, width: int, height: int, limit: int) -> None:
+        super().__init__(f"{width}x{height} = {width * height} pixels, more than {limit}")
+        self.width = width
+        self.height = height
+        self.limit = limit
+
+
+class BrokenImage(PhotoRefused):
+    """The header is readable but the pixels do not decode: a truncated or damaged file."""
+
+
+class PhotoNotSaved(Exception):
+    """The photo is fine but could not be written under the photo directory (disk full, permissions)."""
 
 
 @dataclass(frozen=True)
@@ -37,11 +90,42 @@ class StoredPhoto:
     height: int
 
 
+def check_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
+    """Return the format, width and height of a whole image within the pixel limit; raise PhotoRefused."""
+    image = pillow()
+    try:
+        # Lazy: reads the header, decodes no pixels. Only the kept formats' plugins look at the bytes.
+        img = image.open(io.BytesIO(data), formats=list(ALLOWED_FORMATS))
+    except Exception as exc:  # plugins reading untrusted headers raise many kinds of errors
+        raise NotAnImage(str(exc)) from exc
+    with img:
+        fmt = img.format or ""
+        width, height = img.size
+        if fmt not in ALLOWED_FORMATS:
+            raise NotAnImage(f"format {fmt!r} not accepted")
+        if width * height > max_pixels:
+            raise TooManyPixels(width, height, max_pixels)
+        # A JPEG is decoded at 1/8 scale: libjpeg still reads every byte, so a truncated file fails just
+        # the same, with 1/64 of the memory (a 108 MP photo: 8 MB instead of 400). Other formats ignore it.
+        img.draft(None, (max(1, width // 8), max(1, height // 8)))
+        try:
+            img.load()  # the first frame of an animation is enough
+        except Exception as exc:  # decoders raise OSError, SyntaxError, ValueError, EOFError, ...
+            raise BrokenImage(str(exc)) from exc
+    return fmt, width, height
+
+
 class PhotoStore:
-    """Writes photos under one directory as `<ab>/<sha256>.<ext>`; identical bytes are stored once."""
+    """Writes photos under one directory as `<ab>/<sha256>.<ext>`; identical bytes are stored once.
+
+    A write failure is logged once per cause (exception type and errno), not once per photo: the next
+    log line about it comes when the cause changes or after a photo was written again.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._lock = threading.Lock()
+        self._failing: tuple[str, int | None] | None = None
 
     def path_for(self, sha256: str, mime_type: str) -> Path:
         """Return where a photo with this hash lives."""
@@ -50,41 +134,60 @@ class PhotoStore:
         ext = mime_type.split("/")[-1].replace("jpeg", "jpg")
         return self.root / sha256[:2] / f"{sha256}.{ext}"
 
-    def save(self, data: bytes) -> StoredPhoto:
-        """Check the bytes are an image, write them atomically and return what was stored."""
-        from PIL import (  # imported on first photo: Pillow is not on the hot path
-            Image,
-            UnidentifiedImageError,
-        )
-
-        try:
-            with Image.open(io.BytesIO(data)) as img:
-                fmt = img.format or ""
-                width, height = img.size
-                img.verify()
-        except (
-            UnidentifiedImageError,
-            OSError,
-            SyntaxError,
-            ValueError,
-            Image.DecompressionBombError,
-        ) as exc:
-            raise NotAnImage(str(exc)) from exc
-        if fmt not in ALLOWED_FORMATS:
-            raise NotAnImage(f"format {fmt!r} not accepted")
+    def save(self, data: bytes, max_pixels: int) -> StoredPhoto:
+        """Check the bytes are a whole image within the pixel limit, write them atomically, return it."""
+        fmt, width, height = check_image(data, max_pixels)
         mime = ALLOWED_FORMATS[fmt]
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha, mime)
-        if not path.exists():
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-            try:
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(data)
-                    fh.flush()
-                    os.fsync(fh.fileno())
-                os.replace(tmp, path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+        try:
+            self._write(path, data)
+        except OSError as exc:
+            self._failed(exc)
+            raise PhotoNotSaved(str(exc)) from exc
+        self._succeeded()
         return StoredPhoto(sha256=sha, path=path, size=len(data), mime_type=mime, width=width, height=height)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write the file unless it is already there; touch an existing one so a cleanup spares it."""
+        try:
+            os.utime(path)  # `storage check --fix` removes only files untouched for its grace period
+            return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            if path.is_file():
+                return  # a read-only disk still serves the photos it has
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def _failed(self, exc: OSError) -> None:
+        """Log a write failure unless the same cause is already logged."""
+        cause = (type(exc).__name__, exc.errno)
+        with self._lock:
+            if cause == self._failing:
+                return
+            self._failing = cause
+        logger.error(
+            "cannot write photos under %s: %s; senders are asked to try again later "
+            "(logged again only when the cause changes or after it recovered)",
+            self.root,
+            exc,
+        )
+
+    def _succeeded(self) -> None:
+        """Log the recovery after a logged write failure."""
+        with self._lock:
+            if self._failing is None:
+                return
+            self._failing = None
+        logger.warning("photos under %s are written again", self.root)

@@ -1,0 +1,162 @@
+"""Photo files against photo rows: files no row points to (orphans) and rows whose file is gone.
+
+Photos are written to disk before the update's transaction (nothing that arrives is lost), so a
+refused or ignored message leaves a file with no row. `check_photo_files` finds both kinds of
+disagreement; with `fix` it removes orphan files untouched for the grace period (an update in flight
+has written its file but not yet committed its row; a repeat of known bytes touches the file). Rows
+are never deleted: a row whose file is missing is evidence, and is only reported.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import stat
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path, PurePosixPath
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.models import Hazard, HazardPhoto, Photo
+from storage.photos import TEMP_PREFIX
+
+# `<ab>/<sha256>.<ext>` as PhotoStore writes it, or one of its temporary files.
+STORE_NAME = re.compile(r"(?P<ab>[0-9a-f]{2})/(?P=ab)[0-9a-f]{62}\.[a-z]{3,4}")
+REMOVING_PREFIX = ".removing-"
+
+
+@dataclass(frozen=True)
+class OrphanFile:
+    """A file under the photo directory that no photo row points to."""
+
+    path: str  # relative to the photo directory, with `/`
+    size: int
+    modified: datetime
+    ours: bool  # named as the store names its files; only these are ever removed
+    action: str = "found"  # found | removed | kept (young) | kept (not ours) | failed: <reason>
+
+
+@dataclass(frozen=True)
+class MissingFile:
+    """A photo row whose file is not on disk."""
+
+    photo_id: int
+    path: str
+    created_at: datetime
+    hazards: tuple[str, ...]
+
+
+@dataclass
+class FileCheck:
+    """What a check found: orphan files, rows without files, and how many of each kind it looked at."""
+
+    files: int = 0
+    rows: int = 0
+    orphans: list[OrphanFile] = field(default_factory=list)
+    missing: list[MissingFile] = field(default_factory=list)
+
+    @property
+    def removed(self) -> int:
+        """Return how many orphan files were removed."""
+        return sum(o.action == "removed" for o in self.orphans)
+
+    @property
+    def clean(self) -> bool:
+        """Tell whether nothing is left to look at: no rows without files, no orphan file left."""
+        return not self.missing and self.removed == len(self.orphans)
+
+
+def _walk(root: Path) -> dict[str, os.stat_result]:
+    """Return every regular file under the directory by its relative path (nothing when it is absent)."""
+    found: dict[str, os.stat_result] = {}
+    for folder, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted(names):
+            full = Path(folder) / name
+            try:
+                st = full.lstat()
+            except FileNotFoundError:
+                continue
+            if stat.S_ISREG(st.st_mode):
+                found[full.relative_to(root).as_posix()] = st
+    return found
+
+
+def _is_ours(path: str) -> bool:
+    """Tell whether the store names files like this (a photo, or a temporary file of its own)."""
+    name = PurePosixPath(path).name
+    return bool(STORE_NAME.fullmatch(path)) or name.startswith((TEMP_PREFIX, REMOVING_PREFIX))
+
+
+def _remove(full: Path, cutoff: float) -> str:
+    """Remove a file unless it was touched after the cutoff; return what happened.
+
+    The file is first renamed aside, then its time is read again: a save that touched it just before is
+    seen and the file put back, and a save just after finds no file and writes it anew.
+    """
+    aside = full.with_name(REMOVING_PREFIX + full.name.removeprefix(REMOVING_PREFIX))
+    try:
+        if aside != full:
+            os.replace(full, aside)
+        if aside.stat().st_mtime > cutoff:
+            os.replace(aside, full)  # identical bytes if a save wrote it meanwhile: content-addressed
+            return "kept (young)"
+        aside.unlink()
+    except FileNotFoundError:
+        return "removed"
+    except OSError as exc:
+        return f"failed: {exc.strerror or exc}"
+    return "removed"
+
+
+async def check_photo_files(
+    db: Database, root: Path, now: datetime, *, fix: bool = False, grace: timedelta = timedelta(hours=1)
+) -> FileCheck:
+    """Compare the photo directory with the photo rows; with `fix`, remove orphan files older than grace."""
+    files = await asyncio.to_thread(_walk, root)  # listed before the rows are read: a new pair is seen whole
+    async with db.sessions() as session:
+        rows = (
+            await session.execute(select(Photo.id, Photo.path, Photo.created_at).order_by(Photo.id))
+        ).all()
+    known = {PurePosixPath(r.path).as_posix() for r in rows}
+    result = FileCheck(files=len(files), rows=len(rows))
+
+    gone = [r for r in rows if PurePosixPath(r.path).as_posix() not in files]
+    gone = [r for r in gone if not (root / r.path).exists()]  # written after the listing: not missing
+    if gone:
+        async with db.sessions() as session:
+            codes = (
+                await session.execute(
+                    select(HazardPhoto.photo_id, Hazard.code)
+                    .join(Hazard, Hazard.id == HazardPhoto.hazard_id)
+                    .where(HazardPhoto.photo_id.in_([r.id for r in gone]))
+                    .order_by(Hazard.id)
+                )
+            ).all()
+        by_photo: dict[int, list[str]] = {}
+        for photo_id, code in codes:
+            if code not in by_photo.setdefault(photo_id, []):
+                by_photo[photo_id].append(code)
+        result.missing = [
+            MissingFile(r.id, r.path, r.created_at, tuple(by_photo.get(r.id, []))) for r in gone
+        ]
+
+    cutoff = (now - grace).timestamp()
+    for path, st in files.items():
+        if path in known:
+            continue
+        ours = _is_ours(path)
+        action = "found"
+        if fix:
+            if not ours:
+                action = "kept (not ours)"
+            elif st.st_mtime > cutoff:
+                action = "kept (young)"
+            else:
+                action = await asyncio.to_thread(_remove, root / path, cutoff)
+        modified = datetime.fromtimestamp(st.st_mtime, UTC)
+        result.orphans.append(OrphanFile(path, st.st_size, modified, ours, action))
+    return result
