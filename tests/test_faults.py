@@ -8,6 +8,7 @@ import json
 import os
 import random
 import re
+import socket
 import sys
 from collections import Counter
 from pathlib import Path
@@ -221,3 +222,55 @@ async def test_bot_api_answering_429_and_5xx_loses_no_message(bot: LiveBot) -> N
     await tg.wait_for(lambda: len(cards_by_report(tg, [group])) == 10 and any("身份" in t for t in bot.texts(group)), 60)
     assert tg.faults_served == 9 and not any(tg.faults.values())
     assert sorted(cards_by_report(tg, [group]).values()) == [1] * 10  # each card once: no loss, no repeat
+
+
+async def run_until(config: Path, tmp: Path, env_token: str, seconds: float) -> tuple[int | None, str]:
+    """Run `safetybot run` for a while (or until it exits); return its exit code and its output."""
+    env = {**os.environ, "SAFETYBOT_TELEGRAM__TOKEN": env_token, "NO_PROXY": "127.0.0.1,localhost"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp, env=env,
+    )  # fmt: skip
+    try:
+        await asyncio.wait_for(proc.wait(), seconds)
+    except TimeoutError:
+        proc.terminate()
+    out, _ = await proc.communicate()
+    return proc.returncode if proc.returncode is not None else None, out.decode(errors="replace")
+
+
+async def test_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
+    async with FakeTelegram() as tg:
+        config = write_config(tmp_path, tg, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
+        wrong = "987654:WRONG-token-that-must-never-be-printed"
+        code, out = await run_until(config, tmp_path, wrong, 20)
+    assert code == 2, out
+    assert "Telegram rejected the bot token" in out
+    assert wrong not in out and "987654" not in out and "Traceback" not in out
+
+
+async def test_unreachable_bot_api_and_database_are_said_in_one_line_and_retried(tmp_path: Path) -> None:
+    closed = socket.socket()
+    closed.bind(("127.0.0.1", 0))
+    port = closed.getsockname()[1]  # bound, never listening: connections are refused
+    try:
+        config = tmp_path / "config.toml"
+        config.write_text(
+            "[database]\n"
+            f'url = "postgresql+asyncpg://postgres@127.0.0.1:{port}/none"\n'
+            "[telegram]\n"
+            f'base_url = "http://127.0.0.1:{port}/bot"\n'
+            f'base_file_url = "http://127.0.0.1:{port}/file/bot"\n',
+            encoding="utf-8",
+        )
+        code, out = await run_until(config, tmp_path, TOKEN, 4)
+        assert code is not None and code != 2 and "Traceback" not in out, out  # stopped by us, still retrying
+        assert out.count("cannot be reached") == 1 and "retrying" in out
+        sqlite = tmp_path / "ok.db"
+        config.write_text(config.read_text().replace(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/none", f"sqlite+aiosqlite:///{sqlite}"))
+        code, out = await run_until(config, tmp_path, TOKEN, 6)
+        assert "Traceback" not in out and TOKEN not in out, out
+        assert out.count("cannot reach the Telegram Bot API") == 1 and "safetybot console" in out
+    finally:
+        closed.close()

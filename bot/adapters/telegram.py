@@ -39,6 +39,7 @@ from bot.config import TelegramSettings
 from bot.dispatcher import Dispatcher, Outcome
 from bot.inbox import Inbox
 from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from storage.photos import pillow
 
 logger = logging.getLogger(__name__)
 
@@ -112,7 +113,8 @@ def photo_for_upload(path: Path) -> bytes:
     sendPhoto takes at most 10 MB and width + height up to 10000; the original stays on disk as the
     ledger's evidence.
     """
-    from PIL import Image  # imported on first upload: Pillow is not on the per-update path
+    # Imported on first upload (Pillow is not on the per-update path), with the HEIC opener registered.
+    Image = pillow()
 
     data = path.read_bytes()
     with Image.open(io.BytesIO(data)) as img:
