@@ -42,17 +42,26 @@ class Source(Protocol):
         ...
 
 
+Item = tuple[int, str, dict[str, Any]]  # row id, platform, payload
+
+
 class Inbox:
-    """Stores arriving updates durably and processes them, in order per chat."""
+    """Stores arriving updates durably and processes them, in order per chat.
+
+    Rows just stored are handed to the worker in memory (no second read); the table is read again at
+    start, after the database was unavailable, and every `IDLE_WAKE` seconds, which picks up anything
+    left behind. Each chat has at most one task at a time, so its updates keep their order.
+    """
 
     def __init__(self, db: Database, clock: Clock, dispatcher: Dispatcher) -> None:
         self.db = db
         self.clock = clock
         self.dispatcher = dispatcher
         self.sources: dict[str, Source] = {}
-        self._wake = asyncio.Event()
-        self._busy: set[str] = set()
-        self._chats: set[asyncio.Task[None]] = set()
+        self._queues: dict[str, list[Item]] = {}  # chat key -> rows waiting, oldest first
+        self._known: set[int] = set()  # ids queued or being processed
+        self._tasks: dict[str, asyncio.Task[None]] = {}  # chat key -> its one running task
+        self._rescan = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._outages = 0
 
@@ -63,8 +72,12 @@ class Inbox:
     async def put(self, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         """Store updates as (update key, chat key, raw payload); raises when the database cannot be used."""
         async with self.db.unit_of_work() as session:
-            await rows.put(session, platform, items, self.clock.now())
-        self._wake.set()
+            ids = await rows.put(session, platform, items, self.clock.now())
+        if self._worker is None:
+            return  # not processing (yet): the first scan at start finds them
+        for key, chat_key, payload in items:
+            if key in ids:
+                self._enqueue(chat_key, (ids[key], platform, payload))
 
     async def start(self) -> None:
         """Send what a crash left in the outbox, then start processing (stored updates first)."""
@@ -76,7 +89,7 @@ class Inbox:
             if not is_unavailable(exc):
                 raise
             logger.warning("outbox not flushed at start, database unavailable: %s", exc)
-        self._worker = asyncio.create_task(self._run(), name="inbox")
+        self._worker = asyncio.create_task(self._scan_forever(), name="inbox")
 
     async def stop(self) -> None:
         """Stop taking new rows and let the updates being processed finish."""
@@ -85,62 +98,83 @@ class Inbox:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-        if self._chats:
-            await asyncio.gather(*self._chats, return_exceptions=True)
+        if self._tasks:
+            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
 
     async def idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until nothing is stored or being processed (for tests and benchmarks)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
-            if not self._busy:
+            if not self._tasks:
                 async with self.db.sessions() as session:
                     if await rows.count_pending(session) == 0:
                         return
             await asyncio.sleep(0.02)
         raise TimeoutError("inbox still busy")
 
-    async def _run(self) -> None:
+    def _enqueue(self, chat_key: str, item: Item) -> None:
+        """Queue a row for its chat and make sure the chat has a task working on it."""
+        if item[0] in self._known:
+            return
+        self._known.add(item[0])
+        self._queues.setdefault(chat_key, []).append(item)
+        if chat_key not in self._tasks and len(self._tasks) < MAX_CHATS_AT_ONCE:
+            task = asyncio.create_task(self._run_chat(chat_key), name=f"inbox:{chat_key}")
+            self._tasks[chat_key] = task
+
+    async def _scan_forever(self) -> None:
+        """Read the table for rows not in hand: at start, after an outage, and now and then."""
         while True:
-            self._wake.clear()
+            self._rescan.clear()
             try:
                 async with self.db.sessions() as session:
-                    pending = [(r.id, r.platform, r.chat_key, r.payload) for r in await rows.pending(session, self._busy)]
+                    found = [(r.id, r.platform, r.chat_key, r.payload) for r in await rows.pending(session, ())]
             except Exception as exc:
                 if not is_unavailable(exc):
                     logger.exception("reading the inbox failed")
                 await self._back_off(exc)
                 continue
             self._outages = 0
-            by_chat: dict[str, list[tuple[int, str, dict[str, Any]]]] = {}
-            for row_id, platform, chat_key, payload in pending:
-                by_chat.setdefault(chat_key, []).append((row_id, platform, payload))
-            for chat_key, items in by_chat.items():
-                if len(self._busy) >= MAX_CHATS_AT_ONCE:
-                    break
-                self._busy.add(chat_key)
-                task = asyncio.create_task(self._run_chat(chat_key, items), name=f"inbox:{chat_key}")
-                self._chats.add(task)
-                task.add_done_callback(self._chats.discard)
+            for row_id, platform, chat_key, payload in found:
+                self._enqueue(chat_key, (row_id, platform, payload))
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), IDLE_WAKE)
+                await asyncio.wait_for(self._rescan.wait(), IDLE_WAKE)
 
-    async def _run_chat(self, chat_key: str, items: list[tuple[int, str, dict[str, Any]]]) -> None:
-        """Process one chat's updates in order; stop at the first that must wait for the database."""
+    async def _run_chat(self, chat_key: str) -> None:
+        """Process one chat's queued rows in order; on an outage, hand them back to the table."""
+        queue = self._queues.setdefault(chat_key, [])
         try:
-            for row_id, platform, payload in items:
-                if not await self._process(row_id, platform, payload):
+            while queue:
+                row_id, platform, payload = queue[0]
+                try:
+                    handled = await self._process(row_id, platform, payload)
+                except Exception as exc:
+                    if not is_unavailable(exc):
+                        logger.exception("processing update row %s of chat %s failed", row_id, chat_key)
+                    handled = False
+                if not handled:  # leave it (and what follows) in the table; a later scan brings it back
+                    for item in queue:
+                        self._known.discard(item[0])
+                    queue.clear()
                     await self._back_off(None)
+                    self._rescan.set()
                     return
-        except Exception as exc:  # the rows stay; they are tried again in order
-            if is_unavailable(exc):
-                await self._back_off(exc)
-            else:
-                logger.exception("processing chat %s failed", chat_key)
+                queue.pop(0)
+                self._known.discard(row_id)
         finally:
-            self._busy.discard(chat_key)
-            self._wake.set()
+            self._tasks.pop(chat_key, None)
+            if not queue:
+                self._queues.pop(chat_key, None)
+            self._start_waiting_chats()
 
+    def _start_waiting_chats(self) -> None:
+        """Give a task to chats whose rows wait while the limit of chats at once was reached."""
+        for chat_key, queue in list(self._queues.items()):
+            if len(self._tasks) >= MAX_CHATS_AT_ONCE:
+                return
+            if queue and chat_key not in self._tasks:
+                self._tasks[chat_key] = asyncio.create_task(self._run_chat(chat_key), name=f"inbox:{chat_key}")
     async def _process(self, row_id: int, platform: str, payload: dict[str, Any]) -> bool:
         """Handle one stored update; False when it has to wait for the database."""
         source = self.sources.get(platform)

@@ -15,11 +15,11 @@ from storage.models import InboxItem
 
 async def put(
     session: AsyncSession, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]], at: datetime
-) -> None:
-    """Store (key, chat key, payload) updates; one already stored (a platform's repeat) is skipped."""
+) -> dict[str, int]:
+    """Store (key, chat key, payload) updates; return the new rows' ids by key (a repeat is skipped)."""
     if not items:
-        return
-    await session.execute(
+        return {}
+    result = await session.execute(
         dialect_insert(session)(InboxItem)
         .values(
             [
@@ -28,7 +28,9 @@ async def put(
             ]
         )
         .on_conflict_do_nothing(index_elements=["key"])
+        .returning(InboxItem.key, InboxItem.id)
     )
+    return {key: row_id for key, row_id in result.all()}
 
 
 async def pending(session: AsyncSession, busy: Collection[str], limit: int = 200) -> Sequence[InboxItem]:
