@@ -34,20 +34,28 @@ async def next_code(session: AsyncSession, year: int) -> str:
 
 
 async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at: datetime) -> Photo:
-    """Return the photo row for stored bytes, creating it the first time these bytes are seen."""
-    photo = await session.scalar(select(Photo).where(Photo.sha256 == stored.sha256))
+    """Return the photo row for stored bytes, creating it the first time these bytes are seen.
+
+    The same photo sent by two people at once is one row: the insert yields to the other one's.
+    """
+    query = select(Photo).where(Photo.sha256 == stored.sha256)
+    photo = await session.scalar(query)
     if photo is None:
-        photo = Photo(
-            sha256=stored.sha256,
-            path=str(stored.path.relative_to(root)),
-            size=stored.size,
-            mime_type=stored.mime_type,
-            width=stored.width,
-            height=stored.height,
-            created_at=at,
+        await session.execute(
+            dialect_insert(session)(Photo)
+            .values(
+                sha256=stored.sha256,
+                path=str(stored.path.relative_to(root)),
+                size=stored.size,
+                mime_type=stored.mime_type,
+                width=stored.width,
+                height=stored.height,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Photo.sha256])
         )
-        session.add(photo)
-        await session.flush()
+        photo = await session.scalar(query)
+    assert photo is not None
     return photo
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import audit
+from storage.db import dialect_insert
 from storage.enums import JoinStatus, Role
 from storage.models import Enterprise, JoinRequest, Person
 
@@ -24,22 +25,26 @@ async def upsert_person(
 ) -> Person:
     """Find the person by platform identity, creating them on first contact and refreshing their name.
 
-    Writes only what changed: a known person with the same name costs one SELECT.
+    Writes only what changed: a known person with the same name costs one SELECT. A new person's
+    first messages arriving at once make one row: each insert yields to the one already made.
     """
     person = await find_person(session, platform, external_id)
     if person is None:
-        person = Person(
-            platform=platform,
-            external_id=external_id,
-            display_name=display_name[:100] or external_id,
-            username=username,
-            created_at=at,
-            updated_at=at,
+        await session.execute(
+            dialect_insert(session)(Person)
+            .values(
+                platform=platform,
+                external_id=external_id,
+                display_name=display_name[:100] or external_id,
+                username=username,
+                created_at=at,
+                updated_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Person.platform, Person.external_id])
         )
-        session.add(person)
-        await session.flush()
-    else:
-        refresh_person(person, display_name, username, at)
+        person = await find_person(session, platform, external_id)
+        assert person is not None
+    refresh_person(person, display_name, username, at)
     return person
 
 
