@@ -111,6 +111,8 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.VERIFY_OWN_FIX
         case Refusal.NOT_MAJOR:
             return T.FIVE_NOT_MAJOR.format(code=code)
+        case Refusal.ENTERPRISE_INACTIVE:
+            return T.HAZARD_ENTERPRISE_INACTIVE
         case Refusal.WRONG_STATUS | Refusal.MODE_SET if hazard is not None:
             return T.STATE_CHANGED.format(code=code, status=T.STATUS_NAMES[hazard.status])
         case _:

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage import ledger
 from storage.audit import audit
 from storage.enums import (
+    ENTERPRISE_ROLES,
     MANAGER_ROLES,
     OPEN_STATUSES,
     ActorKind,
@@ -31,9 +32,16 @@ from storage.enums import (
     Role,
     Source,
 )
-from storage.models import Hazard, HazardEvent, HazardPhoto, Person, Photo
+from storage.models import Enterprise, Hazard, HazardEvent, HazardPhoto, Person, Photo
 from storage.people import people_of_enterprise, people_with_role
-from storage.permissions import may_edit_hazard, may_fill_five, may_fix, may_report_for, may_verify
+from storage.permissions import (
+    may_add_photos,
+    may_edit_hazard,
+    may_fill_five,
+    may_fix,
+    may_report_for,
+    may_verify,
+)
 
 S = HazardStatus
 
@@ -87,6 +95,7 @@ class Refusal(StrEnum):
     OWN_FIX = "own_fix"  # nobody verifies their own rectification
     NOT_MAJOR = "not_major"  # five-in-place is for major hazards only
     MODE_SET = "mode_set"  # the way of rectifying was already chosen
+    ENTERPRISE_INACTIVE = "enterprise_inactive"  # the enterprise is no longer on the park's list
 
 
 class Refused(Exception):
@@ -147,9 +156,14 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
         case Action.ACCEPT | Action.REJECT:
             return may_verify(actor, fixer_id)
         case Action.PHOTOS:
-            return hazard.reporter_id == actor.id or may_edit_hazard(actor, hazard) or may_fix(actor, hazard)
+            return may_add_photos(actor, hazard)
         case Action.REPORT:
             return may_report_for(actor, hazard.enterprise_id)
+
+
+def source_for(actor: Person) -> Source:
+    """Return how a hazard this person reports now was found: the enterprise's own report, or an inspection."""
+    return Source.SNAPSHOT if actor.role in ENTERPRISE_ROLES else Source.INSPECTION
 
 
 async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:
@@ -180,6 +194,9 @@ async def report(
     """Register a hazard with a fresh gap-free code, its `report` event and its before-photos."""
     if not may_report_for(actor, enterprise_id):
         raise Refused(Refusal.NOT_ALLOWED)
+    enterprise = await session.get(Enterprise, enterprise_id)
+    if enterprise is None or not enterprise.active:
+        raise Refused(Refusal.ENTERPRISE_INACTIVE)
     status = S.RECTIFYING if mode == Mode.DEADLINE and due_date is not None else S.REPORTED
     hazard = Hazard(
         code=await ledger.next_code(session, year),
