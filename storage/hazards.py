@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import ledger
 from storage.audit import audit
@@ -44,6 +45,7 @@ from storage.permissions import (
 )
 
 S = HazardStatus
+_COLUMNS = [c.key for c in Hazard.__mapper__.column_attrs]  # what `_lock` re-reads
 
 
 class Action(StrEnum):
@@ -162,7 +164,7 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
 
 
 def source_for(actor: Person) -> Source:
-    """Return how a hazard this person reports now was found: the enterprise's own report, or an inspection."""
+    """Return how a hazard this person reports now was found: by the enterprise itself, or by inspection."""
     return Source.SNAPSHOT if actor.role in ENTERPRISE_ROLES else Source.INSPECTION
 
 
@@ -200,7 +202,7 @@ async def report(
     status = S.RECTIFYING if mode == Mode.DEADLINE and due_date is not None else S.REPORTED
     hazard = Hazard(
         code=await ledger.next_code(session, year),
-        enterprise_id=enterprise_id,
+        enterprise_id=enterprise.id,
         description=description,
         category=category,
         level=level,
@@ -216,6 +218,9 @@ async def report(
         media_group_id=media_group_id,
     )
     session.add(hazard)
+    # What the card shows, set as already loaded once added: no cascade pulls the actor into the session.
+    set_committed_value(hazard, "enterprise", enterprise)
+    set_committed_value(hazard, "reporter", actor)
     await session.flush()
     event = await _record(
         session,
@@ -232,7 +237,6 @@ async def report(
         },
     )
     added = await _attach(session, hazard, event, photos, "before", at)
-    await session.refresh(hazard, ["enterprise", "reporter"])
     return Change(hazard, event, photos_added=added)
 
 
@@ -358,8 +362,11 @@ def _same(person: Person, actor: Person | None) -> bool:
 
 
 async def _lock(session: AsyncSession, hazard: Hazard) -> None:
-    """Re-read the hazard under a row lock, so two presses at once act on the same, current state."""
-    await session.refresh(hazard, with_for_update={"of": Hazard})
+    """Re-read the hazard under a row lock, so two presses at once act on the same, current state.
+
+    Only its own columns are re-read: the enterprise and reporter it was loaded with never change.
+    """
+    await session.refresh(hazard, _COLUMNS, with_for_update=True)
 
 
 async def _enterprise_side(session: AsyncSession, hazard: Hazard, actor: Person | None) -> list[Person]:
@@ -406,6 +413,7 @@ async def _record(
         data=data or {},
     )
     session.add(event)
+    set_committed_value(event, "actor", actor)  # loaded, for who is told and the card
     await session.flush()
     await audit(
         session,
@@ -443,9 +451,11 @@ async def _attach(
         if photo.id in existing:
             continue
         existing.add(photo.id)
-        session.add(
-            HazardPhoto(hazard_id=hazard.id, photo_id=photo.id, event_id=event.id, phase=phase, created_at=at)
+        link = HazardPhoto(
+            hazard_id=hazard.id, photo_id=photo.id, event_id=event.id, phase=phase, created_at=at
         )
+        session.add(link)
+        set_committed_value(link, "photo", photo)
         added += 1
     await session.flush()
     return added

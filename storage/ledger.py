@@ -13,11 +13,19 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.db import dialect_insert
 from storage.enums import OPEN_STATUSES, HazardStatus
 from storage.models import Hazard, HazardCounter, HazardEvent, HazardPhoto, Photo
 from storage.photos import StoredPhoto
+
+# Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): each read names what
+# its callers use. A hazard comes with its enterprise and reporter (cards, lists), an event with its
+# actor (history, who verified, who to tell), a hazard photo with its photo row.
+WITH_HAZARD = (joinedload(Hazard.enterprise), joinedload(Hazard.reporter))
+WITH_ACTOR = joinedload(HazardEvent.actor)
+WITH_PHOTO = joinedload(HazardPhoto.photo)
 
 
 async def next_code(session: AsyncSession, year: int) -> str:
@@ -61,7 +69,12 @@ async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at:
 
 async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = None) -> list[Photo]:
     """Return a hazard's photos in the order they came, optionally of one phase."""
-    query = select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)
+    query = (
+        select(HazardPhoto)
+        .options(WITH_PHOTO)
+        .where(HazardPhoto.hazard_id == hazard_id)
+        .order_by(HazardPhoto.id)
+    )
     if phase is not None:
         query = query.where(HazardPhoto.phase == phase)
     return [hp.photo for hp in (await session.scalars(query)).unique().all()]
@@ -70,7 +83,10 @@ async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = N
 async def hazard_photos(session: AsyncSession, hazard_id: int) -> list[tuple[str, Photo]]:
     """Return a hazard's photos with their phase (`before` / `after`), in the order they came."""
     rows = await session.scalars(
-        select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)
+        select(HazardPhoto)
+        .options(WITH_PHOTO)
+        .where(HazardPhoto.hazard_id == hazard_id)
+        .order_by(HazardPhoto.id)
     )
     return [(hp.phase, hp.photo) for hp in rows.unique().all()]
 
@@ -92,7 +108,7 @@ async def recent_duplicates(
 
 async def get_hazard(session: AsyncSession, hazard_id: int) -> Hazard | None:
     """Return one hazard by id."""
-    return await session.get(Hazard, hazard_id)
+    return await session.get(Hazard, hazard_id, options=WITH_HAZARD)
 
 
 CODE_RE = re.compile(r"YH-(\d{4})-0*(\d{1,6})", re.IGNORECASE)
@@ -108,13 +124,16 @@ def normal_code(text: str) -> str:
 
 async def hazard_by_code(session: AsyncSession, code: str) -> Hazard | None:
     """Return one hazard by its code."""
-    return await session.scalar(select(Hazard).where(Hazard.code == normal_code(code)))
+    return await session.scalar(select(Hazard).options(*WITH_HAZARD).where(Hazard.code == normal_code(code)))
 
 
 async def events_of(session: AsyncSession, hazard_id: int) -> Sequence[HazardEvent]:
     """Return a hazard's events, oldest first."""
     rows = await session.scalars(
-        select(HazardEvent).where(HazardEvent.hazard_id == hazard_id).order_by(HazardEvent.id)
+        select(HazardEvent)
+        .options(WITH_ACTOR)
+        .where(HazardEvent.hazard_id == hazard_id)
+        .order_by(HazardEvent.id)
     )
     return rows.unique().all()
 
@@ -123,6 +142,7 @@ async def last_event(session: AsyncSession, hazard_id: int, action: str) -> Haza
     """Return the newest event of one kind."""
     return await session.scalar(
         select(HazardEvent)
+        .options(WITH_ACTOR)
         .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action == action)
         .order_by(HazardEvent.id.desc())
         .limit(1)
@@ -135,6 +155,7 @@ async def last_events(
     """Return the newest event of each of these kinds, in one query."""
     rows = await session.scalars(
         select(HazardEvent)
+        .options(WITH_ACTOR)
         .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action.in_(actions))
         .order_by(HazardEvent.id)
     )
@@ -166,7 +187,9 @@ async def list_hazards(
         query = query.where(Hazard.status == HazardStatus.RECTIFYING, Hazard.due_date < f.overdue_on)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
-        query.order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc()).limit(limit)
+        query.options(*WITH_HAZARD)
+        .order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc())
+        .limit(limit)
     )
     return rows.unique().all(), total or 0
 

@@ -7,11 +7,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.audit import audit
 from storage.db import dialect_insert
 from storage.enums import JoinStatus, Role
 from storage.models import Enterprise, JoinRequest, Person
+
+# Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): a person read to act
+# comes with their enterprise, a join request with its person and enterprise.
+WITH_ENTERPRISE = joinedload(Person.enterprise)
+WITH_REQUEST = (joinedload(JoinRequest.person), joinedload(JoinRequest.enterprise))
 
 
 async def upsert_person(
@@ -60,7 +67,9 @@ def refresh_person(person: Person, display_name: str, username: str | None, at: 
 async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:
     """Return a person by platform identity."""
     return await session.scalar(
-        select(Person).where(Person.platform == platform, Person.external_id == external_id)
+        select(Person)
+        .options(WITH_ENTERPRISE)
+        .where(Person.platform == platform, Person.external_id == external_id)
     )
 
 
@@ -69,7 +78,7 @@ async def find_people(session: AsyncSession, platform: str, text: str) -> list[P
     needle = text.strip()[:100].removeprefix("@")
     if not needle:
         return []
-    query = select(Person).where(Person.platform == platform)
+    query = select(Person).options(WITH_ENTERPRISE).where(Person.platform == platform)
     by_key = await session.scalars(
         query.where(
             (Person.username == needle) | (Person.external_id == needle) | (Person.display_name == needle)
@@ -138,7 +147,9 @@ async def people_of_enterprise(
 async def pending_join(session: AsyncSession, person: Person) -> JoinRequest | None:
     """Return the person's open join request, if any."""
     return await session.scalar(
-        select(JoinRequest).where(JoinRequest.person_id == person.id, JoinRequest.status == JoinStatus.PENDING)
+        select(JoinRequest)
+        .options(*WITH_REQUEST)
+        .where(JoinRequest.person_id == person.id, JoinRequest.status == JoinStatus.PENDING)
     )
 
 
@@ -167,6 +178,8 @@ async def create_join(
         created_at=at,
     )
     session.add(request)
+    set_committed_value(request, "person", person)  # loaded, for the card
+    set_committed_value(request, "enterprise", enterprise)
     await session.flush()
     await audit(
         session, at, person, "join.request", "join_request", request.id, enterprise=enterprise.name, role=role
@@ -176,7 +189,7 @@ async def create_join(
 
 async def get_join(session: AsyncSession, request_id: int) -> JoinRequest | None:
     """Return one join request."""
-    return await session.get(JoinRequest, request_id)
+    return await session.get(JoinRequest, request_id, options=WITH_REQUEST)
 
 
 async def decide_join(

@@ -28,7 +28,9 @@ async def move(h: Harness, user_id: str, role: Role | None, enterprise: str | No
     async with h.app.db.unit_of_work() as s:
         person = await people.find_person(s, "test", user_id)
         assert person is not None
-        target = await s.scalar(select(Enterprise).where(Enterprise.name == enterprise)) if enterprise else None
+        target = None
+        if enterprise is not None:
+            target = await s.scalar(select(Enterprise).where(Enterprise.name == enterprise))
         await people.set_role(s, person, role, target, actor=None, at=h.clock.now())
 
 
