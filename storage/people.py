@@ -194,11 +194,18 @@ async def get_join(session: AsyncSession, request_id: int) -> JoinRequest | None
 
 async def decide_join(
     session: AsyncSession, request: JoinRequest, approve: bool, *, actor: Person, at: datetime
-) -> None:
-    """Approve (and give the role) or reject a pending join request."""
+) -> bool:
+    """Approve (and give the role) or reject a pending join request; False when it was decided already.
+
+    The request is re-read under a row lock, so two presses at once decide it once.
+    """
+    await session.refresh(request, ["status", "decided_by_id", "decided_at"], with_for_update=True)
+    if request.status != JoinStatus.PENDING:
+        return False
     request.status = JoinStatus.APPROVED if approve else JoinStatus.REJECTED
     request.decided_by_id = actor.id
     request.decided_at = at
     await audit(session, at, actor, "join.approve" if approve else "join.reject", "join_request", request.id)
     if approve:
         await set_role(session, request.person, request.role, request.enterprise, actor=actor, at=at)
+    return True

@@ -17,8 +17,8 @@ from sqlalchemy import func, select
 from bot.dispatcher import Outcome
 from bot.messages import ChatRef
 from handlers import texts as T
-from storage.models import Chat, Hazard, HazardEvent, Person, Photo
-from tests.harness import CHEN, LI, MA, PLATFORM, ZHANG, Harness, Sent, card_of, jpeg, seed
+from storage.models import AuditEntry, Chat, Hazard, HazardEvent, Person, Photo
+from tests.harness import ADMIN, CHEN, LI, MA, PLATFORM, ZHANG, Harness, Sent, card_of, jpeg, seed
 
 N = 10
 FIX_REASON = "警示标识不清晰"
@@ -224,3 +224,22 @@ async def test_reject_button_twice_at_once(any_harness: Harness) -> None:
     no_sorry(h, since, outcomes)
     asked = [s for s in h.adapter.sent[since:] if "原因" in (s.reply.text or "")]
     assert len(asked) == 2 * N
+
+
+async def test_join_request_decided_twice_at_once(any_harness: Harness) -> None:
+    h = any_harness
+    await seed(h)
+    cards = []
+    for i in range(N):
+        out = await h.say(Harness.person(f"new{i}", f"新人{i}"), "/join 华油 员工")
+        cards.append(next(s for s in out if s.card is not None))
+    since = len(h.adapter.sent)
+    outcomes = await at_once([h.press(ADMIN, card, label) for card in cards for label in ("批准", "拒绝")])
+    no_sorry(h, since, outcomes)
+    async with h.app.db.sessions() as s:
+        decided = Counter(
+            (await s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("join.%")))).all()
+        )
+    assert decided["join.approve"] + decided["join.reject"] == N, decided
+    notices = [s for s in h.adapter.sent[since:] if s.card is None and s.chat.chat_id == "group"]
+    assert len(notices) == N
