@@ -113,6 +113,8 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.VERIFY_OWN_FIX
         case Refusal.NOT_MAJOR:
             return T.FIVE_NOT_MAJOR.format(code=code)
+        case Refusal.ENTERPRISE_INACTIVE:
+            return T.HAZARD_ENTERPRISE_INACTIVE
         case Refusal.MODE_SET if hazard is not None:
             shown = fmt_date(hazard.due_date) if hazard.due_date else T.MODE_NAMES["immediate"]
             return T.DUE_ALREADY_SET.format(code=code, due=shown)

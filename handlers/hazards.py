@@ -47,10 +47,10 @@ from handlers.rectify import fix_reply
 from handlers.util import Reach, pick_enterprise, refuse
 from storage import enterprises, ledger
 from storage import hazards as hz
-from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, Level, Mode, Source
+from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, Level, Mode
 from storage.hazards import Refusal, Refused
 from storage.models import Enterprise, Hazard, Person, Photo
-from storage.permissions import Perm, may_edit_hazard, may_report_for, may_view_enterprise
+from storage.permissions import Perm, is_reporter, may_edit_hazard, may_report_for, may_view_enterprise
 
 logger = logging.getLogger(__name__)
 router = Router("hazards")
@@ -67,7 +67,7 @@ class HazardDraft(Question, kind="hazard_draft", ttl=timedelta(hours=24)):
     photo_ids: list[int]
     media_group_id: str | None
     enterprise_id: int | None
-    source: str
+    source: str  # as the draft was started; registering uses the reporter's role at that moment
 
 
 
@@ -127,7 +127,7 @@ async def report(
         photo_ids=[p.id for p in photos],
         media_group_id=msg.media_group_id,
         enterprise_id=enterprise_id,
-        source=Source.SNAPSHOT if actor.role in ENTERPRISE_ROLES else Source.INSPECTION,
+        source=hz.source_for(actor),
     )
     if enterprise_id is None or not photos:
         await ask(session, msg.chat, actor, draft, now)
@@ -162,7 +162,7 @@ async def pick_draft_enterprise(
     if not isinstance(question, HazardDraft):
         return Reply(text=T.HAZARD_DRAFT_GONE, toast=True)
     enterprise = await enterprises.get_enterprise(session, button.enterprise_id)
-    if enterprise is None or not may_report_for(actor, enterprise.id):
+    if enterprise is None or not enterprise.active or not may_report_for(actor, enterprise.id):
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
     draft = replace(question, enterprise_id=enterprise.id)
     if not draft.photo_ids:
@@ -228,7 +228,7 @@ async def register(
             level=Level(parsed.level),
             mode=Mode(parsed.mode) if parsed.mode and parsed.due_error is None else None,
             due_date=parsed.due,
-            source=Source(draft.source),
+            source=hz.source_for(actor),  # the reporter's role now, not when the draft was started
             photos=photos,
             year=now.astimezone(settings.park.tz).year,
             at=now,
@@ -309,7 +309,7 @@ async def reply_to_card(
     photos = await photo_rows(session, attachments, settings, now)
     note = clean_text(msg.text, 1000)
     if photos:
-        if hazard.reporter_id == actor.id and not note and hz.allowed(hz.Action.SET_DUE, hazard.status):
+        if is_reporter(actor, hazard) and not note and hz.allowed(hz.Action.SET_DUE, hazard.status):
             try:
                 change = await hz.add_photos(session, hazard, actor, photos, "before", now)
             except Refused as exc:

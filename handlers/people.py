@@ -204,12 +204,11 @@ async def join_decide(
     request = await people.get_join(session, button.request_id)
     if request is None:
         return [Reply(text=T.BUTTON_STALE, toast=True)]
-    if request.status != JoinStatus.PENDING:
+    approve = button.decision == "approve"
+    if not await people.decide_join(session, request, approve, actor=actor, at=now):
         card = join_card(request)
         assert card.status is not None
         return [Reply(text=T.JOIN_ALREADY_DECIDED.format(status=card.status.text), toast=True)]
-    approve = button.decision == "approve"
-    await people.decide_join(session, request, approve, actor=actor, at=now)
     card = join_card(request, decided_by=actor.display_name)
     assert card.status is not None
     person = request.person

@@ -229,6 +229,7 @@ HAZARD_NOT_OWN_ENTERPRISE = "您只能处理本企业（{enterprise}）的隐患
 HAZARD_EDIT_DENIED = (
     "您不能修改 {code}：检查发现的隐患只有上报人和管理人员能修改，企业自报的隐患本企业人员也能修改。"
 )
+HAZARD_ENTERPRISE_INACTIVE = "该企业已不在园区在册企业名单中，不能为它登记隐患；如有疑问请联系管理员。"
 HAZARD_NO_ENTERPRISE = "您的账号还没有绑定企业，请先发送 /join <企业名称> 申请加入。"
 HAZARD_DUPLICATE = "提示：照片与 {codes} 的照片相同，可能是重复上报，请核实。"
 HAZARD_PHOTOS_ADDED = "{code} 已补充 {count} 张照片。"

@@ -9,19 +9,32 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import audit
+from storage.db import dialect_insert
 from storage.models import CardPost, Chat, Conversation
 
 
 async def upsert_chat(
     session: AsyncSession, *, platform: str, chat_id: str, title: str | None, is_group: bool, at: datetime
 ) -> Chat:
-    """Find or create the chat row."""
-    chat = await session.scalar(select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id))
+    """Find or create the chat row; two first messages in a new chat at once make one row."""
+    query = select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id)
+    chat = await session.scalar(query)
     if chat is None:
-        chat = Chat(platform=platform, chat_id=chat_id, title=title, is_group=is_group, created_at=at)
-        session.add(chat)
-        await session.flush()
-    elif title and chat.title != title:
+        await session.execute(
+            dialect_insert(session)(Chat)
+            .values(
+                platform=platform,
+                chat_id=chat_id,
+                title=title,
+                is_group=is_group,
+                is_park_group=False,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Chat.platform, Chat.chat_id])
+        )
+        chat = await session.scalar(query)
+        assert chat is not None
+    if title and chat.title != title:
         chat.title = title
     return chat
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.db import dialect_insert
 from storage.models import Conversation, Person
 
 
@@ -38,9 +39,12 @@ async def start_conversation(
     data: dict[str, Any],
     at: datetime,
 ) -> Conversation:
-    """Wait for this person's next message in this chat, replacing any earlier question."""
+    """Wait for this person's next message in this chat, replacing any earlier question.
+
+    Two questions asked at once (a button pressed twice) make one row: the later one replaces the other.
+    """
     await end_conversation(session, platform, chat_id, person)
-    conv = Conversation(
+    insert = dialect_insert(session)(Conversation).values(
         platform=platform,
         chat_id=chat_id,
         person_id=person.id,
@@ -49,8 +53,14 @@ async def start_conversation(
         created_at=at,
         updated_at=at,
     )
-    session.add(conv)
-    await session.flush()
+    await session.execute(
+        insert.on_conflict_do_update(
+            index_elements=[Conversation.platform, Conversation.chat_id, Conversation.person_id],
+            set_={"kind": kind, "data": insert.excluded.data, "created_at": at, "updated_at": at},
+        )
+    )
+    conv = await get_conversation(session, platform, chat_id, person)
+    assert conv is not None
     return conv
 
 

@@ -18,10 +18,12 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage import ledger
 from storage.audit import audit
 from storage.enums import (
+    ENTERPRISE_ROLES,
     MANAGER_ROLES,
     OPEN_STATUSES,
     ActorKind,
@@ -31,11 +33,19 @@ from storage.enums import (
     Role,
     Source,
 )
-from storage.models import Hazard, HazardEvent, HazardPhoto, Person, Photo
+from storage.models import Enterprise, Hazard, HazardEvent, HazardPhoto, Person, Photo
 from storage.people import people_of_enterprise, people_with_role
-from storage.permissions import may_edit_hazard, may_fill_five, may_fix, may_report_for, may_verify
+from storage.permissions import (
+    may_add_photos,
+    may_edit_hazard,
+    may_fill_five,
+    may_fix,
+    may_report_for,
+    may_verify,
+)
 
 S = HazardStatus
+_COLUMNS = [c.key for c in Hazard.__mapper__.column_attrs]  # what `_lock` re-reads
 
 
 class Action(StrEnum):
@@ -87,6 +97,7 @@ class Refusal(StrEnum):
     OWN_FIX = "own_fix"  # nobody verifies their own rectification
     NOT_MAJOR = "not_major"  # five-in-place is for major hazards only
     MODE_SET = "mode_set"  # the way of rectifying was already chosen
+    ENTERPRISE_INACTIVE = "enterprise_inactive"  # the enterprise is no longer on the park's list
 
 
 class Refused(Exception):
@@ -147,9 +158,14 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
         case Action.ACCEPT | Action.REJECT:
             return may_verify(actor, fixer_id)
         case Action.PHOTOS:
-            return hazard.reporter_id == actor.id or may_edit_hazard(actor, hazard) or may_fix(actor, hazard)
+            return may_add_photos(actor, hazard)
         case Action.REPORT:
             return may_report_for(actor, hazard.enterprise_id)
+
+
+def source_for(actor: Person) -> Source:
+    """Return how a hazard this person reports now was found: by the enterprise itself, or by inspection."""
+    return Source.SNAPSHOT if actor.role in ENTERPRISE_ROLES else Source.INSPECTION
 
 
 async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:
@@ -180,10 +196,13 @@ async def report(
     """Register a hazard with a fresh gap-free code, its `report` event and its before-photos."""
     if not may_report_for(actor, enterprise_id):
         raise Refused(Refusal.NOT_ALLOWED)
+    enterprise = await session.get(Enterprise, enterprise_id)
+    if enterprise is None or not enterprise.active:
+        raise Refused(Refusal.ENTERPRISE_INACTIVE)
     status = S.RECTIFYING if mode == Mode.DEADLINE and due_date is not None else S.REPORTED
     hazard = Hazard(
         code=await ledger.next_code(session, year),
-        enterprise_id=enterprise_id,
+        enterprise_id=enterprise.id,
         description=description,
         category=category,
         level=level,
@@ -199,6 +218,9 @@ async def report(
         media_group_id=media_group_id,
     )
     session.add(hazard)
+    # What the card shows, set as already loaded once added: no cascade pulls the actor into the session.
+    set_committed_value(hazard, "enterprise", enterprise)
+    set_committed_value(hazard, "reporter", actor)
     await session.flush()
     event = await _record(
         session,
@@ -215,7 +237,6 @@ async def report(
         },
     )
     added = await _attach(session, hazard, event, photos, "before", at)
-    await session.refresh(hazard, ["enterprise", "reporter"])
     return Change(hazard, event, photos_added=added)
 
 
@@ -341,8 +362,11 @@ def _same(person: Person, actor: Person | None) -> bool:
 
 
 async def _lock(session: AsyncSession, hazard: Hazard) -> None:
-    """Re-read the hazard under a row lock, so two presses at once act on the same, current state."""
-    await session.refresh(hazard, with_for_update={"of": Hazard})
+    """Re-read the hazard under a row lock, so two presses at once act on the same, current state.
+
+    Only its own columns are re-read: the enterprise and reporter it was loaded with never change.
+    """
+    await session.refresh(hazard, _COLUMNS, with_for_update=True)
 
 
 async def _enterprise_side(session: AsyncSession, hazard: Hazard, actor: Person | None) -> list[Person]:
@@ -389,6 +413,7 @@ async def _record(
         data=data or {},
     )
     session.add(event)
+    set_committed_value(event, "actor", actor)  # loaded, for who is told and the card
     await session.flush()
     await audit(
         session,
@@ -426,9 +451,11 @@ async def _attach(
         if photo.id in existing:
             continue
         existing.add(photo.id)
-        session.add(
-            HazardPhoto(hazard_id=hazard.id, photo_id=photo.id, event_id=event.id, phase=phase, created_at=at)
+        link = HazardPhoto(
+            hazard_id=hazard.id, photo_id=photo.id, event_id=event.id, phase=phase, created_at=at
         )
+        session.add(link)
+        set_committed_value(link, "photo", photo)
         added += 1
     await session.flush()
     return added

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.models import Chat, Conversation, Person
 
@@ -29,6 +30,7 @@ async def seen(session: AsyncSession, *, platform: str, user_id: str, chat_id: s
         await session.execute(
             select(Person, Chat, Conversation)
             .select_from(Person)
+            .options(joinedload(Person.enterprise))
             .outerjoin(Chat, and_(Chat.platform == platform, Chat.chat_id == chat_id))
             .outerjoin(
                 Conversation,

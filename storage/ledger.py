@@ -13,11 +13,19 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
 
 from storage.db import dialect_insert
 from storage.enums import OPEN_STATUSES, HazardStatus
 from storage.models import Hazard, HazardCounter, HazardEvent, HazardPhoto, Photo
 from storage.photos import StoredPhoto
+
+# Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): each read names what
+# its callers use. A hazard comes with its enterprise and reporter (cards, lists), an event with its
+# actor (history, who verified, who to tell), a hazard photo with its photo row.
+WITH_HAZARD = (joinedload(Hazard.enterprise), joinedload(Hazard.reporter))
+WITH_ACTOR = joinedload(HazardEvent.actor)
+WITH_PHOTO = joinedload(HazardPhoto.photo)
 
 
 async def next_code(session: AsyncSession, year: int) -> str:
@@ -34,26 +42,39 @@ async def next_code(session: AsyncSession, year: int) -> str:
 
 
 async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at: datetime) -> Photo:
-    """Return the photo row for stored bytes, creating it the first time these bytes are seen."""
-    photo = await session.scalar(select(Photo).where(Photo.sha256 == stored.sha256))
+    """Return the photo row for stored bytes, creating it the first time these bytes are seen.
+
+    The same photo sent by two people at once is one row: the insert yields to the other one's.
+    """
+    query = select(Photo).where(Photo.sha256 == stored.sha256)
+    photo = await session.scalar(query)
     if photo is None:
-        photo = Photo(
-            sha256=stored.sha256,
-            path=str(stored.path.relative_to(root)),
-            size=stored.size,
-            mime_type=stored.mime_type,
-            width=stored.width,
-            height=stored.height,
-            created_at=at,
+        await session.execute(
+            dialect_insert(session)(Photo)
+            .values(
+                sha256=stored.sha256,
+                path=str(stored.path.relative_to(root)),
+                size=stored.size,
+                mime_type=stored.mime_type,
+                width=stored.width,
+                height=stored.height,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Photo.sha256])
         )
-        session.add(photo)
-        await session.flush()
+        photo = await session.scalar(query)
+    assert photo is not None
     return photo
 
 
 async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = None) -> list[Photo]:
     """Return a hazard's photos in the order they came, optionally of one phase."""
-    query = select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)
+    query = (
+        select(HazardPhoto)
+        .options(WITH_PHOTO)
+        .where(HazardPhoto.hazard_id == hazard_id)
+        .order_by(HazardPhoto.id)
+    )
     if phase is not None:
         query = query.where(HazardPhoto.phase == phase)
     return [hp.photo for hp in (await session.scalars(query)).unique().all()]
@@ -62,7 +83,10 @@ async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = N
 async def hazard_photos(session: AsyncSession, hazard_id: int) -> list[tuple[str, Photo]]:
     """Return a hazard's photos with their phase (`before` / `after`), in the order they came."""
     rows = await session.scalars(
-        select(HazardPhoto).where(HazardPhoto.hazard_id == hazard_id).order_by(HazardPhoto.id)
+        select(HazardPhoto)
+        .options(WITH_PHOTO)
+        .where(HazardPhoto.hazard_id == hazard_id)
+        .order_by(HazardPhoto.id)
     )
     return [(hp.phase, hp.photo) for hp in rows.unique().all()]
 
@@ -84,7 +108,7 @@ async def recent_duplicates(
 
 async def get_hazard(session: AsyncSession, hazard_id: int) -> Hazard | None:
     """Return one hazard by id."""
-    return await session.get(Hazard, hazard_id)
+    return await session.get(Hazard, hazard_id, options=WITH_HAZARD)
 
 
 CODE_RE = re.compile(r"YH-(\d{4})-0*(\d{1,6})", re.IGNORECASE)
@@ -100,13 +124,16 @@ def normal_code(text: str) -> str:
 
 async def hazard_by_code(session: AsyncSession, code: str) -> Hazard | None:
     """Return one hazard by its code."""
-    return await session.scalar(select(Hazard).where(Hazard.code == normal_code(code)))
+    return await session.scalar(select(Hazard).options(*WITH_HAZARD).where(Hazard.code == normal_code(code)))
 
 
 async def events_of(session: AsyncSession, hazard_id: int) -> Sequence[HazardEvent]:
     """Return a hazard's events, oldest first."""
     rows = await session.scalars(
-        select(HazardEvent).where(HazardEvent.hazard_id == hazard_id).order_by(HazardEvent.id)
+        select(HazardEvent)
+        .options(WITH_ACTOR)
+        .where(HazardEvent.hazard_id == hazard_id)
+        .order_by(HazardEvent.id)
     )
     return rows.unique().all()
 
@@ -115,6 +142,7 @@ async def last_event(session: AsyncSession, hazard_id: int, action: str) -> Haza
     """Return the newest event of one kind."""
     return await session.scalar(
         select(HazardEvent)
+        .options(WITH_ACTOR)
         .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action == action)
         .order_by(HazardEvent.id.desc())
         .limit(1)
@@ -127,6 +155,7 @@ async def last_events(
     """Return the newest event of each of these kinds, in one query."""
     rows = await session.scalars(
         select(HazardEvent)
+        .options(WITH_ACTOR)
         .where(HazardEvent.hazard_id == hazard_id, HazardEvent.action.in_(actions))
         .order_by(HazardEvent.id)
     )
@@ -158,7 +187,9 @@ async def list_hazards(
         query = query.where(Hazard.status == HazardStatus.RECTIFYING, Hazard.due_date < f.overdue_on)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
-        query.order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc()).limit(limit)
+        query.options(*WITH_HAZARD)
+        .order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc())
+        .limit(limit)
     )
     return rows.unique().all(), total or 0
 

@@ -71,6 +71,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
 
+# Every relationship is `lazy="raise"`: async code never loads one on attribute access (that would be
+# `MissingGreenlet` in production). The reads in `storage/` load what their callers use explicitly
+# (`joinedload` options), and new rows get theirs set as loaded; an accidental lazy load raises in tests.
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[str]: JSON}
@@ -104,7 +109,7 @@ class Person(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
 
-    enterprise: Mapped[Enterprise | None] = relationship(lazy="joined")
+    enterprise: Mapped[Enterprise | None] = relationship(lazy="raise")
 
 
 class Chat(Base):
@@ -157,8 +162,8 @@ class JoinRequest(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     decided_at: Mapped[datetime | None]
 
-    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="joined")
-    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="raise")
+    enterprise: Mapped[Enterprise] = relationship(lazy="raise")
 
 
 class CardPost(Base):
@@ -248,8 +253,8 @@ class Hazard(Base):
     closed_at: Mapped[datetime | None]
     media_group_id: Mapped[str | None] = mapped_column(String(64))
 
-    enterprise: Mapped[Enterprise] = relationship(lazy="joined")
-    reporter: Mapped[Person] = relationship(lazy="joined")
+    enterprise: Mapped[Enterprise] = relationship(lazy="raise")
+    reporter: Mapped[Person] = relationship(lazy="raise")
 
 
 class HazardEvent(Base):
@@ -268,7 +273,7 @@ class HazardEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
-    actor: Mapped[Person | None] = relationship(lazy="joined")
+    actor: Mapped[Person | None] = relationship(lazy="raise")
 
 
 class HazardPhoto(Base):
@@ -284,7 +289,7 @@ class HazardPhoto(Base):
     phase: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime]
 
-    photo: Mapped[Photo] = relationship(lazy="joined")
+    photo: Mapped[Photo] = relationship(lazy="raise")
 
 
 # --- inbox and outbox: nothing that arrives or leaves is lost ---------------------------------

@@ -7,10 +7,18 @@ from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.audit import audit
+from storage.db import dialect_insert
 from storage.enums import JoinStatus, Role
 from storage.models import Enterprise, JoinRequest, Person
+
+# Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): a person read to act
+# comes with their enterprise, a join request with its person and enterprise.
+WITH_ENTERPRISE = joinedload(Person.enterprise)
+WITH_REQUEST = (joinedload(JoinRequest.person), joinedload(JoinRequest.enterprise))
 
 
 async def upsert_person(
@@ -24,22 +32,26 @@ async def upsert_person(
 ) -> Person:
     """Find the person by platform identity, creating them on first contact and refreshing their name.
 
-    Writes only what changed: a known person with the same name costs one SELECT.
+    Writes only what changed: a known person with the same name costs one SELECT. A new person's
+    first messages arriving at once make one row: each insert yields to the one already made.
     """
     person = await find_person(session, platform, external_id)
     if person is None:
-        person = Person(
-            platform=platform,
-            external_id=external_id,
-            display_name=display_name[:100] or external_id,
-            username=username,
-            created_at=at,
-            updated_at=at,
+        await session.execute(
+            dialect_insert(session)(Person)
+            .values(
+                platform=platform,
+                external_id=external_id,
+                display_name=display_name[:100] or external_id,
+                username=username,
+                created_at=at,
+                updated_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Person.platform, Person.external_id])
         )
-        session.add(person)
-        await session.flush()
-    else:
-        refresh_person(person, display_name, username, at)
+        person = await find_person(session, platform, external_id)
+        assert person is not None
+    refresh_person(person, display_name, username, at)
     return person
 
 
@@ -55,7 +67,9 @@ def refresh_person(person: Person, display_name: str, username: str | None, at: 
 async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:
     """Return a person by platform identity."""
     return await session.scalar(
-        select(Person).where(Person.platform == platform, Person.external_id == external_id)
+        select(Person)
+        .options(WITH_ENTERPRISE)
+        .where(Person.platform == platform, Person.external_id == external_id)
     )
 
 
@@ -64,7 +78,7 @@ async def find_people(session: AsyncSession, platform: str, text: str) -> list[P
     needle = text.strip()[:100].removeprefix("@")
     if not needle:
         return []
-    query = select(Person).where(Person.platform == platform)
+    query = select(Person).options(WITH_ENTERPRISE).where(Person.platform == platform)
     by_key = await session.scalars(
         query.where(
             (Person.username == needle) | (Person.external_id == needle) | (Person.display_name == needle)
@@ -133,7 +147,9 @@ async def people_of_enterprise(
 async def pending_join(session: AsyncSession, person: Person) -> JoinRequest | None:
     """Return the person's open join request, if any."""
     return await session.scalar(
-        select(JoinRequest).where(JoinRequest.person_id == person.id, JoinRequest.status == JoinStatus.PENDING)
+        select(JoinRequest)
+        .options(*WITH_REQUEST)
+        .where(JoinRequest.person_id == person.id, JoinRequest.status == JoinStatus.PENDING)
     )
 
 
@@ -162,6 +178,8 @@ async def create_join(
         created_at=at,
     )
     session.add(request)
+    set_committed_value(request, "person", person)  # loaded, for the card
+    set_committed_value(request, "enterprise", enterprise)
     await session.flush()
     await audit(
         session, at, person, "join.request", "join_request", request.id, enterprise=enterprise.name, role=role
@@ -171,16 +189,23 @@ async def create_join(
 
 async def get_join(session: AsyncSession, request_id: int) -> JoinRequest | None:
     """Return one join request."""
-    return await session.get(JoinRequest, request_id)
+    return await session.get(JoinRequest, request_id, options=WITH_REQUEST)
 
 
 async def decide_join(
     session: AsyncSession, request: JoinRequest, approve: bool, *, actor: Person, at: datetime
-) -> None:
-    """Approve (and give the role) or reject a pending join request."""
+) -> bool:
+    """Approve (and give the role) or reject a pending join request; False when it was decided already.
+
+    The request is re-read under a row lock, so two presses at once decide it once.
+    """
+    await session.refresh(request, ["status", "decided_by_id", "decided_at"], with_for_update=True)
+    if request.status != JoinStatus.PENDING:
+        return False
     request.status = JoinStatus.APPROVED if approve else JoinStatus.REJECTED
     request.decided_by_id = actor.id
     request.decided_at = at
     await audit(session, at, actor, "join.approve" if approve else "join.reject", "join_request", request.id)
     if approve:
         await set_role(session, request.person, request.role, request.enterprise, actor=actor, at=at)
+    return True

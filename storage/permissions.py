@@ -77,6 +77,14 @@ def may_report_for(person: Person, enterprise_id: int) -> bool:
     return may_act_for(person, Perm.HAZARD_REPORT, enterprise_id)
 
 
+def is_reporter(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person reported the hazard and may still report for its enterprise.
+
+    A reporter moved to another enterprise, or who lost their role, no longer acts as its reporter.
+    """
+    return hazard.reporter_id == person.id and may_report_for(person, hazard.enterprise_id)
+
+
 def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
     """Tell whether the person may set a hazard's deadline, level or category.
 
@@ -86,7 +94,7 @@ def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
     """
     if not role_allows(person.role, Perm.HAZARD_EDIT):
         return False
-    if is_manager(person) or hazard.reporter_id == person.id:
+    if is_manager(person) or is_reporter(person, hazard):
         return True
     return (
         person.role in ENTERPRISE_ROLES
@@ -95,11 +103,16 @@ def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
     )
 
 
+def may_add_photos(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person may add photos to a hazard: its reporter, or whoever may edit or fix it."""
+    return is_reporter(person, hazard) or may_edit_hazard(person, hazard) or may_fix(person, hazard)
+
+
 def may_fill_five(person: Person, hazard: Hazard) -> bool:
     """Tell whether the person may record five-in-place: the enterprise, managers, an inspector who reported it."""
     if not may_act_for(person, Perm.HAZARD_EDIT, hazard.enterprise_id):
         return False
-    return person.role != Role.INSPECTOR or hazard.reporter_id == person.id
+    return person.role != Role.INSPECTOR or is_reporter(person, hazard)
 
 
 def may_fix(person: Person, hazard: Hazard) -> bool:

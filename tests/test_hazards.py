@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot.messages import FileRef
+from bot.messages import FileRef, Sender
 from storage import people
 from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
 from tests.harness import (
@@ -165,6 +165,30 @@ async def test_draft_waits_for_photo_and_survives_restart(harness: Harness, tmp_
         assert labels(card.card)["类别"] == "消防安全"
     finally:
         await again.close()
+
+
+@pytest.mark.parametrize("who", [ZHAO, LI], ids=["inspector", "manager"])
+@pytest.mark.parametrize("where", ["group", "private"])
+async def test_enterprise_and_description_first_photo_second(
+    any_harness: Harness, who: Sender, where: str
+) -> None:
+    # A known crash (a lazy load in async code): `/hazard <企业> <描述>` without a photo, then the photo
+    # as a reply to the bot's question, each in a unit of work of its own.
+    h = any_harness
+    await seed(h)
+    chat = GROUP if where == "group" else Harness.private(who)
+    asked = await h.say(who, "/hazard 华油 二车间配电箱门未关闭 3天内", chat)
+    assert "还需要至少一张现场照片" in h.texts(asked)
+    out = await h.say(who, "", chat, files=(h.add_file(jpeg(3)),), reply_to=asked[-1].message_id)
+    cards = [s for s in out if s.card is not None]
+    assert {s.chat for s in cards} == {GROUP, chat}, h.texts(out)
+    card = cards[0].card
+    assert card is not None and card.title == "隐患 YH-2026-0001"
+    assert labels(card)["企业"] == "华油装备制造有限公司" and labels(card)["照片"] == "整改前 1 张，整改后 0 张"
+    assert labels(card)["上报人"].startswith(who.display_name)
+    row = await hazard(h, "YH-2026-0001")
+    assert row.status == "rectifying" and row.reporter_id is not None
+    assert await events(h, "YH-2026-0001") == [("report", None, "rectifying")]
 
 
 async def test_inspector_names_the_enterprise_or_picks_it(harness: Harness) -> None:

@@ -113,7 +113,7 @@ async def test_role_change_is_audited_and_odd_text_stored(db: Database) -> None:
         )
         await people.set_role(s, p, "lead", e, actor=None, at=NOW)
     async with db.unit_of_work() as s:
-        person = await s.scalar(select(Person).where(Person.external_id == "7"))
+        person = await people.find_person(s, "telegram", "7")  # with its enterprise
         assert person is not None and person.enterprise is not None and person.enterprise.name == odd
         entries = (await s.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
         assert [x.action for x in entries] == ["enterprise.add", "person.role"]
