@@ -181,7 +181,7 @@ async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg
             await proxy.cut()  # mid-stream: some reports done, some in hand, the rest still queued
             for i in range(25, 50):
                 tg.send_photo(admin, groups[i % 2], jpeg(i, (320, 240)), caption=f"/hazard 华油 报告{i} 3天内")
-            await asyncio.sleep(8)
+            await asyncio.sleep(4)
             await proxy.start()
             await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == 50, timeout=90)
         finally:

@@ -419,7 +419,7 @@ class TelegramAdapter:
             except (NetworkError, TimedOut) as exc:  # 5xx, connection reset, timeout
                 if attempt == SEND_ATTEMPTS - 1:
                     raise
-                delay = min(2.0**attempt, 10.0) * random.uniform(0.5, 1.0)
+                delay = min(0.5 * 2.0**attempt, 10.0) * random.uniform(0.5, 1.0)
                 logger.info("Bot API call failed (%s); retrying in %.1fs", _reason(exc), delay)
             await asyncio.sleep(min(delay, MAX_RETRY_WAIT))
         return await call()
