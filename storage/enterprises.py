@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.audit import audit
+from storage.db import dialect_insert
 from storage.models import Enterprise, Person
 
 
@@ -63,12 +64,18 @@ async def add_enterprise(
     actor: Person | None,
     at: datetime,
 ) -> Enterprise | None:
-    """Create an enterprise; None when the name is already taken."""
+    """Create an enterprise; None when the name is already taken (also by an add at the same moment)."""
     if await session.scalar(select(Enterprise).where(Enterprise.name == name)) is not None:
         return None
-    enterprise = Enterprise(name=name, aliases=aliases, industry=industry, active=True, created_at=at)
-    session.add(enterprise)
-    await session.flush()
+    new_id = await session.scalar(
+        dialect_insert(session)(Enterprise)
+        .values(name=name, aliases=aliases, industry=industry, active=True, created_at=at)
+        .on_conflict_do_nothing(index_elements=[Enterprise.name])
+        .returning(Enterprise.id)
+    )
+    enterprise = await session.get(Enterprise, new_id) if new_id is not None else None
+    if enterprise is None:
+        return None
     await audit(session, at, actor, "enterprise.add", "enterprise", enterprise.id, name=name, aliases=aliases)
     return enterprise
 

@@ -193,3 +193,16 @@ async def test_the_domain_refuses_a_report_for_an_inactive_enterprise(any_harnes
             )
     assert refused.value.reason == hz.Refusal.ENTERPRISE_INACTIVE
     assert await hazards_count(h) == 0
+
+
+async def test_a_rejection_reason_is_not_taken_from_someone_no_longer_a_manager(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = await reported(h, "配电箱门未关闭 3天内")
+    await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(2)),))
+    await h.press(LI, card, "驳回")
+    asked = h.adapter.sent[-1]
+    assert "原因" in (asked.reply.text or "")
+    await move(h, "li", Role.INSPECTOR, None)
+    await h.say(LI, "警示标识不清晰", reply_to=asked.message_id)
+    assert await actions_of(h, "YH-2026-0001") == ["report", "fix"]

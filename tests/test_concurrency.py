@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from bot.dispatcher import Outcome
 from bot.messages import ChatRef
 from handlers import texts as T
-from storage.models import AuditEntry, Chat, Hazard, HazardEvent, Person, Photo
+from storage.models import AuditEntry, Chat, Enterprise, Hazard, HazardEvent, Person, Photo
 from tests.harness import ADMIN, CHEN, LI, MA, PLATFORM, ZHANG, Harness, Sent, card_of, jpeg, seed
 
 N = 10
@@ -243,3 +243,18 @@ async def test_join_request_decided_twice_at_once(any_harness: Harness) -> None:
     assert decided["join.approve"] + decided["join.reject"] == N, decided
     notices = [s for s in h.adapter.sent[since:] if s.card is None and s.chat.chat_id == "group"]
     assert len(notices) == N
+
+
+async def test_same_enterprise_added_twice_at_once(any_harness: Harness) -> None:
+    h = any_harness
+    await seed(h)
+    since = len(h.adapter.sent)
+    await at_once(
+        [h.say(ADMIN, f"/enterprise_add 新城化工有限公司{i // 2} 新城{i // 2}") for i in range(2 * N)]
+    )
+    no_sorry(h, since)
+    added = [t for t in texts_to(h, "group", since) if t.startswith("已添加企业")]
+    assert len(added) == N
+    async with h.app.db.sessions() as s:
+        names = (await s.scalars(select(Enterprise.name).where(Enterprise.name.like("新城%")))).all()
+    assert sorted(names) == sorted(f"新城化工有限公司{i}" for i in range(N))
