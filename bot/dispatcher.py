@@ -118,6 +118,7 @@ class Dispatcher:
         self.kinds = {kind: route.question for kind, route in self.questions.items() if route.question}
         self._admins = frozenset(settings.access.admins)
         self._park_chats = frozenset(settings.park.chats)
+        self._told_not_saved: set[str] = set()  # updates whose sender heard their photo waits for storage
 
     def attach(self, adapter: Adapter) -> None:
         """Register a platform adapter for delivery and file downloads."""
@@ -145,6 +146,13 @@ class Dispatcher:
         attachments: list[Attachment] = []
         if isinstance(event, Incoming) and event.files and await self._may_want_files(event):
             attachments = await self._store_files(event)
+            if inbox_id is not None and any(a.problem == "not_saved" for a in attachments):
+                # The photo directory cannot be written: keep the update in the inbox and try it again
+                # later; the person hears it once, not on every try.
+                if event.update_key not in self._told_not_saved:
+                    self._told_not_saved.add(event.update_key)
+                    await self.deliver([Reply(text=T.PHOTO_NOT_SAVED_RETRY, chat=event.chat)], event)
+                return Outcome(unavailable=True)
         outbox_id: int | None = None
         try:
             async with self.db.unit_of_work() as session:

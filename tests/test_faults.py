@@ -17,11 +17,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.clock import ManualClock
 from storage.db import Database
 from storage.models import Hazard, InboxItem
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID as LIVE_ADMIN
-from tests.harness import LiveBot, jpeg
+from tests.harness import LiveBot, jpeg, running_bot
 
 REPORT_RE = re.compile(r"报告\d+")
 ADMIN_ID = 42
@@ -274,3 +275,22 @@ async def test_unreachable_bot_api_and_database_are_said_in_one_line_and_retried
         assert out.count("cannot reach the Telegram Bot API") == 1 and "safetybot console" in out
     finally:
         closed.close()
+
+
+async def test_unwritable_photo_directory_keeps_the_update_until_it_is_fixed(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    photos = tmp_path / "photos"
+    async with running_bot(sqlite_url, tmp_path, clock, before_start=lambda: photos.write_text("a file")) as bot:
+        tg = bot.tg
+        admin = tg.user(LIVE_ADMIN, "王主任", "wang")
+        group = tg.group()
+        tg.send_text(admin, group, "/enterprise_add 华油装备制造有限公司 华油")
+        await tg.wait_for(lambda: any("已添加企业" in t for t in bot.texts(group)), 30)
+        tg.send_photo(admin, group, jpeg(1, (320, 240)), caption="/hazard 华油 报告1 配电箱门未关闭 3天内")
+        await tg.wait_for(lambda: any("存储恢复后会自动处理" in t for t in bot.texts(group)), 30)
+        await asyncio.sleep(2.5)  # a few retries while the directory is still broken
+        assert sum("存储恢复后会自动处理" in t for t in bot.texts(group)) == 1  # told once, not per try
+        photos.unlink()  # the operator fixes the disk
+        await tg.wait_for(lambda: len(cards_by_report(tg, [group])) == 1, 40)
+        assert not any("抱歉" in t for t in bot.texts(group))
