@@ -685,6 +685,9 @@ class FakeTelegram:
             if err.retry_after is not None:
                 body["parameters"] = {"retry_after": err.retry_after}
             status = err.code
+        except ConnectionResetError:  # the client went away mid-request (a bot stopping): not a fake bug
+            call.error = "client disconnected"
+            return web.Response(status=499)
         except Exception as err:  # a bug in the fake: answer 500 and keep it for the assertion summary
             self.server_errors.append(err)
             call.error = f"fake server error: {err!r}"
