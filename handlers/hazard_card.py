@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
 from bot.config import Settings
-from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply
+from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply, clean_text
 from bot.questions import Question
 from handlers import texts as T
 from storage import ledger
@@ -316,3 +316,19 @@ async def find_target(
     if hazard_id is not None:
         return await ledger.get_hazard(session, hazard_id), args, None
     return None, args, None
+
+
+async def commanded_hazard(
+    session: AsyncSession, msg: Incoming, card_key: str | None, usage: str, *, limit: int = 200
+) -> tuple[Hazard | None, str, Reply | None]:
+    """Find the hazard a card command names (by code, or the card it replies to), or say how to name it.
+
+    Returns the hazard, the rest of the text (cleaned, at most `limit` characters) and, when no hazard
+    was found, the answer to give instead.
+    """
+    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
+    if missing_code:
+        return None, rest, Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    if hazard is None:
+        return None, rest, Reply(text=usage)
+    return hazard, clean_text(rest, limit), None

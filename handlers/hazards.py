@@ -29,7 +29,7 @@ from handlers.hazard_card import (
     attachment_problem,
     build_card,
     card_reply,
-    find_target,
+    commanded_hazard,
     five_missing,
     fmt_date,
     fmt_time,
@@ -499,18 +499,6 @@ async def _set_category(
     return replies
 
 
-async def _commanded_hazard(
-    session: AsyncSession, msg: Incoming, card_key: str | None, usage: str
-) -> tuple[Hazard | None, str, Reply | None]:
-    """Find the hazard a card command names (by code, or the card it replies to), or say how to name it."""
-    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
-    if missing_code:
-        return None, rest, Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
-    if hazard is None:
-        return None, rest, Reply(text=usage)
-    return hazard, clean_text(rest, 200), None
-
-
 @router.command("due", perm=Perm.HAZARD_EDIT, help_text=T.HELP["due"])
 async def due_command(
     msg: Incoming,
@@ -522,7 +510,7 @@ async def due_command(
     card_key: str | None,
 ) -> HandlerResult:
     """Set the rectification mode by command: `/due YH-… 12月10日` or `/due YH-… 立即整改`."""
-    hazard, rest, problem = await _commanded_hazard(session, msg, card_key, T.DUE_USAGE)
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.DUE_USAGE)
     if hazard is None or not rest:
         return problem or Reply(text=T.DUE_USAGE)
     due = _due_from_text(rest, today_in_park(now, settings))
@@ -546,7 +534,7 @@ async def level_command(
     card_key: str | None,
 ) -> HandlerResult:
     """Set the level by command: `/level YH-… 重大` or `/level YH-… 一般`."""
-    hazard, rest, problem = await _commanded_hazard(session, msg, card_key, T.LEVEL_USAGE)
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.LEVEL_USAGE)
     if hazard is None:
         return problem
     level = T.LEVEL_WORDS_IN.get(rest.lower())
@@ -569,7 +557,7 @@ async def category_command(
     card_key: str | None,
 ) -> HandlerResult:
     """Set the category by command: `/category YH-… 消防安全`."""
-    hazard, rest, problem = await _commanded_hazard(session, msg, card_key, T.CATEGORY_USAGE)
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.CATEGORY_USAGE)
     if hazard is None:
         return problem
     by_name = {name: key for key, name in T.CATEGORY_NAMES.items()} | {k: k for k in T.CATEGORY_NAMES}
@@ -596,12 +584,10 @@ async def five(
     card_key: str | None,
 ) -> HandlerResult:
     """Record the five-in-place fields of a major hazard."""
-    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
-    if missing_code:
-        return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.FIVE_USAGE, limit=2000)
     if hazard is None:
-        return Reply(text=T.FIVE_USAGE)
-    parts = FIVE_RE.split(clean_text(rest, 2000))
+        return problem
+    parts = FIVE_RE.split(rest)
     values = {
         FIVE_KEYS[parts[i]]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2) if parts[i + 1].strip()
     }

@@ -25,6 +25,7 @@ from handlers.hazard_card import (
     attachment_problem,
     build_card,
     card_reply,
+    commanded_hazard,
     find_target,
     hazard_id_of,
     is_answer,
@@ -246,11 +247,9 @@ async def accept_command(
     reach: Reach,
 ) -> HandlerResult:
     """Accept a rectification by command: `/accept YH-…` (or as a reply to the card)."""
-    hazard, _, missing_code = await find_target(session, card_key, msg.args)
-    if missing_code:
-        return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    hazard, _, problem = await commanded_hazard(session, msg, card_key, T.ACCEPT_USAGE)
     if hazard is None:
-        return Reply(text=T.ACCEPT_USAGE)
+        return problem
     refused = await _verifiable(session, actor, hazard, Action.ACCEPT)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
@@ -307,15 +306,12 @@ async def reject_command(
     reach: Reach,
 ) -> HandlerResult:
     """Reject a rectification by command: `/reject YH-… 原因` (without a reason, the bot asks for it)."""
-    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
-    if missing_code:
-        return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.REJECT_USAGE, limit=NOTE_LIMIT)
     if hazard is None:
-        return Reply(text=T.REJECT_USAGE)
+        return problem
     refused = await _verifiable(session, actor, hazard, Action.REJECT)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
-    reason = clean_text(rest, NOTE_LIMIT)
     if not reason:
         await ask(session, msg.chat, actor, HazardReject(hazard.id), now)
         return Reply(text=T.REJECT_ASK.format(code=hazard.code))
