@@ -401,12 +401,17 @@ class Dispatcher:
                 if "@" in event.text.split(maxsplit=1)[0] and event.chat.is_group:
                     return []  # addressed to another bot in the group
                 return [Reply(text=T.UNKNOWN_COMMAND.format(command=command[:32]))]
-            if question is not None:  # a new command drops the open question; the handler still sees it
+            notes: list[Reply] = []
+            if question is not None and not route.read_only:
+                # Another command drops the open question (the handler still sees it); unless the
+                # handler takes it over (/fix continues a fix, /cancel says so itself), say it was dropped.
                 await questions.drop(session, event.chat, actor)
-            replies = await self._run(
-                route, session, event, actor, attachments, question=question, card_key=card_key
-            )
-            return replies or []
+                if "question" not in route.wants and question.tell_expiry:
+                    what = T.QUESTION_NAMES.get(question.kind, T.QUESTION_NAMES["default"])
+                    notes.append(Reply(text=T.QUESTION_DROPPED.format(what=what)))
+            kept = question if not route.read_only else None
+            replies = await self._run(route, session, event, actor, attachments, question=kept, card_key=card_key)
+            return (replies or []) + notes
 
         if question is not None:
             route = self.questions[question.kind]

@@ -92,3 +92,8 @@ async def ask(
 async def drop(session: AsyncSession, chat: ChatRef, person: Person) -> None:
     """Stop waiting for this person in this chat."""
     await conversations.end_conversation(session, chat.platform, chat.chat_id, person)
+
+
+async def close_about_hazard(session: AsyncSession, hazard_id: int) -> None:
+    """Drop every open question about one hazard: a transition made them moot (a fix after 驳回 was pressed)."""
+    await conversations.end_about(session, "hazard_id", hazard_id)

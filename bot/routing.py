@@ -41,6 +41,7 @@ class Route:
     help_text: str | None = None
     button: type[CallbackData] | None = None
     question: type[Question] | None = None
+    read_only: bool = False  # a command that only shows something keeps the person's open question
 
     async def call(self, event: object, deps: dict[str, Any]) -> list[Reply] | None:
         """Run the handler with the dependencies it declared; a list of replies, or None for NOT_MINE."""
@@ -82,9 +83,11 @@ class Router:
 
         return decorate
 
-    def command(self, *names: str, perm: Perm, help_text: str | None = None) -> Callable[[Handler], Handler]:
-        """Handle `/name …` messages and captions."""
-        return self._add(self.commands, names, perm, help_text)
+    def command(
+        self, *names: str, perm: Perm, help_text: str | None = None, read_only: bool = False
+    ) -> Callable[[Handler], Handler]:
+        """Handle `/name …` messages and captions; a `read_only` command leaves an open question open."""
+        return self._add(self.commands, names, perm, help_text, read_only=read_only)
 
     def button(self, data: type[CallbackData], *, perm: Perm) -> Callable[[Handler], Handler]:
         """Handle presses on buttons of one typed definition; the handler gets the parsed `button`."""

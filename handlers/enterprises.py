@@ -19,7 +19,7 @@ router = Router("enterprises")
 NAME_LIMIT = 100
 
 
-@router.command("enterprises", perm=Perm.VIEW, help_text=T.HELP["enterprises"])
+@router.command("enterprises", perm=Perm.VIEW, help_text=T.HELP["enterprises"], read_only=True)
 async def list_all(msg: Incoming, *, session: AsyncSession, settings: Settings) -> Reply:
     """List the park's active enterprises."""
     found = await enterprises.list_enterprises(session)

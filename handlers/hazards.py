@@ -43,14 +43,13 @@ from handlers.hazard_card import (
     today_in_park,
 )
 from handlers.hazard_text import CATEGORIES, DueDateError, parse_due, parse_hazard_text
-from handlers.rectify import fix_reply
 from handlers.util import Reach, pick_enterprise, refuse
 from storage import enterprises, ledger
 from storage import hazards as hz
-from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, Level, Mode
+from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, HazardStatus, Level, Mode
 from storage.hazards import Refusal, Refused
 from storage.models import Enterprise, Hazard, Person, Photo
-from storage.permissions import Perm, is_reporter, may_edit_hazard, may_report_for, may_view_enterprise
+from storage.permissions import Perm, may_edit_hazard, may_fix, may_report_for, may_view_enterprise
 
 logger = logging.getLogger(__name__)
 router = Router("hazards")
@@ -309,16 +308,17 @@ async def reply_to_card(
     photos = await photo_rows(session, attachments, settings, now)
     note = clean_text(msg.text, 1000)
     if photos:
-        if is_reporter(actor, hazard) and not note and hz.allowed(hz.Action.SET_DUE, hazard.status):
-            try:
-                change = await hz.add_photos(session, hazard, actor, photos, "before", now)
-            except Refused as exc:
-                return Reply(text=refusal_text(exc, actor))
-            return [
-                await card_reply(session, hazard, settings, now),
-                Reply(text=T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.photos_added)),
-            ]
-        return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, by_photo_reply=True)
+        # A photo reply adds evidence; a fix is only ever `/fix`, the 提交整改 button, or the answer to
+        # the bot's fix question, so 补充一张远景 never sends a hazard to verification by mistake.
+        phase = "after" if hazard.status == HazardStatus.AWAITING_VERIFICATION else "before"
+        try:
+            change = await hz.add_photos(session, hazard, actor, photos, phase, now)
+        except Refused as exc:
+            return Reply(text=refusal_text(exc, actor))
+        added = T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.photos_added, phase=T.PHASE_NAMES[phase])
+        if phase == "before" and may_fix(actor, hazard):
+            added += T.HAZARD_PHOTOS_ADDED_FIX_HINT.format(code=hazard.code)
+        return [await card_reply(session, hazard, settings, now), Reply(text=added)]
     problem = attachment_problem(attachments, settings)
     if problem:
         return Reply(text=problem)
@@ -642,7 +642,7 @@ async def detail(
     return [Reply(card=card), Reply(text="\n".join(lines), photos=tuple(ordered))]
 
 
-@router.command("hazards", perm=Perm.VIEW, help_text=T.HELP["hazards"])
+@router.command("hazards", perm=Perm.VIEW, help_text=T.HELP["hazards"], read_only=True)
 async def list_hazards(
     msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
 ) -> HandlerResult:

@@ -39,7 +39,7 @@ class JoinDecideButton(CallbackData, prefix="join"):
     decision: Literal["approve", "reject"]
 
 
-@router.command("start", perm=Perm.PUBLIC, help_text=T.HELP["start"])
+@router.command("start", perm=Perm.PUBLIC, help_text=T.HELP["start"], read_only=True)
 async def start(msg: Incoming, *, actor: Person, settings: Settings) -> Reply:
     """Greet the person and tell a stranger how to join."""
     text = T.START.format(name=actor.display_name, park=settings.park.name)
@@ -48,7 +48,7 @@ async def start(msg: Incoming, *, actor: Person, settings: Settings) -> Reply:
     return Reply(text=text)
 
 
-@router.command("help", perm=Perm.PUBLIC, help_text=T.HELP["help"])
+@router.command("help", perm=Perm.PUBLIC, help_text=T.HELP["help"], read_only=True)
 async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route]) -> Reply:
     """List the commands this person may use."""
     lines = [T.HELP_HEADER.format(role=T.role_name(actor.role))]
@@ -59,7 +59,7 @@ async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route]) -> 
     return Reply(text="\n".join(lines))
 
 
-@router.command("whoami", perm=Perm.PUBLIC, help_text=T.HELP["whoami"])
+@router.command("whoami", perm=Perm.PUBLIC, help_text=T.HELP["whoami"], read_only=True)
 async def whoami(msg: Incoming, *, actor: Person, session: AsyncSession) -> Reply:
     """Show the person's name, role, enterprise and any pending join request."""
     text = T.WHOAMI.format(

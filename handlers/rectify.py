@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Attachment, ButtonPress, Incoming, Reply, clean_text
-from bot.questions import Question, ask, drop
+from bot.questions import Question, ask, close_about_hazard, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
 from handlers.hazard_card import (
@@ -38,7 +38,7 @@ from storage import chats, ledger
 from storage import hazards as hz
 from storage.hazards import Action, Refusal, Refused, Tell
 from storage.models import Hazard, Person, Photo
-from storage.permissions import Perm, fixes_by_photo_reply
+from storage.permissions import Perm
 
 router = Router("rectify")
 
@@ -159,17 +159,13 @@ async def fix_reply(
     now: datetime,
     *,
     reach: Reach,
-    by_photo_reply: bool = False,
 ) -> list[Reply]:
     """Submit the fix; the card changes everywhere, and managers get it privately to verify."""
     try:
-        hz.check(actor, hazard, Action.FIX)
-        if by_photo_reply and not fixes_by_photo_reply(actor):
-            # A manager's photo may be a site check, not a fix: they say so with /fix.
-            return [Reply(text=T.FIX_NEEDS_COMMAND.format(code=hazard.code))]
         change = await hz.submit_fix(session, hazard, actor, note, photos, now)
     except Refused as exc:
         return [Reply(text=_fix_refusal(exc, actor))]
+    await close_about_hazard(session, hazard.id)
     if msg.media_group_id:
         await ask(session, msg.chat, actor, HazardAlbum(hazard.id, msg.media_group_id, "after"), now)
     card = await build_card(session, hazard, settings, now)
@@ -270,6 +266,7 @@ async def _accept(
         change = await hz.accept(session, hazard, actor, now)
     except Refused as exc:  # another manager was faster: the row lock showed the new state
         return [Reply(text=refusal_text(exc, actor), toast=toast)]
+    await close_about_hazard(session, hazard.id)
     replies = [
         await card_reply(session, hazard, settings, now),
         Reply(text=T.VERIFY_ACCEPTED.format(code=hazard.code), toast=toast),
@@ -361,6 +358,7 @@ async def _reject(
         change = await hz.reject(session, hazard, actor, reason, now)
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
+    await close_about_hazard(session, hazard.id)
     notice = T.REJECT_NOTICE.format(code=hazard.code, description=short(hazard.description), reason=reason)
     replies = [
         await card_reply(session, hazard, settings, now),
@@ -374,3 +372,21 @@ async def _reject(
     else:
         replies.append(Reply(text=notice, to_groups=True))
     return replies
+
+
+@router.command("unfix", perm=Perm.HAZARD_FIX, help_text=T.HELP["unfix"])
+async def unfix(
+    msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime, card_key: str | None
+) -> HandlerResult:
+    """Take one's own submitted fix back before it is verified: `/unfix YH-… [原因]`."""
+    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.UNFIX_USAGE, limit=NOTE_LIMIT)
+    if hazard is None:
+        return problem
+    try:
+        await hz.withdraw_fix(session, hazard, actor, reason, now)
+    except Refused as exc:
+        if exc.reason == Refusal.NOT_ALLOWED:
+            return Reply(text=T.UNFIX_NOT_YOURS.format(code=hazard.code))
+        return Reply(text=refusal_text(exc, actor))
+    await close_about_hazard(session, hazard.id)
+    return [await card_reply(session, hazard, settings, now), Reply(text=T.UNFIX_DONE.format(code=hazard.code))]

@@ -89,6 +89,7 @@ HELP = {
     "category": "/category YH-… <类别> — 调整隐患类别",
     "accept": "/accept YH-… — 验收通过并销号（同“验收通过”按钮）",
     "reject": "/reject YH-… <原因> — 驳回整改（同“驳回”按钮）",
+    "unfix": "/unfix YH-… [原因] — 撤回自己提交、尚未验收的整改",
     "cancel": "/cancel — 取消当前未完成的操作",
 }
 
@@ -233,7 +234,9 @@ HAZARD_EDIT_DENIED = (
 HAZARD_ENTERPRISE_INACTIVE = "该企业已不在园区在册企业名单中，不能为它登记隐患；如有疑问请联系管理员。"
 HAZARD_NO_ENTERPRISE = "您的账号还没有绑定企业，请先发送 /join <企业名称> 申请加入。"
 HAZARD_DUPLICATE = "提示：照片与 {codes} 的照片相同，可能是重复上报，请核实。"
-HAZARD_PHOTOS_ADDED = "{code} 已补充 {count} 张照片。"
+HAZARD_PHOTOS_ADDED = "{code} 已补充 {count} 张{phase}照片。"
+HAZARD_PHOTOS_ADDED_FIX_HINT = "\n如果这是整改后的照片，请发送 /fix {code} <整改情况>（附照片），或点卡片上的“提交整改”。"
+PHASE_NAMES = {"before": "整改前", "after": "整改后"}
 DUE_UNREADABLE = (
     "没看懂整改期限“{text}”。可以这样写：2026-12-10、12-10、12月10日、12月10日前、3天内、下周五、本月底；"
     "当场整改请写“立即整改”。\n隐患已登记，请点卡片上的期限按钮，或回复卡片写期限。"
@@ -280,6 +283,7 @@ EVENT_NAMES = {
     "fix": "提交整改",
     "accept": "验收通过，销号",
     "reject": "驳回整改",
+    "unfix": "撤回整改",
 }
 
 CATEGORY_PICK = "请选择 {code} 的类别："
@@ -288,9 +292,6 @@ LEVEL_SET = "{code} 已设为{level}。"
 STATE_CHANGED = "{code} 当前状态是“{status}”，这个操作已不适用。"
 
 FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张），并在照片说明里写明整改情况；24 小时内有效。"
-FIX_NEEDS_COMMAND = (
-    "如果这是 {code} 的整改照片，请在照片说明开头写 /fix 和整改情况，例如：/fix 已由园区协助整改。"
-)
 FIX_SUBMITTED = "{code} 已提交整改，等待管理人员验收。"
 FIX_RESUBMITTED = "{code} 已重新提交整改，上面的卡片已更新，请验收。"
 FIX_NOT_OPEN = "{code} 当前状态是“{status}”，不能提交整改。"
@@ -333,7 +334,12 @@ QUESTION_NAMES = {
     "hazard_reject": "驳回原因",
     "default": "上一个问题的回答",
 }
+QUESTION_DROPPED = "提示：之前等待您提供的{what}已放弃（发送了新的命令）。如需继续，请重新操作。"
 QUESTION_EXPIRED = "提示：我之前在等您提供的{what}已超时，已自动取消（这条消息不会被当作回答）。如需继续，请重新操作。"
 
+UNFIX_USAGE = "用法：/unfix YH-2026-0007 [原因]，撤回自己提交、尚未验收的整改。"
+UNFIX_NOT_YOURS = "只有提交 {code} 整改的人才能撤回这次整改。"
+UNFIX_DONE = "已撤回 {code} 的整改，隐患回到“整改中”。可以重新提交：/fix {code} <整改情况>（附照片）。"
+NOTE_TOO_LONG = "说明最多 {limit} 个字（现在 {length} 个字），请精简后重新发送。"
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "没有需要取消的操作。"

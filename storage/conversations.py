@@ -73,3 +73,12 @@ async def end_conversation(session: AsyncSession, platform: str, chat_id: str, p
             Conversation.person_id == person.id,
         )
     )
+
+
+async def end_about(session: AsyncSession, field: str, value: object) -> int:
+    """Stop waiting on every question whose data has `field == value` (e.g. one hazard's); return how many."""
+    rows = (await session.execute(select(Conversation.id, Conversation.data))).all()
+    ids = [row_id for row_id, data in rows if isinstance(data, dict) and data.get(field) == value]
+    if ids:
+        await session.execute(delete(Conversation).where(Conversation.id.in_(ids)))
+    return len(ids)

@@ -60,6 +60,7 @@ class Action(StrEnum):
     FIX = "fix"
     REJECT = "reject"  # 验收驳回
     ACCEPT = "accept"  # 验收通过, 销号
+    UNFIX = "unfix"  # the submitter takes a fix back before it is verified
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ RULES: dict[Action, Rule] = {
     Action.FIX: Rule(EDITABLE, frozenset({S.AWAITING_VERIFICATION})),
     Action.REJECT: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.RECTIFYING})),
     Action.ACCEPT: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.CLOSED})),
+    Action.UNFIX: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.RECTIFYING})),
 }
 
 
@@ -157,6 +159,8 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
             return may_fix(actor, hazard)
         case Action.ACCEPT | Action.REJECT:
             return may_verify(actor, fixer_id)
+        case Action.UNFIX:
+            return fixer_id is not None and actor.id == fixer_id and may_fix(actor, hazard)
         case Action.PHOTOS:
             return may_add_photos(actor, hazard)
         case Action.REPORT:
@@ -352,6 +356,16 @@ async def reject(
     check(actor, hazard, Action.REJECT, fixer_id=await fixer_id(session, hazard))
     event = await _record(session, hazard, actor, Action.REJECT, at, to_status=S.RECTIFYING, note=reason)
     return Change(hazard, event, {Tell.REJECTED: await _enterprise_side(session, hazard, actor)})
+
+
+async def withdraw_fix(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
+) -> Change:
+    """Take a submitted fix back before it is verified (only its submitter may): back to rectifying."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.UNFIX, fixer_id=await fixer_id(session, hazard))
+    event = await _record(session, hazard, actor, Action.UNFIX, at, to_status=S.RECTIFYING, note=reason or None)
+    return Change(hazard, event)
 
 
 # --- inside the operations --------------------------------------------------------------------

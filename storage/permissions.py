@@ -120,14 +120,6 @@ def may_fix(person: Person, hazard: Hazard) -> bool:
     return may_act_for(person, Perm.HAZARD_FIX, hazard.enterprise_id)
 
 
-def fixes_by_photo_reply(person: Person) -> bool:
-    """Tell whether a photo reply to a card (no /fix) counts as this person's rectification.
-
-    Only for the enterprise's own people; a manager's photo may be a site check, so they write /fix.
-    """
-    return person.role in ENTERPRISE_ROLES
-
-
 def may_verify(person: Person, fixer_id: int | None) -> bool:
     """Tell whether the person may verify a fix: managers and admins, never their own fix."""
     return role_allows(person.role, Perm.HAZARD_VERIFY) and person.id != fixer_id

@@ -358,8 +358,10 @@ async def test_open_question_never_captures_a_reply_to_another_card(harness: Har
     second = await report(h, ZHANG, "消防通道堆放杂物 3天内", seed_=61)
     await h.press(ZHANG, first, "提交整改")  # the bot now waits for YH-0001's after-photo
     out = await h.say(ZHANG, "通道已清理", files=(h.add_file(jpeg(62)),), reply_to=second.message_id)
-    assert "YH-2026-0002 已提交整改" in h.texts(out)
+    assert "YH-2026-0002 已补充 1 张整改前照片" in h.texts(out)  # a photo reply adds evidence, no more
     assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard(h, "YH-2026-0002")).status == "rectifying"
+    await h.say(ZHANG, "/fix 通道已清理", files=(h.add_file(jpeg(63)),), reply_to=second.message_id)
     assert (await hazard(h, "YH-2026-0002")).status == "awaiting_verification"
 
     # A manager's chatter in the group is not taken for a rejection reason.
@@ -387,15 +389,30 @@ async def test_a_deadline_reply_cannot_skip_verification_or_touch_closed_hazards
     assert [e[0] for e in await events(h, "YH-2026-0001")] == ["report", "fix", "accept"]
 
 
-async def test_photo_reply_with_caption_is_a_fix_and_strangers_are_told_why_not(harness: Harness) -> None:
+async def test_photo_reply_adds_evidence_and_only_fix_submits_and_strangers_are_told_why_not(
+    harness: Harness,
+) -> None:
     h = harness
     await seed(h)
     card = await report(h, ZHANG, "配电箱门未关 3天内", seed_=80)
     out = await h.say(LIU, "已整改", files=(h.add_file(jpeg(81)),), reply_to=card.message_id)
     assert "只能处理本企业（宏达机械有限公司）" in h.texts(out)
-    out = await h.say(CHEN, "已整改", files=(h.add_file(jpeg(82)),), reply_to=card.message_id)
+    out = await h.say(CHEN, "补充一张远景", files=(h.add_file(jpeg(82)),), reply_to=card.message_id)
+    assert "已补充 1 张整改前照片" in h.texts(out) and "/fix YH-2026-0001" in h.texts(out)
+    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    out = await h.say(CHEN, "/fix 已加锁", files=(h.add_file(jpeg(83)),), reply_to=card.message_id)
     assert "已提交整改" in h.texts(out)
     assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    # While it waits for verification, a photo reply is more after-evidence for the managers.
+    out = await h.say(CHEN, "另一个角度", files=(h.add_file(jpeg(84)),), reply_to=card.message_id)
+    assert "已补充 1 张整改后照片" in h.texts(out)
+    # The submitter can take the fix back until it is verified; nobody else can.
+    out = await h.say(ZHANG, "/unfix YH-2026-0001")
+    assert "只有提交 YH-2026-0001 整改的人才能撤回" in h.texts(out)
+    out = await h.say(CHEN, "/unfix YH-2026-0001 拍错了")
+    assert "已撤回 YH-2026-0001 的整改" in h.texts(out)
+    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert [e[0] for e in await events(h, "YH-2026-0001")][-2:] == ["photos", "unfix"]
 
 
 async def test_enterprise_cannot_downgrade_an_inspectors_hazard(harness: Harness) -> None:
@@ -489,9 +506,9 @@ async def test_rejection_takes_its_reason_from_a_card_reply_and_keeps_deadline_b
     assert "3天内" in labels and "提交整改" in labels
     outcome = await h.press(ZHANG, card, "3天内")
     assert "整改期限已设为 2026-12-03" in (outcome.toast or "")
-    # A manager's photo reply is not taken for the enterprise's rectification.
+    # A manager's photo reply is not taken for the enterprise's rectification: it is evidence.
     out = await h.say(LI, "现场复查", files=(h.add_file(jpeg(112)),), reply_to=card.message_id)
-    assert "请在照片说明开头写 /fix" in h.texts(out)
+    assert "已补充 1 张整改前照片" in h.texts(out)
     assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
 
 

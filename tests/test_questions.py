@@ -11,7 +11,7 @@ from sqlalchemy import select
 from bot.messages import Sender
 from storage import people
 from storage.models import Conversation, Hazard, HazardEvent
-from tests.harness import GROUP, LI, ZHANG, Harness, Sent, jpeg, seed
+from tests.harness import GROUP, LI, LIU, MA, ZHANG, Harness, Sent, jpeg, seed
 
 
 async def awaiting_verification(h: Harness) -> Sent:
@@ -110,3 +110,31 @@ async def test_a_question_asked_in_a_group_ignores_chatter_and_other_people(harn
     assert await h.say(ZHANG, "大家好", chat=GROUP, reply_to_bot=False) == []
     out = await h.say(ZHANG, "", files=(h.add_file(jpeg(21)),), reply_to=question.message_id)
     assert any(s.card is not None for s in out)
+
+
+async def test_read_only_commands_keep_an_open_question_and_others_say_they_dropped_it(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(LIU, "/hazard 二号行车钢丝绳断股 限期 本月底", chat=h.private(LIU))  # no photo yet
+    await h.say(LIU, "/hazards mine", chat=h.private(LIU))
+    await h.say(LIU, "/whoami", chat=h.private(LIU))
+    out = await h.say(LIU, "", files=(h.add_file(jpeg(30)),), chat=h.private(LIU))
+    assert any(s.card is not None for s in out)  # the draft was still there
+    await h.say(LIU, "/hazard 配电箱无警示标识", chat=h.private(LIU))  # a new draft waits for a photo
+    out = await h.say(LIU, "/five YH-2026-0001 责任人=刘芳", chat=h.private(LIU))
+    assert "隐患草稿的照片已放弃" in h.texts(out)
+    out = await h.say(LIU, "/cancel", chat=h.private(LIU))
+    assert h.texts(out) == "没有需要取消的操作。"
+
+
+async def test_a_verification_closes_other_peoples_questions_about_the_hazard(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await awaiting_verification(h)
+    private = h.private(LI)
+    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
+    await h.press(LI, copy, "驳回")  # 李干部 is asked for a reason and does not answer
+    await h.say(MA, "/accept YH-2026-0001")  # 马科长 accepts meanwhile
+    out = await h.say(LI, "好的", chat=private)
+    assert "请用命令和我交流" in h.texts(out)  # not taken for a rejection reason, no error
+    assert await status_of(h) == "closed"
