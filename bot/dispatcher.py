@@ -207,7 +207,7 @@ class Dispatcher:
 
     async def resend_pending(self) -> int:
         """Send the replies a crash left in the outbox; return how many rows went out."""
-        async with self.db.sessions() as session:
+        async with self.db.reading() as session:
             rows = [(r.id, r.payload) for r in await outbox.pending(session, limit=1000)]
         for row_id, payload in rows:
             await self.deliver([reply_from_dict(d) for d in payload])
@@ -284,7 +284,7 @@ class Dispatcher:
 
     async def _question_expects(self, event: Incoming) -> bool:
         """Tell whether the person's open question in this chat expects this message."""
-        async with self.db.sessions() as session:
+        async with self.db.reading() as session:
             person = await people.find_person(session, event.sender.platform, event.sender.user_id)
             if person is None:
                 return False
@@ -553,7 +553,7 @@ class Dispatcher:
         if reply.chat is not None:
             return [reply.chat]
         if reply.to_groups:
-            async with self.db.sessions() as session:
+            async with self.db.reading() as session:
                 found = []
                 for platform in self.adapters:
                     for c in await chats.park_group_chats(session, platform):
@@ -563,7 +563,7 @@ class Dispatcher:
 
     async def _edit_everywhere(self, card: Card) -> list[tuple[str, ChatRef, str]]:
         """Edit every copy of a card in place; where a platform cannot edit, post the new state anew."""
-        async with self.db.sessions() as session:
+        async with self.db.reading() as session:
             found = {p: await chats.card_posts(session, card.key, p) for p in self.adapters}
         reposted: list[tuple[str, ChatRef, str]] = []
         for platform, posts in found.items():

@@ -23,6 +23,8 @@ from storage.db import Database, is_unavailable
 
 logger = logging.getLogger(__name__)
 
+MAX_TRIES = 5  # tries of an update that fails for a reason other than an outage, before it is closed
+SCAN_LIMIT = 500
 MAX_CHATS_AT_ONCE = 8  # chats processed side by side; updates of one chat always one after another
 IDLE_WAKE = 5.0  # seconds between looks at the table when nobody woke the worker
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -64,6 +66,10 @@ class Inbox:
         self._rescan = asyncio.Event()
         self._worker: asyncio.Task[None] | None = None
         self._outages = 0
+        self._blocked: set[str] = set()  # chats whose oldest row must wait; only a scan refills them
+        self._retry_at: dict[str, float] = {}  # chat key -> loop time before which a scan skips it
+        self._tries: dict[int, int] = {}  # row id -> failed tries so far
+        self._stopping = False
 
     def attach(self, source: Source) -> None:
         """Register the platform whose updates this inbox decodes."""
@@ -93,13 +99,15 @@ class Inbox:
 
     async def stop(self) -> None:
         """Stop taking new rows and let the updates being processed finish."""
+        self._stopping = True
         if self._worker is not None:
             self._worker.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._worker
             self._worker = None
-        if self._tasks:
-            await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        self._stopping = False
 
     async def idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until nothing is stored or being processed (for tests and benchmarks)."""
@@ -107,59 +115,70 @@ class Inbox:
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             if not self._tasks:
-                async with self.db.sessions() as session:
+                async with self.db.reading() as session:
                     if await rows.count_pending(session) == 0:
                         return
             await asyncio.sleep(0.02)
         raise TimeoutError("inbox still busy")
 
-    def _enqueue(self, chat_key: str, item: Item) -> None:
-        """Queue a row for its chat and make sure the chat has a task working on it."""
-        if item[0] in self._known:
+    def _enqueue(self, chat_key: str, item: Item, *, from_scan: bool = False) -> None:
+        """Queue a row for its chat and make sure the chat has a task working on it.
+
+        A chat whose oldest row failed is blocked: new rows wait in the table, and only a scan (which
+        reads in id order, the failed row first) hands the chat's rows back, so order is kept.
+        """
+        if item[0] in self._known or self._stopping:
             return
+        if chat_key in self._blocked:
+            if not from_scan:
+                return
+            self._blocked.discard(chat_key)
         self._known.add(item[0])
         self._queues.setdefault(chat_key, []).append(item)
-        if chat_key not in self._tasks and len(self._tasks) < MAX_CHATS_AT_ONCE:
-            task = asyncio.create_task(self._run_chat(chat_key), name=f"inbox:{chat_key}")
-            self._tasks[chat_key] = task
+        self._start_waiting_chats()
 
     async def _scan_forever(self) -> None:
         """Read the table for rows not in hand: at start, after an outage, and now and then."""
         while True:
             self._rescan.clear()
             try:
-                async with self.db.sessions() as session:
-                    found = [(r.id, r.platform, r.chat_key, r.payload) for r in await rows.pending(session, ())]
+                async with self.db.reading() as session:
+                    found = [
+                        (r.id, r.platform, r.chat_key, r.payload)
+                        for r in await rows.pending(session, set(self._tasks), limit=SCAN_LIMIT)
+                    ]
             except Exception as exc:
                 if not is_unavailable(exc):
                     logger.exception("reading the inbox failed")
                 await self._back_off(exc)
                 continue
             self._outages = 0
+            ready = asyncio.get_running_loop().time()
             for row_id, platform, chat_key, payload in found:
-                self._enqueue(chat_key, (row_id, platform, payload))
+                if self._retry_at.get(chat_key, 0.0) <= ready:
+                    self._enqueue(chat_key, (row_id, platform, payload), from_scan=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._rescan.wait(), IDLE_WAKE)
 
     async def _run_chat(self, chat_key: str) -> None:
-        """Process one chat's queued rows in order; on an outage, hand them back to the table."""
+        """Process one chat's queued rows in order; when one must wait, block the chat until a scan."""
         queue = self._queues.setdefault(chat_key, [])
         try:
             while queue:
                 row_id, platform, payload = queue[0]
+                broken: BaseException | None = None
                 try:
                     handled = await self._process(row_id, platform, payload)
                 except Exception as exc:
-                    if not is_unavailable(exc):
-                        logger.exception("processing update row %s of chat %s failed", row_id, chat_key)
-                    handled = False
-                if not handled:  # leave it (and what follows) in the table; a later scan brings it back
-                    for item in queue:
-                        self._known.discard(item[0])
-                    queue.clear()
-                    await self._back_off(None)
-                    self._rescan.set()
+                    handled, broken = False, None if is_unavailable(exc) else exc
+                if not handled:
+                    if broken is not None and await self._give_up(row_id, broken):
+                        queue.pop(0)
+                        self._known.discard(row_id)
+                        continue
+                    self._hand_back(chat_key, queue, row_id)
                     return
+                self._tries.pop(row_id, None)
                 queue.pop(0)
                 self._known.discard(row_id)
         finally:
@@ -168,13 +187,41 @@ class Inbox:
                 self._queues.pop(chat_key, None)
             self._start_waiting_chats()
 
+    def _hand_back(self, chat_key: str, queue: list[Item], row_id: int) -> None:
+        """Leave a chat's rows in the table and retry them after a growing pause (capped)."""
+        tries = self._tries[row_id] = self._tries.get(row_id, 0) + 1
+        delay = BACKOFF[min(tries - 1, len(BACKOFF) - 1)]
+        if tries == 1:
+            logger.warning("update row %s of %s waits (database or storage unavailable); retrying", row_id, chat_key)
+        for item in queue:
+            self._known.discard(item[0])
+        queue.clear()
+        self._blocked.add(chat_key)
+        self._retry_at[chat_key] = asyncio.get_running_loop().time() + delay
+        asyncio.get_running_loop().call_later(delay, self._rescan.set)
+
+    async def _give_up(self, row_id: int, exc: BaseException) -> bool:
+        """Close a row that failed for a reason other than an outage, after a few tries; True if closed."""
+        tries = self._tries[row_id] = self._tries.get(row_id, 0) + 1
+        logger.error("update row %s failed (try %d): %s", row_id, tries, exc, exc_info=exc if tries == 1 else None)
+        if tries < MAX_TRIES:
+            return False
+        try:
+            async with self.db.unit_of_work() as session:
+                await rows.mark_done(session, row_id, self.clock.now(), error=f"{type(exc).__name__}: {exc}"[:500])
+        except Exception:  # cannot close it now: it is tried again later
+            return False
+        self._tries.pop(row_id, None)
+        return True
+
     def _start_waiting_chats(self) -> None:
-        """Give a task to chats whose rows wait while the limit of chats at once was reached."""
+        """Give a task to chats with queued rows, up to the limit of chats at once."""
         for chat_key, queue in list(self._queues.items()):
-            if len(self._tasks) >= MAX_CHATS_AT_ONCE:
+            if len(self._tasks) >= MAX_CHATS_AT_ONCE or self._stopping:
                 return
             if queue and chat_key not in self._tasks:
                 self._tasks[chat_key] = asyncio.create_task(self._run_chat(chat_key), name=f"inbox:{chat_key}")
+
     async def _process(self, row_id: int, platform: str, payload: dict[str, Any]) -> bool:
         """Handle one stored update; False when it has to wait for the database."""
         source = self.sources.get(platform)

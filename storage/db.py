@@ -51,8 +51,10 @@ def make_engine(url: str) -> AsyncEngine:
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin_immediate(conn: Connection) -> None:
             # Take the write lock at BEGIN: two concurrent writers then queue instead of failing
-            # with "database is locked" when a reader upgrades to a writer.
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            # with "database is locked" when a reader upgrades to a writer. A read-only session
+            # (`Database.reading`) begins deferred and does not wait for writers.
+            deferred = conn.get_execution_options().get("read_only", False)
+            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
         return engine
     # A database that stops answering must fail a unit of work within a bounded time (the update then
@@ -65,13 +67,27 @@ def make_engine(url: str) -> AsyncEngine:
     )
 
 
+# SQLite reports both outages and bugs ("no such column") as OperationalError: these are the outages.
+SQLITE_TRANSIENT = ("locked", "busy", "unable to open", "disk i/o", "disk is full", "readonly database")
+# PostgreSQL: serialization failure, deadlock, cannot connect, admin shutdown, too many connections.
+PG_TRANSIENT = ("40001", "40P01", "08", "57P", "53300")
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Tell whether an error means the database cannot be used right now (retry later), not a bug."""
     if isinstance(exc, (OSError, TimeoutError, PoolTimeout)):
         return True
-    if isinstance(exc, DBAPIError):
-        return exc.connection_invalidated or isinstance(exc, (OperationalError, InterfaceError))
-    return False
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated or isinstance(exc, InterfaceError):
+        return True
+    code = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
+    if code:
+        return code.startswith(PG_TRANSIENT)
+    message = str(exc.orig).lower()
+    if isinstance(exc, OperationalError) and "sqlite" in type(exc.orig).__module__.lower():
+        return any(word in message for word in SQLITE_TRANSIENT)
+    return isinstance(exc, OperationalError)
 
 
 def alembic_config(url: str) -> Config:
@@ -177,6 +193,13 @@ class Database:
     async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
         """Open one transaction: commit when the block ends, roll back when it raises."""
         async with self.sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def reading(self) -> AsyncIterator[AsyncSession]:
+        """Open a read-only session; on SQLite it does not take the write lock."""
+        async with self.sessions() as session:
+            await session.connection(execution_options={"read_only": True})
             yield session
 
     async def dispose(self) -> None:

@@ -33,7 +33,7 @@ async def put(
     return {key: row_id for key, row_id in result.all()}
 
 
-async def pending(session: AsyncSession, busy: Collection[str], limit: int = 200) -> Sequence[InboxItem]:
+async def pending(session: AsyncSession, busy: Collection[str], limit: int = 500) -> Sequence[InboxItem]:
     """Return unprocessed updates, oldest first, leaving out chats being processed right now."""
     query = select(InboxItem).where(InboxItem.done_at.is_(None)).order_by(InboxItem.id).limit(limit)
     if busy:

@@ -18,11 +18,13 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.dispatcher import Outcome
+from bot.messages import FileRef, Incoming
 from storage.db import Database
 from storage.models import Hazard, InboxItem
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID as LIVE_ADMIN
-from tests.harness import LiveBot, jpeg, running_bot
+from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot, seed
 
 REPORT_RE = re.compile(r"报告\d+")
 ADMIN_ID = 42
@@ -294,3 +296,54 @@ async def test_unwritable_photo_directory_keeps_the_update_until_it_is_fixed(
         photos.unlink()  # the operator fixes the disk
         await tg.wait_for(lambda: len(cards_by_report(tg, [group])) == 1, 40)
         assert not any("抱歉" in t for t in bot.texts(group))
+
+
+class PayloadSource:
+    """A platform for the inbox whose stored payloads are plain dicts of a test message."""
+
+    platform = "test"
+
+    def __init__(self, h: Harness) -> None:
+        self.h = h
+
+    async def decode(self, payload: dict[str, Any]) -> Incoming | None:
+        """Rebuild the test message."""
+        files = tuple(FileRef(f, "photo", None, "image/jpeg") for f in payload["files"])
+        return Incoming(
+            update_key=payload["key"],
+            sender=Harness.person(payload["who"]),
+            chat=GROUP,
+            text=payload["text"],
+            sent_at=self.h.clock.now(),
+            files=files,
+            addressed=True,
+        )
+
+    async def finish(self, payload: dict[str, Any], outcome: Outcome) -> None:
+        """Nothing to answer."""
+
+
+async def test_a_waiting_update_holds_the_later_ones_of_its_chat(harness: Harness, tmp_path: Path) -> None:
+    h = harness
+    await seed(h)
+    inbox = h.app.inbox
+    inbox.attach(PayloadSource(h))
+    blocker = tmp_path / "blocker"
+    blocker.write_text("not a directory")
+    root = h.app.photos.root
+    h.app.photos.root = blocker / "photos"  # the disk breaks
+    photo = h.add_file(jpeg(5)).file_id
+    await inbox.start()
+    try:
+        await inbox.put("test", [("t:1", "test:group", {"key": "t:1", "who": "zhang", "text": "/hazard 配电箱门未关 3天内", "files": [photo]})])
+        await asyncio.sleep(0.3)
+        await inbox.put("test", [("t:2", "test:group", {"key": "t:2", "who": "zhang", "text": "/hazards", "files": []})])
+        await asyncio.sleep(1.5)  # both wait: the second must not overtake the first
+        assert not any("未销号隐患" in (s.reply.text or "") or "没有符合条件" in (s.reply.text or "") for s in h.adapter.sent)
+        h.app.photos.root = root  # the disk is fixed
+        await inbox.idle(timeout=20)
+    finally:
+        await inbox.stop()
+    texts = [s.reply.text or "" for s in h.adapter.sent]
+    listing = next(t for t in texts if "未销号隐患" in t or "没有符合条件" in t)
+    assert "YH-2026-0001" in listing  # the report was handled before the list that followed it
