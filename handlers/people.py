@@ -205,6 +205,10 @@ async def join_decide(
     if request is None:
         return [Reply(text=T.BUTTON_STALE, toast=True)]
     approve = button.decision == "approve"
+    stale = request.person.role in (Role.ADMIN, Role.MANAGER, Role.INSPECTOR) or not request.enterprise.active
+    if approve and stale and request.status == JoinStatus.PENDING:
+        # Made a manager meanwhile, or the enterprise left the park's list: approving would demote or misfile.
+        return [Reply(text=T.JOIN_STALE, toast=True)]
     if not await people.decide_join(session, request, approve, actor=actor, at=now):
         card = join_card(request)
         assert card.status is not None

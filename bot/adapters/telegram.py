@@ -31,7 +31,15 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.error import (
+    BadRequest,
+    Conflict,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
@@ -145,8 +153,16 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
 
 
 def _reason(exc: BaseException) -> str:
-    """Return an error as one line, without the token-bearing URLs httpx may put in it."""
+    """Return an error as one short line (the token filter on the log handlers redacts the rest)."""
     return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
+def _retry_after(exc: RetryAfter) -> float:
+    """Return a 429's wait in seconds (PTB 22 warns that it becomes a timedelta; both are read)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", PTBDeprecationWarning)
+        wait = exc.retry_after
+    return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
 def _stored(update: Update) -> tuple[str, str, dict[str, Any]]:
@@ -331,6 +347,11 @@ class TelegramAdapter:
                 raise StartupError(
                     "Telegram rejected the bot token: check telegram.token (SAFETYBOT_TELEGRAM__TOKEN)"
                 ) from None
+            except RetryAfter as exc:
+                await asyncio.sleep(min(_retry_after(exc), MAX_RETRY_WAIT))
+                continue
+            except (BadRequest, Conflict) as exc:  # a refusal, not an outage: retrying would not help
+                raise StartupError(f"the Telegram Bot API refused to start: {_reason(exc)}") from None
             except (NetworkError, TimedOut) as exc:
                 if delay == 1.0:
                     logger.warning(
@@ -363,7 +384,15 @@ class TelegramAdapter:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # network, Bot API or database: nothing confirmed, try again
-                if failures == 0:
+                if isinstance(exc, Conflict) and failures == 0:
+                    logger.error(
+                        "another process polls this bot, or a webhook is set (%s); stop it or run "
+                        "deleteWebhook, polling retries meanwhile",
+                        _reason(exc),
+                    )
+                elif isinstance(exc, InvalidToken) and failures == 0:
+                    logger.error("Telegram no longer accepts the bot token; polling retries meanwhile")
+                elif failures == 0:
                     logger.warning("polling paused: %s; retrying", _reason(exc))
                 failures += 1
                 await asyncio.sleep(min(0.5 * 2.0**failures, 30.0))
@@ -410,10 +439,7 @@ class TelegramAdapter:
             try:
                 return await call()
             except RetryAfter as exc:
-                with warnings.catch_warnings():  # PTB 22 warns that this becomes a timedelta; both are read
-                    warnings.simplefilter("ignore", PTBDeprecationWarning)
-                    wait = exc.retry_after
-                delay = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
+                delay = _retry_after(exc)
             except BadRequest:
                 raise
             except (NetworkError, TimedOut) as exc:  # 5xx, connection reset, timeout
