@@ -3,9 +3,12 @@ its typed buttons, and the small helpers the hazard handlers share."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,11 +18,14 @@ from bot.config import Settings
 from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply, clean_text
 from bot.questions import Question
 from handlers import texts as T
+from handlers.util import Reach, recipients
 from storage import ledger
 from storage.enums import HazardStatus, Level
-from storage.hazards import Refusal, Refused
+from storage.hazards import Action, Change, Refusal, Refused, Tell, five_missing_keys
 from storage.models import Hazard, Person, Photo
+from storage.photos import side_by_side
 
+logger = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^YH-\d{4}-\d{1,6}$", re.IGNORECASE)
 DESCRIPTION_LIMIT = 500
 CARD_KIND = "hazard"
@@ -115,6 +121,8 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.FIVE_NOT_MAJOR.format(code=code)
         case Refusal.ENTERPRISE_INACTIVE:
             return T.HAZARD_ENTERPRISE_INACTIVE
+        case Refusal.FIVE_INCOMPLETE if hazard is not None:
+            return T.ACCEPT_FIVE_MISSING.format(code=code, missing="、".join(five_missing(hazard)))
         case Refusal.MODE_SET if hazard is not None:
             shown = fmt_date(hazard.due_date) if hazard.due_date else T.MODE_NAMES["immediate"]
             return T.DUE_ALREADY_SET.format(code=code, due=shown)
@@ -166,9 +174,7 @@ def fmt_time(at: datetime, tz: ZoneInfo) -> str:
 
 def five_missing(hazard: Hazard) -> list[str]:
     """Return the Chinese names of the five-in-place fields still missing on a major hazard."""
-    if hazard.level != Level.MAJOR:
-        return []
-    return [name for key, name in T.FIVE_FIELDS.items() if not hazard.five_in_place.get(key)]
+    return [T.FIVE_FIELDS[key] for key in five_missing_keys(hazard)]
 
 
 def short(text: str, limit: int = 40) -> str:
@@ -192,7 +198,7 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
     today = today_in_park(now, settings)
     photos = await ledger.hazard_photos(session, hazard.id)
     before = [p for phase, p in photos if phase == "before"]
-    after_count = sum(1 for phase, _ in photos if phase == "after")
+    after = [p for phase, p in photos if phase == "after"]
     fields: list[CardField] = [
         CardField("enterprise", T.F_ENTERPRISE, hazard.enterprise.name),
         CardField("description", T.F_DESCRIPTION, hazard.description),
@@ -206,12 +212,20 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         missing = five_missing(hazard)
         five = T.FIVE_MISSING.format(missing="、".join(missing)) if missing else T.FIVE_DONE
         fields.append(CardField("five", T.F_FIVE, five))
+        fields += [
+            CardField(f"five_{key}", name, hazard.five_in_place[key])
+            for key, name in T.FIVE_FIELDS.items()
+            if hazard.five_in_place.get(key)
+        ]
     source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
     fields += [
         CardField("reporter", T.F_REPORTER, f"{hazard.reporter.display_name}（{source}）"),
         CardField("found", T.F_FOUND, fmt_time(hazard.found_at, tz)),
-        CardField("photos", T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=after_count)),
+        CardField("photos", T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=len(after))),
     ]
+    shown, sides = await card_photos(settings.storage.photo_dir, before, after)
+    if sides:
+        fields.append(CardField("photo_sides", T.F_PHOTO_SIDES, T.PHOTO_SIDES))
     last = await ledger.last_events(session, hazard.id, ("fix", "reject", "accept"))
     fix, reject, accept = last.get("fix"), last.get("reject"), last.get("accept")
     if fix is not None and fix.note:
@@ -227,9 +241,33 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         title=T.HAZARD_CARD_TITLE.format(code=hazard.code),
         fields=tuple(fields),
         status=CardStatus(hazard.status.value, status_text(hazard, today), T.F_STATUS),
-        photos=tuple(settings.storage.photo_dir / p.path for p in before[:1]),
+        photos=shown,
         actions=actions(hazard),
     )
+
+
+async def card_photos(root: Path, before: list[Photo], after: list[Photo]) -> tuple[tuple[Path, ...], bool]:
+    """Return the card's picture, and whether it is the first before- and after-photo side by side.
+
+    The side-by-side JPEG is made once, in a worker thread, and cached under the photo directory; when
+    it cannot be made (a photo file is missing or unreadable, the disk is full) the card shows the
+    before-photo alone.
+    """
+    if not before:
+        return (), False
+    first = root / before[0].path
+    if not after:
+        return (first,), False
+    try:
+        both = await asyncio.to_thread(
+            side_by_side, root, first, before[0].sha256, root / after[0].path, after[0].sha256
+        )
+    except Exception as exc:  # Pillow's decoders raise many kinds of errors; the card must still go out
+        logger.warning(
+            "before/after picture of photos %s and %s not made: %s", before[0].id, after[0].id, exc
+        )
+        return (first,), False
+    return (both,), True
 
 
 def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
@@ -298,6 +336,31 @@ async def photo_rows(
 async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Reply:
     """Return an in-place edit of the hazard's card."""
     return Reply(card=await build_card(session, hazard, settings, now), edit=True)
+
+
+def told_replies(change: Change, card: Card, actor: Person, reach: Reach) -> list[Reply]:
+    """Tell privately whom the domain says to: managers of a major hazard, leads of one filed for them."""
+    hazard = change.hazard
+    replies: list[Reply] = []
+    managers = recipients(change.tell.get(Tell.MAJOR, []), reach)
+    if managers:
+        reported = change.event is not None and change.event.action == Action.REPORT
+        how = T.MAJOR_HOW_REPORTED if reported else T.MAJOR_HOW_SET
+        alert = T.MAJOR_ALERT.format(
+            code=hazard.code,
+            enterprise=hazard.enterprise.name,
+            description=short(hazard.description),
+            actor=actor.display_name,
+            how=how,
+        )
+        replies.append(Reply(text=alert, people=managers))
+    leads = recipients(change.tell.get(Tell.FILED, []), reach)
+    if leads:
+        source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
+        notice = T.FILED_NOTICE.format(actor=actor.display_name, source=source, code=hazard.code)
+        replies.append(Reply(card=card, people=leads))
+        replies.append(Reply(text=notice, people=leads))
+    return replies
 
 
 async def find_target(

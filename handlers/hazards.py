@@ -9,6 +9,7 @@ import logging
 import re
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -41,6 +42,7 @@ from handlers.hazard_card import (
     short,
     status_text,
     today_in_park,
+    told_replies,
 )
 from handlers.hazard_text import CATEGORIES, DueDateError, parse_due, parse_hazard_text
 from handlers.util import Reach, pick_enterprise, refuse
@@ -48,7 +50,7 @@ from storage import enterprises, ledger
 from storage import hazards as hz
 from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, HazardStatus, Level, Mode
 from storage.hazards import Refusal, Refused
-from storage.models import Enterprise, Hazard, Person, Photo
+from storage.models import Enterprise, Hazard, HazardEvent, Person, Photo
 from storage.permissions import Perm, may_edit_hazard, may_fix, may_report_for, may_view_enterprise
 
 logger = logging.getLogger(__name__)
@@ -91,6 +93,7 @@ async def report(
     settings: Settings,
     now: datetime,
     attachments: list[Attachment],
+    reach: Reach,
 ) -> HandlerResult:
     """Register a hazard from a photo caption (or ask for photos); `/hazard YH-…` shows one."""
     args = msg.args
@@ -133,7 +136,7 @@ async def report(
         if pick is not None:
             return pick
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(parsed.description)))
-    return await register(session, actor, draft, msg.chat, settings, now) + (
+    return await register(session, actor, draft, msg.chat, settings, now, reach) + (
         [Reply(text=problem)] if problem else []
     )
 
@@ -156,6 +159,7 @@ async def pick_draft_enterprise(
     now: datetime,
     button: EnterpriseButton,
     question: Question | None,
+    reach: Reach,
 ) -> HandlerResult:
     """Set the enterprise of the person's draft hazard; register it if it has photos."""
     if not isinstance(question, HazardDraft):
@@ -169,7 +173,7 @@ async def pick_draft_enterprise(
         description = parse_hazard_text(draft.text, today_in_park(now, settings)).description
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(description)))
     await drop(session, press.chat, actor)
-    return await register(session, actor, draft, press.chat, settings, now)
+    return await register(session, actor, draft, press.chat, settings, now, reach)
 
 
 @router.question(HazardDraft, perm=Perm.HAZARD_REPORT)
@@ -183,6 +187,7 @@ async def draft_photos(
     attachments: list[Attachment],
     question: HazardDraft,
     card_key: str | None,
+    reach: Reach,
 ) -> HandlerResult:
     """Collect photos for a draft hazard; register it once it has a photo and an enterprise."""
     same_album = msg.media_group_id is not None and msg.media_group_id == question.media_group_id
@@ -201,7 +206,7 @@ async def draft_photos(
         await ask(session, msg.chat, actor, draft, now)
         return []  # still waiting for the enterprise button; photos are kept
     await drop(session, msg.chat, actor)
-    return await register(session, actor, draft, msg.chat, settings, now)
+    return await register(session, actor, draft, msg.chat, settings, now, reach)
 
 
 async def register(
@@ -211,8 +216,9 @@ async def register(
     chat: ChatRef,
     settings: Settings,
     now: datetime,
+    reach: Reach,
 ) -> list[Reply]:
-    """Register a complete draft: code, photos, card; say what is still missing."""
+    """Register a complete draft: code, photos, card; say what is still missing; tell whom the domain says."""
     assert draft.enterprise_id is not None
     today = today_in_park(now, settings)
     parsed = parse_hazard_text(draft.text, today)
@@ -242,6 +248,7 @@ async def register(
     replies = [Reply(card=card)]
     if not chat.is_group:  # reported privately: the park groups get the card too
         replies.append(Reply(card=card, to_groups=True))
+    replies += told_replies(change, card, actor, reach)
     notes = []
     if parsed.due_error == "unreadable":
         notes.append(T.DUE_UNREADABLE.format(text=parsed.due_text or ""))
@@ -421,13 +428,14 @@ async def level_button(
     settings: Settings,
     now: datetime,
     button: LevelButton,
+    reach: Reach,
 ) -> HandlerResult:
     """Set the level to general or major (a value, never a toggle)."""
     hazard, refusal = await _pressed_hazard(session, actor, press, now, button.hazard_id)
     if hazard is None:
         return refusal
     try:
-        return await _set_level(session, actor, hazard, button.level, settings, now, toast=True)
+        return await _set_level(session, actor, hazard, button.level, settings, now, reach, toast=True)
     except Refused as exc:
         return await _refused_press(session, actor, press, now, exc)
 
@@ -439,13 +447,16 @@ async def _set_level(
     level: Level,
     settings: Settings,
     now: datetime,
+    reach: Reach,
     *,
     toast: bool,
 ) -> list[Reply]:
     change = await hz.set_level(session, hazard, actor, level, now)
     replies = [Reply(text=T.LEVEL_SET.format(code=hazard.code, level=T.LEVEL_NAMES[level]), toast=toast)]
     if change.changed:
-        replies.append(await card_reply(session, hazard, settings, now))
+        card = await build_card(session, hazard, settings, now)
+        replies.append(Reply(card=card, edit=True))
+        replies += told_replies(change, card, actor, reach)
         if level == Level.MAJOR and five_missing(hazard):
             replies.append(Reply(text=T.FIVE_ASK.format(code=hazard.code)))
     return replies
@@ -532,6 +543,7 @@ async def level_command(
     settings: Settings,
     now: datetime,
     card_key: str | None,
+    reach: Reach,
 ) -> HandlerResult:
     """Set the level by command: `/level YH-… 重大` or `/level YH-… 一般`."""
     hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.LEVEL_USAGE)
@@ -541,7 +553,7 @@ async def level_command(
     if level is None:
         return Reply(text=T.LEVEL_USAGE)
     try:
-        return await _set_level(session, actor, hazard, Level(level), settings, now, toast=False)
+        return await _set_level(session, actor, hazard, Level(level), settings, now, reach, toast=False)
     except Refused as exc:
         return Reply(text=refusal_text(exc, actor))
 
@@ -614,7 +626,7 @@ async def five(
 async def detail(
     session: AsyncSession, actor: Person, settings: Settings, now: datetime, code: str
 ) -> list[Reply]:
-    """Show a hazard's card, its whole story, and its before and after photos."""
+    """Show a hazard's card, its whole story, and its before and after photos, each group labelled."""
     hazard = await ledger.hazard_by_code(session, code)
     if hazard is None:
         return [Reply(text=T.HAZARD_NOT_FOUND.format(code=ledger.normal_code(code)[:20]))]
@@ -622,24 +634,64 @@ async def detail(
         return [Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))]
     lines = [T.HAZARD_HISTORY]
     for e in await ledger.events_of(session, hazard.id):
-        note = f"：{e.note}" if e.note else ""
+        said = [part for part in (_event_detail(e), e.note) if part]
         lines.append(
             T.HAZARD_EVENT_LINE.format(
                 at=fmt_time(e.at, settings.park.tz),
                 actor=e.actor.display_name if e.actor else T.SYSTEM_ACTOR,
                 action=T.EVENT_NAMES.get(e.action, e.action),
-                note=note,
+                note=f"：{'；'.join(said)}" if said else "",
             )
         )
     root = settings.storage.photo_dir
     photos = await ledger.hazard_photos(session, hazard.id)
-    ordered = [root / p.path for phase, p in photos if phase == "before"]
-    ordered += [root / p.path for phase, p in photos if phase == "after"]
     # A one-off view under its own key: no buttons, never edited, and a reply to it is a reply to a
     # card (so it is not taken for the answer to an open question); the group keeps one live card.
     live = await build_card(session, hazard, settings, now)
     card = replace(live, key=f"view:{live.key}", actions=())
-    return [Reply(card=card), Reply(text="\n".join(lines), photos=tuple(ordered))]
+    replies = [Reply(card=card), Reply(text="\n".join(lines))]
+    for phase in ("before", "after"):
+        paths = tuple(root / p.path for ph, p in photos if ph == phase)
+        if paths:  # a text line, then its album: people see which photos are 整改前 and which 整改后
+            label = T.DETAIL_PHOTOS.format(phase=T.PHASE_NAMES[phase], count=len(paths))
+            replies.append(Reply(text=label, photos=paths))
+    return replies
+
+
+def _event_detail(event: HazardEvent) -> str:
+    """Say what an event set, from its data: the date, the level, the category, the values, the photos."""
+    data = event.data or {}
+    match event.action:
+        case hz.Action.REPORT:
+            level = T.LEVEL_NAMES.get(data.get("level") or "", "")
+            category = T.CATEGORY_NAMES.get(data.get("category") or "", data.get("category") or "")
+            text = T.EVENT_REPORT_DETAIL.format(level=level, category=category) if level and category else ""
+            due = _due_of(data)
+            return text + (T.EVENT_DUE_DETAIL.format(due=due) if due else "")
+        case hz.Action.SET_DUE:
+            return _due_of(data) or T.MODE_NAMES["immediate"]
+        case hz.Action.SET_LEVEL:
+            return T.LEVEL_NAMES.get(data.get("level") or "", "")
+        case hz.Action.SET_CATEGORY:
+            return T.CATEGORY_NAMES.get(data.get("category") or "", data.get("category") or "")
+        case hz.Action.FIVE:
+            items = [(name, data.get(key)) for key, name in T.FIVE_FIELDS.items()]
+            return "，".join(T.EVENT_FIVE_ITEM.format(name=name, value=value) for name, value in items if value)
+        case hz.Action.PHOTOS:
+            phase = T.PHASE_NAMES.get(data.get("phase") or "")
+            return T.EVENT_PHOTOS_DETAIL.format(phase=phase, count=data.get("count", 0)) if phase else ""
+    return ""
+
+
+def _due_of(data: dict[str, Any]) -> str:
+    """Return the due date an event's data holds, formatted with its weekday, or "" when it has none."""
+    raw = data.get("due_date")
+    if not raw:
+        return ""
+    try:
+        return fmt_date(date.fromisoformat(raw))
+    except (TypeError, ValueError):
+        return str(raw)
 
 
 @router.command("hazards", perm=Perm.VIEW, help_text=T.HELP["hazards"], read_only=True)

@@ -264,8 +264,12 @@ async def _accept(
 ) -> list[Reply]:
     try:
         change = await hz.accept(session, hazard, actor, now)
-    except Refused as exc:  # another manager was faster: the row lock showed the new state
-        return [Reply(text=refusal_text(exc, actor), toast=toast)]
+    except Refused as exc:
+        if exc.reason == Refusal.FIVE_INCOMPLETE:
+            # Said in the chat, not only as a popup: the enterprise reads there what it has to complete.
+            said = refusal_text(exc, actor)
+            return [Reply(text=said), Reply(text=said, toast=True)] if toast else [Reply(text=said)]
+        return [Reply(text=refusal_text(exc, actor), toast=toast)]  # another manager was faster
     await close_about_hazard(session, hazard.id)
     replies = [
         await card_reply(session, hazard, settings, now),

@@ -203,6 +203,8 @@ PHOTOS_COUNT = "整改前 {before} 张，整改后 {after} 张"
 FIVE_MISSING = "未完成，缺：{missing}"
 FIVE_DONE = "已落实"
 VERIFIED_BY = "{name} {at} 验收通过，已销号"
+F_PHOTO_SIDES = "图片"
+PHOTO_SIDES = "左：整改前 右：整改后"
 
 BTN_IMMEDIATE = "立即整改"
 BTN_DAYS = "{days}天内"
@@ -287,6 +289,13 @@ EVENT_NAMES = {
     "unfix": "撤回整改",
 }
 
+PHASE_NAMES = {"before": "整改前", "after": "整改后"}
+DETAIL_PHOTOS = "{phase}照片（{count} 张）："
+EVENT_REPORT_DETAIL = "{level}，{category}"
+EVENT_DUE_DETAIL = "，期限 {due}"
+EVENT_PHOTOS_DETAIL = "{phase} {count} 张"
+EVENT_FIVE_ITEM = "{name}={value}"
+
 CATEGORY_PICK = "请选择 {code} 的类别："
 CATEGORY_SET = "{code} 类别已改为 {category}。"
 LEVEL_SET = "{code} 已设为{level}。"
@@ -296,6 +305,11 @@ FIX_NEED_PHOTO = "请回复本消息，发送整改后的照片（可多张）�
 FIX_SUBMITTED = "{code} 已提交整改，等待管理人员验收。"
 FIX_RESUBMITTED = "{code} 已重新提交整改，上面的卡片已更新，请验收。"
 FIX_NOT_OPEN = "{code} 当前状态是“{status}”，不能提交整改。"
+ACCEPT_FIVE_MISSING = "{code} 是重大隐患，五落实还缺：{missing}，补全后才能验收销号。"
+MAJOR_ALERT = "重大隐患提醒：{code}（{enterprise}）{description}，由 {actor} {how}。发送 /hazard {code} 查看详情。"
+MAJOR_HOW_REPORTED = "上报为重大隐患"
+MAJOR_HOW_SET = "设为重大隐患"
+FILED_NOTICE = "{actor}（{source}）为贵企业登记了隐患 {code}，请按卡片安排整改。"
 VERIFY_OWN_FIX = "不能验收自己提交的整改，请由其他管理人员验收。"
 VERIFY_ACCEPTED = "{code} 验收通过，已销号。"
 VERIFY_ACCEPTED_NOTICE = "{code}（{description}）验收通过，已销号。"

@@ -21,7 +21,7 @@ from sqlalchemy import select
 
 from storage.db import Database
 from storage.models import Hazard, HazardPhoto, Photo
-from storage.photos import TEMP_PREFIX
+from storage.photos import COMPOSITE_DIR, TEMP_PREFIX
 
 # `<ab>/<sha256>.<ext>` as PhotoStore writes it, or one of its temporary files.
 STORE_NAME = re.compile(r"(?P<ab>[0-9a-f]{2})/(?P=ab)[0-9a-f]{62}\.[a-z]{3,4}")
@@ -70,9 +70,14 @@ class FileCheck:
 
 
 def _walk(root: Path) -> dict[str, os.stat_result]:
-    """Return every regular file under the directory by its relative path (nothing when it is absent)."""
+    """Return every regular file under the directory by its relative path (nothing when it is absent).
+
+    The before | after pictures (`composites/`) are a cache derived from photos, not photos: left out.
+    """
     found: dict[str, os.stat_result] = {}
     for folder, dirs, names in os.walk(root):
+        if Path(folder) == root and COMPOSITE_DIR in dirs:
+            dirs.remove(COMPOSITE_DIR)
         dirs.sort()
         for name in sorted(names):
             full = Path(folder) / name

@@ -100,6 +100,18 @@ class Refusal(StrEnum):
     NOT_MAJOR = "not_major"  # five-in-place is for major hazards only
     MODE_SET = "mode_set"  # the way of rectifying was already chosen
     ENTERPRISE_INACTIVE = "enterprise_inactive"  # the enterprise is no longer on the park's list
+    FIVE_INCOMPLETE = "five_incomplete"  # a major hazard is closed only with its five-in-place complete
+
+
+# The five-in-place (五落实) of a major hazard, as stored in `Hazard.five_in_place`.
+FIVE_KEYS = ("responsible", "measures", "funds", "deadline", "plan")
+
+
+def five_missing_keys(hazard: Hazard) -> list[str]:
+    """Return the five-in-place keys a major hazard still lacks (none for a general hazard)."""
+    if hazard.level != Level.MAJOR:
+        return []
+    return [key for key in FIVE_KEYS if not (hazard.five_in_place or {}).get(key)]
 
 
 class Refused(Exception):
@@ -117,6 +129,8 @@ class Tell(StrEnum):
     VERIFY = "verify"  # managers: a rectification waits for their verification
     REJECTED = "rejected"  # the fixer and the enterprise's leads: the fix was rejected (reason in the note)
     ACCEPTED = "accepted"  # the fixer and the enterprise's leads: the hazard is closed
+    MAJOR = "major"  # managers (admin and manager roles): a hazard was made major (reported or set)
+    FILED = "filed"  # the enterprise's leads: an inspector or a manager filed a hazard for their enterprise
 
 
 @dataclass
@@ -241,7 +255,13 @@ async def report(
         },
     )
     added = await _attach(session, hazard, event, photos, "before", at)
-    return Change(hazard, event, photos_added=added)
+    tell: dict[Tell, list[Person]] = {}
+    if level == Level.MAJOR:
+        tell[Tell.MAJOR] = await _managers(session, actor)
+    if actor.role not in ENTERPRISE_ROLES:  # an inspector or a manager found it: the enterprise must know
+        leads = await people_of_enterprise(session, enterprise.id, [Role.LEAD])
+        tell[Tell.FILED] = [p for p in leads if not _same(p, actor)]
+    return Change(hazard, event, tell, photos_added=added)
 
 
 async def set_due(
@@ -275,7 +295,9 @@ async def set_level(
     if hazard.level == level:
         return Change(hazard, None)
     hazard.level = level
-    return Change(hazard, await _record(session, hazard, actor, Action.SET_LEVEL, at, data={"level": level}))
+    event = await _record(session, hazard, actor, Action.SET_LEVEL, at, data={"level": level})
+    tell = {Tell.MAJOR: await _managers(session, actor)} if level == Level.MAJOR else {}
+    return Change(hazard, event, tell)
 
 
 async def set_category(
@@ -341,9 +363,14 @@ async def submit_fix(
 
 
 async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> Change:
-    """Accept the rectification: the hazard is closed (销号); the fixer and the leads are told."""
+    """Accept the rectification: the hazard is closed (销号); the fixer and the leads are told.
+
+    A major hazard is closed only with its five-in-place complete (`Refusal.FIVE_INCOMPLETE`).
+    """
     await _lock(session, hazard)
     check(actor, hazard, Action.ACCEPT, fixer_id=await fixer_id(session, hazard))
+    if five_missing_keys(hazard):
+        raise Refused(Refusal.FIVE_INCOMPLETE, hazard)
     event = await _record(session, hazard, actor, Action.ACCEPT, at, to_status=S.CLOSED)
     return Change(hazard, event, {Tell.ACCEPTED: await _enterprise_side(session, hazard, actor)})
 
@@ -373,6 +400,11 @@ async def withdraw_fix(
 
 def _same(person: Person, actor: Person | None) -> bool:
     return actor is not None and person.id == actor.id
+
+
+async def _managers(session: AsyncSession, actor: Person | None) -> list[Person]:
+    """Return the park's managers (admin and manager roles) other than the actor."""
+    return [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
 
 
 async def _lock(session: AsyncSession, hazard: Hazard) -> None:

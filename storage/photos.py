@@ -30,6 +30,10 @@ ALLOWED_FORMATS = {
 }
 # Names the store writes: `<ab>/<sha256>.<ext>`, and its temporary files while writing one.
 TEMP_PREFIX = ".incoming-"
+# Before | after pictures for the verification card, made from two stored photos: a cache, rebuilt on demand.
+COMPOSITE_DIR = "composites"
+COMPOSITE_HEIGHT = 1080  # pixels: enough for a chat card, and each side is decoded at no more than twice that
+COMPOSITE_DIVIDER = 8  # pixels of white between the two photos
 
 _pillow_lock = threading.Lock()
 _pillow_module: ModuleType | None = None
@@ -191,3 +195,52 @@ class PhotoStore:
                 return
             self._failing = None
         logger.warning("photos under %s are written again", self.root)
+
+
+def composite_path(root: Path, left_sha256: str, right_sha256: str) -> Path:
+    """Return where the side-by-side picture of two stored photos lives: named by the hash of both hashes."""
+    for sha in (left_sha256, right_sha256):
+        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
+            raise ValueError("not a sha256 hex digest")
+    name = hashlib.sha256(f"{left_sha256}|{right_sha256}".encode()).hexdigest()
+    return root / COMPOSITE_DIR / f"{name}.jpg"
+
+
+def side_by_side(root: Path, left: Path, left_sha256: str, right: Path, right_sha256: str) -> Path:
+    """Return a JPEG of two photos side by side (same height, a thin white divider), made once and cached.
+
+    No text is drawn (no CJK font is guaranteed); the card says which side is which. Blocking: call it
+    in a worker thread. Raises OSError (or a decoder's error) when a photo cannot be read or the
+    picture cannot be written; the caller then shows a single photo.
+    """
+    path = composite_path(root, left_sha256, right_sha256)
+    if path.is_file():
+        return path
+    image = pillow()
+    from PIL import ImageOps  # Pillow is loaded by now (`pillow()`): this costs nothing more
+
+    sides = []
+    for source in (left, right):
+        with image.open(source) as img:
+            # Decode a large JPEG at a reduced scale: a card never needs the 108 MP original.
+            img.draft("RGB", (COMPOSITE_HEIGHT * 4, COMPOSITE_HEIGHT * 2))
+            upright = ImageOps.exif_transpose(img)  # phones store rotation as a tag, not in the pixels
+            sides.append(upright.convert("RGB"))
+    height = min(COMPOSITE_HEIGHT, *(s.height for s in sides))
+    lanczos = image.Resampling.LANCZOS
+    scaled = [s.resize((max(1, round(s.width * height / s.height)), height), lanczos) for s in sides]
+    canvas = image.new("RGB", (scaled[0].width + COMPOSITE_DIVIDER + scaled[1].width, height), "white")
+    canvas.paste(scaled[0], (0, 0))
+    canvas.paste(scaled[1], (scaled[0].width + COMPOSITE_DIVIDER, 0))
+    out = io.BytesIO()
+    canvas.save(out, format="JPEG", quality=85)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=TEMP_PREFIX)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(out.getvalue())
+        os.replace(tmp, path)  # two builders at once write the same bytes: either one wins
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

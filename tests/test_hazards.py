@@ -135,9 +135,12 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
     assert phases == ["before", "before", "before", "after", "after"]
 
     detail = await h.say(ZHANG, "/hazard YH-2026-0001")
-    history = detail[-1]
+    history = detail[1]
     assert "上报" in (history.reply.text or "") and "驳回整改：警示标识不清晰" in (history.reply.text or "")
-    assert len(history.reply.photos) == 5
+    assert [(s.reply.text, len(s.reply.photos)) for s in detail[2:]] == [
+        ("整改前照片（3 张）：", 3),
+        ("整改后照片（2 张）：", 2),
+    ]
 
 
 async def test_draft_waits_for_photo_and_survives_restart(harness: Harness, tmp_path, sqlite_url) -> None:  # type: ignore[no-untyped-def]
@@ -181,7 +184,8 @@ async def test_enterprise_and_description_first_photo_second(
     assert "还需要至少一张现场照片" in h.texts(asked)
     out = await h.say(who, "", chat, files=(h.add_file(jpeg(3)),), reply_to=asked[-1].message_id)
     cards = [s for s in out if s.card is not None]
-    assert {s.chat for s in cards} == {GROUP, chat}, h.texts(out)
+    # The group, the reporter's chat, and the private chat of the enterprise's lead (filed for them).
+    assert {s.chat for s in cards} == {GROUP, chat, Harness.private(ZHANG)}, h.texts(out)
     card = cards[0].card
     assert card is not None and card.title == "隐患 YH-2026-0001"
     assert labels(card)["企业"] == "华油装备制造有限公司" and labels(card)["照片"] == "整改前 1 张，整改后 0 张"
