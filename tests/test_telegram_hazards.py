@@ -207,9 +207,10 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
     assert tg.buttons(card) == []
     group_edits = [
         c
-        for c in tg.calls_of("editMessageCaption")
+        for c in tg.calls_of("editMessageCaption") + tg.calls_of("editMessageMedia")
         if (c.params["chat_id"], c.params["message_id"]) == (group_id, card["message_id"])
     ]
+    group_edits.sort(key=tg.calls.index)
     # PTB 22 serialises the adapter's empty InlineKeyboardMarkup as "{}" (it drops empty lists); either
     # way the edit carries no inline keyboard, which makes Telegram remove the buttons.
     assert not (group_edits[-1].params.get("reply_markup") or {}).get("inline_keyboard")
@@ -220,8 +221,9 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
     # --- 7. One card in the group for the whole story, edited in place, never re-sent.
     uploads = card_uploads(tg, group_id)
     assert len(uploads) == 1
-    # 2 album photos, fix, reject, fix again, accept.
+    # 2 album photos, fix, reject, fix again, accept; the first fix replaces the picture with before|after.
     assert len(group_edits) == 6 and all(c.error is None for c in group_edits), tg.summary()
+    assert [c.method for c in group_edits].count("editMessageMedia") == 1
     assert not [c for c in tg.calls if c.error and c.method.lower() != "getupdates"], tg.summary()
 
     # --- 8. The ledger: every transition is an event; the hazard is closed; after-photos are stored.

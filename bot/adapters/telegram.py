@@ -56,6 +56,7 @@ T = TypeVar("T")
 PLATFORM = "telegram"
 SEND_ATTEMPTS = 5  # tries of one Bot API call on 5xx and network errors (429s wait, then try again)
 MAX_RETRY_WAIT = 60.0
+SHOWN_PHOTOS_KEPT = 5000
 ALLOWED_UPDATES = ["message", "callback_query"]
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
@@ -308,6 +309,7 @@ class TelegramAdapter:
             get_updates_request=HTTPXRequest(read_timeout=settings.poll_timeout + 10.0),
         )
         self._poller: asyncio.Task[None] | None = None
+        self._shown_photos: dict[tuple[int, int], Path] = {}  # (chat, message) -> picture on that card
         self._started = False
         dispatcher.attach(self)
         inbox.attach(self)
@@ -472,6 +474,7 @@ class TelegramAdapter:
                             reply_markup=markup,
                         )
                     )
+                    self._remember_photo(chat_id, sent.message_id, card.photos[0])
                 except (BadRequest, OSError) as exc:  # the card still goes out, as text (edits follow suit)
                     logger.warning("card photo for %s refused (%s); sending the card as text", card.key, exc)
             if sent is None:
@@ -514,7 +517,23 @@ class TelegramAdapter:
         bot = self.bot
         markup = keyboard(card.actions) or InlineKeyboardMarkup([])
         try:
-            if card.photos:
+            shown = self._shown_photos.get((int(chat_id), int(message_id)))
+            if card.photos and shown != card.photos[0]:
+                # The card's picture changed (before|after once there is a fix), or this process never
+                # sent it: replace the photo together with the caption.
+                data = await asyncio.to_thread(photo_for_upload, card.photos[0])
+                media = InputMediaPhoto(data, caption=render_card_html(card, CAPTION_LIMIT), parse_mode=ParseMode.HTML)
+                await self._retrying(
+                    partial(
+                        bot.edit_message_media,
+                        chat_id=int(chat_id),
+                        message_id=int(message_id),
+                        media=media,
+                        reply_markup=markup,
+                    )
+                )
+                self._remember_photo(int(chat_id), int(message_id), card.photos[0])
+            elif card.photos:
                 await self._retrying(
                     lambda: bot.edit_message_caption(
                         chat_id=int(chat_id),
@@ -542,6 +561,12 @@ class TelegramAdapter:
                 await self.edit_card(chat_id, message_id, replace(card, photos=()))
                 return
             raise
+
+    def _remember_photo(self, chat_id: int, message_id: int, path: Path) -> None:
+        """Remember which picture a card message shows, so an edit replaces it only when it changed."""
+        if len(self._shown_photos) >= SHOWN_PHOTOS_KEPT:
+            self._shown_photos.pop(next(iter(self._shown_photos)))
+        self._shown_photos[(chat_id, message_id)] = path
 
     async def fetch_file(self, ref: FileRef) -> bytes:
         """Download an attachment through getFile; refuse files over the Bot API's 20 MB limit."""
