@@ -57,6 +57,7 @@ logger = logging.getLogger(__name__)
 router = Router("hazards")
 
 FIVE_KEYS = {name: key for key, name in T.FIVE_FIELDS.items()}
+FIVE_SEPARATORS = "=＝:："
 FIVE_RE = re.compile(r"(责任人|措施|资金|时限|预案)\s*[=＝:：]\s*")
 
 
@@ -329,6 +330,8 @@ async def reply_to_card(
     problem = attachment_problem(attachments, settings)
     if problem:
         return Reply(text=problem)
+    if msg.chat.is_group and (hazard.mode is not None or not may_edit_hazard(actor, hazard)):
+        return []  # 收到 / 谢谢 under a card in the group: not for the bot, and no hint to the whole group
     if note and hazard.mode is None and hz.allowed(hz.Action.SET_DUE, hazard.status) and may_edit_hazard(actor, hazard):
         try:
             return await _set_due_from_text(session, actor, hazard, note, settings, now)
@@ -599,10 +602,17 @@ async def five(
     hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.FIVE_USAGE, limit=2000)
     if hazard is None:
         return problem
-    parts = FIVE_RE.split(rest)
-    values = {
-        FIVE_KEYS[parts[i]]: parts[i + 1].strip() for i in range(1, len(parts) - 1, 2) if parts[i + 1].strip()
-    }
+    values = _five_values(rest)
+    if isinstance(values, str):
+        return Reply(text=values)
+    deadline = values.get("deadline")
+    if deadline and hazard.due_date is not None:
+        try:
+            by = parse_due(deadline, today_in_park(now, settings))
+        except DueDateError:
+            by = None  # written in words we cannot date (e.g. 整改完成前): kept as written
+        if by is not None and by > hazard.due_date:
+            return Reply(text=T.FIVE_DEADLINE_LATE.format(code=hazard.code, value=deadline, due=fmt_date(hazard.due_date)))
     try:
         hz.check(actor, hazard, hz.Action.FIVE)
         if not values:
@@ -614,10 +624,27 @@ async def five(
         return Reply(text=refusal_text(exc, actor))
     missing = five_missing(hazard)
     tail = T.FIVE_STILL_MISSING.format(missing="、".join(missing)) if missing else T.FIVE_COMPLETE
+    stored = "\n".join(T.FIVE_STORED_LINE.format(name=T.FIVE_FIELDS[k], value=v) for k, v in values.items())
     return [
         await card_reply(session, hazard, settings, now),
-        Reply(text=T.FIVE_SAVED.format(code=hazard.code, rest=tail)),
+        Reply(text=T.FIVE_SAVED.format(code=hazard.code, stored=stored, rest=tail)),
     ]
+
+
+def _five_values(text: str) -> dict[str, str] | str:
+    """Read `责任人=张三 资金=1万…` strictly: each name once, one separator; or explain what is wrong."""
+    parts = FIVE_RE.split(text)
+    values: dict[str, str] = {}
+    for i in range(1, len(parts) - 1, 2):
+        name, value = parts[i], parts[i + 1].strip()
+        if value[:1] in FIVE_SEPARATORS:
+            return T.FIVE_BAD_SEPARATOR.format(name=name)
+        if not value:
+            return T.FIVE_EMPTY_VALUE.format(name=name)
+        if FIVE_KEYS[name] in values:
+            return T.FIVE_TWICE.format(name=name)
+        values[FIVE_KEYS[name]] = value
+    return values
 
 
 # --- detail and lists -------------------------------------------------------------------------

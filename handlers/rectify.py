@@ -45,6 +45,12 @@ router = Router("rectify")
 NOTE_LIMIT = 1000
 
 
+def too_long(text: str) -> Reply | None:
+    """Refuse a note or reason over the limit, saying so, instead of cutting it silently."""
+    length = len(clean_text(text, NOTE_LIMIT * 20))
+    return Reply(text=T.NOTE_TOO_LONG.format(limit=NOTE_LIMIT, length=length)) if length > NOTE_LIMIT else None
+
+
 @dataclass(frozen=True)
 class HazardFix(Question, kind="hazard_fix", ttl=timedelta(hours=24)):
     """The after-photos of a rectification the person started."""
@@ -89,6 +95,8 @@ async def fix(
     except Refused as exc:
         return Reply(text=_fix_refusal(exc, actor))
     photos = await photo_rows(session, attachments, settings, now)
+    if refusal := too_long(note):
+        return refusal
     note = clean_text(note, NOTE_LIMIT)
     if not photos:
         await ask(session, msg.chat, actor, HazardFix(hazard.id, note), now)
@@ -140,6 +148,8 @@ async def fix_photos(
     photos = await photo_rows(session, attachments, settings, now)
     if not photos:
         return Reply(text=attachment_problem(attachments, settings) or T.FIX_NEED_PHOTO)
+    if refusal := too_long(msg.text):  # the question stays open for a shorter note
+        return refusal
     await drop(session, msg.chat, actor)
     hazard = await ledger.get_hazard(session, question.hazard_id)
     if hazard is None:
@@ -307,9 +317,11 @@ async def reject_command(
     reach: Reach,
 ) -> HandlerResult:
     """Reject a rectification by command: `/reject YH-… 原因` (without a reason, the bot asks for it)."""
-    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.REJECT_USAGE, limit=NOTE_LIMIT)
+    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.REJECT_USAGE, limit=NOTE_LIMIT * 20)
     if hazard is None:
         return problem
+    if refusal := too_long(reason):
+        return refusal
     refused = await _verifiable(session, actor, hazard, Action.REJECT)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
@@ -335,6 +347,8 @@ async def reject_reason(
     on_its_card = hazard_id_of(card_key) == question.hazard_id
     if not on_its_card and not is_answer(msg, card_key):
         return NOT_MINE  # in a group only a reply to the question is the reason, never chatter
+    if refusal := too_long(msg.text):
+        return refusal
     reason = clean_text(msg.text, NOTE_LIMIT)
     if not reason:
         return Reply(text=T.REJECT_NEED_TEXT)

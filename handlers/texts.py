@@ -258,7 +258,12 @@ FIVE_ASK = (
 FIVE_USAGE = (
     "用法：回复隐患卡片发送 /five 责任人=… 措施=… 资金=… 时限=… 预案=…，或 /five YH-2026-0007 责任人=…"
 )
-FIVE_SAVED = "{code} 五落实已更新。{rest}"
+FIVE_SAVED = "{code} 五落实已更新：\n{stored}\n{rest}"
+FIVE_STORED_LINE = "{name}：{value}"
+FIVE_BAD_SEPARATOR = "“{name}”后面只写一个等号或冒号，例如 {name}=张三，请改正后重新发送。"
+FIVE_EMPTY_VALUE = "“{name}”没有填写内容，例如 {name}=张三，请补全后重新发送。"
+FIVE_TWICE = "“{name}”写了两次，请只写一次后重新发送。"
+FIVE_DEADLINE_LATE = "{code} 的五落实时限“{value}”晚于整改期限 {due}，请写在整改期限之前的日期（如需延期请先申请延期）。"
 FIVE_STILL_MISSING = "还缺：{missing}。"
 FIVE_COMPLETE = "五落实已全部落实。"
 FIVE_NOT_MAJOR = "{code} 是一般隐患，不需要五落实。"
