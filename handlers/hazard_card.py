@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
-from bot.config import Settings
+from bot.config import ParkSettings, Settings
 from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply
 from bot.questions import Question
 from handlers import texts as T
@@ -177,12 +177,13 @@ def short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def status_text(hazard: Hazard, today: date) -> str:
-    """Return the status as people read it, with 已逾期 N 天 when a deadline has passed."""
+def status_text(hazard: Hazard, today: date, park: ParkSettings | None = None) -> str:
+    """Return the status as people read it, with 已逾期 N 天 when a deadline or an immediate fix is late."""
     text = T.STATUS_NAMES[hazard.status]
-    if ledger.is_overdue(hazard, today):
-        assert hazard.due_date is not None
-        text += "，" + T.OVERDUE.format(days=(today - hazard.due_date).days)
+    park = park or ParkSettings()
+    since = ledger.overdue_since(hazard, today, park.tz, park.immediate_grace_days)
+    if since is not None:
+        text += "，" + T.OVERDUE.format(days=(today - since).days)
     return text
 
 
@@ -226,7 +227,7 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         kind=CARD_KIND,
         title=T.HAZARD_CARD_TITLE.format(code=hazard.code),
         fields=tuple(fields),
-        status=CardStatus(hazard.status.value, status_text(hazard, today), T.F_STATUS),
+        status=CardStatus(hazard.status.value, status_text(hazard, today, settings.park), T.F_STATUS),
         photos=tuple(settings.storage.photo_dir / p.path for p in before[:1]),
         actions=actions(hazard),
     )

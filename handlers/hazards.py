@@ -666,7 +666,12 @@ async def list_hazards(
     park_wide = actor.role in PARK_ROLES
     own = None if park_wide else actor.enterprise_id
     if arg.lower() in ("overdue", "逾期"):
-        title, f = T.HAZARDS_TITLE_OVERDUE, ledger.HazardFilter(enterprise_id=own, overdue_on=today)
+        title, f = T.HAZARDS_TITLE_OVERDUE, ledger.HazardFilter(
+            enterprise_id=own,
+            overdue_on=today,
+            park_tz=settings.park.tz,
+            immediate_grace_days=settings.park.immediate_grace_days,
+        )
     elif arg.lower() in ("mine", "我的"):
         title, f = T.HAZARDS_TITLE_MINE, ledger.HazardFilter(reporter_id=actor.id, open_only=False)
     elif arg:
@@ -691,7 +696,7 @@ async def list_hazards(
         name = h.enterprise.aliases[0] if h.enterprise.aliases else h.enterprise.name
         lines.append(
             T.HAZARD_LINE.format(
-                code=h.code, enterprise=name, description=short(h.description, 24), status=status_text(h, today), due=due
+                code=h.code, enterprise=name, description=short(h.description, 24), status=status_text(h, today, settings.park), due=due
             )
         )
     return Reply(text="\n".join(lines))
