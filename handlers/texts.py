@@ -78,7 +78,8 @@ HELP = {
     "join": "/join <企业名称> [负责人|员工] — 申请加入企业",
     "enterprises": "/enterprises — 园区企业名单",
     "enterprise_add": "/enterprise_add <名称> [别名…] — 新增企业",
-    "role": "/role <人员> <admin|manager|inspector|lead|member> [企业] — 设置身份",
+    "role": "/role <人员> <admin|manager|inspector|lead|member|无> [企业] — 设置或取消身份",
+    "people": "/people [企业] — 企业人员及身份名单",
     "setgroup": "/setgroup — 在群里发送，将本群设为园区安全群",
     "hazard": "/hazard <描述> [限期 12月10日|立即整改] — 随照片上报隐患；/hazard YH-… 查看详情",
     "hazards": "/hazards [overdue|mine|<企业>] — 隐患列表",
@@ -119,6 +120,17 @@ ROLE_NEEDS_ENTERPRISE = "{role}必须属于一家企业，请在命令最后写�
 ROLE_SET = "已将 {name} 设为{role}{enterprise}。"
 ROLE_SET_NOTICE = "管理员已将您的身份设为{role}{enterprise}。发送 /help 查看可用命令。"
 IN_ENTERPRISE = "（{name}）"
+ROLE_NONE_WORDS = ("无", "none", "取消")
+ROLE_REMOVED = "已取消 {name} 的身份（原为{role}{enterprise}）。"
+ROLE_REMOVED_NOTICE = "管理员已取消您在机器人中的身份。如有疑问请联系园区应急办。"
+PEOPLE_HEADER = "{title}（共 {count} 人）："
+PEOPLE_TITLE_PARK = "园区人员名单"
+PEOPLE_TITLE_ENTERPRISE = "{enterprise} 人员名单"
+PEOPLE_GROUP = "【{name}】"
+PEOPLE_PARK_STAFF = "园区管委会及专家"
+PEOPLE_LINE = "{name}（{role}）"
+PEOPLE_EMPTY = "{title}：暂无登记人员。"
+PEOPLE_NOT_OWN = "您只能查看本企业（{enterprise}）的人员。"
 
 # --- enterprise matching ----------------------------------------------------------------------
 
@@ -130,7 +142,8 @@ ENTERPRISE_PICK = "“{text}”对应多家企业，请点选您指的是哪一�
 JOIN_USAGE = "用法：/join <企业名称> [负责人|员工]\n例如：/join 华油装备 负责人\n不写身份时按企业员工申请。"
 JOIN_ALREADY = "您已经是{enterprise}的{role}，不需要再申请。"
 JOIN_PRIVILEGED = "您的身份是{role}，不属于某家企业，无需申请加入。"
-JOIN_SENT = "已提交申请：加入{enterprise}，身份为{role}。管理员审批后我会通知您。"
+JOIN_SENT = "已提交申请：加入{enterprise}，身份为{role}。管理员或该企业的安全负责人审批后我会通知您。"
+JOIN_NOT_YOURS = "您只能审批加入本企业（{enterprise}）的申请。"
 JOIN_NO_ADMIN = "已提交申请，但目前没有可以私聊通知的管理员，请提醒管理员查看。"
 JOIN_CARD_TITLE = "加入申请"
 JOIN_FIELD_PERSON = "申请人"
