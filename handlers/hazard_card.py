@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -78,6 +79,15 @@ class EnterpriseButton(CallbackData, prefix="hzent"):
     """The enterprise of a draft hazard, picked by an inspector or a manager."""
 
     enterprise_id: int
+
+
+@dataclass(frozen=True)
+class ExtendDecideButton(CallbackData, prefix="hzext"):
+    """同意 / 不同意 on an extension request sent to the managers; names the request it decides."""
+
+    hazard_id: int
+    request_id: int
+    decision: Literal["ok", "no"]
 
 
 DUE_DAYS = (0, 3, 7, 15)
@@ -236,7 +246,7 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
 def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
     """Return the buttons for what can happen next to a hazard, each with its command equivalent."""
     i, code = hazard.id, hazard.code
-    if hazard.status == HazardStatus.CLOSED:
+    if hazard.status in (HazardStatus.CLOSED, HazardStatus.WITHDRAWN):
         return ()
     if hazard.status == HazardStatus.AWAITING_VERIFICATION:
         return (

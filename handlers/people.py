@@ -212,7 +212,8 @@ async def join_decide(
     if request is None:
         return [Reply(text=T.BUTTON_STALE, toast=True)]
     if not may_decide_join(actor, request.enterprise_id):
-        return [await refuse(session, actor, press, now, T.JOIN_NOT_YOURS.format(enterprise=own_enterprise(actor)))]
+        text = T.JOIN_NOT_YOURS.format(enterprise=own_enterprise(actor))
+        return [await refuse(session, actor, press, now, text)]
     approve = button.decision == "approve"
     if not await people.decide_join(session, request, approve, actor=actor, at=now):
         card = join_card(request)
@@ -309,7 +310,9 @@ async def list_people(msg: Incoming, *, session: AsyncSession, actor: Person) ->
     enterprise_id = enterprise.id if enterprise is not None else None
     if not may_view_people(actor, enterprise_id):
         return Reply(text=T.PEOPLE_NOT_OWN.format(enterprise=own_enterprise(actor)))
-    title = T.PEOPLE_TITLE_ENTERPRISE.format(enterprise=enterprise.name) if enterprise else T.PEOPLE_TITLE_PARK
+    title = T.PEOPLE_TITLE_PARK
+    if enterprise is not None:
+        title = T.PEOPLE_TITLE_ENTERPRISE.format(enterprise=enterprise.name)
     found_people = await people.people_with_roles(session, enterprise_id)
     if not found_people:
         return Reply(text=T.PEOPLE_EMPTY.format(title=title))

@@ -90,6 +90,11 @@ HELP = {
     "category": "/category YH-… <类别> — 调整隐患类别",
     "accept": "/accept YH-… — 验收通过并销号（同“验收通过”按钮）",
     "reject": "/reject YH-… <原因> — 驳回整改（同“驳回”按钮）",
+    "extend": "/extend YH-… <新期限> <原因> — 企业申请延期，由管理人员审批",
+    "extend_ok": "/extend_ok YH-… — 同意延期申请（同“同意”按钮）",
+    "extend_no": "/extend_no YH-… [原因] — 不同意延期申请（同“不同意”按钮）",
+    "withdraw": "/withdraw YH-… <原因> 或 /withdraw YH-… 重复 YH-… — 撤销误报或重复上报（上报人或管理人员）",
+    "edit": "/edit YH-… <新描述> — 上报人修改隐患描述（验收前）",
     "cancel": "/cancel — 取消当前未完成的操作",
 }
 
@@ -185,6 +190,7 @@ STATUS_NAMES = {
     "rectifying": "整改中",
     "awaiting_verification": "待验收",
     "closed": "已销号",
+    "withdrawn": "已撤销",
 }
 OVERDUE = "已逾期 {days} 天"
 FIVE_FIELDS = {
@@ -257,7 +263,11 @@ DUE_PAST = (
 )
 DUE_SET = "{code} 整改期限已设为 {due}。"
 DUE_SET_IMMEDIATE = "{code} 已设为立即整改。"
-DUE_ALREADY_SET = "{code} 的整改期限已经设定（{due}），不能再用按钮或 /due 更改。"
+DUE_ALREADY_SET = (
+    "{code} 的整改期限已经设定（{due}），不能再用按钮或 /due 更改；"
+    "如需延期，请发送 /extend {code} <新期限> <原因>，由管理人员审批。"
+)
+DUE_CHANGED = "{code} 整改期限已由 {old} 改为 {new}。"
 FIVE_ASK = (
     "{code} 是重大隐患，需要五落实（责任人、措施、资金、时限、预案）。请发送（也可以回复隐患卡片，省略编号）：\n"
     "/five {code} 责任人=张三 措施=停用并更换配电箱 资金=2万元 时限=12月20日 预案=已制定临时停电预案"
@@ -293,6 +303,12 @@ EVENT_NAMES = {
     "fix": "提交整改",
     "accept": "验收通过，销号",
     "reject": "驳回整改",
+    "change_due": "变更整改期限",
+    "extend_ask": "申请延期",
+    "extend_approve": "同意延期",
+    "extend_refuse": "不同意延期",
+    "withdraw": "撤销上报",
+    "edit": "修改描述",
 }
 
 CATEGORY_PICK = "请选择 {code} 的类别："
@@ -336,6 +352,40 @@ SYSTEM_ACTOR = "系统"
 F_STATUS = "状态"
 CARD_COMMANDS_LABEL = "可用命令"
 BUTTON_COMMANDS_HINT = "可以发送以下命令："
+
+# --- corrections: extensions, withdrawals, edits -------------------------------------------------
+
+BTN_EXTEND_OK = "同意"
+BTN_EXTEND_NO = "不同意"
+EXTEND_USAGE = "用法：/extend YH-2026-0007 12月20日 <原因>，例如：/extend YH-2026-0007 12月20日 配件还没到货。"
+EXTEND_NEED_REASON = "请写明延期的原因，例如：/extend {code} 12月20日 配件还没到货。"
+EXTEND_NO_DEADLINE = "{code} 没有设定整改期限（{mode}），不需要申请延期。"
+EXTEND_NOT_LATER = "申请的新期限 {to} 没有晚于当前期限 {due}，请写一个更晚的日期。"
+EXTEND_SENT = "{code} 已提交延期申请（{old} → {new}），管理人员审批后会通知您。"
+EXTEND_NO_MANAGER = "{code} 已提交延期申请，但目前没有可以私聊通知的管理人员，请提醒他们处理。"
+EXTEND_ASK_NOTICE = (
+    "{code}（{enterprise}｜{description}）申请延期：\n"
+    "整改期限 {old} → {new}\n申请人：{name}\n原因：{reason}"
+)
+EXTEND_OK_DONE = "已同意 {code} 延期，整改期限改为 {new}。"
+EXTEND_NO_DONE = "已不同意 {code} 的延期申请，整改期限仍为 {due}。"
+EXTEND_OK_NOTICE = "您对 {code} 的延期申请已获同意，新的整改期限：{new}。"
+EXTEND_NO_NOTICE = "您对 {code} 的延期申请未获同意，整改期限仍为 {due}，请按期整改。{reason}"
+EXTEND_NO_REASON = "\n原因：{reason}"
+EXTEND_NO_REQUEST = "{code} 没有待处理的延期申请（已经处理过，或已被新的申请取代）。"
+EXTEND_DECIDE_USAGE = "用法：/extend_ok YH-2026-0007 或 /extend_no YH-2026-0007 [原因]。"
+WITHDRAW_USAGE = (
+    "用法：/withdraw YH-2026-0007 <原因>；重复上报请写：/withdraw YH-2026-0008 重复 YH-2026-0007。"
+    "撤销须写明原因。"
+)
+WITHDRAW_WORDS = ("重复", "重复上报")
+WITHDRAW_DUPLICATE = "与 {code} 重复"
+WITHDRAW_DONE = "{code} 已撤销（{reason}）。编号和处理记录都会保留，不再计入未销号隐患。"
+WITHDRAW_DENIED = "只有上报人或管理人员可以撤销 {code}。"
+WITHDRAW_SAME = "{code} 不能标为与自己重复。"
+EDIT_USAGE = "用法：/edit YH-2026-0007 <新的描述>（上报人在验收前可以修改）。"
+EDIT_DONE = "{code} 描述已更新。"
+EDIT_DENIED = "您不能修改 {code} 的描述：只有上报人可以修改。"
 
 # --- questions the bot waits for ----------------------------------------------------------------
 

@@ -394,7 +394,7 @@ def _iso(day: date | None) -> str | None:
 async def change_due(
     session: AsyncSession, hazard: Hazard, actor: Person | None, due: date, at: datetime
 ) -> Change:
-    """Move the deadline (a manager's decision); an immediate hazard becomes a deadline one; no event if unchanged."""
+    """Move the deadline (a manager's decision); an immediate hazard gets one; no event if unchanged."""
     await _lock(session, hazard)
     check(actor, hazard, Action.CHANGE_DUE)
     if hazard.mode == Mode.DEADLINE and hazard.due_date == due:
@@ -406,7 +406,8 @@ async def change_due(
     hazard.mode = Mode.DEADLINE
     hazard.due_date = due
     to_status = S.RECTIFYING if hazard.status == S.REPORTED else None
-    return Change(hazard, await _record(session, hazard, actor, Action.CHANGE_DUE, at, to_status=to_status, data=data))
+    event = await _record(session, hazard, actor, Action.CHANGE_DUE, at, to_status=to_status, data=data)
+    return Change(hazard, event)
 
 
 async def pending_extension(session: AsyncSession, hazard: Hazard) -> HazardEvent | None:
@@ -485,7 +486,9 @@ async def withdraw(
     if duplicate_of is not None and duplicate_of.id == hazard.id:
         raise Refused(Refusal.SAME_HAZARD, hazard)
     data = {"duplicate_of": duplicate_of.code} if duplicate_of is not None else {}
-    event = await _record(session, hazard, actor, Action.WITHDRAW, at, to_status=S.WITHDRAWN, note=reason, data=data)
+    event = await _record(
+        session, hazard, actor, Action.WITHDRAW, at, to_status=S.WITHDRAWN, note=reason, data=data
+    )
     return Change(hazard, event)
 
 

@@ -145,11 +145,12 @@ async def people_of_enterprise(
 
 
 async def people_with_roles(session: AsyncSession, enterprise_id: int | None) -> Sequence[Person]:
-    """Return everyone holding a role, with their enterprise: of one enterprise, or (None) of the whole park."""
+    """Return everyone holding a role, with their enterprise: of one enterprise, or (None) of the park."""
     query = select(Person).options(WITH_ENTERPRISE).where(Person.role.is_not(None))
     if enterprise_id is not None:
         query = query.where(Person.enterprise_id == enterprise_id)
-    rows = await session.scalars(query.order_by(Person.enterprise_id.is_not(None), Person.enterprise_id, Person.id))
+    order = (Person.enterprise_id.is_not(None), Person.enterprise_id, Person.id)  # park staff first
+    rows = await session.scalars(query.order_by(*order))
     return rows.unique().all()
 
 

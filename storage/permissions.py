@@ -165,7 +165,9 @@ def may_ask_extension(person: Person, hazard: Hazard) -> bool:
 
 def may_withdraw(person: Person, hazard: Hazard) -> bool:
     """Tell whether the person may withdraw a mistaken or duplicate report: its reporter or a manager."""
-    return role_allows(person.role, Perm.HAZARD_WITHDRAW) and (is_manager(person) or is_reporter(person, hazard))
+    if not role_allows(person.role, Perm.HAZARD_WITHDRAW):
+        return False
+    return is_manager(person) or is_reporter(person, hazard)
 
 
 def may_edit_description(person: Person, hazard: Hazard) -> bool:
