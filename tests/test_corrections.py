@@ -122,8 +122,8 @@ async def test_manager_changes_a_set_due_date_the_enterprise_must_ask(harness: H
 # --- 17: immediate fixes become overdue ----------------------------------------------------------
 
 
-async def test_immediate_hazard_overdue_after_the_next_working_day(harness: Harness) -> None:
-    h = harness
+async def test_immediate_hazard_overdue_after_the_next_working_day(any_harness: Harness) -> None:
+    h = any_harness
     await seed(h)
     h.clock.advance(timedelta(days=4))  # Friday 2026-12-04
     await report(h, text="消防通道堆放杂物 立即整改")
