@@ -38,6 +38,9 @@ class ParkSettings(_Section):
     name: str = "示范工业园区"
     timezone: str = "Asia/Shanghai"
     chats: list[str] = Field(default_factory=list)
+    # Working days (Saturdays and Sundays skipped) after the day it was found that an immediate fix
+    # (立即整改) may take before it counts as overdue: 1 means by the end of the next working day.
+    immediate_grace_days: int = Field(default=1, ge=0, le=30)
 
     @field_validator("timezone")
     @classmethod

@@ -9,12 +9,13 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
-from bot.config import Settings
+from bot.config import ParkSettings, Settings
 from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply, clean_text
 from bot.questions import Question
 from handlers import texts as T
@@ -84,6 +85,15 @@ class EnterpriseButton(CallbackData, prefix="hzent"):
     """The enterprise of a draft hazard, picked by an inspector or a manager."""
 
     enterprise_id: int
+
+
+@dataclass(frozen=True)
+class ExtendDecideButton(CallbackData, prefix="hzext"):
+    """同意 / 不同意 on an extension request sent to the managers; names the request it decides."""
+
+    hazard_id: int
+    request_id: int
+    decision: Literal["ok", "no"]
 
 
 DUE_DAYS = (0, 3, 7, 15)
@@ -183,12 +193,13 @@ def short(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def status_text(hazard: Hazard, today: date) -> str:
-    """Return the status as people read it, with 已逾期 N 天 when a deadline has passed."""
+def status_text(hazard: Hazard, today: date, park: ParkSettings | None = None) -> str:
+    """Return the status as people read it, with 已逾期 N 天 when a deadline or an immediate fix is late."""
     text = T.STATUS_NAMES[hazard.status]
-    if ledger.is_overdue(hazard, today):
-        assert hazard.due_date is not None
-        text += "，" + T.OVERDUE.format(days=(today - hazard.due_date).days)
+    park = park or ParkSettings()
+    since = ledger.overdue_since(hazard, today, park.tz, park.immediate_grace_days)
+    if since is not None:
+        text += "，" + T.OVERDUE.format(days=(today - since).days)
     return text
 
 
@@ -240,7 +251,7 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         kind=CARD_KIND,
         title=T.HAZARD_CARD_TITLE.format(code=hazard.code),
         fields=tuple(fields),
-        status=CardStatus(hazard.status.value, status_text(hazard, today), T.F_STATUS),
+        status=CardStatus(hazard.status.value, status_text(hazard, today, settings.park), T.F_STATUS),
         photos=shown,
         actions=actions(hazard),
     )
@@ -273,7 +284,7 @@ async def card_photos(root: Path, before: list[Photo], after: list[Photo]) -> tu
 def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
     """Return the buttons for what can happen next to a hazard, each with its command equivalent."""
     i, code = hazard.id, hazard.code
-    if hazard.status == HazardStatus.CLOSED:
+    if hazard.status in (HazardStatus.CLOSED, HazardStatus.WITHDRAWN):
         return ()
     if hazard.status == HazardStatus.AWAITING_VERIFICATION:
         return (

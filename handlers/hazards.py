@@ -51,7 +51,14 @@ from storage import hazards as hz
 from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, HazardStatus, Level, Mode
 from storage.hazards import Refusal, Refused
 from storage.models import Enterprise, Hazard, HazardEvent, Person, Photo
-from storage.permissions import Perm, may_edit_hazard, may_fix, may_report_for, may_view_enterprise
+from storage.permissions import (
+    Perm,
+    may_change_due,
+    may_edit_hazard,
+    may_fix,
+    may_report_for,
+    may_view_enterprise,
+)
 
 logger = logging.getLogger(__name__)
 router = Router("hazards")
@@ -530,11 +537,27 @@ async def due_command(
     due = _due_from_text(rest, today_in_park(now, settings))
     if isinstance(due, str):
         return Reply(text=due)
+    if hazard.mode is not None and due is not None and may_change_due(actor):
+        return await _change_due(session, actor, hazard, due, settings, now)
     try:
         replies = await _set_due(session, actor, hazard, due, settings, now)
     except Refused as exc:
         return Reply(text=refusal_text(exc, actor))
     return [replace(r, toast=False) for r in replies]
+
+
+async def _change_due(
+    session: AsyncSession, actor: Person, hazard: Hazard, due: date, settings: Settings, now: datetime
+) -> HandlerResult:
+    """Move a deadline already set (managers); the enterprise asks with /extend instead."""
+    old = hazard.due_date
+    try:
+        change = await hz.change_due(session, hazard, actor, due, now)
+    except Refused as exc:
+        return Reply(text=refusal_text(exc, actor))
+    shown = fmt_date(old) if old is not None else T.MODE_NAMES["immediate"]
+    said = Reply(text=T.DUE_CHANGED.format(code=hazard.code, old=shown, new=fmt_date(due)))
+    return [await card_reply(session, hazard, settings, now), said] if change.changed else said
 
 
 @router.command("level", perm=Perm.HAZARD_EDIT, help_text=T.HELP["level"])
@@ -731,7 +754,12 @@ async def list_hazards(
     park_wide = actor.role in PARK_ROLES
     own = None if park_wide else actor.enterprise_id
     if arg.lower() in ("overdue", "逾期"):
-        title, f = T.HAZARDS_TITLE_OVERDUE, ledger.HazardFilter(enterprise_id=own, overdue_on=today)
+        title, f = T.HAZARDS_TITLE_OVERDUE, ledger.HazardFilter(
+            enterprise_id=own,
+            overdue_on=today,
+            park_tz=settings.park.tz,
+            immediate_grace_days=settings.park.immediate_grace_days,
+        )
     elif arg.lower() in ("mine", "我的"):
         title, f = T.HAZARDS_TITLE_MINE, ledger.HazardFilter(reporter_id=actor.id, open_only=False)
     elif arg:
@@ -756,7 +784,11 @@ async def list_hazards(
         name = h.enterprise.aliases[0] if h.enterprise.aliases else h.enterprise.name
         lines.append(
             T.HAZARD_LINE.format(
-                code=h.code, enterprise=name, description=short(h.description, 24), status=status_text(h, today), due=due
+                code=h.code,
+                enterprise=name,
+                description=short(h.description, 24),
+                status=status_text(h, today, settings.park),
+                due=due,
             )
         )
     return Reply(text="\n".join(lines))

@@ -14,11 +14,12 @@ from bot.messages import Button, ButtonPress, Card, CardField, CardStatus, ChatR
 from bot.questions import Question
 from bot.routing import Route, Router
 from handlers import texts as T
-from handlers.util import Reach, pick_enterprise, recipients
+from handlers.hazard_card import own_enterprise
+from handlers.util import Reach, pick_enterprise, recipients, refuse
 from storage import chats, enterprises, people
 from storage.enums import ENTERPRISE_ROLES, JoinStatus, Role
 from storage.models import JoinRequest, Person
-from storage.permissions import Perm, role_allows
+from storage.permissions import Perm, is_manager, may_decide_join, may_view_people, role_allows
 
 router = Router("people")
 
@@ -147,7 +148,13 @@ async def _open_join(
         at=now,
     )
     card = join_card(request)
-    admins = recipients(await people.people_with_role(session, None, [Role.ADMIN]), reach)
+    deciders = [*await people.people_with_role(session, None, [Role.ADMIN])]
+    deciders += [
+        p
+        for p in await people.people_of_enterprise(session, enterprise.id, [Role.LEAD])
+        if p.id != actor.id and all(p.id != d.id for d in deciders)
+    ]
+    admins = recipients(deciders, reach)
     replies = [Reply(text=T.JOIN_SENT.format(enterprise=enterprise.name, role=T.role_name(role)))]
     if admins:
         replies.append(Reply(card=card, people=admins))
@@ -204,6 +211,9 @@ async def join_decide(
     request = await people.get_join(session, button.request_id)
     if request is None:
         return [Reply(text=T.BUTTON_STALE, toast=True)]
+    if not may_decide_join(actor, request.enterprise_id):
+        text = T.JOIN_NOT_YOURS.format(enterprise=own_enterprise(actor))
+        return [await refuse(session, actor, press, now, text)]
     approve = button.decision == "approve"
     stale = request.person.role in (Role.ADMIN, Role.MANAGER, Role.INSPECTOR) or not request.enterprise.active
     if approve and stale and request.status == JoinStatus.PENDING:
@@ -243,9 +253,8 @@ async def set_role(
         return [Reply(text=T.ROLE_USAGE)]
     who, role_word, rest = words[0], words[1], " ".join(words[2:])
     role_value = T.ROLE_WORDS.get(role_word.lower())
-    if role_value is None:
+    if role_value is None and role_word.lower() not in T.ROLE_NONE_WORDS:
         return [Reply(text=T.ROLE_UNKNOWN_ROLE.format(word=role_word[:20]))]
-    role = Role(role_value)
     found_people = await people.find_people(session, actor.platform, who)
     if not found_people:
         return [Reply(text=T.ROLE_PERSON_NOT_FOUND.format(who=who[:40]))]
@@ -253,6 +262,9 @@ async def set_role(
         names = "、".join(f"{p.display_name}（{p.username or p.external_id}）" for p in found_people)
         return [Reply(text=T.ROLE_PERSON_AMBIGUOUS.format(who=who[:40], names=names))]
     person = found_people[0]
+    if role_value is None:
+        return await _remove_role(session, actor, person, now, reach)
+    role = Role(role_value)
     enterprise = None
     if role in (Role.LEAD, Role.MEMBER):
         if not rest:
@@ -270,3 +282,50 @@ async def set_role(
         notice = T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent)
         replies.append(Reply(text=notice, people=recipients([person], reach)))
     return replies
+
+
+async def _remove_role(
+    session: AsyncSession, actor: Person, person: Person, now: datetime, reach: Reach
+) -> list[Reply]:
+    """Take a person's role (and enterprise) away; tell them privately when the bot can."""
+    was = T.role_name(person.role)
+    in_ent = T.IN_ENTERPRISE.format(name=person.enterprise.name) if person.enterprise else ""
+    await people.set_role(session, person, None, None, actor=actor, at=now)
+    replies = [Reply(text=T.ROLE_REMOVED.format(name=person.display_name, role=was, enterprise=in_ent))]
+    if person.id != actor.id and reach(person):
+        replies.append(Reply(text=T.ROLE_REMOVED_NOTICE, people=recipients([person], reach)))
+    return replies
+
+
+# --- /people ----------------------------------------------------------------------------------
+
+
+@router.command("people", perm=Perm.PEOPLE_VIEW, help_text=T.HELP["people"])
+async def list_people(msg: Incoming, *, session: AsyncSession, actor: Person) -> Reply:
+    """List an enterprise's people with their roles (leads: their own; managers: any, or the whole park)."""
+    enterprise = None
+    if msg.args.strip():
+        found = await pick_enterprise(session, msg.args, button=None)
+        if isinstance(found, Reply):
+            return found
+        enterprise = found
+    elif not is_manager(actor):
+        enterprise = actor.enterprise
+    enterprise_id = enterprise.id if enterprise is not None else None
+    if not may_view_people(actor, enterprise_id):
+        return Reply(text=T.PEOPLE_NOT_OWN.format(enterprise=own_enterprise(actor)))
+    title = T.PEOPLE_TITLE_PARK
+    if enterprise is not None:
+        title = T.PEOPLE_TITLE_ENTERPRISE.format(enterprise=enterprise.name)
+    found_people = await people.people_with_roles(session, enterprise_id)
+    if not found_people:
+        return Reply(text=T.PEOPLE_EMPTY.format(title=title))
+    lines = [T.PEOPLE_HEADER.format(title=title, count=len(found_people))]
+    group: str | None = None
+    for p in found_people:
+        name = p.enterprise.name if p.enterprise else T.PEOPLE_PARK_STAFF
+        if enterprise is None and name != group:
+            group = name
+            lines.append(T.PEOPLE_GROUP.format(name=name))
+        lines.append(T.PEOPLE_LINE.format(name=p.display_name, role=T.role_name(p.role)))
+    return Reply(text="\n".join(lines))

@@ -78,7 +78,8 @@ HELP = {
     "join": "/join <企业名称> [负责人|员工] — 申请加入企业",
     "enterprises": "/enterprises — 园区企业名单",
     "enterprise_add": "/enterprise_add <名称> [别名…] — 新增企业",
-    "role": "/role <人员> <admin|manager|inspector|lead|member> [企业] — 设置身份",
+    "role": "/role <人员> <admin|manager|inspector|lead|member|无> [企业] — 设置或取消身份",
+    "people": "/people [企业] — 企业人员及身份名单",
     "setgroup": "/setgroup — 在群里发送，将本群设为园区安全群",
     "hazard": "/hazard <描述> [限期 12月10日|立即整改] — 随照片上报隐患；/hazard YH-… 查看详情",
     "hazards": "/hazards [overdue|mine|<企业>] — 隐患列表",
@@ -90,6 +91,11 @@ HELP = {
     "accept": "/accept YH-… — 验收通过并销号（同“验收通过”按钮）",
     "reject": "/reject YH-… <原因> — 驳回整改（同“驳回”按钮）",
     "unfix": "/unfix YH-… [原因] — 撤回自己提交、尚未验收的整改",
+    "extend": "/extend YH-… <新期限> <原因> — 企业申请延期，由管理人员审批",
+    "extend_ok": "/extend_ok YH-… — 同意延期申请（同“同意”按钮）",
+    "extend_no": "/extend_no YH-… [原因] — 不同意延期申请（同“不同意”按钮）",
+    "withdraw": "/withdraw YH-… <原因> 或 /withdraw YH-… 重复 YH-… — 撤销误报或重复上报（上报人或管理人员）",
+    "edit": "/edit YH-… <新描述> — 上报人修改隐患描述（验收前）",
     "cancel": "/cancel — 取消当前未完成的操作",
 }
 
@@ -120,6 +126,17 @@ ROLE_NEEDS_ENTERPRISE = "{role}必须属于一家企业，请在命令最后写�
 ROLE_SET = "已将 {name} 设为{role}{enterprise}。"
 ROLE_SET_NOTICE = "管理员已将您的身份设为{role}{enterprise}。发送 /help 查看可用命令。"
 IN_ENTERPRISE = "（{name}）"
+ROLE_NONE_WORDS = ("无", "none", "取消")
+ROLE_REMOVED = "已取消 {name} 的身份（原为{role}{enterprise}）。"
+ROLE_REMOVED_NOTICE = "管理员已取消您在机器人中的身份。如有疑问请联系园区应急办。"
+PEOPLE_HEADER = "{title}（共 {count} 人）："
+PEOPLE_TITLE_PARK = "园区人员名单"
+PEOPLE_TITLE_ENTERPRISE = "{enterprise} 人员名单"
+PEOPLE_GROUP = "【{name}】"
+PEOPLE_PARK_STAFF = "园区管委会及专家"
+PEOPLE_LINE = "{name}（{role}）"
+PEOPLE_EMPTY = "{title}：暂无登记人员。"
+PEOPLE_NOT_OWN = "您只能查看本企业（{enterprise}）的人员。"
 
 # --- enterprise matching ----------------------------------------------------------------------
 
@@ -131,7 +148,8 @@ ENTERPRISE_PICK = "“{text}”对应多家企业，请点选您指的是哪一�
 JOIN_USAGE = "用法：/join <企业名称> [负责人|员工]\n例如：/join 华油装备 负责人\n不写身份时按企业员工申请。"
 JOIN_ALREADY = "您已经是{enterprise}的{role}，不需要再申请。"
 JOIN_PRIVILEGED = "您的身份是{role}，不属于某家企业，无需申请加入。"
-JOIN_SENT = "已提交申请：加入{enterprise}，身份为{role}。管理员审批后我会通知您。"
+JOIN_SENT = "已提交申请：加入{enterprise}，身份为{role}。管理员或该企业的安全负责人审批后我会通知您。"
+JOIN_NOT_YOURS = "您只能审批加入本企业（{enterprise}）的申请。"
 JOIN_NO_ADMIN = "已提交申请，但目前没有可以私聊通知的管理员，请提醒管理员查看。"
 JOIN_CARD_TITLE = "加入申请"
 JOIN_FIELD_PERSON = "申请人"
@@ -174,6 +192,7 @@ STATUS_NAMES = {
     "rectifying": "整改中",
     "awaiting_verification": "待验收",
     "closed": "已销号",
+    "withdrawn": "已撤销",
 }
 OVERDUE = "已逾期 {days} 天"
 FIVE_FIELDS = {
@@ -250,7 +269,11 @@ DUE_PAST = (
 )
 DUE_SET = "{code} 整改期限已设为 {due}。"
 DUE_SET_IMMEDIATE = "{code} 已设为立即整改。"
-DUE_ALREADY_SET = "{code} 的整改期限已经设定（{due}），不能再用按钮或 /due 更改。"
+DUE_ALREADY_SET = (
+    "{code} 的整改期限已经设定（{due}），不能再用按钮或 /due 更改；"
+    "如需延期，请发送 /extend {code} <新期限> <原因>，由管理人员审批。"
+)
+DUE_CHANGED = "{code} 整改期限已由 {old} 改为 {new}。"
 FIVE_ASK = (
     "{code} 是重大隐患，需要五落实（责任人、措施、资金、时限、预案）。请发送（也可以回复隐患卡片，省略编号）：\n"
     "/five {code} 责任人=张三 措施=停用并更换配电箱 资金=2万元 时限=12月20日 预案=已制定临时停电预案"
@@ -292,6 +315,12 @@ EVENT_NAMES = {
     "accept": "验收通过，销号",
     "reject": "驳回整改",
     "unfix": "撤回整改",
+    "change_due": "变更整改期限",
+    "extend_ask": "申请延期",
+    "extend_approve": "同意延期",
+    "extend_refuse": "不同意延期",
+    "withdraw": "撤销上报",
+    "edit": "修改描述",
 }
 
 PHASE_NAMES = {"before": "整改前", "after": "整改后"}
@@ -344,6 +373,40 @@ SYSTEM_ACTOR = "系统"
 F_STATUS = "状态"
 CARD_COMMANDS_LABEL = "可用命令"
 BUTTON_COMMANDS_HINT = "可以发送以下命令："
+
+# --- corrections: extensions, withdrawals, edits -------------------------------------------------
+
+BTN_EXTEND_OK = "同意"
+BTN_EXTEND_NO = "不同意"
+EXTEND_USAGE = "用法：/extend YH-2026-0007 12月20日 <原因>，例如：/extend YH-2026-0007 12月20日 配件还没到货。"
+EXTEND_NEED_REASON = "请写明延期的原因，例如：/extend {code} 12月20日 配件还没到货。"
+EXTEND_NO_DEADLINE = "{code} 没有设定整改期限（{mode}），不需要申请延期。"
+EXTEND_NOT_LATER = "申请的新期限 {to} 没有晚于当前期限 {due}，请写一个更晚的日期。"
+EXTEND_SENT = "{code} 已提交延期申请（{old} → {new}），管理人员审批后会通知您。"
+EXTEND_NO_MANAGER = "{code} 已提交延期申请，但目前没有可以私聊通知的管理人员，请提醒他们处理。"
+EXTEND_ASK_NOTICE = (
+    "{code}（{enterprise}｜{description}）申请延期：\n"
+    "整改期限 {old} → {new}\n申请人：{name}\n原因：{reason}"
+)
+EXTEND_OK_DONE = "已同意 {code} 延期，整改期限改为 {new}。"
+EXTEND_NO_DONE = "已不同意 {code} 的延期申请，整改期限仍为 {due}。"
+EXTEND_OK_NOTICE = "您对 {code} 的延期申请已获同意，新的整改期限：{new}。"
+EXTEND_NO_NOTICE = "您对 {code} 的延期申请未获同意，整改期限仍为 {due}，请按期整改。{reason}"
+EXTEND_NO_REASON = "\n原因：{reason}"
+EXTEND_NO_REQUEST = "{code} 没有待处理的延期申请（已经处理过，或已被新的申请取代）。"
+EXTEND_DECIDE_USAGE = "用法：/extend_ok YH-2026-0007 或 /extend_no YH-2026-0007 [原因]。"
+WITHDRAW_USAGE = (
+    "用法：/withdraw YH-2026-0007 <原因>；重复上报请写：/withdraw YH-2026-0008 重复 YH-2026-0007。"
+    "撤销须写明原因。"
+)
+WITHDRAW_WORDS = ("重复", "重复上报")
+WITHDRAW_DUPLICATE = "与 {code} 重复"
+WITHDRAW_DONE = "{code} 已撤销（{reason}）。编号和处理记录都会保留，不再计入未销号隐患。"
+WITHDRAW_DENIED = "只有上报人或管理人员可以撤销 {code}。"
+WITHDRAW_SAME = "{code} 不能标为与自己重复。"
+EDIT_USAGE = "用法：/edit YH-2026-0007 <新的描述>（上报人在验收前可以修改）。"
+EDIT_DONE = "{code} 描述已更新。"
+EDIT_DENIED = "您不能修改 {code} 的描述：只有上报人可以修改。"
 
 # --- questions the bot waits for ----------------------------------------------------------------
 

@@ -32,9 +32,12 @@ class HazardStatus(StrEnum):
     RECTIFYING = "rectifying"
     AWAITING_VERIFICATION = "awaiting_verification"
     CLOSED = "closed"
+    WITHDRAWN = "withdrawn"  # a mistaken or duplicate report, taken back; keeps its code and history
 
 
 OPEN_STATUSES = (HazardStatus.REPORTED, HazardStatus.RECTIFYING, HazardStatus.AWAITING_VERIFICATION)
+# Statuses in which a fix is still owed, so the hazard can be overdue.
+UNFIXED_STATUSES = (HazardStatus.REPORTED, HazardStatus.RECTIFYING)
 
 
 class Level(StrEnum):

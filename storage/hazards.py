@@ -37,11 +37,15 @@ from storage.models import Enterprise, Hazard, HazardEvent, HazardPhoto, Person,
 from storage.people import people_of_enterprise, people_with_role
 from storage.permissions import (
     may_add_photos,
+    may_ask_extension,
+    may_change_due,
+    may_edit_description,
     may_edit_hazard,
     may_fill_five,
     may_fix,
     may_report_for,
     may_verify,
+    may_withdraw,
 )
 
 S = HazardStatus
@@ -61,6 +65,12 @@ class Action(StrEnum):
     REJECT = "reject"  # 验收驳回
     ACCEPT = "accept"  # 验收通过, 销号
     UNFIX = "unfix"  # the submitter takes a fix back before it is verified
+    CHANGE_DUE = "change_due"  # a manager moves a deadline already set
+    EXTEND_ASK = "extend_ask"  # the enterprise asks for a later deadline (延期申请)
+    EXTEND_APPROVE = "extend_approve"
+    EXTEND_REFUSE = "extend_refuse"
+    WITHDRAW = "withdraw"  # a mistaken or duplicate report taken back
+    EDIT = "edit"  # the reporter rewrites the description
 
 
 @dataclass(frozen=True)
@@ -83,6 +93,12 @@ RULES: dict[Action, Rule] = {
     Action.REJECT: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.RECTIFYING})),
     Action.ACCEPT: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.CLOSED})),
     Action.UNFIX: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.RECTIFYING})),
+    Action.CHANGE_DUE: Rule(EDITABLE, frozenset({None, S.RECTIFYING})),
+    Action.EXTEND_ASK: Rule(EDITABLE, frozenset({None})),
+    Action.EXTEND_APPROVE: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
+    Action.EXTEND_REFUSE: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
+    Action.WITHDRAW: Rule(frozenset(OPEN_STATUSES), frozenset({S.WITHDRAWN})),
+    Action.EDIT: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
 }
 
 
@@ -101,6 +117,10 @@ class Refusal(StrEnum):
     MODE_SET = "mode_set"  # the way of rectifying was already chosen
     ENTERPRISE_INACTIVE = "enterprise_inactive"  # the enterprise is no longer on the park's list
     FIVE_INCOMPLETE = "five_incomplete"  # a major hazard is closed only with its five-in-place complete
+    NO_DEADLINE = "no_deadline"  # an extension is asked for a hazard without a deadline
+    NOT_LATER = "not_later"  # an extension must ask for a later date than the current deadline
+    NO_REQUEST = "no_request"  # no extension request waits for a decision (any more)
+    SAME_HAZARD = "same_hazard"  # a hazard cannot duplicate itself
 
 
 # The five-in-place (五落实) of a major hazard, as stored in `Hazard.five_in_place`.
@@ -131,6 +151,8 @@ class Tell(StrEnum):
     ACCEPTED = "accepted"  # the fixer and the enterprise's leads: the hazard is closed
     MAJOR = "major"  # managers (admin and manager roles): a hazard was made major (reported or set)
     FILED = "filed"  # the enterprise's leads: an inspector or a manager filed a hazard for their enterprise
+    EXTENSION = "extension"  # managers: an extension request waits for their decision
+    EXTENSION_DECIDED = "extension_decided"  # the requester: their extension request was decided
 
 
 @dataclass
@@ -179,6 +201,14 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
             return may_add_photos(actor, hazard)
         case Action.REPORT:
             return may_report_for(actor, hazard.enterprise_id)
+        case Action.CHANGE_DUE | Action.EXTEND_APPROVE | Action.EXTEND_REFUSE:
+            return may_change_due(actor)
+        case Action.EXTEND_ASK:
+            return may_ask_extension(actor, hazard)
+        case Action.WITHDRAW:
+            return may_withdraw(actor, hazard)
+        case Action.EDIT:
+            return may_edit_description(actor, hazard)
 
 
 def source_for(actor: Person) -> Source:
@@ -393,6 +423,127 @@ async def withdraw_fix(
     check(actor, hazard, Action.UNFIX, fixer_id=await fixer_id(session, hazard))
     event = await _record(session, hazard, actor, Action.UNFIX, at, to_status=S.RECTIFYING, note=reason or None)
     return Change(hazard, event)
+
+
+# --- corrections: deadlines moved, reports withdrawn or rewritten ------------------------------
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+async def change_due(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, due: date, at: datetime
+) -> Change:
+    """Move the deadline (a manager's decision); an immediate hazard gets one; no event if unchanged."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.CHANGE_DUE)
+    if hazard.mode == Mode.DEADLINE and hazard.due_date == due:
+        return Change(hazard, None)
+    old = hazard.due_date
+    data: dict[str, Any] = {"from": _iso(old), "to": due.isoformat()}
+    if hazard.mode != Mode.DEADLINE:
+        data["mode_from"] = hazard.mode
+    hazard.mode = Mode.DEADLINE
+    hazard.due_date = due
+    to_status = S.RECTIFYING if hazard.status == S.REPORTED else None
+    event = await _record(session, hazard, actor, Action.CHANGE_DUE, at, to_status=to_status, data=data)
+    return Change(hazard, event)
+
+
+async def pending_extension(session: AsyncSession, hazard: Hazard) -> HazardEvent | None:
+    """Return the hazard's extension request still waiting for a decision: the newest one, if undecided."""
+    last = await ledger.last_events(
+        session, hazard.id, (Action.EXTEND_ASK, Action.EXTEND_APPROVE, Action.EXTEND_REFUSE)
+    )
+    ask = last.get(Action.EXTEND_ASK)
+    if ask is None:
+        return None
+    decided = [e for a, e in last.items() if a != Action.EXTEND_ASK and e.id > ask.id]
+    return None if decided else ask
+
+
+async def ask_extension(
+    session: AsyncSession, hazard: Hazard, actor: Person, due: date, reason: str, at: datetime
+) -> Change:
+    """Ask for a later deadline with a reason (延期申请); the managers must decide it."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.EXTEND_ASK)
+    if hazard.mode != Mode.DEADLINE or hazard.due_date is None:
+        raise Refused(Refusal.NO_DEADLINE, hazard)
+    if due <= hazard.due_date:
+        raise Refused(Refusal.NOT_LATER, hazard)
+    data = {"from": hazard.due_date.isoformat(), "to": due.isoformat()}
+    event = await _record(session, hazard, actor, Action.EXTEND_ASK, at, note=reason or None, data=data)
+    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
+    return Change(hazard, event, {Tell.EXTENSION: managers})
+
+
+async def decide_extension(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    approve: bool,
+    at: datetime,
+    *,
+    request_id: int | None = None,
+    reason: str = "",
+) -> Change:
+    """Approve (the deadline moves to the date asked) or refuse (it stays) the pending extension request.
+
+    With `request_id`, only that request may be decided: a press on an older request's buttons is refused.
+    """
+    action = Action.EXTEND_APPROVE if approve else Action.EXTEND_REFUSE
+    await _lock(session, hazard)
+    check(actor, hazard, action)
+    ask = await pending_extension(session, hazard)
+    if ask is None or (request_id is not None and ask.id != request_id):
+        raise Refused(Refusal.NO_REQUEST, hazard)
+    old = hazard.due_date
+    asked = date.fromisoformat(ask.data["to"])
+    if approve:
+        hazard.mode = Mode.DEADLINE
+        hazard.due_date = asked
+        data = {"from": _iso(old), "to": asked.isoformat(), "request": ask.id}
+    else:
+        data = {"from": _iso(old), "to": _iso(old), "asked": asked.isoformat(), "request": ask.id}
+    event = await _record(session, hazard, actor, action, at, note=reason or None, data=data)
+    told = [ask.actor] if ask.actor is not None and not _same(ask.actor, actor) else []
+    return Change(hazard, event, {Tell.EXTENSION_DECIDED: told})
+
+
+async def withdraw(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    reason: str,
+    at: datetime,
+    *,
+    duplicate_of: Hazard | None = None,
+) -> Change:
+    """Withdraw a mistaken or duplicate report: it leaves the open lists and keeps its code and history."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.WITHDRAW)
+    if duplicate_of is not None and duplicate_of.id == hazard.id:
+        raise Refused(Refusal.SAME_HAZARD, hazard)
+    data = {"duplicate_of": duplicate_of.code} if duplicate_of is not None else {}
+    event = await _record(
+        session, hazard, actor, Action.WITHDRAW, at, to_status=S.WITHDRAWN, note=reason, data=data
+    )
+    return Change(hazard, event)
+
+
+async def edit_description(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, description: str, at: datetime
+) -> Change:
+    """Rewrite the description (the reporter, until verified); the event keeps the old and the new text."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.EDIT)
+    if hazard.description == description:
+        return Change(hazard, None)
+    data = {"from": hazard.description, "to": description}
+    hazard.description = description
+    return Change(hazard, await _record(session, hazard, actor, Action.EDIT, at, data=data))
 
 
 # --- inside the operations --------------------------------------------------------------------

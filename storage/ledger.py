@@ -8,15 +8,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.db import dialect_insert
-from storage.enums import OPEN_STATUSES, HazardStatus
+from storage.enums import OPEN_STATUSES, UNFIXED_STATUSES, HazardStatus, Mode
 from storage.models import Hazard, HazardCounter, HazardEvent, HazardPhoto, Photo
 from storage.photos import StoredPhoto
 
@@ -168,8 +168,10 @@ class HazardFilter:
 
     enterprise_id: int | None = None
     reporter_id: int | None = None
-    overdue_on: date | None = None  # only rectifying hazards due before this day
+    overdue_on: date | None = None  # only hazards overdue on this day (see `is_overdue`)
     open_only: bool = True
+    park_tz: tzinfo = UTC  # the day an immediate hazard was found is a day in the park
+    immediate_grace_days: int = 1
 
 
 async def list_hazards(
@@ -184,7 +186,17 @@ async def list_hazards(
     if f.open_only:
         query = query.where(Hazard.status.in_(OPEN_STATUSES))
     if f.overdue_on is not None:
-        query = query.where(Hazard.status == HazardStatus.RECTIFYING, Hazard.due_date < f.overdue_on)
+        found_before = immediate_found_before(f.overdue_on, f.park_tz, f.immediate_grace_days)
+        query = query.where(
+            or_(
+                and_(Hazard.status == HazardStatus.RECTIFYING, Hazard.due_date < f.overdue_on),
+                and_(
+                    Hazard.mode == Mode.IMMEDIATE,
+                    Hazard.status.in_(UNFIXED_STATUSES),
+                    Hazard.found_at < found_before,
+                ),
+            )
+        )
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
         query.options(*WITH_HAZARD)
@@ -194,9 +206,45 @@ async def list_hazards(
     return rows.unique().all(), total or 0
 
 
-def is_overdue(hazard: Hazard, today: date) -> bool:
-    """Tell whether a hazard under rectification is past its due date (a derived state)."""
-    return hazard.status == HazardStatus.RECTIFYING and hazard.due_date is not None and hazard.due_date < today
+def add_working_days(day: date, days: int) -> date:
+    """Return the day `days` working days after `day`, skipping Saturdays and Sundays."""
+    for _ in range(days):
+        day += timedelta(days=1)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+    return day
+
+
+def immediate_due(hazard: Hazard, tz: tzinfo, grace_days: int) -> date:
+    """Return the last day an immediate fix (立即整改) is not yet late: the day found plus working days."""
+    return add_working_days(hazard.found_at.astimezone(tz).date(), grace_days)
+
+
+def immediate_found_before(today: date, tz: tzinfo, grace_days: int) -> datetime:
+    """Return the moment before which an immediate hazard found is overdue today."""
+    day = today - timedelta(days=1)
+    while add_working_days(day, grace_days) >= today:  # the latest found day whose grace ended before today
+        day -= timedelta(days=1)
+    return datetime.combine(day + timedelta(days=1), time(), tz).astimezone(UTC)
+
+
+def overdue_since(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int = 1) -> date | None:
+    """Return the last day the hazard was not yet late, when it is overdue today (a derived state).
+
+    A deadline hazard under rectification is late after its due date; an immediate one still unfixed
+    after the end of the `grace_days`-th working day after the day it was found.
+    """
+    if hazard.mode == Mode.IMMEDIATE and hazard.status in UNFIXED_STATUSES:
+        due = immediate_due(hazard, tz, grace_days)
+        return due if due < today else None
+    if hazard.status == HazardStatus.RECTIFYING and hazard.due_date is not None and hazard.due_date < today:
+        return hazard.due_date
+    return None
+
+
+def is_overdue(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int = 1) -> bool:
+    """Tell whether a hazard is overdue today: past its due date, or an immediate fix not done in time."""
+    return overdue_since(hazard, today, tz, grace_days) is not None
 
 
 def day_window(now: datetime) -> datetime:

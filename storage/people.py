@@ -144,6 +144,16 @@ async def people_of_enterprise(
     return rows.unique().all()
 
 
+async def people_with_roles(session: AsyncSession, enterprise_id: int | None) -> Sequence[Person]:
+    """Return everyone holding a role, with their enterprise: of one enterprise, or (None) of the park."""
+    query = select(Person).options(WITH_ENTERPRISE).where(Person.role.is_not(None))
+    if enterprise_id is not None:
+        query = query.where(Person.enterprise_id == enterprise_id)
+    order = (Person.enterprise_id.is_not(None), Person.enterprise_id, Person.id)  # park staff first
+    rows = await session.scalars(query.order_by(*order))
+    return rows.unique().all()
+
+
 async def pending_join(session: AsyncSession, person: Person) -> JoinRequest | None:
     """Return the person's open join request, if any."""
     return await session.scalar(

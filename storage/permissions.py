@@ -20,10 +20,13 @@ class Perm(StrEnum):
     ROLE_SET = "role_set"
     GROUP_SET = "group_set"
     JOIN_DECIDE = "join_decide"
+    PEOPLE_VIEW = "people_view"
     HAZARD_REPORT = "hazard_report"
     HAZARD_FIX = "hazard_fix"
     HAZARD_VERIFY = "hazard_verify"
     HAZARD_EDIT = "hazard_edit"
+    HAZARD_EXTEND = "hazard_extend"
+    HAZARD_WITHDRAW = "hazard_withdraw"
 
 
 ALL_ROLES = tuple(Role)
@@ -34,11 +37,14 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.ENTERPRISE_ADD: (Role.ADMIN,),
     Perm.ROLE_SET: (Role.ADMIN,),
     Perm.GROUP_SET: (Role.ADMIN,),
-    Perm.JOIN_DECIDE: (Role.ADMIN,),
+    Perm.JOIN_DECIDE: (Role.ADMIN, Role.LEAD),  # a lead only for their own enterprise (`may_decide_join`)
+    Perm.PEOPLE_VIEW: (Role.ADMIN, Role.MANAGER, Role.LEAD),  # a lead only their own enterprise's
     Perm.HAZARD_REPORT: ALL_ROLES,
     Perm.HAZARD_FIX: (Role.ADMIN, Role.MANAGER, Role.LEAD, Role.MEMBER),
     Perm.HAZARD_VERIFY: MANAGER_ROLES,
     Perm.HAZARD_EDIT: ALL_ROLES,
+    Perm.HAZARD_EXTEND: ENTERPRISE_ROLES,  # managers change the date themselves with /due
+    Perm.HAZARD_WITHDRAW: ALL_ROLES,  # the reporter or a manager (`may_withdraw`)
 }
 
 
@@ -123,3 +129,39 @@ def may_fix(person: Person, hazard: Hazard) -> bool:
 def may_verify(person: Person, fixer_id: int | None) -> bool:
     """Tell whether the person may verify a fix: managers and admins, never their own fix."""
     return role_allows(person.role, Perm.HAZARD_VERIFY) and person.id != fixer_id
+
+
+def may_decide_join(person: Person, enterprise_id: int) -> bool:
+    """Tell whether the person may approve or reject a request to join an enterprise: admins, its leads."""
+    if person.role == Role.ADMIN:
+        return True
+    return person.role == Role.LEAD and person.enterprise_id == enterprise_id
+
+
+def may_view_people(person: Person, enterprise_id: int | None) -> bool:
+    """Tell whether the person may list the people of an enterprise (None: the whole park)."""
+    if not role_allows(person.role, Perm.PEOPLE_VIEW):
+        return False
+    return is_manager(person) or (enterprise_id is not None and person.enterprise_id == enterprise_id)
+
+
+def may_change_due(person: Person) -> bool:
+    """Tell whether the person may change a deadline already set: managers and admins."""
+    return is_manager(person)
+
+
+def may_ask_extension(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person may ask for a later deadline: the enterprise's own people."""
+    return may_act_for(person, Perm.HAZARD_EXTEND, hazard.enterprise_id)
+
+
+def may_withdraw(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person may withdraw a mistaken or duplicate report: its reporter or a manager."""
+    if not role_allows(person.role, Perm.HAZARD_WITHDRAW):
+        return False
+    return is_manager(person) or is_reporter(person, hazard)
+
+
+def may_edit_description(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person may rewrite a hazard's description: only its reporter."""
+    return role_allows(person.role, Perm.HAZARD_EDIT) and is_reporter(person, hazard)
