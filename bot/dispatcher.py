@@ -428,7 +428,7 @@ class Dispatcher:
                     return replies
 
         if card_key is not None:
-            route = self.card_replies.get(card_key.split(":", 1)[0])
+            route = self.card_replies.get(card_key.removeprefix(ABOUT).split(":", 1)[0])
             if route is not None:
                 return await self._run(route, session, event, actor, attachments, card_key=card_key) or []
             return [Reply(text=T.CARD_REPLY_HINT)]
@@ -486,8 +486,8 @@ class Dispatcher:
                 continue
             for chat in await self._targets(reply, event):
                 message_id = await self._send(chat, reply, outcome)
-                if reply.card is not None and message_id is not None:
-                    posts.append((reply.card.key, chat, message_id))
+                if message_id is not None and (key := _post_key(reply)) is not None:
+                    posts.append((key, chat, message_id))
         if posts:
             try:
                 async with self.db.unit_of_work() as session:
@@ -546,8 +546,8 @@ class Dispatcher:
                     continue
                 chat = ChatRef(platform, r.chat_id, is_group=False)
                 message_id = await self._send(chat, reply, outcome)
-                if reply.card is not None and message_id is not None:
-                    posts.append((reply.card.key, chat, message_id))
+                if message_id is not None and (key := _post_key(reply)) is not None:
+                    posts.append((key, chat, message_id))
 
     async def _targets(self, reply: Reply, event: Event | None) -> list[ChatRef]:
         if reply.chat is not None:
@@ -607,3 +607,16 @@ def _one_line(exc: BaseException) -> str:
     """Return an exception as one short line for the log."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}"
+
+
+ABOUT = "about:"  # card-post key of a message that is about a card (a prompt, a notice) without being it
+
+
+def _post_key(reply: Reply) -> str | None:
+    """Return the key a sent message is recorded under: its card's, or `about:<card>` for a message about one.
+
+    Card edits look up exact card keys, so an `about:` message is found by replies, never edited.
+    """
+    if reply.card is not None:
+        return reply.card.key
+    return f"{ABOUT}{reply.about}" if reply.about else None

@@ -216,6 +216,9 @@ class Reply:
     chat: ChatRef | None = None
     to_groups: bool = False
     people: tuple[Recipient, ...] = ()
+    # The card this message is about (e.g. `hazard:12`): a reply to the message counts as a reply to
+    # that card, so an answer under a prompt or a notice finds its hazard without a code.
+    about: str | None = None
     edit: bool = False
     toast: bool = False
 
@@ -265,6 +268,7 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
         "people": [[r.platform, r.user_id, r.chat_id] for r in reply.people],
         "edit": reply.edit,
         "toast": reply.toast,
+        "about": reply.about,
     }
 
 
@@ -294,4 +298,5 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         people=tuple(Recipient(*r) for r in data.get("people", [])),
         edit=bool(data.get("edit")),
         toast=bool(data.get("toast")),
+        about=data.get("about"),
     )

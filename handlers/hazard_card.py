@@ -159,8 +159,8 @@ def is_answer(msg: Incoming, card_key: str | None) -> bool:
 
 def hazard_id_of(card_key: str | None) -> int | None:
     """Return the hazard id named by a card key: a hazard card, or the one-off detail view of one."""
-    if card_key is not None:
-        card_key = card_key.removeprefix("view:")
+    if card_key is not None:  # a one-off detail view, or a message about the card (a prompt, a notice)
+        card_key = card_key.removeprefix("view:").removeprefix("about:")
     if not card_key or not card_key.startswith(f"{CARD_KIND}:"):
         return None
     tail = card_key.split(":", 1)[1]

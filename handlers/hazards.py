@@ -44,6 +44,7 @@ from handlers.hazard_card import (
     today_in_park,
     told_replies,
 )
+from handlers.hazard_card import card_key as key_of
 from handlers.hazard_text import CATEGORIES, DueDateError, parse_due, parse_hazard_text
 from handlers.util import Reach, pick_enterprise, refuse
 from storage import enterprises, ledger
@@ -268,7 +269,7 @@ async def register(
     if dupes:
         notes.append(T.HAZARD_DUPLICATE.format(codes="、".join(dupes)))
     if notes:
-        replies.append(Reply(text="\n\n".join(notes)))
+        replies.append(Reply(text="\n\n".join(notes), about=key_of(hazard)))
     return replies
 
 
@@ -333,7 +334,7 @@ async def reply_to_card(
         added = T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.photos_added, phase=T.PHASE_NAMES[phase])
         if phase == "before" and may_fix(actor, hazard):
             added += T.HAZARD_PHOTOS_ADDED_FIX_HINT.format(code=hazard.code)
-        return [await card_reply(session, hazard, settings, now), Reply(text=added)]
+        return [await card_reply(session, hazard, settings, now), Reply(text=added, about=key_of(hazard))]
     problem = attachment_problem(attachments, settings)
     if problem:
         return Reply(text=problem)
@@ -650,7 +651,7 @@ async def five(
     stored = "\n".join(T.FIVE_STORED_LINE.format(name=T.FIVE_FIELDS[k], value=v) for k, v in values.items())
     return [
         await card_reply(session, hazard, settings, now),
-        Reply(text=T.FIVE_SAVED.format(code=hazard.code, stored=stored, rest=tail)),
+        Reply(text=T.FIVE_SAVED.format(code=hazard.code, stored=stored, rest=tail), about=key_of(hazard)),
     ]
 
 

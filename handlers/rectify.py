@@ -33,6 +33,7 @@ from handlers.hazard_card import (
     refusal_text,
     short,
 )
+from handlers.hazard_card import card_key as key_of
 from handlers.util import Reach, recipients, refuse
 from storage import chats, ledger
 from storage import hazards as hz
@@ -125,7 +126,7 @@ async def fix_button(
             return await refuse(session, actor, press, now, _fix_refusal(exc, actor))
         return Reply(text=_fix_refusal(exc, actor), toast=True)
     await ask(session, press.chat, actor, HazardFix(hazard.id, ""), now)
-    return Reply(text=f"{hazard.code}：{T.FIX_NEED_PHOTO}")
+    return Reply(text=f"{hazard.code}：{T.FIX_NEED_PHOTO}", about=key_of(hazard))
 
 
 @router.question(HazardFix, perm=Perm.HAZARD_FIX)
@@ -179,7 +180,7 @@ async def fix_reply(
     if msg.media_group_id:
         await ask(session, msg.chat, actor, HazardAlbum(hazard.id, msg.media_group_id, "after"), now)
     card = await build_card(session, hazard, settings, now)
-    replies = [Reply(card=card, edit=True), Reply(text=T.FIX_SUBMITTED.format(code=hazard.code))]
+    replies = [Reply(card=card, edit=True), Reply(text=T.FIX_SUBMITTED.format(code=hazard.code), about=key_of(hazard))]
     # Managers verify from their private chat too: the first time they get the card there; after
     # a rejection their copy is edited in place and a one-line note tells them it is back.
     has_copy = {(p.platform, p.chat_id) for p in await chats.card_posts(session, card.key, None)}
@@ -283,12 +284,12 @@ async def _accept(
     await close_about_hazard(session, hazard.id)
     replies = [
         await card_reply(session, hazard, settings, now),
-        Reply(text=T.VERIFY_ACCEPTED.format(code=hazard.code), toast=toast),
+        Reply(text=T.VERIFY_ACCEPTED.format(code=hazard.code), toast=toast, about=key_of(hazard)),
     ]
     told = recipients(change.tell[Tell.ACCEPTED], reach)
     if told:
         notice = T.VERIFY_ACCEPTED_NOTICE.format(code=hazard.code, description=short(hazard.description))
-        replies.append(Reply(text=notice, people=told))
+        replies.append(Reply(text=notice, people=told, about=key_of(hazard)))
     return replies
 
 
@@ -302,7 +303,10 @@ async def reject_button(
     if refused is not None or hazard is None:
         return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
     await ask(session, press.chat, actor, HazardReject(hazard.id), now)
-    return [Reply(text=T.REJECT_ASK.format(code=hazard.code)), Reply(text=T.REJECT_ASK_TOAST, toast=True)]
+    return [
+        Reply(text=T.REJECT_ASK.format(code=hazard.code), about=key_of(hazard)),
+        Reply(text=T.REJECT_ASK_TOAST, toast=True),
+    ]
 
 
 @router.command("reject", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["reject"])
@@ -327,7 +331,7 @@ async def reject_command(
         return Reply(text=refusal_text(refused, actor))
     if not reason:
         await ask(session, msg.chat, actor, HazardReject(hazard.id), now)
-        return Reply(text=T.REJECT_ASK.format(code=hazard.code))
+        return Reply(text=T.REJECT_ASK.format(code=hazard.code), about=key_of(hazard))
     return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
 
 
@@ -380,15 +384,15 @@ async def _reject(
     notice = T.REJECT_NOTICE.format(code=hazard.code, description=short(hazard.description), reason=reason)
     replies = [
         await card_reply(session, hazard, settings, now),
-        Reply(text=T.REJECT_DONE.format(code=hazard.code)),
+        Reply(text=T.REJECT_DONE.format(code=hazard.code), about=key_of(hazard)),
     ]
     told = recipients(change.tell[Tell.REJECTED], reach)
     if told:
-        replies.append(Reply(text=notice, people=told))
+        replies.append(Reply(text=notice, people=told, about=key_of(hazard)))
     elif msg.chat.is_group:
-        replies.append(Reply(text=notice))
+        replies.append(Reply(text=notice, about=key_of(hazard)))
     else:
-        replies.append(Reply(text=notice, to_groups=True))
+        replies.append(Reply(text=notice, to_groups=True, about=key_of(hazard)))
     return replies
 
 
@@ -407,4 +411,4 @@ async def unfix(
             return Reply(text=T.UNFIX_NOT_YOURS.format(code=hazard.code))
         return Reply(text=refusal_text(exc, actor))
     await close_about_hazard(session, hazard.id)
-    return [await card_reply(session, hazard, settings, now), Reply(text=T.UNFIX_DONE.format(code=hazard.code))]
+    return [await card_reply(session, hazard, settings, now), Reply(text=T.UNFIX_DONE.format(code=hazard.code), about=key_of(hazard))]

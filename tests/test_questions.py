@@ -138,3 +138,18 @@ async def test_a_verification_closes_other_peoples_questions_about_the_hazard(ha
     out = await h.say(LI, "好的", chat=private)
     assert "请用命令和我交流" in h.texts(out)  # not taken for a rejection reason, no error
     assert await status_of(h) == "closed"
+
+
+async def test_a_reply_to_a_prompt_or_notice_naming_a_hazard_counts_for_that_hazard(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(ZHANG, "/hazard 重大隐患 二号行车钢丝绳断股 3天内", files=(h.add_file(jpeg(40)),))
+    prompt = next(s for s in out if "五落实" in (s.reply.text or ""))
+    out = await h.say(ZHANG, "/five 责任人=张伟 措施=停用 资金=1万 时限=12月2日 预案=已制定", reply_to=prompt.message_id)
+    assert "五落实已全部落实" in h.texts(out)
+    await h.say(ZHANG, "/fix YH-2026-0001 已更换", files=(h.add_file(jpeg(41)),))
+    await h.say(LI, "/reject YH-2026-0001 照片不清楚")
+    notice = next(s for s in h.adapter.sent if "验收未通过" in (s.reply.text or ""))
+    assert notice.chat == h.private(ZHANG)
+    out = await h.say(ZHANG, "/fix 已重新拍照", files=(h.add_file(jpeg(42)),), chat=h.private(ZHANG), reply_to=notice.message_id)
+    assert "YH-2026-0001 已提交整改" in h.texts(out)
