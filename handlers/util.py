@@ -39,15 +39,19 @@ def recipients(people: Iterable[Person], reach: Reach) -> tuple[Recipient, ...]:
 async def pick_enterprise(
     session: AsyncSession, text: str, *, button: Callable[[int], CallbackData] | None
 ) -> Enterprise | Reply:
-    """Resolve an enterprise name, or answer with the closest names (as buttons when `button` makes them)."""
+    """Resolve an enterprise by its exact name or alias; otherwise offer the closest names to confirm.
+
+    A near match never acts by itself (`华润` must not file under 华油): the person picks it from buttons
+    when `button` makes them, or writes the full name or an alias.
+    """
     shown = clean_text(text, 40)
     matches = await enterprises.match_enterprises(session, clean_text(text, 100))
-    if len(matches) == 1:
+    if len(matches) == 1 and enterprises.is_exact(matches[0], clean_text(text, 100)):
         return matches[0]
     if not matches:
         return Reply(text=T.ENTERPRISE_NOT_FOUND.format(text=shown))
     if button is None:
-        names = "、".join(e.name for e in matches)
-        return Reply(text=T.ENTERPRISE_PICK.format(text=shown) + names)
+        names = "、".join(e.name + (f"（{e.aliases[0]}）" if e.aliases else "") for e in matches)
+        return Reply(text=T.ENTERPRISE_WRITE_EXACT.format(text=shown, names=names))
     buttons = tuple((Button(e.name, button(e.id).pack()),) for e in matches)
     return Reply(text=T.ENTERPRISE_PICK.format(text=shown), buttons=buttons)

@@ -30,7 +30,10 @@ async def get_enterprise(session: AsyncSession, enterprise_id: int) -> Enterpris
 
 
 async def match_enterprises(session: AsyncSession, text: str, limit: int = 5) -> list[Enterprise]:
-    """Find enterprises by name or alias: an exact hit alone, else containing names, else the closest."""
+    """Find enterprises by name or alias: an exact hit alone, else containing names, else the closest.
+
+    Only an exact hit is certain: callers act on it at once and offer anything else for confirmation.
+    """
     needle = unicodedata.normalize("NFKC", text).strip()[:100].lower()
     if not needle:
         return []
@@ -53,6 +56,12 @@ async def match_enterprises(session: AsyncSession, text: str, limit: int = 5) ->
 
     scored = sorted(((score(e), e) for e in enterprises), key=lambda pair: pair[0], reverse=True)
     return [e for (shared, ratio), e in scored if ratio >= 0.3 and shared >= 0.5][:limit]
+
+
+def is_exact(enterprise: Enterprise, text: str) -> bool:
+    """Tell whether the text is the enterprise's full name or one of its aliases (width and case aside)."""
+    needle = unicodedata.normalize("NFKC", text).strip().lower()
+    return needle in [unicodedata.normalize("NFKC", n).lower() for n in (enterprise.name, *enterprise.aliases)]
 
 
 async def add_enterprise(

@@ -57,7 +57,7 @@ async def test_join_with_unclear_name_offers_buttons(harness: Harness) -> None:
     await h.say(ADMIN, "/enterprise_add 胜利食品有限公司")
     await h.say(ADMIN, "/enterprise_add 宏达机械有限公司 宏达")
     out = await h.say(XIAO, "/join 胜利")
-    assert "对应多家企业" in h.texts(out)
+    assert "请点选您指的是哪一家" in h.texts(out)
     labels = [b.label for row in out[0].reply.buttons for b in row]
     assert labels == ["胜利石油机械厂", "胜利食品有限公司"]
     await h.press(XIAO, out[0], "胜利食品有限公司")
@@ -65,8 +65,12 @@ async def test_join_with_unclear_name_offers_buttons(harness: Harness) -> None:
 
     out = await h.say(XIAO, "/join 完全不存在的公司")
     assert "没有找到企业" in h.texts(out)
-    out = await h.say(XIAO, "/join 宏大机械")  # a typo still finds the closest name
+    out = await h.say(XIAO, "/join 宏大机械")  # a typo still finds the closest name, to confirm
     assert out[0].reply.buttons[0][0].label == "宏达机械有限公司"
+    out = await h.say(XIAO, "/join 宏伟")  # a near name never files by itself
+    assert "已提交申请" not in h.texts(out)
+    out = await h.say(ADMIN, "/role xiao member 宏大")
+    assert "请写全称或括号里的别名" in h.texts(out) and "宏达机械有限公司（宏达）" in h.texts(out)
 
 
 async def test_role_needs_admin_and_names_the_role(harness: Harness) -> None:
