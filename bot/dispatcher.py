@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,6 +31,7 @@ from bot.messages import (
     Incoming,
     Recipient,
     Reply,
+    Undeliverable,
     clean_text,
     reply_from_dict,
     reply_to_dict,
@@ -45,6 +46,8 @@ from storage.permissions import needed_roles, role_allows
 from storage.photos import BrokenImage, NotAnImage, PhotoNotSaved, PhotoStore, TooManyPixels
 
 logger = logging.getLogger(__name__)
+
+OUTBOX_GIVE_UP = timedelta(days=1)  # a reply that could not be sent for a day is dropped, with a log line
 
 Event = Incoming | ButtonPress
 
@@ -85,6 +88,7 @@ class Outcome:
 
     duplicate: bool = False
     unavailable: bool = False  # the database could not be used; nothing was done or said
+    failed: int = 0  # sends that failed for a reason that may pass (the outbox row stays unsent)
     toast: str | None = None
     sent: list[tuple[ChatRef, Reply]] = field(default_factory=list)
 
@@ -179,7 +183,7 @@ class Dispatcher:
                 if inbox_id is not None:
                     await self._mark_failed(inbox_id, exc)
         outcome = await self.deliver(replies, event)
-        if outbox_id is not None:
+        if outbox_id is not None and not outcome.failed:
             await self._mark_sent(outbox_id)
         return outcome
 
@@ -205,16 +209,37 @@ class Dispatcher:
         except Exception as exc:  # sent but not marked: the next start sends it once more
             logger.warning("could not mark outbox row %s sent: %s", outbox_id, _one_line(exc))
 
-    async def resend_pending(self) -> int:
-        """Send the replies a crash left in the outbox; return how many rows went out."""
+    async def resend_pending(self, min_age: timedelta = timedelta(0)) -> int:
+        """Send outbox rows left unsent (a crash, a send that failed) at least `min_age` old; return how many.
+
+        An edit of a card that a later row edits again is skipped: the latest state wins, an old one never
+        overwrites it. A row still failing after `OUTBOX_GIVE_UP` is given up, with a log line.
+        """
+        now = self.clock.now()
         async with self.db.reading() as session:
-            rows = [(r.id, r.payload) for r in await outbox.pending(session, limit=1000)]
-        for row_id, payload in rows:
-            await self.deliver([reply_from_dict(d) for d in payload])
-            await self._mark_sent(row_id)
-        if rows:
-            logger.info("sent %d outbox row(s) left from before the restart", len(rows))
-        return len(rows)
+            pending = [(r.id, r.payload, r.created_at) for r in await outbox.pending(session, limit=1000)]
+            if not pending:
+                return 0
+            later_edits = await outbox.edited_cards_after(session, pending[0][0])
+        sent = 0
+        for row_id, payload, created_at in pending:
+            if now - created_at < min_age:
+                continue
+            replies = [reply_from_dict(d) for d in payload]
+            fresh = [
+                r
+                for r in replies
+                if not (r.edit and r.card is not None and any(i > row_id for i in later_edits.get(r.card.key, ())))
+            ]
+            outcome = await self.deliver(fresh)
+            if not outcome.failed or now - created_at > OUTBOX_GIVE_UP:
+                if outcome.failed:
+                    logger.error("outbox row %s still failing after %s; given up", row_id, OUTBOX_GIVE_UP)
+                await self._mark_sent(row_id)
+                sent += 1
+        if sent:
+            logger.info("sent %d outbox row(s) left unsent", sent)
+        return sent
 
     async def _identify(
         self, session: AsyncSession, event: Event, now: datetime
@@ -479,7 +504,7 @@ class Dispatcher:
                 outcome.toast = reply.text
                 continue
             if reply.edit and reply.card is not None:
-                posts += await self._edit_everywhere(reply.card)
+                posts += await self._edit_everywhere(reply.card, outcome)
                 continue
             if reply.people:
                 await self._send_private(reply, outcome, posts)
@@ -516,8 +541,12 @@ class Dispatcher:
             return None
         try:
             message_id = await adapter.send(chat, fit(reply, adapter.capabilities))
+        except Undeliverable as exc:  # refused for good: retrying cannot help
+            logger.warning("%s refused a message: %s", chat.key, exc)
+            return None
         except Exception:
-            logger.exception("sending to %s failed", chat.key)
+            logger.exception("sending to %s failed; the outbox tries again later", chat.key)
+            outcome.failed += 1
             return None
         outcome.sent.append((chat, reply))
         return message_id
@@ -537,8 +566,11 @@ class Dispatcher:
             if adapter.capabilities.private_to_anyone and hasattr(adapter, "send_private"):
                 try:
                     await adapter.send_private([r.user_id for r in recipients], fit(reply, adapter.capabilities))
+                except Undeliverable as exc:
+                    logger.warning("private batch on %s refused: %s", platform, exc)
                 except Exception:
                     logger.exception("private batch to %d people on %s failed", len(recipients), platform)
+                    outcome.failed += 1
                 continue
             for r in recipients:
                 if r.chat_id is None:
@@ -561,7 +593,7 @@ class Dispatcher:
             return found
         return [event.chat] if event is not None else []
 
-    async def _edit_everywhere(self, card: Card) -> list[tuple[str, ChatRef, str]]:
+    async def _edit_everywhere(self, card: Card, outcome: Outcome) -> list[tuple[str, ChatRef, str]]:
         """Edit every copy of a card in place; where a platform cannot edit, post the new state anew."""
         async with self.db.reading() as session:
             found = {p: await chats.card_posts(session, card.key, p) for p in self.adapters}
@@ -577,8 +609,11 @@ class Dispatcher:
                     message_id = await adapter.send(chat, fit(Reply(card=card), adapter.capabilities))
                     if message_id is not None:
                         reposted.append((card.key, chat, message_id))
+                except Undeliverable as exc:
+                    logger.warning("editing card %s in %s:%s refused: %s", card.key, platform, post.chat_id, exc)
                 except Exception:
                     logger.exception("editing card %s in %s:%s failed", card.key, platform, post.chat_id)
+                    outcome.failed += 1
         return reposted
 
 

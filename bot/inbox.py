@@ -14,6 +14,7 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
@@ -25,6 +26,8 @@ logger = logging.getLogger(__name__)
 
 MAX_TRIES = 5  # tries of an update that fails for a reason other than an outage, before it is closed
 SCAN_LIMIT = 500
+OUTBOX_RETRY_EVERY = 60.0  # seconds between looks for replies whose sending failed
+OUTBOX_RETRY_AGE = timedelta(minutes=5)  # younger rows may still be on their way (a 429 wait)
 MAX_CHATS_AT_ONCE = 8  # chats processed side by side; updates of one chat always one after another
 IDLE_WAKE = 5.0  # seconds between looks at the table when nobody woke the worker
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
@@ -70,6 +73,7 @@ class Inbox:
         self._retry_at: dict[str, float] = {}  # chat key -> loop time before which a scan skips it
         self._tries: dict[int, int] = {}  # row id -> failed tries so far
         self._stopping = False
+        self._next_outbox_retry = 0.0
 
     def attach(self, source: Source) -> None:
         """Register the platform whose updates this inbox decodes."""
@@ -153,12 +157,25 @@ class Inbox:
                 await self._back_off(exc)
                 continue
             self._outages = 0
+            await self._retry_outbox()
             ready = asyncio.get_running_loop().time()
             for row_id, platform, chat_key, payload in found:
                 if self._retry_at.get(chat_key, 0.0) <= ready:
                     self._enqueue(chat_key, (row_id, platform, payload), from_scan=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._rescan.wait(), IDLE_WAKE)
+
+    async def _retry_outbox(self) -> None:
+        """Now and then, send replies whose sending failed (a Bot API outage outlasting the retries)."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_outbox_retry:
+            return
+        self._next_outbox_retry = loop.time() + OUTBOX_RETRY_EVERY
+        try:
+            await self.dispatcher.resend_pending(min_age=OUTBOX_RETRY_AGE)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                logger.exception("retrying the outbox failed")
 
     async def _run_chat(self, chat_key: str) -> None:
         """Process one chat's queued rows in order; when one must wait, block the chat until a scan."""

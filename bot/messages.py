@@ -28,6 +28,10 @@ def clean_text(text: str, limit: int) -> str:
     return text.strip()[:limit]
 
 
+class Undeliverable(Exception):
+    """A platform refused a message for good (bot removed, chat gone, message invalid): never retried."""
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a platform can do; the core reads these instead of asking which platform it is.

@@ -31,3 +31,15 @@ async def pending(session: AsyncSession, limit: int = 100) -> Sequence[OutboxIte
 async def mark_sent(session: AsyncSession, row_id: int, at: datetime) -> None:
     """Record that a row's replies went out."""
     await session.execute(update(OutboxItem).where(OutboxItem.id == row_id).values(sent_at=at))
+
+
+async def edited_cards_after(session: AsyncSession, after_id: int) -> dict[str, list[int]]:
+    """Return, per card key, the ids of rows after `after_id` that edit that card (sent or not)."""
+    rows = await session.execute(select(OutboxItem.id, OutboxItem.payload).where(OutboxItem.id > after_id))
+    edits: dict[str, list[int]] = {}
+    for row_id, payload in rows.all():
+        for reply in payload or []:
+            card = reply.get("card") if isinstance(reply, dict) else None
+            if reply.get("edit") and card:
+                edits.setdefault(card["key"], []).append(row_id)
+    return edits

@@ -22,6 +22,7 @@ from bot.dispatcher import Outcome
 from bot.messages import FileRef, Incoming
 from storage.db import Database
 from storage.models import Hazard, InboxItem
+from storage.outbox import pending as outbox_pending
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID as LIVE_ADMIN
 from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot, seed
@@ -347,3 +348,20 @@ async def test_a_waiting_update_holds_the_later_ones_of_its_chat(harness: Harnes
     texts = [s.reply.text or "" for s in h.adapter.sent]
     listing = next(t for t in texts if "未销号隐患" in t or "没有符合条件" in t)
     assert "YH-2026-0001" in listing  # the report was handled before the list that followed it
+
+
+async def test_a_reply_that_could_not_be_sent_stays_in_the_outbox_until_it_goes_out(bot: LiveBot) -> None:
+    tg = bot.tg
+    admin = tg.user(LIVE_ADMIN, "王主任", "wang")
+    group = tg.group()
+    tg.fail("sendMessage", 502, times=5)  # more than one call's retries: the reply cannot go out now
+    tg.send_text(admin, group, "/whoami")
+    await tg.wait_for(lambda: tg.faults_served == 5, 30)
+    await asyncio.sleep(0.2)
+    assert not any("身份" in t for t in bot.texts(group))
+    async with bot.app.db.reading() as session:
+        assert len(await outbox_pending(session)) == 1  # kept, not marked sent
+    assert await bot.app.dispatcher.resend_pending() == 1  # what the inbox's periodic retry does
+    assert sum("身份：管理员" in t for t in bot.texts(group)) == 1
+    async with bot.app.db.reading() as session:
+        assert await outbox_pending(session) == []

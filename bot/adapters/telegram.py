@@ -34,6 +34,7 @@ from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
     Conflict,
+    Forbidden,
     InvalidToken,
     NetworkError,
     RetryAfter,
@@ -46,7 +47,18 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.config import TelegramSettings
 from bot.dispatcher import Dispatcher, Outcome
 from bot.inbox import Inbox
-from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.messages import (
+    Button,
+    ButtonPress,
+    Capabilities,
+    Card,
+    ChatRef,
+    FileRef,
+    Incoming,
+    Reply,
+    Sender,
+    Undeliverable,
+)
 from storage.photos import pillow
 
 logger = logging.getLogger(__name__)
@@ -455,6 +467,13 @@ class TelegramAdapter:
     # --- rendering ----------------------------------------------------------------------------
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
+        """Send a reply; a refusal for good (bot blocked or removed, chat gone) is `Undeliverable`."""
+        try:
+            return await self._send(chat, reply)
+        except (Forbidden, BadRequest) as exc:
+            raise Undeliverable(_reason(exc)) from None
+
+    async def _send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Send a reply; a card with photos becomes one photo message with caption and keyboard."""
         bot = self.bot
         chat_id = int(chat.chat_id)
@@ -560,7 +579,9 @@ class TelegramAdapter:
             if card.photos and "no caption" in reason:  # the card went out as text after all
                 await self.edit_card(chat_id, message_id, replace(card, photos=()))
                 return
-            raise
+            raise Undeliverable(_reason(exc)) from None
+        except Forbidden as exc:
+            raise Undeliverable(_reason(exc)) from None
 
     def _remember_photo(self, chat_id: int, message_id: int, path: Path) -> None:
         """Remember which picture a card message shows, so an edit replaces it only when it changed."""
