@@ -166,6 +166,7 @@ class Dispatcher:
                 if not await audit.claim_update(session, event.update_key, now):
                     logger.info("update %s already processed; skipped", event.update_key)
                     return Outcome(duplicate=True)
+                self._told_not_saved.discard(event.update_key)
                 actor, row = await self._identify(session, event, now)
                 replies = [self._addressed(r, event) for r in await self._dispatch(session, event, actor, attachments, row)]
                 durable = [reply_to_dict(r) for r in replies if not r.toast]

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher, Event, Outcome
+from storage import audit, outbox
 from storage import inbox as rows
 from storage.db import Database, is_unavailable
 
@@ -26,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 MAX_TRIES = 5  # tries of an update that fails for a reason other than an outage, before it is closed
 SCAN_LIMIT = 500
+PRUNE_EVERY = 3600.0
+KEEP_DONE = timedelta(days=7)  # processed updates and sent replies are kept this long, for inquiries
+KEEP_KEYS = timedelta(days=30)  # processed-update keys: far longer than any platform repeats an update
 OUTBOX_RETRY_EVERY = 60.0  # seconds between looks for replies whose sending failed
 OUTBOX_RETRY_AGE = timedelta(minutes=5)  # younger rows may still be on their way (a 429 wait)
 MAX_CHATS_AT_ONCE = 8  # chats processed side by side; updates of one chat always one after another
@@ -74,6 +78,7 @@ class Inbox:
         self._tries: dict[int, int] = {}  # row id -> failed tries so far
         self._stopping = False
         self._next_outbox_retry = 0.0
+        self._next_prune = 0.0
 
     def attach(self, source: Source) -> None:
         """Register the platform whose updates this inbox decodes."""
@@ -158,12 +163,32 @@ class Inbox:
                 continue
             self._outages = 0
             await self._retry_outbox()
+            await self._prune()
             ready = asyncio.get_running_loop().time()
             for row_id, platform, chat_key, payload in found:
                 if self._retry_at.get(chat_key, 0.0) <= ready:
                     self._enqueue(chat_key, (row_id, platform, payload), from_scan=True)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._rescan.wait(), IDLE_WAKE)
+
+    async def _prune(self) -> None:
+        """Once an hour, delete inbox and outbox rows long done, and old processed-update keys."""
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_prune:
+            return
+        self._next_prune = loop.time() + PRUNE_EVERY
+        now = self.clock.now()
+        try:
+            async with self.db.unit_of_work() as session:
+                done = await rows.prune(session, now - KEEP_DONE)
+                sent = await outbox.prune(session, now - KEEP_DONE)
+                keys = await audit.prune_processed(session, now - KEEP_KEYS)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                logger.exception("pruning the inbox and outbox failed")
+            return
+        if done or sent or keys:
+            logger.info("pruned %d inbox, %d outbox rows and %d update keys", done, sent, keys)
 
     async def _retry_outbox(self) -> None:
         """Now and then, send replies whose sending failed (a Bot API outage outlasting the retries)."""

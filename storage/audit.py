@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -45,3 +46,9 @@ async def claim_update(session: AsyncSession, key: str, at: datetime) -> bool:
         dialect_insert(session)(ProcessedUpdate).values(key=key, at=at).on_conflict_do_nothing()
     )
     return bool(getattr(result, "rowcount", 0) == 1)
+
+
+async def prune_processed(session: AsyncSession, before: datetime) -> int:
+    """Forget processed-update keys older than a moment (platforms do not repeat updates that old)."""
+    result = await session.execute(delete(ProcessedUpdate).where(ProcessedUpdate.at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -54,3 +54,9 @@ async def count_pending(session: AsyncSession) -> int:
     """Return how many updates wait to be processed."""
     rows = await session.scalars(select(InboxItem.id).where(InboxItem.done_at.is_(None)))
     return len(rows.all())
+
+
+async def prune(session: AsyncSession, before: datetime) -> int:
+    """Delete updates processed before a moment (their effects and the processed-update keys stay)."""
+    result = await session.execute(delete(InboxItem).where(InboxItem.done_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxItem
@@ -43,3 +43,9 @@ async def edited_cards_after(session: AsyncSession, after_id: int) -> dict[str, 
             if reply.get("edit") and card:
                 edits.setdefault(card["key"], []).append(row_id)
     return edits
+
+
+async def prune(session: AsyncSession, before: datetime) -> int:
+    """Delete rows sent before a moment."""
+    result = await session.execute(delete(OutboxItem).where(OutboxItem.sent_at < before))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -120,3 +120,30 @@ async def test_role_change_is_audited_and_odd_text_stored(db: Database) -> None:
         assert entries[1].detail["after"] == {"role": "lead", "enterprise_id": person.enterprise_id}
         found = await enterprises.match_enterprises(s, "别名")
         assert [x.name for x in found] == [odd]
+
+
+async def test_prune_forgets_only_what_is_long_done(db: Database) -> None:
+    from datetime import timedelta as td
+
+    from storage import audit as audit_rows
+    from storage import inbox as inbox_rows
+    from storage import outbox as outbox_rows
+
+    async with db.unit_of_work() as s:
+        first = await inbox_rows.put(s, "t", [("t:1", "c", {}), ("t:2", "c", {}), ("t:3", "c", {})], NOW - td(days=9))
+        ids = await inbox_rows.put(s, "t", [("t:4", "c", {})], NOW)
+        old = await outbox_rows.put(s, "t:1", [{"text": "x"}], NOW - td(days=9))
+        await outbox_rows.put(s, "t:2", [{"text": "y"}], NOW - td(days=9))  # never sent: kept
+        await outbox_rows.mark_sent(s, old, NOW - td(days=8))
+        await audit_rows.claim_update(s, "t:1", NOW - td(days=40))
+        await audit_rows.claim_update(s, "t:2", NOW)
+    async with db.unit_of_work() as s:
+        for key in ("t:1", "t:2"):
+            await inbox_rows.mark_done(s, first[key], NOW - td(days=8))
+        await inbox_rows.mark_done(s, ids["t:4"], NOW)
+    async with db.unit_of_work() as s:
+        assert await inbox_rows.prune(s, NOW - td(days=7)) == 2  # t:3 waits, t:4 is recent
+        assert await outbox_rows.prune(s, NOW - td(days=7)) == 1
+        assert await audit_rows.prune_processed(s, NOW - td(days=30)) == 1
+    async with db.unit_of_work() as s:
+        assert await inbox_rows.count_pending(s) == 1
