@@ -42,10 +42,14 @@ class CallbackData:
     def pack(self) -> str:
         """Return the button data; ValueError when a value holds `:` or the data exceeds 64 bytes."""
         parts = [self.prefix]
+        omitted = None
         for name, _ in self._fields():
             value = getattr(self, name)
             if value is None:
-                continue  # only trailing optional fields may be None (checked at unpack)
+                omitted = name  # only trailing optional fields may be left out
+                continue
+            if omitted is not None:
+                raise ValueError(f"{self.prefix}.{omitted} is None but {name} follows it")
             text = value.value if isinstance(value, StrEnum) else str(value)
             if ":" in text or not text:
                 raise ValueError(f"{self.prefix}.{name}: {text!r} cannot be packed")

@@ -368,9 +368,13 @@ class Dispatcher:
 
     async def _refuse_button(self, session: AsyncSession, press: ButtonPress, actor: Person) -> list[Reply]:
         """Answer a press whose data no definition parses (forged or stale): log and audit it."""
-        logger.warning("unknown button %r from %s", press.data[:64], press.sender.key)
-        await audit.audit(session, self.clock.now(), actor, "button.refused", "button", None, data=press.data[:64])
+        await self._audit_refused(session, press, actor)
         return [Reply(text=T.BUTTON_STALE, toast=True)]
+
+    async def _audit_refused(self, session: AsyncSession, press: ButtonPress, actor: Person) -> None:
+        """Log and audit a refused press: forged, stale, or by someone whose role does not allow it."""
+        logger.warning("refused button %r from %s (role %s)", press.data[:64], press.sender.key, actor.role)
+        await audit.audit(session, self.clock.now(), actor, "button.refused", "button", None, data=press.data[:64])
 
     async def _pending(self, session: AsyncSession, row: Conversation | None) -> questions.Pending | None:
         """Return the person's open question read from its row; expired and unknown ones are dropped."""
@@ -480,12 +484,7 @@ class Dispatcher:
     ) -> list[Reply] | None:
         if not role_allows(actor.role, route.perm):
             if isinstance(event, ButtonPress):
-                logger.warning(
-                    "refused button %r from %s (role %s)", event.data[:64], event.sender.key, actor.role
-                )
-                await audit.audit(
-                    session, self.clock.now(), actor, "button.refused", "button", None, data=event.data[:64]
-                )
+                await self._audit_refused(session, event, actor)
             return [
                 Reply(
                     text=T.need_role(needed_roles(route.perm), actor.role),

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 MAX_TRIES = 5  # tries of an update that fails for a reason other than an outage, before it is closed
 SCAN_LIMIT = 500
+FINISHED_KEPT = 2000
 PRUNE_EVERY = 3600.0
 KEEP_DONE = timedelta(days=7)  # processed updates and sent replies are kept this long, for inquiries
 KEEP_KEYS = timedelta(days=30)  # processed-update keys: far longer than any platform repeats an update
@@ -79,6 +81,8 @@ class Inbox:
         self._stopping = False
         self._next_outbox_retry = 0.0
         self._next_prune = 0.0
+        self._finished: set[int] = set()
+        self._finished_order: deque[int] = deque()
 
     def attach(self, source: Source) -> None:
         """Register the platform whose updates this inbox decodes."""
@@ -136,7 +140,7 @@ class Inbox:
         A chat whose oldest row failed is blocked: new rows wait in the table, and only a scan (which
         reads in id order, the failed row first) hands the chat's rows back, so order is kept.
         """
-        if item[0] in self._known or self._stopping:
+        if item[0] in self._known or item[0] in self._finished or self._stopping:
             return
         if chat_key in self._blocked:
             if not from_scan:
@@ -223,11 +227,19 @@ class Inbox:
                 self._tries.pop(row_id, None)
                 queue.pop(0)
                 self._known.discard(row_id)
+                self._finish(row_id)
         finally:
             self._tasks.pop(chat_key, None)
             if not queue:
                 self._queues.pop(chat_key, None)
             self._start_waiting_chats()
+
+    def _finish(self, row_id: int) -> None:
+        """Remember a row just processed, so a scan that read it a moment earlier does not queue it again."""
+        self._finished.add(row_id)
+        self._finished_order.append(row_id)
+        if len(self._finished_order) > FINISHED_KEPT:
+            self._finished.discard(self._finished_order.popleft())
 
     def _hand_back(self, chat_key: str, queue: list[Item], row_id: int) -> None:
         """Leave a chat's rows in the table and retry them after a growing pause (capped)."""
