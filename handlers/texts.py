@@ -97,6 +97,7 @@ HELP = {
     "withdraw": "/withdraw YH-… <原因> 或 /withdraw YH-… 重复 YH-… — 撤销误报或重复上报（上报人或管理人员）",
     "edit": "/edit YH-… <新描述> — 上报人修改隐患描述（验收前）",
     "cancel": "/cancel — 取消当前未完成的操作",
+    "search": "/search <关键词> — 按描述或编号查找隐患（本企业人员只查本企业）",
 }
 
 # --- enterprises ------------------------------------------------------------------------------
@@ -360,6 +361,26 @@ HAZARDS_TITLE_OPEN = "未销号隐患"
 HAZARDS_TITLE_OVERDUE = "逾期隐患"
 HAZARDS_TITLE_MINE = "我上报的隐患"
 HAZARDS_TITLE_ENTERPRISE = "{enterprise} 未销号隐患"
+HAZARDS_TITLE_FILTERED = "隐患（{filters}）"
+HAZARDS_FILTER_OPEN = "未销号"
+HAZARDS_FILTER_MINE = "我上报的"
+HAZARDS_FILTER_OVERDUE = "逾期"
+HAZARDS_FILTER_MONTH = "{year}年{month}月发现"
+HAZARDS_PAGE = "，第 {page}/{pages} 页"
+HAZARDS_PAGE_BEYOND = "没有第 {page} 页了：共 {total} 条，{pages} 页。"
+HAZARDS_WORD_THIS_MONTH = "本月"
+HAZARDS_WORD_LAST_MONTH = "上月"
+BTN_NEXT_PAGE = "下一页"
+SEARCH_USAGE = "用法：/search <关键词>，在隐患描述和编号中查找，例如 /search 配电箱。"
+SEARCH_TITLE = "含“{words}”的隐患"
+SEARCH_NO_ENTERPRISE = "您的账号还没有绑定企业，只能查找本企业的隐患。"
+PHOTO_OFFER = "收到一张照片。要把它登记为隐患吗？"
+BTN_PHOTO_REGISTER = "登记隐患"
+BTN_PHOTO_NO = "不用了"
+PHOTO_OFFER_DECLINED = "好的，这张照片不登记。"
+PHOTO_OFFER_GONE = "这张照片的登记已经过期或已处理，请重新发送照片。"
+PHOTO_DESCRIBE = "请用一句话描述这处隐患（可写期限，如“限期 12月10日”或“立即整改”），直接发送即可，24 小时内有效。"
+PHOTO_DESCRIBE_AGAIN = "已收下照片。请发送隐患描述（文字），或发送 /cancel 放弃。"
 HAZARD_LINE = "{code} {enterprise}｜{description}｜{status}{due}"
 HAZARD_LINE_DUE = "｜期限 {due}"
 DUE_USAGE = "用法：/due YH-2026-0007 12月10日（或 3天内、下周五、本月底、立即整改），也可以回复隐患卡片发送 /due 12月10日。"

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.messages import Incoming
-from tests.harness import GROUP, LI, ZHANG, Harness, Sent, card_of, jpeg, seed
+from tests.harness import GROUP, LI, LIU, ZHANG, Harness, Sent, card_of, jpeg, seed
 
 
 def incoming(text: str) -> Incoming:
@@ -53,3 +53,94 @@ async def test_aliases_reach_the_handlers_and_help_lists_them(harness: Harness) 
     help_text = h.texts(await h.say(LI, "/帮助", h.private(LI)))
     for alias in ("/隐患", "/整改", "/验收", "/驳回", "/隐患列表", "/帮助"):
         assert alias in help_text
+
+
+async def test_manager_filters_status_level_category_month_and_combined(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    first = await report(h, ZHANG, "配电箱门未关 限期 12月10日", 1)  # 用电安全, general
+    await report(h, ZHANG, "消防栓被遮挡 重大隐患 限期 12月20日", 2)  # 消防安全, major
+    await report(h, LIU, "冲床防护罩缺失 重大隐患 3天内", 3)
+    await h.say(ZHANG, "/fix 已加锁", files=(h.add_file(jpeg(4)),), reply_to=first.message_id)
+    todo = h.texts(await h.say(LI, "/hazards 待验收"))
+    assert "隐患（待验收）（共 1 条）" in todo and "YH-2026-0001" in todo
+    major = h.texts(await h.say(LI, "/hazards 重大"))
+    assert "共 2 条" in major and "YH-2026-0001" not in major
+    assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/隐患列表 重大 待验收"))
+    fire = h.texts(await h.say(LI, "/hazards 消防安全"))
+    assert "共 1 条" in fire and "YH-2026-0002" in fire
+    both = h.texts(await h.say(LI, "/hazards 宏达 重大"))
+    assert "宏达机械有限公司、重大隐患、未销号" in both and "YH-2026-0003" in both
+    assert "只能处理本企业" in h.texts(await h.say(ZHANG, "/hazards 宏达 重大"))
+    assert "YH-2026-0003" not in h.texts(await h.say(ZHANG, "/hazards 重大"))  # a lead sees their own
+
+    assert "已销号" in h.texts(await h.say(LI, "/验收 YH-2026-0001"))
+    closed = h.texts(await h.say(LI, "/hazards 已销号"))
+    assert "共 1 条" in closed and "YH-2026-0001" in closed and "已销号" in closed
+    # 2026-11-30 09:00 in the park; 本月 is November, all statuses but withdrawn.
+    assert "共 3 条" in h.texts(await h.say(LI, "/hazards 本月"))
+    assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/hazards 上月"))
+    assert "2026年11月发现" in h.texts(await h.say(LI, "/hazards 2026-11 重大"))
+    h.clock.advance(timedelta(days=2))  # December in the park: November is 上月
+    assert "共 3 条" in h.texts(await h.say(LI, "/hazards 上月"))
+    assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/hazards 本月"))
+
+
+async def test_month_is_the_park_day_not_utc(any_harness: Harness) -> None:
+    h = any_harness
+    await seed(h)
+    h.clock.set(datetime(2026, 10, 31, 17, 0, tzinfo=UTC))  # 11-01 01:00 in Shanghai
+    await report(h, ZHANG, "配电箱门未关 限期 12月10日", 1)
+    assert "共 1 条" in h.texts(await h.say(LI, "/hazards 2026年11月"))
+    assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/hazards 2026-10"))
+
+
+async def test_pages_by_button_and_by_command(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    for i in range(65):
+        await report(h, ZHANG, f"第{i}号配电箱门未关 限期 12月10日", 100 + i)
+    first = [s for s in await h.say(LI, "/hazards") if s.reply.text]
+    assert "共 65 条，第 1/3 页" in first[0].reply.text  # type: ignore[operator]
+    assert first[0].reply.text.count("YH-2026-") == 30  # type: ignore[union-attr]
+    nxt = first[0].reply.buttons[0][0]
+    assert nxt.label == "下一页" and nxt.command == "/hazards 第2页"
+    before = len(h.adapter.sent)
+    await h.press(LI, first[0], "下一页")
+    second = h.adapter.sent[before:]
+    assert "第 2/3 页" in h.texts(second) and h.texts(second).count("YH-2026-") == 30
+    await h.press(LI, second[0], "下一页")
+    third = h.adapter.sent[before + 1 :]
+    assert "第 3/3 页" in h.texts(third) and h.texts(third).count("YH-2026-") == 5
+    assert not third[-1].reply.buttons
+    by_command = h.texts(await h.say(LI, "/hazards 华油 第2页"))
+    assert "第 2/3 页" in by_command
+    assert "没有第 4 页了" in h.texts(await h.say(LI, "/hazards 第4页"))
+    # the filter travels with the button: 华油's pages name 华油
+    page = next(s for s in await h.say(LI, "/hazards 华油") if s.reply.buttons)
+    assert page.reply.buttons[0][0].command == "/hazards 华油装备制造有限公司 第2页"
+    # a manager's 下一页 for another enterprise, pressed by a lead, is refused
+    liu_page = h.texts(await h.say(LIU, "/hazards 第2页"))
+    assert "没有符合条件的隐患" in liu_page
+    await h.press(LIU, page, "下一页")
+    assert "只能处理本企业" in h.texts(h.adapter.sent[-1:])
+
+
+async def test_search_description_and_code_within_what_one_may_view(any_harness: Harness) -> None:
+    h = any_harness
+    await seed(h)
+    await report(h, ZHANG, "二车间Abc配电箱门未关 限期 12月10日", 1)
+    await report(h, ZHANG, "进度100%完成_待查 限期 12月10日", 2)
+    await report(h, LIU, "ABC车间配电箱无标识 限期 12月10日", 3)
+    park = h.texts(await h.say(LI, "/search abc"))
+    assert "共 2 条" in park and "YH-2026-0001" in park and "YH-2026-0003" in park
+    own = h.texts(await h.say(ZHANG, "/search 配电箱"))
+    assert "共 1 条" in own and "YH-2026-0003" not in own
+    assert "没有符合条件的隐患" in h.texts(await h.say(LIU, "/search Abc配电箱门"))
+    assert "YH-2026-0002" in h.texts(await h.say(LI, "/search 100%"))
+    assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/search 1%完"))  # % is literal
+    assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/search 配_箱"))  # _ is literal
+    assert "YH-2026-0002" in h.texts(await h.say(LI, "/search %完成_"))
+    assert "YH-2026-0003" in h.texts(await h.say(LI, "/search yh-2026-3"))
+    assert "YH-2026-0001" not in h.texts(await h.say(LIU, "/search YH-2026-0001"))
+    assert "用法" in h.texts(await h.say(LI, "/search"))
