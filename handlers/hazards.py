@@ -30,6 +30,7 @@ from handlers.hazard_card import (
     HazardAlbum,
     HazardListButton,
     LevelButton,
+    PhotoOfferButton,
     attachment_problem,
     build_card,
     card_reply,
@@ -81,6 +82,22 @@ class HazardDraft(Question, kind="hazard_draft", ttl=timedelta(hours=24)):
     enterprise_id: int | None
     source: str  # as the draft was started; registering uses the reporter's role at that moment
 
+
+
+@dataclass(frozen=True)
+class HazardPhotoOffer(Question, kind="hazard_photo_offer", ttl=timedelta(hours=24)):
+    """A private photo without a caption, waiting for 登记隐患 / 不用了 (and the rest of its album)."""
+
+    photo_ids: list[int]
+    media_group_id: str | None
+
+
+@dataclass(frozen=True)
+class HazardDescribe(Question, kind="hazard_describe", ttl=timedelta(hours=24)):
+    """Photos the person chose to register as a hazard, waiting for its description in words."""
+
+    photo_ids: list[int]
+    media_group_id: str | None
 
 
 async def _enterprise_named_in(session: AsyncSession, text: str) -> list[Enterprise]:
@@ -1008,3 +1025,120 @@ async def search(
     shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
     lines = [T.HAZARDS_HEADER.format(title=T.SEARCH_TITLE.format(words=words), total=total, shown=shown)]
     return Reply(text="\n".join(lines + _hazard_lines(rows, today_in_park(now, settings), settings)))
+
+
+# --- a private photo without a caption ----------------------------------------------------------
+
+
+@router.leftover("photo_offer", perm=Perm.HAZARD_REPORT)
+async def offer_photo(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+) -> HandlerResult:
+    """Ask whether a photo sent privately without a caption is a hazard to register."""
+    if msg.chat.is_group or not msg.files or msg.text.strip():
+        return NOT_MINE
+    photos = await photo_rows(session, attachments, settings, now)
+    if not photos:
+        problem = attachment_problem(attachments, settings)
+        return Reply(text=problem) if problem else NOT_MINE
+    await ask(session, msg.chat, actor, HazardPhotoOffer([p.id for p in photos], msg.media_group_id), now)
+    choice = (
+        Button(T.BTN_PHOTO_REGISTER, PhotoOfferButton("yes").pack()),
+        Button(T.BTN_PHOTO_NO, PhotoOfferButton("no").pack()),
+    )
+    return Reply(text=T.PHOTO_OFFER, buttons=(choice,))
+
+
+def _more_photos(photo_ids: list[int], photos: list[Photo]) -> list[int]:
+    """Return the photo ids with new ones added once each, in the order they came."""
+    return list(dict.fromkeys([*photo_ids, *(p.id for p in photos)]))
+
+
+@router.question(HazardPhotoOffer, perm=Perm.HAZARD_REPORT)
+async def offer_album(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: HazardPhotoOffer,
+) -> HandlerResult:
+    """Add the rest of the album to the photos offered; anything else is not the answer."""
+    if msg.media_group_id is None or msg.media_group_id != question.media_group_id:
+        return NOT_MINE
+    photos = await photo_rows(session, attachments, settings, now)
+    await ask(
+        session, msg.chat, actor, replace(question, photo_ids=_more_photos(question.photo_ids, photos)), now
+    )
+    return []
+
+
+@router.button(PhotoOfferButton, perm=Perm.HAZARD_REPORT)
+async def photo_offer_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    now: datetime,
+    button: PhotoOfferButton,
+    question: Question | None,
+) -> HandlerResult:
+    """登记隐患: ask for the description of the photos; 不用了: forget them."""
+    if not isinstance(question, HazardPhotoOffer):
+        return Reply(text=T.PHOTO_OFFER_GONE, toast=True)
+    if button.register == "no":
+        await drop(session, press.chat, actor)
+        return Reply(text=T.PHOTO_OFFER_DECLINED, toast=True)
+    await ask(session, press.chat, actor, HazardDescribe(question.photo_ids, question.media_group_id), now)
+    return Reply(text=T.PHOTO_DESCRIBE)
+
+
+@router.question(HazardDescribe, perm=Perm.HAZARD_REPORT)
+async def describe_photos(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: HazardDescribe,
+    reach: Reach,
+) -> HandlerResult:
+    """Take the description of the photos being registered (more photos are kept), then register."""
+    photos = await photo_rows(session, attachments, settings, now)
+    if photos:
+        question = replace(question, photo_ids=_more_photos(question.photo_ids, photos))
+        await ask(session, msg.chat, actor, question, now)
+    text = clean_text(msg.text, DESCRIPTION_LIMIT * 2)
+    if not text:
+        return Reply(text=T.PHOTO_DESCRIBE_AGAIN)
+    parsed = parse_hazard_text(text, today_in_park(now, settings))
+    if not parsed.description:
+        return Reply(text=T.HAZARD_NEED_DESCRIPTION)
+    if len(parsed.description) > DESCRIPTION_LIMIT:
+        return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
+    enterprise_id: int | None = None
+    if actor.role in ENTERPRISE_ROLES:
+        if actor.enterprise_id is None:
+            return Reply(text=T.HAZARD_NO_ENTERPRISE)
+        enterprise_id = actor.enterprise_id
+    else:
+        named = await _enterprise_named_in(session, text)
+        enterprise_id = named[0].id if len(named) == 1 else None
+    draft = HazardDraft(
+        text, question.photo_ids, question.media_group_id, enterprise_id, hz.source_for(actor)
+    )
+    if enterprise_id is None:
+        await ask(session, msg.chat, actor, draft, now)  # the enterprise button completes the draft
+        return await _enterprise_buttons(session, await _enterprise_named_in(session, text))
+    await drop(session, msg.chat, actor)
+    return await register(session, actor, draft, msg.chat, settings, now, reach)

@@ -436,6 +436,8 @@ QUESTION_NAMES = {
     "hazard_album": "相册里的其余照片",
     "hazard_fix": "整改照片",
     "hazard_reject": "驳回原因",
+    "hazard_photo_offer": "是否登记照片为隐患的选择",
+    "hazard_describe": "隐患描述",
     "default": "上一个问题的回答",
 }
 QUESTION_DROPPED = "提示：之前等待您提供的{what}已放弃（发送了新的命令）。如需继续，请重新操作。"

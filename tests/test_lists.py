@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
+
 from bot.messages import Incoming
-from tests.harness import GROUP, LI, LIU, ZHANG, Harness, Sent, card_of, jpeg, seed
+from storage.models import HazardPhoto
+from tests.harness import GROUP, LI, LIU, XIAO, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, seed
 
 
 def incoming(text: str) -> Incoming:
@@ -144,3 +147,46 @@ async def test_search_description_and_code_within_what_one_may_view(any_harness:
     assert "YH-2026-0003" in h.texts(await h.say(LI, "/search yh-2026-3"))
     assert "YH-2026-0001" not in h.texts(await h.say(LIU, "/search YH-2026-0001"))
     assert "用法" in h.texts(await h.say(LI, "/search"))
+
+
+async def test_private_photo_without_caption_offers_to_register(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    private = h.private(ZHANG)
+    out = await h.say(ZHANG, "", private, files=(h.add_file(jpeg(1)),), media_group_id="a1")
+    assert h.texts(out) == "收到一张照片。要把它登记为隐患吗？"
+    offer = out[0]
+    assert await h.say(ZHANG, "", private, files=(h.add_file(jpeg(2)),), media_group_id="a1") == []
+    await h.press(ZHANG, offer, "登记隐患")
+    assert "请用一句话描述这处隐患" in h.texts(h.adapter.sent[-1:])
+    out = await h.say(ZHANG, "二车间配电箱门未关闭 限期 12月10日", private)
+    card = card_of(out)
+    assert card.card is not None and card.card.title == "隐患 YH-2026-0001"
+    assert len(card.card.photos) >= 1
+    async with h.app.db.unit_of_work() as s:
+        count = await s.scalar(select(func.count()).select_from(HazardPhoto))
+    assert count == 2  # both photos of the album
+    # 不用了 forgets the photo; a later text is not taken as a description
+    out = await h.say(ZHANG, "", private, files=(h.add_file(jpeg(3)),))
+    outcome = await h.press(ZHANG, out[0], "不用了")
+    assert outcome.toast == "好的，这张照片不登记。"
+    assert "请用命令" in h.texts(await h.say(ZHANG, "消防栓被遮挡", private))
+    # a person without a role gets the usual hint, and nothing in the group is offered
+    assert "请用命令" in h.texts(await h.say(XIAO, "", h.private(XIAO), files=(h.add_file(jpeg(4)),)))
+    assert await h.say(ZHANG, "", GROUP, files=(h.add_file(jpeg(5)),), reply_to_bot=True) == []
+
+
+async def test_photo_offer_for_an_inspector_asks_the_enterprise(harness: Harness) -> None:
+    h = harness
+    await seed(h, private=("zhao",))
+    private = h.private(ZHAO)
+    out = await h.say(ZHAO, "", private, files=(h.add_file(jpeg(1)),))
+    await h.press(ZHAO, out[0], "登记隐患")
+    pick = await h.say(ZHAO, "仓库堆放杂物 立即整改", private)
+    assert "宏达" in str(pick[-1].reply.buttons)
+    await h.press(ZHAO, pick[-1], "宏达")
+    card = next(s for s in h.adapter.sent if s.card is not None)
+    assert card.card is not None and "宏达机械有限公司" in str(card.card.fields)
+    # a stale 登记隐患 press is answered, not taken
+    outcome = await h.press(ZHAO, out[0], "登记隐患")
+    assert outcome.toast == "这张照片的登记已经过期或已处理，请重新发送照片。"
