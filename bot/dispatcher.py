@@ -108,12 +108,14 @@ class Dispatcher:
         self.buttons: dict[str, Route] = {}
         self.card_replies: dict[str, Route] = {}
         self.questions: dict[str, Route] = {}
+        self.leftovers: dict[str, Route] = {}
         for router in routers:
             for table, own in (
                 (self.commands, router.commands),
                 (self.buttons, router.buttons),
                 (self.card_replies, router.card_replies),
                 (self.questions, router.questions),
+                (self.leftovers, router.leftovers),
             ):
                 clash = table.keys() & own.keys()
                 if clash:
@@ -463,6 +465,11 @@ class Dispatcher:
                 return await self._run(route, session, event, actor, attachments, card_key=card_key) or []
             return [Reply(text=T.CARD_REPLY_HINT)]
 
+        for route in self.leftovers.values():
+            if role_allows(actor.role, route.perm):
+                replies = await self._run(route, session, event, actor, attachments)
+                if replies is not None:
+                    return replies
         if event.chat.is_group:
             return []  # group chatter, even a reply to the bot, that no question or card takes
         return [Reply(text=T.PLAIN_TEXT_HINT)]

@@ -15,7 +15,21 @@ from typing import Any, Literal
 
 from storage.photos import StoredPhoto
 
-COMMAND_RE = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:@[A-Za-z0-9_]+)?")
+# Chinese names of the everyday commands. Telegram's privacy mode hands a bot in a group only real
+# bot commands (ASCII `/name`), so these (and the `／` / `、` starts below) work in private chats and
+# whenever a message reaches the bot anyway (a reply to it, privacy mode off, other platforms).
+COMMAND_ALIASES = {
+    "隐患列表": "hazards",
+    "隐患": "hazard",
+    "整改": "fix",
+    "验收": "accept",
+    "驳回": "reject",
+    "帮助": "help",
+}
+# A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
+# `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患).
+_ALIAS_NAMES = "|".join(sorted(COMMAND_ALIASES, key=len, reverse=True))
+COMMAND_RE = re.compile(rf"[/／、](?:([A-Za-z][A-Za-z0-9_]*)|({_ALIAS_NAMES}))(?:@[A-Za-z0-9_]+)?")
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -120,10 +134,13 @@ class Incoming:
     def command(self) -> str | None:
         """Return the command name (lower case, no slash or @botname), or None for plain text.
 
-        Only ASCII letters, digits and _ make the name, so `/hazard配电箱…` is /hazard with text.
+        Only ASCII letters, digits and _ make the name, so `/hazard配电箱…` is /hazard with text; a
+        Chinese alias (`/隐患`, `、整改`) gives the command it stands for.
         """
         match = COMMAND_RE.match(self.text)
-        return match.group(1).lower() if match else None
+        if match is None:
+            return None
+        return match.group(1).lower() if match.group(1) else COMMAND_ALIASES[match.group(2)]
 
     @property
     def args(self) -> str:

@@ -69,6 +69,7 @@ class Router:
         self.buttons: dict[str, Route] = {}
         self.card_replies: dict[str, Route] = {}
         self.questions: dict[str, Route] = {}
+        self.leftovers: dict[str, Route] = {}
 
     def _add(
         self, table: dict[str, Route], names: Sequence[str], perm: Perm, help_text: str | None, **typed: Any
@@ -96,6 +97,13 @@ class Router:
     def card_reply(self, card_kind: str, *, perm: Perm) -> Callable[[Handler], Handler]:
         """Handle a non-command message that replies to one of our cards of this kind."""
         return self._add(self.card_replies, [card_kind], perm, None)
+
+    def leftover(self, name: str, *, perm: Perm) -> Callable[[Handler], Handler]:
+        """Handle a message no command, question or card took (e.g. a private photo without a caption).
+
+        The handler returns NOT_MINE for what it does not want; a person without `perm` is never asked.
+        """
+        return self._add(self.leftovers, [name], perm, None)
 
     def question(self, kind: type[Question], *, perm: Perm) -> Callable[[Handler], Handler]:
         """Handle the next message of a person the bot asked a question of this kind."""

@@ -96,6 +96,40 @@ class ExtendDecideButton(CallbackData, prefix="hzext"):
     decision: Literal["ok", "no"]
 
 
+@dataclass(frozen=True)
+class HazardListButton(CallbackData, prefix="hzls"):
+    """下一页 under a hazard list: the list's filter in short codes and the page to show.
+
+    `enterprise_id` 0 is the person's own scope; `status` a code of `LIST_STATUS_CODES`, `-` the
+    list's default; `level`, `category`, `month` (yyyymm, 0 none) and `flags` (`o` overdue, `m`
+    mine) as `/hazards` words would set them.
+    """
+
+    page: int
+    enterprise_id: int
+    status: str
+    level: Literal["-", "general", "major"]
+    category: str
+    month: int
+    flags: Literal["-", "o", "m", "om"]
+
+
+LIST_STATUS_CODES = {
+    "reported": "r",
+    "rectifying": "f",
+    "awaiting_verification": "v",
+    "closed": "c",
+    "withdrawn": "w",
+}
+
+
+@dataclass(frozen=True)
+class PhotoOfferButton(CallbackData, prefix="hzph"):
+    """登记隐患 / 不用了 under the question a private photo without a caption gets."""
+
+    register: Literal["yes", "no"]
+
+
 DUE_DAYS = (0, 3, 7, 15)
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,11 +23,14 @@ from handlers.hazard_card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
     DUE_DAYS,
+    LIST_STATUS_CODES,
     CategoryButton,
     DueButton,
     EnterpriseButton,
     HazardAlbum,
+    HazardListButton,
     LevelButton,
+    PhotoOfferButton,
     attachment_problem,
     build_card,
     card_reply,
@@ -79,6 +83,22 @@ class HazardDraft(Question, kind="hazard_draft", ttl=timedelta(hours=24)):
     enterprise_id: int | None
     source: str  # as the draft was started; registering uses the reporter's role at that moment
 
+
+
+@dataclass(frozen=True)
+class HazardPhotoOffer(Question, kind="hazard_photo_offer", ttl=timedelta(hours=24)):
+    """A private photo without a caption, waiting for 登记隐患 / 不用了 (and the rest of its album)."""
+
+    photo_ids: list[int]
+    media_group_id: str | None
+
+
+@dataclass(frozen=True)
+class HazardDescribe(Question, kind="hazard_describe", ttl=timedelta(hours=24)):
+    """Photos the person chose to register as a hazard, waiting for its description in words."""
+
+    photo_ids: list[int]
+    media_group_id: str | None
 
 
 async def _enterprise_named_in(session: AsyncSession, text: str) -> list[Enterprise]:
@@ -745,41 +765,235 @@ def _due_of(data: dict[str, Any]) -> str:
         return str(raw)
 
 
+PAGE_SIZE = 30
+PAGE_RE = re.compile(r"第\s*(\d{1,4})\s*页")
+MONTH_RE = re.compile(r"(\d{4})(?:-|年)(\d{1,2})月?")
+STATUS_WORDS = {name: status for status, name in T.STATUS_NAMES.items()}
+LEVEL_WORDS = {"重大": "major", "重大隐患": "major", "一般": "general", "一般隐患": "general"}
+CATEGORY_WORDS = {name: key for key, name in T.CATEGORY_NAMES.items()}
+STATUS_BY_CODE = {code: status for status, code in LIST_STATUS_CODES.items()}
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """What `/hazards` words (or a 下一页 button) ask for; None and False leave the default."""
+
+    status: str | None = None
+    level: str | None = None
+    category: str | None = None
+    month: tuple[int, int] | None = None  # (year, month), by the day found in the park
+    overdue: bool = False
+    mine: bool = False
+    enterprise: Enterprise | None = None
+    page: int = 1
+
+    def button(self, page: int) -> HazardListButton:
+        """Return the typed button that shows another page of this list."""
+        flags = ("o" if self.overdue else "") + ("m" if self.mine else "")
+        return HazardListButton(
+            page=page,
+            enterprise_id=self.enterprise.id if self.enterprise else 0,
+            status=LIST_STATUS_CODES[self.status] if self.status else "-",
+            level="major" if self.level == "major" else "general" if self.level else "-",
+            category=self.category or "-",
+            month=self.month[0] * 100 + self.month[1] if self.month else 0,
+            flags="om" if flags == "om" else "o" if flags == "o" else "m" if flags == "m" else "-",
+        )
+
+    def words(self, page: int) -> str:
+        """Return the `/hazards` command that shows another page of this list."""
+        words = [
+            self.enterprise.name if self.enterprise else "",
+            T.STATUS_NAMES[self.status] if self.status else "",
+            "重大" if self.level == "major" else "一般" if self.level else "",
+            T.CATEGORY_NAMES[self.category] if self.category else "",
+            f"{self.month[0]}-{self.month[1]:02d}" if self.month else "",
+            "逾期" if self.overdue else "",
+            "我的" if self.mine else "",
+            f"第{page}页",
+        ]
+        return "/hazards " + " ".join(w for w in words if w)
+
+
+def _month_of(word: str, today: date) -> tuple[int, int] | None:
+    """Read 本月, 上月, `2026-11` or `2026年11月` as (year, month); None for any other word."""
+    if word == T.HAZARDS_WORD_THIS_MONTH:
+        return today.year, today.month
+    if word == T.HAZARDS_WORD_LAST_MONTH:
+        return (today.year, today.month - 1) if today.month > 1 else (today.year - 1, 12)
+    match = MONTH_RE.fullmatch(word)
+    if match and 1 <= int(match.group(2)) <= 12:
+        return int(match.group(1)), int(match.group(2))
+    return None
+
+
+async def _list_query(session: AsyncSession, text: str, today: date) -> ListQuery | Reply:
+    """Read `/hazards` words in any order; what no word names is taken as an enterprise."""
+    found: dict[str, Any] = {}
+    rest: list[str] = []
+    text = PAGE_RE.sub(lambda m: f" 第{m.group(1)}页 ", text)
+    for word in text.split():
+        page = PAGE_RE.fullmatch(word)
+        month = _month_of(word, today)
+        if word.lower() in ("overdue", "逾期"):
+            found["overdue"] = True
+        elif word.lower() in ("mine", "我的"):
+            found["mine"] = True
+        elif word in STATUS_WORDS:
+            found["status"] = STATUS_WORDS[word]
+        elif word in LEVEL_WORDS:
+            found["level"] = LEVEL_WORDS[word]
+        elif word in CATEGORY_WORDS:
+            found["category"] = CATEGORY_WORDS[word]
+        elif month is not None:
+            found["month"] = month
+        elif page is not None:
+            found["page"] = max(1, int(page.group(1)))
+        else:
+            rest.append(word)
+    if rest:
+        picked = await pick_enterprise(session, " ".join(rest), button=None)
+        if isinstance(picked, Reply):
+            return picked
+        found["enterprise"] = picked
+    return ListQuery(**found)
+
+
+def _list_title(q: ListQuery) -> str:
+    """Return the list's title: the old titles for the old single forms, else the filters joined."""
+    only = {k for k, v in vars(q).items() if v and k != "page"}
+    if not only:
+        return T.HAZARDS_TITLE_OPEN
+    if only == {"overdue"}:
+        return T.HAZARDS_TITLE_OVERDUE
+    if only == {"mine"}:
+        return T.HAZARDS_TITLE_MINE
+    if only == {"enterprise"} and q.enterprise is not None:
+        return T.HAZARDS_TITLE_ENTERPRISE.format(enterprise=q.enterprise.name)
+    parts = [
+        q.enterprise.name if q.enterprise else "",
+        T.HAZARDS_FILTER_MINE if q.mine else "",
+        T.HAZARDS_FILTER_MONTH.format(year=q.month[0], month=q.month[1]) if q.month else "",
+        T.LEVEL_NAMES[q.level] if q.level else "",
+        T.CATEGORY_NAMES[q.category] if q.category else "",
+        T.HAZARDS_FILTER_OVERDUE if q.overdue else "",
+        T.STATUS_NAMES[q.status] if q.status else T.HAZARDS_FILTER_OPEN if _open_only(q) else "",
+    ]
+    return T.HAZARDS_TITLE_FILTERED.format(filters="、".join(p for p in parts if p))
+
+
+def _open_only(q: ListQuery) -> bool:
+    """Tell whether a list without a status word shows open hazards only (mine and a month show all)."""
+    return q.status is None and not q.mine and q.month is None
+
+
+def _list_filter(q: ListQuery, actor: Person, settings: Settings, today: date) -> ledger.HazardFilter:
+    """Turn what was asked into the ledger's filter, within what the person may view."""
+    tz = settings.park.tz
+    own = None if actor.role in PARK_ROLES else actor.enterprise_id
+    found_from = found_before = None
+    if q.month is not None:
+        year, month = q.month
+        found_from = datetime(year, month, 1, tzinfo=tz).astimezone(UTC)
+        found_before = datetime(year + month // 12, month % 12 + 1, 1, tzinfo=tz).astimezone(UTC)
+    statuses: tuple[str, ...] | None = None
+    if q.status is not None:
+        statuses = (q.status,)
+    elif q.month is not None and not q.mine:
+        statuses = tuple(s for s in HazardStatus if s != HazardStatus.WITHDRAWN)
+    return ledger.HazardFilter(
+        enterprise_id=q.enterprise.id if q.enterprise else None if q.mine else own,
+        reporter_id=actor.id if q.mine else None,
+        overdue_on=today if q.overdue else None,
+        open_only=_open_only(q),
+        park_tz=tz,
+        immediate_grace_days=settings.park.immediate_grace_days,
+        statuses=statuses,
+        level=q.level,
+        category=q.category,
+        found_from=found_from,
+        found_before=found_before,
+    )
+
+
 @router.command("hazards", perm=Perm.VIEW, help_text=T.HELP["hazards"], read_only=True)
 async def list_hazards(
     msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
 ) -> HandlerResult:
-    """List open hazards: my enterprise's (or the park's for managers), overdue ones, mine, or one enterprise's."""
-    arg = msg.args.strip()
+    """List hazards by status, level, category, month found, overdue, mine or enterprise, a page at a time."""
     today = today_in_park(now, settings)
-    park_wide = actor.role in PARK_ROLES
-    own = None if park_wide else actor.enterprise_id
-    if arg.lower() in ("overdue", "逾期"):
-        title, f = T.HAZARDS_TITLE_OVERDUE, ledger.HazardFilter(
-            enterprise_id=own,
-            overdue_on=today,
-            park_tz=settings.park.tz,
-            immediate_grace_days=settings.park.immediate_grace_days,
-        )
-    elif arg.lower() in ("mine", "我的"):
-        title, f = T.HAZARDS_TITLE_MINE, ledger.HazardFilter(reporter_id=actor.id, open_only=False)
-    elif arg:
-        found = await pick_enterprise(session, arg, button=None)
-        if isinstance(found, Reply):
-            return found
-        if not may_view_enterprise(actor, found.id):
-            return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))
-        title, f = (
-            T.HAZARDS_TITLE_ENTERPRISE.format(enterprise=found.name),
-            ledger.HazardFilter(enterprise_id=found.id),
-        )
-    else:
-        title, f = T.HAZARDS_TITLE_OPEN, ledger.HazardFilter(enterprise_id=own)
-    rows, total = await ledger.list_hazards(session, f)
+    q = await _list_query(session, clean_text(msg.args, 200), today)
+    if isinstance(q, Reply):
+        return q
+    return await _hazard_list(session, actor, settings, now, q)
+
+
+@router.button(HazardListButton, perm=Perm.VIEW)
+async def list_page_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: HazardListButton,
+) -> HandlerResult:
+    """Show the page of a hazard list a 下一页 button names."""
+    enterprise = None
+    if button.enterprise_id:
+        enterprise = await enterprises.get_enterprise(session, button.enterprise_id)
+        if enterprise is None:
+            return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    status = STATUS_BY_CODE.get(button.status)
+    if (button.status != "-" and status is None) or (
+        button.category != "-" and button.category not in T.CATEGORY_NAMES
+    ):
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    month = divmod(button.month, 100) if button.month else None
+    if month is not None and not 1 <= month[1] <= 12:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    q = ListQuery(
+        status=status,
+        level=None if button.level == "-" else button.level,
+        category=None if button.category == "-" else button.category,
+        month=month,
+        overdue="o" in button.flags,
+        mine="m" in button.flags,
+        enterprise=enterprise,
+        page=button.page,
+    )
+    return await _hazard_list(session, actor, settings, now, q)
+
+
+async def _hazard_list(
+    session: AsyncSession, actor: Person, settings: Settings, now: datetime, q: ListQuery
+) -> Reply:
+    """Render one page of a hazard list, with 下一页 (and its command) when more follow."""
+    if q.enterprise is not None and not may_view_enterprise(actor, q.enterprise.id):
+        return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))
+    today = today_in_park(now, settings)
+    f = _list_filter(q, actor, settings, today)
+    rows, total = await ledger.list_hazards(session, f, limit=PAGE_SIZE, offset=(q.page - 1) * PAGE_SIZE)
+    pages = max(1, -(-total // PAGE_SIZE))
     if not rows:
+        if total:
+            return Reply(text=T.HAZARDS_PAGE_BEYOND.format(page=q.page, total=total, pages=pages))
         return Reply(text=T.HAZARDS_EMPTY)
-    shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
-    lines = [T.HAZARDS_HEADER.format(title=title, total=total, shown=shown)]
+    if pages > 1:
+        shown = T.HAZARDS_PAGE.format(page=q.page, pages=pages)
+    else:
+        shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
+    lines = [T.HAZARDS_HEADER.format(title=_list_title(q), total=total, shown=shown)]
+    lines += _hazard_lines(rows, today, settings)
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if q.page < pages:
+        buttons = ((Button(T.BTN_NEXT_PAGE, q.button(q.page + 1).pack(), q.words(q.page + 1)),),)
+    return Reply(text="\n".join(lines), buttons=buttons)
+
+
+def _hazard_lines(rows: Sequence[Hazard], today: date, settings: Settings) -> list[str]:
+    """Return one line per hazard: code, enterprise, description, status and due date."""
+    lines = []
     for h in rows:
         due = T.HAZARD_LINE_DUE.format(due=h.due_date.strftime("%m-%d")) if h.due_date else ""
         name = h.enterprise.aliases[0] if h.enterprise.aliases else h.enterprise.name
@@ -792,4 +1006,140 @@ async def list_hazards(
                 due=due,
             )
         )
-    return Reply(text="\n".join(lines))
+    return lines
+
+
+@router.command("search", perm=Perm.VIEW, help_text=T.HELP["search"], read_only=True)
+async def search(
+    msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
+) -> HandlerResult:
+    """Find hazards whose description or code holds the words, within what the person may view."""
+    words = clean_text(msg.args, 50)
+    if not words:
+        return Reply(text=T.SEARCH_USAGE)
+    scope = None if actor.role in PARK_ROLES else actor.enterprise_id
+    if scope is None and actor.role not in PARK_ROLES:
+        return Reply(text=T.SEARCH_NO_ENTERPRISE)
+    rows, total = await ledger.search_hazards(session, words, scope, limit=PAGE_SIZE)
+    if not rows:
+        return Reply(text=T.HAZARDS_EMPTY)
+    shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
+    lines = [T.HAZARDS_HEADER.format(title=T.SEARCH_TITLE.format(words=words), total=total, shown=shown)]
+    return Reply(text="\n".join(lines + _hazard_lines(rows, today_in_park(now, settings), settings)))
+
+
+# --- a private photo without a caption ----------------------------------------------------------
+
+
+@router.leftover("photo_offer", perm=Perm.HAZARD_REPORT)
+async def offer_photo(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+) -> HandlerResult:
+    """Ask whether a photo sent privately without a caption is a hazard to register."""
+    if msg.chat.is_group or not msg.files or msg.text.strip():
+        return NOT_MINE
+    photos = await photo_rows(session, attachments, settings, now)
+    if not photos:
+        problem = attachment_problem(attachments, settings)
+        return Reply(text=problem) if problem else NOT_MINE
+    await ask(session, msg.chat, actor, HazardPhotoOffer([p.id for p in photos], msg.media_group_id), now)
+    choice = (
+        Button(T.BTN_PHOTO_REGISTER, PhotoOfferButton("yes").pack()),
+        Button(T.BTN_PHOTO_NO, PhotoOfferButton("no").pack()),
+    )
+    return Reply(text=T.PHOTO_OFFER, buttons=(choice,))
+
+
+def _more_photos(photo_ids: list[int], photos: list[Photo]) -> list[int]:
+    """Return the photo ids with new ones added once each, in the order they came."""
+    return list(dict.fromkeys([*photo_ids, *(p.id for p in photos)]))
+
+
+@router.question(HazardPhotoOffer, perm=Perm.HAZARD_REPORT)
+async def offer_album(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: HazardPhotoOffer,
+) -> HandlerResult:
+    """Add the rest of the album to the photos offered; anything else is not the answer."""
+    if msg.media_group_id is None or msg.media_group_id != question.media_group_id:
+        return NOT_MINE
+    photos = await photo_rows(session, attachments, settings, now)
+    await ask(
+        session, msg.chat, actor, replace(question, photo_ids=_more_photos(question.photo_ids, photos)), now
+    )
+    return []
+
+
+@router.button(PhotoOfferButton, perm=Perm.HAZARD_REPORT)
+async def photo_offer_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    now: datetime,
+    button: PhotoOfferButton,
+    question: Question | None,
+) -> HandlerResult:
+    """登记隐患: ask for the description of the photos; 不用了: forget them."""
+    if not isinstance(question, HazardPhotoOffer):
+        return Reply(text=T.PHOTO_OFFER_GONE, toast=True)
+    if button.register == "no":
+        await drop(session, press.chat, actor)
+        return Reply(text=T.PHOTO_OFFER_DECLINED, toast=True)
+    await ask(session, press.chat, actor, HazardDescribe(question.photo_ids, question.media_group_id), now)
+    return Reply(text=T.PHOTO_DESCRIBE)
+
+
+@router.question(HazardDescribe, perm=Perm.HAZARD_REPORT)
+async def describe_photos(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: HazardDescribe,
+    reach: Reach,
+) -> HandlerResult:
+    """Take the description of the photos being registered (more photos are kept), then register."""
+    photos = await photo_rows(session, attachments, settings, now)
+    if photos:
+        question = replace(question, photo_ids=_more_photos(question.photo_ids, photos))
+        await ask(session, msg.chat, actor, question, now)
+    text = clean_text(msg.text, DESCRIPTION_LIMIT * 2)
+    if not text:
+        return Reply(text=T.PHOTO_DESCRIBE_AGAIN)
+    parsed = parse_hazard_text(text, today_in_park(now, settings))
+    if not parsed.description:
+        return Reply(text=T.HAZARD_NEED_DESCRIPTION)
+    if len(parsed.description) > DESCRIPTION_LIMIT:
+        return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
+    enterprise_id: int | None = None
+    if actor.role in ENTERPRISE_ROLES:
+        if actor.enterprise_id is None:
+            return Reply(text=T.HAZARD_NO_ENTERPRISE)
+        enterprise_id = actor.enterprise_id
+    else:
+        named = await _enterprise_named_in(session, text)
+        enterprise_id = named[0].id if len(named) == 1 else None
+    draft = HazardDraft(
+        text, question.photo_ids, question.media_group_id, enterprise_id, hz.source_for(actor)
+    )
+    if enterprise_id is None:
+        await ask(session, msg.chat, actor, draft, now)  # the enterprise button completes the draft
+        return await _enterprise_buttons(session, await _enterprise_named_in(session, text))
+    await drop(session, msg.chat, actor)
+    return await register(session, actor, draft, msg.chat, settings, now, reach)

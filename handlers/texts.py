@@ -73,7 +73,7 @@ NONE = "无"
 
 HELP = {
     "start": "/start — 开始使用",
-    "help": "/help — 查看可用命令",
+    "help": "/help（/帮助）— 查看可用命令；中文命令和以 ／ 或 、 开头的命令在私聊中同样可用",
     "whoami": "/whoami — 查看我的身份",
     "join": "/join <企业名称> [负责人|员工] — 申请加入企业",
     "enterprises": "/enterprises — 园区企业名单",
@@ -81,15 +81,15 @@ HELP = {
     "role": "/role <人员> <admin|manager|inspector|lead|member|无> [企业] — 设置或取消身份",
     "people": "/people [企业] — 企业人员及身份名单",
     "setgroup": "/setgroup — 在群里发送，将本群设为园区安全群",
-    "hazard": "/hazard <描述> [限期 12月10日|立即整改] — 随照片上报隐患；/hazard YH-… 查看详情",
-    "hazards": "/hazards [overdue|mine|<企业>] — 隐患列表",
-    "fix": "/fix [YH-…] <整改情况> — 随照片提交整改（或回复隐患卡片）",
+    "hazard": "/hazard（/隐患）<描述> [限期 12月10日|立即整改] — 随照片上报隐患；/hazard YH-… 查看详情",
+    "hazards": "/hazards（/隐患列表）[逾期|我的|待验收|已销号|重大|<类别>|本月|上月|2026-11|<企业>] [第2页] — 隐患列表",
+    "fix": "/fix（/整改）[YH-…] <整改情况> — 随照片提交整改（或回复隐患卡片）",
     "five": "/five YH-… 责任人=… 措施=… 资金=… 时限=… 预案=… — 补全重大隐患五落实",
     "due": "/due YH-… <期限|立即整改> — 设定整改期限（同卡片上的期限按钮）",
     "level": "/level YH-… <重大|一般> — 调整隐患等级",
     "category": "/category YH-… <类别> — 调整隐患类别",
-    "accept": "/accept YH-… — 验收通过并销号（同“验收通过”按钮）",
-    "reject": "/reject YH-… <原因> — 驳回整改（同“驳回”按钮）",
+    "accept": "/accept（/验收）YH-… — 验收通过并销号（同“验收通过”按钮）",
+    "reject": "/reject（/驳回）YH-… <原因> — 驳回整改（同“驳回”按钮）",
     "unfix": "/unfix YH-… [原因] — 撤回自己提交、尚未验收的整改",
     "extend": "/extend YH-… <新期限> <原因> — 企业申请延期，由管理人员审批",
     "extend_ok": "/extend_ok YH-… — 同意延期申请（同“同意”按钮）",
@@ -97,6 +97,7 @@ HELP = {
     "withdraw": "/withdraw YH-… <原因> 或 /withdraw YH-… 重复 YH-… — 撤销误报或重复上报（上报人或管理人员）",
     "edit": "/edit YH-… <新描述> — 上报人修改隐患描述（验收前）",
     "cancel": "/cancel — 取消当前未完成的操作",
+    "search": "/search <关键词> — 按描述或编号查找隐患（本企业人员只查本企业）",
 }
 
 # --- enterprises ------------------------------------------------------------------------------
@@ -361,6 +362,26 @@ HAZARDS_TITLE_OPEN = "未销号隐患"
 HAZARDS_TITLE_OVERDUE = "逾期隐患"
 HAZARDS_TITLE_MINE = "我上报的隐患"
 HAZARDS_TITLE_ENTERPRISE = "{enterprise} 未销号隐患"
+HAZARDS_TITLE_FILTERED = "隐患（{filters}）"
+HAZARDS_FILTER_OPEN = "未销号"
+HAZARDS_FILTER_MINE = "我上报的"
+HAZARDS_FILTER_OVERDUE = "逾期"
+HAZARDS_FILTER_MONTH = "{year}年{month}月发现"
+HAZARDS_PAGE = "，第 {page}/{pages} 页"
+HAZARDS_PAGE_BEYOND = "没有第 {page} 页了：共 {total} 条，{pages} 页。"
+HAZARDS_WORD_THIS_MONTH = "本月"
+HAZARDS_WORD_LAST_MONTH = "上月"
+BTN_NEXT_PAGE = "下一页"
+SEARCH_USAGE = "用法：/search <关键词>，在隐患描述和编号中查找，例如 /search 配电箱。"
+SEARCH_TITLE = "含“{words}”的隐患"
+SEARCH_NO_ENTERPRISE = "您的账号还没有绑定企业，只能查找本企业的隐患。"
+PHOTO_OFFER = "收到一张照片。要把它登记为隐患吗？"
+BTN_PHOTO_REGISTER = "登记隐患"
+BTN_PHOTO_NO = "不用了"
+PHOTO_OFFER_DECLINED = "好的，这张照片不登记。"
+PHOTO_OFFER_GONE = "这张照片的登记已经过期或已处理，请重新发送照片。"
+PHOTO_DESCRIBE = "请用一句话描述这处隐患（可写期限，如“限期 12月10日”或“立即整改”），直接发送即可，24 小时内有效。"
+PHOTO_DESCRIBE_AGAIN = "已收下照片。请发送隐患描述（文字），或发送 /cancel 放弃。"
 HAZARD_LINE = "{code} {enterprise}｜{description}｜{status}{due}"
 HAZARD_LINE_DUE = "｜期限 {due}"
 DUE_USAGE = "用法：/due YH-2026-0007 12月10日（或 3天内、下周五、本月底、立即整改），也可以回复隐患卡片发送 /due 12月10日。"
@@ -416,6 +437,8 @@ QUESTION_NAMES = {
     "hazard_album": "相册里的其余照片",
     "hazard_fix": "整改照片",
     "hazard_reject": "驳回原因",
+    "hazard_photo_offer": "是否登记照片为隐患的选择",
+    "hazard_describe": "隐患描述",
     "default": "上一个问题的回答",
 }
 QUESTION_DROPPED = "提示：之前等待您提供的{what}已放弃（发送了新的命令）。如需继续，请重新操作。"

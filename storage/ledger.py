@@ -172,12 +172,17 @@ class HazardFilter:
     open_only: bool = True
     park_tz: tzinfo = UTC  # the day an immediate hazard was found is a day in the park
     immediate_grace_days: int = 1
+    statuses: tuple[str, ...] | None = None  # only these statuses (on top of `open_only`)
+    level: str | None = None
+    category: str | None = None
+    found_from: datetime | None = None  # found at or after this moment
+    found_before: datetime | None = None  # found before this moment
 
 
 async def list_hazards(
-    session: AsyncSession, f: HazardFilter, limit: int = 30
+    session: AsyncSession, f: HazardFilter, limit: int = 30, offset: int = 0
 ) -> tuple[Sequence[Hazard], int]:
-    """Return matching hazards (oldest due first, then newest) and how many match in all."""
+    """Return one page of matching hazards (oldest due first, then newest) and how many match in all."""
     query = select(Hazard)
     if f.enterprise_id is not None:
         query = query.where(Hazard.enterprise_id == f.enterprise_id)
@@ -185,6 +190,16 @@ async def list_hazards(
         query = query.where(Hazard.reporter_id == f.reporter_id)
     if f.open_only:
         query = query.where(Hazard.status.in_(OPEN_STATUSES))
+    if f.statuses is not None:
+        query = query.where(Hazard.status.in_(f.statuses))
+    if f.level is not None:
+        query = query.where(Hazard.level == f.level)
+    if f.category is not None:
+        query = query.where(Hazard.category == f.category)
+    if f.found_from is not None:
+        query = query.where(Hazard.found_at >= f.found_from)
+    if f.found_before is not None:
+        query = query.where(Hazard.found_at < f.found_before)
     if f.overdue_on is not None:
         found_before = immediate_found_before(f.overdue_on, f.park_tz, f.immediate_grace_days)
         query = query.where(
@@ -202,7 +217,36 @@ async def list_hazards(
         query.options(*WITH_HAZARD)
         .order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc())
         .limit(limit)
+        .offset(offset)
     )
+    return rows.unique().all(), total or 0
+
+
+def like_pattern(text: str) -> str:
+    """Return a LIKE pattern (escape `\\`) matching the text anywhere, its `%` and `_` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def search_hazards(
+    session: AsyncSession, words: str, enterprise_id: int | None, limit: int = 30, offset: int = 0
+) -> tuple[Sequence[Hazard], int]:
+    """Return hazards whose description or code holds the words (any case), newest first, and the count.
+
+    `enterprise_id` limits the search to one enterprise (None: the whole park).
+    """
+    pattern = like_pattern(words.lower())
+    query = select(Hazard).where(
+        or_(
+            func.lower(Hazard.description).like(pattern, escape="\\"),
+            func.lower(Hazard.code).like(pattern, escape="\\"),
+            Hazard.code == normal_code(words),
+        )
+    )
+    if enterprise_id is not None:
+        query = query.where(Hazard.enterprise_id == enterprise_id)
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(query.options(*WITH_HAZARD).order_by(Hazard.id.desc()).limit(limit).offset(offset))
     return rows.unique().all(), total or 0
 
 
