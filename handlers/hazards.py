@@ -131,7 +131,7 @@ async def report(
         if len(named) == 1:
             enterprise_id = named[0].id
         else:
-            pick = await _enterprise_buttons(session, named)
+            pick = await _enterprise_buttons(session, named, actor)
     draft = HazardDraft(
         text=text,
         photo_ids=[p.id for p in photos],
@@ -149,10 +149,12 @@ async def report(
     )
 
 
-async def _enterprise_buttons(session: AsyncSession, named: list[Enterprise]) -> Reply:
+async def _enterprise_buttons(session: AsyncSession, named: list[Enterprise], owner: Person) -> Reply:
     choices = named or list(await enterprises.list_enterprises(session))
     # Telegram allows 100 buttons on one message; a park has a few dozen enterprises.
-    buttons = [Button(e.aliases[0] if e.aliases else e.name, EnterpriseButton(e.id).pack()) for e in choices[:99]]
+    buttons = [
+        Button(e.aliases[0] if e.aliases else e.name, EnterpriseButton(e.id, owner.id).pack()) for e in choices[:99]
+    ]
     rows = tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
     return Reply(text=T.HAZARD_PICK_ENTERPRISE, buttons=rows)
 
@@ -170,6 +172,8 @@ async def pick_draft_enterprise(
     reach: Reach,
 ) -> HandlerResult:
     """Set the enterprise of the person's draft hazard; register it if it has photos."""
+    if button.owner_id is not None and button.owner_id != actor.id:
+        return Reply(text=T.HAZARD_DRAFT_NOT_YOURS, toast=True)
     if not isinstance(question, HazardDraft):
         return Reply(text=T.HAZARD_DRAFT_GONE, toast=True)
     enterprise = await enterprises.get_enterprise(session, button.enterprise_id)
@@ -402,8 +406,21 @@ async def _refused_press(
 ) -> Reply:
     """Answer a refused press: a permission refusal is audited (it may be forged), a stale one is not."""
     if exc.reason == Refusal.NOT_ALLOWED and exc.hazard is not None:
-        return await refuse(session, actor, press, now, T.HAZARD_EDIT_DENIED.format(code=exc.hazard.code))
+        return await refuse(session, actor, press, now, edit_denied(actor, exc.hazard))
     return Reply(text=refusal_text(exc, actor), toast=True)
+
+
+def edit_denied(actor: Person, hazard: Hazard) -> str:
+    """Say why the person may not edit this hazard: another enterprise's, or found by someone else."""
+    if actor.role in ENTERPRISE_ROLES and actor.enterprise_id != hazard.enterprise_id:
+        own = own_enterprise(actor)
+        return T.HAZARD_EDIT_NOT_OWN.format(code=hazard.code, enterprise=hazard.enterprise.name, own=own)
+    reporter = hazard.reporter
+    role = T.role_name(reporter.role) if reporter.role else ""
+    text = T.HAZARD_EDIT_FOUND_BY.format(code=hazard.code, role=role, reporter=reporter.display_name)
+    if actor.role in ENTERPRISE_ROLES:
+        text += T.HAZARD_EDIT_EXTEND_HINT.format(code=hazard.code)
+    return text
 
 
 @router.button(DueButton, perm=Perm.HAZARD_EDIT)
@@ -681,7 +698,7 @@ async def detail(
     if hazard is None:
         return [Reply(text=T.HAZARD_NOT_FOUND.format(code=ledger.normal_code(code)[:20]))]
     if not may_view_enterprise(actor, hazard.enterprise_id):
-        return [Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))]
+        return [Reply(text=T.HAZARD_VIEW_NOT_OWN.format(enterprise=own_enterprise(actor)))]
     lines = [T.HAZARD_HISTORY]
     for e in await ledger.events_of(session, hazard.id):
         said = [part for part in (_event_detail(e), e.note) if part]
@@ -767,7 +784,7 @@ async def list_hazards(
         if isinstance(found, Reply):
             return found
         if not may_view_enterprise(actor, found.id):
-            return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))
+            return Reply(text=T.HAZARD_VIEW_NOT_OWN.format(enterprise=own_enterprise(actor)))
         title, f = (
             T.HAZARDS_TITLE_ENTERPRISE.format(enterprise=found.name),
             ledger.HazardFilter(enterprise_id=found.id),

@@ -378,18 +378,14 @@ async def _reject(
         return [Reply(text=refusal_text(exc, actor))]
     await close_about_hazard(session, hazard.id)
     notice = T.REJECT_NOTICE.format(code=hazard.code, description=short(hazard.description), reason=reason)
-    replies = [
-        await card_reply(session, hazard, settings, now),
-        Reply(text=T.REJECT_DONE.format(code=hazard.code)),
-    ]
-    told = recipients(change.tell[Tell.REJECTED], reach)
-    if told:
-        replies.append(Reply(text=notice, people=told))
-    elif msg.chat.is_group:
-        replies.append(Reply(text=notice))
+    reached = [p for p in change.tell[Tell.REJECTED] if reach(p)]
+    if reached:
+        done = T.REJECT_DONE.format(code=hazard.code, names="、".join(p.display_name for p in reached))
+        told = Reply(text=notice, people=recipients(reached, reach))
     else:
-        replies.append(Reply(text=notice, to_groups=True))
-    return replies
+        done = T.REJECT_DONE_GROUP.format(code=hazard.code)
+        told = Reply(text=notice) if msg.chat.is_group else Reply(text=notice, to_groups=True)
+    return [await card_reply(session, hazard, settings, now), Reply(text=done), told]
 
 
 @router.command("unfix", perm=Perm.HAZARD_FIX, help_text=T.HELP["unfix"])

@@ -55,7 +55,7 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
 
         text = await typed(":as 王主任", ":press 1")
         assert "卡片已更新" in text and "状态：已批准（王主任）" in text
-        assert "[群聊·园区安全生产群] 机器人：\n您加入鲁味食品有限公司的申请已获批准" in text
+        assert "[群聊·园区安全生产群] 机器人：\n小周 加入鲁味食品有限公司的申请已获批准" in text
         text = await typed(":as xiao", "/whoami")
         assert "身份：安全负责人" in text and "所属企业：鲁味食品有限公司" in text
         assert not await repl.line(":quit")
