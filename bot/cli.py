@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import logging
 import sys
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
@@ -57,11 +59,40 @@ async def _prepare_when_reachable(app: App, migrate: bool) -> None:
             delay = min(delay * 2, 60.0)
 
 
-async def _run_console(settings: Settings, demo: bool) -> None:
+def _console_files(settings: Settings, verbose: bool) -> Path:
+    """Send log lines to a file beside the photo directory (not into the chat); return that folder."""
+    folder = settings.storage.photo_dir.parent
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(folder / "console.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.DEBUG if verbose else logging.INFO, handlers=[handler], force=True)
+    return folder
+
+
+def _line_editing(history: Path) -> Callable[[], None]:
+    """Turn on line editing and history with the stdlib `readline` when it exists; return a saver."""
+    try:
+        import readline
+    except ImportError:  # e.g. Windows without pyreadline: plain input() still works
+        return lambda: None
+    with contextlib.suppress(OSError):  # no history yet
+        readline.read_history_file(history)
+    readline.set_history_length(1000)
+
+    def save() -> None:
+        with contextlib.suppress(OSError):
+            readline.write_history_file(history)
+
+    return save
+
+
+async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
     from bot.adapters.console import CONSOLE_HELP, ConsoleAdapter, ConsoleSession
     from bot.demo import console_people, load_demo
     from storage import chats
 
+    folder = _console_files(settings, verbose)
+    save_history = _line_editing(folder / "console_history")
     app = build_app(settings, SystemClock())
     try:
         await app.prepare()
@@ -69,10 +100,11 @@ async def _run_console(settings: Settings, demo: bool) -> None:
             if demo and await load_demo(session, app.clock.now()):
                 print("已载入演示园区（4 家企业、7 位人员、1 个园区群）。")
             first_id = await chats.last_card_message_id(session, "console") + 1
-        adapter = ConsoleAdapter(print, first_id)
+        adapter = ConsoleAdapter(print, first_id, numbers=folder / "console_last_message")
         app.dispatcher.attach(adapter)
         repl = ConsoleSession(app.dispatcher, adapter, console_people())
         print(f"{settings.park.name} 安全生产机器人 · 本地控制台（数据库：{settings.database.url}）")
+        print(f"日志写在 {folder / 'console.log'}。")
         print(CONSOLE_HELP)
         print(f"现在以 {repl.person.name} 的身份在园区群发言。")
         while True:
@@ -83,6 +115,7 @@ async def _run_console(settings: Settings, demo: bool) -> None:
             if not await repl.line(line):
                 break
     finally:
+        save_history()
         await app.close()
 
 
@@ -216,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"safetybot: {exc}", file=sys.stderr)
                 return 2
         elif args.command == "console":
-            asyncio.run(_run_console(settings, demo=not args.no_demo))
+            asyncio.run(_run_console(settings, demo=not args.no_demo, verbose=args.verbose))
         elif args.command == "db":
             asyncio.run(_db_upgrade(settings))
         elif args.command == "enterprises":

@@ -82,9 +82,10 @@ class RejectButton(CallbackData, prefix="hzno"):
 
 @dataclass(frozen=True)
 class EnterpriseButton(CallbackData, prefix="hzent"):
-    """The enterprise of a draft hazard, picked by an inspector or a manager."""
+    """The enterprise of a draft hazard, picked by the inspector or manager who wrote it (owner_id)."""
 
     enterprise_id: int
+    owner_id: int | None = None  # None on buttons drawn before the owner was recorded
 
 
 @dataclass(frozen=True)

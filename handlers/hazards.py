@@ -152,7 +152,7 @@ async def report(
         if len(named) == 1:
             enterprise_id = named[0].id
         else:
-            pick = await _enterprise_buttons(session, named)
+            pick = await _enterprise_buttons(session, named, actor)
     draft = HazardDraft(
         text=text,
         photo_ids=[p.id for p in photos],
@@ -170,10 +170,12 @@ async def report(
     )
 
 
-async def _enterprise_buttons(session: AsyncSession, named: list[Enterprise]) -> Reply:
+async def _enterprise_buttons(session: AsyncSession, named: list[Enterprise], owner: Person) -> Reply:
     choices = named or list(await enterprises.list_enterprises(session))
     # Telegram allows 100 buttons on one message; a park has a few dozen enterprises.
-    buttons = [Button(e.aliases[0] if e.aliases else e.name, EnterpriseButton(e.id).pack()) for e in choices[:99]]
+    buttons = [
+        Button(e.aliases[0] if e.aliases else e.name, EnterpriseButton(e.id, owner.id).pack()) for e in choices[:99]
+    ]
     rows = tuple(tuple(buttons[i : i + 3]) for i in range(0, len(buttons), 3))
     return Reply(text=T.HAZARD_PICK_ENTERPRISE, buttons=rows)
 
@@ -191,6 +193,8 @@ async def pick_draft_enterprise(
     reach: Reach,
 ) -> HandlerResult:
     """Set the enterprise of the person's draft hazard; register it if it has photos."""
+    if button.owner_id is not None and button.owner_id != actor.id:
+        return Reply(text=T.HAZARD_DRAFT_NOT_YOURS, toast=True)
     if not isinstance(question, HazardDraft):
         return Reply(text=T.HAZARD_DRAFT_GONE, toast=True)
     enterprise = await enterprises.get_enterprise(session, button.enterprise_id)
@@ -423,8 +427,21 @@ async def _refused_press(
 ) -> Reply:
     """Answer a refused press: a permission refusal is audited (it may be forged), a stale one is not."""
     if exc.reason == Refusal.NOT_ALLOWED and exc.hazard is not None:
-        return await refuse(session, actor, press, now, T.HAZARD_EDIT_DENIED.format(code=exc.hazard.code))
+        return await refuse(session, actor, press, now, edit_denied(actor, exc.hazard))
     return Reply(text=refusal_text(exc, actor), toast=True)
+
+
+def edit_denied(actor: Person, hazard: Hazard) -> str:
+    """Say why the person may not edit this hazard: another enterprise's, or found by someone else."""
+    if actor.role in ENTERPRISE_ROLES and actor.enterprise_id != hazard.enterprise_id:
+        own = own_enterprise(actor)
+        return T.HAZARD_EDIT_NOT_OWN.format(code=hazard.code, enterprise=hazard.enterprise.name, own=own)
+    reporter = hazard.reporter
+    role = T.role_name(reporter.role) if reporter.role else ""
+    text = T.HAZARD_EDIT_FOUND_BY.format(code=hazard.code, role=role, reporter=reporter.display_name)
+    if actor.role in ENTERPRISE_ROLES:
+        text += T.HAZARD_EDIT_EXTEND_HINT.format(code=hazard.code)
+    return text
 
 
 @router.button(DueButton, perm=Perm.HAZARD_EDIT)
@@ -702,7 +719,7 @@ async def detail(
     if hazard is None:
         return [Reply(text=T.HAZARD_NOT_FOUND.format(code=ledger.normal_code(code)[:20]))]
     if not may_view_enterprise(actor, hazard.enterprise_id):
-        return [Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))]
+        return [Reply(text=T.HAZARD_VIEW_NOT_OWN.format(enterprise=own_enterprise(actor)))]
     lines = [T.HAZARD_HISTORY]
     for e in await ledger.events_of(session, hazard.id):
         said = [part for part in (_event_detail(e), e.note) if part]
@@ -970,7 +987,7 @@ async def _hazard_list(
 ) -> Reply:
     """Render one page of a hazard list, with 下一页 (and its command) when more follow."""
     if q.enterprise is not None and not may_view_enterprise(actor, q.enterprise.id):
-        return Reply(text=T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor)))
+        return Reply(text=T.HAZARD_VIEW_NOT_OWN.format(enterprise=own_enterprise(actor)))
     today = today_in_park(now, settings)
     f = _list_filter(q, actor, settings, today)
     rows, total = await ledger.list_hazards(session, f, limit=PAGE_SIZE, offset=(q.page - 1) * PAGE_SIZE)
@@ -1140,6 +1157,6 @@ async def describe_photos(
     )
     if enterprise_id is None:
         await ask(session, msg.chat, actor, draft, now)  # the enterprise button completes the draft
-        return await _enterprise_buttons(session, await _enterprise_named_in(session, text))
+        return await _enterprise_buttons(session, await _enterprise_named_in(session, text), actor)
     await drop(session, msg.chat, actor)
     return await register(session, actor, draft, msg.chat, settings, now, reach)

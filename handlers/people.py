@@ -51,13 +51,33 @@ async def start(msg: Incoming, *, actor: Person, settings: Settings) -> Reply:
 
 @router.command("help", perm=Perm.PUBLIC, help_text=T.HELP["help"], read_only=True)
 async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route]) -> Reply:
-    """List the commands this person may use."""
-    lines = [T.HELP_HEADER.format(role=T.role_name(actor.role))]
-    for route in commands.values():
+    """List the person's commands in a private chat; in a group, a few lines and a pointer to the full list."""
+    role = T.role_name(actor.role)
+    if msg.chat.is_group:
+        return Reply(text=T.HELP_GROUP.format(role=role, lines="\n".join(_group_help(actor))))
+    lines = [T.HELP_HEADER.format(role=role)]
+    for name, route in commands.items():
+        if name == "join" and actor.role is not None:
+            continue  # somebody with a role has it changed by an admin, not by /join
         if route.help_text and role_allows(actor.role, route.perm):
             lines.append(route.help_text)
+    if role_allows(actor.role, Perm.HAZARD_VERIFY):
+        lines.append(T.HELP_VERIFY)
     lines.append(T.HELP_FOOTER)
     return Reply(text="\n".join(lines))
+
+
+def _group_help(actor: Person) -> list[str]:
+    """Return the few group-chat lines that fit the person's role."""
+    if actor.role is None:
+        return [T.HELP_GROUP_LINES["join"]]
+    keys = ["hazard"]
+    if actor.role in ENTERPRISE_ROLES:
+        keys.append("fix")
+    if role_allows(actor.role, Perm.HAZARD_VERIFY):
+        keys.append("verify")
+    keys.append("hazards")
+    return [T.HELP_GROUP_LINES[k] for k in keys]
 
 
 @router.command("whoami", perm=Perm.PUBLIC, help_text=T.HELP["whoami"], read_only=True)
@@ -220,7 +240,8 @@ async def join_decide(
         # Made a manager meanwhile, or the enterprise left the park's list: approving would demote or misfile.
         return [Reply(text=T.JOIN_STALE, toast=True)]
     if not await people.decide_join(session, request, approve, actor=actor, at=now):
-        card = join_card(request)
+        decider = await people.join_decider(session, request)
+        card = join_card(request, decided_by=decider.display_name if decider else None)
         assert card.status is not None
         return [Reply(text=T.JOIN_ALREADY_DECIDED.format(status=card.status.text), toast=True)]
     card = join_card(request, decided_by=actor.display_name)
@@ -231,7 +252,13 @@ async def join_decide(
     )
     if reach(person):
         told = Reply(text=notice, people=recipients([person], reach))
-    else:  # never wrote to the bot privately: answer where the request was made
+    else:  # never wrote to the bot privately: answer where the request was made, naming the person
+        notice = (T.JOIN_APPROVED_GROUP if approve else T.JOIN_REJECTED_GROUP).format(
+            name=person.display_name,
+            enterprise=request.enterprise.name,
+            role=T.role_name(request.role),
+            by=actor.display_name,
+        )
         told = Reply(text=notice, chat=ChatRef(request.origin_platform, request.origin_chat_id, True))
     return [
         Reply(card=card, edit=True),

@@ -382,18 +382,18 @@ async def _reject(
         return [Reply(text=refusal_text(exc, actor))]
     await close_about_hazard(session, hazard.id)
     notice = T.REJECT_NOTICE.format(code=hazard.code, description=short(hazard.description), reason=reason)
-    replies = [
-        await card_reply(session, hazard, settings, now),
-        Reply(text=T.REJECT_DONE.format(code=hazard.code), about=key_of(hazard)),
-    ]
-    told = recipients(change.tell[Tell.REJECTED], reach)
-    if told:
-        replies.append(Reply(text=notice, people=told, about=key_of(hazard)))
-    elif msg.chat.is_group:
-        replies.append(Reply(text=notice, about=key_of(hazard)))
+    reached = [p for p in change.tell[Tell.REJECTED] if reach(p)]
+    if reached:
+        done = T.REJECT_DONE.format(code=hazard.code, names="、".join(p.display_name for p in reached))
+        told = Reply(text=notice, people=recipients(reached, reach), about=key_of(hazard))
     else:
-        replies.append(Reply(text=notice, to_groups=True, about=key_of(hazard)))
-    return replies
+        done = T.REJECT_DONE_GROUP.format(code=hazard.code)
+        told = (
+            Reply(text=notice, about=key_of(hazard))
+            if msg.chat.is_group
+            else Reply(text=notice, to_groups=True, about=key_of(hazard))
+        )
+    return [await card_reply(session, hazard, settings, now), Reply(text=done, about=key_of(hazard)), told]
 
 
 @router.command("unfix", perm=Perm.HAZARD_FIX, help_text=T.HELP["unfix"])

@@ -58,11 +58,23 @@ def need_role(roles: Iterable[str], current: str | None) -> str:
 
 START = (
     "您好，{name}！我是{park}的安全生产小助手。\n"
-    "我负责会议通知回执、专项行动任务、隐患随手拍和整改销号台账。\n"
+    "我负责隐患的上报（随手拍）、整改和验收销号，并记好隐患台账，随时可以查看隐患列表。\n"
     "发送 /help 查看您可以使用的命令。"
 )
 START_STRANGER = "\n您还没有登记身份：请发送 /join <企业名称> 申请成为该企业的安全负责人或员工。"
 HELP_HEADER = "您的身份：{role}。您可以使用以下命令："
+HELP_GROUP = "您的身份：{role}。在群里常用：\n{lines}\n私聊我 /help 查看全部命令。"
+HELP_GROUP_LINES = {
+    "join": "/join <企业名称> [负责人|员工] — 申请加入企业",
+    "hazard": "随照片发 /hazard <描述> [限期 12月10日] — 上报隐患",
+    "fix": "回复隐患卡片，随照片发 /fix <整改情况> — 提交整改",
+    "verify": "点卡片上的“验收通过”或“驳回” — 验收整改",
+    "hazards": "/hazards [逾期|我的|<企业>] — 隐患列表",
+}
+HELP_VERIFY = (
+    "验收：企业提交整改后，隐患卡片会私聊发给您（群里的卡片也会更新），点“验收通过”或“驳回”（再回复驳回原因）；"
+    "也可以发送 /accept YH-… 或 /reject YH-… <原因>。待验收的隐患在 /hazards 列表里，状态为“待验收”。"
+)
 HELP_FOOTER = (
     "在群里，请用命令开头发送消息，或直接回复我的卡片；卡片上的每个按钮也都可以用带隐患编号的命令完成。\n"
     "完整的使用说明见《园区安全生产群机器人使用指南》（项目 docs/guide.md，可向管理员索取）。"
@@ -168,11 +180,13 @@ JOIN_DONE_TOAST = "已处理：{status}"
 JOIN_ALREADY_DECIDED = "这条申请已经处理过了（{status}），没有重复处理。"
 JOIN_APPROVED_NOTICE = "您加入{enterprise}的申请已获批准，身份：{role}。发送 /help 查看可用命令。"
 JOIN_REJECTED_NOTICE = "您加入{enterprise}的申请未获批准。如有疑问请联系园区应急办。"
+JOIN_APPROVED_GROUP = "{name} 加入{enterprise}的申请已获批准，身份：{role}（{by}审批）。私聊我发送 /help 查看可用命令。"
+JOIN_REJECTED_GROUP = "{name} 加入{enterprise}的申请未获批准（{by}审批）。如有疑问请联系园区应急办。"
 
 # --- groups -----------------------------------------------------------------------------------
 
 SETGROUP_NOT_GROUP = "请在园区安全群里发送 /setgroup，而不是在私聊中。"
-SETGROUP_DONE = "已将本群（{title}）设为园区安全群：会议通知、专项行动和隐患卡片会发到这里。"
+SETGROUP_DONE = "已将本群（{title}）设为园区安全群：隐患卡片和整改、验收的进展会发到这里。"
 SETGROUP_ALREADY = "本群已经是园区安全群。"
 
 # --- hazards ----------------------------------------------------------------------------------
@@ -251,10 +265,12 @@ HAZARD_NEED_PHOTO = "已记下隐患“{description}”，还需要至少一张�
 HAZARD_STILL_NEED_PHOTO = "还需要至少一张现场照片才能登记隐患：请回复本消息发送照片，或发送 /cancel 放弃。"
 HAZARD_PICK_ENTERPRISE = "这条隐患属于哪家企业？请点选（也可以在描述里写上企业名称）："
 HAZARD_DRAFT_GONE = "这条草稿已经不在了（可能已登记或已取消），请重新发送 /hazard。"
+HAZARD_DRAFT_NOT_YOURS = "这是别人的隐患草稿，只有上报人本人能选择企业。"
 HAZARD_NOT_OWN_ENTERPRISE = "您只能处理本企业（{enterprise}）的隐患。"
-HAZARD_EDIT_DENIED = (
-    "您不能修改 {code}：检查发现的隐患只有上报人和管理人员能修改，企业自报的隐患本企业人员也能修改。"
-)
+HAZARD_VIEW_NOT_OWN = "您只能查看本企业（{enterprise}）的隐患。"
+HAZARD_EDIT_NOT_OWN = "您不能修改 {code}：它属于{enterprise}，您只能修改本企业（{own}）的隐患。"
+HAZARD_EDIT_FOUND_BY = "您不能修改 {code}：它由{role}{reporter}发现并登记，期限、等级和类别只有上报人和管理人员能修改。"
+HAZARD_EDIT_EXTEND_HINT = "如需延期，请发送 /extend {code} <新期限> <原因>。"
 HAZARD_ENTERPRISE_INACTIVE = "该企业已不在园区在册企业名单中，不能为它登记隐患；如有疑问请联系管理员。"
 HAZARD_NO_ENTERPRISE = "您的账号还没有绑定企业，请先发送 /join <企业名称> 申请加入。"
 HAZARD_DUPLICATE = "提示：照片与 {codes} 的照片相同，可能是重复上报，请核实。"
@@ -349,10 +365,11 @@ FILED_NOTICE = "{actor}（{source}）为贵企业登记了隐患 {code}，请按
 VERIFY_OWN_FIX = "不能验收自己提交的整改，请由其他管理人员验收。"
 VERIFY_ACCEPTED = "{code} 验收通过，已销号。"
 VERIFY_ACCEPTED_NOTICE = "{code}（{description}）验收通过，已销号。"
-REJECT_ASK = "请回复本消息，写明驳回 {code} 的原因（会转告企业）；也可以直接发送 /reject {code} <原因>。24 小时内有效。"
+REJECT_ASK = "请回复本消息，写明驳回 {code} 的原因（会转告整改人和企业负责人）；也可以直接发送 /reject {code} <原因>。24 小时内有效。"
 REJECT_ASK_TOAST = "请在聊天中写明驳回原因"
 REJECT_NEED_TEXT = "驳回原因不能为空，请回复本消息写明原因。"
-REJECT_DONE = "{code} 已驳回，原因已转告企业。"
+REJECT_DONE = "{code} 已驳回，原因已转告：{names}。"
+REJECT_DONE_GROUP = "{code} 已驳回，原因已发到群里。"
 REJECT_NOTICE = "{code}（{description}）验收未通过，请重新整改。\n驳回原因：{reason}"
 
 HAZARDS_EMPTY = "没有符合条件的隐患。"

@@ -164,6 +164,7 @@ class JoinRequest(Base):
 
     person: Mapped[Person] = relationship(foreign_keys=[person_id], lazy="raise")
     enterprise: Mapped[Enterprise] = relationship(lazy="raise")
+    decided_by: Mapped[Person | None] = relationship(foreign_keys=[decided_by_id], lazy="raise")
 
 
 class CardPost(Base):

@@ -202,6 +202,14 @@ async def get_join(session: AsyncSession, request_id: int) -> JoinRequest | None
     return await session.get(JoinRequest, request_id, options=WITH_REQUEST)
 
 
+async def join_decider(session: AsyncSession, request: JoinRequest) -> Person | None:
+    """Load and return who decided a join request (None while it is pending)."""
+    if request.decided_by_id is None:
+        return None
+    await session.refresh(request, ["decided_by"])
+    return request.decided_by
+
+
 async def decide_join(
     session: AsyncSession, request: JoinRequest, approve: bool, *, actor: Person, at: datetime
 ) -> bool:

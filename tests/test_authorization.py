@@ -119,7 +119,7 @@ async def test_a_moved_reporter_no_longer_edits_the_old_enterprises_hazard(harne
     card = await reported(h)
     await move(h, "zhang", Role.LEAD, HONGDA)
     outcome = await h.press(ZHANG, card, "3天内")
-    assert outcome.toast == T.HAZARD_EDIT_DENIED.format(code="YH-2026-0001")
+    assert outcome.toast == T.HAZARD_EDIT_NOT_OWN.format(code="YH-2026-0001", enterprise=HUAYOU, own=HONGDA)
     out = await h.say(ZHANG, "/due YH-2026-0001 下周五")
     assert T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=HONGDA) in h.texts(out)
     await h.say(ZHANG, "本月底", reply_to=card.message_id)

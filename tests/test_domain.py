@@ -127,4 +127,4 @@ async def test_report_sets_fields_through_the_domain(harness: Harness) -> None:
     async with h.app.db.sessions() as s:
         assert [p.width for _, p in await ledger.hazard_photos(s, hazard.id)] == [64]
     out = await h.say(LIU, "/hazard YH-2026-0001")
-    assert "只能处理本企业" in h.texts(out)
+    assert "只能查看本企业" in h.texts(out)

@@ -305,7 +305,7 @@ async def test_lists_by_enterprise_overdue_and_mine(harness: Harness) -> None:
     assert "共 2 条" in mine and "YH-2026-0003" not in mine
     park = h.texts(await h.say(LI, "/hazards"))
     assert "共 4 条" in park
-    assert "只能处理本企业" in h.texts(await h.say(ZHANG, "/hazards 宏达"))
+    assert "只能查看本企业" in h.texts(await h.say(ZHANG, "/hazards 宏达"))
     assert "宏达机械有限公司 未销号隐患（共 2 条）" in h.texts(await h.say(LI, "/hazards 宏达"))
     assert "没有符合条件的隐患" in h.texts(await h.say(LI, "/hazards overdue"))
 
@@ -314,7 +314,7 @@ async def test_lists_by_enterprise_overdue_and_mine(harness: Harness) -> None:
     assert "YH-2026-0001" in overdue and "已逾期 2 天" in overdue and "YH-2026-0002" not in overdue
     assert "YH-2026-0003" in overdue  # 3天内 from 11-30 is 12-03
     assert "我上报的隐患（共 1 条）" in h.texts(await h.say(ZHAO, "/hazards mine"))
-    assert "只能处理本企业" in h.texts(await h.say(LIU, "/hazard YH-2026-0001"))
+    assert "只能查看本企业" in h.texts(await h.say(LIU, "/hazard YH-2026-0001"))
     assert "没有找到隐患 YH-2026-9999" in h.texts(await h.say(LI, "/hazard YH-2026-9999"))
 
 

@@ -74,7 +74,7 @@ async def test_manager_filters_status_level_category_month_and_combined(harness:
     assert "共 1 条" in fire and "YH-2026-0002" in fire
     both = h.texts(await h.say(LI, "/hazards 宏达 重大"))
     assert "宏达机械有限公司、重大隐患、未销号" in both and "YH-2026-0003" in both
-    assert "只能处理本企业" in h.texts(await h.say(ZHANG, "/hazards 宏达 重大"))
+    assert "只能查看本企业" in h.texts(await h.say(ZHANG, "/hazards 宏达 重大"))
     assert "YH-2026-0003" not in h.texts(await h.say(ZHANG, "/hazards 重大"))  # a lead sees their own
 
     assert "已销号" in h.texts(await h.say(LI, "/验收 YH-2026-0001"))
@@ -126,7 +126,7 @@ async def test_pages_by_button_and_by_command(harness: Harness) -> None:
     liu_page = h.texts(await h.say(LIU, "/hazards 第2页"))
     assert "没有符合条件的隐患" in liu_page
     await h.press(LIU, page, "下一页")
-    assert "只能处理本企业" in h.texts(h.adapter.sent[-1:])
+    assert "只能查看本企业" in h.texts(h.adapter.sent[-1:])
 
 
 async def test_search_description_and_code_within_what_one_may_view(any_harness: Harness) -> None:

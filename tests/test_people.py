@@ -91,8 +91,8 @@ async def test_role_needs_admin_and_names_the_role(harness: Harness) -> None:
 
 async def test_help_lists_what_this_person_may_do(harness: Harness) -> None:
     h = harness
-    stranger = h.texts(await h.say(XIAO, "/help"))
-    admin = h.texts(await h.say(ADMIN, "/help"))
+    stranger = h.texts(await h.say(XIAO, "/help", h.private(XIAO)))
+    admin = h.texts(await h.say(ADMIN, "/help", h.private(ADMIN)))
     assert "/join" in stranger and "/role" not in stranger and "/enterprise_add" not in stranger
     assert "/role" in admin and "/setgroup" in admin
 

@@ -73,7 +73,7 @@ async def test_join_scenario_over_telegram(bot: LiveBot) -> None:
 
     # 小周 never wrote to the bot in private, so the notice goes to the group the request came from.
     notices = bot.texts(group)[group_before:]
-    assert any("您加入华油装备制造有限公司的申请已获批准" in text for text in notices), tg.summary()
+    assert any("小周 加入华油装备制造有限公司的申请已获批准" in text for text in notices), tg.summary()
 
     whoami = await bot.say(xiao, group, "/whoami")
     assert "身份：安全负责人" in whoami and "所属企业：华油装备制造有限公司" in whoami

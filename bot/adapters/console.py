@@ -1,16 +1,19 @@
 """Console adapter: try the bot locally, speaking as any person of the demo park.
 
-Lines starting with `:` are console controls (`:as 张伟`, `:group`, `:private`, `:photo PATH
+Lines starting with `:` are console controls (`:as 张伟`, `:group`, `:private`, `:photo PATH…
 caption`, `:press N`, `:reply N text`, `:people`, `:quit`); everything else is sent to the bot as
 the current person in the current chat. Each bot message is printed with the chat it went to and
-a number, so it can be replied to; each button gets a number, so it can be pressed.
+a number, so it can be replied to; each button gets a number, so it can be pressed. Numbers are
+never reused: the last one is kept in a small file, so a restart goes on after it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import itertools
+import re
 import shlex
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +25,27 @@ from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileR
 PLATFORM = "console"
 GROUP = ChatRef(PLATFORM, "park-group", is_group=True, title="园区安全生产群")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"}
+BOT_USERNAME = "safetybot"  # `/help@safetybot` is for this bot; `/help@other_bot` is ignored, as on Telegram
+COMMAND_RE = re.compile(r"(/[A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(.*)\Z", re.DOTALL)
+
+
+def addressed_text(text: str) -> str | None:
+    """Strip `@safetybot` from a leading command; None when the command names another bot."""
+    match = COMMAND_RE.match(text)
+    if match is None or match.group(2) is None:
+        return text
+    if match.group(2).lower() != BOT_USERNAME:
+        return None
+    return match.group(1) + match.group(3)
+
+
+def read_last_number(path: Path | None) -> int:
+    """Return the last message number a console run recorded in the file (0 if none)."""
+    try:
+        text = path.read_text(encoding="utf-8").strip() if path is not None else ""
+    except OSError:
+        return 0
+    return int(text) if text.isdigit() else 0
 
 
 def render_card(card: Card) -> list[str]:
@@ -49,12 +73,14 @@ class ConsoleAdapter:
     platform = PLATFORM
     capabilities = Capabilities(replies=True, buttons=True, edits=True, private_to_anyone=False)
 
-    def __init__(self, write: Callable[[str], None], first_id: int = 1) -> None:
+    def __init__(self, write: Callable[[str], None], first_id: int = 1, numbers: Path | None = None) -> None:
         self.write = write
         self.shown: dict[str, Shown] = {}
         self.button_list: list[tuple[str, Button]] = []
-        # Numbers go on from the last run's cards, so a new run never reuses a recorded message id.
-        self._ids = itertools.count(first_id)
+        # Numbers go on from the last run's (cards in the database, every message in `numbers`),
+        # so a new run never reuses a message number.
+        self._numbers = numbers
+        self._ids = itertools.count(max(first_id, read_last_number(numbers) + 1))
         self.names: dict[str, str] = {}  # private chat id -> person name, for "私聊 → 张伟"
 
     def _where(self, chat: ChatRef) -> str:
@@ -75,7 +101,11 @@ class ConsoleAdapter:
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Print a reply with its chat, a message number and numbered buttons."""
-        message_id = str(next(self._ids))
+        number = next(self._ids)
+        if self._numbers is not None:
+            self._numbers.parent.mkdir(parents=True, exist_ok=True)
+            self._numbers.write_text(f"{number}\n", encoding="utf-8")
+        message_id = str(number)
         self.shown[message_id] = Shown(chat)
         lines = [f"#{message_id} [{self._where(chat)}] 机器人："]
         if reply.card is not None:
@@ -122,7 +152,7 @@ class ConsoleSession:
         self.person = people[0]
         self.chat = GROUP
         self._updates = itertools.count(1)
-        self._run_id = id(self)
+        self._run_id = uuid.uuid4().hex[:12]  # update keys of an earlier run are never repeated
         for p in people:
             adapter.names[f"private-{p.user_id}"] = p.name
 
@@ -142,24 +172,37 @@ class ConsoleSession:
         await self.say(text)
         return True
 
-    async def say(self, text: str, files: tuple[FileRef, ...] = (), reply_to: str | None = None) -> None:
-        """Send a message as the current person in the current chat."""
-        self.adapter.write(f"[{self.adapter._where(self.chat)}] {self.person.name}：{text}")
+    async def say(
+        self,
+        text: str,
+        files: tuple[FileRef, ...] = (),
+        reply_to: str | None = None,
+        media_group_id: str | None = None,
+        echo: bool = True,
+    ) -> None:
+        """Send a message as the current person in the current chat (`/cmd@other_bot` goes nowhere)."""
+        if echo:
+            self.adapter.write(f"[{self.adapter._where(self.chat)}] {self.person.name}：{text}")
+        ours = addressed_text(text)
+        if ours is None:
+            self.adapter.write(f"（这条命令是发给其他机器人的，{BOT_USERNAME} 收不到）")
+            return
         await self.dispatcher.handle(
             Incoming(
                 update_key=self._key(),
                 sender=self._sender(),
                 chat=self.chat,
-                text=text,
+                text=ours,
                 sent_at=self.dispatcher.clock.now(),
                 files=files,
                 message_id=f"u{next(self._updates)}",
                 reply_to_message_id=reply_to,
                 addressed=(
                     not self.chat.is_group
-                    or text.startswith("/")
+                    or ours.startswith("/")
                     or (reply_to is not None and reply_to in self.adapter.shown)
                 ),
+                media_group_id=media_group_id,
             )
         )
 
@@ -217,12 +260,14 @@ class ConsoleSession:
                 self.people.append(match[0])
                 self.adapter.names[f"private-{args[0]}"] = args[0]
             self.person = match[0]
+            if not self.chat.is_group:  # nobody speaks in someone else's private chat
+                self.chat = self._private()
             write(f"现在以 {self.person.name} 的身份发言（{self.adapter._where(self.chat)}）。")
         elif cmd == "group":
             self.chat = GROUP
             write(f"切换到 {self.adapter._where(self.chat)}。")
         elif cmd == "private":
-            self.chat = ChatRef(PLATFORM, f"private-{self.person.user_id}", is_group=False)
+            self.chat = self._private()
             write(f"切换到 {self.adapter._where(self.chat)}。")
         elif cmd == "press" and args and args[0].isdigit():
             await self.press(int(args[0]))
@@ -238,8 +283,15 @@ class ConsoleSession:
             write(CONSOLE_HELP)
         return True
 
+    def _private(self) -> ChatRef:
+        return ChatRef(PLATFORM, f"private-{self.person.user_id}", is_group=False)
+
     async def _attach(self, cmd: str, args: list[str]) -> None:
-        """Send photos (paths until the first word that is not a file) with a caption, maybe as a reply."""
+        """Send photos (paths until the first word that is not a file) with a caption, maybe as a reply.
+
+        Several files go as one album, as a phone sends them: one message each with the same
+        media group id, the caption (and the reply) on the first.
+        """
         reply_to = None
         if args[0].startswith("#"):
             reply_to, args = args[0][1:], args[1:]
@@ -255,13 +307,22 @@ class ConsoleSession:
             FileRef(str(p.resolve()), kind, p.stat().st_size, None, p.name if kind == "document" else None)
             for p in paths
         )
-        await self.say(" ".join(args), files=files, reply_to=reply_to)
+        caption = " ".join(args)
+        if len(files) == 1:
+            await self.say(caption, files=files, reply_to=reply_to)
+            return
+        album = f"album-{self._run_id}-{next(self._updates)}"
+        names = "、".join(p.name for p in paths)
+        self.adapter.write(f"[{self.adapter._where(self.chat)}] {self.person.name}：（相册 {len(files)} 张：{names}）{caption}")
+        for i, ref in enumerate(files):
+            first = i == 0
+            await self.say(caption if first else "", (ref,), reply_to if first else None, album, echo=False)
 
 
 CONSOLE_HELP = """控制命令（以冒号开头）：
   :as <姓名或账号>        切换发言人（:people 列出演示园区的人员）
   :group / :private       切换到园区群 / 与机器人的私聊
-  :photo [#N] 图片… 说明  发送图片（可多张），例如 :photo a.jpg /hazard 配电箱未关 限期 12月10日
+  :photo [#N] 图片… 说明  发送图片（多张作为一个相册），例如 :photo a.jpg b.jpg /hazard 配电箱未关 7天内
   :file [#N] 图片 说明    以文件形式发送原图
   :reply N 文字           回复编号为 N 的机器人消息，例如 :reply 3 /fix 已整改
   :press N                按下编号为 N 的按钮
