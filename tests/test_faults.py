@@ -97,7 +97,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
                 await proc.wait()
                 run += 1
                 proc = await start_bot(config, tmp_path, run)
-            await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == REPORTS, timeout=90)
+            await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == REPORTS, timeout=180)
         finally:
             if proc.returncode is None:
                 proc.terminate()
