@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from storage.photos import StoredPhoto
+from storage.photos import StoredDocument, StoredPhoto
 
 COMMAND_RE = re.compile(r"/([A-Za-z][A-Za-z0-9_]*)(?:@[A-Za-z0-9_]+)?")
 
@@ -91,8 +91,11 @@ class Attachment:
 
     ref: FileRef
     stored: StoredPhoto | None
-    problem: Literal["too_large", "not_image", "too_many_pixels", "broken", "not_saved", "failed"] | None = None
+    problem: (
+        Literal["too_large", "not_image", "too_many_pixels", "broken", "broken_pdf", "not_saved", "failed"] | None
+    ) = None
     dimensions: tuple[int, int] | None = None  # (width, height) of an image refused for its pixel count
+    document: StoredDocument | None = None  # a PDF kept as evidence (then `stored` is None)
 
 
 @dataclass(frozen=True)

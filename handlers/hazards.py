@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -31,8 +31,11 @@ from handlers.hazard_card import (
     build_card,
     card_reply,
     commanded_hazard,
+    document_names,
+    document_rows,
     five_missing,
     fmt_date,
+    fmt_size,
     fmt_time,
     hazard_id_of,
     is_answer,
@@ -77,6 +80,7 @@ class HazardDraft(Question, kind="hazard_draft", ttl=timedelta(hours=24)):
     media_group_id: str | None
     enterprise_id: int | None
     source: str  # as the draft was started; registering uses the reporter's role at that moment
+    document_ids: list[int] = field(default_factory=list)  # PDFs sent with it, registered with its photos
 
 
 
@@ -108,7 +112,7 @@ async def report(
     if args and CODE_RE.match(args.split()[0]):
         return await detail(session, actor, settings, now, args.split()[0])
     problem = attachment_problem(attachments, settings)
-    if problem and not any(a.stored for a in attachments):
+    if problem and not any(a.stored or a.document for a in attachments):
         return Reply(text=problem)
     text = clean_text(args, DESCRIPTION_LIMIT * 2)
     if not text:
@@ -120,6 +124,7 @@ async def report(
         return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
 
     photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
     enterprise_id: int | None = None
     pick: Reply | None = None
     if actor.role in ENTERPRISE_ROLES:
@@ -138,11 +143,14 @@ async def report(
         media_group_id=msg.media_group_id,
         enterprise_id=enterprise_id,
         source=hz.source_for(actor),
+        document_ids=[d.id for d in documents],
     )
     if enterprise_id is None or not photos:
         await ask(session, msg.chat, actor, draft, now)
         if pick is not None:
             return pick
+        if documents:
+            return Reply(text=T.HAZARD_DOCUMENTS_KEPT.format(names=document_names(documents)))
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(parsed.description)))
     return await register(session, actor, draft, msg.chat, settings, now, reach) + (
         [Reply(text=problem)] if problem else []
@@ -202,13 +210,20 @@ async def draft_photos(
     if not same_album and not is_answer(msg, card_key):
         return NOT_MINE  # group chatter, or a reply to some card: not the answer to our question
     photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
+    document_ids = list(dict.fromkeys([*question.document_ids, *(d.id for d in documents)]))
     if not photos:
         problem = attachment_problem(attachments, settings)
+        if documents and not problem:  # kept with the draft, which still waits for its photo
+            await ask(session, msg.chat, actor, replace(question, document_ids=document_ids), now)
+            kept = await ledger.documents_by_id(session, document_ids)
+            return Reply(text=T.HAZARD_DOCUMENTS_KEPT.format(names=document_names(kept)))
         return Reply(text=problem or T.HAZARD_STILL_NEED_PHOTO)
     draft = replace(
         question,
         photo_ids=list(dict.fromkeys([*question.photo_ids, *(p.id for p in photos)])),
         media_group_id=question.media_group_id or msg.media_group_id,
+        document_ids=document_ids,
     )
     if draft.enterprise_id is None:
         await ask(session, msg.chat, actor, draft, now)
@@ -246,6 +261,7 @@ async def register(
             year=now.astimezone(settings.park.tz).year,
             at=now,
             media_group_id=draft.media_group_id,
+            documents=await ledger.documents_by_id(session, draft.document_ids),
         )
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
@@ -321,7 +337,21 @@ async def reply_to_card(
     if hazard is None:
         return Reply(text=T.CARD_REPLY_HINT)
     photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
     note = clean_text(msg.text, 1000)
+    if documents and not photos:
+        # A report (校验报告) under the card is evidence, never a fix: a fix needs an after-photo.
+        phase = "after" if hazard.status == HazardStatus.AWAITING_VERIFICATION else "before"
+        try:
+            change = await hz.add_documents(session, hazard, actor, documents, phase, now)
+        except Refused as exc:
+            return Reply(text=refusal_text(exc, actor))
+        added = T.HAZARD_DOCUMENTS_ADDED.format(
+            code=hazard.code, count=change.documents_added, phase=T.PHASE_NAMES[phase]
+        )
+        if phase == "before" and may_fix(actor, hazard):
+            added += T.DOCUMENT_IS_NOT_A_FIX.format(code=hazard.code)
+        return [await card_reply(session, hazard, settings, now), Reply(text=added)]
     if photos:
         # A photo reply adds evidence; a fix is only ever `/fix`, the 提交整改 button, or the answer to
         # the bot's fix question, so 补充一张远景 never sends a hazard to verification by mistake.
@@ -333,6 +363,11 @@ async def reply_to_card(
         added = T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.photos_added, phase=T.PHASE_NAMES[phase])
         if phase == "before" and may_fix(actor, hazard):
             added += T.HAZARD_PHOTOS_ADDED_FIX_HINT.format(code=hazard.code)
+        if documents:  # both in one message (a platform that allows it): the PDFs go with the photos
+            more = await hz.add_documents(session, hazard, actor, documents, phase, now)
+            added += "\n" + T.HAZARD_DOCUMENTS_ADDED.format(
+                code=hazard.code, count=more.documents_added, phase=T.PHASE_NAMES[phase]
+            )
         return [await card_reply(session, hazard, settings, now), Reply(text=added)]
     problem = attachment_problem(attachments, settings)
     if problem:
@@ -705,6 +740,14 @@ async def detail(
         if paths:  # a text line, then its album: people see which photos are 整改前 and which 整改后
             label = T.DETAIL_PHOTOS.format(phase=T.PHASE_NAMES[phase], count=len(paths))
             replies.append(Reply(text=label, photos=paths))
+    documents = await ledger.hazard_documents(session, hazard.id)
+    if documents:  # a line per document with its name and size, then the files themselves
+        listed = [T.DETAIL_DOCUMENTS.format(count=len(documents))]
+        listed += [
+            T.DETAIL_DOCUMENT_LINE.format(phase=T.PHASE_NAMES[ph], name=d.file_name, size=fmt_size(d.size))
+            for ph, d in documents
+        ]
+        replies.append(Reply(text="\n".join(listed), documents=tuple(root / d.path for _, d in documents)))
     return replies
 
 
@@ -730,6 +773,9 @@ def _event_detail(event: HazardEvent) -> str:
         case hz.Action.PHOTOS:
             phase = T.PHASE_NAMES.get(data.get("phase") or "")
             return T.EVENT_PHOTOS_DETAIL.format(phase=phase, count=data.get("count", 0)) if phase else ""
+        case hz.Action.DOCUMENTS:
+            phase = T.PHASE_NAMES.get(data.get("phase") or "")
+            return T.EVENT_DOCUMENTS_DETAIL.format(phase=phase, count=data.get("count", 0)) if phase else ""
     return ""
 
 
