@@ -318,7 +318,7 @@ class Dispatcher:
             if ref.size is not None and ref.size > limit:
                 out.append(Attachment(ref, None, "too_large"))
                 continue
-            pdf = ref.kind == "document" and _may_be_pdf(ref)
+            pdf = ref.says_pdf
             if ref.kind == "document" and ref.mime_type and not ref.mime_type.startswith("image/") and not pdf:
                 out.append(Attachment(ref, None, "not_image"))
                 continue
@@ -627,11 +627,6 @@ def fit(reply: Reply, caps: Capabilities) -> Reply:
     if commands:
         text = "\n".join([text or "", T.BUTTON_COMMANDS_HINT, *commands]).strip()
     return replace(reply, card=card, text=text, buttons=())
-
-
-def _may_be_pdf(ref: FileRef) -> bool:
-    """Tell whether a document says it is a PDF (its type or its name); the bytes decide after the download."""
-    return ref.mime_type == "application/pdf" or (ref.file_name or "").lower().endswith(".pdf")
 
 
 def _one_line(exc: BaseException) -> str:

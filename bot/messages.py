@@ -84,6 +84,12 @@ class FileRef:
     mime_type: str | None = None
     file_name: str | None = None
 
+    @property
+    def says_pdf(self) -> bool:
+        """Tell whether a document says it is a PDF (its type or its name); only its bytes prove it."""
+        named = self.mime_type == "application/pdf" or (self.file_name or "").lower().endswith(".pdf")
+        return self.kind == "document" and named
+
 
 @dataclass(frozen=True)
 class Attachment:

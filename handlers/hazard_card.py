@@ -321,7 +321,8 @@ def attachment_problem(attachments: list[Attachment], settings: Settings) -> str
     """Explain the first attachment that could not be stored, if any."""
     for a in attachments:
         if a.problem == "too_large":
-            return T.PHOTO_TOO_LARGE.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
+            too_large = T.DOCUMENT_TOO_LARGE if a.ref.says_pdf else T.PHOTO_TOO_LARGE
+            return too_large.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
         if a.problem == "not_image":
             return T.PHOTO_NOT_IMAGE
         if a.problem == "too_many_pixels" and a.dimensions is not None:

@@ -302,6 +302,7 @@ PHOTO_FAILED = "有一张图片没能下载，请重新发送。"
 
 # --- documents: PDFs (校验报告, 检测报告) kept as evidence beside the photos ---
 DOCUMENT_DEFAULT_NAME = "文件.pdf"
+DOCUMENT_TOO_LARGE = "文件太大（超过 {limit} MB），无法保存。请压缩或拆分后重新发送。"
 DOCUMENT_BROKEN = "这个 PDF 文件不完整（可能没有传完），无法保存，请重新发送。"
 F_DOCUMENTS = "文件"
 DOCUMENTS_COUNT = "整改前 {before} 份，整改后 {after} 份（PDF）"
