@@ -6,6 +6,7 @@ import os
 import time
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import select
 
 from bot.messages import FileRef
@@ -189,3 +190,28 @@ async def test_same_pdf_twice_is_one_file_and_storage_check_knows_documents(harn
     assert [(o.path, o.action) for o in result.orphans] == [(orphan.relative_to(root).as_posix(), "removed")]
     assert [(m.kind, m.path, m.hazards) for m in result.missing] == [("document", doc.path, ("YH-2026-0001",))]
     assert not orphan.exists()
+
+
+async def test_migration_0006_adds_documents_to_a_database_with_hazards(any_empty_db_url: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    from storage.db import HEAD, Database, current_revision, upgrade
+
+    db = Database(any_empty_db_url)
+    try:
+        await upgrade(db.engine, "0005")
+        await upgrade(db.engine)
+        assert await current_revision(db.engine) == HEAD == "0006"
+        row = (
+            "INSERT INTO documents (sha256, path, size, mime_type, file_name, created_at)"
+            " VALUES (:sha, 'documents/ab/x.pdf', 10, 'application/pdf', '报告.pdf', :t)"
+        )
+        at = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
+        async with db.engine.begin() as conn:
+            await conn.execute(text(row), {"sha": "ab" * 32, "t": at})
+        with pytest.raises(IntegrityError):  # the same bytes are one row
+            async with db.engine.begin() as conn:
+                await conn.execute(text(row), {"sha": "ab" * 32, "t": at})
+    finally:
+        await db.dispose()
