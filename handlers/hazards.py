@@ -747,7 +747,9 @@ async def detail(
             T.DETAIL_DOCUMENT_LINE.format(phase=T.PHASE_NAMES[ph], name=d.file_name, size=fmt_size(d.size))
             for ph, d in documents
         ]
-        replies.append(Reply(text="\n".join(listed), documents=tuple(root / d.path for _, d in documents)))
+        # A file lost from disk (`safetybot storage check` reports it) is listed but not sent.
+        files = tuple(path for _, d in documents if (path := root / d.path).is_file())
+        replies.append(Reply(text="\n".join(listed), documents=files))
     return replies
 
 

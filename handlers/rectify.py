@@ -39,6 +39,7 @@ from handlers.hazard_card import (
 from handlers.util import Reach, recipients, refuse
 from storage import chats, ledger
 from storage import hazards as hz
+from storage.enums import HazardStatus
 from storage.hazards import Action, Refusal, Refused, Tell
 from storage.models import Document, Hazard, Person, Photo
 from storage.permissions import Perm
@@ -97,6 +98,8 @@ async def fix(
     try:
         hz.check(actor, hazard, Action.FIX)
     except Refused as exc:
+        if added := await _add_to_pending_fix(session, actor, hazard, attachments, settings, now, exc):
+            return added
         return Reply(text=_fix_refusal(exc, actor))
     photos = await photo_rows(session, attachments, settings, now)
     documents = await document_rows(session, attachments, settings, now)
@@ -113,6 +116,31 @@ async def fix(
             return Reply(text=T.FIX_DOCUMENTS_KEPT.format(names=document_names(documents)))
         return Reply(text=problem or T.FIX_NEED_PHOTO)
     return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, documents=documents)
+
+
+async def _add_to_pending_fix(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    attachments: list[Attachment],
+    settings: Settings,
+    now: datetime,
+    refused: Refused,
+) -> list[Reply] | None:
+    """Add PDFs sent with /fix to a fix awaiting verification (more evidence); None when that is not the case."""
+    if refused.reason != Refusal.WRONG_STATUS or hazard.status != HazardStatus.AWAITING_VERIFICATION:
+        return None
+    if any(a.stored for a in attachments):
+        return None  # photos with /fix on a submitted fix: refused as before (/unfix, or wait for the verdict)
+    documents = await document_rows(session, attachments, settings, now)
+    if not documents:
+        return None
+    try:
+        change = await hz.add_documents(session, hazard, actor, documents, "after", now)
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor))]
+    added = T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.documents_added, phase=T.PHASE_NAMES["after"])
+    return [await card_reply(session, hazard, settings, now), Reply(text=added)]
 
 
 async def _with_earlier(session: AsyncSession, earlier: list[int], documents: list[Document]) -> list[Document]:

@@ -124,8 +124,19 @@ async def test_pdf_reply_to_card_is_evidence_never_a_fix(harness: Harness) -> No
         ("before", "方案.pdf", "documents"),
         ("after", "复检.pdf", "documents"),
     ]
+    # /fix with a PDF alone on a fix awaiting verification: added to it, not refused.
+    out = await h.say(ZHANG, "/fix YH-2026-0001 补充检测报告", files=(add_pdf(h, pdf(11), "检测.pdf"),))
+    assert "已补充 1 份整改后文件" in h.texts(out) and card.card.status.text == "待验收"
+    # With a photo it is still refused as before: the fix is already submitted.
+    out = await h.say(ZHANG, "/fix YH-2026-0001 再来一张", files=(h.add_file(jpeg(6)),))
+    assert "待验收" in h.texts(out) and "已补充" not in h.texts(out)
     out = await h.say(LI, "/hazard YH-2026-0001")
     assert "补充文件：整改前 1 份" in h.texts(out) and "补充文件：整改后 1 份" in h.texts(out)
+
+    # Closed: a PDF under the card is refused, nothing is added.
+    await h.press(LI, card, "验收通过")
+    out = await h.say(ZHANG, "", files=(add_pdf(h, pdf(12), "迟到.pdf"),), reply_to=card.message_id)
+    assert "已销号" in h.texts(out) and len(await links(h, "YH-2026-0001")) == 3
 
 
 async def test_report_with_pdf_waits_for_a_photo(harness: Harness) -> None:
@@ -190,6 +201,10 @@ async def test_same_pdf_twice_is_one_file_and_storage_check_knows_documents(harn
     assert [(o.path, o.action) for o in result.orphans] == [(orphan.relative_to(root).as_posix(), "removed")]
     assert [(m.kind, m.path, m.hazards) for m in result.missing] == [("document", doc.path, ("YH-2026-0001",))]
     assert not orphan.exists()
+    # The detail view still lists the lost document, and sends no file for it.
+    out = await h.say(ZHANG, "/hazard YH-2026-0001")
+    listing = [s for s in out if "文件（1 份）" in (s.reply.text or "")]
+    assert len(listing) == 1 and listing[0].reply.documents == ()
 
 
 async def test_migration_0006_adds_documents_to_a_database_with_hazards(any_empty_db_url: str) -> None:
