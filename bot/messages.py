@@ -222,6 +222,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     photos: tuple[Path, ...] = ()
     documents: tuple[Path, ...] = ()
+    document_names: tuple[str, ...] = ()  # the names the documents are sent under (else the file's own)
     chat: ChatRef | None = None
     to_groups: bool = False
     people: tuple[Recipient, ...] = ()
@@ -269,6 +270,7 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
         "buttons": _rows(reply.buttons),
         "photos": [str(p) for p in reply.photos],
         "documents": [str(p) for p in reply.documents],
+        "document_names": list(reply.document_names),
         "chat": _chat_dict(reply.chat),
         "to_groups": reply.to_groups,
         "people": [[r.platform, r.user_id, r.chat_id] for r in reply.people],
@@ -298,6 +300,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         buttons=_unrows(data.get("buttons", [])),
         photos=tuple(Path(p) for p in data.get("photos", [])),
         documents=tuple(Path(p) for p in data.get("documents", [])),
+        document_names=tuple(data.get("document_names", [])),
         chat=ChatRef(chat["platform"], chat["chat_id"], chat["is_group"], chat["title"]) if chat else None,
         to_groups=bool(data.get("to_groups")),
         people=tuple(Recipient(*r) for r in data.get("people", [])),

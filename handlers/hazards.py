@@ -748,8 +748,14 @@ async def detail(
             for ph, d in documents
         ]
         # A file lost from disk (`safetybot storage check` reports it) is listed but not sent.
-        files = tuple(path for _, d in documents if (path := root / d.path).is_file())
-        replies.append(Reply(text="\n".join(listed), documents=files))
+        kept = [(root / d.path, d.file_name) for _, d in documents if (root / d.path).is_file()]
+        replies.append(
+            Reply(
+                text="\n".join(listed),
+                documents=tuple(path for path, _ in kept),
+                document_names=tuple(name for _, name in kept),
+            )
+        )
     return replies
 
 

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
-from bot.messages import FileRef
+from bot.messages import FileRef, reply_from_dict, reply_to_dict
 from storage.files import check_photo_files
 from storage.models import Document, Hazard, HazardDocument, HazardEvent
-from tests.harness import LI, ZHANG, Harness, Sent, card_of, jpeg, labels, seed
+from tests.harness import ADMIN_ID, LI, ZHANG, Harness, LiveBot, Sent, card_of, jpeg, labels, seed
 
 
 def pdf(seed: int, pages: int = 1) -> bytes:
@@ -82,6 +83,8 @@ async def test_fix_with_pdf_keeps_it_and_detail_sends_it_back(harness: Harness) 
     text = listing[0].reply.text or ""
     assert "文件（1 份）：" in text and "整改后：校验报告.pdf（1 KB）" in text
     assert listing[0].reply.documents == (root / doc.path,)
+    assert listing[0].reply.document_names == ("校验报告.pdf",)  # sent under its own name, not its hash
+    assert reply_from_dict(reply_to_dict(listing[0].reply)) == listing[0].reply  # as the outbox keeps it
     assert "补充文件" not in h.texts(out)  # the fix brought it: no separate event
     assert (await check_photo_files(h.app.db, root, datetime.now(UTC))).clean
 
@@ -230,3 +233,33 @@ async def test_migration_0006_adds_documents_to_a_database_with_hazards(any_empt
                 await conn.execute(text(row), {"sha": "ab" * 32, "t": at})
     finally:
         await db.dispose()
+
+
+async def test_pdf_fix_over_telegram_and_sent_back_under_its_name(bot: LiveBot) -> None:
+    tg = bot.tg
+    admin = tg.user(ADMIN_ID, "王主任", "wang")
+    chat = tg.private(admin)
+    await bot.say(admin, chat, "/enterprise_add 华油装备制造有限公司 华油")
+
+    def sent_after(before: int) -> Callable[[], bool]:
+        return lambda: len(tg.sent_messages(ADMIN_ID)) > before
+
+    before = len(tg.sent_messages(ADMIN_ID))
+    tg.send_photo(admin, chat, jpeg(1), caption="/hazard 华油 锅炉压力表未校验 3天内")
+    await tg.wait_for(lambda: any("YH-2026-0001" in t for t in bot.texts(chat)[before:]))
+
+    before = len(bot.texts(chat))
+    tg.send_document(admin, chat, pdf(1), "压力表校验报告.pdf", "application/pdf", caption="/fix YH-2026-0001 已送检")
+    await tg.wait_for(sent_after(before))
+    assert "已收到文件：《压力表校验报告.pdf》" in bot.texts(chat)[before]
+
+    before = len(bot.texts(chat))
+    tg.send_photo(admin, chat, jpeg(2), caption="/fix YH-2026-0001 已更换合格压力表")
+    await tg.wait_for(lambda: any("已提交整改" in t for t in bot.texts(chat)[before:]))
+
+    before = len(tg.sent_messages(ADMIN_ID))
+    tg.send_text(admin, chat, "/hazard YH-2026-0001")
+    await tg.wait_for(lambda: any("document" in m for m in tg.sent_messages(ADMIN_ID)[before:]))
+    sent = [m["document"] for m in tg.sent_messages(ADMIN_ID)[before:] if "document" in m]
+    assert [d["file_name"] for d in sent] == ["压力表校验报告.pdf"]
+    assert any("整改后：压力表校验报告.pdf" in t for t in bot.texts(chat)[-6:])
