@@ -333,7 +333,10 @@ class Dispatcher:
             if len(data) > limit:
                 out.append(Attachment(ref, None, "too_large"))
                 continue
-            if pdf or (ref.kind == "document" and data.startswith(PDF_MAGIC)):
+            # The bytes decide: a PDF by its header; a document that only claims to be one (and is not
+            # declared an image) is refused by the PDF check, with the reply that names what is accepted.
+            image_declared = (ref.mime_type or "").startswith("image/")
+            if ref.kind == "document" and (data.startswith(PDF_MAGIC) or (pdf and not image_declared)):
                 out.append(await self._store_pdf(ref, data))
                 continue
             try:  # in a worker thread: decoding a large image never stalls other updates
