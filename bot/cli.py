@@ -157,14 +157,14 @@ async def _storage_check(settings: Settings, fix: bool, grace: timedelta) -> int
     tz = settings.park.tz
     for o in result.orphans:
         when = o.modified.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        print(f"orphan file {o.path}: {o.size} bytes, modified {when}, no photo row; {o.action}")
+        print(f"orphan file {o.path}: {o.size} bytes, modified {when}, no photo or document row; {o.action}")
     for m in result.missing:
         when = m.created_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
         used = f"used by {', '.join(m.hazards)}" if m.hazards else "used by no hazard"
-        print(f"missing file {m.path}: photo #{m.photo_id} of {when}, {used}; row kept as evidence")
+        print(f"missing file {m.path}: {m.kind} #{m.photo_id} of {when}, {used}; row kept as evidence")
     removed = f" ({result.removed} removed)" if fix else ""
     print(
-        f"summary: {result.files} files, {result.rows} photo rows; orphan files: {len(result.orphans)}{removed}; "
+        f"summary: {result.files} files, {result.rows} photo and document rows; orphan files: {len(result.orphans)}{removed}; "
         f"rows without their file: {len(result.missing)}"
     )
     return 0 if result.clean else 1

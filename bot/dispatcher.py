@@ -43,7 +43,16 @@ from storage.db import Database, is_unavailable
 from storage.enums import Role
 from storage.models import Conversation, Person
 from storage.permissions import needed_roles, role_allows
-from storage.photos import BrokenImage, NotAnImage, PhotoNotSaved, PhotoStore, TooManyPixels
+from storage.photos import (
+    PDF_MAGIC,
+    BrokenImage,
+    BrokenPdf,
+    NotAnImage,
+    NotAPdf,
+    PhotoNotSaved,
+    PhotoStore,
+    TooManyPixels,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -337,7 +346,8 @@ class Dispatcher:
             if ref.size is not None and ref.size > limit:
                 out.append(Attachment(ref, None, "too_large"))
                 continue
-            if ref.kind == "document" and ref.mime_type and not ref.mime_type.startswith("image/"):
+            pdf = ref.says_pdf
+            if ref.kind == "document" and ref.mime_type and not ref.mime_type.startswith("image/") and not pdf:
                 out.append(Attachment(ref, None, "not_image"))
                 continue
             try:
@@ -350,6 +360,12 @@ class Dispatcher:
                 continue
             if len(data) > limit:
                 out.append(Attachment(ref, None, "too_large"))
+                continue
+            # The bytes decide: a PDF by its header; a document that only claims to be one (and is not
+            # declared an image) is refused by the PDF check, with the reply that names what is accepted.
+            image_declared = (ref.mime_type or "").startswith("image/")
+            if ref.kind == "document" and (data.startswith(PDF_MAGIC) or (pdf and not image_declared)):
+                out.append(await self._store_pdf(ref, data))
                 continue
             try:  # in a worker thread: decoding a large image never stalls other updates
                 stored = await asyncio.to_thread(self.photos.save, data, self.settings.storage.max_pixels)
@@ -367,6 +383,19 @@ class Dispatcher:
                 continue
             out.append(Attachment(ref, stored))
         return out
+
+    async def _store_pdf(self, ref: FileRef, data: bytes) -> Attachment:
+        """Keep a PDF document as evidence (its header checked, not only its declared type), or say why not."""
+        name = clean_text(ref.file_name or "", 120) or T.DOCUMENT_DEFAULT_NAME
+        try:
+            stored = await asyncio.to_thread(self.photos.save_document, data, name)
+        except NotAPdf:
+            return Attachment(ref, None, "not_image")
+        except BrokenPdf:
+            return Attachment(ref, None, "broken_pdf")
+        except PhotoNotSaved:
+            return Attachment(ref, None, "not_saved")
+        return Attachment(ref, None, document=stored)
 
     async def _refuse_button(self, session: AsyncSession, press: ButtonPress, actor: Person) -> list[Reply]:
         """Answer a press whose data no definition parses (forged or stale): log and audit it."""

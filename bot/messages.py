@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
 
-from storage.photos import StoredPhoto
+from storage.photos import StoredDocument, StoredPhoto
 
 # Chinese names of the everyday commands. Telegram's privacy mode hands a bot in a group only real
 # bot commands (ASCII `/name`), so these (and the `／` / `、` starts below) work in private chats and
@@ -102,6 +102,12 @@ class FileRef:
     mime_type: str | None = None
     file_name: str | None = None
 
+    @property
+    def says_pdf(self) -> bool:
+        """Tell whether a document says it is a PDF (its type or its name); only its bytes prove it."""
+        named = self.mime_type == "application/pdf" or (self.file_name or "").lower().endswith(".pdf")
+        return self.kind == "document" and named
+
 
 @dataclass(frozen=True)
 class Attachment:
@@ -109,8 +115,11 @@ class Attachment:
 
     ref: FileRef
     stored: StoredPhoto | None
-    problem: Literal["too_large", "not_image", "too_many_pixels", "broken", "not_saved", "failed"] | None = None
+    problem: (
+        Literal["too_large", "not_image", "too_many_pixels", "broken", "broken_pdf", "not_saved", "failed"] | None
+    ) = None
     dimensions: tuple[int, int] | None = None  # (width, height) of an image refused for its pixel count
+    document: StoredDocument | None = None  # a PDF kept as evidence (then `stored` is None)
 
 
 @dataclass(frozen=True)
@@ -234,6 +243,7 @@ class Reply:
     buttons: tuple[tuple[Button, ...], ...] = ()
     photos: tuple[Path, ...] = ()
     documents: tuple[Path, ...] = ()
+    document_names: tuple[str, ...] = ()  # the names the documents are sent under (else the file's own)
     chat: ChatRef | None = None
     to_groups: bool = False
     people: tuple[Recipient, ...] = ()
@@ -284,6 +294,7 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
         "buttons": _rows(reply.buttons),
         "photos": [str(p) for p in reply.photos],
         "documents": [str(p) for p in reply.documents],
+        "document_names": list(reply.document_names),
         "chat": _chat_dict(reply.chat),
         "to_groups": reply.to_groups,
         "people": [[r.platform, r.user_id, r.chat_id] for r in reply.people],
@@ -314,6 +325,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         buttons=_unrows(data.get("buttons", [])),
         photos=tuple(Path(p) for p in data.get("photos", [])),
         documents=tuple(Path(p) for p in data.get("documents", [])),
+        document_names=tuple(data.get("document_names", [])),
         chat=ChatRef(chat["platform"], chat["chat_id"], chat["is_group"], chat["title"]) if chat else None,
         to_groups=bool(data.get("to_groups")),
         people=tuple(Recipient(*r) for r in data.get("people", [])),

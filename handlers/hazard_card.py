@@ -23,7 +23,7 @@ from handlers.util import Reach, recipients
 from storage import ledger
 from storage.enums import HazardStatus, Level
 from storage.hazards import Action, Change, Refusal, Refused, Tell, five_missing_keys
-from storage.models import Hazard, Person, Photo
+from storage.models import Document, Hazard, Person, Photo
 from storage.photos import side_by_side
 
 logger = logging.getLogger(__name__)
@@ -269,6 +269,11 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         CardField("found", T.F_FOUND, fmt_time(hazard.found_at, tz)),
         CardField("photos", T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=len(after))),
     ]
+    documents = await ledger.hazard_documents(session, hazard.id)
+    if documents:  # only when there are any: most hazards have photos alone
+        phases = [phase for phase, _ in documents]
+        counted = T.DOCUMENTS_COUNT.format(before=phases.count("before"), after=phases.count("after"))
+        fields.append(CardField("documents", T.F_DOCUMENTS, counted))
     shown, sides = await card_photos(settings.storage.photo_dir, before, after)
     if sides:
         fields.append(CardField("photo_sides", T.F_PHOTO_SIDES, T.PHOTO_SIDES))
@@ -351,7 +356,8 @@ def attachment_problem(attachments: list[Attachment], settings: Settings) -> str
     """Explain the first attachment that could not be stored, if any."""
     for a in attachments:
         if a.problem == "too_large":
-            return T.PHOTO_TOO_LARGE.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
+            too_large = T.DOCUMENT_TOO_LARGE if a.ref.says_pdf else T.PHOTO_TOO_LARGE
+            return too_large.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
         if a.problem == "not_image":
             return T.PHOTO_NOT_IMAGE
         if a.problem == "too_many_pixels" and a.dimensions is not None:
@@ -364,6 +370,8 @@ def attachment_problem(attachments: list[Attachment], settings: Settings) -> str
             )
         if a.problem == "broken":
             return T.PHOTO_BROKEN
+        if a.problem == "broken_pdf":
+            return T.DOCUMENT_BROKEN
         if a.problem == "not_saved":
             return T.PHOTO_NOT_SAVED
         if a.problem == "failed":
@@ -377,6 +385,28 @@ async def photo_rows(
     """Write photo rows for the attachments already stored on disk."""
     root = settings.storage.photo_dir
     return [await ledger.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
+
+
+async def document_rows(
+    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
+) -> list[Document]:
+    """Write document rows for the PDFs already stored on disk."""
+    root = settings.storage.photo_dir
+    return [
+        await ledger.save_document(session, a.document, root, now) for a in attachments if a.document is not None
+    ]
+
+
+def document_names(documents: list[Document]) -> str:
+    """Return the documents' names for one line, each in 《》."""
+    return "、".join(f"《{d.file_name}》" for d in documents)
+
+
+def fmt_size(size: int) -> str:
+    """Format a file size as people read it: 850 KB, 2.4 MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Reply:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -35,8 +35,11 @@ from handlers.hazard_card import (
     build_card,
     card_reply,
     commanded_hazard,
+    document_names,
+    document_rows,
     five_missing,
     fmt_date,
+    fmt_size,
     fmt_time,
     hazard_id_of,
     is_answer,
@@ -82,6 +85,7 @@ class HazardDraft(Question, kind="hazard_draft", ttl=timedelta(hours=24)):
     media_group_id: str | None
     enterprise_id: int | None
     source: str  # as the draft was started; registering uses the reporter's role at that moment
+    document_ids: list[int] = field(default_factory=list)  # PDFs sent with it, registered with its photos
 
 
 
@@ -129,7 +133,7 @@ async def report(
     if args and CODE_RE.match(args.split()[0]):
         return await detail(session, actor, settings, now, args.split()[0])
     problem = attachment_problem(attachments, settings)
-    if problem and not any(a.stored for a in attachments):
+    if problem and not any(a.stored or a.document for a in attachments):
         return Reply(text=problem)
     text = clean_text(args, DESCRIPTION_LIMIT * 2)
     if not text:
@@ -141,6 +145,7 @@ async def report(
         return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
 
     photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
     enterprise_id: int | None = None
     pick: Reply | None = None
     if actor.role in ENTERPRISE_ROLES:
@@ -159,11 +164,14 @@ async def report(
         media_group_id=msg.media_group_id,
         enterprise_id=enterprise_id,
         source=hz.source_for(actor),
+        document_ids=[d.id for d in documents],
     )
     if enterprise_id is None or not photos:
         await ask(session, msg.chat, actor, draft, now)
         if pick is not None:
             return pick
+        if documents:
+            return Reply(text=T.HAZARD_DOCUMENTS_KEPT.format(names=document_names(documents)))
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(parsed.description)))
     return await register(session, actor, draft, msg.chat, settings, now, reach) + (
         [Reply(text=problem)] if problem else []
@@ -227,13 +235,20 @@ async def draft_photos(
     if not same_album and not is_answer(msg, card_key):
         return NOT_MINE  # group chatter, or a reply to some card: not the answer to our question
     photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
+    document_ids = list(dict.fromkeys([*question.document_ids, *(d.id for d in documents)]))
     if not photos:
         problem = attachment_problem(attachments, settings)
+        if documents and not problem:  # kept with the draft, which still waits for its photo
+            await ask(session, msg.chat, actor, replace(question, document_ids=document_ids), now)
+            kept = await ledger.documents_by_id(session, document_ids)
+            return Reply(text=T.HAZARD_DOCUMENTS_KEPT.format(names=document_names(kept)))
         return Reply(text=problem or T.HAZARD_STILL_NEED_PHOTO)
     draft = replace(
         question,
         photo_ids=list(dict.fromkeys([*question.photo_ids, *(p.id for p in photos)])),
         media_group_id=question.media_group_id or msg.media_group_id,
+        document_ids=document_ids,
     )
     if draft.enterprise_id is None:
         await ask(session, msg.chat, actor, draft, now)
@@ -271,6 +286,7 @@ async def register(
             year=now.astimezone(settings.park.tz).year,
             at=now,
             media_group_id=draft.media_group_id,
+            documents=await ledger.documents_by_id(session, draft.document_ids),
         )
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
@@ -346,7 +362,21 @@ async def reply_to_card(
     if hazard is None:
         return Reply(text=T.CARD_REPLY_HINT)
     photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
     note = clean_text(msg.text, 1000)
+    if documents and not photos:
+        # A report (校验报告) under the card is evidence, never a fix: a fix needs an after-photo.
+        phase = "after" if hazard.status == HazardStatus.AWAITING_VERIFICATION else "before"
+        try:
+            change = await hz.add_documents(session, hazard, actor, documents, phase, now)
+        except Refused as exc:
+            return Reply(text=refusal_text(exc, actor))
+        added = T.HAZARD_DOCUMENTS_ADDED.format(
+            code=hazard.code, count=change.documents_added, phase=T.PHASE_NAMES[phase]
+        )
+        if phase == "before" and may_fix(actor, hazard):
+            added += T.DOCUMENT_IS_NOT_A_FIX.format(code=hazard.code)
+        return [await card_reply(session, hazard, settings, now), Reply(text=added)]
     if photos:
         # A photo reply adds evidence; a fix is only ever `/fix`, the 提交整改 button, or the answer to
         # the bot's fix question, so 补充一张远景 never sends a hazard to verification by mistake.
@@ -358,6 +388,11 @@ async def reply_to_card(
         added = T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.photos_added, phase=T.PHASE_NAMES[phase])
         if phase == "before" and may_fix(actor, hazard):
             added += T.HAZARD_PHOTOS_ADDED_FIX_HINT.format(code=hazard.code)
+        if documents:  # both in one message (a platform that allows it): the PDFs go with the photos
+            more = await hz.add_documents(session, hazard, actor, documents, phase, now)
+            added += "\n" + T.HAZARD_DOCUMENTS_ADDED.format(
+                code=hazard.code, count=more.documents_added, phase=T.PHASE_NAMES[phase]
+            )
         return [await card_reply(session, hazard, settings, now), Reply(text=added, about=key_of(hazard))]
     problem = attachment_problem(attachments, settings)
     if problem:
@@ -743,6 +778,22 @@ async def detail(
         if paths:  # a text line, then its album: people see which photos are 整改前 and which 整改后
             label = T.DETAIL_PHOTOS.format(phase=T.PHASE_NAMES[phase], count=len(paths))
             replies.append(Reply(text=label, photos=paths))
+    documents = await ledger.hazard_documents(session, hazard.id)
+    if documents:  # a line per document with its name and size, then the files themselves
+        listed = [T.DETAIL_DOCUMENTS.format(count=len(documents))]
+        listed += [
+            T.DETAIL_DOCUMENT_LINE.format(phase=T.PHASE_NAMES[ph], name=d.file_name, size=fmt_size(d.size))
+            for ph, d in documents
+        ]
+        # A file lost from disk (`safetybot storage check` reports it) is listed but not sent.
+        kept = [(root / d.path, d.file_name) for _, d in documents if (root / d.path).is_file()]
+        replies.append(
+            Reply(
+                text="\n".join(listed),
+                documents=tuple(path for path, _ in kept),
+                document_names=tuple(name for _, name in kept),
+            )
+        )
     return replies
 
 
@@ -768,6 +819,9 @@ def _event_detail(event: HazardEvent) -> str:
         case hz.Action.PHOTOS:
             phase = T.PHASE_NAMES.get(data.get("phase") or "")
             return T.EVENT_PHOTOS_DETAIL.format(phase=phase, count=data.get("count", 0)) if phase else ""
+        case hz.Action.DOCUMENTS:
+            phase = T.PHASE_NAMES.get(data.get("phase") or "")
+            return T.EVENT_DOCUMENTS_DETAIL.format(phase=phase, count=data.get("count", 0)) if phase else ""
     return ""
 
 

@@ -7,7 +7,8 @@ the domain operations in `storage/hazards.py`; this module parses, calls and ren
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,8 @@ from handlers.hazard_card import (
     build_card,
     card_reply,
     commanded_hazard,
+    document_names,
+    document_rows,
     find_target,
     hazard_id_of,
     is_answer,
@@ -37,8 +40,9 @@ from handlers.hazard_card import card_key as key_of
 from handlers.util import Reach, recipients, refuse
 from storage import chats, ledger
 from storage import hazards as hz
+from storage.enums import HazardStatus
 from storage.hazards import Action, Refusal, Refused, Tell
-from storage.models import Hazard, Person, Photo
+from storage.models import Document, Hazard, Person, Photo
 from storage.permissions import Perm
 
 router = Router("rectify")
@@ -54,10 +58,11 @@ def too_long(text: str) -> Reply | None:
 
 @dataclass(frozen=True)
 class HazardFix(Question, kind="hazard_fix", ttl=timedelta(hours=24)):
-    """The after-photos of a rectification the person started."""
+    """The after-photos of a rectification the person started (and the PDFs already sent with it)."""
 
     hazard_id: int
     note: str
+    document_ids: list[int] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -94,15 +99,57 @@ async def fix(
     try:
         hz.check(actor, hazard, Action.FIX)
     except Refused as exc:
+        if added := await _add_to_pending_fix(session, actor, hazard, attachments, settings, now, exc):
+            return added
         return Reply(text=_fix_refusal(exc, actor))
     photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
     if refusal := too_long(note):
         return refusal
     note = clean_text(note, NOTE_LIMIT)
+    earlier = question.document_ids if isinstance(question, HazardFix) and question.hazard_id == hazard.id else []
+    documents = await _with_earlier(session, earlier, documents)
     if not photos:
-        await ask(session, msg.chat, actor, HazardFix(hazard.id, note), now)
-        return Reply(text=attachment_problem(attachments, settings) or T.FIX_NEED_PHOTO)
-    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach)
+        # A report (校验报告) is kept with the fix, but the fix still needs a photo of the place.
+        await ask(session, msg.chat, actor, HazardFix(hazard.id, note, [d.id for d in documents]), now)
+        problem = attachment_problem(attachments, settings)
+        if documents and not problem:
+            return Reply(text=T.FIX_DOCUMENTS_KEPT.format(names=document_names(documents)))
+        return Reply(text=problem or T.FIX_NEED_PHOTO)
+    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, documents=documents)
+
+
+async def _add_to_pending_fix(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    attachments: list[Attachment],
+    settings: Settings,
+    now: datetime,
+    refused: Refused,
+) -> list[Reply] | None:
+    """Add PDFs sent with /fix to a fix awaiting verification (more evidence); None when that is not the case."""
+    if refused.reason != Refusal.WRONG_STATUS or hazard.status != HazardStatus.AWAITING_VERIFICATION:
+        return None
+    if any(a.stored for a in attachments):
+        return None  # photos with /fix on a submitted fix: refused as before (/unfix, or wait for the verdict)
+    documents = await document_rows(session, attachments, settings, now)
+    if not documents:
+        return None
+    try:
+        change = await hz.add_documents(session, hazard, actor, documents, "after", now)
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor))]
+    added = T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.documents_added, phase=T.PHASE_NAMES["after"])
+    return [await card_reply(session, hazard, settings, now), Reply(text=added)]
+
+
+async def _with_earlier(session: AsyncSession, earlier: list[int], documents: list[Document]) -> list[Document]:
+    """Return the documents sent earlier for a fix followed by the new ones, each once."""
+    kept = {d.id: d for d in await ledger.documents_by_id(session, earlier)}
+    for d in documents:
+        kept.setdefault(d.id, d)
+    return list(kept.values())
 
 
 def _fix_refusal(exc: Refused, actor: Person) -> str:
@@ -147,16 +194,22 @@ async def fix_photos(
     if not on_its_card and not is_answer(msg, card_key):
         return NOT_MINE  # a reply to another hazard's card, or group chatter
     photos = await photo_rows(session, attachments, settings, now)
-    if not photos:
-        return Reply(text=attachment_problem(attachments, settings) or T.FIX_NEED_PHOTO)
+    new_documents = await document_rows(session, attachments, settings, now)
     if refusal := too_long(msg.text):  # the question stays open for a shorter note
         return refusal
+    note = clean_text(msg.text, NOTE_LIMIT) or question.note
+    documents = await _with_earlier(session, question.document_ids, new_documents)
+    if not photos:
+        problem = attachment_problem(attachments, settings)
+        if new_documents and not problem:  # kept; the question stays open for the photo
+            await ask(session, msg.chat, actor, HazardFix(question.hazard_id, note, [d.id for d in documents]), now)
+            return Reply(text=T.FIX_DOCUMENTS_KEPT.format(names=document_names(documents)))
+        return Reply(text=problem or T.FIX_NEED_PHOTO)
     await drop(session, msg.chat, actor)
     hazard = await ledger.get_hazard(session, question.hazard_id)
     if hazard is None:
         return Reply(text=T.HAZARD_DRAFT_GONE)
-    note = clean_text(msg.text, NOTE_LIMIT) or question.note
-    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach)
+    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, documents=documents)
 
 
 async def fix_reply(
@@ -170,10 +223,11 @@ async def fix_reply(
     now: datetime,
     *,
     reach: Reach,
+    documents: Sequence[Document] = (),
 ) -> list[Reply]:
-    """Submit the fix; the card changes everywhere, and managers get it privately to verify."""
+    """Submit the fix (with its PDFs); the card changes everywhere, and managers get it privately to verify."""
     try:
-        change = await hz.submit_fix(session, hazard, actor, note, photos, now)
+        change = await hz.submit_fix(session, hazard, actor, note, photos, now, documents)
     except Refused as exc:
         return [Reply(text=_fix_refusal(exc, actor))]
     await close_about_hazard(session, hazard.id)

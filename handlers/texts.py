@@ -310,13 +310,36 @@ FIVE_COMPLETE = "五落实已全部落实。"
 FIVE_NOT_MAJOR = "{code} 是一般隐患，不需要五落实。"
 
 PHOTO_TOO_LARGE = "图片太大（超过 {limit} MB），平台不允许机器人下载。请压缩后重新发送。"
-PHOTO_NOT_IMAGE = "只接受图片（jpg、png、heic 等）作为隐患和整改照片。"
+PHOTO_NOT_IMAGE = "只接受图片（jpg、png、heic 等）作为隐患和整改照片；校验报告、检测报告等文件只接受 PDF。"
 PHOTO_TOO_MANY_PIXELS = (
     "图片像素过多（{width}×{height}，约 {megapixels} 万像素，上限 {limit} 万像素），请缩小后重新发送。"
 )
 PHOTO_BROKEN = "图片不完整或已损坏（可能没有传完），无法打开，请重新发送。"
 PHOTO_NOT_SAVED = "照片暂时无法保存（机器人的存储出了问题），请稍后重新发送；如一直不行，请联系园区管理员。"
 PHOTO_FAILED = "有一张图片没能下载，请重新发送。"
+
+# --- documents: PDFs (校验报告, 检测报告) kept as evidence beside the photos ---
+DOCUMENT_DEFAULT_NAME = "文件.pdf"
+DOCUMENT_TOO_LARGE = "文件太大（超过 {limit} MB），无法保存。请压缩或拆分后重新发送。"
+DOCUMENT_BROKEN = "这个 PDF 文件不完整（可能没有传完），无法保存，请重新发送。"
+F_DOCUMENTS = "文件"
+DOCUMENTS_COUNT = "整改前 {before} 份，整改后 {after} 份（PDF）"
+DETAIL_DOCUMENTS = "文件（{count} 份）："
+DETAIL_DOCUMENT_LINE = "{phase}：{name}（{size}）"
+EVENT_DOCUMENTS_DETAIL = "{phase} {count} 份"
+HAZARD_DOCUMENTS_ADDED = "{code} 已补充 {count} 份{phase}文件（PDF）。"
+DOCUMENT_IS_NOT_A_FIX = (
+    "\n文件只作为补充材料，不算提交整改：提交整改仍需要至少一张整改后的照片，"
+    "请发送 /fix {code} <整改情况>（附照片），或点卡片上的“提交整改”。"
+)
+FIX_DOCUMENTS_KEPT = (
+    "已收到文件：{names}。提交整改还需要至少一张整改后的照片（文件不能代替照片）："
+    "请回复本消息发送照片，文件会和照片一起提交；24 小时内有效。"
+)
+HAZARD_DOCUMENTS_KEPT = (
+    "已收到文件：{names}。登记隐患还需要至少一张现场照片（文件不能代替照片）："
+    "请回复本消息发送照片，文件会一起登记；24 小时内有效。"
+)
 
 HAZARD_NOT_FOUND = "没有找到隐患 {code}。编号形如 YH-2026-0007，可发送 /hazards 查看列表。"
 HAZARD_WHICH = "请指明是哪条隐患：回复隐患卡片，或写上编号，例如 /fix YH-2026-0007 已加锁并张贴警示标识。"
@@ -325,6 +348,7 @@ HAZARD_EVENT_LINE = "{at} {actor} {action}{note}"
 EVENT_NAMES = {
     "report": "上报",
     "photos": "补充照片",
+    "documents": "补充文件",
     "set_due": "设定整改期限",
     "set_level": "调整等级",
     "set_category": "调整类别",

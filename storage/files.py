@@ -1,4 +1,4 @@
-"""Photo files against photo rows: files no row points to (orphans) and rows whose file is gone.
+"""Photo and document files against their rows: files no row points to (orphans) and rows whose file is gone.
 
 Photos are written to disk before the update's transaction (nothing that arrives is lost), so a
 refused or ignored message leaves a file with no row. `check_photo_files` finds both kinds of
@@ -13,18 +13,21 @@ import asyncio
 import os
 import re
 import stat
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path, PurePosixPath
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 
 from storage.db import Database
-from storage.models import Hazard, HazardPhoto, Photo
-from storage.photos import COMPOSITE_DIR, TEMP_PREFIX
+from storage.models import Document, Hazard, HazardDocument, HazardPhoto, Photo
+from storage.photos import COMPOSITE_DIR, DOCUMENT_DIR, TEMP_PREFIX
 
-# `<ab>/<sha256>.<ext>` as PhotoStore writes it, or one of its temporary files.
-STORE_NAME = re.compile(r"(?P<ab>[0-9a-f]{2})/(?P=ab)[0-9a-f]{62}\.[a-z]{3,4}")
+# `<ab>/<sha256>.<ext>` (a photo) or `documents/<ab>/<sha256>.pdf` as PhotoStore writes them.
+STORE_NAME = re.compile(
+    rf"(?P<ab>[0-9a-f]{{2}})/(?P=ab)[0-9a-f]{{62}}\.[a-z]{{3,4}}|{DOCUMENT_DIR}/(?P<cd>[0-9a-f]{{2}})/(?P=cd)[0-9a-f]{{62}}\.pdf"
+)
 REMOVING_PREFIX = ".removing-"
 
 
@@ -41,12 +44,13 @@ class OrphanFile:
 
 @dataclass(frozen=True)
 class MissingFile:
-    """A photo row whose file is not on disk."""
+    """A photo (or document) row whose file is not on disk."""
 
-    photo_id: int
+    photo_id: int  # the row's id in `photos`, or in `documents` when `kind` says so
     path: str
     created_at: datetime
     hazards: tuple[str, ...]
+    kind: str = "photo"  # photo | document
 
 
 @dataclass
@@ -67,6 +71,31 @@ class FileCheck:
     def clean(self) -> bool:
         """Tell whether nothing is left to look at: no rows without files, no orphan file left."""
         return not self.missing and self.removed == len(self.orphans)
+
+
+async def _missing(
+    db: Database, root: Path, files: dict[str, os.stat_result], kind: str, rows: Sequence[Row[int, str, datetime]]
+) -> list[MissingFile]:
+    """Return the rows (photos or documents) whose file is not on disk, with the hazards that use them."""
+    gone = [r for r in rows if PurePosixPath(r.path).as_posix() not in files]
+    gone = [r for r in gone if not (root / r.path).exists()]  # written after the listing: not missing
+    if not gone:
+        return []
+    link, column = (HazardPhoto, HazardPhoto.photo_id) if kind == "photo" else (HazardDocument, HazardDocument.document_id)
+    async with db.sessions() as session:
+        codes = (
+            await session.execute(
+                select(column, Hazard.code)
+                .join(Hazard, Hazard.id == link.hazard_id)
+                .where(column.in_([r.id for r in gone]))
+                .order_by(Hazard.id)
+            )
+        ).all()
+    by_row: dict[int, list[str]] = {}
+    for row_id, code in codes:
+        if code not in by_row.setdefault(row_id, []):
+            by_row[row_id].append(code)
+    return [MissingFile(r.id, r.path, r.created_at, tuple(by_row.get(r.id, [])), kind) for r in gone]
 
 
 def _walk(root: Path) -> dict[str, os.stat_result]:
@@ -120,34 +149,19 @@ def _remove(full: Path, cutoff: float) -> str:
 async def check_photo_files(
     db: Database, root: Path, now: datetime, *, fix: bool = False, grace: timedelta = timedelta(hours=1)
 ) -> FileCheck:
-    """Compare the photo directory with the photo rows; with `fix`, remove orphan files older than grace."""
+    """Compare the photo directory with the photo and document rows; with `fix`, remove old orphan files."""
     files = await asyncio.to_thread(_walk, root)  # listed before the rows are read: a new pair is seen whole
     async with db.sessions() as session:
-        rows = (
+        photos = (
             await session.execute(select(Photo.id, Photo.path, Photo.created_at).order_by(Photo.id))
         ).all()
-    known = {PurePosixPath(r.path).as_posix() for r in rows}
-    result = FileCheck(files=len(files), rows=len(rows))
-
-    gone = [r for r in rows if PurePosixPath(r.path).as_posix() not in files]
-    gone = [r for r in gone if not (root / r.path).exists()]  # written after the listing: not missing
-    if gone:
-        async with db.sessions() as session:
-            codes = (
-                await session.execute(
-                    select(HazardPhoto.photo_id, Hazard.code)
-                    .join(Hazard, Hazard.id == HazardPhoto.hazard_id)
-                    .where(HazardPhoto.photo_id.in_([r.id for r in gone]))
-                    .order_by(Hazard.id)
-                )
-            ).all()
-        by_photo: dict[int, list[str]] = {}
-        for photo_id, code in codes:
-            if code not in by_photo.setdefault(photo_id, []):
-                by_photo[photo_id].append(code)
-        result.missing = [
-            MissingFile(r.id, r.path, r.created_at, tuple(by_photo.get(r.id, []))) for r in gone
-        ]
+        documents = (
+            await session.execute(select(Document.id, Document.path, Document.created_at).order_by(Document.id))
+        ).all()
+    known = {PurePosixPath(r.path).as_posix() for r in (*photos, *documents)}
+    result = FileCheck(files=len(files), rows=len(photos) + len(documents))
+    for kind, rows in (("photo", photos), ("document", documents)):
+        result.missing += await _missing(db, root, files, kind, rows)
 
     cutoff = (now - grace).timestamp()
     for path, st in files.items():

@@ -33,7 +33,16 @@ from storage.enums import (
     Role,
     Source,
 )
-from storage.models import Enterprise, Hazard, HazardEvent, HazardPhoto, Person, Photo
+from storage.models import (
+    Document,
+    Enterprise,
+    Hazard,
+    HazardDocument,
+    HazardEvent,
+    HazardPhoto,
+    Person,
+    Photo,
+)
 from storage.people import people_of_enterprise, people_with_role
 from storage.permissions import (
     may_add_photos,
@@ -60,6 +69,7 @@ class Action(StrEnum):
     SET_LEVEL = "set_level"
     SET_CATEGORY = "set_category"
     PHOTOS = "photos"
+    DOCUMENTS = "documents"  # PDFs (校验报告, 检测报告) added as evidence
     FIVE = "five"
     FIX = "fix"
     REJECT = "reject"  # 验收驳回
@@ -88,6 +98,7 @@ RULES: dict[Action, Rule] = {
     Action.SET_LEVEL: Rule(EDITABLE, frozenset({None})),
     Action.SET_CATEGORY: Rule(EDITABLE, frozenset({None})),
     Action.PHOTOS: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
+    Action.DOCUMENTS: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
     Action.FIVE: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
     Action.FIX: Rule(EDITABLE, frozenset({S.AWAITING_VERIFICATION})),
     Action.REJECT: Rule(frozenset({S.AWAITING_VERIFICATION}), frozenset({S.RECTIFYING})),
@@ -163,6 +174,7 @@ class Change:
     event: HazardEvent | None
     tell: dict[Tell, list[Person]] = field(default_factory=dict)
     photos_added: int = 0
+    documents_added: int = 0
 
     @property
     def changed(self) -> bool:
@@ -197,7 +209,7 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
             return may_verify(actor, fixer_id)
         case Action.UNFIX:
             return fixer_id is not None and actor.id == fixer_id and may_fix(actor, hazard)
-        case Action.PHOTOS:
+        case Action.PHOTOS | Action.DOCUMENTS:
             return may_add_photos(actor, hazard)
         case Action.REPORT:
             return may_report_for(actor, hazard.enterprise_id)
@@ -240,8 +252,9 @@ async def report(
     year: int,
     at: datetime,
     media_group_id: str | None = None,
+    documents: Sequence[Document] = (),
 ) -> Change:
-    """Register a hazard with a fresh gap-free code, its `report` event and its before-photos."""
+    """Register a hazard with a fresh gap-free code, its `report` event, its before-photos and documents."""
     if not may_report_for(actor, enterprise_id):
         raise Refused(Refusal.NOT_ALLOWED)
     enterprise = await session.get(Enterprise, enterprise_id)
@@ -285,13 +298,14 @@ async def report(
         },
     )
     added = await _attach(session, hazard, event, photos, "before", at)
+    documents_added = await _attach_documents(session, hazard, event, documents, "before", at)
     tell: dict[Tell, list[Person]] = {}
     if level == Level.MAJOR:
         tell[Tell.MAJOR] = await _managers(session, actor)
     if actor.role not in ENTERPRISE_ROLES:  # an inspector or a manager found it: the enterprise must know
         leads = await people_of_enterprise(session, enterprise.id, [Role.LEAD])
         tell[Tell.FILED] = [p for p in leads if not _same(p, actor)]
-    return Change(hazard, event, tell, photos_added=added)
+    return Change(hazard, event, tell, photos_added=added, documents_added=documents_added)
 
 
 async def set_due(
@@ -373,6 +387,24 @@ async def add_photos(
     return Change(hazard, event, photos_added=added)
 
 
+async def add_documents(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    documents: Sequence[Document],
+    phase: str,
+    at: datetime,
+) -> Change:
+    """Add PDFs as evidence through a `documents` event; documents it already has are not added twice."""
+    await _lock(session, hazard)
+    check(actor, hazard, Action.DOCUMENTS)
+    event = await _record(
+        session, hazard, actor, Action.DOCUMENTS, at, data={"phase": phase, "count": len(documents)}
+    )
+    added = await _attach_documents(session, hazard, event, documents, phase, at)
+    return Change(hazard, event, documents_added=added)
+
+
 async def submit_fix(
     session: AsyncSession,
     hazard: Hazard,
@@ -380,16 +412,23 @@ async def submit_fix(
     note: str,
     photos: Sequence[Photo],
     at: datetime,
+    documents: Sequence[Document] = (),
 ) -> Change:
-    """Submit the rectification with its after-photos: the hazard awaits verification by the managers."""
+    """Submit the rectification with its after-photos (and PDFs): the hazard awaits verification.
+
+    The handlers ask for at least one after-photo: a report (校验报告) alone does not show the place fixed.
+    """
     await _lock(session, hazard)
     check(actor, hazard, Action.FIX)
     event = await _record(
         session, hazard, actor, Action.FIX, at, to_status=S.AWAITING_VERIFICATION, note=note or None
     )
     added = await _attach(session, hazard, event, photos, "after", at)
+    documents_added = await _attach_documents(session, hazard, event, documents, "after", at)
     managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
-    return Change(hazard, event, {Tell.VERIFY: managers}, photos_added=added)
+    return Change(
+        hazard, event, {Tell.VERIFY: managers}, photos_added=added, documents_added=documents_added
+    )
 
 
 async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> Change:
@@ -653,6 +692,41 @@ async def _attach(
         )
         session.add(link)
         set_committed_value(link, "photo", photo)
+        added += 1
+    await session.flush()
+    return added
+
+
+async def _attach_documents(
+    session: AsyncSession,
+    hazard: Hazard,
+    event: HazardEvent,
+    documents: Sequence[Document],
+    phase: str,
+    at: datetime,
+) -> int:
+    """Link documents to a hazard through the event that brought them; return how many were new."""
+    if not documents:
+        return 0
+    existing = set(
+        (
+            await session.scalars(
+                select(HazardDocument.document_id).where(
+                    HazardDocument.hazard_id == hazard.id, HazardDocument.phase == phase
+                )
+            )
+        ).all()
+    )
+    added = 0
+    for document in documents:
+        if document.id in existing:
+            continue
+        existing.add(document.id)
+        link = HazardDocument(
+            hazard_id=hazard.id, document_id=document.id, event_id=event.id, phase=phase, created_at=at
+        )
+        session.add(link)
+        set_committed_value(link, "document", document)
         added += 1
     await session.flush()
     return added

@@ -17,8 +17,8 @@ from sqlalchemy.orm import joinedload
 
 from storage.db import dialect_insert
 from storage.enums import OPEN_STATUSES, UNFIXED_STATUSES, HazardStatus, Mode
-from storage.models import Hazard, HazardCounter, HazardEvent, HazardPhoto, Photo
-from storage.photos import StoredPhoto
+from storage.models import Document, Hazard, HazardCounter, HazardDocument, HazardEvent, HazardPhoto, Photo
+from storage.photos import StoredDocument, StoredPhoto
 
 # Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): each read names what
 # its callers use. A hazard comes with its enterprise and reporter (cards, lists), an event with its
@@ -26,6 +26,7 @@ from storage.photos import StoredPhoto
 WITH_HAZARD = (joinedload(Hazard.enterprise), joinedload(Hazard.reporter))
 WITH_ACTOR = joinedload(HazardEvent.actor)
 WITH_PHOTO = joinedload(HazardPhoto.photo)
+WITH_DOCUMENT = joinedload(HazardDocument.document)
 
 
 async def next_code(session: AsyncSession, year: int) -> str:
@@ -65,6 +66,50 @@ async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at:
         photo = await session.scalar(query)
     assert photo is not None
     return photo
+
+
+async def save_document(session: AsyncSession, stored: StoredDocument, root: Path, at: datetime) -> Document:
+    """Return the document row for stored bytes, creating it the first time these bytes are seen.
+
+    The same bytes are one row: the name is the one they first came with.
+    """
+    query = select(Document).where(Document.sha256 == stored.sha256)
+    document = await session.scalar(query)
+    if document is None:
+        await session.execute(
+            dialect_insert(session)(Document)
+            .values(
+                sha256=stored.sha256,
+                path=str(stored.path.relative_to(root)),
+                size=stored.size,
+                mime_type=stored.mime_type,
+                file_name=stored.file_name[:200],
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Document.sha256])
+        )
+        document = await session.scalar(query)
+    assert document is not None
+    return document
+
+
+async def documents_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Document]:
+    """Return the document rows with these ids, in the order given (ids that are gone are skipped)."""
+    if not ids:
+        return []
+    found = {d.id: d for d in await session.scalars(select(Document).where(Document.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+async def hazard_documents(session: AsyncSession, hazard_id: int) -> list[tuple[str, Document]]:
+    """Return a hazard's documents with their phase (`before` / `after`), in the order they came."""
+    rows = await session.scalars(
+        select(HazardDocument)
+        .options(WITH_DOCUMENT)
+        .where(HazardDocument.hazard_id == hazard_id)
+        .order_by(HazardDocument.id)
+    )
+    return [(hd.phase, hd.document) for hd in rows.unique().all()]
 
 
 async def photos_of(session: AsyncSession, hazard_id: int, phase: str | None = None) -> list[Photo]:

@@ -293,6 +293,36 @@ class HazardPhoto(Base):
     photo: Mapped[Photo] = relationship(lazy="raise")
 
 
+class Document(Base):
+    """A stored PDF (校验报告, 检测报告): content-addressed like a photo, with the name it was sent under."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(200))  # relative to storage.photo_dir
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(200))  # as the sender named it; shown, never a path
+    created_at: Mapped[datetime]
+
+
+class HazardDocument(Base):
+    """A document attached to a hazard by one event: `before` (with the report) or `after` (the fix)."""
+
+    __tablename__ = "hazard_documents"
+    __table_args__ = (UniqueConstraint("hazard_id", "document_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("hazard_events.id"))
+    phase: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+    document: Mapped[Document] = relationship(lazy="raise")
+
+
 # --- inbox and outbox: nothing that arrives or leaves is lost ---------------------------------
 
 

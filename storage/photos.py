@@ -34,6 +34,11 @@ TEMP_PREFIX = ".incoming-"
 COMPOSITE_DIR = "composites"
 COMPOSITE_HEIGHT = 1080  # pixels: enough for a chat card, and each side is decoded at no more than twice that
 COMPOSITE_DIVIDER = 8  # pixels of white between the two photos
+# PDFs (校验报告, 检测报告) live beside the photos, content-addressed the same way: `documents/<ab>/<sha256>.pdf`.
+DOCUMENT_DIR = "documents"
+PDF_MAGIC = b"%PDF-"
+PDF_END = b"%%EOF"
+PDF_TAIL = 2048  # bytes at the end searched for the end-of-file marker (trailing whitespace, junk)
 
 _pillow_lock = threading.Lock()
 _pillow_module: ModuleType | None = None
@@ -78,6 +83,14 @@ class BrokenImage(PhotoRefused):
     """The header is readable but the pixels do not decode: a truncated or damaged file."""
 
 
+class NotAPdf(PhotoRefused):
+    """The bytes do not start with the PDF header: not a document we keep."""
+
+
+class BrokenPdf(PhotoRefused):
+    """The PDF header is there but the end-of-file marker is not: a truncated file."""
+
+
 class PhotoNotSaved(Exception):
     """The photo is fine but could not be written under the photo directory (disk full, permissions)."""
 
@@ -92,6 +105,25 @@ class StoredPhoto:
     mime_type: str
     width: int
     height: int
+
+
+@dataclass(frozen=True)
+class StoredDocument:
+    """A PDF written to disk: its hash, where it is, and the name it was sent under."""
+
+    sha256: str
+    path: Path
+    size: int
+    mime_type: str
+    file_name: str
+
+
+def check_pdf(data: bytes) -> None:
+    """Raise NotAPdf unless the bytes start with the PDF header, BrokenPdf when its end marker is missing."""
+    if not data.startswith(PDF_MAGIC):
+        raise NotAPdf("no %PDF- header")
+    if PDF_END not in data[-PDF_TAIL:]:
+        raise BrokenPdf("no %%EOF marker near the end")
 
 
 def check_image(data: bytes, max_pixels: int) -> tuple[str, int, int]:
@@ -151,6 +183,25 @@ class PhotoStore:
             raise PhotoNotSaved(str(exc)) from exc
         self._succeeded()
         return StoredPhoto(sha256=sha, path=path, size=len(data), mime_type=mime, width=width, height=height)
+
+    def document_path_for(self, sha256: str) -> Path:
+        """Return where a PDF with this hash lives."""
+        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+            raise ValueError("not a sha256 hex digest")
+        return self.root / DOCUMENT_DIR / sha256[:2] / f"{sha256}.pdf"
+
+    def save_document(self, data: bytes, file_name: str) -> StoredDocument:
+        """Check the bytes are a whole PDF, write them atomically, return it; the name is only remembered."""
+        check_pdf(data)
+        sha = hashlib.sha256(data).hexdigest()
+        path = self.document_path_for(sha)
+        try:
+            self._write(path, data)
+        except OSError as exc:
+            self._failed(exc)
+            raise PhotoNotSaved(str(exc)) from exc
+        self._succeeded()
+        return StoredDocument(sha256=sha, path=path, size=len(data), mime_type="application/pdf", file_name=file_name)
 
     def _write(self, path: Path, data: bytes) -> None:
         """Write the file unless it is already there; touch an existing one so a cleanup spares it."""

@@ -256,11 +256,17 @@ async def test_duplicate_photo_warns_and_bad_files_are_refused(harness: Harness)
     big = FileRef("huge", "photo", 30 * 1024 * 1024, "image/jpeg")
     out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(big,))
     assert "图片太大" in h.texts(out)
+    # A PDF is kept as evidence now (tests/test_documents.py); one cut short is refused as incomplete,
+    # and any other document is refused as before.
     h.adapter.files["pdf"] = b"%PDF-1.4"
     out = await h.say(
         ZHANG, "/hazard 某处隐患 3天内", files=(FileRef("pdf", "document", 8, "application/pdf"),)
     )
-    assert "只接受图片" in h.texts(out)
+    assert "PDF 文件不完整" in h.texts(out)
+    h.adapter.files["word"] = b"PK\x03\x04 a docx"
+    word = FileRef("word", "document", 14, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(word,))
+    assert "只接受图片" in h.texts(out) and "只接受 PDF" in h.texts(out)
     h.adapter.files["fake"] = b"not an image at all"
     out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(FileRef("fake", "photo", 19, "image/jpeg"),))
     assert "只接受图片" in h.texts(out)

@@ -512,8 +512,9 @@ class TelegramAdapter:
                 sent = sent or message
         if reply.photos:
             await self._send_photos(chat_id, reply.photos)
-        for doc in reply.documents:
-            await self._retrying(partial(bot.send_document, chat_id, document=doc.read_bytes(), filename=doc.name))
+        for i, doc in enumerate(reply.documents):
+            name = reply.document_names[i] if i < len(reply.document_names) else doc.name
+            await self._retrying(partial(bot.send_document, chat_id, document=doc.read_bytes(), filename=name))
         return str(sent.message_id) if sent is not None else None
 
     async def _send_photos(self, chat_id: int, photos: tuple[Path, ...]) -> None:
