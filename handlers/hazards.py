@@ -307,7 +307,8 @@ async def register(
         notes.append(T.FIVE_ASK.format(code=hazard.code))
     dupes = await ledger.recent_duplicates(session, [p.id for p in photos], ledger.day_window(now), hazard.id)
     if dupes:
-        notes.append(T.HAZARD_DUPLICATE.format(codes="、".join(dupes)))
+        shown = "、".join(dupes[:5]) + (T.MORE_CODES.format(count=len(dupes)) if len(dupes) > 5 else "")
+        notes.append(T.HAZARD_DUPLICATE.format(codes=shown))
     if notes:
         replies.append(Reply(text="\n\n".join(notes), about=key_of(hazard)))
     return replies

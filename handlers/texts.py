@@ -274,6 +274,7 @@ HAZARD_EDIT_EXTEND_HINT = "如需延期，请发送 /extend {code} <新期限> <
 HAZARD_ENTERPRISE_INACTIVE = "该企业已不在园区在册企业名单中，不能为它登记隐患；如有疑问请联系管理员。"
 HAZARD_NO_ENTERPRISE = "您的账号还没有绑定企业，请先发送 /join <企业名称> 申请加入。"
 HAZARD_DUPLICATE = "提示：照片与 {codes} 的照片相同，可能是重复上报，请核实。"
+MORE_CODES = " 等 {count} 条隐患"
 HAZARD_PHOTOS_ADDED = "{code} 已补充 {count} 张{phase}照片。"
 HAZARD_PHOTOS_ADDED_FIX_HINT = "\n如果这是整改后的照片，请发送 /fix {code} <整改情况>（附照片），或点卡片上的“提交整改”。"
 PHASE_NAMES = {"before": "整改前", "after": "整改后"}

@@ -84,13 +84,15 @@ async def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
         admin = tg.user(ADMIN_ID, "王主任", "wang")
         groups = [tg.group(-1000 - i, f"园区群{i}") for i in range(3)]
         tg.send_text(admin, groups[0], "/enterprise_add 华油装备制造有限公司 华油")
-        photo = jpeg(1, (320, 240))
-        for i in range(REPORTS):
-            tg.send_photo(admin, groups[i % 3], photo, caption=f"/hazard 华油 报告{i} 配电箱门未关闭 3天内")
-
         run = 0
         proc = await start_bot(config, tmp_path, run)
         try:
+            # Chats are handled side by side (only one chat's updates keep their order), so the
+            # enterprise exists before the reports from the three groups are queued.
+            await tg.wait_for(lambda: any("已添加企业" in m.get("text", "") for m in tg.sent_messages()), 60)
+            photo = jpeg(1, (320, 240))
+            for i in range(REPORTS):
+                tg.send_photo(admin, groups[i % 3], photo, caption=f"/hazard 华油 报告{i} 配电箱门未关闭 3天内")
             for _ in range(KILLS):
                 await asyncio.sleep(rng.uniform(0.3, 1.8))
                 proc.kill()  # SIGKILL: no cleanup, no flush, as a power cut or the OOM killer would
