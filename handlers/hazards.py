@@ -924,7 +924,10 @@ async def _list_query(session: AsyncSession, text: str, today: date) -> ListQuer
         else:
             rest.append(word)
     if rest:
-        picked = await pick_enterprise(session, " ".join(rest), button=None)
+        unscoped = ListQuery(**found).button(1)  # a near name is offered as buttons with the other words kept
+        picked = await pick_enterprise(
+            session, " ".join(rest), button=lambda eid: replace(unscoped, enterprise_id=eid)
+        )
         if isinstance(picked, Reply):
             return picked
         found["enterprise"] = picked

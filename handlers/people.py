@@ -18,7 +18,7 @@ from handlers.hazard_card import own_enterprise
 from handlers.util import Reach, pick_enterprise, recipients, refuse
 from storage import chats, enterprises, people
 from storage.enums import ENTERPRISE_ROLES, JoinStatus, Role
-from storage.models import JoinRequest, Person
+from storage.models import Enterprise, JoinRequest, Person
 from storage.permissions import Perm, is_manager, may_decide_join, may_view_people, role_allows
 
 router = Router("people")
@@ -28,6 +28,15 @@ router = Router("people")
 class JoinPickButton(CallbackData, prefix="joinpick"):
     """One of the closest enterprises for a /join that did not name one exactly."""
 
+    role: Role  # only lead or member are accepted
+    enterprise_id: int
+
+
+@dataclass(frozen=True)
+class RolePickButton(CallbackData, prefix="rolepick"):
+    """The enterprise of a /role that did not name one exactly, picked by the admin."""
+
+    person_id: int
     role: Role  # only lead or member are accepted
     enterprise_id: int
 
@@ -296,10 +305,43 @@ async def set_role(
     if role in (Role.LEAD, Role.MEMBER):
         if not rest:
             return [Reply(text=T.ROLE_NEEDS_ENTERPRISE.format(role=T.role_name(role)))]
-        found = await pick_enterprise(session, rest, button=None)
+        found = await pick_enterprise(
+            session, rest, button=lambda eid: RolePickButton(person.id, role, eid)
+        )
         if isinstance(found, Reply):
             return [found]
         enterprise = found
+    return await _give_role(session, actor, person, role, enterprise, now, reach)
+
+
+@router.button(RolePickButton, perm=Perm.ROLE_SET)
+async def role_pick(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    now: datetime,
+    button: RolePickButton,
+    reach: Reach,
+) -> list[Reply]:
+    """Finish a /role after the admin picked the enterprise from the closest names."""
+    person = await people.get_person(session, button.person_id)
+    enterprise = await enterprises.get_enterprise(session, button.enterprise_id)
+    if person is None or enterprise is None or not enterprise.active or button.role not in ENTERPRISE_ROLES:
+        return [Reply(text=T.BUTTON_STALE, toast=True)]
+    return await _give_role(session, actor, person, button.role, enterprise, now, reach)
+
+
+async def _give_role(
+    session: AsyncSession,
+    actor: Person,
+    person: Person,
+    role: Role,
+    enterprise: Enterprise | None,
+    now: datetime,
+    reach: Reach,
+) -> list[Reply]:
+    """Give the role, say so, and tell the person privately when the bot can."""
     await people.set_role(session, person, role, enterprise, actor=actor, at=now)
     in_ent = T.IN_ENTERPRISE.format(name=enterprise.name) if enterprise else ""
     replies = [

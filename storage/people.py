@@ -64,6 +64,11 @@ def refresh_person(person: Person, display_name: str, username: str | None, at: 
         person.updated_at = at
 
 
+async def get_person(session: AsyncSession, person_id: int) -> Person | None:
+    """Return one person by id, with their enterprise."""
+    return await session.scalar(select(Person).options(WITH_ENTERPRISE).where(Person.id == person_id))
+
+
 async def find_person(session: AsyncSession, platform: str, external_id: str) -> Person | None:
     """Return a person by platform identity."""
     return await session.scalar(

@@ -70,7 +70,7 @@ async def test_join_with_unclear_name_offers_buttons(harness: Harness) -> None:
     out = await h.say(XIAO, "/join 宏伟")  # a near name never files by itself
     assert "已提交申请" not in h.texts(out)
     out = await h.say(ADMIN, "/role xiao member 宏大")
-    assert "请写全称或括号里的别名" in h.texts(out) and "宏达机械有限公司（宏达）" in h.texts(out)
+    assert "请点选" in h.texts(out) and out[0].reply.buttons[0][0].label == "宏达机械有限公司"
 
 
 async def test_role_needs_admin_and_names_the_role(harness: Harness) -> None:
@@ -170,3 +170,20 @@ async def test_a_role_given_directly_withdraws_the_pending_join(harness: Harness
     outcome = await h.press(ADMIN, card, "批准")  # the old card is stale now
     assert "已经处理过" in (outcome.toast or "")
     assert (await _person(h, "xiao")).role == "manager"
+
+
+async def test_near_enterprise_names_are_offered_as_buttons_for_role_and_lists(harness: Harness) -> None:
+    h = harness
+    await h.say(ADMIN, "/enterprise_add 宏达机械有限公司 宏达")
+    await h.say(ADMIN, "/enterprise_add 华油装备制造有限公司 华油")
+    await h.say(XIAO, "/start")
+    out = await h.say(ADMIN, "/role xiao lead 宏大")  # a near name: asked, never set by itself
+    assert (await _person(h, "xiao")).role is None
+    await h.press(ADMIN, out[0], "宏达机械有限公司")
+    xiao = await _person(h, "xiao")
+    assert xiao.role == "lead"
+    out = await h.say(ADMIN, "/hazards 有限公司")  # matches several: buttons, as promised
+    labels = [b.label for row in out[0].reply.buttons for b in row]
+    assert labels == ["宏达机械有限公司", "华油装备制造有限公司"]
+    await h.press(ADMIN, out[0], "华油装备制造有限公司")
+    assert "没有符合条件的隐患" in h.texts(h.adapter.sent[-1:])
