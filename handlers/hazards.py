@@ -353,10 +353,10 @@ async def reply_to_card(
     card_key: str,
     reach: Reach,
 ) -> HandlerResult:
-    """Take a plain reply to a hazard card: more photos, a fix with its photo, or a deadline in words.
+    """Take a plain reply to a hazard card: photos (and PDFs) as evidence, or a deadline in words.
 
-    Without a caption the reporter's photos are more evidence; with a caption (or from anyone else
-    who may fix) a photo is the rectification, as if the caption had started with /fix.
+    A photo reply never submits a rectification: that is `/fix`, the 提交整改 button, or the answer to
+    the bot's fix question, so 补充一张远景 never sends a hazard to verification by mistake.
     """
     hazard_id = hazard_id_of(card_key)
     hazard = await ledger.get_hazard(session, hazard_id) if hazard_id is not None else None

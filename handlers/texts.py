@@ -73,7 +73,8 @@ HELP_GROUP_LINES = {
 }
 HELP_VERIFY = (
     "验收：企业提交整改后，隐患卡片会私聊发给您（群里的卡片也会更新），点“验收通过”或“驳回”（再回复驳回原因）；"
-    "也可以发送 /accept YH-… 或 /reject YH-… <原因>。待验收的隐患在 /hazards 列表里，状态为“待验收”。"
+    "也可以发送 /accept YH-… 或 /reject YH-… <原因>。重大隐患须五落实齐全才能验收销号。"
+    "待验收的隐患：/hazards 待验收。"
 )
 HELP_FOOTER = (
     "在群里，请用命令开头发送消息，或直接回复我的卡片；卡片上的每个按钮也都可以用带隐患编号的命令完成。\n"
@@ -129,10 +130,10 @@ NAME_TOO_LONG = "企业名称最多 {limit} 个字，请缩短后重试。"
 ROLE_USAGE = (
     "用法：/role <人员> <角色> [企业]\n"
     "人员：@用户名、姓名或平台账号；角色：admin 管理员、manager 包片干部、inspector 检查专家、"
-    "lead 安全负责人、member 企业员工（后两者需写企业）。\n"
-    "例如：/role @zhangsan lead 华油装备"
+    "lead 安全负责人、member 企业员工（后两者需写企业）；写“无”则取消身份。\n"
+    "例如：/role @zhangsan lead 华油装备，/role @zhangsan 无"
 )
-ROLE_UNKNOWN_ROLE = "不认识角色“{word}”。可选：admin、manager、inspector、lead、member（或中文：管理员、包片干部、检查专家、负责人、员工）。"
+ROLE_UNKNOWN_ROLE = "不认识角色“{word}”。可选：admin、manager、inspector、lead、member（或中文：管理员、包片干部、检查专家、负责人、员工），或“无”取消身份。"
 ROLE_PERSON_NOT_FOUND = "没有找到人员“{who}”。对方需要先给我发过消息（例如 /start）才能被设置身份。"
 ROLE_PERSON_AMBIGUOUS = "“{who}”对应多个人：{names}。请用 @用户名 或平台账号指定。"
 ROLE_NEEDS_ENTERPRISE = "{role}必须属于一家企业，请在命令最后写上企业名称。"

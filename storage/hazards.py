@@ -298,7 +298,7 @@ async def report(
         },
     )
     added = await _attach(session, hazard, event, photos, "before", at)
-    documents_added = await _attach_documents(session, hazard, event, documents, "before", at)
+    documents_added = await _attach(session, hazard, event, documents, "before", at)
     tell: dict[Tell, list[Person]] = {}
     if level == Level.MAJOR:
         tell[Tell.MAJOR] = await _managers(session, actor)
@@ -401,7 +401,7 @@ async def add_documents(
     event = await _record(
         session, hazard, actor, Action.DOCUMENTS, at, data={"phase": phase, "count": len(documents)}
     )
-    added = await _attach_documents(session, hazard, event, documents, phase, at)
+    added = await _attach(session, hazard, event, documents, phase, at)
     return Change(hazard, event, documents_added=added)
 
 
@@ -424,7 +424,7 @@ async def submit_fix(
         session, hazard, actor, Action.FIX, at, to_status=S.AWAITING_VERIFICATION, note=note or None
     )
     added = await _attach(session, hazard, event, photos, "after", at)
-    documents_added = await _attach_documents(session, hazard, event, documents, "after", at)
+    documents_added = await _attach(session, hazard, event, documents, "after", at)
     managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
     return Change(
         hazard, event, {Tell.VERIFY: managers}, photos_added=added, documents_added=documents_added
@@ -668,65 +668,28 @@ async def _attach(
     session: AsyncSession,
     hazard: Hazard,
     event: HazardEvent,
-    photos: Sequence[Photo],
+    files: Sequence[Photo] | Sequence[Document],
     phase: str,
     at: datetime,
 ) -> int:
-    """Link photos to a hazard through the event that brought them; return how many were new."""
-    existing = set(
-        (
-            await session.scalars(
-                select(HazardPhoto.photo_id).where(
-                    HazardPhoto.hazard_id == hazard.id, HazardPhoto.phase == phase
-                )
-            )
-        ).all()
-    )
-    added = 0
-    for photo in photos:
-        if photo.id in existing:
-            continue
-        existing.add(photo.id)
-        link = HazardPhoto(
-            hazard_id=hazard.id, photo_id=photo.id, event_id=event.id, phase=phase, created_at=at
-        )
-        session.add(link)
-        set_committed_value(link, "photo", photo)
-        added += 1
-    await session.flush()
-    return added
-
-
-async def _attach_documents(
-    session: AsyncSession,
-    hazard: Hazard,
-    event: HazardEvent,
-    documents: Sequence[Document],
-    phase: str,
-    at: datetime,
-) -> int:
-    """Link documents to a hazard through the event that brought them; return how many were new."""
-    if not documents:
+    """Link photos or documents to a hazard through the event that brought them; return how many were new."""
+    if not files:
         return 0
-    existing = set(
-        (
-            await session.scalars(
-                select(HazardDocument.document_id).where(
-                    HazardDocument.hazard_id == hazard.id, HazardDocument.phase == phase
-                )
-            )
-        ).all()
-    )
+    link: type[HazardPhoto] | type[HazardDocument]
+    if isinstance(files[0], Photo):
+        link, column, relation = HazardPhoto, HazardPhoto.photo_id, "photo"
+    else:
+        link, column, relation = HazardDocument, HazardDocument.document_id, "document"
+    linked = await session.scalars(select(column).where(link.hazard_id == hazard.id, link.phase == phase))
+    existing = set(linked.all())
     added = 0
-    for document in documents:
-        if document.id in existing:
+    for item in files:
+        if item.id in existing:
             continue
-        existing.add(document.id)
-        link = HazardDocument(
-            hazard_id=hazard.id, document_id=document.id, event_id=event.id, phase=phase, created_at=at
-        )
-        session.add(link)
-        set_committed_value(link, "document", document)
+        existing.add(item.id)
+        row = link(hazard_id=hazard.id, event_id=event.id, phase=phase, created_at=at, **{column.key: item.id})
+        session.add(row)
+        set_committed_value(row, relation, item)
         added += 1
     await session.flush()
     return added
