@@ -476,7 +476,7 @@ EDIT_DENIED = "您不能修改 {code} 的描述：只有上报人可以修改。
 # --- questions the bot waits for ----------------------------------------------------------------
 
 QUESTION_NAMES = {
-    "hazard_draft": "隐患草稿的照片",
+    "hazard_draft": "未完成的隐患草稿",
     "hazard_album": "相册里的其余照片",
     "hazard_fix": "整改照片",
     "hazard_reject": "驳回原因",

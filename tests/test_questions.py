@@ -122,7 +122,7 @@ async def test_read_only_commands_keep_an_open_question_and_others_say_they_drop
     assert any(s.card is not None for s in out)  # the draft was still there
     await h.say(LIU, "/hazard 配电箱无警示标识", chat=h.private(LIU))  # a new draft waits for a photo
     out = await h.say(LIU, "/five YH-2026-0001 责任人=刘芳", chat=h.private(LIU))
-    assert "隐患草稿的照片已放弃" in h.texts(out)
+    assert "未完成的隐患草稿已放弃" in h.texts(out)
     out = await h.say(LIU, "/cancel", chat=h.private(LIU))
     assert h.texts(out) == "没有需要取消的操作。"
 
