@@ -25,6 +25,7 @@ from handlers.hazard_card import (
     short,
     today_in_park,
 )
+from handlers.hazard_card import card_key as key_of
 from handlers.hazard_text import DueDateError, parse_due
 from handlers.util import Reach, recipients, refuse
 from storage import hazards as hz
@@ -137,11 +138,11 @@ async def extend(
         ),
     )
     managers = recipients(change.tell[Tell.EXTENSION], reach)
-    replies = [Reply(text=T.EXTEND_SENT.format(code=hazard.code, old=fmt_date(old), new=fmt_date(due)))]
+    replies = [Reply(text=T.EXTEND_SENT.format(code=hazard.code, old=fmt_date(old), new=fmt_date(due)), about=key_of(hazard))]
     if managers:
-        replies.append(Reply(text=ask, buttons=buttons, people=managers))
+        replies.append(Reply(text=ask, buttons=buttons, people=managers, about=key_of(hazard)))
     elif msg.chat.is_group:
-        replies.append(Reply(text=ask, buttons=buttons))  # managers in this group decide
+        replies.append(Reply(text=ask, buttons=buttons, about=key_of(hazard)))  # managers in this group decide
     else:
         replies.append(Reply(text=T.EXTEND_NO_MANAGER.format(code=hazard.code)))
     return replies
@@ -245,9 +246,9 @@ async def _decide(
         replies.insert(0, await card_reply(session, hazard, settings, now))
     told = recipients(change.tell[Tell.EXTENSION_DECIDED], reach)
     if told:
-        replies.append(Reply(text=notice, people=told))
+        replies.append(Reply(text=notice, people=told, about=key_of(hazard)))
     elif change.tell[Tell.EXTENSION_DECIDED]:
-        replies.append(Reply(text=notice, to_groups=True))  # the requester never wrote to the bot privately
+        replies.append(Reply(text=notice, to_groups=True, about=key_of(hazard)))  # no private chat
     return replies
 
 
@@ -312,7 +313,7 @@ async def edit(
         change = await hz.edit_description(session, hazard, actor, text, now)
     except Refused as exc:
         return Reply(text=_refusal(exc, actor, T.EDIT_DENIED))
-    replies = [Reply(text=T.EDIT_DONE.format(code=hazard.code))]
+    replies = [Reply(text=T.EDIT_DONE.format(code=hazard.code), about=key_of(hazard))]
     if change.changed:
         replies.insert(0, await card_reply(session, hazard, settings, now))
     return replies

@@ -823,7 +823,23 @@ def _event_detail(event: HazardEvent) -> str:
         case hz.Action.DOCUMENTS:
             phase = T.PHASE_NAMES.get(data.get("phase") or "")
             return T.EVENT_DOCUMENTS_DETAIL.format(phase=phase, count=data.get("count", 0)) if phase else ""
+        case hz.Action.CHANGE_DUE | hz.Action.EXTEND_ASK | hz.Action.EXTEND_APPROVE:
+            return T.EVENT_FROM_TO.format(old=_day(data.get("from")) or T.NONE, new=_day(data.get("to")))
+        case hz.Action.EXTEND_REFUSE:
+            return T.EVENT_EXTEND_REFUSED.format(asked=_day(data.get("asked")), kept=_day(data.get("from")))
+        case hz.Action.EDIT:
+            return T.EVENT_FROM_TO.format(old=short(str(data.get("from") or "")), new=short(str(data.get("to") or "")))
+        case hz.Action.WITHDRAW if data.get("duplicate_of"):
+            return T.EVENT_DUPLICATE_OF.format(code=data["duplicate_of"])
     return ""
+
+
+def _day(raw: object) -> str:
+    """Format an ISO date from an event's data with its weekday ("" when there is none)."""
+    try:
+        return fmt_date(date.fromisoformat(str(raw))) if raw else ""
+    except ValueError:
+        return str(raw)
 
 
 def _due_of(data: dict[str, Any]) -> str:

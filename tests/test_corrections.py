@@ -298,3 +298,15 @@ async def test_migration_0005_allows_withdrawn_and_still_checks(any_empty_db_url
                 await conn.execute(text("UPDATE hazard_events SET to_status = 'lost'"))
     finally:
         await db.dispose()
+
+
+async def test_history_shows_old_and_new_values_of_corrections(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(ZHANG, "/hazard 配电箱门未关 限期 12月10日", files=(h.add_file(jpeg(90)),))
+    await h.say(LI, "/due YH-2026-0001 12月15日")
+    await h.say(ZHANG, "/edit YH-2026-0001 二车间配电箱门未关闭")
+    out = await h.say(ZHANG, "/hazard YH-2026-0001")
+    history = h.texts(out)
+    assert "2026-12-10（周四） → 2026-12-15（周二）" in history
+    assert "配电箱门未关 → 二车间配电箱门未关闭" in history
