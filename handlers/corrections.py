@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Button, ButtonPress, Incoming, Reply, clean_text
+from bot.questions import close_about_hazard
 from bot.routing import HandlerResult, Router
 from handlers import texts as T
 from handlers.hazard_card import (
@@ -52,6 +53,8 @@ def _refusal(exc: Refused, actor: Person, denied: str | None = None) -> str:
             return T.EXTEND_NO_REQUEST.format(code=code)
         case Refusal.SAME_HAZARD:
             return T.WITHDRAW_SAME.format(code=code)
+        case Refusal.BAD_ORIGINAL:
+            return T.WITHDRAW_BAD_ORIGINAL.format(code=code)
         case Refusal.NOT_ALLOWED if denied is not None and hazard is not None:
             return denied.format(code=code)
     return refusal_text(exc, actor)
@@ -284,6 +287,7 @@ async def withdraw(
         await hz.withdraw(session, hazard, actor, reason, now, duplicate_of=duplicate_of)
     except Refused as exc:
         return Reply(text=_refusal(exc, actor, T.WITHDRAW_DENIED))
+    await close_about_hazard(session, hazard.id)
     return [
         await card_reply(session, hazard, settings, now),
         Reply(text=T.WITHDRAW_DONE.format(code=hazard.code, reason=reason)),

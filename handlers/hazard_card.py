@@ -277,8 +277,11 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
     shown, sides = await card_photos(settings.storage.photo_dir, before, after)
     if sides:
         fields.append(CardField("photo_sides", T.F_PHOTO_SIDES, T.PHOTO_SIDES))
-    last = await ledger.last_events(session, hazard.id, ("fix", "reject", "accept"))
+    last = await ledger.last_events(session, hazard.id, ("fix", "reject", "accept", "unfix"))
     fix, reject, accept = last.get("fix"), last.get("reject"), last.get("accept")
+    unfix = last.get("unfix")
+    if fix is not None and unfix is not None and unfix.id > fix.id:
+        fix = None  # taken back by its submitter: no longer the rectification on the card
     if fix is not None and fix.note:
         fields.append(CardField("fix", T.F_FIX, fix.note))
     if reject is not None and hazard.status == HazardStatus.RECTIFYING and (fix is None or reject.id > fix.id):

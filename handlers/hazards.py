@@ -475,8 +475,10 @@ def edit_denied(actor: Person, hazard: Hazard) -> str:
     reporter = hazard.reporter
     role = T.role_name(reporter.role) if reporter.role else ""
     text = T.HAZARD_EDIT_FOUND_BY.format(code=hazard.code, role=role, reporter=reporter.display_name)
-    if actor.role in ENTERPRISE_ROLES:
+    if actor.role in ENTERPRISE_ROLES and hazard.mode == Mode.DEADLINE:
         text += T.HAZARD_EDIT_EXTEND_HINT.format(code=hazard.code)
+    elif actor.role in ENTERPRISE_ROLES:
+        text += T.HAZARD_EDIT_ASK_REPORTER
     return text
 
 

@@ -132,6 +132,7 @@ class Refusal(StrEnum):
     NOT_LATER = "not_later"  # an extension must ask for a later date than the current deadline
     NO_REQUEST = "no_request"  # no extension request waits for a decision (any more)
     SAME_HAZARD = "same_hazard"  # a hazard cannot duplicate itself
+    BAD_ORIGINAL = "bad_original"  # a duplicate's original must be a live hazard of the same enterprise
 
 
 # The five-in-place (五落实) of a major hazard, as stored in `Hazard.five_in_place`.
@@ -538,6 +539,9 @@ async def decide_extension(
     ask = await pending_extension(session, hazard)
     if ask is None or (request_id is not None and ask.id != request_id):
         raise Refused(Refusal.NO_REQUEST, hazard)
+    if ask.data.get("from") != _iso(hazard.due_date):
+        # The deadline moved since the request (a manager set it): the request no longer applies.
+        raise Refused(Refusal.NO_REQUEST, hazard)
     old = hazard.due_date
     asked = date.fromisoformat(ask.data["to"])
     if approve:
@@ -565,6 +569,12 @@ async def withdraw(
     check(actor, hazard, Action.WITHDRAW)
     if duplicate_of is not None and duplicate_of.id == hazard.id:
         raise Refused(Refusal.SAME_HAZARD, hazard)
+    if duplicate_of is not None and (
+        duplicate_of.status == S.WITHDRAWN or duplicate_of.enterprise_id != hazard.enterprise_id
+    ):
+        # The original must be a live hazard of the same enterprise: two reports must never withdraw
+        # each other as duplicates and leave nothing.
+        raise Refused(Refusal.BAD_ORIGINAL, hazard)
     data = {"duplicate_of": duplicate_of.code} if duplicate_of is not None else {}
     event = await _record(
         session, hazard, actor, Action.WITHDRAW, at, to_status=S.WITHDRAWN, note=reason, data=data

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role, Source
+from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, HazardStatus, Role, Source
 from storage.models import Hazard, Person
 
 
@@ -156,10 +156,13 @@ def may_ask_extension(person: Person, hazard: Hazard) -> bool:
 
 
 def may_withdraw(person: Person, hazard: Hazard) -> bool:
-    """Tell whether the person may withdraw a mistaken or duplicate report: its reporter or a manager."""
+    """Tell whether the person may withdraw a mistaken or duplicate report: a manager, or its reporter
+    before a fix is submitted (a hazard waiting for verification must not skip it)."""
     if not role_allows(person.role, Perm.HAZARD_WITHDRAW):
         return False
-    return is_manager(person) or is_reporter(person, hazard)
+    if is_manager(person):
+        return True
+    return is_reporter(person, hazard) and hazard.status != HazardStatus.AWAITING_VERIFICATION
 
 
 def may_edit_description(person: Person, hazard: Hazard) -> bool:

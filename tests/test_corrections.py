@@ -11,6 +11,7 @@ from sqlalchemy import select
 from bot.messages import Sender
 from storage.models import Hazard, HazardEvent, Person
 from tests.harness import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, seed
+from tests.harness import labels as labels_of
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -310,3 +311,43 @@ async def test_history_shows_old_and_new_values_of_corrections(harness: Harness)
     history = h.texts(out)
     assert "2026-12-10（周四） → 2026-12-15（周二）" in history
     assert "配电箱门未关 → 二车间配电箱门未关闭" in history
+
+
+async def test_two_reports_cannot_withdraw_each_other_and_a_fix_cannot_skip_verification(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(ZHANG, "/hazard 配电箱门未关 7天内", files=(h.add_file(jpeg(91)),))
+    await h.say(ZHANG, "/hazard 配电箱门未关闭 7天内", files=(h.add_file(jpeg(92)),))
+    out = await h.say(ZHANG, "/withdraw YH-2026-0001 重复 YH-2026-0002")
+    assert "已撤销" in h.texts(out)
+    out = await h.say(ZHANG, "/withdraw YH-2026-0002 重复 YH-2026-0001")
+    assert "不能作为重复撤销" in h.texts(out)
+    await h.say(ZHANG, "/fix YH-2026-0002 已关门", files=(h.add_file(jpeg(93)),))
+    out = await h.say(ZHANG, "/withdraw YH-2026-0002 误报")  # waiting for verification: managers only
+    assert "已撤销" not in h.texts(out)
+    out = await h.say(ZHANG, "/hazards")
+    assert "YH-2026-0002" in h.texts(out)
+
+
+async def test_an_extension_asked_before_a_manager_moved_the_deadline_no_longer_applies(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(ZHANG, "/hazard 配电箱门未关 限期 12月10日", files=(h.add_file(jpeg(94)),))
+    await h.say(ZHANG, "/extend YH-2026-0001 12月30日 配件未到")
+    await h.say(LI, "/due YH-2026-0001 2027-01-20")
+    out = await h.say(LI, "/extend_ok YH-2026-0001")
+    assert "2026-12-30" not in h.texts(out)
+    out = await h.say(ZHANG, "/hazard YH-2026-0001")
+    card = next(s.card for s in out if s.card is not None)
+    assert "2027-01-20" in labels_of(card)["整改期限"]
+
+
+async def test_a_withdrawn_fix_leaves_the_card(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(ZHANG, "/hazard 配电箱门未关 7天内", files=(h.add_file(jpeg(95)),))
+    await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(96)),))
+    await h.say(ZHANG, "/unfix YH-2026-0001 拍错了")
+    out = await h.say(ZHANG, "/hazard YH-2026-0001")
+    card = next(s.card for s in out if s.card is not None)
+    assert "整改情况" not in labels_of(card) and card.status is not None and card.status.text.startswith("整改中")

@@ -51,8 +51,9 @@ async def test_an_edit_refusal_says_the_real_reason(harness: Harness) -> None:
     found = await reported(h, ZHAO, "华油 冲床防护罩缺失")  # an inspector's find in the lead's enterprise
     outcome = await h.press(ZHANG, found, "3天内")
     assert outcome.toast is not None
-    assert "它由检查专家赵工发现并登记" in outcome.toast and "/extend YH-2026-0002" in outcome.toast
-    assert HONGDA not in outcome.toast
+    # No deadline was set yet, so /extend cannot help: the reporter or a manager sets it.
+    assert "它由检查专家赵工发现并登记" in outcome.toast and "由上报人或管理人员设定" in outcome.toast
+    assert "/extend" not in outcome.toast and HONGDA not in outcome.toast
 
 
 async def test_someone_elses_draft_button_says_so(harness: Harness) -> None:
