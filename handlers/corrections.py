@@ -20,7 +20,7 @@ from handlers.hazard_card import (
     DESCRIPTION_LIMIT,
     ExtendDecideButton,
     card_reply,
-    find_target,
+    commanded_hazard,
     fmt_date,
     refusal_text,
     short,
@@ -34,6 +34,8 @@ from storage import ledger
 from storage.hazards import Refusal, Refused, Tell
 from storage.models import Hazard, Person
 from storage.permissions import Perm
+
+TEXT_LIMIT = 2000  # what a correction command reads; each kind then checks its own limit
 
 router = Router("corrections")
 
@@ -58,18 +60,6 @@ def _refusal(exc: Refused, actor: Person, denied: str | None = None) -> str:
         case Refusal.NOT_ALLOWED if denied is not None and hazard is not None:
             return denied.format(code=code)
     return refusal_text(exc, actor)
-
-
-async def _target(
-    session: AsyncSession, msg: Incoming, card_key: str | None, usage: str
-) -> tuple[Hazard | None, str, Reply | None]:
-    """Find the hazard a command names (code first, or the card replied to), or say how to name it."""
-    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
-    if missing_code:
-        return None, rest, Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
-    if hazard is None:
-        return None, rest, Reply(text=usage)
-    return hazard, rest.strip(), None
 
 
 def _split_due(rest: str, today: date) -> tuple[date | None, str, str | None]:
@@ -100,7 +90,7 @@ async def extend(
     reach: Reach,
 ) -> HandlerResult:
     """Ask for a later deadline: `/extend YH-… 12月20日 原因`; the managers get 同意 / 不同意 privately."""
-    hazard, rest, problem = await _target(session, msg, card_key, T.EXTEND_USAGE)
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EXTEND_USAGE, limit=TEXT_LIMIT)
     if hazard is None:
         return problem
     due, reason, bad_date = _split_due(rest, today_in_park(now, settings))
@@ -192,7 +182,7 @@ async def extend_ok(
     reach: Reach,
 ) -> HandlerResult:
     """Approve the pending extension request of a hazard: `/extend_ok YH-…`."""
-    hazard, _, problem = await _target(session, msg, card_key, T.EXTEND_DECIDE_USAGE)
+    hazard, _, problem = await commanded_hazard(session, msg, card_key, T.EXTEND_DECIDE_USAGE, limit=TEXT_LIMIT)
     if hazard is None:
         return problem
     return await _decide(session, actor, hazard, True, "", settings, now, reach)
@@ -210,7 +200,7 @@ async def extend_no(
     reach: Reach,
 ) -> HandlerResult:
     """Refuse the pending extension request of a hazard, with an optional reason: `/extend_no YH-… 原因`."""
-    hazard, rest, problem = await _target(session, msg, card_key, T.EXTEND_DECIDE_USAGE)
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EXTEND_DECIDE_USAGE, limit=TEXT_LIMIT)
     if hazard is None:
         return problem
     return await _decide(session, actor, hazard, False, clean_text(rest, REASON_LIMIT), settings, now, reach)
@@ -269,7 +259,7 @@ async def withdraw(
     card_key: str | None,
 ) -> HandlerResult:
     """Withdraw a mistaken report (`/withdraw YH-… 原因`) or a duplicate (`/withdraw YH-… 重复 YH-…`)."""
-    hazard, rest, problem = await _target(session, msg, card_key, T.WITHDRAW_USAGE)
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.WITHDRAW_USAGE, limit=TEXT_LIMIT)
     if hazard is None:
         return problem
     words = rest.split()
@@ -305,7 +295,7 @@ async def edit(
     card_key: str | None,
 ) -> HandlerResult:
     """Rewrite a hazard's description: `/edit YH-… 新描述` (the reporter, until it is verified)."""
-    hazard, rest, problem = await _target(session, msg, card_key, T.EDIT_USAGE)
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EDIT_USAGE, limit=TEXT_LIMIT)
     if hazard is None:
         return problem
     text = clean_text(rest, DESCRIPTION_LIMIT * 2)
