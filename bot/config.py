@@ -8,6 +8,7 @@ Environment variables use the prefix `SAFETYBOT_` and `__` between section and k
 from __future__ import annotations
 
 import tomllib
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -41,6 +42,14 @@ class ParkSettings(_Section):
     # Working days (Saturdays and Sundays skipped) after the day it was found that an immediate fix
     # (立即整改) may take before it counts as overdue: 1 means by the end of the next working day.
     immediate_grace_days: int = Field(default=1, ge=0, le=30)
+    # Park-time hours in which nobody is reminded privately ("HH:MM-HH:MM"; may run past midnight).
+    quiet_hours: str = "22:00-07:00"
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, value: str) -> str:
+        _quiet_window(value)
+        return value
 
     @field_validator("timezone")
     @classmethod
@@ -60,6 +69,33 @@ class ParkSettings(_Section):
     def tz(self) -> ZoneInfo:
         """Return the park's time zone."""
         return ZoneInfo(self.timezone)
+
+    def is_quiet(self, at: datetime) -> bool:
+        """Tell whether a moment falls in the park's quiet hours."""
+        start, end = _quiet_window(self.quiet_hours)
+        local = at.astimezone(self.tz).time()
+        if start <= end:
+            return start <= local < end
+        return local >= start or local < end
+
+    def quiet_until(self, at: datetime) -> datetime:
+        """Return the first moment at or after `at` that is outside the quiet hours."""
+        if not self.is_quiet(at):
+            return at
+        _, end = _quiet_window(self.quiet_hours)
+        local = at.astimezone(self.tz)
+        candidate = datetime.combine(local.date(), end, tzinfo=self.tz)
+        if candidate <= local:
+            candidate = datetime.combine(local.date() + timedelta(days=1), end, tzinfo=self.tz)
+        return candidate.astimezone(at.tzinfo)
+
+
+def _quiet_window(value: str) -> tuple[time, time]:
+    try:
+        first, second = (time.fromisoformat(part.strip()) for part in value.split("-"))
+    except ValueError as exc:
+        raise ValueError(f'expected quiet hours as "22:00-07:00", got {value!r}') from exc
+    return first, second
 
 
 class AccessSettings(_Section):

@@ -362,3 +362,20 @@ class OutboxItem(Base):
     payload: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
+
+
+class ReminderSent(Base):
+    """One private reminder about one subject to one target on one park day; the key caps reminders at one a day.
+
+    `subject` names what is reminded about ("notice:12", "hazard:34", "task:7"); `target` whom
+    ("enterprise:5", "person:9"). Claimed in the transaction that writes the reminder to the outbox.
+    """
+
+    __tablename__ = "reminders_sent"
+    __table_args__ = (UniqueConstraint("subject", "target", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(40))
+    day: Mapped[date]
+    at: Mapped[datetime]

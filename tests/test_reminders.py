@@ -1,0 +1,47 @@
+"""Quiet hours and the once-a-day reminder cap shared by notices, campaigns and overdue hazards."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+
+from bot.config import ParkSettings
+from storage import reminders
+from storage.db import Database
+
+
+def test_quiet_hours_run_past_midnight_in_park_time() -> None:
+    park = ParkSettings(quiet_hours="22:00-07:00")  # Asia/Shanghai = UTC+8
+    assert park.is_quiet(datetime(2026, 12, 1, 14, 30, tzinfo=UTC))  # 22:30 park time
+    assert park.is_quiet(datetime(2026, 12, 1, 22, 59, tzinfo=UTC))  # 06:59 next morning
+    assert not park.is_quiet(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))  # 07:00
+    assert not park.is_quiet(datetime(2026, 12, 1, 13, 59, tzinfo=UTC))  # 21:59
+    assert park.quiet_until(datetime(2026, 12, 1, 14, 30, tzinfo=UTC)) == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    assert park.quiet_until(datetime(2026, 12, 1, 20, 0, tzinfo=UTC)) == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    noon = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
+    assert park.quiet_until(noon) == noon
+
+
+def test_quiet_hours_within_one_day_and_bad_values() -> None:
+    park = ParkSettings(quiet_hours="12:00-13:30")
+    assert park.is_quiet(datetime(2026, 12, 1, 4, 0, tzinfo=UTC))
+    assert not park.is_quiet(datetime(2026, 12, 1, 5, 30, tzinfo=UTC))
+    with pytest.raises(ValueError, match="22:00-07:00"):
+        ParkSettings(quiet_hours="10pm-7am")
+
+
+async def test_one_reminder_per_subject_target_and_day(any_db_url: str) -> None:
+    db = Database(any_db_url)
+    at = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
+    try:
+        async with db.unit_of_work() as session:
+            assert await reminders.claim(session, "notice:1", "enterprise:5", date(2026, 12, 1), at)
+            assert not await reminders.claim(session, "notice:1", "enterprise:5", date(2026, 12, 1), at)
+            assert await reminders.claim(session, "notice:1", "enterprise:6", date(2026, 12, 1), at)
+            assert await reminders.claim(session, "notice:1", "enterprise:5", date(2026, 12, 2), at)
+        async with db.unit_of_work() as session:
+            assert await reminders.last_sent(session, "notice:1", "enterprise:5") == at
+            assert await reminders.last_sent(session, "notice:2", "enterprise:5") is None
+    finally:
+        await db.dispose()
