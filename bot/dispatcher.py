@@ -221,6 +221,20 @@ class Dispatcher:
         except Exception as exc:  # sent but not marked: the next start sends it once more
             logger.warning("could not mark outbox row %s sent: %s", outbox_id, _one_line(exc))
 
+    async def enqueue(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
+        """Write proactive replies (broadcasts, reminders, digests) to the outbox in the caller's transaction.
+
+        Replies must name where they go (`chat`, `to_groups`, `people` or a card `edit`); call `flush`
+        after the commit to send them.
+        """
+        durable = [reply_to_dict(r) for r in replies if not r.toast]
+        if durable:
+            await outbox.put(session, None, durable, self.clock.now())
+
+    async def flush(self) -> int:
+        """Send what the outbox holds after a proactive transaction committed; return rows sent."""
+        return await self.resend_pending()
+
     async def resend_pending(self, min_age: timedelta = timedelta(0)) -> int:
         """Send outbox rows left unsent (a crash, a send that failed) at least `min_age` old; return how many.
 

@@ -7,8 +7,10 @@ from datetime import UTC, date, datetime
 import pytest
 
 from bot.config import ParkSettings
-from storage import reminders
+from bot.messages import Reply
+from storage import outbox, reminders
 from storage.db import Database
+from tests.harness import GROUP, Harness, seed
 
 
 def test_quiet_hours_run_past_midnight_in_park_time() -> None:
@@ -45,3 +47,19 @@ async def test_one_reminder_per_subject_target_and_day(any_db_url: str) -> None:
             assert await reminders.last_sent(session, "notice:2", "enterprise:5") is None
     finally:
         await db.dispose()
+
+
+
+async def test_proactive_replies_go_through_the_outbox(harness: Harness) -> None:
+    """A reminder written with `enqueue` is stored in the caller's transaction and sent by `flush`."""
+    await seed(harness)
+    app = harness.app
+    async with app.db.unit_of_work() as session:
+        await app.dispatcher.enqueue(session, [Reply(text="提醒", to_groups=True)])
+    async with app.db.reading() as session:
+        assert len(await outbox.pending(session)) == 1
+    assert harness.adapter.sent == []
+    assert await app.dispatcher.flush() == 1
+    async with app.db.reading() as session:
+        assert list(await outbox.pending(session)) == []
+    assert [(s.chat.chat_id, s.reply.text) for s in harness.adapter.sent] == [(GROUP.chat_id, "提醒")]
