@@ -130,6 +130,7 @@ class _Frame:
     acked: bool = False
     ack: dict[str, Any] | None = None
     ack_delay: float | None = None
+    deliveries_before_loss: int = 0
 
 
 class _ApiError(Exception):
@@ -156,6 +157,7 @@ class FakeDingTalk:
         self.connections = 0
         self.faults: dict[str, list[tuple[int, str]]] = {}
         self.oapi_faults: list[int] = []
+        self.lose_acks = 0  # the next N acks are lost on the way (the frames count as unanswered)
         self.disconnect_close_after = 0.5  # DingTalk closes a socket ~10 s after its SYSTEM disconnect
         self._users: dict[str, User] = {}
         self._groups: dict[str, Group] = {}
@@ -448,6 +450,10 @@ class FakeDingTalk:
             data = json.loads(ack["data"])
             if record.frame["headers"]["topic"] == "ping" and data != json.loads(record.frame["data"]):
                 raise ValueError(f"ping ack does not echo its data: {raw}")
+            if self.lose_acks > 0 and record.frame["type"] == "CALLBACK":
+                self.lose_acks -= 1
+                record.deliveries_before_loss = record.deliveries
+                return
             record.acked = True
             record.ack = ack
             record.ack_delay = time.monotonic() - record.pushed_at

@@ -7,14 +7,20 @@ condition.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
+import pytest
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
+from bot.adapters.dingtalk import DingTalkAdapter, StartupError
+from bot.app import build_app
 from bot.clock import ManualClock
-from storage.models import Enterprise, Person
-from tests.fake_dingtalk import FakeDingTalk
-from tests.harness import DT_ADMIN_ID, running_dingtalk_bot
+from storage import dingtalk as dingtalk_rows
+from storage.models import Chat, Enterprise, InboxItem, OutboxItem, Person
+from tests.fake_dingtalk import CLIENT_SECRET, QPS_LIMIT, FakeDingTalk
+from tests.harness import DT_ADMIN_ID, jpeg, make_dingtalk_settings, running_dingtalk_bot
 
 XIAO_ID = "0400004"
 
@@ -65,3 +71,131 @@ async def test_join_scenario_over_dingtalk(sqlite_url: str, tmp_path: Path, cloc
             ids = set(await session.scalars(select(Person.external_id).where(Person.platform == "dingtalk")))
             assert ids == {DT_ADMIN_ID, XIAO_ID}  # strings, leading zeros kept
             assert await session.scalar(select(func.count()).select_from(Enterprise)) == 1
+
+
+async def test_reconnect_loses_nothing_and_handles_nothing_twice(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as bot:
+        dt = bot.dt
+        admin = dt.user(DT_ADMIN_ID, "王主任")
+        group = dt.group()
+        dt.lose_acks = 2  # the bot stores and acks the first two, but the acks never reach DingTalk
+        frames = [dt.send_text(admin, group, f"/enterprise_add 测试企业{i:02d}") for i in range(5)]
+        await dt.wait_for(lambda: dt.lose_acks == 0 and sum(dt.frame(f).acked for f in frames) >= 2)
+
+        # The network drops mid-run: frames pushed and not acked come again on the next socket.
+        await dt.drop()
+        frames += [dt.send_text(admin, group, f"/enterprise_add 测试企业{i:02d}") for i in range(5, 10)]
+        await dt.wait_for(lambda: dt.connections >= 2 and all(dt.frame(f).acked for f in frames))
+
+        # DingTalk asks to reconnect: a new socket opens at once, the old one closes a little later.
+        ping = dt.ping()
+        await dt.wait_for(lambda: dt.frame(ping).acked)
+        await dt.system_disconnect()
+        frames += [dt.send_text(admin, group, f"/enterprise_add 测试企业{i:02d}") for i in range(10, 15)]
+        # And DingTalk pushes two handled messages once more (same msgId, new frames): dropped by msgId.
+        frames += [dt.repush(frames[0]), dt.repush(frames[7])]
+        await dt.wait_for(lambda: dt.connections >= 3 and all(dt.frame(f).acked for f in frames))
+        await bot.app.inbox.idle()
+
+        assert sum(dt.frame(f).deliveries > 1 for f in frames) >= 2  # pushed again after the drop
+        added = [t for t in bot.texts(group) if t.startswith("已添加企业：测试企业")]
+        assert sorted(added) == sorted(set(added)) and len(added) == 15, dt.summary()
+        assert bot.adapter.connections == dt.connections >= 3
+        assert dt.frame(ping).ack is not None
+        async with bot.app.db.unit_of_work() as session:
+            assert await session.scalar(select(func.count()).select_from(Enterprise)) == 15
+            keys = list(await session.scalars(select(InboxItem.key).where(InboxItem.platform == "dingtalk")))
+            assert len(keys) == len(set(keys)) == 15
+            chat_ids = set(await session.scalars(select(Chat.chat_id).where(Chat.platform == "dingtalk")))
+            assert group.cid in chat_ids  # `+` and `/` kept as they are
+
+
+async def test_throttling_is_retried_and_refusals_are_not(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+    async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as bot:
+        dt = bot.dt
+        admin = dt.user(DT_ADMIN_ID, "王主任")
+        group = dt.group()
+        send = "/v1.0/robot/groupMessages/send"
+
+        # 403 QpsLimit three times: the adapter waits and tries again; the message arrives once.
+        dt.fail(send, 403, QPS_LIMIT, times=3)
+        assert "已添加企业：鲁味食品" in await bot.say(admin, group, "/enterprise_add 鲁味食品")
+        throttled = [c for c in dt.calls_to(send) if c.status == 403]
+        assert len(throttled) == 3 and bot.adapter.api.retries >= 3
+        assert sum("鲁味食品" in t for t in bot.texts(group)) == 1
+
+        # A 400 is a refusal for good: not retried; the next message goes out as usual.
+        calls = len(dt.calls_to(send))
+        dt.fail(send, 400, "invalidParameter.openConversationId", times=1)
+        dt.send_text(admin, group, "/enterprise_add 宏达机械")
+        await dt.wait_for(lambda: len(dt.calls_to(send)) == calls + 1)
+        assert "已添加企业：华油" in await bot.say(admin, group, "/enterprise_add 华油")
+        assert len(dt.calls_to(send)) == calls + 2
+
+        # The oapi host says "system busy" (errcode -1) with HTTP 200: the upload is tried again.
+        dt.fail_oapi(-1, times=1)
+        frame = dt.send_rich(admin, group, "/hazard 仓库消防通道堆放杂物 鲁味食品 3天内", [jpeg(7)])
+        await dt.wait_for(lambda: dt.frame(frame).acked and len(dt.group_cards(group)) == 1)
+        (card,) = dt.group_cards(group)
+        assert dt.media[card.params["photo"]] == jpeg(7)
+        assert [c.error for c in dt.calls_to("/media/upload")] == ["-1", None]
+
+
+async def test_api_calls_counted_and_managers_warned_at_80_percent(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    async with running_dingtalk_bot(sqlite_url, tmp_path, clock, monthly_calls=10) as bot:
+        dt = bot.dt
+        admin = dt.user(DT_ADMIN_ID, "王主任")
+        group = dt.group()
+        assert "您好" in await bot.say(admin, None, "/start")
+        for i in range(8):
+            await bot.say(admin, group, f"/enterprise_add 计数企业{i}")
+        await bot.app.inbox.idle()
+        await bot.adapter.flush_calls()
+
+        # Every request to the api and oapi hosts is counted: token, gateway, sends, and the warning itself.
+        async with bot.app.db.unit_of_work() as session:
+            assert await dingtalk_rows.calls_in(session, "2026-11") == dt.counted > 8
+            unsent = await session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.sent_at.is_(None)))
+            assert unsent == 0
+        warnings = [t for t in bot.texts(admin) if "接口调用已达" in t]
+        assert len(warnings) == 1, bot.texts(admin)  # once a month, however far past 80 %
+        assert "每月额度 10 次" in warnings[0]
+
+
+async def test_secret_never_logged_and_bad_credentials_refused(
+    caplog: pytest.LogCaptureFixture, sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    for name in ("aiohttp", "bot", "asyncio"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as bot:
+        admin = bot.dt.user(DT_ADMIN_ID, "王主任")
+        assert "您好" in await bot.say(admin, None, "/start")
+        logging.getLogger("bot.test").info("echo %s", CLIENT_SECRET)  # a careless log line is redacted too
+        # Someone outside the organisation (no userId) is refused politely and never becomes a person.
+        group = bot.dt.group()
+        bot.dt.send_text(None, group, "/whoami")
+        await bot.dt.wait_for(lambda: any("只有本组织" in t for t in bot.texts(group)))
+        async with bot.app.db.unit_of_work() as session:
+            assert await session.scalar(select(func.count()).select_from(Person).where(Person.external_id == "")) == 0
+    assert CLIENT_SECRET not in caplog.text
+    assert any("<secret>" in r.getMessage() for r in caplog.records)
+
+    dt = FakeDingTalk()
+    await dt.start()
+    try:
+        settings = make_dingtalk_settings(sqlite_url, tmp_path, dt)
+        wrong = settings.dingtalk.model_copy(update={"client_secret": SecretStr("not-the-secret")})
+        app = build_app(settings, clock)
+        adapter = DingTalkAdapter(wrong, app.dispatcher, app.inbox)
+        with pytest.raises(StartupError, match=r"dingtalk\.client_secret") as err:
+            await adapter.start()
+        assert "not-the-secret" not in str(err.value)
+        await adapter.stop()
+        await app.close()
+    finally:
+        await dt.stop()

@@ -518,7 +518,13 @@ class DingTalkAdapter:
             self.connections += 1
             self._sockets.add(ws)
             self.connected.set()
-            ended = await self._serve(ws)
+            try:
+                ended = await self._serve(ws)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # whatever broke this socket, the reader goes on with a new one
+                logger.warning("DingTalk Stream socket failed (%s)", _reason(exc))
+                ended = "closed"
             self.connected.clear()
             if ended == "disconnect":
                 # DingTalk closes this socket about 10 s later; frames still on it are read meanwhile
@@ -548,8 +554,11 @@ class DingTalkAdapter:
                 logger.warning("DingTalk sent a frame that is not JSON; ignored")
                 continue
             served = True
-            if await self._on_frame(ws, frame) == "disconnect":
-                return "disconnect"
+            try:
+                if await self._on_frame(ws, frame) == "disconnect":
+                    return "disconnect"
+            except ConnectionResetError:  # the socket closed under the ack: the frame comes again
+                return "served"
 
     async def _drain(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         try:
@@ -557,6 +566,8 @@ class DingTalkAdapter:
                 await self._serve(ws)
         except TimeoutError:
             pass
+        except Exception as exc:  # the old socket failed while draining: DingTalk pushes its frames again
+            logger.info("old DingTalk Stream socket ended: %s", _reason(exc))
         finally:
             self._sockets.discard(ws)
             with contextlib.suppress(Exception):
