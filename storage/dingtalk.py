@@ -33,7 +33,9 @@ async def add_calls(session: AsyncSession, month: str, calls: int, warn_at: int,
         .on_conflict_do_nothing(index_elements=[DingTalkApiMonth.month])
     )
     await session.execute(
-        update(DingTalkApiMonth).where(DingTalkApiMonth.month == month).values(calls=DingTalkApiMonth.calls + calls)
+        update(DingTalkApiMonth)
+        .where(DingTalkApiMonth.month == month)
+        .values(calls=DingTalkApiMonth.calls + calls)
     )
     total = await session.scalar(select(DingTalkApiMonth.calls).where(DingTalkApiMonth.month == month))
     assert total is not None

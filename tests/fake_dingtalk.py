@@ -46,7 +46,8 @@ ROBOT_NAME = "安全助手"
 TOPIC_ROBOT = "/v1.0/im/bot/messages/get"
 TOPIC_CARD = "/v1.0/card/instances/callback"
 TEMPLATE_VARIABLES = frozenset(
-    ["title", "status", "body", "photo"] + [f"btn{i}_{part}" for i in range(1, 7) for part in ("text", "value")]
+    ["title", "status", "body", "photo"]
+    + [f"btn{i}_{part}" for i in range(1, 7) for part in ("text", "value")]
 )
 PARAM_LIMIT = 1000
 IMAGE_LIMIT = 1024 * 1024
@@ -233,7 +234,9 @@ class FakeDingTalk:
     def send_picture(self, user: User, chat: Group | None, data: bytes) -> str:
         """Push a lone picture (private chats; a group picture comes as rich text with the mention)."""
         code = self._file(data)
-        return self._message(user, chat, "picture", {"content": {"downloadCode": code, "pictureDownloadCode": code}})
+        return self._message(
+            user, chat, "picture", {"content": {"downloadCode": code, "pictureDownloadCode": code}}
+        )
 
     def press(self, user: User, out_track_id: str, value: str) -> str:
         """Push a card click: the button's callback carries `cardPrivateData.params.value`."""
@@ -327,7 +330,10 @@ class FakeDingTalk:
         """Recent calls and problems, for assertion messages."""
         lines = [f"unacked frames: {self.unacked()}"]
         for c in self.calls[-last:]:
-            lines.append(f"  {c.method} {c.path} {json.dumps(c.body, ensure_ascii=False)[:300]}" + (f" -> {c.status} {c.error}" if c.error else ""))
+            lines.append(
+                f"  {c.method} {c.path} {json.dumps(c.body, ensure_ascii=False)[:300]}"
+                + (f" -> {c.status} {c.error}" if c.error else "")
+            )
         lines += [f"  ack error: {e}" for e in self.ack_errors]
         lines += [f"  fake server error: {e!r}" for e in self.server_errors]
         return "\n".join(lines)
@@ -365,7 +371,9 @@ class FakeDingTalk:
             "conversationType": "2" if chat is not None else "1",
             "msgId": f"msg{next(self._ids):06d}{uuid.uuid4().hex[:6]}",
             "senderNick": user.nick if user is not None else nick,
-            "senderStaffId": user.user_id if user is not None else "",  # empty for someone outside the organisation
+            "senderStaffId": user.user_id
+            if user is not None
+            else "",  # empty for someone outside the organisation
             "senderId": f"$:LWCP_v1:${uuid.uuid4().hex[:16]}",
             "chatbotUserId": "$:LWCP_v1:$robotfake",
             "robotCode": CLIENT_ID,
@@ -443,7 +451,11 @@ class FakeDingTalk:
             record = self._frames.get(headers["messageId"])
             if record is None:
                 raise ValueError(f"ack of unknown messageId {headers['messageId']!r}")
-            if ack.get("code") != 200 or ack.get("message") != "OK" or headers.get("contentType") != "application/json":
+            if (
+                ack.get("code") != 200
+                or ack.get("message") != "OK"
+                or headers.get("contentType") != "application/json"
+            ):
                 raise ValueError(f"malformed ack {raw}")
             if not isinstance(ack.get("data"), str):
                 raise ValueError(f"ack data must be a JSON string: {raw}")
@@ -458,7 +470,9 @@ class FakeDingTalk:
             record.ack = ack
             record.ack_delay = time.monotonic() - record.pushed_at
             if record.frame["headers"]["topic"] == TOPIC_CARD and record.ack_delay > 2.0:
-                self.ack_errors.append(f"card click {record.message_id} acked after {record.ack_delay:.1f}s (limit 2 s)")
+                self.ack_errors.append(
+                    f"card click {record.message_id} acked after {record.ack_delay:.1f}s (limit 2 s)"
+                )
         except (ValueError, KeyError, TypeError) as exc:
             self.ack_errors.append(str(exc))
 
@@ -495,7 +509,10 @@ class FakeDingTalk:
             body, status = result, 200
         except _ApiError as err:
             call.status, call.error = err.status, err.code
-            body, status = {"code": err.code, "message": err.message, "requestid": uuid.uuid4().hex}, err.status
+            body, status = (
+                {"code": err.code, "message": err.message, "requestid": uuid.uuid4().hex},
+                err.status,
+            )
         except Exception as err:  # a bug in the fake
             self.server_errors.append(err)
             call.status, call.error = 500, repr(err)
@@ -569,7 +586,11 @@ class FakeDingTalk:
         for u in users:
             if u in self._users:
                 self.messages.append(Message(**copy.deepcopy(message), user=u))
-        return {"processQueryKey": uuid.uuid4().hex, "invalidStaffIdList": invalid, "flowControlledStaffIdList": []}
+        return {
+            "processQueryKey": uuid.uuid4().hex,
+            "invalidStaffIdList": invalid,
+            "flowControlledStaffIdList": [],
+        }
 
     def _check_params(self, params: Any) -> dict[str, str]:
         if not isinstance(params, dict):

@@ -7,7 +7,11 @@ condition.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
+import sys
 from pathlib import Path
 
 import pytest
@@ -19,8 +23,9 @@ from bot.app import build_app
 from bot.clock import ManualClock
 from storage import dingtalk as dingtalk_rows
 from storage.models import Chat, Enterprise, InboxItem, OutboxItem, Person
-from tests.fake_dingtalk import CLIENT_SECRET, QPS_LIMIT, FakeDingTalk
-from tests.harness import DT_ADMIN_ID, jpeg, make_dingtalk_settings, running_dingtalk_bot
+from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, QPS_LIMIT, TEMPLATE_ID, FakeDingTalk
+from tests.fake_telegram import TOKEN, FakeTelegram
+from tests.harness import ADMIN_ID, DT_ADMIN_ID, jpeg, make_dingtalk_settings, running_dingtalk_bot
 
 XIAO_ID = "0400004"
 
@@ -61,9 +66,14 @@ async def test_join_scenario_over_dingtalk(sqlite_url: str, tmp_path: Path, cloc
         assert dt.frame(pressed).ack_delay is not None and dt.frame(pressed).ack_delay < 2.0
         assert "已批准（王主任）" in card.params["body"] or "已批准（王主任）" in card.params["status"]
         assert card.buttons() == []
-        assert len(dt.private_cards(admin)) == 1 and len(dt.calls_to("/v1.0/card/instances/createAndDeliver")) == 1
+        assert (
+            len(dt.private_cards(admin)) == 1
+            and len(dt.calls_to("/v1.0/card/instances/createAndDeliver")) == 1
+        )
         # DingTalk lets the robot write to any member, so 小周 hears it privately, not in the group.
-        assert any("您加入华油装备制造有限公司的申请已获批准" in t for t in bot.texts(xiao)[before:]), dt.summary()
+        assert any("您加入华油装备制造有限公司的申请已获批准" in t for t in bot.texts(xiao)[before:]), (
+            dt.summary()
+        )
         whoami = await bot.say(xiao, group, "/whoami")
         assert "身份：安全负责人" in whoami and "所属企业：华油装备制造有限公司" in whoami
 
@@ -112,7 +122,9 @@ async def test_reconnect_loses_nothing_and_handles_nothing_twice(
             assert group.cid in chat_ids  # `+` and `/` kept as they are
 
 
-async def test_throttling_is_retried_and_refusals_are_not(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+async def test_throttling_is_retried_and_refusals_are_not(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
     async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as bot:
         dt = bot.dt
         admin = dt.user(DT_ADMIN_ID, "王主任")
@@ -159,7 +171,9 @@ async def test_api_calls_counted_and_managers_warned_at_80_percent(
         # Every request to the api and oapi hosts is counted: token, gateway, sends, and the warning itself.
         async with bot.app.db.unit_of_work() as session:
             assert await dingtalk_rows.calls_in(session, "2026-11") == dt.counted > 8
-            unsent = await session.scalar(select(func.count()).select_from(OutboxItem).where(OutboxItem.sent_at.is_(None)))
+            unsent = await session.scalar(
+                select(func.count()).select_from(OutboxItem).where(OutboxItem.sent_at.is_(None))
+            )
             assert unsent == 0
         warnings = [t for t in bot.texts(admin) if "接口调用已达" in t]
         assert len(warnings) == 1, bot.texts(admin)  # once a month, however far past 80 %
@@ -181,7 +195,10 @@ async def test_secret_never_logged_and_bad_credentials_refused(
         bot.dt.send_text(None, group, "/whoami")
         await bot.dt.wait_for(lambda: any("只有本组织" in t for t in bot.texts(group)))
         async with bot.app.db.unit_of_work() as session:
-            assert await session.scalar(select(func.count()).select_from(Person).where(Person.external_id == "")) == 0
+            assert (
+                await session.scalar(select(func.count()).select_from(Person).where(Person.external_id == ""))
+                == 0
+            )
     assert CLIENT_SECRET not in caplog.text
     assert any("<secret>" in r.getMessage() for r in caplog.records)
 
@@ -199,3 +216,53 @@ async def test_secret_never_logged_and_bad_credentials_refused(
         await app.close()
     finally:
         await dt.stop()
+
+
+async def test_run_starts_telegram_and_dingtalk_together(sqlite_url: str, tmp_path: Path) -> None:
+    """`safetybot run` with both platforms configured answers on both, and stops cleanly on SIGTERM."""
+    tg = FakeTelegram()
+    dt = FakeDingTalk()
+    await tg.start()
+    await dt.start()
+    try:
+        cfg = tmp_path / "config.toml"
+        cfg.write_text(
+            f'[database]\nurl = "{sqlite_url}"\n'
+            f'[storage]\nphoto_dir = "{tmp_path / "photos"}"\n'
+            f'[access]\nadmins = ["telegram:{ADMIN_ID}", "dingtalk:{DT_ADMIN_ID}"]\n'
+            f'[telegram]\ntoken = "{TOKEN}"\nbase_url = "{tg.base_url}"\nbase_file_url = "{tg.base_file_url}"\n'
+            "poll_timeout = 1\n"
+            f'[dingtalk]\nclient_id = "{CLIENT_ID}"\ncard_template_id = "{TEMPLATE_ID}"\n'
+            f'api_base_url = "{dt.api_base_url}"\noapi_base_url = "{dt.oapi_base_url}"\n',
+            encoding="utf-8",
+        )
+        env = {
+            **os.environ,
+            "SAFETYBOT_DINGTALK__CLIENT_SECRET": CLIENT_SECRET,
+            "NO_PROXY": "127.0.0.1,localhost",
+        }
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "run", "--config", str(cfg),
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        try:
+            admin_tg = tg.user(ADMIN_ID, "王主任", "wang")
+            chat = tg.private(admin_tg)
+            tg.send_text(admin_tg, chat, "/whoami")
+            await tg.wait_for(
+                lambda: any("身份：管理员" in (m.get("text") or "") for m in tg.sent_messages(ADMIN_ID)), 30
+            )
+            admin_dt = dt.user(DT_ADMIN_ID, "王主任")
+            dt.send_text(admin_dt, None, "/whoami")
+            await dt.wait_for(
+                lambda: any("身份：管理员" in m.text for m in dt.private_messages(admin_dt)), 30
+            )
+        finally:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+            _, err = await asyncio.wait_for(proc.communicate(), 30)
+        assert proc.returncode == 0, err.decode()
+        assert CLIENT_SECRET not in err.decode() and TOKEN.split(":")[1] not in err.decode()
+    finally:
+        await dt.stop()
+        await tg.stop()

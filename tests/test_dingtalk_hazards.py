@@ -41,7 +41,9 @@ async def seed(bot: LiveDingTalk) -> Park:
     assert "身份：未登记" in await bot.say(park.zhang, park.group, "/whoami")
     # People are found by their userId, a string with its leading zero.
     assert "已将 李干部 设为包片干部" in await bot.say(park.admin, park.group, f"/role {LI_ID} 干部")
-    assert "已将 张伟 设为安全负责人" in await bot.say(park.admin, park.group, f"/role {ZHANG_ID} 负责人 华油")
+    assert "已将 张伟 设为安全负责人" in await bot.say(
+        park.admin, park.group, f"/role {ZHANG_ID} 负责人 华油"
+    )
     return park
 
 
@@ -62,7 +64,11 @@ async def test_hazard_loop_over_dingtalk_cards(sqlite_url: str, tmp_path: Path, 
         (card,) = dt.group_cards(park.group)
         p = card.params
         assert p["title"] == f"隐患 {CODE}" and p["status"] == "整改中"
-        assert "华油装备制造有限公司" in p["body"] and "用电安全" in p["body"] and "2026-12-10（周四）" in p["body"]
+        assert (
+            "华油装备制造有限公司" in p["body"]
+            and "用电安全" in p["body"]
+            and "2026-12-10（周四）" in p["body"]
+        )
         assert "整改前 1 张" in p["body"]
         assert dt.media[p["photo"]] == jpeg(1)  # the picture DingTalk served is the one on the card
         assert [label for label, _ in card.buttons()] == ["提交整改", "设为重大隐患", "更改类别"]
@@ -74,7 +80,9 @@ async def test_hazard_loop_over_dingtalk_cards(sqlite_url: str, tmp_path: Path, 
         assert "已加锁并张贴警示标识" in card.params["body"] and "整改后 1 张" in card.params["body"]
         assert [label for label, _ in card.buttons()] == ["验收通过", "驳回"]
         (managers,) = dt.private_cards(park.li)
-        assert sorted(managers.users) == sorted([DT_ADMIN_ID, LI_ID]) and managers.params["status"] == "待验收"
+        assert (
+            sorted(managers.users) == sorted([DT_ADMIN_ID, LI_ID]) and managers.params["status"] == "待验收"
+        )
         assert any(f"{CODE} 已提交整改" in t for t in bot.texts(park.group))
 
         # --- 3. 李干部 clicks 驳回 on the card in his 1:1 chat and answers there with the reason.
@@ -114,7 +122,9 @@ async def test_hazard_loop_over_dingtalk_cards(sqlite_url: str, tmp_path: Path, 
             assert hazard is not None and hazard.status == "closed"
             events = (
                 await session.scalars(
-                    select(HazardEvent.action).where(HazardEvent.hazard_id == hazard.id).order_by(HazardEvent.id)
+                    select(HazardEvent.action)
+                    .where(HazardEvent.hazard_id == hazard.id)
+                    .order_by(HazardEvent.id)
                 )
             ).all()
             after = (
@@ -130,7 +140,9 @@ async def test_hazard_loop_over_dingtalk_cards(sqlite_url: str, tmp_path: Path, 
         assert [(photo_dir / path).read_bytes() for path in after] == [jpeg(4), jpeg(5)]
 
 
-async def test_hazard_loop_over_dingtalk_without_template(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+async def test_hazard_loop_over_dingtalk_without_template(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
     async with running_dingtalk_bot(sqlite_url, tmp_path, clock, template=False) as bot:
         dt = bot.dt
         park = await seed(bot)
@@ -149,7 +161,9 @@ async def test_hazard_loop_over_dingtalk_without_template(sqlite_url: str, tmp_p
 
         await rich(bot, park.zhang, park.group, f"/fix {CODE} 已加锁并张贴警示标识", jpeg(4))
         await dt.wait_for(
-            lambda: any("待验收" in m.text and m.msg_key == "sampleMarkdown" for m in bot.messages(park.group))
+            lambda: any(
+                "待验收" in m.text and m.msg_key == "sampleMarkdown" for m in bot.messages(park.group)
+            )
         )
         update = [m for m in bot.messages(park.group) if m.msg_key == "sampleMarkdown"][-1]
         assert "（状态更新）" in update.param["title"] and f"/accept {CODE}" in update.param["text"]
@@ -161,7 +175,9 @@ async def test_hazard_loop_over_dingtalk_without_template(sqlite_url: str, tmp_p
         dt.send_text(park.li, None, f"/accept {CODE}")
         await dt.wait_for(lambda: any(f"{CODE} 验收通过" in t for t in bot.texts(park.li)[before:]))
         await dt.wait_for(
-            lambda: any("已销号" in m.text and m.msg_key == "sampleMarkdown" for m in bot.messages(park.group))
+            lambda: any(
+                "已销号" in m.text and m.msg_key == "sampleMarkdown" for m in bot.messages(park.group)
+            )
         )
         assert dt.calls_to(CREATE) == [] and dt.calls_to("/v1.0/card/instances", "PUT") == []
         assert [c for c in dt.calls if c.error] == [], dt.summary()

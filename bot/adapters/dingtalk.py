@@ -129,7 +129,9 @@ def _sent_at(data: dict[str, Any], fallback: datetime) -> datetime:
 def message_chat(data: dict[str, Any]) -> ChatRef:
     """Return the chat of a robot message: the group, or the sender's 1:1 chat with the robot."""
     if str(data.get("conversationType")) == "2":
-        return ChatRef(PLATFORM, str(data.get("conversationId") or ""), True, data.get("conversationTitle") or None)
+        return ChatRef(
+            PLATFORM, str(data.get("conversationId") or ""), True, data.get("conversationTitle") or None
+        )
     return private_chat(str(data.get("senderStaffId") or ""))
 
 
@@ -402,21 +404,28 @@ class DingTalkAdapter:
                     staff = await people.people_with_role(session, None, [Role.ADMIN, Role.MANAGER])
                     reach = [p for p in staff if self.dispatcher.reach(p)]
                     text = T.DINGTALK_QUOTA_WARNING.format(
-                        calls=count.calls, limit=self.monthly_calls, share=round(100 * count.calls / self.monthly_calls)
+                        calls=count.calls,
+                        limit=self.monthly_calls,
+                        share=round(100 * count.calls / self.monthly_calls),
                     )
                     warning = Reply(
-                        text=text, people=tuple(Recipient(p.platform, p.external_id, p.private_chat_id) for p in reach)
+                        text=text,
+                        people=tuple(Recipient(p.platform, p.external_id, p.private_chat_id) for p in reach),
                     )
                     # The warning goes through the outbox like any reply: a crash before it is sent
                     # sends it at the next start.
-                    row_id = await outbox.put(session, f"{PLATFORM}:quota:{month}", [reply_to_dict(warning)], now)
+                    row_id = await outbox.put(
+                        session, f"{PLATFORM}:quota:{month}", [reply_to_dict(warning)], now
+                    )
         except Exception as exc:
             self._unflushed += n  # counted at the next flush
             if not is_unavailable(exc):
                 logger.exception("counting DingTalk API calls failed")
             return
         if warning is not None and row_id is not None:
-            logger.warning("DingTalk API calls this month: %s of %s; managers told", warn_at, self.monthly_calls)
+            logger.warning(
+                "DingTalk API calls this month: %s of %s; managers told", warn_at, self.monthly_calls
+            )
             outcome = await self.dispatcher.deliver([warning])
             if not outcome.failed:
                 with contextlib.suppress(Exception):
@@ -440,7 +449,9 @@ class DingTalkAdapter:
             return None
         return message
 
-    async def _press(self, payload: dict[str, Any], data: dict[str, Any], received: datetime) -> ButtonPress | None:
+    async def _press(
+        self, payload: dict[str, Any], data: dict[str, Any], received: datetime
+    ) -> ButtonPress | None:
         user_id = str(data.get("userId") or "")
         out_track_id = str(data.get("outTrackId") or "")
         if not user_id:
@@ -487,7 +498,9 @@ class DingTalkAdapter:
             except DingTalkError as exc:
                 if delay == 1.0:
                     logger.warning(
-                        "cannot reach DingTalk at %s (%s); retrying with backoff", self.settings.api_base_url, exc
+                        "cannot reach DingTalk at %s (%s); retrying with backoff",
+                        self.settings.api_base_url,
+                        exc,
                     )
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, MAX_BACKOFF)
@@ -511,7 +524,9 @@ class DingTalkAdapter:
             except Exception as exc:
                 await self.flush_calls()
                 if failures == 0:
-                    logger.warning("DingTalk Stream connection failed (%s); retrying with backoff", _reason(exc))
+                    logger.warning(
+                        "DingTalk Stream connection failed (%s); retrying with backoff", _reason(exc)
+                    )
                 failures += 1
                 await asyncio.sleep(min(0.5 * 2.0**failures, MAX_BACKOFF))
                 continue
@@ -595,7 +610,9 @@ class DingTalkAdapter:
                 await self.inbox.put(PLATFORM, [stored])
             except Exception as exc:
                 # Not acked: DingTalk pushes it again later, when the database may be back.
-                logger.warning("DingTalk frame %s not stored (%s); not acked", headers.get("messageId"), _reason(exc))
+                logger.warning(
+                    "DingTalk frame %s not stored (%s); not acked", headers.get("messageId"), _reason(exc)
+                )
                 return None
             # A click's answer must come within 2 s: it is acked as soon as it is stored and handled after;
             # the card is updated by its outTrackId once the press is handled.
@@ -605,7 +622,9 @@ class DingTalkAdapter:
         await ws.send_json(_ack(headers, json.dumps({"response": None})))  # events we did not subscribe to
         return None
 
-    def _stored(self, topic: str, headers: dict[str, Any], data: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
+    def _stored(
+        self, topic: str, headers: dict[str, Any], data: dict[str, Any]
+    ) -> tuple[str, str, dict[str, Any]]:
         """Return a frame as the inbox keeps it: update key, chat key (ordering), payload."""
         received = self.dispatcher.clock.now().isoformat()
         if topic == TOPIC_CARD:
@@ -688,7 +707,9 @@ class DingTalkAdapter:
             else:
                 out = f"md-{uuid.uuid4().hex}"  # a markdown card: edits post short updates, keyed by this
                 await self._send_message(
-                    target, "sampleMarkdown", {"title": _cut(reply.card.title, TITLE_LIMIT), "text": card_markdown(reply.card)}
+                    target,
+                    "sampleMarkdown",
+                    {"title": _cut(reply.card.title, TITLE_LIMIT), "text": card_markdown(reply.card)},
                 )
                 if reply.card.photos:
                     await self._send_photos(target, reply.card.photos[:1])
@@ -712,9 +733,15 @@ class DingTalkAdapter:
 
     async def _send_message(self, target: Target, msg_key: str, param: dict[str, Any]) -> None:
         """Send one robot message: to a group, or to people 20 at a time (batchSend)."""
-        body: dict[str, Any] = {"robotCode": self.robot_code, "msgKey": msg_key, "msgParam": json.dumps(param, ensure_ascii=False)}
+        body: dict[str, Any] = {
+            "robotCode": self.robot_code,
+            "msgKey": msg_key,
+            "msgParam": json.dumps(param, ensure_ascii=False),
+        }
         if target.group is not None:
-            await self.api.call("POST", "/v1.0/robot/groupMessages/send", {**body, "openConversationId": target.group})
+            await self.api.call(
+                "POST", "/v1.0/robot/groupMessages/send", {**body, "openConversationId": target.group}
+            )
             return
         for start in range(0, len(target.users), BATCH):
             chunk = list(target.users[start : start + BATCH])
@@ -731,9 +758,16 @@ class DingTalkAdapter:
 
     async def _send_document(self, target: Target, path: Path, name: str) -> None:
         data = await asyncio.to_thread(path.read_bytes)
-        media_id = await self.api.upload("file", name, data, "application/pdf" if name.lower().endswith(".pdf") else "application/octet-stream")
+        media_id = await self.api.upload(
+            "file",
+            name,
+            data,
+            "application/pdf" if name.lower().endswith(".pdf") else "application/octet-stream",
+        )
         file_type = name.rsplit(".", 1)[-1].lower() if "." in name else "pdf"
-        await self._send_message(target, "sampleFile", {"mediaId": media_id, "fileName": name, "fileType": file_type})
+        await self._send_message(
+            target, "sampleFile", {"mediaId": media_id, "fileName": name, "fileType": file_type}
+        )
 
     async def _upload_picture(self, path: Path) -> str:
         """Upload a picture once per process (its media_id is reused for card edits and later sends)."""
@@ -791,9 +825,13 @@ class DingTalkAdapter:
         except Exception as exc:  # the card still goes out; a click finds its chat in memory meanwhile
             logger.warning("card %s not recorded: %s", out, _reason(exc))
         answer = await self.api.call("POST", "/v1.0/card/instances/createAndDeliver", body)
-        failed = [r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success", True)]
+        failed = [
+            r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success", True)
+        ]
         if failed:
-            logger.warning("card %s not delivered to %d space(s): %s", out, len(failed), failed[0].get("errorMsg"))
+            logger.warning(
+                "card %s not delivered to %d space(s): %s", out, len(failed), failed[0].get("errorMsg")
+            )
         self._pushed.put(out, params)
         return out
 
@@ -838,7 +876,9 @@ class DingTalkAdapter:
         """Download a picture or file a person sent: ask for its download URL, then fetch it."""
         try:
             answer = await self.api.call(
-                "POST", "/v1.0/robot/messageFiles/download", {"downloadCode": ref.file_id, "robotCode": self.robot_code}
+                "POST",
+                "/v1.0/robot/messageFiles/download",
+                {"downloadCode": ref.file_id, "robotCode": self.robot_code},
             )
         finally:
             await self.flush_calls()

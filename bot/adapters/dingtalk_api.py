@@ -106,9 +106,13 @@ class DingTalkApi:
             if self._token is None or loop.time() > self._token.expires_at - TOKEN_MARGIN:
                 body = {"appKey": self.client_id, "appSecret": self._secret}
                 try:
-                    answer = await self._json("POST", f"{self.api_base_url}/v1.0/oauth2/accessToken", body, None)
+                    answer = await self._json(
+                        "POST", f"{self.api_base_url}/v1.0/oauth2/accessToken", body, None
+                    )
                 except Refused as exc:
-                    raise BadCredentials(exc.status, exc.code, "DingTalk refused dingtalk.client_id / client_secret") from None
+                    raise BadCredentials(
+                        exc.status, exc.code, "DingTalk refused dingtalk.client_id / client_secret"
+                    ) from None
                 expire_in = float(answer.get("expireIn") or 7200)
                 self._token = Token(str(answer["accessToken"]), loop.time() + expire_in)
             return self._token.value
@@ -129,10 +133,14 @@ class DingTalkApi:
             "localIp": "",
         }
         try:
-            answer = await self._json("POST", f"{self.api_base_url}/v1.0/gateway/connections/open", body, None)
+            answer = await self._json(
+                "POST", f"{self.api_base_url}/v1.0/gateway/connections/open", body, None
+            )
         except Refused as exc:
             if exc.status in (400, 401, 403):
-                raise BadCredentials(exc.status, exc.code, "DingTalk refused dingtalk.client_id / client_secret") from None
+                raise BadCredentials(
+                    exc.status, exc.code, "DingTalk refused dingtalk.client_id / client_secret"
+                ) from None
             raise
         return str(answer["endpoint"]), str(answer["ticket"])
 
@@ -154,7 +162,9 @@ class DingTalkApi:
         """Upload an image or file to the oapi host; return its media_id."""
         for again in (True, False):
             token = await self.token()
-            answer = await self._attempts(partial(self._post_form, kind, token, file_name, data, content_type))
+            answer = await self._attempts(
+                partial(self._post_form, kind, token, file_name, data, content_type)
+            )
             code = int(answer.get("errcode") or 0)
             if code == 0:
                 return str(answer["media_id"])
