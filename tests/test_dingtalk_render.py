@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 from bot.adapters.dingtalk import (
     BUTTON_SLOTS,
@@ -16,6 +17,7 @@ from bot.adapters.dingtalk import (
 )
 from bot.messages import Button, Card, CardField, CardStatus
 
+ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 CID = "cidQ8w+Zk3/Vn5Ts0aP9x2Lm=="
 
@@ -115,3 +117,12 @@ def test_long_text_is_split_never_cut() -> None:
     text = "\n".join(f"第{i}行" + "字" * 50 for i in range(200))
     parts = split_text(text, 3000)
     assert all(len(p) <= 3000 for p in parts) and "\n".join(parts) == text
+
+
+def test_shipped_card_template_declares_exactly_the_parameters_the_adapter_sends() -> None:
+    template = json.loads((ROOT / "docs" / "dingtalk" / "card_template.json").read_text(encoding="utf-8"))
+    declared = {v["name"] for v in template["variables"]}
+    sent = set(card_params(Card("k", "hazard", "t"), "").keys())
+    assert declared == sent
+    buttons = template["layout"][-1]["buttons"]
+    assert [b["action"]["params"]["value"] for b in buttons] == [f"${{btn{i}_value}}" for i in range(1, 7)]
