@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
@@ -184,3 +184,24 @@ async def test_hazard_loop_over_dingtalk_without_template(
         async with bot.app.db.unit_of_work() as session:
             hazard = await session.scalar(select(Hazard).where(Hazard.code == CODE))
             assert hazard is not None and hazard.status == "closed"
+
+
+async def test_a_question_with_buttons_becomes_a_card_of_its_own(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as bot:
+        dt = bot.dt
+        park = await seed(bot)
+        # A lone picture in the 1:1 chat: the bot asks whether to register it, with two buttons.
+        dt.send_picture(park.zhang, None, jpeg(3))
+        await dt.wait_for(lambda: len(dt.private_cards(park.zhang)) == 1)
+        (prompt,) = dt.private_cards(park.zhang)
+        assert "要把它登记为隐患吗" in prompt.params["body"] and prompt.params["title"] == ""
+        labels = [label for label, _ in prompt.buttons()]
+        assert "不用了" in labels and len(labels) == 2
+        # The click names only the card and the person; the bot finds the chat it was asked in.
+        before = len(bot.texts(park.zhang))
+        dt.press_label(park.zhang, prompt, "不用了")
+        await dt.wait_for(lambda: any("这张照片不登记" in t for t in bot.texts(park.zhang)[before:]))
+        async with bot.app.db.unit_of_work() as session:
+            assert await session.scalar(select(func.count()).select_from(Hazard)) == 0
