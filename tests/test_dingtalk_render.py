@@ -126,3 +126,24 @@ def test_shipped_card_template_declares_exactly_the_parameters_the_adapter_sends
     assert declared == sent
     buttons = template["layout"][-1]["buttons"]
     assert [b["action"]["params"]["value"] for b in buttons] == [f"${{btn{i}_value}}" for i in range(1, 7)]
+
+
+async def test_monthly_count_adds_up_and_warns_once_per_month(any_db_url: str) -> None:
+    from storage import dingtalk as rows
+    from storage.db import Database
+
+    db = Database(any_db_url)
+    try:
+        seen = []
+        for n in (3, 4, 2, 5):  # 3, 7, 9, 14 with the warning at 8
+            async with db.unit_of_work() as session:
+                seen.append(await rows.add_calls(session, "2026-11", n, 8, NOW))
+        assert [(c.calls, c.warn) for c in seen] == [(3, False), (7, False), (9, True), (14, False)]
+        async with db.unit_of_work() as session:
+            december = await rows.add_calls(session, "2026-12", 9, 8, NOW)  # a new month warns again
+            assert december.warn and await rows.calls_in(session, "2026-11") == 14
+            await rows.record_card(session, "out1", "cid+/x==", NOW)
+            await rows.record_card(session, "out1", "cid+/x==", NOW)  # recorded once
+            assert await rows.card_chat(session, "out1") == "cid+/x==" and await rows.card_chat(session, "nope") is None
+    finally:
+        await db.dispose()
