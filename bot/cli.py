@@ -1,4 +1,4 @@
-"""The `safetybot` command: run on Telegram, try on the console, migrate, import enterprises, check photos."""
+"""The `safetybot` command: run on Telegram and/or DingTalk, try on the console, migrate, import enterprises, check photos."""
 
 from __future__ import annotations
 
@@ -6,10 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, Protocol
 
 from bot.app import App, NotMigrated, build_app
 from bot.clock import SystemClock
@@ -27,14 +29,57 @@ def _settings(args: argparse.Namespace) -> Settings:
     return load_settings(path)
 
 
-async def _run_telegram(settings: Settings, migrate: bool) -> None:
-    from bot.adapters.telegram import TelegramAdapter  # only this command needs the Telegram library
+class PlatformAdapter(Protocol):
+    """What `safetybot run` needs of a platform adapter: start (raising on a refusal) and stop."""
 
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class StartupRefused(RuntimeError):
+    """A platform refused to start for a reason the operator must fix (said in one line)."""
+
+
+async def _run_platforms(settings: Settings, migrate: bool) -> None:
+    """Run every configured platform (Telegram, DingTalk, or both) on one database until SIGINT or SIGTERM."""
     app = build_app(settings, SystemClock())
+    adapters: list[PlatformAdapter] = []
+    refusals: list[type[BaseException]] = []
     try:
         await _prepare_when_reachable(app, migrate)
-        adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
-        await adapter.run_forever()
+        # Each platform's library is imported only when that platform is configured.
+        if settings.telegram.token is not None:
+            from bot.adapters import telegram
+
+            adapters.append(telegram.TelegramAdapter(settings.telegram, app.dispatcher, app.inbox))
+            refusals.append(telegram.StartupError)
+        if settings.dingtalk.configured:
+            from bot.adapters import dingtalk
+
+            adapters.append(dingtalk.DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox))
+            refusals.append(dingtalk.StartupError)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        starting = [asyncio.create_task(a.start()) for a in adapters]
+        stopping = asyncio.create_task(stop.wait())
+        try:
+            pending: set[asyncio.Task[Any]] = {*starting, stopping}
+            while stopping in pending:
+                done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+                for task in done:
+                    if task is not stopping:
+                        try:
+                            task.result()
+                        except tuple(refusals) as exc:
+                            raise StartupRefused(str(exc)) from None
+        finally:
+            for task in [*starting, stopping]:
+                task.cancel()
+            for adapter in adapters:
+                await adapter.stop()
     finally:
         await app.close()
 
@@ -185,7 +230,7 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot on Telegram (long polling)")
+    run = sub.add_parser("run", help="run the bot on every configured platform (Telegram long polling, DingTalk Stream mode)")
     run.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     run.add_argument("--no-migrate", action="store_true", help="refuse to start if migrations are pending")
     console = sub.add_parser("console", help="try the bot locally in this terminal")
@@ -235,17 +280,16 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command == "run":
-            if settings.telegram.token is None:
+            if settings.telegram.token is None and not settings.dingtalk.configured:
                 raise ConfigError(
-                    "config error: telegram.token in "
-                    f"{args.config or 'config.toml'}: expected the bot token from @BotFather "
-                    "(or set SAFETYBOT_TELEGRAM__TOKEN); to try the bot without one, run `safetybot console`"
+                    f"config error: no platform configured in {args.config or 'config.toml'}: set telegram.token "
+                    "(the bot token from @BotFather, or SAFETYBOT_TELEGRAM__TOKEN) and/or dingtalk.client_id with "
+                    "dingtalk.client_secret (or SAFETYBOT_DINGTALK__CLIENT_SECRET); to try the bot without one, "
+                    "run `safetybot console`"
                 )
-            from bot.adapters.telegram import StartupError
-
             try:
-                asyncio.run(_run_telegram(settings, migrate=not args.no_migrate))
-            except StartupError as exc:
+                asyncio.run(_run_platforms(settings, migrate=not args.no_migrate))
+            except StartupRefused as exc:
                 print(f"safetybot: {exc}", file=sys.stderr)
                 return 2
         elif args.command == "console":

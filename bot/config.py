@@ -2,7 +2,7 @@
 
 Built once by `load_settings` at start and passed down; nothing reads settings at import time.
 Environment variables use the prefix `SAFETYBOT_` and `__` between section and key, e.g.
-`SAFETYBOT_TELEGRAM__TOKEN`.
+`SAFETYBOT_TELEGRAM__TOKEN` or `SAFETYBOT_DINGTALK__CLIENT_SECRET`.
 """
 
 from __future__ import annotations
@@ -137,6 +137,21 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
 
 
+class DingTalkSettings(_Section):
+    """The DingTalk enterprise internal app whose robot runs in Stream mode (keys as the developer console names them)."""
+
+    client_id: str = ""  # the AppKey; also the robot's robotCode
+    client_secret: SecretStr | None = None  # the AppSecret; prefer SAFETYBOT_DINGTALK__CLIENT_SECRET
+    card_template_id: str = ""  # the interactive card template built from docs/dingtalk/card_template.json
+    api_base_url: str = "https://api.dingtalk.com"
+    oapi_base_url: str = "https://oapi.dingtalk.com"
+
+    @property
+    def configured(self) -> bool:
+        """Tell whether the bot should run on DingTalk (both the client id and its secret are set)."""
+        return bool(self.client_id) and self.client_secret is not None and bool(self.client_secret.get_secret_value())
+
+
 class Settings(BaseSettings):
     """Everything the bot is configured with."""
 
@@ -152,6 +167,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
 
     @classmethod
     def settings_customise_sources(

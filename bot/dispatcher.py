@@ -86,8 +86,8 @@ class Adapter(Protocol):
 class PrivateBatchAdapter(Adapter, Protocol):
     """A platform that writes privately to many people in one call (DingTalk: 20 at a time)."""
 
-    async def send_private(self, user_ids: Sequence[str], reply: Reply) -> None:
-        """Send one reply privately to each of these people."""
+    async def send_private(self, user_ids: Sequence[str], reply: Reply) -> Sequence[tuple[ChatRef, str]] | None:
+        """Send one reply privately to each of these people; return where a card landed (chat, message id)."""
         ...
 
 
@@ -615,7 +615,9 @@ class Dispatcher:
                 continue
             if adapter.capabilities.private_to_anyone and hasattr(adapter, "send_private"):
                 try:
-                    await adapter.send_private([r.user_id for r in recipients], fit(reply, adapter.capabilities))
+                    landed = await adapter.send_private([r.user_id for r in recipients], fit(reply, adapter.capabilities))
+                    if landed and (key := _post_key(reply)) is not None:  # so later changes edit these copies too
+                        posts += [(key, chat, message_id) for chat, message_id in landed]
                 except Undeliverable as exc:
                     logger.warning("private batch on %s refused: %s", platform, exc)
                 except Exception:

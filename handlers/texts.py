@@ -498,3 +498,13 @@ UNFIX_DONE = "已撤回 {code} 的整改，隐患回到“整改中”。可以�
 NOTE_TOO_LONG = "说明最多 {limit} 个字（现在 {length} 个字），请精简后重新发送。"
 CANCELLED = "已取消。"
 NOTHING_TO_CANCEL = "没有需要取消的操作。"
+
+# --- DingTalk adapter (issue #11) -----------------------------------------------------------------
+
+DINGTALK_OUTSIDER = "抱歉，只有本组织（企业通讯录内）的成员可以使用安全生产机器人。"
+DINGTALK_QUOTA_WARNING = (
+    "提醒：本月钉钉开放平台接口调用已达 {calls} 次，约为每月额度 {limit} 次的 {share}%。"
+    "额度用完后机器人将无法发送消息和更新卡片，直到下月。请减少不必要的群发，或升级钉钉版本。"
+)
+DINGTALK_CARD_ACTIONS = "可用操作（@机器人 发送）："
+DINGTALK_CARD_UPDATED = "（状态更新）"

@@ -379,3 +379,34 @@ class ReminderSent(Base):
     target: Mapped[str] = mapped_column(String(40))
     day: Mapped[date]
     at: Mapped[datetime]
+
+
+# --- DingTalk: the monthly API-call count and where each interactive card went ------------------
+
+
+class DingTalkApiMonth(Base):
+    """API calls the DingTalk adapter made in one month (park time), and whether managers were warned.
+
+    A standard-edition organisation has 5,000 calls a month for all its apps; the count is what this
+    bot spent, so managers hear at 80 % before sends start failing.
+    """
+
+    __tablename__ = "dingtalk_api_months"
+
+    month: Mapped[str] = mapped_column(String(7), primary_key=True)  # "2026-11"
+    calls: Mapped[int] = mapped_column(Integer, default=0)
+    warned_at: Mapped[datetime | None]
+
+
+class DingTalkCard(Base):
+    """An interactive card instance the bot created: a press names only its outTrackId, this names the chat.
+
+    `chat_id` is the group's openConversationId, or empty for a card delivered to people privately
+    (a press then comes from the presser's own 1:1 chat with the robot).
+    """
+
+    __tablename__ = "dingtalk_cards"
+
+    out_track_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    chat_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import App, build_app
 from bot.clock import ManualClock
@@ -23,6 +24,8 @@ from bot.dispatcher import Outcome
 from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
 from storage import chats, enterprises, people
 from storage.enums import Role
+from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
+from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
 
 PLATFORM = "test"
@@ -321,3 +324,90 @@ async def running_bot(
     finally:
         await tg.stop()
     assert not tg.server_errors, tg.summary()
+
+
+# --- DingTalk: the real adapter against the fake open platform -----------------------------------
+
+DT_ADMIN_ID = "0100001"  # a DingTalk userId is a string; its leading zero must survive
+
+
+def make_dingtalk_settings(db_url: str, tmp_path: Path, dt: FakeDingTalk, *, template: bool = True) -> Settings:
+    """Build settings for a DingTalk test: its own database and photos, the fake's hosts, one admin."""
+    return load_settings(
+        None,
+        {
+            "park": {"name": "测试园区"},
+            "access": {"admins": [f"dingtalk:{DT_ADMIN_ID}"]},
+            "database": {"url": db_url},
+            "storage": {"photo_dir": str(tmp_path / "photos")},
+            "dingtalk": {
+                "client_id": CLIENT_ID,
+                "client_secret": CLIENT_SECRET,
+                "card_template_id": TEMPLATE_ID if template else "",
+                "api_base_url": dt.api_base_url,
+                "oapi_base_url": dt.oapi_base_url,
+            },
+        },
+    )
+
+
+@dataclass
+class LiveDingTalk:
+    """A bot running on the fake DingTalk open platform."""
+
+    dt: FakeDingTalk
+    app: App
+    adapter: DingTalkAdapter
+
+    def texts(self, where: Group | User) -> list[str]:
+        """Return the text of every robot message in a group, or privately to a person, oldest first."""
+        return [m.text for m in self.messages(where)]
+
+    def messages(self, where: Group | User) -> list[DingTalkMessage]:
+        """Return the robot messages in a group, or privately to a person, oldest first."""
+        if isinstance(where, Group):
+            return self.dt.group_messages(where)
+        return self.dt.private_messages(where)
+
+    async def say(self, user: User, chat: Group | None, text: str) -> str:
+        """Send ``text`` as ``user`` (in a group with an @-mention, or privately) and return the next answer there."""
+        where: Group | User = chat if chat is not None else user
+        before = len(self.texts(where))
+        self.dt.send_text(user, chat, text)
+        await self.dt.wait_for(lambda: len(self.texts(where)) > before)
+        return self.texts(where)[before]
+
+
+@asynccontextmanager
+async def running_dingtalk_bot(
+    db_url: str,
+    tmp_path: Path,
+    clock: ManualClock,
+    *,
+    template: bool = True,
+    monthly_calls: int = 5000,
+    before_start: Callable[[FakeDingTalk], None] | None = None,
+) -> AsyncIterator[LiveDingTalk]:
+    """Start the fake DingTalk, build and prepare the app, and run the real DingTalk adapter on it."""
+    dt = FakeDingTalk()
+    await dt.start()
+    try:
+        settings = make_dingtalk_settings(db_url, tmp_path, dt, template=template)
+        app = build_app(settings, clock)
+        try:
+            await app.prepare()
+            adapter = DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox, monthly_calls=monthly_calls)
+            if before_start is not None:
+                before_start(dt)
+            await adapter.start()
+            try:
+                await dt.wait_for(lambda: dt.connections > 0)
+                yield LiveDingTalk(dt, app, adapter)
+            finally:
+                await adapter.stop()
+        finally:
+            await app.close()
+    finally:
+        await dt.stop()
+    assert not dt.server_errors, dt.summary()
+    assert not dt.ack_errors, dt.summary()

@@ -1,0 +1,893 @@
+"""DingTalk adapter: an enterprise internal app's robot (企业内部应用机器人) in Stream mode.
+
+In: the adapter opens an outbound WebSocket (no public address needed: an office PC behind NAT can
+run the bot), stores every pushed robot message and card click in the inbox, and only then acks the
+frame; a frame not acked (the database was down, the socket dropped) is pushed again by DingTalk,
+and the inbox's unique key drops the repeat. Out: group messages, private messages in batches of 20,
+interactive cards built from one template and updated in place by their outTrackId (or markdown
+messages when no template is configured), pictures and files uploaded as media. Every API call is
+counted per month; managers are told at 80 % of the organisation's monthly allowance.
+
+Identity: a group is `dingtalk:<openConversationId>`, a person `dingtalk:<userId>`. A person's 1:1
+chat with the robot is `dingtalk:u:<userId>`: DingTalk writes to people by userId (batchSend, a card
+to `IM_ROBOT.<userId>`), never to the 1:1 conversationId, and a card click names only the person,
+so the private chat is named after them. Ids are strings throughout (leading zeros, `+` and `/`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import json
+import logging
+import re
+import signal
+import uuid
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from bot.adapters.dingtalk_api import (
+    BadCredentials,
+    DingTalkApi,
+    DingTalkError,
+    Refused,
+)
+from bot.config import DingTalkSettings
+from bot.dispatcher import Dispatcher, Outcome
+from bot.inbox import Inbox
+from bot.messages import (
+    Button,
+    ButtonPress,
+    Capabilities,
+    Card,
+    ChatRef,
+    FileRef,
+    Incoming,
+    Recipient,
+    Reply,
+    Sender,
+    Undeliverable,
+    reply_to_dict,
+)
+from handlers import texts as T
+from storage import dingtalk as rows
+from storage import outbox, people
+from storage.db import is_unavailable
+from storage.enums import Role
+from storage.photos import pillow
+
+logger = logging.getLogger(__name__)
+
+PLATFORM = "dingtalk"
+PRIVATE = "u:"  # a person's 1:1 chat with the robot: `u:<userId>`
+TOPIC_ROBOT = "/v1.0/im/bot/messages/get"
+TOPIC_CARD = "/v1.0/card/instances/callback"
+SUBSCRIPTIONS = [{"type": "CALLBACK", "topic": TOPIC_ROBOT}, {"type": "CALLBACK", "topic": TOPIC_CARD}]
+BATCH = 20  # people per batchSend (and per private card delivery)
+BUTTON_SLOTS = 6  # btn1 … btn6 in the card template
+PARAM_LIMIT = 1000  # characters of one card parameter value (DingTalk takes about 1 KB each)
+TITLE_LIMIT = 100
+TEXT_LIMIT = 3000  # characters of one text message; longer texts go out in parts
+IMAGE_UPLOAD_LIMIT = 1024 * 1024  # oapi media/upload takes images up to 1 MB
+DOWNLOAD_LIMIT = 20 * 1024 * 1024
+MONTHLY_CALLS = 5000  # a standard-edition organisation's API calls a month, for all its apps
+WARN_SHARE = 0.8
+DRAIN_AFTER_DISCONNECT = 15.0  # seconds an old socket is still read after a SYSTEM disconnect
+MAX_BACKOFF = 60.0
+CACHE_KEPT = 2000
+MENTION_RE = re.compile(r"^\s*@\S+\s*")
+
+
+class StartupError(RuntimeError):
+    """The bot cannot start on DingTalk for a reason the operator must fix (said in one line)."""
+
+
+class RedactSecret(logging.Filter):
+    """Blank the client secret out of every log line, wherever it could surface."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message without the secret."""
+        message = record.getMessage()
+        if self.secret and self.secret in message:
+            record.msg = message.replace(self.secret, "<secret>")
+            record.args = ()
+        return True
+
+
+# --- incoming: DingTalk payloads to neutral messages --------------------------------------------
+
+
+def private_chat(user_id: str) -> ChatRef:
+    """Return a person's 1:1 chat with the robot."""
+    return ChatRef(PLATFORM, f"{PRIVATE}{user_id}", is_group=False)
+
+
+def strip_mention(text: str) -> str:
+    """Remove a leading @-mention (the robot's name, which rich text keeps) and surrounding space."""
+    return MENTION_RE.sub("", text, count=1).strip()
+
+
+def _sent_at(data: dict[str, Any], fallback: datetime) -> datetime:
+    created = data.get("createAt")
+    if isinstance(created, int | float) and created > 0:
+        return datetime.fromtimestamp(created / 1000, UTC)
+    return fallback
+
+
+def message_chat(data: dict[str, Any]) -> ChatRef:
+    """Return the chat of a robot message: the group, or the sender's 1:1 chat with the robot."""
+    if str(data.get("conversationType")) == "2":
+        return ChatRef(
+            PLATFORM, str(data.get("conversationId") or ""), True, data.get("conversationTitle") or None
+        )
+    return private_chat(str(data.get("senderStaffId") or ""))
+
+
+def to_incoming(data: dict[str, Any], update_key: str, received_at: datetime) -> Incoming:
+    """Turn a robot message (text, richText, picture, file) into a neutral message.
+
+    The robot hears a group message only when it is @-mentioned, and every private message, so every
+    message is addressed to it. Pictures are referenced by their downloadCode, fetched on demand.
+    """
+    kind = data.get("msgtype")
+    raw = data.get("content")
+    content: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    texts: list[str] = []
+    files: list[FileRef] = []
+    if kind == "text":
+        texts.append(str((data.get("text") or {}).get("content") or ""))
+    elif kind == "richText":
+        for segment in content.get("richText") or []:
+            if not isinstance(segment, dict):
+                continue
+            if segment.get("type") == "picture" and segment.get("downloadCode"):
+                files.append(FileRef(str(segment["downloadCode"]), "photo", None, "image/jpeg"))
+            elif "text" in segment:
+                texts.append(str(segment["text"]))
+    elif kind == "picture" and content.get("downloadCode"):
+        files.append(FileRef(str(content["downloadCode"]), "photo", None, "image/jpeg"))
+    elif kind == "file" and content.get("downloadCode"):
+        name = str(content.get("fileName") or "")
+        mime = "application/pdf" if name.lower().endswith(".pdf") else None
+        files.append(FileRef(str(content["downloadCode"]), "document", None, mime, name or None))
+    if texts:
+        texts[0] = strip_mention(texts[0])
+    text = "\n".join(t.strip() for t in texts if t.strip())
+    sender = Sender(PLATFORM, str(data.get("senderStaffId") or ""), str(data.get("senderNick") or ""))
+    return Incoming(
+        update_key=update_key,
+        sender=sender,
+        chat=message_chat(data),
+        text=text,
+        sent_at=_sent_at(data, received_at),
+        files=tuple(files),
+        message_id=str(data.get("msgId") or "") or None,
+        addressed=True,
+    )
+
+
+def pressed_value(data: dict[str, Any]) -> str:
+    """Return the pressed button's value from a card callback (`cardPrivateData.params.value`), or ''."""
+    try:
+        content = json.loads(data.get("content") or "{}")
+    except (TypeError, ValueError):
+        return ""
+    private = content.get("cardPrivateData") if isinstance(content, dict) else None
+    params = private.get("params") if isinstance(private, dict) else None
+    value = params.get("value") if isinstance(params, dict) else None
+    return value if isinstance(value, str) else ""
+
+
+def _ack(headers: dict[str, Any], data: str) -> dict[str, Any]:
+    return {
+        "code": 200,
+        "headers": {"messageId": headers.get("messageId", ""), "contentType": "application/json"},
+        "message": "OK",
+        "data": data,
+    }
+
+
+# --- outgoing: cards as template parameters or markdown ------------------------------------------
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def card_body(card: Card, limit: int = PARAM_LIMIT, extra: Sequence[str] = ()) -> str:
+    """Render a card's fields as markdown lines that fit one template parameter.
+
+    The longest values are shortened first (the full text stays in the detail view), then trailing
+    fields dropped; `extra` lines (actions spelled out as commands) come last.
+    """
+    fields = [[f.label, f.value] for f in card.fields]
+
+    def render() -> str:
+        return "\n".join([f"**{label}**：{value}" for label, value in fields] + list(extra))
+
+    while len(render()) > limit and fields:
+        longest = max(fields, key=lambda f: len(f[1]))
+        keep = max(20, len(longest[1]) - (len(render()) - limit) - 1)
+        if keep >= len(longest[1]) - 1:
+            fields.pop()
+            continue
+        longest[1] = longest[1][:keep] + "…"
+    return _cut(render(), limit)
+
+
+def card_params(card: Card, photo: str) -> dict[str, str]:
+    """Return the template's parameters for a card: title, status, body, photo, btn1…btn6 (all strings).
+
+    Buttons beyond the six slots are spelled out as their commands in the body.
+    """
+    buttons = [b for row in card.actions for b in row]
+    shown, rest = buttons[:BUTTON_SLOTS], buttons[BUTTON_SLOTS:]
+    extra = [T.DINGTALK_CARD_ACTIONS, *(b.command for b in rest if b.command)] if rest else []
+    params = {
+        "title": _cut(card.title, TITLE_LIMIT),
+        "status": card.status.text if card.status else "",
+        "body": card_body(card, PARAM_LIMIT, extra),
+        "photo": photo,
+    }
+    params.update(button_params(shown))
+    return params
+
+
+def button_params(buttons: Sequence[Button]) -> dict[str, str]:
+    """Return the six button slots (a slot with empty text is hidden by the template)."""
+    params = {}
+    for i in range(BUTTON_SLOTS):
+        button = buttons[i] if i < len(buttons) else None
+        params[f"btn{i + 1}_text"] = button.label if button else ""
+        params[f"btn{i + 1}_value"] = button.data if button else ""
+    return params
+
+
+def card_markdown(card: Card, *, short: bool = False) -> str:
+    """Render a card as a markdown message: the whole card, or (`short`) title, status and the actions."""
+    lines = [f"### {card.title}"]
+    if card.status:
+        lines.append(f"**{card.status.label}**：{card.status.text}")
+    for f in card.fields:
+        if short and f.key != "actions":
+            continue
+        value = f.value.replace("\n", "\n\n") if f.key == "actions" else f.value
+        lines.append(f"**{f.label}**：{value}")
+    return _cut("\n\n".join(lines), 4 * PARAM_LIMIT)
+
+
+def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split a long text into parts of at most `limit` characters, at line ends where possible."""
+    parts: list[str] = []
+    current = ""
+    for line in text.splitlines(keepends=True):
+        while len(line) > limit:
+            if current:
+                parts.append(current)
+                current = ""
+            parts.append(line[:limit])
+            line = line[limit:]
+        if len(current) + len(line) > limit:
+            parts.append(current)
+            current = ""
+        current += line
+    if current or not parts:
+        parts.append(current)
+    return [p.rstrip("\n") or "…" for p in parts]
+
+
+def image_for_upload(path: Path) -> bytes:
+    """Return a picture as DingTalk's media upload takes it: a JPEG or PNG under 1 MB (the original stays on disk)."""
+    data = path.read_bytes()
+    Image = pillow()
+    with Image.open(io.BytesIO(data)) as img:
+        if len(data) <= IMAGE_UPLOAD_LIMIT and img.format in ("JPEG", "PNG"):
+            return data
+        picture = img.convert("RGB")
+    side = 2560
+    while True:
+        copy = picture.copy()
+        copy.thumbnail((side, side))
+        out = io.BytesIO()
+        copy.save(out, format="JPEG", quality=82)
+        if out.tell() <= IMAGE_UPLOAD_LIMIT or side <= 320:
+            return out.getvalue()
+        side = int(side * 0.7)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a message goes: one group, or people privately (by userId)."""
+
+    group: str | None = None
+    users: tuple[str, ...] = ()
+
+
+def _target(chat: ChatRef) -> Target:
+    if chat.chat_id.startswith(PRIVATE):
+        return Target(users=(chat.chat_id.removeprefix(PRIVATE),))
+    return Target(group=chat.chat_id)
+
+
+class _Lru(OrderedDict[str, Any]):
+    """A small bounded cache (oldest entries dropped first)."""
+
+    def put(self, key: str, value: Any) -> None:
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > CACHE_KEPT:
+            self.popitem(last=False)
+
+
+class DingTalkAdapter:
+    """Reads the Stream socket into the inbox and renders the core's replies on DingTalk."""
+
+    platform = PLATFORM
+
+    def __init__(
+        self,
+        settings: DingTalkSettings,
+        dispatcher: Dispatcher,
+        inbox: Inbox,
+        *,
+        monthly_calls: int = MONTHLY_CALLS,
+    ) -> None:
+        if not settings.configured or settings.client_secret is None:
+            raise ValueError("dingtalk.client_id and dingtalk.client_secret are not set")
+        secret = settings.client_secret.get_secret_value()
+        self.settings = settings
+        self.dispatcher = dispatcher
+        self.inbox = inbox
+        self.robot_code = settings.client_id
+        self.template = settings.card_template_id
+        # No reply-to-message on DingTalk; buttons only on cards (so only with a card template); cards
+        # edit in place by outTrackId (markdown cards post a short update); any member can be written to.
+        self.capabilities = Capabilities(
+            replies=False, buttons=bool(self.template), edits=True, private_to_anyone=True
+        )
+        self.monthly_calls = monthly_calls
+        self._redact = RedactSecret(secret)
+        self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("aiohttp")]
+        for target in self._filtered:
+            target.addFilter(self._redact)
+        self.api = DingTalkApi(
+            client_id=settings.client_id,
+            client_secret=secret,
+            api_base_url=settings.api_base_url,
+            oapi_base_url=settings.oapi_base_url,
+            on_call=self._count_call,
+        )
+        self._unflushed = 0  # API calls made and not yet added to the month's row
+        self._media = _Lru()  # picture path -> media_id already uploaded
+        self._pushed = _Lru()  # outTrackId (or chat/message) -> the parameters last shown
+        self._card_chats = _Lru()  # outTrackId -> group id, or '' for a private card
+        self._reader: asyncio.Task[None] | None = None
+        self._drains: set[asyncio.Task[None]] = set()
+        self._sockets: set[aiohttp.ClientWebSocketResponse] = set()
+        self.connected = asyncio.Event()
+        self.connections = 0  # sockets opened so far (for tests and the log)
+        self._started = False
+        dispatcher.attach(self)
+        inbox.attach(self)
+
+    # --- the API-call counter -------------------------------------------------------------------
+
+    def _count_call(self) -> None:
+        self._unflushed += 1
+
+    async def flush_calls(self) -> None:
+        """Add the calls made since the last flush to this month's count; warn the managers at 80 %."""
+        n, self._unflushed = self._unflushed, 0
+        if n == 0:
+            return
+        now = self.dispatcher.clock.now()
+        month = now.astimezone(self.dispatcher.settings.park.tz).strftime("%Y-%m")
+        warn_at = int(self.monthly_calls * WARN_SHARE)
+        warning: Reply | None = None
+        row_id = None
+        try:
+            async with self.dispatcher.db.unit_of_work() as session:
+                count = await rows.add_calls(session, month, n, warn_at, now)
+                if count.warn:
+                    staff = await people.people_with_role(session, None, [Role.ADMIN, Role.MANAGER])
+                    reach = [p for p in staff if self.dispatcher.reach(p)]
+                    text = T.DINGTALK_QUOTA_WARNING.format(
+                        calls=count.calls,
+                        limit=self.monthly_calls,
+                        share=round(100 * count.calls / self.monthly_calls),
+                    )
+                    warning = Reply(
+                        text=text,
+                        people=tuple(Recipient(p.platform, p.external_id, p.private_chat_id) for p in reach),
+                    )
+                    # The warning goes through the outbox like any reply: a crash before it is sent
+                    # sends it at the next start.
+                    row_id = await outbox.put(
+                        session, f"{PLATFORM}:quota:{month}", [reply_to_dict(warning)], now
+                    )
+        except Exception as exc:
+            self._unflushed += n  # counted at the next flush
+            if not is_unavailable(exc):
+                logger.exception("counting DingTalk API calls failed")
+            return
+        if warning is not None and row_id is not None:
+            logger.warning(
+                "DingTalk API calls this month: %s of %s; managers told", warn_at, self.monthly_calls
+            )
+            outcome = await self.dispatcher.deliver([warning])
+            if not outcome.failed:
+                with contextlib.suppress(Exception):
+                    async with self.dispatcher.db.unit_of_work() as session:
+                        await outbox.mark_sent(session, row_id, self.dispatcher.clock.now())
+            await self.flush_calls()
+
+    # --- the inbox's side -----------------------------------------------------------------------
+
+    async def decode(self, payload: dict[str, Any]) -> Incoming | ButtonPress | None:
+        """Turn a stored frame back into a neutral update (a person outside the organisation is refused)."""
+        data = payload.get("data") or {}
+        received = datetime.fromisoformat(payload["received_at"])
+        if payload.get("topic") == TOPIC_CARD:
+            return await self._press(payload, data, received)
+        message = to_incoming(data, payload["key"], received)
+        if not message.sender.user_id:
+            # Someone outside the organisation (an external contact in the group): no userId, no identity.
+            if message.chat.is_group and message.chat.chat_id:
+                await self.dispatcher.deliver([Reply(text=T.DINGTALK_OUTSIDER, chat=message.chat)])
+            return None
+        return message
+
+    async def _press(
+        self, payload: dict[str, Any], data: dict[str, Any], received: datetime
+    ) -> ButtonPress | None:
+        user_id = str(data.get("userId") or "")
+        out_track_id = str(data.get("outTrackId") or "")
+        if not user_id:
+            return None
+        chat_id = self._card_chats.get(out_track_id)
+        name = user_id
+        async with self.dispatcher.db.reading() as session:
+            if chat_id is None:
+                chat_id = await rows.card_chat(session, out_track_id)
+            person = await people.find_person(session, PLATFORM, user_id)
+            if person is not None:
+                name = person.display_name
+        if chat_id is None and str(data.get("spaceType") or "").upper() == "IM_GROUP" and data.get("spaceId"):
+            chat_id = str(data["spaceId"])
+        chat = ChatRef(PLATFORM, chat_id, True) if chat_id else private_chat(user_id)
+        sender = Sender(PLATFORM, user_id, name)
+        return ButtonPress(payload["key"], sender, chat, pressed_value(data), out_track_id or None, received)
+
+    async def finish(self, payload: dict[str, Any], outcome: Outcome) -> None:
+        """Tell the presser the answer to their press privately (a DingTalk card has no popup)."""
+        if payload.get("topic") != TOPIC_CARD or not outcome.toast:
+            return
+        user_id = str((payload.get("data") or {}).get("userId") or "")
+        if user_id:
+            try:
+                await self._send_text(Target(users=(user_id,)), outcome.toast)
+            finally:
+                await self.flush_calls()
+
+    # --- the Stream connection ------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Check the credentials (retrying while DingTalk is unreachable), start the inbox, then read the socket."""
+        delay = 1.0
+        while True:
+            try:
+                await self.api.token()
+                break
+            except BadCredentials:
+                raise StartupError(
+                    "DingTalk rejected the app credentials: check dingtalk.client_id and dingtalk.client_secret "
+                    "(SAFETYBOT_DINGTALK__CLIENT_SECRET)"
+                ) from None
+            except DingTalkError as exc:
+                if delay == 1.0:
+                    logger.warning(
+                        "cannot reach DingTalk at %s (%s); retrying with backoff",
+                        self.settings.api_base_url,
+                        exc,
+                    )
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, MAX_BACKOFF)
+            finally:
+                await self.flush_calls()
+        await self.inbox.start()
+        self._reader = asyncio.create_task(self._read_forever(), name="dingtalk-stream")
+        self._started = True
+        logger.info("DingTalk robot %s started (Stream mode)", self.robot_code)
+
+    async def _read_forever(self) -> None:
+        """Keep one socket open: reconnect with backoff when it drops, at once after a SYSTEM disconnect."""
+        failures = 0
+        while True:
+            try:
+                endpoint, ticket = await self.api.open_connection(SUBSCRIPTIONS)
+                await self.flush_calls()
+                ws = await self.api.http.ws_connect(endpoint, params={"ticket": ticket}, heartbeat=30.0)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                await self.flush_calls()
+                if failures == 0:
+                    logger.warning(
+                        "DingTalk Stream connection failed (%s); retrying with backoff", _reason(exc)
+                    )
+                failures += 1
+                await asyncio.sleep(min(0.5 * 2.0**failures, MAX_BACKOFF))
+                continue
+            self.connections += 1
+            self._sockets.add(ws)
+            self.connected.set()
+            try:
+                ended = await self._serve(ws)
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # whatever broke this socket, the reader goes on with a new one
+                logger.warning("DingTalk Stream socket failed (%s)", _reason(exc))
+                ended = "closed"
+            self.connected.clear()
+            if ended == "disconnect":
+                # DingTalk closes this socket about 10 s later; frames still on it are read meanwhile
+                # (the inbox's unique key drops any that come again on the new one).
+                task = asyncio.create_task(self._drain(ws), name="dingtalk-drain")
+                self._drains.add(task)
+                task.add_done_callback(self._drains.discard)
+                failures = 0
+                continue
+            self._sockets.discard(ws)
+            with contextlib.suppress(Exception):
+                await ws.close()
+            failures = 0 if ended == "served" else failures + 1
+            logger.info("DingTalk Stream socket closed; reconnecting")
+            await asyncio.sleep(min(0.2 * 2.0**failures, MAX_BACKOFF))
+
+    async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> str:
+        """Read frames until the socket closes ('served' / 'closed') or DingTalk asks to reconnect ('disconnect')."""
+        served = False
+        while True:
+            msg = await ws.receive()
+            if msg.type != aiohttp.WSMsgType.TEXT:
+                return "served" if served else "closed"
+            try:
+                frame = json.loads(msg.data)
+            except ValueError:
+                logger.warning("DingTalk sent a frame that is not JSON; ignored")
+                continue
+            served = True
+            try:
+                if await self._on_frame(ws, frame) == "disconnect":
+                    return "disconnect"
+            except ConnectionResetError:  # the socket closed under the ack: the frame comes again
+                return "served"
+
+    async def _drain(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        try:
+            async with asyncio.timeout(DRAIN_AFTER_DISCONNECT):
+                await self._serve(ws)
+        except TimeoutError:
+            pass
+        except Exception as exc:  # the old socket failed while draining: DingTalk pushes its frames again
+            logger.info("old DingTalk Stream socket ended: %s", _reason(exc))
+        finally:
+            self._sockets.discard(ws)
+            with contextlib.suppress(Exception):
+                await ws.close()
+
+    async def _on_frame(self, ws: aiohttp.ClientWebSocketResponse, frame: dict[str, Any]) -> str | None:
+        """Store a callback in the inbox, then ack it; echo pings; report a disconnect."""
+        kind = frame.get("type")
+        headers = frame.get("headers") or {}
+        topic = headers.get("topic")
+        if kind == "SYSTEM":
+            if topic == "disconnect":
+                logger.info("DingTalk asked to reconnect")
+                return "disconnect"
+            if topic == "ping":
+                await ws.send_json(_ack(headers, frame.get("data") or "{}"))
+            return None
+        if kind == "CALLBACK" and topic in (TOPIC_ROBOT, TOPIC_CARD):
+            try:
+                data = json.loads(frame.get("data") or "{}")
+            except ValueError:
+                data = {}
+            stored = self._stored(topic, headers, data if isinstance(data, dict) else {})
+            try:
+                await self.inbox.put(PLATFORM, [stored])
+            except Exception as exc:
+                # Not acked: DingTalk pushes it again later, when the database may be back.
+                logger.warning(
+                    "DingTalk frame %s not stored (%s); not acked", headers.get("messageId"), _reason(exc)
+                )
+                return None
+            # A click's answer must come within 2 s: it is acked as soon as it is stored and handled after;
+            # the card is updated by its outTrackId once the press is handled.
+            response = json.dumps({"response": {}} if topic == TOPIC_CARD else {"response": None})
+            await ws.send_json(_ack(headers, response))
+            return None
+        await ws.send_json(_ack(headers, json.dumps({"response": None})))  # events we did not subscribe to
+        return None
+
+    def _stored(
+        self, topic: str, headers: dict[str, Any], data: dict[str, Any]
+    ) -> tuple[str, str, dict[str, Any]]:
+        """Return a frame as the inbox keeps it: update key, chat key (ordering), payload."""
+        received = self.dispatcher.clock.now().isoformat()
+        if topic == TOPIC_CARD:
+            out = str(data.get("outTrackId") or "")
+            user = str(data.get("userId") or "")
+            chat_id = self._card_chats.get(out)
+            chat = chat_id if chat_id else f"{PRIVATE}{user}"
+            key = f"{PLATFORM}:card:{headers.get('messageId') or uuid.uuid4().hex}"
+        else:
+            msg_id = str(data.get("msgId") or headers.get("messageId") or uuid.uuid4().hex)
+            chat = message_chat(data).chat_id
+            key = f"{PLATFORM}:{msg_id}"
+        return key, f"{PLATFORM}:{chat}", {"key": key, "topic": topic, "data": data, "received_at": received}
+
+    async def stop(self) -> None:
+        """Stop reading, let the updates in hand finish, count the last calls and close the client."""
+        if self._reader is not None:
+            self._reader.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._reader
+            self._reader = None
+        for task in list(self._drains):
+            task.cancel()
+        for ws in list(self._sockets):
+            with contextlib.suppress(Exception):
+                await ws.close()
+        self._sockets.clear()
+        if self._started:
+            await self.inbox.stop()
+            self._started = False
+        await self.flush_calls()
+        await self.api.close()
+        for target in self._filtered:
+            target.removeFilter(self._redact)
+
+    async def run_forever(self) -> None:
+        """Run until SIGINT or SIGTERM."""
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        try:
+            await self.start()
+            await stop.wait()
+        finally:
+            await self.stop()
+
+    # --- rendering ------------------------------------------------------------------------------
+
+    async def send(self, chat: ChatRef, reply: Reply) -> str | None:
+        """Send a reply to a group or a person's 1:1 chat; return the card's outTrackId (None for messages)."""
+        try:
+            return await self._send(_target(chat), reply)
+        except Refused as exc:
+            raise Undeliverable(str(exc)) from None
+        finally:
+            await self.flush_calls()
+
+    async def send_private(self, user_ids: Sequence[str], reply: Reply) -> list[tuple[ChatRef, str]]:
+        """Send one reply privately to many people, 20 per call; return the card posts (chat, outTrackId)."""
+        posts: list[tuple[ChatRef, str]] = []
+        try:
+            unique = list(dict.fromkeys(user_ids))
+            for start in range(0, len(unique), BATCH):
+                chunk = tuple(unique[start : start + BATCH])
+                out = await self._send(Target(users=chunk), reply)
+                if out is not None:
+                    posts += [(private_chat(u), out) for u in chunk]
+        except Refused as exc:
+            raise Undeliverable(str(exc)) from None
+        finally:
+            await self.flush_calls()
+        return posts
+
+    async def _send(self, target: Target, reply: Reply) -> str | None:
+        out: str | None = None
+        if reply.card is not None:
+            if self.template:
+                out = await self._create_card(target, reply.card)
+            else:
+                out = f"md-{uuid.uuid4().hex}"  # a markdown card: edits post short updates, keyed by this
+                await self._send_message(
+                    target,
+                    "sampleMarkdown",
+                    {"title": _cut(reply.card.title, TITLE_LIMIT), "text": card_markdown(reply.card)},
+                )
+                if reply.card.photos:
+                    await self._send_photos(target, reply.card.photos[:1])
+        if reply.text:
+            buttons = [b for row in reply.buttons for b in row]
+            if buttons and self.template:
+                # A question with buttons (pick an enterprise, 登记隐患 / 不用了) becomes a card of its own.
+                await self._create_prompt(target, reply.text, buttons)
+            else:
+                await self._send_text(target, reply.text)
+        if reply.photos:
+            await self._send_photos(target, reply.photos)
+        for i, doc in enumerate(reply.documents):
+            name = reply.document_names[i] if i < len(reply.document_names) else doc.name
+            await self._send_document(target, doc, name)
+        return out
+
+    async def _send_text(self, target: Target, text: str) -> None:
+        for part in split_text(text):
+            await self._send_message(target, "sampleText", {"content": part})
+
+    async def _send_message(self, target: Target, msg_key: str, param: dict[str, Any]) -> None:
+        """Send one robot message: to a group, or to people 20 at a time (batchSend)."""
+        body: dict[str, Any] = {
+            "robotCode": self.robot_code,
+            "msgKey": msg_key,
+            "msgParam": json.dumps(param, ensure_ascii=False),
+        }
+        if target.group is not None:
+            await self.api.call(
+                "POST", "/v1.0/robot/groupMessages/send", {**body, "openConversationId": target.group}
+            )
+            return
+        for start in range(0, len(target.users), BATCH):
+            chunk = list(target.users[start : start + BATCH])
+            await self.api.call("POST", "/v1.0/robot/oToMessages/batchSend", {**body, "userIds": chunk})
+
+    async def _send_photos(self, target: Target, photos: Sequence[Path]) -> None:
+        for path in photos:
+            try:
+                media_id = await self._upload_picture(path)
+            except (OSError, ValueError) as exc:
+                logger.warning("picture %s not sent: %s", path.name, exc)
+                continue
+            await self._send_message(target, "sampleImageMsg", {"photoURL": media_id})
+
+    async def _send_document(self, target: Target, path: Path, name: str) -> None:
+        data = await asyncio.to_thread(path.read_bytes)
+        media_id = await self.api.upload(
+            "file",
+            name,
+            data,
+            "application/pdf" if name.lower().endswith(".pdf") else "application/octet-stream",
+        )
+        file_type = name.rsplit(".", 1)[-1].lower() if "." in name else "pdf"
+        await self._send_message(
+            target, "sampleFile", {"mediaId": media_id, "fileName": name, "fileType": file_type}
+        )
+
+    async def _upload_picture(self, path: Path) -> str:
+        """Upload a picture once per process (its media_id is reused for card edits and later sends)."""
+        key = str(path)
+        if key in self._media:
+            return str(self._media[key])
+        data = await asyncio.to_thread(image_for_upload, path)
+        media_id = await self.api.upload("image", f"{path.stem}.jpg", data, "image/jpeg")
+        self._media.put(key, media_id)
+        return media_id
+
+    async def _card_photo(self, card: Card) -> str:
+        if not card.photos:
+            return ""
+        try:
+            return await self._upload_picture(card.photos[0])
+        except (OSError, ValueError, Refused) as exc:  # the card still goes out, without its picture
+            logger.warning("card picture for %s not uploaded: %s", card.key, exc)
+            return ""
+
+    async def _create_card(self, target: Target, card: Card) -> str:
+        params = card_params(card, await self._card_photo(card))
+        return await self._deliver(target, params)
+
+    async def _create_prompt(self, target: Target, text: str, buttons: Sequence[Button]) -> str:
+        rest = [b.command for b in buttons[BUTTON_SLOTS:] if b.command]
+        body = "\n".join([text, *([T.DINGTALK_CARD_ACTIONS, *rest] if rest else [])])
+        params = {"title": "", "status": "", "body": _cut(body, PARAM_LIMIT), "photo": ""}
+        params.update(button_params(buttons[:BUTTON_SLOTS]))
+        return await self._deliver(target, params)
+
+    async def _deliver(self, target: Target, params: dict[str, str]) -> str:
+        """Create a card instance from the template and deliver it to a group or to people's 1:1 chats."""
+        out = uuid.uuid4().hex
+        body: dict[str, Any] = {
+            "cardTemplateId": self.template,
+            "outTrackId": out,
+            "callbackType": "STREAM",  # without it clicks never arrive
+            "cardData": {"cardParamMap": params},
+        }
+        if target.group is not None:
+            body["openSpaceId"] = f"dtv1.card//IM_GROUP.{target.group}"
+            body["imGroupOpenSpaceModel"] = {"supportForward": False}
+            body["imGroupOpenDeliverModel"] = {"robotCode": self.robot_code}
+        else:
+            body["openSpaceId"] = "dtv1.card//" + ";".join(f"IM_ROBOT.{u}" for u in target.users)
+            body["imRobotOpenSpaceModel"] = {"supportForward": False}
+            body["imRobotOpenDeliverModel"] = {"spaceType": "IM_ROBOT", "robotCode": self.robot_code}
+        chat_id = target.group or ""
+        # Where the card went is written down before it is delivered: a click can come at once.
+        self._card_chats.put(out, chat_id)
+        try:
+            async with self.dispatcher.db.unit_of_work() as session:
+                await rows.record_card(session, out, chat_id, self.dispatcher.clock.now())
+        except Exception as exc:  # the card still goes out; a click finds its chat in memory meanwhile
+            logger.warning("card %s not recorded: %s", out, _reason(exc))
+        answer = await self.api.call("POST", "/v1.0/card/instances/createAndDeliver", body)
+        failed = [
+            r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success", True)
+        ]
+        if failed:
+            logger.warning(
+                "card %s not delivered to %d space(s): %s", out, len(failed), failed[0].get("errorMsg")
+            )
+        self._pushed.put(out, params)
+        return out
+
+    async def edit_card(self, chat_id: str, message_id: str, card: Card) -> None:
+        """Update a card in place by its outTrackId (a markdown card posts a short update instead).
+
+        A card delivered to several people is one instance with one post per person: the same
+        parameters are pushed once, not once per person.
+        """
+        try:
+            if message_id.startswith("md-") or not self.template:
+                text = card_markdown(card, short=True)
+                key = f"{chat_id}/{message_id}"
+                if self._pushed.get(key) == text:
+                    return
+                await self._send_message(
+                    _target(ChatRef(PLATFORM, chat_id, not chat_id.startswith(PRIVATE))),
+                    "sampleMarkdown",
+                    {"title": _cut(f"{card.title}{T.DINGTALK_CARD_UPDATED}", TITLE_LIMIT), "text": text},
+                )
+                self._pushed.put(key, text)
+                return
+            params = card_params(card, await self._card_photo(card))
+            if self._pushed.get(message_id) == params:
+                return  # coalesced: this state is already on the card
+            await self.api.call(
+                "PUT",
+                "/v1.0/card/instances",
+                {
+                    "outTrackId": message_id,
+                    "cardData": {"cardParamMap": params},
+                    "cardUpdateOptions": {"updateCardDataByKey": True},
+                },
+            )
+            self._pushed.put(message_id, params)
+        except Refused as exc:
+            raise Undeliverable(str(exc)) from None
+        finally:
+            await self.flush_calls()
+
+    async def fetch_file(self, ref: FileRef) -> bytes:
+        """Download a picture or file a person sent: ask for its download URL, then fetch it."""
+        try:
+            answer = await self.api.call(
+                "POST",
+                "/v1.0/robot/messageFiles/download",
+                {"downloadCode": ref.file_id, "robotCode": self.robot_code},
+            )
+        finally:
+            await self.flush_calls()
+        url = answer.get("downloadUrl")
+        if not url:
+            raise Refused(200, "noDownloadUrl", "DingTalk gave no download URL")
+        # Not an API call; a file over the limit is `FileTooLarge`, which the dispatcher reports as too large.
+        return await self.api.download(str(url), DOWNLOAD_LIMIT)
+
+
+def _reason(exc: BaseException) -> str:
+    """Return an error as one short line (the secret filter on the log handlers redacts the rest)."""
+    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
