@@ -19,6 +19,7 @@ from bot.messages import Attachment, Button, ButtonPress, ChatRef, Incoming, Rep
 from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
+from handlers.campaigns import link_from_hazard_text
 from handlers.hazard_card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
@@ -309,6 +310,9 @@ async def register(
     if dupes:
         shown = "、".join(dupes[:5]) + (T.MORE_CODES.format(count=len(dupes)) if len(dupes) > 5 else "")
         notes.append(T.HAZARD_DUPLICATE.format(codes=shown))
+    linked = await link_from_hazard_text(session, actor, hazard.id, draft.text, now)  # found in a campaign (ZX-…)
+    if linked:
+        notes.append(linked)
     if notes:
         replies.append(Reply(text="\n\n".join(notes), about=key_of(hazard)))
     return replies
