@@ -110,7 +110,7 @@ def notice_id_of(key: str | None) -> int | None:
 def fmt_when(at: datetime, settings: Settings) -> str:
     """Format a meeting time in park time with its weekday: 2026-12-05（周六）09:00."""
     local = at.astimezone(settings.park.tz)
-    return f"{fmt_date(local.date())} {local:%H:%M}"
+    return f"{fmt_date(local.date())}{local:%H:%M}"
 
 
 def started(notice: Notice, now: datetime) -> bool:
