@@ -542,12 +542,12 @@ async def submit(
             return [Reply(text=_wrong_status(exc.task, "submit"))]
         return [Reply(text=refusal_text(exc, actor, found))]
     task = change.task
+    linked = await _link_named_hazards(session, found, actor, note, now)
     replies = [await campaign_edit(session, found, settings, now)]
     card = await build_report_card(session, task, settings)
     views = await file_views(session, "task", task.id)
     documents_sent = tuple(settings.storage.photo_dir / v.path for v in views)
     names = tuple(v.name for v in views)
-    linked = await _link_named_hazards(session, found, actor, note, now)
     has_copy = {(p.platform, p.chat_id) for p in await chats.card_posts(session, card.key, None)}
     fresh = [m for m in change.tell if (m.platform, m.private_chat_id) not in has_copy]
     again = [m for m in change.tell if (m.platform, m.private_chat_id) in has_copy]
@@ -847,7 +847,9 @@ async def campaigns(
     """The progress matrix (campaigns × enterprises), privately; with many enterprises (or `excel`) also as a file."""
     today = today_in_park(now, settings)
     year_start = datetime(today.year, 1, 1, tzinfo=settings.park.tz)
-    everything = [p.campaign for p in await cp.progress_all(session, today, start=year_start)]
+    this_year = {c.id: c for c in (p.campaign for p in await cp.progress_all(session, today, start=year_start))}
+    still_open = {c.id: c for c in await cp.open_campaigns(session)}  # last year's, not yet closed
+    everything = [c for _, c in sorted({**still_open, **this_year}.items())]
     if not everything:
         return Reply(text=T.CAMPAIGNS_EMPTY)
     shown = everything[-MATRIX_CAMPAIGNS:]

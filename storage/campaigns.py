@@ -39,7 +39,7 @@ from storage.permissions import Perm, is_manager, may_report_campaign, may_revie
 
 PREFIX = "ZX"
 S = TaskStatus
-WITH_TASK = (joinedload(CampaignTask.enterprise), joinedload(CampaignTask.campaign))
+WITH_TASK = (joinedload(CampaignTask.enterprise), joinedload(CampaignTask.campaign).joinedload(Campaign.author))
 
 # The statuses a task may be in for each step, and the status it moves to.
 RULES: dict[str, tuple[frozenset[TaskStatus], TaskStatus]] = {
