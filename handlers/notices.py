@@ -32,7 +32,7 @@ from bot.messages import (
 from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
-from handlers.hazard_card import fmt_date, is_answer, photo_rows
+from handlers.hazard_card import attachment_problem, fmt_date, is_answer, photo_rows
 from handlers.hazard_text import DueDateError, parse_due
 from handlers.util import Reach, recipient, recipients, refuse
 from storage import chats, enterprises, ledger, reminders
@@ -284,9 +284,8 @@ async def _files(
     problem = next((a for a in attachments if a.problem), None)
     said = None
     if problem is not None:
-        from handlers.hazard_card import attachment_problem  # the hazard module words each problem
-
-        said = attachment_problem([problem], settings)
+        # The hazard module words each problem; what a notice accepts is said here.
+        said = T.NOTICE_FILE_KINDS if problem.problem == "not_image" else attachment_problem([problem], settings)
     return photos, documents, said
 
 
@@ -377,10 +376,15 @@ async def notice(
         return Reply(text=T.NOTICE_USAGE)
     if len(text) > BODY_LIMIT:
         return Reply(text=T.NOTICE_TOO_LONG.format(limit=BODY_LIMIT, length=len(text)))
-    first = re.split(r"[\n。！？!?]", text, maxsplit=1)[0].strip()
+    parts = re.split(r"[\n。！？!?]", text, maxsplit=1)
+    first = parts[0].strip()
     words = first.split(maxsplit=1)
-    title = (words[0] if len(first) > TITLE_LIMIT and words else first)[:TITLE_LIMIT]
-    body = text if text != title else ""
+    if len(first) > TITLE_LIMIT and len(words) > 1:
+        title, body = words[0][:TITLE_LIMIT], text  # one long sentence: a short title, the whole text as body
+    elif len(first) > TITLE_LIMIT:
+        title, body = first[:TITLE_LIMIT] + "…", text
+    else:
+        title, body = first, (parts[1].strip(" \n。") if len(parts) > 1 else "")
     return await _issue(
         session, actor, msg, settings, now, attachments, NoticeKind.NOTICE, title, body, None, None
     )
@@ -507,13 +511,13 @@ async def _answer(
     receipt = change.receipt
     assert receipt is not None
     if not change.changed:
-        said = T.RECEIPT_SAME.format(enterprise=enterprise, answer=T.RECEIPT_ANSWERS[receipt.status])
+        said = T.RECEIPT_SAME.format(enterprise=enterprise, code=notice.code, answer=T.RECEIPT_ANSWERS[receipt.status])
         return [Reply(text=said, toast=toast)]
     if status == ReceiptStatus.LEAVE:
         extra = T.LEAVE_SUBSTITUTE.format(name=substitute) if substitute else ""
         said = T.LEAVE_DONE.format(enterprise=enterprise, code=notice.code, reason=reason, substitute=extra)
     else:
-        said = T.RECEIPT_DONE.format(enterprise=enterprise, answer=T.RECEIPT_ANSWERS[status])
+        said = T.RECEIPT_DONE.format(enterprise=enterprise, code=notice.code, answer=T.RECEIPT_ANSWERS[status])
     return [
         await card_edit(session, notice, settings, now),
         Reply(text=said, toast=toast, about=card_key(notice)),
@@ -650,7 +654,7 @@ async def receipts_text(session: AsyncSession, notice: Notice) -> str:
             code=notice.code,
             title=notice.title,
             receipts=T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total),
-            leave=T.LEAVE_COUNT.format(leave=tally.leave),
+            leave=T.NF_LEAVE + " " + T.LEAVE_COUNT.format(leave=tally.leave),
         )
     ]
     pending = [r for r in rows if r.status == ReceiptStatus.PENDING]

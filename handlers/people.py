@@ -83,8 +83,6 @@ def _group_help(actor: Person) -> list[str]:
     keys = ["hazard"]
     if actor.role in ENTERPRISE_ROLES:
         keys += ["fix", "receipt"]
-    if role_allows(actor.role, Perm.CAMPAIGN_REPORT):
-        keys.append("report")
     if role_allows(actor.role, Perm.HAZARD_VERIFY):
         keys.append("verify")
     if role_allows(actor.role, Perm.NOTICE_SEND):

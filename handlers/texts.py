@@ -519,7 +519,7 @@ NF_ATTENDED = "出席"
 NF_CANCEL_REASON = "取消原因"
 NF_HOW = "回执方式"
 RECEIPTS_COUNT = "已回执 {answered}/{total}"
-LEAVE_COUNT = "请假 {leave}"
+LEAVE_COUNT = "{leave} 家"
 ATTENDED_COUNT = "出席 {attended}/{total}"
 FILES_LINE = "{count} 个：{names}"
 NOTICE_HOW = "各企业安全负责人或员工点“收到”即为本企业回执；不能参加请点“请假”并说明原因。"
@@ -548,11 +548,12 @@ NOTICE_NO_GROUPS = "提示：还没有设置园区群（在群里发送 /setgrou
 NOTICE_NO_ENTERPRISES = "园区还没有登记企业，没有人可以回执。请先用 /enterprise_add 添加企业。"
 NOTICE_ISSUED = "已发布{kind} {code}，共 {total} 家企业需回执。发送 /receipts {code} 查看未回执的企业。"
 NOTICE_FILES_REFUSED = "有文件没有保存：{problem}"
+NOTICE_FILE_KINDS = "只接受图片，或 PDF、Word、Excel、PowerPoint 文件（以文件形式发送）。"
 NOTICE_NOT_FOUND = "没有找到编号为 {code} 的通知。"
 NOTICE_WHICH = "请写明通知编号，例如 {usage}，或回复通知卡片发送命令。"
 NOTICE_NONE_OPEN = "目前没有正在收集回执的通知。"
-RECEIPT_DONE = "已为{enterprise}回执：{answer}。"
-RECEIPT_SAME = "{enterprise}已经回执过（{answer}），无需重复。"
+RECEIPT_DONE = "已为{enterprise}回执 {code}：{answer}。"
+RECEIPT_SAME = "{enterprise}已经回执过 {code}（{answer}），无需重复。"
 RECEIPT_ANSWERS = {"confirmed": "收到", "leave": "请假", "pending": "未回执"}
 RECEIPT_NO_ENTERPRISE = "您还没有绑定企业，回执不计入任何企业。企业人员请先发送 /join <企业名称> 申请加入。"
 RECEIPT_MANAGER = "回执由各企业填写；您可以发送 /receipts {code} 查看回执情况。"
@@ -711,7 +712,12 @@ QUESTION_NAMES.update({"notice_leave": "请假原因", "campaign_report": "自�
 HELP_GROUP_LINES.update(
     {
         "receipt": "点通知卡片上的“收到”或“请假” — 为本企业回执",
-        "report": "回复专项行动卡片发送 /report <说明>（可附照片、文件）— 提交自查报告",
         "notices": "/meeting、/notice、/campaign — 发布会议通知、通知、专项行动",
     }
 )
+START = (
+    "您好，{name}！我是{park}的安全生产小助手。\n"
+    "我负责隐患的上报（随手拍）、整改和验收销号，并记好隐患台账；会议通知和通知的回执、专项行动的自查报告也在这里办理。\n"
+    "发送 /help 查看您可以使用的命令。"
+)
+SETGROUP_DONE = "已将本群（{title}）设为园区安全群：隐患卡片、会议通知、通知和专项行动会发到这里。"

@@ -37,18 +37,18 @@ async def test_meeting_notice_card_counts_receipts_per_enterprise(harness: Harne
     assert card.card.title == "会议通知 HY-2026-01"
     assert fields["时间"] == "2026-12-05（周六）09:00" and fields["地点"] == "管委会三楼会议室"
     assert fields["主题"] == "12月安全生产例会" and fields["议程"] == "通报11月隐患整改情况"
-    assert fields["回执"] == "已回执 0/2" and fields["请假"] == "请假 0"
+    assert fields["回执"] == "已回执 0/2" and fields["请假"] == "0 家"
     assert [b.label for row in card.card.actions for b in row] == ["收到", "请假"]
     assert [b.command for row in card.card.actions for b in row] == ["/confirm HY-2026-01", "/leave HY-2026-01 <原因>"]
     assert len(out) == 1, "in the park group the card alone is the answer"
 
     outcome = await h.press(ZHANG, card, "收到")
-    assert outcome.toast == "已为华油装备制造有限公司回执：收到。"
+    assert outcome.toast == "已为华油装备制造有限公司回执 HY-2026-01：收到。"
     assert labels(group_card(h).card)["回执"] == "已回执 1/2"  # type: ignore[arg-type]
     edits = group_card(h).edits
     # Pressing again, or a colleague of the same enterprise pressing, changes nothing.
     outcome = await h.press(ZHANG, card, "收到")
-    assert "已经回执过（收到）" in (outcome.toast or "")
+    assert "已经回执过 HY-2026-01（收到）" in (outcome.toast or "")
     outcome = await h.press(CHEN, card, "收到")
     assert "华油装备制造有限公司已经回执过" in (outcome.toast or "")
     # Somebody with no enterprise (no role, or the inspector) gets a private hint; the count stays.
@@ -71,7 +71,7 @@ async def test_meeting_notice_card_counts_receipts_per_enterprise(harness: Harne
     out = await h.say(LIU, "出差在外 代参会：王五", Harness.private(LIU))
     assert "已为宏达机械有限公司登记 HY-2026-01 请假：出差在外，代参会：王五。" in h.texts(out)
     fields = labels(group_card(h).card)  # type: ignore[arg-type]
-    assert fields["回执"] == "已回执 2/2" and fields["请假"] == "请假 1"
+    assert fields["回执"] == "已回执 2/2" and fields["请假"] == "1 家"
 
     async with h.app.db.reading() as s:
         rows = {r.enterprise.name: r for r in await nt.receipts(s, 1)}
@@ -86,12 +86,12 @@ async def test_command_twins_and_replies_work_without_buttons(harness: Harness) 
     await seed(h)
     card = card_of(await h.say(LI, MEETING))
     out = await h.say(ZHANG, "/confirm hy-2026-1")
-    assert "已为华油装备制造有限公司回执：收到" in h.texts(out)
+    assert "已为华油装备制造有限公司回执 HY-2026-01：收到" in h.texts(out)
     out = await h.say(LIU, "/leave HY-2026-01")  # no reason: the bot asks for it, as a reply
     assert "请回复请假原因" in h.texts(out)
     out = await h.say(LIU, "家中有事", reply_to=out[0].message_id)
     assert "登记 HY-2026-01 请假：家中有事" in h.texts(out)
-    assert labels(group_card(h).card)["请假"] == "请假 1"  # type: ignore[arg-type]
+    assert labels(group_card(h).card)["请假"] == "1 家"  # type: ignore[arg-type]
     # 收到 typed as a reply under the card counts too (people write it anyway); nothing else is said.
     out = await h.say(CHEN, "收到", reply_to=card.message_id)
     assert "已经回执过" in h.texts(out)
@@ -139,7 +139,7 @@ async def test_receipts_are_listed_privately_with_a_remind_button(harness: Harne
     assert "宏达机械有限公司还没有回执会议通知 HY-2026-01" in (reminded[0].reply.text or "")
     # The reminder carries the buttons: 刘芳 answers from her private chat, the group card follows.
     outcome = await h.press(LIU, reminded[0], "收到")
-    assert outcome.toast == "已为宏达机械有限公司回执：收到。"
+    assert outcome.toast == "已为宏达机械有限公司回执 HY-2026-01：收到。"
     assert labels(group_card(h).card)["回执"] == "已回执 2/2"  # type: ignore[arg-type]
     outcome = await h.press(LI, private[0], "立即提醒未回执企业")
     assert outcome.toast == "没有需要提醒的企业：都已回执。"

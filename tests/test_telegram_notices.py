@@ -94,16 +94,16 @@ async def test_meeting_notice_receipts_and_reminders_over_telegram(bot: LiveBot,
     said = await bot.say(park["li"], li_chat, MEETING)
     assert "已发布会议通知 HY-2026-01，共 5 家企业需回执" in said
     await tg.wait_for(lambda: len(cards(tg)) == 2)
-    assert counts(tg) == [("回执：已回执 0/5", "请假：请假 0")] * 2
+    assert counts(tg) == [("回执：已回执 0/5", "请假：0 家")] * 2
     first, second = cards(tg)
     assert [label for label, _ in tg.buttons(first)] == ["收到", "请假"]
 
     async def expect(answered: int, leave: int) -> None:
-        want = [(f"回执：已回执 {answered}/5", f"请假：请假 {leave}")] * 2
+        want = [(f"回执：已回执 {answered}/5", f"请假：{leave} 家")] * 2
         await tg.wait_for(lambda: counts(tg) == want)
 
     # Three leads confirm, in either group; both cards follow each press.
-    assert await press(bot, park["张伟"], first, "收到") == "已为华油装备有限公司回执：收到。"
+    assert await press(bot, park["张伟"], first, "收到") == "已为华油装备有限公司回执 HY-2026-01：收到。"
     await expect(1, 0)
     await press(bot, park["刘芳"], second, "收到")
     await expect(2, 0)
@@ -112,10 +112,10 @@ async def test_meeting_notice_receipts_and_reminders_over_telegram(bot: LiveBot,
     edits = len(tg.calls_of("editMessageText"))
 
     # A lead presses twice: nothing changes. Somebody with no enterprise: a private hint, no change.
-    assert "已经回执过（收到）" in await press(bot, park["张伟"], first, "收到")
+    assert "已经回执过 HY-2026-01（收到）" in await press(bot, park["张伟"], first, "收到")
     assert "还没有绑定企业" in await press(bot, park["stranger"], second, "收到")
     assert len(tg.calls_of("editMessageText")) == edits
-    assert counts(tg) == [("回执：已回执 3/5", "请假：请假 0")] * 2
+    assert counts(tg) == [("回执：已回执 3/5", "请假：0 家")] * 2
 
     # 赵敏 asks for leave: the reason is asked in her private chat, then both cards count it.
     assert await press(bot, park["赵敏"], first, "请假") == "请在私聊中回复请假原因"
@@ -150,7 +150,7 @@ async def test_meeting_notice_receipts_and_reminders_over_telegram(bot: LiveBot,
 
     # 孙丽 answers from the reminder itself; the group cards reach 5/5.
     clock.set(datetime(2026, 12, 4, 6, 5, tzinfo=UTC))
-    assert await press(bot, park["孙丽"], reminder, "收到") == "已为鑫源装备有限公司回执：收到。"
+    assert await press(bot, park["孙丽"], reminder, "收到") == "已为鑫源装备有限公司回执 HY-2026-01：收到。"
     await expect(5, 1)
     # The hour before the meeting: everyone has answered, nobody is reminded.
     assert await sweep(datetime(2026, 12, 5, 0, 30, tzinfo=UTC)) == 0
