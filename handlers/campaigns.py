@@ -43,7 +43,7 @@ from storage.enums import OWED_TASKS, CampaignStatus, Role, TaskStatus
 from storage.models import Campaign, CampaignTask, Document, Person, Photo
 from storage.notices import files as stored_files
 from storage.people import people_of_enterprise
-from storage.permissions import Perm, is_manager, role_allows
+from storage.permissions import Perm, role_allows
 
 router = Router("campaigns")
 
@@ -251,7 +251,9 @@ def refusal_text(exc: Refused, actor: Person, campaign: Campaign | None = None) 
             return T.REPORT_CLOSED.format(code=code)
         case Refusal.OWN_REPORT:
             return T.REPORT_OWN
-        case Refusal.NOT_ALLOWED if actor.enterprise_id is None and not is_manager(actor):
+        case Refusal.NOT_ALLOWED if actor.enterprise_id is None and role_allows(actor.role, Perm.CAMPAIGN_SEND):
+            return T.REPORT_MANAGER.format(code=code)
+        case Refusal.NOT_ALLOWED if actor.enterprise_id is None:
             return T.REPORT_NO_ENTERPRISE
         case Refusal.NOT_ALLOWED if actor.role == Role.MEMBER:
             return T.REPORT_NOT_LEAD
@@ -589,6 +591,11 @@ async def _link_named_hazards(
     if foreign:
         said.append(T.REPORT_HAZARDS_FOREIGN.format(codes="、".join(foreign)))
     return said
+
+
+def without_campaign_code(text: str) -> str:
+    """Return a hazard text without the campaign code it names (the code links it; it is not its description)."""
+    return " ".join(CAMPAIGN_CODE.sub(" ", text).split()) if CAMPAIGN_CODE.search(text) else text
 
 
 async def link_from_hazard_text(

@@ -641,6 +641,7 @@ REPORT_NEED_CONTENT = "自查报告需要文字说明或附件（照片、文件
 REPORT_SUBMITTED = "{enterprise}的 {code} 自查报告已提交，等待管理人员审核。"
 REPORT_RESUBMITTED_NOTE = "{enterprise}重新提交了 {code} 的自查报告，请审核。"
 REPORT_NO_ENTERPRISE = "您还没有绑定企业，不能提交自查报告。"
+REPORT_MANAGER = "自查报告由各企业的安全负责人提交；您可以发送 /campaigns 查看进度，或 /campaign {code} 查看这项行动。"
 REPORT_NOT_LEAD = "自查报告由本企业的安全负责人提交。"
 REPORT_NOT_LISTED = "{enterprise}是在 {code} 发布后才加入园区的，没有这项任务。"
 REPORT_CLOSED = "{code} 已结束，不再接收自查报告。"
