@@ -897,17 +897,23 @@ async def campaign_reminders(
     cannot write to privately is named once in the park groups. Nothing in quiet hours.
     """
     park = settings.park
-    if park.is_quiet(now) or found.status != CampaignStatus.OPEN:
+    if found.status != CampaignStatus.OPEN:
         return [], 0
     today = today_in_park(now, settings)
+    subject = f"campaign:{found.id}"
+    replies: list[Reply] = []
+    # The day after the due date the card shows the overdue count and 已过截止日期: one edit, claimed once.
+    past_due = found.due_date + timedelta(days=1)
+    if today >= past_due and await reminders.claim(session, subject, "card:due", past_due, now):
+        replies.append(await campaign_edit(session, found, settings, now))
+    if park.is_quiet(now):
+        return replies, 0
     if not (
         found.due_date - timedelta(days=REMIND_DAYS_BEFORE)
         <= today
         <= found.due_date + timedelta(days=REMIND_DAYS_AFTER)
     ):
-        return [], 0
-    subject = f"campaign:{found.id}"
-    replies: list[Reply] = []
+        return replies, 0
     count = 0
     for task in await cp.tasks(session, found.id):
         if task.status not in OWED_TASKS:

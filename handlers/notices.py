@@ -785,12 +785,18 @@ async def notice_reminders(
     privately is named once in the park groups (never a list of enterprises). Nothing in quiet hours.
     """
     park = settings.park
-    if park.is_quiet(now) or notice.status != NoticeStatus.OPEN or started(notice, now):
+    subject = f"notice:{notice.id}"
+    if notice.status == NoticeStatus.OPEN and started(notice, now) and notice.starts_at is not None:
+        # Once the meeting starts its card closes (no buttons, 回执已截止): one edit, claimed like a reminder.
+        start_day = notice.starts_at.astimezone(park.tz).date()
+        if await reminders.claim(session, subject, "card:started", start_day, now):
+            return [await card_edit(session, notice, settings, now)], 0
+        return [], 0
+    if park.is_quiet(now) or notice.status != NoticeStatus.OPEN:
         return [], 0
     if not force and not reminder_due(notice, settings, now):
         return [], 0
     day = now.astimezone(park.tz).date()
-    subject = f"notice:{notice.id}"
     replies: list[Reply] = []
     count = 0
     for receipt in await nt.unanswered(session, notice.id):

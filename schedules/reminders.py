@@ -24,8 +24,6 @@ logger = logging.getLogger(__name__)
 
 async def send_reminders(db: Database, dispatcher: Dispatcher, settings: Settings, now: datetime) -> int:
     """Remind every enterprise that owes an answer and is due a reminder now; return how many were reminded."""
-    if settings.park.is_quiet(now):
-        return 0
     reminded = 0
     async with db.unit_of_work() as session:
         replies: list[Reply] = []
@@ -40,5 +38,6 @@ async def send_reminders(db: Database, dispatcher: Dispatcher, settings: Setting
         await dispatcher.enqueue(session, replies)
     if reminded:
         logger.info("reminded %d enterprise(s)", reminded)
+    if replies:  # reminders, and the card edits of meetings that started and campaigns past their due date
         await dispatcher.flush()
     return reminded

@@ -172,6 +172,9 @@ async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harne
     # Thursday 14:10, within the hour before: only 华油, which has not answered, and the group is not told again.
     sent = await sweep(datetime(2026, 12, 3, 6, 10, tzinfo=UTC))
     assert sent == []  # 张伟 cannot be written to privately, and was named in the group once already
+    # Once the meeting starts its card closes: no buttons, 回执已截止 (one edit).
+    await sweep(datetime(2026, 12, 3, 7, 5, tzinfo=UTC))
+    assert card.card.actions == () and card.card.status.text == "会议已开始，回执已截止"  # type: ignore[union-attr]
     async with app.db.reading() as s:
         rows = (await s.execute(select(NoticeReceipt.enterprise_id, NoticeReceipt.status))).all()
         assert sorted(str(r.status) for r in rows) == ["confirmed", "pending"]
