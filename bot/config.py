@@ -44,6 +44,10 @@ class ParkSettings(_Section):
     immediate_grace_days: int = Field(default=1, ge=0, le=30)
     # Park-time hours in which nobody is reminded privately ("HH:MM-HH:MM"; may run past midnight).
     quiet_hours: str = "22:00-07:00"
+    # Hours after a notice (通知, not a meeting) is issued before enterprises that have not answered are
+    # reminded (then at most once a day, for `notice_reminder_days` days).
+    notice_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
+    notice_reminder_days: int = Field(default=3, ge=1, le=30)
 
     @field_validator("quiet_hours")
     @classmethod

@@ -44,7 +44,7 @@ from storage.enums import Role
 from storage.models import Conversation, Person
 from storage.permissions import needed_roles, role_allows
 from storage.photos import (
-    PDF_MAGIC,
+    DOCUMENT_MAGICS,
     BrokenImage,
     BrokenPdf,
     NotAnImage,
@@ -360,7 +360,7 @@ class Dispatcher:
             if ref.size is not None and ref.size > limit:
                 out.append(Attachment(ref, None, "too_large"))
                 continue
-            pdf = ref.says_pdf
+            pdf = ref.says_document  # a PDF, or an office file (a work plan sent with a notice)
             if ref.kind == "document" and ref.mime_type and not ref.mime_type.startswith("image/") and not pdf:
                 out.append(Attachment(ref, None, "not_image"))
                 continue
@@ -378,7 +378,7 @@ class Dispatcher:
             # The bytes decide: a PDF by its header; a document that only claims to be one (and is not
             # declared an image) is refused by the PDF check, with the reply that names what is accepted.
             image_declared = (ref.mime_type or "").startswith("image/")
-            if ref.kind == "document" and (data.startswith(PDF_MAGIC) or (pdf and not image_declared)):
+            if ref.kind == "document" and (data.startswith(DOCUMENT_MAGICS) or (pdf and not image_declared)):
                 out.append(await self._store_pdf(ref, data))
                 continue
             try:  # in a worker thread: decoding a large image never stalls other updates
@@ -399,7 +399,7 @@ class Dispatcher:
         return out
 
     async def _store_pdf(self, ref: FileRef, data: bytes) -> Attachment:
-        """Keep a PDF document as evidence (its header checked, not only its declared type), or say why not."""
+        """Keep a PDF or office document (its bytes checked, not only its declared type), or say why not."""
         name = clean_text(ref.file_name or "", 120) or T.DOCUMENT_DEFAULT_NAME
         try:
             stored = await asyncio.to_thread(self.photos.save_document, data, name)

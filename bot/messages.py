@@ -32,6 +32,9 @@ _ALIAS_NAMES = "|".join(sorted(COMMAND_ALIASES, key=len, reverse=True))
 COMMAND_RE = re.compile(rf"[/／、](?:([A-Za-z][A-Za-z0-9_]*)|({_ALIAS_NAMES}))(?:@[A-Za-z0-9_]+)?")
 
 
+OFFICE_SUFFIXES = ("docx", "xlsx", "pptx", "doc", "xls", "ppt")
+
+
 def clean_text(text: str, limit: int) -> str:
     """Normalise user text (NFC, no control characters, trimmed) and cut it to `limit` characters.
 
@@ -107,6 +110,15 @@ class FileRef:
         """Tell whether a document says it is a PDF (its type or its name); only its bytes prove it."""
         named = self.mime_type == "application/pdf" or (self.file_name or "").lower().endswith(".pdf")
         return self.kind == "document" and named
+
+    @property
+    def says_document(self) -> bool:
+        """Tell whether a document says it is a PDF or an office file (Word, Excel, PowerPoint)."""
+        mime = self.mime_type or ""
+        office = mime.startswith(("application/vnd.openxmlformats-officedocument.", "application/vnd.ms-"))
+        office = office or mime == "application/msword"
+        suffix = (self.file_name or "").lower().rsplit(".", 1)[-1]
+        return self.says_pdf or (self.kind == "document" and (office or suffix in OFFICE_SUFFIXES))
 
 
 @dataclass(frozen=True)

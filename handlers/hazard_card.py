@@ -30,6 +30,7 @@ logger = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^YH-\d{4}-\d{1,6}$", re.IGNORECASE)
 DESCRIPTION_LIMIT = 500
 CARD_KIND = "hazard"
+PDF_TYPE = "application/pdf"  # the only documents a hazard keeps as evidence
 
 
 # --- buttons: one definition each, drawn by the card and read by the handler ---------------------
@@ -358,6 +359,8 @@ def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
 def attachment_problem(attachments: list[Attachment], settings: Settings) -> str | None:
     """Explain the first attachment that could not be stored, if any."""
     for a in attachments:
+        if a.document is not None and a.document.mime_type != PDF_TYPE:
+            return T.PHOTO_NOT_IMAGE  # office files go with notices and campaign reports; hazards keep PDFs
         if a.problem == "too_large":
             too_large = T.DOCUMENT_TOO_LARGE if a.ref.says_pdf else T.PHOTO_TOO_LARGE
             return too_large.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
@@ -396,7 +399,9 @@ async def document_rows(
     """Write document rows for the PDFs already stored on disk."""
     root = settings.storage.photo_dir
     return [
-        await ledger.save_document(session, a.document, root, now) for a in attachments if a.document is not None
+        await ledger.save_document(session, a.document, root, now)
+        for a in attachments
+        if a.document is not None and a.document.mime_type == PDF_TYPE
     ]
 
 

@@ -19,6 +19,7 @@ from bot.messages import Attachment, Button, ButtonPress, ChatRef, Incoming, Rep
 from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
+from handlers.campaigns import link_from_hazard_text, without_campaign_code
 from handlers.hazard_card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
@@ -138,7 +139,7 @@ async def report(
     text = clean_text(args, DESCRIPTION_LIMIT * 2)
     if not text:
         return Reply(text=T.HAZARD_USAGE)
-    parsed = parse_hazard_text(text, today_in_park(now, settings))
+    parsed = parse_hazard_text(without_campaign_code(text), today_in_park(now, settings))
     if not parsed.description:
         return Reply(text=T.HAZARD_NEED_DESCRIPTION)
     if len(parsed.description) > DESCRIPTION_LIMIT:
@@ -211,7 +212,7 @@ async def pick_draft_enterprise(
     draft = replace(question, enterprise_id=enterprise.id)
     if not draft.photo_ids:
         await ask(session, press.chat, actor, draft, now)
-        description = parse_hazard_text(draft.text, today_in_park(now, settings)).description
+        description = parse_hazard_text(without_campaign_code(draft.text), today_in_park(now, settings)).description
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(description)))
     await drop(session, press.chat, actor)
     return await register(session, actor, draft, press.chat, settings, now, reach)
@@ -269,7 +270,7 @@ async def register(
     """Register a complete draft: code, photos, card; say what is still missing; tell whom the domain says."""
     assert draft.enterprise_id is not None
     today = today_in_park(now, settings)
-    parsed = parse_hazard_text(draft.text, today)
+    parsed = parse_hazard_text(without_campaign_code(draft.text), today)
     photos = [p for p in [await session.get(Photo, pid) for pid in draft.photo_ids] if p is not None]
     try:
         change = await hz.report(
@@ -309,6 +310,9 @@ async def register(
     if dupes:
         shown = "、".join(dupes[:5]) + (T.MORE_CODES.format(count=len(dupes)) if len(dupes) > 5 else "")
         notes.append(T.HAZARD_DUPLICATE.format(codes=shown))
+    linked = await link_from_hazard_text(session, actor, hazard.id, draft.text, now)  # found in a campaign (ZX-…)
+    if linked:
+        notes.append(linked)
     if notes:
         replies.append(Reply(text="\n\n".join(notes), about=key_of(hazard)))
     return replies

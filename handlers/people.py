@@ -82,9 +82,11 @@ def _group_help(actor: Person) -> list[str]:
         return [T.HELP_GROUP_LINES["join"]]
     keys = ["hazard"]
     if actor.role in ENTERPRISE_ROLES:
-        keys.append("fix")
+        keys += ["fix", "receipt"]
     if role_allows(actor.role, Perm.HAZARD_VERIFY):
         keys.append("verify")
+    if role_allows(actor.role, Perm.NOTICE_SEND):
+        keys.append("notices")
     keys.append("hazards")
     return [T.HELP_GROUP_LINES[k] for k in keys]
 

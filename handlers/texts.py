@@ -508,3 +508,228 @@ DINGTALK_QUOTA_WARNING = (
 )
 DINGTALK_CARD_ACTIONS = "可用操作（@机器人 发送）："
 DINGTALK_CARD_UPDATED = "（状态更新）"
+
+
+# --- meeting notices, notices with receipts, campaigns (issue #9) --------------------------------
+
+NOTICE_KIND_NAMES = {"meeting": "会议通知", "notice": "通知"}
+NOTICE_CARD_TITLE = "{kind} {code}"
+NOTICE_STATUS_OPEN = "收集回执中"
+NOTICE_STATUS_STARTED = "会议已开始，回执已截止"
+NOTICE_STATUS_CANCELLED = "已取消"
+NF_TITLE = "主题"
+NF_TIME = "时间"
+NF_PLACE = "地点"
+NF_AGENDA = "议程"
+NF_BODY = "内容"
+NF_FILES = "附件"
+NF_AUTHOR = "发布"
+NF_RECEIPTS = "回执"
+NF_LEAVE = "请假"
+NF_ATTENDED = "出席"
+NF_CANCEL_REASON = "取消原因"
+NF_HOW = "回执方式"
+RECEIPTS_COUNT = "已回执 {answered}/{total}"
+LEAVE_COUNT = "{leave} 家"
+ATTENDED_COUNT = "出席 {attended}/{total}"
+FILES_LINE = "{count} 个：{names}"
+NOTICE_HOW = "各企业安全负责人或员工点“收到”即为本企业回执；不能参加请点“请假”并说明原因。"
+BTN_RECEIPT_OK = "收到"
+BTN_RECEIPT_LEAVE = "请假"
+BTN_REMIND_NOW = "立即提醒未回执企业"
+BTN_ATTEND_ALL = "按已回执“收到”的企业记录"
+BTN_ATTENDED = "✅ {name}"
+BTN_ABSENT = "⬜ {name}"
+MEETING_USAGE = (
+    "用法：/meeting <日期 时间> <地点> <会议名称> [议程…]\n"
+    "例如：/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会 通报11月隐患整改情况\n"
+    "日期可写 12月5日、12-05、明天、下周五；时间写 09:00、9点、下午3点半。地点和会议名称中不要有空格。"
+)
+MEETING_NEED_TIME = "没有读到会议时间。" + "\n" + MEETING_USAGE
+MEETING_BAD_DATE = "没有读懂会议日期“{text}”。" + "\n" + MEETING_USAGE
+MEETING_PAST = "会议时间 {when} 已经过去了，请写一个将来的时间。"
+MEETING_BAD_TIME = "没有读懂会议时间“{text}”：小时写 0–23，分钟写 0–59，例如 09:00 或 下午3点半。"
+NOTICE_USAGE = (
+    "用法：/notice <通知内容>（第一行或第一句作为标题）\n"
+    "例如：/notice 关于开展冬季消防安全检查的通知 请各企业于12月10日前完成自查。\n"
+    "可以随 PDF、Word、Excel 文件或照片一起发送（文件的说明写 /notice …）。"
+)
+NOTICE_TOO_LONG = "通知内容最多 {limit} 个字（现在 {length} 个字），请精简，或把全文作为文件附上。"
+NOTICE_NO_GROUPS = "提示：还没有设置园区群（在群里发送 /setgroup），通知卡片暂时没有发到任何群。"
+NOTICE_NO_ENTERPRISES = "园区还没有登记企业，没有人可以回执。请先用 /enterprise_add 添加企业。"
+NOTICE_ISSUED = "已发布{kind} {code}，共 {total} 家企业需回执。发送 /receipts {code} 查看未回执的企业。"
+NOTICE_FILES_REFUSED = "有文件没有保存：{problem}"
+NOTICE_FILE_KINDS = "只接受图片，或 PDF、Word、Excel、PowerPoint 文件（以文件形式发送）。"
+NOTICE_NOT_FOUND = "没有找到编号为 {code} 的通知。"
+NOTICE_WHICH = "请写明通知编号，例如 {usage}，或回复通知卡片发送命令。"
+NOTICE_NONE_OPEN = "目前没有正在收集回执的通知。"
+RECEIPT_DONE = "已为{enterprise}回执 {code}：{answer}。"
+RECEIPT_SAME = "{enterprise}已经回执过 {code}（{answer}），无需重复。"
+RECEIPT_ANSWERS = {"confirmed": "收到", "leave": "请假", "pending": "未回执"}
+RECEIPT_NO_ENTERPRISE = "您还没有绑定企业，回执不计入任何企业。企业人员请先发送 /join <企业名称> 申请加入。"
+RECEIPT_MANAGER = "回执由各企业填写；您可以发送 /receipts {code} 查看回执情况。"
+RECEIPT_NOT_LISTED = "{enterprise}是在这条通知发布后才加入园区的，不需要回执。"
+RECEIPT_CANCELLED = "{code} 已取消，不需要回执。"
+RECEIPT_STARTED = "{code} 的会议已经开始，回执已截止。"
+LEAVE_ASK = "{code}（{title}）请假：请回复请假原因；如有人代为参会，请写“代参会：姓名”。例如：出差在外 代参会：王五"
+LEAVE_ASK_GROUP = "{name}，{code} 请假：请回复这条消息写明请假原因（可加“代参会：姓名”）。"
+LEAVE_ASK_TOAST = "请在私聊中回复请假原因"
+LEAVE_ASK_TOAST_HERE = "请回复机器人的提问，写明请假原因"
+LEAVE_NEED_REASON = "请写明请假原因，例如：出差在外 代参会：王五。发送 /cancel 放弃请假。"
+LEAVE_DONE = "已为{enterprise}登记 {code} 请假：{reason}{substitute}。"
+LEAVE_SUBSTITUTE = "，代参会：{name}"
+LEAVE_USAGE = "用法：/leave HY-2026-01 <请假原因> [代参会：姓名]，或点通知卡片上的“请假”。"
+CONFIRM_USAGE = "用法：/confirm HY-2026-01，或点通知卡片上的“收到”。"
+SUBSTITUTE_WORDS = ("代参会", "代为参会", "参会人", "代会")
+RECEIPTS_USAGE = "用法：/receipts [通知编号]，不写编号时查看最近一条正在收集回执的通知。"
+RECEIPTS_TITLE = "{code}（{title}）：{receipts}，{leave}"
+RECEIPTS_PENDING = "未回执（{count} 家）："
+RECEIPTS_ALL_DONE = "所有企业都已回执。"
+RECEIPTS_LEAVE_LINE = "请假：{enterprise}（{reason}{substitute}）"
+RECEIPTS_OTHERS = "其他正在收集回执的通知：{codes}"
+SENT_PRIVATELY = "{name}，名单已私聊发给您（群里不公布未回执或未完成的企业）。"
+NEED_PRIVATE = "{name}，名单只私聊发送（群里不公布未回执或未完成的企业）。请先私聊我发送 /start，再发一次这个命令。"
+REMIND_TEXT = "提醒：{enterprise}还没有回执{kind} {code}（{title}{when}）。请点下面的按钮回执，或发送 /confirm {code}。"
+REMIND_WHEN = "，{when}"
+REMIND_GROUP = "{name}，请为{enterprise}回执 {code}（{title}）：点通知卡片上的“收到”或“请假”。私聊我发送 /start 后，提醒会私下发给您。"
+REMIND_DONE = "已提醒 {count} 家未回执的企业（私聊其安全负责人）。"
+REMIND_NONE = "没有需要提醒的企业：{why}"
+REMIND_WHY_ALL = "都已回执。"
+REMIND_WHY_TODAY = "今天都已提醒过（每家企业每天最多提醒一次）。"
+REMIND_QUIET = "现在是免打扰时段（{hours}），没有发送提醒。请在 {until} 之后再试，定时提醒也会在那之后发送。"
+REMIND_USAGE = "用法：/remind HY-2026-01，私下提醒未回执的企业。"
+MEETING_CANCEL_USAGE = "用法：/meeting_cancel HY-2026-01 [原因]"
+MEETING_MOVE_USAGE = "用法：/meeting_move HY-2026-01 <新的日期 时间> [新地点]，例如：/meeting_move HY-2026-01 12月6日 14:30 管委会二楼会议室"
+MEETING_CANCELLED = "{code}（{title}）已取消，已通知 {count} 位已回执的人员。"
+MEETING_CANCEL_NOTICE = "通知：{code}（{title}，原定 {when}）已取消。{reason}"
+MEETING_ALREADY_CANCELLED = "{code} 已经取消过了。"
+MEETING_MOVED = "{code}（{title}）已改到 {when}，地点 {place}；已通知 {count} 位已回执的人员。"
+MEETING_MOVE_NOTICE = "通知：{code}（{title}）改期为 {when}，地点 {place}。原回执仍然有效，不能参加请点卡片上的“请假”。"
+MEETING_MOVE_SAME = "{code} 的时间和地点没有变化。"
+NOT_A_MEETING = "{code} 是通知，不是会议，不能改期或记录出席。"
+REASON_LINE = "原因：{reason}"
+ATTENDANCE_USAGE = "用法：/attendance HY-2026-01 [全部|企业名称…]：“全部”按已回执“收到”的企业记录；不写则给出企业按钮逐个勾选。"
+ATTENDANCE_NOT_STARTED = "{code} 的会议还没有开始（{when}），会后再记录出席。"
+ATTENDANCE_PICK = "{code}（{title}）出席情况：点企业名称勾选或取消，当前出席 {attended}/{total}。"
+ATTENDANCE_DONE = "{code} 已记录出席：{attended}/{total} 家企业。"
+ATTENDANCE_UNKNOWN = "没有找到这些企业：{names}。请写企业全称或别名，用空格分开。"
+NOTICE_QUESTION = "请假原因"
+
+CAMPAIGN_CARD_TITLE = "专项行动 {code}"
+CF_NAME = "名称"
+CF_REQUIREMENTS = "要求"
+CF_DUE = "截止日期"
+CF_PROGRESS = "进度"
+CF_ACCEPTED = "已通过"
+CF_OVERDUE = "逾期"
+CF_HAZARDS = "关联隐患"
+CF_HOW = "报告方式"
+CAMPAIGN_HOW = "各企业安全负责人点“提交自查报告”，或回复本卡片发送 /report <说明>（可附照片、PDF、Word、Excel）。"
+CAMPAIGN_PROGRESS = "已提交 {submitted}/{total}"
+CAMPAIGN_STATUS_OPEN = "进行中"
+CAMPAIGN_STATUS_DUE = "已过截止日期"
+CAMPAIGN_STATUS_CLOSED = "已结束"
+BTN_REPORT = "提交自查报告"
+CAMPAIGN_USAGE = (
+    "用法：/campaign <行动名称> <截止日期> <要求…>\n"
+    "例如：/campaign 消防安全百日攻坚 2026-12-31 全面排查消防设施、疏散通道和动火作业管理\n"
+    "行动名称中不要有空格；可以随方案文件（PDF、Word、Excel）一起发送。发送 /campaign ZX-2026-01 查看一项行动。"
+)
+CAMPAIGN_BAD_DUE = "没有读懂截止日期“{text}”。" + "\n" + CAMPAIGN_USAGE
+CAMPAIGN_PAST_DUE = "截止日期 {text} 已经过去了，请写今天或以后的日期。"
+CAMPAIGN_LAUNCHED = "已发布专项行动 {code}，共 {total} 家企业需提交自查报告，截止 {due}。发送 /campaigns 查看进度。"
+CAMPAIGN_NOT_FOUND = "没有找到专项行动“{text}”。发送 /campaigns 查看正在进行的行动。"
+CAMPAIGN_AMBIGUOUS = "“{text}”对应多项行动：{codes}。请写行动编号。"
+CAMPAIGN_ONLY_MANAGERS = "发布专项行动需要管理员或包片干部身份。查看一项行动请写编号，例如 /campaign ZX-2026-01。"
+REPORT_USAGE = (
+    "用法：/report <行动编号或名称> <自查情况说明>，可附照片或文件；也可以回复专项行动卡片发送 /report <说明>。\n"
+    "例如：/report ZX-2026-01 已完成全厂消防设施排查，整改隐患3处"
+)
+REPORT_ASK = "{code}（{title}）自查报告：请发送自查情况说明，可附照片、PDF、Word 或 Excel 文件，24 小时内有效。发送 /cancel 放弃。"
+REPORT_ASK_TOAST = "请在私聊中发送自查报告"
+REPORT_ASK_TOAST_HERE = "请回复机器人的提问，发送自查报告"
+REPORT_NEED_CONTENT = "自查报告需要文字说明或附件（照片、文件）。请再发送一次，或发送 /cancel 放弃。"
+REPORT_SUBMITTED = "{enterprise}的 {code} 自查报告已提交，等待管理人员审核。"
+REPORT_RESUBMITTED_NOTE = "{enterprise}重新提交了 {code} 的自查报告，请审核。"
+REPORT_NO_ENTERPRISE = "您还没有绑定企业，不能提交自查报告。"
+REPORT_MANAGER = "自查报告由各企业的安全负责人提交；您可以发送 /campaigns 查看进度，或 /campaign {code} 查看这项行动。"
+REPORT_NOT_LEAD = "自查报告由本企业的安全负责人提交。"
+REPORT_NOT_LISTED = "{enterprise}是在 {code} 发布后才加入园区的，没有这项任务。"
+REPORT_CLOSED = "{code} 已结束，不再接收自查报告。"
+REPORT_WRONG_STATUS = "{enterprise}的 {code} 自查报告{status}，现在不能{what}。"
+REPORT_STATUS_NAMES = {"pending": "尚未提交", "submitted": "正在等待审核", "returned": "已被退回", "accepted": "已审核通过"}
+REPORT_WHAT = {"submit": "再次提交", "accept": "审核通过", "return": "退回"}
+REPORT_OWN = "您不能审核自己提交的自查报告。"
+REPORT_CARD_TITLE = "自查报告 {code}｜{enterprise}"
+RF_CAMPAIGN = "专项行动"
+RF_ENTERPRISE = "企业"
+RF_REPORTER = "提交人"
+RF_SUBMITTED = "提交时间"
+RF_NOTE = "自查情况"
+RF_FILES = "附件"
+RF_RETURN = "退回原因"
+RF_REVIEWER = "审核"
+TASK_STATUS_NAMES = {"pending": "未提交", "submitted": "待审核", "returned": "已退回", "accepted": "已通过"}
+TASK_SYMBOLS = {"pending": "⏳", "submitted": "📝", "returned": "↩️", "accepted": "✅", "overdue": "⚠️"}
+BTN_REPORT_ACCEPT = "审核通过"
+BTN_REPORT_RETURN = "退回"
+REPORT_ACCEPT_USAGE = "用法：/report_accept ZX-2026-01 <企业>，或回复自查报告卡片发送 /report_accept。"
+REPORT_RETURN_USAGE = "用法：/report_return ZX-2026-01 <企业> <退回原因>，或回复自查报告卡片发送 /report_return <原因>。"
+REPORT_RETURN_ASK = "{code}（{enterprise}）自查报告退回：请回复退回原因，企业会收到并重新提交。"
+REPORT_RETURN_ASK_TOAST = "请回复退回原因"
+REPORT_RETURN_NEED = "请写明退回原因。发送 /cancel 放弃。"
+REPORT_ACCEPTED = "已审核通过{enterprise}的 {code} 自查报告。"
+REPORT_RETURNED = "已退回{enterprise}的 {code} 自查报告：{reason}"
+REPORT_ACCEPTED_NOTICE = "{enterprise}的 {code}（{title}）自查报告已审核通过。"
+REPORT_RETURNED_NOTICE = "{enterprise}的 {code}（{title}）自查报告被退回，原因：{reason}\n请补充后重新提交：/report {code} <说明>（可附照片、文件）。"
+REPORT_TASK_WHICH = "请写明行动编号和企业，例如 /report_accept ZX-2026-01 华油，或回复自查报告卡片。"
+REPORT_HAZARDS_LINKED = "已把 {codes} 关联到 {code}。"
+REPORT_HAZARDS_FOREIGN = "{codes} 不是本企业的隐患，没有关联。"
+HAZARD_CAMPAIGN_LINKED = "已关联专项行动 {code}（{title}）。"
+HAZARD_CAMPAIGN_UNKNOWN = "没有找到专项行动 {code}，隐患已登记，但没有关联到行动。"
+CAMPAIGNS_EMPTY = "今年还没有专项行动。发布：/campaign <行动名称> <截止日期> <要求…>"
+CAMPAIGNS_HEADER = "专项行动进度（{count} 项，{enterprises} 家企业）："
+CAMPAIGNS_LINE = "{n} {code} {title}｜截止 {due}｜已提交 {submitted}/{total}，已通过 {accepted}{overdue}"
+CAMPAIGNS_OVERDUE = "，逾期 {count}"
+CAMPAIGNS_LEGEND = "图例：✅已通过 📝待审核 ↩️已退回 ⏳未提交 ⚠️逾期未交"
+CAMPAIGNS_ROW = "{enterprise}：{cells}"
+CAMPAIGNS_FILE = "企业较多，完整的进度表见附件 Excel 文件。"
+CAMPAIGNS_FILE_NAME = "专项行动进度_{date}.xlsx"
+CAMPAIGNS_SHEET = "专项行动进度"
+CAMPAIGNS_COL_ENTERPRISE = "企业"
+CAMPAIGN_REMIND = "提醒：{enterprise}还没有提交专项行动 {code}（{title}）的自查报告，截止 {due}{late}。请发送 /report {code} <说明>（可附照片、文件）。"
+CAMPAIGN_REMIND_LATE = "，已逾期 {days} 天"
+CAMPAIGN_REMIND_RETURNED = "（上次提交已被退回：{reason}）"
+CAMPAIGN_REMIND_GROUP = "{name}，请为{enterprise}提交专项行动 {code}（{title}）的自查报告：回复行动卡片发送 /report <说明>。私聊我发送 /start 后，提醒会私下发给您。"
+# Added to the shared tables above from here, so this section merges on its own.
+HELP.update(
+    {
+        "meeting": "/meeting <日期 时间> <地点> <会议名称> [议程…] — 发布会议通知，各企业回执",
+        "notice": "/notice <通知内容> — 发布通知（可随 PDF、Word、Excel 文件或照片发送），各企业回执",
+        "confirm": "/confirm [HY-…|TZ-…] — 为本企业回执“收到”（同通知卡片上的按钮）",
+        "leave": "/leave HY-… <原因> [代参会：姓名] — 为本企业请假（同“请假”按钮）",
+        "receipts": "/receipts [编号] — 私下查看未回执的企业，并可立即提醒",
+        "remind": "/remind HY-… — 私下提醒未回执的企业（同“立即提醒”按钮）",
+        "meeting_cancel": "/meeting_cancel HY-… [原因] — 取消会议，已回执的人会收到通知",
+        "meeting_move": "/meeting_move HY-… <日期 时间> [地点] — 会议改期，已回执的人会收到通知",
+        "attendance": "/attendance HY-… [全部|企业…] — 会后记录出席企业",
+        "campaign": "/campaign <行动名称> <截止日期> <要求…> — 发布专项行动；/campaign ZX-… 查看一项行动",
+        "campaigns": "/campaigns [excel] — 私下查看专项行动进度（行动 × 企业）",
+        "report": "/report <行动编号或名称> <说明> — 随照片或文件提交本企业自查报告（或回复行动卡片）",
+        "report_accept": "/report_accept ZX-… <企业> — 自查报告审核通过（同“审核通过”按钮）",
+        "report_return": "/report_return ZX-… <企业> <原因> — 退回自查报告（同“退回”按钮）",
+    }
+)
+QUESTION_NAMES.update({"notice_leave": "请假原因", "campaign_report": "自查报告", "campaign_return": "退回原因"})
+HELP_GROUP_LINES.update(
+    {
+        "receipt": "点通知卡片上的“收到”或“请假” — 为本企业回执",
+        "notices": "/meeting、/notice、/campaign — 发布会议通知、通知、专项行动",
+    }
+)
+START = (
+    "您好，{name}！我是{park}的安全生产小助手。\n"
+    "我负责隐患的上报（随手拍）、整改和验收销号，并记好隐患台账；会议通知和通知的回执、专项行动的自查报告也在这里办理。\n"
+    "发送 /help 查看您可以使用的命令。"
+)
+SETGROUP_DONE = "已将本群（{title}）设为园区安全群：隐患卡片、会议通知、通知和专项行动会发到这里。"

@@ -99,3 +99,9 @@ async def card_at(session: AsyncSession, platform: str, chat_id: str, message_id
             CardPost.platform == platform, CardPost.chat_id == chat_id, CardPost.message_id == message_id
         )
     )
+
+
+async def park_group_keys(session: AsyncSession) -> set[str]:
+    """Return the `platform:chat_id` keys of every park group, on every platform."""
+    rows = await session.execute(select(Chat.platform, Chat.chat_id).where(Chat.is_park_group.is_(True)))
+    return {f"{platform}:{chat_id}" for platform, chat_id in rows.all()}

@@ -76,3 +76,48 @@ class JoinStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+
+# --- notices and campaigns (issue #9) ------------------------------------------------------------
+
+
+class NoticeKind(StrEnum):
+    """会议通知 (a meeting with a time and place) or 通知 (a plain notice)."""
+
+    MEETING = "meeting"
+    NOTICE = "notice"
+
+
+class NoticeStatus(StrEnum):
+    """Whether a notice still collects receipts; a cancelled meeting keeps its code and receipts."""
+
+    OPEN = "open"
+    CANCELLED = "cancelled"
+
+
+class ReceiptStatus(StrEnum):
+    """One enterprise's answer to a notice: none yet, 收到, or 请假 (with a reason)."""
+
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    LEAVE = "leave"
+
+
+class CampaignStatus(StrEnum):
+    """Whether a campaign (专项行动) still takes reports."""
+
+    OPEN = "open"
+    CLOSED = "closed"
+
+
+class TaskStatus(StrEnum):
+    """One enterprise's task in a campaign: its self-inspection report (自查报告) and the review."""
+
+    PENDING = "pending"  # nothing submitted yet
+    SUBMITTED = "submitted"  # waiting for a manager's review
+    RETURNED = "returned"  # sent back with a reason; the enterprise submits again
+    ACCEPTED = "accepted"
+
+
+# Tasks still owed by the enterprise (so they can be overdue and are reminded).
+OWED_TASKS = (TaskStatus.PENDING, TaskStatus.RETURNED)

@@ -22,11 +22,12 @@ from sqlalchemy import Row, select
 
 from storage.db import Database
 from storage.models import Document, Hazard, HazardDocument, HazardPhoto, Photo
-from storage.photos import COMPOSITE_DIR, DOCUMENT_DIR, TEMP_PREFIX
+from storage.photos import COMPOSITE_DIR, DOCUMENT_DIR, DOCUMENT_EXTENSIONS, TEMP_PREFIX
 
-# `<ab>/<sha256>.<ext>` (a photo) or `documents/<ab>/<sha256>.pdf` as PhotoStore writes them.
+# `<ab>/<sha256>.<ext>` (a photo) or `documents/<ab>/<sha256>.<pdf|docx|…>` as PhotoStore writes them.
+_EXTENSIONS = "|".join(DOCUMENT_EXTENSIONS)
 STORE_NAME = re.compile(
-    rf"(?P<ab>[0-9a-f]{{2}})/(?P=ab)[0-9a-f]{{62}}\.[a-z]{{3,4}}|{DOCUMENT_DIR}/(?P<cd>[0-9a-f]{{2}})/(?P=cd)[0-9a-f]{{62}}\.pdf"
+    rf"(?P<ab>[0-9a-f]{{2}})/(?P=ab)[0-9a-f]{{62}}\.[a-z]{{3,4}}|{DOCUMENT_DIR}/(?P<cd>[0-9a-f]{{2}})/(?P=cd)[0-9a-f]{{62}}\.(?:{_EXTENSIONS})"
 )
 REMOVING_PREFIX = ".removing-"
 

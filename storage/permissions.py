@@ -27,6 +27,11 @@ class Perm(StrEnum):
     HAZARD_EDIT = "hazard_edit"
     HAZARD_EXTEND = "hazard_extend"
     HAZARD_WITHDRAW = "hazard_withdraw"
+    NOTICE_SEND = "notice_send"  # meeting notices, notices, /receipts, attendance
+    NOTICE_ANSWER = "notice_answer"  # 收到 / 请假 for one's enterprise
+    CAMPAIGN_SEND = "campaign_send"  # launch campaigns, see the matrix
+    CAMPAIGN_REPORT = "campaign_report"  # submit the enterprise's self-inspection report
+    CAMPAIGN_VERIFY = "campaign_verify"  # accept or return a report
 
 
 ALL_ROLES = tuple(Role)
@@ -45,6 +50,11 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.HAZARD_EDIT: ALL_ROLES,
     Perm.HAZARD_EXTEND: ENTERPRISE_ROLES,  # managers change the date themselves with /due
     Perm.HAZARD_WITHDRAW: ALL_ROLES,  # the reporter or a manager (`may_withdraw`)
+    Perm.NOTICE_SEND: MANAGER_ROLES,
+    Perm.NOTICE_ANSWER: ENTERPRISE_ROLES,  # a lead's or a member's answer counts for their enterprise
+    Perm.CAMPAIGN_SEND: MANAGER_ROLES,
+    Perm.CAMPAIGN_REPORT: (Role.LEAD,),  # the enterprise's safety lead answers for it
+    Perm.CAMPAIGN_VERIFY: MANAGER_ROLES,
 }
 
 
@@ -168,3 +178,23 @@ def may_withdraw(person: Person, hazard: Hazard) -> bool:
 def may_edit_description(person: Person, hazard: Hazard) -> bool:
     """Tell whether the person may rewrite a hazard's description: only its reporter."""
     return role_allows(person.role, Perm.HAZARD_EDIT) and is_reporter(person, hazard)
+
+
+def may_answer_for_enterprise(person: Person) -> bool:
+    """Tell whether the person's receipt counts for an enterprise: a lead or member bound to one."""
+    return role_allows(person.role, Perm.NOTICE_ANSWER) and person.enterprise_id is not None
+
+
+def may_send_notices(person: Person) -> bool:
+    """Tell whether the person may issue, move or cancel notices and record attendance."""
+    return role_allows(person.role, Perm.NOTICE_SEND)
+
+
+def may_report_campaign(person: Person, enterprise_id: int) -> bool:
+    """Tell whether the person may submit an enterprise's campaign report: its own lead."""
+    return may_act_for(person, Perm.CAMPAIGN_REPORT, enterprise_id)
+
+
+def may_review_report(person: Person, reporter_id: int | None) -> bool:
+    """Tell whether the person may accept or return a campaign report: managers, never their own."""
+    return role_allows(person.role, Perm.CAMPAIGN_VERIFY) and person.id != reporter_id

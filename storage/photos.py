@@ -13,6 +13,7 @@ import logging
 import os
 import tempfile
 import threading
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +40,22 @@ DOCUMENT_DIR = "documents"
 PDF_MAGIC = b"%PDF-"
 PDF_END = b"%%EOF"
 PDF_TAIL = 2048  # bytes at the end searched for the end-of-file marker (trailing whitespace, junk)
+# Office documents (work plans sent with notices and campaigns): OOXML files are ZIP archives named by
+# the folder their main part lives in; the older binary formats share one OLE header, told apart by name.
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OOXML_PARTS = {
+    "word/": ("docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+    "xl/": ("xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    "ppt/": ("pptx", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
+}
+OLE_TYPES = {
+    "doc": "application/msword",
+    "xls": "application/vnd.ms-excel",
+    "ppt": "application/vnd.ms-powerpoint",
+}
+DOCUMENT_EXTENSIONS = ("pdf", *(ext for ext, _ in OOXML_PARTS.values()), *OLE_TYPES)
+DOCUMENT_MAGICS = (PDF_MAGIC, ZIP_MAGIC, OLE_MAGIC)
 
 _pillow_lock = threading.Lock()
 _pillow_module: ModuleType | None = None
@@ -91,6 +108,33 @@ class BrokenPdf(PhotoRefused):
     """The PDF header is there but the end-of-file marker is not: a truncated file."""
 
 
+def document_type(data: bytes, file_name: str) -> tuple[str, str]:
+    """Return the extension and type of a document we keep (PDF, Word, Excel, PowerPoint), by its bytes.
+
+    Raise NotAPdf for anything else (an archive that is not an office document, a renamed file) and
+    BrokenPdf for a PDF cut short. The name only tells the old binary formats apart, never decides.
+    """
+    if data.startswith(PDF_MAGIC):
+        check_pdf(data)
+        return "pdf", "application/pdf"
+    if data.startswith(ZIP_MAGIC):
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                names = archive.namelist()
+        except (zipfile.BadZipFile, ValueError, OSError) as exc:
+            raise NotAPdf(f"not a whole ZIP archive: {exc}") from exc
+        if "[Content_Types].xml" in names:
+            for folder, kind in OOXML_PARTS.items():
+                if any(n.startswith(folder) for n in names):
+                    return kind
+        raise NotAPdf("a ZIP archive that is not an office document")
+    if data.startswith(OLE_MAGIC):
+        ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
+        if ext in OLE_TYPES:
+            return ext, OLE_TYPES[ext]
+    raise NotAPdf("not a PDF or office document")
+
+
 class PhotoNotSaved(Exception):
     """The photo is fine but could not be written under the photo directory (disk full, permissions)."""
 
@@ -109,7 +153,7 @@ class StoredPhoto:
 
 @dataclass(frozen=True)
 class StoredDocument:
-    """A PDF written to disk: its hash, where it is, and the name it was sent under."""
+    """A PDF or office document written to disk: its hash, where it is, and the name it was sent under."""
 
     sha256: str
     path: Path
@@ -184,24 +228,29 @@ class PhotoStore:
         self._succeeded()
         return StoredPhoto(sha256=sha, path=path, size=len(data), mime_type=mime, width=width, height=height)
 
-    def document_path_for(self, sha256: str) -> Path:
-        """Return where a PDF with this hash lives."""
+    def document_path_for(self, sha256: str, ext: str = "pdf") -> Path:
+        """Return where a document with this hash (and extension) lives."""
         if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
             raise ValueError("not a sha256 hex digest")
-        return self.root / DOCUMENT_DIR / sha256[:2] / f"{sha256}.pdf"
+        if ext not in DOCUMENT_EXTENSIONS:
+            raise ValueError(f"not a document extension we write: {ext!r}")
+        return self.root / DOCUMENT_DIR / sha256[:2] / f"{sha256}.{ext}"
 
     def save_document(self, data: bytes, file_name: str) -> StoredDocument:
-        """Check the bytes are a whole PDF, write them atomically, return it; the name is only remembered."""
-        check_pdf(data)
+        """Check the bytes are a whole PDF or office document, write them atomically, return it.
+
+        The name is only remembered (and tells .doc from .xls); the bytes decide what the file is.
+        """
+        ext, mime = document_type(data, file_name)
         sha = hashlib.sha256(data).hexdigest()
-        path = self.document_path_for(sha)
+        path = self.document_path_for(sha, ext)
         try:
             self._write(path, data)
         except OSError as exc:
             self._failed(exc)
             raise PhotoNotSaved(str(exc)) from exc
         self._succeeded()
-        return StoredDocument(sha256=sha, path=path, size=len(data), mime_type="application/pdf", file_name=file_name)
+        return StoredDocument(sha256=sha, path=path, size=len(data), mime_type=mime, file_name=file_name)
 
     def _write(self, path: Path, data: bytes) -> None:
         """Write the file unless it is already there; touch an existing one so a cleanup spares it."""

@@ -164,9 +164,14 @@ async def test_only_real_pdfs_are_kept(harness: Harness) -> None:
     out = await h.say(ZHANG, "", files=(add_pdf(h, pdf(7)[:-12]),), reply_to=card.message_id)
     assert "PDF 文件不完整" in h.texts(out)
     # Another document type: refused without being downloaded, as before.
-    word = FileRef("never-fetched", "document", 10, "application/msword", "报告.doc")
-    out = await h.say(ZHANG, "", files=(word,), reply_to=card.message_id)
+    archive = FileRef("never-fetched", "document", 10, "application/zip", "照片.zip")
+    out = await h.say(ZHANG, "", files=(archive,), reply_to=card.message_id)
     assert "只接受图片" in h.texts(out)
+    # An office file is kept by the store (work plans go with notices), but a hazard keeps PDFs only.
+    h.adapter.files["word"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(200)
+    word = FileRef("word", "document", 208, "application/msword", "报告.doc")
+    out = await h.say(ZHANG, "", files=(word,), reply_to=card.message_id)
+    assert "只接受图片" in h.texts(out) and "只接受 PDF" in h.texts(out)
     # Too large.
     big = FileRef("huge", "document", 30 * 1024 * 1024, "application/pdf", "大.pdf")
     out = await h.say(ZHANG, "", files=(big,), reply_to=card.message_id)

@@ -117,11 +117,12 @@ async def test_help_in_the_group_is_short_and_in_private_lists_the_persons_comma
     assert all(word in T.HELP_VERIFY for word in ("验收通过", "驳回", "/accept", "/reject", "/hazards"))
 
 
-async def test_start_and_setgroup_promise_only_what_exists(harness: Harness) -> None:
+async def test_start_and_setgroup_promise_what_exists(harness: Harness) -> None:
     h = harness
     await seed(h)
     start = h.texts(await h.say(XIAO, "/start", h.private(XIAO)))
     assert "隐患" in start and "整改" in start and "/join" in start
     setgroup = h.texts(await h.say(ADMIN, "/setgroup"))
-    for text in (start, setgroup, T.START, T.SETGROUP_DONE, T.HELP_FOOTER):
-        assert not any(word in text for word in ("会议", "回执", "专项", "通知"))
+    assert "园区安全群" in setgroup
+    for text in (start, T.SETGROUP_DONE):  # notices, receipts and campaigns exist now (issue #9); digests do not yet
+        assert all(word in text for word in ("会议通知", "专项行动")) and "周报" not in text

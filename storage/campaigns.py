@@ -1,0 +1,425 @@
+"""The campaign domain (专项行动): a task for every enterprise, self-inspection reports (自查报告), review.
+
+A task goes `pending` → `submitted` → `accepted`, or `submitted` → `returned` (with a reason) →
+`submitted` again. Each operation checks who may do it (`storage/permissions.py`) and the task's
+status (`RULES`), changes the row under a lock, writes a `campaign_events` row and an audit row, and
+returns who must be told. Overdue is derived: a task still owed after the campaign's due date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from storage.audit import audit
+from storage.db import dialect_insert
+from storage.enums import MANAGER_ROLES, OWED_TASKS, CampaignStatus, Role, TaskStatus
+from storage.models import (
+    Campaign,
+    CampaignEvent,
+    CampaignHazard,
+    CampaignTask,
+    Document,
+    Enterprise,
+    Hazard,
+    Person,
+    Photo,
+)
+from storage.notices import attach_files, issue_code, normal_code
+from storage.people import people_of_enterprise, people_with_role
+from storage.permissions import Perm, is_manager, may_report_campaign, may_review_report, role_allows
+
+PREFIX = "ZX"
+S = TaskStatus
+WITH_TASK = (joinedload(CampaignTask.enterprise), joinedload(CampaignTask.campaign).joinedload(Campaign.author))
+
+# The statuses a task may be in for each step, and the status it moves to.
+RULES: dict[str, tuple[frozenset[TaskStatus], TaskStatus]] = {
+    "submit": (frozenset({S.PENDING, S.RETURNED}), S.SUBMITTED),
+    "accept": (frozenset({S.SUBMITTED}), S.ACCEPTED),
+    "return": (frozenset({S.SUBMITTED}), S.RETURNED),
+}
+
+
+class Refusal(StrEnum):
+    """Why a campaign operation was refused."""
+
+    NOT_ALLOWED = "not_allowed"
+    WRONG_STATUS = "wrong_status"  # the task's status does not allow it (already submitted, accepted…)
+    NOT_LISTED = "not_listed"  # the enterprise has no task in this campaign (joined the park later)
+    CLOSED = "closed"  # the campaign is closed
+    OWN_REPORT = "own_report"  # nobody reviews their own report
+    LINKED = "linked"  # the hazard already belongs to another campaign
+
+
+class Refused(Exception):
+    """A campaign operation the rules do not allow; nothing was changed."""
+
+    def __init__(self, reason: Refusal, task: CampaignTask | None = None) -> None:
+        super().__init__(f"{reason}: {task.id if task else '-'}")
+        self.reason = reason
+        self.task = task
+
+
+@dataclass
+class Change:
+    """What an operation did: the task (its campaign and enterprise loaded), its event, who to tell."""
+
+    task: CampaignTask
+    event: CampaignEvent | None
+    tell: list[Person] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """One campaign's tasks counted; `submitted` counts reports in review and accepted ones."""
+
+    campaign: Campaign
+    total: int
+    submitted: int
+    accepted: int
+    returned: int
+    pending: int
+    overdue: int
+
+
+def is_overdue(task: CampaignTask, campaign: Campaign, today: date) -> bool:
+    """Tell whether a task is still owed after its campaign's due date."""
+    return task.status in OWED_TASKS and today > campaign.due_date
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    """Return one campaign by id."""
+    return await session.get(Campaign, campaign_id, options=[joinedload(Campaign.author)])
+
+
+async def by_code(session: AsyncSession, code: str) -> Campaign | None:
+    """Return one campaign by its code (`zx-2026-2` works too)."""
+    normal = normal_code(code)
+    if normal is None or not normal.startswith(PREFIX):
+        return None
+    return await session.scalar(
+        select(Campaign).options(joinedload(Campaign.author)).where(Campaign.code == normal)
+    )
+
+
+async def by_title(session: AsyncSession, text: str) -> list[Campaign]:
+    """Return the open campaigns whose title contains the text (or the text contains the title)."""
+    text = text.strip()
+    if not text:
+        return []
+    rows = await session.scalars(
+        select(Campaign).options(joinedload(Campaign.author)).where(Campaign.status == CampaignStatus.OPEN)
+    )
+    return [c for c in rows.unique().all() if text in c.title or c.title in text]
+
+
+async def open_campaigns(session: AsyncSession) -> Sequence[Campaign]:
+    """Return the open campaigns, oldest first."""
+    rows = await session.scalars(
+        select(Campaign)
+        .options(joinedload(Campaign.author))
+        .where(Campaign.status == CampaignStatus.OPEN)
+        .order_by(Campaign.id)
+    )
+    return rows.unique().all()
+
+
+async def tasks(session: AsyncSession, campaign_id: int) -> Sequence[CampaignTask]:
+    """Return a campaign's tasks with their enterprises, by enterprise name."""
+    rows = await session.scalars(
+        select(CampaignTask)
+        .options(*WITH_TASK)
+        .join(Enterprise, Enterprise.id == CampaignTask.enterprise_id)
+        .where(CampaignTask.campaign_id == campaign_id)
+        .order_by(Enterprise.name)
+    )
+    return rows.unique().all()
+
+
+async def get_task(session: AsyncSession, task_id: int) -> CampaignTask | None:
+    """Return one task with its campaign and enterprise."""
+    return await session.get(CampaignTask, task_id, options=list(WITH_TASK))
+
+
+async def task_of(session: AsyncSession, campaign_id: int, enterprise_id: int) -> CampaignTask | None:
+    """Return one enterprise's task in a campaign."""
+    return await session.scalar(
+        select(CampaignTask)
+        .options(*WITH_TASK)
+        .where(CampaignTask.campaign_id == campaign_id, CampaignTask.enterprise_id == enterprise_id)
+    )
+
+
+async def progress(session: AsyncSession, campaign: Campaign, today: date) -> Progress:
+    """Count one campaign's tasks by status, and how many are overdue on `today` (park date)."""
+    rows = await tasks(session, campaign.id)
+    return Progress(
+        campaign=campaign,
+        total=len(rows),
+        submitted=sum(t.status in (S.SUBMITTED, S.ACCEPTED) for t in rows),
+        accepted=sum(t.status == S.ACCEPTED for t in rows),
+        returned=sum(t.status == S.RETURNED for t in rows),
+        pending=sum(t.status == S.PENDING for t in rows),
+        overdue=sum(is_overdue(t, campaign, today) for t in rows),
+    )
+
+
+async def progress_all(
+    session: AsyncSession, today: date, *, start: datetime | None = None, end: datetime | None = None
+) -> list[Progress]:
+    """Return the progress of every campaign launched in [start, end) (all when not given), oldest first."""
+    query = select(Campaign).order_by(Campaign.id)
+    if start is not None:
+        query = query.where(Campaign.created_at >= start)
+    if end is not None:
+        query = query.where(Campaign.created_at < end)
+    return [await progress(session, c, today) for c in (await session.scalars(query)).all()]
+
+
+async def matrix(
+    session: AsyncSession, campaigns: Sequence[Campaign]
+) -> tuple[list[Enterprise], dict[tuple[int, int], CampaignTask]]:
+    """Return the enterprises with a task in any of the campaigns, and each (campaign id, enterprise id) task."""
+    cells: dict[tuple[int, int], CampaignTask] = {}
+    enterprises: dict[int, Enterprise] = {}
+    for campaign in campaigns:
+        for task in await tasks(session, campaign.id):
+            cells[(campaign.id, task.enterprise_id)] = task
+            enterprises[task.enterprise_id] = task.enterprise
+    return sorted(enterprises.values(), key=lambda e: e.name), cells
+
+
+async def linked_hazards(session: AsyncSession, campaign_id: int) -> list[Hazard]:
+    """Return the hazards linked to a campaign, oldest first."""
+    rows = await session.scalars(
+        select(Hazard)
+        .join(CampaignHazard, CampaignHazard.hazard_id == Hazard.id)
+        .options(joinedload(Hazard.enterprise))
+        .where(CampaignHazard.campaign_id == campaign_id)
+        .order_by(Hazard.id)
+    )
+    return list(rows.unique().all())
+
+
+# --- operations -------------------------------------------------------------------------------
+
+
+async def launch(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    title: str,
+    requirements: str,
+    due_date: date,
+    photos: Sequence[Photo] = (),
+    documents: Sequence[Document] = (),
+    year: int,
+    at: datetime,
+) -> Campaign:
+    """Launch a campaign: its code, one task per active enterprise, its plan files."""
+    if not role_allows(actor.role, Perm.CAMPAIGN_SEND):
+        raise Refused(Refusal.NOT_ALLOWED)
+    campaign = Campaign(
+        code=await issue_code(session, PREFIX, year),
+        title=title,
+        requirements=requirements,
+        due_date=due_date,
+        status=CampaignStatus.OPEN,
+        author_id=actor.id,
+        created_at=at,
+        updated_at=at,
+    )
+    session.add(campaign)
+    set_committed_value(campaign, "author", actor)
+    await session.flush()
+    active = await session.scalars(
+        select(Enterprise.id).where(Enterprise.active.is_(True)).order_by(Enterprise.id)
+    )
+    for enterprise_id in active.all():
+        session.add(CampaignTask(campaign_id=campaign.id, enterprise_id=enterprise_id, status=S.PENDING))
+    await session.flush()
+    event = await _record(
+        session, campaign, None, actor, "launch", at, data={"due_date": due_date.isoformat()}
+    )
+    await attach_files(session, "campaign", campaign.id, photos, documents, at, event.id)
+    return campaign
+
+
+async def submit(
+    session: AsyncSession,
+    campaign: Campaign,
+    actor: Person,
+    note: str,
+    at: datetime,
+    *,
+    photos: Sequence[Photo] = (),
+    documents: Sequence[Document] = (),
+) -> Change:
+    """Submit (or resubmit after a return) the actor's enterprise's report; managers must review it."""
+    if actor.enterprise_id is None or not may_report_campaign(actor, actor.enterprise_id):
+        raise Refused(Refusal.NOT_ALLOWED)
+    if campaign.status != CampaignStatus.OPEN:
+        raise Refused(Refusal.CLOSED)
+    task = await task_of(session, campaign.id, actor.enterprise_id)
+    if task is None:
+        raise Refused(Refusal.NOT_LISTED)
+    await _lock(session, task)
+    event = await _transition(session, task, actor, "submit", at, note=note or None)
+    task.note = note or None
+    task.reporter_id = actor.id
+    task.submitted_at = at
+    task.return_reason = None
+    await attach_files(session, "task", task.id, photos, documents, at, event.id)
+    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if m.id != actor.id]
+    return Change(task, event, managers)
+
+
+async def accept(session: AsyncSession, task: CampaignTask, actor: Person, at: datetime) -> Change:
+    """Accept a submitted report; the reporter and the enterprise's leads are told."""
+    await _lock(session, task)
+    if not may_review_report(actor, task.reporter_id):
+        own = is_manager(actor) and actor.id == task.reporter_id
+        raise Refused(Refusal.OWN_REPORT if own else Refusal.NOT_ALLOWED, task)
+    event = await _transition(session, task, actor, "accept", at)
+    task.reviewer_id = actor.id
+    task.reviewed_at = at
+    return Change(task, event, await _enterprise_side(session, task, actor))
+
+
+async def return_report(
+    session: AsyncSession, task: CampaignTask, actor: Person, reason: str, at: datetime
+) -> Change:
+    """Return a submitted report with a reason (退回); the reporter and the leads are told and submit again."""
+    await _lock(session, task)
+    if not may_review_report(actor, task.reporter_id):
+        own = is_manager(actor) and actor.id == task.reporter_id
+        raise Refused(Refusal.OWN_REPORT if own else Refusal.NOT_ALLOWED, task)
+    event = await _transition(session, task, actor, "return", at, note=reason)
+    task.reviewer_id = actor.id
+    task.reviewed_at = at
+    task.return_reason = reason
+    return Change(task, event, await _enterprise_side(session, task, actor))
+
+
+async def link_hazard(
+    session: AsyncSession, campaign: Campaign, hazard: Hazard, actor: Person, at: datetime
+) -> bool:
+    """Link a hazard found while answering a campaign to it; False when it was linked already (to it)."""
+    if not (is_manager(actor) or actor.role == Role.INSPECTOR or actor.enterprise_id == hazard.enterprise_id):
+        raise Refused(Refusal.NOT_ALLOWED)
+    current = await session.scalar(select(CampaignHazard).where(CampaignHazard.hazard_id == hazard.id))
+    if current is not None:
+        if current.campaign_id != campaign.id:
+            raise Refused(Refusal.LINKED)
+        return False
+    insert = dialect_insert(session)
+    await session.execute(
+        insert(CampaignHazard)
+        .values(campaign_id=campaign.id, hazard_id=hazard.id, created_at=at)
+        .on_conflict_do_nothing(index_elements=["hazard_id"])
+    )
+    await _record(session, campaign, None, actor, "link_hazard", at, data={"hazard": hazard.code})
+    return True
+
+
+async def campaign_of_hazard(session: AsyncSession, hazard_id: int) -> Campaign | None:
+    """Return the campaign a hazard is linked to, if any."""
+    return await session.scalar(
+        select(Campaign)
+        .join(CampaignHazard, CampaignHazard.campaign_id == Campaign.id)
+        .where(CampaignHazard.hazard_id == hazard_id)
+    )
+
+
+# --- inside the operations --------------------------------------------------------------------
+
+
+async def _lock(session: AsyncSession, task: CampaignTask) -> None:
+    """Re-read the task under a row lock, so two presses at once act on the same, current state."""
+    await session.refresh(task, [c.key for c in CampaignTask.__mapper__.column_attrs], with_for_update=True)
+
+
+async def _enterprise_side(session: AsyncSession, task: CampaignTask, actor: Person) -> list[Person]:
+    """Return who hears a review: the reporter and the enterprise's leads."""
+    told: dict[int, Person] = {}
+    if task.reporter_id is not None:
+        reporter = await session.get(Person, task.reporter_id)
+        if reporter is not None:
+            told[reporter.id] = reporter
+    for lead in await people_of_enterprise(session, task.enterprise_id, [Role.LEAD]):
+        told.setdefault(lead.id, lead)
+    return [p for p in told.values() if p.id != actor.id]
+
+
+async def _transition(
+    session: AsyncSession,
+    task: CampaignTask,
+    actor: Person,
+    step: str,
+    at: datetime,
+    *,
+    note: str | None = None,
+) -> CampaignEvent:
+    """Move a task by the rule of one step, or raise WRONG_STATUS; write the event."""
+    sources, target = RULES[step]
+    if task.status not in sources:
+        raise Refused(Refusal.WRONG_STATUS, task)
+    before = task.status
+    task.status = target
+    return await _record(
+        session, task.campaign, task, actor, step, at, from_status=before, to_status=target, note=note
+    )
+
+
+async def _record(
+    session: AsyncSession,
+    campaign: Campaign,
+    task: CampaignTask | None,
+    actor: Person | None,
+    action: str,
+    at: datetime,
+    *,
+    from_status: TaskStatus | None = None,
+    to_status: TaskStatus | None = None,
+    note: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> CampaignEvent:
+    """Write one campaign event and its audit row."""
+    campaign.updated_at = at
+    event = CampaignEvent(
+        campaign_id=campaign.id,
+        task_id=task.id if task is not None else None,
+        at=at,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        note=note,
+        data=data or {},
+    )
+    session.add(event)
+    await session.flush()
+    await audit(
+        session,
+        at,
+        actor,
+        f"campaign.{action}",
+        "campaign",
+        campaign.code,
+        enterprise_id=task.enterprise_id if task is not None else None,
+        from_status=from_status,
+        to_status=to_status,
+    )
+    return event

@@ -1,0 +1,268 @@
+"""Meeting notices and notices with receipts (会议通知 / 通知, 回执) through the neutral core."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.messages import FileRef
+from handlers.notices import ReceiptButton
+from schedules.reminders import send_reminders
+from storage import notices as nt
+from storage.models import AuditEntry, Notice, NoticeEvent, NoticeReceipt
+from tests.harness import CHEN, GROUP, LI, LIU, XIAO, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, labels, seed
+
+MEETING = "/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会 通报11月隐患整改情况"
+
+
+def group_card(h: Harness, key_prefix: str = "notice:") -> Sent:
+    """Return the notice card the bot posted in the park group (its current state)."""
+    return next(s for s in h.adapter.sent if s.chat == GROUP and s.card and s.card.key.startswith(key_prefix))
+
+
+def private_to(h: Harness, user_id: str, sent: list[Sent]) -> list[Sent]:
+    """Return the messages among `sent` that went to one person's private chat."""
+    return [s for s in sent if s.chat.chat_id == f"p-{user_id}"]
+
+
+async def test_meeting_notice_card_counts_receipts_per_enterprise(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(LI, MEETING)
+    card = card_of(out)
+    assert card.chat == GROUP and card.card is not None
+    fields = labels(card.card)
+    assert card.card.title == "会议通知 HY-2026-01"
+    assert fields["时间"] == "2026-12-05（周六）09:00" and fields["地点"] == "管委会三楼会议室"
+    assert fields["主题"] == "12月安全生产例会" and fields["议程"] == "通报11月隐患整改情况"
+    assert fields["回执"] == "已回执 0/2" and fields["请假"] == "0 家"
+    assert [b.label for row in card.card.actions for b in row] == ["收到", "请假"]
+    assert [b.command for row in card.card.actions for b in row] == ["/confirm HY-2026-01", "/leave HY-2026-01 <原因>"]
+    assert len(out) == 1, "in the park group the card alone is the answer"
+
+    outcome = await h.press(ZHANG, card, "收到")
+    assert outcome.toast == "已为华油装备制造有限公司回执 HY-2026-01：收到。"
+    assert labels(group_card(h).card)["回执"] == "已回执 1/2"  # type: ignore[arg-type]
+    edits = group_card(h).edits
+    # Pressing again, or a colleague of the same enterprise pressing, changes nothing.
+    outcome = await h.press(ZHANG, card, "收到")
+    assert "已经回执过 HY-2026-01（收到）" in (outcome.toast or "")
+    outcome = await h.press(CHEN, card, "收到")
+    assert "华油装备制造有限公司已经回执过" in (outcome.toast or "")
+    # Somebody with no enterprise (no role, or the inspector) gets a private hint; the count stays.
+    outcome = await h.press(XIAO, card, "收到")
+    assert "还没有绑定企业" in (outcome.toast or "")
+    outcome = await h.press(ZHAO, card, "收到")
+    assert "还没有绑定企业" in (outcome.toast or "")
+    outcome = await h.press(LI, card, "收到")
+    assert "/receipts HY-2026-01" in (outcome.toast or "")
+    assert group_card(h).edits == edits
+    assert labels(group_card(h).card)["回执"] == "已回执 1/2"  # type: ignore[arg-type]
+
+    # 请假: the reason is asked privately (刘芳 has a private chat), then the card counts it.
+    before = len(h.adapter.sent)
+    outcome = await h.press(LIU, card, "请假")
+    assert outcome.toast == "请在私聊中回复请假原因"
+    asked = private_to(h, "liu", h.adapter.sent[before:])
+    assert asked and "请回复请假原因" in (asked[0].reply.text or "")
+    assert labels(group_card(h).card)["回执"] == "已回执 1/2"  # type: ignore[arg-type]
+    out = await h.say(LIU, "出差在外 代参会：王五", Harness.private(LIU))
+    assert "已为宏达机械有限公司登记 HY-2026-01 请假：出差在外，代参会：王五。" in h.texts(out)
+    fields = labels(group_card(h).card)  # type: ignore[arg-type]
+    assert fields["回执"] == "已回执 2/2" and fields["请假"] == "1 家"
+
+    async with h.app.db.reading() as s:
+        rows = {r.enterprise.name: r for r in await nt.receipts(s, 1)}
+        assert rows["宏达机械有限公司"].reason == "出差在外" and rows["宏达机械有限公司"].substitute == "王五"
+        actions = (await s.scalars(select(NoticeEvent.action).order_by(NoticeEvent.id))).all()
+        assert actions == ["issue", "confirm", "leave"]
+        assert (await s.scalar(select(AuditEntry).where(AuditEntry.action == "notice.leave"))) is not None
+
+
+async def test_command_twins_and_replies_work_without_buttons(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = card_of(await h.say(LI, MEETING))
+    out = await h.say(ZHANG, "/confirm hy-2026-1")
+    assert "已为华油装备制造有限公司回执 HY-2026-01：收到" in h.texts(out)
+    out = await h.say(LIU, "/leave HY-2026-01")  # no reason: the bot asks for it, as a reply
+    assert "请回复请假原因" in h.texts(out)
+    out = await h.say(LIU, "家中有事", reply_to=out[0].message_id)
+    assert "登记 HY-2026-01 请假：家中有事" in h.texts(out)
+    assert labels(group_card(h).card)["请假"] == "1 家"  # type: ignore[arg-type]
+    # 收到 typed as a reply under the card counts too (people write it anyway); nothing else is said.
+    out = await h.say(CHEN, "收到", reply_to=card.message_id)
+    assert "已经回执过" in h.texts(out)
+    out = await h.say(XIAO, "好的", reply_to=card.message_id)
+    assert out == []
+    out = await h.say(ZHANG, "/confirm HY-2026-09")
+    assert "没有找到编号为 HY-2026-09 的通知" in h.texts(out)
+    out = await h.say(XIAO, "/confirm")
+    assert "这个操作需要以下身份之一" in h.texts(out)
+
+
+async def test_wrong_meeting_input_gets_a_clear_answer(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    assert "用法：/meeting" in h.texts(await h.say(LI, "/meeting"))
+    assert "没有读到会议时间" in h.texts(await h.say(LI, "/meeting 明天 会议室 例会"))
+    assert "已经过去了" in h.texts(await h.say(LI, "/meeting 2026-11-01 09:00 会议室 例会"))
+    assert "没有读懂会议日期" in h.texts(await h.say(LI, "/meeting 某天 09:00 会议室 例会"))
+    assert "没有读懂会议时间" in h.texts(await h.say(LI, "/meeting 12月5日 25:00 会议室 例会"))
+    assert "用法：/meeting" in h.texts(await h.say(LI, "/meeting 12月5日 9点 会议室"))
+    assert "这个操作需要以下身份之一" in h.texts(await h.say(ZHANG, MEETING))
+    out = await h.say(LI, "/meeting 明天 下午3点半 二楼会议室 消防培训")
+    fields = labels(card_of(out).card)  # type: ignore[arg-type]
+    assert fields["时间"] == "2026-12-01（周二）15:30"
+
+
+async def test_receipts_are_listed_privately_with_a_remind_button(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = card_of(await h.say(LI, MEETING))
+    await h.press(ZHANG, card, "收到")
+    out = await h.say(LI, "/receipts")
+    group_texts = [s.reply.text or "" for s in out if s.chat == GROUP]
+    assert group_texts == ["李干部，名单已私聊发给您（群里不公布未回执或未完成的企业）。"]
+    private = private_to(h, "li", out)
+    assert len(private) == 1
+    text = private[0].reply.text or ""
+    assert "已回执 1/2" in text and "未回执（1 家）" in text and "宏达机械有限公司" in text
+    assert "华油" not in text.split("未回执")[1]
+    before = len(h.adapter.sent)
+    outcome = await h.press(LI, private[0], "立即提醒未回执企业")
+    assert outcome.toast == "已提醒 1 家未回执的企业（私聊其安全负责人）。"
+    reminded = h.adapter.sent[before:]
+    assert [s.chat.chat_id for s in reminded] == ["p-liu"]
+    assert "宏达机械有限公司还没有回执会议通知 HY-2026-01" in (reminded[0].reply.text or "")
+    # The reminder carries the buttons: 刘芳 answers from her private chat, the group card follows.
+    outcome = await h.press(LIU, reminded[0], "收到")
+    assert outcome.toast == "已为宏达机械有限公司回执 HY-2026-01：收到。"
+    assert labels(group_card(h).card)["回执"] == "已回执 2/2"  # type: ignore[arg-type]
+    outcome = await h.press(LI, private[0], "立即提醒未回执企业")
+    assert outcome.toast == "没有需要提醒的企业：都已回执。"
+
+
+async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harness: Harness, clock: ManualClock) -> None:
+    h = harness
+    await seed(h, private=("admin", "li", "ma", "liu"))  # 张伟 never opened a private chat
+    card = card_of(await h.say(LI, "/meeting 2026-12-03 15:00 管委会三楼会议室 消防专题会"))
+    app = h.app
+
+    async def sweep(at: datetime) -> list[Sent]:
+        clock.set(at)
+        before = len(h.adapter.sent)
+        await send_reminders(app.db, app.dispatcher, app.settings, at)
+        return h.adapter.sent[before:]
+
+    # Not yet due: the meeting is on Thursday; Tuesday says nothing.
+    assert await sweep(datetime(2026, 12, 1, 2, 0, tzinfo=UTC)) == []
+    # The day before, at 23:30 park time: quiet hours.
+    assert await sweep(datetime(2026, 12, 1, 15, 30, tzinfo=UTC)) == []
+    # Wednesday 09:00: both enterprises are reminded; 刘芳 privately, 张伟 (no private chat) once in the group.
+    sent = await sweep(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
+    assert sorted(s.chat.chat_id for s in sent) == ["group", "p-liu"]
+    group_note = next(s for s in sent if s.chat == GROUP).reply.text or ""
+    assert group_note.startswith("张伟，请为华油装备制造有限公司回执") and "宏达" not in group_note
+    # Wednesday afternoon: not twice a day.
+    assert await sweep(datetime(2026, 12, 2, 7, 0, tzinfo=UTC)) == []
+    await h.press(LIU, card, "收到")
+    # Thursday 14:10, within the hour before: only 华油, which has not answered, and the group is not told again.
+    sent = await sweep(datetime(2026, 12, 3, 6, 10, tzinfo=UTC))
+    assert sent == []  # 张伟 cannot be written to privately, and was named in the group once already
+    # Once the meeting starts its card closes: no buttons, 回执已截止 (one edit).
+    await sweep(datetime(2026, 12, 3, 7, 5, tzinfo=UTC))
+    assert card.card.actions == () and card.card.status.text == "会议已开始，回执已截止"  # type: ignore[union-attr]
+    async with app.db.reading() as s:
+        rows = (await s.execute(select(NoticeReceipt.enterprise_id, NoticeReceipt.status))).all()
+        assert sorted(str(r.status) for r in rows) == ["confirmed", "pending"]
+
+
+async def test_cancel_and_move_tell_those_who_confirmed(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = card_of(await h.say(LI, MEETING))
+    stale = ReceiptButton(1, "ok").pack()  # a press on an old copy of the card
+    await h.press(ZHANG, card, "收到")
+    out = await h.say(LI, "/meeting_move HY-2026-01 12月6日 14:30 管委会二楼会议室")
+    assert "已改到 2026-12-06（周日）14:30，地点 管委会二楼会议室；已通知 1 位已回执的人员" in h.texts(out)
+    told = private_to(h, "zhang", out)
+    assert len(told) == 1 and "改期为 2026-12-06（周日）14:30，地点 管委会二楼会议室" in (told[0].reply.text or "")
+    assert private_to(h, "liu", out) == []  # 宏达 had not confirmed
+    fields = labels(group_card(h).card)  # type: ignore[arg-type]
+    assert fields["时间"] == "2026-12-06（周日）14:30" and fields["地点"] == "管委会二楼会议室"
+    out = await h.say(LI, "/meeting_cancel HY-2026-01 与上级检查冲突")
+    assert "已取消，已通知 1 位已回执的人员" in h.texts(out)
+    assert "原因：与上级检查冲突" in h.texts(private_to(h, "zhang", out))
+    assert group_card(h).card.status.text == "已取消"  # type: ignore[union-attr]
+    assert group_card(h).card.actions == ()  # type: ignore[union-attr]
+    outcome = await h.press(LIU, card, data=stale)
+    assert "已取消，不需要回执" in (outcome.toast or "")
+    assert "已经取消过了" in h.texts(await h.say(LI, "/meeting_cancel HY-2026-01"))
+
+
+async def test_attendance_after_the_meeting(harness: Harness, clock: ManualClock) -> None:
+    h = harness
+    await seed(h)
+    card = card_of(await h.say(LI, MEETING))
+    await h.press(ZHANG, card, "收到")
+    assert "还没有开始" in h.texts(await h.say(LI, "/attendance HY-2026-01 全部"))
+    clock.set(datetime(2026, 12, 5, 3, 0, tzinfo=UTC))
+    out = await h.say(LI, "/attendance HY-2026-01 全部")
+    assert "已记录出席：1/2 家企业" in h.texts(out)
+    assert labels(group_card(h).card)["出席"] == "出席 1/2"  # type: ignore[arg-type]
+    picker = card_of(private_to(h, "li", await h.say(LI, "/attendance HY-2026-01")))
+    outcome = await h.press(LI, picker, "⬜ 宏达")
+    assert outcome.toast == "HY-2026-01 已记录出席：2/2 家企业。"
+    assert any(b.label == "✅ 宏达" for row in picker.card.actions for b in row)  # type: ignore[union-attr]
+    async with h.app.db.reading() as s:
+        stats = await nt.stats(s, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert (stats.meetings_held, stats.receipts_due, stats.receipts_answered) == (1, 2, 1)
+    assert stats.receipt_rate == 0.5 and stats.attendance_rate == 1.0
+
+
+async def test_notice_with_a_work_plan_file(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", "<w:document/>")
+    docx = buf.getvalue()
+    h.adapter.files["plan"] = docx
+    ref = FileRef("plan", "document", len(docx), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "冬季消防检查方案.docx")
+    out = await h.say(LI, "/notice 关于开展冬季消防安全检查的通知。请各企业于12月10日前完成自查。", files=(ref,))
+    card = card_of(out)
+    fields = labels(card.card)  # type: ignore[arg-type]
+    assert card.card.title == "通知 TZ-2026-01"  # type: ignore[union-attr]
+    assert fields["主题"] == "关于开展冬季消防安全检查的通知" and "《冬季消防检查方案.docx》" in fields["附件"]
+    assert card.reply.document_names == ("冬季消防检查方案.docx",)
+    assert card.reply.documents[0].read_bytes() == docx and card.reply.documents[0].suffix == ".docx"
+    async with h.app.db.reading() as s:
+        notice = await s.scalar(select(Notice))
+        assert notice is not None and notice.kind == "notice"
+    # A ZIP that is not an office document is refused, with the reason.
+    h.adapter.files["zip"] = b"PK\x03\x04 not really"
+    ref = FileRef("zip", "document", 16, "application/zip", "x.docx")
+    out = await h.say(LI, "/notice 另一条通知", files=(ref,))
+    assert "有文件没有保存" in h.texts(out)
+    photo = h.add_file(jpeg(3))
+    out = await h.say(LI, "/notice 现场照片通知", files=(photo,))
+    assert card_of(out).card.photos  # type: ignore[union-attr]
+
+
+async def test_notice_reminders_wait_for_the_delay(harness: Harness, clock: ManualClock) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, "/notice 请各企业报送值班表")
+    app = h.app
+    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(hours=2)) == 0
+    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(hours=25)) == 2
+    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(hours=26)) == 0
+    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(days=2, hours=1)) == 2
+    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(days=5)) == 0
