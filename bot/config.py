@@ -101,6 +101,26 @@ class TelegramSettings(_Section):
     poll_timeout: int = Field(default=30, ge=0, le=50)
 
 
+class PlatformLimits(_Section):
+    """How fast the bot may write on one platform; the defaults are Telegram's published limits."""
+
+    overall_per_second: float = Field(default=30.0, gt=0)  # every chat together
+    per_group_per_minute: float = Field(default=20.0, gt=0)  # one group
+    private_per_second: float = Field(default=1.0, gt=0)  # one private chat, on average
+    private_burst: int = Field(default=3, ge=1)  # messages a private chat may get at once (one answer's parts)
+
+
+class SendingSettings(_Section):
+    """The outbox sender: pacing per platform, retries of failed sends."""
+
+    # Platforms not named here are not paced (the console). DingTalk: 20 calls a second per API.
+    limits: dict[str, PlatformLimits] = Field(default_factory=lambda: {"telegram": PlatformLimits()})
+    retries: int = Field(default=6, ge=0, le=20)  # tries after the first, on 5xx, timeouts, network errors
+    retry_base: float = Field(default=1.0, gt=0)  # seconds before the first retry; doubles, with jitter
+    retry_max: float = Field(default=60.0, gt=0)  # longest pause between two tries
+    chats_at_once: int = Field(default=64, ge=1)  # chats sent to side by side
+
+
 class Settings(BaseSettings):
     """Everything the bot is configured with."""
 
@@ -116,6 +136,7 @@ class Settings(BaseSettings):
     database: DatabaseSettings = Field(default_factory=DatabaseSettings)
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
+    sending: SendingSettings = Field(default_factory=SendingSettings)
 
     @classmethod
     def settings_customise_sources(
