@@ -130,8 +130,20 @@ async def enqueue(
         if reply.toast:
             continue
         if reply.edit and reply.card is not None:
-            for platform, chat_id, is_group in await rows.card_chats(session, reply.card.key, platforms):
-                await rows.drop_pending_edits(session, reply.card.key, chat_lane(platform, chat_id))
+            key = reply.card.key
+            shown = await rows.card_chats(session, key, platforms)
+            # Posts of the card written a moment ago in this same call are on their way too.
+            shown += [
+                (v["platform"], v["chat_id"], v["is_group"])
+                for v in values
+                if v["card_key"] == key and not v.get("edit") and v["chat_id"] is not None
+            ]
+            for platform, chat_id, is_group in dict.fromkeys(shown):
+                lane = chat_lane(platform, chat_id)
+                await rows.drop_pending_edits(session, key, lane)
+                same = [i for i, v in enumerate(values) if v.get("edit") and v["card_key"] == key and v["lane"] == lane]
+                for i in reversed(same):  # an edit of this same call: replaced as well
+                    del values[i], parsed[i]
                 add(reply, platform, chat_id, is_group, edit=True)
         elif reply.people:
             batch = uuid.uuid4().hex

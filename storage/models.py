@@ -366,6 +366,9 @@ class OutboxItem(Base):
     __table_args__ = (
         Index("ix_outbox_pending", "sent_at", "id"),
         Index("ix_outbox_card_key", "card_key"),
+        # Ids are never reused (SQLite would reuse the highest after a delete): the sender tells rows
+        # apart by id, and a superseded edit is deleted.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -35,7 +35,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("reported_at", sa.DateTime(timezone=True), nullable=True))
         batch_op.create_index("ix_outbox_card_key", ["card_key"], unique=False)
     op.execute("UPDATE outbox SET state = 'sent' WHERE sent_at IS NOT NULL")
-    with op.batch_alter_table("outbox", schema=None) as batch_op:
+    # SQLite rebuilds the table here: with AUTOINCREMENT, so a deleted row's id is never handed out again.
+    with op.batch_alter_table("outbox", schema=None, table_kwargs={"sqlite_autoincrement": True}) as batch_op:
         batch_op.create_check_constraint(
             op.f("ck_outbox_state"), f"state IN ({', '.join(repr(v) for v in STATES)})"
         )
