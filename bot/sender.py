@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
+import itertools
 import logging
 import random
 from collections import deque
@@ -61,6 +63,46 @@ STOP_GRACE = 10.0  # seconds stop() lets messages already on the wire finish
 BATCH = 20  # people per private batch (DingTalk's limit)
 
 
+class _OldestFirst:
+    """A platform's `aiolimiter` bucket handed out oldest row first.
+
+    Chats wait for the bucket side by side; without an order, a chat coming back from a 429 would queue
+    behind every chat that started waiting meanwhile. Rows are numbered in the order they were written,
+    so the lowest id (a retry, an earlier broadcast) goes next.
+    """
+
+    def __init__(self, limiter: AsyncLimiter) -> None:
+        self.limiter = limiter
+        self._waiting: list[tuple[int, int, float, asyncio.Future[None]]] = []
+        self._count = itertools.count()
+        self._pump: asyncio.Task[None] | None = None
+
+    async def acquire(self, key: int, amount: float) -> None:
+        """Wait for `amount` of the bucket, after every waiter with a lower key."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (key, next(self._count), amount, future))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._hand_out(), name="sender-pacing")
+        await future
+
+    async def _hand_out(self) -> None:
+        while self._waiting:
+            _, _, amount, future = heapq.heappop(self._waiting)
+            if future.done():  # the waiter was cancelled (the sender stopped)
+                continue
+            await self.limiter.acquire(amount)
+            if not future.done():
+                future.set_result(None)
+
+    def close(self) -> None:
+        """Stop handing out (the sender stops)."""
+        if self._pump is not None:
+            self._pump.cancel()
+        for *_, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}"
@@ -82,7 +124,7 @@ class Sender:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: deque[str] = deque()  # lanes with rows but no task yet (too many chats at once)
         self._wire: set[asyncio.Future[None]] = set()  # sends under way, finished even when stopping
-        self._overall: dict[str, AsyncLimiter] = {}
+        self._overall: dict[str, _OldestFirst] = {}
         self._per_chat: dict[str, AsyncLimiter] = {}
         self._rescan = asyncio.Event()
         self._scanner: asyncio.Task[None] | None = None
@@ -148,6 +190,9 @@ class Sender:
         self._queues.clear()
         self._waiting.clear()
         self._known.clear()
+        for pacer in self._overall.values():
+            pacer.close()
+        self._overall.clear()
 
     async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until every row in hand went out (tests and the console: answers before the next line)."""
@@ -389,8 +434,8 @@ class Sender:
             await chat.acquire(min(cost, chat.max_rate))
         overall = self._overall.get(item.platform)
         if overall is None:
-            overall = self._overall[item.platform] = AsyncLimiter(limits.overall_per_second, 1.0)
-        await overall.acquire(min(cost, overall.max_rate))
+            overall = self._overall[item.platform] = _OldestFirst(AsyncLimiter(limits.overall_per_second, 1.0))
+        await overall.acquire(item.id, min(cost, overall.limiter.max_rate))
 
     def _chat_limiter(self, item: Queued, limits: PlatformLimits) -> AsyncLimiter | None:
         if item.chat_id is None:
