@@ -101,34 +101,33 @@ async def test_429_and_random_502s_still_give_every_group_exactly_one_message(
 async def test_a_group_that_removed_the_bot_is_marked_and_managers_are_told_once(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with FakeTelegram() as tg:
-        async with live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
-            groups = await seed_groups(app, tg, 3)
-            gone = groups[1]["id"]
-            tg.kick(gone)
-            for n in (1, 2):
-                await app.sender.send_proactive([Reply(text=f"第{n}次通知", to_groups=True)])
-                await app.sender.settle()
-            await tg.wait_for(lambda: bool(texts_in(tg, MANAGER_ID, "无法在群")), 10)
-            async with app.db.reading() as s:
-                chat = await s.scalar(select(Chat).where(Chat.chat_id == str(gone)))
-                states = Counter((await s.scalars(select(OutboxItem.state))).all())
-            assert chat is not None and chat.unreachable_at is not None
-            assert states[OutboxState.UNREACHABLE] == 1  # the second notice was not even tried there
-            tried = [c for c in tg.calls_of("sendMessage") if str(c.params.get("chat_id")) == str(gone)]
-            assert len(tried) == 1
-            told = texts_in(tg, MANAGER_ID, "无法在群")
-            assert told == [T.OUTBOX_GROUP_UNREACHABLE.format(group="园区群1")]  # once, by the group's name
-            for g in (groups[0], groups[2]):
-                assert [len(texts_in(tg, g["id"], f"第{n}次通知")) for n in (1, 2)] == [1, 1]
+    async with FakeTelegram() as tg, live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
+        groups = await seed_groups(app, tg, 3)
+        gone = groups[1]["id"]
+        tg.kick(gone)
+        for n in (1, 2):
+            await app.sender.send_proactive([Reply(text=f"第{n}次通知", to_groups=True)])
+            await app.sender.settle()
+        await tg.wait_for(lambda: bool(texts_in(tg, MANAGER_ID, "无法在群")), 10)
+        async with app.db.reading() as s:
+            chat = await s.scalar(select(Chat).where(Chat.chat_id == str(gone)))
+            states = Counter((await s.scalars(select(OutboxItem.state))).all())
+        assert chat is not None and chat.unreachable_at is not None
+        assert states[OutboxState.UNREACHABLE] == 1  # the second notice was not even tried there
+        tried = [c for c in tg.calls_of("sendMessage") if str(c.params.get("chat_id")) == str(gone)]
+        assert len(tried) == 1
+        told = texts_in(tg, MANAGER_ID, "无法在群")
+        assert told == [T.OUTBOX_GROUP_UNREACHABLE.format(group="园区群1")]  # once, by the group's name
+        for g in (groups[0], groups[2]):
+            assert [len(texts_in(tg, g["id"], f"第{n}次通知")) for n in (1, 2)] == [1, 1]
 
-            # The bot is added back and someone writes there: the group gets broadcasts again.
-            del tg.kicked[gone]
-            admin = tg.user(1, "王主任", "wang")
-            tg.send_text(admin, groups[1], "/help")
-            await tg.wait_for(lambda: len(tg.sent_messages(gone)) >= 1, 20)
-            await app.sender.send_proactive([Reply(text="第3次通知", to_groups=True)])
-            await tg.wait_for(lambda: bool(texts_in(tg, gone, "第3次通知")), 10)
+        # The bot is added back and someone writes there: the group gets broadcasts again.
+        del tg.kicked[gone]
+        admin = tg.user(1, "王主任", "wang")
+        tg.send_text(admin, groups[1], "/help")
+        await tg.wait_for(lambda: len(tg.sent_messages(gone)) >= 1, 20)
+        await app.sender.send_proactive([Reply(text="第3次通知", to_groups=True)])
+        await tg.wait_for(lambda: bool(texts_in(tg, gone, "第3次通知")), 10)
 
 
 async def test_stopping_halfway_through_a_200_group_broadcast_sends_the_rest_after_a_restart(
