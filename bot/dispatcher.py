@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -93,6 +93,7 @@ class Outcome:
     duplicate: bool = False
     unavailable: bool = False  # the database could not be used; nothing was done or said
     toast: str | None = None
+    queued: list[int] = field(default_factory=list)  # outbox rows written for it (the sender has them)
 
 
 class Dispatcher:
@@ -192,6 +193,7 @@ class Dispatcher:
             return outcome
         if queued and self.delivery is not None:
             self.delivery.queued(queued)
+        outcome.queued = [q.id for q in queued]
         return outcome
 
     async def _enqueue(

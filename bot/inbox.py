@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher, Event, Outcome
+from bot.messages import ButtonPress
 from bot.sender import Sender
 from storage import audit, outbox
 from storage import inbox as rows
@@ -36,6 +37,9 @@ KEEP_KEYS = timedelta(days=30)  # processed-update keys: far longer than any pla
 MAX_CHATS_AT_ONCE = 8  # chats processed side by side; updates of one chat always one after another
 IDLE_WAKE = 5.0  # seconds between looks at the table when nobody woke the worker
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+# A button press is answered once its own messages went out (the pressed card shows its new state when
+# the client's spinner stops), but never later than this: a chat held by a 429 must not hold the answer.
+PRESS_ANSWER_WAIT = 5.0
 
 
 class Source(Protocol):
@@ -118,13 +122,14 @@ class Inbox:
         self._stopping = False
 
     async def idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until nothing is stored or being processed (for tests and benchmarks)."""
+        """Wait until nothing is stored or being processed, and the answers went out (tests, benchmarks)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             if not self._tasks:
                 async with self.db.reading() as session:
                     if await rows.count_pending(session) == 0:
+                        await self.sender.settle(max(deadline - loop.time(), 0.1))
                         return
             await asyncio.sleep(0.02)
         raise TimeoutError("inbox still busy")
@@ -270,6 +275,8 @@ class Inbox:
         if outcome.unavailable:
             return False
         if source is not None:
+            if isinstance(event, ButtonPress) and outcome.queued:
+                await self.sender.delivered(outcome.queued, PRESS_ANSWER_WAIT)
             try:
                 await source.finish(payload, outcome)
             except Exception as exc:  # a late answer to a button press is cosmetic

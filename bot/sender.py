@@ -131,6 +131,7 @@ class Sender:
         self._stopping = False
         self._next_report = 0.0
         self._more = False  # the last scan hit its limit: read again once rows in hand drop
+        self._changed = asyncio.Event()  # set (and replaced) whenever a row in hand is done with
 
     # --- what others call -----------------------------------------------------------------------
 
@@ -204,6 +205,18 @@ class Sender:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
             if not self._tasks and self._waiting:
                 self._start_lanes()
+
+    async def delivered(self, row_ids: Sequence[int], timeout: float) -> bool:  # noqa: ASYNC109
+        """Wait (at most `timeout` seconds) until these rows are done with; return whether they are."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while any(i in self._known for i in row_ids):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+        return True
 
     async def report_failures(self) -> bool:
         """Tell managers, in one line, how many messages could not be sent; at most once a park day.
@@ -308,6 +321,8 @@ class Sender:
     def _forget(self, row_id: int) -> None:
         self._known.discard(row_id)
         self._finish_mark(row_id)
+        self._changed.set()
+        self._changed = asyncio.Event()
 
     def _finish_mark(self, row_id: int) -> None:
         self._finished.add(row_id)
