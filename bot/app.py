@@ -10,6 +10,7 @@ from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
 from bot.routing import Router
+from bot.sender import Sender
 from handlers import campaigns, corrections, enterprises, hazards, notices, people, rectify
 from storage import chats
 from storage.db import Database, pending_revisions, upgrade
@@ -44,6 +45,7 @@ class App:
     db: Database
     photos: PhotoStore
     dispatcher: Dispatcher
+    sender: Sender
     inbox: Inbox
 
     async def prepare(self, *, migrate: bool = True) -> None:
@@ -75,5 +77,9 @@ def build_app(settings: Settings, clock: Clock) -> App:
     db = Database(settings.database.url)
     photos = PhotoStore(settings.storage.photo_dir)
     dispatcher = Dispatcher(settings=settings, clock=clock, db=db, photos=photos, routers=routers())
-    inbox = Inbox(db, clock, dispatcher)
-    return App(settings=settings, clock=clock, db=db, photos=photos, dispatcher=dispatcher, inbox=inbox)
+    sender = Sender(settings=settings, clock=clock, db=db, dispatcher=dispatcher)
+    dispatcher.delivery = sender  # the dispatcher writes outbox rows; the sender sends them
+    inbox = Inbox(db, clock, dispatcher, sender)
+    return App(
+        settings=settings, clock=clock, db=db, photos=photos, dispatcher=dispatcher, sender=sender, inbox=inbox
+    )

@@ -156,6 +156,32 @@ class DingTalkSettings(_Section):
         return bool(self.client_id) and self.client_secret is not None and bool(self.client_secret.get_secret_value())
 
 
+class PlatformLimits(_Section):
+    """How fast the bot may write on one platform; the defaults are Telegram's published limits."""
+
+    overall_per_second: float = Field(default=30.0, gt=0)  # every chat together
+    per_group_per_minute: float = Field(default=20.0, gt=0)  # one group
+    private_per_second: float = Field(default=1.0, gt=0)  # one private chat, on average
+    private_burst: int = Field(default=3, ge=1)  # messages a private chat may get at once (one answer's parts)
+
+
+class SendingSettings(_Section):
+    """The outbox sender: pacing per platform, retries of failed sends."""
+
+    # Platforms not named here are not paced (the console). DingTalk allows 20 calls a second per API and
+    # app; a batch of private messages is one call.
+    limits: dict[str, PlatformLimits] = Field(
+        default_factory=lambda: {
+            "telegram": PlatformLimits(),
+            "dingtalk": PlatformLimits(overall_per_second=20.0, private_per_second=20.0, private_burst=20),
+        }
+    )
+    retries: int = Field(default=6, ge=0, le=20)  # tries after the first, on 5xx, timeouts, network errors
+    retry_base: float = Field(default=1.0, gt=0)  # seconds before the first retry; doubles, with jitter
+    retry_max: float = Field(default=60.0, gt=0)  # longest pause between two tries
+    chats_at_once: int = Field(default=64, ge=1)  # chats sent to side by side
+
+
 class Settings(BaseSettings):
     """Everything the bot is configured with."""
 
@@ -172,6 +198,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
+    sending: SendingSettings = Field(default_factory=SendingSettings)
 
     @classmethod
     def settings_customise_sources(

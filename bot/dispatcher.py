@@ -1,9 +1,9 @@
-"""Where every update enters the core: one unit of work, identity, routing, permission, delivery.
+"""Where every update enters the core: one unit of work, identity, routing, permission, outbox.
 
 An adapter calls `Dispatcher.handle` with a neutral `Incoming` or `ButtonPress`. Inside one
 transaction the dispatcher drops repeats (processed-update key), records who and where, picks the
-route, checks the permission, and runs the handler. Only after the commit are replies delivered
-through the adapters; card posts are then recorded so later edits find them.
+route, checks the permission, runs the handler, and writes its replies to the outbox, one row per
+target. After the commit the sender (`bot/sender.py`) is handed the rows and delivers them.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -29,16 +29,13 @@ from bot.messages import (
     ChatRef,
     FileRef,
     Incoming,
-    Recipient,
     Reply,
-    Undeliverable,
     clean_text,
-    reply_from_dict,
-    reply_to_dict,
 )
+from bot.outbox import ABOUT, Delivery, Queued, enqueue
 from bot.routing import Route, Router
 from handlers import texts as T
-from storage import audit, chats, conversations, identity, inbox, outbox, people
+from storage import audit, chats, conversations, identity, inbox, people
 from storage.db import Database, is_unavailable
 from storage.enums import Role
 from storage.models import Conversation, Person
@@ -55,8 +52,6 @@ from storage.photos import (
 )
 
 logger = logging.getLogger(__name__)
-
-OUTBOX_GIVE_UP = timedelta(days=1)  # a reply that could not be sent for a day is dropped, with a log line
 
 Event = Incoming | ButtonPress
 
@@ -97,9 +92,8 @@ class Outcome:
 
     duplicate: bool = False
     unavailable: bool = False  # the database could not be used; nothing was done or said
-    failed: int = 0  # sends that failed for a reason that may pass (the outbox row stays unsent)
     toast: str | None = None
-    sent: list[tuple[ChatRef, Reply]] = field(default_factory=list)
+    queued: list[int] = field(default_factory=list)  # outbox rows written for it (the sender has them)
 
 
 class Dispatcher:
@@ -134,7 +128,7 @@ class Dispatcher:
         self._admins = frozenset(settings.access.admins)
         self._park_chats = frozenset(settings.park.chats)
         self._told_not_saved: set[str] = set()  # updates whose sender heard their photo waits for storage
-
+        self.delivery: Delivery | None = None  # the sender, handed the outbox rows of each update
     def attach(self, adapter: Adapter) -> None:
         """Register a platform adapter for delivery and file downloads."""
         self.adapters[adapter.platform] = adapter
@@ -146,15 +140,17 @@ class Dispatcher:
 
     def reach(self, person: Person) -> bool:
         """Tell whether the bot can write to this person privately."""
+        if person.unreachable_at is not None:  # blocked the bot: handlers fall back where they may
+            return False
         return bool(person.private_chat_id) or self.capabilities(person.platform).private_to_anyone
 
     async def handle(self, event: Event, inbox_id: int | None = None) -> Outcome:
-        """Process one update exactly once and deliver its replies after the commit.
+        """Process one update exactly once; its replies are written to the outbox in its transaction.
 
-        The replies are written to the outbox in the update's own transaction (and the inbox row, if
-        the update came through the inbox, is marked done there too); they are sent after the commit.
-        When the database cannot be used, nothing is said and the outcome says so: an update from the
-        inbox then waits there for the next try.
+        The replies become outbox rows per target in the update's own transaction (and the inbox row, if
+        the update came through the inbox, is marked done there too); the sender is handed them after
+        the commit. When the database cannot be used, nothing is said and the outcome says so: an update
+        from the inbox then waits there for the next try.
         """
         # Photos are written to disk before the transaction opens (content-addressed, so a repeat
         # costs nothing) and before the bot answers: nothing that arrives is lost.
@@ -166,9 +162,9 @@ class Dispatcher:
                 # later; the person hears it once, not on every try.
                 if event.update_key not in self._told_not_saved:
                     self._told_not_saved.add(event.update_key)
-                    await self.deliver([Reply(text=T.PHOTO_NOT_SAVED_RETRY, chat=event.chat)], event)
+                    await self._say_apart([Reply(text=T.PHOTO_NOT_SAVED_RETRY)], event)
                 return Outcome(unavailable=True)
-        outbox_id: int | None = None
+        outcome = Outcome()
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
@@ -179,10 +175,8 @@ class Dispatcher:
                     return Outcome(duplicate=True)
                 self._told_not_saved.discard(event.update_key)
                 actor, row = await self._identify(session, event, now)
-                replies = [self._addressed(r, event) for r in await self._dispatch(session, event, actor, attachments, row)]
-                durable = [reply_to_dict(r) for r in replies if not r.toast]
-                if durable:
-                    outbox_id = await outbox.put(session, event.update_key, durable, now)
+                replies = self._toasted(await self._dispatch(session, event, actor, attachments, row), event, outcome)
+                queued = await self._enqueue(session, replies, event, now)
         except Exception as exc:
             if is_unavailable(exc):
                 logger.warning("database unavailable for update %s: %s", event.update_key, _one_line(exc))
@@ -194,17 +188,57 @@ class Dispatcher:
                 replies = [Reply(text=T.SORRY, toast=isinstance(event, ButtonPress))]
                 if inbox_id is not None:
                     await self._mark_failed(inbox_id, exc)
-        outcome = await self.deliver(replies, event)
-        if outbox_id is not None and not outcome.failed:
-            await self._mark_sent(outbox_id)
+            outcome = Outcome()
+            await self._say_apart(self._toasted(replies, event, outcome), event)
+            return outcome
+        if queued and self.delivery is not None:
+            self.delivery.queued(queued)
+        outcome.queued = [q.id for q in queued]
         return outcome
 
+    async def _enqueue(
+        self, session: AsyncSession, replies: Sequence[Reply], event: Event | None, now: datetime
+    ) -> list[Queued]:
+        """Write replies as outbox rows per target in this transaction (see `bot.outbox.enqueue`)."""
+        return await enqueue(
+            session,
+            replies,
+            platforms={p: a.capabilities for p, a in self.adapters.items()},
+            now=now,
+            origin=event.chat if event is not None else None,
+            update_key=event.update_key if event is not None else None,
+        )
+
     @staticmethod
-    def _addressed(reply: Reply, event: Event) -> Reply:
-        """Name the chat of a reply meant for the update's own chat, so the outbox row stands alone."""
-        if reply.chat is None and not reply.to_groups and not reply.people and not reply.edit and not reply.toast:
-            return replace(reply, chat=event.chat)
-        return reply
+    def _toasted(replies: Sequence[Reply], event: Event, outcome: Outcome) -> list[Reply]:
+        """Take a button press's toast into the outcome; a toast answering a message is said as a message."""
+        out: list[Reply] = []
+        for reply in replies:
+            if reply.toast and isinstance(event, ButtonPress):
+                outcome.toast = reply.text
+            elif reply.toast:
+                out.append(replace(reply, toast=False))
+            else:
+                out.append(reply)
+        return out
+
+    async def _say_apart(self, replies: Sequence[Reply], event: Event) -> None:
+        """Say something outside the update's transaction (it failed, or must not commit): through the
+        outbox in a transaction of its own, or directly when the database cannot be used."""
+        if not replies:
+            return
+        try:
+            async with self.db.unit_of_work() as session:
+                queued = await self._enqueue(session, replies, event, self.clock.now())
+        except Exception as exc:
+            if not is_unavailable(exc):
+                logger.exception("could not write a reply for update %s", event.update_key)
+            if self.delivery is not None:
+                for reply in replies:
+                    await self.delivery.direct(reply.chat or event.chat, reply)
+            return
+        if queued and self.delivery is not None:
+            self.delivery.queued(queued)
 
     async def _mark_failed(self, inbox_id: int, exc: BaseException) -> None:
         """Close an inbox row whose handler failed, so a bug is answered once, not retried forever."""
@@ -214,58 +248,18 @@ class Dispatcher:
         except Exception as again:  # the row stays and is tried once more later
             logger.warning("could not close inbox row %s: %s", inbox_id, _one_line(again))
 
-    async def _mark_sent(self, outbox_id: int) -> None:
-        try:
-            async with self.db.unit_of_work() as session:
-                await outbox.mark_sent(session, outbox_id, self.clock.now())
-        except Exception as exc:  # sent but not marked: the next start sends it once more
-            logger.warning("could not mark outbox row %s sent: %s", outbox_id, _one_line(exc))
+    async def enqueue(self, session: AsyncSession, replies: Sequence[Reply]) -> list[Queued]:
+        """Write proactive replies (broadcasts, reminders, digests) as outbox rows in the caller's transaction.
 
-    async def enqueue(self, session: AsyncSession, replies: Sequence[Reply]) -> None:
-        """Write proactive replies (broadcasts, reminders, digests) to the outbox in the caller's transaction.
-
-        Replies must name where they go (`chat`, `to_groups`, `people` or a card `edit`); call `flush`
-        after the commit to send them.
+        Replies must name where they go (`chat`, `to_groups`, `people` or a card `edit`); hand the result
+        to `queued` after the commit so the sender takes them at once.
         """
-        durable = [reply_to_dict(r) for r in replies if not r.toast]
-        if durable:
-            await outbox.put(session, None, durable, self.clock.now())
+        return await self._enqueue(session, replies, None, self.clock.now())
 
-    async def flush(self) -> int:
-        """Send what the outbox holds after a proactive transaction committed; return rows sent."""
-        return await self.resend_pending()
-
-    async def resend_pending(self, min_age: timedelta = timedelta(0)) -> int:
-        """Send outbox rows left unsent (a crash, a send that failed) at least `min_age` old; return how many.
-
-        An edit of a card that a later row edits again is skipped: the latest state wins, an old one never
-        overwrites it. A row still failing after `OUTBOX_GIVE_UP` is given up, with a log line.
-        """
-        now = self.clock.now()
-        async with self.db.reading() as session:
-            pending = [(r.id, r.payload, r.created_at) for r in await outbox.pending(session, limit=1000)]
-            if not pending:
-                return 0
-            later_edits = await outbox.edited_cards_after(session, pending[0][0])
-        sent = 0
-        for row_id, payload, created_at in pending:
-            if now - created_at < min_age:
-                continue
-            replies = [reply_from_dict(d) for d in payload]
-            fresh = [
-                r
-                for r in replies
-                if not (r.edit and r.card is not None and any(i > row_id for i in later_edits.get(r.card.key, ())))
-            ]
-            outcome = await self.deliver(fresh)
-            if not outcome.failed or now - created_at > OUTBOX_GIVE_UP:
-                if outcome.failed:
-                    logger.error("outbox row %s still failing after %s; given up", row_id, OUTBOX_GIVE_UP)
-                await self._mark_sent(row_id)
-                sent += 1
-        if sent:
-            logger.info("sent %d outbox row(s) left unsent", sent)
-        return sent
+    def queued(self, items: Sequence[Queued]) -> None:
+        """Hand rows written by a committed proactive transaction to the sender."""
+        if items and self.delivery is not None:
+            self.delivery.queued(items)
 
     async def _identify(
         self, session: AsyncSession, event: Event, now: datetime
@@ -294,6 +288,11 @@ class Dispatcher:
         # chat of the card, which a forged press could name.
         if isinstance(event, Incoming) and not c.is_group and actor.private_chat_id != c.chat_id:
             actor.private_chat_id = c.chat_id
+        if isinstance(event, Incoming):  # a message from a chat the bot was cut off from: it is back
+            if chat.unreachable_at is not None:
+                chat.unreachable_at = None
+            if not c.is_group and actor.unreachable_at is not None:
+                actor.unreachable_at = None
         if actor.role != Role.ADMIN and s.key in self._admins:
             await people.set_role(session, actor, Role.ADMIN, None, actor=None, at=now)
         return actor, known.question
@@ -543,131 +542,6 @@ class Dispatcher:
             ]
         return await route.call(event, self._deps(session, actor, attachments, **extra))
 
-    # --- delivery -------------------------------------------------------------------------------
-
-    async def deliver(self, replies: Sequence[Reply], event: Event | None = None) -> Outcome:
-        """Send replies through the adapters and record where cards landed."""
-        outcome = Outcome()
-        posts: list[tuple[str, ChatRef, str]] = []
-        for reply in replies:
-            if reply.toast and isinstance(event, ButtonPress):
-                outcome.toast = reply.text
-                continue
-            if reply.edit and reply.card is not None:
-                posts += await self._edit_everywhere(reply.card, outcome)
-                continue
-            if reply.people:
-                await self._send_private(reply, outcome, posts)
-                continue
-            for chat in await self._targets(reply, event):
-                message_id = await self._send(chat, reply, outcome)
-                if message_id is not None and (key := _post_key(reply)) is not None:
-                    posts.append((key, chat, message_id))
-        if posts:
-            try:
-                async with self.db.unit_of_work() as session:
-                    for key, chat, message_id in posts:
-                        await chats.record_card_post(
-                            session,
-                            card_key=key,
-                            platform=chat.platform,
-                            chat_id=chat.chat_id,
-                            message_id=message_id,
-                            at=self.clock.now(),
-                        )
-            except Exception as exc:  # the messages are out; losing the record only means no later edit
-                keys = [p[0] for p in posts]
-                if is_unavailable(exc):
-                    logger.warning("card posts %s not recorded: %s", keys, _one_line(exc))
-                else:
-                    logger.exception("recording card posts %s failed", keys)
-        return outcome
-
-    async def _send(self, chat: ChatRef, reply: Reply, outcome: Outcome) -> str | None:
-        """Send one reply to one chat in the form its platform can show; None when it failed."""
-        adapter = self.adapters.get(chat.platform)
-        if adapter is None:
-            logger.warning("no adapter for %s; reply dropped", chat.key)
-            return None
-        try:
-            message_id = await adapter.send(chat, fit(reply, adapter.capabilities))
-        except Undeliverable as exc:  # refused for good: retrying cannot help
-            logger.warning("%s refused a message: %s", chat.key, exc)
-            return None
-        except Exception:
-            logger.exception("sending to %s failed; the outbox tries again later", chat.key)
-            outcome.failed += 1
-            return None
-        outcome.sent.append((chat, reply))
-        return message_id
-
-    async def _send_private(
-        self, reply: Reply, outcome: Outcome, posts: list[tuple[str, ChatRef, str]]
-    ) -> None:
-        """Send one reply privately to several people: batched where the platform can, else chat by chat."""
-        by_platform: dict[str, list[Recipient]] = {}
-        for r in reply.people:
-            by_platform.setdefault(r.platform, []).append(r)
-        for platform, recipients in by_platform.items():
-            adapter = self.adapters.get(platform)
-            if adapter is None:
-                logger.warning("no adapter for %s; private reply to %d dropped", platform, len(recipients))
-                continue
-            if adapter.capabilities.private_to_anyone and hasattr(adapter, "send_private"):
-                try:
-                    landed = await adapter.send_private([r.user_id for r in recipients], fit(reply, adapter.capabilities))
-                    if landed and (key := _post_key(reply)) is not None:  # so later changes edit these copies too
-                        posts += [(key, chat, message_id) for chat, message_id in landed]
-                except Undeliverable as exc:
-                    logger.warning("private batch on %s refused: %s", platform, exc)
-                except Exception:
-                    logger.exception("private batch to %d people on %s failed", len(recipients), platform)
-                    outcome.failed += 1
-                continue
-            for r in recipients:
-                if r.chat_id is None:
-                    logger.info("%s:%s has no private chat with the bot; not told", platform, r.user_id)
-                    continue
-                chat = ChatRef(platform, r.chat_id, is_group=False)
-                message_id = await self._send(chat, reply, outcome)
-                if message_id is not None and (key := _post_key(reply)) is not None:
-                    posts.append((key, chat, message_id))
-
-    async def _targets(self, reply: Reply, event: Event | None) -> list[ChatRef]:
-        if reply.chat is not None:
-            return [reply.chat]
-        if reply.to_groups:
-            async with self.db.reading() as session:
-                found = []
-                for platform in self.adapters:
-                    for c in await chats.park_group_chats(session, platform):
-                        found.append(ChatRef(c.platform, c.chat_id, True, c.title))
-            return found
-        return [event.chat] if event is not None else []
-
-    async def _edit_everywhere(self, card: Card, outcome: Outcome) -> list[tuple[str, ChatRef, str]]:
-        """Edit every copy of a card in place; where a platform cannot edit, post the new state anew."""
-        async with self.db.reading() as session:
-            found = {p: await chats.card_posts(session, card.key, p) for p in self.adapters}
-        reposted: list[tuple[str, ChatRef, str]] = []
-        for platform, posts in found.items():
-            adapter = self.adapters[platform]
-            for post in posts:
-                try:
-                    if adapter.capabilities.edits:
-                        await adapter.edit_card(post.chat_id, post.message_id, fit_card(card, adapter.capabilities))
-                        continue
-                    chat = ChatRef(platform, post.chat_id, is_group=True)
-                    message_id = await adapter.send(chat, fit(Reply(card=card), adapter.capabilities))
-                    if message_id is not None:
-                        reposted.append((card.key, chat, message_id))
-                except Undeliverable as exc:
-                    logger.warning("editing card %s in %s:%s refused: %s", card.key, platform, post.chat_id, exc)
-                except Exception:
-                    logger.exception("editing card %s in %s:%s failed", card.key, platform, post.chat_id)
-                    outcome.failed += 1
-        return reposted
-
 
 def fit_card(card: Card, caps: Capabilities) -> Card:
     """Return the card as a platform without buttons can show it: each action as its command."""
@@ -694,16 +568,3 @@ def _one_line(exc: BaseException) -> str:
     """Return an exception as one short line for the log."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}"
-
-
-ABOUT = "about:"  # card-post key of a message that is about a card (a prompt, a notice) without being it
-
-
-def _post_key(reply: Reply) -> str | None:
-    """Return the key a sent message is recorded under: its card's, or `about:<card>` for a message about one.
-
-    Card edits look up exact card keys, so an `about:` message is found by replies, never edited.
-    """
-    if reply.card is not None:
-        return reply.card.key
-    return f"{ABOUT}{reply.about}" if reply.about else None

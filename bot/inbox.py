@@ -20,6 +20,8 @@ from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher, Event, Outcome
+from bot.messages import ButtonPress
+from bot.sender import Sender
 from storage import audit, outbox
 from storage import inbox as rows
 from storage.db import Database, is_unavailable
@@ -32,11 +34,12 @@ FINISHED_KEPT = 2000
 PRUNE_EVERY = 3600.0
 KEEP_DONE = timedelta(days=7)  # processed updates and sent replies are kept this long, for inquiries
 KEEP_KEYS = timedelta(days=30)  # processed-update keys: far longer than any platform repeats an update
-OUTBOX_RETRY_EVERY = 60.0  # seconds between looks for replies whose sending failed
-OUTBOX_RETRY_AGE = timedelta(minutes=5)  # younger rows may still be on their way (a 429 wait)
 MAX_CHATS_AT_ONCE = 8  # chats processed side by side; updates of one chat always one after another
 IDLE_WAKE = 5.0  # seconds between looks at the table when nobody woke the worker
 BACKOFF = (1.0, 2.0, 5.0, 10.0, 30.0)
+# A button press is answered once its own messages went out (the pressed card shows its new state when
+# the client's spinner stops), but never later than this: a chat held by a 429 must not hold the answer.
+PRESS_ANSWER_WAIT = 5.0
 
 
 class Source(Protocol):
@@ -64,10 +67,11 @@ class Inbox:
     left behind. Each chat has at most one task at a time, so its updates keep their order.
     """
 
-    def __init__(self, db: Database, clock: Clock, dispatcher: Dispatcher) -> None:
+    def __init__(self, db: Database, clock: Clock, dispatcher: Dispatcher, sender: Sender) -> None:
         self.db = db
         self.clock = clock
         self.dispatcher = dispatcher
+        self.sender = sender
         self.sources: dict[str, Source] = {}
         self._queues: dict[str, list[Item]] = {}  # chat key -> rows waiting, oldest first
         self._known: set[int] = set()  # ids queued or being processed
@@ -79,7 +83,6 @@ class Inbox:
         self._retry_at: dict[str, float] = {}  # chat key -> loop time before which a scan skips it
         self._tries: dict[int, int] = {}  # row id -> failed tries so far
         self._stopping = False
-        self._next_outbox_retry = 0.0
         self._next_prune = 0.0
         self._finished: set[int] = set()
         self._finished_order: deque[int] = deque()
@@ -99,15 +102,10 @@ class Inbox:
                 self._enqueue(chat_key, (ids[key], platform, payload))
 
     async def start(self) -> None:
-        """Send what a crash left in the outbox, then start processing (stored updates first)."""
+        """Start the sender (it sends what a crash left in the outbox), then process stored updates."""
         if self._worker is not None:
             return
-        try:
-            await self.dispatcher.resend_pending()
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            logger.warning("outbox not flushed at start, database unavailable: %s", exc)
+        await self.sender.start()
         self._worker = asyncio.create_task(self._scan_forever(), name="inbox")
 
     async def stop(self) -> None:
@@ -120,16 +118,18 @@ class Inbox:
             self._worker = None
         while self._tasks:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+        await self.sender.stop()
         self._stopping = False
 
     async def idle(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until nothing is stored or being processed (for tests and benchmarks)."""
+        """Wait until nothing is stored or being processed, and the answers went out (tests, benchmarks)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while loop.time() < deadline:
             if not self._tasks:
                 async with self.db.reading() as session:
                     if await rows.count_pending(session) == 0:
+                        await self.sender.settle(max(deadline - loop.time(), 0.1))
                         return
             await asyncio.sleep(0.02)
         raise TimeoutError("inbox still busy")
@@ -166,7 +166,6 @@ class Inbox:
                 await self._back_off(exc)
                 continue
             self._outages = 0
-            await self._retry_outbox()
             await self._prune()
             ready = asyncio.get_running_loop().time()
             for row_id, platform, chat_key, payload in found:
@@ -193,18 +192,6 @@ class Inbox:
             return
         if done or sent or keys:
             logger.info("pruned %d inbox, %d outbox rows and %d update keys", done, sent, keys)
-
-    async def _retry_outbox(self) -> None:
-        """Now and then, send replies whose sending failed (a Bot API outage outlasting the retries)."""
-        loop = asyncio.get_running_loop()
-        if loop.time() < self._next_outbox_retry:
-            return
-        self._next_outbox_retry = loop.time() + OUTBOX_RETRY_EVERY
-        try:
-            await self.dispatcher.resend_pending(min_age=OUTBOX_RETRY_AGE)
-        except Exception as exc:
-            if not is_unavailable(exc):
-                logger.exception("retrying the outbox failed")
 
     async def _run_chat(self, chat_key: str) -> None:
         """Process one chat's queued rows in order; when one must wait, block the chat until a scan."""
@@ -288,6 +275,8 @@ class Inbox:
         if outcome.unavailable:
             return False
         if source is not None:
+            if isinstance(event, ButtonPress) and outcome.queued:
+                await self.sender.delivered(outcome.queued, PRESS_ANSWER_WAIT)
             try:
                 await source.finish(payload, outcome)
             except Exception as exc:  # a late answer to a button press is cosmetic

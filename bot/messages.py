@@ -49,6 +49,24 @@ class Undeliverable(Exception):
     """A platform refused a message for good (bot removed, chat gone, message invalid): never retried."""
 
 
+class Unreachable(Undeliverable):
+    """The target itself is gone for the bot (removed from the group, blocked by the person, chat not found).
+
+    The sender marks the chat or person unreachable and stops writing to it until they write again.
+    """
+
+
+class RetryLater(Exception):
+    """The platform asked to wait (Telegram's 429 `retry_after`) before writing to this chat again.
+
+    Raised only when nothing of the reply went out yet, so sending it again later repeats nothing.
+    """
+
+    def __init__(self, after: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry after {after:.1f}s")
+        self.after = after
+
+
 @dataclass(frozen=True)
 class Capabilities:
     """What a platform can do; the core reads these instead of asking which platform it is.

@@ -733,3 +733,20 @@ START = (
     "发送 /help 查看您可以使用的命令。"
 )
 SETGROUP_DONE = "已将本群（{title}）设为园区安全群：隐患卡片、会议通知、通知和专项行动会发到这里。"
+
+
+
+# --- outbox sender: deliveries that failed or cannot reach their target (issue #9) ----------------
+
+OUTBOX_FAILED_DAILY = (
+    "消息发送提醒：有 {count} 条消息多次重试后仍未能发出（涉及 {chats} 个会话），"
+    "多为平台或网络故障所致。如有重要通知，请确认对方是否收到，必要时重新发送。"
+)
+OUTBOX_GROUP_UNREACHABLE = (
+    "机器人已无法在群「{group}」发送消息（可能已被移出该群或群已解散），此后不再向该群发送。"
+    "如需恢复，请把机器人重新拉进群，并在群里发送任意命令（如 /help）。"
+)
+OUTBOX_PERSON_UNREACHABLE = (
+    "机器人已无法私聊 {name}（对方可能屏蔽了机器人），此后不再私聊此人；"
+    "群里的消息照常。对方重新私聊机器人（如发送 /start）后即可恢复。"
+)

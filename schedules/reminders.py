@@ -35,9 +35,9 @@ async def send_reminders(db: Database, dispatcher: Dispatcher, settings: Setting
             said, count = await campaign_reminders(session, campaign, settings, now, dispatcher.reach)
             replies += said
             reminded += count
-        await dispatcher.enqueue(session, replies)
+        items = await dispatcher.enqueue(session, replies)
     if reminded:
         logger.info("reminded %d enterprise(s)", reminded)
-    if replies:  # reminders, and the card edits of meetings that started and campaigns past their due date
-        await dispatcher.flush()
+    # Reminders, and the card edits of meetings that started and campaigns past their due date.
+    dispatcher.queued(items)
     return reminded

@@ -121,3 +121,13 @@ class TaskStatus(StrEnum):
 
 # Tasks still owed by the enterprise (so they can be overdue and are reminded).
 OWED_TASKS = (TaskStatus.PENDING, TaskStatus.RETURNED)
+
+
+class OutboxState(StrEnum):
+    """What became of one outgoing message (one target): waiting, sent, or why not."""
+
+    PENDING = "pending"
+    SENT = "sent"
+    FAILED = "failed"  # the platform kept failing (5xx, timeouts) past the capped retries
+    REFUSED = "refused"  # the platform refused this message for good (400: invalid, too old to edit)
+    UNREACHABLE = "unreachable"  # the target is gone for the bot (removed, blocked, chat not found)

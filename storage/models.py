@@ -32,6 +32,7 @@ from storage.enums import (
     Mode,
     NoticeKind,
     NoticeStatus,
+    OutboxState,
     ReceiptStatus,
     Role,
     Source,
@@ -121,6 +122,8 @@ class Person(Base):
     private_chat_id: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Set when the platform said the person blocked the bot (403); cleared when they write to it again.
+    unreachable_at: Mapped[datetime | None]
 
     enterprise: Mapped[Enterprise | None] = relationship(lazy="raise")
 
@@ -136,6 +139,9 @@ class Chat(Base):
     is_group: Mapped[bool] = mapped_column(default=False)
     is_park_group: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
+    # Set when the platform said the bot cannot write here (removed from the group, chat not found);
+    # cleared when a message arrives from the chat again.
+    unreachable_at: Mapped[datetime | None]
 
 
 class AuditEntry(Base):
@@ -361,20 +367,41 @@ class InboxItem(Base):
 
 
 class OutboxItem(Base):
-    """The replies of one update, written in the transaction that caused them and sent after the commit.
+    """One outgoing message to one target, written in the transaction that caused it, sent after the commit.
 
-    A row still unsent after a crash is sent at the next start; a recipient gets a message twice only
-    if the crash hit the moment of sending.
+    The target is fixed when the row is written: a chat (`platform`, `chat_id`), or a person the platform
+    lets the bot write to without a chat (`user_id`, sent in batches). Rows of one `lane` (a chat) go out
+    in id order; a card edit (`edit`, `card_key`) finds its message at send time. A row still unsent after
+    a crash is sent at the next start; a target gets a message twice only if the crash hit the moment of
+    sending. Rows written before migration 0008 have no lane and hold all the replies of one update.
     """
 
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_pending", "sent_at", "id"),)
+    __table_args__ = (
+        Index("ix_outbox_pending", "sent_at", "id"),
+        Index("ix_outbox_card_key", "card_key"),
+        # Ids are never reused (SQLite would reuse the highest after a delete): the sender tells rows
+        # apart by id, and a superseded edit is deleted.
+        {"sqlite_autoincrement": True},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     update_key: Mapped[str | None] = mapped_column(String(120))
-    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    payload: Mapped[list[dict[str, Any]]] = mapped_column(JSON)  # [one reply] (older rows: every reply)
     created_at: Mapped[datetime]
-    sent_at: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]  # when the row was finished: sent, or given up (see `state`)
+    lane: Mapped[str | None] = mapped_column(String(160))
+    platform: Mapped[str | None] = mapped_column(String(20))
+    chat_id: Mapped[str | None] = mapped_column(String(64))
+    is_group: Mapped[bool] = mapped_column(default=False)
+    user_id: Mapped[str | None] = mapped_column(String(64))
+    batch: Mapped[str | None] = mapped_column(String(40))
+    card_key: Mapped[str | None] = mapped_column(String(64))
+    edit: Mapped[bool] = mapped_column(default=False)
+    state: Mapped[OutboxState] = mapped_column(checked(OutboxState, "state"), default=OutboxState.PENDING)
+    attempts: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    reported_at: Mapped[datetime | None]  # a failed row counted in the managers' daily line
 
 
 class ReminderSent(Base):

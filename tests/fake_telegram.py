@@ -37,6 +37,7 @@ import itertools
 import json
 import mimetypes
 import os
+import random
 import re
 import socket
 import time
@@ -304,8 +305,10 @@ class FakeTelegram:
         self.commands: dict[str, list[dict[str, Any]]] = {}  # setMyCommands, keyed by scope+language
         self.poll_cap = 1.0  # upper bound for getUpdates long polling, so shutdown stays quick
         # Injected failures: method (lower case) -> answers to give instead of handling the next calls.
-        self.faults: dict[str, list[tuple[int, int | None]]] = {}
+        self.faults: dict[str, list[tuple[int, int | None, int | None, str | None]]] = {}
         self.faults_served = 0
+        self.kicked: dict[int, str] = {}  # chat id -> the 403 every write to it gets
+        self._flaky: tuple[int, float, random.Random] | None = None
 
         self._update_ids = itertools.count(1)
         self._queue: list[_Queued] = []
@@ -455,9 +458,28 @@ class FakeTelegram:
         self._queries[query_id] = query
         return self._queue_update({"callback_query": query})
 
-    def fail(self, method: str, code: int, times: int = 1, retry_after: int | None = None) -> None:
-        """Answer the next `times` calls of a method with an error (429 with retry_after, 500, 502 …)."""
-        self.faults.setdefault(method.lower(), []).extend([(code, retry_after)] * times)
+    def fail(
+        self,
+        method: str,
+        code: int,
+        times: int = 1,
+        retry_after: int | None = None,
+        chat_id: int | None = None,
+        description: str | None = None,
+    ) -> None:
+        """Answer the next `times` calls of a method with an error (429 with retry_after, 500, 502 …).
+
+        With `chat_id`, only calls for that chat fail (a 429 for one group while the others go on).
+        """
+        self.faults.setdefault(method.lower(), []).extend([(code, retry_after, chat_id, description)] * times)
+
+    def flaky(self, code: int, probability: float, seed: int = 0) -> None:
+        """Answer every sending or editing call with `code` at random, with this probability (seeded)."""
+        self._flaky = (code, probability, random.Random(seed))
+
+    def kick(self, chat_id: int, description: str = "Forbidden: bot was kicked from the group chat") -> None:
+        """Refuse, from now on, every call that writes to this chat with a 403 (the bot was removed)."""
+        self.kicked[chat_id] = description
 
     def repeat(self, update: dict[str, Any]) -> None:
         """Queue the very same update again (same update_id), to test duplicate delivery."""
@@ -664,10 +686,7 @@ class FakeTelegram:
             if token != TOKEN:
                 raise _ApiError(401, "Unauthorized")
             call.params = await self._read_params(request)
-            if self.faults.get(method.lower()):
-                code, retry_after = self.faults[method.lower()].pop(0)
-                self.faults_served += 1
-                raise _ApiError(code, "Too Many Requests" if code == 429 else "Internal Server Error", retry_after)
+            self._injected_fault(method.lower(), call.params)
             if method.lower() != "getupdates":
                 self._last_activity = asyncio.get_running_loop().time()
             handler = self._handlers().get(method.lower())
@@ -696,6 +715,25 @@ class FakeTelegram:
             self._last_activity = asyncio.get_running_loop().time()
         await self._notify()
         return web.json_response(body, status=status, dumps=lambda obj: json.dumps(obj, ensure_ascii=False))
+
+    def _injected_fault(self, method: str, params: dict[str, Any]) -> None:
+        """Raise the error a test injected for this call, if any (see `fail`, `flaky`, `kick`)."""
+        chat = params.get("chat_id")
+        chat_id = int(chat) if isinstance(chat, int | str) and str(chat).lstrip("-").isdigit() else None
+        if chat_id is not None and chat_id in self.kicked and method != "getchat":
+            raise _ApiError(403, self.kicked[chat_id])
+        queue = self.faults.get(method, [])
+        for i, (code, retry_after, only, description) in enumerate(queue):
+            if only is None or only == chat_id:
+                queue.pop(i)
+                self.faults_served += 1
+                default = "Too Many Requests: retry later" if code == 429 else "Internal Server Error"
+                raise _ApiError(code, description or default, retry_after)
+        if self._flaky is not None and method.startswith(("send", "edit")):
+            code, probability, rng = self._flaky
+            if rng.random() < probability:
+                self.faults_served += 1
+                raise _ApiError(code, "Bad Gateway" if code == 502 else "Internal Server Error")
 
     async def _notify(self) -> None:
         if self._cond is not None:

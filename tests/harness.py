@@ -43,6 +43,20 @@ def make_settings(db_url: str, tmp_path: Path, **telegram: object) -> Settings:
             "database": {"url": db_url},
             "storage": {"photo_dir": str(tmp_path / "photos")},
             "telegram": telegram,
+            # Fast pacing and retries, so tests of other things never wait for the real limits; the
+            # outbox tests set Telegram's own limits where pacing is what they check.
+            "sending": {
+                "retry_base": 0.05,
+                "retry_max": 0.5,
+                "limits": {
+                    "telegram": {
+                        "overall_per_second": 1000,
+                        "per_group_per_minute": 60000,
+                        "private_per_second": 1000,
+                        "private_burst": 50,
+                    }
+                },
+            },
         },
     )
 
@@ -160,6 +174,7 @@ class Harness:
                 media_group_id=media_group_id,
             )
         )
+        await self.app.sender.settle()  # the sender delivers after the commit; wait for it
         return self.adapter.sent[before:]
 
     async def press(
@@ -171,11 +186,13 @@ class Harness:
             matches = [b.data for row in rows for b in row if b.label == label]
             assert matches, f"no button {label!r} on message {sent.message_id}"
             data = matches[0]
-        return await self.app.dispatcher.handle(
+        outcome = await self.app.dispatcher.handle(
             ButtonPress(
                 f"{PLATFORM}:{next(self._updates)}", who, sent.chat, data, sent.message_id, self.clock.now()
             )
         )
+        await self.app.sender.settle()  # the sender delivers after the commit; wait for it
+        return outcome
 
     def texts(self, sent: list[Sent]) -> str:
         """Join the texts of sent messages, for assertions."""

@@ -175,6 +175,7 @@ async def test_campaign_deadline_reminders(harness: Harness, clock: ManualClock)
     async def sweep(at: datetime) -> list[Sent]:
         before = len(h.adapter.sent)
         await send_reminders(app.db, app.dispatcher, app.settings, at)
+        await app.sender.settle()
         return h.adapter.sent[before:]
 
     assert await sweep(datetime(2026, 12, 3, 2, 0, tzinfo=UTC)) == []  # a week before: not yet

@@ -83,7 +83,7 @@ async def test_hazard_loop_over_dingtalk_cards(sqlite_url: str, tmp_path: Path, 
         assert (
             sorted(managers.users) == sorted([DT_ADMIN_ID, LI_ID]) and managers.params["status"] == "待验收"
         )
-        assert any(f"{CODE} 已提交整改" in t for t in bot.texts(park.group))
+        await dt.wait_for(lambda: any(f"{CODE} 已提交整改" in t for t in bot.texts(park.group)))
 
         # --- 3. 李干部 clicks 驳回 on the card in his 1:1 chat and answers there with the reason.
         before = len(bot.texts(park.li))
@@ -102,7 +102,7 @@ async def test_hazard_loop_over_dingtalk_cards(sqlite_url: str, tmp_path: Path, 
         await dt.wait_for(
             lambda: all(any("已重新提交整改" in t for t in bot.texts(u)) for u in (park.admin, park.li))
         )
-        assert card.params["status"] == "待验收" and managers.params["status"] == "待验收"
+        await dt.wait_for(lambda: card.params["status"] == "待验收" and managers.params["status"] == "待验收")
         assert "整改后 2 张" in card.params["body"] and "驳回原因" not in card.params["body"]
 
         # --- 5. The admin clicks 验收通过 on the group card: 已销号, no buttons left on any copy.

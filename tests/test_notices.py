@@ -155,6 +155,7 @@ async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harne
         clock.set(at)
         before = len(h.adapter.sent)
         await send_reminders(app.db, app.dispatcher, app.settings, at)
+        await app.sender.settle()
         return h.adapter.sent[before:]
 
     # Not yet due: the meeting is on Thursday; Tuesday says nothing.

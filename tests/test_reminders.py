@@ -51,15 +51,16 @@ async def test_one_reminder_per_subject_target_and_day(any_db_url: str) -> None:
 
 
 async def test_proactive_replies_go_through_the_outbox(harness: Harness) -> None:
-    """A reminder written with `enqueue` is stored in the caller's transaction and sent by `flush`."""
+    """A reminder written with `enqueue` is stored in the caller's transaction and sent once handed over."""
     await seed(harness)
     app = harness.app
     async with app.db.unit_of_work() as session:
-        await app.dispatcher.enqueue(session, [Reply(text="提醒", to_groups=True)])
+        items = await app.dispatcher.enqueue(session, [Reply(text="提醒", to_groups=True)])
     async with app.db.reading() as session:
-        assert len(await outbox.pending(session)) == 1
+        assert [row.chat_id for row in await outbox.pending(session)] == [GROUP.chat_id]
     assert harness.adapter.sent == []
-    assert await app.dispatcher.flush() == 1
+    app.dispatcher.queued(items)
+    await app.sender.settle()
     async with app.db.reading() as session:
         assert list(await outbox.pending(session)) == []
     assert [(s.chat.chat_id, s.reply.text) for s in harness.adapter.sent] == [(GROUP.chat_id, "提醒")]

@@ -132,9 +132,14 @@ async def test_prune_forgets_only_what_is_long_done(db: Database) -> None:
     async with db.unit_of_work() as s:
         first = await inbox_rows.put(s, "t", [("t:1", "c", {}), ("t:2", "c", {}), ("t:3", "c", {})], NOW - td(days=9))
         ids = await inbox_rows.put(s, "t", [("t:4", "c", {})], NOW)
-        old = await outbox_rows.put(s, "t:1", [{"text": "x"}], NOW - td(days=9))
-        await outbox_rows.put(s, "t:2", [{"text": "y"}], NOW - td(days=9))  # never sent: kept
-        await outbox_rows.mark_sent(s, old, NOW - td(days=8))
+        old, _ = await outbox_rows.add(
+            s,
+            [
+                {"update_key": key, "payload": [{"text": key}], "created_at": NOW - td(days=9), "lane": "t:c", "platform": "t", "chat_id": "c"}
+                for key in ("t:1", "t:2")  # t:2 is never sent: kept
+            ],
+        )
+        await outbox_rows.mark_sent(s, old.id, NOW - td(days=8))
         await audit_rows.claim_update(s, "t:1", NOW - td(days=40))
         await audit_rows.claim_update(s, "t:2", NOW)
     async with db.unit_of_work() as s:

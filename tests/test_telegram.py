@@ -63,6 +63,8 @@ async def test_join_scenario_over_telegram(bot: LiveBot) -> None:
     assert answer["callback_query_id"] == pressed["callback_query"]["id"]
     assert "已批准" in answer.get("text", "")
 
+    await tg.wait_for(lambda: bool(tg.calls_of("editMessageText")))  # the card is edited after the answer
+    await bot.app.sender.settle()
     edits = tg.calls_of("editMessageText")
     assert len(edits) == 1 and edits[0].error is None, tg.summary()
     assert (edits[0].params["chat_id"], edits[0].params["message_id"]) == (ADMIN_ID, card["message_id"])

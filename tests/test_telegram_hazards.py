@@ -143,6 +143,8 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
         park.zhang, park.group, fix_photo, caption="/fix 已加锁并张贴警示标识", reply_to=card["message_id"]
     )
     await tg.wait_for(lambda: all(hazard_cards(tg, chat_id) for chat_id in (ADMIN_ID, LI_ID)))
+    await tg.wait_for(lambda: "状态：待验收" in caption(tg, card))  # chats are served side by side
+    await bot.app.sender.settle()
     text = caption(tg, card)
     assert "状态：待验收" in text and "整改情况：已加锁并张贴警示标识" in text and "整改后 1 张" in text
     assert [label for label, _ in tg.buttons(card)] == ["验收通过", "驳回"]
@@ -269,6 +271,7 @@ async def test_forged_verify_button_over_telegram(bot: LiveBot) -> None:
     tg.send_photo(park.zhang, park.group, jpeg(2), caption="/fix 已加锁", reply_to=card["message_id"])
     await tg.wait_for(lambda: "状态：待验收" in caption(tg, card))
     await tg.wait_for(lambda: all(hazard_cards(tg, chat_id) for chat_id in (ADMIN_ID, LI_ID)))
+    await bot.app.sender.settle()
     edits_before = len(tg.calls_of("editMessageCaption"))
     sent_before = len(tg.sent_messages())
 

@@ -131,7 +131,7 @@ async def test_meeting_notice_receipts_and_reminders_over_telegram(bot: LiveBot,
     # Reminders, by the manual clock: only 鑫源 (孙丽) is reminded, privately, outside quiet hours, once a day.
     app = bot.app
     sun_chat = tg.private(park["孙丽"])
-    await tg.wait_idle()  # every earlier reply is out (and marked sent) before the sweep flushes the outbox
+    await tg.wait_idle()  # every earlier reply is out before the sweep
     before = {chat_id: len(tg.sent_messages(chat_id)) for chat_id in (*GROUPS, *(u for u, _, _ in LEADS))}
 
     async def sweep(at: datetime) -> int:

@@ -156,6 +156,11 @@ class ConsoleSession:
         for p in people:
             adapter.names[f"private-{p.user_id}"] = p.name
 
+    async def _settle(self) -> None:
+        """Wait until the bot's answers are printed (they go out through the outbox after the commit)."""
+        if self.dispatcher.delivery is not None:
+            await self.dispatcher.delivery.settle()
+
     def _sender(self) -> Sender:
         return Sender(PLATFORM, self.person.user_id, self.person.name)
 
@@ -205,6 +210,7 @@ class ConsoleSession:
                 media_group_id=media_group_id,
             )
         )
+        await self._settle()
 
     async def forge(self, data: str) -> None:
         """Send arbitrary button data in the current chat, as a tampered client could."""
@@ -212,6 +218,7 @@ class ConsoleSession:
         outcome = await self.dispatcher.handle(
             ButtonPress(self._key(), self._sender(), self.chat, data, None, self.dispatcher.clock.now())
         )
+        await self._settle()
         if outcome.toast:
             self.adapter.write(f"（提示）{outcome.toast}")
 
@@ -239,6 +246,7 @@ class ConsoleSession:
                 sent_at=self.dispatcher.clock.now(),
             )
         )
+        await self._settle()
         if outcome.toast:
             self.adapter.write(f"（提示）{outcome.toast}")
 

@@ -54,11 +54,11 @@ from bot.messages import (
     Reply,
     Sender,
     Undeliverable,
-    reply_to_dict,
 )
+from bot.outbox import Queued
 from handlers import texts as T
 from storage import dingtalk as rows
-from storage import outbox, people
+from storage import people
 from storage.db import is_unavailable
 from storage.enums import Role
 from storage.photos import pillow
@@ -395,7 +395,7 @@ class DingTalkAdapter:
         month = now.astimezone(self.dispatcher.settings.park.tz).strftime("%Y-%m")
         warn_at = int(self.monthly_calls * WARN_SHARE)
         warning: Reply | None = None
-        row_id = None
+        queued: list[Queued] = []
         try:
             async with self.dispatcher.db.unit_of_work() as session:
                 count = await rows.add_calls(session, month, n, warn_at, now)
@@ -413,24 +413,17 @@ class DingTalkAdapter:
                     )
                     # The warning goes through the outbox like any reply: a crash before it is sent
                     # sends it at the next start.
-                    row_id = await outbox.put(
-                        session, f"{PLATFORM}:quota:{month}", [reply_to_dict(warning)], now
-                    )
+                    queued = await self.dispatcher.enqueue(session, [warning])
         except Exception as exc:
             self._unflushed += n  # counted at the next flush
             if not is_unavailable(exc):
                 logger.exception("counting DingTalk API calls failed")
             return
-        if warning is not None and row_id is not None:
+        if warning is not None:
             logger.warning(
                 "DingTalk API calls this month: %s of %s; managers told", warn_at, self.monthly_calls
             )
-            outcome = await self.dispatcher.deliver([warning])
-            if not outcome.failed:
-                with contextlib.suppress(Exception):
-                    async with self.dispatcher.db.unit_of_work() as session:
-                        await outbox.mark_sent(session, row_id, self.dispatcher.clock.now())
-            await self.flush_calls()
+            self.dispatcher.queued(queued)
 
     # --- the inbox's side -----------------------------------------------------------------------
 
@@ -444,7 +437,9 @@ class DingTalkAdapter:
         if not message.sender.user_id:
             # Someone outside the organisation (an external contact in the group): no userId, no identity.
             if message.chat.is_group and message.chat.chat_id:
-                await self.dispatcher.deliver([Reply(text=T.DINGTALK_OUTSIDER, chat=message.chat)])
+                async with self.dispatcher.db.unit_of_work() as session:
+                    queued = await self.dispatcher.enqueue(session, [Reply(text=T.DINGTALK_OUTSIDER, chat=message.chat)])
+                self.dispatcher.queued(queued)
             return None
         return message
 

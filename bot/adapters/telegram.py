@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import html
 import io
 import logging
@@ -56,8 +57,10 @@ from bot.messages import (
     FileRef,
     Incoming,
     Reply,
+    RetryLater,
     Sender,
     Undeliverable,
+    Unreachable,
 )
 from storage.photos import pillow
 
@@ -74,6 +77,18 @@ CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
 PHOTO_UPLOAD_LIMIT = 9 * 1024 * 1024  # sendPhoto takes 10 MB; keep a margin for the form encoding
+# Refusals that mean the chat itself is gone for the bot (403s are all of that kind).
+GONE = ("chat not found", "bot was kicked", "bot is not a member", "user is deactivated", "peer_id_invalid")
+
+
+class _Progress:
+    """Whether a part of the reply being sent already went out (then retries happen here, not in the sender)."""
+
+    started = False
+
+
+# Per send (each sender lane is its own task, so concurrent sends never share one).
+_PROGRESS: contextvars.ContextVar[_Progress | None] = contextvars.ContextVar("telegram_send", default=None)
 
 
 class FileTooLarge(ValueError):
@@ -168,6 +183,13 @@ def keyboard(rows: tuple[tuple[Button, ...], ...]) -> InlineKeyboardMarkup | Non
 def _reason(exc: BaseException) -> str:
     """Return an error as one short line (the token filter on the log handlers redacts the rest)."""
     return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"
+
+
+def _refusal(exc: TelegramError) -> Undeliverable:
+    """Return a Bot API refusal as the core's: the chat gone for the bot, or this message refused."""
+    if isinstance(exc, Forbidden) or any(word in str(exc).lower() for word in GONE):
+        return Unreachable(_reason(exc))
+    return Undeliverable(_reason(exc))
 
 
 def _retry_after(exc: RetryAfter) -> float:
@@ -444,34 +466,57 @@ class TelegramAdapter:
             await self.stop()
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
-        """Make one Bot API call; wait out a 429 (its retry_after) and retry 5xx and network errors.
+        """Make one Bot API call of a send.
 
-        The wait holds only this chat's update (the inbox runs chats side by side). A timed-out send
-        may have arrived after all, so a rare repeat is possible; a refusal (400, 403) is not retried.
+        Before any part of the reply went out, a 429 becomes `RetryLater` and a 5xx or network error is
+        raised: the sender decides (that chat waits, others go on; backoff, capped). Once a part went
+        out, the rest is retried here (a 429's retry_after, 5xx and network errors with backoff), so a
+        retried reply never repeats its first part. A refusal (400, 403) is never retried.
         """
+        progress = _PROGRESS.get()
         for attempt in range(SEND_ATTEMPTS):
             try:
-                return await call()
+                result = await call()
+                if progress is not None:
+                    progress.started = True
+                return result
             except RetryAfter as exc:
+                if progress is None or not progress.started:
+                    raise RetryLater(_retry_after(exc), _reason(exc)) from None
                 delay = _retry_after(exc)
             except BadRequest:
                 raise
             except (NetworkError, TimedOut) as exc:  # 5xx, connection reset, timeout
-                if attempt == SEND_ATTEMPTS - 1:
+                if progress is None or not progress.started or attempt == SEND_ATTEMPTS - 1:
                     raise
                 delay = min(0.5 * 2.0**attempt, 10.0) * random.uniform(0.5, 1.0)
                 logger.info("Bot API call failed (%s); retrying in %.1fs", _reason(exc), delay)
             await asyncio.sleep(min(delay, MAX_RETRY_WAIT))
         return await call()
 
+    def cost(self, reply: Reply) -> int:
+        """Return how many Bot API messages a reply makes (for pacing)."""
+        n = 1 if reply.card is not None else 0
+        if reply.text:
+            n += len(split_text(reply.text, TEXT_LIMIT))
+        n += (len(reply.photos) + 9) // 10 + len(reply.documents)
+        return max(n, 1)
+
     # --- rendering ----------------------------------------------------------------------------
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
-        """Send a reply; a refusal for good (bot blocked or removed, chat gone) is `Undeliverable`."""
+        """Send a reply once; the sender retries.
+
+        A chat gone for the bot (blocked, removed, not found) is `Unreachable`, another refusal
+        `Undeliverable`, a 429 before anything went out `RetryLater`; 5xx and network errors are raised.
+        """
+        token = _PROGRESS.set(_Progress())
         try:
             return await self._send(chat, reply)
         except (Forbidden, BadRequest) as exc:
-            raise Undeliverable(_reason(exc)) from None
+            raise _refusal(exc) from None
+        finally:
+            _PROGRESS.reset(token)
 
     async def _send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Send a reply; a card with photos becomes one photo message with caption and keyboard."""
@@ -530,10 +575,20 @@ class TelegramAdapter:
                     media = [InputMediaPhoto(d) for d in data]
                     await self._retrying(partial(bot.send_media_group, chat_id, media=media))
             except (TelegramError, OSError) as exc:
+                progress = _PROGRESS.get()
+                if progress is not None and not progress.started and not isinstance(exc, BadRequest | OSError):
+                    raise  # nothing of the reply went out: the sender retries it whole
                 logger.warning("sending %d photo(s) to %s failed: %s", len(chunk), chat_id, exc)
 
     async def edit_card(self, chat_id: str, message_id: str, card: Card) -> None:
         """Re-render a card in place: the caption of a photo card, the text of a text card."""
+        token = _PROGRESS.set(_Progress())
+        try:
+            await self._edit_card(chat_id, message_id, card)
+        finally:
+            _PROGRESS.reset(token)
+
+    async def _edit_card(self, chat_id: str, message_id: str, card: Card) -> None:
         bot = self.bot
         markup = keyboard(card.actions) or InlineKeyboardMarkup([])
         try:
@@ -578,11 +633,11 @@ class TelegramAdapter:
             if "not modified" in reason:
                 return
             if card.photos and "no caption" in reason:  # the card went out as text after all
-                await self.edit_card(chat_id, message_id, replace(card, photos=()))
+                await self._edit_card(chat_id, message_id, replace(card, photos=()))
                 return
-            raise Undeliverable(_reason(exc)) from None
+            raise _refusal(exc) from None
         except Forbidden as exc:
-            raise Undeliverable(_reason(exc)) from None
+            raise _refusal(exc) from None
 
     def _remember_photo(self, chat_id: int, message_id: int, path: Path) -> None:
         """Remember which picture a card message shows, so an edit replaces it only when it changed."""

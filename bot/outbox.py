@@ -1,0 +1,193 @@
+"""Writing to the outbox: neutral replies become one row per target, inside the caller's transaction.
+
+The dispatcher calls `enqueue` in an update's unit of work; a proactive send (a broadcast, a reminder,
+a digest from a schedule) calls it in its own, then hands the returned items to the sender after the
+commit (`Sender.queued`), which wakes it. Targets are fixed here: park groups and private chats are
+resolved, a card edit becomes one row per chat that shows the card (or will: its post is still
+queued), and a pending edit of the same card in the same chat is replaced (latest state wins).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Capabilities, ChatRef, Reply, reply_to_dict
+from storage import chats
+from storage import outbox as rows
+
+logger = logging.getLogger(__name__)
+
+ABOUT = "about:"  # card-post key of a message that is about a card (a prompt, a notice) without being it
+
+
+@dataclass(frozen=True)
+class Queued:
+    """One outbox row as the sender handles it: its target, its lane (chat) and the reply."""
+
+    id: int
+    lane: str
+    platform: str
+    chat_id: str | None
+    is_group: bool
+    user_id: str | None  # a person written to without a chat (batched where the platform can)
+    batch: str | None
+    card_key: str | None  # the card (or `about:` key) a sent message is recorded under; an edit's card
+    edit: bool
+    reply: Reply
+
+    @property
+    def chat(self) -> ChatRef:
+        """Return the target chat (only for rows with a chat)."""
+        assert self.chat_id is not None
+        return self.reply.chat or ChatRef(self.platform, self.chat_id, self.is_group)
+
+
+class Delivery(Protocol):
+    """The sender as the dispatcher sees it: told of rows after their commit, or asked to send directly."""
+
+    def queued(self, items: Sequence[Queued]) -> None:
+        """Take rows just committed and send them (in order per chat)."""
+        ...
+
+    async def direct(self, chat: ChatRef, reply: Reply) -> None:
+        """Send a reply without a row (the database cannot be used to write one)."""
+        ...
+
+    async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until every row in hand went out (the console prints answers before its next prompt)."""
+        ...
+
+
+def post_key(reply: Reply) -> str | None:
+    """Return the key a sent message is recorded under: its card's, or `about:<card>` for a message about one.
+
+    Card edits look up exact card keys, so an `about:` message is found by replies, never edited.
+    """
+    if reply.card is not None:
+        return reply.card.key
+    return f"{ABOUT}{reply.about}" if reply.about else None
+
+
+def chat_lane(platform: str, chat_id: str) -> str:
+    """Return the lane (ordering key) of a chat."""
+    return f"{platform}:{chat_id}"
+
+
+def batch_lane(platform: str) -> str:
+    """Return the lane of private messages a platform takes in batches (people without a chat)."""
+    return f"{platform}:people"
+
+
+async def enqueue(
+    session: AsyncSession,
+    replies: Sequence[Reply],
+    *,
+    platforms: Mapping[str, Capabilities],
+    now: datetime,
+    origin: ChatRef | None = None,
+    update_key: str | None = None,
+) -> list[Queued]:
+    """Write replies as outbox rows, one per target, in the caller's transaction; return them for the sender.
+
+    A reply without a target goes to `origin` (the chat of the update). `platforms` are the platforms
+    that can be written to now, with what each can do. Toasts are not stored (the button is answered
+    directly).
+    """
+    values: list[dict[str, Any]] = []
+    parsed: list[Reply] = []
+
+    def add(
+        reply: Reply, platform: str, chat_id: str | None, is_group: bool, title: str | None = None, **extra: Any
+    ) -> None:
+        lane = chat_lane(platform, chat_id) if chat_id is not None else batch_lane(platform)
+        # The row names its one target; the reply's own routing (groups, people) is done with.
+        target = ChatRef(platform, chat_id, is_group, title) if chat_id is not None else None
+        reply = replace(reply, chat=target, to_groups=False, people=())
+        values.append(
+            {
+                "update_key": update_key,
+                "payload": [reply_to_dict(reply)],
+                "created_at": now,
+                "lane": lane,
+                "platform": platform,
+                "chat_id": chat_id,
+                "is_group": is_group,
+                "card_key": post_key(reply),
+                **extra,
+            }
+        )
+        parsed.append(reply)
+
+    groups: dict[str, list[tuple[str, str | None]]] | None = None
+    for reply in replies:
+        if reply.toast:
+            continue
+        if reply.edit and reply.card is not None:
+            key = reply.card.key
+            shown = await rows.card_chats(session, key, platforms)
+            # Posts of the card written a moment ago in this same call are on their way too.
+            shown += [
+                (v["platform"], v["chat_id"], v["is_group"])
+                for v in values
+                if v["card_key"] == key and not v.get("edit") and v["chat_id"] is not None
+            ]
+            for platform, chat_id, is_group in dict.fromkeys(shown):
+                lane = chat_lane(platform, chat_id)
+                await rows.drop_pending_edits(session, key, lane)
+                same = [i for i, v in enumerate(values) if v.get("edit") and v["card_key"] == key and v["lane"] == lane]
+                for i in reversed(same):  # an edit of this same call: replaced as well
+                    del values[i], parsed[i]
+                add(reply, platform, chat_id, is_group, edit=True)
+        elif reply.people:
+            batch = uuid.uuid4().hex
+            for r in reply.people:
+                caps = platforms.get(r.platform)
+                if caps is None:
+                    logger.warning("no adapter for %s; private reply to %s dropped", r.platform, r.user_id)
+                elif caps.private_to_anyone:  # one call for many people (DingTalk: 20 a call)
+                    add(reply, r.platform, None, False, user_id=r.user_id, batch=batch)
+                elif r.chat_id is not None:
+                    add(reply, r.platform, r.chat_id, False)
+                else:
+                    logger.info("%s:%s has no private chat with the bot; not told", r.platform, r.user_id)
+        elif reply.chat is not None:
+            if reply.chat.platform in platforms:
+                add(reply, reply.chat.platform, reply.chat.chat_id, reply.chat.is_group, reply.chat.title)
+            else:
+                logger.warning("no adapter for %s; reply dropped", reply.chat.key)
+        elif reply.to_groups:
+            if groups is None:
+                groups = {
+                    p: [(c.chat_id, c.title) for c in await chats.park_group_chats(session, p) if c.unreachable_at is None]
+                    for p in platforms
+                }
+            for platform, found in groups.items():
+                for chat_id, title in found:
+                    add(reply, platform, chat_id, True, title)
+        elif origin is not None and origin.platform in platforms:
+            add(reply, origin.platform, origin.chat_id, origin.is_group, origin.title)
+    if not values:
+        return []
+    stored = await rows.add(session, values)
+    return [
+        Queued(
+            id=row.id,
+            lane=v["lane"],
+            platform=v["platform"],
+            chat_id=v["chat_id"],
+            is_group=v["is_group"],
+            user_id=v.get("user_id"),
+            batch=v.get("batch"),
+            card_key=v["card_key"],
+            edit=bool(v.get("edit")),
+            reply=reply,
+        )
+        for row, v, reply in zip(stored, values, parsed, strict=True)
+    ]

@@ -1,0 +1,618 @@
+"""The sender: delivers outbox rows after their commit, paced to each platform's limits.
+
+Rows of one chat (a lane) go out in id order; chats are served side by side. The sender is handed
+rows right after the commit that wrote them (`queued`: no visible delay for an answer) and also reads
+the table at start and every `SCAN_EVERY` seconds, which picks up what a crash or a restart left.
+
+Pacing uses `aiolimiter` buckets: one per platform (overall) and one per chat (a group's per-minute
+limit, a private chat's per-second one). A platform's "wait" (Telegram's 429 `retry_after`, raised by
+the adapter as `RetryLater`) holds only that chat; other chats keep going. Errors that may pass (5xx,
+timeouts, network) are retried with backoff and jitter a capped number of times, then the row is
+marked failed and counted in one line a day to the managers. A target that is gone for the bot (removed
+from a group, blocked by a person, chat not found: `Unreachable`) is marked, its rows are finished
+without sending, and managers are told once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import random
+from collections import deque
+from collections.abc import Coroutine, Sequence
+from datetime import datetime
+from typing import Any
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot import outbox
+from bot.clock import Clock
+from bot.config import PlatformLimits, Settings
+from bot.dispatcher import Adapter, Dispatcher, fit, fit_card
+from bot.messages import (
+    Capabilities,
+    ChatRef,
+    Recipient,
+    Reply,
+    RetryLater,
+    Undeliverable,
+    Unreachable,
+    reply_from_dict,
+)
+from bot.outbox import Queued
+from handlers import texts as T
+from storage import audit, chats, people
+from storage import outbox as rows
+from storage.db import Database, is_unavailable
+from storage.enums import MANAGER_ROLES, OutboxState
+from storage.models import Person
+
+logger = logging.getLogger(__name__)
+
+SCAN_EVERY = 5.0  # seconds between looks at the table when nobody woke the sender
+SCAN_LIMIT = 2000
+REPORT_EVERY = 60.0  # seconds between looks for failed rows to report (at most one line a park day)
+FINISHED_KEPT = 5000
+MAX_RETRY_LATER = 20  # a chat answered "wait" this many times in a row for one message: counted as failed
+MAX_WAIT = 600.0  # the longest "wait" honoured at once (a flood wait of hours is retried in pieces)
+STOP_GRACE = 10.0  # seconds stop() lets messages already on the wire finish
+BATCH = 20  # people per private batch (DingTalk's limit)
+
+
+class _OldestFirst:
+    """A platform's `aiolimiter` bucket handed out oldest row first.
+
+    Chats wait for the bucket side by side; without an order, a chat coming back from a 429 would queue
+    behind every chat that started waiting meanwhile. Rows are numbered in the order they were written,
+    so the lowest id (a retry, an earlier broadcast) goes next.
+    """
+
+    def __init__(self, limiter: AsyncLimiter) -> None:
+        self.limiter = limiter
+        self._waiting: list[tuple[int, int, float, asyncio.Future[None]]] = []
+        self._count = itertools.count()
+        self._pump: asyncio.Task[None] | None = None
+
+    async def acquire(self, key: int, amount: float) -> None:
+        """Wait for `amount` of the bucket, after every waiter with a lower key."""
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        heapq.heappush(self._waiting, (key, next(self._count), amount, future))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._hand_out(), name="sender-pacing")
+        await future
+
+    async def _hand_out(self) -> None:
+        while self._waiting:
+            _, _, amount, future = heapq.heappop(self._waiting)
+            if future.done():  # the waiter was cancelled (the sender stopped)
+                continue
+            await self.limiter.acquire(amount)
+            if not future.done():
+                future.set_result(None)
+
+    def close(self) -> None:
+        """Stop handing out (the sender stops)."""
+        if self._pump is not None:
+            self._pump.cancel()
+        for *_, future in self._waiting:
+            future.cancel()
+        self._waiting.clear()
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:300]}"
+
+
+class Sender:
+    """Sends outbox rows through the dispatcher's adapters, in order per chat and paced per platform."""
+
+    def __init__(self, *, settings: Settings, clock: Clock, db: Database, dispatcher: Dispatcher) -> None:
+        self.settings = settings
+        self.sending = settings.sending
+        self.clock = clock
+        self.db = db
+        self.dispatcher = dispatcher
+        self._queues: dict[str, list[Queued]] = {}  # lane -> rows in hand, oldest first
+        self._known: set[int] = set()
+        self._finished: set[int] = set()
+        self._finished_order: deque[int] = deque()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._waiting: deque[str] = deque()  # lanes with rows but no task yet (too many chats at once)
+        self._wire: set[asyncio.Future[None]] = set()  # sends under way, finished even when stopping
+        self._overall: dict[str, _OldestFirst] = {}
+        self._per_chat: dict[str, AsyncLimiter] = {}
+        self._rescan = asyncio.Event()
+        self._scanner: asyncio.Task[None] | None = None
+        self._stopping = False
+        self._next_report = 0.0
+        self._more = False  # the last scan hit its limit: read again once rows in hand drop
+        self._changed = asyncio.Event()  # set (and replaced) whenever a row in hand is done with
+
+    # --- what others call -----------------------------------------------------------------------
+
+    def platforms(self) -> dict[str, Capabilities]:
+        """Return the platforms that can be written to now, with what each can do (for `outbox.enqueue`)."""
+        return {p: a.capabilities for p, a in self.dispatcher.adapters.items()}
+
+    def queued(self, items: Sequence[Queued]) -> None:
+        """Take rows just committed and send them; an unsent edit of the same card in the same chat is dropped."""
+        for item in items:
+            self._take(item)
+        self._start_lanes()
+
+    def wake(self) -> None:
+        """Read the table now (rows were committed by someone who did not hand them over)."""
+        self._rescan.set()
+
+    async def send_proactive(self, replies: Sequence[Reply]) -> int:
+        """Write replies that answer no update (a broadcast, a reminder) to the outbox and send them; return rows."""
+        async with self.db.unit_of_work() as session:
+            items = await outbox.enqueue(session, replies, platforms=self.platforms(), now=self.clock.now())
+        self.queued(items)
+        return len(items)
+
+    async def direct(self, chat: ChatRef, reply: Reply) -> None:
+        """Send one reply without a row, for when the database cannot be used; a failure is logged."""
+        adapter = self.dispatcher.adapters.get(chat.platform)
+        if adapter is None:
+            return
+        try:
+            await adapter.send(chat, fit(reply, adapter.capabilities))
+        except Exception as exc:
+            logger.warning("could not send a direct reply to %s: %s", chat.key, _one_line(exc))
+
+    async def start(self) -> None:
+        """Read what is waiting in the outbox and keep sending until stopped."""
+        if self._scanner is None:
+            self._stopping = False
+            self._scanner = asyncio.create_task(self._scan_forever(), name="sender")
+
+    async def stop(self) -> None:
+        """Stop taking rows; let messages on the wire finish (the rest stays in the table for the next start)."""
+        self._stopping = True
+        if self._scanner is not None:
+            self._scanner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scanner
+            self._scanner = None
+        for task in list(self._tasks.values()):
+            task.cancel()
+        await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+        if self._wire:
+            _, late = await asyncio.wait(list(self._wire), timeout=STOP_GRACE)
+            for wire in late:  # a send hanging past the grace: cut off (it may be repeated at the next start)
+                wire.cancel()
+        self._tasks.clear()
+        self._queues.clear()
+        self._waiting.clear()
+        self._known.clear()
+        for pacer in self._overall.values():
+            pacer.close()
+        self._overall.clear()
+
+    async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+        """Wait until every row in hand went out (tests and the console: answers before the next line)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._tasks or self._waiting:
+            if loop.time() > deadline:
+                raise TimeoutError(f"sender still busy with {sorted(self._queues)[:5]}")
+            await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
+            if not self._tasks and self._waiting:
+                self._start_lanes()
+
+    async def delivered(self, row_ids: Sequence[int], timeout: float) -> bool:  # noqa: ASYNC109
+        """Wait (at most `timeout` seconds) until these rows are done with; return whether they are."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while any(i in self._known for i in row_ids):
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
+        return True
+
+    async def report_failures(self) -> bool:
+        """Tell managers, in one line, how many messages could not be sent; at most once a park day.
+
+        The day's claim is a row (`processed_updates`), so two processes or a restart never say it twice.
+        Returns whether a line was written.
+        """
+        now = self.clock.now()
+        day = now.astimezone(self.settings.park.tz).date()
+        async with self.db.reading() as session:
+            if not await rows.any_failed_unreported(session):
+                return False
+        async with self.db.unit_of_work() as session:
+            failed = await rows.failed_unreported(session)
+            if not failed or not await audit.claim_update(session, f"outbox-failed:{day.isoformat()}", now):
+                return False
+            await rows.mark_reported(session, [r.id for r in failed], now)
+            targets = {r.lane for r in failed}
+            text = T.OUTBOX_FAILED_DAILY.format(count=len(failed), chats=len(targets))
+            items = await self._to_managers(session, text, now)
+        logger.warning("%d outgoing message(s) failed; managers told (%d)", len(failed), len(items))
+        self.queued(items)
+        return True
+
+    # --- lanes ----------------------------------------------------------------------------------
+
+    def _take(self, item: Queued) -> None:
+        if item.id in self._known or item.id in self._finished or self._stopping:
+            return
+        queue = self._queues.setdefault(item.lane, [])
+        if item.edit:  # latest state wins: an unsent edit of the card in this chat is dropped
+            superseded = [q for q in queue[1:] if q.edit and q.card_key == item.card_key and q.id < item.id]
+            for q in superseded:
+                queue.remove(q)
+                self._known.discard(q.id)
+                self._finish_mark(q.id)
+        self._known.add(item.id)
+        if not queue or queue[-1].id < item.id:
+            queue.append(item)
+        else:  # found by a scan after later rows were handed over: keep id order
+            queue.append(item)
+            queue.sort(key=lambda q: q.id)
+        if item.lane not in self._tasks and item.lane not in self._waiting:
+            self._waiting.append(item.lane)
+
+    def _start_lanes(self) -> None:
+        while self._waiting and len(self._tasks) < self.sending.chats_at_once and not self._stopping:
+            lane = self._waiting.popleft()
+            if lane in self._tasks or not self._queues.get(lane):
+                continue
+            self._tasks[lane] = asyncio.create_task(self._run_lane(lane), name=f"send:{lane}")
+
+    async def _run_lane(self, lane: str) -> None:
+        queue = self._queues[lane]
+        try:
+            while queue and not self._stopping:
+                item = queue[0]
+                if item.edit and any(q.edit and q.card_key == item.card_key for q in queue[1:]):
+                    await self._drop_superseded([item])
+                    queue.pop(0)
+                    continue
+                if item.user_id is not None:
+                    batch = [q for q in queue[:BATCH] if q.batch == item.batch and q.user_id is not None]
+                    batch = batch[: next((i for i, q in enumerate(batch) if q is not queue[i]), len(batch))]
+                    await self._send_batch(batch)
+                    del queue[: len(batch)]
+                    for q in batch:
+                        self._forget(q.id)
+                    continue
+                gone = await self._send_one(item, queue)
+                queue.pop(0)
+                self._forget(item.id)
+                if gone:  # the chat is gone: its other rows were finished without sending
+                    for q in queue:
+                        self._forget(q.id)
+                    queue.clear()
+        except asyncio.CancelledError:
+            pass
+        except Exception:
+            logger.exception("sending to %s failed; its rows wait for the next scan", lane)
+            for q in queue:
+                self._known.discard(q.id)
+            queue.clear()
+        finally:
+            self._tasks.pop(lane, None)
+            if not queue:
+                self._queues.pop(lane, None)
+            elif not self._stopping and lane not in self._waiting:
+                self._waiting.append(lane)
+            self._start_lanes()
+            if self._more and len(self._known) < SCAN_LIMIT // 2:
+                self._more = False
+                self._rescan.set()
+
+    async def _on_wire(self, coro: Coroutine[Any, Any, None]) -> None:
+        """Run one send and its record so that stopping never cuts them off midway (a cut send may repeat)."""
+        task = asyncio.ensure_future(coro)
+        self._wire.add(task)
+        task.add_done_callback(self._wire.discard)
+        return await asyncio.shield(task)
+
+    def _forget(self, row_id: int) -> None:
+        self._known.discard(row_id)
+        self._finish_mark(row_id)
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    def _finish_mark(self, row_id: int) -> None:
+        self._finished.add(row_id)
+        self._finished_order.append(row_id)
+        if len(self._finished_order) > FINISHED_KEPT:
+            self._finished.discard(self._finished_order.popleft())
+
+    # --- one message ----------------------------------------------------------------------------
+
+    async def _send_one(self, item: Queued, queue: list[Queued]) -> bool:
+        """Send one row with its retries; finish it with its state. True when the chat turned out gone."""
+        adapter = self.dispatcher.adapters.get(item.platform)
+        if adapter is None:
+            self._known.discard(item.id)  # a later scan finds it once the platform is back
+            self._finished.discard(item.id)
+            return False
+        tries = waits = 0
+        while True:
+            if item.edit and any(q.edit and q.card_key == item.card_key for q in queue[1:]):
+                await self._drop_superseded([item])  # a newer state came in while this one waited
+                return False
+            try:
+                await self._pace(item, adapter)
+                await self._on_wire(self._attempt(item, adapter, tries + waits + 1))
+            except RetryLater as exc:
+                waits += 1
+                if waits > MAX_RETRY_LATER:
+                    await self._finish(item, OutboxState.FAILED, tries + waits, _one_line(exc))
+                    return False
+                logger.info("%s asked to wait %.1fs", item.lane, exc.after)
+                await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
+                continue
+            except Unreachable as exc:
+                await self._unreachable(item, _one_line(exc))
+                return True
+            except Undeliverable as exc:
+                logger.warning("%s refused a message: %s", item.lane, exc)
+                await self._finish(item, OutboxState.REFUSED, tries + 1, _one_line(exc))
+                return False
+            except Exception as exc:
+                tries += 1
+                if tries > self.sending.retries:
+                    logger.error("sending to %s failed %d times; given up: %s", item.lane, tries, _one_line(exc))
+                    await self._finish(item, OutboxState.FAILED, tries, _one_line(exc))
+                    return False
+                delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
+                delay *= random.uniform(0.5, 1.0)
+                logger.info("sending to %s failed (%s); try %d in %.1fs", item.lane, _one_line(exc), tries + 1, delay)
+                await asyncio.sleep(delay)
+                continue
+            return False
+
+    async def _attempt(self, item: Queued, adapter: Adapter, attempts: int) -> None:
+        """Make one try at a row; when it went out, record it as sent with where its card landed."""
+        await self._finish(item, OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
+
+    async def _deliver(self, item: Queued, adapter: Adapter) -> list[tuple[str, ChatRef, str]]:
+        """Send (or edit) once; return the card posts to record."""
+        caps = adapter.capabilities
+        reply = item.reply
+        if item.edit:
+            assert reply.card is not None and item.chat_id is not None
+            async with self.db.reading() as session:
+                posts = [p for p in await chats.card_posts(session, reply.card.key, item.platform) if p.chat_id == item.chat_id]
+            if not posts:
+                raise Undeliverable(f"card {reply.card.key} was never posted in {item.lane}")
+            if not caps.edits:  # post the new state anew where a platform cannot edit
+                message_id = await adapter.send(item.chat, fit(Reply(card=reply.card), caps))
+                return [(reply.card.key, item.chat, message_id)] if message_id is not None else []
+            card = fit_card(reply.card, caps)
+            for post in posts:
+                await adapter.edit_card(post.chat_id, post.message_id, card)
+            return []
+        message_id = await adapter.send(item.chat, fit(reply, caps))
+        if message_id is not None and item.card_key is not None:
+            return [(item.card_key, item.chat, message_id)]
+        return []
+
+    async def _send_batch(self, batch: list[Queued]) -> bool:
+        """Send one reply privately to up to `BATCH` people in one call (DingTalk), with the same retries."""
+        first = batch[0]
+        adapter = self.dispatcher.adapters.get(first.platform)
+        if adapter is None or not hasattr(adapter, "send_private"):
+            await self._finish_many(batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat")
+            return False
+        tries = waits = 0
+        ids = [q.user_id for q in batch if q.user_id is not None]
+        while True:
+            try:
+                await self._pace(first, adapter)
+                await self._on_wire(self._attempt_batch(batch, adapter, ids, tries + waits + 1))
+            except RetryLater as exc:
+                waits += 1
+                if waits <= MAX_RETRY_LATER:
+                    await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
+                    continue
+                await self._finish_many(batch, OutboxState.FAILED, tries + waits, _one_line(exc))
+            except Unreachable as exc:  # one person of the batch: the platform names nobody, so all are kept
+                await self._finish_many(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
+            except Undeliverable as exc:
+                await self._finish_many(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
+            except Exception as exc:
+                tries += 1
+                if tries <= self.sending.retries:
+                    delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
+                    await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                    continue
+                await self._finish_many(batch, OutboxState.FAILED, tries, _one_line(exc))
+            return False
+
+    async def _attempt_batch(self, batch: list[Queued], adapter: Adapter, ids: list[str], attempts: int) -> None:
+        reply = batch[0].reply
+        landed = await adapter.send_private(ids, fit(reply, adapter.capabilities))  # type: ignore[attr-defined]
+        # Where a card landed in people's private chats, so later changes edit those copies too.
+        key = batch[0].card_key
+        posts = [(key, chat, message_id) for chat, message_id in landed or ()] if key is not None else []
+        await self._finish_many(batch, OutboxState.SENT, attempts, None, posts)
+
+    async def _pace(self, item: Queued, adapter: Adapter) -> None:
+        """Wait for the chat's bucket, then the platform's, for as many messages as the reply makes."""
+        limits = self.sending.limits.get(item.platform)
+        if limits is None:
+            return
+        cost_of = getattr(adapter, "cost", None)
+        cost = max(1, int(cost_of(item.reply))) if cost_of is not None and not item.edit else 1
+        chat = self._chat_limiter(item, limits)
+        if chat is not None:
+            await chat.acquire(min(cost, chat.max_rate))
+        overall = self._overall.get(item.platform)
+        if overall is None:
+            overall = self._overall[item.platform] = _OldestFirst(AsyncLimiter(limits.overall_per_second, 1.0))
+        await overall.acquire(item.id, min(cost, overall.limiter.max_rate))
+
+    def _chat_limiter(self, item: Queued, limits: PlatformLimits) -> AsyncLimiter | None:
+        if item.chat_id is None:
+            return None
+        limiter = self._per_chat.get(item.lane)
+        if limiter is None:
+            if len(self._per_chat) > 10_000:  # forget idle chats' buckets now and then
+                self._per_chat = {k: v for k, v in self._per_chat.items() if k in self._queues}
+            if item.is_group:
+                limiter = AsyncLimiter(limits.per_group_per_minute, 60.0)
+            else:
+                limiter = AsyncLimiter(limits.private_burst, limits.private_burst / limits.private_per_second)
+            self._per_chat[item.lane] = limiter
+        return limiter
+
+    # --- recording outcomes ---------------------------------------------------------------------
+
+    async def _finish(
+        self,
+        item: Queued,
+        state: OutboxState,
+        attempts: int,
+        error: str | None,
+        posts: Sequence[tuple[str, ChatRef, str]] = (),
+    ) -> None:
+        """Record a row's state (and where its card landed) in one transaction."""
+        try:
+            async with self.db.unit_of_work() as session:
+                now = self.clock.now()
+                await rows.finish(session, [item.id], state, now, attempts=attempts, error=error)
+                for key, chat, message_id in posts:
+                    await chats.record_card_post(
+                        session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
+                    )
+        except Exception as exc:  # sent but not marked: the next start sends it once more
+            logger.warning("could not record outbox row %s as %s: %s", item.id, state, _one_line(exc))
+
+    async def _finish_many(
+        self,
+        batch: Sequence[Queued],
+        state: OutboxState,
+        attempts: int,
+        error: str | None,
+        posts: Sequence[tuple[str, ChatRef, str]] = (),
+    ) -> None:
+        try:
+            async with self.db.unit_of_work() as session:
+                now = self.clock.now()
+                await rows.finish(session, [q.id for q in batch], state, now, attempts=attempts, error=error)
+                for key, chat, message_id in posts:
+                    await chats.record_card_post(
+                        session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
+                    )
+        except Exception as exc:
+            logger.warning("could not record %d outbox rows as %s: %s", len(batch), state, _one_line(exc))
+
+    async def _drop_superseded(self, items: Sequence[Queued]) -> None:
+        try:
+            async with self.db.unit_of_work() as session:
+                await rows.delete_rows(session, [q.id for q in items])
+        except Exception as exc:
+            logger.warning("could not drop superseded edits: %s", _one_line(exc))
+
+    async def _unreachable(self, item: Queued, reason: str) -> None:
+        """Mark the chat (and a private chat's person) unreachable, finish its rows, and tell managers once."""
+        logger.warning("%s is unreachable (%s); no more messages go there", item.lane, reason)
+        items: list[Queued] = []
+        try:
+            async with self.db.unit_of_work() as session:
+                now = self.clock.now()
+                assert item.chat_id is not None
+                chat, gone = await rows.mark_chat_unreachable(session, item.platform, item.chat_id, item.is_group, now)
+                await rows.finish_lane(session, item.lane, OutboxState.UNREACHABLE, now, reason)
+                if chat is not None and item.is_group:
+                    name = chat.title or chat.chat_id
+                    items = await self._to_managers(session, T.OUTBOX_GROUP_UNREACHABLE.format(group=name), now)
+                elif gone:
+                    names = "、".join(p.display_name for p in gone)
+                    items = await self._to_managers(
+                        session, T.OUTBOX_PERSON_UNREACHABLE.format(name=names), now, skip={p.id for p in gone}
+                    )
+        except Exception as exc:
+            logger.warning("could not mark %s unreachable: %s", item.lane, _one_line(exc))
+            return
+        self.queued(items)
+
+    async def _to_managers(
+        self, session: AsyncSession, text: str, now: datetime, skip: set[int] | None = None
+    ) -> list[Queued]:
+        """Write a line to every manager and admin the bot can reach privately."""
+        caps = self.platforms()
+        managers: list[Person] = [
+            p
+            for p in await people.people_with_role(session, None, MANAGER_ROLES)
+            if p.id not in (skip or set()) and self.dispatcher.reach(p)
+        ]
+        told = tuple(Recipient(p.platform, p.external_id, p.private_chat_id) for p in managers if p.platform in caps)
+        if not told:
+            logger.warning("no manager can be told privately: %s", text)
+            return []
+        return await outbox.enqueue(session, [Reply(text=text, people=told)], platforms=caps, now=now)
+
+    # --- the table ------------------------------------------------------------------------------
+
+    async def _scan_forever(self) -> None:
+        """Read unsent rows not in hand: at start, when woken, and every `SCAN_EVERY` seconds."""
+        failures = 0
+        while True:
+            self._rescan.clear()
+            try:
+                await self._scan()
+                failures = 0
+                await self._maybe_report()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    logger.exception("reading the outbox failed")
+                elif failures == 0:
+                    logger.warning("outbox not read, database unavailable: %s", _one_line(exc))
+                failures += 1
+                await asyncio.sleep(min(2.0**failures, 30.0))
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._rescan.wait(), SCAN_EVERY)
+
+    async def _scan(self) -> None:
+        platforms = self.platforms()
+        if not platforms:
+            return
+        async with self.db.reading() as session:
+            found = await rows.pending(session, list(platforms), limit=SCAN_LIMIT)
+            fresh = [
+                (r.id, r.lane, r.platform, r.chat_id, r.is_group, r.user_id, r.batch, r.card_key, r.edit, r.payload)
+                for r in found
+                if r.id not in self._known and r.id not in self._finished
+            ]
+        self._more = len(found) >= SCAN_LIMIT
+        for row_id, lane, platform, chat_id, is_group, user_id, batch, card_key, edit, payload in fresh:
+            if lane is None or platform is None:
+                await self._split_old_row(row_id, payload)
+                continue
+            reply = reply_from_dict(payload[0])
+            self._take(Queued(row_id, lane, platform, chat_id, is_group, user_id, batch, card_key, edit, reply))
+        self._start_lanes()
+
+    async def _split_old_row(self, row_id: int, payload: list[dict[str, object]]) -> None:
+        """Turn a row written before migration 0008 (every reply of an update) into rows per target."""
+        replies = [reply_from_dict(d) for d in payload]  # type: ignore[arg-type]
+        async with self.db.unit_of_work() as session:
+            items = await outbox.enqueue(session, replies, platforms=self.platforms(), now=self.clock.now())
+            await rows.delete_rows(session, [row_id])
+        self.queued(items)
+
+    async def _maybe_report(self) -> None:
+        loop = asyncio.get_running_loop()
+        if loop.time() < self._next_report:
+            return
+        self._next_report = loop.time() + REPORT_EVERY
+        await self.report_failures()
+
