@@ -76,3 +76,10 @@ class JoinStatus(StrEnum):
     APPROVED = "approved"
     REJECTED = "rejected"
     WITHDRAWN = "withdrawn"
+
+
+class ActivityKind(StrEnum):
+    """What `/drill` records: 应急演练 or 安全培训 (counted apart in the annual summary)."""
+
+    DRILL = "drill"
+    TRAINING = "training"
