@@ -10,7 +10,7 @@ from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
 from bot.routing import Router
-from handlers import corrections, enterprises, hazards, people, rectify
+from handlers import corrections, enterprises, hazards, people, rectify, reports
 from storage import chats
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
@@ -24,7 +24,7 @@ class NotMigrated(RuntimeError):
 
 def routers() -> list[Router]:
     """Return every handler module's router, in the order /help lists them."""
-    return [people.router, enterprises.router, hazards.router, rectify.router, corrections.router]
+    return [people.router, enterprises.router, hazards.router, rectify.router, corrections.router, reports.router]
 
 
 @dataclass

@@ -40,7 +40,7 @@ def _text(value: Any) -> Any:
     return value
 
 
-def content(row: Mapping[str, Any]) -> dict[str, Any]:
+def content(row: Mapping[str, Any] | Any) -> dict[str, Any]:
     """Return the content of an event that the hash covers, from its column values."""
     return {
         "v": VERSION,
@@ -57,7 +57,7 @@ def content(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def digest(row: Mapping[str, Any], prev_hash: str) -> str:
+def digest(row: Mapping[str, Any] | Any, prev_hash: str) -> str:
     """Return an event's hash: SHA-256 of the previous hash and the event's canonical JSON."""
     body = json.dumps(content(row), ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()

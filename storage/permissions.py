@@ -27,6 +27,7 @@ class Perm(StrEnum):
     HAZARD_EDIT = "hazard_edit"
     HAZARD_EXTEND = "hazard_extend"
     HAZARD_WITHDRAW = "hazard_withdraw"
+    REPORTS = "reports"  # digests, summaries, the ledger export, recording inspections and drills
 
 
 ALL_ROLES = tuple(Role)
@@ -45,6 +46,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.HAZARD_EDIT: ALL_ROLES,
     Perm.HAZARD_EXTEND: ENTERPRISE_ROLES,  # managers change the date themselves with /due
     Perm.HAZARD_WITHDRAW: ALL_ROLES,  # the reporter or a manager (`may_withdraw`)
+    Perm.REPORTS: MANAGER_ROLES,
 }
 
 
