@@ -60,7 +60,7 @@ async def ledger_pages(
         )
         if after is not None:
             query = query.where(tuple_(Hazard.found_at, Hazard.id) > tuple_(*after))
-        hazards = (await session.execute(query)).tuples().all()
+        hazards = (await session.execute(query)).all()
         if not hazards:
             return
         rows: dict[int, LedgerRow] = {}
@@ -84,7 +84,7 @@ async def ledger_pages(
             .where(HazardEvent.hazard_id.in_(ids), HazardEvent.action.in_(("fix", "accept")))
             .order_by(HazardEvent.id)
         )
-        for hazard_id, action, at, note, who in events.tuples():
+        for hazard_id, action, at, note, who in events.all():
             row = rows[hazard_id]
             if action == "fix":  # the newest fix wins
                 row.fix_note, row.fixer, row.fixed_at = note, who, at
@@ -96,7 +96,7 @@ async def ledger_pages(
             .where(HazardPhoto.hazard_id.in_(ids))
             .order_by(HazardPhoto.id)
         )
-        for hazard_id, phase, path in photos.tuples():
+        for hazard_id, phase, path in photos.all():
             (rows[hazard_id].before if phase == "before" else rows[hazard_id].after).append(path)
         yield list(rows.values())
         last = hazards[-1][0]
@@ -140,13 +140,13 @@ async def enterprise_stats(session: AsyncSession, start: datetime, end: datetime
     from sqlalchemy import func
 
     by_id: dict[int, EnterpriseStats] = {}
-    names = dict((await session.execute(select(Enterprise.id, Enterprise.name))).tuples().all())
+    names = dict((await session.execute(select(Enterprise.id, Enterprise.name))).all())
     counts = await session.execute(
         select(Hazard.enterprise_id, Hazard.level, Hazard.status, func.count())
         .where(Hazard.found_at >= start, Hazard.found_at < end, Hazard.status != HazardStatus.WITHDRAWN)
         .group_by(Hazard.enterprise_id, Hazard.level, Hazard.status)
     )
-    for ent_id, level, status, n in counts.tuples():
+    for ent_id, level, status, n in counts.all():
         stats = by_id.setdefault(ent_id, EnterpriseStats(names.get(ent_id, str(ent_id))))
         done = n if status == HazardStatus.CLOSED else 0
         if level == Level.MAJOR:
@@ -164,7 +164,7 @@ async def enterprise_stats(session: AsyncSession, start: datetime, end: datetime
         )
     )
     plans: dict[int, int] = defaultdict(int)
-    for ent_id, five in majors.tuples():
+    for ent_id, five in majors.all():
         five = five or {}
         if five.get("plan"):
             plans[ent_id] += 1

@@ -238,22 +238,21 @@ async def week_figures(
             for x in await session.scalars(select(Enterprise).where(Enterprise.id.in_(missing))):
                 ents[x.id] = EnterpriseWeek(x.id, x.name)
 
-    found = dict(
-        (
-            await session.execute(
-                select(Hazard.enterprise_id, func.count())
-                .where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
-                .group_by(Hazard.enterprise_id)
-            )
-        ).tuples()
-    )
+    found: dict[int, int] = {
+        ent_id: n
+        for ent_id, n in await session.execute(
+            select(Hazard.enterprise_id, func.count())
+            .where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
+            .group_by(Hazard.enterprise_id)
+        )
+    }
     closed = (
         await session.execute(
             select(Hazard.enterprise_id, Hazard.mode, func.count())
             .where(Hazard.closed_at >= s, Hazard.closed_at < e)
             .group_by(Hazard.enterprise_id, Hazard.mode)
         )
-    ).tuples().all()
+    ).all()
     still_open = await open_at(session, e)
     late = await overdue_on(session, as_of, tz, grace_days, found_before=e)
     await names([*found, *(c[0] for c in closed), *still_open, *(h.enterprise_id for h in late)])
@@ -282,7 +281,7 @@ async def week_figures(
         )
         .order_by(Hazard.found_at)
     )
-    majors = [MajorItem(code, name, S(status), at) for code, name, status, at in majors_rows.tuples()]
+    majors = [MajorItem(code, name, S(status), at) for code, name, status, at in majors_rows.all()]
     return WeekFigures(
         start=start,
         as_of=as_of,
@@ -363,7 +362,7 @@ async def summary_figures(session: AsyncSession, start: date, end: date, tz: tzi
         .where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
         .group_by(Hazard.level, Hazard.mode, Hazard.status)
     )
-    for level, mode, status, n in rows.tuples():
+    for level, mode, status, n in rows.all():
         f.found += n
         if level == Level.MAJOR:
             f.major += n
@@ -388,7 +387,7 @@ async def summary_figures(session: AsyncSession, start: date, end: date, tz: tzi
         .where(Drill.day >= start, Drill.day <= end)
         .group_by(Drill.kind)
     )
-    for kind, n, joined in drills.tuples():
+    for kind, n, joined in drills.all():
         if kind == ActivityKind.TRAINING:
             f.trainings, f.training_people = int(n), int(joined or 0)
         else:
