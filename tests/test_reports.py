@@ -113,10 +113,10 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
     rows = list(ledger.iter_rows(min_row=3, values_only=True))
     assert [r[1] for r in rows] == [f"YH-2026-000{i}" for i in range(1, 6)]
     first = ledger[3]
-    assert first[2].value == datetime(2026, 3, 2) and first[2].number_format == "yyyy-mm-dd"
-    assert first[16].value == "已销号" and first[14].value == "李干部" and first[13].value == datetime(2026, 3, 2)
+    assert first[2].value.date() == date(2026, 3, 2) and first[2].number_format == "yyyy-mm-dd"
+    assert first[16].value == "已销号" and first[14].value == "李干部" and first[13].value.date() == date(2026, 3, 2)
     assert first[17].hyperlink is not None and first[17].hyperlink.target.startswith("file://")
-    assert Path(first[17].hyperlink.target.removeprefix("file://")).is_file()
+    assert await asyncio.to_thread(Path(first[17].hyperlink.target.removeprefix("file://")).is_file)
     major = ledger[5]
     assert major[7].value == "重大隐患" and major[9].value == "更换报警器" and major[10].value == 5 and major[11].value == "刘芳"
     assert ledger.column_dimensions["F"].width == 40
