@@ -27,8 +27,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storage import chain  # noqa: E402
-from storage.db import Database, upgrade  # noqa: E402
+from storage import chain
+from storage.db import Database, upgrade
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 09:00 in the park: the benchmark's "today"
 BATCH = 20_000

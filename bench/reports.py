@@ -32,13 +32,13 @@ from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.ext.asyncio import AsyncSession  # noqa: E402
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.config import load_settings  # noqa: E402
-from storage import reports  # noqa: E402
-from storage.db import Database  # noqa: E402
-from storage.ledger import immediate_found_before  # noqa: E402
+from bot.config import load_settings
+from storage import reports
+from storage.db import Database
+from storage.ledger import immediate_found_before
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 30)  # bench/bigdb.py's "now" (a Monday)

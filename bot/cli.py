@@ -35,15 +35,26 @@ async def _run_telegram(settings: Settings, migrate: bool) -> None:
     from bot.adapters.telegram import TelegramAdapter  # only this command needs the Telegram library
 
     app = build_app(settings, SystemClock())
-    scheduler = None
+    schedules: asyncio.Task[Scheduler | None] | None = None
     try:
         await _prepare_when_reachable(app, migrate)
         adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
-        scheduler = await _start_schedules(app)
+
+        async def when_started() -> Scheduler | None:
+            # The jobs' messages go out only once the Bot API is reached; the adapter has no event for it.
+            while not adapter.started:  # noqa: ASYNC110
+                await asyncio.sleep(0.5)
+            return await _start_schedules(app)
+
+        schedules = asyncio.create_task(when_started())
         await adapter.run_forever()
     finally:
-        if scheduler is not None:
-            await scheduler.stop()
+        if schedules is not None:
+            schedules.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                scheduler = await schedules
+                if scheduler is not None:
+                    await scheduler.stop()
         await app.close()
 
 

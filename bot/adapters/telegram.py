@@ -411,6 +411,11 @@ class TelegramAdapter:
                 failures += 1
                 await asyncio.sleep(min(0.5 * 2.0**failures, 30.0))
 
+    @property
+    def started(self) -> bool:
+        """Tell whether the Bot API was reached and polling runs (sends can go out)."""
+        return self._started
+
     async def stop(self) -> None:
         """Stop polling, let the updates in hand finish, and close the client."""
         if self._poller is not None:
