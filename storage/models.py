@@ -446,4 +446,9 @@ class Drill(Base):
 Index("ix_hazards_found_at", Hazard.found_at, Hazard.enterprise_id, Hazard.level, Hazard.mode, Hazard.status)
 Index("ix_hazards_closed_at", Hazard.closed_at, Hazard.enterprise_id, Hazard.mode)
 Index("ix_hazards_status_due", Hazard.status, Hazard.due_date)
+# Open (or withdrawn) hazards found before a moment, per enterprise: the digest's "open at the week's end"
+# and the immediate hazards gone overdue read this index alone.
+Index(
+    "ix_hazards_status_found", Hazard.status, Hazard.found_at, Hazard.enterprise_id, Hazard.mode, Hazard.updated_at
+)
 Index("ix_hazard_events_hazard_action", HazardEvent.hazard_id, HazardEvent.action)

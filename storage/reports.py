@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from storage.enums import OPEN_STATUSES, UNFIXED_STATUSES, ActivityKind, HazardStatus, Level, Mode
-from storage.ledger import immediate_found_before, overdue_since
+from storage.ledger import add_working_days, immediate_found_before
 from storage.models import Drill, Enterprise, Hazard, Inspection
 
 S = HazardStatus
@@ -183,36 +183,68 @@ async def open_at(session: AsyncSession, end: datetime) -> dict[int, int]:
         and_(Hazard.status == S.WITHDRAWN, Hazard.updated_at >= end, Hazard.found_at < end),
     )
     for where in parts:
-        rows = await session.execute(
-            select(Hazard.enterprise_id, func.count()).where(where).group_by(Hazard.enterprise_id)
-        )
+        ent = by_enterprise()
+        rows = await session.execute(select(ent, func.count()).where(where).group_by(ent))
         for enterprise_id, n in rows.all():
             counts[enterprise_id] += n
     return counts
 
 
+def by_enterprise() -> Any:
+    """Return the enterprise id to group by, as `enterprise_id + 0`.
+
+    A plain column lets the planner (SQLite's, seen on a million rows) walk the whole
+    (enterprise_id, status) index to group, instead of the selective index of the WHERE clause: 40×
+    slower. The expression is the same value and keeps the choice with the WHERE clause.
+    """
+    return (Hazard.enterprise_id + 0).label("ent")
+
+
 async def overdue_on(
     session: AsyncSession, day: date, tz: tzinfo, grace_days: int, *, found_before: datetime | None = None
 ) -> list[Hazard]:
-    """Return the hazards overdue on a park day (past their due date, or an immediate fix not done in time)."""
-    query = (
-        select(Hazard)
-        .options(joinedload(Hazard.enterprise), joinedload(Hazard.reporter))
-        .where(
-            or_(
-                and_(Hazard.status == S.RECTIFYING, Hazard.due_date < day),
-                and_(
-                    Hazard.mode == Mode.IMMEDIATE,
-                    Hazard.status.in_(UNFIXED_STATUSES),
-                    Hazard.found_at < immediate_found_before(day, tz, grace_days),
-                ),
-            )
-        )
-        .order_by(Hazard.id)
-    )
+    """Return the hazards overdue on a park day (past their due date, or an immediate fix not done in time).
+
+    Two queries, one per kind of lateness, each on its status index (an OR of both would scan the table).
+    """
+    found: dict[int, Hazard] = {}
+    for where in _late(day, tz, grace_days, found_before):
+        query = select(Hazard).options(joinedload(Hazard.enterprise), joinedload(Hazard.reporter)).where(where)
+        for h in (await session.scalars(query)).unique().all():
+            found[h.id] = h
+    return [found[i] for i in sorted(found)]
+
+
+def _late(day: date, tz: tzinfo, grace_days: int, found_before: datetime | None) -> list[Any]:
+    """Return the two conditions of lateness on a day: past the due date; an immediate fix not done in time."""
+    conditions = [
+        and_(Hazard.status == S.RECTIFYING, Hazard.due_date < day),
+        and_(
+            Hazard.status.in_(UNFIXED_STATUSES),
+            Hazard.mode == Mode.IMMEDIATE,
+            Hazard.found_at < immediate_found_before(day, tz, grace_days),
+        ),
+    ]
     if found_before is not None:
-        query = query.where(Hazard.found_at < found_before)
-    return list((await session.scalars(query)).unique().all())
+        conditions = [and_(c, Hazard.found_at < found_before) for c in conditions]
+    return conditions
+
+
+async def overdue_items(
+    session: AsyncSession, day: date, tz: tzinfo, grace_days: int, found_before: datetime | None = None
+) -> list[OverdueItem]:
+    """Return the hazards overdue on a park day with their days overdue, reading only the columns needed."""
+    items: dict[str, OverdueItem] = {}
+    past_due, immediate = _late(day, tz, grace_days, found_before)
+    rows = await session.execute(select(Hazard.code, Hazard.enterprise_id, Hazard.level, Hazard.due_date).where(past_due))
+    for code, ent_id, level, due_date in rows.all():
+        assert due_date is not None  # `due_date < day` held
+        items[code] = OverdueItem(code, ent_id, (day - due_date).days, Level(level))
+    found = await session.execute(select(Hazard.code, Hazard.enterprise_id, Hazard.level, Hazard.found_at).where(immediate))
+    for code, ent_id, level, found_at in found.all():
+        last_day = add_working_days(found_at.astimezone(tz).date(), grace_days)  # as `ledger.immediate_due`
+        items[code] = OverdueItem(code, ent_id, (day - last_day).days, Level(level))
+    return [items[c] for c in sorted(items)]
 
 
 async def week_figures(
@@ -238,24 +270,25 @@ async def week_figures(
             for x in await session.scalars(select(Enterprise).where(Enterprise.id.in_(missing))):
                 ents[x.id] = EnterpriseWeek(x.id, x.name)
 
+    ent = by_enterprise()
     found: dict[int, int] = {
         ent_id: n
         for ent_id, n in await session.execute(
-            select(Hazard.enterprise_id, func.count())
+            select(ent, func.count())
             .where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
-            .group_by(Hazard.enterprise_id)
+            .group_by(ent)
         )
     }
     closed = (
         await session.execute(
-            select(Hazard.enterprise_id, Hazard.mode, func.count())
+            select(ent, Hazard.mode, func.count())
             .where(Hazard.closed_at >= s, Hazard.closed_at < e)
-            .group_by(Hazard.enterprise_id, Hazard.mode)
+            .group_by(ent, Hazard.mode)
         )
     ).all()
     still_open = await open_at(session, e)
-    late = await overdue_on(session, as_of, tz, grace_days, found_before=e)
-    await names([*found, *(c[0] for c in closed), *still_open, *(h.enterprise_id for h in late)])
+    late = await overdue_items(session, as_of, tz, grace_days, found_before=e)
+    await names([*found, *(c[0] for c in closed), *still_open, *(o.enterprise_id for o in late)])
     for ent_id, n in found.items():
         ents[ent_id].found = n
     for ent_id, mode, n in closed:
@@ -265,23 +298,22 @@ async def week_figures(
             ents[ent_id].closed_deadline += n
     for ent_id, n in still_open.items():
         ents[ent_id].open = n
-    for h in late:
-        since = overdue_since(h, as_of, tz, grace_days)
-        if since is not None:
-            ents[h.enterprise_id].overdue.append(OverdueItem(h.code, h.enterprise_id, (as_of - since).days, h.level))
+    for item in late:
+        ents[item.enterprise_id].overdue.append(item)
 
-    majors_rows = await session.execute(
-        select(Hazard.code, Enterprise.name, Hazard.status, Hazard.found_at)
-        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
-        .where(
-            Hazard.level == Level.MAJOR,
-            Hazard.found_at < e,
-            or_(Hazard.found_at >= s, Hazard.status.in_(OPEN_STATUSES)),
-            Hazard.status != S.WITHDRAWN,
+    majors_by_code: dict[str, MajorItem] = {}
+    for where in (  # found in the week (time index), or still open (status index): no OR over both
+        and_(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN),
+        and_(Hazard.status.in_(OPEN_STATUSES), Hazard.found_at < e),
+    ):
+        rows = await session.execute(
+            select(Hazard.code, Enterprise.name, Hazard.status, Hazard.found_at)
+            .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+            .where(where, Hazard.level == Level.MAJOR)
         )
-        .order_by(Hazard.found_at)
-    )
-    majors = [MajorItem(code, name, S(status), at) for code, name, status, at in majors_rows.all()]
+        for code, name, status, at in rows.all():
+            majors_by_code[code] = MajorItem(code, name, S(status), at)
+    majors = sorted(majors_by_code.values(), key=lambda m: (m.found_at, m.code))
     return WeekFigures(
         start=start,
         as_of=as_of,
@@ -357,23 +389,23 @@ async def summary_figures(session: AsyncSession, start: date, end: date, tz: tzi
     """Return the summary figures of the park days from `start` to `end`, both included."""
     s, e = moment(start, tz), moment(end + timedelta(days=1), tz)
     f = SummaryFigures(start=start, end=end, broadcast=await broadcast_figures(session, s, e))
-    rows = await session.execute(
-        select(Hazard.level, Hazard.mode, Hazard.status, func.count())
-        .where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
-        .group_by(Hazard.level, Hazard.mode, Hazard.status)
-    )
-    for level, mode, status, n in rows.all():
-        f.found += n
-        if level == Level.MAJOR:
-            f.major += n
-        if status in FIXED and mode == Mode.IMMEDIATE:
-            f.rectified_immediately += n
-        elif status in FIXED:
-            f.rectified_by_deadline += n
-        if status == S.CLOSED:
-            f.closed += n
-        elif status in OPEN_STATUSES:
-            f.still_open += n
+    def count_if(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    fixed = Hazard.status.in_(FIXED)
+    row = (
+        await session.execute(
+            select(
+                func.count(),
+                count_if(Hazard.level == Level.MAJOR),
+                count_if(and_(fixed, Hazard.mode == Mode.IMMEDIATE)),
+                count_if(and_(fixed, or_(Hazard.mode.is_(None), Hazard.mode != Mode.IMMEDIATE))),
+                count_if(Hazard.status == S.CLOSED),
+                count_if(Hazard.status.in_(OPEN_STATUSES)),
+            ).where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
+        )
+    ).one()
+    f.found, f.major, f.rectified_immediately, f.rectified_by_deadline, f.closed, f.still_open = (int(n) for n in row)
     count, people = (
         await session.execute(
             select(func.count(), func.coalesce(func.sum(Inspection.person_times), 0)).where(

@@ -73,6 +73,9 @@ def upgrade() -> None:
     op.create_index("ix_hazards_found_at", "hazards", ["found_at", "enterprise_id", "level", "mode", "status"])
     op.create_index("ix_hazards_closed_at", "hazards", ["closed_at", "enterprise_id", "mode"])
     op.create_index("ix_hazards_status_due", "hazards", ["status", "due_date"])
+    op.create_index(
+        "ix_hazards_status_found", "hazards", ["status", "found_at", "enterprise_id", "mode", "updated_at"]
+    )
     op.create_index("ix_hazard_events_hazard_action", "hazard_events", ["hazard_id", "action"])
     _backfill_chain()
 
@@ -117,6 +120,7 @@ def _backfill_chain() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_hazard_events_hazard_action", table_name="hazard_events")
+    op.drop_index("ix_hazards_status_found", table_name="hazards")
     op.drop_index("ix_hazards_status_due", table_name="hazards")
     op.drop_index("ix_hazards_closed_at", table_name="hazards")
     op.drop_index("ix_hazards_found_at", table_name="hazards")
