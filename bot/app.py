@@ -11,7 +11,7 @@ from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
 from bot.routing import Router
 from bot.sender import Sender
-from handlers import campaigns, corrections, enterprises, hazards, notices, people, rectify
+from handlers import campaigns, corrections, enterprises, hazards, notices, people, rectify, reports
 from storage import chats
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
@@ -33,6 +33,7 @@ def routers() -> list[Router]:
         corrections.router,
         notices.router,
         campaigns.router,
+        reports.router,
     ]
 
 

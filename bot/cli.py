@@ -11,13 +11,16 @@ import sys
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.app import App, NotMigrated, build_app
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.enterprise_csv import CsvError
 from storage.db import is_unavailable
+
+if TYPE_CHECKING:
+    from schedules.scheduler import Scheduler
 
 logger = logging.getLogger("safetybot")
 
@@ -45,6 +48,7 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
     """Run every configured platform (Telegram, DingTalk, or both) on one database until SIGINT or SIGTERM."""
     app = build_app(settings, SystemClock())
     adapters: list[PlatformAdapter] = []
+    scheduler: Scheduler | None = None
     refusals: list[type[BaseException]] = []
     try:
         await _prepare_when_reachable(app, migrate)
@@ -59,6 +63,8 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
 
             adapters.append(dingtalk.DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox))
             refusals.append(dingtalk.StartupError)
+        # Jobs write to the outbox; the sender retries while a platform is still being reached.
+        scheduler = await _start_schedules(app)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -78,10 +84,23 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
         finally:
             for task in [*starting, stopping]:
                 task.cancel()
+            if scheduler is not None:
+                await scheduler.stop()
             for adapter in adapters:
                 await adapter.stop()
     finally:
         await app.close()
+
+
+async def _start_schedules(app: App) -> Scheduler | None:
+    """Start the periodic jobs (digest, overdue, reminders) alongside the inbox, unless switched off."""
+    if not app.settings.schedule.enabled:
+        return None
+    from schedules.scheduler import Scheduler
+
+    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher)
+    await scheduler.start()
+    return scheduler
 
 
 async def _prepare_when_reachable(app: App, migrate: bool) -> None:
@@ -139,6 +158,7 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
     folder = _console_files(settings, verbose)
     save_history = _line_editing(folder / "console_history")
     app = build_app(settings, SystemClock())
+    scheduler = None
     try:
         await app.prepare()
         async with app.db.unit_of_work() as session:
@@ -147,6 +167,7 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
             first_id = await chats.last_card_message_id(session, "console") + 1
         adapter = ConsoleAdapter(print, first_id, numbers=folder / "console_last_message")
         app.dispatcher.attach(adapter)
+        scheduler = await _start_schedules(app)
         repl = ConsoleSession(app.dispatcher, adapter, console_people())
         print(f"{settings.park.name} 安全生产机器人 · 本地控制台（数据库：{settings.database.url}）")
         print(f"日志写在 {folder / 'console.log'}。")
@@ -161,6 +182,8 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
                 break
     finally:
         save_history()
+        if scheduler is not None:
+            await scheduler.stop()
         await app.close()
 
 
@@ -215,6 +238,63 @@ async def _storage_check(settings: Settings, fix: bool, grace: timedelta) -> int
     return 0 if result.clean else 1
 
 
+async def _export(settings: Settings, year: int | None, start: str | None, end: str | None, out: Path) -> int:
+    from datetime import date
+
+    from handlers.ledger_xlsx import write_ledger
+
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare(migrate=False)
+        now = app.clock.now()
+        if year is not None:
+            first, last = date(year, 1, 1), date(year, 12, 31)
+        else:
+            first = date.fromisoformat(start or "")
+            last = date.fromisoformat(end or "")
+        async with app.db.reading() as session:
+            done = await write_ledger(session, settings, out, first, last, now)
+    finally:
+        await app.close()
+    print(f"wrote {out}: {done.hazards} hazards found {first} to {last}; chain head #{done.head.event_id} {done.head.hash}")
+    return 0
+
+
+async def _ledger_verify(settings: Settings) -> int:
+    from storage import chain
+
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare(migrate=False)
+        async with app.db.reading() as session:
+            result = await chain.verify(session)
+    finally:
+        await app.close()
+    if result.broken is None:
+        print(f"ledger intact: {result.events} hazard events; head #{result.head.event_id} {result.head.hash}")
+        return 0
+    b = result.broken
+    where = f"event #{b.event_id}" + (f" ({b.code})" if b.code else "")
+    problems = {
+        "altered": f"{where} was altered: its content does not match its hash",
+        "missing_before": f"{where} does not follow the event before it: a row before it is missing or was altered",
+        "missing_after": f"the chain head names {where}, but the ledger ends earlier: rows at its end are missing",
+    }
+    print(f"ledger BROKEN after {result.events - 1} good events: {problems[b.problem]}")
+    return 1
+
+
+def _date_arg(value: str) -> str:
+    """Check a YYYY-MM-DD date for --from / --to."""
+    from datetime import date
+
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {value!r}") from None
+    return value
+
+
 def _minutes(value: str) -> timedelta:
     """Parse a whole number of minutes (0 or more) for --grace."""
     if not value.isdigit():
@@ -267,6 +347,19 @@ def parser() -> argparse.ArgumentParser:
         help="spare orphan files younger than this: updates in flight write the file first (default 60)",
     )
     check.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    exp = sub.add_parser("export", help="write the hazard ledger (隐患台账) of a year or a period as .xlsx")
+    when = exp.add_mutually_exclusive_group(required=True)
+    when.add_argument("--year", type=int, help="the year, e.g. 2026")
+    when.add_argument("--from", dest="start", type=_date_arg, metavar="YYYY-MM-DD", help="first day (with --to)")
+    exp.add_argument("--to", dest="end", type=_date_arg, metavar="YYYY-MM-DD", help="last day (with --from)")
+    exp.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
+    exp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    led = sub.add_parser("ledger", help="the hazard ledger's hash chain")
+    led_sub = led.add_subparsers(dest="ledger_command", required=True)
+    ver = led_sub.add_parser(
+        "verify", help="recompute the hash chain; name the first altered or missing row (exit status 1)"
+    )
+    ver.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     return p
 
 
@@ -300,6 +393,12 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_import_enterprises(settings, args.file))
         elif args.command == "storage":
             return asyncio.run(_storage_check(settings, args.fix, args.grace))
+        elif args.command == "export":
+            if args.year is None and args.end is None:
+                raise ConfigError("safetybot export: --from needs --to (or use --year)")
+            return asyncio.run(_export(settings, args.year, args.start, args.end, args.output))
+        elif args.command == "ledger":
+            return asyncio.run(_ledger_verify(settings))
     except (ConfigError, NotMigrated, CsvError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

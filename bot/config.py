@@ -182,6 +182,34 @@ class SendingSettings(_Section):
     chats_at_once: int = Field(default=64, ge=1)  # chats sent to side by side
 
 
+def _check_cron(value: str) -> str:
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(
+            f'expected a crontab line "minute hour day month weekday" such as "30 8 * * mon", got {value!r}'
+        ) from exc
+    return value
+
+
+class ScheduleSettings(_Section):
+    """When the periodic jobs run: crontab lines read in the park's time zone."""
+
+    enabled: bool = True
+    digest: str = "30 8 * * mon"  # the weekly digest (周报) of the week before, to every park group
+    overdue: str = "0 9 * * *"  # overdue cards re-rendered, leads reminded, managers told
+    reminders: str = "*/10 * * * *"  # private reminders held back by quiet hours go out
+    escalate_after_days: int = Field(default=3, ge=1, le=60)  # days overdue before managers are told
+    catch_up_hours: int = Field(default=48, ge=0, le=24 * 14)  # a run missed this recently is made at start
+
+    @field_validator("digest", "overdue", "reminders")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return _check_cron(value)
+
+
 class Settings(BaseSettings):
     """Everything the bot is configured with."""
 
@@ -199,6 +227,7 @@ class Settings(BaseSettings):
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
     sending: SendingSettings = Field(default_factory=SendingSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
 
     @classmethod
     def settings_customise_sources(

@@ -750,3 +750,189 @@ OUTBOX_PERSON_UNREACHABLE = (
     "机器人已无法私聊 {name}（对方可能屏蔽了机器人），此后不再私聊此人；"
     "群里的消息照常。对方重新私聊机器人（如发送 /start）后即可恢复。"
 )
+
+
+# --- schedules and reports (#10): weekly digest, overdue escalation, summary, ledger export ----------
+
+REPORT_HELP = {
+    "week": "/week [上周|本周|2026-W48] — 周报：各企业隐患新增、销号、逾期，附图表",
+    "summary": "/summary <年份> 或 /summary <起始日期> <结束日期> — 年度（期间）安全生产工作数据",
+    "inspection": "/inspection <日期> <人次> <企业…> [检查内容] — 登记一次检查（计入总结）",
+    "drill": "/drill <日期> <演练|培训…> <企业|全园区> [人数] — 登记应急演练或安全培训",
+    "export": "/export [年份|起始日期 结束日期] — 导出隐患台账 Excel（台账、统计、专项行动）",
+}
+
+# The weekly digest (周报): short lines that read well on a phone.
+DIGEST_TITLE = "【{park}安全生产周报】{label}（{start}—{end}）"
+DIGEST_TOTALS = "本周新发现隐患 {found} 项；销号 {closed} 项（立即整改 {immediate}、限期整改 {deadline}）；周末未销号 {open} 项；逾期 {overdue} 项。"
+DIGEST_ENTERPRISES = "各企业情况："
+DIGEST_ENTERPRISE_LINE = "· {name}：新增 {found}，销号 {closed}，未销号 {open}{overdue}"
+DIGEST_ENTERPRISE_OVERDUE = "，逾期 {count}（{items}）"
+DIGEST_OVERDUE_ITEM = "{code} 逾期{days}天"
+DIGEST_QUIET = "其余 {count} 家企业本周无新增、销号或逾期隐患{open}。"
+DIGEST_QUIET_OPEN = "（其中 {count} 家尚有未销号隐患共 {hazards} 项）"
+DIGEST_ALL_QUIET = "本周各企业均无新增、销号或逾期隐患{open}。"
+DIGEST_NO_ENTERPRISES = "园区还没有登记企业。"
+DIGEST_MAJORS = "重大隐患："
+DIGEST_MAJOR_LINE = "· {code} {enterprise}（{status}）"
+DIGEST_MAJORS_MORE = "· 另有 {count} 项，发送 /hazards 重大 查看"
+DIGEST_NO_MAJORS = "重大隐患：无。"
+DIGEST_MEETINGS = "会议和通知：召开会议 {meetings} 次，发布通知 {notices} 份，回执率 {rate}。"
+DIGEST_CAMPAIGNS = "专项行动："
+DIGEST_CAMPAIGN_LINE = "· {title}：已完成 {done}/{tasks}"
+DIGEST_FOOTER = "详情：/hazards 逾期 · /hazards 重大 · /week 2026-W48 查看其他周"
+DIGEST_LIST_LIMIT = 15  # enterprises listed one by one before the rest is summarised
+CHART_TITLE_STATUS = "本周各企业隐患情况"
+CHART_TITLE_TREND = "近 8 周隐患趋势"
+CHART_FOUND = "新发现"
+CHART_CLOSED = "已销号"
+CHART_OPEN = "未销号"
+CHART_OVERDUE = "逾期"
+CHART_COUNT = "项数"
+CHART_NONE = "本周无数据"
+CHART_OTHERS = "其他企业"
+CHART_WEEK = "{month}月{day}日"
+WEEK_USAGE = "用法：/week [上周|本周|2026-W48]，不写时为上周。例如：/week 本周、/week 2026-W47。"
+WEEK_BAD = "没看懂“{text}”。" + WEEK_USAGE
+WEEK_FUTURE = "{label} 还没有开始，没有可统计的数据。"
+WEEK_WORDS_LAST = ("上周", "last")
+WEEK_WORDS_THIS = ("本周", "这周", "this")
+CHART_FAILED = "（图表暂时无法生成，已记录。）"
+
+# Overdue escalation.
+OVERDUE_REMIND = "提醒：{enterprise}的隐患 {code}（{description}）整改期限已过，{overdue}。请尽快整改，并回复隐患卡片随照片发送 /fix <整改情况>；如需延期请发送 /extend {code} <新期限> <原因>。"
+OVERDUE_ESCALATE = "逾期升级：{enterprise}的{level} {code}（{description}）{overdue}，尚未整改。请督促企业整改，或发送 /hazard {code} 查看详情。"
+OVERDUE_ESCALATE_GROUP = "逾期升级：{level} {code}（{enterprise}）{overdue}，尚未整改，请管理人员督办。"
+
+# The period summary (年度总结).
+SUMMARY_USAGE = (
+    "用法：/summary <年份>，或 /summary <起始日期> <结束日期>。\n"
+    "例如：/summary 2026、/summary 2026-01-01 2026-06-30。"
+)
+SUMMARY_BAD_DATE = "没看懂日期“{text}”。" + SUMMARY_USAGE
+SUMMARY_BAD_ORDER = "起始日期 {start} 晚于结束日期 {end}，请对调后重新发送。"
+SUMMARY_TITLE_YEAR = "【{park}{year}年度安全生产工作数据】"
+SUMMARY_TITLE_RANGE = "【{park}安全生产工作数据（{start} 至 {end}）】"
+SUMMARY_PARAGRAPH = (
+    "{period}，园区{meetings}{notices}{campaigns}"
+    "开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次，"
+    "排查安全隐患 {found} 项（其中重大隐患 {major} 项），"
+    "立即整改 {immediate} 项、限期整改 {deadline} 项，已销号 {closed} 项，整改销号率 {rate}，尚未销号 {open} 项；"
+    "组织应急演练 {drills} 次（{drill_people} 人次）、安全培训 {trainings} 次（{training_people} 人次）。"
+)
+SUMMARY_PERIOD_YEAR = "{year}年"
+SUMMARY_PERIOD_RANGE = "{start} 至 {end}"
+SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次（回执率 {rate}），"
+SUMMARY_NOTICES = "发布通知 {notices} 份，"
+SUMMARY_CAMPAIGNS = "开展专项行动 {campaigns} 项（完成率 {rate}），"
+SUMMARY_TABLE = "数据表："
+SUMMARY_ROWS = (
+    ("召开例会（次）", "meetings"),
+    ("例会回执率", "receipt_rate"),
+    ("发布通知（份）", "notices"),
+    ("专项行动（项）", "campaigns"),
+    ("专项行动完成率", "campaign_rate"),
+    ("安全检查（次）", "inspections"),
+    ("检查人次", "person_times"),
+    ("排查隐患（项）", "found"),
+    ("其中重大隐患（项）", "major"),
+    ("立即整改（项）", "immediate"),
+    ("限期整改（项）", "deadline"),
+    ("已销号（项）", "closed"),
+    ("整改销号率", "rate"),
+    ("尚未销号（项）", "open"),
+    ("应急演练（次/人次）", "drills"),
+    ("安全培训（次/人次）", "trainings"),
+)
+SUMMARY_NOT_YET = "—"
+SUMMARY_NOTE = "注：隐患数按期间内发现的隐患统计（不含撤销的误报），整改状态截至今天；“—”表示该项暂无统计来源。"
+
+# Recording inspections, drills and trainings.
+INSPECTION_USAGE = (
+    "用法：/inspection <日期> <人次> <企业…> [检查内容]\n"
+    "例如：/inspection 11月28日 6 华油 宏达 消防设施专项检查\n"
+    "企业写名称或别名，可写多家；写“全园区”表示全部在册企业。"
+)
+INSPECTION_BAD_DATE = "没看懂日期“{text}”。" + INSPECTION_USAGE
+INSPECTION_BAD_COUNT = "人次要写一个正整数（例如 6），现在是“{text}”。" + INSPECTION_USAGE
+INSPECTION_NO_ENTERPRISE = "请至少写一家企业（名称或别名），或写“全园区”。" + INSPECTION_USAGE
+INSPECTION_DONE = "已登记检查：{day}，{enterprises}，{person_times} 人次{activity}。本年度已登记检查 {count} 次。"
+DRILL_USAGE = (
+    "用法：/drill <日期> <类型> <企业|全园区> [人数]\n"
+    "类型写“演练”“培训”或具体名称（如 消防演练、安全培训）。\n"
+    "例如：/drill 2026-11-20 消防演练 华油 45"
+)
+DRILL_BAD_DATE = "没看懂日期“{text}”。" + DRILL_USAGE
+DRILL_BAD_KIND = "类型“{text}”里要有“演练”或“培训”。" + DRILL_USAGE
+DRILL_BAD_COUNT = "人数要写一个正整数（例如 45），现在是“{text}”。" + DRILL_USAGE
+DRILL_DONE = "已登记{kind}：{day}，{title}，{where}{people}。"
+DRILL_KIND_NAMES = {"drill": "应急演练", "training": "安全培训"}
+DRILL_PEOPLE = "，{count} 人参加"
+PARK_WIDE_WORDS = ("全园区", "园区", "全部")
+PARK_WIDE = "全园区"
+DATE_FUTURE = "日期 {day} 还没到，请登记已经开展的活动。"
+DATE_WORDS = {"今天": 0, "昨天": 1, "前天": 2}
+
+# The Excel ledger (隐患台账).
+EXPORT_USAGE = "用法：/export [年份|起始日期 结束日期]，不写时导出今年。例如：/export 2026、/export 2026-01-01 2026-06-30。"
+EXPORT_BAD = "没看懂“{text}”。" + EXPORT_USAGE
+EXPORT_DONE = "隐患台账（{period}）已导出：{count} 项隐患。台账链头 {head}，可用 safetybot ledger verify 核对。"
+EXPORT_SENT_PRIVATELY = "隐患台账已私聊发给您。"
+EXPORT_FILE_NAME = "隐患台账-{period}.xlsx"
+EXPORT_PERIOD_YEAR = "{year}年"
+EXPORT_PERIOD_RANGE = "{start}至{end}"
+XLSX_LEDGER_SHEET = "隐患台账"
+XLSX_STATS_SHEET = "隐患统计"
+XLSX_CAMPAIGN_SHEET = "专项行动"
+XLSX_CHECK_SHEET = "台账校验"
+XLSX_LEDGER_TITLE = "{park}隐患排查治理台账（{period}）　导出时间：{at}　台账链头：{head}"
+XLSX_LEDGER_HEADERS = (
+    ("序号", 6),
+    ("隐患编号", 15),
+    ("发现日期", 12),
+    ("企业", 22),
+    ("位置", 14),
+    ("隐患描述", 40),
+    ("类别", 10),
+    ("等级", 9),
+    ("整改方式", 9),
+    ("整改措施", 30),
+    ("资金（万元）", 10),
+    ("责任人", 10),
+    ("整改期限", 12),
+    ("整改完成日期", 12),
+    ("验收人", 10),
+    ("验收日期", 12),
+    ("状态", 10),
+    ("整改前照片", 14),
+    ("整改后照片", 14),
+)
+XLSX_PHOTO_LINK = "查看（{count} 张）"
+XLSX_STATS_TITLE = "{park}隐患排查治理情况统计表（{period}）"
+XLSX_STATS_HEADERS = (
+    ("企业", 24),
+    ("一般隐患（项）", 12),
+    ("已整改（项）", 12),
+    ("整改率", 10),
+    ("重大隐患（项）", 12),
+    ("已整改（项）", 12),
+    ("整改率", 10),
+    ("列入治理计划（项）", 14),
+    ("落实资金（万元）", 14),
+)
+XLSX_STATS_TOTAL = "合计"
+XLSX_CAMPAIGN_TITLE = "{park}专项行动完成情况（{period}）"
+XLSX_CAMPAIGN_HEADERS = (("专项行动", 28), ("企业", 24), ("完成情况", 12), ("报告时间", 18))
+XLSX_CAMPAIGN_NONE = "本期间没有专项行动。"
+XLSX_CHECK_ROWS = (
+    "台账链头事件编号：{event_id}",
+    "台账链头哈希：{head}",
+    "导出时间：{at}",
+    "核对方法：在服务器上运行 safetybot ledger verify，输出的链头应与此处一致；不一致说明台账在导出后被改动。",
+)
+XLSX_NO_CHAIN = "（台账暂无记录）"
+OVERDUE_REMIND_MANY = (
+    "提醒：{enterprise}有 {count} 项隐患已过整改期限：\n{lines}\n"
+    "请尽快整改：回复隐患卡片随照片发送 /fix <整改情况>；如需延期请发送 /extend YH-… <新期限> <原因>。"
+)
+OVERDUE_REMIND_LINE = "· {code} {description}（{overdue}）"

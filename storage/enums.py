@@ -131,3 +131,10 @@ class OutboxState(StrEnum):
     FAILED = "failed"  # the platform kept failing (5xx, timeouts) past the capped retries
     REFUSED = "refused"  # the platform refused this message for good (400: invalid, too old to edit)
     UNREACHABLE = "unreachable"  # the target is gone for the bot (removed, blocked, chat not found)
+
+
+class ActivityKind(StrEnum):
+    """What `/drill` records: 应急演练 or 安全培训 (counted apart in the annual summary)."""
+
+    DRILL = "drill"
+    TRAINING = "training"

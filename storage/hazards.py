@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from storage import ledger
+from storage import chain, ledger
 from storage.audit import audit
 from storage.enums import (
     ENTERPRISE_ROLES,
@@ -647,6 +647,8 @@ async def _record(
         if to_status == S.CLOSED:
             hazard.closed_at = at
     hazard.updated_at = at
+    # Lock the chain head before the insert, so ids are handed out in chain order (`storage/chain.py`).
+    head = await chain.lock_head(session)
     event = HazardEvent(
         hazard_id=hazard.id,
         at=at,
@@ -660,6 +662,8 @@ async def _record(
     )
     session.add(event)
     set_committed_value(event, "actor", actor)  # loaded, for who is told and the card
+    await session.flush()
+    chain.seal(head, event)
     await session.flush()
     await audit(
         session,

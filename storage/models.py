@@ -24,6 +24,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from storage.enums import (
+    ActivityKind,
     ActorKind,
     CampaignStatus,
     HazardStatus,
@@ -292,6 +293,9 @@ class HazardEvent(Base):
     to_status: Mapped[HazardStatus | None] = mapped_column(checked(HazardStatus, "to_status"))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The hash chain of the ledger (`storage/chain.py`): the previous event's hash and this one's.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
 
     actor: Mapped[Person | None] = relationship(lazy="raise")
 
@@ -606,3 +610,73 @@ class BroadcastFile(Base):
 
     photo: Mapped[Photo | None] = relationship(lazy="raise")
     document: Mapped[Document | None] = relationship(lazy="raise")
+
+
+# --- schedules and reports (#10) ---------------------------------------------------------------
+
+
+class JobRun(Base):
+    """One run of a periodic job for one period (e.g. the digest of 2026-W48); the key makes it once."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("job", "period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    job: Mapped[str] = mapped_column(String(40))
+    period: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime]
+
+
+class LedgerHead(Base):
+    """The newest link of the hazard-event hash chain; its row lock serialises writers of the chain."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    event_id: Mapped[int | None]
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+class Inspection(Base):
+    """An inspection visit (检查) of one or more enterprises, counted in person-times (人次)."""
+
+    __tablename__ = "inspections"
+    __table_args__ = (Index("ix_inspections_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    person_times: Mapped[int]
+    enterprise_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    activity: Mapped[str | None] = mapped_column(String(200))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+class Drill(Base):
+    """An emergency drill (演练) or a safety training (培训) of one enterprise or the whole park."""
+
+    __tablename__ = "drills"
+    __table_args__ = (Index("ix_drills_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[ActivityKind] = mapped_column(checked(ActivityKind, "kind"))
+    title: Mapped[str] = mapped_column(String(100))
+    enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))  # None: park-wide
+    participants: Mapped[int | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+
+
+# Reports scan hazards by when they were found or closed, overdue sweeps by status and due date, the
+# export and the digest read a hazard's newest event of one kind (migration 0010).
+# The time indexes cover the columns the figures group by, so counting reads the index alone.
+Index("ix_hazards_found_at", Hazard.found_at, Hazard.enterprise_id, Hazard.level, Hazard.mode, Hazard.status)
+Index("ix_hazards_closed_at", Hazard.closed_at, Hazard.enterprise_id, Hazard.mode)
+Index("ix_hazards_status_due", Hazard.status, Hazard.due_date)
+# Open (or withdrawn) hazards found before a moment, per enterprise: the digest's "open at the week's end"
+# and the immediate hazards gone overdue read this index alone.
+Index(
+    "ix_hazards_status_found", Hazard.status, Hazard.found_at, Hazard.enterprise_id, Hazard.mode, Hazard.updated_at
+)
+Index("ix_hazard_events_hazard_action", HazardEvent.hazard_id, HazardEvent.action)

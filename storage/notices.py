@@ -404,6 +404,8 @@ class Stats:
     notices_issued: int
     receipts_due: int
     receipts_answered: int
+    meeting_receipts_due: int  # of `receipts_due`, those of meetings
+    meeting_receipts_answered: int
     attendance_recorded: int  # enterprise places at meetings whose attendance was recorded
     attended: int
 
@@ -436,7 +438,8 @@ async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
         )
     )
     counted = [n.id for n in held] + [n.id for n in plain if n.status == NoticeStatus.OPEN]
-    due = answered = recorded = attended = 0
+    due = answered = meeting_due = meeting_answered = recorded = attended = 0
+    meeting_ids = {n.id for n in held}
     if counted:
         rows = (
             await session.execute(
@@ -447,8 +450,12 @@ async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
         ).all()
         with_attendance = {n.id for n in held if n.attendance_at is not None}
         for notice_id, status, was_there, count in rows:
+            given = count if status != ReceiptStatus.PENDING else 0
             due += count
-            answered += count if status != ReceiptStatus.PENDING else 0
+            answered += given
+            if notice_id in meeting_ids:
+                meeting_due += count
+                meeting_answered += given
             if notice_id in with_attendance:
                 recorded += count
                 attended += count if was_there else 0
@@ -458,6 +465,8 @@ async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
         notices_issued=len(plain),
         receipts_due=due,
         receipts_answered=answered,
+        meeting_receipts_due=meeting_due,
+        meeting_receipts_answered=meeting_answered,
         attendance_recorded=recorded,
         attended=attended,
     )

@@ -32,6 +32,7 @@ class Perm(StrEnum):
     CAMPAIGN_SEND = "campaign_send"  # launch campaigns, see the matrix
     CAMPAIGN_REPORT = "campaign_report"  # submit the enterprise's self-inspection report
     CAMPAIGN_VERIFY = "campaign_verify"  # accept or return a report
+    REPORTS = "reports"  # digests, summaries, the ledger export, recording inspections and drills
 
 
 ALL_ROLES = tuple(Role)
@@ -55,6 +56,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.CAMPAIGN_SEND: MANAGER_ROLES,
     Perm.CAMPAIGN_REPORT: (Role.LEAD,),  # the enterprise's safety lead answers for it
     Perm.CAMPAIGN_VERIFY: MANAGER_ROLES,
+    Perm.REPORTS: MANAGER_ROLES,
 }
 
 

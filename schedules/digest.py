@@ -1,0 +1,26 @@
+"""The weekly digest job: the week before the run, posted to every park group with its chart."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Reply
+from handlers.digest import week_digest
+from schedules.context import JobContext
+from storage.reports import week_label, week_start
+
+
+def digest_period(fire: datetime, ctx: JobContext) -> str:
+    """Return the week a run at `fire` reports on: the one before the run's week, e.g. 2026-W48."""
+    day = fire.astimezone(ctx.settings.park.tz).date()
+    return week_label(week_start(day) - timedelta(days=7))
+
+
+async def digest_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
+    """Build the digest of the week before `fire` for every park group."""
+    day = fire.astimezone(ctx.settings.park.tz).date()
+    monday = week_start(day) - timedelta(days=7)
+    _, reply = await week_digest(session, ctx.settings, monday, now)
+    return [Reply(text=reply.text, photos=reply.photos, to_groups=True)]
