@@ -26,7 +26,7 @@ lint: $(BIN)/safetybot
 	$(BIN)/lint-imports
 
 test: lint
-	NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q
+	NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

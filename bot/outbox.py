@@ -138,8 +138,16 @@ async def enqueue(
                 for v in values
                 if v["card_key"] == key and not v.get("edit") and v["chat_id"] is not None
             ]
-            for platform, chat_id, is_group in dict.fromkeys(shown):
-                lane = chat_lane(platform, chat_id)
+            # A platform that writes to people in batches (DingTalk) delivers a card's private copies in
+            # its batch lane; one edit row there, sent after any batch still on its way, finds every
+            # private copy when it is sent.
+            batching = [p for p, caps in platforms.items() if caps.private_to_anyone]
+            targets: list[tuple[str, str | None, bool]] = [
+                (p, c, g) for p, c, g in dict.fromkeys(shown) if g or p not in batching
+            ]
+            targets += [(p, None, False) for p in batching]
+            for platform, chat_id, is_group in targets:
+                lane = chat_lane(platform, chat_id) if chat_id is not None else batch_lane(platform)
                 await rows.drop_pending_edits(session, key, lane)
                 same = [i for i, v in enumerate(values) if v.get("edit") and v["card_key"] == key and v["lane"] == lane]
                 for i in reversed(same):  # an edit of this same call: replaced as well

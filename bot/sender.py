@@ -49,7 +49,7 @@ from storage import audit, chats, people
 from storage import outbox as rows
 from storage.db import Database, is_unavailable
 from storage.enums import MANAGER_ROLES, OutboxState
-from storage.models import Person
+from storage.models import CardPost, Person
 
 logger = logging.getLogger(__name__)
 
@@ -383,6 +383,18 @@ class Sender:
         """Send (or edit) once; return the card posts to record."""
         caps = adapter.capabilities
         reply = item.reply
+        if item.edit and item.chat_id is None:  # every private copy of the card (a batching platform)
+            assert reply.card is not None
+            async with self.db.reading() as session:
+                posts = await chats.private_card_posts(session, reply.card.key, item.platform)
+            shown = fit_card(reply.card, caps)
+            for copy, chat_ids in _by_message(posts).items():
+                if caps.edits:
+                    await adapter.edit_card(chat_ids[0], copy, shown)
+                else:
+                    for chat_id in chat_ids:
+                        await adapter.send(ChatRef(item.platform, chat_id, is_group=False), fit(Reply(card=reply.card), caps))
+            return []
         if item.edit:
             assert reply.card is not None and item.chat_id is not None
             async with self.db.reading() as session:
@@ -616,3 +628,10 @@ class Sender:
         self._next_report = loop.time() + REPORT_EVERY
         await self.report_failures()
 
+
+def _by_message(posts: Sequence[CardPost]) -> dict[str, list[str]]:
+    """Group card posts by message: one card instance may be delivered to several private chats."""
+    chats_of: dict[str, list[str]] = {}
+    for post in posts:
+        chats_of.setdefault(post.message_id, []).append(post.chat_id)
+    return chats_of

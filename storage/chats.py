@@ -92,6 +92,17 @@ async def card_posts(session: AsyncSession, card_key: str, platform: str | None)
     return (await session.scalars(query)).all()
 
 
+async def private_card_posts(session: AsyncSession, card_key: str, platform: str) -> Sequence[CardPost]:
+    """Return the messages showing a card in chats that are not known groups (people's private chats)."""
+    group = select(Chat.id).where(Chat.platform == CardPost.platform, Chat.chat_id == CardPost.chat_id, Chat.is_group)
+    query = (
+        select(CardPost)
+        .where(CardPost.card_key == card_key, CardPost.platform == platform, ~group.exists())
+        .order_by(CardPost.id)
+    )
+    return (await session.scalars(query)).all()
+
+
 async def card_at(session: AsyncSession, platform: str, chat_id: str, message_id: str) -> str | None:
     """Return the key of the card shown by a message, if that message is one of our cards."""
     return await session.scalar(
