@@ -13,7 +13,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -83,6 +83,15 @@ class PrivateBatchAdapter(Adapter, Protocol):
 
     async def send_private(self, user_ids: Sequence[str], reply: Reply) -> Sequence[tuple[ChatRef, str]] | None:
         """Send one reply privately to each of these people; return where a card landed (chat, message id)."""
+        ...
+
+
+@runtime_checkable
+class KnownPrivateChats(Protocol):
+    """A platform where a person's private chat with the bot follows from their id (DingTalk's robot)."""
+
+    def private_chat(self, user_id: str) -> ChatRef:
+        """Return the person's private chat with the bot, whether or not they ever wrote in it."""
         ...
 
 
@@ -288,6 +297,12 @@ class Dispatcher:
         # chat of the card, which a forged press could name.
         if isinstance(event, Incoming) and not c.is_group and actor.private_chat_id != c.chat_id:
             actor.private_chat_id = c.chat_id
+        elif actor.private_chat_id is None:
+            # Where the private chat follows from the person's own id (not from the chat an update
+            # names), it is theirs from the first contact: questions can be asked there at once.
+            adapter = self.adapters.get(s.platform)
+            if isinstance(adapter, KnownPrivateChats) and adapter.capabilities.private_to_anyone:
+                actor.private_chat_id = adapter.private_chat(s.user_id).chat_id
         if isinstance(event, Incoming):  # a message from a chat the bot was cut off from: it is back
             if chat.unreachable_at is not None:
                 chat.unreachable_at = None

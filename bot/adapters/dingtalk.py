@@ -25,7 +25,7 @@ import re
 import signal
 import uuid
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -254,17 +254,23 @@ def button_params(buttons: Sequence[Button]) -> dict[str, str]:
     return params
 
 
-def card_markdown(card: Card, *, short: bool = False) -> str:
-    """Render a card as a markdown message: the whole card, or (`short`) title, status and the actions."""
+def card_markdown(card: Card, *, short: bool = False, shown: Mapping[str, str] | None = None) -> str:
+    """Render a card as a markdown message: the whole card, or (`short`) title, status and the actions,
+    and the fields whose values differ from `shown` (the fields as last posted: a notice's counts)."""
     lines = [f"### {card.title}"]
     if card.status:
         lines.append(f"**{card.status.label}**：{card.status.text}")
     for f in card.fields:
-        if short and f.key != "actions":
+        if short and f.key != "actions" and (shown is None or shown.get(f.key) == f.value):
             continue
         value = f.value.replace("\n", "\n\n") if f.key == "actions" else f.value
         lines.append(f"**{f.label}**：{value}")
     return _cut("\n\n".join(lines), 4 * PARAM_LIMIT)
+
+
+def fields_of(card: Card) -> dict[str, str]:
+    """Return a card's field values by key, and its status under `:status` (what a markdown post showed)."""
+    return {f.key: f.value for f in card.fields} | {":status": card.status.text if card.status else ""}
 
 
 def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
@@ -380,6 +386,10 @@ class DingTalkAdapter:
         self._started = False
         dispatcher.attach(self)
         inbox.attach(self)
+
+    def private_chat(self, user_id: str) -> ChatRef:
+        """Return a person's 1:1 chat with the robot (it follows from the userId; no first message needed)."""
+        return private_chat(user_id)
 
     # --- the API-call counter -------------------------------------------------------------------
 
@@ -700,6 +710,9 @@ class DingTalkAdapter:
                 out = await self._create_card(target, reply.card)
             else:
                 out = f"md-{uuid.uuid4().hex}"  # a markdown card: edits post short updates, keyed by this
+                shown = fields_of(reply.card)
+                for chat_id in [target.group] if target.group else [f"{PRIVATE}{u}" for u in target.users]:
+                    self._pushed.put(f"{chat_id}/{out}/fields", shown)
                 await self._send_message(
                     target,
                     "sampleMarkdown",
@@ -837,16 +850,19 @@ class DingTalkAdapter:
         """
         try:
             if message_id.startswith("md-") or not self.template:
-                text = card_markdown(card, short=True)
                 key = f"{chat_id}/{message_id}"
-                if self._pushed.get(key) == text:
-                    return
+                shown = self._pushed.get(f"{key}/fields")
+                # What changed since the last post in this chat is shown with the status (a notice's
+                # counts); not known (after a restart), the whole card is posted again.
+                if shown == fields_of(card):
+                    return  # coalesced: this state is already posted here
+                text = card_markdown(card, short=True, shown=shown) if shown is not None else card_markdown(card)
                 await self._send_message(
                     _target(ChatRef(PLATFORM, chat_id, not chat_id.startswith(PRIVATE))),
                     "sampleMarkdown",
                     {"title": _cut(f"{card.title}{T.DINGTALK_CARD_UPDATED}", TITLE_LIMIT), "text": text},
                 )
-                self._pushed.put(key, text)
+                self._pushed.put(f"{key}/fields", fields_of(card))
                 return
             params = card_params(card, await self._card_photo(card))
             if self._pushed.get(message_id) == params:
