@@ -11,6 +11,7 @@ from bot.adapters.dingtalk import (
     PARAM_LIMIT,
     card_markdown,
     card_params,
+    fields_of,
     pressed_value,
     split_text,
     to_incoming,
@@ -147,3 +148,23 @@ async def test_monthly_count_adds_up_and_warns_once_per_month(any_db_url: str) -
             assert await rows.card_chat(session, "out1") == "cid+/x==" and await rows.card_chat(session, "nope") is None
     finally:
         await db.dispose()
+
+
+def test_short_markdown_update_shows_what_changed() -> None:
+    def notice(answered: int) -> Card:
+        return Card(
+            "notice:1",
+            "notice",
+            "会议通知 HY-2026-01",
+            fields=(
+                CardField("title", "主题", "12月安全生产例会"),
+                CardField("receipts", "回执", f"已回执 {answered}/4"),
+                CardField("leave", "请假", "0 家"),
+            ),
+            status=CardStatus("open", "收集回执中", "状态"),
+        )
+
+    short = card_markdown(notice(1), short=True, shown=fields_of(notice(0)))
+    assert "**回执**：已回执 1/4" in short and "收集回执中" in short
+    assert "主题" not in short and "请假" not in short  # unchanged fields are not repeated
+    assert "已回执" not in card_markdown(notice(1), short=True)  # nothing known: title, status, actions
