@@ -8,6 +8,7 @@ Environment variables use the prefix `SAFETYBOT_` and `__` between section and k
 from __future__ import annotations
 
 import tomllib
+import uuid
 from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
@@ -132,6 +133,15 @@ class StorageSettings(_Section):
     # takes the largest common phone photos (108 MP, 12000 × 9000); a 200 MP photo is over 20 MB anyway.
     # Decoding costs about 4 bytes a pixel for formats other than JPEG (480 MB at this limit).
     max_pixels: int = Field(default=120_000_000, gt=0)
+
+    @property
+    def reports_dir(self) -> Path:
+        """Return the folder of generated files (charts, workbooks): beside the photo directory, not in it."""
+        return self.photo_dir.parent / "reports"
+
+    def new_report_path(self, name: str, suffix: str, at: datetime) -> Path:
+        """Return a path for a new generated file, never one already used (two exports in a second differ)."""
+        return self.reports_dir / f"{name}-{at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}{suffix}"
 
 
 class TelegramSettings(_Section):

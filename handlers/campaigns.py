@@ -877,7 +877,7 @@ async def campaigns(
             for e in ents
         ]
         name = T.CAMPAIGNS_FILE_NAME.format(date=today.isoformat())
-        path = settings.storage.photo_dir.parent / "exports" / f"campaigns-{now:%Y%m%d%H%M%S%f}.xlsx"
+        path = settings.storage.new_report_path("campaigns", ".xlsx", now.astimezone(settings.park.tz))
         await asyncio.to_thread(write_matrix_xlsx, path, [(c.code, c.title) for c in everything], rows)
         extra = f"\n{T.CAMPAIGNS_FILE}" if count > MATRIX_TEXT_ENTERPRISES else ""
         reply = Reply(text=text + extra, documents=(path,), document_names=(name,))

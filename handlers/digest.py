@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -18,15 +17,10 @@ from bot.messages import Reply
 from handlers import texts as T
 from handlers.hazard_card import short
 from storage import reports
-from storage.models import Hazard
+from storage.models import Hazard, Person
 from storage.reports import SummaryFigures, WeekFigures
 
 logger = logging.getLogger(__name__)
-
-
-def report_dir(settings: Settings) -> Path:
-    """Return the folder for generated files (charts, exports): beside the photo directory, not in it."""
-    return settings.storage.photo_dir.parent / "reports"
 
 
 def percent(part: int, whole: int) -> str:
@@ -105,7 +99,7 @@ async def week_digest(session: AsyncSession, settings: Settings, monday: date, n
     today = now.astimezone(park.tz).date()
     figures = await reports.week_figures(session, monday, today, park.tz, park.immediate_grace_days)
     text = digest_text(figures, park.name)
-    path = report_dir(settings) / f"digest-{figures.label}-{now:%Y%m%d%H%M%S}.png"
+    path = settings.storage.new_report_path(f"digest-{figures.label}", ".png", now.astimezone(park.tz))
     try:
         from handlers.charts import digest_chart
 
@@ -127,6 +121,7 @@ def summary_values(f: SummaryFigures) -> dict[str, str]:
     return {
         "meetings": str(b.meetings),
         "receipt_rate": percent(b.meeting_receipts_given, b.meeting_receipts_expected),
+        "attendance_rate": percent(b.attended, b.attendance_places),
         "notices": str(b.notices),
         "campaigns": str(len(b.campaigns)),
         "campaign_rate": percent(campaigns_done, campaigns_tasks),
@@ -155,7 +150,9 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
         period = T.SUMMARY_PERIOD_RANGE.format(start=f.start.isoformat(), end=f.end.isoformat())
     paragraph = T.SUMMARY_PARAGRAPH.format(
         period=period,
-        meetings=T.SUMMARY_MEETINGS.format(meetings=v["meetings"], rate=v["receipt_rate"]),
+        meetings=T.SUMMARY_MEETINGS.format(
+            meetings=v["meetings"], rate=v["receipt_rate"], attendance=v["attendance_rate"]
+        ),
         notices=T.SUMMARY_NOTICES.format(notices=v["notices"]),
         campaigns=T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
         inspections=f.inspections,
@@ -211,6 +208,12 @@ def overdue_escalation(hazard: Hazard, days: int) -> str:
         description=short(hazard.description),
         overdue=overdue_words(days),
     )
+
+
+def overdue_group_mention(lead: Person, hazard: Hazard) -> str:
+    """Return the one group line naming a lead the bot cannot write to privately about an overdue hazard."""
+    name = f"@{lead.username}" if lead.username else lead.display_name
+    return T.OVERDUE_REMIND_GROUP.format(name=name, code=hazard.code)
 
 
 def overdue_escalation_group(hazard: Hazard, days: int) -> str:

@@ -11,7 +11,7 @@ from bot.config import Settings
 from bot.messages import Incoming, Reply, clean_text
 from bot.routing import Router
 from handlers import texts as T
-from handlers.digest import report_dir, summary_text, week_digest
+from handlers.digest import summary_text, week_digest
 from handlers.ledger_xlsx import period_name, write_ledger
 from handlers.util import Reach, pick_enterprise, recipient
 from storage import audit, enterprises, reports
@@ -253,7 +253,7 @@ async def export_ledger(
     if start > end:
         return [Reply(text=T.SUMMARY_BAD_ORDER.format(start=start.isoformat(), end=end.isoformat()))]
     name = T.EXPORT_FILE_NAME.format(period=period_name(start, end))
-    path = report_dir(settings) / "exports" / f"ledger-{now:%Y%m%d-%H%M%S}-{actor.id}.xlsx"
+    path = settings.storage.new_report_path("ledger", ".xlsx", now.astimezone(settings.park.tz))
     done = await write_ledger(session, settings, path, start, end, now)
     await audit.audit(session, now, actor, "ledger.export", "ledger", None, start=start.isoformat(), end=end.isoformat())
     head = f"#{done.head.event_id} {done.head.hash[:16]}…" if done.head.hash else T.XLSX_NO_CHAIN

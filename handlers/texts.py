@@ -803,6 +803,10 @@ CHART_FAILED = "（图表暂时无法生成，已记录。）"
 OVERDUE_REMIND = "提醒：{enterprise}的隐患 {code}（{description}）整改期限已过，{overdue}。请尽快整改，并回复隐患卡片随照片发送 /fix <整改情况>；如需延期请发送 /extend {code} <新期限> <原因>。"
 OVERDUE_ESCALATE = "逾期升级：{enterprise}的{level} {code}（{description}）{overdue}，尚未整改。请督促企业整改，或发送 /hazard {code} 查看详情。"
 OVERDUE_ESCALATE_GROUP = "逾期升级：{level} {code}（{enterprise}）{overdue}，尚未整改，请管理人员督办。"
+OVERDUE_REMIND_GROUP = (
+    "{name}，隐患 {code} 整改期限已过，请尽快整改并发送 /fix {code} <整改情况>（附照片）。"
+    "私聊机器人发送 /start，以后逾期提醒会私下发给您。"
+)
 
 # The period summary (年度总结).
 SUMMARY_USAGE = (
@@ -822,13 +826,14 @@ SUMMARY_PARAGRAPH = (
 )
 SUMMARY_PERIOD_YEAR = "{year}年"
 SUMMARY_PERIOD_RANGE = "{start} 至 {end}"
-SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次（回执率 {rate}），"
+SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次（回执率 {rate}，出席率 {attendance}），"
 SUMMARY_NOTICES = "发布通知 {notices} 份，"
 SUMMARY_CAMPAIGNS = "开展专项行动 {campaigns} 项（完成率 {rate}），"
 SUMMARY_TABLE = "数据表："
 SUMMARY_ROWS = (
     ("召开例会（次）", "meetings"),
     ("例会回执率", "receipt_rate"),
+    ("例会出席率（已登记出席的会议）", "attendance_rate"),
     ("发布通知（份）", "notices"),
     ("专项行动（项）", "campaigns"),
     ("专项行动完成率", "campaign_rate"),

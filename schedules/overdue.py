@@ -17,7 +17,12 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply
-from handlers.digest import overdue_escalation, overdue_escalation_group, overdue_reminders
+from handlers.digest import (
+    overdue_escalation,
+    overdue_escalation_group,
+    overdue_group_mention,
+    overdue_reminders,
+)
 from handlers.hazard_card import card_key, card_reply
 from handlers.util import recipient, recipients
 from schedules.context import JobContext
@@ -77,7 +82,10 @@ async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: li
             leads[hazard.enterprise_id] = await people_of_enterprise(session, hazard.enterprise_id, [Role.LEAD])
         for lead in leads[hazard.enterprise_id]:
             if not reach(lead):
-                logger.info("lead %s has no private chat; overdue %s not reminded privately", lead.id, hazard.code)
+                # Named once in the group for this hazard (the card there shows it overdue anyway).
+                if await reminders.claim(session, f"hazard:{hazard.id}", f"mention:{lead.id}", since, now):
+                    said = overdue_group_mention(lead, hazard)
+                    replies.append(Reply(text=said, to_groups=True, about=card_key(hazard)))
                 continue
             if await reminders.claim(session, f"hazard:{hazard.id}", f"person:{lead.id}", today, now):
                 per_lead[lead.id].append((hazard, days))

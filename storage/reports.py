@@ -65,6 +65,8 @@ class BroadcastFigures:
     notices: int
     meeting_receipts_expected: int
     meeting_receipts_given: int
+    attendance_places: int  # enterprise places at meetings whose attendance was recorded
+    attended: int
     campaigns: tuple[CampaignProgress, ...] = ()
 
 
@@ -83,6 +85,8 @@ async def broadcast_figures(session: AsyncSession, start: datetime, end: datetim
         notices=figures.notices_issued,
         meeting_receipts_expected=figures.meeting_receipts_due,
         meeting_receipts_given=figures.meeting_receipts_answered,
+        attendance_places=figures.attendance_recorded,
+        attended=figures.attended,
         campaigns=tuple(
             CampaignProgress(title=f"{c.code} {c.title}", tasks=total, done=accepted)
             for c, total, accepted in await _campaigns_in(session, start, end, first_day)

@@ -56,6 +56,7 @@ async def seed_year(h: Harness) -> None:
     await h.say(ZHANG, "/report ZX-2026-01 已完成排水设施自查", files=(h.add_file(jpeg(9)),))
     await h.say(LI, "/report_accept ZX-2026-01 华油")
     h.clock.set(park_time(2026, 11, 30))
+    await h.say(LI, "/attendance HY-2026-01 全部")  # those who confirmed attended: 华油
     out = await h.say(LI, "/inspection 2026-05-10 6 华油 宏达 消防专项检查")
     assert "已登记检查" in h.texts(out)
     await h.say(LI, "/inspection 11月28日 4 全园区")
@@ -73,11 +74,12 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     assert (f.drills, f.drill_people, f.trainings, f.training_people) == (1, 45, 1, 120)
     b = f.broadcast
     assert (b.meetings, b.receipts_expected, b.receipts_given, b.notices) == (1, 4, 1, 1)
+    assert (b.attendance_places, b.attended) == (2, 1)
     assert [(c.title, c.tasks, c.done) for c in b.campaigns] == [("ZX-2026-01 防汛专项行动", 2, 1)]
     out = h.texts(await h.say(LI, "/summary 2026"))
     assert "开展安全检查 2 次、出动检查人员 10 人次，排查安全隐患 4 项（其中重大隐患 1 项）" in out
     assert "整改销号率 50%" in out and "召开例会（次）：1" in out and "例会回执率：50%" in out
-    assert "召开安全生产例会 1 次（回执率 50%）" in out and "应急演练（次/人次）：1/45" in out
+    assert "召开安全生产例会 1 次（回执率 50%，出席率 50%）" in out and "例会出席率（已登记出席的会议）：50%" in out and "应急演练（次/人次）：1/45" in out
     assert "开展专项行动 1 项（完成率 50%）" in out
     half = h.texts(await h.say(LI, "/summary 2026-01-01 2026-03-31"))
     assert "排查隐患（项）：2" in half and "2026-01-01 至 2026-03-31" in half

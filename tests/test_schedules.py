@@ -243,3 +243,22 @@ def test_chart_is_a_png_whose_font_covers_every_label(tmp_path: Path) -> None:
     assert "其他企业" in labels and "近 8 周隐患趋势" in labels and "11月30日" in labels
     assert covered(font_path(), labels) == set()
     assert covered(font_path(), ["\U0001f600"]) == {"\U0001f600"}  # the check itself can fail
+
+
+async def test_a_lead_without_a_private_chat_is_named_once_in_the_group(harness: Harness) -> None:
+    h = harness
+    await seed(h, private=("admin", "li", "ma", "liu"))  # 张伟 never wrote to the bot privately
+    await say(h, ZHANG, "/hazard 二车间配电箱门未关闭 限期 12月3日", 1)
+    s = scheduler(h)
+
+    def mentions() -> list[str]:
+        return [t.reply.text or "" for t in h.adapter.sent if t.chat == GROUP and "整改期限已过" in (t.reply.text or "")]
+
+    h.clock.set(park_time(2026, 12, 4, 9, 0))
+    assert await s.run("overdue")
+    said = mentions()
+    assert len(said) == 1 and said[0].startswith("@zhang，隐患 YH-2026-0001 整改期限已过") and "/start" in said[0]
+    assert "华油" not in said[0]  # the group hears the person and the code, never a list of enterprises
+    h.clock.set(park_time(2026, 12, 5, 9, 0))
+    assert await s.run("overdue")
+    assert len(mentions()) == 1  # once for the hazard, not every day
