@@ -7,11 +7,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from handlers.campaigns import ReviewButton
 from schedules.reminders import send_reminders
 from storage import campaigns as cp
 from storage import enterprises, people
 from storage.enums import Role
-from handlers.campaigns import ReviewButton
 from storage.models import CampaignEvent, CampaignHazard, CampaignTask
 from tests.harness import CHEN, GROUP, LI, LIU, MA, XIAO, ZHANG, Harness, Sent, card_of, jpeg, labels, seed
 
