@@ -34,7 +34,7 @@ from bot.routing import NOT_MINE, HandlerResult, Router
 from handlers import texts as T
 from handlers.hazard_card import fmt_date, fmt_time, is_answer
 from handlers.hazard_text import DueDateError, parse_due
-from handlers.notices import _files, _privately, broadcast, file_views
+from handlers.notices import _files, _privately, broadcast, file_views, files_line
 from handlers.util import Reach, recipient, recipients, refuse
 from storage import campaigns as cp
 from storage import chats, enterprises, ledger, reminders
@@ -133,8 +133,7 @@ async def build_card(session: AsyncSession, campaign: Campaign, settings: Settin
     fields.append(CardField("due", T.CF_DUE, fmt_date(campaign.due_date)))
     attached = await stored_files(session, "campaign", campaign.id)
     if attached:
-        names = "、".join(f"《{f.document.file_name}》" for f in attached if f.document is not None) or T.NONE
-        fields.append(CardField("files", T.NF_FILES, T.FILES_LINE.format(count=len(attached), names=names)))
+        fields.append(CardField("files", T.NF_FILES, files_line(attached)))
     fields.append(CardField("author", T.NF_AUTHOR, campaign.author.display_name))
     counted = T.CAMPAIGN_PROGRESS.format(submitted=progress.submitted, total=progress.total)
     fields.append(CardField("progress", T.CF_PROGRESS, counted))
@@ -182,10 +181,7 @@ async def build_report_card(session: AsyncSession, task: CampaignTask, settings:
         fields.append(CardField("note", T.RF_NOTE, task.note))
     attached = await stored_files(session, "task", task.id)
     if attached:
-        names = "、".join(f"《{f.document.file_name}》" for f in attached if f.document is not None)
-        photos_n = sum(f.photo is not None for f in attached)
-        value = f"照片 {photos_n} 张" + (f"，文件：{names}" if names else "")
-        fields.append(CardField("files", T.RF_FILES, value))
+        fields.append(CardField("files", T.RF_FILES, files_line(attached)))
     hazards = [
         h.code for h in await cp.linked_hazards(session, campaign.id) if h.enterprise_id == enterprise.id
     ]
@@ -262,6 +258,8 @@ def refusal_text(exc: Refused, actor: Person, campaign: Campaign | None = None) 
 
 
 def _wrong_status(task: CampaignTask, step: str) -> str:
+    if step == "accept" and task.status == TaskStatus.ACCEPTED:
+        return T.REPORT_ALREADY_ACCEPTED.format(enterprise=task.enterprise.name, code=task.campaign.code)
     return T.REPORT_WRONG_STATUS.format(
         enterprise=task.enterprise.name,
         code=task.campaign.code,
@@ -372,6 +370,7 @@ async def report(
         campaign_id = question.campaign_id
     found: Campaign | None = await cp.get(session, campaign_id) if campaign_id is not None else None
     note = text
+    guessed: str | None = None  # the first word, when it named no campaign and the only open one was taken
     if found is None:
         words = text.split(maxsplit=1)
         if not words:
@@ -381,6 +380,7 @@ async def report(
             opened = await cp.open_campaigns(session)
             if len(opened) == 1 and not CODE_WORD.match(words[0]):
                 named = opened[0]  # the park runs one campaign: the whole text is the report
+                guessed = words[0]
             else:
                 return Reply(text=named + "\n" + T.REPORT_USAGE)
         else:
@@ -402,7 +402,7 @@ async def report(
             return Reply(text=problem)
         return await _ask_report(session, actor, found, msg.chat, now, reach, toast=False)
     return await submit(
-        session, actor, found, note, photos, documents, msg.chat, settings, now, reach, problem
+        session, actor, found, note, photos, documents, msg.chat, settings, now, reach, problem, guessed
     )
 
 
@@ -535,8 +535,13 @@ async def submit(
     now: datetime,
     reach: Reach,
     problem: str | None = None,
+    guessed: str | None = None,
 ) -> list[Reply]:
-    """Submit the report; the campaign card counts it, managers get the report card to review."""
+    """Submit the report; the campaign card counts it, managers get the report card to review.
+
+    `guessed`: the first word of `/report`, which named no campaign, so the only open one was taken; the
+    reporter is told which campaign the report was filed under.
+    """
     try:
         change = await cp.submit(session, found, actor, note, now, photos=photos, documents=documents)
     except Refused as exc:
@@ -563,6 +568,8 @@ async def submit(
         text = T.REPORT_RESUBMITTED_NOTE.format(enterprise=task.enterprise.name, code=found.code)
         replies.append(Reply(text=text, people=recipients(again, reach), about=report_key(task)))
     said = T.REPORT_SUBMITTED.format(enterprise=task.enterprise.name, code=found.code)
+    if guessed is not None:
+        said += "\n" + T.REPORT_FILED_UNDER.format(code=found.code, title=found.title, text=guessed[:20])
     notes = [said, *linked] + ([T.NOTICE_FILES_REFUSED.format(problem=problem)] if problem else [])
     replies.append(Reply(text="\n".join(notes), about=report_key(task)))
     return replies
@@ -955,8 +962,6 @@ async def _remind_task(
             continue
         if await reminders.claim(session, subject, f"mention:{lead.id}", found.created_at.date(), now):
             name = f"@{lead.username}" if lead.username else lead.display_name
-            said = T.CAMPAIGN_REMIND_GROUP.format(
-                name=name, enterprise=task.enterprise.name, code=found.code, title=found.title
-            )
+            said = T.CAMPAIGN_REMIND_GROUP.format(name=name, code=found.code)  # never the enterprise
             replies.append(Reply(text=said, to_groups=True, about=card_key(found)))
     return replies

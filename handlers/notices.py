@@ -9,6 +9,7 @@ enterprises that have not answered are only ever sent privately, never to a grou
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Literal
@@ -38,10 +39,10 @@ from handlers.util import Reach, recipient, recipients, refuse
 from storage import chats, enterprises, ledger, reminders
 from storage import notices as nt
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus, Role
-from storage.models import Document, Notice, NoticeReceipt, Person, Photo
+from storage.models import BroadcastFile, Document, Notice, NoticeReceipt, Person, Photo
 from storage.notices import Refusal, Refused
 from storage.people import people_of_enterprise
-from storage.permissions import Perm, is_manager
+from storage.permissions import Perm, is_manager, may_answer_for_enterprise
 
 router = Router("notices")
 
@@ -131,17 +132,16 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
         label = T.NF_AGENDA if notice.kind == NoticeKind.MEETING else T.NF_BODY
         fields.append(CardField("body", label, notice.body))
     attached = await nt.files(session, "notice", notice.id)
-    documents = [f.document for f in attached if f.document is not None]
     if attached:
-        names = "、".join(f"《{d.file_name}》" for d in documents) or T.NONE
-        fields.append(CardField("files", T.NF_FILES, T.FILES_LINE.format(count=len(attached), names=names)))
+        fields.append(CardField("files", T.NF_FILES, files_line(attached)))
     fields.append(CardField("author", T.NF_AUTHOR, notice.author.display_name))
     fields.append(
         CardField(
             "receipts", T.NF_RECEIPTS, T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total)
         )
     )
-    fields.append(CardField("leave", T.NF_LEAVE, T.LEAVE_COUNT.format(leave=tally.leave)))
+    if notice.kind == NoticeKind.MEETING:
+        fields.append(CardField("leave", T.NF_LEAVE, T.LEAVE_COUNT.format(leave=tally.leave)))
     if notice.attendance_at is not None:
         fields.append(
             CardField(
@@ -150,7 +150,8 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
         )
     open_ = notice.status == NoticeStatus.OPEN and not started(notice, now)
     if open_:
-        fields.append(CardField("how", T.NF_HOW, T.NOTICE_HOW))
+        how = T.MEETING_HOW if notice.kind == NoticeKind.MEETING else T.NOTICE_HOW
+        fields.append(CardField("how", T.NF_HOW, how))
     if notice.status == NoticeStatus.CANCELLED:
         status = CardStatus("cancelled", T.NOTICE_STATUS_CANCELLED, T.F_STATUS)
     elif started(notice, now):
@@ -170,11 +171,22 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
 
 
 def receipt_buttons(notice: Notice) -> tuple[Button, ...]:
-    """Return the 收到 / 请假 buttons of a notice, each with its command."""
-    return (
-        Button(T.BTN_RECEIPT_OK, ReceiptButton(notice.id, "ok").pack(), f"/confirm {notice.code}"),
-        Button(T.BTN_RECEIPT_LEAVE, ReceiptButton(notice.id, "leave").pack(), f"/leave {notice.code} <原因>"),
+    """Return the buttons of a notice, each with its command: 收到, and 请假 for a meeting only."""
+    ok = Button(T.BTN_RECEIPT_OK, ReceiptButton(notice.id, "ok").pack(), f"/confirm {notice.code}")
+    if notice.kind != NoticeKind.MEETING:
+        return (ok,)
+    leave = Button(T.BTN_RECEIPT_LEAVE, ReceiptButton(notice.id, "leave").pack(), f"/leave {notice.code} <原因>")
+    return ok, leave
+
+
+def files_line(attached: Sequence[BroadcastFile]) -> str:
+    """Say what files came with a notice, campaign or report: documents by name, photos counted."""
+    names = "、".join(f"《{f.document.file_name}》" for f in attached if f.document is not None)
+    photos = sum(f.photo is not None for f in attached)
+    parts = ([T.FILES_DOCUMENTS.format(names=names)] if names else []) + (
+        [T.FILES_PHOTOS.format(count=photos)] if photos else []
     )
+    return "；".join(parts) or T.NONE
 
 
 async def card_edit(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Reply:
@@ -185,21 +197,26 @@ async def card_edit(session: AsyncSession, notice: Notice, settings: Settings, n
 # --- parsing ---------------------------------------------------------------------------------
 
 
-def parse_when(text: str, settings: Settings, now: datetime) -> tuple[datetime, str] | str:
-    """Read `<日期> <时间>` at the start of the text; return (the moment, the rest) or the Chinese problem."""
+def parse_when(
+    text: str, settings: Settings, now: datetime, usage: str = T.MEETING_USAGE
+) -> tuple[datetime, str] | str:
+    """Read `<日期> <时间>` at the start of the text; return (the moment, the rest) or the Chinese problem.
+
+    `usage` ends the problem where the text could not be read (the usage of the command that was typed).
+    """
     match = TIME_RE.search(text)
     if match is None:
-        return T.MEETING_NEED_TIME
+        return T.MEETING_NEED_TIME + "\n" + usage
     date_text = text[: match.start()].strip()
     if not date_text:
-        return T.MEETING_NEED_TIME
+        return T.MEETING_NEED_TIME + "\n" + usage
     today = now.astimezone(settings.park.tz).date()
     try:
         day = parse_due(date_text, today)
     except DueDateError as exc:
         if exc.reason == "past":
             return T.MEETING_PAST.format(when=date_text)
-        return T.MEETING_BAD_DATE.format(text=date_text[:20])
+        return T.MEETING_BAD_DATE.format(text=date_text[:20]) + "\n" + usage
     part, hour_text, minute_text, tail = match.groups()
     hour = int(hour_text)
     minute = int(minute_text) if minute_text else 0
@@ -230,16 +247,23 @@ def split_substitute(text: str) -> tuple[str, str | None]:
 
 
 async def _notice_named(
-    session: AsyncSession, args: str, card: str | None, usage: str
+    session: AsyncSession, args: str, card: str | None, usage: str, *, code_only: bool = False
 ) -> tuple[Notice | None, str, Reply | None]:
-    """Find the notice a command names: a code first, else the card replied to, else the newest open one."""
+    """Find the notice a command names: a code first, else the card replied to, else the newest open one.
+
+    With `code_only` (a command that takes nothing but a code) any other word is a notice not found,
+    never silently the newest one.
+    """
     words = args.split(maxsplit=1)
     if words and CODE_WORD.match(words[0]):
         found = await nt.by_code(session, words[0])
         rest = words[1] if len(words) > 1 else ""
         if found is None:
-            return None, rest, Reply(text=T.NOTICE_NOT_FOUND.format(code=words[0][:20].upper()))
+            said = T.NOTICE_NOT_FOUND.format(code=words[0][:20].upper())
+            return None, rest, Reply(text=said + "\n" + usage if code_only else said)
         return found, rest, None
+    if words and code_only:
+        return None, args, Reply(text=T.NOTICE_BAD_CODE.format(text=words[0][:20]) + "\n" + usage)
     notice_id = notice_id_of(card)
     if notice_id is not None:
         return await nt.get(session, notice_id), args, None
@@ -264,6 +288,13 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.RECEIPT_STARTED.format(code=code)
         case Refusal.NOT_MEETING:
             return T.NOT_A_MEETING.format(code=code)
+        case Refusal.LEAVE_MEETING_ONLY:
+            return T.NOTICE_NO_LEAVE.format(code=code)
+        case Refusal.ANSWERED if exc.receipt is not None:
+            by = exc.answered_by.display_name if exc.answered_by is not None else T.SOMEONE
+            return T.RECEIPT_ANSWERED_BY.format(
+                enterprise=enterprise, name=by, answer=T.RECEIPT_ANSWERS[exc.receipt.status]
+            )
         case _:
             return T.need_role(["admin", "manager"], actor.role)
 
@@ -455,20 +486,10 @@ async def receipt_button(
     if button.answer == "ok":
         return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=True)
     try:
-        _check_may_answer(actor, found, now)
+        await nt.check_answer(session, found, actor, ReceiptStatus.LEAVE, now)
     except Refused as exc:
         return Reply(text=refusal_text(exc, actor), toast=True)
     return await _ask_leave(session, actor, found, press.chat, now, reach)
-
-
-def _check_may_answer(actor: Person, notice: Notice, now: datetime) -> None:
-    """Raise Refused before asking a 请假 reason that could not be recorded anyway."""
-    if actor.enterprise_id is None or actor.role not in (Role.LEAD, Role.MEMBER):
-        raise Refused(Refusal.NO_ENTERPRISE, notice)
-    if notice.status == NoticeStatus.CANCELLED:
-        raise Refused(Refusal.CANCELLED, notice)
-    if started(notice, now):
-        raise Refused(Refusal.STARTED, notice)
 
 
 async def _ask_leave(
@@ -590,14 +611,27 @@ async def leave(
     found, rest, problem = await _notice_named(session, msg.args, card_key, T.LEAVE_USAGE)
     if found is None:
         return problem
+    return await _leave(session, actor, found, rest, msg.chat, settings, now)
+
+
+async def _leave(
+    session: AsyncSession,
+    actor: Person,
+    found: Notice,
+    rest: str,
+    chat: ChatRef,
+    settings: Settings,
+    now: datetime,
+) -> list[Reply]:
+    """Record a 请假 with its reason (and stand-in); without a reason ask for it, as a reply here."""
     reason, substitute = split_substitute(rest)
     if not reason:
         try:
-            _check_may_answer(actor, found, now)
+            await nt.check_answer(session, found, actor, ReceiptStatus.LEAVE, now)
         except Refused as exc:
-            return Reply(text=refusal_text(exc, actor))
-        await ask(session, msg.chat, actor, LeaveReason(found.id), now)
-        return Reply(text=T.LEAVE_ASK.format(code=found.code, title=found.title), about=card_key_of(found))
+            return [Reply(text=refusal_text(exc, actor))]
+        await ask(session, chat, actor, LeaveReason(found.id), now)
+        return [Reply(text=T.LEAVE_ASK.format(code=found.code, title=found.title), about=card_key_of(found))]
     return await _answer(
         session,
         actor,
@@ -616,16 +650,48 @@ card_key_of = card_key  # the name `card_key` is also a handler dependency; this
 
 @router.card_reply(CARD_KIND, perm=Perm.PUBLIC)
 async def reply_to_card(
-    msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime, card_key: str
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str,
+    reach: Reach,
 ) -> HandlerResult:
-    """A reply 收到 under the card counts as 收到 (people write it anyway); other replies get a hint privately only."""
+    """A reply 收到 under the card counts as 收到 (people write it anyway), `请假 原因` as /leave; anything
+    else, or a reply from someone whose answer counts for no enterprise, gets a short hint (privately
+    from a group)."""
     notice_id = notice_id_of(card_key)
     found = await nt.get(session, notice_id) if notice_id is not None else None
     if found is None:
-        return [] if msg.chat.is_group else Reply(text=T.CARD_REPLY_HINT)
-    if clean_text(msg.text, 20) in CONFIRM_WORDS and actor.enterprise_id is not None:
+        return _hint(actor, msg.chat, reach, T.CARD_REPLY_HINT)
+    text = clean_text(msg.text, BODY_LIMIT)
+    confirm_ = text in CONFIRM_WORDS
+    leave_ = text.startswith(T.BTN_RECEIPT_LEAVE)
+    if not confirm_ and not leave_:
+        return _hint(actor, msg.chat, reach, _reply_hint(found))
+    if not may_answer_for_enterprise(actor):
+        return _hint(actor, msg.chat, reach, refusal_text(Refused(Refusal.NO_ENTERPRISE, found), actor))
+    if confirm_:
         return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
-    return [] if msg.chat.is_group else Reply(text=T.CARD_REPLY_HINT)
+    rest = text.removeprefix(T.BTN_RECEIPT_LEAVE).lstrip(" ：:，,")
+    return await _leave(session, actor, found, rest, msg.chat, settings, now)
+
+
+def _reply_hint(notice: Notice) -> str:
+    """Say how to answer a notice by replying to its card."""
+    if notice.kind == NoticeKind.MEETING:
+        return T.MEETING_REPLY_HINT.format(code=notice.code)
+    return T.NOTICE_REPLY_HINT.format(code=notice.code)
+
+
+def _hint(actor: Person, chat: ChatRef, reach: Reach, text: str) -> list[Reply]:
+    """Answer one person: here in a private chat; from a group privately, or as a reply here if the
+    bot cannot write to them (as the 请假 question falls back)."""
+    if chat.is_group and actor.private_chat_id and reach(actor):
+        return [Reply(text=text, people=(recipient(actor),))]
+    return [Reply(text=text)]
 
 
 # --- managers: /receipts, reminders -----------------------------------------------------------
@@ -649,14 +715,10 @@ async def receipts_text(session: AsyncSession, notice: Notice) -> str:
     """Return a notice's receipt list for a manager: counts, who has not answered, who asked for leave."""
     rows = await nt.receipts(session, notice.id)
     tally = nt.tally(rows)
-    lines = [
-        T.RECEIPTS_TITLE.format(
-            code=notice.code,
-            title=notice.title,
-            receipts=T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total),
-            leave=T.NF_LEAVE + " " + T.LEAVE_COUNT.format(leave=tally.leave),
-        )
-    ]
+    counted = T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total)
+    if notice.kind == NoticeKind.MEETING:
+        counted += "，" + T.NF_LEAVE + " " + T.LEAVE_COUNT.format(leave=tally.leave)
+    lines = [T.RECEIPTS_TITLE.format(code=notice.code, title=notice.title, receipts=counted)]
     pending = [r for r in rows if r.status == ReceiptStatus.PENDING]
     if pending:
         lines.append(T.RECEIPTS_PENDING.format(count=len(pending)))
@@ -679,7 +741,7 @@ async def receipts(
     msg: Incoming, *, session: AsyncSession, actor: Person, card_key: str | None, reach: Reach
 ) -> HandlerResult:
     """Which enterprises have not answered (privately, never in a group), with a button to remind them now."""
-    found, _, problem = await _notice_named(session, msg.args, card_key, T.RECEIPTS_USAGE)
+    found, _, problem = await _notice_named(session, msg.args, card_key, T.RECEIPTS_USAGE, code_only=True)
     if found is None:
         return problem
     text = await receipts_text(session, found)
@@ -722,7 +784,7 @@ async def remind(
     reach: Reach,
 ) -> HandlerResult:
     """Remind now, as a command: `/remind HY-…`."""
-    found, _, problem = await _notice_named(session, msg.args, card_key, T.REMIND_USAGE)
+    found, _, problem = await _notice_named(session, msg.args, card_key, T.REMIND_USAGE, code_only=True)
     if found is None:
         return problem
     return await _remind_now(session, found, settings, now, reach, toast=False)
@@ -833,17 +895,17 @@ async def _remind_enterprise(
         replies.append(
             Reply(text=text, buttons=(receipt_buttons(notice),), people=reached, about=card_key(notice))
         )
+    unreached = [p for p in people if not reach(p)]
+    if reached or not unreached:
+        return replies
+    # Nobody of the enterprise can be written to privately: its people are named once in the group, by
+    # person and notice code only (never the enterprise, so the group never reads a list of laggards).
     first_day = notice.created_at.astimezone(settings.park.tz).date()
-    for person in people:
-        if reach(person):
-            continue
-        # Named once in the group (a mention of the person, never a list of enterprises).
-        if await reminders.claim(session, subject, f"mention:{person.id}", first_day, now):
-            name = f"@{person.username}" if person.username else person.display_name
-            said = T.REMIND_GROUP.format(
-                name=name, enterprise=receipt.enterprise.name, code=notice.code, title=notice.title
-            )
-            replies.append(Reply(text=said, to_groups=True, about=card_key(notice)))
+    if await reminders.claim(session, subject, f"mention:enterprise:{receipt.enterprise_id}", first_day, now):
+        names = "、".join(f"@{p.username}" if p.username else p.display_name for p in unreached)
+        how = T.REMIND_GROUP_MEETING if notice.kind == NoticeKind.MEETING else T.REMIND_GROUP_NOTICE
+        said = T.REMIND_GROUP.format(name=names, code=notice.code, how=how)
+        replies.append(Reply(text=said, to_groups=True, about=card_key(notice)))
     return replies
 
 
@@ -907,9 +969,9 @@ async def meeting_move(
     found, rest, problem = await _notice_named(session, msg.args, card_key, T.MEETING_MOVE_USAGE)
     if found is None:
         return problem
-    parsed = parse_when(clean_text(rest, 200), settings, now)
+    parsed = parse_when(clean_text(rest, 200), settings, now, T.MEETING_MOVE_USAGE)
     if isinstance(parsed, str):
-        return Reply(text=parsed if parsed != T.MEETING_NEED_TIME else T.MEETING_MOVE_USAGE)
+        return Reply(text=parsed)
     when, place = parsed
     try:
         change = await nt.move(session, found, actor, when, place.split()[0] if place else None, now)

@@ -532,8 +532,7 @@ NF_HOW = "回执方式"
 RECEIPTS_COUNT = "已回执 {answered}/{total}"
 LEAVE_COUNT = "{leave} 家"
 ATTENDED_COUNT = "出席 {attended}/{total}"
-FILES_LINE = "{count} 个：{names}"
-NOTICE_HOW = "各企业安全负责人或员工点“收到”即为本企业回执；不能参加请点“请假”并说明原因。"
+NOTICE_HOW = "各企业安全负责人或员工点“收到”即为本企业回执。"
 BTN_RECEIPT_OK = "收到"
 BTN_RECEIPT_LEAVE = "请假"
 BTN_REMIND_NOW = "立即提醒未回执企业"
@@ -545,8 +544,8 @@ MEETING_USAGE = (
     "例如：/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会 通报11月隐患整改情况\n"
     "日期可写 12月5日、12-05、明天、下周五；时间写 09:00、9点、下午3点半。地点和会议名称中不要有空格。"
 )
-MEETING_NEED_TIME = "没有读到会议时间。" + "\n" + MEETING_USAGE
-MEETING_BAD_DATE = "没有读懂会议日期“{text}”。" + "\n" + MEETING_USAGE
+MEETING_NEED_TIME = "没有读到会议时间。"  # the usage of the command typed follows
+MEETING_BAD_DATE = "没有读懂会议日期“{text}”。"
 MEETING_PAST = "会议时间 {when} 已经过去了，请写一个将来的时间。"
 MEETING_BAD_TIME = "没有读懂会议时间“{text}”：小时写 0–23，分钟写 0–59，例如 09:00 或 下午3点半。"
 NOTICE_USAGE = (
@@ -582,7 +581,7 @@ LEAVE_USAGE = "用法：/leave HY-2026-01 <请假原因> [代参会：姓名]，
 CONFIRM_USAGE = "用法：/confirm HY-2026-01，或点通知卡片上的“收到”。"
 SUBSTITUTE_WORDS = ("代参会", "代为参会", "参会人", "代会")
 RECEIPTS_USAGE = "用法：/receipts [通知编号]，不写编号时查看最近一条正在收集回执的通知。"
-RECEIPTS_TITLE = "{code}（{title}）：{receipts}，{leave}"
+RECEIPTS_TITLE = "{code}（{title}）：{receipts}"
 RECEIPTS_PENDING = "未回执（{count} 家）："
 RECEIPTS_ALL_DONE = "所有企业都已回执。"
 RECEIPTS_LEAVE_LINE = "请假：{enterprise}（{reason}{substitute}）"
@@ -591,7 +590,7 @@ SENT_PRIVATELY = "{name}，名单已私聊发给您（群里不公布未回执�
 NEED_PRIVATE = "{name}，名单只私聊发送（群里不公布未回执或未完成的企业）。请先私聊我发送 /start，再发一次这个命令。"
 REMIND_TEXT = "提醒：{enterprise}还没有回执{kind} {code}（{title}{when}）。请点下面的按钮回执，或发送 /confirm {code}。"
 REMIND_WHEN = "，{when}"
-REMIND_GROUP = "{name}，请为{enterprise}回执 {code}（{title}）：点通知卡片上的“收到”或“请假”。私聊我发送 /start 后，提醒会私下发给您。"
+REMIND_GROUP = "{name}，请回执 {code}：{how}私聊我发送 /start 后，提醒会私下发给您。"
 REMIND_DONE = "已提醒 {count} 家未回执的企业（私聊其安全负责人）。"
 REMIND_NONE = "没有需要提醒的企业：{why}"
 REMIND_WHY_ALL = "都已回执。"
@@ -700,7 +699,7 @@ CAMPAIGNS_COL_ENTERPRISE = "企业"
 CAMPAIGN_REMIND = "提醒：{enterprise}还没有提交专项行动 {code}（{title}）的自查报告，截止 {due}{late}。请发送 /report {code} <说明>（可附照片、文件）。"
 CAMPAIGN_REMIND_LATE = "，已逾期 {days} 天"
 CAMPAIGN_REMIND_RETURNED = "（上次提交已被退回：{reason}）"
-CAMPAIGN_REMIND_GROUP = "{name}，请为{enterprise}提交专项行动 {code}（{title}）的自查报告：回复行动卡片发送 /report <说明>。私聊我发送 /start 后，提醒会私下发给您。"
+CAMPAIGN_REMIND_GROUP = "{name}，请提交专项行动 {code} 的自查报告：回复行动卡片发送 /report <说明>。私聊我发送 /start 后，提醒会私下发给您。"
 # Added to the shared tables above from here, so this section merges on its own.
 HELP.update(
     {
@@ -941,3 +940,22 @@ OVERDUE_REMIND_MANY = (
     "请尽快整改：回复隐患卡片随照片发送 /fix <整改情况>；如需延期请发送 /extend YH-… <新期限> <原因>。"
 )
 OVERDUE_REMIND_LINE = "· {code} {description}（{overdue}）"
+
+
+# --- review fixes: notices, receipts, campaigns (issue #9) ---------------------------------------
+FILES_DOCUMENTS = "{names}"
+FILES_PHOTOS = "照片 {count} 张"
+MEETING_HOW = "各企业安全负责人或员工点“收到”即为本企业回执；不能参加请点“请假”并说明原因。"
+NOTICE_NO_LEAVE = "{code} 是通知，不是会议，只需回执“收到”，不需要请假。请点通知卡片上的“收到”，或发送 /confirm {code}。"
+RECEIPT_ANSWERED_BY = "{enterprise}已由{name}回执（{answer}）；如需更改请联系本企业安全负责人。"
+SOMEONE = "本企业其他人员"
+MEETING_REPLY_HINT = (
+    "回执 {code}：请点通知卡片上的“收到”或“请假”，或回复卡片“收到”；"
+    "不能参加请回复“请假 原因”，例如：请假 出差在外 代参会：王五。"
+)
+NOTICE_REPLY_HINT = "回执 {code}：请点通知卡片上的“收到”，或回复卡片“收到”，或发送 /confirm {code}。"
+NOTICE_BAD_CODE = "没有找到通知“{text}”：通知编号形如 HY-2026-01（会议）或 TZ-2026-01（通知）。"
+REMIND_GROUP_MEETING = "点通知卡片上的“收到”，不能参加请点“请假”。"
+REMIND_GROUP_NOTICE = "点通知卡片上的“收到”。"
+REPORT_ALREADY_ACCEPTED = "{enterprise}的 {code} 自查报告已审核通过，无需重复。"
+REPORT_FILED_UNDER = "已记入目前唯一进行中的专项行动 {code}（{title}）：“{text}”不是行动编号或名称，全文作为说明。"

@@ -35,7 +35,7 @@ from storage.models import (
     Photo,
 )
 from storage.people import people_of_enterprise
-from storage.permissions import may_answer_for_enterprise, may_send_notices
+from storage.permissions import may_answer_for_enterprise, may_change_answer, may_send_notices
 
 PREFIXES = {NoticeKind.MEETING: "HY", NoticeKind.NOTICE: "TZ"}
 CODE_RE = re.compile(r"(HY|TZ|ZX)-(\d{4})-0*(\d{1,4})", re.IGNORECASE)
@@ -52,15 +52,26 @@ class Refusal(StrEnum):
     NOT_MEETING = "not_meeting"  # moving or attendance is for meetings only
     NOT_STARTED = "not_started"  # attendance is recorded after the meeting started
     STARTED = "started"  # a meeting that started can no longer be moved or answered
+    ANSWERED = "answered"  # someone else answered for the enterprise; only they or its lead may change it
+    LEAVE_MEETING_ONLY = "leave_meeting_only"  # a plain notice is answered 收到 only, never 请假
 
 
 class Refused(Exception):
     """A notice operation the rules do not allow; nothing was changed."""
 
-    def __init__(self, reason: Refusal, notice: Notice | None = None) -> None:
+    def __init__(
+        self,
+        reason: Refusal,
+        notice: Notice | None = None,
+        receipt: NoticeReceipt | None = None,
+        answered_by: Person | None = None,
+    ) -> None:
         super().__init__(f"{reason}: {notice.code if notice else '-'}")
         self.reason = reason
         self.notice = notice
+        # With ANSWERED: the receipt as it stands and who gave it.
+        self.receipt = receipt
+        self.answered_by = answered_by
 
 
 @dataclass
@@ -264,16 +275,16 @@ async def answer(
     reason: str | None = None,
     substitute: str | None = None,
 ) -> Change:
-    """Set the actor's enterprise's receipt to 收到 or 请假 (a value, never a toggle); a repeat changes nothing."""
+    """Set the actor's enterprise's receipt to 收到 or 请假 (a value, never a toggle); a repeat changes nothing.
+
+    Once someone answered for the enterprise, only that person or a lead of the enterprise may change
+    the answer (收到 ↔ 请假, or the 请假 reason); anyone else is refused with who answered what.
+    """
     if status == ReceiptStatus.PENDING:
         raise ValueError("an answer is 收到 or 请假")
-    if not may_answer_for_enterprise(actor):
-        raise Refused(Refusal.NO_ENTERPRISE, notice)
+    _check_answerer(notice, actor, status)
     await _lock(session, notice)
-    if notice.status == NoticeStatus.CANCELLED:
-        raise Refused(Refusal.CANCELLED, notice)
-    if notice.kind == NoticeKind.MEETING and notice.starts_at is not None and notice.starts_at <= at:
-        raise Refused(Refusal.STARTED, notice)
+    _check_open(notice, at)
     receipt = await session.scalar(
         select(NoticeReceipt)
         .where(NoticeReceipt.notice_id == notice.id, NoticeReceipt.enterprise_id == actor.enterprise_id)
@@ -287,6 +298,7 @@ async def answer(
     )
     if same:
         return Change(notice, False, receipt, before=before)
+    await _check_may_change(session, notice, receipt, actor)
     receipt.status = status
     receipt.person_id = actor.id
     receipt.reason = reason if status == ReceiptStatus.LEAVE else None
@@ -305,6 +317,24 @@ async def answer(
         data={"from": before},
     )
     return Change(notice, True, receipt, before=before)
+
+
+async def check_answer(
+    session: AsyncSession, notice: Notice, actor: Person, status: ReceiptStatus, at: datetime
+) -> None:
+    """Raise Refused when the actor's answer could not be recorded now (checked before asking a 请假 reason).
+
+    `answer` checks the same again under its locks; this only spares the person a question in vain.
+    """
+    _check_answerer(notice, actor, status)
+    _check_open(notice, at)
+    receipt = await session.scalar(
+        select(NoticeReceipt)
+        .where(NoticeReceipt.notice_id == notice.id, NoticeReceipt.enterprise_id == actor.enterprise_id)
+    )
+    if receipt is None:
+        raise Refused(Refusal.NOT_LISTED, notice)
+    await _check_may_change(session, notice, receipt, actor)
 
 
 async def cancel(session: AsyncSession, notice: Notice, actor: Person, reason: str, at: datetime) -> Change:
@@ -489,6 +519,32 @@ async def open_notices(session: AsyncSession) -> Sequence[Notice]:
 async def _lock(session: AsyncSession, notice: Notice) -> None:
     """Re-read the notice under a row lock, so two changes at once act on the same, current state."""
     await session.refresh(notice, [c.key for c in Notice.__mapper__.column_attrs], with_for_update=True)
+
+
+def _check_answerer(notice: Notice, actor: Person, status: ReceiptStatus) -> None:
+    """Refuse an answer from someone who answers for no enterprise, or a 请假 on a plain notice."""
+    if not may_answer_for_enterprise(actor):
+        raise Refused(Refusal.NO_ENTERPRISE, notice)
+    if status == ReceiptStatus.LEAVE and notice.kind != NoticeKind.MEETING:
+        raise Refused(Refusal.LEAVE_MEETING_ONLY, notice)
+
+
+def _check_open(notice: Notice, at: datetime) -> None:
+    """Refuse an answer to a cancelled notice or a meeting that has started."""
+    if notice.status == NoticeStatus.CANCELLED:
+        raise Refused(Refusal.CANCELLED, notice)
+    if notice.kind == NoticeKind.MEETING and notice.starts_at is not None and notice.starts_at <= at:
+        raise Refused(Refusal.STARTED, notice)
+
+
+async def _check_may_change(
+    session: AsyncSession, notice: Notice, receipt: NoticeReceipt, actor: Person
+) -> None:
+    """Refuse a change of an answer someone else gave, unless the actor is a lead of the enterprise."""
+    answered_by = receipt.person_id if receipt.status != ReceiptStatus.PENDING else None
+    if not may_change_answer(actor, receipt.enterprise_id, answered_by):
+        person = await session.get(Person, answered_by)
+        raise Refused(Refusal.ANSWERED, notice, receipt, person)
 
 
 async def _confirmed_people(session: AsyncSession, notice: Notice, actor: Person | None) -> list[Person]:

@@ -187,6 +187,14 @@ def may_answer_for_enterprise(person: Person) -> bool:
     return role_allows(person.role, Perm.NOTICE_ANSWER) and person.enterprise_id is not None
 
 
+def may_change_answer(person: Person, enterprise_id: int, answered_by: int | None) -> bool:
+    """Tell whether the person may change an enterprise's receipt someone already gave: the one who
+    gave it, or a lead of that enterprise (a member may not overwrite the lead's answer, nor another's)."""
+    if answered_by is None or answered_by == person.id:
+        return True
+    return person.role == Role.LEAD and person.enterprise_id == enterprise_id
+
+
 def may_send_notices(person: Person) -> bool:
     """Tell whether the person may issue, move or cancel notices and record attendance."""
     return role_allows(person.role, Perm.NOTICE_SEND)

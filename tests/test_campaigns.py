@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from handlers.campaigns import ReviewButton
 from schedules.reminders import send_reminders
 from storage import campaigns as cp
 from storage import enterprises, people
@@ -31,6 +32,12 @@ async def five_enterprises(h: Harness) -> dict[str, object]:
             p.private_chat_id = f"p-{user}"
             leads[alias] = Harness.person(user, f"{alias}负责人")
     return leads
+
+
+def report_card_task(sent: Sent) -> int:
+    """Return the task id of a report card (its key is `report:<task id>`)."""
+    assert sent.card is not None
+    return int(sent.card.key.split(":")[1])
 
 
 def campaign_card(h: Harness) -> Sent:
@@ -73,6 +80,9 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness:
     report_card = next(s for s in h.adapter.sent if s.chat.chat_id == "p-li" and s.card and "华油" in s.card.title)
     outcome = await h.press(LI, report_card, "审核通过")
     assert outcome.toast == "已审核通过华油装备制造有限公司的 ZX-2026-01 自查报告。"
+    # A second press (another copy of the card, or a double tap) changes nothing and says so plainly.
+    outcome = await h.press(LI, report_card, data=ReviewButton(report_card_task(report_card), "ok").pack())
+    assert outcome.toast == "华油装备制造有限公司的 ZX-2026-01 自查报告已审核通过，无需重复。"
     assert report_card.card.status.text == "已通过" and report_card.card.actions == ()  # type: ignore[union-attr]
     hongda = next(s for s in h.adapter.sent if s.chat.chat_id == "p-li" and s.card and "宏达" in s.card.title)
     await h.press(LI, hongda, "退回")
@@ -83,7 +93,7 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness:
     assert told and "被退回，原因：缺少整改前后照片" in (told[0].reply.text or "")
     out = await h.say(MA, "/report_accept ZX-2026-01 恒通")
     assert "已审核通过恒通石油机械有限公司" in h.texts(out)
-    assert "正在等待审核" not in h.texts(await h.say(MA, "/report_accept ZX-2026-01 恒通"))
+    assert "已审核通过，无需重复" in h.texts(await h.say(MA, "/report_accept ZX-2026-01 恒通"))
     fields = labels(campaign_card(h).card)  # type: ignore[arg-type]
     assert fields["进度"] == "已提交 3/5" and fields["已通过"] == "2"
 
@@ -196,3 +206,40 @@ async def test_campaign_deadline_reminders(harness: Harness, clock: ManualClock)
     async with app.db.reading() as s:
         owed = (await s.scalars(select(CampaignTask.status).order_by(CampaignTask.id))).all()
         assert [str(x) for x in owed] == ["submitted", "pending"]
+
+
+async def test_a_report_filed_under_the_only_open_campaign_names_it(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, LAUNCH)
+    out = await h.say(ZHANG, "/report 消防大检查 已完成全厂自查")
+    text = h.texts(out)
+    assert "华油装备制造有限公司的 ZX-2026-01 自查报告已提交" in text
+    assert "已记入目前唯一进行中的专项行动 ZX-2026-01（消防安全百日攻坚）：“消防大检查”不是行动编号或名称" in text
+    # Named by its title or code, nothing more needs saying.
+    out = await h.say(LIU, "/report 消防安全百日攻坚 已完成")
+    assert "唯一进行中" not in h.texts(out) and "宏达机械有限公司的 ZX-2026-01 自查报告已提交" in h.texts(out)
+    async with h.app.db.reading() as s:
+        notes = {t.enterprise.name: t.note for t in await cp.tasks(s, 1)}
+    assert notes["华油装备制造有限公司"] == "消防大检查 已完成全厂自查"
+
+
+async def test_campaign_card_counts_photos_and_the_group_reminder_names_no_enterprise(
+    harness: Harness, clock: ManualClock
+) -> None:
+    h = harness
+    await seed(h, private=("admin", "li", "ma", "liu"))  # 张伟 never opened a private chat
+    out = await h.say(LI, "/campaign 安全生产大检查 2026-12-10 对照检查表逐项自查", files=(h.add_file(jpeg(7)),))
+    assert labels(card_of(out).card)["附件"] == "照片 1 张"  # type: ignore[arg-type]
+    await h.say(LIU, "/report ZX-2026-01 已完成", files=(h.add_file(jpeg(8)),))
+    report = next(s for s in h.adapter.sent if s.chat.chat_id == "p-li" and s.card and "宏达" in s.card.title)
+    assert labels(report.card)["附件"] == "照片 1 张"  # type: ignore[arg-type]
+    app = h.app
+    before = len(h.adapter.sent)
+    await send_reminders(app.db, app.dispatcher, app.settings, datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
+    await app.sender.settle()
+    sent = h.adapter.sent[before:]
+    assert [s.chat for s in sent] == [GROUP]
+    assert sent[0].reply.text == (
+        "张伟，请提交专项行动 ZX-2026-01 的自查报告：回复行动卡片发送 /report <说明>。私聊我发送 /start 后，提醒会私下发给您。"
+    )

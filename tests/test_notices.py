@@ -92,11 +92,9 @@ async def test_command_twins_and_replies_work_without_buttons(harness: Harness) 
     out = await h.say(LIU, "家中有事", reply_to=out[0].message_id)
     assert "登记 HY-2026-01 请假：家中有事" in h.texts(out)
     assert labels(group_card(h).card)["请假"] == "1 家"  # type: ignore[arg-type]
-    # 收到 typed as a reply under the card counts too (people write it anyway); nothing else is said.
+    # 收到 typed as a reply under the card counts too (people write it anyway).
     out = await h.say(CHEN, "收到", reply_to=card.message_id)
     assert "已经回执过" in h.texts(out)
-    out = await h.say(XIAO, "好的", reply_to=card.message_id)
-    assert out == []
     out = await h.say(ZHANG, "/confirm HY-2026-09")
     assert "没有找到编号为 HY-2026-09 的通知" in h.texts(out)
     out = await h.say(XIAO, "/confirm")
@@ -166,7 +164,8 @@ async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harne
     sent = await sweep(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
     assert sorted(s.chat.chat_id for s in sent) == ["group", "p-liu"]
     group_note = next(s for s in sent if s.chat == GROUP).reply.text or ""
-    assert group_note.startswith("张伟，请为华油装备制造有限公司回执") and "宏达" not in group_note
+    # The person and the notice code only: the group never learns which enterprise is late.
+    assert group_note.startswith("张伟，请回执 HY-2026-01：") and "华油" not in group_note and "宏达" not in group_note
     # Wednesday afternoon: not twice a day.
     assert await sweep(datetime(2026, 12, 2, 7, 0, tzinfo=UTC)) == []
     await h.press(LIU, card, "收到")
@@ -267,3 +266,154 @@ async def test_notice_reminders_wait_for_the_delay(harness: Harness, clock: Manu
     assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(hours=26)) == 0
     assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(days=2, hours=1)) == 2
     assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(days=5)) == 0
+
+
+async def test_replies_under_the_card_get_a_private_hint_and_leave_works_as_a_reply(harness: Harness) -> None:
+    h = harness
+    await seed(h, private=("admin", "li", "ma", "zhang", "liu", "xiao"))
+    card = card_of(await h.say(LI, MEETING))
+    # Somebody with no enterprise writes 收到 under the card in the group: a short hint, privately only.
+    out = await h.say(XIAO, "收到", reply_to=card.message_id)
+    assert [s.chat.chat_id for s in out] == ["p-xiao"]
+    assert "还没有绑定企业" in (out[0].reply.text or "")
+    # Other chatter under the card: how to answer, privately.
+    out = await h.say(ZHANG, "好的，知道了", reply_to=card.message_id)
+    assert [s.chat.chat_id for s in out] == ["p-zhang"]
+    assert "请假 出差在外 代参会：王五" in (out[0].reply.text or "")
+    assert labels(group_card(h).card)["回执"] == "已回执 0/2"  # type: ignore[arg-type]
+    # 请假 with a reason, as a reply, is /leave for the meeting.
+    out = await h.say(LIU, "请假 出差在外 代参会：王五", reply_to=card.message_id)
+    assert "已为宏达机械有限公司登记 HY-2026-01 请假：出差在外，代参会：王五。" in h.texts(out)
+    fields = labels(group_card(h).card)  # type: ignore[arg-type]
+    assert fields["回执"] == "已回执 1/2" and fields["请假"] == "1 家"
+    # 请假 without a reason: the bot asks for it, and the answer is recorded.
+    out = await h.say(ZHANG, "请假", reply_to=card.message_id)
+    assert "请回复请假原因" in h.texts(out)
+    out = await h.say(ZHANG, "设备检修", reply_to=out[0].message_id)
+    assert "登记 HY-2026-01 请假：设备检修" in h.texts(out)
+    assert labels(group_card(h).card)["请假"] == "2 家"  # type: ignore[arg-type]
+    # Without a private chat the hint falls back to a reply where the person wrote.
+    out = await h.say(ZHAO, "收到", reply_to=card.message_id)
+    assert [s.chat for s in out] == [GROUP] and "还没有绑定企业" in (out[0].reply.text or "")
+    async with h.app.db.reading() as s:
+        rows = {r.enterprise.name: r for r in await nt.receipts(s, 1)}
+        assert rows["宏达机械有限公司"].substitute == "王五" and rows["华油装备制造有限公司"].reason == "设备检修"
+
+
+async def test_a_member_may_not_overwrite_the_answer_someone_else_gave(harness: Harness) -> None:
+    h = harness
+    await seed(h, private=("admin", "li", "ma", "zhang", "liu", "chen"))
+    card = card_of(await h.say(LI, MEETING))
+    await h.press(ZHANG, card, "收到")
+    # 陈明 (member of 华油) cannot turn the lead's 收到 into 请假: refused before the reason is asked.
+    before = len(h.adapter.sent)
+    outcome = await h.press(CHEN, card, "请假")
+    assert outcome.toast == "华油装备制造有限公司已由张伟回执（收到）；如需更改请联系本企业安全负责人。"
+    assert private_to(h, "chen", h.adapter.sent[before:]) == []
+    out = await h.say(CHEN, "/leave HY-2026-01 出差")
+    assert "已由张伟回执（收到）" in h.texts(out)
+    fields = labels(group_card(h).card)  # type: ignore[arg-type]
+    assert fields["回执"] == "已回执 1/2" and fields["请假"] == "0 家"
+    # The lead may change his own answer; the card counts follow.
+    out = await h.say(ZHANG, "/leave HY-2026-01 临时出差 代参会：陈明")
+    assert "已为华油装备制造有限公司登记 HY-2026-01 请假：临时出差，代参会：陈明。" in h.texts(out)
+    fields = labels(group_card(h).card)  # type: ignore[arg-type]
+    assert fields["回执"] == "已回执 1/2" and fields["请假"] == "1 家"
+    outcome = await h.press(CHEN, card, "收到")
+    assert outcome.toast == "华油装备制造有限公司已由张伟回执（请假）；如需更改请联系本企业安全负责人。"
+    outcome = await h.press(ZHANG, card, "收到")
+    assert outcome.toast == "已为华油装备制造有限公司回执 HY-2026-01：收到。"
+    assert labels(group_card(h).card)["请假"] == "0 家"  # type: ignore[arg-type]
+
+    # The reverse: the member answered first; the member may change it, and so may the lead.
+    card = card_of(await h.say(LI, "/meeting 2026-12-08 09:00 管委会三楼会议室 消防专题会"))
+    outcome = await h.press(CHEN, card, "收到")
+    assert outcome.toast == "已为华油装备制造有限公司回执 HY-2026-02：收到。"
+    out = await h.say(CHEN, "/leave HY-2026-02 车间停产检修")
+    assert "登记 HY-2026-02 请假：车间停产检修" in h.texts(out)
+    out = await h.say(ZHANG, "/confirm HY-2026-02")
+    assert "已为华油装备制造有限公司回执 HY-2026-02：收到" in h.texts(out)
+    out = await h.say(CHEN, "/leave HY-2026-02 车间停产检修")
+    assert "已由张伟回执（收到）" in h.texts(out)
+    async with h.app.db.reading() as s:
+        receipt = (await nt.receipts(s, 2))[0]
+        assert receipt.enterprise.name == "华油装备制造有限公司" and str(receipt.status) == "confirmed"
+        assert receipt.person is not None and receipt.person.display_name == "张伟" and receipt.reason is None
+        actions = (await s.scalars(select(NoticeEvent.action).where(NoticeEvent.notice_id == 2).order_by(NoticeEvent.id))).all()
+        assert actions == ["issue", "confirm", "leave", "confirm"]
+
+
+async def test_a_plain_notice_is_answered_with_shou_dao_only(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(LI, "/notice 请各企业报送值班表。12月10日前报送。")
+    card = card_of(out)
+    fields = labels(card.card)  # type: ignore[arg-type]
+    assert "请假" not in fields and fields["回执方式"] == "各企业安全负责人或员工点“收到”即为本企业回执。"
+    assert [(b.label, b.command) for row in card.card.actions for b in row] == [("收到", "/confirm TZ-2026-01")]  # type: ignore[union-attr]
+    out = await h.say(ZHANG, "/leave TZ-2026-01 出差")
+    assert "TZ-2026-01 是通知，不是会议，只需回执“收到”，不需要请假" in h.texts(out)
+    outcome = await h.press(ZHANG, card, data=ReceiptButton(1, "leave").pack())  # a forged or stale 请假
+    assert "只需回执“收到”" in (outcome.toast or "")
+    out = await h.say(ZHANG, "请假 出差", reply_to=card.message_id)
+    assert "只需回执“收到”" in h.texts(out)
+    out = await h.say(ZHANG, "/confirm TZ-2026-01")
+    assert "已为华油装备制造有限公司回执 TZ-2026-01：收到" in h.texts(out)
+    private = private_to(h, "li", await h.say(LI, "/receipts TZ-2026-01"))
+    assert "TZ-2026-01（请各企业报送值班表）：已回执 1/2\n" in (private[0].reply.text or "")
+    async with h.app.db.reading() as s:
+        assert [str(r.status) for r in await nt.receipts(s, 1)] == ["confirmed", "pending"]
+
+
+async def test_group_reminder_names_the_person_not_the_enterprise_once_per_enterprise(
+    harness: Harness, clock: ManualClock
+) -> None:
+    h = harness
+    await seed(h, private=("admin", "li", "ma"))  # neither lead opened a private chat
+    await h.say(LI, "/notice 请各企业报送值班表")
+    app = h.app
+
+    async def sweep(at: datetime) -> list[Sent]:
+        clock.set(at)
+        before = len(h.adapter.sent)
+        await send_reminders(app.db, app.dispatcher, app.settings, at)
+        await app.sender.settle()
+        return h.adapter.sent[before:]
+
+    start = clock.now()
+    sent = await sweep(start + timedelta(hours=25))
+    texts = sorted(s.reply.text or "" for s in sent)
+    assert [s.chat for s in sent] == [GROUP, GROUP]
+    assert texts == [
+        "刘芳，请回执 TZ-2026-01：点通知卡片上的“收到”。私聊我发送 /start 后，提醒会私下发给您。",
+        "张伟，请回执 TZ-2026-01：点通知卡片上的“收到”。私聊我发送 /start 后，提醒会私下发给您。",
+    ]
+    # The next day's reminder is due again, but each enterprise is named in the group once per notice.
+    assert await sweep(start + timedelta(days=2, hours=1)) == []
+
+
+async def test_files_line_lists_documents_and_counts_photos(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(LI, "/notice 现场照片通知", files=(h.add_file(jpeg(3)),))
+    assert labels(card_of(out).card)["附件"] == "照片 1 张"  # type: ignore[arg-type]
+    h.adapter.files["pdf"] = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    ref = FileRef("pdf", "document", 40, "application/pdf", "值班表.pdf")
+    out = await h.say(LI, "/notice 值班表通知", files=(ref, h.add_file(jpeg(4)), h.add_file(jpeg(5))))
+    assert labels(card_of(out).card)["附件"] == "《值班表.pdf》；照片 2 张"  # type: ignore[arg-type]
+
+
+async def test_wrong_codes_and_usages_are_answered_clearly(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, MEETING)
+    out = await h.say(LI, "/receipts abc", Harness.private(LI))
+    text = h.texts(out)
+    assert "没有找到通知“abc”" in text and "用法：/receipts" in text and "已回执" not in text
+    assert "用法：/receipts" in h.texts(await h.say(LI, "/receipts HY-2026-09", Harness.private(LI)))
+    assert "没有找到通知“abc”" in h.texts(await h.say(LI, "/remind abc", Harness.private(LI)))
+    out = await h.say(LI, "/meeting_move HY-2026-01 昨天 09:00")
+    text = h.texts(out)
+    assert "没有读懂会议日期“昨天”" in text and "用法：/meeting_move" in text and "用法：/meeting " not in text
+    out = await h.say(LI, "/meeting_move HY-2026-01 会议室")
+    assert "用法：/meeting_move" in h.texts(out) and "用法：/meeting " not in h.texts(out)
