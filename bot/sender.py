@@ -145,10 +145,6 @@ class Sender:
             self._take(item)
         self._start_lanes()
 
-    def wake(self) -> None:
-        """Read the table now (rows were committed by someone who did not hand them over)."""
-        self._rescan.set()
-
     async def send_proactive(self, replies: Sequence[Reply]) -> int:
         """Write replies that answer no update (a broadcast, a reminder) to the outbox and send them; return rows."""
         async with self.db.unit_of_work() as session:

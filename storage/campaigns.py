@@ -334,15 +334,6 @@ async def link_hazard(
     return True
 
 
-async def campaign_of_hazard(session: AsyncSession, hazard_id: int) -> Campaign | None:
-    """Return the campaign a hazard is linked to, if any."""
-    return await session.scalar(
-        select(Campaign)
-        .join(CampaignHazard, CampaignHazard.campaign_id == Campaign.id)
-        .where(CampaignHazard.hazard_id == hazard_id)
-    )
-
-
 # --- inside the operations --------------------------------------------------------------------
 
 

@@ -98,11 +98,6 @@ async def finish(
     )
 
 
-async def mark_sent(session: AsyncSession, row_id: int, at: datetime) -> None:
-    """Record that a row went out."""
-    await finish(session, [row_id], OutboxState.SENT, at)
-
-
 async def finish_lane(session: AsyncSession, lane: str, state: OutboxState, at: datetime, error: str) -> list[int]:
     """Finish every unsent row of one chat (the chat is gone); return their ids."""
     ids = list((await session.scalars(select(OutboxItem.id).where(OutboxItem.lane == lane, OutboxItem.sent_at.is_(None)))).all())
@@ -155,15 +150,6 @@ async def mark_chat_unreachable(
                 person.unreachable_at = at
                 people.append(person)
     return newly_chat, people
-
-
-async def mark_person_unreachable(session: AsyncSession, platform: str, user_id: str, at: datetime) -> Person | None:
-    """Mark a person the platform refuses to reach; return them if newly marked."""
-    person = await session.scalar(select(Person).where(Person.platform == platform, Person.external_id == user_id))
-    if person is None or person.unreachable_at is not None:
-        return None
-    person.unreachable_at = at
-    return person
 
 
 async def prune(session: AsyncSession, before: datetime) -> int:
