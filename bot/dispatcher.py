@@ -78,6 +78,7 @@ class Adapter(Protocol):
         ...
 
 
+@runtime_checkable
 class PrivateBatchAdapter(Adapter, Protocol):
     """A platform that writes privately to many people in one call (DingTalk: 20 at a time)."""
 

@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.clock import Clock
 from bot.config import PlatformLimits, Settings
-from bot.dispatcher import Adapter, Dispatcher, fit, fit_card
+from bot.dispatcher import Adapter, Dispatcher, PrivateBatchAdapter, fit, fit_card
 from bot.messages import (
     Capabilities,
     ChatRef,
@@ -413,7 +413,7 @@ class Sender:
         """Send one reply privately to up to `BATCH` people in one call (DingTalk), with the same retries."""
         first = batch[0]
         adapter = self.dispatcher.adapters.get(first.platform)
-        if adapter is None or not hasattr(adapter, "send_private"):
+        if not isinstance(adapter, PrivateBatchAdapter):
             await self._finish_many(batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat")
             return False
         tries = waits = 0
@@ -441,9 +441,9 @@ class Sender:
                 await self._finish_many(batch, OutboxState.FAILED, tries, _one_line(exc))
             return False
 
-    async def _attempt_batch(self, batch: list[Queued], adapter: Adapter, ids: list[str], attempts: int) -> None:
+    async def _attempt_batch(self, batch: list[Queued], adapter: PrivateBatchAdapter, ids: list[str], attempts: int) -> None:
         reply = batch[0].reply
-        landed = await adapter.send_private(ids, fit(reply, adapter.capabilities))  # type: ignore[attr-defined]
+        landed = await adapter.send_private(ids, fit(reply, adapter.capabilities))
         # Where a card landed in people's private chats, so later changes edit those copies too.
         key = batch[0].card_key
         posts = [(key, chat, message_id) for chat, message_id in landed or ()] if key is not None else []
