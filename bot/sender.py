@@ -346,7 +346,7 @@ class Sender:
             except RetryLater as exc:
                 waits += 1
                 if waits > MAX_RETRY_LATER:
-                    await self._finish(item, OutboxState.FAILED, tries + waits, _one_line(exc))
+                    await self._finish([item], OutboxState.FAILED, tries + waits, _one_line(exc))
                     return False
                 logger.info("%s asked to wait %.1fs", item.lane, exc.after)
                 await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
@@ -356,13 +356,13 @@ class Sender:
                 return True
             except Undeliverable as exc:
                 logger.warning("%s refused a message: %s", item.lane, exc)
-                await self._finish(item, OutboxState.REFUSED, tries + 1, _one_line(exc))
+                await self._finish([item], OutboxState.REFUSED, tries + 1, _one_line(exc))
                 return False
             except Exception as exc:
                 tries += 1
                 if tries > self.sending.retries:
                     logger.error("sending to %s failed %d times; given up: %s", item.lane, tries, _one_line(exc))
-                    await self._finish(item, OutboxState.FAILED, tries, _one_line(exc))
+                    await self._finish([item], OutboxState.FAILED, tries, _one_line(exc))
                     return False
                 delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
                 delay *= random.uniform(0.5, 1.0)
@@ -373,7 +373,7 @@ class Sender:
 
     async def _attempt(self, item: Queued, adapter: Adapter, attempts: int) -> None:
         """Make one try at a row; when it went out, record it as sent with where its card landed."""
-        await self._finish(item, OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
+        await self._finish([item], OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
 
     async def _deliver(self, item: Queued, adapter: Adapter) -> list[tuple[str, ChatRef, str]]:
         """Send (or edit) once; return the card posts to record."""
@@ -414,7 +414,7 @@ class Sender:
         first = batch[0]
         adapter = self.dispatcher.adapters.get(first.platform)
         if not isinstance(adapter, PrivateBatchAdapter):
-            await self._finish_many(batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat")
+            await self._finish(batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat")
             return False
         tries = waits = 0
         ids = [q.user_id for q in batch if q.user_id is not None]
@@ -427,18 +427,16 @@ class Sender:
                 if waits <= MAX_RETRY_LATER:
                     await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
                     continue
-                await self._finish_many(batch, OutboxState.FAILED, tries + waits, _one_line(exc))
-            except Unreachable as exc:  # one person of the batch: the platform names nobody, so all are kept
-                await self._finish_many(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
-            except Undeliverable as exc:
-                await self._finish_many(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
+                await self._finish(batch, OutboxState.FAILED, tries + waits, _one_line(exc))
+            except Undeliverable as exc:  # Unreachable too: the platform names nobody, so nobody is marked
+                await self._finish(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
             except Exception as exc:
                 tries += 1
                 if tries <= self.sending.retries:
                     delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
                     await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                     continue
-                await self._finish_many(batch, OutboxState.FAILED, tries, _one_line(exc))
+                await self._finish(batch, OutboxState.FAILED, tries, _one_line(exc))
             return False
 
     async def _attempt_batch(self, batch: list[Queued], adapter: PrivateBatchAdapter, ids: list[str], attempts: int) -> None:
@@ -447,7 +445,7 @@ class Sender:
         # Where a card landed in people's private chats, so later changes edit those copies too.
         key = batch[0].card_key
         posts = [(key, chat, message_id) for chat, message_id in landed or ()] if key is not None else []
-        await self._finish_many(batch, OutboxState.SENT, attempts, None, posts)
+        await self._finish(batch, OutboxState.SENT, attempts, None, posts)
 
     async def _pace(self, item: Queued, adapter: Adapter) -> None:
         """Wait for the chat's bucket, then the platform's, for as many messages as the reply makes."""
@@ -482,32 +480,13 @@ class Sender:
 
     async def _finish(
         self,
-        item: Queued,
-        state: OutboxState,
-        attempts: int,
-        error: str | None,
-        posts: Sequence[tuple[str, ChatRef, str]] = (),
-    ) -> None:
-        """Record a row's state (and where its card landed) in one transaction."""
-        try:
-            async with self.db.unit_of_work() as session:
-                now = self.clock.now()
-                await rows.finish(session, [item.id], state, now, attempts=attempts, error=error)
-                for key, chat, message_id in posts:
-                    await chats.record_card_post(
-                        session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
-                    )
-        except Exception as exc:  # sent but not marked: the next start sends it once more
-            logger.warning("could not record outbox row %s as %s: %s", item.id, state, _one_line(exc))
-
-    async def _finish_many(
-        self,
         batch: Sequence[Queued],
         state: OutboxState,
         attempts: int,
         error: str | None,
         posts: Sequence[tuple[str, ChatRef, str]] = (),
     ) -> None:
+        """Record rows' state (and where their card landed) in one transaction."""
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
@@ -516,8 +495,8 @@ class Sender:
                     await chats.record_card_post(
                         session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
                     )
-        except Exception as exc:
-            logger.warning("could not record %d outbox rows as %s: %s", len(batch), state, _one_line(exc))
+        except Exception as exc:  # sent but not marked: the next start sends it once more
+            logger.warning("could not record outbox rows %s as %s: %s", [q.id for q in batch], state, _one_line(exc))
 
     async def _drop_superseded(self, items: Sequence[Queued]) -> None:
         try:
