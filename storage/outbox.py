@@ -26,12 +26,14 @@ async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Out
     return items
 
 
-async def drop_pending_edits(session: AsyncSession, card_key: str, lane: str) -> None:
-    """Delete unsent edits of a card in one chat: a newer state replaces them (latest state wins)."""
+async def drop_pending_edits(session: AsyncSession, card_key: str, lanes: Collection[str]) -> None:
+    """Delete unsent edits of a card in these chats: a newer state replaces them (latest state wins)."""
+    if not lanes:
+        return
     await session.execute(
         delete(OutboxItem).where(
             OutboxItem.card_key == card_key,
-            OutboxItem.lane == lane,
+            OutboxItem.lane.in_(lanes),
             OutboxItem.edit.is_(True),
             OutboxItem.sent_at.is_(None),
         )
