@@ -394,7 +394,7 @@ class Sender:
         if item.edit:
             assert reply.card is not None and item.chat_id is not None
             async with self.db.reading() as session:
-                posts = [p for p in await chats.card_posts(session, reply.card.key, item.platform) if p.chat_id == item.chat_id]
+                posts = await chats.card_posts(session, reply.card.key, item.platform, item.chat_id)
             if not posts:
                 raise Undeliverable(f"card {reply.card.key} was never posted in {item.lane}")
             if not caps.edits:  # post the new state anew where a platform cannot edit
