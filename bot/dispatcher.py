@@ -78,6 +78,7 @@ class Adapter(Protocol):
         ...
 
 
+@runtime_checkable
 class PrivateBatchAdapter(Adapter, Protocol):
     """A platform that writes privately to many people in one call (DingTalk: 20 at a time)."""
 
@@ -99,7 +100,6 @@ class KnownPrivateChats(Protocol):
 class Outcome:
     """What happened to one update: the toast for a button press, and what was delivered."""
 
-    duplicate: bool = False
     unavailable: bool = False  # the database could not be used; nothing was done or said
     toast: str | None = None
     queued: list[int] = field(default_factory=list)  # outbox rows written for it (the sender has them)
@@ -181,7 +181,7 @@ class Dispatcher:
                     await inbox.mark_done(session, inbox_id, now)
                 if not await audit.claim_update(session, event.update_key, now):
                     logger.info("update %s already processed; skipped", event.update_key)
-                    return Outcome(duplicate=True)
+                    return outcome
                 self._told_not_saved.discard(event.update_key)
                 actor, row = await self._identify(session, event, now)
                 replies = self._toasted(await self._dispatch(session, event, actor, attachments, row), event, outcome)

@@ -126,6 +126,7 @@ async def enqueue(
         parsed.append(reply)
 
     groups: dict[str, list[tuple[str, str | None]]] | None = None
+    batching = [p for p, caps in platforms.items() if caps.private_to_anyone]
     for reply in replies:
         if reply.toast:
             continue
@@ -141,14 +142,13 @@ async def enqueue(
             # A platform that writes to people in batches (DingTalk) delivers a card's private copies in
             # its batch lane; one edit row there, sent after any batch still on its way, finds every
             # private copy when it is sent.
-            batching = [p for p, caps in platforms.items() if caps.private_to_anyone]
             targets: list[tuple[str, str | None, bool]] = [
                 (p, c, g) for p, c, g in dict.fromkeys(shown) if g or p not in batching
             ]
             targets += [(p, None, False) for p in batching]
-            for platform, chat_id, is_group in targets:
-                lane = chat_lane(platform, chat_id) if chat_id is not None else batch_lane(platform)
-                await rows.drop_pending_edits(session, key, lane)
+            lanes = [chat_lane(p, c) if c is not None else batch_lane(p) for p, c, _ in targets]
+            await rows.drop_pending_edits(session, key, lanes)  # one statement for every chat of the card
+            for (platform, chat_id, is_group), lane in zip(targets, lanes, strict=True):
                 same = [i for i, v in enumerate(values) if v.get("edit") and v["card_key"] == key and v["lane"] == lane]
                 for i in reversed(same):  # an edit of this same call: replaced as well
                     del values[i], parsed[i]

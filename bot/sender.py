@@ -32,7 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.clock import Clock
 from bot.config import PlatformLimits, Settings
-from bot.dispatcher import Adapter, Dispatcher, fit, fit_card
+from bot.dispatcher import Adapter, Dispatcher, PrivateBatchAdapter, fit, fit_card
 from bot.messages import (
     Capabilities,
     ChatRef,
@@ -144,10 +144,6 @@ class Sender:
         for item in items:
             self._take(item)
         self._start_lanes()
-
-    def wake(self) -> None:
-        """Read the table now (rows were committed by someone who did not hand them over)."""
-        self._rescan.set()
 
     async def send_proactive(self, replies: Sequence[Reply]) -> int:
         """Write replies that answer no update (a broadcast, a reminder) to the outbox and send them; return rows."""
@@ -350,7 +346,7 @@ class Sender:
             except RetryLater as exc:
                 waits += 1
                 if waits > MAX_RETRY_LATER:
-                    await self._finish(item, OutboxState.FAILED, tries + waits, _one_line(exc))
+                    await self._finish([item], OutboxState.FAILED, tries + waits, _one_line(exc))
                     return False
                 logger.info("%s asked to wait %.1fs", item.lane, exc.after)
                 await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
@@ -360,13 +356,13 @@ class Sender:
                 return True
             except Undeliverable as exc:
                 logger.warning("%s refused a message: %s", item.lane, exc)
-                await self._finish(item, OutboxState.REFUSED, tries + 1, _one_line(exc))
+                await self._finish([item], OutboxState.REFUSED, tries + 1, _one_line(exc))
                 return False
             except Exception as exc:
                 tries += 1
                 if tries > self.sending.retries:
                     logger.error("sending to %s failed %d times; given up: %s", item.lane, tries, _one_line(exc))
-                    await self._finish(item, OutboxState.FAILED, tries, _one_line(exc))
+                    await self._finish([item], OutboxState.FAILED, tries, _one_line(exc))
                     return False
                 delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
                 delay *= random.uniform(0.5, 1.0)
@@ -377,7 +373,7 @@ class Sender:
 
     async def _attempt(self, item: Queued, adapter: Adapter, attempts: int) -> None:
         """Make one try at a row; when it went out, record it as sent with where its card landed."""
-        await self._finish(item, OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
+        await self._finish([item], OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
 
     async def _deliver(self, item: Queued, adapter: Adapter) -> list[tuple[str, ChatRef, str]]:
         """Send (or edit) once; return the card posts to record."""
@@ -398,7 +394,7 @@ class Sender:
         if item.edit:
             assert reply.card is not None and item.chat_id is not None
             async with self.db.reading() as session:
-                posts = [p for p in await chats.card_posts(session, reply.card.key, item.platform) if p.chat_id == item.chat_id]
+                posts = await chats.card_posts(session, reply.card.key, item.platform, item.chat_id)
             if not posts:
                 raise Undeliverable(f"card {reply.card.key} was never posted in {item.lane}")
             if not caps.edits:  # post the new state anew where a platform cannot edit
@@ -417,8 +413,8 @@ class Sender:
         """Send one reply privately to up to `BATCH` people in one call (DingTalk), with the same retries."""
         first = batch[0]
         adapter = self.dispatcher.adapters.get(first.platform)
-        if adapter is None or not hasattr(adapter, "send_private"):
-            await self._finish_many(batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat")
+        if not isinstance(adapter, PrivateBatchAdapter):
+            await self._finish(batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat")
             return False
         tries = waits = 0
         ids = [q.user_id for q in batch if q.user_id is not None]
@@ -431,27 +427,25 @@ class Sender:
                 if waits <= MAX_RETRY_LATER:
                     await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
                     continue
-                await self._finish_many(batch, OutboxState.FAILED, tries + waits, _one_line(exc))
-            except Unreachable as exc:  # one person of the batch: the platform names nobody, so all are kept
-                await self._finish_many(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
-            except Undeliverable as exc:
-                await self._finish_many(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
+                await self._finish(batch, OutboxState.FAILED, tries + waits, _one_line(exc))
+            except Undeliverable as exc:  # Unreachable too: the platform names nobody, so nobody is marked
+                await self._finish(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
             except Exception as exc:
                 tries += 1
                 if tries <= self.sending.retries:
                     delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
                     await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                     continue
-                await self._finish_many(batch, OutboxState.FAILED, tries, _one_line(exc))
+                await self._finish(batch, OutboxState.FAILED, tries, _one_line(exc))
             return False
 
-    async def _attempt_batch(self, batch: list[Queued], adapter: Adapter, ids: list[str], attempts: int) -> None:
+    async def _attempt_batch(self, batch: list[Queued], adapter: PrivateBatchAdapter, ids: list[str], attempts: int) -> None:
         reply = batch[0].reply
-        landed = await adapter.send_private(ids, fit(reply, adapter.capabilities))  # type: ignore[attr-defined]
+        landed = await adapter.send_private(ids, fit(reply, adapter.capabilities))
         # Where a card landed in people's private chats, so later changes edit those copies too.
         key = batch[0].card_key
         posts = [(key, chat, message_id) for chat, message_id in landed or ()] if key is not None else []
-        await self._finish_many(batch, OutboxState.SENT, attempts, None, posts)
+        await self._finish(batch, OutboxState.SENT, attempts, None, posts)
 
     async def _pace(self, item: Queued, adapter: Adapter) -> None:
         """Wait for the chat's bucket, then the platform's, for as many messages as the reply makes."""
@@ -486,32 +480,13 @@ class Sender:
 
     async def _finish(
         self,
-        item: Queued,
-        state: OutboxState,
-        attempts: int,
-        error: str | None,
-        posts: Sequence[tuple[str, ChatRef, str]] = (),
-    ) -> None:
-        """Record a row's state (and where its card landed) in one transaction."""
-        try:
-            async with self.db.unit_of_work() as session:
-                now = self.clock.now()
-                await rows.finish(session, [item.id], state, now, attempts=attempts, error=error)
-                for key, chat, message_id in posts:
-                    await chats.record_card_post(
-                        session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
-                    )
-        except Exception as exc:  # sent but not marked: the next start sends it once more
-            logger.warning("could not record outbox row %s as %s: %s", item.id, state, _one_line(exc))
-
-    async def _finish_many(
-        self,
         batch: Sequence[Queued],
         state: OutboxState,
         attempts: int,
         error: str | None,
         posts: Sequence[tuple[str, ChatRef, str]] = (),
     ) -> None:
+        """Record rows' state (and where their card landed) in one transaction."""
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
@@ -520,8 +495,8 @@ class Sender:
                     await chats.record_card_post(
                         session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
                     )
-        except Exception as exc:
-            logger.warning("could not record %d outbox rows as %s: %s", len(batch), state, _one_line(exc))
+        except Exception as exc:  # sent but not marked: the next start sends it once more
+            logger.warning("could not record outbox rows %s as %s: %s", [q.id for q in batch], state, _one_line(exc))
 
     async def _drop_superseded(self, items: Sequence[Queued]) -> None:
         try:

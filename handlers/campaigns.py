@@ -339,12 +339,7 @@ async def campaign(
     card = await build_card(session, launched, settings, now)
     total = (await cp.progress(session, launched, today_in_park(now, settings))).total
     done = T.CAMPAIGN_LAUNCHED.format(code=launched.code, total=total, due=fmt_date(due))
-    replies = await broadcast(
-        session, card, await file_views(session, "campaign", launched.id), msg.chat, settings, done
-    )
-    if problem:
-        replies.append(Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem)))
-    return replies
+    return await broadcast(session, card, ("campaign", launched.id), msg.chat, settings, done, problem)
 
 
 # --- reports ---------------------------------------------------------------------------------

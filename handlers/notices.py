@@ -323,24 +323,28 @@ async def _files(
 async def broadcast(
     session: AsyncSession,
     card: Card,
-    files: list[BroadcastFileView],
+    owner: tuple[str, int],
     chat: ChatRef,
     settings: Settings,
     done: str,
+    problem: str | None,
 ) -> list[Reply]:
-    """Post a new card to every park group with its files; confirm to the sender where they wrote."""
+    """Post a new notice or campaign card to every park group with its documents (`owner`: kind and id);
+    confirm to the sender where they wrote, and say which files were not kept."""
+    files = await file_views(session, *owner)
     documents = tuple(settings.storage.photo_dir / f.path for f in files)
     names = tuple(f.name for f in files)
     replies = [Reply(card=card, to_groups=True, documents=documents, document_names=names)]
     groups = await chats.park_group_keys(session)
-    if chat.is_group and chat.key in groups:
-        return replies  # the card itself, in this very group, says it all
-    if not groups:
-        replies.append(Reply(text=T.NOTICE_NO_GROUPS))
-        replies.append(
-            Reply(card=card, documents=documents, document_names=names)
-        )  # at least the sender sees it
-    replies.append(Reply(text=done, about=card.key))
+    if not (chat.is_group and chat.key in groups):  # in this very group the card itself says it all
+        if not groups:
+            replies.append(Reply(text=T.NOTICE_NO_GROUPS))
+            replies.append(
+                Reply(card=card, documents=documents, document_names=names)
+            )  # at least the sender sees it
+        replies.append(Reply(text=done, about=card.key))
+    if problem:
+        replies.append(Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem)))
     return replies
 
 
@@ -456,12 +460,7 @@ async def _issue(
     card = await build_card(session, issued, settings, now)
     total = nt.tally(await nt.receipts(session, issued.id)).total
     done = T.NOTICE_ISSUED.format(kind=T.NOTICE_KIND_NAMES[kind], code=issued.code, total=total)
-    replies = await broadcast(
-        session, card, await file_views(session, "notice", issued.id), msg.chat, settings, done
-    )
-    if problem:
-        replies.append(Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem)))
-    return replies
+    return await broadcast(session, card, ("notice", issued.id), msg.chat, settings, done, problem)
 
 
 # --- receipts --------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.audit import audit
 from storage.db import dialect_insert
+from storage.enterprises import active_ids
 from storage.enums import MANAGER_ROLES, OWED_TASKS, CampaignStatus, Role, TaskStatus
 from storage.models import (
     Campaign,
@@ -244,10 +245,7 @@ async def launch(
     session.add(campaign)
     set_committed_value(campaign, "author", actor)
     await session.flush()
-    active = await session.scalars(
-        select(Enterprise.id).where(Enterprise.active.is_(True)).order_by(Enterprise.id)
-    )
-    for enterprise_id in active.all():
+    for enterprise_id in await active_ids(session):
         session.add(CampaignTask(campaign_id=campaign.id, enterprise_id=enterprise_id, status=S.PENDING))
     await session.flush()
     event = await _record(
@@ -332,15 +330,6 @@ async def link_hazard(
     )
     await _record(session, campaign, None, actor, "link_hazard", at, data={"hazard": hazard.code})
     return True
-
-
-async def campaign_of_hazard(session: AsyncSession, hazard_id: int) -> Campaign | None:
-    """Return the campaign a hazard is linked to, if any."""
-    return await session.scalar(
-        select(Campaign)
-        .join(CampaignHazard, CampaignHazard.campaign_id == Campaign.id)
-        .where(CampaignHazard.hazard_id == hazard_id)
-    )
 
 
 # --- inside the operations --------------------------------------------------------------------

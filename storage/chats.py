@@ -84,11 +84,15 @@ async def record_card_post(
     )
 
 
-async def card_posts(session: AsyncSession, card_key: str, platform: str | None) -> Sequence[CardPost]:
-    """Return every message showing a card, on one platform or (None) on all of them."""
+async def card_posts(
+    session: AsyncSession, card_key: str, platform: str | None, chat_id: str | None = None
+) -> Sequence[CardPost]:
+    """Return every message showing a card, on one platform or (None) on all of them, or in one chat."""
     query = select(CardPost).where(CardPost.card_key == card_key).order_by(CardPost.id)
     if platform is not None:
         query = query.where(CardPost.platform == platform)
+    if chat_id is not None:
+        query = query.where(CardPost.chat_id == chat_id)
     return (await session.scalars(query)).all()
 
 

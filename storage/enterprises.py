@@ -24,6 +24,11 @@ async def list_enterprises(session: AsyncSession, *, active_only: bool = True) -
     return (await session.scalars(query)).all()
 
 
+async def active_ids(session: AsyncSession) -> Sequence[int]:
+    """Return the ids of the active enterprises, in id order (each owes a receipt or a report)."""
+    return (await session.scalars(select(Enterprise.id).where(Enterprise.active.is_(True)).order_by(Enterprise.id))).all()
+
+
 async def get_enterprise(session: AsyncSession, enterprise_id: int) -> Enterprise | None:
     """Return one enterprise by id."""
     return await session.get(Enterprise, enterprise_id)

@@ -22,6 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from storage.audit import audit
 from storage.db import dialect_insert
+from storage.enterprises import active_ids
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus, Role
 from storage.models import (
     BroadcastFile,
@@ -251,10 +252,7 @@ async def issue(
     session.add(notice)
     set_committed_value(notice, "author", actor)
     await session.flush()
-    active = await session.scalars(
-        select(Enterprise.id).where(Enterprise.active.is_(True)).order_by(Enterprise.id)
-    )
-    for enterprise_id in active.all():
+    for enterprise_id in await active_ids(session):
         session.add(
             NoticeReceipt(notice_id=notice.id, enterprise_id=enterprise_id, status=ReceiptStatus.PENDING)
         )

@@ -26,12 +26,14 @@ async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[Out
     return items
 
 
-async def drop_pending_edits(session: AsyncSession, card_key: str, lane: str) -> None:
-    """Delete unsent edits of a card in one chat: a newer state replaces them (latest state wins)."""
+async def drop_pending_edits(session: AsyncSession, card_key: str, lanes: Collection[str]) -> None:
+    """Delete unsent edits of a card in these chats: a newer state replaces them (latest state wins)."""
+    if not lanes:
+        return
     await session.execute(
         delete(OutboxItem).where(
             OutboxItem.card_key == card_key,
-            OutboxItem.lane == lane,
+            OutboxItem.lane.in_(lanes),
             OutboxItem.edit.is_(True),
             OutboxItem.sent_at.is_(None),
         )
@@ -98,11 +100,6 @@ async def finish(
     )
 
 
-async def mark_sent(session: AsyncSession, row_id: int, at: datetime) -> None:
-    """Record that a row went out."""
-    await finish(session, [row_id], OutboxState.SENT, at)
-
-
 async def finish_lane(session: AsyncSession, lane: str, state: OutboxState, at: datetime, error: str) -> list[int]:
     """Finish every unsent row of one chat (the chat is gone); return their ids."""
     ids = list((await session.scalars(select(OutboxItem.id).where(OutboxItem.lane == lane, OutboxItem.sent_at.is_(None)))).all())
@@ -155,15 +152,6 @@ async def mark_chat_unreachable(
                 person.unreachable_at = at
                 people.append(person)
     return newly_chat, people
-
-
-async def mark_person_unreachable(session: AsyncSession, platform: str, user_id: str, at: datetime) -> Person | None:
-    """Mark a person the platform refuses to reach; return them if newly marked."""
-    person = await session.scalar(select(Person).where(Person.platform == platform, Person.external_id == user_id))
-    if person is None or person.unreachable_at is not None:
-        return None
-    person.unreachable_at = at
-    return person
 
 
 async def prune(session: AsyncSession, before: datetime) -> int:

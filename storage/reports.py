@@ -211,11 +211,6 @@ class WeekFigures:
         return sorted((o for e in self.enterprises for o in e.overdue), key=lambda o: (-o.days, o.code))
 
 
-def _not_withdrawn_before(end: datetime) -> object:
-    """A withdrawn hazard counts until the moment it was withdrawn (its last update: withdrawn is final)."""
-    return or_(Hazard.status != S.WITHDRAWN, Hazard.updated_at >= end)
-
-
 async def open_at(session: AsyncSession, end: datetime) -> dict[int, int]:
     """Return per enterprise how many hazards found before `end` were still open at `end`.
 
@@ -420,11 +415,6 @@ class SummaryFigures:
     drill_people: int = 0
     trainings: int = 0
     training_people: int = 0
-
-    @property
-    def closed_rate(self) -> float | None:
-        """Return the share of hazards found that are closed (None when none were found)."""
-        return self.closed / self.found if self.found else None
 
 
 FIXED = (S.AWAITING_VERIFICATION, S.CLOSED)

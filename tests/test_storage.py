@@ -128,6 +128,7 @@ async def test_prune_forgets_only_what_is_long_done(db: Database) -> None:
     from storage import audit as audit_rows
     from storage import inbox as inbox_rows
     from storage import outbox as outbox_rows
+    from storage.enums import OutboxState
 
     async with db.unit_of_work() as s:
         first = await inbox_rows.put(s, "t", [("t:1", "c", {}), ("t:2", "c", {}), ("t:3", "c", {})], NOW - td(days=9))
@@ -139,7 +140,7 @@ async def test_prune_forgets_only_what_is_long_done(db: Database) -> None:
                 for key in ("t:1", "t:2")  # t:2 is never sent: kept
             ],
         )
-        await outbox_rows.mark_sent(s, old.id, NOW - td(days=8))
+        await outbox_rows.finish(s, [old.id], OutboxState.SENT, NOW - td(days=8))
         await audit_rows.claim_update(s, "t:1", NOW - td(days=40))
         await audit_rows.claim_update(s, "t:2", NOW)
     async with db.unit_of_work() as s:
