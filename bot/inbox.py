@@ -22,7 +22,7 @@ from bot.clock import Clock
 from bot.dispatcher import Dispatcher, Event, Outcome
 from bot.messages import ButtonPress
 from bot.sender import Sender
-from storage import audit, outbox
+from storage import audit, files, outbox
 from storage import inbox as rows
 from storage.db import Database, is_unavailable
 
@@ -175,7 +175,7 @@ class Inbox:
                 await asyncio.wait_for(self._rescan.wait(), IDLE_WAKE)
 
     async def _prune(self) -> None:
-        """Once an hour, delete inbox and outbox rows long done, and old processed-update keys."""
+        """Once an hour, delete inbox and outbox rows long done, old processed-update keys and old report files."""
         loop = asyncio.get_running_loop()
         if loop.time() < self._next_prune:
             return
@@ -192,6 +192,10 @@ class Inbox:
             return
         if done or sent or keys:
             logger.info("pruned %d inbox, %d outbox rows and %d update keys", done, sent, keys)
+        reports_dir = self.dispatcher.settings.storage.reports_dir
+        with contextlib.suppress(OSError):  # a folder that cannot be read is tried again in an hour
+            if removed := await asyncio.to_thread(files.prune_generated, reports_dir, KEEP_DONE):
+                logger.info("pruned %d generated report file(s)", removed)
 
     async def _run_chat(self, chat_key: str) -> None:
         """Process one chat's queued rows in order; when one must wait, block the chat until a scan."""

@@ -719,7 +719,7 @@ QUESTION_NAMES.update({"notice_leave": "请假原因", "campaign_report": "自�
 HELP_GROUP_LINES.update(
     {
         "receipt": "点通知卡片上的“收到”或“请假” — 为本企业回执",
-        "notices": "/meeting、/notice、/campaign — 发布会议通知、通知、专项行动",
+        "notices": "/meeting、/notice、/campaign、/week、/export — 会议通知、通知、专项行动、周报、隐患台账",
     }
 )
 START = (

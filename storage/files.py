@@ -10,6 +10,7 @@ are never deleted: a row whose file is missing is evidence, and is only reported
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import stat
@@ -180,3 +181,21 @@ async def check_photo_files(
         modified = datetime.fromtimestamp(st.st_mtime, UTC)
         result.orphans.append(OrphanFile(path, st.st_size, modified, ours, action))
     return result
+
+
+def prune_generated(folder: Path, keep: timedelta) -> int:
+    """Delete generated files (digest charts, Excel workbooks) last written longer than `keep` ago.
+
+    They are only read when their outbox row is sent, and sent rows are kept `keep` long: a file older
+    than that is needed by nothing. File times are the file system's, so this reads the system clock.
+    """
+    if not folder.is_dir():
+        return 0
+    cutoff = datetime.now(UTC).timestamp() - keep.total_seconds()
+    removed = 0
+    for path in folder.rglob("*"):
+        with contextlib.suppress(FileNotFoundError):
+            if path.is_file() and path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 
@@ -64,3 +65,23 @@ async def test_proactive_replies_go_through_the_outbox(harness: Harness) -> None
     async with app.db.reading() as session:
         assert list(await outbox.pending(session)) == []
     assert [(s.chat.chat_id, s.reply.text) for s in harness.adapter.sent] == [(GROUP.chat_id, "提醒")]
+
+
+def test_generated_report_files_are_pruned_once_their_rows_are_gone(tmp_path: Path) -> None:
+    """Charts and workbooks older than the kept outbox rows are deleted; newer ones stay."""
+    import os
+    import time
+    from datetime import timedelta
+
+    from storage.files import prune_generated
+
+    folder = tmp_path / "reports"
+    (folder / "exports").mkdir(parents=True)
+    old, new = folder / "digest-2026-W40.png", folder / "exports" / "ledger.xlsx"
+    old.write_bytes(b"png")
+    new.write_bytes(b"xlsx")
+    eight_days_ago = time.time() - 8 * 86400
+    os.utime(old, (eight_days_ago, eight_days_ago))
+    assert prune_generated(folder, timedelta(days=7)) == 1
+    assert not old.exists() and new.exists()
+    assert prune_generated(tmp_path / "missing", timedelta(days=7)) == 0

@@ -106,6 +106,7 @@ async def test_help_in_the_group_is_short_and_in_private_lists_the_persons_comma
         text = h.texts(await h.say(who, "/help"))
         assert len(text.splitlines()) <= 6 and text.endswith("私聊我 /help 查看全部命令。")
     assert "/join" in h.texts(await h.say(XIAO, "/help"))
+    assert "/week" in h.texts(await h.say(LI, "/help")) and "/week" not in h.texts(await h.say(ZHANG, "/help"))
 
     lead = h.texts(await h.say(ZHANG, "/help", h.private(ZHANG)))
     assert "/join" not in lead and "/fix" in lead and "/accept" not in lead
