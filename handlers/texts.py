@@ -930,7 +930,7 @@ XLSX_CHECK_ROWS = (
     "导出时间：{at}",
     "核对方法：在服务器上运行 safetybot ledger verify，输出的链头应与此处一致；不一致说明台账在导出后被改动。",
 )
-XLSX_NO_CHAIN = "（台账暂无记录）"
+XLSX_NO_CHAIN = "无（台账暂无记录）"
 OVERDUE_REMIND_MANY = (
     "提醒：{enterprise}有 {count} 项隐患已过整改期限：\n{lines}\n"
     "请尽快整改：回复隐患卡片随照片发送 /fix <整改情况>；如需延期请发送 /extend YH-… <新期限> <原因>。"
