@@ -69,7 +69,8 @@ class App:
                 chat.is_park_group = True
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Stop the sender (messages on the wire finish; the rest wait in the table) and release the database."""
+        await self.sender.stop()
         await self.db.dispose()
 
 
