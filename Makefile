@@ -22,7 +22,7 @@ telegram: $(BIN)/safetybot
 
 lint: $(BIN)/safetybot
 	$(BIN)/ruff check .
-	$(BIN)/mypy bot handlers storage schedules
+	$(BIN)/mypy bot domain handlers storage schedules
 	$(BIN)/lint-imports
 
 test: lint

@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from storage import chain
+from domain.hazards import chain
 from storage.db import Database, upgrade
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 09:00 in the park: the benchmark's "today"

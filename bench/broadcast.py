@@ -32,7 +32,7 @@ from bot.app import build_app
 from bot.clock import SystemClock
 from bot.config import load_settings
 from bot.messages import Reply
-from storage import chats
+from domain.park import operations as park_ops
 from tests.fake_telegram import TOKEN, FakeTelegram
 
 TEXT = "关于召开12月安全生产例会的通知：12月5日9:00，管委会三楼会议室，请各企业安全负责人参加。"
@@ -58,7 +58,7 @@ async def run(groups: int, throttled: int, retry_after: int, errors: float, seed
             async with app.db.unit_of_work() as s:
                 for i, chat_id in enumerate(ids):
                     tg.group(chat_id, f"园区企业群{i}")
-                    chat = await chats.upsert_chat(
+                    chat = await park_ops.upsert_chat(
                         s, platform="telegram", chat_id=str(chat_id), title=f"园区企业群{i}", is_group=True, at=app.clock.now()
                     )
                     chat.is_park_group = True

@@ -2,7 +2,7 @@
 
 On a database from bench/bigdb.py (default data/bench.db: 1,000,000 hazards, 500 enterprises, 10
 years), each figure set is computed `--repeat` times (default 5) after one warm-up, and the median is
-printed: the bot's own functions (`storage.reports.week_figures`, `summary_figures`) and the same
+printed: the bot's own functions (`domain.reports.queries.week_figures`, `summary_figures`) and the same
 figures from hand-written SQL (one statement per figure, the results assembled in plain Python) on the
 same engine and connection. The digest is timed without its chart (drawn in a worker thread, the same
 cost whatever the database size), and the chart on its own.
@@ -36,9 +36,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import load_settings
-from storage import reports
+from domain.hazards.rules import immediate_found_before
+from domain.reports import queries as report_queries
+from domain.reports import rules as report_rules
 from storage.db import Database
-from storage.ledger import immediate_found_before
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 30)  # bench/bigdb.py's "now" (a Monday)
@@ -61,7 +62,7 @@ async def timed(repeat: int, fn: Callable[[], Awaitable[Any]]) -> float:
 
 async def digest_by_hand(session: AsyncSession, monday: date) -> dict[str, Any]:
     """The digest's figures from hand-written SQL: found, closed by mode, open at the end, overdue, majors, trend."""
-    s, e = ts(reports.moment(monday, TZ)), ts(reports.moment(monday + timedelta(days=7), TZ))
+    s, e = ts(report_rules.moment(monday, TZ)), ts(report_rules.moment(monday + timedelta(days=7), TZ))
     q = lambda sql, **kw: session.execute(text(sql), kw)  # noqa: E731
     # `enterprise_id + 0` and one statement per index, as a DBA would write them for SQLite's planner.
     found = (await q("SELECT enterprise_id + 0 AS e, count(*) FROM hazards WHERE found_at >= :s AND found_at < :e AND status != 'withdrawn' GROUP BY e", s=s, e=e)).all()
@@ -88,7 +89,7 @@ async def digest_by_hand(session: AsyncSession, monday: date) -> dict[str, Any]:
             s=s, e=e,
         )
     ).all()
-    edges = [ts(reports.moment(monday - timedelta(weeks=7 - i), TZ)) for i in range(9)]
+    edges = [ts(report_rules.moment(monday - timedelta(weeks=7 - i), TZ)) for i in range(9)]
     cases = lambda col: ", ".join(f"sum(CASE WHEN {col} >= '{edges[i]}' AND {col} < '{edges[i + 1]}' THEN 1 ELSE 0 END)" for i in range(8))  # noqa: E731
     trend_found = (await q(f"SELECT {cases('found_at')} FROM hazards WHERE found_at >= :a AND found_at < :b AND status != 'withdrawn'", a=edges[0], b=edges[-1])).one()
     trend_closed = (await q(f"SELECT {cases('closed_at')} FROM hazards WHERE closed_at >= :a AND closed_at < :b", a=edges[0], b=edges[-1])).one()
@@ -106,7 +107,7 @@ async def digest_by_hand(session: AsyncSession, monday: date) -> dict[str, Any]:
 
 async def summary_by_hand(session: AsyncSession, start: date, end: date) -> dict[str, int]:
     """The summary's figures from hand-written SQL."""
-    s, e = ts(reports.moment(start, TZ)), ts(reports.moment(end + timedelta(days=1), TZ))
+    s, e = ts(report_rules.moment(start, TZ)), ts(report_rules.moment(end + timedelta(days=1), TZ))
     row = (
         await session.execute(
             text(
@@ -126,7 +127,7 @@ async def summary_by_hand(session: AsyncSession, start: date, end: date) -> dict
 
 async def export_peak(db: Database, days: int) -> dict[str, float]:
     """Write the ledger of the last `days` days; return its seconds, hazards and tracemalloc peak (MB)."""
-    from handlers.ledger_xlsx import write_ledger
+    from handlers.reports.ledger_xlsx import write_ledger
 
     with tempfile.TemporaryDirectory() as folder:
         settings = load_settings(None, {"database": {"url": db.url}, "storage": {"photo_dir": f"{folder}/photos"}})
@@ -145,25 +146,25 @@ async def run(path: Path, repeat: int, export_days: list[int]) -> dict[str, Any]
     db = Database(f"sqlite+aiosqlite:///{path}")
     out: dict[str, Any] = {}
     try:
-        monday = reports.week_start(TODAY) - timedelta(days=7)
+        monday = report_rules.week_start(TODAY) - timedelta(days=7)
         async with db.reading() as session:
-            mine = await reports.week_figures(session, monday, TODAY, TZ)
+            mine = await report_queries.week_figures(session, monday, TODAY, TZ)
             hand = await digest_by_hand(session, monday)
             assert (mine.total("found"), mine.total("closed"), mine.total("open"), len(mine.overdue), len(mine.majors)) == (
                 hand["found"], hand["closed"], hand["open"], hand["overdue"], hand["majors"]
             ), (mine, hand)
             assert [(f, c) for _, f, c in mine.trend] == [tuple(t) for t in hand["trend"]]
-            out["digest_s"] = await timed(repeat, lambda: reports.week_figures(session, monday, TODAY, TZ))
+            out["digest_s"] = await timed(repeat, lambda: report_queries.week_figures(session, monday, TODAY, TZ))
             out["digest_sql_s"] = await timed(repeat, lambda: digest_by_hand(session, monday))
             out["digest_figures"] = {"found": hand["found"], "closed": hand["closed"], "open": hand["open"], "overdue": hand["overdue"], "majors": hand["majors"]}
             year = (date(2025, 1, 1), date(2025, 12, 31))
-            f = await reports.summary_figures(session, *year, TZ)
+            f = await report_queries.summary_figures(session, *year, TZ)
             h = await summary_by_hand(session, *year)
             assert (f.found, f.major, f.closed, f.still_open, f.inspections) == (h["found"], h["major"], h["closed"], h["open"], h["inspections"]), (f, h)
-            out["summary_s"] = await timed(repeat, lambda: reports.summary_figures(session, *year, TZ))
+            out["summary_s"] = await timed(repeat, lambda: report_queries.summary_figures(session, *year, TZ))
             out["summary_sql_s"] = await timed(repeat, lambda: summary_by_hand(session, *year))
             out["summary_figures"] = h
-        from handlers.charts import digest_chart
+        from handlers.reports.charts import digest_chart
 
         with tempfile.TemporaryDirectory() as folder:
             t = time.perf_counter()

@@ -11,8 +11,13 @@ from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
 from bot.routing import Router
 from bot.sender import Sender
-from handlers import campaigns, corrections, enterprises, hazards, notices, people, rectify, reports
-from storage import chats
+from domain.park import operations as park_ops
+from handlers.campaigns import commands as campaigns
+from handlers.hazards import corrections, rectify
+from handlers.hazards import reporting as hazards
+from handlers.notices import commands as notices
+from handlers.park import enterprises, people
+from handlers.reports import commands as reports
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
 
@@ -63,7 +68,7 @@ class App:
             now = self.clock.now()
             for key in self.settings.park.chats:
                 platform, _, chat_id = key.partition(":")
-                chat = await chats.upsert_chat(
+                chat = await park_ops.upsert_chat(
                     session, platform=platform, chat_id=chat_id, title=None, is_group=True, at=now
                 )
                 chat.is_park_group = True

@@ -20,7 +20,7 @@ from bot.enterprise_csv import CsvError
 from storage.db import is_unavailable
 
 if TYPE_CHECKING:
-    from schedules.scheduler import Scheduler
+    from bot.scheduler import Scheduler
 
 logger = logging.getLogger("safetybot")
 
@@ -96,7 +96,7 @@ async def _start_schedules(app: App) -> Scheduler | None:
     """Start the periodic jobs (digest, overdue, reminders) alongside the inbox, unless switched off."""
     if not app.settings.schedule.enabled:
         return None
-    from schedules.scheduler import Scheduler
+    from bot.scheduler import Scheduler
 
     scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher)
     await scheduler.start()
@@ -153,7 +153,7 @@ def _line_editing(history: Path) -> Callable[[], None]:
 async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
     from bot.adapters.console import CONSOLE_HELP, ConsoleAdapter, ConsoleSession
     from bot.demo import console_people, load_demo
-    from storage import chats
+    from storage import cards
 
     folder = _console_files(settings, verbose)
     save_history = _line_editing(folder / "console_history")
@@ -164,7 +164,7 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
         async with app.db.unit_of_work() as session:
             if demo and await load_demo(session, app.clock.now()):
                 print("已载入演示园区（4 家企业、7 位人员、1 个园区群）。")
-            first_id = await chats.last_card_message_id(session, "console") + 1
+            first_id = await cards.last_card_message_id(session, "console") + 1
         adapter = ConsoleAdapter(print, first_id, numbers=folder / "console_last_message")
         app.dispatcher.attach(adapter)
         scheduler = await _start_schedules(app)
@@ -198,14 +198,14 @@ async def _db_upgrade(settings: Settings) -> None:
 
 async def _import_enterprises(settings: Settings, path: Path) -> None:
     from bot.enterprise_csv import read_enterprises
-    from storage import enterprises
+    from domain.park import operations as park_ops
 
     rows = read_enterprises(path)
     app = build_app(settings, SystemClock())
     try:
         await app.prepare()
         async with app.db.unit_of_work() as session:
-            created, updated = await enterprises.import_enterprises(session, rows, app.clock.now())
+            created, updated = await park_ops.import_enterprises(session, rows, app.clock.now())
         print(f"imported {path}: {created} created, {updated} updated")
     finally:
         await app.close()
@@ -241,7 +241,7 @@ async def _storage_check(settings: Settings, fix: bool, grace: timedelta) -> int
 async def _export(settings: Settings, year: int | None, start: str | None, end: str | None, out: Path) -> int:
     from datetime import date
 
-    from handlers.ledger_xlsx import write_ledger
+    from handlers.reports.ledger_xlsx import write_ledger
 
     app = build_app(settings, SystemClock())
     try:
@@ -261,7 +261,7 @@ async def _export(settings: Settings, year: int | None, start: str | None, end: 
 
 
 async def _ledger_verify(settings: Settings) -> int:
-    from storage import chain
+    from domain.hazards import chain
 
     app = build_app(settings, SystemClock())
     try:

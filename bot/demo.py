@@ -7,7 +7,8 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.adapters.console import GROUP, PLATFORM, ConsolePerson
-from storage import chats, enterprises, people
+from domain.park import operations as park_ops
+from domain.park import queries as park_queries
 from storage.enums import Role
 
 ENTERPRISES = [
@@ -36,22 +37,22 @@ def console_people() -> list[ConsolePerson]:
 
 async def load_demo(session: AsyncSession, now: datetime) -> bool:
     """Fill an empty database with the demo park; False when it already has enterprises."""
-    if await enterprises.list_enterprises(session, active_only=False):
+    if await park_queries.list_enterprises(session, active_only=False):
         return False
     created = []
     for name, aliases, industry in ENTERPRISES:
-        e = await enterprises.add_enterprise(session, name=name, aliases=aliases, industry=industry, actor=None, at=now)
+        e = await park_ops.add_enterprise(session, name=name, aliases=aliases, industry=industry, actor=None, at=now)
         assert e is not None
         created.append(e)
     for uid, name, role, index in PEOPLE:
-        person = await people.upsert_person(
+        person = await park_ops.upsert_person(
             session, platform=PLATFORM, external_id=uid, display_name=name, username=uid, at=now
         )
         person.private_chat_id = f"private-{uid}"
-        await people.set_role(
+        await park_ops.set_role(
             session, person, role, created[index] if index is not None else None, actor=None, at=now
         )
-    chat = await chats.upsert_chat(
+    chat = await park_ops.upsert_chat(
         session, platform=PLATFORM, chat_id=GROUP.chat_id, title=GROUP.title, is_group=True, at=now
     )
     chat.is_park_group = True

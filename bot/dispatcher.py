@@ -34,12 +34,14 @@ from bot.messages import (
 )
 from bot.outbox import ABOUT, Delivery, Queued, enqueue
 from bot.routing import Route, Router
+from domain.park import operations as park_ops
+from domain.park import queries as park_queries
+from domain.park.rules import needed_roles, role_allows
 from handlers import texts as T
-from storage import audit, chats, conversations, identity, inbox, people
+from storage import audit, cards, conversations, identity, inbox
 from storage.db import Database, is_unavailable
 from storage.enums import Role
 from storage.models import Conversation, Person
-from storage.permissions import needed_roles, role_allows
 from storage.photos import (
     DOCUMENT_MAGICS,
     BrokenImage,
@@ -278,15 +280,15 @@ class Dispatcher:
         known = await identity.seen(session, platform=s.platform, user_id=s.user_id, chat_id=c.chat_id)
         name = clean_text(s.display_name, 100)
         if known.person is None:
-            actor = await people.upsert_person(
+            actor = await park_ops.upsert_person(
                 session, platform=s.platform, external_id=s.user_id, display_name=name, username=s.username, at=now
             )
         else:
             actor = known.person
-            people.refresh_person(actor, name, s.username, now)
+            park_ops.refresh_person(actor, name, s.username, now)
         chat = known.chat
         if chat is None:
-            chat = await chats.upsert_chat(
+            chat = await park_ops.upsert_chat(
                 session, platform=c.platform, chat_id=c.chat_id, title=c.title, is_group=c.is_group, at=now
             )
         elif c.title and chat.title != c.title:
@@ -309,7 +311,7 @@ class Dispatcher:
             if not c.is_group and actor.unreachable_at is not None:
                 actor.unreachable_at = None
         if actor.role != Role.ADMIN and s.key in self._admins:
-            await people.set_role(session, actor, Role.ADMIN, None, actor=None, at=now)
+            await park_ops.set_role(session, actor, Role.ADMIN, None, actor=None, at=now)
         return actor, known.question
 
     def _deps(
@@ -350,7 +352,7 @@ class Dispatcher:
     async def _question_expects(self, event: Incoming) -> bool:
         """Tell whether the person's open question in this chat expects this message."""
         async with self.db.reading() as session:
-            person = await people.find_person(session, event.sender.platform, event.sender.user_id)
+            person = await park_queries.find_person(session, event.sender.platform, event.sender.user_id)
             if person is None:
                 return False
             row = await conversations.get_conversation(
@@ -364,7 +366,7 @@ class Dispatcher:
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """Move a chat's records to its new id (a Telegram group upgraded to a supergroup)."""
         async with self.db.unit_of_work() as session:
-            await chats.migrate_chat(session, platform, old_chat_id, new_chat_id, self.clock.now())
+            await park_ops.migrate_chat(session, platform, old_chat_id, new_chat_id, self.clock.now())
 
     async def _store_files(self, event: Incoming) -> list[Attachment]:
         adapter = self.adapters.get(event.sender.platform)
@@ -535,7 +537,7 @@ class Dispatcher:
         """Return the key of our card the message replies to, if it replies to one."""
         if event.reply_to_message_id is None:
             return None
-        return await chats.card_at(session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id)
+        return await cards.card_at(session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id)
 
     async def _run(
         self,

@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Capabilities, ChatRef, Reply, reply_to_dict
-from storage import chats
+from domain.park import queries as park_queries
 from storage import outbox as rows
 
 logger = logging.getLogger(__name__)
@@ -173,7 +173,7 @@ async def enqueue(
         elif reply.to_groups:
             if groups is None:
                 groups = {
-                    p: [(c.chat_id, c.title) for c in await chats.park_group_chats(session, p) if c.unreachable_at is None]
+                    p: [(c.chat_id, c.title) for c in await park_queries.park_group_chats(session, p) if c.unreachable_at is None]
                     for p in platforms
                 }
             for platform, found in groups.items():

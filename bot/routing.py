@@ -17,7 +17,7 @@ from typing import Any
 from bot.buttons import CallbackData
 from bot.messages import Reply
 from bot.questions import Question
-from storage.permissions import Perm
+from domain.park.rules import Perm
 
 
 class NotMine:

@@ -44,8 +44,9 @@ from bot.messages import (
     reply_from_dict,
 )
 from bot.outbox import Queued
+from domain.park import queries as park_queries
 from handlers import texts as T
-from storage import audit, chats, people
+from storage import audit, cards
 from storage import outbox as rows
 from storage.db import Database, is_unavailable
 from storage.enums import MANAGER_ROLES, OutboxState
@@ -382,7 +383,7 @@ class Sender:
         if item.edit and item.chat_id is None:  # every private copy of the card (a batching platform)
             assert reply.card is not None
             async with self.db.reading() as session:
-                posts = await chats.private_card_posts(session, reply.card.key, item.platform)
+                posts = await cards.private_card_posts(session, reply.card.key, item.platform)
             shown = fit_card(reply.card, caps)
             for copy, chat_ids in _by_message(posts).items():
                 if caps.edits:
@@ -394,7 +395,7 @@ class Sender:
         if item.edit:
             assert reply.card is not None and item.chat_id is not None
             async with self.db.reading() as session:
-                posts = await chats.card_posts(session, reply.card.key, item.platform, item.chat_id)
+                posts = await cards.card_posts(session, reply.card.key, item.platform, item.chat_id)
             if not posts:
                 raise Undeliverable(f"card {reply.card.key} was never posted in {item.lane}")
             if not caps.edits:  # post the new state anew where a platform cannot edit
@@ -492,7 +493,7 @@ class Sender:
                 now = self.clock.now()
                 await rows.finish(session, [q.id for q in batch], state, now, attempts=attempts, error=error)
                 for key, chat, message_id in posts:
-                    await chats.record_card_post(
+                    await cards.record_card_post(
                         session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
                     )
         except Exception as exc:  # sent but not marked: the next start sends it once more
@@ -535,7 +536,7 @@ class Sender:
         caps = self.platforms()
         managers: list[Person] = [
             p
-            for p in await people.people_with_role(session, None, MANAGER_ROLES)
+            for p in await park_queries.people_with_role(session, None, MANAGER_ROLES)
             if p.id not in (skip or set()) and self.dispatcher.reach(p)
         ]
         told = tuple(Recipient(p.platform, p.external_id, p.private_chat_id) for p in managers if p.platform in caps)

@@ -10,8 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
 from bot.messages import Button, ButtonPress, Recipient, Reply, clean_text
+from domain.park import queries as park_queries
+from domain.park import rules as park_rules
 from handlers import texts as T
-from storage import audit, enterprises
+from storage import audit
 from storage.models import Enterprise, Person
 
 logger = logging.getLogger(__name__)
@@ -45,8 +47,8 @@ async def pick_enterprise(
     when `button` makes them, or writes the full name or an alias.
     """
     shown = clean_text(text, 40)
-    matches = await enterprises.match_enterprises(session, clean_text(text, 100))
-    if len(matches) == 1 and enterprises.is_exact(matches[0], clean_text(text, 100)):
+    matches = await park_queries.match_enterprises(session, clean_text(text, 100))
+    if len(matches) == 1 and park_rules.is_exact(matches[0], clean_text(text, 100)):
         return matches[0]
     if not matches:
         return Reply(text=T.ENTERPRISE_NOT_FOUND.format(text=shown))

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply
-from handlers.digest import week_digest
+from domain.reports.rules import week_label, week_start
+from handlers.reports.digest import week_digest
 from schedules.context import JobContext
-from storage.reports import week_label, week_start
 
 
 def digest_period(fire: datetime, ctx: JobContext) -> str:

@@ -18,10 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.messages import Reply
-from handlers.campaigns import campaign_reminders
-from handlers.notices import notice_reminders
+from domain.campaigns import queries as campaign_queries
+from domain.notices import queries as notice_queries
+from handlers.campaigns.commands import campaign_reminders
+from handlers.notices.commands import notice_reminders
 from schedules.context import JobContext
-from storage import campaigns, notices
 from storage.db import Database
 from storage.models import Person
 
@@ -34,11 +35,11 @@ async def due_reminders(
     """Return the reminders (and card edits) due now, with how many enterprises are reminded."""
     replies: list[Reply] = []
     reminded = 0
-    for notice in await notices.open_notices(session):
+    for notice in await notice_queries.open_notices(session):
         said, count = await notice_reminders(session, notice, settings, now, reach)
         replies += said
         reminded += count
-    for campaign in await campaigns.open_campaigns(session):
+    for campaign in await campaign_queries.open_campaigns(session):
         said, count = await campaign_reminders(session, campaign, settings, now, reach)
         replies += said
         reminded += count

@@ -10,7 +10,7 @@ from enum import StrEnum
 
 
 class Role(StrEnum):
-    """What a person may do in the bot (see `storage/permissions.py`)."""
+    """What a person may do in the bot (see `domain/park/rules.py`)."""
 
     ADMIN = "admin"
     MANAGER = "manager"

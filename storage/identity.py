@@ -1,7 +1,7 @@
 """Who and where an update comes from, read in one round trip: the person, the chat, the open question.
 
 This is the per-update hot path: a known person in a known chat costs one SELECT here, and the
-writes in `storage/people.py` / `storage/chats.py` happen only on first contact or when a name changed.
+writes in `domain/park/operations.py` / `domain/park/operations.py` happen only on first contact or when a name changed.
 """
 
 from __future__ import annotations

@@ -293,7 +293,7 @@ class HazardEvent(Base):
     to_status: Mapped[HazardStatus | None] = mapped_column(checked(HazardStatus, "to_status"))
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    # The hash chain of the ledger (`storage/chain.py`): the previous event's hash and this one's.
+    # The hash chain of the ledger (`domain/hazards/chain.py`): the previous event's hash and this one's.
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
 

@@ -22,7 +22,7 @@ from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Outcome
 from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
-from storage import chats, enterprises, people
+from domain.park import operations as park_ops
 from storage.enums import Role
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
@@ -229,11 +229,11 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
     async with h.app.db.unit_of_work() as s:
         ents = {}
         for name, aliases in (("华油装备制造有限公司", ["华油"]), ("宏达机械有限公司", ["宏达"])):
-            ents[name] = await enterprises.add_enterprise(
+            ents[name] = await park_ops.add_enterprise(
                 s, name=name, aliases=aliases, industry=None, actor=None, at=now
             )
         for who in (ADMIN, LI, MA, ZHAO, ZHANG, CHEN, LIU, XIAO):
-            p = await people.upsert_person(
+            p = await park_ops.upsert_person(
                 s,
                 platform=PLATFORM,
                 external_id=who.user_id,
@@ -243,12 +243,12 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
             )
             if who.user_id in ROLES:
                 role, ent = ROLES[who.user_id]
-                await people.set_role(s, p, Role(role), ents[ent] if ent else None, actor=None, at=now)
+                await park_ops.set_role(s, p, Role(role), ents[ent] if ent else None, actor=None, at=now)
             if who.user_id == "admin":
                 p.role = Role.ADMIN
             if who.user_id in private:
                 p.private_chat_id = f"p-{who.user_id}"
-        chat = await chats.upsert_chat(
+        chat = await park_ops.upsert_chat(
             s, platform=PLATFORM, chat_id=GROUP.chat_id, title=GROUP.title, is_group=True, at=now
         )
         chat.is_park_group = True

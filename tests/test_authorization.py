@@ -12,9 +12,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from domain.hazards import operations as hazard_ops
+from domain.hazards import rules as hazard_rules
+from domain.park import operations as park_ops
+from domain.park import queries as park_queries
 from handlers import texts as T
-from storage import enterprises, people
-from storage import hazards as hz
 from storage.enums import Level, Role, Source
 from storage.models import AuditEntry, Enterprise, Hazard, HazardEvent
 from tests.harness import LI, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, seed
@@ -26,12 +28,12 @@ HONGDA = "宏达机械有限公司"
 async def move(h: Harness, user_id: str, role: Role | None, enterprise: str | None) -> None:
     """Give a person another role and enterprise (None, None: no role at all), as an admin would."""
     async with h.app.db.unit_of_work() as s:
-        person = await people.find_person(s, "test", user_id)
+        person = await park_queries.find_person(s, "test", user_id)
         assert person is not None
         target = None
         if enterprise is not None:
             target = await s.scalar(select(Enterprise).where(Enterprise.name == enterprise))
-        await people.set_role(s, person, role, target, actor=None, at=h.clock.now())
+        await park_ops.set_role(s, person, role, target, actor=None, at=h.clock.now())
 
 
 async def deactivate(h: Harness, name: str) -> int:
@@ -173,11 +175,11 @@ async def test_the_domain_refuses_a_report_for_an_inactive_enterprise(any_harnes
     hongda = await deactivate(h, HONGDA)
     now = h.clock.now()
     async with h.app.db.unit_of_work() as s:
-        inspector = await people.find_person(s, "test", "zhao")
+        inspector = await park_queries.find_person(s, "test", "zhao")
         assert inspector is not None
-        assert await enterprises.get_enterprise(s, hongda) is not None
-        with pytest.raises(hz.Refused) as refused:
-            await hz.report(
+        assert await park_queries.get_enterprise(s, hongda) is not None
+        with pytest.raises(hazard_rules.Refused) as refused:
+            await hazard_ops.report(
                 s,
                 actor=inspector,
                 enterprise_id=hongda,
@@ -191,7 +193,7 @@ async def test_the_domain_refuses_a_report_for_an_inactive_enterprise(any_harnes
                 year=2026,
                 at=now + timedelta(minutes=1),
             )
-    assert refused.value.reason == hz.Refusal.ENTERPRISE_INACTIVE
+    assert refused.value.reason == hazard_rules.Refusal.ENTERPRISE_INACTIVE
     assert await hazards_count(h) == 0
 
 

@@ -8,8 +8,8 @@ from typing import Literal
 import pytest
 
 from bot.buttons import CallbackData
-from handlers.hazard_card import CategoryButton, DueButton, LevelButton
-from handlers.people import JoinDecideButton, JoinPickButton
+from handlers.hazards.card import CategoryButton, DueButton, LevelButton
+from handlers.park.people import JoinDecideButton, JoinPickButton
 from storage.enums import Level, Role
 
 

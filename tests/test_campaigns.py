@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from handlers.campaigns import ReviewButton
+from domain.campaigns import queries as campaign_queries
+from domain.park import operations as park_ops
+from handlers.campaigns.commands import ReviewButton
 from schedules.reminders import send_reminders
-from storage import campaigns as cp
-from storage import enterprises, people
 from storage.enums import Role
 from storage.models import CampaignEvent, CampaignHazard, CampaignTask
 from tests.harness import CHEN, GROUP, LI, LIU, MA, XIAO, ZHANG, Harness, Sent, card_of, jpeg, labels, seed
@@ -26,9 +26,9 @@ async def five_enterprises(h: Harness) -> dict[str, object]:
     leads = {}
     async with h.app.db.unit_of_work() as s:
         for name, alias, user in EXTRA:
-            ent = await enterprises.add_enterprise(s, name=name, aliases=[alias], industry=None, actor=None, at=now)
-            p = await people.upsert_person(s, platform="test", external_id=user, display_name=f"{alias}负责人", username=None, at=now)
-            await people.set_role(s, p, Role.LEAD, ent, actor=None, at=now)
+            ent = await park_ops.add_enterprise(s, name=name, aliases=[alias], industry=None, actor=None, at=now)
+            p = await park_ops.upsert_person(s, platform="test", external_id=user, display_name=f"{alias}负责人", username=None, at=now)
+            await park_ops.set_role(s, p, Role.LEAD, ent, actor=None, at=now)
             p.private_chat_id = f"p-{user}"
             leads[alias] = Harness.person(user, f"{alias}负责人")
     return leads
@@ -111,7 +111,7 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness:
     assert text.endswith("华油：①✅\n宏达：①✅\n恒通：①✅\n金禾：①📝\n鑫源：①⚠️")
     assert labels(campaign_card(h).card)["进度"] == "已提交 4/5"  # type: ignore[arg-type]
     async with h.app.db.reading() as s:
-        rows = {t.enterprise.name: t.status for t in await cp.tasks(s, 1)}
+        rows = {t.enterprise.name: t.status for t in await campaign_queries.tasks(s, 1)}
         assert sorted(str(v) for v in rows.values()) == ["accepted", "accepted", "accepted", "pending", "submitted"]
         steps = (await s.scalars(select(CampaignEvent.action).order_by(CampaignEvent.id))).all()
         assert steps.count("submit") == 5 and steps.count("return") == 1 and steps.count("accept") == 3
@@ -220,7 +220,7 @@ async def test_a_report_filed_under_the_only_open_campaign_names_it(harness: Har
     out = await h.say(LIU, "/report 消防安全百日攻坚 已完成")
     assert "唯一进行中" not in h.texts(out) and "宏达机械有限公司的 ZX-2026-01 自查报告已提交" in h.texts(out)
     async with h.app.db.reading() as s:
-        notes = {t.enterprise.name: t.note for t in await cp.tasks(s, 1)}
+        notes = {t.enterprise.name: t.note for t in await campaign_queries.tasks(s, 1)}
     assert notes["华油装备制造有限公司"] == "消防大检查 已完成全厂自查"
 
 

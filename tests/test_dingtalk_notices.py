@@ -16,8 +16,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.clock import ManualClock
+from domain.park import operations as park_ops
 from schedules.reminders import send_reminders
-from storage import chats, enterprises, people
 from storage import dingtalk as dingtalk_rows
 from storage.enums import Role
 from tests.fake_dingtalk import CardInstance, FakeDingTalk, Group, User
@@ -57,23 +57,23 @@ async def seed(bot: LiveDingTalk) -> Park:
     now = bot.app.clock.now()
     async with bot.app.db.unit_of_work() as s:
         for cid, title in GROUPS:
-            chat = await chats.upsert_chat(s, platform="dingtalk", chat_id=cid, title=title, is_group=True, at=now)
+            chat = await park_ops.upsert_chat(s, platform="dingtalk", chat_id=cid, title=title, is_group=True, at=now)
             chat.is_park_group = True
-        li = await people.upsert_person(
+        li = await park_ops.upsert_person(
             s, platform="dingtalk", external_id=LI_ID, display_name="李干部", username=None, at=now
         )
-        await people.set_role(s, li, Role.MANAGER, None, actor=None, at=now)
-        await people.upsert_person(
+        await park_ops.set_role(s, li, Role.MANAGER, None, actor=None, at=now)
+        await park_ops.upsert_person(
             s, platform="dingtalk", external_id=STRANGER_ID, display_name="小周", username=None, at=now
         )
         for user_id, name, short in LEADS:
-            ent = await enterprises.add_enterprise(
+            ent = await park_ops.add_enterprise(
                 s, name=f"{short}有限公司", aliases=[short], industry=None, actor=None, at=now
             )
-            lead = await people.upsert_person(
+            lead = await park_ops.upsert_person(
                 s, platform="dingtalk", external_id=user_id, display_name=name, username=None, at=now
             )
-            await people.set_role(s, lead, Role.LEAD, ent, actor=None, at=now)
+            await park_ops.set_role(s, lead, Role.LEAD, ent, actor=None, at=now)
     return park
 
 

@@ -8,17 +8,18 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import IntegrityError
 
-from storage import hazards as hz
-from storage import ledger, people
+from domain.hazards import operations as hazard_ops
+from domain.hazards import queries as hazard_queries
+from domain.hazards.rules import Refusal, Refused, Tell
+from domain.park import queries as park_queries
 from storage.enums import ActorKind, HazardStatus, Level, Mode
-from storage.hazards import Refusal, Refused, Tell
 from storage.models import Hazard, HazardEvent, Person
 from tests.harness import LI, LIU, MA, ZHANG, Harness, jpeg, labels, seed
 
 
 async def person(h: Harness, user_id: str) -> Person:
     async with h.app.db.sessions() as s:
-        found = await people.find_person(s, "test", user_id)
+        found = await park_queries.find_person(s, "test", user_id)
         assert found is not None
         return found
 
@@ -39,7 +40,7 @@ async def test_system_transition_is_recorded_with_actor_system(harness: Harness)
     async with h.app.db.unit_of_work() as s:
         hazard = await s.scalar(select(Hazard))
         assert hazard is not None
-        change = await hz.set_level(s, hazard, None, Level.MAJOR, h.clock.now())
+        change = await hazard_ops.set_level(s, hazard, None, Level.MAJOR, h.clock.now())
         assert change.changed and change.event is not None
     async with h.app.db.sessions() as s:
         event = await s.scalar(select(HazardEvent).order_by(HazardEvent.id.desc()).limit(1))
@@ -60,18 +61,18 @@ async def test_operations_check_status_and_permission_whoever_calls(harness: Har
         hazard = await s.scalar(select(Hazard))
         assert hazard is not None
         with pytest.raises(Refused) as refused:
-            await hz.accept(s, hazard, li, h.clock.now())  # nothing to verify yet
+            await hazard_ops.accept(s, hazard, li, h.clock.now())  # nothing to verify yet
         assert refused.value.reason == Refusal.WRONG_STATUS
         with pytest.raises(Refused) as refused:
-            await hz.submit_fix(s, hazard, liu, "不是我家的", [], h.clock.now())  # another enterprise's lead
+            await hazard_ops.submit_fix(s, hazard, liu, "不是我家的", [], h.clock.now())  # another enterprise's lead
         assert refused.value.reason == Refusal.NOT_ALLOWED
-        change = await hz.submit_fix(s, hazard, zhang, "已加锁", [], h.clock.now())
+        change = await hazard_ops.submit_fix(s, hazard, zhang, "已加锁", [], h.clock.now())
         told = {p.display_name for p in change.tell[Tell.VERIFY]}
         assert told == {"王主任", "李干部", "马科长"}  # every manager and admin, never the fixer
         with pytest.raises(Refused) as refused:
-            await hz.accept(s, hazard, zhang, h.clock.now())
+            await hazard_ops.accept(s, hazard, zhang, h.clock.now())
         assert refused.value.reason == Refusal.NOT_ALLOWED
-        change = await hz.reject(s, hazard, li, "照片看不清", h.clock.now())
+        change = await hazard_ops.reject(s, hazard, li, "照片看不清", h.clock.now())
         assert {p.display_name for p in change.tell[Tell.REJECTED]} == {"张伟"}  # the fixer, the leads
         assert hazard.status == HazardStatus.RECTIFYING
 
@@ -125,6 +126,6 @@ async def test_report_sets_fields_through_the_domain(harness: Harness) -> None:
     hazard = await reported(h)
     assert (hazard.mode, hazard.status, hazard.level) == (Mode.DEADLINE, HazardStatus.RECTIFYING, Level.GENERAL)
     async with h.app.db.sessions() as s:
-        assert [p.width for _, p in await ledger.hazard_photos(s, hazard.id)] == [64]
+        assert [p.width for _, p in await hazard_queries.hazard_photos(s, hazard.id)] == [64]
     out = await h.say(LIU, "/hazard YH-2026-0001")
     assert "只能查看本企业" in h.texts(out)

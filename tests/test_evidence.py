@@ -10,7 +10,8 @@ import pytest
 from PIL import Image
 from sqlalchemy import select
 
-from storage import hazards as hz
+from domain.hazards import operations as hazard_ops
+from domain.hazards import rules as hazard_rules
 from storage.models import Hazard, Person
 from tests.harness import GROUP, LI, MA, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, labels, seed
 
@@ -56,7 +57,7 @@ async def test_verification_card_shows_before_and_after_side_by_side(harness: Ha
     assert "图片" not in labels(card.card) and not (root / "composites").exists()
 
     threads: list[int] = []
-    import handlers.hazard_card as hc
+    import handlers.hazards.card as hc
 
     real = hc.side_by_side
 
@@ -216,10 +217,10 @@ async def test_accept_refuses_in_the_domain(harness: Harness) -> None:
         hazard = await s.scalar(select(Hazard).where(Hazard.code == "YH-2026-0001"))
         manager = await s.scalar(select(Person).where(Person.external_id == "li"))
         assert hazard is not None and manager is not None
-        with pytest.raises(hz.Refused) as refused:
-            await hz.accept(s, hazard, manager, h.clock.now())
-        assert refused.value.reason == hz.Refusal.FIVE_INCOMPLETE
-        assert hz.five_missing_keys(hazard) == ["responsible", "measures", "funds", "deadline", "plan"]
+        with pytest.raises(hazard_rules.Refused) as refused:
+            await hazard_ops.accept(s, hazard, manager, h.clock.now())
+        assert refused.value.reason == hazard_rules.Refusal.FIVE_INCOMPLETE
+        assert hazard_rules.five_missing_keys(hazard) == ["responsible", "measures", "funds", "deadline", "plan"]
     assert await status(h) == "awaiting_verification"
 
 

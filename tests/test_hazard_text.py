@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.hazard_text import (
+from handlers.hazards.text import (
     CATEGORIES,
     DueDateError,
     HazardText,

@@ -9,7 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.messages import FileRef, Sender
-from storage import people
+from domain.park import operations as park_ops
+from domain.park import queries as park_queries
 from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
 from tests.harness import (
     CHEN,
@@ -531,9 +532,9 @@ async def test_album_step_ends_and_a_lost_role_drops_the_question(harness: Harne
     assert fetched == []
     await h.say(CHEN, "/hazard 消防栓被遮挡", files=())  # opens a draft question
     async with h.app.db.unit_of_work() as s:
-        chen = await people.find_person(s, "test", "chen")
+        chen = await park_queries.find_person(s, "test", "chen")
         assert chen is not None
-        await people.set_role(s, chen, None, None, actor=None, at=h.clock.now())
+        await park_ops.set_role(s, chen, None, None, actor=None, at=h.clock.now())
     assert (
         await h.say(CHEN, "大家好", reply_to=h.adapter.sent[-1].message_id) == []
     )  # no "need a role" nagging

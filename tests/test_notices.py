@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.messages import FileRef
-from handlers.notices import ReceiptButton
+from domain.notices import queries as notice_queries
+from handlers.notices.commands import ReceiptButton
 from schedules.reminders import send_reminders
-from storage import notices as nt
 from storage.models import AuditEntry, Notice, NoticeEvent, NoticeReceipt
 from tests.harness import CHEN, GROUP, LI, LIU, XIAO, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, labels, seed
 
@@ -74,7 +74,7 @@ async def test_meeting_notice_card_counts_receipts_per_enterprise(harness: Harne
     assert fields["回执"] == "已回执 2/2" and fields["请假"] == "1 家"
 
     async with h.app.db.reading() as s:
-        rows = {r.enterprise.name: r for r in await nt.receipts(s, 1)}
+        rows = {r.enterprise.name: r for r in await notice_queries.receipts(s, 1)}
         assert rows["宏达机械有限公司"].reason == "出差在外" and rows["宏达机械有限公司"].substitute == "王五"
         actions = (await s.scalars(select(NoticeEvent.action).order_by(NoticeEvent.id))).all()
         assert actions == ["issue", "confirm", "leave"]
@@ -218,7 +218,7 @@ async def test_attendance_after_the_meeting(harness: Harness, clock: ManualClock
     assert outcome.toast == "HY-2026-01 已记录出席：2/2 家企业。"
     assert any(b.label == "✅ 宏达" for row in picker.card.actions for b in row)  # type: ignore[union-attr]
     async with h.app.db.reading() as s:
-        stats = await nt.stats(s, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+        stats = await notice_queries.stats(s, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
     assert (stats.meetings_held, stats.receipts_due, stats.receipts_answered) == (1, 2, 1)
     assert stats.receipt_rate == 0.5 and stats.attendance_rate == 1.0
 
@@ -296,7 +296,7 @@ async def test_replies_under_the_card_get_a_private_hint_and_leave_works_as_a_re
     out = await h.say(ZHAO, "收到", reply_to=card.message_id)
     assert [s.chat for s in out] == [GROUP] and "还没有绑定企业" in (out[0].reply.text or "")
     async with h.app.db.reading() as s:
-        rows = {r.enterprise.name: r for r in await nt.receipts(s, 1)}
+        rows = {r.enterprise.name: r for r in await notice_queries.receipts(s, 1)}
         assert rows["宏达机械有限公司"].substitute == "王五" and rows["华油装备制造有限公司"].reason == "设备检修"
 
 
@@ -336,7 +336,7 @@ async def test_a_member_may_not_overwrite_the_answer_someone_else_gave(harness: 
     out = await h.say(CHEN, "/leave HY-2026-02 车间停产检修")
     assert "已由张伟回执（收到）" in h.texts(out)
     async with h.app.db.reading() as s:
-        receipt = (await nt.receipts(s, 2))[0]
+        receipt = (await notice_queries.receipts(s, 2))[0]
         assert receipt.enterprise.name == "华油装备制造有限公司" and str(receipt.status) == "confirmed"
         assert receipt.person is not None and receipt.person.display_name == "张伟" and receipt.reason is None
         actions = (await s.scalars(select(NoticeEvent.action).where(NoticeEvent.notice_id == 2).order_by(NoticeEvent.id))).all()
@@ -362,7 +362,7 @@ async def test_a_plain_notice_is_answered_with_shou_dao_only(harness: Harness) -
     private = private_to(h, "li", await h.say(LI, "/receipts TZ-2026-01"))
     assert "TZ-2026-01（请各企业报送值班表）：已回执 1/2\n" in (private[0].reply.text or "")
     async with h.app.db.reading() as s:
-        assert [str(r.status) for r in await nt.receipts(s, 1)] == ["confirmed", "pending"]
+        assert [str(r.status) for r in await notice_queries.receipts(s, 1)] == ["confirmed", "pending"]
 
 
 async def test_group_reminder_names_the_person_not_the_enterprise_once_per_enterprise(

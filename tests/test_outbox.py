@@ -18,8 +18,8 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.messages import Card, CardField, ChatRef, Recipient, Reply, Unreachable
 from bot.outbox import enqueue
+from domain.park import operations as park_ops
 from handlers import texts as T
-from storage import chats, people
 from storage.enums import OutboxState, Role
 from storage.models import Chat, OutboxItem, Person
 from tests.fake_telegram import TOKEN, FakeTelegram
@@ -63,12 +63,12 @@ async def seed_groups(app: App, tg: FakeTelegram, n: int, first: int = -5000) ->
     now = app.clock.now()
     async with app.db.unit_of_work() as s:
         for g in groups:
-            chat = await chats.upsert_chat(s, platform="telegram", chat_id=str(g["id"]), title=g["title"], is_group=True, at=now)
+            chat = await park_ops.upsert_chat(s, platform="telegram", chat_id=str(g["id"]), title=g["title"], is_group=True, at=now)
             chat.is_park_group = True
-        manager = await people.upsert_person(
+        manager = await park_ops.upsert_person(
             s, platform="telegram", external_id=str(MANAGER_ID), display_name="李干部", username=None, at=now
         )
-        await people.set_role(s, manager, Role.MANAGER, None, actor=None, at=now)
+        await park_ops.set_role(s, manager, Role.MANAGER, None, actor=None, at=now)
         manager.private_chat_id = str(MANAGER_ID)
     return groups
 

@@ -127,7 +127,7 @@ async def test_same_update_twice_is_processed_once(harness: Harness) -> None:
 
 
 async def test_failing_handler_rolls_back_and_apologises(harness: Harness, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from storage import people as people_store
+    from domain.park import operations as people_store
 
     async def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("disk on fire")

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.messages import Sender
-from storage import ledger
+from domain.hazards import queries as hazard_queries
 from storage.models import AuditEntry, Hazard
 from tests.harness import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg, seed
 
@@ -30,7 +30,7 @@ WHO: dict[str, Sender] = {
 
 async def _hazard(h: Harness) -> Hazard | None:
     async with h.app.db.unit_of_work() as s:
-        return await ledger.hazard_by_code(s, "YH-2026-0001")  # with its enterprise
+        return await hazard_queries.hazard_by_code(s, "YH-2026-0001")  # with its enterprise
 
 
 async def _new(h: Harness, text: str = "配电箱门未关闭") -> str:

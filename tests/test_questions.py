@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.messages import Sender
-from storage import people
+from domain.park import queries as park_queries
 from storage.models import Conversation, Hazard, HazardEvent
 from tests.harness import GROUP, LI, LIU, MA, ZHANG, Harness, Sent, jpeg, seed
 
@@ -70,7 +70,7 @@ async def test_unknown_or_malformed_question_is_dropped_and_logged(
     await seed(h)
     now = h.clock.now()
     async with h.app.db.unit_of_work() as s:
-        li = await people.find_person(s, "test", "li")
+        li = await park_queries.find_person(s, "test", "li")
         assert li is not None
         s.add(
             Conversation(

@@ -14,8 +14,9 @@ from sqlalchemy import text
 
 from bot.cli import main
 from bot.clock import ManualClock
+from domain.hazards import chain
+from domain.reports import queries as report_queries
 from handlers import texts as T
-from storage import chain, reports
 from storage.db import Database
 from tests.harness import LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg, make_settings, seed
 
@@ -68,7 +69,7 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     h = harness
     await seed_year(h)
     async with h.app.db.reading() as s:
-        f = await reports.summary_figures(s, date(2026, 1, 1), date(2026, 12, 31), h.app.settings.park.tz)
+        f = await report_queries.summary_figures(s, date(2026, 1, 1), date(2026, 12, 31), h.app.settings.park.tz)
     assert (f.found, f.major, f.rectified_immediately, f.rectified_by_deadline, f.closed, f.still_open) == (4, 1, 1, 2, 2, 2)
     assert (f.inspections, f.inspection_person_times) == (2, 10)
     assert (f.drills, f.drill_people, f.trainings, f.training_people) == (1, 45, 1, 120)

@@ -10,8 +10,9 @@ from pathlib import Path
 from PIL import Image
 
 from bot.clock import ManualClock
-from schedules.scheduler import Scheduler
-from storage import jobs, reports
+from bot.scheduler import Scheduler
+from domain.reports import queries as report_queries
+from storage import jobs
 from tests.harness import GROUP, LI, LIU, ZHANG, Harness, card_of, jpeg, make_settings, seed
 
 PARK_TZ_OFFSET = timedelta(hours=8)  # Asia/Shanghai
@@ -118,7 +119,7 @@ async def test_the_digest_figures_of_a_week_built_through_the_handlers(harness: 
     await build_week(h)
     h.clock.set(park_time(2026, 12, 7, 8, 30))
     async with h.app.db.reading() as session:
-        f = await reports.week_figures(session, date(2026, 11, 30), date(2026, 12, 7), h.app.settings.park.tz)
+        f = await report_queries.week_figures(session, date(2026, 11, 30), date(2026, 12, 7), h.app.settings.park.tz)
     by_name = {e.name: e for e in f.enterprises}
     huayou, hongda = by_name["华油装备制造有限公司"], by_name["宏达机械有限公司"]
     assert (huayou.found, huayou.closed_immediate, huayou.closed_deadline, huayou.open) == (3, 1, 1, 1)
@@ -139,11 +140,11 @@ async def test_the_digest_figures_of_a_week_built_through_the_handlers(harness: 
 async def test_quiet_enterprises_are_summarised_in_one_line(harness: Harness) -> None:
     h = harness
     await seed(h)
-    from storage import enterprises
+    from domain.park import operations as park_ops
 
     async with h.app.db.unit_of_work() as s:
         for i in range(5):
-            await enterprises.add_enterprise(s, name=f"安静企业{i}", aliases=[], industry=None, actor=None, at=h.clock.now())
+            await park_ops.add_enterprise(s, name=f"安静企业{i}", aliases=[], industry=None, actor=None, at=h.clock.now())
     await say(h, ZHANG, "/hazard 配电箱未接地 限期 12月10日", 1)
     out = await h.say(LI, "/week 本周")
     text = h.texts(out)
@@ -224,8 +225,8 @@ async def test_overdue_card_reminder_and_escalation(harness: Harness) -> None:
 def test_chart_is_a_png_whose_font_covers_every_label(tmp_path: Path) -> None:
     import warnings
 
-    from handlers.charts import covered, digest_chart, font_path
-    from storage.reports import EnterpriseWeek, OverdueItem, WeekFigures
+    from domain.reports.queries import EnterpriseWeek, OverdueItem, WeekFigures
+    from handlers.reports.charts import covered, digest_chart, font_path
 
     ents = [EnterpriseWeek(i, f"企业{i}号装备制造有限公司", found=i, closed_immediate=1, open=2) for i in range(1, 16)]
     ents[0].overdue.append(OverdueItem("YH-2026-0001", 1, 3, "general"))  # type: ignore[arg-type]

@@ -15,7 +15,9 @@ from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from storage import audit, enterprises, people
+from domain.park import operations as park_ops
+from domain.park import queries as park_queries
+from storage import audit
 from storage.db import Database, pending_revisions, upgrade
 from storage.models import AuditEntry, Base, Enterprise, Person
 
@@ -61,7 +63,7 @@ async def test_models_and_migrations_agree(any_empty_db_url: str) -> None:
 async def test_aware_datetimes_round_trip_in_utc(db: Database) -> None:
     beijing = timezone(timedelta(hours=8))
     async with db.unit_of_work() as s:
-        await enterprises.add_enterprise(
+        await park_ops.add_enterprise(
             s, name="华油", aliases=[], industry=None, actor=None, at=NOW.astimezone(beijing)
         )
     async with db.unit_of_work() as s:
@@ -85,13 +87,13 @@ async def test_update_key_claimed_once(db: Database) -> None:
 
 async def test_person_identity_unique_per_platform(db: Database) -> None:
     async with db.unit_of_work() as s:
-        a = await people.upsert_person(
+        a = await park_ops.upsert_person(
             s, platform="telegram", external_id="42", display_name="张三", username=None, at=NOW
         )
-        b = await people.upsert_person(
+        b = await park_ops.upsert_person(
             s, platform="telegram", external_id="42", display_name="张三丰", username="z", at=NOW
         )
-        c = await people.upsert_person(
+        c = await park_ops.upsert_person(
             s, platform="dingtalk", external_id="42", display_name="张三", username=None, at=NOW
         )
         assert a.id == b.id != c.id and b.display_name == "张三丰"
@@ -107,18 +109,18 @@ async def test_person_identity_unique_per_platform(db: Database) -> None:
 async def test_role_change_is_audited_and_odd_text_stored(db: Database) -> None:
     odd = "🏭 '; DROP TABLE people; -- \u202e企业"
     async with db.unit_of_work() as s:
-        e = await enterprises.add_enterprise(s, name=odd, aliases=["别名"], industry=None, actor=None, at=NOW)
-        p = await people.upsert_person(
+        e = await park_ops.add_enterprise(s, name=odd, aliases=["别名"], industry=None, actor=None, at=NOW)
+        p = await park_ops.upsert_person(
             s, platform="telegram", external_id="7", display_name=odd, username=None, at=NOW
         )
-        await people.set_role(s, p, "lead", e, actor=None, at=NOW)
+        await park_ops.set_role(s, p, "lead", e, actor=None, at=NOW)
     async with db.unit_of_work() as s:
-        person = await people.find_person(s, "telegram", "7")  # with its enterprise
+        person = await park_queries.find_person(s, "telegram", "7")  # with its enterprise
         assert person is not None and person.enterprise is not None and person.enterprise.name == odd
         entries = (await s.scalars(select(AuditEntry).order_by(AuditEntry.id))).all()
         assert [x.action for x in entries] == ["enterprise.add", "person.role"]
         assert entries[1].detail["after"] == {"role": "lead", "enterprise_id": person.enterprise_id}
-        found = await enterprises.match_enterprises(s, "别名")
+        found = await park_queries.match_enterprises(s, "别名")
         assert [x.name for x in found] == [odd]
 
 

@@ -12,8 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.clock import ManualClock
+from domain.park import operations as park_ops
 from schedules.reminders import send_reminders
-from storage import chats, enterprises, people
 from storage.enums import Role
 from tests.fake_telegram import FakeTelegram
 from tests.harness import LiveBot
@@ -33,17 +33,17 @@ async def seed_park(bot: LiveBot) -> dict[str, Any]:
     park["groups"] = [tg.group(GROUPS[0], "园区安全生产群"), tg.group(GROUPS[1], "园区安全生产二群")]
     async with bot.app.db.unit_of_work() as s:
         for chat_id, title in ((GROUPS[0], "园区安全生产群"), (GROUPS[1], "园区安全生产二群")):
-            chat = await chats.upsert_chat(s, platform="telegram", chat_id=str(chat_id), title=title, is_group=True, at=now)
+            chat = await park_ops.upsert_chat(s, platform="telegram", chat_id=str(chat_id), title=title, is_group=True, at=now)
             chat.is_park_group = True
-        li = await people.upsert_person(s, platform="telegram", external_id=str(LI_ID), display_name="李干部", username="li", at=now)
-        await people.set_role(s, li, Role.MANAGER, None, actor=None, at=now)
+        li = await park_ops.upsert_person(s, platform="telegram", external_id=str(LI_ID), display_name="李干部", username="li", at=now)
+        await park_ops.set_role(s, li, Role.MANAGER, None, actor=None, at=now)
         li.private_chat_id = str(LI_ID)
         for user_id, name, enterprise in LEADS:
-            ent = await enterprises.add_enterprise(s, name=f"{enterprise}有限公司", aliases=[enterprise], industry=None, actor=None, at=now)
-            lead = await people.upsert_person(
+            ent = await park_ops.add_enterprise(s, name=f"{enterprise}有限公司", aliases=[enterprise], industry=None, actor=None, at=now)
+            lead = await park_ops.upsert_person(
                 s, platform="telegram", external_id=str(user_id), display_name=name, username=f"u{user_id}", at=now
             )
-            await people.set_role(s, lead, Role.LEAD, ent, actor=None, at=now)
+            await park_ops.set_role(s, lead, Role.LEAD, ent, actor=None, at=now)
             lead.private_chat_id = str(user_id)
             park[name] = tg.user(user_id, name, f"u{user_id}")
             tg.private(park[name])

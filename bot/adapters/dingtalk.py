@@ -56,9 +56,9 @@ from bot.messages import (
     Undeliverable,
 )
 from bot.outbox import Queued
+from domain.park import queries as park_queries
 from handlers import texts as T
 from storage import dingtalk as rows
-from storage import people
 from storage.db import is_unavailable
 from storage.enums import Role
 from storage.photos import pillow
@@ -410,7 +410,7 @@ class DingTalkAdapter:
             async with self.dispatcher.db.unit_of_work() as session:
                 count = await rows.add_calls(session, month, n, warn_at, now)
                 if count.warn:
-                    staff = await people.people_with_role(session, None, [Role.ADMIN, Role.MANAGER])
+                    staff = await park_queries.people_with_role(session, None, [Role.ADMIN, Role.MANAGER])
                     reach = [p for p in staff if self.dispatcher.reach(p)]
                     text = T.DINGTALK_QUOTA_WARNING.format(
                         calls=count.calls,
@@ -465,7 +465,7 @@ class DingTalkAdapter:
         async with self.dispatcher.db.reading() as session:
             if chat_id is None:
                 chat_id = await rows.card_chat(session, out_track_id)
-            person = await people.find_person(session, PLATFORM, user_id)
+            person = await park_queries.find_person(session, PLATFORM, user_id)
             if person is not None:
                 name = person.display_name
         if chat_id is None and str(data.get("spaceType") or "").upper() == "IM_GROUP" and data.get("spaceId"):

@@ -5,10 +5,14 @@ Revises: 0009
 Create Date: 2026-11-29
 
 Existing events are linked into the chain in id order (back-filled here with the same `v1` format
-that `storage/chain.py` writes), and the head row names the last of them.
+that `domain/hazards/chain.py` writes), and the head row names the last of them.
 """
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -82,7 +86,6 @@ def upgrade() -> None:
 
 def _backfill_chain() -> None:
     """Link every existing event into the chain, in id order, and write the head row."""
-    from storage.chain import COLUMNS, GENESIS, digest
     from storage.models import UTCDateTime
 
     bind = op.get_bind()
@@ -133,3 +136,31 @@ def downgrade() -> None:
     op.drop_table("inspections")
     op.drop_table("ledger_head")
     op.drop_table("job_runs")
+
+
+# The chain's v1 format, frozen here as it was when this migration was written: a migration must give the
+# same result later, whatever the code's current format (`domain/hazards/chain.py`) has become.
+GENESIS = "0" * 64
+COLUMNS = ("id", "hazard_id", "at", "actor_kind", "actor_id", "action", "from_status", "to_status", "note", "data")
+
+
+def _text(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _text(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_text(v) for v in value]
+    if isinstance(value, str):
+        return str(value)
+    return value
+
+
+def digest(row: Mapping[str, Any] | Any, prev_hash: str) -> str:
+    """Return an event's v1 hash: SHA-256 of the previous hash and the event's canonical JSON."""
+    content = {"v": "v1", "id": row["id"], "hazard_id": row["hazard_id"], "at": _text(row["at"])}
+    for c in ("actor_kind", "action", "from_status", "to_status"):
+        content[c] = _text(row[c])
+    content.update(actor_id=row["actor_id"], note=row["note"], data=_text(row["data"] or {}))
+    body = json.dumps(content, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(f"{prev_hash}\n{body}".encode()).hexdigest()

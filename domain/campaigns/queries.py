@@ -1,0 +1,140 @@
+"""Reading campaigns, their tasks, progress, the campaigns × enterprises matrix and linked hazards."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from domain.campaigns.rules import PREFIX, Progress, S, is_overdue
+from domain.codes import normal_code
+from storage.enums import CampaignStatus
+from storage.models import (
+    Campaign,
+    CampaignHazard,
+    CampaignTask,
+    Enterprise,
+    Hazard,
+)
+
+WITH_TASK = (joinedload(CampaignTask.enterprise), joinedload(CampaignTask.campaign).joinedload(Campaign.author))
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
+    """Return one campaign by id."""
+    return await session.get(Campaign, campaign_id, options=[joinedload(Campaign.author)])
+
+
+async def by_code(session: AsyncSession, code: str) -> Campaign | None:
+    """Return one campaign by its code (`zx-2026-2` works too)."""
+    normal = normal_code(code)
+    if normal is None or not normal.startswith(PREFIX):
+        return None
+    return await session.scalar(
+        select(Campaign).options(joinedload(Campaign.author)).where(Campaign.code == normal)
+    )
+
+
+async def by_title(session: AsyncSession, text: str) -> list[Campaign]:
+    """Return the open campaigns whose title contains the text (or the text contains the title)."""
+    text = text.strip()
+    if not text:
+        return []
+    rows = await session.scalars(
+        select(Campaign).options(joinedload(Campaign.author)).where(Campaign.status == CampaignStatus.OPEN)
+    )
+    return [c for c in rows.unique().all() if text in c.title or c.title in text]
+
+
+async def open_campaigns(session: AsyncSession) -> Sequence[Campaign]:
+    """Return the open campaigns, oldest first."""
+    rows = await session.scalars(
+        select(Campaign)
+        .options(joinedload(Campaign.author))
+        .where(Campaign.status == CampaignStatus.OPEN)
+        .order_by(Campaign.id)
+    )
+    return rows.unique().all()
+
+
+async def tasks(session: AsyncSession, campaign_id: int) -> Sequence[CampaignTask]:
+    """Return a campaign's tasks with their enterprises, by enterprise name."""
+    rows = await session.scalars(
+        select(CampaignTask)
+        .options(*WITH_TASK)
+        .join(Enterprise, Enterprise.id == CampaignTask.enterprise_id)
+        .where(CampaignTask.campaign_id == campaign_id)
+        .order_by(Enterprise.name)
+    )
+    return rows.unique().all()
+
+
+async def get_task(session: AsyncSession, task_id: int) -> CampaignTask | None:
+    """Return one task with its campaign and enterprise."""
+    return await session.get(CampaignTask, task_id, options=list(WITH_TASK))
+
+
+async def task_of(session: AsyncSession, campaign_id: int, enterprise_id: int) -> CampaignTask | None:
+    """Return one enterprise's task in a campaign."""
+    return await session.scalar(
+        select(CampaignTask)
+        .options(*WITH_TASK)
+        .where(CampaignTask.campaign_id == campaign_id, CampaignTask.enterprise_id == enterprise_id)
+    )
+
+
+async def progress(session: AsyncSession, campaign: Campaign, today: date) -> Progress:
+    """Count one campaign's tasks by status, and how many are overdue on `today` (park date)."""
+    rows = await tasks(session, campaign.id)
+    return Progress(
+        campaign=campaign,
+        total=len(rows),
+        submitted=sum(t.status in (S.SUBMITTED, S.ACCEPTED) for t in rows),
+        accepted=sum(t.status == S.ACCEPTED for t in rows),
+        returned=sum(t.status == S.RETURNED for t in rows),
+        pending=sum(t.status == S.PENDING for t in rows),
+        overdue=sum(is_overdue(t, campaign, today) for t in rows),
+    )
+
+
+async def progress_all(
+    session: AsyncSession, today: date, *, start: datetime | None = None, end: datetime | None = None
+) -> list[Progress]:
+    """Return the progress of every campaign launched in [start, end) (all when not given), oldest first."""
+    query = select(Campaign).order_by(Campaign.id)
+    if start is not None:
+        query = query.where(Campaign.created_at >= start)
+    if end is not None:
+        query = query.where(Campaign.created_at < end)
+    return [await progress(session, c, today) for c in (await session.scalars(query)).all()]
+
+
+async def matrix(
+    session: AsyncSession, campaigns: Sequence[Campaign]
+) -> tuple[list[Enterprise], dict[tuple[int, int], CampaignTask]]:
+    """Return the enterprises with a task in any of the campaigns, and each (campaign id, enterprise id) task."""
+    cells: dict[tuple[int, int], CampaignTask] = {}
+    enterprises: dict[int, Enterprise] = {}
+    for campaign in campaigns:
+        for task in await tasks(session, campaign.id):
+            cells[(campaign.id, task.enterprise_id)] = task
+            enterprises[task.enterprise_id] = task.enterprise
+    return sorted(enterprises.values(), key=lambda e: e.name), cells
+
+
+async def linked_hazards(session: AsyncSession, campaign_id: int) -> list[Hazard]:
+    """Return the hazards linked to a campaign, oldest first."""
+    rows = await session.scalars(
+        select(Hazard)
+        .join(CampaignHazard, CampaignHazard.hazard_id == Hazard.id)
+        .options(joinedload(Hazard.enterprise))
+        .where(CampaignHazard.campaign_id == campaign_id)
+        .order_by(Hazard.id)
+    )
+    return list(rows.unique().all())

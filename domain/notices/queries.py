@@ -1,0 +1,155 @@
+"""Reading notices and their receipts, and the figures of meetings and notices for a period."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from domain.codes import normal_code
+from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
+from storage.models import (
+    Enterprise,
+    Notice,
+    NoticeReceipt,
+)
+
+WITH_RECEIPT = (joinedload(NoticeReceipt.enterprise), joinedload(NoticeReceipt.person))
+
+
+# --- reads ------------------------------------------------------------------------------------
+
+
+async def get(session: AsyncSession, notice_id: int) -> Notice | None:
+    """Return one notice by id, with its author."""
+    return await session.get(Notice, notice_id, options=[joinedload(Notice.author)])
+
+
+async def by_code(session: AsyncSession, code: str) -> Notice | None:
+    """Return one notice by its code, typed in any case and without leading zeros."""
+    normal = normal_code(code)
+    if normal is None:
+        return None
+    return await session.scalar(
+        select(Notice).options(joinedload(Notice.author)).where(Notice.code == normal)
+    )
+
+
+async def latest(session: AsyncSession, kind: NoticeKind | None = None) -> Notice | None:
+    """Return the newest open notice (of one kind), the one a command without a code means."""
+    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
+    if kind is not None:
+        query = query.where(Notice.kind == kind)
+    return await session.scalar(query.order_by(Notice.id.desc()).limit(1))
+
+
+async def receipts(session: AsyncSession, notice_id: int) -> Sequence[NoticeReceipt]:
+    """Return a notice's receipts with their enterprises, in the park list's order."""
+    rows = await session.scalars(
+        select(NoticeReceipt)
+        .options(*WITH_RECEIPT)
+        .join(Enterprise, Enterprise.id == NoticeReceipt.enterprise_id)
+        .where(NoticeReceipt.notice_id == notice_id)
+        .order_by(Enterprise.name)
+    )
+    return rows.unique().all()
+
+
+async def unanswered(session: AsyncSession, notice_id: int) -> list[NoticeReceipt]:
+    """Return the receipts of enterprises that have not answered a notice yet."""
+    return [r for r in await receipts(session, notice_id) if r.status == ReceiptStatus.PENDING]
+
+
+# --- figures for the weekly digest and the annual summary -------------------------------------
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Notices in a period: meetings held, notices issued, receipts and attendance (rates in 0..1)."""
+
+    meetings_held: int
+    meetings_cancelled: int
+    notices_issued: int
+    receipts_due: int
+    receipts_answered: int
+    meeting_receipts_due: int  # of `receipts_due`, those of meetings
+    meeting_receipts_answered: int
+    attendance_recorded: int  # enterprise places at meetings whose attendance was recorded
+    attended: int
+
+    @property
+    def receipt_rate(self) -> float | None:
+        """Return answered / due, or None when nothing was due."""
+        return self.receipts_answered / self.receipts_due if self.receipts_due else None
+
+    @property
+    def attendance_rate(self) -> float | None:
+        """Return attended / places at meetings with recorded attendance, or None."""
+        return self.attended / self.attendance_recorded if self.attendance_recorded else None
+
+
+async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
+    """Count meetings held (not cancelled, starting in [start, end)), notices issued in it, receipts, attendance."""
+    meetings = list(
+        await session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.MEETING, Notice.starts_at >= start, Notice.starts_at < end
+            )
+        )
+    )
+    held = [n for n in meetings if n.status == NoticeStatus.OPEN]
+    plain = list(
+        await session.scalars(
+            select(Notice).where(
+                Notice.kind == NoticeKind.NOTICE, Notice.created_at >= start, Notice.created_at < end
+            )
+        )
+    )
+    counted = [n.id for n in held] + [n.id for n in plain if n.status == NoticeStatus.OPEN]
+    due = answered = meeting_due = meeting_answered = recorded = attended = 0
+    meeting_ids = {n.id for n in held}
+    if counted:
+        rows = (
+            await session.execute(
+                select(NoticeReceipt.notice_id, NoticeReceipt.status, NoticeReceipt.attended, func.count())
+                .where(NoticeReceipt.notice_id.in_(counted))
+                .group_by(NoticeReceipt.notice_id, NoticeReceipt.status, NoticeReceipt.attended)
+            )
+        ).all()
+        with_attendance = {n.id for n in held if n.attendance_at is not None}
+        for notice_id, status, was_there, count in rows:
+            given = count if status != ReceiptStatus.PENDING else 0
+            due += count
+            answered += given
+            if notice_id in meeting_ids:
+                meeting_due += count
+                meeting_answered += given
+            if notice_id in with_attendance:
+                recorded += count
+                attended += count if was_there else 0
+    return Stats(
+        meetings_held=len(held),
+        meetings_cancelled=len(meetings) - len(held),
+        notices_issued=len(plain),
+        receipts_due=due,
+        receipts_answered=answered,
+        meeting_receipts_due=meeting_due,
+        meeting_receipts_answered=meeting_answered,
+        attendance_recorded=recorded,
+        attended=attended,
+    )
+
+
+async def open_notices(session: AsyncSession) -> Sequence[Notice]:
+    """Return every notice still open (reminders look at these)."""
+    rows = await session.scalars(
+        select(Notice)
+        .options(joinedload(Notice.author))
+        .where(Notice.status == NoticeStatus.OPEN)
+        .order_by(Notice.id)
+    )
+    return rows.unique().all()

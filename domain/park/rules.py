@@ -1,0 +1,115 @@
+"""Who may do what: the permission table and the park-wide predicates (roles, own enterprise).
+
+The dispatcher checks a route's permission against the actor's role before any handler runs; each
+subject's `rules.py` adds its own per-row predicates on top of these.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from enum import StrEnum
+
+from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role
+from storage.models import Enterprise, Person
+
+
+class Perm(StrEnum):
+    PUBLIC = "public"  # /start, /help, /whoami, /join: anyone, even strangers
+    VIEW = "view"  # lists and details: anyone with a role
+    ENTERPRISE_ADD = "enterprise_add"
+    ROLE_SET = "role_set"
+    GROUP_SET = "group_set"
+    JOIN_DECIDE = "join_decide"
+    PEOPLE_VIEW = "people_view"
+    HAZARD_REPORT = "hazard_report"
+    HAZARD_FIX = "hazard_fix"
+    HAZARD_VERIFY = "hazard_verify"
+    HAZARD_EDIT = "hazard_edit"
+    HAZARD_EXTEND = "hazard_extend"
+    HAZARD_WITHDRAW = "hazard_withdraw"
+    NOTICE_SEND = "notice_send"  # meeting notices, notices, /receipts, attendance
+    NOTICE_ANSWER = "notice_answer"  # 收到 / 请假 for one's enterprise
+    CAMPAIGN_SEND = "campaign_send"  # launch campaigns, see the matrix
+    CAMPAIGN_REPORT = "campaign_report"  # submit the enterprise's self-inspection report
+    CAMPAIGN_VERIFY = "campaign_verify"  # accept or return a report
+    REPORTS = "reports"  # digests, summaries, the ledger export, recording inspections and drills
+
+
+ALL_ROLES = tuple(Role)
+
+ALLOWED: dict[Perm, tuple[Role, ...]] = {
+    Perm.PUBLIC: (),  # empty: nobody needs a role
+    Perm.VIEW: ALL_ROLES,
+    Perm.ENTERPRISE_ADD: (Role.ADMIN,),
+    Perm.ROLE_SET: (Role.ADMIN,),
+    Perm.GROUP_SET: (Role.ADMIN,),
+    Perm.JOIN_DECIDE: (Role.ADMIN, Role.LEAD),  # a lead only for their own enterprise (`may_decide_join`)
+    Perm.PEOPLE_VIEW: (Role.ADMIN, Role.MANAGER, Role.LEAD),  # a lead only their own enterprise's
+    Perm.HAZARD_REPORT: ALL_ROLES,
+    Perm.HAZARD_FIX: (Role.ADMIN, Role.MANAGER, Role.LEAD, Role.MEMBER),
+    Perm.HAZARD_VERIFY: MANAGER_ROLES,
+    Perm.HAZARD_EDIT: ALL_ROLES,
+    Perm.HAZARD_EXTEND: ENTERPRISE_ROLES,  # managers change the date themselves with /due
+    Perm.HAZARD_WITHDRAW: ALL_ROLES,  # the reporter or a manager (`may_withdraw`)
+    Perm.NOTICE_SEND: MANAGER_ROLES,
+    Perm.NOTICE_ANSWER: ENTERPRISE_ROLES,  # a lead's or a member's answer counts for their enterprise
+    Perm.CAMPAIGN_SEND: MANAGER_ROLES,
+    Perm.CAMPAIGN_REPORT: (Role.LEAD,),  # the enterprise's safety lead answers for it
+    Perm.CAMPAIGN_VERIFY: MANAGER_ROLES,
+    Perm.REPORTS: MANAGER_ROLES,
+}
+
+
+def needed_roles(perm: Perm) -> tuple[Role, ...]:
+    """Return the roles that grant a permission (empty: anyone)."""
+    return ALLOWED[perm]
+
+
+def role_allows(role: Role | None, perm: Perm) -> bool:
+    """Tell whether a role grants a permission."""
+    roles = ALLOWED[perm]
+    return not roles or role in roles
+
+
+def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
+    """Tell whether the person may use a permission on one enterprise's data."""
+    if not role_allows(person.role, perm):
+        return False
+    if person.role in ENTERPRISE_ROLES:
+        return person.enterprise_id is not None and person.enterprise_id == enterprise_id
+    return True
+
+
+def is_manager(person: Person) -> bool:
+    """Tell whether the person sees the whole park (managers and admins)."""
+    return person.role in MANAGER_ROLES
+
+
+def may_view_enterprise(person: Person, enterprise_id: int | None) -> bool:
+    """Tell whether the person may see one enterprise's hazards (their own, or any for park-wide roles)."""
+    return may_act_for(person, Perm.VIEW, enterprise_id)
+
+
+def may_report_for(person: Person, enterprise_id: int) -> bool:
+    """Tell whether the person may report a hazard for an enterprise."""
+    return may_act_for(person, Perm.HAZARD_REPORT, enterprise_id)
+
+
+def may_decide_join(person: Person, enterprise_id: int) -> bool:
+    """Tell whether the person may approve or reject a request to join an enterprise: admins, its leads."""
+    if person.role == Role.ADMIN:
+        return True
+    return person.role == Role.LEAD and person.enterprise_id == enterprise_id
+
+
+def may_view_people(person: Person, enterprise_id: int | None) -> bool:
+    """Tell whether the person may list the people of an enterprise (None: the whole park)."""
+    if not role_allows(person.role, Perm.PEOPLE_VIEW):
+        return False
+    return is_manager(person) or (enterprise_id is not None and person.enterprise_id == enterprise_id)
+
+
+def is_exact(enterprise: Enterprise, text: str) -> bool:
+    """Tell whether the text is the enterprise's full name or one of its aliases (width and case aside)."""
+    needle = unicodedata.normalize("NFKC", text).strip().lower()
+    return needle in [unicodedata.normalize("NFKC", n).lower() for n in (enterprise.name, *enterprise.aliases)]

@@ -1,0 +1,36 @@
+"""Periods and units of the reports: weeks (ISO, Monday first), park-time moments, funds in 10,000 yuan."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+
+def moment(day: date, tz: tzinfo) -> datetime:
+    """Return the start of a park day as an aware UTC datetime."""
+    return datetime.combine(day, time(), tz).astimezone(UTC)
+
+
+def week_start(day: date) -> date:
+    """Return the Monday of the week a day falls in."""
+    return day - timedelta(days=day.weekday())
+
+
+def week_label(monday: date) -> str:
+    """Return the ISO week of a Monday as `2026-W48`."""
+    year, week, _ = monday.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+FUNDS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万|元)?")
+
+
+def funds_in_10k(text: str | None) -> float:
+    """Read funds written as `5万元`, `3000元` or a bare number (taken as 万元) into 万元; 0 when unreadable."""
+    if not text:
+        return 0.0
+    match = FUNDS_RE.search(text.replace(",", "").replace("，", ""))
+    if match is None:
+        return 0.0
+    value = float(match.group(1))
+    return value / 10000 if match.group(2) == "元" else value

@@ -1,0 +1,483 @@
+"""The hazard card (one per hazard, rebuilt from the ledger on every change and edited in place),
+its typed buttons, and the small helpers the hazard handlers share."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.buttons import CallbackData
+from bot.config import ParkSettings, Settings
+from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply, clean_text
+from bot.questions import Question
+from domain.hazards import queries as hazard_queries
+from domain.hazards import rules as hazard_rules
+from domain.hazards.rules import Action, Change, Refusal, Refused, Tell, five_missing_keys
+from handlers import texts as T
+from handlers.util import Reach, recipients
+from storage import attachments as attachment_rows
+from storage.enums import HazardStatus, Level
+from storage.models import Document, Hazard, Person, Photo
+from storage.photos import side_by_side
+
+logger = logging.getLogger(__name__)
+CODE_RE = re.compile(r"^YH-\d{4}-\d{1,6}$", re.IGNORECASE)
+DESCRIPTION_LIMIT = 500
+CARD_KIND = "hazard"
+PDF_TYPE = "application/pdf"  # the only documents a hazard keeps as evidence
+
+
+# --- buttons: one definition each, drawn by the card and read by the handler ---------------------
+
+
+@dataclass(frozen=True)
+class DueButton(CallbackData, prefix="hzdue"):
+    """立即整改 (days 0) or N天内."""
+
+    hazard_id: int
+    days: int
+
+
+@dataclass(frozen=True)
+class LevelButton(CallbackData, prefix="hzlvl"):
+    """设为重大隐患 / 设为一般隐患: sets the level named, never toggles."""
+
+    hazard_id: int
+    level: Level
+
+
+@dataclass(frozen=True)
+class CategoryButton(CallbackData, prefix="hzcat"):
+    """更改类别 (no category: show the choices) or one category."""
+
+    hazard_id: int
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class FixButton(CallbackData, prefix="hzfix"):
+    """提交整改: ask for the after-photos."""
+
+    hazard_id: int
+
+
+@dataclass(frozen=True)
+class AcceptButton(CallbackData, prefix="hzok"):
+    """验收通过."""
+
+    hazard_id: int
+
+
+@dataclass(frozen=True)
+class RejectButton(CallbackData, prefix="hzno"):
+    """驳回: ask for the reason."""
+
+    hazard_id: int
+
+
+@dataclass(frozen=True)
+class EnterpriseButton(CallbackData, prefix="hzent"):
+    """The enterprise of a draft hazard, picked by the inspector or manager who wrote it (owner_id)."""
+
+    enterprise_id: int
+    owner_id: int | None = None  # None on buttons drawn before the owner was recorded
+
+
+@dataclass(frozen=True)
+class ExtendDecideButton(CallbackData, prefix="hzext"):
+    """同意 / 不同意 on an extension request sent to the managers; names the request it decides."""
+
+    hazard_id: int
+    request_id: int
+    decision: Literal["ok", "no"]
+
+
+@dataclass(frozen=True)
+class HazardListButton(CallbackData, prefix="hzls"):
+    """下一页 under a hazard list: the list's filter in short codes and the page to show.
+
+    `enterprise_id` 0 is the person's own scope; `status` a code of `LIST_STATUS_CODES`, `-` the
+    list's default; `level`, `category`, `month` (yyyymm, 0 none) and `flags` (`o` overdue, `m`
+    mine) as `/hazards` words would set them.
+    """
+
+    page: int
+    enterprise_id: int
+    status: str
+    level: Literal["-", "general", "major"]
+    category: str
+    month: int
+    flags: Literal["-", "o", "m", "om"]
+
+
+LIST_STATUS_CODES = {
+    "reported": "r",
+    "rectifying": "f",
+    "awaiting_verification": "v",
+    "closed": "c",
+    "withdrawn": "w",
+}
+
+
+@dataclass(frozen=True)
+class PhotoOfferButton(CallbackData, prefix="hzph"):
+    """登记隐患 / 不用了 under the question a private photo without a caption gets."""
+
+    register: Literal["yes", "no"]
+
+
+DUE_DAYS = (0, 3, 7, 15)
+
+
+@dataclass(frozen=True)
+class HazardAlbum(Question, kind="hazard_album", ttl=timedelta(minutes=10)):
+    """The rest of an album whose first photo registered (or fixed) a hazard (a question)."""
+
+    hazard_id: int
+    media_group_id: str
+    phase: str
+
+    tell_expiry = False  # nobody was asked for the rest of an album in words
+
+    def expects(self, msg: Incoming) -> bool:
+        """Only the rest of this album, addressed to the bot or not (Telegram sends albums as many messages)."""
+        return msg.media_group_id == self.media_group_id
+
+
+
+def card_key(hazard: Hazard) -> str:
+    """Return the card key of a hazard."""
+    return f"{CARD_KIND}:{hazard.id}"
+
+
+def refusal_text(exc: Refused, actor: Person) -> str:
+    """Say, in the person's words, why a domain operation was refused."""
+    hazard = exc.hazard
+    code = hazard.code if hazard is not None else ""
+    match exc.reason:
+        case Refusal.OWN_FIX:
+            return T.VERIFY_OWN_FIX
+        case Refusal.NOT_MAJOR:
+            return T.FIVE_NOT_MAJOR.format(code=code)
+        case Refusal.ENTERPRISE_INACTIVE:
+            return T.HAZARD_ENTERPRISE_INACTIVE
+        case Refusal.FIVE_INCOMPLETE if hazard is not None:
+            return T.ACCEPT_FIVE_MISSING.format(code=code, missing="、".join(five_missing(hazard)))
+        case Refusal.MODE_SET if hazard is not None:
+            shown = fmt_date(hazard.due_date) if hazard.due_date else T.MODE_NAMES["immediate"]
+            return T.DUE_ALREADY_SET.format(code=code, due=shown)
+        case Refusal.WRONG_STATUS if hazard is not None:
+            return T.STATE_CHANGED.format(code=code, status=T.STATUS_NAMES[hazard.status])
+        case _:
+            return T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor))
+
+
+def own_enterprise(actor: Person) -> str:
+    """Return the name of the person's enterprise, or 无."""
+    return actor.enterprise.name if actor.enterprise else T.NONE
+
+
+def is_answer(msg: Incoming, card_key: str | None) -> bool:
+    """Tell whether a message can be the answer to the bot's open question.
+
+    It must be addressed to the bot (a private chat, a reply to the bot, an @-mention: the adapter
+    decides) and not be a reply to some card, so group chatter, a reply to a colleague or to another
+    hazard's card is never the answer.
+    """
+    return card_key is None and msg.addressed
+
+
+def hazard_id_of(card_key: str | None) -> int | None:
+    """Return the hazard id named by a card key: a hazard card, or the one-off detail view of one."""
+    if card_key is not None:  # a one-off detail view, or a message about the card (a prompt, a notice)
+        card_key = card_key.removeprefix("view:").removeprefix("about:")
+    if not card_key or not card_key.startswith(f"{CARD_KIND}:"):
+        return None
+    tail = card_key.split(":", 1)[1]
+    return int(tail) if tail.isdigit() else None
+
+
+def today_in_park(now: datetime, settings: Settings) -> date:
+    """Return today's date in the park's time zone."""
+    return now.astimezone(settings.park.tz).date()
+
+
+def fmt_date(day: date) -> str:
+    """Format a date with its weekday, e.g. 2026-12-10（周四）."""
+    return f"{day.isoformat()}（周{T.WEEKDAYS[day.weekday()]}）"
+
+
+def fmt_time(at: datetime, tz: ZoneInfo) -> str:
+    """Format a moment in the park's time zone."""
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def five_missing(hazard: Hazard) -> list[str]:
+    """Return the Chinese names of the five-in-place fields still missing on a major hazard."""
+    return [T.FIVE_FIELDS[key] for key in five_missing_keys(hazard)]
+
+
+def short(text: str, limit: int = 40) -> str:
+    """Cut text for one-line lists."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def status_text(hazard: Hazard, today: date, park: ParkSettings | None = None) -> str:
+    """Return the status as people read it, with 已逾期 N 天 when a deadline or an immediate fix is late."""
+    text = T.STATUS_NAMES[hazard.status]
+    park = park or ParkSettings()
+    since = hazard_rules.overdue_since(hazard, today, park.tz, park.immediate_grace_days)
+    if since is not None:
+        text += "，" + T.OVERDUE.format(days=(today - since).days)
+    return text
+
+
+async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Card:
+    """Build the card for a hazard's current state, with the buttons for what can happen next."""
+    tz = settings.park.tz
+    today = today_in_park(now, settings)
+    photos = await hazard_queries.hazard_photos(session, hazard.id)
+    before = [p for phase, p in photos if phase == "before"]
+    after = [p for phase, p in photos if phase == "after"]
+    fields: list[CardField] = [
+        CardField("enterprise", T.F_ENTERPRISE, hazard.enterprise.name),
+        CardField("description", T.F_DESCRIPTION, hazard.description),
+        CardField("category", T.F_CATEGORY, T.CATEGORY_NAMES.get(hazard.category, hazard.category)),
+        CardField("level", T.F_LEVEL, T.LEVEL_NAMES[hazard.level]),
+        CardField("mode", T.F_MODE, T.MODE_NAMES.get(hazard.mode, T.MODE_NAMES[None])),
+    ]
+    if hazard.due_date is not None:
+        fields.append(CardField("due", T.F_DUE, fmt_date(hazard.due_date)))
+    if hazard.level == Level.MAJOR:
+        missing = five_missing(hazard)
+        five = T.FIVE_MISSING.format(missing="、".join(missing)) if missing else T.FIVE_DONE
+        fields.append(CardField("five", T.F_FIVE, five))
+        fields += [
+            CardField(f"five_{key}", name, hazard.five_in_place[key])
+            for key, name in T.FIVE_FIELDS.items()
+            if hazard.five_in_place.get(key)
+        ]
+    source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
+    fields += [
+        CardField("reporter", T.F_REPORTER, f"{hazard.reporter.display_name}（{source}）"),
+        CardField("found", T.F_FOUND, fmt_time(hazard.found_at, tz)),
+        CardField("photos", T.F_PHOTOS, T.PHOTOS_COUNT.format(before=len(before), after=len(after))),
+    ]
+    documents = await hazard_queries.hazard_documents(session, hazard.id)
+    if documents:  # only when there are any: most hazards have photos alone
+        phases = [phase for phase, _ in documents]
+        counted = T.DOCUMENTS_COUNT.format(before=phases.count("before"), after=phases.count("after"))
+        fields.append(CardField("documents", T.F_DOCUMENTS, counted))
+    shown, sides = await card_photos(settings.storage.photo_dir, before, after)
+    if sides:
+        fields.append(CardField("photo_sides", T.F_PHOTO_SIDES, T.PHOTO_SIDES))
+    last = await hazard_queries.last_events(session, hazard.id, ("fix", "reject", "accept", "unfix"))
+    fix, reject, accept = last.get("fix"), last.get("reject"), last.get("accept")
+    unfix = last.get("unfix")
+    if fix is not None and unfix is not None and unfix.id > fix.id:
+        fix = None  # taken back by its submitter: no longer the rectification on the card
+    if fix is not None and fix.note:
+        fields.append(CardField("fix", T.F_FIX, fix.note))
+    if reject is not None and hazard.status == HazardStatus.RECTIFYING and (fix is None or reject.id > fix.id):
+        fields.append(CardField("reject", T.F_REJECT, reject.note or ""))
+    if hazard.status == HazardStatus.CLOSED and accept is not None:
+        who = accept.actor.display_name if accept.actor else T.SYSTEM_ACTOR
+        fields.append(CardField("verified", T.F_VERIFIED, T.VERIFIED_BY.format(name=who, at=fmt_time(accept.at, tz))))
+    return Card(
+        key=card_key(hazard),
+        kind=CARD_KIND,
+        title=T.HAZARD_CARD_TITLE.format(code=hazard.code),
+        fields=tuple(fields),
+        status=CardStatus(hazard.status.value, status_text(hazard, today, settings.park), T.F_STATUS),
+        photos=shown,
+        actions=actions(hazard),
+    )
+
+
+async def card_photos(root: Path, before: list[Photo], after: list[Photo]) -> tuple[tuple[Path, ...], bool]:
+    """Return the card's picture, and whether it is the first before- and after-photo side by side.
+
+    The side-by-side JPEG is made once, in a worker thread, and cached under the photo directory; when
+    it cannot be made (a photo file is missing or unreadable, the disk is full) the card shows the
+    before-photo alone.
+    """
+    if not before:
+        return (), False
+    first = root / before[0].path
+    if not after:
+        return (first,), False
+    try:
+        both = await asyncio.to_thread(
+            side_by_side, root, first, before[0].sha256, root / after[0].path, after[0].sha256
+        )
+    except Exception as exc:  # Pillow's decoders raise many kinds of errors; the card must still go out
+        logger.warning(
+            "before/after picture of photos %s and %s not made: %s", before[0].id, after[0].id, exc
+        )
+        return (first,), False
+    return (both,), True
+
+
+def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
+    """Return the buttons for what can happen next to a hazard, each with its command equivalent."""
+    i, code = hazard.id, hazard.code
+    if hazard.status in (HazardStatus.CLOSED, HazardStatus.WITHDRAWN):
+        return ()
+    if hazard.status == HazardStatus.AWAITING_VERIFICATION:
+        return (
+            (
+                Button(T.BTN_ACCEPT, AcceptButton(i).pack(), f"/accept {code}"),
+                Button(T.BTN_REJECT_FIX, RejectButton(i).pack(), f"/reject {code} <原因>"),
+            ),
+        )
+    other = Level.GENERAL if hazard.level == Level.MAJOR else Level.MAJOR
+    label = T.BTN_GENERAL if other == Level.GENERAL else T.BTN_MAJOR
+    level = Button(label, LevelButton(i, other).pack(), f"/level {code} {T.LEVEL_WORDS_OUT[other]}")
+    rows: list[tuple[Button, ...]] = []
+    if hazard.mode is None:  # no way of rectifying chosen yet
+        rows.append(
+            (
+                Button(T.BTN_IMMEDIATE, DueButton(i, 0).pack(), f"/due {code} 立即整改"),
+                *(
+                    Button(T.BTN_DAYS.format(days=d), DueButton(i, d).pack(), f"/due {code} {d}天内")
+                    for d in DUE_DAYS[1:]
+                ),
+            )
+        )
+    rows.append((Button(T.BTN_FIX, FixButton(i).pack(), f"/fix {code} <整改情况>"),))
+    rows.append((level, Button(T.BTN_CATEGORY, CategoryButton(i).pack(), f"/category {code} <类别>")))
+    return tuple(rows)
+
+
+def attachment_problem(attachments: list[Attachment], settings: Settings) -> str | None:
+    """Explain the first attachment that could not be stored, if any."""
+    for a in attachments:
+        if a.document is not None and a.document.mime_type != PDF_TYPE:
+            return T.PHOTO_NOT_IMAGE  # office files go with notices and campaign reports; hazards keep PDFs
+        if a.problem == "too_large":
+            too_large = T.DOCUMENT_TOO_LARGE if a.ref.says_pdf else T.PHOTO_TOO_LARGE
+            return too_large.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
+        if a.problem == "not_image":
+            return T.PHOTO_NOT_IMAGE
+        if a.problem == "too_many_pixels" and a.dimensions is not None:
+            width, height = a.dimensions
+            return T.PHOTO_TOO_MANY_PIXELS.format(
+                width=width,
+                height=height,
+                megapixels=round(width * height / 10_000),
+                limit=settings.storage.max_pixels // 10_000,
+            )
+        if a.problem == "broken":
+            return T.PHOTO_BROKEN
+        if a.problem == "broken_pdf":
+            return T.DOCUMENT_BROKEN
+        if a.problem == "not_saved":
+            return T.PHOTO_NOT_SAVED
+        if a.problem == "failed":
+            return T.PHOTO_FAILED
+    return None
+
+
+async def photo_rows(
+    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
+) -> list[Photo]:
+    """Write photo rows for the attachments already stored on disk."""
+    root = settings.storage.photo_dir
+    return [await attachment_rows.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
+
+
+async def document_rows(
+    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
+) -> list[Document]:
+    """Write document rows for the PDFs already stored on disk."""
+    root = settings.storage.photo_dir
+    return [
+        await attachment_rows.save_document(session, a.document, root, now)
+        for a in attachments
+        if a.document is not None and a.document.mime_type == PDF_TYPE
+    ]
+
+
+def document_names(documents: list[Document]) -> str:
+    """Return the documents' names for one line, each in 《》."""
+    return "、".join(f"《{d.file_name}》" for d in documents)
+
+
+def fmt_size(size: int) -> str:
+    """Format a file size as people read it: 850 KB, 2.4 MB."""
+    if size < 1024 * 1024:
+        return f"{max(1, round(size / 1024))} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Reply:
+    """Return an in-place edit of the hazard's card."""
+    return Reply(card=await build_card(session, hazard, settings, now), edit=True)
+
+
+def told_replies(change: Change, card: Card, actor: Person, reach: Reach) -> list[Reply]:
+    """Tell privately whom the domain says to: managers of a major hazard, leads of one filed for them."""
+    hazard = change.hazard
+    replies: list[Reply] = []
+    managers = recipients(change.tell.get(Tell.MAJOR, []), reach)
+    if managers:
+        reported = change.event is not None and change.event.action == Action.REPORT
+        how = T.MAJOR_HOW_REPORTED if reported else T.MAJOR_HOW_SET
+        alert = T.MAJOR_ALERT.format(
+            code=hazard.code,
+            enterprise=hazard.enterprise.name,
+            description=short(hazard.description),
+            actor=actor.display_name,
+            how=how,
+        )
+        replies.append(Reply(text=alert, people=managers))
+    leads = recipients(change.tell.get(Tell.FILED, []), reach)
+    if leads:
+        source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
+        notice = T.FILED_NOTICE.format(actor=actor.display_name, source=source, code=hazard.code)
+        replies.append(Reply(card=card, people=leads))
+        replies.append(Reply(text=notice, people=leads))
+    return replies
+
+
+async def find_target(
+    session: AsyncSession, card_key: str | None, args: str
+) -> tuple[Hazard | None, str, str | None]:
+    """Find the hazard a command is about (a code first in the text, or the card replied to).
+
+    Returns the hazard, the rest of the text, and the code that was not found (if one was named).
+    """
+    words = args.split(maxsplit=1)
+    if words and CODE_RE.match(words[0]):
+        hazard = await hazard_queries.hazard_by_code(session, words[0])
+        rest = words[1] if len(words) > 1 else ""
+        return hazard, rest, None if hazard else hazard_queries.normal_code(words[0])
+    hazard_id = hazard_id_of(card_key)
+    if hazard_id is not None:
+        return await hazard_queries.get_hazard(session, hazard_id), args, None
+    return None, args, None
+
+
+async def commanded_hazard(
+    session: AsyncSession, msg: Incoming, card_key: str | None, usage: str, *, limit: int = 200
+) -> tuple[Hazard | None, str, Reply | None]:
+    """Find the hazard a card command names (by code, or the card it replies to), or say how to name it.
+
+    Returns the hazard, the rest of the text (cleaned, at most `limit` characters) and, when no hazard
+    was found, the answer to give instead.
+    """
+    hazard, rest, missing_code = await find_target(session, card_key, msg.args)
+    if missing_code:
+        return None, rest, Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    if hazard is None:
+        return None, rest, Reply(text=usage)
+    return hazard, clean_text(rest, limit), None

@@ -1,0 +1,313 @@
+"""Corrections to a hazard after it was reported: deadline extensions (/extend, decided by the managers
+with 同意 / 不同意 or /extend_ok, /extend_no), withdrawing a mistaken or duplicate report (/withdraw)
+and rewriting its description (/edit). The rules are the domain operations in `domain/hazards/operations.py`;
+this module parses, calls and renders.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Button, ButtonPress, Incoming, Reply, clean_text
+from bot.questions import close_about_hazard
+from bot.routing import HandlerResult, Router
+from domain.hazards import operations as hazard_ops
+from domain.hazards import queries as hazard_queries
+from domain.hazards.rules import Refusal, Refused, Tell
+from domain.park.rules import Perm
+from handlers import texts as T
+from handlers.hazards.card import (
+    CODE_RE,
+    DESCRIPTION_LIMIT,
+    ExtendDecideButton,
+    card_reply,
+    commanded_hazard,
+    fmt_date,
+    refusal_text,
+    short,
+    today_in_park,
+)
+from handlers.hazards.card import card_key as key_of
+from handlers.hazards.text import DueDateError, parse_due
+from handlers.util import Reach, recipients, refuse
+from storage.models import Hazard, Person
+
+TEXT_LIMIT = 2000  # what a correction command reads; each kind then checks its own limit
+
+router = Router("corrections")
+
+REASON_LIMIT = 500
+
+
+def _refusal(exc: Refused, actor: Person, denied: str | None = None) -> str:
+    """Say why a correction was refused; `denied` is the answer to a permission refusal on a hazard."""
+    hazard = exc.hazard
+    code = hazard.code if hazard is not None else ""
+    match exc.reason:
+        case Refusal.NO_DEADLINE if hazard is not None:
+            return T.EXTEND_NO_DEADLINE.format(
+                code=code, mode=T.MODE_NAMES.get(hazard.mode, T.MODE_NAMES[None])
+            )
+        case Refusal.NO_REQUEST:
+            return T.EXTEND_NO_REQUEST.format(code=code)
+        case Refusal.SAME_HAZARD:
+            return T.WITHDRAW_SAME.format(code=code)
+        case Refusal.BAD_ORIGINAL:
+            return T.WITHDRAW_BAD_ORIGINAL.format(code=code)
+        case Refusal.NOT_ALLOWED if denied is not None and hazard is not None:
+            return denied.format(code=code)
+    return refusal_text(exc, actor)
+
+
+def _split_due(rest: str, today: date) -> tuple[date | None, str, str | None]:
+    """Split `<期限> <原因>` into the date, the reason, and the problem with the date (if any)."""
+    words = rest.split(maxsplit=1)
+    if not words:
+        return None, "", T.EXTEND_USAGE
+    try:
+        due = parse_due(words[0], today)
+    except DueDateError as exc:
+        template = T.DUE_PAST if exc.reason == "past" else T.DUE_UNREADABLE
+        return None, "", template.format(text=clean_text(words[0], 40)).split("\n")[0]
+    return due, clean_text(words[1] if len(words) > 1 else "", REASON_LIMIT), None
+
+
+# --- deadline extensions (延期) -------------------------------------------------------------------
+
+
+@router.command("extend", perm=Perm.HAZARD_EXTEND, help_text=T.HELP["extend"])
+async def extend(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Ask for a later deadline: `/extend YH-… 12月20日 原因`; the managers get 同意 / 不同意 privately."""
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EXTEND_USAGE, limit=TEXT_LIMIT)
+    if hazard is None:
+        return problem
+    due, reason, bad_date = _split_due(rest, today_in_park(now, settings))
+    if due is None:
+        return Reply(text=bad_date or T.EXTEND_USAGE)
+    if not reason:
+        return Reply(text=T.EXTEND_NEED_REASON.format(code=hazard.code))
+    old = hazard.due_date
+    try:
+        change = await hazard_ops.ask_extension(session, hazard, actor, due, reason, now)
+    except Refused as exc:
+        if exc.reason == Refusal.NOT_LATER and exc.hazard is not None and exc.hazard.due_date is not None:
+            return Reply(text=T.EXTEND_NOT_LATER.format(to=fmt_date(due), due=fmt_date(exc.hazard.due_date)))
+        return Reply(text=_refusal(exc, actor))
+    assert old is not None and change.event is not None
+    ask = T.EXTEND_ASK_NOTICE.format(
+        code=hazard.code,
+        enterprise=hazard.enterprise.name,
+        description=short(hazard.description),
+        old=fmt_date(old),
+        new=fmt_date(due),
+        name=actor.display_name,
+        reason=reason,
+    )
+    request = change.event.id
+    buttons = (
+        (
+            Button(
+                T.BTN_EXTEND_OK,
+                ExtendDecideButton(hazard.id, request, "ok").pack(),
+                f"/extend_ok {hazard.code}",
+            ),
+            Button(
+                T.BTN_EXTEND_NO,
+                ExtendDecideButton(hazard.id, request, "no").pack(),
+                f"/extend_no {hazard.code} [原因]",
+            ),
+        ),
+    )
+    managers = recipients(change.tell[Tell.EXTENSION], reach)
+    replies = [Reply(text=T.EXTEND_SENT.format(code=hazard.code, old=fmt_date(old), new=fmt_date(due)), about=key_of(hazard))]
+    if managers:
+        replies.append(Reply(text=ask, buttons=buttons, people=managers, about=key_of(hazard)))
+    elif msg.chat.is_group:
+        replies.append(Reply(text=ask, buttons=buttons, about=key_of(hazard)))  # managers in this group decide
+    else:
+        replies.append(Reply(text=T.EXTEND_NO_MANAGER.format(code=hazard.code)))
+    return replies
+
+
+@router.button(ExtendDecideButton, perm=Perm.HAZARD_VERIFY)
+async def extend_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: ExtendDecideButton,
+    reach: Reach,
+) -> HandlerResult:
+    """Decide the extension request the buttons name: 同意 moves the deadline, 不同意 keeps it."""
+    hazard = await hazard_queries.get_hazard(session, button.hazard_id)
+    if hazard is None:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    replies = await _decide(
+        session,
+        actor,
+        hazard,
+        button.decision == "ok",
+        "",
+        settings,
+        now,
+        reach,
+        request_id=button.request_id,
+    )
+    return [r if r.people or r.card else Reply(text=r.text, toast=True) for r in replies]
+
+
+@router.command("extend_ok", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["extend_ok"])
+async def extend_ok(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Approve the pending extension request of a hazard: `/extend_ok YH-…`."""
+    hazard, _, problem = await commanded_hazard(session, msg, card_key, T.EXTEND_DECIDE_USAGE, limit=TEXT_LIMIT)
+    if hazard is None:
+        return problem
+    return await _decide(session, actor, hazard, True, "", settings, now, reach)
+
+
+@router.command("extend_no", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["extend_no"])
+async def extend_no(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Refuse the pending extension request of a hazard, with an optional reason: `/extend_no YH-… 原因`."""
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EXTEND_DECIDE_USAGE, limit=TEXT_LIMIT)
+    if hazard is None:
+        return problem
+    return await _decide(session, actor, hazard, False, clean_text(rest, REASON_LIMIT), settings, now, reach)
+
+
+async def _decide(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    approve: bool,
+    reason: str,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+    *,
+    request_id: int | None = None,
+) -> list[Reply]:
+    """Decide an extension request; edit the card and tell the requester."""
+    try:
+        change = await hazard_ops.decide_extension(
+            session, hazard, actor, approve, now, request_id=request_id, reason=reason
+        )
+    except Refused as exc:
+        return [Reply(text=_refusal(exc, actor))]
+    assert hazard.due_date is not None
+    due = fmt_date(hazard.due_date)
+    if approve:
+        said = T.EXTEND_OK_DONE.format(code=hazard.code, new=due)
+        notice = T.EXTEND_OK_NOTICE.format(code=hazard.code, new=due)
+    else:
+        said = T.EXTEND_NO_DONE.format(code=hazard.code, due=due)
+        why = T.EXTEND_NO_REASON.format(reason=reason) if reason else ""
+        notice = T.EXTEND_NO_NOTICE.format(code=hazard.code, due=due, reason=why)
+    replies = [Reply(text=said)]
+    if approve:
+        replies.insert(0, await card_reply(session, hazard, settings, now))
+    told = recipients(change.tell[Tell.EXTENSION_DECIDED], reach)
+    if told:
+        replies.append(Reply(text=notice, people=told, about=key_of(hazard)))
+    elif change.tell[Tell.EXTENSION_DECIDED]:
+        replies.append(Reply(text=notice, to_groups=True, about=key_of(hazard)))  # no private chat
+    return replies
+
+
+# --- withdrawing a report, rewriting its description ---------------------------------------------
+
+
+@router.command("withdraw", perm=Perm.HAZARD_WITHDRAW, help_text=T.HELP["withdraw"])
+async def withdraw(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """Withdraw a mistaken report (`/withdraw YH-… 原因`) or a duplicate (`/withdraw YH-… 重复 YH-…`)."""
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.WITHDRAW_USAGE, limit=TEXT_LIMIT)
+    if hazard is None:
+        return problem
+    words = rest.split()
+    duplicate_of: Hazard | None = None
+    reason = clean_text(rest, REASON_LIMIT)
+    if len(words) >= 2 and words[0] in T.WITHDRAW_WORDS and CODE_RE.match(words[1]):
+        duplicate_of = await hazard_queries.hazard_by_code(session, words[1])
+        if duplicate_of is None:
+            return Reply(text=T.HAZARD_NOT_FOUND.format(code=hazard_queries.normal_code(words[1])[:20]))
+        more = clean_text(" ".join(words[2:]), REASON_LIMIT)
+        reason = T.WITHDRAW_DUPLICATE.format(code=duplicate_of.code) + (f"：{more}" if more else "")
+    if not reason:
+        return Reply(text=T.WITHDRAW_USAGE)
+    try:
+        await hazard_ops.withdraw(session, hazard, actor, reason, now, duplicate_of=duplicate_of)
+    except Refused as exc:
+        return Reply(text=_refusal(exc, actor, T.WITHDRAW_DENIED))
+    await close_about_hazard(session, hazard.id)
+    return [
+        await card_reply(session, hazard, settings, now),
+        Reply(text=T.WITHDRAW_DONE.format(code=hazard.code, reason=reason)),
+    ]
+
+
+@router.command("edit", perm=Perm.HAZARD_EDIT, help_text=T.HELP["edit"])
+async def edit(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """Rewrite a hazard's description: `/edit YH-… 新描述` (the reporter, until it is verified)."""
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EDIT_USAGE, limit=TEXT_LIMIT)
+    if hazard is None:
+        return problem
+    text = clean_text(rest, DESCRIPTION_LIMIT * 2)
+    if not text:
+        return Reply(text=T.EDIT_USAGE)
+    if len(text) > DESCRIPTION_LIMIT:
+        return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
+    try:
+        change = await hazard_ops.edit_description(session, hazard, actor, text, now)
+    except Refused as exc:
+        return Reply(text=_refusal(exc, actor, T.EDIT_DENIED))
+    replies = [Reply(text=T.EDIT_DONE.format(code=hazard.code), about=key_of(hazard))]
+    if change.changed:
+        replies.insert(0, await card_reply(session, hazard, settings, now))
+    return replies

@@ -1,0 +1,470 @@
+"""Hazards, closing side (整改→验收→销号): /fix with after-photos, accept, reject with a reason.
+
+Each button has a command twin carrying the code (`/fix YH-…`, `/accept YH-…`, `/reject YH-… 原因`),
+so every step also works where a platform has no buttons or no replies. The rules themselves are
+the domain operations in `domain/hazards/operations.py`; this module parses, calls and renders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Attachment, ButtonPress, Incoming, Reply, clean_text
+from bot.questions import Question, ask, close_about_hazard, drop
+from bot.routing import NOT_MINE, HandlerResult, Router
+from domain.hazards import operations as hazard_ops
+from domain.hazards import queries as hazard_queries
+from domain.hazards import rules as hazard_rules
+from domain.hazards.rules import Action, Refusal, Refused, Tell
+from domain.park.rules import Perm
+from handlers import texts as T
+from handlers.hazards.card import (
+    AcceptButton,
+    FixButton,
+    HazardAlbum,
+    RejectButton,
+    attachment_problem,
+    build_card,
+    card_reply,
+    commanded_hazard,
+    document_names,
+    document_rows,
+    find_target,
+    hazard_id_of,
+    is_answer,
+    photo_rows,
+    refusal_text,
+    short,
+)
+from handlers.hazards.card import card_key as key_of
+from handlers.util import Reach, recipients, refuse
+from storage import attachments, cards
+from storage.enums import HazardStatus
+from storage.models import Document, Hazard, Person, Photo
+
+router = Router("rectify")
+
+NOTE_LIMIT = 1000
+
+
+def too_long(text: str) -> Reply | None:
+    """Refuse a note or reason over the limit, saying so, instead of cutting it silently."""
+    length = len(clean_text(text, NOTE_LIMIT * 20))
+    return Reply(text=T.NOTE_TOO_LONG.format(limit=NOTE_LIMIT, length=length)) if length > NOTE_LIMIT else None
+
+
+@dataclass(frozen=True)
+class HazardFix(Question, kind="hazard_fix", ttl=timedelta(hours=24)):
+    """The after-photos of a rectification the person started (and the PDFs already sent with it)."""
+
+    hazard_id: int
+    note: str
+    document_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HazardReject(Question, kind="hazard_reject", ttl=timedelta(hours=24)):
+    """The reason a manager rejects a rectification."""
+
+    hazard_id: int
+
+
+# --- rectification ----------------------------------------------------------------------------
+
+
+@router.command("fix", perm=Perm.HAZARD_FIX, help_text=T.HELP["fix"])
+async def fix(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    card_key: str | None,
+    question: Question | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Submit a rectification: the hazard (card replied to, or code), a note, and after-photos."""
+    hazard, note, missing_code = await find_target(session, card_key, msg.args)
+    if missing_code:
+        return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+    if hazard is None and isinstance(question, HazardFix):
+        hazard = await hazard_queries.get_hazard(session, question.hazard_id)
+    if hazard is None:
+        return Reply(text=T.HAZARD_WHICH)
+    try:
+        hazard_rules.check(actor, hazard, Action.FIX)
+    except Refused as exc:
+        if added := await _add_to_pending_fix(session, actor, hazard, attachments, settings, now, exc):
+            return added
+        return Reply(text=_fix_refusal(exc, actor))
+    photos = await photo_rows(session, attachments, settings, now)
+    documents = await document_rows(session, attachments, settings, now)
+    if refusal := too_long(note):
+        return refusal
+    note = clean_text(note, NOTE_LIMIT)
+    earlier = question.document_ids if isinstance(question, HazardFix) and question.hazard_id == hazard.id else []
+    documents = await _with_earlier(session, earlier, documents)
+    if not photos:
+        # A report (校验报告) is kept with the fix, but the fix still needs a photo of the place.
+        await ask(session, msg.chat, actor, HazardFix(hazard.id, note, [d.id for d in documents]), now)
+        problem = attachment_problem(attachments, settings)
+        if documents and not problem:
+            return Reply(text=T.FIX_DOCUMENTS_KEPT.format(names=document_names(documents)))
+        return Reply(text=problem or T.FIX_NEED_PHOTO)
+    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, documents=documents)
+
+
+async def _add_to_pending_fix(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    attachments: list[Attachment],
+    settings: Settings,
+    now: datetime,
+    refused: Refused,
+) -> list[Reply] | None:
+    """Add PDFs sent with /fix to a fix awaiting verification (more evidence); None when that is not the case."""
+    if refused.reason != Refusal.WRONG_STATUS or hazard.status != HazardStatus.AWAITING_VERIFICATION:
+        return None
+    if any(a.stored for a in attachments):
+        return None  # photos with /fix on a submitted fix: refused as before (/unfix, or wait for the verdict)
+    documents = await document_rows(session, attachments, settings, now)
+    if not documents:
+        return None
+    try:
+        change = await hazard_ops.add_documents(session, hazard, actor, documents, "after", now)
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor))]
+    added = T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.documents_added, phase=T.PHASE_NAMES["after"])
+    return [await card_reply(session, hazard, settings, now), Reply(text=added)]
+
+
+async def _with_earlier(session: AsyncSession, earlier: list[int], documents: list[Document]) -> list[Document]:
+    """Return the documents sent earlier for a fix followed by the new ones, each once."""
+    kept = {d.id: d for d in await attachments.documents_by_id(session, earlier)}
+    for d in documents:
+        kept.setdefault(d.id, d)
+    return list(kept.values())
+
+
+def _fix_refusal(exc: Refused, actor: Person) -> str:
+    if exc.reason == Refusal.WRONG_STATUS and exc.hazard is not None:
+        return T.FIX_NOT_OPEN.format(code=exc.hazard.code, status=T.STATUS_NAMES[exc.hazard.status])
+    return refusal_text(exc, actor)
+
+
+@router.button(FixButton, perm=Perm.HAZARD_FIX)
+async def fix_button(
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: FixButton
+) -> HandlerResult:
+    """Start a rectification from the card: ask for after-photos as a reply."""
+    hazard = await hazard_queries.get_hazard(session, button.hazard_id)
+    if hazard is None:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    try:
+        hazard_rules.check(actor, hazard, Action.FIX)
+    except Refused as exc:
+        if exc.reason == Refusal.NOT_ALLOWED:
+            return await refuse(session, actor, press, now, _fix_refusal(exc, actor))
+        return Reply(text=_fix_refusal(exc, actor), toast=True)
+    await ask(session, press.chat, actor, HazardFix(hazard.id, ""), now)
+    return Reply(text=f"{hazard.code}：{T.FIX_NEED_PHOTO}", about=key_of(hazard))
+
+
+@router.question(HazardFix, perm=Perm.HAZARD_FIX)
+async def fix_photos(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: HazardFix,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Take the after-photos (and note) the bot asked for."""
+    on_its_card = hazard_id_of(card_key) == question.hazard_id
+    if not on_its_card and not is_answer(msg, card_key):
+        return NOT_MINE  # a reply to another hazard's card, or group chatter
+    photos = await photo_rows(session, attachments, settings, now)
+    new_documents = await document_rows(session, attachments, settings, now)
+    if refusal := too_long(msg.text):  # the question stays open for a shorter note
+        return refusal
+    note = clean_text(msg.text, NOTE_LIMIT) or question.note
+    documents = await _with_earlier(session, question.document_ids, new_documents)
+    if not photos:
+        problem = attachment_problem(attachments, settings)
+        if new_documents and not problem:  # kept; the question stays open for the photo
+            await ask(session, msg.chat, actor, HazardFix(question.hazard_id, note, [d.id for d in documents]), now)
+            return Reply(text=T.FIX_DOCUMENTS_KEPT.format(names=document_names(documents)))
+        return Reply(text=problem or T.FIX_NEED_PHOTO)
+    await drop(session, msg.chat, actor)
+    hazard = await hazard_queries.get_hazard(session, question.hazard_id)
+    if hazard is None:
+        return Reply(text=T.HAZARD_DRAFT_GONE)
+    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, documents=documents)
+
+
+async def fix_reply(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    note: str,
+    photos: list[Photo],
+    msg: Incoming,
+    settings: Settings,
+    now: datetime,
+    *,
+    reach: Reach,
+    documents: Sequence[Document] = (),
+) -> list[Reply]:
+    """Submit the fix (with its PDFs); the card changes everywhere, and managers get it privately to verify."""
+    try:
+        change = await hazard_ops.submit_fix(session, hazard, actor, note, photos, now, documents)
+    except Refused as exc:
+        return [Reply(text=_fix_refusal(exc, actor))]
+    await close_about_hazard(session, hazard.id)
+    if msg.media_group_id:
+        await ask(session, msg.chat, actor, HazardAlbum(hazard.id, msg.media_group_id, "after"), now)
+    card = await build_card(session, hazard, settings, now)
+    replies = [Reply(card=card, edit=True), Reply(text=T.FIX_SUBMITTED.format(code=hazard.code), about=key_of(hazard))]
+    # Managers verify from their private chat too: the first time they get the card there; after
+    # a rejection their copy is edited in place and a one-line note tells them it is back.
+    has_copy = {(p.platform, p.chat_id) for p in await cards.card_posts(session, card.key, None)}
+    fresh: list[Person] = []
+    again: list[Person] = []
+    for manager in change.tell[Tell.VERIFY]:
+        if manager.private_chat_id == msg.chat.chat_id and manager.platform == msg.chat.platform:
+            continue  # they are looking at it already
+        (again if (manager.platform, manager.private_chat_id) in has_copy else fresh).append(manager)
+    if fresh:
+        replies.append(Reply(card=card, people=recipients(fresh, reach)))
+    if again:
+        replies.append(Reply(text=T.FIX_RESUBMITTED.format(code=hazard.code), people=recipients(again, reach)))
+    return replies
+
+
+# --- verification -----------------------------------------------------------------------------
+
+
+async def _verifiable(
+    session: AsyncSession, actor: Person, hazard: Hazard | None, action: Action
+) -> Refused | None:
+    """Check the hazard awaits verification and the fix is not the actor's own."""
+    if hazard is None:
+        return Refused(Refusal.NOT_ALLOWED)
+    try:
+        hazard_rules.check(actor, hazard, action, fixer_id=await hazard_queries.fixer_id(session, hazard))
+    except Refused as exc:
+        return exc
+    return None
+
+
+async def _press_refused(
+    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, exc: Refused
+) -> Reply:
+    if exc.hazard is None:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    if exc.reason == Refusal.WRONG_STATUS:
+        return Reply(text=refusal_text(exc, actor), toast=True)
+    return await refuse(session, actor, press, now, refusal_text(exc, actor))
+
+
+@router.button(AcceptButton, perm=Perm.HAZARD_VERIFY)
+async def accept_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: AcceptButton,
+    reach: Reach,
+) -> HandlerResult:
+    """Accept the rectification: the hazard is closed (销号)."""
+    hazard = await hazard_queries.get_hazard(session, button.hazard_id)
+    refused = await _verifiable(session, actor, hazard, Action.ACCEPT)
+    if refused is not None or hazard is None:
+        return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
+    return await _accept(session, actor, hazard, settings, now, reach, toast=True)
+
+
+@router.command("accept", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["accept"])
+async def accept_command(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Accept a rectification by command: `/accept YH-…` (or as a reply to the card)."""
+    hazard, _, problem = await commanded_hazard(session, msg, card_key, T.ACCEPT_USAGE)
+    if hazard is None:
+        return problem
+    refused = await _verifiable(session, actor, hazard, Action.ACCEPT)
+    if refused is not None:
+        return Reply(text=refusal_text(refused, actor))
+    return await _accept(session, actor, hazard, settings, now, reach, toast=False)
+
+
+async def _accept(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+    *,
+    toast: bool,
+) -> list[Reply]:
+    try:
+        change = await hazard_ops.accept(session, hazard, actor, now)
+    except Refused as exc:
+        if exc.reason == Refusal.FIVE_INCOMPLETE:
+            # Said in the chat, not only as a popup: the enterprise reads there what it has to complete.
+            said = refusal_text(exc, actor)
+            return [Reply(text=said), Reply(text=said, toast=True)] if toast else [Reply(text=said)]
+        return [Reply(text=refusal_text(exc, actor), toast=toast)]  # another manager was faster
+    await close_about_hazard(session, hazard.id)
+    replies = [
+        await card_reply(session, hazard, settings, now),
+        Reply(text=T.VERIFY_ACCEPTED.format(code=hazard.code), toast=toast, about=key_of(hazard)),
+    ]
+    told = recipients(change.tell[Tell.ACCEPTED], reach)
+    if told:
+        notice = T.VERIFY_ACCEPTED_NOTICE.format(code=hazard.code, description=short(hazard.description))
+        replies.append(Reply(text=notice, people=told, about=key_of(hazard)))
+    return replies
+
+
+@router.button(RejectButton, perm=Perm.HAZARD_VERIFY)
+async def reject_button(
+    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: RejectButton
+) -> HandlerResult:
+    """Start a rejection: ask the manager for the reason, as a reply."""
+    hazard = await hazard_queries.get_hazard(session, button.hazard_id)
+    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    if refused is not None or hazard is None:
+        return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
+    await ask(session, press.chat, actor, HazardReject(hazard.id), now)
+    return [
+        Reply(text=T.REJECT_ASK.format(code=hazard.code), about=key_of(hazard)),
+        Reply(text=T.REJECT_ASK_TOAST, toast=True),
+    ]
+
+
+@router.command("reject", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["reject"])
+async def reject_command(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Reject a rectification by command: `/reject YH-… 原因` (without a reason, the bot asks for it)."""
+    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.REJECT_USAGE, limit=NOTE_LIMIT * 20)
+    if hazard is None:
+        return problem
+    if refusal := too_long(reason):
+        return refusal
+    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    if refused is not None:
+        return Reply(text=refusal_text(refused, actor))
+    if not reason:
+        await ask(session, msg.chat, actor, HazardReject(hazard.id), now)
+        return Reply(text=T.REJECT_ASK.format(code=hazard.code), about=key_of(hazard))
+    return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
+
+
+@router.question(HazardReject, perm=Perm.HAZARD_VERIFY)
+async def reject_reason(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    question: HazardReject,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Take the rejection reason: back to rectifying, and the reason goes to the enterprise."""
+    on_its_card = hazard_id_of(card_key) == question.hazard_id
+    if not on_its_card and not is_answer(msg, card_key):
+        return NOT_MINE  # in a group only a reply to the question is the reason, never chatter
+    if refusal := too_long(msg.text):
+        return refusal
+    reason = clean_text(msg.text, NOTE_LIMIT)
+    if not reason:
+        return Reply(text=T.REJECT_NEED_TEXT)
+    await drop(session, msg.chat, actor)
+    hazard = await hazard_queries.get_hazard(session, question.hazard_id)
+    if hazard is None:
+        return Reply(text=T.BUTTON_STALE)
+    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    if refused is not None:
+        return Reply(text=refusal_text(refused, actor))
+    return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
+
+
+async def _reject(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    reason: str,
+    msg: Incoming,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+) -> list[Reply]:
+    try:
+        change = await hazard_ops.reject(session, hazard, actor, reason, now)
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor))]
+    await close_about_hazard(session, hazard.id)
+    notice = T.REJECT_NOTICE.format(code=hazard.code, description=short(hazard.description), reason=reason)
+    reached = [p for p in change.tell[Tell.REJECTED] if reach(p)]
+    if reached:
+        done = T.REJECT_DONE.format(code=hazard.code, names="、".join(p.display_name for p in reached))
+        told = Reply(text=notice, people=recipients(reached, reach), about=key_of(hazard))
+    else:
+        done = T.REJECT_DONE_GROUP.format(code=hazard.code)
+        told = (
+            Reply(text=notice, about=key_of(hazard))
+            if msg.chat.is_group
+            else Reply(text=notice, to_groups=True, about=key_of(hazard))
+        )
+    return [await card_reply(session, hazard, settings, now), Reply(text=done, about=key_of(hazard)), told]
+
+
+@router.command("unfix", perm=Perm.HAZARD_FIX, help_text=T.HELP["unfix"])
+async def unfix(
+    msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime, card_key: str | None
+) -> HandlerResult:
+    """Take one's own submitted fix back before it is verified: `/unfix YH-… [原因]`."""
+    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.UNFIX_USAGE, limit=NOTE_LIMIT)
+    if hazard is None:
+        return problem
+    try:
+        await hazard_ops.withdraw_fix(session, hazard, actor, reason, now)
+    except Refused as exc:
+        if exc.reason == Refusal.NOT_ALLOWED:
+            return Reply(text=T.UNFIX_NOT_YOURS.format(code=hazard.code))
+        return Reply(text=refusal_text(exc, actor))
+    await close_about_hazard(session, hazard.id)
+    return [await card_reply(session, hazard, settings, now), Reply(text=T.UNFIX_DONE.format(code=hazard.code), about=key_of(hazard))]

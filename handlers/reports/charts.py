@@ -1,0 +1,126 @@
+"""The weekly digest's chart, drawn with matplotlib in the CJK font the project ships (via `mplfonts`).
+
+matplotlib is heavy (about 0.5 s and 30 MB to import): it is imported inside `digest_chart` only, never
+on the per-update path or at bot start. Call it in a worker thread (`asyncio.to_thread`).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Sequence
+from pathlib import Path
+
+from domain.reports.queries import EnterpriseWeek, WeekFigures
+from handlers import texts as T
+
+FONT_FILE = "NotoSansCJKsc-Regular.otf"  # Noto Sans CJK SC (SIL Open Font License), shipped by mplfonts
+CHART_ENTERPRISES = 12  # bars drawn one by one; the rest are one bar, 其他企业
+
+
+class FontMissing(RuntimeError):
+    """The bundled CJK font is not installed (the `mplfonts` dependency is missing)."""
+
+
+def font_path() -> Path:
+    """Return the CJK font file the charts use, found without importing its package."""
+    spec = importlib.util.find_spec("mplfonts")
+    if spec is None or not spec.submodule_search_locations:
+        raise FontMissing("the mplfonts package (Noto Sans CJK SC) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "fonts" / FONT_FILE
+    if not path.is_file():
+        raise FontMissing(f"{path} is missing")
+    return path
+
+
+def covered(font: Path, labels: Sequence[str]) -> set[str]:
+    """Return the characters of the labels that the font has no glyph for (whitespace aside)."""
+    from matplotlib.ft2font import FT2Font
+
+    charmap = FT2Font(str(font)).get_charmap()
+    return {ch for label in labels for ch in label if not ch.isspace() and ord(ch) not in charmap}
+
+
+def _bars(figures: WeekFigures) -> list[tuple[str, int, int, int, int]]:
+    """Return (name, found, closed, open, overdue) per bar: the busiest enterprises, then the rest as one."""
+    busy = sorted(
+        (e for e in figures.enterprises if not e.quiet or e.open),
+        key=lambda e: (-(e.found + e.closed + len(e.overdue) + e.open), e.enterprise_id),
+    )
+    shown, rest = busy[:CHART_ENTERPRISES], busy[CHART_ENTERPRISES:]
+
+    def row(name: str, group: Sequence[EnterpriseWeek]) -> tuple[str, int, int, int, int]:
+        return (
+            name,
+            sum(e.found for e in group),
+            sum(e.closed for e in group),
+            sum(e.open for e in group),
+            sum(len(e.overdue) for e in group),
+        )
+
+    bars = [row(_short_name(e.name), [e]) for e in shown]
+    if rest:
+        bars.append(row(T.CHART_OTHERS, rest))
+    return bars
+
+
+def _short_name(name: str) -> str:
+    """Cut a company name for an axis label: the part before 有限公司 etc., at most 8 characters."""
+    for tail in ("股份有限公司", "有限责任公司", "有限公司"):
+        name = name.removesuffix(tail)
+    return name if len(name) <= 8 else name[:7] + "…"
+
+
+def digest_chart(figures: WeekFigures, path: Path) -> list[str]:
+    """Draw the digest's chart as a PNG at `path`; return every label drawn (for the font check).
+
+    Top: hazards per enterprise by status (found, closed, open, overdue). Bottom: found and closed per
+    week over the last eight weeks.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: a file only
+    from matplotlib import font_manager
+    from matplotlib.figure import Figure
+
+    font = font_path()
+    font_manager.fontManager.addfont(str(font))
+    family = font_manager.FontProperties(fname=str(font)).get_name()
+    labels: list[str] = []
+    bars = _bars(figures)
+    with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
+        fig = Figure(figsize=(8, 9), dpi=110, layout="constrained")
+        top, bottom = fig.subplots(2, 1, height_ratios=[3, 2])
+        title = f"{T.CHART_TITLE_STATUS}（{figures.label}）"
+        top.set_title(title)
+        labels.append(title)
+        series = (T.CHART_FOUND, T.CHART_CLOSED, T.CHART_OPEN, T.CHART_OVERDUE)
+        colours = ("#4c78a8", "#54a24b", "#f2a541", "#e45756")
+        if bars:
+            names = [b[0] for b in reversed(bars)]
+            height = 0.2
+            for i, (name, colour) in enumerate(zip(series, colours, strict=True)):
+                values = [b[i + 1] for b in reversed(bars)]
+                positions = [y + (1.5 - i) * height for y in range(len(names))]
+                top.barh(positions, values, height=height, label=name, color=colour)
+            top.set_yticks(range(len(names)), names)
+            top.legend(loc="lower right")
+            top.set_xlabel(T.CHART_COUNT)
+            top.xaxis.get_major_locator().set_params(integer=True)
+            labels += [*names, *series, T.CHART_COUNT]
+        else:
+            top.text(0.5, 0.5, T.CHART_NONE, ha="center", va="center", transform=top.transAxes)
+            top.set_axis_off()
+            labels.append(T.CHART_NONE)
+        weeks = [T.CHART_WEEK.format(month=m.month, day=m.day) for m, _, _ in figures.trend]
+        bottom.plot(weeks, [f for _, f, _ in figures.trend], marker="o", label=T.CHART_FOUND, color=colours[0])
+        bottom.plot(weeks, [c for _, _, c in figures.trend], marker="s", label=T.CHART_CLOSED, color=colours[1])
+        bottom.set_title(T.CHART_TITLE_TREND)
+        bottom.set_ylabel(T.CHART_COUNT)
+        bottom.yaxis.get_major_locator().set_params(integer=True)
+        bottom.set_ylim(bottom=0)
+        bottom.legend(loc="upper left")
+        bottom.tick_params(axis="x", labelrotation=30)
+        labels += [T.CHART_TITLE_TREND, *weeks]
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png")
+    return labels

@@ -1,0 +1,268 @@
+"""Reports for managers: /week, /summary, /export, and recording /inspection and /drill for the summary."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Incoming, Reply, clean_text
+from bot.routing import Router
+from domain.park import queries as park_queries
+from domain.park import rules as park_rules
+from domain.park.rules import Perm
+from domain.reports import operations as report_ops
+from domain.reports import queries as report_queries
+from domain.reports.rules import week_label, week_start
+from handlers import texts as T
+from handlers.reports.digest import summary_text, week_digest
+from handlers.reports.ledger_xlsx import period_name, write_ledger
+from handlers.util import Reach, pick_enterprise, recipient
+from storage import audit
+from storage.enums import ActivityKind
+from storage.models import Enterprise, Person
+
+router = Router("reports")
+
+WEEK_RE = re.compile(r"(\d{4})\s*-?\s*[Ww](\d{1,2})")
+FULL_DATE_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
+SHORT_DATE_RE = re.compile(r"(\d{1,2})[-/.月](\d{1,2})日?")
+YEAR_RE = re.compile(r"(\d{4})年?")
+
+
+def parse_day(text: str, today: date) -> date | None:
+    """Read a past or present park day: 2026-11-28, 2026年11月28日, 11月28日, 11-28, 今天, 昨天, 前天.
+
+    A day without its year is the latest such day not after today.
+    """
+    text = text.strip()
+    if text in T.DATE_WORDS:
+        return today - timedelta(days=T.DATE_WORDS[text])
+    try:
+        if m := FULL_DATE_RE.fullmatch(text):
+            return date(int(m[1]), int(m[2]), int(m[3]))
+        if m := SHORT_DATE_RE.fullmatch(text):
+            day = date(today.year, int(m[1]), int(m[2]))
+            return day if day <= today else date(today.year - 1, day.month, day.day)
+    except ValueError:
+        return None
+    return None
+
+
+def parse_period(args: str, today: date) -> tuple[date, date, int | None] | str:
+    """Read `<year>` or `<from> <to>` (inclusive); empty means this year. Return the days and the year, or the bad word."""
+    words = args.split()
+    if not words:
+        return date(today.year, 1, 1), date(today.year, 12, 31), today.year
+    if len(words) == 1 and (m := YEAR_RE.fullmatch(words[0])) and 2000 <= int(m[1]) <= 2100:
+        year = int(m[1])
+        return date(year, 1, 1), date(year, 12, 31), year
+    if len(words) == 2:
+        start, end = parse_day(words[0], today), parse_day(words[1], today)
+        if start is None:
+            return words[0]
+        if end is None:
+            return words[1]
+        return start, end, None
+    return args
+
+
+def _positive(text: str) -> int | None:
+    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else None
+
+
+# --- /week -------------------------------------------------------------------------------------
+
+
+@router.command("week", perm=Perm.REPORTS, help_text=T.REPORT_HELP["week"], read_only=True)
+async def week(msg: Incoming, *, session: AsyncSession, settings: Settings, now: datetime) -> Reply:
+    """Give the weekly digest of last week (default), this week or an ISO week, with its chart."""
+    today = now.astimezone(settings.park.tz).date()
+    arg = clean_text(msg.args, 40)
+    if not arg or arg in T.WEEK_WORDS_LAST:
+        monday = week_start(today) - timedelta(days=7)
+    elif arg in T.WEEK_WORDS_THIS:
+        monday = week_start(today)
+    elif m := WEEK_RE.fullmatch(arg):
+        try:
+            monday = date.fromisocalendar(int(m[1]), int(m[2]), 1)
+        except ValueError:
+            return Reply(text=T.WEEK_BAD.format(text=arg))
+    else:
+        return Reply(text=T.WEEK_BAD.format(text=arg))
+    if monday > today:
+        return Reply(text=T.WEEK_FUTURE.format(label=week_label(monday)))
+    _, reply = await week_digest(session, settings, monday, now)
+    return reply
+
+
+# --- /summary -----------------------------------------------------------------------------------
+
+
+@router.command("summary", perm=Perm.REPORTS, help_text=T.REPORT_HELP["summary"], read_only=True)
+async def summary(msg: Incoming, *, session: AsyncSession, settings: Settings, now: datetime) -> Reply:
+    """Give the figures of a year or a period as a paragraph and a table."""
+    today = now.astimezone(settings.park.tz).date()
+    args = clean_text(msg.args, 60)
+    if not args:
+        return Reply(text=T.SUMMARY_USAGE)
+    period = parse_period(args, today)
+    if isinstance(period, str):
+        return Reply(text=T.SUMMARY_BAD_DATE.format(text=period[:30]))
+    start, end, year = period
+    if start > end:
+        return Reply(text=T.SUMMARY_BAD_ORDER.format(start=start.isoformat(), end=end.isoformat()))
+    figures = await report_queries.summary_figures(session, start, end, settings.park.tz)
+    return Reply(text=summary_text(figures, settings.park.name, year))
+
+
+# --- /inspection and /drill -------------------------------------------------------------------
+
+
+async def _exact_enterprise(session: AsyncSession, word: str) -> Enterprise | None:
+    found = await park_queries.match_enterprises(session, word)
+    return next((e for e in found if park_rules.is_exact(e, word) and e.active), None)
+
+
+@router.command("inspection", perm=Perm.REPORTS, help_text=T.REPORT_HELP["inspection"])
+async def inspection(
+    msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime
+) -> Reply:
+    """Record an inspection: its day, person-times, the enterprises visited and what was checked."""
+    words = clean_text(msg.args, 300).split()
+    if len(words) < 3:
+        return Reply(text=T.INSPECTION_USAGE)
+    today = now.astimezone(settings.park.tz).date()
+    day = parse_day(words[0], today)
+    if day is None:
+        return Reply(text=T.INSPECTION_BAD_DATE.format(text=words[0][:20]))
+    if day > today:
+        return Reply(text=T.DATE_FUTURE.format(day=day.isoformat()))
+    person_times = _positive(words[1])
+    if person_times is None:
+        return Reply(text=T.INSPECTION_BAD_COUNT.format(text=words[1][:20]))
+    chosen: list[Enterprise] = []
+    rest = words[2:]
+    while rest:
+        if rest[0] in T.PARK_WIDE_WORDS:
+            chosen = list(await park_queries.list_enterprises(session))
+            rest = rest[1:]
+            break
+        found = await _exact_enterprise(session, rest[0])
+        if found is None:
+            break
+        if found not in chosen:
+            chosen.append(found)
+        rest = rest[1:]
+    if not chosen:
+        near = await pick_enterprise(session, words[2], button=None)
+        if isinstance(near, Reply):
+            return Reply(text=f"{near.text}\n{T.INSPECTION_USAGE}")
+        return Reply(text=T.INSPECTION_NO_ENTERPRISE)
+    activity = " ".join(rest)[:200] or None
+    row = await report_ops.record_inspection(
+        session,
+        day=day,
+        person_times=person_times,
+        enterprise_ids=[e.id for e in chosen],
+        activity=activity,
+        actor_id=actor.id,
+        at=now,
+    )
+    await audit.audit(session, now, actor, "inspection.record", "inspection", str(row.id), day=day.isoformat())
+    year = await report_queries.summary_figures(session, date(day.year, 1, 1), date(day.year, 12, 31), settings.park.tz)
+    names = "、".join(e.name for e in chosen) if len(chosen) <= 5 else f"{chosen[0].name}等 {len(chosen)} 家企业"
+    return Reply(
+        text=T.INSPECTION_DONE.format(
+            day=day.isoformat(),
+            enterprises=names,
+            person_times=person_times,
+            activity=f"，{activity}" if activity else "",
+            count=year.inspections,
+        )
+    )
+
+
+@router.command("drill", perm=Perm.REPORTS, help_text=T.REPORT_HELP["drill"])
+async def drill(msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime) -> Reply:
+    """Record a drill (演练) or a training (培训): day, type, enterprise or the whole park, people."""
+    words = clean_text(msg.args, 300).split()
+    if len(words) < 3:
+        return Reply(text=T.DRILL_USAGE)
+    today = now.astimezone(settings.park.tz).date()
+    day = parse_day(words[0], today)
+    if day is None:
+        return Reply(text=T.DRILL_BAD_DATE.format(text=words[0][:20]))
+    if day > today:
+        return Reply(text=T.DATE_FUTURE.format(day=day.isoformat()))
+    title = words[1][:100]
+    if "培训" in title:
+        kind = ActivityKind.TRAINING
+    elif "演练" in title:
+        kind = ActivityKind.DRILL
+    else:
+        return Reply(text=T.DRILL_BAD_KIND.format(text=title[:20]))
+    rest = words[2:]
+    participants: int | None = None
+    if len(rest) > 1:
+        participants = _positive(rest[-1])
+        if participants is None:
+            return Reply(text=T.DRILL_BAD_COUNT.format(text=rest[-1][:20]))
+        rest = rest[:-1]
+    where_text = " ".join(rest)
+    enterprise: Enterprise | None = None
+    if where_text not in T.PARK_WIDE_WORDS:
+        picked = await pick_enterprise(session, where_text, button=None)
+        if isinstance(picked, Reply):
+            return Reply(text=f"{picked.text}\n{T.DRILL_USAGE}")
+        enterprise = picked
+    row = await report_ops.record_drill(
+        session,
+        day=day,
+        kind=kind,
+        title=title,
+        enterprise_id=enterprise.id if enterprise else None,
+        participants=participants,
+        actor_id=actor.id,
+        at=now,
+    )
+    await audit.audit(session, now, actor, "drill.record", "drill", str(row.id), day=day.isoformat(), kind=kind)
+    return Reply(
+        text=T.DRILL_DONE.format(
+            kind=T.DRILL_KIND_NAMES[kind],
+            day=day.isoformat(),
+            title=title,
+            where=enterprise.name if enterprise else T.PARK_WIDE,
+            people=T.DRILL_PEOPLE.format(count=participants) if participants else "",
+        )
+    )
+
+
+# --- /export ------------------------------------------------------------------------------------
+
+
+@router.command("export", perm=Perm.REPORTS, help_text=T.REPORT_HELP["export"], read_only=True)
+async def export_ledger(
+    msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime, reach: Reach
+) -> list[Reply]:
+    """Send the ledger workbook of a year (default: this one) or a period; privately when asked in a group."""
+    today = now.astimezone(settings.park.tz).date()
+    args = clean_text(msg.args, 60)
+    period = parse_period(args, today)
+    if isinstance(period, str):
+        return [Reply(text=T.EXPORT_BAD.format(text=period[:30]))]
+    start, end, _ = period
+    if start > end:
+        return [Reply(text=T.SUMMARY_BAD_ORDER.format(start=start.isoformat(), end=end.isoformat()))]
+    name = T.EXPORT_FILE_NAME.format(period=period_name(start, end))
+    path = settings.storage.new_report_path("ledger", ".xlsx", now.astimezone(settings.park.tz))
+    done = await write_ledger(session, settings, path, start, end, now)
+    await audit.audit(session, now, actor, "ledger.export", "ledger", None, start=start.isoformat(), end=end.isoformat())
+    head = f"#{done.head.event_id} {done.head.hash[:16]}…" if done.head.hash else T.XLSX_NO_CHAIN
+    text = T.EXPORT_DONE.format(period=period_name(start, end), count=done.hazards, head=head)
+    if msg.chat.is_group and reach(actor):
+        private = Reply(text=text, documents=(path,), document_names=(name,), people=(recipient(actor),))
+        return [private, Reply(text=T.EXPORT_SENT_PRIVATELY)]
+    return [Reply(text=text, documents=(path,), document_names=(name,))]

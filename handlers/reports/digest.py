@@ -1,0 +1,223 @@
+"""Rendering of reports for people: the weekly digest (text and chart), the period summary, overdue messages.
+
+Figures come from `domain/reports/queries.py`; the schedules (`schedules/`) and the commands
+(`handlers/reports/commands.py`) both render through here, so a digest on demand reads like the one posted.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import date, datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import Reply
+from domain.reports import queries as report_queries
+from domain.reports.queries import SummaryFigures, WeekFigures
+from handlers import texts as T
+from handlers.hazards.card import short
+from storage.models import Hazard, Person
+
+logger = logging.getLogger(__name__)
+
+
+def percent(part: int, whole: int) -> str:
+    """Format a share as people read it: 87.5%, or — when there is nothing to divide."""
+    if not whole:
+        return T.SUMMARY_NOT_YET
+    return f"{part * 100 / whole:.1f}%".replace(".0%", "%")
+
+
+# --- weekly digest --------------------------------------------------------------------------
+
+
+def digest_text(f: WeekFigures, park: str) -> str:
+    """Return the digest as short lines for a phone: totals, busy enterprises, the quiet ones in one line."""
+    last_day = f.end - timedelta(days=1)
+    lines = [
+        T.DIGEST_TITLE.format(park=park, label=f.label, start=f"{f.start:%m-%d}", end=f"{last_day:%m-%d}"),
+        T.DIGEST_TOTALS.format(
+            found=f.total("found"),
+            closed=f.total("closed"),
+            immediate=f.total("closed_immediate"),
+            deadline=f.total("closed_deadline"),
+            open=f.total("open"),
+            overdue=len(f.overdue),
+        ),
+    ]
+    if not f.enterprises:
+        lines.append(T.DIGEST_NO_ENTERPRISES)
+    busy = [e for e in f.enterprises if not e.quiet]
+    busy.sort(key=lambda e: (-(len(e.overdue) * 100 + e.found + e.closed), e.enterprise_id))
+    listed, rest = busy[: T.DIGEST_LIST_LIMIT], busy[T.DIGEST_LIST_LIMIT :]
+    quiet = [e for e in f.enterprises if e.quiet] + rest
+    if listed:
+        lines.append(T.DIGEST_ENTERPRISES)
+        for e in listed:
+            overdue = ""
+            if e.overdue:
+                items = "、".join(T.DIGEST_OVERDUE_ITEM.format(code=o.code, days=o.days) for o in e.overdue[:3])
+                if len(e.overdue) > 3:
+                    items += "…"
+                overdue = T.DIGEST_ENTERPRISE_OVERDUE.format(count=len(e.overdue), items=items)
+            lines.append(
+                T.DIGEST_ENTERPRISE_LINE.format(name=e.name, found=e.found, closed=e.closed, open=e.open, overdue=overdue)
+            )
+    if quiet:
+        with_open = [e for e in quiet if e.open]
+        open_note = (
+            T.DIGEST_QUIET_OPEN.format(count=len(with_open), hazards=sum(e.open for e in with_open)) if with_open else ""
+        )
+        if listed:
+            lines.append(T.DIGEST_QUIET.format(count=len(quiet), open=open_note))
+        else:
+            lines.append(T.DIGEST_ALL_QUIET.format(open=open_note))
+    if f.majors:
+        lines.append(T.DIGEST_MAJORS)
+        for m in f.majors[:10]:
+            lines.append(T.DIGEST_MAJOR_LINE.format(code=m.code, enterprise=m.enterprise, status=T.STATUS_NAMES[m.status]))
+        if len(f.majors) > 10:
+            lines.append(T.DIGEST_MAJORS_MORE.format(count=len(f.majors) - 10))
+    else:
+        lines.append(T.DIGEST_NO_MAJORS)
+    b = f.broadcast
+    if b.meetings or b.notices:
+        rate = percent(b.receipts_given, b.receipts_expected)
+        lines.append(T.DIGEST_MEETINGS.format(meetings=b.meetings, rate=rate, notices=b.notices))
+    if b.campaigns:
+        lines.append(T.DIGEST_CAMPAIGNS)
+        lines += [T.DIGEST_CAMPAIGN_LINE.format(title=c.title, done=c.done, tasks=c.tasks) for c in b.campaigns]
+    lines.append(T.DIGEST_FOOTER)
+    return "\n".join(lines)
+
+
+async def week_digest(session: AsyncSession, settings: Settings, monday: date, now: datetime) -> tuple[WeekFigures, Reply]:
+    """Return the figures of a week and the digest reply (text and chart) for them."""
+    park = settings.park
+    today = now.astimezone(park.tz).date()
+    figures = await report_queries.week_figures(session, monday, today, park.tz, park.immediate_grace_days)
+    text = digest_text(figures, park.name)
+    path = settings.storage.new_report_path(f"digest-{figures.label}", ".png", now.astimezone(park.tz))
+    try:
+        from handlers.reports.charts import digest_chart
+
+        await asyncio.to_thread(digest_chart, figures, path)
+    except Exception:  # the figures still go out without their picture
+        logger.exception("digest chart for %s not drawn", figures.label)
+        return figures, Reply(text=f"{text}\n{T.CHART_FAILED}")
+    return figures, Reply(text=text, photos=(path,))
+
+
+# --- summary --------------------------------------------------------------------------------
+
+
+def summary_values(f: SummaryFigures) -> dict[str, str]:
+    """Return the summary's values as printed, by the keys of `T.SUMMARY_ROWS`."""
+    b = f.broadcast
+    campaigns_done = sum(c.done for c in b.campaigns)
+    campaigns_tasks = sum(c.tasks for c in b.campaigns)
+    return {
+        "meetings": str(b.meetings),
+        "receipt_rate": percent(b.meeting_receipts_given, b.meeting_receipts_expected),
+        "attendance_rate": percent(b.attended, b.attendance_places),
+        "notices": str(b.notices),
+        "campaigns": str(len(b.campaigns)),
+        "campaign_rate": percent(campaigns_done, campaigns_tasks),
+        "inspections": str(f.inspections),
+        "person_times": str(f.inspection_person_times),
+        "found": str(f.found),
+        "major": str(f.major),
+        "immediate": str(f.rectified_immediately),
+        "deadline": str(f.rectified_by_deadline),
+        "closed": str(f.closed),
+        "rate": percent(f.closed, f.found),
+        "open": str(f.still_open),
+        "drills": f"{f.drills}/{f.drill_people}",
+        "trainings": f"{f.trainings}/{f.training_people}",
+    }
+
+
+def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
+    """Return the summary as a paragraph in the usual style, then as a table."""
+    v = summary_values(f)
+    if year is not None:
+        title = T.SUMMARY_TITLE_YEAR.format(park=park, year=year)
+        period = T.SUMMARY_PERIOD_YEAR.format(year=year)
+    else:
+        title = T.SUMMARY_TITLE_RANGE.format(park=park, start=f.start.isoformat(), end=f.end.isoformat())
+        period = T.SUMMARY_PERIOD_RANGE.format(start=f.start.isoformat(), end=f.end.isoformat())
+    paragraph = T.SUMMARY_PARAGRAPH.format(
+        period=period,
+        meetings=T.SUMMARY_MEETINGS.format(
+            meetings=v["meetings"], rate=v["receipt_rate"], attendance=v["attendance_rate"]
+        ),
+        notices=T.SUMMARY_NOTICES.format(notices=v["notices"]),
+        campaigns=T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
+        inspections=f.inspections,
+        person_times=f.inspection_person_times,
+        found=f.found,
+        major=f.major,
+        immediate=f.rectified_immediately,
+        deadline=f.rectified_by_deadline,
+        closed=f.closed,
+        rate=v["rate"],
+        open=f.still_open,
+        drills=f.drills,
+        drill_people=f.drill_people,
+        trainings=f.trainings,
+        training_people=f.training_people,
+    )
+    table = [f"{label}：{v[key]}" for label, key in T.SUMMARY_ROWS]
+    return "\n".join([title, paragraph, "", T.SUMMARY_TABLE, *table, "", T.SUMMARY_NOTE])
+
+
+# --- overdue ----------------------------------------------------------------------------------
+
+
+def overdue_words(days: int) -> str:
+    """Return 已逾期 N 天."""
+    return T.OVERDUE.format(days=days)
+
+
+def overdue_reminder(hazard: Hazard, days: int) -> str:
+    """Return the private reminder to an enterprise's lead about an overdue hazard."""
+    return T.OVERDUE_REMIND.format(
+        enterprise=hazard.enterprise.name, code=hazard.code, description=short(hazard.description), overdue=overdue_words(days)
+    )
+
+
+def overdue_reminders(hazards: list[tuple[Hazard, int]]) -> str:
+    """Return one private reminder about an enterprise's overdue hazards (each with its days overdue)."""
+    if len(hazards) == 1:
+        return overdue_reminder(*hazards[0])
+    lines = [
+        T.OVERDUE_REMIND_LINE.format(code=h.code, description=short(h.description, 24), overdue=overdue_words(days))
+        for h, days in hazards
+    ]
+    return T.OVERDUE_REMIND_MANY.format(enterprise=hazards[0][0].enterprise.name, count=len(hazards), lines="\n".join(lines))
+
+
+def overdue_escalation(hazard: Hazard, days: int) -> str:
+    """Return the message to the managers about a hazard overdue long enough (or major)."""
+    return T.OVERDUE_ESCALATE.format(
+        enterprise=hazard.enterprise.name,
+        level=T.LEVEL_NAMES[hazard.level],
+        code=hazard.code,
+        description=short(hazard.description),
+        overdue=overdue_words(days),
+    )
+
+
+def overdue_group_mention(lead: Person, hazard: Hazard) -> str:
+    """Return the one group line naming a lead the bot cannot write to privately about an overdue hazard."""
+    name = f"@{lead.username}" if lead.username else lead.display_name
+    return T.OVERDUE_REMIND_GROUP.format(name=name, code=hazard.code)
+
+
+def overdue_escalation_group(hazard: Hazard, days: int) -> str:
+    """Return the group line used when no manager can be written to privately."""
+    return T.OVERDUE_ESCALATE_GROUP.format(
+        level=T.LEVEL_NAMES[hazard.level], code=hazard.code, enterprise=hazard.enterprise.name, overdue=overdue_words(days)
+    )

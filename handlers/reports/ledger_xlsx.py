@@ -1,0 +1,191 @@
+"""The Excel ledger (隐患台账): sheet 1 the ledger, sheet 2 the statistics, sheet 3 campaigns, sheet 4 the check.
+
+Written with openpyxl in write-only mode, a page of hazards at a time (each page appended in a worker
+thread), so memory stays flat however many hazards a district has. Dates are real dates, columns have
+widths, the header row is frozen and repeats on every printed page; the title row states the chain head
+so a printed ledger can be checked against the database later (`safetybot ledger verify`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from domain.hazards import chain
+from domain.reports import export
+from domain.reports import queries as report_queries
+from domain.reports import rules as report_rules
+from domain.reports.export import EnterpriseStats, LedgerRow
+from domain.reports.rules import funds_in_10k
+from handlers import texts as T
+
+DATE_FORMAT = "yyyy-mm-dd"
+PERCENT_FORMAT = "0.0%"
+
+
+@dataclass(frozen=True)
+class Exported:
+    """What an export wrote: the file, how many hazards, and the chain head it states."""
+
+    path: Path
+    hazards: int
+    head: chain.Head
+
+
+def period_name(start: date, end: date) -> str:
+    """Return 2026年 for a whole year, else 2026-01-01至2026-06-30."""
+    if start == date(start.year, 1, 1) and end == date(start.year, 12, 31):
+        return T.EXPORT_PERIOD_YEAR.format(year=start.year)
+    return T.EXPORT_PERIOD_RANGE.format(start=start.isoformat(), end=end.isoformat())
+
+
+def head_text(head: chain.Head) -> str:
+    """Return the chain head as printed: #event-id and the hash."""
+    return f"#{head.event_id} {head.hash}" if head.hash else T.XLSX_NO_CHAIN
+
+
+def _col(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def _setup(ws: Any, widths: list[int], title_rows: int = 2) -> None:
+    """Set column widths, freeze the header, repeat it on each printed page, print landscape."""
+    for i, width in enumerate(widths, start=1):
+        ws.column_dimensions[_col(i)].width = width
+    ws.freeze_panes = f"A{title_rows + 1}"
+    ws.print_title_rows = f"{title_rows}:{title_rows}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToHeight = 0
+
+
+def _cell(ws: Any, value: Any, *, number_format: str | None = None, bold: bool = False, link: str | None = None) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    c = WriteOnlyCell(ws, value=value)
+    if number_format:
+        c.number_format = number_format
+    if bold:
+        c.font = Font(bold=True)
+    if link:
+        c.hyperlink = link
+        c.font = Font(color="0563C1", underline="single")
+    return c
+
+
+def _header(ws: Any, title: str, headers: tuple[tuple[str, int], ...]) -> None:
+    _setup(ws, [w for _, w in headers])
+    ws.append([_cell(ws, title, bold=True)])
+    ws.append([_cell(ws, h, bold=True) for h, _ in headers])
+
+
+def _day(at: datetime | None, tz: Any) -> date | None:
+    return at.astimezone(tz).date() if at is not None else None
+
+
+def _photo_cell(ws: Any, root: Path, paths: list[str]) -> Any:
+    if not paths:
+        return None
+    target = (root / paths[0]).resolve().as_uri()
+    return _cell(ws, T.XLSX_PHOTO_LINK.format(count=len(paths)), link=target)
+
+
+def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path) -> None:
+    for n, r in enumerate(rows, start=first):
+        five = r.five
+        measures = five.get("measures") or r.fix_note
+        funds = funds_in_10k(five.get("funds")) if five.get("funds") else None
+        ws.append(
+            [
+                n,
+                r.code,
+                _cell(ws, _day(r.found_at, tz), number_format=DATE_FORMAT),
+                r.enterprise,
+                None,  # 位置: hazards carry the place in their description; the column is left for the clerk
+                r.description,
+                T.CATEGORY_NAMES.get(r.category, r.category),
+                T.LEVEL_NAMES[r.level],
+                T.MODE_NAMES.get(r.mode, T.MODE_NAMES[None]),
+                measures,
+                funds,
+                five.get("responsible") or r.fixer,
+                _cell(ws, r.due_date, number_format=DATE_FORMAT),
+                _cell(ws, _day(r.fixed_at, tz), number_format=DATE_FORMAT),
+                r.verifier,
+                _cell(ws, _day(r.verified_at, tz), number_format=DATE_FORMAT),
+                T.STATUS_NAMES[r.status],
+                _photo_cell(ws, root, r.before),
+                _photo_cell(ws, root, r.after),
+            ]
+        )
+
+
+def _stats_rows(ws: Any, stats: list[EnterpriseStats]) -> None:
+    total = EnterpriseStats(T.XLSX_STATS_TOTAL)
+    for s in stats:
+        for attr in ("general_found", "general_rectified", "major_found", "major_rectified", "major_with_plan", "major_funds"):
+            setattr(total, attr, getattr(total, attr) + getattr(s, attr))
+    for s in [*stats, total]:
+        bold = s is total
+        ws.append(
+            [
+                _cell(ws, s.enterprise, bold=bold),
+                s.general_found,
+                s.general_rectified,
+                _cell(ws, EnterpriseStats.rate(s.general_rectified, s.general_found), number_format=PERCENT_FORMAT),
+                s.major_found,
+                s.major_rectified,
+                _cell(ws, EnterpriseStats.rate(s.major_rectified, s.major_found), number_format=PERCENT_FORMAT),
+                s.major_with_plan,
+                round(s.major_funds, 2),
+            ]
+        )
+
+
+async def write_ledger(
+    session: AsyncSession, settings: Settings, path: Path, start: date, end: date, now: datetime
+) -> Exported:
+    """Write the ledger workbook of hazards found on the park days `start` to `end` (inclusive) to `path`."""
+    from openpyxl import Workbook
+
+    tz = settings.park.tz
+    s, e = report_rules.moment(start, tz), report_rules.moment(end + timedelta(days=1), tz)
+    period = period_name(start, end)
+    head = await chain.head(session)
+    at = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+    park = settings.park.name
+    root = settings.storage.photo_dir
+    wb = Workbook(write_only=True)
+    ledger = wb.create_sheet(T.XLSX_LEDGER_SHEET)
+    _header(ledger, T.XLSX_LEDGER_TITLE.format(park=park, period=period, at=at, head=head_text(head)), T.XLSX_LEDGER_HEADERS)
+    count = 0
+    async for page in export.ledger_pages(session, s, e):
+        await asyncio.to_thread(_ledger_rows, ledger, page, count + 1, tz, root)
+        count += len(page)
+    stats_ws = wb.create_sheet(T.XLSX_STATS_SHEET)
+    _header(stats_ws, T.XLSX_STATS_TITLE.format(park=park, period=period), T.XLSX_STATS_HEADERS)
+    _stats_rows(stats_ws, await export.enterprise_stats(session, s, e))
+    campaigns_ws = wb.create_sheet(T.XLSX_CAMPAIGN_SHEET)
+    _header(campaigns_ws, T.XLSX_CAMPAIGN_TITLE.format(park=park, period=period), T.XLSX_CAMPAIGN_HEADERS)
+    campaign_rows = await report_queries.campaign_rows(session, s, e, start)
+    if not campaign_rows:
+        campaigns_ws.append([T.XLSX_CAMPAIGN_NONE])
+    for c in campaign_rows:
+        campaigns_ws.append([c.campaign, c.enterprise, T.TASK_STATUS_NAMES[c.state], _cell(campaigns_ws, c.reported_at and c.reported_at.astimezone(tz).replace(tzinfo=None), number_format="yyyy-mm-dd hh:mm")])
+    check = wb.create_sheet(T.XLSX_CHECK_SHEET)
+    check.column_dimensions["A"].width = 100
+    for line in T.XLSX_CHECK_ROWS:
+        check.append([line.format(event_id=head.event_id or "-", head=head.hash or T.XLSX_NO_CHAIN, at=at)])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    await asyncio.to_thread(wb.save, path)
+    return Exported(path, count, head)

@@ -1,0 +1,106 @@
+"""Overdue escalation: cards re-rendered with 已逾期, the enterprise's lead reminded, the managers told.
+
+The daily job re-renders the card of every overdue hazard (its 已逾期 N 天 changes every day) and
+sends the reminders; the reminder sweep, every few minutes, sends what quiet hours held back. Each
+reminder claims (hazard, person, park day) in `reminders_sent`, so a lead hears about a hazard at most
+once a day; the managers are told once per due date, `escalate_after_days` days after it (major
+hazards: on the first day).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.messages import Reply
+from domain.hazards.rules import overdue_since
+from domain.park.queries import people_of_enterprise, people_with_role
+from domain.reports import queries as report_queries
+from handlers.hazards.card import card_key, card_reply
+from handlers.reports.digest import (
+    overdue_escalation,
+    overdue_escalation_group,
+    overdue_group_mention,
+    overdue_reminders,
+)
+from handlers.util import recipient, recipients
+from schedules.context import JobContext
+from storage import reminders
+from storage.enums import MANAGER_ROLES, Level, Role
+from storage.models import Hazard, Person
+
+logger = logging.getLogger(__name__)
+
+
+def overdue_period(fire: datetime, ctx: JobContext) -> str:
+    """Return the park day of a daily run, e.g. 2026-12-02."""
+    return fire.astimezone(ctx.settings.park.tz).date().isoformat()
+
+
+async def overdue_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
+    """Re-render every overdue hazard's card and send today's reminders and escalations."""
+    park = ctx.settings.park
+    today = now.astimezone(park.tz).date()
+    late = await report_queries.overdue_on(session, today, park.tz, park.immediate_grace_days)
+    replies = [await card_reply(session, h, ctx.settings, now) for h in late]
+    return replies + await remind(ctx, session, now, late)
+
+
+async def reminder_sweep(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
+    """Send the overdue reminders and escalations not yet sent today (quiet hours held them back)."""
+    park = ctx.settings.park
+    if park.is_quiet(now):
+        return []
+    today = now.astimezone(park.tz).date()
+    return await remind(ctx, session, now, await report_queries.overdue_on(session, today, park.tz, park.immediate_grace_days))
+
+
+async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: list[Hazard]) -> list[Reply]:
+    """Remind each lead once a day about their enterprise's overdue hazards; tell the managers on time.
+
+    Nothing is sent in quiet hours: the reminder sweep sends it when they end.
+    """
+    park = ctx.settings.park
+    if park.is_quiet(now) or not late:
+        return []
+    today = now.astimezone(park.tz).date()
+    reach = ctx.dispatcher.reach
+    leads: dict[int, Sequence[Person]] = {}
+    per_lead: dict[int, list[tuple[Hazard, int]]] = defaultdict(list)
+    lead_by_id: dict[int, Person] = {}
+    managers: Sequence[Person] | None = None
+    replies: list[Reply] = []
+    for hazard in late:
+        since = overdue_since(hazard, today, park.tz, park.immediate_grace_days)
+        if since is None:
+            continue
+        days = (today - since).days
+        if hazard.enterprise_id not in leads:
+            leads[hazard.enterprise_id] = await people_of_enterprise(session, hazard.enterprise_id, [Role.LEAD])
+        for lead in leads[hazard.enterprise_id]:
+            if not reach(lead):
+                # Named once in the group for this hazard (the card there shows it overdue anyway).
+                if await reminders.claim(session, f"hazard:{hazard.id}", f"mention:{lead.id}", since, now):
+                    said = overdue_group_mention(lead, hazard)
+                    replies.append(Reply(text=said, to_groups=True, about=card_key(hazard)))
+                continue
+            if await reminders.claim(session, f"hazard:{hazard.id}", f"person:{lead.id}", today, now):
+                per_lead[lead.id].append((hazard, days))
+                lead_by_id[lead.id] = lead
+        threshold = 1 if hazard.level == Level.MAJOR else ctx.settings.schedule.escalate_after_days
+        if days >= threshold and await reminders.claim(session, f"hazard:{hazard.id}", "managers", since, now):
+            if managers is None:
+                managers = await people_with_role(session, None, MANAGER_ROLES)
+            told = recipients(managers, reach)
+            if told:
+                replies.append(Reply(text=overdue_escalation(hazard, days), people=told, about=card_key(hazard)))
+            else:  # no manager can be written to privately: the park group hears it instead
+                replies.append(Reply(text=overdue_escalation_group(hazard, days), to_groups=True, about=card_key(hazard)))
+    for lead_id, items in per_lead.items():
+        about = card_key(items[0][0]) if len(items) == 1 else None
+        replies.append(Reply(text=overdue_reminders(items), people=(recipient(lead_by_id[lead_id]),), about=about))
+    return replies

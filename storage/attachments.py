@@ -1,0 +1,119 @@
+"""Photo and document rows: the metadata of files the photo store wrote, and the files of a broadcast."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.db import dialect_insert
+from storage.models import (
+    BroadcastFile,
+    Document,
+    Photo,
+)
+from storage.photos import StoredDocument, StoredPhoto
+
+
+async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at: datetime) -> Photo:
+    """Return the photo row for stored bytes, creating it the first time these bytes are seen.
+
+    The same photo sent by two people at once is one row: the insert yields to the other one's.
+    """
+    query = select(Photo).where(Photo.sha256 == stored.sha256)
+    photo = await session.scalar(query)
+    if photo is None:
+        await session.execute(
+            dialect_insert(session)(Photo)
+            .values(
+                sha256=stored.sha256,
+                path=str(stored.path.relative_to(root)),
+                size=stored.size,
+                mime_type=stored.mime_type,
+                width=stored.width,
+                height=stored.height,
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Photo.sha256])
+        )
+        photo = await session.scalar(query)
+    assert photo is not None
+    return photo
+
+
+async def save_document(session: AsyncSession, stored: StoredDocument, root: Path, at: datetime) -> Document:
+    """Return the document row for stored bytes, creating it the first time these bytes are seen.
+
+    The same bytes are one row: the name is the one they first came with.
+    """
+    query = select(Document).where(Document.sha256 == stored.sha256)
+    document = await session.scalar(query)
+    if document is None:
+        await session.execute(
+            dialect_insert(session)(Document)
+            .values(
+                sha256=stored.sha256,
+                path=str(stored.path.relative_to(root)),
+                size=stored.size,
+                mime_type=stored.mime_type,
+                file_name=stored.file_name[:200],
+                created_at=at,
+            )
+            .on_conflict_do_nothing(index_elements=[Document.sha256])
+        )
+        document = await session.scalar(query)
+    assert document is not None
+    return document
+
+
+async def documents_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Document]:
+    """Return the document rows with these ids, in the order given (ids that are gone are skipped)."""
+    if not ids:
+        return []
+    found = {d.id: d for d in await session.scalars(select(Document).where(Document.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+async def files(session: AsyncSession, owner_kind: str, owner_id: int) -> list[BroadcastFile]:
+    """Return the photos and documents sent with a notice, a campaign or a report, in the order they came."""
+    rows = await session.scalars(
+        select(BroadcastFile)
+        .options(joinedload(BroadcastFile.photo), joinedload(BroadcastFile.document))
+        .where(BroadcastFile.owner_kind == owner_kind, BroadcastFile.owner_id == owner_id)
+        .order_by(BroadcastFile.id)
+    )
+    return list(rows.unique().all())
+
+
+async def attach_files(
+    session: AsyncSession,
+    owner_kind: str,
+    owner_id: int,
+    photos: Sequence[Photo],
+    documents: Sequence[Document],
+    at: datetime,
+    event_id: int | None = None,
+) -> int:
+    """Link photos and documents to a notice, a campaign or a report; return how many were linked."""
+    for photo in photos:
+        session.add(
+            BroadcastFile(
+                owner_kind=owner_kind, owner_id=owner_id, event_id=event_id, photo_id=photo.id, created_at=at
+            )
+        )
+    for document in documents:
+        session.add(
+            BroadcastFile(
+                owner_kind=owner_kind,
+                owner_id=owner_id,
+                event_id=event_id,
+                document_id=document.id,
+                created_at=at,
+            )
+        )
+    await session.flush()
+    return len(photos) + len(documents)
