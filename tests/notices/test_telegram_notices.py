@@ -11,12 +11,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
+
 from bot.clock import ManualClock
 from domain.park import operations as park_ops
 from schedules.reminders import send_reminders
 from storage.enums import Role
 from tests.fake_telegram import FakeTelegram
 from tests.harness import LiveBot
+
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
 LI_ID = 2  # 李干部, manager
 STRANGER_ID = 30  # 小周: no role, no enterprise

@@ -18,7 +18,7 @@ from bot.adapters.dingtalk import (
 )
 from bot.messages import Button, Card, CardField, CardStatus
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 CID = "cidQ8w+Zk3/Vn5Ts0aP9x2Lm=="
 

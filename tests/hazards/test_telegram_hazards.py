@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from storage.models import AuditEntry, Hazard, HazardEvent, HazardPhoto, Photo
 from tests.fake_telegram import Call, FakeTelegram
 from tests.harness import ADMIN_ID, LiveBot, jpeg
+
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
 LI_ID = 2  # 李干部, manager
 ZHANG_ID = 3  # 张伟, lead of 华油 (never opens a private chat with the bot)

@@ -15,6 +15,8 @@ from storage.files import check_photo_files
 from storage.models import Document, Hazard, HazardDocument, HazardEvent
 from tests.harness import ADMIN_ID, LI, ZHANG, Harness, LiveBot, Sent, card_of, jpeg, labels, seed
 
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+
 
 def pdf(seed: int, pages: int = 1) -> bytes:
     """Make a small PDF whose bytes differ by seed: the header, some objects, the end-of-file marker."""

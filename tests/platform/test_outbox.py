@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
 from bot.adapters.telegram import TelegramAdapter
@@ -24,6 +25,8 @@ from storage.enums import OutboxState, Role
 from storage.models import Chat, OutboxItem, Person
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import GROUP, LI, MA, Harness, make_settings, seed
+
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
 MANAGER_ID = 77  # a manager with a private chat with the bot
 

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
 from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
 from tests.fake_dingtalk import FakeDingTalk, Group, User
 from tests.harness import DT_ADMIN_ID, LiveDingTalk, jpeg, running_dingtalk_bot
+
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
 LI_ID = "0200002"  # 李干部, manager
 ZHANG_ID = "0300003"  # 张伟, lead of 华油

@@ -27,6 +27,8 @@ from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, QPS_LIMIT, TEMPLATE_ID
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID, DT_ADMIN_ID, jpeg, make_dingtalk_settings, running_dingtalk_bot
 
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+
 XIAO_ID = "0400004"
 
 

@@ -31,7 +31,9 @@ from storage.models import Hazard, Photo
 from storage.photos import PhotoNotSaved, PhotoStore, TooManyPixels
 from tests.harness import XIAO, ZHANG, Harness, card_of, jpeg, make_settings, seed
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def png_header_only(width: int, height: int) -> bytes:

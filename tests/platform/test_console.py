@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.adapters.console import ConsoleAdapter, ConsolePerson, ConsoleSession
@@ -19,7 +20,9 @@ from bot.messages import Incoming
 from storage.models import Enterprise, Person
 from tests.harness import jpeg, make_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from bot.config import ConfigError, load_settings
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_example_config_loads_with_documented_defaults() -> None:

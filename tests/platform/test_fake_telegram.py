@@ -15,6 +15,8 @@ from telegram.ext import Application, CallbackQueryHandler, ContextTypes, Messag
 
 from tests.fake_telegram import TOKEN, FakeTelegram  # also sets NO_PROXY for 127.0.0.1 at import
 
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+
 
 def png_bytes(width: int = 64, height: int = 48) -> bytes:
     """A small real PNG image."""

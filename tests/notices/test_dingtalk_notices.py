@@ -15,6 +15,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from bot.clock import ManualClock
 from domain.park import operations as park_ops
 from schedules.reminders import send_reminders
@@ -23,6 +25,8 @@ from storage.enums import Role
 from tests.fake_dingtalk import CardInstance, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.harness import LiveDingTalk, running_dingtalk_bot
+
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
 LI_ID = "0200002"  # 李干部, manager
 STRANGER_ID = "0900009"  # 小周: in the organisation, no role, no enterprise

@@ -27,6 +27,8 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID as LIVE_ADMIN
 from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot, seed
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real HTTP to a fake platform server, or a real bot process
+
 REPORT_RE = re.compile(r"报告\d+")
 ADMIN_ID = 42
 REPORTS = 300

@@ -18,6 +18,8 @@ from storage.models import Enterprise, InboxItem, ProcessedUpdate
 from tests.fake_telegram import BOT_USERNAME, TOKEN
 from tests.harness import ADMIN_ID, LiveBot, running_bot
 
+pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+
 XIAO_ID = 2
 
 
