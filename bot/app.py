@@ -15,7 +15,7 @@ from domain.park import operations as park_ops
 from handlers.campaigns import commands as campaigns
 from handlers.hazards import corrections, rectify
 from handlers.hazards import reporting as hazards
-from handlers.notices import commands as notices
+from handlers.notices import commands
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
 from storage.db import Database, pending_revisions, upgrade
@@ -36,7 +36,7 @@ def routers() -> list[Router]:
         hazards.router,
         rectify.router,
         corrections.router,
-        notices.router,
+        commands.router,
         campaigns.router,
         reports.router,
     ]

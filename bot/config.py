@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tomllib
 import uuid
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -74,6 +74,10 @@ class ParkSettings(_Section):
     def tz(self) -> ZoneInfo:
         """Return the park's time zone."""
         return ZoneInfo(self.timezone)
+
+    def day(self, at: datetime) -> date:
+        """Return the park's calendar day of a moment (its "today" when the moment is now)."""
+        return at.astimezone(self.tz).date()
 
     def is_quiet(self, at: datetime) -> bool:
         """Tell whether a moment falls in the park's quiet hours."""

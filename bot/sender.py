@@ -222,7 +222,7 @@ class Sender:
         Returns whether a line was written.
         """
         now = self.clock.now()
-        day = now.astimezone(self.settings.park.tz).date()
+        day = self.settings.park.day(now)
         async with self.db.reading() as session:
             if not await rows.any_failed_unreported(session):
                 return False

@@ -4,17 +4,99 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
-from bot.messages import Button, ButtonPress, Recipient, Reply, clean_text
+from bot.config import Settings
+from bot.messages import (
+    Attachment,
+    Button,
+    ButtonPress,
+    Incoming,
+    Recipient,
+    Reply,
+    clean_text,
+)
 from domain.park import queries as park_queries
 from domain.park import rules as park_rules
 from handlers import texts as T
+from storage import attachments as attachment_rows
 from storage import audit
-from storage.models import Enterprise, Person
+from storage.models import Enterprise, Person, Photo
+
+PDF_TYPE = "application/pdf"  # the only documents a hazard keeps as evidence
+
+
+def own_enterprise(actor: Person) -> str:
+    """Return the name of the person's enterprise, or 无."""
+    return actor.enterprise.name if actor.enterprise else T.NONE
+
+
+def is_answer(msg: Incoming, card_key: str | None) -> bool:
+    """Tell whether a message can be the answer to the bot's open question.
+
+    It must be addressed to the bot (a private chat, a reply to the bot, an @-mention: the adapter
+    decides) and not be a reply to some card, so group chatter, a reply to a colleague or to another
+    hazard's card is never the answer.
+    """
+    return card_key is None and msg.addressed
+
+
+
+def fmt_date(day: date) -> str:
+    """Format a date with its weekday, e.g. 2026-12-10（周四）."""
+    return f"{day.isoformat()}（周{T.WEEKDAYS[day.weekday()]}）"
+
+
+def fmt_time(at: datetime, tz: ZoneInfo) -> str:
+    """Format a moment in the park's time zone."""
+    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+
+
+def short(text: str, limit: int = 40) -> str:
+    """Cut text for one-line lists."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def attachment_problem(attachments: list[Attachment], settings: Settings) -> str | None:
+    """Explain the first attachment that could not be stored, if any."""
+    for a in attachments:
+        if a.document is not None and a.document.mime_type != PDF_TYPE:
+            return T.PHOTO_NOT_IMAGE  # office files go with notices and campaign reports; hazards keep PDFs
+        if a.problem == "too_large":
+            too_large = T.DOCUMENT_TOO_LARGE if a.ref.says_pdf else T.PHOTO_TOO_LARGE
+            return too_large.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
+        if a.problem == "not_image":
+            return T.PHOTO_NOT_IMAGE
+        if a.problem == "too_many_pixels" and a.dimensions is not None:
+            width, height = a.dimensions
+            return T.PHOTO_TOO_MANY_PIXELS.format(
+                width=width,
+                height=height,
+                megapixels=round(width * height / 10_000),
+                limit=settings.storage.max_pixels // 10_000,
+            )
+        if a.problem == "broken":
+            return T.PHOTO_BROKEN
+        if a.problem == "broken_pdf":
+            return T.DOCUMENT_BROKEN
+        if a.problem == "not_saved":
+            return T.PHOTO_NOT_SAVED
+        if a.problem == "failed":
+            return T.PHOTO_FAILED
+    return None
+
+
+async def photo_rows(
+    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
+) -> list[Photo]:
+    """Write photo rows for the attachments already stored on disk."""
+    root = settings.storage.photo_dir
+    return [await attachment_rows.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
 
 logger = logging.getLogger(__name__)
 

@@ -14,13 +14,13 @@ from schedules.context import JobContext
 
 def digest_period(fire: datetime, ctx: JobContext) -> str:
     """Return the week a run at `fire` reports on: the one before the run's week, e.g. 2026-W48."""
-    day = fire.astimezone(ctx.settings.park.tz).date()
+    day = ctx.settings.park.day(fire)
     return week_label(week_start(day) - timedelta(days=7))
 
 
 async def digest_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
     """Build the digest of the week before `fire` for every park group."""
-    day = fire.astimezone(ctx.settings.park.tz).date()
+    day = ctx.settings.park.day(fire)
     monday = week_start(day) - timedelta(days=7)
     _, reply = await week_digest(session, ctx.settings, monday, now)
     return [Reply(text=reply.text, photos=reply.photos, to_groups=True)]

@@ -38,13 +38,13 @@ logger = logging.getLogger(__name__)
 
 def overdue_period(fire: datetime, ctx: JobContext) -> str:
     """Return the park day of a daily run, e.g. 2026-12-02."""
-    return fire.astimezone(ctx.settings.park.tz).date().isoformat()
+    return ctx.settings.park.day(fire).isoformat()
 
 
 async def overdue_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
     """Re-render every overdue hazard's card and send today's reminders and escalations."""
     park = ctx.settings.park
-    today = now.astimezone(park.tz).date()
+    today = park.day(now)
     late = await report_queries.overdue_on(session, today, park.tz, park.immediate_grace_days)
     replies = [await card_reply(session, h, ctx.settings, now) for h in late]
     return replies + await remind(ctx, session, now, late)
@@ -55,7 +55,7 @@ async def reminder_sweep(ctx: JobContext, session: AsyncSession, now: datetime, 
     park = ctx.settings.park
     if park.is_quiet(now):
         return []
-    today = now.astimezone(park.tz).date()
+    today = park.day(now)
     return await remind(ctx, session, now, await report_queries.overdue_on(session, today, park.tz, park.immediate_grace_days))
 
 
@@ -67,7 +67,7 @@ async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: li
     park = ctx.settings.park
     if park.is_quiet(now) or not late:
         return []
-    today = now.astimezone(park.tz).date()
+    today = park.day(now)
     reach = ctx.dispatcher.reach
     leads: dict[int, Sequence[Person]] = {}
     per_lead: dict[int, list[tuple[Hazard, int]]] = defaultdict(list)

@@ -162,7 +162,7 @@ class FakeDingTalk:
         self.disconnect_close_after = 0.5  # DingTalk closes a socket ~10 s after its SYSTEM disconnect
         self._users: dict[str, User] = {}
         self._groups: dict[str, Group] = {}
-        self._files: dict[str, bytes] = {}
+        self.store_files: dict[str, bytes] = {}
         self._downloads: dict[str, str] = {}
         self._frames: dict[str, _Frame] = {}
         self._order: list[str] = []
@@ -360,7 +360,7 @@ class FakeDingTalk:
 
     def _file(self, data: bytes) -> str:
         code = f"dlc{next(self._ids):04d}+/{uuid.uuid4().hex[:8]}=="
-        self._files[code] = data
+        self.store_files[code] = data
         return code
 
     def _message(
@@ -481,7 +481,7 @@ class FakeDingTalk:
     async def _dispatch(self, request: web.Request) -> web.StreamResponse:
         path = request.path
         if path.startswith("/download/"):
-            data = self._files.get(self._downloads.get(path.removeprefix("/download/"), ""))
+            data = self.store_files.get(self._downloads.get(path.removeprefix("/download/"), ""))
             return web.Response(body=data, status=200) if data is not None else web.Response(status=404)
         oapi = path.startswith("/oapi/")
         call = Call(request.method, path.removeprefix("/oapi") if oapi else path, {})
@@ -658,7 +658,7 @@ class FakeDingTalk:
         if body.get("robotCode") != CLIENT_ID:
             raise _ApiError(400, "invalidParameter.robotCode", "robotCode 不存在")
         code = body.get("downloadCode")
-        if code not in self._files:
+        if code not in self.store_files:
             raise _ApiError(400, "invalidParameter.downloadCode", "downloadCode 无效或已过期")
         ref = uuid.uuid4().hex
         self._downloads[ref] = str(code)

@@ -317,7 +317,7 @@ class FakeTelegram:
         self._messages: dict[tuple[int, int], dict[str, Any]] = {}
         self._bot_sent: list[tuple[int, int]] = []
         self._next_message_id: dict[int, int] = {}
-        self._files: dict[str, _StoredFile] = {}
+        self.store_files: dict[str, _StoredFile] = {}
         self._paths: dict[str, str] = {}  # file_path -> file_id
         self._file_counter = itertools.count(1)
         self._query_counter = itertools.count(1)
@@ -488,7 +488,7 @@ class FakeTelegram:
 
     def file_bytes(self, file_id: str) -> bytes:
         """The bytes stored under ``file_id`` (uploaded by the bot or sent by a person)."""
-        return self._files[file_id].data
+        return self.store_files[file_id].data
 
     # ------------------------------------------------------------------ inspection
 
@@ -631,7 +631,7 @@ class FakeTelegram:
         number = next(self._file_counter)
         file_id = file_id or f"{prefix}-fake-file-{number:06d}"
         stored = _StoredFile(file_id, f"AQAD{number:06d}", data, f"{folder}/{file_id}{suffix}")
-        self._files[file_id] = stored
+        self.store_files[file_id] = stored
         self._paths[stored.file_path] = file_id
         return stored
 
@@ -749,7 +749,7 @@ class FakeTelegram:
         file_id = self._paths.get(file_path)
         if file_id is None:
             return web.json_response({"ok": False, "error_code": 404, "description": "Not Found"}, status=404)
-        return web.Response(body=self._files[file_id].data, content_type="application/octet-stream")
+        return web.Response(body=self.store_files[file_id].data, content_type="application/octet-stream")
 
     async def _read_params(self, request: web.Request) -> dict[str, Any]:
         raw: dict[str, str] = dict(request.query)
@@ -950,8 +950,8 @@ class FakeTelegram:
             if kind == "photo":
                 return {"photo": self._photo_sizes(data)}
             return {"document": self._document(data, file_name)}
-        if isinstance(value, str) and value in self._files:
-            stored = self._files[value]
+        if isinstance(value, str) and value in self.store_files:
+            stored = self.store_files[value]
             if kind == "photo":
                 width, height = image_size(stored.data)
                 return {
@@ -1111,7 +1111,7 @@ class FakeTelegram:
         return True
 
     async def _get_file(self, params: dict[str, Any]) -> dict[str, Any]:
-        stored = self._files.get(str(params.get("file_id", "")))
+        stored = self.store_files.get(str(params.get("file_id", "")))
         if stored is None:
             raise _ApiError(400, "Bad Request: invalid file_id")
         if len(stored.data) > MAX_DOWNLOAD:

@@ -110,7 +110,7 @@ class Harness:
         self.adapter = adapter
         self.clock = clock
         self._updates = itertools.count(1)
-        self._files = itertools.count(1)
+        self.store_files = itertools.count(1)
 
     @classmethod
     async def create(cls, settings: Settings, clock: ManualClock) -> Harness:
@@ -137,7 +137,7 @@ class Harness:
 
     def add_file(self, data: bytes) -> FileRef:
         """Register attachment bytes and return a photo reference to them."""
-        file_id = f"f{next(self._files)}"
+        file_id = f"f{next(self.store_files)}"
         self.adapter.files[file_id] = data
         return FileRef(file_id, "photo", len(data), "image/jpeg")
 

@@ -41,10 +41,9 @@ from domain.park import rules as park_rules
 from domain.park.queries import people_of_enterprise
 from domain.park.rules import Perm, role_allows
 from handlers import texts as T
-from handlers.hazards.card import fmt_date, fmt_time, is_answer
+from handlers.broadcast import broadcast, file_views, files_line, privately, store_files
 from handlers.hazards.text import DueDateError, parse_due
-from handlers.notices.commands import _files, _privately, broadcast, file_views, files_line
-from handlers.util import Reach, recipient, recipients, refuse
+from handlers.util import Reach, fmt_date, fmt_time, is_answer, recipient, recipients, refuse
 from storage import cards, reminders
 from storage.attachments import files as stored_files
 from storage.enums import OWED_TASKS, CampaignStatus, Role, TaskStatus
@@ -123,14 +122,10 @@ def _id_of(key: str | None, kind: str) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def today_in_park(now: datetime, settings: Settings) -> date:
-    """Return today's date in the park's time zone."""
-    return now.astimezone(settings.park.tz).date()
-
 
 async def build_card(session: AsyncSession, campaign: Campaign, settings: Settings, now: datetime) -> Card:
     """Build a campaign card: what is asked, by when, and the progress counts (never a list of laggards)."""
-    today = today_in_park(now, settings)
+    today = settings.park.day(now)
     progress = await campaign_queries.progress(session, campaign, today)
     fields = [CardField("name", T.CF_NAME, campaign.title)]
     if campaign.requirements:
@@ -319,14 +314,14 @@ async def campaign(
     if len(requirements) > TEXT_LIMIT:
         return Reply(text=T.NOTICE_TOO_LONG.format(limit=TEXT_LIMIT, length=len(requirements)))
     try:
-        due = parse_due(due_text, today_in_park(now, settings))
+        due = parse_due(due_text, settings.park.day(now))
     except DueDateError as exc:
         if exc.reason == "past":
             return Reply(text=T.CAMPAIGN_PAST_DUE.format(text=due_text[:20]))
         return Reply(text=T.CAMPAIGN_BAD_DUE.format(text=due_text[:20]))
     if not await park_queries.list_enterprises(session):
         return Reply(text=T.NOTICE_NO_ENTERPRISES)
-    photos, documents, problem = await _files(session, attachments, settings, now)
+    photos, documents, problem = await store_files(session, attachments, settings, now)
     try:
         launched = await campaign_ops.launch(
             session,
@@ -342,7 +337,7 @@ async def campaign(
     except Refused as exc:
         return Reply(text=refusal_text(exc, actor))
     card = await build_card(session, launched, settings, now)
-    total = (await campaign_queries.progress(session, launched, today_in_park(now, settings))).total
+    total = (await campaign_queries.progress(session, launched, settings.park.day(now))).total
     done = T.CAMPAIGN_LAUNCHED.format(code=launched.code, total=total, due=fmt_date(due))
     return await broadcast(session, card, ("campaign", launched.id), msg.chat, settings, done, problem)
 
@@ -390,7 +385,7 @@ async def report(
         note = text.split(maxsplit=1)[1] if len(text.split()) > 1 else ""
     if len(note) > NOTE_LIMIT:
         return Reply(text=T.NOTICE_TOO_LONG.format(limit=NOTE_LIMIT, length=len(note)))
-    photos, documents, problem = await _files(session, attachments, settings, now)
+    photos, documents, problem = await store_files(session, attachments, settings, now)
     earlier = (
         question.photo_ids
         if isinstance(question, CampaignReport) and question.campaign_id == found.id
@@ -478,7 +473,7 @@ async def report_answer(
     note = clean_text(msg.text, NOTE_LIMIT * 2)
     if len(note) > NOTE_LIMIT:
         return Reply(text=T.NOTICE_TOO_LONG.format(limit=NOTE_LIMIT, length=len(note)))
-    photos, documents, problem = await _files(session, attachments, settings, now)
+    photos, documents, problem = await store_files(session, attachments, settings, now)
     earlier = [p for p in [await session.get(Photo, i) for i in question.photo_ids] if p is not None]
     if not note and not documents:
         if photos and msg.media_group_id:  # the rest of an album may carry the words: keep waiting
@@ -514,7 +509,7 @@ async def reply_to_campaign(
     found = await campaign_queries.get(session, _id_of(card_key, CARD_KIND) or 0)
     if found is None or actor.role != Role.LEAD or not (attachments or msg.chat.is_group is False):
         return [] if msg.chat.is_group else Reply(text=T.CARD_REPLY_HINT)
-    photos, documents, problem = await _files(session, attachments, settings, now)
+    photos, documents, problem = await store_files(session, attachments, settings, now)
     note = clean_text(msg.text, NOTE_LIMIT)
     if not photos and not documents:
         return [] if msg.chat.is_group else Reply(text=problem or T.REPORT_USAGE)
@@ -859,7 +854,7 @@ async def campaigns(
     msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime, reach: Reach
 ) -> HandlerResult:
     """The progress matrix (campaigns × enterprises), privately; with many enterprises (or `excel`) also as a file."""
-    today = today_in_park(now, settings)
+    today = settings.park.day(now)
     year_start = datetime(today.year, 1, 1, tzinfo=settings.park.tz)
     this_year = {c.id: c for c in (p.campaign for p in await campaign_queries.progress_all(session, today, start=year_start))}
     still_open = {c.id: c for c in await campaign_queries.open_campaigns(session)}  # last year's, not yet closed
@@ -888,7 +883,7 @@ async def campaigns(
         await asyncio.to_thread(write_matrix_xlsx, path, [(c.code, c.title) for c in everything], rows)
         extra = f"\n{T.CAMPAIGNS_FILE}" if count > MATRIX_TEXT_ENTERPRISES else ""
         reply = Reply(text=text + extra, documents=(path,), document_names=(name,))
-    return _privately(actor, msg.chat, reach, reply)
+    return privately(actor, msg.chat, reach, reply)
 
 
 # --- reminders -------------------------------------------------------------------------------
@@ -906,7 +901,7 @@ async def campaign_reminders(
     park = settings.park
     if found.status != CampaignStatus.OPEN:
         return [], 0
-    today = today_in_park(now, settings)
+    today = settings.park.day(now)
     subject = f"campaign:{found.id}"
     replies: list[Reply] = []
     # The day after the due date the card shows the overdue count and 已过截止日期: one edit, claimed once.

@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +21,7 @@ from domain.hazards import queries as hazard_queries
 from domain.hazards import rules as hazard_rules
 from domain.hazards.rules import Action, Change, Refusal, Refused, Tell, five_missing_keys
 from handlers import texts as T
-from handlers.util import Reach, recipients
+from handlers.util import PDF_TYPE, Reach, fmt_date, fmt_time, own_enterprise, recipients, short
 from storage import attachments as attachment_rows
 from storage.enums import HazardStatus, Level
 from storage.models import Document, Hazard, Person, Photo
@@ -32,7 +31,6 @@ logger = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^YH-\d{4}-\d{1,6}$", re.IGNORECASE)
 DESCRIPTION_LIMIT = 500
 CARD_KIND = "hazard"
-PDF_TYPE = "application/pdf"  # the only documents a hazard keeps as evidence
 
 
 # --- buttons: one definition each, drawn by the card and read by the handler ---------------------
@@ -180,21 +178,6 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor))
 
 
-def own_enterprise(actor: Person) -> str:
-    """Return the name of the person's enterprise, or 无."""
-    return actor.enterprise.name if actor.enterprise else T.NONE
-
-
-def is_answer(msg: Incoming, card_key: str | None) -> bool:
-    """Tell whether a message can be the answer to the bot's open question.
-
-    It must be addressed to the bot (a private chat, a reply to the bot, an @-mention: the adapter
-    decides) and not be a reply to some card, so group chatter, a reply to a colleague or to another
-    hazard's card is never the answer.
-    """
-    return card_key is None and msg.addressed
-
-
 def hazard_id_of(card_key: str | None) -> int | None:
     """Return the hazard id named by a card key: a hazard card, or the one-off detail view of one."""
     if card_key is not None:  # a one-off detail view, or a message about the card (a prompt, a notice)
@@ -205,30 +188,9 @@ def hazard_id_of(card_key: str | None) -> int | None:
     return int(tail) if tail.isdigit() else None
 
 
-def today_in_park(now: datetime, settings: Settings) -> date:
-    """Return today's date in the park's time zone."""
-    return now.astimezone(settings.park.tz).date()
-
-
-def fmt_date(day: date) -> str:
-    """Format a date with its weekday, e.g. 2026-12-10（周四）."""
-    return f"{day.isoformat()}（周{T.WEEKDAYS[day.weekday()]}）"
-
-
-def fmt_time(at: datetime, tz: ZoneInfo) -> str:
-    """Format a moment in the park's time zone."""
-    return at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-
-
 def five_missing(hazard: Hazard) -> list[str]:
     """Return the Chinese names of the five-in-place fields still missing on a major hazard."""
     return [T.FIVE_FIELDS[key] for key in five_missing_keys(hazard)]
-
-
-def short(text: str, limit: int = 40) -> str:
-    """Cut text for one-line lists."""
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def status_text(hazard: Hazard, today: date, park: ParkSettings | None = None) -> str:
@@ -244,7 +206,7 @@ def status_text(hazard: Hazard, today: date, park: ParkSettings | None = None) -
 async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, now: datetime) -> Card:
     """Build the card for a hazard's current state, with the buttons for what can happen next."""
     tz = settings.park.tz
-    today = today_in_park(now, settings)
+    today = settings.park.day(now)
     photos = await hazard_queries.hazard_photos(session, hazard.id)
     before = [p for phase, p in photos if phase == "before"]
     after = [p for phase, p in photos if phase == "after"]
@@ -356,43 +318,6 @@ def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
     rows.append((Button(T.BTN_FIX, FixButton(i).pack(), f"/fix {code} <整改情况>"),))
     rows.append((level, Button(T.BTN_CATEGORY, CategoryButton(i).pack(), f"/category {code} <类别>")))
     return tuple(rows)
-
-
-def attachment_problem(attachments: list[Attachment], settings: Settings) -> str | None:
-    """Explain the first attachment that could not be stored, if any."""
-    for a in attachments:
-        if a.document is not None and a.document.mime_type != PDF_TYPE:
-            return T.PHOTO_NOT_IMAGE  # office files go with notices and campaign reports; hazards keep PDFs
-        if a.problem == "too_large":
-            too_large = T.DOCUMENT_TOO_LARGE if a.ref.says_pdf else T.PHOTO_TOO_LARGE
-            return too_large.format(limit=settings.storage.max_photo_bytes // (1024 * 1024))
-        if a.problem == "not_image":
-            return T.PHOTO_NOT_IMAGE
-        if a.problem == "too_many_pixels" and a.dimensions is not None:
-            width, height = a.dimensions
-            return T.PHOTO_TOO_MANY_PIXELS.format(
-                width=width,
-                height=height,
-                megapixels=round(width * height / 10_000),
-                limit=settings.storage.max_pixels // 10_000,
-            )
-        if a.problem == "broken":
-            return T.PHOTO_BROKEN
-        if a.problem == "broken_pdf":
-            return T.DOCUMENT_BROKEN
-        if a.problem == "not_saved":
-            return T.PHOTO_NOT_SAVED
-        if a.problem == "failed":
-            return T.PHOTO_FAILED
-    return None
-
-
-async def photo_rows(
-    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
-) -> list[Photo]:
-    """Write photo rows for the attachments already stored on disk."""
-    root = settings.storage.photo_dir
-    return [await attachment_rows.save_photo(session, a.stored, root, now) for a in attachments if a.stored is not None]
 
 
 async def document_rows(

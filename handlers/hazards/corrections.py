@@ -25,14 +25,11 @@ from handlers.hazards.card import (
     ExtendDecideButton,
     card_reply,
     commanded_hazard,
-    fmt_date,
     refusal_text,
-    short,
-    today_in_park,
 )
 from handlers.hazards.card import card_key as key_of
 from handlers.hazards.text import DueDateError, parse_due
-from handlers.util import Reach, recipients, refuse
+from handlers.util import Reach, fmt_date, recipients, refuse, short
 from storage.models import Hazard, Person
 
 TEXT_LIMIT = 2000  # what a correction command reads; each kind then checks its own limit
@@ -93,7 +90,7 @@ async def extend(
     hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EXTEND_USAGE, limit=TEXT_LIMIT)
     if hazard is None:
         return problem
-    due, reason, bad_date = _split_due(rest, today_in_park(now, settings))
+    due, reason, bad_date = _split_due(rest, settings.park.day(now))
     if due is None:
         return Reply(text=bad_date or T.EXTEND_USAGE)
     if not reason:

@@ -28,7 +28,6 @@ from handlers.hazards.card import (
     FixButton,
     HazardAlbum,
     RejectButton,
-    attachment_problem,
     build_card,
     card_reply,
     commanded_hazard,
@@ -36,13 +35,10 @@ from handlers.hazards.card import (
     document_rows,
     find_target,
     hazard_id_of,
-    is_answer,
-    photo_rows,
     refusal_text,
-    short,
 )
 from handlers.hazards.card import card_key as key_of
-from handlers.util import Reach, recipients, refuse
+from handlers.util import Reach, attachment_problem, is_answer, photo_rows, recipients, refuse, short
 from storage import attachments, cards
 from storage.enums import HazardStatus
 from storage.models import Document, Hazard, Person, Photo

@@ -38,29 +38,32 @@ from handlers.hazards.card import (
     HazardListButton,
     LevelButton,
     PhotoOfferButton,
-    attachment_problem,
     build_card,
     card_reply,
     commanded_hazard,
     document_names,
     document_rows,
     five_missing,
-    fmt_date,
     fmt_size,
-    fmt_time,
     hazard_id_of,
-    is_answer,
-    own_enterprise,
-    photo_rows,
     refusal_text,
-    short,
     status_text,
-    today_in_park,
     told_replies,
 )
 from handlers.hazards.card import card_key as key_of
 from handlers.hazards.text import CATEGORIES, DueDateError, parse_due, parse_hazard_text
-from handlers.util import Reach, pick_enterprise, refuse
+from handlers.util import (
+    Reach,
+    attachment_problem,
+    fmt_date,
+    fmt_time,
+    is_answer,
+    own_enterprise,
+    photo_rows,
+    pick_enterprise,
+    refuse,
+    short,
+)
 from storage import attachments as attachment_rows
 from storage.enums import ENTERPRISE_ROLES, PARK_ROLES, HazardStatus, Level, Mode
 from storage.models import Enterprise, Hazard, HazardEvent, Person, Photo
@@ -135,7 +138,7 @@ async def report(
     text = clean_text(args, DESCRIPTION_LIMIT * 2)
     if not text:
         return Reply(text=T.HAZARD_USAGE)
-    parsed = parse_hazard_text(without_campaign_code(text), today_in_park(now, settings))
+    parsed = parse_hazard_text(without_campaign_code(text), settings.park.day(now))
     if not parsed.description:
         return Reply(text=T.HAZARD_NEED_DESCRIPTION)
     if len(parsed.description) > DESCRIPTION_LIMIT:
@@ -208,7 +211,7 @@ async def pick_draft_enterprise(
     draft = replace(question, enterprise_id=enterprise.id)
     if not draft.photo_ids:
         await ask(session, press.chat, actor, draft, now)
-        description = parse_hazard_text(without_campaign_code(draft.text), today_in_park(now, settings)).description
+        description = parse_hazard_text(without_campaign_code(draft.text), settings.park.day(now)).description
         return Reply(text=T.HAZARD_NEED_PHOTO.format(description=short(description)))
     await drop(session, press.chat, actor)
     return await register(session, actor, draft, press.chat, settings, now, reach)
@@ -265,7 +268,7 @@ async def register(
 ) -> list[Reply]:
     """Register a complete draft: code, photos, card; say what is still missing; tell whom the domain says."""
     assert draft.enterprise_id is not None
-    today = today_in_park(now, settings)
+    today = settings.park.day(now)
     parsed = parse_hazard_text(without_campaign_code(draft.text), today)
     photos = [p for p in [await session.get(Photo, pid) for pid in draft.photo_ids] if p is not None]
     try:
@@ -423,7 +426,7 @@ def _due_from_text(text: str, today: date) -> date | str | None:
 async def _set_due_from_text(
     session: AsyncSession, actor: Person, hazard: Hazard, text: str, settings: Settings, now: datetime
 ) -> list[Reply]:
-    due = _due_from_text(text, today_in_park(now, settings))
+    due = _due_from_text(text, settings.park.day(now))
     if isinstance(due, str):
         return [Reply(text=due)]
     return await _set_due(session, actor, hazard, due, settings, now)
@@ -498,7 +501,7 @@ async def due_button(
         return refusal
     if button.days not in DUE_DAYS:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    due = today_in_park(now, settings) + timedelta(days=button.days) if button.days else None
+    due = settings.park.day(now) + timedelta(days=button.days) if button.days else None
     try:
         return await _set_due(session, actor, hazard, due, settings, now)
     except Refused as exc:
@@ -610,7 +613,7 @@ async def due_command(
     hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.DUE_USAGE)
     if hazard is None or not rest:
         return problem or Reply(text=T.DUE_USAGE)
-    due = _due_from_text(rest, today_in_park(now, settings))
+    due = _due_from_text(rest, settings.park.day(now))
     if isinstance(due, str):
         return Reply(text=due)
     if hazard.mode is not None and due is not None and may_change_due(actor):
@@ -707,7 +710,7 @@ async def five(
     deadline = values.get("deadline")
     if deadline and hazard.due_date is not None:
         try:
-            by = parse_due(deadline, today_in_park(now, settings))
+            by = parse_due(deadline, settings.park.day(now))
         except DueDateError:
             by = None  # written in words we cannot date (e.g. 整改完成前): kept as written
         if by is not None and by > hazard.due_date:
@@ -1014,7 +1017,7 @@ async def list_hazards(
     msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime
 ) -> HandlerResult:
     """List hazards by status, level, category, month found, overdue, mine or enterprise, a page at a time."""
-    today = today_in_park(now, settings)
+    today = settings.park.day(now)
     q = await _list_query(session, clean_text(msg.args, 200), today)
     if isinstance(q, Reply):
         return q
@@ -1064,7 +1067,7 @@ async def _hazard_list(
     """Render one page of a hazard list, with 下一页 (and its command) when more follow."""
     if q.enterprise is not None and not may_view_enterprise(actor, q.enterprise.id):
         return Reply(text=T.HAZARD_VIEW_NOT_OWN.format(enterprise=own_enterprise(actor)))
-    today = today_in_park(now, settings)
+    today = settings.park.day(now)
     f = _list_filter(q, actor, settings, today)
     rows, total = await hazard_queries.list_hazards(session, f, limit=PAGE_SIZE, offset=(q.page - 1) * PAGE_SIZE)
     pages = max(1, -(-total // PAGE_SIZE))
@@ -1118,7 +1121,7 @@ async def search(
         return Reply(text=T.HAZARDS_EMPTY)
     shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
     lines = [T.HAZARDS_HEADER.format(title=T.SEARCH_TITLE.format(words=words), total=total, shown=shown)]
-    return Reply(text="\n".join(lines + _hazard_lines(rows, today_in_park(now, settings), settings)))
+    return Reply(text="\n".join(lines + _hazard_lines(rows, settings.park.day(now), settings)))
 
 
 # --- a private photo without a caption ----------------------------------------------------------
@@ -1215,7 +1218,7 @@ async def describe_photos(
     text = clean_text(msg.text, DESCRIPTION_LIMIT * 2)
     if not text:
         return Reply(text=T.PHOTO_DESCRIBE_AGAIN)
-    parsed = parse_hazard_text(text, today_in_park(now, settings))
+    parsed = parse_hazard_text(text, settings.park.day(now))
     if not parsed.description:
         return Reply(text=T.HAZARD_NEED_DESCRIPTION)
     if len(parsed.description) > DESCRIPTION_LIMIT:

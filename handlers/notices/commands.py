@@ -9,9 +9,8 @@ enterprises that have not answered are only ever sent privately, never to a grou
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -41,13 +40,20 @@ from domain.park import rules as park_rules
 from domain.park.queries import people_of_enterprise
 from domain.park.rules import Perm, is_manager
 from handlers import texts as T
-from handlers.hazards.card import attachment_problem, fmt_date, is_answer, photo_rows
+from handlers.broadcast import broadcast, files_line, privately, store_files
 from handlers.hazards.text import DueDateError, parse_due
-from handlers.util import Reach, recipient, recipients, refuse
+from handlers.util import (
+    Reach,
+    fmt_date,
+    is_answer,
+    recipient,
+    recipients,
+    refuse,
+)
 from storage import attachments as attachment_rows
 from storage import reminders
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus, Role
-from storage.models import BroadcastFile, Document, Notice, NoticeReceipt, Person, Photo
+from storage.models import Notice, NoticeReceipt, Person
 
 router = Router("notices")
 
@@ -184,16 +190,6 @@ def receipt_buttons(notice: Notice) -> tuple[Button, ...]:
     return ok, leave
 
 
-def files_line(attached: Sequence[BroadcastFile]) -> str:
-    """Say what files came with a notice, campaign or report: documents by name, photos counted."""
-    names = "、".join(f"《{f.document.file_name}》" for f in attached if f.document is not None)
-    photos = sum(f.photo is not None for f in attached)
-    parts = ([T.FILES_DOCUMENTS.format(names=names)] if names else []) + (
-        [T.FILES_PHOTOS.format(count=photos)] if photos else []
-    )
-    return "；".join(parts) or T.NONE
-
-
 async def card_edit(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Reply:
     """Return an in-place edit of every copy of the notice's card."""
     return Reply(card=await build_card(session, notice, settings, now), edit=True)
@@ -215,7 +211,7 @@ def parse_when(
     date_text = text[: match.start()].strip()
     if not date_text:
         return T.MEETING_NEED_TIME + "\n" + usage
-    today = now.astimezone(settings.park.tz).date()
+    today = settings.park.day(now)
     try:
         day = parse_due(date_text, today)
     except DueDateError as exc:
@@ -304,72 +300,6 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.need_role(["admin", "manager"], actor.role)
 
 
-# --- issuing ---------------------------------------------------------------------------------
-
-
-async def _files(
-    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
-) -> tuple[list[Photo], list[Document], str | None]:
-    """Store the rows of the photos and documents sent with a notice or campaign; say what was refused."""
-    photos = await photo_rows(session, attachments, settings, now)
-    documents = [
-        await attachment_rows.save_document(session, a.document, settings.storage.photo_dir, now)
-        for a in attachments
-        if a.document is not None
-    ]
-    problem = next((a for a in attachments if a.problem), None)
-    said = None
-    if problem is not None:
-        # The hazard module words each problem; what a notice accepts is said here.
-        said = T.NOTICE_FILE_KINDS if problem.problem == "not_image" else attachment_problem([problem], settings)
-    return photos, documents, said
-
-
-async def broadcast(
-    session: AsyncSession,
-    card: Card,
-    owner: tuple[str, int],
-    chat: ChatRef,
-    settings: Settings,
-    done: str,
-    problem: str | None,
-) -> list[Reply]:
-    """Post a new notice or campaign card to every park group with its documents (`owner`: kind and id);
-    confirm to the sender where they wrote, and say which files were not kept."""
-    files = await file_views(session, *owner)
-    documents = tuple(settings.storage.photo_dir / f.path for f in files)
-    names = tuple(f.name for f in files)
-    replies = [Reply(card=card, to_groups=True, documents=documents, document_names=names)]
-    groups = await park_queries.park_group_keys(session)
-    if not (chat.is_group and chat.key in groups):  # in this very group the card itself says it all
-        if not groups:
-            replies.append(Reply(text=T.NOTICE_NO_GROUPS))
-            replies.append(
-                Reply(card=card, documents=documents, document_names=names)
-            )  # at least the sender sees it
-        replies.append(Reply(text=done, about=card.key))
-    if problem:
-        replies.append(Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem)))
-    return replies
-
-
-@dataclass(frozen=True)
-class BroadcastFileView:
-    """A document to send with a card: its stored path and the name it goes out under."""
-
-    path: str
-    name: str
-
-
-async def file_views(session: AsyncSession, owner_kind: str, owner_id: int) -> list[BroadcastFileView]:
-    """Return the documents of a notice, campaign or report to send with its card (photos are on the card)."""
-    return [
-        BroadcastFileView(f.document.path, f.document.file_name)
-        for f in await attachment_rows.files(session, owner_kind, owner_id)
-        if f.document is not None
-    ]
-
-
 @router.command("meeting", perm=Perm.NOTICE_SEND, help_text=T.HELP["meeting"])
 async def meeting(
     msg: Incoming,
@@ -445,7 +375,7 @@ async def _issue(
 ) -> HandlerResult:
     if not await park_queries.list_enterprises(session):
         return Reply(text=T.NOTICE_NO_ENTERPRISES)
-    photos, documents, problem = await _files(session, attachments, settings, now)
+    photos, documents, problem = await store_files(session, attachments, settings, now)
     try:
         issued = await notice_ops.issue(
             session,
@@ -698,23 +628,6 @@ def _hint(actor: Person, chat: ChatRef, reach: Reach, text: str) -> list[Reply]:
     return [Reply(text=text)]
 
 
-# --- managers: /receipts, reminders -----------------------------------------------------------
-
-
-def _privately(actor: Person, chat: ChatRef, reach: Reach, reply: Reply) -> list[Reply]:
-    """Send a list privately: as is in a private chat; from a group, to the person's private chat only."""
-    if not chat.is_group:
-        return [reply]
-    if actor.private_chat_id and reach(actor):
-        from dataclasses import replace
-
-        return [
-            replace(reply, people=(recipient(actor),)),
-            Reply(text=T.SENT_PRIVATELY.format(name=actor.display_name)),
-        ]
-    return [Reply(text=T.NEED_PRIVATE.format(name=actor.display_name))]
-
-
 async def receipts_text(session: AsyncSession, notice: Notice) -> str:
     """Return a notice's receipt list for a manager: counts, who has not answered, who asked for leave."""
     rows = await notice_queries.receipts(session, notice.id)
@@ -755,7 +668,7 @@ async def receipts(
     buttons: tuple[tuple[Button, ...], ...] = ()
     if found.status == NoticeStatus.OPEN and await notice_queries.unanswered(session, found.id):
         buttons = ((Button(T.BTN_REMIND_NOW, RemindButton(found.id).pack(), f"/remind {found.code}"),),)
-    return _privately(actor, msg.chat, reach, Reply(text=text, buttons=buttons, about=card_key_of(found)))
+    return privately(actor, msg.chat, reach, Reply(text=text, buttons=buttons, about=card_key_of(found)))
 
 
 @router.button(RemindButton, perm=Perm.NOTICE_SEND)
@@ -828,8 +741,8 @@ def reminder_due(notice: Notice, settings: Settings, now: datetime) -> bool:
             or now - notice.created_at < timedelta(hours=1)
         ):
             return False
-        start_day = notice.starts_at.astimezone(park.tz).date()
-        today = now.astimezone(park.tz).date()
+        start_day = park.day(notice.starts_at)
+        today = park.day(now)
         return today == start_day - timedelta(days=1) or notice.starts_at - now <= timedelta(hours=1)
     first = notice.created_at + timedelta(hours=park.notice_reminder_hours)
     return first <= now < first + timedelta(days=park.notice_reminder_days)
@@ -854,7 +767,7 @@ async def notice_reminders(
     subject = f"notice:{notice.id}"
     if notice.status == NoticeStatus.OPEN and started(notice, now) and notice.starts_at is not None:
         # Once the meeting starts its card closes (no buttons, 回执已截止): one edit, claimed like a reminder.
-        start_day = notice.starts_at.astimezone(park.tz).date()
+        start_day = park.day(notice.starts_at)
         if await reminders.claim(session, subject, "card:started", start_day, now):
             return [await card_edit(session, notice, settings, now)], 0
         return [], 0
@@ -862,7 +775,7 @@ async def notice_reminders(
         return [], 0
     if not force and not reminder_due(notice, settings, now):
         return [], 0
-    day = now.astimezone(park.tz).date()
+    day = park.day(now)
     replies: list[Reply] = []
     count = 0
     for receipt in await notice_queries.unanswered(session, notice.id):
@@ -904,7 +817,7 @@ async def _remind_enterprise(
         return replies
     # Nobody of the enterprise can be written to privately: its people are named once in the group, by
     # person and notice code only (never the enterprise, so the group never reads a list of laggards).
-    first_day = notice.created_at.astimezone(settings.park.tz).date()
+    first_day = settings.park.day(notice.created_at)
     if await reminders.claim(session, subject, f"mention:enterprise:{receipt.enterprise_id}", first_day, now):
         names = "、".join(f"@{p.username}" if p.username else p.display_name for p in unreached)
         how = T.REMIND_GROUP_MEETING if notice.kind == NoticeKind.MEETING else T.REMIND_GROUP_NOTICE
@@ -1054,7 +967,7 @@ async def attendance(
         )
     words = rest.split()
     if not words:
-        return _privately(actor, msg.chat, reach, Reply(card=await attendance_card(session, found)))
+        return privately(actor, msg.chat, reach, Reply(card=await attendance_card(session, found)))
     ids: set[int] | None = None
     if words != ["全部"]:
         ids, unknown = set(), []
@@ -1101,8 +1014,3 @@ async def attend_button(
     tally = notice_rules.tally(await notice_queries.receipts(session, found.id))
     done = T.ATTENDANCE_DONE.format(code=found.code, attended=tally.attended, total=tally.total)
     return [await card_edit(session, found, settings, now), picked, Reply(text=done, toast=True)]
-
-
-def today_in_park(now: datetime, settings: Settings) -> date:
-    """Return today's date in the park's time zone."""
-    return now.astimezone(settings.park.tz).date()

@@ -17,8 +17,7 @@ from domain.park import operations as park_ops
 from domain.park import queries as park_queries
 from domain.park.rules import Perm, is_manager, may_decide_join, may_view_people, role_allows
 from handlers import texts as T
-from handlers.hazards.card import own_enterprise
-from handlers.util import Reach, pick_enterprise, recipients, refuse
+from handlers.util import Reach, own_enterprise, pick_enterprise, recipients, refuse
 from storage.enums import ENTERPRISE_ROLES, JoinStatus, Role
 from storage.models import Enterprise, JoinRequest, Person
 

@@ -79,7 +79,7 @@ def _positive(text: str) -> int | None:
 @router.command("week", perm=Perm.REPORTS, help_text=T.REPORT_HELP["week"], read_only=True)
 async def week(msg: Incoming, *, session: AsyncSession, settings: Settings, now: datetime) -> Reply:
     """Give the weekly digest of last week (default), this week or an ISO week, with its chart."""
-    today = now.astimezone(settings.park.tz).date()
+    today = settings.park.day(now)
     arg = clean_text(msg.args, 40)
     if not arg or arg in T.WEEK_WORDS_LAST:
         monday = week_start(today) - timedelta(days=7)
@@ -104,7 +104,7 @@ async def week(msg: Incoming, *, session: AsyncSession, settings: Settings, now:
 @router.command("summary", perm=Perm.REPORTS, help_text=T.REPORT_HELP["summary"], read_only=True)
 async def summary(msg: Incoming, *, session: AsyncSession, settings: Settings, now: datetime) -> Reply:
     """Give the figures of a year or a period as a paragraph and a table."""
-    today = now.astimezone(settings.park.tz).date()
+    today = settings.park.day(now)
     args = clean_text(msg.args, 60)
     if not args:
         return Reply(text=T.SUMMARY_USAGE)
@@ -134,7 +134,7 @@ async def inspection(
     words = clean_text(msg.args, 300).split()
     if len(words) < 3:
         return Reply(text=T.INSPECTION_USAGE)
-    today = now.astimezone(settings.park.tz).date()
+    today = settings.park.day(now)
     day = parse_day(words[0], today)
     if day is None:
         return Reply(text=T.INSPECTION_BAD_DATE.format(text=words[0][:20]))
@@ -191,7 +191,7 @@ async def drill(msg: Incoming, *, session: AsyncSession, settings: Settings, act
     words = clean_text(msg.args, 300).split()
     if len(words) < 3:
         return Reply(text=T.DRILL_USAGE)
-    today = now.astimezone(settings.park.tz).date()
+    today = settings.park.day(now)
     day = parse_day(words[0], today)
     if day is None:
         return Reply(text=T.DRILL_BAD_DATE.format(text=words[0][:20]))
@@ -248,7 +248,7 @@ async def export_ledger(
     msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime, reach: Reach
 ) -> list[Reply]:
     """Send the ledger workbook of a year (default: this one) or a period; privately when asked in a group."""
-    today = now.astimezone(settings.park.tz).date()
+    today = settings.park.day(now)
     args = clean_text(msg.args, 60)
     period = parse_period(args, today)
     if isinstance(period, str):

@@ -17,7 +17,7 @@ from bot.messages import Reply
 from domain.reports import queries as report_queries
 from domain.reports.queries import SummaryFigures, WeekFigures
 from handlers import texts as T
-from handlers.hazards.card import short
+from handlers.util import short
 from storage.models import Hazard, Person
 
 logger = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ def digest_text(f: WeekFigures, park: str) -> str:
 async def week_digest(session: AsyncSession, settings: Settings, monday: date, now: datetime) -> tuple[WeekFigures, Reply]:
     """Return the figures of a week and the digest reply (text and chart) for them."""
     park = settings.park
-    today = now.astimezone(park.tz).date()
+    today = park.day(now)
     figures = await report_queries.week_figures(session, monday, today, park.tz, park.immediate_grace_days)
     text = digest_text(figures, park.name)
     path = settings.storage.new_report_path(f"digest-{figures.label}", ".png", now.astimezone(park.tz))
