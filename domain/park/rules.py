@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role
-from storage.models import Enterprise, Person
+
+if TYPE_CHECKING:  # rules read rows' attributes; they never load SQLAlchemy themselves
+    from storage.models import Enterprise, Person
 
 
 class Perm(StrEnum):

@@ -42,7 +42,7 @@ from domain.park.queries import people_of_enterprise
 from domain.park.rules import Perm, role_allows
 from handlers import texts as T
 from handlers.broadcast import broadcast, file_views, files_line, privately, store_files
-from handlers.hazards.text import DueDateError, parse_due
+from handlers.dates import DueDateError, parse_due
 from handlers.util import Reach, fmt_date, fmt_time, is_answer, recipient, recipients, refuse
 from storage import cards, reminders
 from storage.attachments import files as stored_files

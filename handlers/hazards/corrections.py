@@ -19,6 +19,7 @@ from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import Refusal, Refused, Tell
 from domain.park.rules import Perm
 from handlers import texts as T
+from handlers.dates import DueDateError, parse_due
 from handlers.hazards.card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
@@ -28,7 +29,6 @@ from handlers.hazards.card import (
     refusal_text,
 )
 from handlers.hazards.card import card_key as key_of
-from handlers.hazards.text import DueDateError, parse_due
 from handlers.util import Reach, fmt_date, recipients, refuse, short
 from storage.models import Hazard, Person
 

@@ -26,6 +26,7 @@ from domain.park import queries as park_queries
 from domain.park.rules import Perm, may_report_for, may_view_enterprise
 from handlers import texts as T
 from handlers.campaigns.commands import link_from_hazard_text, without_campaign_code
+from handlers.dates import DueDateError, parse_due
 from handlers.hazards.card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
@@ -51,7 +52,7 @@ from handlers.hazards.card import (
     told_replies,
 )
 from handlers.hazards.card import card_key as key_of
-from handlers.hazards.text import CATEGORIES, DueDateError, parse_due, parse_hazard_text
+from handlers.hazards.text import CATEGORIES, parse_hazard_text
 from handlers.util import (
     Reach,
     attachment_problem,

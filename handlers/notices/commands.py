@@ -41,7 +41,7 @@ from domain.park.queries import people_of_enterprise
 from domain.park.rules import Perm, is_manager
 from handlers import texts as T
 from handlers.broadcast import broadcast, files_line, privately, store_files
-from handlers.hazards.text import DueDateError, parse_due
+from handlers.dates import DueDateError, parse_due
 from handlers.util import (
     Reach,
     fmt_date,

@@ -1,4 +1,4 @@
-"""Tests for handlers.hazard_text: due dates, captions and categories."""
+"""Tests for handlers/hazards/text.py and handlers/dates.py: due dates, captions and categories."""
 
 from __future__ import annotations
 
@@ -9,14 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from handlers.hazards.text import (
-    CATEGORIES,
-    DueDateError,
-    HazardText,
-    guess_category,
-    parse_due,
-    parse_hazard_text,
-)
+from handlers.dates import DueDateError, parse_due
+from handlers.hazards.text import CATEGORIES, HazardText, guess_category, parse_hazard_text
 
 SUNDAY = date(2026, 11, 29)
 WEDNESDAY = date(2026, 12, 2)
