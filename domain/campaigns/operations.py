@@ -9,6 +9,7 @@ returns who must be told. Overdue is derived: a task still owed after the campai
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -16,8 +17,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain.campaigns.queries import task_of
+from domain.campaigns.queries import by_code, task_of
 from domain.campaigns.rules import (
+    CAMPAIGN_CODE,
     PREFIX,
     RULES,
     Change,
@@ -243,3 +245,31 @@ async def _record(
         to_status=to_status,
     )
     return event
+
+
+@dataclass(frozen=True)
+class NamedCampaign:
+    """The campaign a hazard's text names: its code as written, and the campaign (None: no such code)."""
+
+    code: str
+    campaign: Campaign | None
+
+
+async def link_from_text(
+    session: AsyncSession, actor: Person, hazard: Hazard, text: str, now: datetime
+) -> NamedCampaign | None:
+    """Link a newly reported hazard to the campaign its text names (ZX-…).
+
+    Return None when the text names no campaign or the link is refused (a hazard of another campaign).
+    """
+    match = CAMPAIGN_CODE.search(text)
+    if match is None:
+        return None
+    found = await by_code(session, match.group(0))
+    if found is None:
+        return NamedCampaign(match.group(0).upper(), None)
+    try:
+        await link_hazard(session, found, hazard, actor, now)
+    except Refused:
+        return None
+    return NamedCampaign(found.code, found)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
@@ -84,3 +85,11 @@ class Progress:
 def is_overdue(task: CampaignTask, campaign: Campaign, today: date) -> bool:
     """Tell whether a task is still owed after its campaign's due date."""
     return task.status in OWED_TASKS and today > campaign.due_date
+
+
+CAMPAIGN_CODE = re.compile(r"ZX-\d{4}-\d{1,4}", re.IGNORECASE)  # a campaign named in a hazard's text
+
+
+def without_campaign_code(text: str) -> str:
+    """Return a hazard text without the campaign code it names (the code links it; it is not its description)."""
+    return " ".join(CAMPAIGN_CODE.sub(" ", text).split()) if CAMPAIGN_CODE.search(text) else text

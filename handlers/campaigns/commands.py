@@ -58,7 +58,6 @@ TEXT_LIMIT = 2000
 NOTE_LIMIT = 2000
 CODE_WORD = re.compile(r"^ZX-\d{4}-\d{1,4}$", re.IGNORECASE)
 HAZARD_CODE = re.compile(r"YH-\d{4}-\d{1,6}", re.IGNORECASE)
-CAMPAIGN_CODE = re.compile(r"ZX-\d{4}-\d{1,4}", re.IGNORECASE)
 REMIND_DAYS_BEFORE = 3  # owed tasks are reminded from this many days before the due date
 REMIND_DAYS_AFTER = 30  # and at most this long after it
 MATRIX_TEXT_ENTERPRISES = 20  # more enterprises than this: the matrix also comes as an Excel file
@@ -593,29 +592,6 @@ async def _link_named_hazards(
     if foreign:
         said.append(T.REPORT_HAZARDS_FOREIGN.format(codes="、".join(foreign)))
     return said
-
-
-def without_campaign_code(text: str) -> str:
-    """Return a hazard text without the campaign code it names (the code links it; it is not its description)."""
-    return " ".join(CAMPAIGN_CODE.sub(" ", text).split()) if CAMPAIGN_CODE.search(text) else text
-
-
-async def link_from_hazard_text(
-    session: AsyncSession, actor: Person, hazard_id: int, text: str, now: datetime
-) -> str | None:
-    """Link a newly reported hazard to the campaign its text names (ZX-…); return what to tell the reporter."""
-    match = CAMPAIGN_CODE.search(text)
-    if match is None:
-        return None
-    found = await campaign_queries.by_code(session, match.group(0))
-    hazard = await hazard_queries.get_hazard(session, hazard_id)
-    if found is None or hazard is None:
-        return T.HAZARD_CAMPAIGN_UNKNOWN.format(code=match.group(0).upper())
-    try:
-        await campaign_ops.link_hazard(session, found, hazard, actor, now)
-    except Refused:
-        return None
-    return T.HAZARD_CAMPAIGN_LINKED.format(code=found.code, title=found.title)
 
 
 # --- review ----------------------------------------------------------------------------------

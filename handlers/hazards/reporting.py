@@ -18,6 +18,8 @@ from bot.config import Settings
 from bot.messages import Attachment, Button, ButtonPress, ChatRef, Incoming, Reply, clean_text
 from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
+from domain.campaigns import operations as campaign_ops
+from domain.campaigns.rules import without_campaign_code
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
 from domain.hazards import rules as hazard_rules
@@ -25,7 +27,6 @@ from domain.hazards.rules import Refusal, Refused, may_change_due, may_edit_haza
 from domain.park import queries as park_queries
 from domain.park.rules import Perm, may_report_for, may_view_enterprise
 from handlers import texts as T
-from handlers.campaigns.commands import link_from_hazard_text, without_campaign_code
 from handlers.dates import DueDateError, parse_due
 from handlers.hazards.card import (
     CODE_RE,
@@ -310,9 +311,11 @@ async def register(
     if dupes:
         shown = "、".join(dupes[:5]) + (T.MORE_CODES.format(count=len(dupes)) if len(dupes) > 5 else "")
         notes.append(T.HAZARD_DUPLICATE.format(codes=shown))
-    linked = await link_from_hazard_text(session, actor, hazard.id, draft.text, now)  # found in a campaign (ZX-…)
-    if linked:
-        notes.append(linked)
+    named = await campaign_ops.link_from_text(session, actor, hazard, draft.text, now)  # found in a campaign (ZX-…)
+    if named is not None and named.campaign is None:
+        notes.append(T.HAZARD_CAMPAIGN_UNKNOWN.format(code=named.code))
+    elif named is not None and named.campaign is not None:
+        notes.append(T.HAZARD_CAMPAIGN_LINKED.format(code=named.code, title=named.campaign.title))
     if notes:
         replies.append(Reply(text="\n\n".join(notes), about=key_of(hazard)))
     return replies
