@@ -12,10 +12,10 @@ from bot.inbox import Inbox
 from bot.routing import Router
 from bot.sender import Sender
 from domain.park import operations as park_ops
-from handlers.campaigns import commands as campaigns
+from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, rectify
 from handlers.hazards import reporting as hazards
-from handlers.notices import commands
+from handlers.notices import answers, issue, meetings, receipts
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
 from storage.db import Database, pending_revisions, upgrade
@@ -36,8 +36,14 @@ def routers() -> list[Router]:
         hazards.router,
         rectify.router,
         corrections.router,
-        commands.router,
-        campaigns.router,
+        issue.router,
+        answers.router,
+        receipts.router,
+        meetings.router,
+        launch.router,
+        submissions.router,
+        review.router,
+        matrix.router,
         reports.router,
     ]
 

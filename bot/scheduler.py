@@ -23,10 +23,11 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.messages import Reply
+from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
 from schedules.digest import digest_job, digest_period
 from schedules.hazards import overdue_job, overdue_period, reminder_sweep
-from schedules.reminders import notice_reminders_job
+from schedules.notices import notice_reminders_job
 from storage import jobs
 from storage.db import Database, is_unavailable
 
@@ -55,7 +56,11 @@ class Job:
 
 async def reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
     """Send the reminders due now: overdue hazards held back by quiet hours, notices and campaigns."""
-    return [*await reminder_sweep(ctx, session, now, fire), *await notice_reminders_job(ctx, session, now, fire)]
+    return [
+        *await reminder_sweep(ctx, session, now, fire),
+        *await notice_reminders_job(ctx, session, now, fire),
+        *await campaign_reminders_job(ctx, session, now, fire),
+    ]
 
 
 def default_jobs(settings: Settings) -> list[Job]:

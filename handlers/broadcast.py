@@ -1,36 +1,30 @@
 """What notices and campaigns share: a card broadcast to every park group with its files, the files' rows,
-and lists that only go privately. Both subjects use this module; neither imports the other.
+card keys, and what goes to one person only (lists, questions, reminders).
+
+`handlers/notices/` and `handlers/campaigns/` use this module; neither imports the other. The rules of
+each live in `domain/notices/` and `domain/campaigns/`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import (
-    Attachment,
-    Card,
-    ChatRef,
-    Reply,
-)
+from bot.messages import Attachment, Card, ChatRef, Reply
 from domain.park import queries as park_queries
 from handlers import texts as T
-from handlers.util import (
-    Reach,
-    attachment_problem,
-    photo_rows,
-    recipient,
-)
+from handlers.util import Reach, attachment_problem, photo_rows, recipient
 from storage import attachments as attachment_rows
 from storage.models import BroadcastFile, Document, Person, Photo
 
 
 def files_line(attached: Sequence[BroadcastFile]) -> str:
-    """Say what files came with a notice, campaign or report: documents by name, photos counted."""
+    """Say what files came with a notice, campaign or submission: documents by name, photos counted."""
     names = "、".join(f"《{f.document.file_name}》" for f in attached if f.document is not None)
     photos = sum(f.photo is not None for f in attached)
     parts = ([T.FILES_DOCUMENTS.format(names=names)] if names else []) + (
@@ -39,13 +33,32 @@ def files_line(attached: Sequence[BroadcastFile]) -> str:
     return "；".join(parts) or T.NONE
 
 
+def id_in_key(key: str | None, kind: str) -> int | None:
+    """Return the id in a card key of one kind (`notice:7`, or `about:notice:7` for a message about it)."""
+    if key is None:
+        return None
+    key = key.removeprefix("about:")
+    if not key.startswith(f"{kind}:"):
+        return None
+    tail = key.split(":", 1)[1]
+    return int(tail) if tail.isdigit() else None
+
+
 # --- issuing ---------------------------------------------------------------------------------
+
+
+class StoredFiles(NamedTuple):
+    """The photo and document rows of what came with a message, and what was refused (in Chinese)."""
+
+    photos: list[Photo]
+    documents: list[Document]
+    problem: str | None
 
 
 async def store_files(
     session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
-) -> tuple[list[Photo], list[Document], str | None]:
-    """Store the rows of the photos and documents sent with a notice or campaign; say what was refused."""
+) -> StoredFiles:
+    """Store the rows of the photos and documents sent with a notice, campaign or submission; say what was refused."""
     photos = await photo_rows(session, attachments, settings, now)
     documents = [
         await attachment_rows.save_document(session, a.document, settings.storage.photo_dir, now)
@@ -57,7 +70,16 @@ async def store_files(
     if problem is not None:
         # The hazard module words each problem; what a notice accepts is said here.
         said = T.NOTICE_FILE_KINDS if problem.problem == "not_image" else attachment_problem([problem], settings)
-    return photos, documents, said
+    return StoredFiles(photos, documents, said)
+
+
+async def files_to_broadcast(
+    session: AsyncSession, attachments: list[Attachment], settings: Settings, now: datetime
+) -> StoredFiles | Reply:
+    """Store the files of a notice or campaign about to go to every enterprise; a Reply when the park has none."""
+    if not await park_queries.list_enterprises(session):
+        return Reply(text=T.NOTICE_NO_ENTERPRISES)
+    return await store_files(session, attachments, settings, now)
 
 
 async def broadcast(
@@ -79,9 +101,8 @@ async def broadcast(
     if not (chat.is_group and chat.key in groups):  # in this very group the card itself says it all
         if not groups:
             replies.append(Reply(text=T.NOTICE_NO_GROUPS))
-            replies.append(
-                Reply(card=card, documents=documents, document_names=names)
-            )  # at least the sender sees it
+            # At least the sender sees it.
+            replies.append(Reply(card=card, documents=documents, document_names=names))
         replies.append(Reply(text=done, about=card.key))
     if problem:
         replies.append(Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem)))
@@ -97,7 +118,7 @@ class BroadcastFileView:
 
 
 async def file_views(session: AsyncSession, owner_kind: str, owner_id: int) -> list[BroadcastFileView]:
-    """Return the documents of a notice, campaign or report to send with its card (photos are on the card)."""
+    """Return the documents of a notice, campaign or submission to send with its card (photos are on the card)."""
     return [
         BroadcastFileView(f.document.path, f.document.file_name)
         for f in await attachment_rows.files(session, owner_kind, owner_id)
@@ -105,18 +126,28 @@ async def file_views(session: AsyncSession, owner_kind: str, owner_id: int) -> l
     ]
 
 
-# --- managers: /receipts, reminders -----------------------------------------------------------
+# --- one person only: lists, questions, reminders ---------------------------------------------
+
+
+def private_chat(person: Person, reach: Reach) -> ChatRef | None:
+    """Return the person's private chat when the bot can write there, else None."""
+    if person.private_chat_id and reach(person):
+        return ChatRef(person.platform, person.private_chat_id, is_group=False)
+    return None
 
 
 def privately(actor: Person, chat: ChatRef, reach: Reach, reply: Reply) -> list[Reply]:
     """Send a list privately: as is in a private chat; from a group, to the person's private chat only."""
     if not chat.is_group:
         return [reply]
-    if actor.private_chat_id and reach(actor):
-        from dataclasses import replace
-
+    if private_chat(actor, reach) is not None:
         return [
             replace(reply, people=(recipient(actor),)),
             Reply(text=T.SENT_PRIVATELY.format(name=actor.display_name)),
         ]
     return [Reply(text=T.NEED_PRIVATE.format(name=actor.display_name))]
+
+
+def mention(person: Person) -> str:
+    """Name a person in a group reminder: @username where there is one, else the display name."""
+    return f"@{person.username}" if person.username else person.display_name

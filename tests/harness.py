@@ -12,8 +12,11 @@ import itertools
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy import func, select
 
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
@@ -22,8 +25,10 @@ from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Outcome
 from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.scheduler import Scheduler
 from domain.park import operations as park_ops
 from storage.enums import Role
+from storage.models import ReminderSent
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -257,6 +262,18 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
 def card_of(sent: list[Sent]) -> Sent:
     """Return the first card among sent messages."""
     return next(s for s in sent if s.card is not None)
+
+
+async def run_reminders(app: App, at: datetime) -> int:
+    """Run the scheduler's `reminders` job at `at`, as its cron trigger would (hazards, notices, campaigns);
+    return how many enterprises it reminded of a notice or a campaign (their new `enterprise:` claims)."""
+    claims = select(func.count()).select_from(ReminderSent).where(ReminderSent.target.startswith("enterprise:"))
+    async with app.db.reading() as s:
+        before = await s.scalar(claims) or 0
+    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher)
+    assert await scheduler.run("reminders", at)
+    async with app.db.reading() as s:
+        return (await s.scalar(claims) or 0) - before
 
 
 def count_fetches(h: Harness) -> list[str]:

@@ -1,9 +1,12 @@
-"""The campaign domain (专项行动): a task for every enterprise, self-inspection reports (自查报告), review.
+"""The campaign domain (专项行动): a task for every enterprise, its self-inspection (自查报告, a submission
+in code), and the review.
 
 A task goes `pending` → `submitted` → `accepted`, or `submitted` → `returned` (with a reason) →
-`submitted` again. Each operation checks who may do it (`domain/park/rules.py`) and the task's
-status (`RULES`), changes the row under a lock, writes a `campaign_events` row and an audit row, and
-returns who must be told. Overdue is derived: a task still owed after the campaign's due date.
+`submitted` again. Each operation checks its rule (`domain/campaigns/rules.py`: who may, `RULES` for the
+status), changes the row under a lock, writes a `campaign_events` row and an audit row
+(`domain/events.py`), and returns a `domain.outcome.Change` of the task saying who must be told (or
+raises `Refused`). Overdue is derived: a task still owed after the campaign's due date. Reads are
+`domain/campaigns/queries.py`.
 """
 
 from __future__ import annotations
@@ -15,27 +18,27 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm.attributes import set_committed_value
 
+from domain import events
 from domain.campaigns.queries import by_code, task_of
 from domain.campaigns.rules import (
     CAMPAIGN_CODE,
     PREFIX,
-    RULES,
-    Change,
     Refusal,
-    Refused,
-    S,
-    may_report_campaign,
-    may_review_report,
+    Step,
+    Tell,
+    check_review,
+    check_step,
+    may_launch,
+    may_link_hazard,
+    may_submit,
 )
 from domain.codes import issue_code
-from domain.park.queries import active_ids, people_of_enterprise, people_with_role
-from domain.park.rules import Perm, is_manager, role_allows
+from domain.outcome import Change, Refused
+from domain.park.queries import people_with_role
 from storage.attachments import attach_files
-from storage.audit import audit
 from storage.db import dialect_insert
-from storage.enums import MANAGER_ROLES, CampaignStatus, Role, TaskStatus
+from storage.enums import MANAGER_ROLES, CampaignStatus, TaskStatus
 from storage.models import (
     Campaign,
     CampaignEvent,
@@ -46,8 +49,6 @@ from storage.models import (
     Person,
     Photo,
 )
-
-# --- operations -------------------------------------------------------------------------------
 
 
 async def launch(
@@ -61,9 +62,9 @@ async def launch(
     documents: Sequence[Document] = (),
     year: int,
     at: datetime,
-) -> Campaign:
+) -> Change[Campaign]:
     """Launch a campaign: its code, one task per active enterprise, its plan files."""
-    if not role_allows(actor.role, Perm.CAMPAIGN_SEND):
+    if not may_launch(actor):
         raise Refused(Refusal.NOT_ALLOWED)
     campaign = Campaign(
         code=await issue_code(session, PREFIX, year),
@@ -75,17 +76,17 @@ async def launch(
         created_at=at,
         updated_at=at,
     )
-    session.add(campaign)
-    set_committed_value(campaign, "author", actor)
-    await session.flush()
-    for enterprise_id in await active_ids(session):
-        session.add(CampaignTask(campaign_id=campaign.id, enterprise_id=enterprise_id, status=S.PENDING))
-    await session.flush()
-    event = await _record(
-        session, campaign, None, actor, "launch", at, data={"due_date": due_date.isoformat()}
+    await events.open_for_enterprises(
+        session,
+        campaign,
+        actor,
+        lambda enterprise_id: CampaignTask(
+            campaign_id=campaign.id, enterprise_id=enterprise_id, status=TaskStatus.PENDING
+        ),
     )
+    event = await _record(session, campaign, None, actor, "launch", at, data={"due_date": due_date.isoformat()})
     await attach_files(session, "campaign", campaign.id, photos, documents, at, event.id)
-    return campaign
+    return Change(campaign, event)
 
 
 async def submit(
@@ -97,111 +98,93 @@ async def submit(
     *,
     photos: Sequence[Photo] = (),
     documents: Sequence[Document] = (),
-) -> Change:
-    """Submit (or resubmit after a return) the actor's enterprise's report; managers must review it."""
-    if actor.enterprise_id is None or not may_report_campaign(actor, actor.enterprise_id):
+) -> Change[CampaignTask]:
+    """Submit (or submit again after a return) the actor's enterprise's self-inspection; managers review it."""
+    if not may_submit(actor, actor.enterprise_id):
         raise Refused(Refusal.NOT_ALLOWED)
     if campaign.status != CampaignStatus.OPEN:
         raise Refused(Refusal.CLOSED)
-    task = await task_of(session, campaign.id, actor.enterprise_id)
+    task = await task_of(session, campaign.id, actor.enterprise_id) if actor.enterprise_id is not None else None
     if task is None:
         raise Refused(Refusal.NOT_LISTED)
-    await _lock(session, task)
-    event = await _transition(session, task, actor, "submit", at, note=note or None)
+    await events.lock(session, task)
+    event = await _transition(session, task, actor, Step.SUBMIT, at, note=note or None)
     task.note = note or None
     task.reporter_id = actor.id
     task.submitted_at = at
     task.return_reason = None
     await attach_files(session, "task", task.id, photos, documents, at, event.id)
     managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if m.id != actor.id]
-    return Change(task, event, managers)
+    return Change(task, event, {Tell.SUBMITTED: managers})
 
 
-async def accept(session: AsyncSession, task: CampaignTask, actor: Person, at: datetime) -> Change:
-    """Accept a submitted report; the reporter and the enterprise's leads are told."""
-    await _lock(session, task)
-    if not may_review_report(actor, task.reporter_id):
-        own = is_manager(actor) and actor.id == task.reporter_id
-        raise Refused(Refusal.OWN_REPORT if own else Refusal.NOT_ALLOWED, task)
-    event = await _transition(session, task, actor, "accept", at)
-    task.reviewer_id = actor.id
-    task.reviewed_at = at
-    return Change(task, event, await _enterprise_side(session, task, actor))
+async def accept(session: AsyncSession, task: CampaignTask, actor: Person, at: datetime) -> Change[CampaignTask]:
+    """Accept a submission; the submitter and the enterprise's leads are told."""
+    return await _review(session, task, actor, Step.ACCEPT, at)
 
 
-async def return_report(
+async def return_submission(
     session: AsyncSession, task: CampaignTask, actor: Person, reason: str, at: datetime
-) -> Change:
-    """Return a submitted report with a reason (退回); the reporter and the leads are told and submit again."""
-    await _lock(session, task)
-    if not may_review_report(actor, task.reporter_id):
-        own = is_manager(actor) and actor.id == task.reporter_id
-        raise Refused(Refusal.OWN_REPORT if own else Refusal.NOT_ALLOWED, task)
-    event = await _transition(session, task, actor, "return", at, note=reason)
-    task.reviewer_id = actor.id
-    task.reviewed_at = at
-    task.return_reason = reason
-    return Change(task, event, await _enterprise_side(session, task, actor))
+) -> Change[CampaignTask]:
+    """Return a submission with a reason (退回); the submitter and the leads are told and submit again."""
+    return await _review(session, task, actor, Step.RETURN, at, reason=reason)
 
 
 async def link_hazard(
     session: AsyncSession, campaign: Campaign, hazard: Hazard, actor: Person, at: datetime
-) -> bool:
-    """Link a hazard found while answering a campaign to it; False when it was linked already (to it)."""
-    if not (is_manager(actor) or actor.role == Role.INSPECTOR or actor.enterprise_id == hazard.enterprise_id):
+) -> Change[Campaign]:
+    """Link a hazard found while answering a campaign to it; no event when it was linked already (to it)."""
+    if not may_link_hazard(actor, hazard.enterprise_id):
         raise Refused(Refusal.NOT_ALLOWED)
     current = await session.scalar(select(CampaignHazard).where(CampaignHazard.hazard_id == hazard.id))
     if current is not None:
         if current.campaign_id != campaign.id:
             raise Refused(Refusal.LINKED)
-        return False
+        return Change(campaign)
     insert = dialect_insert(session)
     await session.execute(
         insert(CampaignHazard)
         .values(campaign_id=campaign.id, hazard_id=hazard.id, created_at=at)
         .on_conflict_do_nothing(index_elements=["hazard_id"])
     )
-    await _record(session, campaign, None, actor, "link_hazard", at, data={"hazard": hazard.code})
-    return True
+    event = await _record(session, campaign, None, actor, "link_hazard", at, data={"hazard": hazard.code})
+    return Change(campaign, event)
 
 
 # --- inside the operations --------------------------------------------------------------------
 
 
-async def _lock(session: AsyncSession, task: CampaignTask) -> None:
-    """Re-read the task under a row lock, so two presses at once act on the same, current state."""
-    await session.refresh(task, [c.key for c in CampaignTask.__mapper__.column_attrs], with_for_update=True)
-
-
-async def _enterprise_side(session: AsyncSession, task: CampaignTask, actor: Person) -> list[Person]:
-    """Return who hears a review: the reporter and the enterprise's leads."""
-    told: dict[int, Person] = {}
-    if task.reporter_id is not None:
-        reporter = await session.get(Person, task.reporter_id)
-        if reporter is not None:
-            told[reporter.id] = reporter
-    for lead in await people_of_enterprise(session, task.enterprise_id, [Role.LEAD]):
-        told.setdefault(lead.id, lead)
-    return [p for p in told.values() if p.id != actor.id]
+async def _review(
+    session: AsyncSession, task: CampaignTask, actor: Person, step: Step, at: datetime, *, reason: str | None = None
+) -> Change[CampaignTask]:
+    """Accept or return a submission under the task's lock; tell the submitter and the enterprise's leads."""
+    await events.lock(session, task)
+    check_review(actor, task)
+    event = await _transition(session, task, actor, step, at, note=reason)
+    task.reviewer_id = actor.id
+    task.reviewed_at = at
+    if step == Step.RETURN:
+        task.return_reason = reason
+    submitter = await session.get(Person, task.reporter_id) if task.reporter_id is not None else None
+    told = await events.with_leads(session, [(submitter, task.enterprise_id)], actor)
+    return Change(task, event, {Tell.RETURNED if step == Step.RETURN else Tell.ACCEPTED: told})
 
 
 async def _transition(
     session: AsyncSession,
     task: CampaignTask,
     actor: Person,
-    step: str,
+    step: Step,
     at: datetime,
     *,
     note: str | None = None,
 ) -> CampaignEvent:
     """Move a task by the rule of one step, or raise WRONG_STATUS; write the event."""
-    sources, target = RULES[step]
-    if task.status not in sources:
-        raise Refused(Refusal.WRONG_STATUS, task)
+    target = check_step(task, step)
     before = task.status
     task.status = target
     return await _record(
-        session, task.campaign, task, actor, step, at, from_status=before, to_status=target, note=note
+        session, task.campaign, task, actor, step.value, at, from_status=before, to_status=target, note=note
     )
 
 
@@ -231,20 +214,18 @@ async def _record(
         note=note,
         data=data or {},
     )
-    session.add(event)
-    await session.flush()
-    await audit(
+    return await events.record(
         session,
-        at,
-        actor,
-        f"campaign.{action}",
-        "campaign",
-        campaign.code,
+        event,
+        entity="campaign",
+        code=campaign.code,
+        action=action,
+        actor=actor,
+        at=at,
         enterprise_id=task.enterprise_id if task is not None else None,
         from_status=from_status,
         to_status=to_status,
     )
-    return event
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""Reading campaigns, their tasks, progress, the campaigns × enterprises matrix and linked hazards."""
+"""Reading campaigns, their tasks, progress, the campaigns × enterprises matrix and linked hazards.
+
+The writes are `domain/campaigns/operations.py`; what counts as overdue is `domain/campaigns/rules.py`.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from domain.campaigns.rules import PREFIX, Progress, S, is_overdue
+from domain.campaigns.rules import PREFIX, Progress, is_overdue
 from domain.codes import normal_code
-from storage.enums import CampaignStatus
+from storage.enums import CampaignStatus, TaskStatus
 from storage.models import (
     Campaign,
     CampaignHazard,
@@ -21,9 +24,6 @@ from storage.models import (
 )
 
 WITH_TASK = (joinedload(CampaignTask.enterprise), joinedload(CampaignTask.campaign).joinedload(Campaign.author))
-
-
-# --- reads ------------------------------------------------------------------------------------
 
 
 async def get(session: AsyncSession, campaign_id: int) -> Campaign | None:
@@ -95,24 +95,18 @@ async def progress(session: AsyncSession, campaign: Campaign, today: date) -> Pr
     return Progress(
         campaign=campaign,
         total=len(rows),
-        submitted=sum(t.status in (S.SUBMITTED, S.ACCEPTED) for t in rows),
-        accepted=sum(t.status == S.ACCEPTED for t in rows),
-        returned=sum(t.status == S.RETURNED for t in rows),
-        pending=sum(t.status == S.PENDING for t in rows),
+        submitted=sum(t.status in (TaskStatus.SUBMITTED, TaskStatus.ACCEPTED) for t in rows),
+        accepted=sum(t.status == TaskStatus.ACCEPTED for t in rows),
+        returned=sum(t.status == TaskStatus.RETURNED for t in rows),
+        pending=sum(t.status == TaskStatus.PENDING for t in rows),
         overdue=sum(is_overdue(t, campaign, today) for t in rows),
     )
 
 
-async def progress_all(
-    session: AsyncSession, today: date, *, start: datetime | None = None, end: datetime | None = None
-) -> list[Progress]:
-    """Return the progress of every campaign launched in [start, end) (all when not given), oldest first."""
-    query = select(Campaign).order_by(Campaign.id)
-    if start is not None:
-        query = query.where(Campaign.created_at >= start)
-    if end is not None:
-        query = query.where(Campaign.created_at < end)
-    return [await progress(session, c, today) for c in (await session.scalars(query)).all()]
+async def launched_since(session: AsyncSession, start: datetime) -> Sequence[Campaign]:
+    """Return the campaigns launched at or after `start`, oldest first."""
+    rows = await session.scalars(select(Campaign).where(Campaign.created_at >= start).order_by(Campaign.id))
+    return rows.all()
 
 
 async def matrix(

@@ -1,9 +1,11 @@
 """The notice domain: meeting notices (会议通知) and notices (通知) that every enterprise answers (回执).
 
-Like `domain/hazards/operations.py`, each operation checks who may do it (`domain/park/rules.py`) and the
-notice's state, changes rows under a lock, writes a `notice_events` row and an audit row, and returns
-what changed and who must be told. A notice gets one receipt row per active enterprise when it is
-issued, so "已回执 n/N" has a fixed N and the enterprises that have not answered are a plain query.
+Each operation checks its rule (`domain/notices/rules.py`; who may do what is `domain/park/rules.py`),
+changes rows under a lock, writes a `notice_events` row and an audit row (`domain/events.py`), and
+returns a `domain.outcome.Change` (or raises `Refused`). `answer` returns a change whose subject is the
+receipt it set; the others a change of the notice. A notice gets one receipt row per active enterprise
+when it is issued, so "已回执 n/N" has a fixed N and who has not answered is a plain query
+(`domain/notices/queries.py`).
 """
 
 from __future__ import annotations
@@ -16,21 +18,22 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from domain import events
 from domain.codes import PREFIXES, issue_code
 from domain.notices.queries import receipts
 from domain.notices.rules import (
-    Change,
     Refusal,
-    Refused,
-    _check_answerer,
-    _check_open,
+    Tell,
+    check_answerer,
+    check_meeting,
+    check_open,
+    check_sender,
     may_change_answer,
-    may_send_notices,
+    same_answer,
 )
-from domain.park.queries import active_ids, people_of_enterprise
+from domain.outcome import Change, Refused
 from storage.attachments import attach_files
-from storage.audit import audit
-from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus, Role
+from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     Document,
     Notice,
@@ -39,8 +42,6 @@ from storage.models import (
     Person,
     Photo,
 )
-
-# --- operations -------------------------------------------------------------------------------
 
 
 async def issue(
@@ -56,10 +57,9 @@ async def issue(
     documents: Sequence[Document] = (),
     year: int,
     at: datetime,
-) -> Notice:
+) -> Change[Notice]:
     """Issue a meeting notice or a notice: its code, a receipt row per active enterprise, its files."""
-    if not may_send_notices(actor):
-        raise Refused(Refusal.NOT_ALLOWED)
+    check_sender(None, actor)
     notice = Notice(
         code=await issue_code(session, PREFIXES[kind], year),
         kind=kind,
@@ -72,18 +72,19 @@ async def issue(
         created_at=at,
         updated_at=at,
     )
-    session.add(notice)
-    set_committed_value(notice, "author", actor)
-    await session.flush()
-    for enterprise_id in await active_ids(session):
-        session.add(
-            NoticeReceipt(notice_id=notice.id, enterprise_id=enterprise_id, status=ReceiptStatus.PENDING)
-        )
+    await events.open_for_enterprises(
+        session,
+        notice,
+        actor,
+        lambda enterprise_id: NoticeReceipt(
+            notice_id=notice.id, enterprise_id=enterprise_id, status=ReceiptStatus.PENDING
+        ),
+    )
     event = await _record(
         session, notice, actor, "issue", at, data={"kind": kind, "files": len(photos) + len(documents)}
     )
     await attach_files(session, "notice", notice.id, photos, documents, at, event.id)
-    return notice
+    return Change(notice, event)
 
 
 async def answer(
@@ -95,7 +96,7 @@ async def answer(
     *,
     reason: str | None = None,
     substitute: str | None = None,
-) -> Change:
+) -> Change[NoticeReceipt]:
     """Set the actor's enterprise's receipt to 收到 or 请假 (a value, never a toggle); a repeat changes nothing.
 
     Once someone answered for the enterprise, only that person or a lead of the enterprise may change
@@ -103,23 +104,14 @@ async def answer(
     """
     if status == ReceiptStatus.PENDING:
         raise ValueError("an answer is 收到 or 请假")
-    _check_answerer(notice, actor, status)
-    await _lock(session, notice)
-    _check_open(notice, at)
-    receipt = await session.scalar(
-        select(NoticeReceipt)
-        .where(NoticeReceipt.notice_id == notice.id, NoticeReceipt.enterprise_id == actor.enterprise_id)
-        .with_for_update()
-    )
-    if receipt is None:
-        raise Refused(Refusal.NOT_LISTED, notice)
-    before = receipt.status
-    same = before == status and (
-        status == ReceiptStatus.CONFIRMED or (receipt.reason == reason and receipt.substitute == substitute)
-    )
-    if same:
-        return Change(notice, False, receipt, before=before)
+    check_answerer(notice, actor, status)
+    await events.lock(session, notice)
+    check_open(notice, at)
+    receipt = await _receipt(session, notice, actor, lock=True)
+    if same_answer(receipt, status, reason, substitute):
+        return Change(receipt)
     await _check_may_change(session, notice, receipt, actor)
+    before = receipt.status
     receipt.status = status
     receipt.person_id = actor.id
     receipt.reason = reason if status == ReceiptStatus.LEAVE else None
@@ -127,7 +119,7 @@ async def answer(
     receipt.answered_at = at
     set_committed_value(receipt, "person", actor)
     action = "confirm" if status == ReceiptStatus.CONFIRMED else "leave"
-    await _record(
+    event = await _record(
         session,
         notice,
         actor,
@@ -137,7 +129,7 @@ async def answer(
         note=reason,
         data={"from": before},
     )
-    return Change(notice, True, receipt, before=before)
+    return Change(receipt, event)
 
 
 async def check_answer(
@@ -147,44 +139,35 @@ async def check_answer(
 
     `answer` checks the same again under its locks; this only spares the person a question in vain.
     """
-    _check_answerer(notice, actor, status)
-    _check_open(notice, at)
-    receipt = await session.scalar(
-        select(NoticeReceipt)
-        .where(NoticeReceipt.notice_id == notice.id, NoticeReceipt.enterprise_id == actor.enterprise_id)
-    )
-    if receipt is None:
-        raise Refused(Refusal.NOT_LISTED, notice)
-    await _check_may_change(session, notice, receipt, actor)
+    check_answerer(notice, actor, status)
+    check_open(notice, at)
+    await _check_may_change(session, notice, await _receipt(session, notice, actor, lock=False), actor)
 
 
-async def cancel(session: AsyncSession, notice: Notice, actor: Person, reason: str, at: datetime) -> Change:
+async def cancel(
+    session: AsyncSession, notice: Notice, actor: Person, reason: str, at: datetime
+) -> Change[Notice]:
     """Cancel a meeting (or a notice): no more receipts or reminders; everyone who confirmed is told."""
-    if not may_send_notices(actor):
-        raise Refused(Refusal.NOT_ALLOWED, notice)
-    await _lock(session, notice)
+    check_sender(notice, actor)
+    await events.lock(session, notice)
     if notice.status == NoticeStatus.CANCELLED:
-        return Change(notice, False)
+        return Change(notice)
     notice.status = NoticeStatus.CANCELLED
     notice.updated_at = at
-    await _record(session, notice, actor, "cancel", at, note=reason or None)
-    return Change(notice, True, tell=await _confirmed_people(session, notice, actor))
+    event = await _record(session, notice, actor, "cancel", at, note=reason or None)
+    return Change(notice, event, {Tell.CANCELLED: await _confirmed_people(session, notice, actor)})
 
 
 async def move(
     session: AsyncSession, notice: Notice, actor: Person, starts_at: datetime, place: str | None, at: datetime
-) -> Change:
+) -> Change[Notice]:
     """Move a meeting to another time (and place); everyone who confirmed is told. Receipts stand."""
-    if not may_send_notices(actor):
-        raise Refused(Refusal.NOT_ALLOWED, notice)
-    await _lock(session, notice)
-    if notice.kind != NoticeKind.MEETING:
-        raise Refused(Refusal.NOT_MEETING, notice)
-    if notice.status == NoticeStatus.CANCELLED:
-        raise Refused(Refusal.CANCELLED, notice)
+    check_sender(notice, actor)
+    await events.lock(session, notice)
+    check_meeting(notice)
     new_place = place or notice.place
     if notice.starts_at == starts_at and notice.place == new_place:
-        return Change(notice, False)
+        return Change(notice)
     data: dict[str, Any] = {
         "from": notice.starts_at.isoformat() if notice.starts_at else None,
         "to": starts_at.isoformat(),
@@ -194,21 +177,17 @@ async def move(
     notice.starts_at = starts_at
     notice.place = new_place
     notice.updated_at = at
-    await _record(session, notice, actor, "move", at, data=data)
-    return Change(notice, True, tell=await _confirmed_people(session, notice, actor))
+    event = await _record(session, notice, actor, "move", at, data=data)
+    return Change(notice, event, {Tell.MOVED: await _confirmed_people(session, notice, actor)})
 
 
 async def record_attendance(
     session: AsyncSession, notice: Notice, actor: Person, enterprise_ids: Iterable[int] | None, at: datetime
-) -> Change:
+) -> Change[Notice]:
     """Record which enterprises attended a meeting (None: all who confirmed); the others are marked absent."""
-    if not may_send_notices(actor):
-        raise Refused(Refusal.NOT_ALLOWED, notice)
-    await _lock(session, notice)
-    if notice.kind != NoticeKind.MEETING:
-        raise Refused(Refusal.NOT_MEETING, notice)
-    if notice.status == NoticeStatus.CANCELLED:
-        raise Refused(Refusal.CANCELLED, notice)
+    check_sender(notice, actor)
+    await events.lock(session, notice)
+    check_meeting(notice)
     if notice.starts_at is not None and notice.starts_at > at:
         raise Refused(Refusal.NOT_STARTED, notice)
     rows = list(
@@ -227,16 +206,16 @@ async def record_attendance(
         if r.attended != attended:
             r.attended = attended
             changed = True
-    if changed or notice.attendance_at is None:
-        notice.attendance_at = at
-        await _record(session, notice, actor, "attendance", at, data={"enterprises": sorted(wanted)})
-        changed = True
-    return Change(notice, changed)
+    if not changed and notice.attendance_at is not None:
+        return Change(notice)
+    notice.attendance_at = at
+    event = await _record(session, notice, actor, "attendance", at, data={"enterprises": sorted(wanted)})
+    return Change(notice, event)
 
 
 async def set_attended(
     session: AsyncSession, notice: Notice, actor: Person, enterprise_id: int, attended: bool, at: datetime
-) -> Change:
+) -> Change[Notice]:
     """Mark one enterprise as attended or absent (a value, never a toggle)."""
     current = {r.enterprise_id for r in await receipts(session, notice.id) if r.attended}
     wanted = current | {enterprise_id} if attended else current - {enterprise_id}
@@ -246,9 +225,15 @@ async def set_attended(
 # --- inside the operations --------------------------------------------------------------------
 
 
-async def _lock(session: AsyncSession, notice: Notice) -> None:
-    """Re-read the notice under a row lock, so two changes at once act on the same, current state."""
-    await session.refresh(notice, [c.key for c in Notice.__mapper__.column_attrs], with_for_update=True)
+async def _receipt(session: AsyncSession, notice: Notice, actor: Person, *, lock: bool) -> NoticeReceipt:
+    """Return the actor's enterprise's receipt (under a row lock when `lock`), or refuse NOT_LISTED."""
+    query = select(NoticeReceipt).where(
+        NoticeReceipt.notice_id == notice.id, NoticeReceipt.enterprise_id == actor.enterprise_id
+    )
+    receipt = await session.scalar(query.with_for_update() if lock else query)
+    if receipt is None:
+        raise Refused(Refusal.NOT_LISTED, notice)
+    return receipt
 
 
 async def _check_may_change(
@@ -258,20 +243,14 @@ async def _check_may_change(
     answered_by = receipt.person_id if receipt.status != ReceiptStatus.PENDING else None
     if not may_change_answer(actor, receipt.enterprise_id, answered_by):
         person = await session.get(Person, answered_by)
-        raise Refused(Refusal.ANSWERED, notice, receipt, person)
+        raise Refused(Refusal.ANSWERED, notice, receipt=receipt, answered_by=person)
 
 
 async def _confirmed_people(session: AsyncSession, notice: Notice, actor: Person | None) -> list[Person]:
     """Return who must hear of a change: whoever confirmed, and the leads of the enterprises that did."""
-    told: dict[int, Person] = {}
-    for r in await receipts(session, notice.id):
-        if r.status != ReceiptStatus.CONFIRMED:
-            continue
-        if r.person is not None:
-            told[r.person.id] = r.person
-        for lead in await people_of_enterprise(session, r.enterprise_id, [Role.LEAD]):
-            told.setdefault(lead.id, lead)
-    return [p for p in told.values() if actor is None or p.id != actor.id]
+    rows = await receipts(session, notice.id)
+    confirmed = [(r.person, r.enterprise_id) for r in rows if r.status == ReceiptStatus.CONFIRMED]
+    return await events.with_leads(session, confirmed, actor)
 
 
 async def _record(
@@ -295,7 +274,6 @@ async def _record(
         note=note,
         data=data or {},
     )
-    session.add(event)
-    await session.flush()
-    await audit(session, at, actor, f"notice.{action}", "notice", notice.code, enterprise_id=enterprise_id)
-    return event
+    return await events.record(
+        session, event, entity="notice", code=notice.code, action=action, actor=actor, at=at, enterprise_id=enterprise_id
+    )

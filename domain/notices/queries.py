@@ -1,4 +1,8 @@
-"""Reading notices and their receipts, and the figures of meetings and notices for a period."""
+"""Reading notices and their receipts, and the figures of meetings and notices for a period.
+
+The writes are `domain/notices/operations.py`; the weekly digest and the annual summary read `stats`
+through `domain/reports/queries.py`.
+"""
 
 from __future__ import annotations
 
@@ -21,9 +25,6 @@ from storage.models import (
 WITH_RECEIPT = (joinedload(NoticeReceipt.enterprise), joinedload(NoticeReceipt.person))
 
 
-# --- reads ------------------------------------------------------------------------------------
-
-
 async def get(session: AsyncSession, notice_id: int) -> Notice | None:
     """Return one notice by id, with its author."""
     return await session.get(Notice, notice_id, options=[joinedload(Notice.author)])
@@ -39,11 +40,9 @@ async def by_code(session: AsyncSession, code: str) -> Notice | None:
     )
 
 
-async def latest(session: AsyncSession, kind: NoticeKind | None = None) -> Notice | None:
-    """Return the newest open notice (of one kind), the one a command without a code means."""
+async def latest(session: AsyncSession) -> Notice | None:
+    """Return the newest open notice, the one a command without a code means."""
     query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
-    if kind is not None:
-        query = query.where(Notice.kind == kind)
     return await session.scalar(query.order_by(Notice.id.desc()).limit(1))
 
 
@@ -72,7 +71,6 @@ class Stats:
     """Notices in a period: meetings held, notices issued, receipts and attendance (rates in 0..1)."""
 
     meetings_held: int
-    meetings_cancelled: int
     notices_issued: int
     receipts_due: int
     receipts_answered: int
@@ -133,7 +131,6 @@ async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
                 attended += count if was_there else 0
     return Stats(
         meetings_held=len(held),
-        meetings_cancelled=len(meetings) - len(held),
         notices_issued=len(plain),
         receipts_due=due,
         receipts_answered=answered,

@@ -1,24 +1,49 @@
-"""The notice rules: who answers for an enterprise, when a receipt may still change, the tally of answers."""
+"""The notice rules: who answers for an enterprise and who may change an answer, when a notice takes answers
+and when its reminder is due, the tally of answers, why an operation is refused and why people are told.
+
+Pure (no session, no SQLAlchemy; rows only in annotations), so they are tested as a table.
+`domain/notices/operations.py` checks them under its locks, `handlers/notices/` words them and
+`schedules/notices.py` asks `reminder_due`; the park-wide permission table is `domain/park/rules.py`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from domain.outcome import Refused
 from domain.park.rules import Perm, role_allows
-from storage.enums import (
-    NoticeKind,
-    NoticeStatus,
-    ReceiptStatus,
-    Role,
-)
-from storage.models import (
-    Notice,
-    NoticeReceipt,
-    Person,
-)
+from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus, Role
+
+if TYPE_CHECKING:
+    from storage.models import Notice, NoticeReceipt, Person
+
+
+class Refusal(StrEnum):
+    """Why a notice operation was refused; handlers turn each into a clear answer."""
+
+    NOT_ALLOWED = "not_allowed"
+    NO_ENTERPRISE = "no_enterprise"  # the person answers for no enterprise
+    NOT_LISTED = "not_listed"  # the enterprise joined the park after the notice was issued
+    CANCELLED = "cancelled"  # the meeting was cancelled
+    NOT_MEETING = "not_meeting"  # moving or attendance is for meetings only
+    NOT_STARTED = "not_started"  # attendance is recorded after the meeting started
+    STARTED = "started"  # a meeting that started can no longer be moved or answered
+    ANSWERED = "answered"  # someone else answered for the enterprise (detail: receipt, answered_by)
+    LEAVE_MEETING_ONLY = "leave_meeting_only"  # a plain notice is answered 收到 only, never 请假
+
+
+class Tell(StrEnum):
+    """Why people must be told about a change to a notice."""
+
+    CANCELLED = "cancelled"  # whoever confirmed, and the leads of their enterprises: the meeting is off
+    MOVED = "moved"  # whoever confirmed, and the leads of their enterprises: new time (and place)
+
+
+# --- who may ----------------------------------------------------------------------------------
 
 
 def may_answer_for_enterprise(person: Person) -> bool:
@@ -39,47 +64,72 @@ def may_send_notices(person: Person) -> bool:
     return role_allows(person.role, Perm.NOTICE_SEND)
 
 
-class Refusal(StrEnum):
-    """Why a notice operation was refused; handlers turn each into a clear answer."""
-
-    NOT_ALLOWED = "not_allowed"
-    NO_ENTERPRISE = "no_enterprise"  # the person answers for no enterprise
-    NOT_LISTED = "not_listed"  # the enterprise joined the park after the notice was issued
-    CANCELLED = "cancelled"  # the meeting was cancelled
-    NOT_MEETING = "not_meeting"  # moving or attendance is for meetings only
-    NOT_STARTED = "not_started"  # attendance is recorded after the meeting started
-    STARTED = "started"  # a meeting that started can no longer be moved or answered
-    ANSWERED = "answered"  # someone else answered for the enterprise; only they or its lead may change it
-    LEAVE_MEETING_ONLY = "leave_meeting_only"  # a plain notice is answered 收到 only, never 请假
+# --- when -------------------------------------------------------------------------------------
 
 
-class Refused(Exception):
-    """A notice operation the rules do not allow; nothing was changed."""
-
-    def __init__(
-        self,
-        reason: Refusal,
-        notice: Notice | None = None,
-        receipt: NoticeReceipt | None = None,
-        answered_by: Person | None = None,
-    ) -> None:
-        super().__init__(f"{reason}: {notice.code if notice else '-'}")
-        self.reason = reason
-        self.notice = notice
-        # With ANSWERED: the receipt as it stands and who gave it.
-        self.receipt = receipt
-        self.answered_by = answered_by
+def started(notice: Notice, now: datetime) -> bool:
+    """Tell whether a meeting has started (its receipts close then)."""
+    return notice.kind == NoticeKind.MEETING and notice.starts_at is not None and notice.starts_at <= now
 
 
-@dataclass
-class Change:
-    """What an operation did: the notice, the receipt it touched, whether anything changed, who to tell."""
+def reminder_due(notice: Notice, now: datetime, tz: tzinfo, *, delay: timedelta, days: int) -> bool:
+    """Tell whether a notice's scheduled reminder is due now (quiet hours and the daily cap are checked apart).
 
-    notice: Notice
-    changed: bool
-    receipt: NoticeReceipt | None = None
-    tell: list[Person] = field(default_factory=list)
-    before: ReceiptStatus | None = None
+    A meeting: on the park day (`tz`) before it, and within the hour before it starts (never in its first
+    hour, so people can answer first). A notice: from `delay` after it was issued, for `days` days.
+    """
+    if notice.status != NoticeStatus.OPEN:
+        return False
+    if notice.kind == NoticeKind.MEETING:
+        if notice.starts_at is None or notice.starts_at <= now or now - notice.created_at < timedelta(hours=1):
+            return False
+        day_before = notice.starts_at.astimezone(tz).date() - timedelta(days=1)
+        return now.astimezone(tz).date() == day_before or notice.starts_at - now <= timedelta(hours=1)
+    first = notice.created_at + delay
+    return first <= now < first + timedelta(days=days)
+
+
+# --- checks the operations make -----------------------------------------------------------------
+
+
+def check_answerer(notice: Notice, actor: Person, status: ReceiptStatus) -> None:
+    """Refuse an answer from someone who answers for no enterprise, or a 请假 on a plain notice."""
+    if not may_answer_for_enterprise(actor):
+        raise Refused(Refusal.NO_ENTERPRISE, notice)
+    if status == ReceiptStatus.LEAVE and notice.kind != NoticeKind.MEETING:
+        raise Refused(Refusal.LEAVE_MEETING_ONLY, notice)
+
+
+def check_open(notice: Notice, at: datetime) -> None:
+    """Refuse an answer to a cancelled notice or a meeting that has started."""
+    if notice.status == NoticeStatus.CANCELLED:
+        raise Refused(Refusal.CANCELLED, notice)
+    if started(notice, at):
+        raise Refused(Refusal.STARTED, notice)
+
+
+def check_sender(notice: Notice | None, actor: Person) -> None:
+    """Refuse issuing, moving, cancelling or attendance to someone who may not send notices."""
+    if not may_send_notices(actor):
+        raise Refused(Refusal.NOT_ALLOWED, notice)
+
+
+def check_meeting(notice: Notice) -> None:
+    """Refuse moving a plain notice or a cancelled meeting, or recording its attendance."""
+    if notice.kind != NoticeKind.MEETING:
+        raise Refused(Refusal.NOT_MEETING, notice)
+    if notice.status == NoticeStatus.CANCELLED:
+        raise Refused(Refusal.CANCELLED, notice)
+
+
+def same_answer(receipt: NoticeReceipt, status: ReceiptStatus, reason: str | None, substitute: str | None) -> bool:
+    """Tell whether an answer repeats the receipt as it stands (a 请假 with the same reason and stand-in)."""
+    if receipt.status != status:
+        return False
+    return status == ReceiptStatus.CONFIRMED or (receipt.reason == reason and receipt.substitute == substitute)
+
+
+# --- the tally --------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -100,19 +150,3 @@ def tally(rows: Iterable[NoticeReceipt]) -> Tally:
     leave = sum(r.status == ReceiptStatus.LEAVE for r in rows)
     attended = sum(bool(r.attended) for r in rows)
     return Tally(confirmed + leave, len(rows), confirmed, leave, attended)
-
-
-def _check_answerer(notice: Notice, actor: Person, status: ReceiptStatus) -> None:
-    """Refuse an answer from someone who answers for no enterprise, or a 请假 on a plain notice."""
-    if not may_answer_for_enterprise(actor):
-        raise Refused(Refusal.NO_ENTERPRISE, notice)
-    if status == ReceiptStatus.LEAVE and notice.kind != NoticeKind.MEETING:
-        raise Refused(Refusal.LEAVE_MEETING_ONLY, notice)
-
-
-def _check_open(notice: Notice, at: datetime) -> None:
-    """Refuse an answer to a cancelled notice or a meeting that has started."""
-    if notice.status == NoticeStatus.CANCELLED:
-        raise Refused(Refusal.CANCELLED, notice)
-    if notice.kind == NoticeKind.MEETING and notice.starts_at is not None and notice.starts_at <= at:
-        raise Refused(Refusal.STARTED, notice)

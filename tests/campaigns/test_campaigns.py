@@ -9,11 +9,25 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from domain.campaigns import queries as campaign_queries
 from domain.park import operations as park_ops
-from handlers.campaigns.commands import ReviewButton
-from schedules.reminders import send_reminders
+from handlers.campaigns.card import ReviewButton
 from storage.enums import Role
 from storage.models import CampaignEvent, CampaignHazard, CampaignTask
-from tests.harness import CHEN, GROUP, LI, LIU, MA, XIAO, ZHANG, Harness, Sent, card_of, jpeg, labels, seed
+from tests.harness import (
+    CHEN,
+    GROUP,
+    LI,
+    LIU,
+    MA,
+    XIAO,
+    ZHANG,
+    Harness,
+    Sent,
+    card_of,
+    jpeg,
+    labels,
+    run_reminders,
+    seed,
+)
 
 LAUNCH = "/campaign 消防安全百日攻坚 2026-12-31 全面排查消防设施、疏散通道和动火作业管理"
 EXTRA = (("恒通石油机械有限公司", "恒通", "heng"), ("金禾食品有限公司", "金禾", "jin"), ("鑫源装备有限公司", "鑫源", "xin"))
@@ -184,7 +198,7 @@ async def test_campaign_deadline_reminders(harness: Harness, clock: ManualClock)
 
     async def sweep(at: datetime) -> list[Sent]:
         before = len(h.adapter.sent)
-        await send_reminders(app.db, app.dispatcher, app.settings, at)
+        await run_reminders(app, at)
         await app.sender.settle()
         return h.adapter.sent[before:]
 
@@ -236,7 +250,7 @@ async def test_campaign_card_counts_photos_and_the_group_reminder_names_no_enter
     assert labels(report.card)["附件"] == "照片 1 张"  # type: ignore[arg-type]
     app = h.app
     before = len(h.adapter.sent)
-    await send_reminders(app.db, app.dispatcher, app.settings, datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
+    await run_reminders(app, datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
     await app.sender.settle()
     sent = h.adapter.sent[before:]
     assert [s.chat for s in sent] == [GROUP]

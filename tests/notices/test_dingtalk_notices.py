@@ -19,12 +19,11 @@ import pytest
 
 from bot.clock import ManualClock
 from domain.park import operations as park_ops
-from schedules.reminders import send_reminders
 from storage import dingtalk as dingtalk_rows
 from storage.enums import Role
 from tests.fake_dingtalk import CardInstance, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
-from tests.harness import LiveDingTalk, running_dingtalk_bot
+from tests.harness import LiveDingTalk, run_reminders, running_dingtalk_bot
 
 pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
@@ -123,7 +122,7 @@ async def sweep(bot: LiveDingTalk, clock: ManualClock, at: datetime) -> int:
     """Run the reminder sweep at `at` by the manual clock and wait until its messages are out."""
     clock.set(at)
     app = bot.app
-    n = await send_reminders(app.db, app.dispatcher, app.settings, at)
+    n = await run_reminders(app, at)
     await app.sender.settle()
     return n
 

@@ -9,10 +9,24 @@ from sqlalchemy import select
 from bot.clock import ManualClock
 from bot.messages import FileRef
 from domain.notices import queries as notice_queries
-from handlers.notices.commands import ReceiptButton
-from schedules.reminders import send_reminders
+from handlers.notices.card import ReceiptButton
 from storage.models import AuditEntry, Notice, NoticeEvent, NoticeReceipt
-from tests.harness import CHEN, GROUP, LI, LIU, XIAO, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, labels, seed
+from tests.harness import (
+    CHEN,
+    GROUP,
+    LI,
+    LIU,
+    XIAO,
+    ZHANG,
+    ZHAO,
+    Harness,
+    Sent,
+    card_of,
+    jpeg,
+    labels,
+    run_reminders,
+    seed,
+)
 
 MEETING = "/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会 通报11月隐患整改情况"
 
@@ -152,7 +166,7 @@ async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harne
     async def sweep(at: datetime) -> list[Sent]:
         clock.set(at)
         before = len(h.adapter.sent)
-        await send_reminders(app.db, app.dispatcher, app.settings, at)
+        await run_reminders(app, at)
         await app.sender.settle()
         return h.adapter.sent[before:]
 
@@ -261,11 +275,11 @@ async def test_notice_reminders_wait_for_the_delay(harness: Harness, clock: Manu
     await seed(h)
     await h.say(LI, "/notice 请各企业报送值班表")
     app = h.app
-    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(hours=2)) == 0
-    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(hours=25)) == 2
-    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(hours=26)) == 0
-    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(days=2, hours=1)) == 2
-    assert await send_reminders(app.db, app.dispatcher, app.settings, clock.now() + timedelta(days=5)) == 0
+    assert await run_reminders(app, clock.now() + timedelta(hours=2)) == 0
+    assert await run_reminders(app, clock.now() + timedelta(hours=25)) == 2
+    assert await run_reminders(app, clock.now() + timedelta(hours=26)) == 0
+    assert await run_reminders(app, clock.now() + timedelta(days=2, hours=1)) == 2
+    assert await run_reminders(app, clock.now() + timedelta(days=5)) == 0
 
 
 async def test_replies_under_the_card_get_a_private_hint_and_leave_works_as_a_reply(harness: Harness) -> None:
@@ -376,7 +390,7 @@ async def test_group_reminder_names_the_person_not_the_enterprise_once_per_enter
     async def sweep(at: datetime) -> list[Sent]:
         clock.set(at)
         before = len(h.adapter.sent)
-        await send_reminders(app.db, app.dispatcher, app.settings, at)
+        await run_reminders(app, at)
         await app.sender.settle()
         return h.adapter.sent[before:]
 

@@ -15,10 +15,9 @@ import pytest
 
 from bot.clock import ManualClock
 from domain.park import operations as park_ops
-from schedules.reminders import send_reminders
 from storage.enums import Role
 from tests.fake_telegram import FakeTelegram
-from tests.harness import LiveBot
+from tests.harness import LiveBot, run_reminders
 
 pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
@@ -140,7 +139,7 @@ async def test_meeting_notice_receipts_and_reminders_over_telegram(bot: LiveBot,
 
     async def sweep(at: datetime) -> int:
         clock.set(at)
-        return await send_reminders(app.db, app.dispatcher, app.settings, at)
+        return await run_reminders(app, at)
 
     assert await sweep(datetime(2026, 12, 3, 15, 30, tzinfo=UTC)) == 0  # Thursday 23:30 park time: quiet
     assert await sweep(datetime(2026, 12, 4, 1, 0, tzinfo=UTC)) == 1  # Friday 09:00, the day before

@@ -1,0 +1,250 @@
+"""Answers (回执): 收到 and 请假 by button, by command (/confirm, /leave) or by replying to the card, and the
+请假 reason asked for when it is missing.
+
+Anyone may press; only leads and members bound to an enterprise count (`domain/notices/rules.py`), the
+others get a short hint, privately from a group. The card and its buttons are `card.py`; the operation
+is `domain/notices/operations.answer`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.config import Settings
+from bot.messages import ButtonPress, ChatRef, Incoming, Reply, clean_text
+from bot.questions import Question, ask, drop
+from bot.routing import NOT_MINE, HandlerResult, Router
+from domain.notices import operations as notice_ops
+from domain.notices import queries as notice_queries
+from domain.notices.rules import Refusal, may_answer_for_enterprise
+from domain.outcome import Refused
+from domain.park.rules import Perm
+from handlers import texts as T
+from handlers.broadcast import private_chat
+from handlers.notices.card import (
+    BODY_LIMIT,
+    CARD_KIND,
+    ReceiptButton,
+    card_edit,
+    card_key_of,
+    notice_id_of,
+    notice_named,
+    refusal_text,
+    split_substitute,
+)
+from handlers.util import Reach, is_answer, own_enterprise, recipient, refuse
+from storage.enums import NoticeKind, ReceiptStatus
+from storage.models import Notice, Person
+
+router = Router("notices.answers")
+
+CONFIRM_WORDS = ("收到", "已收到", "收到了", "好的，收到", "收到！", "收到。")
+
+
+@dataclass(frozen=True)
+class LeaveReason(Question, kind="notice_leave", ttl=timedelta(hours=24)):
+    """The reason (and stand-in) of a 请假 the person pressed."""
+
+    notice_id: int
+
+
+@router.button(ReceiptButton, perm=Perm.PUBLIC)
+async def receipt_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: ReceiptButton,
+    reach: Reach,
+) -> HandlerResult:
+    """收到 counts for the presser's enterprise; 请假 asks for the reason. Anyone may press; only leads and
+    members count, the others get a short private hint and the count stays as it is."""
+    found = await notice_queries.get(session, button.notice_id)
+    if found is None:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    if button.answer == "ok":
+        return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=True)
+    try:
+        await notice_ops.check_answer(session, found, actor, ReceiptStatus.LEAVE, now)
+    except Refused as exc:
+        return Reply(text=refusal_text(exc, actor), toast=True)
+    return await _ask_leave(session, actor, found, press.chat, now, reach)
+
+
+async def _ask_leave(
+    session: AsyncSession, actor: Person, notice: Notice, chat: ChatRef, now: datetime, reach: Reach
+) -> list[Reply]:
+    """Ask for the 请假 reason: privately when the bot can write to the person, else as a reply here."""
+    asked = T.LEAVE_ASK.format(code=notice.code, title=notice.title)
+    private = private_chat(actor, reach)
+    if private is not None:
+        await ask(session, private, actor, LeaveReason(notice.id), now)
+        if chat.is_group:
+            return [
+                Reply(text=asked, people=(recipient(actor),), about=card_key_of(notice)),
+                Reply(text=T.LEAVE_ASK_TOAST, toast=True),
+            ]
+        return [Reply(text=asked, about=card_key_of(notice)), Reply(text=T.LEAVE_ASK_TOAST_HERE, toast=True)]
+    await ask(session, chat, actor, LeaveReason(notice.id), now)
+    here = T.LEAVE_ASK_GROUP.format(name=actor.display_name, code=notice.code) if chat.is_group else asked
+    return [Reply(text=here, about=card_key_of(notice)), Reply(text=T.LEAVE_ASK_TOAST_HERE, toast=True)]
+
+
+async def _answer(
+    session: AsyncSession,
+    actor: Person,
+    notice: Notice,
+    status: ReceiptStatus,
+    settings: Settings,
+    now: datetime,
+    *,
+    toast: bool,
+    reason: str | None = None,
+    substitute: str | None = None,
+) -> list[Reply]:
+    """Record a receipt; the card is edited when the count changed, the person hears what was recorded."""
+    try:
+        change = await notice_ops.answer(session, notice, actor, status, now, reason=reason, substitute=substitute)
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor), toast=toast)]
+    enterprise = own_enterprise(actor)
+    if not change.changed:
+        answer = T.RECEIPT_ANSWERS[change.subject.status]
+        return [Reply(text=T.RECEIPT_SAME.format(enterprise=enterprise, code=notice.code, answer=answer), toast=toast)]
+    if status == ReceiptStatus.LEAVE:
+        extra = T.LEAVE_SUBSTITUTE.format(name=substitute) if substitute else ""
+        said = T.LEAVE_DONE.format(enterprise=enterprise, code=notice.code, reason=reason, substitute=extra)
+    else:
+        said = T.RECEIPT_DONE.format(enterprise=enterprise, code=notice.code, answer=T.RECEIPT_ANSWERS[status])
+    return [
+        await card_edit(session, notice, settings, now),
+        Reply(text=said, toast=toast, about=card_key_of(notice)),
+    ]
+
+
+async def _leave(
+    session: AsyncSession,
+    actor: Person,
+    found: Notice,
+    rest: str,
+    chat: ChatRef,
+    settings: Settings,
+    now: datetime,
+) -> list[Reply]:
+    """Record a 请假 with its reason (and stand-in); without a reason ask for it, as a reply here."""
+    reason, substitute = split_substitute(rest)
+    if not reason:
+        try:
+            await notice_ops.check_answer(session, found, actor, ReceiptStatus.LEAVE, now)
+        except Refused as exc:
+            return [Reply(text=refusal_text(exc, actor))]
+        await ask(session, chat, actor, LeaveReason(found.id), now)
+        return [Reply(text=T.LEAVE_ASK.format(code=found.code, title=found.title), about=card_key_of(found))]
+    return await _answer(
+        session, actor, found, ReceiptStatus.LEAVE, settings, now, toast=False, reason=reason, substitute=substitute
+    )
+
+
+@router.question(LeaveReason, perm=Perm.NOTICE_ANSWER)
+async def leave_reason(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    question: LeaveReason,
+    card_key: str | None,
+) -> HandlerResult:
+    """Take the 请假 reason the bot asked for (a reply to the question, or any private message)."""
+    if notice_id_of(card_key) != question.notice_id and not is_answer(msg, card_key):
+        return NOT_MINE
+    reason, substitute = split_substitute(msg.text)
+    if not reason:
+        return Reply(text=T.LEAVE_NEED_REASON)
+    await drop(session, msg.chat, actor)
+    found = await notice_queries.get(session, question.notice_id)
+    if found is None:
+        return Reply(text=T.BUTTON_STALE)
+    return await _answer(
+        session, actor, found, ReceiptStatus.LEAVE, settings, now, toast=False, reason=reason, substitute=substitute
+    )
+
+
+@router.command("confirm", perm=Perm.NOTICE_ANSWER, help_text=T.HELP["confirm"])
+async def confirm(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """收到 as a command: `/confirm HY-…` (or as a reply to the card, or the newest open notice)."""
+    found, _, problem = await notice_named(session, msg.args, card_key, T.CONFIRM_USAGE)
+    if found is None:
+        return problem
+    return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+
+
+@router.command("leave", perm=Perm.NOTICE_ANSWER, help_text=T.HELP["leave"])
+async def leave(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """请假 as a command: `/leave HY-… 原因 [代参会：姓名]`; without a reason the bot asks for it."""
+    found, rest, problem = await notice_named(session, msg.args, card_key, T.LEAVE_USAGE)
+    if found is None:
+        return problem
+    return await _leave(session, actor, found, rest, msg.chat, settings, now)
+
+
+@router.card_reply(CARD_KIND, perm=Perm.PUBLIC)
+async def reply_to_card(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str,
+    reach: Reach,
+) -> HandlerResult:
+    """A reply 收到 under the card counts as 收到 (people write it anyway), `请假 原因` as /leave; anything
+    else, or a reply from someone whose answer counts for no enterprise, gets a short hint (privately
+    from a group)."""
+    notice_id = notice_id_of(card_key)
+    found = await notice_queries.get(session, notice_id) if notice_id is not None else None
+    if found is None:
+        return _hint(actor, msg.chat, reach, T.CARD_REPLY_HINT)
+    text = clean_text(msg.text, BODY_LIMIT)
+    confirm_ = text in CONFIRM_WORDS
+    leave_ = text.startswith(T.BTN_RECEIPT_LEAVE)
+    if not confirm_ and not leave_:
+        hint = T.MEETING_REPLY_HINT if found.kind == NoticeKind.MEETING else T.NOTICE_REPLY_HINT
+        return _hint(actor, msg.chat, reach, hint.format(code=found.code))
+    if not may_answer_for_enterprise(actor):
+        return _hint(actor, msg.chat, reach, refusal_text(Refused(Refusal.NO_ENTERPRISE, found), actor))
+    if confirm_:
+        return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+    rest = text.removeprefix(T.BTN_RECEIPT_LEAVE).lstrip(" ：:，,")
+    return await _leave(session, actor, found, rest, msg.chat, settings, now)
+
+
+def _hint(actor: Person, chat: ChatRef, reach: Reach, text: str) -> list[Reply]:
+    """Answer one person: here in a private chat; from a group privately, or as a reply here if the
+    bot cannot write to them (as the 请假 question falls back)."""
+    if chat.is_group and private_chat(actor, reach) is not None:
+        return [Reply(text=text, people=(recipient(actor),))]
+    return [Reply(text=text)]

@@ -1,0 +1,230 @@
+"""The notice card and what every notice module reads: the 收到 / 请假 buttons, the card built from the
+notice's state, the notice a command names, meeting times, and refusals in words.
+
+No routes here: `issue.py` (/meeting, /notice), `answers.py` (收到, 请假, /confirm, /leave, replies),
+`receipts.py` (/receipts, /remind), `meetings.py` (/meeting_cancel, /meeting_move, /attendance) and the
+reminders (`reminders.py`, sent by `schedules/notices.py`) build on it. The rules are in
+`domain/notices/rules.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, time
+from typing import Literal
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.buttons import CallbackData
+from bot.config import Settings
+from bot.messages import Button, Card, CardField, CardStatus, Reply, clean_text
+from domain.notices import queries as notice_queries
+from domain.notices import rules as notice_rules
+from domain.notices.rules import Refusal
+from domain.outcome import Refused
+from domain.park.rules import is_manager
+from handlers import texts as T
+from handlers.broadcast import files_line, id_in_key
+from handlers.dates import DueDateError, parse_due
+from handlers.util import fmt_date
+from storage import attachments as attachment_rows
+from storage.enums import NoticeKind, NoticeStatus
+from storage.models import Notice, Person
+
+CARD_KIND = "notice"
+TITLE_LIMIT = 60
+BODY_LIMIT = 2000
+REASON_LIMIT = 300
+TIME_RE = re.compile(r"(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?:[:：](\d{1,2})|[点时](半|\d{1,2}分?)?)")
+CODE_WORD = re.compile(r"^(?:HY|TZ)-\d{4}-\d{1,4}$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class ReceiptButton(CallbackData, prefix="ntc"):
+    """收到 / 请假 on a notice card (and on a private reminder)."""
+
+    notice_id: int
+    answer: Literal["ok", "leave"]
+
+
+# --- the card --------------------------------------------------------------------------------
+
+
+def card_key_of(notice: Notice) -> str:
+    """Return the card key of a notice."""
+    return f"{CARD_KIND}:{notice.id}"
+
+
+def notice_id_of(key: str | None) -> int | None:
+    """Return the notice id named by a card key (the card itself, or a message about it)."""
+    return id_in_key(key, CARD_KIND)
+
+
+def fmt_when(at: datetime, settings: Settings) -> str:
+    """Format a meeting time in park time with its weekday: 2026-12-05（周六）09:00."""
+    local = at.astimezone(settings.park.tz)
+    return f"{fmt_date(local.date())}{local:%H:%M}"
+
+
+async def build_card(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Card:
+    """Build a notice card from its current state: what, when, where, files, and the receipt counts."""
+    tally = notice_rules.tally(await notice_queries.receipts(session, notice.id))
+    fields = [CardField("title", T.NF_TITLE, notice.title)]
+    if notice.starts_at is not None:
+        fields.append(CardField("time", T.NF_TIME, fmt_when(notice.starts_at, settings)))
+    if notice.place:
+        fields.append(CardField("place", T.NF_PLACE, notice.place))
+    if notice.body:
+        label = T.NF_AGENDA if notice.kind == NoticeKind.MEETING else T.NF_BODY
+        fields.append(CardField("body", label, notice.body))
+    attached = await attachment_rows.files(session, "notice", notice.id)
+    if attached:
+        fields.append(CardField("files", T.NF_FILES, files_line(attached)))
+    fields.append(CardField("author", T.NF_AUTHOR, notice.author.display_name))
+    counted = T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total)
+    fields.append(CardField("receipts", T.NF_RECEIPTS, counted))
+    if notice.kind == NoticeKind.MEETING:
+        fields.append(CardField("leave", T.NF_LEAVE, T.LEAVE_COUNT.format(leave=tally.leave)))
+    if notice.attendance_at is not None:
+        attended = T.ATTENDED_COUNT.format(attended=tally.attended, total=tally.total)
+        fields.append(CardField("attended", T.NF_ATTENDED, attended))
+    started = notice_rules.started(notice, now)
+    open_ = notice.status == NoticeStatus.OPEN and not started
+    if open_:
+        how = T.MEETING_HOW if notice.kind == NoticeKind.MEETING else T.NOTICE_HOW
+        fields.append(CardField("how", T.NF_HOW, how))
+    if notice.status == NoticeStatus.CANCELLED:
+        status = CardStatus("cancelled", T.NOTICE_STATUS_CANCELLED, T.F_STATUS)
+    elif started:
+        status = CardStatus("started", T.NOTICE_STATUS_STARTED, T.F_STATUS)
+    else:
+        status = CardStatus("open", T.NOTICE_STATUS_OPEN, T.F_STATUS)
+    photos = tuple(settings.storage.photo_dir / f.photo.path for f in attached if f.photo is not None)
+    return Card(
+        key=card_key_of(notice),
+        kind=CARD_KIND,
+        title=T.NOTICE_CARD_TITLE.format(kind=T.NOTICE_KIND_NAMES[notice.kind], code=notice.code),
+        fields=tuple(fields),
+        status=status,
+        photos=photos[:1],
+        actions=(receipt_buttons(notice),) if open_ else (),
+    )
+
+
+def receipt_buttons(notice: Notice) -> tuple[Button, ...]:
+    """Return the buttons of a notice, each with its command: 收到, and 请假 for a meeting only."""
+    ok = Button(T.BTN_RECEIPT_OK, ReceiptButton(notice.id, "ok").pack(), f"/confirm {notice.code}")
+    if notice.kind != NoticeKind.MEETING:
+        return (ok,)
+    leave = Button(T.BTN_RECEIPT_LEAVE, ReceiptButton(notice.id, "leave").pack(), f"/leave {notice.code} <原因>")
+    return ok, leave
+
+
+async def card_edit(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Reply:
+    """Return an in-place edit of every copy of the notice's card."""
+    return Reply(card=await build_card(session, notice, settings, now), edit=True)
+
+
+# --- reading a command ------------------------------------------------------------------------
+
+
+def parse_when(
+    text: str, settings: Settings, now: datetime, usage: str = T.MEETING_USAGE
+) -> tuple[datetime, str] | str:
+    """Read `<日期> <时间>` at the start of the text; return (the moment, the rest) or the Chinese problem.
+
+    `usage` ends the problem where the text could not be read (the usage of the command that was typed).
+    """
+    match = TIME_RE.search(text)
+    if match is None:
+        return T.MEETING_NEED_TIME + "\n" + usage
+    date_text = text[: match.start()].strip()
+    if not date_text:
+        return T.MEETING_NEED_TIME + "\n" + usage
+    try:
+        day = parse_due(date_text, settings.park.day(now))
+    except DueDateError as exc:
+        if exc.reason == "past":
+            return T.MEETING_PAST.format(when=date_text)
+        return T.MEETING_BAD_DATE.format(text=date_text[:20]) + "\n" + usage
+    part, hour_text, minute_text, tail = match.groups()
+    hour = int(hour_text)
+    minute = int(minute_text) if minute_text else 0
+    if tail == "半":
+        minute = 30
+    elif tail:
+        minute = int(tail.rstrip("分"))
+    if part in ("下午", "晚上") and hour < 12:
+        hour += 12
+    if part == "中午" and hour < 6:
+        hour += 12
+    if hour > 23 or minute > 59:
+        return T.MEETING_BAD_TIME.format(text=match.group(0).strip())
+    when = datetime.combine(day, time(hour, minute), tzinfo=settings.park.tz)
+    if when <= now:
+        return T.MEETING_PAST.format(when=fmt_when(when, settings))
+    return when, text[match.end() :].strip()
+
+
+def split_substitute(text: str) -> tuple[str, str | None]:
+    """Split `出差 代参会：王五` into the reason and who attends instead."""
+    words = "|".join(T.SUBSTITUTE_WORDS)
+    match = re.search(rf"(?:{words})\s*[:：]?\s*(\S+)", text)
+    if match is None:
+        return clean_text(text, REASON_LIMIT), None
+    reason = (text[: match.start()] + text[match.end() :]).strip(" ，,。;；")
+    return clean_text(reason, REASON_LIMIT), clean_text(match.group(1), 100)
+
+
+async def notice_named(
+    session: AsyncSession, args: str, card: str | None, usage: str, *, code_only: bool = False
+) -> tuple[Notice | None, str, Reply | None]:
+    """Find the notice a command names: a code first, else the card replied to, else the newest open one.
+
+    With `code_only` (a command that takes nothing but a code) any other word is a notice not found,
+    never silently the newest one.
+    """
+    words = args.split(maxsplit=1)
+    if words and CODE_WORD.match(words[0]):
+        found = await notice_queries.by_code(session, words[0])
+        rest = words[1] if len(words) > 1 else ""
+        if found is None:
+            said = T.NOTICE_NOT_FOUND.format(code=words[0][:20].upper())
+            return None, rest, Reply(text=said + "\n" + usage if code_only else said)
+        return found, rest, None
+    if words and code_only:
+        return None, args, Reply(text=T.NOTICE_BAD_CODE.format(text=words[0][:20]) + "\n" + usage)
+    notice_id = notice_id_of(card)
+    if notice_id is not None:
+        return await notice_queries.get(session, notice_id), args, None
+    found = await notice_queries.latest(session)
+    if found is None:
+        return None, args, Reply(text=T.NOTICE_NONE_OPEN)
+    return found, args, None
+
+
+def refusal_text(exc: Refused, actor: Person) -> str:
+    """Say why a notice operation was refused."""
+    code = exc.subject.code if exc.subject is not None else ""
+    enterprise = actor.enterprise.name if actor.enterprise is not None else T.NONE
+    match exc.reason:
+        case Refusal.NO_ENTERPRISE:
+            return T.RECEIPT_MANAGER.format(code=code) if is_manager(actor) else T.RECEIPT_NO_ENTERPRISE
+        case Refusal.NOT_LISTED:
+            return T.RECEIPT_NOT_LISTED.format(enterprise=enterprise)
+        case Refusal.CANCELLED:
+            return T.RECEIPT_CANCELLED.format(code=code)
+        case Refusal.STARTED:
+            return T.RECEIPT_STARTED.format(code=code)
+        case Refusal.NOT_MEETING:
+            return T.NOT_A_MEETING.format(code=code)
+        case Refusal.LEAVE_MEETING_ONLY:
+            return T.NOTICE_NO_LEAVE.format(code=code)
+        case Refusal.ANSWERED if exc.detail.get("receipt") is not None:
+            by = exc.detail.get("answered_by")
+            answer = T.RECEIPT_ANSWERS[exc.detail["receipt"].status]
+            name = by.display_name if by is not None else T.SOMEONE
+            return T.RECEIPT_ANSWERED_BY.format(enterprise=enterprise, name=name, answer=answer)
+        case _:
+            return T.need_role(["admin", "manager"], actor.role)

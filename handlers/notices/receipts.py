@@ -1,0 +1,132 @@
+"""Receipts for managers: /receipts (who has not answered, who asked for leave: privately, never in a
+group) and /remind or its button (remind those enterprises now).
+
+The reminders themselves are built by `reminders.py` (also sent on schedule by `schedules/notices.py`);
+the card is `card.py`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.buttons import CallbackData
+from bot.config import Settings
+from bot.messages import Button, ButtonPress, Incoming, Reply
+from bot.routing import HandlerResult, Router
+from domain.notices import queries as notice_queries
+from domain.notices import rules as notice_rules
+from domain.park.rules import Perm
+from handlers import texts as T
+from handlers.broadcast import privately
+from handlers.notices.card import card_key_of, notice_named
+from handlers.notices.reminders import notice_reminders
+from handlers.util import Reach, refuse
+from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
+from storage.models import Notice, Person
+
+router = Router("notices.receipts")
+
+
+@dataclass(frozen=True)
+class RemindButton(CallbackData, prefix="ntrem"):
+    """立即提醒未回执企业, under the manager's private /receipts list."""
+
+    notice_id: int
+
+
+async def receipts_text(session: AsyncSession, notice: Notice) -> str:
+    """Return a notice's receipt list for a manager: counts, who has not answered, who asked for leave."""
+    rows = await notice_queries.receipts(session, notice.id)
+    tally = notice_rules.tally(rows)
+    counted = T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total)
+    if notice.kind == NoticeKind.MEETING:
+        counted += "，" + T.NF_LEAVE + " " + T.LEAVE_COUNT.format(leave=tally.leave)
+    lines = [T.RECEIPTS_TITLE.format(code=notice.code, title=notice.title, receipts=counted)]
+    pending = [r for r in rows if r.status == ReceiptStatus.PENDING]
+    if pending:
+        lines.append(T.RECEIPTS_PENDING.format(count=len(pending)))
+        lines += [f"{i}. {r.enterprise.name}" for i, r in enumerate(pending, 1)]
+    else:
+        lines.append(T.RECEIPTS_ALL_DONE)
+    for r in rows:
+        if r.status == ReceiptStatus.LEAVE:
+            extra = T.LEAVE_SUBSTITUTE.format(name=r.substitute) if r.substitute else ""
+            lines.append(
+                T.RECEIPTS_LEAVE_LINE.format(enterprise=r.enterprise.name, reason=r.reason or "", substitute=extra)
+            )
+    return "\n".join(lines)
+
+
+@router.command("receipts", perm=Perm.NOTICE_SEND, help_text=T.HELP["receipts"], read_only=True)
+async def receipts(
+    msg: Incoming, *, session: AsyncSession, actor: Person, card_key: str | None, reach: Reach
+) -> HandlerResult:
+    """Which enterprises have not answered (privately, never in a group), with a button to remind them now."""
+    found, _, problem = await notice_named(session, msg.args, card_key, T.RECEIPTS_USAGE, code_only=True)
+    if found is None:
+        return problem
+    text = await receipts_text(session, found)
+    others = [n.code for n in await notice_queries.open_notices(session) if n.id != found.id]
+    if others:
+        text += "\n" + T.RECEIPTS_OTHERS.format(codes="、".join(others[-5:]))
+    buttons: tuple[tuple[Button, ...], ...] = ()
+    if found.status == NoticeStatus.OPEN and await notice_queries.unanswered(session, found.id):
+        buttons = ((Button(T.BTN_REMIND_NOW, RemindButton(found.id).pack(), f"/remind {found.code}"),),)
+    return privately(actor, msg.chat, reach, Reply(text=text, buttons=buttons, about=card_key_of(found)))
+
+
+@router.button(RemindButton, perm=Perm.NOTICE_SEND)
+async def remind_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: RemindButton,
+    reach: Reach,
+) -> HandlerResult:
+    """Remind the enterprises that have not answered, now (still privately, capped, outside quiet hours)."""
+    found = await notice_queries.get(session, button.notice_id)
+    if found is None:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    return await _remind_now(session, found, settings, now, reach, toast=True)
+
+
+@router.command("remind", perm=Perm.NOTICE_SEND, help_text=T.HELP["remind"])
+async def remind(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Remind now, as a command: `/remind HY-…`."""
+    found, _, problem = await notice_named(session, msg.args, card_key, T.REMIND_USAGE, code_only=True)
+    if found is None:
+        return problem
+    return await _remind_now(session, found, settings, now, reach, toast=False)
+
+
+async def _remind_now(
+    session: AsyncSession, notice: Notice, settings: Settings, now: datetime, reach: Reach, *, toast: bool
+) -> list[Reply]:
+    """Remind the enterprises that have not answered now; say how many, or why none (quiet hours, the cap)."""
+    park = settings.park
+    if park.is_quiet(now):
+        until = park.quiet_until(now).astimezone(park.tz).strftime("%H:%M")
+        said = T.REMIND_QUIET.format(hours=park.quiet_hours, until=until)
+        return [Reply(text=said), Reply(text=said, toast=True)] if toast else [Reply(text=said)]
+    replies, count = await notice_reminders(session, notice, settings, now, reach, force=True)
+    if count:
+        said = T.REMIND_DONE.format(count=count)
+    else:
+        why = T.REMIND_WHY_TODAY if await notice_queries.unanswered(session, notice.id) else T.REMIND_WHY_ALL
+        said = T.REMIND_NONE.format(why=why)
+    return [*replies, Reply(text=said, toast=toast)]
