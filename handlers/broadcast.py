@@ -7,10 +7,10 @@ each live in `domain/notices/` and `domain/campaigns/`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
-from typing import NamedTuple
+from datetime import date, datetime
+from typing import NamedTuple, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +20,10 @@ from domain.park import queries as park_queries
 from handlers import texts as T
 from handlers.util import Reach, attachment_problem, photo_rows, recipient
 from storage import attachments as attachment_rows
+from storage import reminders
 from storage.models import BroadcastFile, Document, Person, Photo
+
+T_ = TypeVar("T_")
 
 
 def files_line(attached: Sequence[BroadcastFile]) -> str:
@@ -151,3 +154,35 @@ def privately(actor: Person, chat: ChatRef, reach: Reach, reply: Reply) -> list[
 def mention(person: Person) -> str:
     """Name a person in a group reminder: @username where there is one, else the display name."""
     return f"@{person.username}" if person.username else person.display_name
+
+
+async def remind_enterprises(
+    session: AsyncSession,
+    subject: str,
+    owed: Iterable[tuple[int, T_]],
+    day: date,
+    now: datetime,
+    remind: Callable[[T_], Awaitable[list[Reply]]],
+) -> tuple[list[Reply], int]:
+    """Remind each (enterprise id, row) that owes an answer about `subject` at most once a park day (the
+    `enterprise:<id>` claim in `storage/reminders.py`); return the reminders and how many were reminded."""
+    replies: list[Reply] = []
+    count = 0
+    for enterprise_id, row in owed:
+        if await reminders.claim(session, subject, f"enterprise:{enterprise_id}", day, now):
+            count += 1
+            replies += await remind(row)
+    return replies, count
+
+
+async def sweep(
+    subjects: Iterable[T_], remind: Callable[[T_], Awaitable[tuple[list[Reply], int]]]
+) -> tuple[list[Reply], int]:
+    """Collect the reminders of every open notice or campaign; return them and how many enterprises."""
+    replies: list[Reply] = []
+    reminded = 0
+    for subject in subjects:
+        said, count = await remind(subject)
+        replies += said
+        reminded += count
+    return replies, reminded

@@ -16,8 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply
 from domain.campaigns import queries as campaign_queries
+from handlers.broadcast import sweep
 from handlers.campaigns.reminders import campaign_reminders
 from schedules.context import JobContext
+from storage.models import Campaign
 
 logger = logging.getLogger(__name__)
 
@@ -26,12 +28,11 @@ async def campaign_reminders_job(
     ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime
 ) -> list[Reply]:
     """Return the campaign reminders (and the card edits of campaigns past their due date) due now."""
-    replies: list[Reply] = []
-    reminded = 0
-    for campaign in await campaign_queries.open_campaigns(session):
-        said, count = await campaign_reminders(session, campaign, ctx.settings, now, ctx.dispatcher.reach)
-        replies += said
-        reminded += count
+
+    async def remind(one: Campaign) -> tuple[list[Reply], int]:
+        return await campaign_reminders(session, one, ctx.settings, now, ctx.dispatcher.reach)
+
+    replies, reminded = await sweep(await campaign_queries.open_campaigns(session), remind)
     if reminded:
         logger.info("reminded %d enterprise(s) of campaigns", reminded)
     return replies

@@ -17,20 +17,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply
 from domain.notices import queries as notice_queries
+from handlers.broadcast import sweep
 from handlers.notices.reminders import notice_reminders
 from schedules.context import JobContext
+from storage.models import Notice
 
 logger = logging.getLogger(__name__)
 
 
 async def notice_reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
     """Return the notice reminders (and the card edits of meetings that started) due now."""
-    replies: list[Reply] = []
-    reminded = 0
-    for notice in await notice_queries.open_notices(session):
-        said, count = await notice_reminders(session, notice, ctx.settings, now, ctx.dispatcher.reach)
-        replies += said
-        reminded += count
+
+    async def remind(one: Notice) -> tuple[list[Reply], int]:
+        return await notice_reminders(session, one, ctx.settings, now, ctx.dispatcher.reach)
+
+    replies, reminded = await sweep(await notice_queries.open_notices(session), remind)
     if reminded:
         logger.info("reminded %d enterprise(s) of notices", reminded)
     return replies

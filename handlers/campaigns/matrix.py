@@ -96,7 +96,7 @@ async def write_matrix(
 async def campaigns(
     msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime, reach: Reach
 ) -> HandlerResult:
-    """The progress matrix (campaigns × enterprises), privately; with many enterprises (or `excel`) also as a file."""
+    """Send the progress matrix (campaigns × enterprises) privately; with many enterprises (or `excel`) also as a file."""
     today = settings.park.day(now)
     year_start = datetime(today.year, 1, 1, tzinfo=settings.park.tz)
     this_year = {c.id: c for c in await campaign_queries.launched_since(session, year_start)}

@@ -17,7 +17,7 @@ from domain.campaigns import queries as campaign_queries
 from domain.campaigns import rules as campaign_rules
 from domain.park.queries import people_of_enterprise
 from handlers import texts as T
-from handlers.broadcast import mention
+from handlers.broadcast import mention, remind_enterprises
 from handlers.campaigns.card import campaign_edit, card_key_of, submit_button
 from handlers.util import Reach, fmt_date, recipients
 from storage import reminders
@@ -46,15 +46,13 @@ async def campaign_reminders(
         replies.append(await campaign_edit(session, found, settings, now))
     if park.is_quiet(now) or not campaign_rules.reminder_due(found, today):
         return replies, 0
-    count = 0
-    for task in await campaign_queries.tasks(session, found.id):
-        if task.status not in OWED_TASKS:
-            continue
-        if not await reminders.claim(session, subject, f"enterprise:{task.enterprise_id}", today, now):
-            continue
-        count += 1
-        replies += await _remind_task(session, found, task, today, now, reach, subject)
-    return replies, count
+    owed = [(t.enterprise_id, t) for t in await campaign_queries.tasks(session, found.id) if t.status in OWED_TASKS]
+
+    async def remind(task: CampaignTask) -> list[Reply]:
+        return await _remind_task(session, found, task, today, now, reach, subject)
+
+    reminded, count = await remind_enterprises(session, subject, owed, today, now, remind)
+    return replies + reminded, count
 
 
 async def _remind_task(

@@ -131,7 +131,7 @@ async def review_button(
     button: ReviewButton,
     reach: Reach,
 ) -> HandlerResult:
-    """审核通过 closes the review; 退回 asks for the reason."""
+    """Accept a submission on 审核通过; ask the reason on 退回."""
     task = await campaign_queries.get_task(session, button.task_id)
     if task is None:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
@@ -183,7 +183,7 @@ async def accept_command(
     card_key: str | None,
     reach: Reach,
 ) -> HandlerResult:
-    """审核通过 as a command: `/report_accept ZX-… 华油` (or as a reply to the submission's card)."""
+    """Accept a submission by command: `/report_accept ZX-… 华油` (or as a reply to the submission's card)."""
     task, _, problem = await _task_named(session, msg.args, card_key, T.REPORT_ACCEPT_USAGE)
     if task is None:
         return problem
@@ -201,7 +201,7 @@ async def return_command(
     card_key: str | None,
     reach: Reach,
 ) -> HandlerResult:
-    """退回 as a command: `/report_return ZX-… 华油 原因` (without a reason the bot asks for it)."""
+    """Return a submission by command: `/report_return ZX-… 华油 原因` (without a reason the bot asks for it)."""
     task, reason, problem = await _task_named(session, msg.args, card_key, T.REPORT_RETURN_USAGE)
     if task is None:
         return problem

@@ -151,7 +151,7 @@ async def submit_button(
     button: SubmitButton,
     reach: Reach,
 ) -> HandlerResult:
-    """提交自查报告: ask the enterprise's lead for the submission (others hear who answers)."""
+    """Ask the enterprise's lead for the submission on 提交自查报告 (others hear who answers)."""
     found = await campaign_queries.get(session, button.campaign_id)
     if found is None:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
@@ -217,7 +217,7 @@ async def reply_to_campaign(
     card_key: str,
     reach: Reach,
 ) -> HandlerResult:
-    """A lead's reply to the campaign card with photos or files is the submission; other chatter is ignored."""
+    """Take a lead's reply to the campaign card with photos or files as the submission; ignore other chatter."""
     found = await campaign_queries.get(session, campaign_id_of(card_key) or 0)
     if found is None or not is_submitter(actor) or not (attachments or msg.chat.is_group is False):
         return [] if msg.chat.is_group else Reply(text=T.CARD_REPLY_HINT)

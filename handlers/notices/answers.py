@@ -62,7 +62,7 @@ async def receipt_button(
     button: ReceiptButton,
     reach: Reach,
 ) -> HandlerResult:
-    """收到 counts for the presser's enterprise; 请假 asks for the reason. Anyone may press; only leads and
+    """Count 收到 for the presser's enterprise, or ask the 请假 reason. Anyone may press; only leads and
     members count, the others get a short private hint and the count stays as it is."""
     found = await notice_queries.get(session, button.notice_id)
     if found is None:
@@ -186,7 +186,7 @@ async def confirm(
     now: datetime,
     card_key: str | None,
 ) -> HandlerResult:
-    """收到 as a command: `/confirm HY-…` (or as a reply to the card, or the newest open notice)."""
+    """Answer 收到 by command: `/confirm HY-…` (or as a reply to the card, or the newest open notice)."""
     found, _, problem = await notice_named(session, msg.args, card_key, T.CONFIRM_USAGE)
     if found is None:
         return problem
@@ -203,7 +203,7 @@ async def leave(
     now: datetime,
     card_key: str | None,
 ) -> HandlerResult:
-    """请假 as a command: `/leave HY-… 原因 [代参会：姓名]`; without a reason the bot asks for it."""
+    """Answer 请假 by command: `/leave HY-… 原因 [代参会：姓名]`; without a reason the bot asks for it."""
     found, rest, problem = await notice_named(session, msg.args, card_key, T.LEAVE_USAGE)
     if found is None:
         return problem
@@ -221,9 +221,9 @@ async def reply_to_card(
     card_key: str,
     reach: Reach,
 ) -> HandlerResult:
-    """A reply 收到 under the card counts as 收到 (people write it anyway), `请假 原因` as /leave; anything
-    else, or a reply from someone whose answer counts for no enterprise, gets a short hint (privately
-    from a group)."""
+    """Take a reply 收到 under the card as 收到 (people write it anyway), `请假 原因` as /leave; give anything
+    else, or a reply from someone whose answer counts for no enterprise, a short hint (privately from a
+    group)."""
     notice_id = notice_id_of(card_key)
     found = await notice_queries.get(session, notice_id) if notice_id is not None else None
     if found is None:

@@ -64,7 +64,7 @@ async def receipts_text(session: AsyncSession, notice: Notice) -> str:
 async def receipts(
     msg: Incoming, *, session: AsyncSession, actor: Person, card_key: str | None, reach: Reach
 ) -> HandlerResult:
-    """Which enterprises have not answered (privately, never in a group), with a button to remind them now."""
+    """List the enterprises that have not answered (privately, never in a group), with a button to remind them now."""
     found, _, problem = await notice_named(session, msg.args, card_key, T.RECEIPTS_USAGE, code_only=True)
     if found is None:
         return problem

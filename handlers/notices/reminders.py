@@ -17,7 +17,7 @@ from domain.notices import queries as notice_queries
 from domain.notices import rules as notice_rules
 from domain.park.queries import people_of_enterprise
 from handlers import texts as T
-from handlers.broadcast import mention
+from handlers.broadcast import mention, remind_enterprises
 from handlers.notices.card import card_edit, card_key_of, fmt_when, receipt_buttons
 from handlers.util import Reach, recipients
 from storage import reminders
@@ -53,15 +53,12 @@ async def notice_reminders(
     delay = timedelta(hours=park.notice_reminder_hours)
     if not force and not notice_rules.reminder_due(notice, now, park.tz, delay=delay, days=park.notice_reminder_days):
         return [], 0
-    day = park.day(now)
-    replies: list[Reply] = []
-    count = 0
-    for receipt in await notice_queries.unanswered(session, notice.id):
-        if not await reminders.claim(session, subject, f"enterprise:{receipt.enterprise_id}", day, now):
-            continue
-        count += 1
-        replies += await _remind_enterprise(session, notice, receipt, settings, now, reach, subject)
-    return replies, count
+    owed = [(r.enterprise_id, r) for r in await notice_queries.unanswered(session, notice.id)]
+
+    async def remind(receipt: NoticeReceipt) -> list[Reply]:
+        return await _remind_enterprise(session, notice, receipt, settings, now, reach, subject)
+
+    return await remind_enterprises(session, subject, owed, park.day(now), now, remind)
 
 
 async def _remind_enterprise(
