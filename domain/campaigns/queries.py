@@ -97,8 +97,6 @@ async def progress(session: AsyncSession, campaign: Campaign, today: date) -> Pr
         total=len(rows),
         submitted=sum(t.status in (TaskStatus.SUBMITTED, TaskStatus.ACCEPTED) for t in rows),
         accepted=sum(t.status == TaskStatus.ACCEPTED for t in rows),
-        returned=sum(t.status == TaskStatus.RETURNED for t in rows),
-        pending=sum(t.status == TaskStatus.PENDING for t in rows),
         overdue=sum(is_overdue(t, campaign, today) for t in rows),
     )
 

@@ -143,8 +143,6 @@ class Progress:
     total: int
     submitted: int
     accepted: int
-    returned: int
-    pending: int
     overdue: int
 
 

@@ -138,15 +138,14 @@ class Tally:
 
     answered: int
     total: int
-    confirmed: int
     leave: int
-    attended: int = 0
+    attended: int
 
 
 def tally(rows: Iterable[NoticeReceipt]) -> Tally:
-    """Count receipts: answered (收到 or 请假), confirmed, on leave, attended."""
+    """Count receipts: answered (收到 or 请假) of all, on leave, attended."""
     rows = list(rows)
-    confirmed = sum(r.status == ReceiptStatus.CONFIRMED for r in rows)
+    answered = sum(r.status != ReceiptStatus.PENDING for r in rows)
     leave = sum(r.status == ReceiptStatus.LEAVE for r in rows)
     attended = sum(bool(r.attended) for r in rows)
-    return Tally(confirmed + leave, len(rows), confirmed, leave, attended)
+    return Tally(answered, len(rows), leave, attended)
