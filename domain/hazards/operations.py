@@ -1,37 +1,38 @@
 """The hazard domain: every change of a hazard (排查→登记→整改→验收→销号) is one function here.
 
-Each operation checks who may do it (`domain/park/rules.py`) and whether the hazard's status
-allows it (`RULES`), changes the row under a lock, writes one `hazard_events` row (never
-overwriting history) and an audit row, and returns a `Change` that says who must be told. Chat
-handlers parse → call → render; schedules, exports and a later web page call the same functions.
-An operation made by the system (a scheduled job) passes `actor=None`; its event records
-`actor_kind = system`.
+Each operation checks who may do it and whether the hazard's status allows it (the rules in
+`domain/hazards/rules.py`, on top of `domain/park/rules.py`), changes the row under a lock, writes
+one `hazard_events` row (never overwriting history, sealed into `chain.py`) and an audit row, and
+returns a `domain.outcome.Change` that says who must be told, or raises `domain.outcome.Refused`.
+Reads are in `queries.py`. Chat handlers (`handlers/hazards/`) parse → call → render; schedules,
+exports and a later web page call the same functions. An operation made by the system (a scheduled
+job) passes `actor=None`; its event records `actor_kind = system`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from domain import codes
 from domain.hazards import chain
-from domain.hazards import queries as hazard_queries
-from domain.hazards.queries import fixer_id, pending_extension
+from domain.hazards.queries import fixer_id, last_event, pending_extension
 from domain.hazards.rules import (
     RULES,
     Action,
-    Change,
     Refusal,
-    Refused,
     S,
     Tell,
     check,
     five_missing_keys,
 )
+from domain.outcome import Change, Refused
 from domain.park.queries import people_of_enterprise, people_with_role
 from domain.park.rules import may_report_for
 from storage.audit import audit
@@ -57,6 +58,7 @@ from storage.models import (
 )
 
 _COLUMNS = [c.key for c in Hazard.__mapper__.column_attrs]  # what `_lock` re-reads
+HazardChange = Change[Hazard]
 
 
 # --- operations -----------------------------------------------------------------------------
@@ -78,7 +80,7 @@ async def report(
     at: datetime,
     media_group_id: str | None = None,
     documents: Sequence[Document] = (),
-) -> Change:
+) -> HazardChange:
     """Register a hazard with a fresh gap-free code, its `report` event, its before-photos and documents."""
     if not may_report_for(actor, enterprise_id):
         raise Refused(Refusal.NOT_ALLOWED)
@@ -87,7 +89,7 @@ async def report(
         raise Refused(Refusal.ENTERPRISE_INACTIVE)
     status = S.RECTIFYING if mode == Mode.DEADLINE and due_date is not None else S.REPORTED
     hazard = Hazard(
-        code=await hazard_queries.next_code(session, year),
+        code=await codes.issue_code(session, codes.HAZARD_PREFIX, year),
         enterprise_id=enterprise.id,
         description=description,
         category=category,
@@ -123,19 +125,19 @@ async def report(
         },
     )
     added = await _attach(session, hazard, event, photos, "before", at)
-    documents_added = await _attach(session, hazard, event, documents, "before", at)
-    tell: dict[Tell, list[Person]] = {}
+    added += await _attach(session, hazard, event, documents, "before", at)
+    tell: dict[StrEnum, list[Person]] = {}
     if level == Level.MAJOR:
         tell[Tell.MAJOR] = await _managers(session, actor)
     if actor.role not in ENTERPRISE_ROLES:  # an inspector or a manager found it: the enterprise must know
         leads = await people_of_enterprise(session, enterprise.id, [Role.LEAD])
         tell[Tell.FILED] = [p for p in leads if not _same(p, actor)]
-    return Change(hazard, event, tell, photos_added=added, documents_added=documents_added)
+    return Change(hazard, event, tell, added=added)
 
 
 async def set_due(
     session: AsyncSession, hazard: Hazard, actor: Person | None, due: date | None, at: datetime
-) -> Change:
+) -> HazardChange:
     """Choose how the hazard is rectified: on the spot (`due=None`) or by a date, which starts rectification."""
     await _lock(session, hazard)
     check(actor, hazard, Action.SET_DUE)
@@ -157,7 +159,7 @@ async def set_due(
 
 async def set_level(
     session: AsyncSession, hazard: Hazard, actor: Person | None, level: Level, at: datetime
-) -> Change:
+) -> HazardChange:
     """Set the level (a value, never a toggle); no event when it already is that level."""
     await _lock(session, hazard)
     check(actor, hazard, Action.SET_LEVEL)
@@ -165,13 +167,13 @@ async def set_level(
         return Change(hazard, None)
     hazard.level = level
     event = await _record(session, hazard, actor, Action.SET_LEVEL, at, data={"level": level})
-    tell = {Tell.MAJOR: await _managers(session, actor)} if level == Level.MAJOR else {}
+    tell: dict[StrEnum, list[Person]] = {Tell.MAJOR: await _managers(session, actor)} if level == Level.MAJOR else {}
     return Change(hazard, event, tell)
 
 
 async def set_category(
     session: AsyncSession, hazard: Hazard, actor: Person | None, category: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Set the category; no event when it already is that category."""
     await _lock(session, hazard)
     check(actor, hazard, Action.SET_CATEGORY)
@@ -184,7 +186,7 @@ async def set_category(
 
 async def fill_five(
     session: AsyncSession, hazard: Hazard, actor: Person | None, values: dict[str, str], at: datetime
-) -> Change:
+) -> HazardChange:
     """Record five-in-place fields (责任人、措施、资金、时限、预案) of a major hazard; later values win."""
     await _lock(session, hazard)
     check(actor, hazard, Action.FIVE)
@@ -201,15 +203,9 @@ async def add_photos(
     photos: Sequence[Photo],
     phase: str,
     at: datetime,
-) -> Change:
+) -> HazardChange:
     """Add before- or after-photos through a `photos` event; photos it already has are not added twice."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.PHOTOS)
-    event = await _record(
-        session, hazard, actor, Action.PHOTOS, at, data={"phase": phase, "count": len(photos)}
-    )
-    added = await _attach(session, hazard, event, photos, phase, at)
-    return Change(hazard, event, photos_added=added)
+    return await _add_files(session, hazard, actor, Action.PHOTOS, photos, phase, at)
 
 
 async def add_documents(
@@ -219,15 +215,25 @@ async def add_documents(
     documents: Sequence[Document],
     phase: str,
     at: datetime,
-) -> Change:
+) -> HazardChange:
     """Add PDFs as evidence through a `documents` event; documents it already has are not added twice."""
+    return await _add_files(session, hazard, actor, Action.DOCUMENTS, documents, phase, at)
+
+
+async def _add_files(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    action: Action,
+    files: Sequence[Photo] | Sequence[Document],
+    phase: str,
+    at: datetime,
+) -> HazardChange:
+    """Write the `photos` or `documents` event and link the files new to the hazard (`added`)."""
     await _lock(session, hazard)
-    check(actor, hazard, Action.DOCUMENTS)
-    event = await _record(
-        session, hazard, actor, Action.DOCUMENTS, at, data={"phase": phase, "count": len(documents)}
-    )
-    added = await _attach(session, hazard, event, documents, phase, at)
-    return Change(hazard, event, documents_added=added)
+    check(actor, hazard, action)
+    event = await _record(session, hazard, actor, action, at, data={"phase": phase, "count": len(files)})
+    return Change(hazard, event, added=await _attach(session, hazard, event, files, phase, at))
 
 
 async def submit_fix(
@@ -238,7 +244,7 @@ async def submit_fix(
     photos: Sequence[Photo],
     at: datetime,
     documents: Sequence[Document] = (),
-) -> Change:
+) -> HazardChange:
     """Submit the rectification with its after-photos (and PDFs): the hazard awaits verification.
 
     The handlers ask for at least one after-photo: a report (校验报告) alone does not show the place fixed.
@@ -249,14 +255,11 @@ async def submit_fix(
         session, hazard, actor, Action.FIX, at, to_status=S.AWAITING_VERIFICATION, note=note or None
     )
     added = await _attach(session, hazard, event, photos, "after", at)
-    documents_added = await _attach(session, hazard, event, documents, "after", at)
-    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
-    return Change(
-        hazard, event, {Tell.VERIFY: managers}, photos_added=added, documents_added=documents_added
-    )
+    added += await _attach(session, hazard, event, documents, "after", at)
+    return Change(hazard, event, {Tell.VERIFY: await _managers(session, actor)}, added=added)
 
 
-async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> Change:
+async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> HazardChange:
     """Accept the rectification: the hazard is closed (销号); the fixer and the leads are told.
 
     A major hazard is closed only with its five-in-place complete (`Refusal.FIVE_INCOMPLETE`).
@@ -271,7 +274,7 @@ async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at
 
 async def reject(
     session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Reject the rectification with a reason: back to rectifying; the fixer and the leads are told."""
     await _lock(session, hazard)
     check(actor, hazard, Action.REJECT, fixer_id=await fixer_id(session, hazard))
@@ -281,7 +284,7 @@ async def reject(
 
 async def withdraw_fix(
     session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Take a submitted fix back before it is verified (only its submitter may): back to rectifying."""
     await _lock(session, hazard)
     check(actor, hazard, Action.UNFIX, fixer_id=await fixer_id(session, hazard))
@@ -298,7 +301,7 @@ def _iso(day: date | None) -> str | None:
 
 async def change_due(
     session: AsyncSession, hazard: Hazard, actor: Person | None, due: date, at: datetime
-) -> Change:
+) -> HazardChange:
     """Move the deadline (a manager's decision); an immediate hazard gets one; no event if unchanged."""
     await _lock(session, hazard)
     check(actor, hazard, Action.CHANGE_DUE)
@@ -317,7 +320,7 @@ async def change_due(
 
 async def ask_extension(
     session: AsyncSession, hazard: Hazard, actor: Person, due: date, reason: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Ask for a later deadline with a reason (延期申请); the managers must decide it."""
     await _lock(session, hazard)
     check(actor, hazard, Action.EXTEND_ASK)
@@ -327,8 +330,7 @@ async def ask_extension(
         raise Refused(Refusal.NOT_LATER, hazard)
     data = {"from": hazard.due_date.isoformat(), "to": due.isoformat()}
     event = await _record(session, hazard, actor, Action.EXTEND_ASK, at, note=reason or None, data=data)
-    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
-    return Change(hazard, event, {Tell.EXTENSION: managers})
+    return Change(hazard, event, {Tell.EXTENSION: await _managers(session, actor)})
 
 
 async def decide_extension(
@@ -340,7 +342,7 @@ async def decide_extension(
     *,
     request_id: int | None = None,
     reason: str = "",
-) -> Change:
+) -> HazardChange:
     """Approve (the deadline moves to the date asked) or refuse (it stays) the pending extension request.
 
     With `request_id`, only that request may be decided: a press on an older request's buttons is refused.
@@ -375,7 +377,7 @@ async def withdraw(
     at: datetime,
     *,
     duplicate_of: Hazard | None = None,
-) -> Change:
+) -> HazardChange:
     """Withdraw a mistaken or duplicate report: it leaves the open lists and keeps its code and history."""
     await _lock(session, hazard)
     check(actor, hazard, Action.WITHDRAW)
@@ -396,7 +398,7 @@ async def withdraw(
 
 async def edit_description(
     session: AsyncSession, hazard: Hazard, actor: Person | None, description: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Rewrite the description (the reporter, until verified); the event keeps the old and the new text."""
     await _lock(session, hazard)
     check(actor, hazard, Action.EDIT)
@@ -430,7 +432,7 @@ async def _lock(session: AsyncSession, hazard: Hazard) -> None:
 async def _enterprise_side(session: AsyncSession, hazard: Hazard, actor: Person | None) -> list[Person]:
     """Return the people to tell about a verification: the fixer and the enterprise's leads."""
     people: dict[int, Person] = {}
-    fix = await hazard_queries.last_event(session, hazard.id, Action.FIX)
+    fix = await last_event(session, hazard.id, Action.FIX)
     if fix is not None and fix.actor is not None:
         people[fix.actor.id] = fix.actor
     for lead in await people_of_enterprise(session, hazard.enterprise_id, [Role.LEAD]):

@@ -35,6 +35,7 @@ from domain.campaigns import operations as campaign_ops
 from domain.campaigns import queries as campaign_queries
 from domain.campaigns import rules as campaign_rules
 from domain.campaigns.rules import Refusal, Refused
+from domain.codes import normal_code
 from domain.hazards import queries as hazard_queries
 from domain.park import queries as park_queries
 from domain.park import rules as park_rules
@@ -573,7 +574,7 @@ async def _link_named_hazards(
     session: AsyncSession, found: Campaign, actor: Person, text: str, now: datetime
 ) -> list[str]:
     """Link the hazards a report names (YH-…) to the campaign; return what to tell the reporter."""
-    codes = list(dict.fromkeys(hazard_queries.normal_code(c) for c in HAZARD_CODE.findall(text)))
+    codes = list(dict.fromkeys(code for c in HAZARD_CODE.findall(text) if (code := normal_code(c))))
     linked, foreign = [], []
     for code in codes:
         hazard = await hazard_queries.hazard_by_code(session, code)

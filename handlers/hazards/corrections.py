@@ -16,7 +16,8 @@ from bot.questions import close_about_hazard
 from bot.routing import HandlerResult, Router
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
-from domain.hazards.rules import Refusal, Refused, Tell
+from domain.hazards.rules import Refusal, Tell
+from domain.outcome import Refused
 from domain.park.rules import Perm
 from handlers import texts as T
 from handlers.dates import DueDateError, parse_due
@@ -26,6 +27,8 @@ from handlers.hazards.card import (
     ExtendDecideButton,
     card_reply,
     commanded_hazard,
+    due_problem,
+    not_found,
     refusal_text,
 )
 from handlers.hazards.card import card_key as key_of
@@ -41,7 +44,7 @@ REASON_LIMIT = 500
 
 def _refusal(exc: Refused, actor: Person, denied: str | None = None) -> str:
     """Say why a correction was refused; `denied` is the answer to a permission refusal on a hazard."""
-    hazard = exc.hazard
+    hazard = exc.subject
     code = hazard.code if hazard is not None else ""
     match exc.reason:
         case Refusal.NO_DEADLINE if hazard is not None:
@@ -67,8 +70,7 @@ def _split_due(rest: str, today: date) -> tuple[date | None, str, str | None]:
     try:
         due = parse_due(words[0], today)
     except DueDateError as exc:
-        template = T.DUE_PAST if exc.reason == "past" else T.DUE_UNREADABLE
-        return None, "", template.format(text=clean_text(words[0], 40)).split("\n")[0]
+        return None, "", due_problem(exc, clean_text(words[0], 40))
     return due, clean_text(words[1] if len(words) > 1 else "", REASON_LIMIT), None
 
 
@@ -99,8 +101,8 @@ async def extend(
     try:
         change = await hazard_ops.ask_extension(session, hazard, actor, due, reason, now)
     except Refused as exc:
-        if exc.reason == Refusal.NOT_LATER and exc.hazard is not None and exc.hazard.due_date is not None:
-            return Reply(text=T.EXTEND_NOT_LATER.format(to=fmt_date(due), due=fmt_date(exc.hazard.due_date)))
+        if exc.reason == Refusal.NOT_LATER and exc.subject is not None and exc.subject.due_date is not None:
+            return Reply(text=T.EXTEND_NOT_LATER.format(to=fmt_date(due), due=fmt_date(exc.subject.due_date)))
         return Reply(text=_refusal(exc, actor))
     assert old is not None and change.event is not None
     ask = T.EXTEND_ASK_NOTICE.format(
@@ -265,7 +267,7 @@ async def withdraw(
     if len(words) >= 2 and words[0] in T.WITHDRAW_WORDS and CODE_RE.match(words[1]):
         duplicate_of = await hazard_queries.hazard_by_code(session, words[1])
         if duplicate_of is None:
-            return Reply(text=T.HAZARD_NOT_FOUND.format(code=hazard_queries.normal_code(words[1])[:20]))
+            return not_found(words[1])
         more = clean_text(" ".join(words[2:]), REASON_LIMIT)
         reason = T.WITHDRAW_DUPLICATE.format(code=duplicate_of.code) + (f"：{more}" if more else "")
     if not reason:
