@@ -161,27 +161,17 @@ async def set_level(
     session: AsyncSession, hazard: Hazard, actor: Person | None, level: Level, at: datetime
 ) -> HazardChange:
     """Set the level (a value, never a toggle); no event when it already is that level."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.SET_LEVEL)
-    if hazard.level == level:
-        return Change(hazard, None)
-    hazard.level = level
-    event = await _record(session, hazard, actor, Action.SET_LEVEL, at, data={"level": level})
-    tell: dict[StrEnum, list[Person]] = {Tell.MAJOR: await _managers(session, actor)} if level == Level.MAJOR else {}
-    return Change(hazard, event, tell)
+    event = await _set_field(session, hazard, actor, Action.SET_LEVEL, "level", level, at)
+    if event is None or level != Level.MAJOR:
+        return Change(hazard, event)
+    return Change(hazard, event, {Tell.MAJOR: await _managers(session, actor)})
 
 
 async def set_category(
     session: AsyncSession, hazard: Hazard, actor: Person | None, category: str, at: datetime
 ) -> HazardChange:
     """Set the category; no event when it already is that category."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.SET_CATEGORY)
-    if hazard.category == category:
-        return Change(hazard, None)
-    hazard.category = category
-    event = await _record(session, hazard, actor, Action.SET_CATEGORY, at, data={"category": category})
-    return Change(hazard, event)
+    return Change(hazard, await _set_field(session, hazard, actor, Action.SET_CATEGORY, "category", category, at))
 
 
 async def fill_five(
@@ -400,13 +390,8 @@ async def edit_description(
     session: AsyncSession, hazard: Hazard, actor: Person | None, description: str, at: datetime
 ) -> HazardChange:
     """Rewrite the description (the reporter, until verified); the event keeps the old and the new text."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.EDIT)
-    if hazard.description == description:
-        return Change(hazard, None)
-    data = {"from": hazard.description, "to": description}
-    hazard.description = description
-    return Change(hazard, await _record(session, hazard, actor, Action.EDIT, at, data=data))
+    event = await _set_field(session, hazard, actor, Action.EDIT, "description", description, at, keep_old=True)
+    return Change(hazard, event)
 
 
 # --- inside the operations --------------------------------------------------------------------
@@ -427,6 +412,28 @@ async def _lock(session: AsyncSession, hazard: Hazard) -> None:
     Only its own columns are re-read: the enterprise and reporter it was loaded with never change.
     """
     await session.refresh(hazard, _COLUMNS, with_for_update=True)
+
+
+async def _set_field(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    action: Action,
+    field: str,
+    value: Any,
+    at: datetime,
+    *,
+    keep_old: bool = False,
+) -> HazardEvent | None:
+    """Set one field under the lock and record it (`{field: value}`, or `from`/`to`); None when unchanged."""
+    await _lock(session, hazard)
+    check(actor, hazard, action)
+    old = getattr(hazard, field)
+    if old == value:
+        return None
+    setattr(hazard, field, value)
+    data = {"from": old, "to": value} if keep_old else {field: value}
+    return await _record(session, hazard, actor, action, at, data=data)
 
 
 async def _enterprise_side(session: AsyncSession, hazard: Hazard, actor: Person | None) -> list[Person]:

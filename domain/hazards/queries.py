@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -34,6 +34,8 @@ from storage.models import (
     HazardPhoto,
     Photo,
 )
+
+L = TypeVar("L", HazardPhoto, HazardDocument)
 
 
 async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:
@@ -63,24 +65,20 @@ WITH_DOCUMENT = joinedload(HazardDocument.document)
 
 async def hazard_documents(session: AsyncSession, hazard_id: int) -> list[tuple[str, Document]]:
     """Return a hazard's documents with their phase (`before` / `after`), in the order they came."""
-    rows = await session.scalars(
-        select(HazardDocument)
-        .options(WITH_DOCUMENT)
-        .where(HazardDocument.hazard_id == hazard_id)
-        .order_by(HazardDocument.id)
-    )
-    return [(hd.phase, hd.document) for hd in rows.unique().all()]
+    return [(hd.phase, hd.document) for hd in await _links(session, HazardDocument, WITH_DOCUMENT, hazard_id)]
 
 
 async def hazard_photos(session: AsyncSession, hazard_id: int) -> list[tuple[str, Photo]]:
     """Return a hazard's photos with their phase (`before` / `after`), in the order they came."""
+    return [(hp.phase, hp.photo) for hp in await _links(session, HazardPhoto, WITH_PHOTO, hazard_id)]
+
+
+async def _links(session: AsyncSession, link: type[L], option: Any, hazard_id: int) -> Sequence[L]:
+    """Return a hazard's photo or document links with what they link to, oldest first."""
     rows = await session.scalars(
-        select(HazardPhoto)
-        .options(WITH_PHOTO)
-        .where(HazardPhoto.hazard_id == hazard_id)
-        .order_by(HazardPhoto.id)
+        select(link).options(option).where(link.hazard_id == hazard_id).order_by(link.id)
     )
-    return [(hp.phase, hp.photo) for hp in rows.unique().all()]
+    return rows.unique().all()
 
 
 async def recent_duplicates(
@@ -229,8 +227,11 @@ async def search_hazards(
 
 
 def overdue_clauses(day: date, tz: tzinfo, grace_days: int, *, found_before: datetime | None = None) -> list[Any]:
-    """Return the two SQL conditions of `rules.overdue_since` on a park day: past the due date; an
-    immediate fix not done in time (optionally only hazards found before a moment)."""
+    """Return `rules.overdue_since` on a park day as two SQL conditions: past the due date; immediate, late.
+
+    Each condition is index-friendly on its own (status first); with `found_before`, only hazards found
+    before that moment count (a week's figures).
+    """
     conditions = [
         and_(Hazard.status == DEADLINE_LATE_STATUS, Hazard.due_date < day),
         and_(

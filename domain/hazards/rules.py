@@ -339,8 +339,10 @@ def may_ask_extension(person: Person, hazard: Hazard) -> bool:
 
 
 def may_withdraw(person: Person, hazard: Hazard) -> bool:
-    """Tell whether the person may withdraw a mistaken or duplicate report: a manager, or its reporter
-    before a fix is submitted (a hazard waiting for verification must not skip it)."""
+    """Tell whether the person may withdraw a mistaken or duplicate report: a manager, or its reporter.
+
+    The reporter only before a fix is submitted: a hazard waiting for verification must not skip it.
+    """
     if not role_allows(person.role, Perm.HAZARD_WITHDRAW):
         return False
     if is_manager(person):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -22,6 +23,7 @@ from bot.buttons import CallbackData
 from bot.config import ParkSettings, Settings
 from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply, clean_text
 from bot.questions import Question
+from bot.routing import HandlerResult
 from domain.codes import normal_code
 from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import FIVE_KEYS, Action, Refusal, Tell, five_missing_keys, overdue_since
@@ -414,6 +416,31 @@ async def commanded_hazard(
     if hazard is None:
         return None, rest, Reply(text=usage)
     return hazard, clean_text(rest, limit), None
+
+
+async def act_on_commanded(
+    session: AsyncSession,
+    msg: Incoming,
+    actor: Person,
+    card_key: str | None,
+    usage: str,
+    act: Callable[[Hazard, str], Awaitable[HandlerResult]],
+    *,
+    refused: Callable[[Refused], str] | None = None,
+    limit: int = 200,
+) -> HandlerResult:
+    """Run a card command on the hazard it names with the rest of its text; put a refusal in words.
+
+    Without a hazard (no code, not a reply to a card) the answer is the command's usage, or that the
+    code was not found. A refusal is said by `refused`, by default `refusal_text`.
+    """
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, usage, limit=limit)
+    if hazard is None:
+        return problem
+    try:
+        return await act(hazard, rest)
+    except Refused as exc:
+        return Reply(text=refused(exc) if refused is not None else refusal_text(exc, actor))
 
 
 def not_found(code: str) -> Reply:

@@ -42,9 +42,9 @@ from handlers.hazards.card import (
     CategoryButton,
     DueButton,
     LevelButton,
+    act_on_commanded,
     build_card,
     card_reply,
-    commanded_hazard,
     document_rows,
     due_problem,
     five_missing,
@@ -64,8 +64,7 @@ FIVE_BY_NAME = {name: key for key, name in FIVE_NAMES.items()}
 FIVE_SEPARATORS = "=＝:："
 FIVE_RE = re.compile(rf"({'|'.join(map(re.escape, FIVE_NAMES.values()))})\s*[{FIVE_SEPARATORS}]\s*")
 
-Edit = Callable[[Hazard], Awaitable[HandlerResult]]
-CommandEdit = Callable[[Hazard, str], Awaitable[HandlerResult]]
+PressAct = Callable[[Hazard], Awaitable[HandlerResult]]
 
 
 # --- a plain reply to a card ------------------------------------------------------------------
@@ -151,7 +150,7 @@ def _due_from_text(text: str, today: date) -> date | str | None:
 
 
 async def _edit_pressed(
-    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, hazard_id: int, edit: Edit
+    session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, hazard_id: int, act: PressAct
 ) -> HandlerResult:
     """Load the hazard a button names, check the person may edit it while it is open, and edit it."""
     hazard = await hazard_queries.get_hazard(session, hazard_id)
@@ -159,32 +158,12 @@ async def _edit_pressed(
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
     try:
         check(actor, hazard, Action.SET_LEVEL)  # deadline, level and category: one rule
-        return await edit(hazard)
+        return await act(hazard)
     except Refused as exc:
         # A permission refusal is audited (the press may be forged); a stale one is not.
         if exc.reason == Refusal.NOT_ALLOWED and exc.subject is not None:
             return await refuse(session, actor, press, now, edit_denied(actor, exc.subject))
         return Reply(text=refusal_text(exc, actor), toast=True)
-
-
-async def _edit_commanded(
-    session: AsyncSession,
-    msg: Incoming,
-    actor: Person,
-    card_key: str | None,
-    usage: str,
-    edit: CommandEdit,
-    *,
-    limit: int = 200,
-) -> HandlerResult:
-    """Find the hazard a command names (or the card it replies to) and edit it with the rest of the text."""
-    hazard, rest, problem = await commanded_hazard(session, msg, card_key, usage, limit=limit)
-    if hazard is None:
-        return problem
-    try:
-        return await edit(hazard, rest)
-    except Refused as exc:
-        return Reply(text=refusal_text(exc, actor))
 
 
 def edit_denied(actor: Person, hazard: Hazard) -> str:
@@ -209,13 +188,13 @@ async def due_button(
 ) -> HandlerResult:
     """Set the rectification mode: immediately, or within N days."""
 
-    async def edit(hazard: Hazard) -> HandlerResult:
+    async def act(hazard: Hazard) -> HandlerResult:
         if button.days not in DUE_DAYS:
             return await refuse(session, actor, press, now, T.BUTTON_STALE)
         due = settings.park.day(now) + timedelta(days=button.days) if button.days else None
         return await _set_due(session, actor, hazard, due, settings, now)
 
-    return await _edit_pressed(session, actor, press, now, button.hazard_id, edit)
+    return await _edit_pressed(session, actor, press, now, button.hazard_id, act)
 
 
 @router.button(LevelButton, perm=Perm.HAZARD_EDIT)
@@ -231,10 +210,10 @@ async def level_button(
 ) -> HandlerResult:
     """Set the level to general or major (a value, never a toggle)."""
 
-    async def edit(hazard: Hazard) -> HandlerResult:
+    async def act(hazard: Hazard) -> HandlerResult:
         return await _set_level(session, actor, hazard, button.level, settings, now, reach, toast=True)
 
-    return await _edit_pressed(session, actor, press, now, button.hazard_id, edit)
+    return await _edit_pressed(session, actor, press, now, button.hazard_id, act)
 
 
 @router.button(CategoryButton, perm=Perm.HAZARD_EDIT)
@@ -249,7 +228,7 @@ async def category_button(
 ) -> HandlerResult:
     """Offer the categories as buttons; with a category in the data, set it."""
 
-    async def edit(hazard: Hazard) -> HandlerResult:
+    async def act(hazard: Hazard) -> HandlerResult:
         if button.category is None:
             buttons = [
                 Button(
@@ -265,7 +244,7 @@ async def category_button(
             return await refuse(session, actor, press, now, T.BUTTON_STALE)
         return await _set_category(session, actor, hazard, button.category, settings, now, toast=True)
 
-    return await _edit_pressed(session, actor, press, now, button.hazard_id, edit)
+    return await _edit_pressed(session, actor, press, now, button.hazard_id, act)
 
 
 @router.command("due", perm=Perm.HAZARD_EDIT, help_text=T.HELP["due"])
@@ -274,7 +253,7 @@ async def due_command(
 ) -> HandlerResult:
     """Set the rectification mode by command: `/due YH-… 12月10日` or `/due YH-… 立即整改`."""
 
-    async def edit(hazard: Hazard, rest: str) -> HandlerResult:
+    async def act(hazard: Hazard, rest: str) -> HandlerResult:
         if not rest:
             return Reply(text=T.DUE_USAGE)
         due = _due_from_text(rest, settings.park.day(now))
@@ -285,7 +264,7 @@ async def due_command(
         replies = await _set_due(session, actor, hazard, due, settings, now)
         return [replace(r, toast=False) for r in replies]
 
-    return await _edit_commanded(session, msg, actor, card_key, T.DUE_USAGE, edit)
+    return await act_on_commanded(session, msg, actor, card_key, T.DUE_USAGE, act)
 
 
 @router.command("level", perm=Perm.HAZARD_EDIT, help_text=T.HELP["level"])
@@ -301,13 +280,13 @@ async def level_command(
 ) -> HandlerResult:
     """Set the level by command: `/level YH-… 重大` or `/level YH-… 一般`."""
 
-    async def edit(hazard: Hazard, rest: str) -> HandlerResult:
+    async def act(hazard: Hazard, rest: str) -> HandlerResult:
         level = T.LEVEL_WORDS_IN.get(rest.lower())
         if level is None:
             return Reply(text=T.LEVEL_USAGE)
         return await _set_level(session, actor, hazard, Level(level), settings, now, reach, toast=False)
 
-    return await _edit_commanded(session, msg, actor, card_key, T.LEVEL_USAGE, edit)
+    return await act_on_commanded(session, msg, actor, card_key, T.LEVEL_USAGE, act)
 
 
 @router.command("category", perm=Perm.HAZARD_EDIT, help_text=T.HELP["category"])
@@ -316,14 +295,14 @@ async def category_command(
 ) -> HandlerResult:
     """Set the category by command: `/category YH-… 消防安全`."""
 
-    async def edit(hazard: Hazard, rest: str) -> HandlerResult:
+    async def act(hazard: Hazard, rest: str) -> HandlerResult:
         by_name = {name: key for key, name in T.CATEGORY_NAMES.items()} | {k: k for k in T.CATEGORY_NAMES}
         category = by_name.get(rest) or by_name.get(rest.lower())
         if category is None:
             return Reply(text=T.CATEGORY_USAGE)
         return await _set_category(session, actor, hazard, category, settings, now, toast=False)
 
-    return await _edit_commanded(session, msg, actor, card_key, T.CATEGORY_USAGE, edit)
+    return await act_on_commanded(session, msg, actor, card_key, T.CATEGORY_USAGE, act)
 
 
 async def _set_due(
@@ -401,7 +380,7 @@ async def five(
 ) -> HandlerResult:
     """Record the five-in-place fields of a major hazard."""
 
-    async def edit(hazard: Hazard, rest: str) -> HandlerResult:
+    async def act(hazard: Hazard, rest: str) -> HandlerResult:
         values = _five_values(rest)
         if isinstance(values, str):
             return Reply(text=values)
@@ -428,7 +407,7 @@ async def five(
             Reply(text=T.FIVE_SAVED.format(code=hazard.code, stored=stored, rest=tail), about=key_of(hazard)),
         ]
 
-    return await _edit_commanded(session, msg, actor, card_key, T.FIVE_USAGE, edit, limit=2000)
+    return await act_on_commanded(session, msg, actor, card_key, T.FIVE_USAGE, act, limit=2000)
 
 
 def _five_values(text: str) -> dict[str, str] | str:

@@ -29,6 +29,7 @@ from handlers.hazards.card import (
     FixButton,
     HazardAlbum,
     RejectButton,
+    act_on_commanded,
     build_card,
     card_reply,
     commanded_hazard,
@@ -455,14 +456,18 @@ async def unfix(
     msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime, card_key: str | None
 ) -> HandlerResult:
     """Take one's own submitted fix back before it is verified: `/unfix YH-… [原因]`."""
-    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.UNFIX_USAGE, limit=NOTE_LIMIT)
-    if hazard is None:
-        return problem
-    try:
+
+    async def act(hazard: Hazard, reason: str) -> HandlerResult:
         await hazard_ops.withdraw_fix(session, hazard, actor, reason, now)
-    except Refused as exc:
+        await close_about_hazard(session, hazard.id)
+        done = Reply(text=T.UNFIX_DONE.format(code=hazard.code), about=key_of(hazard))
+        return [await card_reply(session, hazard, settings, now), done]
+
+    def refused(exc: Refused) -> str:
         if exc.reason == Refusal.NOT_ALLOWED:
-            return Reply(text=T.UNFIX_NOT_YOURS.format(code=hazard.code))
-        return Reply(text=refusal_text(exc, actor))
-    await close_about_hazard(session, hazard.id)
-    return [await card_reply(session, hazard, settings, now), Reply(text=T.UNFIX_DONE.format(code=hazard.code), about=key_of(hazard))]
+            return T.UNFIX_NOT_YOURS.format(code=exc.subject.code)
+        return refusal_text(exc, actor)
+
+    return await act_on_commanded(
+        session, msg, actor, card_key, T.UNFIX_USAGE, act, refused=refused, limit=NOTE_LIMIT
+    )
