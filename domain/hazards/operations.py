@@ -139,8 +139,7 @@ async def set_due(
     session: AsyncSession, hazard: Hazard, actor: Person | None, due: date | None, at: datetime
 ) -> HazardChange:
     """Choose how the hazard is rectified: on the spot (`due=None`) or by a date, which starts rectification."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.SET_DUE)
+    await _lock(session, hazard, actor, Action.SET_DUE)
     if hazard.mode is not None:
         raise Refused(Refusal.MODE_SET, hazard)
     hazard.mode = Mode.DEADLINE if due is not None else Mode.IMMEDIATE
@@ -178,8 +177,7 @@ async def fill_five(
     session: AsyncSession, hazard: Hazard, actor: Person | None, values: dict[str, str], at: datetime
 ) -> HazardChange:
     """Record five-in-place fields (责任人、措施、资金、时限、预案) of a major hazard; later values win."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.FIVE)
+    await _lock(session, hazard, actor, Action.FIVE)
     if hazard.level != Level.MAJOR:
         raise Refused(Refusal.NOT_MAJOR, hazard)
     hazard.five_in_place = {**hazard.five_in_place, **values}
@@ -220,8 +218,7 @@ async def _add_files(
     at: datetime,
 ) -> HazardChange:
     """Write the `photos` or `documents` event and link the files new to the hazard (`added`)."""
-    await _lock(session, hazard)
-    check(actor, hazard, action)
+    await _lock(session, hazard, actor, action)
     event = await _record(session, hazard, actor, action, at, data={"phase": phase, "count": len(files)})
     return Change(hazard, event, added=await _attach(session, hazard, event, files, phase, at))
 
@@ -239,8 +236,7 @@ async def submit_fix(
 
     The handlers ask for at least one after-photo: a report (校验报告) alone does not show the place fixed.
     """
-    await _lock(session, hazard)
-    check(actor, hazard, Action.FIX)
+    await _lock(session, hazard, actor, Action.FIX)
     event = await _record(
         session, hazard, actor, Action.FIX, at, to_status=S.AWAITING_VERIFICATION, note=note or None
     )
@@ -254,8 +250,7 @@ async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at
 
     A major hazard is closed only with its five-in-place complete (`Refusal.FIVE_INCOMPLETE`).
     """
-    await _lock(session, hazard)
-    check(actor, hazard, Action.ACCEPT, fixer_id=await fixer_id(session, hazard))
+    await _lock(session, hazard, actor, Action.ACCEPT)
     if five_missing_keys(hazard):
         raise Refused(Refusal.FIVE_INCOMPLETE, hazard)
     event = await _record(session, hazard, actor, Action.ACCEPT, at, to_status=S.CLOSED)
@@ -266,8 +261,7 @@ async def reject(
     session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
 ) -> HazardChange:
     """Reject the rectification with a reason: back to rectifying; the fixer and the leads are told."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.REJECT, fixer_id=await fixer_id(session, hazard))
+    await _lock(session, hazard, actor, Action.REJECT)
     event = await _record(session, hazard, actor, Action.REJECT, at, to_status=S.RECTIFYING, note=reason)
     return Change(hazard, event, {Tell.REJECTED: await _enterprise_side(session, hazard, actor)})
 
@@ -276,8 +270,7 @@ async def withdraw_fix(
     session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
 ) -> HazardChange:
     """Take a submitted fix back before it is verified (only its submitter may): back to rectifying."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.UNFIX, fixer_id=await fixer_id(session, hazard))
+    await _lock(session, hazard, actor, Action.UNFIX)
     event = await _record(session, hazard, actor, Action.UNFIX, at, to_status=S.RECTIFYING, note=reason or None)
     return Change(hazard, event)
 
@@ -293,8 +286,7 @@ async def change_due(
     session: AsyncSession, hazard: Hazard, actor: Person | None, due: date, at: datetime
 ) -> HazardChange:
     """Move the deadline (a manager's decision); an immediate hazard gets one; no event if unchanged."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.CHANGE_DUE)
+    await _lock(session, hazard, actor, Action.CHANGE_DUE)
     if hazard.mode == Mode.DEADLINE and hazard.due_date == due:
         return Change(hazard, None)
     old = hazard.due_date
@@ -312,8 +304,7 @@ async def ask_extension(
     session: AsyncSession, hazard: Hazard, actor: Person, due: date, reason: str, at: datetime
 ) -> HazardChange:
     """Ask for a later deadline with a reason (延期申请); the managers must decide it."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.EXTEND_ASK)
+    await _lock(session, hazard, actor, Action.EXTEND_ASK)
     if hazard.mode != Mode.DEADLINE or hazard.due_date is None:
         raise Refused(Refusal.NO_DEADLINE, hazard)
     if due <= hazard.due_date:
@@ -338,8 +329,7 @@ async def decide_extension(
     With `request_id`, only that request may be decided: a press on an older request's buttons is refused.
     """
     action = Action.EXTEND_APPROVE if approve else Action.EXTEND_REFUSE
-    await _lock(session, hazard)
-    check(actor, hazard, action)
+    await _lock(session, hazard, actor, action)
     ask = await pending_extension(session, hazard)
     if ask is None or (request_id is not None and ask.id != request_id):
         raise Refused(Refusal.NO_REQUEST, hazard)
@@ -369,8 +359,7 @@ async def withdraw(
     duplicate_of: Hazard | None = None,
 ) -> HazardChange:
     """Withdraw a mistaken or duplicate report: it leaves the open lists and keeps its code and history."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.WITHDRAW)
+    await _lock(session, hazard, actor, Action.WITHDRAW)
     if duplicate_of is not None and duplicate_of.id == hazard.id:
         raise Refused(Refusal.SAME_HAZARD, hazard)
     if duplicate_of is not None and (
@@ -406,12 +395,16 @@ async def _managers(session: AsyncSession, actor: Person | None) -> list[Person]
     return [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
 
 
-async def _lock(session: AsyncSession, hazard: Hazard) -> None:
-    """Re-read the hazard under a row lock, so two presses at once act on the same, current state.
+async def _lock(session: AsyncSession, hazard: Hazard, actor: Person | None, action: Action) -> None:
+    """Re-read the hazard under a row lock and check the action on its current state (`Refused` if not).
 
-    Only its own columns are re-read: the enterprise and reporter it was loaded with never change.
+    Two presses at once then act on the same, current state. Only its own columns are re-read: the
+    enterprise and reporter it was loaded with never change. Verifying, or taking a fix back, is
+    checked against who submitted the fix.
     """
     await session.refresh(hazard, _COLUMNS, with_for_update=True)
+    fixer = await fixer_id(session, hazard) if action in (Action.ACCEPT, Action.REJECT, Action.UNFIX) else None
+    check(actor, hazard, action, fixer_id=fixer)
 
 
 async def _set_field(
@@ -426,8 +419,7 @@ async def _set_field(
     keep_old: bool = False,
 ) -> HazardEvent | None:
     """Set one field under the lock and record it (`{field: value}`, or `from`/`to`); None when unchanged."""
-    await _lock(session, hazard)
-    check(actor, hazard, action)
+    await _lock(session, hazard, actor, action)
     old = getattr(hazard, field)
     if old == value:
         return None
