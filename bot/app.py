@@ -13,8 +13,7 @@ from bot.routing import Router
 from bot.sender import Sender
 from domain.park import operations as park_ops
 from handlers.campaigns import launch, matrix, review, submissions
-from handlers.hazards import corrections, rectify
-from handlers.hazards import reporting as hazards
+from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
@@ -33,7 +32,9 @@ def routers() -> list[Router]:
     return [
         people.router,
         enterprises.router,
-        hazards.router,
+        report.router,
+        edit.router,
+        view.router,
         rectify.router,
         corrections.router,
         issue.router,

@@ -1,10 +1,11 @@
 """Overdue escalation: cards re-rendered with 已逾期, the enterprise's lead reminded, the managers told.
 
 The daily job re-renders the card of every overdue hazard (its 已逾期 N 天 changes every day) and
-sends the reminders; the reminder sweep, every few minutes, sends what quiet hours held back. Each
-reminder claims (hazard, person, park day) in `reminders_sent`, so a lead hears about a hazard at most
-once a day; the managers are told once per due date, `escalate_after_days` days after it (major
-hazards: on the first day).
+sends the reminders; the reminder sweep, every few minutes, sends what quiet hours held back. When a
+hazard is overdue and when who hears of it is the rule `lateness` in `domain/hazards/rules.py` (the
+overdue list is `domain/hazards/queries.py` `overdue_on`); this job claims each reminder in
+`reminders_sent` so it goes out once: (hazard, lead, park day), (hazard, managers, due date).
+The runner is `bot/scheduler.py`.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Reply
-from domain.hazards.rules import overdue_since
+from domain.hazards.queries import overdue_on
+from domain.hazards.rules import lateness
 from domain.park.queries import people_of_enterprise, people_with_role
-from domain.reports import queries as report_queries
 from handlers.hazards.card import card_key, card_reply
 from handlers.reports.digest import (
     overdue_escalation,
@@ -30,7 +31,7 @@ from handlers.reports.digest import (
 from handlers.util import recipient, recipients
 from schedules.context import JobContext
 from storage import reminders
-from storage.enums import MANAGER_ROLES, Level, Role
+from storage.enums import MANAGER_ROLES, Role
 from storage.models import Hazard, Person
 
 logger = logging.getLogger(__name__)
@@ -45,7 +46,7 @@ async def overdue_job(ctx: JobContext, session: AsyncSession, now: datetime, fir
     """Re-render every overdue hazard's card and send today's reminders and escalations."""
     park = ctx.settings.park
     today = park.day(now)
-    late = await report_queries.overdue_on(session, today, park.tz, park.immediate_grace_days)
+    late = await overdue_on(session, today, park.tz, park.immediate_grace_days)
     replies = [await card_reply(session, h, ctx.settings, now) for h in late]
     return replies + await remind(ctx, session, now, late)
 
@@ -56,7 +57,7 @@ async def reminder_sweep(ctx: JobContext, session: AsyncSession, now: datetime, 
     if park.is_quiet(now):
         return []
     today = park.day(now)
-    return await remind(ctx, session, now, await report_queries.overdue_on(session, today, park.tz, park.immediate_grace_days))
+    return await remind(ctx, session, now, await overdue_on(session, today, park.tz, park.immediate_grace_days))
 
 
 async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: list[Hazard]) -> list[Reply]:
@@ -75,10 +76,12 @@ async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: li
     managers: Sequence[Person] | None = None
     replies: list[Reply] = []
     for hazard in late:
-        since = overdue_since(hazard, today, park.tz, park.immediate_grace_days)
-        if since is None:
+        timing = lateness(
+            hazard, today, park.tz, park.immediate_grace_days, ctx.settings.schedule.escalate_after_days
+        )
+        if timing is None:
             continue
-        days = (today - since).days
+        since, days = timing.since, timing.days
         if hazard.enterprise_id not in leads:
             leads[hazard.enterprise_id] = await people_of_enterprise(session, hazard.enterprise_id, [Role.LEAD])
         for lead in leads[hazard.enterprise_id]:
@@ -91,8 +94,7 @@ async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: li
             if await reminders.claim(session, f"hazard:{hazard.id}", f"person:{lead.id}", today, now):
                 per_lead[lead.id].append((hazard, days))
                 lead_by_id[lead.id] = lead
-        threshold = 1 if hazard.level == Level.MAJOR else ctx.settings.schedule.escalate_after_days
-        if days >= threshold and await reminders.claim(session, f"hazard:{hazard.id}", "managers", since, now):
+        if timing.escalate and await reminders.claim(session, f"hazard:{hazard.id}", "managers", since, now):
             if managers is None:
                 managers = await people_with_role(session, None, MANAGER_ROLES)
             told = recipients(managers, reach)

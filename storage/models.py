@@ -241,15 +241,6 @@ class Photo(Base):
     created_at: Mapped[datetime]
 
 
-class HazardCounter(Base):
-    """The last hazard number issued in a year; incremented under a row lock so codes have no gaps."""
-
-    __tablename__ = "hazard_counters"
-
-    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    last: Mapped[int] = mapped_column(default=0)
-
-
 class Hazard(Base):
     """One hazard in the ledger. Its history lives in `hazard_events`; this row holds the current state."""
 
@@ -460,7 +451,7 @@ class DingTalkCard(Base):
 
 
 class CodeCounter(Base):
-    """The last number issued for one code prefix (HY, TZ, ZX) in a year; incremented under a row lock."""
+    """The last number issued for one code prefix (YH, HY, TZ, ZX) in a year; incremented under a row lock."""
 
     __tablename__ = "code_counters"
 

@@ -1,37 +1,38 @@
 """The hazard domain: every change of a hazard (排查→登记→整改→验收→销号) is one function here.
 
-Each operation checks who may do it (`domain/park/rules.py`) and whether the hazard's status
-allows it (`RULES`), changes the row under a lock, writes one `hazard_events` row (never
-overwriting history) and an audit row, and returns a `Change` that says who must be told. Chat
-handlers parse → call → render; schedules, exports and a later web page call the same functions.
-An operation made by the system (a scheduled job) passes `actor=None`; its event records
-`actor_kind = system`.
+Each operation checks who may do it and whether the hazard's status allows it (the rules in
+`domain/hazards/rules.py`, on top of `domain/park/rules.py`), changes the row under a lock, writes
+one `hazard_events` row (never overwriting history, sealed into `chain.py`) and an audit row, and
+returns a `domain.outcome.Change` that says who must be told, or raises `domain.outcome.Refused`.
+Reads are in `queries.py`. Chat handlers (`handlers/hazards/`) parse → call → render; schedules,
+exports and a later web page call the same functions. An operation made by the system (a scheduled
+job) passes `actor=None`; its event records `actor_kind = system`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
+from domain import codes
 from domain.hazards import chain
-from domain.hazards import queries as hazard_queries
-from domain.hazards.queries import fixer_id, pending_extension
+from domain.hazards.queries import fixer_id, last_event, pending_extension
 from domain.hazards.rules import (
     RULES,
     Action,
-    Change,
     Refusal,
-    Refused,
     S,
     Tell,
     check,
     five_missing_keys,
 )
+from domain.outcome import Change, Refused
 from domain.park.queries import people_of_enterprise, people_with_role
 from domain.park.rules import may_report_for
 from storage.audit import audit
@@ -57,6 +58,7 @@ from storage.models import (
 )
 
 _COLUMNS = [c.key for c in Hazard.__mapper__.column_attrs]  # what `_lock` re-reads
+HazardChange = Change[Hazard]
 
 
 # --- operations -----------------------------------------------------------------------------
@@ -78,7 +80,7 @@ async def report(
     at: datetime,
     media_group_id: str | None = None,
     documents: Sequence[Document] = (),
-) -> Change:
+) -> HazardChange:
     """Register a hazard with a fresh gap-free code, its `report` event, its before-photos and documents."""
     if not may_report_for(actor, enterprise_id):
         raise Refused(Refusal.NOT_ALLOWED)
@@ -87,7 +89,7 @@ async def report(
         raise Refused(Refusal.ENTERPRISE_INACTIVE)
     status = S.RECTIFYING if mode == Mode.DEADLINE and due_date is not None else S.REPORTED
     hazard = Hazard(
-        code=await hazard_queries.next_code(session, year),
+        code=await codes.issue_code(session, codes.HAZARD_PREFIX, year),
         enterprise_id=enterprise.id,
         description=description,
         category=category,
@@ -123,22 +125,21 @@ async def report(
         },
     )
     added = await _attach(session, hazard, event, photos, "before", at)
-    documents_added = await _attach(session, hazard, event, documents, "before", at)
-    tell: dict[Tell, list[Person]] = {}
+    added += await _attach(session, hazard, event, documents, "before", at)
+    tell: dict[StrEnum, list[Person]] = {}
     if level == Level.MAJOR:
         tell[Tell.MAJOR] = await _managers(session, actor)
     if actor.role not in ENTERPRISE_ROLES:  # an inspector or a manager found it: the enterprise must know
         leads = await people_of_enterprise(session, enterprise.id, [Role.LEAD])
         tell[Tell.FILED] = [p for p in leads if not _same(p, actor)]
-    return Change(hazard, event, tell, photos_added=added, documents_added=documents_added)
+    return Change(hazard, event, tell, added=added)
 
 
 async def set_due(
     session: AsyncSession, hazard: Hazard, actor: Person | None, due: date | None, at: datetime
-) -> Change:
+) -> HazardChange:
     """Choose how the hazard is rectified: on the spot (`due=None`) or by a date, which starts rectification."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.SET_DUE)
+    await _lock(session, hazard, actor, Action.SET_DUE)
     if hazard.mode is not None:
         raise Refused(Refusal.MODE_SET, hazard)
     hazard.mode = Mode.DEADLINE if due is not None else Mode.IMMEDIATE
@@ -157,37 +158,26 @@ async def set_due(
 
 async def set_level(
     session: AsyncSession, hazard: Hazard, actor: Person | None, level: Level, at: datetime
-) -> Change:
+) -> HazardChange:
     """Set the level (a value, never a toggle); no event when it already is that level."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.SET_LEVEL)
-    if hazard.level == level:
-        return Change(hazard, None)
-    hazard.level = level
-    event = await _record(session, hazard, actor, Action.SET_LEVEL, at, data={"level": level})
-    tell = {Tell.MAJOR: await _managers(session, actor)} if level == Level.MAJOR else {}
-    return Change(hazard, event, tell)
+    event = await _set_field(session, hazard, actor, Action.SET_LEVEL, "level", level, at)
+    if event is None or level != Level.MAJOR:
+        return Change(hazard, event)
+    return Change(hazard, event, {Tell.MAJOR: await _managers(session, actor)})
 
 
 async def set_category(
     session: AsyncSession, hazard: Hazard, actor: Person | None, category: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Set the category; no event when it already is that category."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.SET_CATEGORY)
-    if hazard.category == category:
-        return Change(hazard, None)
-    hazard.category = category
-    event = await _record(session, hazard, actor, Action.SET_CATEGORY, at, data={"category": category})
-    return Change(hazard, event)
+    return Change(hazard, await _set_field(session, hazard, actor, Action.SET_CATEGORY, "category", category, at))
 
 
 async def fill_five(
     session: AsyncSession, hazard: Hazard, actor: Person | None, values: dict[str, str], at: datetime
-) -> Change:
+) -> HazardChange:
     """Record five-in-place fields (责任人、措施、资金、时限、预案) of a major hazard; later values win."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.FIVE)
+    await _lock(session, hazard, actor, Action.FIVE)
     if hazard.level != Level.MAJOR:
         raise Refused(Refusal.NOT_MAJOR, hazard)
     hazard.five_in_place = {**hazard.five_in_place, **values}
@@ -201,15 +191,9 @@ async def add_photos(
     photos: Sequence[Photo],
     phase: str,
     at: datetime,
-) -> Change:
+) -> HazardChange:
     """Add before- or after-photos through a `photos` event; photos it already has are not added twice."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.PHOTOS)
-    event = await _record(
-        session, hazard, actor, Action.PHOTOS, at, data={"phase": phase, "count": len(photos)}
-    )
-    added = await _attach(session, hazard, event, photos, phase, at)
-    return Change(hazard, event, photos_added=added)
+    return await _add_files(session, hazard, actor, Action.PHOTOS, photos, phase, at)
 
 
 async def add_documents(
@@ -219,15 +203,24 @@ async def add_documents(
     documents: Sequence[Document],
     phase: str,
     at: datetime,
-) -> Change:
+) -> HazardChange:
     """Add PDFs as evidence through a `documents` event; documents it already has are not added twice."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.DOCUMENTS)
-    event = await _record(
-        session, hazard, actor, Action.DOCUMENTS, at, data={"phase": phase, "count": len(documents)}
-    )
-    added = await _attach(session, hazard, event, documents, phase, at)
-    return Change(hazard, event, documents_added=added)
+    return await _add_files(session, hazard, actor, Action.DOCUMENTS, documents, phase, at)
+
+
+async def _add_files(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    action: Action,
+    files: Sequence[Photo] | Sequence[Document],
+    phase: str,
+    at: datetime,
+) -> HazardChange:
+    """Write the `photos` or `documents` event and link the files new to the hazard (`added`)."""
+    await _lock(session, hazard, actor, action)
+    event = await _record(session, hazard, actor, action, at, data={"phase": phase, "count": len(files)})
+    return Change(hazard, event, added=await _attach(session, hazard, event, files, phase, at))
 
 
 async def submit_fix(
@@ -238,31 +231,26 @@ async def submit_fix(
     photos: Sequence[Photo],
     at: datetime,
     documents: Sequence[Document] = (),
-) -> Change:
+) -> HazardChange:
     """Submit the rectification with its after-photos (and PDFs): the hazard awaits verification.
 
     The handlers ask for at least one after-photo: a report (校验报告) alone does not show the place fixed.
     """
-    await _lock(session, hazard)
-    check(actor, hazard, Action.FIX)
+    await _lock(session, hazard, actor, Action.FIX)
     event = await _record(
         session, hazard, actor, Action.FIX, at, to_status=S.AWAITING_VERIFICATION, note=note or None
     )
     added = await _attach(session, hazard, event, photos, "after", at)
-    documents_added = await _attach(session, hazard, event, documents, "after", at)
-    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
-    return Change(
-        hazard, event, {Tell.VERIFY: managers}, photos_added=added, documents_added=documents_added
-    )
+    added += await _attach(session, hazard, event, documents, "after", at)
+    return Change(hazard, event, {Tell.VERIFY: await _managers(session, actor)}, added=added)
 
 
-async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> Change:
+async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> HazardChange:
     """Accept the rectification: the hazard is closed (销号); the fixer and the leads are told.
 
     A major hazard is closed only with its five-in-place complete (`Refusal.FIVE_INCOMPLETE`).
     """
-    await _lock(session, hazard)
-    check(actor, hazard, Action.ACCEPT, fixer_id=await fixer_id(session, hazard))
+    await _lock(session, hazard, actor, Action.ACCEPT)
     if five_missing_keys(hazard):
         raise Refused(Refusal.FIVE_INCOMPLETE, hazard)
     event = await _record(session, hazard, actor, Action.ACCEPT, at, to_status=S.CLOSED)
@@ -271,20 +259,18 @@ async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at
 
 async def reject(
     session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Reject the rectification with a reason: back to rectifying; the fixer and the leads are told."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.REJECT, fixer_id=await fixer_id(session, hazard))
+    await _lock(session, hazard, actor, Action.REJECT)
     event = await _record(session, hazard, actor, Action.REJECT, at, to_status=S.RECTIFYING, note=reason)
     return Change(hazard, event, {Tell.REJECTED: await _enterprise_side(session, hazard, actor)})
 
 
 async def withdraw_fix(
     session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Take a submitted fix back before it is verified (only its submitter may): back to rectifying."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.UNFIX, fixer_id=await fixer_id(session, hazard))
+    await _lock(session, hazard, actor, Action.UNFIX)
     event = await _record(session, hazard, actor, Action.UNFIX, at, to_status=S.RECTIFYING, note=reason or None)
     return Change(hazard, event)
 
@@ -298,10 +284,9 @@ def _iso(day: date | None) -> str | None:
 
 async def change_due(
     session: AsyncSession, hazard: Hazard, actor: Person | None, due: date, at: datetime
-) -> Change:
+) -> HazardChange:
     """Move the deadline (a manager's decision); an immediate hazard gets one; no event if unchanged."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.CHANGE_DUE)
+    await _lock(session, hazard, actor, Action.CHANGE_DUE)
     if hazard.mode == Mode.DEADLINE and hazard.due_date == due:
         return Change(hazard, None)
     old = hazard.due_date
@@ -317,18 +302,16 @@ async def change_due(
 
 async def ask_extension(
     session: AsyncSession, hazard: Hazard, actor: Person, due: date, reason: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Ask for a later deadline with a reason (延期申请); the managers must decide it."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.EXTEND_ASK)
+    await _lock(session, hazard, actor, Action.EXTEND_ASK)
     if hazard.mode != Mode.DEADLINE or hazard.due_date is None:
         raise Refused(Refusal.NO_DEADLINE, hazard)
     if due <= hazard.due_date:
         raise Refused(Refusal.NOT_LATER, hazard)
     data = {"from": hazard.due_date.isoformat(), "to": due.isoformat()}
     event = await _record(session, hazard, actor, Action.EXTEND_ASK, at, note=reason or None, data=data)
-    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
-    return Change(hazard, event, {Tell.EXTENSION: managers})
+    return Change(hazard, event, {Tell.EXTENSION: await _managers(session, actor)})
 
 
 async def decide_extension(
@@ -340,14 +323,13 @@ async def decide_extension(
     *,
     request_id: int | None = None,
     reason: str = "",
-) -> Change:
+) -> HazardChange:
     """Approve (the deadline moves to the date asked) or refuse (it stays) the pending extension request.
 
     With `request_id`, only that request may be decided: a press on an older request's buttons is refused.
     """
     action = Action.EXTEND_APPROVE if approve else Action.EXTEND_REFUSE
-    await _lock(session, hazard)
-    check(actor, hazard, action)
+    await _lock(session, hazard, actor, action)
     ask = await pending_extension(session, hazard)
     if ask is None or (request_id is not None and ask.id != request_id):
         raise Refused(Refusal.NO_REQUEST, hazard)
@@ -375,10 +357,9 @@ async def withdraw(
     at: datetime,
     *,
     duplicate_of: Hazard | None = None,
-) -> Change:
+) -> HazardChange:
     """Withdraw a mistaken or duplicate report: it leaves the open lists and keeps its code and history."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.WITHDRAW)
+    await _lock(session, hazard, actor, Action.WITHDRAW)
     if duplicate_of is not None and duplicate_of.id == hazard.id:
         raise Refused(Refusal.SAME_HAZARD, hazard)
     if duplicate_of is not None and (
@@ -396,15 +377,10 @@ async def withdraw(
 
 async def edit_description(
     session: AsyncSession, hazard: Hazard, actor: Person | None, description: str, at: datetime
-) -> Change:
+) -> HazardChange:
     """Rewrite the description (the reporter, until verified); the event keeps the old and the new text."""
-    await _lock(session, hazard)
-    check(actor, hazard, Action.EDIT)
-    if hazard.description == description:
-        return Change(hazard, None)
-    data = {"from": hazard.description, "to": description}
-    hazard.description = description
-    return Change(hazard, await _record(session, hazard, actor, Action.EDIT, at, data=data))
+    event = await _set_field(session, hazard, actor, Action.EDIT, "description", description, at, keep_old=True)
+    return Change(hazard, event)
 
 
 # --- inside the operations --------------------------------------------------------------------
@@ -419,18 +395,43 @@ async def _managers(session: AsyncSession, actor: Person | None) -> list[Person]
     return [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
 
 
-async def _lock(session: AsyncSession, hazard: Hazard) -> None:
-    """Re-read the hazard under a row lock, so two presses at once act on the same, current state.
+async def _lock(session: AsyncSession, hazard: Hazard, actor: Person | None, action: Action) -> None:
+    """Re-read the hazard under a row lock and check the action on its current state (`Refused` if not).
 
-    Only its own columns are re-read: the enterprise and reporter it was loaded with never change.
+    Two presses at once then act on the same, current state. Only its own columns are re-read: the
+    enterprise and reporter it was loaded with never change. Verifying, or taking a fix back, is
+    checked against who submitted the fix.
     """
     await session.refresh(hazard, _COLUMNS, with_for_update=True)
+    fixer = await fixer_id(session, hazard) if action in (Action.ACCEPT, Action.REJECT, Action.UNFIX) else None
+    check(actor, hazard, action, fixer_id=fixer)
+
+
+async def _set_field(
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    action: Action,
+    field: str,
+    value: Any,
+    at: datetime,
+    *,
+    keep_old: bool = False,
+) -> HazardEvent | None:
+    """Set one field under the lock and record it (`{field: value}`, or `from`/`to`); None when unchanged."""
+    await _lock(session, hazard, actor, action)
+    old = getattr(hazard, field)
+    if old == value:
+        return None
+    setattr(hazard, field, value)
+    data = {"from": old, "to": value} if keep_old else {field: value}
+    return await _record(session, hazard, actor, action, at, data=data)
 
 
 async def _enterprise_side(session: AsyncSession, hazard: Hazard, actor: Person | None) -> list[Person]:
     """Return the people to tell about a verification: the fixer and the enterprise's leads."""
     people: dict[int, Person] = {}
-    fix = await hazard_queries.last_event(session, hazard.id, Action.FIX)
+    fix = await last_event(session, hazard.id, Action.FIX)
     if fix is not None and fix.actor is not None:
         people[fix.actor.id] = fix.actor
     for lead in await people_of_enterprise(session, hazard.enterprise_id, [Role.LEAD]):

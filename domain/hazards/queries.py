@@ -1,58 +1,58 @@
-"""Reading the hazard ledger: one hazard, its events, photos and documents, lists and searches.
+"""Reading the hazard ledger: one hazard, its events, photos and documents, lists, searches, and the
+overdue hazards of a day.
 
-Changes to a hazard never happen here: they are the operations in `domain/hazards/operations.py`.
+Changes to a hazard never happen here: they are the operations in `domain/hazards/operations.py`. When
+a hazard is overdue is a rule in `domain/hazards/rules.py` (`overdue_since`); `overdue_clauses` writes
+the same rule in SQL for the lists here, the overdue job (`schedules/hazards.py`) and the weekly
+figures (`domain/reports/queries.py`).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from domain.hazards import queries as hazard_queries
+from domain.codes import normal_code
 from domain.hazards.rules import (
+    DEADLINE_LATE_STATUS,
+    IMMEDIATE_LATE_STATUSES,
     Action,
     immediate_found_before,
 )
-from storage.db import dialect_insert
-from storage.enums import (
-    OPEN_STATUSES,
-    UNFIXED_STATUSES,
-    HazardStatus,
-    Mode,
-)
+from storage.enums import OPEN_STATUSES, Mode
 from storage.models import (
     Document,
     Hazard,
-    HazardCounter,
     HazardDocument,
     HazardEvent,
     HazardPhoto,
     Photo,
 )
 
+L = TypeVar("L", HazardPhoto, HazardDocument)
+
 
 async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:
     """Return who submitted the hazard's latest rectification, if anyone did."""
-    fix = await hazard_queries.last_event(session, hazard.id, Action.FIX)
+    fix = await last_event(session, hazard.id, Action.FIX)
     return fix.actor_id if fix is not None else None
 
 
 async def pending_extension(session: AsyncSession, hazard: Hazard) -> HazardEvent | None:
     """Return the hazard's extension request still waiting for a decision: the newest one, if undecided."""
-    last = await hazard_queries.last_events(
-        session, hazard.id, (Action.EXTEND_ASK, Action.EXTEND_APPROVE, Action.EXTEND_REFUSE)
-    )
+    last = await last_events(session, hazard.id, (Action.EXTEND_ASK, Action.EXTEND_APPROVE, Action.EXTEND_REFUSE))
     ask = last.get(Action.EXTEND_ASK)
     if ask is None:
         return None
     decided = [e for a, e in last.items() if a != Action.EXTEND_ASK and e.id > ask.id]
     return None if decided else ask
+
 
 # Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): each read names what
 # its callers use. A hazard comes with its enterprise and reporter (cards, lists), an event with its
@@ -63,39 +63,22 @@ WITH_PHOTO = joinedload(HazardPhoto.photo)
 WITH_DOCUMENT = joinedload(HazardDocument.document)
 
 
-async def next_code(session: AsyncSession, year: int) -> str:
-    """Issue the next `YH-<year>-<nnnn>` code; the counter row lock makes concurrent reports queue."""
-    await session.execute(dialect_insert(session)(HazardCounter).values(year=year, last=0).on_conflict_do_nothing())
-    last = await session.scalar(
-        update(HazardCounter)
-        .where(HazardCounter.year == year)
-        .values(last=HazardCounter.last + 1)
-        .returning(HazardCounter.last)
-    )
-    assert last is not None
-    return f"YH-{year}-{last:04d}"
-
-
 async def hazard_documents(session: AsyncSession, hazard_id: int) -> list[tuple[str, Document]]:
     """Return a hazard's documents with their phase (`before` / `after`), in the order they came."""
-    rows = await session.scalars(
-        select(HazardDocument)
-        .options(WITH_DOCUMENT)
-        .where(HazardDocument.hazard_id == hazard_id)
-        .order_by(HazardDocument.id)
-    )
-    return [(hd.phase, hd.document) for hd in rows.unique().all()]
+    return [(hd.phase, hd.document) for hd in await _links(session, HazardDocument, WITH_DOCUMENT, hazard_id)]
 
 
 async def hazard_photos(session: AsyncSession, hazard_id: int) -> list[tuple[str, Photo]]:
     """Return a hazard's photos with their phase (`before` / `after`), in the order they came."""
+    return [(hp.phase, hp.photo) for hp in await _links(session, HazardPhoto, WITH_PHOTO, hazard_id)]
+
+
+async def _links(session: AsyncSession, link: type[L], option: Any, hazard_id: int) -> Sequence[L]:
+    """Return a hazard's photo or document links with what they link to, oldest first."""
     rows = await session.scalars(
-        select(HazardPhoto)
-        .options(WITH_PHOTO)
-        .where(HazardPhoto.hazard_id == hazard_id)
-        .order_by(HazardPhoto.id)
+        select(link).options(option).where(link.hazard_id == hazard_id).order_by(link.id)
     )
-    return [(hp.phase, hp.photo) for hp in rows.unique().all()]
+    return rows.unique().all()
 
 
 async def recent_duplicates(
@@ -118,20 +101,12 @@ async def get_hazard(session: AsyncSession, hazard_id: int) -> Hazard | None:
     return await session.get(Hazard, hazard_id, options=WITH_HAZARD)
 
 
-CODE_RE = re.compile(r"YH-(\d{4})-0*(\d{1,6})", re.IGNORECASE)
-
-
-def normal_code(text: str) -> str:
-    """Return a hazard code in its stored form: `yh-2026-7` → `YH-2026-0007` (text unchanged if no code)."""
-    match = CODE_RE.fullmatch(text.strip())
-    if match is None:
-        return text.strip().upper()
-    return f"YH-{match.group(1)}-{int(match.group(2)):04d}"
-
-
 async def hazard_by_code(session: AsyncSession, code: str) -> Hazard | None:
-    """Return one hazard by its code."""
-    return await session.scalar(select(Hazard).options(*WITH_HAZARD).where(Hazard.code == normal_code(code)))
+    """Return one hazard by its code, typed in any case and without leading zeros."""
+    normal = normal_code(code)
+    if normal is None:
+        return None
+    return await session.scalar(select(Hazard).options(*WITH_HAZARD).where(Hazard.code == normal))
 
 
 async def events_of(session: AsyncSession, hazard_id: int) -> Sequence[HazardEvent]:
@@ -175,7 +150,7 @@ class HazardFilter:
 
     enterprise_id: int | None = None
     reporter_id: int | None = None
-    overdue_on: date | None = None  # only hazards overdue on this day (see `is_overdue`)
+    overdue_on: date | None = None  # only hazards overdue on this day (see `rules.overdue_since`)
     open_only: bool = True
     park_tz: tzinfo = UTC  # the day an immediate hazard was found is a day in the park
     immediate_grace_days: int = 1
@@ -208,17 +183,7 @@ async def list_hazards(
     if f.found_before is not None:
         query = query.where(Hazard.found_at < f.found_before)
     if f.overdue_on is not None:
-        found_before = immediate_found_before(f.overdue_on, f.park_tz, f.immediate_grace_days)
-        query = query.where(
-            or_(
-                and_(Hazard.status == HazardStatus.RECTIFYING, Hazard.due_date < f.overdue_on),
-                and_(
-                    Hazard.mode == Mode.IMMEDIATE,
-                    Hazard.status.in_(UNFIXED_STATUSES),
-                    Hazard.found_at < found_before,
-                ),
-            )
-        )
+        query = query.where(or_(*overdue_clauses(f.overdue_on, f.park_tz, f.immediate_grace_days)))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(
         query.options(*WITH_HAZARD)
@@ -243,15 +208,51 @@ async def search_hazards(
     `enterprise_id` limits the search to one enterprise (None: the whole park).
     """
     pattern = like_pattern(words.lower())
-    query = select(Hazard).where(
-        or_(
-            func.lower(Hazard.description).like(pattern, escape="\\"),
-            func.lower(Hazard.code).like(pattern, escape="\\"),
-            Hazard.code == normal_code(words),
-        )
-    )
+    matches: list[Any] = [
+        func.lower(Hazard.description).like(pattern, escape="\\"),
+        func.lower(Hazard.code).like(pattern, escape="\\"),
+    ]
+    code = normal_code(words)
+    if code is not None:  # `yh-2026-7` finds YH-2026-0007
+        matches.append(Hazard.code == code)
+    query = select(Hazard).where(or_(*matches))
     if enterprise_id is not None:
         query = query.where(Hazard.enterprise_id == enterprise_id)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
     rows = await session.scalars(query.options(*WITH_HAZARD).order_by(Hazard.id.desc()).limit(limit).offset(offset))
     return rows.unique().all(), total or 0
+
+
+# --- overdue (逾期) ------------------------------------------------------------------------------
+
+
+def overdue_clauses(day: date, tz: tzinfo, grace_days: int, *, found_before: datetime | None = None) -> list[Any]:
+    """Return `rules.overdue_since` on a park day as two SQL conditions: past the due date; immediate, late.
+
+    Each condition is index-friendly on its own (status first); with `found_before`, only hazards found
+    before that moment count (a week's figures).
+    """
+    conditions = [
+        and_(Hazard.status == DEADLINE_LATE_STATUS, Hazard.due_date < day),
+        and_(
+            Hazard.status.in_(IMMEDIATE_LATE_STATUSES),
+            Hazard.mode == Mode.IMMEDIATE,
+            Hazard.found_at < immediate_found_before(day, tz, grace_days),
+        ),
+    ]
+    if found_before is not None:
+        conditions = [and_(c, Hazard.found_at < found_before) for c in conditions]
+    return conditions
+
+
+async def overdue_on(session: AsyncSession, day: date, tz: tzinfo, grace_days: int) -> list[Hazard]:
+    """Return the hazards overdue on a park day (past their due date, or an immediate fix not done in time).
+
+    Two queries, one per kind of lateness, each on its status index (an OR of both would scan the table).
+    """
+    found: dict[int, Hazard] = {}
+    for where in overdue_clauses(day, tz, grace_days):
+        query = select(Hazard).options(*WITH_HAZARD).where(where)
+        for h in (await session.scalars(query)).unique().all():
+            found[h.id] = h
+    return [found[i] for i in sorted(found)]

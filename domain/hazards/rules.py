@@ -1,19 +1,25 @@
-"""The hazard rules as pure functions and tables: who may do what to a hazard in which status, and when it is overdue.
+"""The hazard rules as pure functions and tables: who may do what to a hazard in which status, when it
+is overdue, and when its overdue reminders are due.
 
-No session and no SQLAlchemy here: `operations.py` checks these on every change, `queries.py` and the
-reports build their SQL from the same definitions.
+No session and no SQLAlchemy here (rows are read by attribute, named in annotations only):
+`operations.py` checks these on every change and raises `domain.outcome.Refused` with a `Refusal`
+from here; `queries.py` builds the overdue SQL from the same constants (`overdue_clauses`), which the
+reports and the overdue job read; the chat handlers (`handlers/hazards/`) render the refusals.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from domain.outcome import Refused
 from domain.park.rules import Perm, is_manager, may_act_for, may_report_for, role_allows
 from storage.enums import (
     ENTERPRISE_ROLES,
     OPEN_STATUSES,
+    PARK_ROLES,
     UNFIXED_STATUSES,
     HazardStatus,
     Level,
@@ -21,11 +27,9 @@ from storage.enums import (
     Role,
     Source,
 )
-from storage.models import (
-    Hazard,
-    HazardEvent,
-    Person,
-)
+
+if TYPE_CHECKING:  # rules read rows' attributes; they never load SQLAlchemy themselves
+    from storage.models import Hazard, Person
 
 S = HazardStatus
 
@@ -88,7 +92,7 @@ def allowed(action: Action, status: HazardStatus | None) -> bool:
 
 
 class Refusal(StrEnum):
-    """Why an operation was refused; handlers turn each into a clear answer."""
+    """Why an operation was refused (the `reason` of `domain.outcome.Refused`); handlers turn each into a clear answer."""
 
     NOT_ALLOWED = "not_allowed"  # this person may not do this to this hazard
     WRONG_STATUS = "wrong_status"  # the hazard's status does not allow it (any more)
@@ -115,17 +119,8 @@ def five_missing_keys(hazard: Hazard) -> list[str]:
     return [key for key in FIVE_KEYS if not (hazard.five_in_place or {}).get(key)]
 
 
-class Refused(Exception):
-    """An operation the rules do not allow; nothing was changed."""
-
-    def __init__(self, reason: Refusal, hazard: Hazard | None = None) -> None:
-        super().__init__(f"{reason}: {hazard.code if hazard else '-'}")
-        self.reason = reason
-        self.hazard = hazard
-
-
 class Tell(StrEnum):
-    """Why people must be told about a change."""
+    """Why people must be told about a change (the keys of `domain.outcome.Change.tell`)."""
 
     VERIFY = "verify"  # managers: a rectification waits for their verification
     REJECTED = "rejected"  # the fixer and the enterprise's leads: the fix was rejected (reason in the note)
@@ -134,22 +129,6 @@ class Tell(StrEnum):
     FILED = "filed"  # the enterprise's leads: an inspector or a manager filed a hazard for their enterprise
     EXTENSION = "extension"  # managers: an extension request waits for their decision
     EXTENSION_DECIDED = "extension_decided"  # the requester: their extension request was decided
-
-
-@dataclass
-class Change:
-    """What an operation did: the hazard, its new event (None when nothing changed), who to tell."""
-
-    hazard: Hazard
-    event: HazardEvent | None
-    tell: dict[Tell, list[Person]] = field(default_factory=dict)
-    photos_added: int = 0
-    documents_added: int = 0
-
-    @property
-    def changed(self) -> bool:
-        """Tell whether the operation changed anything."""
-        return self.event is not None
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -207,9 +186,17 @@ def add_working_days(day: date, days: int) -> date:
     return day
 
 
-def immediate_due(hazard: Hazard, tz: tzinfo, grace_days: int) -> date:
-    """Return the last day an immediate fix (立即整改) is not yet late: the day found plus working days."""
-    return add_working_days(hazard.found_at.astimezone(tz).date(), grace_days)
+# --- overdue (逾期), a derived state ----------------------------------------------------------------
+# `overdue_since` decides it in Python from these constants; `queries.overdue_clauses` writes the
+# same two conditions in SQL for the lists, the reports and the overdue job.
+
+DEADLINE_LATE_STATUS = HazardStatus.RECTIFYING  # a deadline hazard is late after its due date while rectifying
+IMMEDIATE_LATE_STATUSES = UNFIXED_STATUSES  # an immediate fix is late until it is submitted
+
+
+def immediate_due(found_at: datetime, tz: tzinfo, grace_days: int) -> date:
+    """Return the last day an immediate fix (立即整改) is not yet late: the park day found plus working days."""
+    return add_working_days(found_at.astimezone(tz).date(), grace_days)
 
 
 def immediate_found_before(today: date, tz: tzinfo, grace_days: int) -> datetime:
@@ -221,22 +208,43 @@ def immediate_found_before(today: date, tz: tzinfo, grace_days: int) -> datetime
 
 
 def overdue_since(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int = 1) -> date | None:
-    """Return the last day the hazard was not yet late, when it is overdue today (a derived state).
+    """Return the last day the hazard was not yet late, when it is overdue today (None: not overdue).
 
     A deadline hazard under rectification is late after its due date; an immediate one still unfixed
     after the end of the `grace_days`-th working day after the day it was found.
     """
-    if hazard.mode == Mode.IMMEDIATE and hazard.status in UNFIXED_STATUSES:
-        due = immediate_due(hazard, tz, grace_days)
+    if hazard.mode == Mode.IMMEDIATE and hazard.status in IMMEDIATE_LATE_STATUSES:
+        due = immediate_due(hazard.found_at, tz, grace_days)
         return due if due < today else None
-    if hazard.status == HazardStatus.RECTIFYING and hazard.due_date is not None and hazard.due_date < today:
+    if hazard.status == DEADLINE_LATE_STATUS and hazard.due_date is not None and hazard.due_date < today:
         return hazard.due_date
     return None
 
 
-def is_overdue(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int = 1) -> bool:
-    """Tell whether a hazard is overdue today: past its due date, or an immediate fix not done in time."""
-    return overdue_since(hazard, today, tz, grace_days) is not None
+@dataclass(frozen=True)
+class Lateness:
+    """How late a hazard is today, and whether its managers must now hear of it."""
+
+    since: date  # the last day it was not yet late
+    days: int  # days late today
+    escalate: bool  # late long enough for the managers
+
+
+def lateness(
+    hazard: Hazard, today: date, tz: tzinfo, grace_days: int, escalate_after_days: int
+) -> Lateness | None:
+    """Return how late the hazard is today and whether the managers are due to be told (None: not late).
+
+    The timing of the overdue reminders (`schedules/hazards.py` sends them): the enterprise's leads
+    hear of it once every park day it is late; the managers once per due date (`since`), when it is
+    `escalate_after_days` days late, a major hazard on its first late day.
+    """
+    since = overdue_since(hazard, today, tz, grace_days)
+    if since is None:
+        return None
+    days = (today - since).days
+    threshold = 1 if hazard.level == Level.MAJOR else escalate_after_days
+    return Lateness(since, days, days >= threshold)
 
 
 def day_window(now: datetime) -> datetime:
@@ -250,6 +258,34 @@ def is_reporter(person: Person, hazard: Hazard) -> bool:
     A reporter moved to another enterprise, or who lost their role, no longer acts as its reporter.
     """
     return hazard.reporter_id == person.id and may_report_for(person, hazard.enterprise_id)
+
+
+def sees_whole_park(person: Person) -> bool:
+    """Tell whether the person's hazard lists and searches cover the whole park: admins, managers, inspectors."""
+    return person.role in PARK_ROLES
+
+
+def view_scope(person: Person) -> int | None:
+    """Return the enterprise the person's hazard lists and searches are limited to (None: the whole park)."""
+    return None if sees_whole_park(person) else person.enterprise_id
+
+
+class EditDenial(StrEnum):
+    """Why a person may not set a hazard's deadline, level or category (see `may_edit_hazard`)."""
+
+    OTHER_ENTERPRISE = "other_enterprise"  # an enterprise's person, on another enterprise's hazard
+    FOUND_BY_OTHERS = "found_by_others"  # the enterprise's own person, on a hazard an inspector or manager found
+    NOT_REPORTER = "not_reporter"  # a park-wide role that did not report it (an inspector)
+
+
+def edit_denial(person: Person, hazard: Hazard) -> EditDenial | None:
+    """Return why the person may not set the hazard's deadline, level or category (None: they may)."""
+    if may_edit_hazard(person, hazard):
+        return None
+    if person.role in ENTERPRISE_ROLES:
+        own = person.enterprise_id == hazard.enterprise_id
+        return EditDenial.FOUND_BY_OTHERS if own else EditDenial.OTHER_ENTERPRISE
+    return EditDenial.NOT_REPORTER
 
 
 def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
@@ -303,8 +339,10 @@ def may_ask_extension(person: Person, hazard: Hazard) -> bool:
 
 
 def may_withdraw(person: Person, hazard: Hazard) -> bool:
-    """Tell whether the person may withdraw a mistaken or duplicate report: a manager, or its reporter
-    before a fix is submitted (a hazard waiting for verification must not skip it)."""
+    """Tell whether the person may withdraw a mistaken or duplicate report: a manager, or its reporter.
+
+    The reporter only before a fix is submitted: a hazard waiting for verification must not skip it.
+    """
     if not role_allows(person.role, Perm.HAZARD_WITHDRAW):
         return False
     if is_manager(person):

@@ -1,9 +1,10 @@
-"""The figures of the weekly digest (周报) and the period summary (年度总结), and the overdue sweep's list.
+"""The figures of the weekly digest (周报) and the period summary (年度总结).
 
 Every figure is a set-based query (grouped counts over the time indexes of migration 0010), never a
 query per hazard, so a district's ten years of data still answer in well under a second. Figures
 about meetings, notices and campaigns come from `broadcast_figures` (over `domain/notices/` and the
-campaign tables).
+campaign tables). Which hazards are overdue is the hazards' own rule, in SQL: `overdue_clauses` in
+`domain/hazards/queries.py`.
 """
 
 from __future__ import annotations
@@ -16,12 +17,12 @@ from typing import Any
 
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import joinedload
 
-from domain.hazards.rules import add_working_days, immediate_found_before
+from domain.hazards.queries import overdue_clauses
+from domain.hazards.rules import immediate_due
 from domain.notices import queries as notice_queries
 from domain.reports.rules import moment, week_label, week_start
-from storage.enums import OPEN_STATUSES, UNFIXED_STATUSES, ActivityKind, HazardStatus, Level, Mode, TaskStatus
+from storage.enums import OPEN_STATUSES, ActivityKind, HazardStatus, Level, Mode, TaskStatus
 from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection
 
 S = HazardStatus
@@ -225,49 +226,19 @@ def by_enterprise() -> Any:
     return (Hazard.enterprise_id + 0).label("ent")
 
 
-async def overdue_on(
-    session: AsyncSession, day: date, tz: tzinfo, grace_days: int, *, found_before: datetime | None = None
-) -> list[Hazard]:
-    """Return the hazards overdue on a park day (past their due date, or an immediate fix not done in time).
-
-    Two queries, one per kind of lateness, each on its status index (an OR of both would scan the table).
-    """
-    found: dict[int, Hazard] = {}
-    for where in _late(day, tz, grace_days, found_before):
-        query = select(Hazard).options(joinedload(Hazard.enterprise), joinedload(Hazard.reporter)).where(where)
-        for h in (await session.scalars(query)).unique().all():
-            found[h.id] = h
-    return [found[i] for i in sorted(found)]
-
-
-def _late(day: date, tz: tzinfo, grace_days: int, found_before: datetime | None) -> list[Any]:
-    """Return the two conditions of lateness on a day: past the due date; an immediate fix not done in time."""
-    conditions = [
-        and_(Hazard.status == S.RECTIFYING, Hazard.due_date < day),
-        and_(
-            Hazard.status.in_(UNFIXED_STATUSES),
-            Hazard.mode == Mode.IMMEDIATE,
-            Hazard.found_at < immediate_found_before(day, tz, grace_days),
-        ),
-    ]
-    if found_before is not None:
-        conditions = [and_(c, Hazard.found_at < found_before) for c in conditions]
-    return conditions
-
-
 async def overdue_items(
     session: AsyncSession, day: date, tz: tzinfo, grace_days: int, found_before: datetime | None = None
 ) -> list[OverdueItem]:
     """Return the hazards overdue on a park day with their days overdue, reading only the columns needed."""
     items: dict[str, OverdueItem] = {}
-    past_due, immediate = _late(day, tz, grace_days, found_before)
+    past_due, immediate = overdue_clauses(day, tz, grace_days, found_before=found_before)
     rows = await session.execute(select(Hazard.code, Hazard.enterprise_id, Hazard.level, Hazard.due_date).where(past_due))
     for code, ent_id, level, due_date in rows.all():
         assert due_date is not None  # `due_date < day` held
         items[code] = OverdueItem(code, ent_id, (day - due_date).days, Level(level))
     found = await session.execute(select(Hazard.code, Hazard.enterprise_id, Hazard.level, Hazard.found_at).where(immediate))
     for code, ent_id, level, found_at in found.all():
-        last_day = add_working_days(found_at.astimezone(tz).date(), grace_days)  # as `ledger.immediate_due`
+        last_day = immediate_due(found_at, tz, grace_days)
         items[code] = OverdueItem(code, ent_id, (day - last_day).days, Level(level))
     return [items[c] for c in sorted(items)]
 

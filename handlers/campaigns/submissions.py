@@ -21,6 +21,7 @@ from bot.routing import NOT_MINE, HandlerResult, Router
 from domain.campaigns import operations as campaign_ops
 from domain.campaigns import queries as campaign_queries
 from domain.campaigns.rules import Refusal, Step, is_submitter, may_step, may_submit
+from domain.codes import normal_code
 from domain.hazards import queries as hazard_queries
 from domain.outcome import Refused
 from domain.park.rules import Perm
@@ -283,7 +284,7 @@ async def _link_named_hazards(
     session: AsyncSession, found: Campaign, actor: Person, text: str, now: datetime
 ) -> list[str]:
     """Link the hazards a submission names (YH-…) to the campaign; return what to tell the submitter."""
-    codes = list(dict.fromkeys(hazard_queries.normal_code(c) for c in HAZARD_CODE.findall(text)))
+    codes = list(dict.fromkeys(code for c in HAZARD_CODE.findall(text) if (code := normal_code(c))))
     linked, foreign = [], []
     for code in codes:
         hazard = await hazard_queries.hazard_by_code(session, code)

@@ -1,11 +1,17 @@
 """The hazard card (one per hazard, rebuilt from the ledger on every change and edited in place),
-its typed buttons, and the small helpers the hazard handlers share."""
+its typed buttons, and the small helpers the hazard handlers share (`report.py`, `edit.py`,
+`view.py`, `rectify.py`, `corrections.py`; `schedules/hazards.py` re-draws cards with `card_reply`).
+
+What the card says is read from `domain/hazards/queries.py` and judged by `domain/hazards/rules.py`
+(overdue, five-in-place); refusals (`domain.outcome.Refused`) are put in words by `refusal_text`.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -17,10 +23,13 @@ from bot.buttons import CallbackData
 from bot.config import ParkSettings, Settings
 from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply, clean_text
 from bot.questions import Question
+from bot.routing import HandlerResult
+from domain.codes import normal_code
 from domain.hazards import queries as hazard_queries
-from domain.hazards import rules as hazard_rules
-from domain.hazards.rules import Action, Change, Refusal, Refused, Tell, five_missing_keys
+from domain.hazards.rules import FIVE_KEYS, Action, Refusal, Tell, five_missing_keys, overdue_since
+from domain.outcome import Change, Refused
 from handlers import texts as T
+from handlers.dates import DueDateError
 from handlers.util import PDF_TYPE, Reach, fmt_date, fmt_time, own_enterprise, recipients, short
 from storage import attachments as attachment_rows
 from storage.enums import HazardStatus, Level
@@ -31,6 +40,7 @@ logger = logging.getLogger(__name__)
 CODE_RE = re.compile(r"^YH-\d{4}-\d{1,6}$", re.IGNORECASE)
 DESCRIPTION_LIMIT = 500
 CARD_KIND = "hazard"
+FIVE_NAMES = {key: T.FIVE_FIELDS[key] for key in FIVE_KEYS}  # the rule's five-in-place keys with their names
 
 
 # --- buttons: one definition each, drawn by the card and read by the handler ---------------------
@@ -158,7 +168,7 @@ def card_key(hazard: Hazard) -> str:
 
 def refusal_text(exc: Refused, actor: Person) -> str:
     """Say, in the person's words, why a domain operation was refused."""
-    hazard = exc.hazard
+    hazard = exc.subject
     code = hazard.code if hazard is not None else ""
     match exc.reason:
         case Refusal.OWN_FIX:
@@ -190,14 +200,14 @@ def hazard_id_of(card_key: str | None) -> int | None:
 
 def five_missing(hazard: Hazard) -> list[str]:
     """Return the Chinese names of the five-in-place fields still missing on a major hazard."""
-    return [T.FIVE_FIELDS[key] for key in five_missing_keys(hazard)]
+    return [FIVE_NAMES[key] for key in five_missing_keys(hazard)]
 
 
 def status_text(hazard: Hazard, today: date, park: ParkSettings | None = None) -> str:
     """Return the status as people read it, with 已逾期 N 天 when a deadline or an immediate fix is late."""
     text = T.STATUS_NAMES[hazard.status]
     park = park or ParkSettings()
-    since = hazard_rules.overdue_since(hazard, today, park.tz, park.immediate_grace_days)
+    since = overdue_since(hazard, today, park.tz, park.immediate_grace_days)
     if since is not None:
         text += "，" + T.OVERDUE.format(days=(today - since).days)
     return text
@@ -225,7 +235,7 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         fields.append(CardField("five", T.F_FIVE, five))
         fields += [
             CardField(f"five_{key}", name, hazard.five_in_place[key])
-            for key, name in T.FIVE_FIELDS.items()
+            for key, name in FIVE_NAMES.items()
             if hazard.five_in_place.get(key)
         ]
     source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
@@ -349,9 +359,9 @@ async def card_reply(session: AsyncSession, hazard: Hazard, settings: Settings, 
     return Reply(card=await build_card(session, hazard, settings, now), edit=True)
 
 
-def told_replies(change: Change, card: Card, actor: Person, reach: Reach) -> list[Reply]:
+def told_replies(change: Change[Hazard], card: Card, actor: Person, reach: Reach) -> list[Reply]:
     """Tell privately whom the domain says to: managers of a major hazard, leads of one filed for them."""
-    hazard = change.hazard
+    hazard = change.subject
     replies: list[Reply] = []
     managers = recipients(change.tell.get(Tell.MAJOR, []), reach)
     if managers:
@@ -379,13 +389,13 @@ async def find_target(
 ) -> tuple[Hazard | None, str, str | None]:
     """Find the hazard a command is about (a code first in the text, or the card replied to).
 
-    Returns the hazard, the rest of the text, and the code that was not found (if one was named).
+    Returns the hazard, the rest of the text, and the code as typed when it was not found.
     """
     words = args.split(maxsplit=1)
     if words and CODE_RE.match(words[0]):
         hazard = await hazard_queries.hazard_by_code(session, words[0])
         rest = words[1] if len(words) > 1 else ""
-        return hazard, rest, None if hazard else hazard_queries.normal_code(words[0])
+        return hazard, rest, None if hazard else words[0]
     hazard_id = hazard_id_of(card_key)
     if hazard_id is not None:
         return await hazard_queries.get_hazard(session, hazard_id), args, None
@@ -402,7 +412,44 @@ async def commanded_hazard(
     """
     hazard, rest, missing_code = await find_target(session, card_key, msg.args)
     if missing_code:
-        return None, rest, Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+        return None, rest, not_found(missing_code)
     if hazard is None:
         return None, rest, Reply(text=usage)
     return hazard, clean_text(rest, limit), None
+
+
+async def act_on_commanded(
+    session: AsyncSession,
+    msg: Incoming,
+    actor: Person,
+    card_key: str | None,
+    usage: str,
+    act: Callable[[Hazard, str], Awaitable[HandlerResult]],
+    *,
+    refused: Callable[[Refused], str] | None = None,
+    limit: int = 200,
+) -> HandlerResult:
+    """Run a card command on the hazard it names with the rest of its text; put a refusal in words.
+
+    Without a hazard (no code, not a reply to a card) the answer is the command's usage, or that the
+    code was not found. A refusal is said by `refused`, by default `refusal_text`.
+    """
+    hazard, rest, problem = await commanded_hazard(session, msg, card_key, usage, limit=limit)
+    if hazard is None:
+        return problem
+    try:
+        return await act(hazard, rest)
+    except Refused as exc:
+        return Reply(text=refused(exc) if refused is not None else refusal_text(exc, actor))
+
+
+def not_found(code: str) -> Reply:
+    """Say that no hazard has the code typed, written the way codes are stored (`yh-2026-7` → YH-2026-0007)."""
+    shown = normal_code(code) or code.strip().upper()
+    return Reply(text=T.HAZARD_NOT_FOUND.format(code=shown[:20]))
+
+
+def due_problem(exc: DueDateError, text: str) -> str:
+    """Say in one line why a deadline in words was not taken: it is past, or it cannot be read."""
+    template = T.DUE_PAST if exc.reason == "past" else T.DUE_UNREADABLE
+    return template.format(text=text).split("\n")[0]

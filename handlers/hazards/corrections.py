@@ -7,6 +7,7 @@ this module parses, calls and renders.
 from __future__ import annotations
 
 from datetime import date, datetime
+from functools import partial
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,7 +17,8 @@ from bot.questions import close_about_hazard
 from bot.routing import HandlerResult, Router
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
-from domain.hazards.rules import Refusal, Refused, Tell
+from domain.hazards.rules import Refusal, Tell
+from domain.outcome import Refused
 from domain.park.rules import Perm
 from handlers import texts as T
 from handlers.dates import DueDateError, parse_due
@@ -24,8 +26,11 @@ from handlers.hazards.card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
     ExtendDecideButton,
+    act_on_commanded,
     card_reply,
     commanded_hazard,
+    due_problem,
+    not_found,
     refusal_text,
 )
 from handlers.hazards.card import card_key as key_of
@@ -41,7 +46,7 @@ REASON_LIMIT = 500
 
 def _refusal(exc: Refused, actor: Person, denied: str | None = None) -> str:
     """Say why a correction was refused; `denied` is the answer to a permission refusal on a hazard."""
-    hazard = exc.hazard
+    hazard = exc.subject
     code = hazard.code if hazard is not None else ""
     match exc.reason:
         case Refusal.NO_DEADLINE if hazard is not None:
@@ -67,8 +72,7 @@ def _split_due(rest: str, today: date) -> tuple[date | None, str, str | None]:
     try:
         due = parse_due(words[0], today)
     except DueDateError as exc:
-        template = T.DUE_PAST if exc.reason == "past" else T.DUE_UNREADABLE
-        return None, "", template.format(text=clean_text(words[0], 40)).split("\n")[0]
+        return None, "", due_problem(exc, clean_text(words[0], 40))
     return due, clean_text(words[1] if len(words) > 1 else "", REASON_LIMIT), None
 
 
@@ -99,8 +103,8 @@ async def extend(
     try:
         change = await hazard_ops.ask_extension(session, hazard, actor, due, reason, now)
     except Refused as exc:
-        if exc.reason == Refusal.NOT_LATER and exc.hazard is not None and exc.hazard.due_date is not None:
-            return Reply(text=T.EXTEND_NOT_LATER.format(to=fmt_date(due), due=fmt_date(exc.hazard.due_date)))
+        if exc.reason == Refusal.NOT_LATER and exc.subject is not None and exc.subject.due_date is not None:
+            return Reply(text=T.EXTEND_NOT_LATER.format(to=fmt_date(due), due=fmt_date(exc.subject.due_date)))
         return Reply(text=_refusal(exc, actor))
     assert old is not None and change.event is not None
     ask = T.EXTEND_ASK_NOTICE.format(
@@ -256,29 +260,30 @@ async def withdraw(
     card_key: str | None,
 ) -> HandlerResult:
     """Withdraw a mistaken report (`/withdraw YH-… 原因`) or a duplicate (`/withdraw YH-… 重复 YH-…`)."""
-    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.WITHDRAW_USAGE, limit=TEXT_LIMIT)
-    if hazard is None:
-        return problem
-    words = rest.split()
-    duplicate_of: Hazard | None = None
-    reason = clean_text(rest, REASON_LIMIT)
-    if len(words) >= 2 and words[0] in T.WITHDRAW_WORDS and CODE_RE.match(words[1]):
-        duplicate_of = await hazard_queries.hazard_by_code(session, words[1])
-        if duplicate_of is None:
-            return Reply(text=T.HAZARD_NOT_FOUND.format(code=hazard_queries.normal_code(words[1])[:20]))
-        more = clean_text(" ".join(words[2:]), REASON_LIMIT)
-        reason = T.WITHDRAW_DUPLICATE.format(code=duplicate_of.code) + (f"：{more}" if more else "")
-    if not reason:
-        return Reply(text=T.WITHDRAW_USAGE)
-    try:
+
+    async def act(hazard: Hazard, rest: str) -> HandlerResult:
+        words = rest.split()
+        duplicate_of: Hazard | None = None
+        reason = clean_text(rest, REASON_LIMIT)
+        if len(words) >= 2 and words[0] in T.WITHDRAW_WORDS and CODE_RE.match(words[1]):
+            duplicate_of = await hazard_queries.hazard_by_code(session, words[1])
+            if duplicate_of is None:
+                return not_found(words[1])
+            more = clean_text(" ".join(words[2:]), REASON_LIMIT)
+            reason = T.WITHDRAW_DUPLICATE.format(code=duplicate_of.code) + (f"：{more}" if more else "")
+        if not reason:
+            return Reply(text=T.WITHDRAW_USAGE)
         await hazard_ops.withdraw(session, hazard, actor, reason, now, duplicate_of=duplicate_of)
-    except Refused as exc:
-        return Reply(text=_refusal(exc, actor, T.WITHDRAW_DENIED))
-    await close_about_hazard(session, hazard.id)
-    return [
-        await card_reply(session, hazard, settings, now),
-        Reply(text=T.WITHDRAW_DONE.format(code=hazard.code, reason=reason)),
-    ]
+        await close_about_hazard(session, hazard.id)
+        return [
+            await card_reply(session, hazard, settings, now),
+            Reply(text=T.WITHDRAW_DONE.format(code=hazard.code, reason=reason)),
+        ]
+
+    refused = partial(_refusal, actor=actor, denied=T.WITHDRAW_DENIED)
+    return await act_on_commanded(
+        session, msg, actor, card_key, T.WITHDRAW_USAGE, act, refused=refused, limit=TEXT_LIMIT
+    )
 
 
 @router.command("edit", perm=Perm.HAZARD_EDIT, help_text=T.HELP["edit"])
@@ -292,19 +297,20 @@ async def edit(
     card_key: str | None,
 ) -> HandlerResult:
     """Rewrite a hazard's description: `/edit YH-… 新描述` (the reporter, until it is verified)."""
-    hazard, rest, problem = await commanded_hazard(session, msg, card_key, T.EDIT_USAGE, limit=TEXT_LIMIT)
-    if hazard is None:
-        return problem
-    text = clean_text(rest, DESCRIPTION_LIMIT * 2)
-    if not text:
-        return Reply(text=T.EDIT_USAGE)
-    if len(text) > DESCRIPTION_LIMIT:
-        return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
-    try:
+
+    async def act(hazard: Hazard, rest: str) -> HandlerResult:
+        text = clean_text(rest, DESCRIPTION_LIMIT * 2)
+        if not text:
+            return Reply(text=T.EDIT_USAGE)
+        if len(text) > DESCRIPTION_LIMIT:
+            return Reply(text=T.HAZARD_TOO_LONG.format(limit=DESCRIPTION_LIMIT))
         change = await hazard_ops.edit_description(session, hazard, actor, text, now)
-    except Refused as exc:
-        return Reply(text=_refusal(exc, actor, T.EDIT_DENIED))
-    replies = [Reply(text=T.EDIT_DONE.format(code=hazard.code), about=key_of(hazard))]
-    if change.changed:
-        replies.insert(0, await card_reply(session, hazard, settings, now))
-    return replies
+        replies = [Reply(text=T.EDIT_DONE.format(code=hazard.code), about=key_of(hazard))]
+        if change.changed:
+            replies.insert(0, await card_reply(session, hazard, settings, now))
+        return replies
+
+    refused = partial(_refusal, actor=actor, denied=T.EDIT_DENIED)
+    return await act_on_commanded(
+        session, msg, actor, card_key, T.EDIT_USAGE, act, refused=refused, limit=TEXT_LIMIT
+    )

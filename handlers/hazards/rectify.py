@@ -20,7 +20,8 @@ from bot.routing import NOT_MINE, HandlerResult, Router
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
 from domain.hazards import rules as hazard_rules
-from domain.hazards.rules import Action, Refusal, Refused, Tell
+from domain.hazards.rules import Action, Refusal, Tell
+from domain.outcome import Refused
 from domain.park.rules import Perm
 from handlers import texts as T
 from handlers.hazards.card import (
@@ -28,6 +29,7 @@ from handlers.hazards.card import (
     FixButton,
     HazardAlbum,
     RejectButton,
+    act_on_commanded,
     build_card,
     card_reply,
     commanded_hazard,
@@ -35,6 +37,7 @@ from handlers.hazards.card import (
     document_rows,
     find_target,
     hazard_id_of,
+    not_found,
     refusal_text,
 )
 from handlers.hazards.card import card_key as key_of
@@ -89,7 +92,7 @@ async def fix(
     """Submit a rectification: the hazard (card replied to, or code), a note, and after-photos."""
     hazard, note, missing_code = await find_target(session, card_key, msg.args)
     if missing_code:
-        return Reply(text=T.HAZARD_NOT_FOUND.format(code=missing_code[:20]))
+        return not_found(missing_code)
     if hazard is None and isinstance(question, HazardFix):
         hazard = await hazard_queries.get_hazard(session, question.hazard_id)
     if hazard is None:
@@ -138,7 +141,7 @@ async def _add_to_pending_fix(
         change = await hazard_ops.add_documents(session, hazard, actor, documents, "after", now)
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
-    added = T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.documents_added, phase=T.PHASE_NAMES["after"])
+    added = T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.added, phase=T.PHASE_NAMES["after"])
     return [await card_reply(session, hazard, settings, now), Reply(text=added)]
 
 
@@ -151,8 +154,8 @@ async def _with_earlier(session: AsyncSession, earlier: list[int], documents: li
 
 
 def _fix_refusal(exc: Refused, actor: Person) -> str:
-    if exc.reason == Refusal.WRONG_STATUS and exc.hazard is not None:
-        return T.FIX_NOT_OPEN.format(code=exc.hazard.code, status=T.STATUS_NAMES[exc.hazard.status])
+    if exc.reason == Refusal.WRONG_STATUS and exc.subject is not None:
+        return T.FIX_NOT_OPEN.format(code=exc.subject.code, status=T.STATUS_NAMES[exc.subject.status])
     return refusal_text(exc, actor)
 
 
@@ -268,7 +271,7 @@ async def _verifiable(
 async def _press_refused(
     session: AsyncSession, actor: Person, press: ButtonPress, now: datetime, exc: Refused
 ) -> Reply:
-    if exc.hazard is None:
+    if exc.subject is None:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
     if exc.reason == Refusal.WRONG_STATUS:
         return Reply(text=refusal_text(exc, actor), toast=True)
@@ -453,14 +456,18 @@ async def unfix(
     msg: Incoming, *, session: AsyncSession, actor: Person, settings: Settings, now: datetime, card_key: str | None
 ) -> HandlerResult:
     """Take one's own submitted fix back before it is verified: `/unfix YH-… [原因]`."""
-    hazard, reason, problem = await commanded_hazard(session, msg, card_key, T.UNFIX_USAGE, limit=NOTE_LIMIT)
-    if hazard is None:
-        return problem
-    try:
+
+    async def act(hazard: Hazard, reason: str) -> HandlerResult:
         await hazard_ops.withdraw_fix(session, hazard, actor, reason, now)
-    except Refused as exc:
+        await close_about_hazard(session, hazard.id)
+        done = Reply(text=T.UNFIX_DONE.format(code=hazard.code), about=key_of(hazard))
+        return [await card_reply(session, hazard, settings, now), done]
+
+    def refused(exc: Refused) -> str:
         if exc.reason == Refusal.NOT_ALLOWED:
-            return Reply(text=T.UNFIX_NOT_YOURS.format(code=hazard.code))
-        return Reply(text=refusal_text(exc, actor))
-    await close_about_hazard(session, hazard.id)
-    return [await card_reply(session, hazard, settings, now), Reply(text=T.UNFIX_DONE.format(code=hazard.code), about=key_of(hazard))]
+            return T.UNFIX_NOT_YOURS.format(code=exc.subject.code)
+        return refusal_text(exc, actor)
+
+    return await act_on_commanded(
+        session, msg, actor, card_key, T.UNFIX_USAGE, act, refused=refused, limit=NOTE_LIMIT
+    )

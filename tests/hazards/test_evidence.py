@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from domain.hazards import operations as hazard_ops
 from domain.hazards import rules as hazard_rules
+from domain.outcome import Refused
 from storage.models import Hazard, Person
 from tests.harness import GROUP, LI, MA, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, labels, seed
 
@@ -217,7 +218,7 @@ async def test_accept_refuses_in_the_domain(harness: Harness) -> None:
         hazard = await s.scalar(select(Hazard).where(Hazard.code == "YH-2026-0001"))
         manager = await s.scalar(select(Person).where(Person.external_id == "li"))
         assert hazard is not None and manager is not None
-        with pytest.raises(hazard_rules.Refused) as refused:
+        with pytest.raises(Refused) as refused:
             await hazard_ops.accept(s, hazard, manager, h.clock.now())
         assert refused.value.reason == hazard_rules.Refusal.FIVE_INCOMPLETE
         assert hazard_rules.five_missing_keys(hazard) == ["responsible", "measures", "funds", "deadline", "plan"]

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
-from domain.hazards.rules import Refusal, Refused, Tell
+from domain.hazards.rules import Refusal, Tell
+from domain.outcome import Refused
 from domain.park import queries as park_queries
 from storage.enums import ActorKind, HazardStatus, Level, Mode
 from storage.models import Hazard, HazardEvent, Person

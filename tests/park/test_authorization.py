@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 
 from domain.hazards import operations as hazard_ops
 from domain.hazards import rules as hazard_rules
+from domain.outcome import Refused
 from domain.park import operations as park_ops
 from domain.park import queries as park_queries
 from handlers import texts as T
@@ -178,7 +179,7 @@ async def test_the_domain_refuses_a_report_for_an_inactive_enterprise(any_harnes
         inspector = await park_queries.find_person(s, "test", "zhao")
         assert inspector is not None
         assert await park_queries.get_enterprise(s, hongda) is not None
-        with pytest.raises(hazard_rules.Refused) as refused:
+        with pytest.raises(Refused) as refused:
             await hazard_ops.report(
                 s,
                 actor=inspector,
