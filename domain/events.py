@@ -2,7 +2,7 @@
 under a lock, one event row written with its audit row, and the enterprise side told of a change.
 
 `domain/notices/operations.py` and `domain/campaigns/operations.py` build on these; each subject's rules
-(who may, in which state) stay in its own `rules.py`, and its event rows in `storage/models.py`.
+(who may, in which state) stay in its own `rules.py`, and its event rows in `storage/models/`.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The closed vocabularies of the ledger: roles, hazard status, level, mode and source.
 
-Each is a `StrEnum` in code and a CHECK constraint in the database (see `storage/models.py`), so a
+Each is a `StrEnum` in code and a CHECK constraint in the database (see `storage/models/`), so a
 typo is caught where it is written, not found later in a report.
 """
 

@@ -54,7 +54,7 @@ async def pending_extension(session: AsyncSession, hazard: Hazard) -> HazardEven
     return None if decided else ask
 
 
-# Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): each read names what
+# Relationships are never loaded lazily (`lazy="raise"` in `storage/models/`): each read names what
 # its callers use. A hazard comes with its enterprise and reporter (cards, lists), an event with its
 # actor (history, who verified, who to tell), a hazard photo with its photo row.
 WITH_HAZARD = (joinedload(Hazard.enterprise), joinedload(Hazard.reporter))

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from storage.enums import JoinStatus, Role
 from storage.models import Chat, Enterprise, JoinRequest, Person
 
-# Relationships are never loaded lazily (`lazy="raise"` in `storage/models.py`): a person read to act
+# Relationships are never loaded lazily (`lazy="raise"` in `storage/models/`): a person read to act
 # comes with their enterprise, a join request with its person and enterprise.
 WITH_ENTERPRISE = joinedload(Person.enterprise)
 WITH_REQUEST = (joinedload(JoinRequest.person), joinedload(JoinRequest.enterprise))

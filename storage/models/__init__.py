@@ -1,0 +1,84 @@
+"""Typed SQLAlchemy 2 models: every table the bot writes, one module per subject. Migrations in
+`storage/migrations/` match these. Import models from here (`from storage.models import Hazard`): the
+package loads every module, so the metadata is complete wherever a model is used.
+"""
+
+from storage.models.base import NAMING, Base, UTCDateTime, checked
+from storage.models.broadcasts import (
+    BroadcastFile,
+    Campaign,
+    CampaignEvent,
+    CampaignHazard,
+    CampaignTask,
+    CodeCounter,
+    Notice,
+    NoticeEvent,
+    NoticeReceipt,
+)
+from storage.models.hazards import (
+    Document,
+    Hazard,
+    HazardDocument,
+    HazardEvent,
+    HazardPhoto,
+    LedgerHead,
+    Photo,
+)
+from storage.models.park import (
+    AuditEntry,
+    CardPost,
+    Chat,
+    Conversation,
+    Enterprise,
+    JoinRequest,
+    Person,
+    ProcessedUpdate,
+)
+from storage.models.platform import (
+    DingTalkApiMonth,
+    DingTalkCard,
+    InboxItem,
+    JobRun,
+    OutboxItem,
+    ReminderSent,
+)
+from storage.models.records import Drill, Inspection
+
+__all__ = [
+    "NAMING",
+    "AuditEntry",
+    "Base",
+    "BroadcastFile",
+    "Campaign",
+    "CampaignEvent",
+    "CampaignHazard",
+    "CampaignTask",
+    "CardPost",
+    "Chat",
+    "CodeCounter",
+    "Conversation",
+    "DingTalkApiMonth",
+    "DingTalkCard",
+    "Document",
+    "Drill",
+    "Enterprise",
+    "Hazard",
+    "HazardDocument",
+    "HazardEvent",
+    "HazardPhoto",
+    "InboxItem",
+    "Inspection",
+    "JobRun",
+    "JoinRequest",
+    "LedgerHead",
+    "Notice",
+    "NoticeEvent",
+    "NoticeReceipt",
+    "OutboxItem",
+    "Person",
+    "Photo",
+    "ProcessedUpdate",
+    "ReminderSent",
+    "UTCDateTime",
+    "checked",
+]

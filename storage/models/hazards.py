@@ -1,0 +1,163 @@
+"""The hazard ledger's rows: hazards, their events (the hash chain), photos, documents and their links, the chain
+head."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.enums import (
+    ActorKind,
+    HazardStatus,
+    Level,
+    Mode,
+    Source,
+)
+from storage.models.base import Base, checked
+from storage.models.park import Enterprise, Person
+
+
+class Photo(Base):
+    """A stored image file: content-addressed, so the same bytes are one row and one file."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(200))  # relative to storage.photo_dir
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    width: Mapped[int]
+    height: Mapped[int]
+    created_at: Mapped[datetime]
+
+
+class Hazard(Base):
+    """One hazard in the ledger. Its history lives in `hazard_events`; this row holds the current state."""
+
+    __tablename__ = "hazards"
+    __table_args__ = (Index("ix_hazards_enterprise_status", "enterprise_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(20), unique=True)
+    enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
+    description: Mapped[str] = mapped_column(Text)
+    category: Mapped[str] = mapped_column(String(30))
+    level: Mapped[Level] = mapped_column(checked(Level, "level"))
+    mode: Mapped[Mode | None] = mapped_column(checked(Mode, "mode"))  # None: not chosen yet
+    due_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[HazardStatus] = mapped_column(checked(HazardStatus, "status"))
+    source: Mapped[Source] = mapped_column(checked(Source, "source"))
+    five_in_place: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    reporter_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    found_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    closed_at: Mapped[datetime | None]
+    media_group_id: Mapped[str | None] = mapped_column(String(64))
+
+    enterprise: Mapped[Enterprise] = relationship(lazy="raise")
+    reporter: Mapped[Person] = relationship(lazy="raise")
+
+
+class HazardEvent(Base):
+    """One step in a hazard's story: who, when, from which state to which, with a note and photos."""
+
+    __tablename__ = "hazard_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    at: Mapped[datetime]
+    actor_kind: Mapped[ActorKind] = mapped_column(checked(ActorKind, "actor_kind"), default=ActorKind.PERSON)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # None: the system
+    action: Mapped[str] = mapped_column(String(30))
+    from_status: Mapped[HazardStatus | None] = mapped_column(checked(HazardStatus, "from_status"))
+    to_status: Mapped[HazardStatus | None] = mapped_column(checked(HazardStatus, "to_status"))
+    note: Mapped[str | None] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # The hash chain of the ledger (`domain/hazards/chain.py`): the previous event's hash and this one's.
+    prev_hash: Mapped[str | None] = mapped_column(String(64))
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+    actor: Mapped[Person | None] = relationship(lazy="raise")
+
+
+class HazardPhoto(Base):
+    """A photo attached to a hazard by one event: `before` (found) or `after` (rectified)."""
+
+    __tablename__ = "hazard_photos"
+    __table_args__ = (UniqueConstraint("hazard_id", "photo_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    photo_id: Mapped[int] = mapped_column(ForeignKey("photos.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("hazard_events.id"))
+    phase: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+    photo: Mapped[Photo] = relationship(lazy="raise")
+
+
+class Document(Base):
+    """A stored PDF (校验报告, 检测报告): content-addressed like a photo, with the name it was sent under."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    path: Mapped[str] = mapped_column(String(200))  # relative to storage.photo_dir
+    size: Mapped[int] = mapped_column(BigInteger)
+    mime_type: Mapped[str] = mapped_column(String(40))
+    file_name: Mapped[str] = mapped_column(String(200))  # as the sender named it; shown, never a path
+    created_at: Mapped[datetime]
+
+
+class HazardDocument(Base):
+    """A document attached to a hazard by one event: `before` (with the report) or `after` (the fix)."""
+
+    __tablename__ = "hazard_documents"
+    __table_args__ = (UniqueConstraint("hazard_id", "document_id", "phase"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hazard_id: Mapped[int] = mapped_column(ForeignKey("hazards.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    event_id: Mapped[int] = mapped_column(ForeignKey("hazard_events.id"))
+    phase: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+    document: Mapped[Document] = relationship(lazy="raise")
+
+
+class LedgerHead(Base):
+    """The newest link of the hazard-event hash chain; its row lock serialises writers of the chain."""
+
+    __tablename__ = "ledger_head"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # always 1
+    event_id: Mapped[int | None]
+    hash: Mapped[str | None] = mapped_column(String(64))
+
+
+# Reports scan hazards by when they were found or closed, overdue sweeps by status and due date, the
+# export and the digest read a hazard's newest event of one kind (migration 0010).
+# The time indexes cover the columns the figures group by, so counting reads the index alone.
+Index("ix_hazards_found_at", Hazard.found_at, Hazard.enterprise_id, Hazard.level, Hazard.mode, Hazard.status)
+Index("ix_hazards_closed_at", Hazard.closed_at, Hazard.enterprise_id, Hazard.mode)
+Index("ix_hazards_status_due", Hazard.status, Hazard.due_date)
+# Open (or withdrawn) hazards found before a moment, per enterprise: the digest's "open at the week's end"
+# and the immediate hazards gone overdue read this index alone.
+Index(
+    "ix_hazards_status_found", Hazard.status, Hazard.found_at, Hazard.enterprise_id, Hazard.mode, Hazard.updated_at
+)
+Index("ix_hazard_events_hazard_action", HazardEvent.hazard_id, HazardEvent.action)
