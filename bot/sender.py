@@ -146,13 +146,6 @@ class Sender:
             self._take(item)
         self._start_lanes()
 
-    async def send_proactive(self, replies: Sequence[Reply]) -> int:
-        """Write replies that answer no update (a broadcast, a reminder) to the outbox and send them; return rows."""
-        async with self.db.unit_of_work() as session:
-            items = await outbox.enqueue(session, replies, platforms=self.platforms(), now=self.clock.now())
-        self.queued(items)
-        return len(items)
-
     async def direct(self, chat: ChatRef, reply: Reply) -> None:
         """Send one reply without a row, for when the database cannot be used; a failure is logged."""
         adapter = self.dispatcher.adapters.get(chat.platform)

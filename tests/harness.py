@@ -9,7 +9,7 @@ API server for end-to-end tests. Test modules share these helpers from here, nev
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +22,7 @@ from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Outcome
 from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.outbox import Queued
 from domain.park import operations as park_ops
 from storage.enums import Role
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
@@ -252,6 +253,14 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
             s, platform=PLATFORM, chat_id=GROUP.chat_id, title=GROUP.title, is_group=True, at=now
         )
         chat.is_park_group = True
+
+
+async def send_proactive(app: App, replies: Sequence[Reply]) -> list[Queued]:
+    """Send replies that answer no update as a schedule does: outbox rows in one transaction, then the sender."""
+    async with app.db.unit_of_work() as session:
+        items = await app.dispatcher.enqueue(session, replies)
+    app.dispatcher.queued(items)
+    return items
 
 
 def card_of(sent: list[Sent]) -> Sent:

@@ -22,7 +22,6 @@ import io
 import json
 import logging
 import re
-import signal
 import uuid
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
@@ -663,18 +662,6 @@ class DingTalkAdapter:
         await self.api.close()
         for target in self._filtered:
             target.removeFilter(self._redact)
-
-    async def run_forever(self) -> None:
-        """Run until SIGINT or SIGTERM."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            await self.start()
-            await stop.wait()
-        finally:
-            await self.stop()
 
     # --- rendering ------------------------------------------------------------------------------
 

@@ -14,7 +14,6 @@ import io
 import logging
 import random
 import re
-import signal
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -446,24 +445,6 @@ class TelegramAdapter:
             self._started = False
         for target in self._filtered:
             target.removeFilter(self._redact)
-
-    async def run_forever(self) -> None:
-        """Poll until SIGINT or SIGTERM."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        starting = asyncio.create_task(self.start())
-        stopping = asyncio.create_task(stop.wait())
-        try:
-            done, _ = await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if starting in done:
-                starting.result()  # a StartupError surfaces here
-                await stopping
-        finally:
-            starting.cancel()
-            stopping.cancel()
-            await self.stop()
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Make one Bot API call of a send.

@@ -27,7 +27,8 @@ from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID as LIVE_ADMIN
 from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot, seed
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real HTTP to a fake platform server, or a real bot process
+# Marked per test: `e2e` where a real process runs or real HTTP goes to a fake platform server, so the
+# tests through the neutral core stay in `-m "not e2e"`; `slow` on the kill -9 runs.
 
 REPORT_RE = re.compile(r"报告\d+")
 ADMIN_ID = 42
@@ -79,6 +80,8 @@ def cards_by_report(tg: FakeTelegram, chats: list[dict[str, Any]]) -> Counter[st
     return seen
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 async def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -175,6 +178,7 @@ class Proxy:
         self._writers -= {writer, up_writer}
 
 
+@pytest.mark.e2e
 async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg_url: str) -> None:
     proxy = Proxy(5432)
     await proxy.start()
@@ -218,6 +222,7 @@ async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg
     assert sorted(per_report.values()) == [1] * 50
 
 
+@pytest.mark.e2e
 async def test_bot_api_answering_429_and_5xx_loses_no_message(bot: LiveBot) -> None:
     tg = bot.tg
     admin = tg.user(LIVE_ADMIN, "王主任", "wang")
@@ -252,6 +257,7 @@ async def run_until(config: Path, tmp: Path, env_token: str, seconds: float) -> 
     return proc.returncode if proc.returncode is not None else None, out.decode(errors="replace")
 
 
+@pytest.mark.e2e
 async def test_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
     async with FakeTelegram() as tg:
         config = write_config(tmp_path, tg, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
@@ -262,6 +268,7 @@ async def test_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> N
     assert wrong not in out and "987654" not in out and "Traceback" not in out
 
 
+@pytest.mark.e2e
 async def test_unreachable_bot_api_and_database_are_said_in_one_line_and_retried(tmp_path: Path) -> None:
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
@@ -288,6 +295,7 @@ async def test_unreachable_bot_api_and_database_are_said_in_one_line_and_retried
         closed.close()
 
 
+@pytest.mark.e2e
 async def test_unwritable_photo_directory_keeps_the_update_until_it_is_fixed(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
@@ -358,6 +366,7 @@ async def test_a_waiting_update_holds_the_later_ones_of_its_chat(harness: Harnes
     assert "YH-2026-0001" in listing  # the report was handled before the list that followed it
 
 
+@pytest.mark.e2e
 async def test_a_reply_that_could_not_be_sent_stays_in_the_outbox_until_it_goes_out(bot: LiveBot) -> None:
     tg = bot.tg
     admin = tg.user(LIVE_ADMIN, "王主任", "wang")
