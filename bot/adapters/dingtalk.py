@@ -38,6 +38,7 @@ from bot.adapters.dingtalk_api import (
     DingTalkError,
     Refused,
 )
+from bot.adapters.shared import Redact, cut, fit_fields, split_text
 from bot.config import DingTalkSettings
 from bot.dispatcher import Dispatcher, Outcome
 from bot.inbox import Inbox
@@ -86,22 +87,6 @@ MENTION_RE = re.compile(r"^\s*@\S+\s*")
 
 class StartupError(RuntimeError):
     """The bot cannot start on DingTalk for a reason the operator must fix (said in one line)."""
-
-
-class RedactSecret(logging.Filter):
-    """Blank the client secret out of every log line, wherever it could surface."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secret."""
-        message = record.getMessage()
-        if self.secret and self.secret in message:
-            record.msg = message.replace(self.secret, "<secret>")
-            record.args = ()
-        return True
 
 
 # --- incoming: DingTalk payloads to neutral messages --------------------------------------------
@@ -200,29 +185,17 @@ def _ack(headers: dict[str, Any], data: str) -> dict[str, Any]:
 # --- outgoing: cards as template parameters or markdown ------------------------------------------
 
 
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def card_body(card: Card, limit: int = PARAM_LIMIT, extra: Sequence[str] = ()) -> str:
     """Render a card's fields as markdown lines that fit one template parameter.
 
     The longest values are shortened first (the full text stays in the detail view), then trailing
     fields dropped; `extra` lines (actions spelled out as commands) come last.
     """
-    fields = [[f.label, f.value] for f in card.fields]
 
-    def render() -> str:
+    def render(fields: list[list[str]]) -> str:
         return "\n".join([f"**{label}**：{value}" for label, value in fields] + list(extra))
 
-    while len(render()) > limit and fields:
-        longest = max(fields, key=lambda f: len(f[1]))
-        keep = max(20, len(longest[1]) - (len(render()) - limit) - 1)
-        if keep >= len(longest[1]) - 1:
-            fields.pop()
-            continue
-        longest[1] = longest[1][:keep] + "…"
-    return _cut(render(), limit)
+    return cut(render(fit_fields(card, lambda fields: len(render(fields)), limit)), limit)
 
 
 def card_params(card: Card, photo: str) -> dict[str, str]:
@@ -234,7 +207,7 @@ def card_params(card: Card, photo: str) -> dict[str, str]:
     shown, rest = buttons[:BUTTON_SLOTS], buttons[BUTTON_SLOTS:]
     extra = [T.DINGTALK_CARD_ACTIONS, *(b.command for b in rest if b.command)] if rest else []
     params = {
-        "title": _cut(card.title, TITLE_LIMIT),
+        "title": cut(card.title, TITLE_LIMIT),
         "status": card.status.text if card.status else "",
         "body": card_body(card, PARAM_LIMIT, extra),
         "photo": photo,
@@ -264,32 +237,12 @@ def card_markdown(card: Card, *, short: bool = False, shown: Mapping[str, str] |
             continue
         value = f.value.replace("\n", "\n\n") if f.key == "actions" else f.value
         lines.append(f"**{f.label}**：{value}")
-    return _cut("\n\n".join(lines), 4 * PARAM_LIMIT)
+    return cut("\n\n".join(lines), 4 * PARAM_LIMIT)
 
 
 def fields_of(card: Card) -> dict[str, str]:
     """Return a card's field values by key, and its status under `:status` (what a markdown post showed)."""
     return {f.key: f.value for f in card.fields} | {":status": card.status.text if card.status else ""}
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split a long text into parts of at most `limit` characters, at line ends where possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
-            parts.append(current)
-            current = ""
-        current += line
-    if current or not parts:
-        parts.append(current)
-    return [p.rstrip("\n") or "…" for p in parts]
 
 
 def image_for_upload(path: Path) -> bytes:
@@ -362,7 +315,7 @@ class DingTalkAdapter:
             replies=False, buttons=bool(self.template), edits=True, private_to_anyone=True
         )
         self.monthly_calls = monthly_calls
-        self._redact = RedactSecret(secret)
+        self._redact = Redact(secret, "<secret>")
         self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("aiohttp")]
         for target in self._filtered:
             target.addFilter(self._redact)
@@ -703,7 +656,7 @@ class DingTalkAdapter:
                 await self._send_message(
                     target,
                     "sampleMarkdown",
-                    {"title": _cut(reply.card.title, TITLE_LIMIT), "text": card_markdown(reply.card)},
+                    {"title": cut(reply.card.title, TITLE_LIMIT), "text": card_markdown(reply.card)},
                 )
                 if reply.card.photos:
                     await self._send_photos(target, reply.card.photos[:1])
@@ -722,7 +675,7 @@ class DingTalkAdapter:
         return out
 
     async def _send_text(self, target: Target, text: str) -> None:
-        for part in split_text(text):
+        for part in split_text(text, TEXT_LIMIT):
             await self._send_message(target, "sampleText", {"content": part})
 
     async def _send_message(self, target: Target, msg_key: str, param: dict[str, Any]) -> None:
@@ -789,7 +742,7 @@ class DingTalkAdapter:
     async def _create_prompt(self, target: Target, text: str, buttons: Sequence[Button]) -> str:
         rest = [b.command for b in buttons[BUTTON_SLOTS:] if b.command]
         body = "\n".join([text, *([T.DINGTALK_CARD_ACTIONS, *rest] if rest else [])])
-        params = {"title": "", "status": "", "body": _cut(body, PARAM_LIMIT), "photo": ""}
+        params = {"title": "", "status": "", "body": cut(body, PARAM_LIMIT), "photo": ""}
         params.update(button_params(buttons[:BUTTON_SLOTS]))
         return await self._deliver(target, params)
 
@@ -847,7 +800,7 @@ class DingTalkAdapter:
                 await self._send_message(
                     _target(ChatRef(PLATFORM, chat_id, not chat_id.startswith(PRIVATE))),
                     "sampleMarkdown",
-                    {"title": _cut(f"{card.title}{T.DINGTALK_CARD_UPDATED}", TITLE_LIMIT), "text": text},
+                    {"title": cut(f"{card.title}{T.DINGTALK_CARD_UPDATED}", TITLE_LIMIT), "text": text},
                 )
                 self._pushed.put(f"{key}/fields", fields_of(card))
                 return

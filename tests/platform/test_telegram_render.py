@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.adapters.shared import addressed_text
 from bot.adapters.telegram import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
-    _addressed_text,
     photo_for_upload,
     render_card_html,
     split_text,
@@ -53,7 +53,7 @@ def test_long_card_keeps_title_and_status_and_whole_tags() -> None:
     ],
 )
 def test_commands_addressed_to_us_or_others(text: str, expected: str | None) -> None:
-    assert _addressed_text(text, "safety_bot") == expected
+    assert addressed_text(text, "safety_bot") == expected
 
 
 def test_oversized_original_is_downscaled_for_upload(tmp_path: Path) -> None:
