@@ -26,7 +26,7 @@ os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 from bot.clock import ManualClock
 from storage.db import Database, upgrade
-from tests.harness import Harness, LiveBot, make_settings, running_bot
+from tests.harness import Harness, LiveBot, LiveDingTalk, make_settings, running_bot, running_dingtalk_bot
 
 PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -193,4 +193,11 @@ async def any_harness(any_db_url: str, tmp_path: Path, clock: ManualClock) -> As
 async def bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveBot]:
     """Yield a bot polling the fake Telegram server, on a migrated SQLite database."""
     async with running_bot(sqlite_url, tmp_path, clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def dingtalk_bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveDingTalk]:
+    """Yield a bot on the fake DingTalk open platform, on a migrated SQLite database."""
+    async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as running:
         yield running

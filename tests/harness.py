@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
@@ -318,14 +318,48 @@ class LiveBot:
         return self.tg.calls_of("answerCallbackQuery")
 
 
+class Running(Protocol):
+    """A platform adapter that runs until stopped."""
+
+    async def start(self) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+A = TypeVar("A", bound=Running)
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: ManualClock, adapter: Callable[[App], A], before_start: Callable[[], None] | None = None
+) -> AsyncIterator[tuple[App, A]]:
+    """Build and prepare the app, start the adapter made for it, and stop both at the end."""
+    app = build_app(settings, clock)
+    try:
+        await app.prepare()
+        running = adapter(app)
+        if before_start is not None:
+            before_start()
+        await running.start()
+        try:
+            yield app, running
+        finally:
+            await running.stop()
+    finally:
+        await app.close()
+
+
+def telegram_adapter(app: App) -> TelegramAdapter:
+    """Return the real Telegram adapter for the app, on its settings."""
+    return TelegramAdapter(app.settings.telegram, app.dispatcher, app.inbox)
+
+
 @asynccontextmanager
 async def running_bot(
     db_url: str, tmp_path: Path, clock: ManualClock, before_start: Callable[[], None] | None = None
 ) -> AsyncIterator[LiveBot]:
     """Start the fake server, build and prepare the app, and poll with the real Telegram adapter."""
-    tg = FakeTelegram()
-    await tg.start()
-    try:
+    async with FakeTelegram() as tg:
         settings = make_settings(
             db_url,
             tmp_path,
@@ -334,21 +368,8 @@ async def running_bot(
             base_file_url=tg.base_file_url,
             poll_timeout="1",  # seconds; pydantic turns it into an int
         )
-        app = build_app(settings, clock)
-        try:
-            await app.prepare()
-            adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
-            if before_start is not None:
-                before_start()
-            await adapter.start()
-            try:
-                yield LiveBot(tg, app, adapter)
-            finally:
-                await adapter.stop()
-        finally:
-            await app.close()
-    finally:
-        await tg.stop()
+        async with running_app(settings, clock, telegram_adapter, before_start) as (app, adapter):
+            yield LiveBot(tg, app, adapter)
     assert not tg.server_errors, tg.summary()
 
 
@@ -415,25 +436,15 @@ async def running_dingtalk_bot(
     before_start: Callable[[FakeDingTalk], None] | None = None,
 ) -> AsyncIterator[LiveDingTalk]:
     """Start the fake DingTalk, build and prepare the app, and run the real DingTalk adapter on it."""
-    dt = FakeDingTalk()
-    await dt.start()
-    try:
+    async with FakeDingTalk() as dt:
         settings = make_dingtalk_settings(db_url, tmp_path, dt, template=template)
-        app = build_app(settings, clock)
-        try:
-            await app.prepare()
-            adapter = DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox, monthly_calls=monthly_calls)
-            if before_start is not None:
-                before_start(dt)
-            await adapter.start()
-            try:
-                await dt.wait_for(lambda: dt.connections > 0)
-                yield LiveDingTalk(dt, app, adapter)
-            finally:
-                await adapter.stop()
-        finally:
-            await app.close()
-    finally:
-        await dt.stop()
+
+        def adapter(app: App) -> DingTalkAdapter:
+            return DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox, monthly_calls=monthly_calls)
+
+        prepared = (lambda: before_start(dt)) if before_start is not None else None
+        async with running_app(settings, clock, adapter, prepared) as (app, running):
+            await dt.wait_for(lambda: dt.connections > 0)
+            yield LiveDingTalk(dt, app, running)
     assert not dt.server_errors, dt.summary()
     assert not dt.ack_errors, dt.summary()

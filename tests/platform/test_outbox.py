@@ -13,8 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.messages import Card, CardField, ChatRef, Recipient, Reply, Unreachable
@@ -23,7 +22,17 @@ from handlers import texts as T
 from storage.enums import OutboxState, Role
 from storage.models import Chat, OutboxItem, Person
 from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.harness import GROUP, LI, MA, Harness, make_settings, seed, send_proactive
+from tests.harness import (
+    GROUP,
+    LI,
+    MA,
+    Harness,
+    make_settings,
+    running_app,
+    seed,
+    send_proactive,
+    telegram_adapter,
+)
 
 # Marked per test: `e2e` where a real process runs or real HTTP goes to a fake platform server, so the
 # tests through the neutral core stay in `-m "not e2e"`.
@@ -47,17 +56,8 @@ def live_settings(db_url: str, tmp_path: Path, tg: FakeTelegram, **limits: float
 @asynccontextmanager
 async def live_app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
     """Build, prepare and start the app on the real Telegram adapter; stop it at the end."""
-    app = build_app(settings, clock)
-    try:
-        await app.prepare()
-        adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
-        await adapter.start()
-        try:
-            yield app
-        finally:
-            await adapter.stop()
-    finally:
-        await app.close()
+    async with running_app(settings, clock, telegram_adapter) as (app, _):
+        yield app
 
 
 async def seed_groups(app: App, tg: FakeTelegram, n: int, first: int = -5000) -> list[dict[str, Any]]:
