@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import select
+
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import App, build_app
@@ -25,6 +27,7 @@ from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Inco
 from bot.outbox import Queued
 from domain.park import operations as park_ops
 from storage.enums import Role
+from storage.models import Hazard
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -261,6 +264,14 @@ async def send_proactive(app: App, replies: Sequence[Reply]) -> list[Queued]:
         items = await app.dispatcher.enqueue(session, replies)
     app.dispatcher.queued(items)
     return items
+
+
+async def hazard_status(h: Harness) -> str:
+    """Return the status of the park's one hazard, as the ledger holds it."""
+    async with h.app.db.reading() as s:
+        hazard = await s.scalar(select(Hazard))
+        assert hazard is not None
+        return hazard.status
 
 
 def card_of(sent: list[Sent]) -> Sent:

@@ -7,13 +7,15 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.adapters.console import ConsoleAdapter, ConsolePerson, ConsoleSession
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.cli import main
 from bot.clock import ManualClock
 from bot.messages import Incoming
@@ -26,13 +28,18 @@ from tests.harness import jpeg, make_settings
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+@asynccontextmanager
+async def console(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock, numbers: Path | None = None
+) -> AsyncIterator[tuple[App, ConsoleAdapter, ConsoleSession, Callable[..., Awaitable[str]]]]:
+    """Run a console session for 王主任 (an admin) and 小周 on a prepared app; yield the app, the adapter,
+    the session and `typed`, which types lines and returns what the console printed meanwhile."""
     settings = make_settings(sqlite_url, tmp_path)
     settings.access.admins.append("console:wang")
     app = build_app(settings, clock)
     await app.prepare()
     out: list[str] = []
-    adapter = ConsoleAdapter(out.append)
+    adapter = ConsoleAdapter(out.append, numbers=numbers)
     app.dispatcher.attach(adapter)
     repl = ConsoleSession(
         app.dispatcher, adapter, [ConsolePerson("wang", "王主任"), ConsolePerson("xiao", "小周")]
@@ -45,6 +52,13 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
         return "\n".join(out[start:])
 
     try:
+        yield app, adapter, repl, typed
+    finally:
+        await app.close()
+
+
+async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+    async with console(sqlite_url, tmp_path, clock) as (app, _, repl, typed):
         text = await typed(":private", "/start", ":group", "/enterprise_add 鲁味食品有限公司 鲁味")
         assert "已添加企业：鲁味食品有限公司" in text
         text = await typed(":as 小周", "/join 鲁味 负责人")
@@ -65,8 +79,6 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
         text = await typed(":as xiao", "/whoami")
         assert "身份：安全负责人" in text and "所属企业：鲁味食品有限公司" in text
         assert not await repl.line(":quit")
-    finally:
-        await app.close()
 
 
 def test_enterprises_import_from_csv(tmp_path: Path, sqlite_template: Path) -> None:
@@ -202,33 +214,16 @@ def test_message_numbers_are_never_reused_after_a_restart(tmp_path: Path, sqlite
 
 
 async def test_console_controls_behave_as_on_telegram(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
-    settings = make_settings(sqlite_url, tmp_path)
-    settings.access.admins.append("console:wang")
-    app = build_app(settings, clock)
-    await app.prepare()
-    out: list[str] = []
-    adapter = ConsoleAdapter(out.append, numbers=tmp_path / "last")
-    app.dispatcher.attach(adapter)
-    repl = ConsoleSession(
-        app.dispatcher, adapter, [ConsolePerson("wang", "王主任"), ConsolePerson("xiao", "小周")]
-    )
-    seen: list[Incoming] = []
-    handle = app.dispatcher.handle
+    async with console(sqlite_url, tmp_path, clock, numbers=tmp_path / "last") as (app, adapter, repl, typed):
+        seen: list[Incoming] = []
+        handle = app.dispatcher.handle
 
-    async def spy(event):  # type: ignore[no-untyped-def]
-        if isinstance(event, Incoming):
-            seen.append(event)
-        return await handle(event)
+        async def spy(event):  # type: ignore[no-untyped-def]
+            if isinstance(event, Incoming):
+                seen.append(event)
+            return await handle(event)
 
-    app.dispatcher.handle = spy  # type: ignore[method-assign]
-
-    async def typed(*lines: str) -> str:
-        start = len(out)
-        for line in lines:
-            assert await repl.line(line)
-        return "\n".join(out[start:])
-
-    try:
+        app.dispatcher.handle = spy  # type: ignore[method-assign]
         # `:as` in a private chat moves to the new person's private chat.
         text = await typed(":private", ":as 小周", "/whoami")
         assert "现在以 小周 的身份发言（私聊→小周）" in text and "[私聊→小周] 机器人：" in text
@@ -250,5 +245,3 @@ async def test_console_controls_behave_as_on_telegram(sqlite_url: str, tmp_path:
         assert len(album) == 2 and [len(m.files) for m in album] == [1, 1]
         assert album[0].media_group_id is not None and album[0].media_group_id == album[1].media_group_id
         assert album[0].text == "/hazard 配电箱门未关闭" and album[1].text == ""
-    finally:
-        await app.close()

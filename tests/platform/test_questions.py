@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.messages import Sender
+from bot.messages import ChatRef, Sender
 from domain.park import queries as park_queries
-from storage.models import Conversation, Hazard, HazardEvent
-from tests.harness import GROUP, LI, LIU, MA, ZHANG, Harness, Sent, jpeg, seed
+from storage.models import Conversation, HazardEvent
+from tests.harness import GROUP, LI, LIU, MA, ZHANG, Harness, Sent, hazard_status, jpeg, seed
 
 
 async def awaiting_verification(h: Harness) -> Sent:
@@ -22,25 +22,24 @@ async def awaiting_verification(h: Harness) -> Sent:
     return card
 
 
-async def status_of(h: Harness) -> str:
-    async with h.app.db.unit_of_work() as s:
-        hazard = await s.scalar(select(Hazard))
-        assert hazard is not None
-        return hazard.status
+async def reject_privately(h: Harness) -> ChatRef:
+    """Have 李干部 press 驳回 on his private copy of the card (he is asked for a reason); return that chat."""
+    private = h.private(LI)
+    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
+    await h.press(LI, copy, "驳回")
+    return private
 
 
 async def test_expired_rejection_reason_is_not_taken_as_the_answer(harness: Harness) -> None:
     h = harness
     await seed(h)
     card = await awaiting_verification(h)
-    private = h.private(LI)
-    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
-    await h.press(LI, copy, "驳回")
+    private = await reject_privately(h)
     h.clock.advance(timedelta(days=30))
     before = len(h.adapter.sent)
     out = await h.say(LI, "今天开会吗", chat=private)
     assert "已超时" in h.texts(out) and "驳回原因" in h.texts(out)
-    assert await status_of(h) == "awaiting_verification"
+    assert await hazard_status(h) == "awaiting_verification"
     assert not any("验收未通过" in (s.reply.text or "") for s in h.adapter.sent[before:])
     # Said once: the next message is an ordinary one.
     out = await h.say(LI, "你好", chat=private)
@@ -53,13 +52,11 @@ async def test_rejection_reason_within_its_time_is_taken(harness: Harness) -> No
     h = harness
     await seed(h)
     await awaiting_verification(h)
-    private = h.private(LI)
-    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
-    await h.press(LI, copy, "驳回")
+    private = await reject_privately(h)
     h.clock.advance(timedelta(hours=23))
     out = await h.say(LI, "警示标识不清晰", chat=private)
     assert "已驳回" in h.texts(out)
-    assert await status_of(h) == "rectifying"
+    assert await hazard_status(h) == "rectifying"
 
 
 @pytest.mark.parametrize(("kind", "data"), [("renamed_kind", {}), ("hazard_reject", {"unknown_field": 1})])
@@ -131,13 +128,11 @@ async def test_a_verification_closes_other_peoples_questions_about_the_hazard(ha
     h = harness
     await seed(h)
     await awaiting_verification(h)
-    private = h.private(LI)
-    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
-    await h.press(LI, copy, "驳回")  # 李干部 is asked for a reason and does not answer
+    private = await reject_privately(h)  # 李干部 is asked for a reason and does not answer
     await h.say(MA, "/accept YH-2026-0001")  # 马科长 accepts meanwhile
     out = await h.say(LI, "好的", chat=private)
     assert "请用命令和我交流" in h.texts(out)  # not taken for a rejection reason, no error
-    assert await status_of(h) == "closed"
+    assert await hazard_status(h) == "closed"
 
 
 async def test_a_reply_to_a_prompt_or_notice_naming_a_hazard_counts_for_that_hazard(harness: Harness) -> None:
