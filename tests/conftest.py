@@ -26,7 +26,15 @@ os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 from bot.clock import ManualClock
 from storage.db import Database, upgrade
-from tests.harness import Harness, LiveBot, LiveDingTalk, make_settings, running_bot, running_dingtalk_bot
+from tests.harness import (
+    Harness,
+    LiveBot,
+    LiveDingTalk,
+    make_settings,
+    running_bot,
+    running_dingtalk_bot,
+    seed,
+)
 
 PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -179,6 +187,13 @@ async def harness(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncI
     h = await Harness.create(make_settings(sqlite_url, tmp_path), clock)
     yield h
     await h.close()
+
+
+@pytest.fixture
+async def seeded(harness: Harness) -> Harness:
+    """Return the harness with the park seeded: two enterprises, the personas in their roles, a park group."""
+    await seed(harness)
+    return harness
 
 
 @pytest.fixture

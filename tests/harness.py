@@ -12,10 +12,12 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
@@ -272,6 +274,31 @@ async def hazard_status(h: Harness) -> str:
         hazard = await s.scalar(select(Hazard))
         assert hazard is not None
         return hazard.status
+
+
+async def insert_old_hazard(conn: AsyncConnection, at: datetime) -> None:
+    """Insert raw rows as an older schema holds them: 华油 (id 1), its lead 张伟 (id 1) and his hazard
+    YH-2026-0001 (id 1), for a migration to carry forward."""
+    await conn.execute(
+        text("INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"),
+        {"t": at},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO people (id, platform, external_id, display_name, role, enterprise_id, created_at, updated_at)"
+            " VALUES (1, 'telegram', '7', '张伟', 'lead', 1, :t, :t)"
+        ),
+        {"t": at},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO hazards (id, code, enterprise_id, description, category, level, mode, status, source,"
+            " five_in_place, reporter_id, found_at, created_at, updated_at)"
+            " VALUES (1, 'YH-2026-0001', 1, '配电箱', 'electrical', 'general', 'deadline', 'rectifying',"
+            " 'snapshot', '{}', 1, :t, :t, :t)"
+        ),
+        {"t": at},
+    )
 
 
 def card_of(sent: list[Sent]) -> Sent:

@@ -24,7 +24,7 @@ from domain.notices.rules import may_answer_for_enterprise, may_change_answer, m
 from domain.park.rules import ALLOWED, Perm, may_report_for, may_view_enterprise, role_allows
 from storage.enums import HazardStatus, Level, Role, Source
 from storage.models import AuditEntry, Hazard
-from tests.harness import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg, seed
+from tests.harness import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg
 
 HUAYOU, HONGDA = 1, 2  # enterprise ids, in the order `seed` adds them
 
@@ -240,9 +240,8 @@ BUTTONS = {"set_due", "accept"}
 
 
 @pytest.mark.parametrize(("action", "role"), list(CORE), ids=[f"{a}-{r}" for a, r in CORE])
-async def test_the_core_applies_the_matrix(harness: Harness, action: str, role: str) -> None:
-    h = harness
-    await seed(h)
+async def test_the_core_applies_the_matrix(seeded: Harness, action: str, role: str) -> None:
+    h = seeded
     took_effect = await CORE[action, role](h, WHO[role])
     assert took_effect == (role in MATRIX[action][2]), f"{role} {'could' if took_effect else 'could not'} {action}"
     if not took_effect and action in BUTTONS:

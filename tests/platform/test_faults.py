@@ -25,7 +25,7 @@ from storage.models import Hazard, InboxItem
 from storage.outbox import pending as outbox_pending
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID as LIVE_ADMIN
-from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot, seed
+from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot
 
 # Marked per test: `e2e` where a real process runs or real HTTP goes to a fake platform server, so the
 # tests through the neutral core stay in `-m "not e2e"`; `slow` on the kill -9 runs.
@@ -69,6 +69,17 @@ async def start_bot(config: Path, tmp: Path, run: int) -> asyncio.subprocess.Pro
         )  # fmt: skip
 
 
+async def stop_bot(proc: asyncio.subprocess.Process) -> None:
+    """Stop a bot process: SIGTERM, then SIGKILL when it has not ended within 10 s."""
+    if proc.returncode is None:
+        proc.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), 10)
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+
+
 def cards_by_report(tg: FakeTelegram, chats: list[dict[str, Any]]) -> Counter[str]:
     """Count, per report number, the hazard cards the bot posted for it."""
     seen: Counter[str] = Counter()
@@ -110,13 +121,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
                 proc = await start_bot(config, tmp_path, run)
             await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == REPORTS, timeout=180)
         finally:
-            if proc.returncode is None:
-                proc.terminate()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(proc.wait(), 10)
-                if proc.returncode is None:
-                    proc.kill()
-                    await proc.wait()
+            await stop_bot(proc)
 
         cards = cards_by_report(tg, groups)
         db = Database(db_url)
@@ -201,12 +206,7 @@ async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg
             await proxy.start()
             await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == 50, timeout=90)
         finally:
-            proc.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), 10)
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+            await stop_bot(proc)
             await proxy.cut()
     sorry = [m for m in tg.sent_messages() if "抱歉" in (m.get("text") or "")]
     log = (tmp_path / "bot-0.log").read_text(encoding="utf-8", errors="replace")
@@ -340,9 +340,8 @@ class PayloadSource:
         """Nothing to answer."""
 
 
-async def test_a_waiting_update_holds_the_later_ones_of_its_chat(harness: Harness, tmp_path: Path) -> None:
-    h = harness
-    await seed(h)
+async def test_a_waiting_update_holds_the_later_ones_of_its_chat(seeded: Harness, tmp_path: Path) -> None:
+    h = seeded
     inbox = h.app.inbox
     inbox.attach(PayloadSource(h))
     blocker = tmp_path / "blocker"

@@ -29,7 +29,6 @@ from tests.harness import (
     Harness,
     make_settings,
     running_app,
-    seed,
     send_proactive,
     telegram_adapter,
 )
@@ -60,6 +59,14 @@ async def live_app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]
         yield app
 
 
+@asynccontextmanager
+async def live_telegram(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[tuple[FakeTelegram, App]]:
+    """Run the app on the real Telegram adapter against a fresh fake Bot API, with Telegram's limits
+    except 200 messages a second overall."""
+    async with FakeTelegram() as tg, live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
+        yield tg, app
+
+
 async def seed_groups(app: App, tg: FakeTelegram, n: int, first: int = -5000) -> list[dict[str, Any]]:
     """Make n park groups known to the bot (as /setgroup would) and to the fake server; plus a manager."""
     groups = [tg.group(first - i, f"园区群{i}") for i in range(n)]
@@ -85,28 +92,27 @@ def texts_in(tg: FakeTelegram, chat_id: int, needle: str) -> list[str]:
 async def test_429_and_random_502s_still_give_every_group_exactly_one_message(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with FakeTelegram() as tg:
-        async with live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
-            groups = await seed_groups(app, tg, 20)
-            tg.fail("sendMessage", 429, times=2, retry_after=1, chat_id=groups[3]["id"])
-            tg.fail("sendMessage", 429, times=1, retry_after=1, chat_id=groups[7]["id"])
-            tg.flaky(502, 0.3, seed=3)
-            await send_proactive(app, [Reply(text="12月安全生产例会通知", to_groups=True)])
-            await tg.wait_for(lambda: all(texts_in(tg, g["id"], "例会通知") for g in groups), 30)
-            await app.sender.settle()
-            tg.flaky(502, 0.0)
-            async with app.db.reading() as s:
-                states = Counter((await s.scalars(select(OutboxItem.state))).all())
-        assert tg.faults_served >= 3 + 2  # the three 429s and some 502s were answered
-        assert [len(texts_in(tg, g["id"], "例会通知")) for g in groups] == [1] * 20
-        assert states == {OutboxState.SENT: 20}
+    async with live_telegram(sqlite_url, tmp_path, clock) as (tg, app):
+        groups = await seed_groups(app, tg, 20)
+        tg.fail("sendMessage", 429, times=2, retry_after=1, chat_id=groups[3]["id"])
+        tg.fail("sendMessage", 429, times=1, retry_after=1, chat_id=groups[7]["id"])
+        tg.flaky(502, 0.3, seed=3)
+        await send_proactive(app, [Reply(text="12月安全生产例会通知", to_groups=True)])
+        await tg.wait_for(lambda: all(texts_in(tg, g["id"], "例会通知") for g in groups), 30)
+        await app.sender.settle()
+        tg.flaky(502, 0.0)
+        async with app.db.reading() as s:
+            states = Counter((await s.scalars(select(OutboxItem.state))).all())
+    assert tg.faults_served >= 3 + 2  # the three 429s and some 502s were answered
+    assert [len(texts_in(tg, g["id"], "例会通知")) for g in groups] == [1] * 20
+    assert states == {OutboxState.SENT: 20}
 
 
 @pytest.mark.e2e
 async def test_a_group_that_removed_the_bot_is_marked_and_managers_are_told_once(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with FakeTelegram() as tg, live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
+    async with live_telegram(sqlite_url, tmp_path, clock) as (tg, app):
         groups = await seed_groups(app, tg, 3)
         gone = groups[1]["id"]
         tg.kick(gone)
@@ -165,27 +171,25 @@ def notice_card(n: int) -> Card:
 async def test_ten_edits_while_the_chat_must_wait_show_the_last_state_in_one_or_two_edits(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with FakeTelegram() as tg:
-        async with live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
-            group = (await seed_groups(app, tg, 1))[0]
-            await send_proactive(app, [Reply(card=notice_card(0), to_groups=True)])
-            await app.sender.settle()
-            tg.fail("editMessageText", 429, times=1, retry_after=2, chat_id=group["id"])
-            for n in range(1, 11):
-                await send_proactive(app, [Reply(card=notice_card(n), edit=True)])
-                await asyncio.sleep(0.05)
-            await app.sender.settle()
-        edits = [c for c in tg.calls_of("editMessageText") if c.error is None]
-        assert len(edits) in (1, 2)
-        assert "已回执：10/17" in tg.sent_messages(group["id"])[-1]["text"]
+    async with live_telegram(sqlite_url, tmp_path, clock) as (tg, app):
+        group = (await seed_groups(app, tg, 1))[0]
+        await send_proactive(app, [Reply(card=notice_card(0), to_groups=True)])
+        await app.sender.settle()
+        tg.fail("editMessageText", 429, times=1, retry_after=2, chat_id=group["id"])
+        for n in range(1, 11):
+            await send_proactive(app, [Reply(card=notice_card(n), edit=True)])
+            await asyncio.sleep(0.05)
+        await app.sender.settle()
+    edits = [c for c in tg.calls_of("editMessageText") if c.error is None]
+    assert len(edits) in (1, 2)
+    assert "已回执：10/17" in tg.sent_messages(group["id"])[-1]["text"]
 
 
 # --- through the neutral core -------------------------------------------------------------------
 
 
-async def test_an_edit_written_before_its_card_was_posted_still_lands(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_an_edit_written_before_its_card_was_posted_still_lands(seeded: Harness) -> None:
+    h = seeded
     first = Card(key="notice:9", kind="notice", title="通知", fields=(CardField("receipts", "已回执", "0/2"),))
     later = Card(key="notice:9", kind="notice", title="通知", fields=(CardField("receipts", "已回执", "1/2"),))
     async with h.app.db.unit_of_work() as s:  # written, not handed to the sender (as after a crash)
@@ -201,9 +205,8 @@ async def test_an_edit_written_before_its_card_was_posted_still_lands(harness: H
     assert post.chat.chat_id == GROUP.chat_id and post.card == later
 
 
-async def test_edits_written_together_coalesce_to_the_latest_state(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_edits_written_together_coalesce_to_the_latest_state(seeded: Harness) -> None:
+    h = seeded
     cards = [Card(key="notice:3", kind="notice", title="通知", fields=(CardField("n", "已回执", str(n)),)) for n in range(4)]
     replies = [Reply(card=cards[0], to_groups=True), *(Reply(card=c, edit=True) for c in cards[1:])]
     async with h.app.db.unit_of_work() as s:
@@ -214,9 +217,8 @@ async def test_edits_written_together_coalesce_to_the_latest_state(harness: Harn
     assert h.adapter.sent[0].edits == 1 and h.adapter.sent[0].card == cards[3]
 
 
-async def test_failed_deliveries_are_one_line_to_managers_a_park_day(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_failed_deliveries_are_one_line_to_managers_a_park_day(seeded: Harness) -> None:
+    h = seeded
     h.app.settings.sending.retries = 1
     h.app.settings.sending.retry_base = 0.01
 
@@ -247,10 +249,9 @@ async def test_failed_deliveries_are_one_line_to_managers_a_park_day(harness: Ha
 
 
 async def test_a_person_who_blocked_the_bot_is_not_written_to_privately_until_they_write_again(
-    harness: Harness,
+    seeded: Harness,
 ) -> None:
-    h = harness
-    await seed(h)
+    h = seeded
     real = h.adapter.send
 
     async def blocked(chat: ChatRef, reply: Reply) -> str | None:
@@ -278,9 +279,8 @@ async def test_a_person_who_blocked_the_bot_is_not_written_to_privately_until_th
     assert LI.user_id == "li"
 
 
-async def test_replies_of_one_chat_go_out_in_order_with_pacing(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_replies_of_one_chat_go_out_in_order_with_pacing(seeded: Harness) -> None:
+    h = seeded
     h.app.settings.sending.limits["test"] = h.app.settings.sending.limits["telegram"].model_copy(
         update={"overall_per_second": 50, "per_group_per_minute": 600}
     )

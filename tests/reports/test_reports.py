@@ -18,7 +18,7 @@ from domain.hazards import chain
 from domain.reports import queries as report_queries
 from handlers import texts as T
 from storage.db import Database
-from tests.harness import LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg, make_settings, seed
+from tests.harness import LI, LIU, XIAO, ZHANG, ZHAO, Harness, insert_old_hazard, jpeg, make_settings, seed
 
 TZ_OFFSET = timedelta(hours=8)
 
@@ -86,9 +86,8 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     assert "排查隐患（项）：2" in half and "2026-01-01 至 2026-03-31" in half
 
 
-async def test_report_commands_are_for_managers_and_explain_wrong_input(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_report_commands_are_for_managers_and_explain_wrong_input(seeded: Harness) -> None:
+    h = seeded
     for who in (ZHANG, ZHAO, XIAO):
         for command in ("/week", "/summary 2026", "/export", "/inspection 今天 3 华油", "/drill 今天 消防演练 华油"):
             said = h.texts(await h.say(who, command))
@@ -216,20 +215,7 @@ async def test_migration_backfills_the_chain_of_existing_events(any_empty_db_url
     try:
         await upgrade(db.engine, "0007")
         async with db.engine.begin() as conn:
-            await conn.execute(text("INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"), {"t": now})
-            await conn.execute(
-                text("INSERT INTO people (id, platform, external_id, display_name, role, enterprise_id, created_at, updated_at) VALUES (1, 'telegram', '7', '张伟', 'lead', 1, :t, :t)"),
-                {"t": now},
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO hazards (id, code, enterprise_id, description, category, level, mode, status, source,"
-                    " five_in_place, reporter_id, found_at, created_at, updated_at)"
-                    " VALUES (1, 'YH-2026-0001', 1, '配电箱', 'electrical', 'general', 'deadline', 'rectifying',"
-                    " 'snapshot', '{}', 1, :t, :t, :t)"
-                ),
-                {"t": now},
-            )
+            await insert_old_hazard(conn, now)
             for i, action in enumerate(("report", "five", "photos"), start=1):
                 await conn.execute(
                     text("INSERT INTO hazard_events (id, hazard_id, at, actor_kind, actor_id, action, data) VALUES (:i, 1, :t, 'person', 1, :a, '{\"k\": \"值\"}')"),

@@ -138,9 +138,8 @@ async def test_the_digest_figures_of_a_week_built_through_the_handlers(harness: 
     assert "专项行动：\n· ZX-2026-01 冬季消防专项行动：已完成 1/2" in text
 
 
-async def test_quiet_enterprises_are_summarised_in_one_line(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_quiet_enterprises_are_summarised_in_one_line(seeded: Harness) -> None:
+    h = seeded
     from domain.park import operations as park_ops
 
     async with h.app.db.unit_of_work() as s:
@@ -188,9 +187,8 @@ def private_texts(h: Harness, user: str, marker: str) -> list[str]:
     return [s.reply.text or "" for s in h.adapter.sent if s.chat.chat_id == f"p-{user}" and marker in (s.reply.text or "")]
 
 
-async def test_overdue_card_reminder_and_escalation(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_overdue_card_reminder_and_escalation(seeded: Harness) -> None:
+    h = seeded
     card = card_of(await say(h, ZHANG, "/hazard 二车间配电箱门未关闭 限期 12月3日", 1))  # 0001 general
     await say(h, LIU, "/hazard 储罐区报警器失灵 限期 12月3日", 2)  # 0002, made major
     await say(h, LI, "/level YH-2026-0002 重大")
