@@ -30,7 +30,6 @@ from tests.harness import (
     Harness,
     LiveBot,
     LiveDingTalk,
-    make_settings,
     running_bot,
     running_dingtalk_bot,
     seed,
@@ -184,9 +183,8 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def harness(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """Yield a migrated app on SQLite with a recording adapter, driven through the neutral core."""
-    h = await Harness.create(make_settings(sqlite_url, tmp_path), clock)
-    yield h
-    await h.close()
+    async with Harness.running(sqlite_url, tmp_path, clock) as h:
+        yield h
 
 
 @pytest.fixture
@@ -199,9 +197,8 @@ async def seeded(harness: Harness) -> Harness:
 @pytest.fixture
 async def any_harness(any_db_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """Yield the harness on SQLite and on PostgreSQL."""
-    h = await Harness.create(make_settings(any_db_url, tmp_path), clock)
-    yield h
-    await h.close()
+    async with Harness.running(any_db_url, tmp_path, clock) as h:
+        yield h
 
 
 @pytest.fixture

@@ -127,6 +127,16 @@ class Harness:
         app.dispatcher.attach(adapter)
         return cls(app, adapter, clock)
 
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, db_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+        """Yield a harness on the migrated database at `db_url` (settings from `make_settings`); close it after."""
+        h = await cls.create(make_settings(db_url, tmp_path), clock)
+        try:
+            yield h
+        finally:
+            await h.close()
+
     async def close(self) -> None:
         """Dispose of the database."""
         await self.app.close()

@@ -18,7 +18,7 @@ from domain.hazards import chain
 from domain.reports import queries as report_queries
 from handlers import texts as T
 from storage.db import Database
-from tests.harness import LI, LIU, XIAO, ZHANG, ZHAO, Harness, insert_old_hazard, jpeg, make_settings, seed
+from tests.harness import LI, LIU, XIAO, ZHANG, ZHAO, Harness, insert_old_hazard, jpeg, seed
 
 TZ_OFFSET = timedelta(hours=8)
 
@@ -148,11 +148,8 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
 
 def test_cli_export_and_ledger_verify(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     async def build() -> None:
-        h = await Harness.create(make_settings(sqlite_url, tmp_path), ManualClock(park_time(2026, 11, 30)))
-        try:
+        async with Harness.running(sqlite_url, tmp_path, ManualClock(park_time(2026, 11, 30))) as h:
             await seed_year(h)
-        finally:
-            await h.close()
 
     asyncio.run(build())
     monkeypatch.setenv("SAFETYBOT_DATABASE__URL", sqlite_url)
@@ -186,10 +183,8 @@ def test_cli_export_and_ledger_verify(tmp_path: Path, sqlite_url: str, monkeypat
 
 async def test_concurrent_writers_keep_the_chain(pg_url: str, tmp_path: Path, clock: ManualClock) -> None:
     """Two processes writing hazard events at once on PostgreSQL: the chain stays intact."""
-    first = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    second = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    second.adapter._ids = itertools.count(10_000)  # two platforms' message ids never collide
-    try:
+    async with Harness.running(pg_url, tmp_path, clock) as first, Harness.running(pg_url, tmp_path, clock) as second:
+        second.adapter._ids = itertools.count(10_000)  # two platforms' message ids never collide
         await seed(first)
 
         async def many(h: Harness, who, base: int) -> None:  # type: ignore[no-untyped-def]
@@ -202,9 +197,6 @@ async def test_concurrent_writers_keep_the_chain(pg_url: str, tmp_path: Path, cl
         async with first.app.db.reading() as s:
             result = await chain.verify(s)
         assert result.broken is None and result.events == 12
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_migration_backfills_the_chain_of_existing_events(any_empty_db_url: str) -> None:

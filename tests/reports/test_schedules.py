@@ -14,7 +14,7 @@ from bot.clock import ManualClock
 from bot.scheduler import Scheduler
 from domain.reports import queries as report_queries
 from storage import jobs
-from tests.harness import GROUP, LI, LIU, ZHANG, Harness, card_of, jpeg, make_settings, seed
+from tests.harness import GROUP, LI, LIU, ZHANG, Harness, card_of, jpeg, seed
 
 PARK_TZ_OFFSET = timedelta(hours=8)  # Asia/Shanghai
 
@@ -155,9 +155,7 @@ async def test_quiet_enterprises_are_summarised_in_one_line(seeded: Harness) -> 
 async def test_two_bot_processes_on_one_postgresql_database_send_the_digest_once(
     pg_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    first = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    second = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    try:
+    async with Harness.running(pg_url, tmp_path, clock) as first, Harness.running(pg_url, tmp_path, clock) as second:
         await seed(first)
         await say(first, ZHANG, "/hazard 二车间配电箱门未关闭 限期 12月3日", 1)
         clock.set(park_time(2026, 12, 7, 8, 30))
@@ -166,9 +164,6 @@ async def test_two_bot_processes_on_one_postgresql_database_send_the_digest_once
         assert len(digests(first)) + len(digests(second)) == 1
         ran = await asyncio.gather(scheduler(first).catch_up(), scheduler(second).catch_up())
         assert len(digests(first)) + len(digests(second)) == 1
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_apscheduler_fires_the_jobs_at_their_cron_times(harness: Harness) -> None:
