@@ -25,7 +25,19 @@ from bot.app import App, build_app
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Outcome
-from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.messages import (
+    Button,
+    ButtonPress,
+    Capabilities,
+    Card,
+    CardField,
+    CardStatus,
+    ChatRef,
+    FileRef,
+    Incoming,
+    Reply,
+    Sender,
+)
 from bot.outbox import Queued
 from domain.park import operations as park_ops
 from storage.enums import Role
@@ -213,6 +225,11 @@ class Harness:
     def texts(self, sent: list[Sent]) -> str:
         """Join the texts of sent messages, for assertions."""
         return "\n".join(s.reply.text or "" for s in sent)
+
+
+def hazard_card(*fields: CardField, status: CardStatus | None = None, actions: tuple[tuple[Button, ...], ...] = ()) -> Card:
+    """Return a card of hazard YH-2026-0001 with these fields, for tests of how a platform renders it."""
+    return Card(key="hazard:1", kind="hazard", title="隐患 YH-2026-0001", fields=fields, status=status, actions=actions)
 
 
 def labels(card: Card) -> dict[str, str]:

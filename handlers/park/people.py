@@ -360,13 +360,9 @@ async def _give_role(
     """Give the role, say so, and tell the person privately when the bot can."""
     await park_ops.set_role(session, person, role, enterprise, actor=actor, at=now)
     in_ent = T.IN_ENTERPRISE.format(name=enterprise.name) if enterprise else ""
-    replies = [
-        Reply(text=T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent))
-    ]
-    if person.id != actor.id and reach(person):
-        notice = T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent)
-        replies.append(Reply(text=notice, people=recipients([person], reach)))
-    return replies
+    said = T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent)
+    notice = T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent)
+    return [Reply(text=said), *_tell_privately(person, actor, reach, notice)]
 
 
 async def _remove_role(
@@ -376,10 +372,15 @@ async def _remove_role(
     was = T.role_name(person.role)
     in_ent = T.IN_ENTERPRISE.format(name=person.enterprise.name) if person.enterprise else ""
     await park_ops.set_role(session, person, None, None, actor=actor, at=now)
-    replies = [Reply(text=T.ROLE_REMOVED.format(name=person.display_name, role=was, enterprise=in_ent))]
-    if person.id != actor.id and reach(person):
-        replies.append(Reply(text=T.ROLE_REMOVED_NOTICE, people=recipients([person], reach)))
-    return replies
+    said = T.ROLE_REMOVED.format(name=person.display_name, role=was, enterprise=in_ent)
+    return [Reply(text=said), *_tell_privately(person, actor, reach, T.ROLE_REMOVED_NOTICE)]
+
+
+def _tell_privately(person: Person, actor: Person, reach: Reach, text: str) -> list[Reply]:
+    """Tell the person privately about a change somebody else made to their role, when the bot can write to them."""
+    if person.id == actor.id or not reach(person):
+        return []
+    return [Reply(text=text, people=recipients([person], reach))]
 
 
 # --- /people ----------------------------------------------------------------------------------

@@ -18,18 +18,14 @@ from bot.adapters.telegram import (
     split_text,
 )
 from bot.messages import Card, CardField, CardStatus
+from tests.harness import hazard_card
 
 
 def test_long_card_keeps_title_and_status_and_whole_tags() -> None:
-    card = Card(
-        key="hazard:1",
-        kind="hazard",
-        title="隐患 YH-2026-0001",
-        fields=(
-            CardField("enterprise", "企业", "华油装备制造有限公司"),
-            CardField("description", "描述", "配电箱<门>未关闭&" * 60),
-            CardField("fix", "整改情况", "已加锁" * 400),
-        ),
+    card = hazard_card(
+        CardField("enterprise", "企业", "华油装备制造有限公司"),
+        CardField("description", "描述", "配电箱<门>未关闭&" * 60),
+        CardField("fix", "整改情况", "已加锁" * 400),
         status=CardStatus("awaiting_verification", "待验收", "状态"),
     )
     text = render_card_html(card, CAPTION_LIMIT)
