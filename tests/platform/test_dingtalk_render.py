@@ -6,16 +6,16 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.dingtalk import (
+from bot.adapters.dingtalk_payloads import (
     BUTTON_SLOTS,
     PARAM_LIMIT,
     card_markdown,
     card_params,
     fields_of,
     pressed_value,
-    split_text,
     to_incoming,
 )
+from bot.adapters.shared import split_text
 from bot.messages import Button, Card, CardField, CardStatus
 from tests.harness import hazard_card
 
