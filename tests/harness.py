@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import App, build_app
+from bot.cli import PlatformAdapter
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Outcome
@@ -383,15 +384,7 @@ class LiveBot:
         return self.tg.calls_of("answerCallbackQuery")
 
 
-class Running(Protocol):
-    """A platform adapter that runs until stopped."""
-
-    async def start(self) -> None: ...
-
-    async def stop(self) -> None: ...
-
-
-A = TypeVar("A", bound=Running)
+A = TypeVar("A", bound=PlatformAdapter)
 
 
 @asynccontextmanager

@@ -104,6 +104,7 @@ class _Lru(OrderedDict[str, Any]):
     """A small bounded cache (oldest entries dropped first)."""
 
     def put(self, key: str, value: Any) -> None:
+        """Remember a value as the newest entry, dropping the oldest beyond `CACHE_KEPT`."""
         self[key] = value
         self.move_to_end(key)
         while len(self) > CACHE_KEPT:

@@ -17,6 +17,8 @@ if TYPE_CHECKING:  # rules read rows' attributes; they never load SQLAlchemy the
 
 
 class Perm(StrEnum):
+    """What a route or an action needs; `ALLOWED` names the roles that grant each."""
+
     PUBLIC = "public"  # /start, /help, /whoami, /join: anyone, even strangers
     VIEW = "view"  # lists and details: anyone with a role
     ENTERPRISE_ADD = "enterprise_add"
