@@ -117,7 +117,7 @@ def binds_enterprise(role: Role | None) -> bool:
 def may_ask_to_join(person: Person) -> bool:
     """Tell whether the person may ask to join an enterprise: anyone but park staff (admins, managers,
     inspectors), whose role only an admin changes; approving their request would demote them."""
-    return person.role is None or binds_enterprise(person.role)
+    return is_stranger(person) or is_enterprise_staff(person)
 
 
 def holds_role(person: Person, role: Role, enterprise_id: int) -> bool:

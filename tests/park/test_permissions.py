@@ -21,7 +21,17 @@ from domain.campaigns.rules import may_report_campaign, may_review_report
 from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import may_edit_hazard, may_fill_five, may_fix, may_verify
 from domain.notices.rules import may_answer_for_enterprise, may_change_answer, may_send_notices
-from domain.park.rules import ALLOWED, Perm, may_report_for, may_view_enterprise, role_allows
+from domain.park.rules import (
+    ALLOWED,
+    Perm,
+    join_still_fits,
+    may_ask_to_join,
+    may_decide_join,
+    may_report_for,
+    may_view_enterprise,
+    may_view_people,
+    role_allows,
+)
 from storage.enums import HazardStatus, Level, Role, Source
 from storage.models import AuditEntry, Hazard
 from tests.harness import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg
@@ -151,9 +161,13 @@ def test_an_inspector_edits_and_fills_in_what_they_reported() -> None:
     assert not may_edit_hazard(PEOPLE["member"], found)  # the enterprise does not downgrade an inspection's find
 
 
-# --- notices and campaigns ------------------------------------------------------------------------
+# --- the park, notices and campaigns --------------------------------------------------------------
 
 OTHERS: dict[str, tuple[Rule, set[str]]] = {
+    "ask_to_join": (may_ask_to_join, {"lead", "member", "other_lead", "stranger"}),  # park staff never
+    "decide_join_huayou": (lambda p: may_decide_join(p, HUAYOU), {"admin", "lead"}),
+    "list_huayou_people": (lambda p: may_view_people(p, HUAYOU), {"admin", "manager", "lead"}),
+    "list_park_people": (lambda p: may_view_people(p, None), {"admin", "manager"}),
     "send_notices": (may_send_notices, MANAGERS),
     "answer_notice": (may_answer_for_enterprise, {"lead", "member", "other_lead"}),
     "change_members_answer": (lambda p: may_change_answer(p, HUAYOU, PEOPLE["member"].id), {"lead", "member"}),
@@ -164,9 +178,31 @@ OTHER_CASES = [(action, role) for action in OTHERS for role in PEOPLE]
 
 
 @pytest.mark.parametrize(("action", "role"), OTHER_CASES, ids=[f"{a}-{r}" for a, r in OTHER_CASES])
-def test_notice_and_campaign_rules(action: str, role: str) -> None:
+def test_park_notice_and_campaign_rules(action: str, role: str) -> None:
     rule, allowed = OTHERS[action]
     assert rule(PEOPLE[role]) == (role in allowed)
+
+
+@dataclass(frozen=True)
+class AnEnterprise:
+    """An enterprise as the rules read one: on the park's list or not."""
+
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class AJoinRequest:
+    """A request to join as the rules read one: who asks, for which enterprise."""
+
+    person: Someone
+    enterprise: AnEnterprise = AnEnterprise()
+
+
+def test_approving_a_join_fits_only_someone_not_made_park_staff_and_a_listed_enterprise() -> None:
+    assert join_still_fits(AJoinRequest(PEOPLE["stranger"]))
+    assert join_still_fits(AJoinRequest(PEOPLE["member"]))  # a member asking to become the lead
+    assert not join_still_fits(AJoinRequest(PEOPLE["manager"]))  # made a manager meanwhile
+    assert not join_still_fits(AJoinRequest(PEOPLE["stranger"], AnEnterprise(active=False)))
 
 
 # --- through the whole core: the dispatcher applies the table to commands and to button presses -----
