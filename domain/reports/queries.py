@@ -278,11 +278,6 @@ async def overdue_items(
     return [items[c] for c in sorted(items)]
 
 
-def _found_in(start: datetime, end: datetime) -> Any:
-    """Return the condition of a hazard found in [start, end), a withdrawn (mistaken) report aside."""
-    return and_(Hazard.found_at >= start, Hazard.found_at < end, Hazard.status != S.WITHDRAWN)
-
-
 async def week_figures(
     session: AsyncSession, start: date, today: date, tz: tzinfo, grace_days: int = 1
 ) -> WeekFigures:
@@ -380,6 +375,11 @@ async def trend(session: AsyncSession, last_monday: date, tz: tzinfo, weeks: int
         )
     ).one()
     return [(mondays[i], int(found[i]), int(closed[i])) for i in range(weeks)]
+
+
+def _found_in(start: datetime, end: datetime) -> Any:
+    """Return the condition of a hazard found in [start, end), a withdrawn (mistaken) report aside."""
+    return and_(Hazard.found_at >= start, Hazard.found_at < end, Hazard.status != S.WITHDRAWN)
 
 
 # --- the period summary (年度总结) -------------------------------------------------------------
