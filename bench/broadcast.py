@@ -3,8 +3,9 @@
 The bot runs in this process with Telegram's own limits (30 messages a second overall, 20 a minute
 per group) on a temporary SQLite database; the fake Bot API (tests/fake_telegram.py) answers some
 groups' first sends with 429 and `retry_after` (and, with `--errors`, a share of all sends with 502).
-The notice is written to the outbox as a broadcast (`Sender.send_proactive`, one row per group) and
-the time until every group shows it is compared with the rate-limit floor, groups / 30 s.
+The notice is written to the outbox as a broadcast the way a schedule's job sends (`Dispatcher.enqueue`
+in one transaction, one row per group, then `Dispatcher.queued`), and the time until every group
+shows it is compared with the rate-limit floor, groups / 30 s.
 
 Run: `.venv/bin/python bench/broadcast.py [GROUPS] [--throttled N] [--retry-after S] [--errors P]`.
 The last line printed is a JSON object with the figures.
@@ -70,7 +71,9 @@ async def run(groups: int, throttled: int, retry_after: int, errors: float, seed
             await adapter.start()
             try:
                 start = time.perf_counter()
-                await app.sender.send_proactive([Reply(text=TEXT, to_groups=True)])
+                async with app.db.unit_of_work() as session:  # as a schedule's job writes what it sends
+                    items = await app.dispatcher.enqueue(session, [Reply(text=TEXT, to_groups=True)])
+                app.dispatcher.queued(items)
 
                 def reached() -> set[int]:
                     return {

@@ -118,24 +118,10 @@ class Dispatcher:
         self.db = db
         self.photos = photos
         self.adapters: dict[str, Adapter] = {}
-        self.commands: dict[str, Route] = {}
-        self.buttons: dict[str, Route] = {}
-        self.card_replies: dict[str, Route] = {}
-        self.questions: dict[str, Route] = {}
-        self.leftovers: dict[str, Route] = {}
+        self.routes = Router("all")  # every handler module's routes, in one table per kind
         for router in routers:
-            for table, own in (
-                (self.commands, router.commands),
-                (self.buttons, router.buttons),
-                (self.card_replies, router.card_replies),
-                (self.questions, router.questions),
-                (self.leftovers, router.leftovers),
-            ):
-                clash = table.keys() & own.keys()
-                if clash:
-                    raise ValueError(f"router {router.name} redefines {sorted(clash)}")
-                table.update(own)
-        self.kinds = {kind: route.question for kind, route in self.questions.items() if route.question}
+            self.routes.include(router)
+        self.kinds = {kind: route.question for kind, route in self.routes.questions.items() if route.question}
         self._admins = frozenset(settings.access.admins)
         self._park_chats = frozenset(settings.park.chats)
         self._told_not_saved: set[str] = set()  # updates whose sender heard their photo waits for storage
@@ -325,7 +311,7 @@ class Dispatcher:
             "now": self.clock.now(),
             "photos": self.photos,
             "attachments": attachments,
-            "commands": self.commands,
+            "commands": self.routes.commands,
             "reach": self.reach,
             "card_key": None,
             "question": None,
@@ -455,7 +441,7 @@ class Dispatcher:
         row: Conversation | None,
     ) -> list[Reply]:
         if isinstance(event, ButtonPress):
-            route = self.buttons.get(event.data.split(":", 1)[0])
+            route = self.routes.buttons.get(event.data.split(":", 1)[0])
             button = route.button.unpack(event.data) if route is not None and route.button else None
             if route is None or button is None:
                 return await self._refuse_button(session, event, actor)
@@ -487,7 +473,7 @@ class Dispatcher:
         command = event.command
         card_key = await self._replied_card(session, event)
         if command is not None:
-            route = self.commands.get(command)
+            route = self.routes.commands.get(command)
             if route is None:
                 if "@" in event.text.split(maxsplit=1)[0] and event.chat.is_group:
                     return []  # addressed to another bot in the group
@@ -505,7 +491,7 @@ class Dispatcher:
             return (replies or []) + notes
 
         if question is not None:
-            route = self.questions[question.kind]
+            route = self.routes.questions[question.kind]
             if not role_allows(actor.role, route.perm):
                 # The person lost the role the question needs: drop it quietly, route the message as usual.
                 await questions.drop(session, event.chat, actor)
@@ -519,12 +505,12 @@ class Dispatcher:
                     return replies
 
         if card_key is not None:
-            route = self.card_replies.get(card_key.removeprefix(ABOUT).split(":", 1)[0])
+            route = self.routes.card_replies.get(card_key.removeprefix(ABOUT).split(":", 1)[0])
             if route is not None:
                 return await self._run(route, session, event, actor, attachments, card_key=card_key) or []
             return [Reply(text=T.CARD_REPLY_HINT)]
 
-        for route in self.leftovers.values():
+        for route in self.routes.leftovers.values():
             if role_allows(actor.role, route.perm):
                 replies = await self._run(route, session, event, actor, attachments)
                 if replies is not None:

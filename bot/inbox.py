@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import deque
 from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, Protocol
@@ -21,7 +20,7 @@ from typing import Any, Protocol
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher, Event, Outcome
 from bot.messages import ButtonPress
-from bot.sender import Sender
+from bot.sender import RecentlyDone, Sender
 from storage import audit, files, outbox
 from storage import inbox as rows
 from storage.db import Database, is_unavailable
@@ -84,8 +83,7 @@ class Inbox:
         self._tries: dict[int, int] = {}  # row id -> failed tries so far
         self._stopping = False
         self._next_prune = 0.0
-        self._finished: set[int] = set()
-        self._finished_order: deque[int] = deque()
+        self._finished = RecentlyDone(FINISHED_KEPT)  # so a scan that read a row a moment earlier skips it
 
     def attach(self, source: Source) -> None:
         """Register the platform whose updates this inbox decodes."""
@@ -218,19 +216,12 @@ class Inbox:
                 self._tries.pop(row_id, None)
                 queue.pop(0)
                 self._known.discard(row_id)
-                self._finish(row_id)
+                self._finished.add(row_id)
         finally:
             self._tasks.pop(chat_key, None)
             if not queue:
                 self._queues.pop(chat_key, None)
             self._start_waiting_chats()
-
-    def _finish(self, row_id: int) -> None:
-        """Remember a row just processed, so a scan that read it a moment earlier does not queue it again."""
-        self._finished.add(row_id)
-        self._finished_order.append(row_id)
-        if len(self._finished_order) > FINISHED_KEPT:
-            self._finished.discard(self._finished_order.popleft())
 
     def _hand_back(self, chat_key: str, queue: list[Item], row_id: int) -> None:
         """Leave a chat's rows in the table and retry them after a growing pause (capped)."""

@@ -71,6 +71,20 @@ class Router:
         self.questions: dict[str, Route] = {}
         self.leftovers: dict[str, Route] = {}
 
+    def include(self, other: Router) -> None:
+        """Take in another router's routes; a name two routers define is an error, not a silent override."""
+        for table, own in (
+            (self.commands, other.commands),
+            (self.buttons, other.buttons),
+            (self.card_replies, other.card_replies),
+            (self.questions, other.questions),
+            (self.leftovers, other.leftovers),
+        ):
+            clash = table.keys() & own.keys()
+            if clash:
+                raise ValueError(f"router {other.name} redefines {sorted(clash)}")
+            table.update(own)
+
     def _add(
         self, table: dict[str, Route], names: Sequence[str], perm: Perm, help_text: str | None, **typed: Any
     ) -> Callable[[Handler], Handler]:

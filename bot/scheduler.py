@@ -169,12 +169,6 @@ class Scheduler:
         self._aps = aps
         logger.info("schedules started: %s", ", ".join(f"{j.name} ({j.cron})" for j in self.jobs.values()))
 
-    def next_times(self) -> dict[str, datetime | None]:
-        """Return when APScheduler will next fire each job (for logs and tests)."""
-        if self._aps is None:
-            return {}
-        return {job.id: job.next_run_time for job in self._aps.get_jobs()}
-
     async def stop(self) -> None:
         """Stop firing jobs (a run in progress finishes or rolls back on its own)."""
         if self._aps is not None:

@@ -104,6 +104,30 @@ class _OldestFirst:
         self._waiting.clear()
 
 
+class RecentlyDone:
+    """Ids of rows done with lately, so that a scan which read them a moment earlier does not take them
+    again; the oldest are forgotten beyond `kept` (a scan never reads that far back)."""
+
+    def __init__(self, kept: int) -> None:
+        self.kept = kept
+        self._ids: set[int] = set()
+        self._order: deque[int] = deque()
+
+    def __contains__(self, row_id: int) -> bool:
+        return row_id in self._ids
+
+    def add(self, row_id: int) -> None:
+        """Remember a row as done with."""
+        self._ids.add(row_id)
+        self._order.append(row_id)
+        if len(self._order) > self.kept:
+            self._ids.discard(self._order.popleft())
+
+    def discard(self, row_id: int) -> None:
+        """Forget a row, so that a later scan takes it again."""
+        self._ids.discard(row_id)
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}"
@@ -120,8 +144,7 @@ class Sender:
         self.dispatcher = dispatcher
         self._queues: dict[str, list[Queued]] = {}  # lane -> rows in hand, oldest first
         self._known: set[int] = set()
-        self._finished: set[int] = set()
-        self._finished_order: deque[int] = deque()
+        self._finished = RecentlyDone(FINISHED_KEPT)
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: deque[str] = deque()  # lanes with rows but no task yet (too many chats at once)
         self._wire: set[asyncio.Future[None]] = set()  # sends under way, finished even when stopping
@@ -145,13 +168,6 @@ class Sender:
         for item in items:
             self._take(item)
         self._start_lanes()
-
-    async def send_proactive(self, replies: Sequence[Reply]) -> int:
-        """Write replies that answer no update (a broadcast, a reminder) to the outbox and send them; return rows."""
-        async with self.db.unit_of_work() as session:
-            items = await outbox.enqueue(session, replies, platforms=self.platforms(), now=self.clock.now())
-        self.queued(items)
-        return len(items)
 
     async def direct(self, chat: ChatRef, reply: Reply) -> None:
         """Send one reply without a row, for when the database cannot be used; a failure is logged."""
@@ -249,7 +265,7 @@ class Sender:
             for q in superseded:
                 queue.remove(q)
                 self._known.discard(q.id)
-                self._finish_mark(q.id)
+                self._finished.add(q.id)
         self._known.add(item.id)
         if not queue or queue[-1].id < item.id:
             queue.append(item)
@@ -317,15 +333,9 @@ class Sender:
 
     def _forget(self, row_id: int) -> None:
         self._known.discard(row_id)
-        self._finish_mark(row_id)
+        self._finished.add(row_id)
         self._changed.set()
         self._changed = asyncio.Event()
-
-    def _finish_mark(self, row_id: int) -> None:
-        self._finished.add(row_id)
-        self._finished_order.append(row_id)
-        if len(self._finished_order) > FINISHED_KEPT:
-            self._finished.discard(self._finished_order.popleft())
 
     # --- one message ----------------------------------------------------------------------------
 

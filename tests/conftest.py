@@ -26,7 +26,14 @@ os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 from bot.clock import ManualClock
 from storage.db import Database, upgrade
-from tests.harness import Harness, LiveBot, make_settings, running_bot
+from tests.harness import (
+    Harness,
+    LiveBot,
+    LiveDingTalk,
+    running_bot,
+    running_dingtalk_bot,
+    seed,
+)
 
 PG_ADMIN_URL = os.environ.get("SAFETYBOT_TEST_PG", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -176,21 +183,33 @@ def clock() -> ManualClock:
 @pytest.fixture
 async def harness(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """Yield a migrated app on SQLite with a recording adapter, driven through the neutral core."""
-    h = await Harness.create(make_settings(sqlite_url, tmp_path), clock)
-    yield h
-    await h.close()
+    async with Harness.running(sqlite_url, tmp_path, clock) as h:
+        yield h
+
+
+@pytest.fixture
+async def seeded(harness: Harness) -> Harness:
+    """Return the harness with the park seeded: two enterprises, the personas in their roles, a park group."""
+    await seed(harness)
+    return harness
 
 
 @pytest.fixture
 async def any_harness(any_db_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """Yield the harness on SQLite and on PostgreSQL."""
-    h = await Harness.create(make_settings(any_db_url, tmp_path), clock)
-    yield h
-    await h.close()
+    async with Harness.running(any_db_url, tmp_path, clock) as h:
+        yield h
 
 
 @pytest.fixture
 async def bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveBot]:
     """Yield a bot polling the fake Telegram server, on a migrated SQLite database."""
     async with running_bot(sqlite_url, tmp_path, clock) as running:
+        yield running
+
+
+@pytest.fixture
+async def dingtalk_bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[LiveDingTalk]:
+    """Yield a bot on the fake DingTalk open platform, on a migrated SQLite database."""
+    async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as running:
         yield running

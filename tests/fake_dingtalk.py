@@ -30,7 +30,6 @@ import copy
 import io
 import itertools
 import json
-import socket
 import time
 import uuid
 from collections.abc import Callable
@@ -38,6 +37,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from aiohttp import WSMsgType, web
+
+from tests.fake_server import FakeServer
 
 CLIENT_ID = "dingfake0robot0code"
 CLIENT_SECRET = "fake-dingtalk-secret-Zq81-never-log-me"
@@ -142,10 +143,13 @@ class _ApiError(Exception):
         self.message = message
 
 
-class FakeDingTalk:
+class FakeDingTalk(FakeServer):
     """In-process fake of DingTalk's open platform plus helpers to act as the people in the chats."""
 
+    recheck = 0.2  # some conditions change inside the bot, with no request to the fake
+
     def __init__(self) -> None:
+        super().__init__()
         self.api_base_url = ""
         self.oapi_base_url = ""
         self.calls: list[Call] = []
@@ -170,24 +174,16 @@ class FakeDingTalk:
         self._tokens: set[str] = set()
         self._ws: web.WebSocketResponse | None = None
         self._ids = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self._cond: asyncio.Condition | None = None
         self._port = 0
 
     # ------------------------------------------------------------------ lifecycle
 
     async def start(self) -> None:
         """Bind to 127.0.0.1 on a free port and start serving."""
-        self._cond = asyncio.Condition()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_get("/connect", self._connect)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        self._port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        self._port = await self._serve(app, shutdown_timeout=1.0)
         self.api_base_url = f"http://127.0.0.1:{self._port}"
         self.oapi_base_url = f"http://127.0.0.1:{self._port}/oapi"
 
@@ -337,24 +333,6 @@ class FakeDingTalk:
         lines += [f"  ack error: {e}" for e in self.ack_errors]
         lines += [f"  fake server error: {e!r}" for e in self.server_errors]
         return "\n".join(lines)
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until predicate() is true, re-checking after every request and every ack."""
-        assert self._cond is not None, "FakeDingTalk not started"
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        async with self._cond:
-            while not predicate():
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise AssertionError(f"condition not met within {timeout}s\n{self.summary()}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._cond.wait(), min(remaining, 0.2))
-
-    async def _notify(self) -> None:
-        if self._cond is not None:
-            async with self._cond:
-                self._cond.notify_all()
 
     # ------------------------------------------------------------------ internals: frames
 

@@ -39,15 +39,15 @@ import mimetypes
 import os
 import random
 import re
-import socket
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
-from types import TracebackType
 from typing import Any
 
 from aiohttp import web
+
+from tests.fake_server import FakeServer
 
 # The PTB client uses httpx, which honours HTTP(S)_PROXY; never send loopback traffic to a proxy.
 for _var in ("NO_PROXY", "no_proxy"):
@@ -292,11 +292,12 @@ def _strip_nested_reply(message: dict[str, Any]) -> dict[str, Any]:
     return replied
 
 
-class FakeTelegram:
+class FakeTelegram(FakeServer):
     """In-process fake of the Telegram Bot API plus helpers to act as the people in the chats."""
 
     def __init__(self) -> None:
         """Create the fake; call start() (or use ``async with``) before pointing a bot at it."""
+        super().__init__()
         self.base_url = ""
         self.base_file_url = ""
         self.calls: list[Call] = []
@@ -326,9 +327,7 @@ class FakeTelegram:
         self._last_offset = 0
         self._last_activity = 0.0
 
-        self._runner: web.AppRunner | None = None
         self._updates_event: asyncio.Event | None = None
-        self._cond: asyncio.Condition | None = None
         self._closing = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -336,16 +335,10 @@ class FakeTelegram:
     async def start(self) -> None:
         """Bind to 127.0.0.1 on a free port and start serving."""
         self._updates_event = asyncio.Event()
-        self._cond = asyncio.Condition()
         self._closing = False
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._dispatch)
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=2.0)
-        await self._runner.setup()
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-        await web.SockSite(self._runner, sock).start()
+        port = await self._serve(app, shutdown_timeout=2.0)
         self.base_url = f"http://127.0.0.1:{port}/bot"
         self.base_file_url = f"http://127.0.0.1:{port}/file/bot"
 
@@ -357,17 +350,6 @@ class FakeTelegram:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-
-    async def __aenter__(self) -> FakeTelegram:
-        """Start the server."""
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        """Stop the server."""
-        await self.stop()
 
     # ------------------------------------------------------------------ people, chats and updates
 
@@ -534,19 +516,6 @@ class FakeTelegram:
             lines.append(f"  {call.method} {params}" + (f" -> ERROR {call.error}" if call.error else ""))
         lines += [f"  fake server error: {err!r}" for err in self.server_errors]
         return "\n".join(lines)
-
-    async def wait_for(self, predicate: Callable[[], bool], timeout: float = 10.0) -> None:  # noqa: ASYNC109
-        """Wait until predicate() is true, re-checking after every request the bot makes."""
-        assert self._cond is not None, "FakeTelegram not started"
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout
-        async with self._cond:
-            while not predicate():
-                remaining = deadline - loop.time()
-                if remaining <= 0:
-                    raise AssertionError(f"condition not met within {timeout}s\n{self.summary()}")
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._cond.wait(), remaining)
 
     async def wait_idle(self, timeout: float = 10.0, quiet: float = 0.25) -> None:  # noqa: ASYNC109
         """Wait until every queued update is confirmed and the bot then made no API call for ``quiet`` s.
@@ -734,11 +703,6 @@ class FakeTelegram:
             if rng.random() < probability:
                 self.faults_served += 1
                 raise _ApiError(code, "Bad Gateway" if code == 502 else "Internal Server Error")
-
-    async def _notify(self) -> None:
-        if self._cond is not None:
-            async with self._cond:
-                self._cond.notify_all()
 
     def _serve_file(self, rest: str) -> web.StreamResponse:
         token, _, file_path = rest.partition("/")

@@ -9,26 +9,41 @@ API server for end-to-end tests. Test modules share these helpers from here, nev
 from __future__ import annotations
 
 import itertools
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
 from bot.app import App, build_app
+from bot.cli import PlatformAdapter
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
 from bot.dispatcher import Outcome
-from bot.messages import ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
+from bot.messages import (
+    Button,
+    ButtonPress,
+    Capabilities,
+    Card,
+    CardField,
+    CardStatus,
+    ChatRef,
+    FileRef,
+    Incoming,
+    Reply,
+    Sender,
+)
+from bot.outbox import Queued
 from bot.scheduler import Scheduler
 from domain.park import operations as park_ops
 from storage.enums import Role
-from storage.models import ReminderSent
+from storage.models import Hazard, ReminderSent
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -126,6 +141,16 @@ class Harness:
         app.dispatcher.attach(adapter)
         return cls(app, adapter, clock)
 
+    @classmethod
+    @asynccontextmanager
+    async def running(cls, db_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+        """Yield a harness on the migrated database at `db_url` (settings from `make_settings`); close it after."""
+        h = await cls.create(make_settings(db_url, tmp_path), clock)
+        try:
+            yield h
+        finally:
+            await h.close()
+
     async def close(self) -> None:
         """Dispose of the database."""
         await self.app.close()
@@ -204,6 +229,11 @@ class Harness:
         return "\n".join(s.reply.text or "" for s in sent)
 
 
+def hazard_card(*fields: CardField, status: CardStatus | None = None, actions: tuple[tuple[Button, ...], ...] = ()) -> Card:
+    """Return a card of hazard YH-2026-0001 with these fields, for tests of how a platform renders it."""
+    return Card(key="hazard:1", kind="hazard", title="隐患 YH-2026-0001", fields=fields, status=status, actions=actions)
+
+
 def labels(card: Card) -> dict[str, str]:
     """Return a card's fields by their display label, as a person reads them."""
     return {f.label: f.value for f in card.fields}
@@ -257,6 +287,47 @@ async def seed(h: Harness, private: tuple[str, ...] = ("admin", "li", "ma", "zha
             s, platform=PLATFORM, chat_id=GROUP.chat_id, title=GROUP.title, is_group=True, at=now
         )
         chat.is_park_group = True
+
+
+async def send_proactive(app: App, replies: Sequence[Reply]) -> list[Queued]:
+    """Send replies that answer no update as a schedule does: outbox rows in one transaction, then the sender."""
+    async with app.db.unit_of_work() as session:
+        items = await app.dispatcher.enqueue(session, replies)
+    app.dispatcher.queued(items)
+    return items
+
+
+async def hazard_status(h: Harness) -> str:
+    """Return the status of the park's one hazard, as the ledger holds it."""
+    async with h.app.db.reading() as s:
+        hazard = await s.scalar(select(Hazard))
+        assert hazard is not None
+        return hazard.status
+
+
+async def insert_old_hazard(conn: AsyncConnection, at: datetime) -> None:
+    """Insert raw rows as an older schema holds them: 华油 (id 1), its lead 张伟 (id 1) and his hazard
+    YH-2026-0001 (id 1), for a migration to carry forward."""
+    await conn.execute(
+        text("INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"),
+        {"t": at},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO people (id, platform, external_id, display_name, role, enterprise_id, created_at, updated_at)"
+            " VALUES (1, 'telegram', '7', '张伟', 'lead', 1, :t, :t)"
+        ),
+        {"t": at},
+    )
+    await conn.execute(
+        text(
+            "INSERT INTO hazards (id, code, enterprise_id, description, category, level, mode, status, source,"
+            " five_in_place, reporter_id, found_at, created_at, updated_at)"
+            " VALUES (1, 'YH-2026-0001', 1, '配电箱', 'electrical', 'general', 'deadline', 'rectifying',"
+            " 'snapshot', '{}', 1, :t, :t, :t)"
+        ),
+        {"t": at},
+    )
 
 
 def card_of(sent: list[Sent]) -> Sent:
@@ -326,14 +397,40 @@ class LiveBot:
         return self.tg.calls_of("answerCallbackQuery")
 
 
+A = TypeVar("A", bound=PlatformAdapter)
+
+
+@asynccontextmanager
+async def running_app(
+    settings: Settings, clock: ManualClock, adapter: Callable[[App], A], before_start: Callable[[], None] | None = None
+) -> AsyncIterator[tuple[App, A]]:
+    """Build and prepare the app, start the adapter made for it, and stop both at the end."""
+    app = build_app(settings, clock)
+    try:
+        await app.prepare()
+        running = adapter(app)
+        if before_start is not None:
+            before_start()
+        await running.start()
+        try:
+            yield app, running
+        finally:
+            await running.stop()
+    finally:
+        await app.close()
+
+
+def telegram_adapter(app: App) -> TelegramAdapter:
+    """Return the real Telegram adapter for the app, on its settings."""
+    return TelegramAdapter(app.settings.telegram, app.dispatcher, app.inbox)
+
+
 @asynccontextmanager
 async def running_bot(
     db_url: str, tmp_path: Path, clock: ManualClock, before_start: Callable[[], None] | None = None
 ) -> AsyncIterator[LiveBot]:
     """Start the fake server, build and prepare the app, and poll with the real Telegram adapter."""
-    tg = FakeTelegram()
-    await tg.start()
-    try:
+    async with FakeTelegram() as tg:
         settings = make_settings(
             db_url,
             tmp_path,
@@ -342,21 +439,8 @@ async def running_bot(
             base_file_url=tg.base_file_url,
             poll_timeout="1",  # seconds; pydantic turns it into an int
         )
-        app = build_app(settings, clock)
-        try:
-            await app.prepare()
-            adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
-            if before_start is not None:
-                before_start()
-            await adapter.start()
-            try:
-                yield LiveBot(tg, app, adapter)
-            finally:
-                await adapter.stop()
-        finally:
-            await app.close()
-    finally:
-        await tg.stop()
+        async with running_app(settings, clock, telegram_adapter, before_start) as (app, adapter):
+            yield LiveBot(tg, app, adapter)
     assert not tg.server_errors, tg.summary()
 
 
@@ -423,25 +507,15 @@ async def running_dingtalk_bot(
     before_start: Callable[[FakeDingTalk], None] | None = None,
 ) -> AsyncIterator[LiveDingTalk]:
     """Start the fake DingTalk, build and prepare the app, and run the real DingTalk adapter on it."""
-    dt = FakeDingTalk()
-    await dt.start()
-    try:
+    async with FakeDingTalk() as dt:
         settings = make_dingtalk_settings(db_url, tmp_path, dt, template=template)
-        app = build_app(settings, clock)
-        try:
-            await app.prepare()
-            adapter = DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox, monthly_calls=monthly_calls)
-            if before_start is not None:
-                before_start(dt)
-            await adapter.start()
-            try:
-                await dt.wait_for(lambda: dt.connections > 0)
-                yield LiveDingTalk(dt, app, adapter)
-            finally:
-                await adapter.stop()
-        finally:
-            await app.close()
-    finally:
-        await dt.stop()
+
+        def adapter(app: App) -> DingTalkAdapter:
+            return DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox, monthly_calls=monthly_calls)
+
+        prepared = (lambda: before_start(dt)) if before_start is not None else None
+        async with running_app(settings, clock, adapter, prepared) as (app, running):
+            await dt.wait_for(lambda: dt.connections > 0)
+            yield LiveDingTalk(dt, app, running)
     assert not dt.server_errors, dt.summary()
     assert not dt.ack_errors, dt.summary()

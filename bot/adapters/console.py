@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import re
 import shlex
 import uuid
 from collections.abc import Callable
@@ -19,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from bot.adapters.shared import addressed_text
 from bot.dispatcher import Dispatcher
 from bot.messages import Button, ButtonPress, Capabilities, Card, ChatRef, FileRef, Incoming, Reply, Sender
 
@@ -26,19 +26,6 @@ PLATFORM = "console"
 GROUP = ChatRef(PLATFORM, "park-group", is_group=True, title="园区安全生产群")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"}
 BOT_USERNAME = "safetybot"  # `/help@safetybot` is for this bot; `/help@other_bot` is ignored, as on Telegram
-COMMAND_RE = re.compile(r"(/[A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(.*)\Z", re.DOTALL)
-
-
-def addressed_text(text: str) -> str | None:
-    """Strip `@safetybot` from a leading command; None when the command names another bot."""
-    match = COMMAND_RE.match(text)
-    if match is None or match.group(2) is None:
-        return text
-    if match.group(2).lower() != BOT_USERNAME:
-        return None
-    return match.group(1) + match.group(3)
-
-
 def read_last_number(path: Path | None) -> int:
     """Return the last message number a console run recorded in the file (0 if none)."""
     try:
@@ -188,7 +175,7 @@ class ConsoleSession:
         """Send a message as the current person in the current chat (`/cmd@other_bot` goes nowhere)."""
         if echo:
             self.adapter.write(f"[{self.adapter._where(self.chat)}] {self.person.name}：{text}")
-        ours = addressed_text(text)
+        ours = addressed_text(text, BOT_USERNAME)
         if ours is None:
             self.adapter.write(f"（这条命令是发给其他机器人的，{BOT_USERNAME} 收不到）")
             return

@@ -12,22 +12,21 @@ Identity: a group is `dingtalk:<openConversationId>`, a person `dingtalk:<userId
 chat with the robot is `dingtalk:u:<userId>`: DingTalk writes to people by userId (batchSend, a card
 to `IM_ROBOT.<userId>`), never to the 1:1 conversationId, and a card click names only the person,
 so the private chat is named after them. Ids are strings throughout (leading zeros, `+` and `/`).
+
+What the payloads look like both ways (reading robot messages and clicks, writing card parameters and
+markdown) is in `bot/adapters/dingtalk_payloads.py`; the HTTP calls are in `bot/adapters/dingtalk_api.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import io
 import json
 import logging
-import re
-import signal
 import uuid
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +38,26 @@ from bot.adapters.dingtalk_api import (
     DingTalkError,
     Refused,
 )
+from bot.adapters.dingtalk_payloads import (
+    BUTTON_SLOTS,
+    PARAM_LIMIT,
+    PLATFORM,
+    PRIVATE,
+    TITLE_LIMIT,
+    Target,
+    ack,
+    button_params,
+    card_markdown,
+    card_params,
+    fields_of,
+    image_for_upload,
+    message_chat,
+    pressed_value,
+    private_chat,
+    target_of,
+    to_incoming,
+)
+from bot.adapters.shared import Redact, cut, split_text
 from bot.config import DingTalkSettings
 from bot.dispatcher import Dispatcher, Outcome
 from bot.inbox import Inbox
@@ -61,275 +80,31 @@ from handlers import texts as T
 from storage import dingtalk as rows
 from storage.db import is_unavailable
 from storage.enums import Role
-from storage.photos import pillow
 
 logger = logging.getLogger(__name__)
 
-PLATFORM = "dingtalk"
-PRIVATE = "u:"  # a person's 1:1 chat with the robot: `u:<userId>`
 TOPIC_ROBOT = "/v1.0/im/bot/messages/get"
 TOPIC_CARD = "/v1.0/card/instances/callback"
 SUBSCRIPTIONS = [{"type": "CALLBACK", "topic": TOPIC_ROBOT}, {"type": "CALLBACK", "topic": TOPIC_CARD}]
 BATCH = 20  # people per batchSend (and per private card delivery)
-BUTTON_SLOTS = 6  # btn1 … btn6 in the card template
-PARAM_LIMIT = 1000  # characters of one card parameter value (DingTalk takes about 1 KB each)
-TITLE_LIMIT = 100
 TEXT_LIMIT = 3000  # characters of one text message; longer texts go out in parts
-IMAGE_UPLOAD_LIMIT = 1024 * 1024  # oapi media/upload takes images up to 1 MB
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 MONTHLY_CALLS = 5000  # a standard-edition organisation's API calls a month, for all its apps
 WARN_SHARE = 0.8
 DRAIN_AFTER_DISCONNECT = 15.0  # seconds an old socket is still read after a SYSTEM disconnect
 MAX_BACKOFF = 60.0
 CACHE_KEPT = 2000
-MENTION_RE = re.compile(r"^\s*@\S+\s*")
 
 
 class StartupError(RuntimeError):
     """The bot cannot start on DingTalk for a reason the operator must fix (said in one line)."""
 
 
-class RedactSecret(logging.Filter):
-    """Blank the client secret out of every log line, wherever it could surface."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the secret."""
-        message = record.getMessage()
-        if self.secret and self.secret in message:
-            record.msg = message.replace(self.secret, "<secret>")
-            record.args = ()
-        return True
-
-
-# --- incoming: DingTalk payloads to neutral messages --------------------------------------------
-
-
-def private_chat(user_id: str) -> ChatRef:
-    """Return a person's 1:1 chat with the robot."""
-    return ChatRef(PLATFORM, f"{PRIVATE}{user_id}", is_group=False)
-
-
-def strip_mention(text: str) -> str:
-    """Remove a leading @-mention (the robot's name, which rich text keeps) and surrounding space."""
-    return MENTION_RE.sub("", text, count=1).strip()
-
-
-def _sent_at(data: dict[str, Any], fallback: datetime) -> datetime:
-    created = data.get("createAt")
-    if isinstance(created, int | float) and created > 0:
-        return datetime.fromtimestamp(created / 1000, UTC)
-    return fallback
-
-
-def message_chat(data: dict[str, Any]) -> ChatRef:
-    """Return the chat of a robot message: the group, or the sender's 1:1 chat with the robot."""
-    if str(data.get("conversationType")) == "2":
-        return ChatRef(
-            PLATFORM, str(data.get("conversationId") or ""), True, data.get("conversationTitle") or None
-        )
-    return private_chat(str(data.get("senderStaffId") or ""))
-
-
-def to_incoming(data: dict[str, Any], update_key: str, received_at: datetime) -> Incoming:
-    """Turn a robot message (text, richText, picture, file) into a neutral message.
-
-    The robot hears a group message only when it is @-mentioned, and every private message, so every
-    message is addressed to it. Pictures are referenced by their downloadCode, fetched on demand.
-    """
-    kind = data.get("msgtype")
-    raw = data.get("content")
-    content: dict[str, Any] = raw if isinstance(raw, dict) else {}
-    texts: list[str] = []
-    files: list[FileRef] = []
-    if kind == "text":
-        texts.append(str((data.get("text") or {}).get("content") or ""))
-    elif kind == "richText":
-        for segment in content.get("richText") or []:
-            if not isinstance(segment, dict):
-                continue
-            if segment.get("type") == "picture" and segment.get("downloadCode"):
-                files.append(FileRef(str(segment["downloadCode"]), "photo", None, "image/jpeg"))
-            elif "text" in segment:
-                texts.append(str(segment["text"]))
-    elif kind == "picture" and content.get("downloadCode"):
-        files.append(FileRef(str(content["downloadCode"]), "photo", None, "image/jpeg"))
-    elif kind == "file" and content.get("downloadCode"):
-        name = str(content.get("fileName") or "")
-        mime = "application/pdf" if name.lower().endswith(".pdf") else None
-        files.append(FileRef(str(content["downloadCode"]), "document", None, mime, name or None))
-    if texts:
-        texts[0] = strip_mention(texts[0])
-    text = "\n".join(t.strip() for t in texts if t.strip())
-    sender = Sender(PLATFORM, str(data.get("senderStaffId") or ""), str(data.get("senderNick") or ""))
-    return Incoming(
-        update_key=update_key,
-        sender=sender,
-        chat=message_chat(data),
-        text=text,
-        sent_at=_sent_at(data, received_at),
-        files=tuple(files),
-        message_id=str(data.get("msgId") or "") or None,
-        addressed=True,
-    )
-
-
-def pressed_value(data: dict[str, Any]) -> str:
-    """Return the pressed button's value from a card callback (`cardPrivateData.params.value`), or ''."""
-    try:
-        content = json.loads(data.get("content") or "{}")
-    except (TypeError, ValueError):
-        return ""
-    private = content.get("cardPrivateData") if isinstance(content, dict) else None
-    params = private.get("params") if isinstance(private, dict) else None
-    value = params.get("value") if isinstance(params, dict) else None
-    return value if isinstance(value, str) else ""
-
-
-def _ack(headers: dict[str, Any], data: str) -> dict[str, Any]:
-    return {
-        "code": 200,
-        "headers": {"messageId": headers.get("messageId", ""), "contentType": "application/json"},
-        "message": "OK",
-        "data": data,
-    }
-
-
-# --- outgoing: cards as template parameters or markdown ------------------------------------------
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def card_body(card: Card, limit: int = PARAM_LIMIT, extra: Sequence[str] = ()) -> str:
-    """Render a card's fields as markdown lines that fit one template parameter.
-
-    The longest values are shortened first (the full text stays in the detail view), then trailing
-    fields dropped; `extra` lines (actions spelled out as commands) come last.
-    """
-    fields = [[f.label, f.value] for f in card.fields]
-
-    def render() -> str:
-        return "\n".join([f"**{label}**：{value}" for label, value in fields] + list(extra))
-
-    while len(render()) > limit and fields:
-        longest = max(fields, key=lambda f: len(f[1]))
-        keep = max(20, len(longest[1]) - (len(render()) - limit) - 1)
-        if keep >= len(longest[1]) - 1:
-            fields.pop()
-            continue
-        longest[1] = longest[1][:keep] + "…"
-    return _cut(render(), limit)
-
-
-def card_params(card: Card, photo: str) -> dict[str, str]:
-    """Return the template's parameters for a card: title, status, body, photo, btn1…btn6 (all strings).
-
-    Buttons beyond the six slots are spelled out as their commands in the body.
-    """
-    buttons = [b for row in card.actions for b in row]
-    shown, rest = buttons[:BUTTON_SLOTS], buttons[BUTTON_SLOTS:]
-    extra = [T.DINGTALK_CARD_ACTIONS, *(b.command for b in rest if b.command)] if rest else []
-    params = {
-        "title": _cut(card.title, TITLE_LIMIT),
-        "status": card.status.text if card.status else "",
-        "body": card_body(card, PARAM_LIMIT, extra),
-        "photo": photo,
-    }
-    params.update(button_params(shown))
-    return params
-
-
-def button_params(buttons: Sequence[Button]) -> dict[str, str]:
-    """Return the six button slots (a slot with empty text is hidden by the template)."""
-    params = {}
-    for i in range(BUTTON_SLOTS):
-        button = buttons[i] if i < len(buttons) else None
-        params[f"btn{i + 1}_text"] = button.label if button else ""
-        params[f"btn{i + 1}_value"] = button.data if button else ""
-    return params
-
-
-def card_markdown(card: Card, *, short: bool = False, shown: Mapping[str, str] | None = None) -> str:
-    """Render a card as a markdown message: the whole card, or (`short`) title, status and the actions,
-    and the fields whose values differ from `shown` (the fields as last posted: a notice's counts)."""
-    lines = [f"### {card.title}"]
-    if card.status:
-        lines.append(f"**{card.status.label}**：{card.status.text}")
-    for f in card.fields:
-        if short and f.key != "actions" and (shown is None or shown.get(f.key) == f.value):
-            continue
-        value = f.value.replace("\n", "\n\n") if f.key == "actions" else f.value
-        lines.append(f"**{f.label}**：{value}")
-    return _cut("\n\n".join(lines), 4 * PARAM_LIMIT)
-
-
-def fields_of(card: Card) -> dict[str, str]:
-    """Return a card's field values by key, and its status under `:status` (what a markdown post showed)."""
-    return {f.key: f.value for f in card.fields} | {":status": card.status.text if card.status else ""}
-
-
-def split_text(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split a long text into parts of at most `limit` characters, at line ends where possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while len(line) > limit:
-            if current:
-                parts.append(current)
-                current = ""
-            parts.append(line[:limit])
-            line = line[limit:]
-        if len(current) + len(line) > limit:
-            parts.append(current)
-            current = ""
-        current += line
-    if current or not parts:
-        parts.append(current)
-    return [p.rstrip("\n") or "…" for p in parts]
-
-
-def image_for_upload(path: Path) -> bytes:
-    """Return a picture as DingTalk's media upload takes it: a JPEG or PNG under 1 MB (the original stays on disk)."""
-    data = path.read_bytes()
-    Image = pillow()
-    with Image.open(io.BytesIO(data)) as img:
-        if len(data) <= IMAGE_UPLOAD_LIMIT and img.format in ("JPEG", "PNG"):
-            return data
-        picture = img.convert("RGB")
-    side = 2560
-    while True:
-        copy = picture.copy()
-        copy.thumbnail((side, side))
-        out = io.BytesIO()
-        copy.save(out, format="JPEG", quality=82)
-        if out.tell() <= IMAGE_UPLOAD_LIMIT or side <= 320:
-            return out.getvalue()
-        side = int(side * 0.7)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where a message goes: one group, or people privately (by userId)."""
-
-    group: str | None = None
-    users: tuple[str, ...] = ()
-
-
-def _target(chat: ChatRef) -> Target:
-    if chat.chat_id.startswith(PRIVATE):
-        return Target(users=(chat.chat_id.removeprefix(PRIVATE),))
-    return Target(group=chat.chat_id)
-
-
 class _Lru(OrderedDict[str, Any]):
     """A small bounded cache (oldest entries dropped first)."""
 
     def put(self, key: str, value: Any) -> None:
+        """Remember a value as the newest entry, dropping the oldest beyond `CACHE_KEPT`."""
         self[key] = value
         self.move_to_end(key)
         while len(self) > CACHE_KEPT:
@@ -363,7 +138,7 @@ class DingTalkAdapter:
             replies=False, buttons=bool(self.template), edits=True, private_to_anyone=True
         )
         self.monthly_calls = monthly_calls
-        self._redact = RedactSecret(secret)
+        self._redact = Redact(secret, "<secret>")
         self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("aiohttp")]
         for target in self._filtered:
             target.addFilter(self._redact)
@@ -602,7 +377,7 @@ class DingTalkAdapter:
                 logger.info("DingTalk asked to reconnect")
                 return "disconnect"
             if topic == "ping":
-                await ws.send_json(_ack(headers, frame.get("data") or "{}"))
+                await ws.send_json(ack(headers, frame.get("data") or "{}"))
             return None
         if kind == "CALLBACK" and topic in (TOPIC_ROBOT, TOPIC_CARD):
             try:
@@ -621,9 +396,9 @@ class DingTalkAdapter:
             # A click's answer must come within 2 s: it is acked as soon as it is stored and handled after;
             # the card is updated by its outTrackId once the press is handled.
             response = json.dumps({"response": {}} if topic == TOPIC_CARD else {"response": None})
-            await ws.send_json(_ack(headers, response))
+            await ws.send_json(ack(headers, response))
             return None
-        await ws.send_json(_ack(headers, json.dumps({"response": None})))  # events we did not subscribe to
+        await ws.send_json(ack(headers, json.dumps({"response": None})))  # events we did not subscribe to
         return None
 
     def _stored(
@@ -664,24 +439,12 @@ class DingTalkAdapter:
         for target in self._filtered:
             target.removeFilter(self._redact)
 
-    async def run_forever(self) -> None:
-        """Run until SIGINT or SIGTERM."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        try:
-            await self.start()
-            await stop.wait()
-        finally:
-            await self.stop()
-
     # --- rendering ------------------------------------------------------------------------------
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Send a reply to a group or a person's 1:1 chat; return the card's outTrackId (None for messages)."""
         try:
-            return await self._send(_target(chat), reply)
+            return await self._send(target_of(chat), reply)
         except Refused as exc:
             raise Undeliverable(str(exc)) from None
         finally:
@@ -716,7 +479,7 @@ class DingTalkAdapter:
                 await self._send_message(
                     target,
                     "sampleMarkdown",
-                    {"title": _cut(reply.card.title, TITLE_LIMIT), "text": card_markdown(reply.card)},
+                    {"title": cut(reply.card.title, TITLE_LIMIT), "text": card_markdown(reply.card)},
                 )
                 if reply.card.photos:
                     await self._send_photos(target, reply.card.photos[:1])
@@ -735,7 +498,7 @@ class DingTalkAdapter:
         return out
 
     async def _send_text(self, target: Target, text: str) -> None:
-        for part in split_text(text):
+        for part in split_text(text, TEXT_LIMIT):
             await self._send_message(target, "sampleText", {"content": part})
 
     async def _send_message(self, target: Target, msg_key: str, param: dict[str, Any]) -> None:
@@ -802,7 +565,7 @@ class DingTalkAdapter:
     async def _create_prompt(self, target: Target, text: str, buttons: Sequence[Button]) -> str:
         rest = [b.command for b in buttons[BUTTON_SLOTS:] if b.command]
         body = "\n".join([text, *([T.DINGTALK_CARD_ACTIONS, *rest] if rest else [])])
-        params = {"title": "", "status": "", "body": _cut(body, PARAM_LIMIT), "photo": ""}
+        params = {"title": "", "status": "", "body": cut(body, PARAM_LIMIT), "photo": ""}
         params.update(button_params(buttons[:BUTTON_SLOTS]))
         return await self._deliver(target, params)
 
@@ -858,9 +621,9 @@ class DingTalkAdapter:
                     return  # coalesced: this state is already posted here
                 text = card_markdown(card, short=True, shown=shown) if shown is not None else card_markdown(card)
                 await self._send_message(
-                    _target(ChatRef(PLATFORM, chat_id, not chat_id.startswith(PRIVATE))),
+                    target_of(ChatRef(PLATFORM, chat_id, not chat_id.startswith(PRIVATE))),
                     "sampleMarkdown",
-                    {"title": _cut(f"{card.title}{T.DINGTALK_CARD_UPDATED}", TITLE_LIMIT), "text": text},
+                    {"title": cut(f"{card.title}{T.DINGTALK_CARD_UPDATED}", TITLE_LIMIT), "text": text},
                 )
                 self._pushed.put(f"{key}/fields", fields_of(card))
                 return

@@ -54,6 +54,8 @@ class BadCredentials(Refused):
 
 @dataclass
 class Token:
+    """An access token and when it expires."""
+
     value: str
     expires_at: float  # loop time
 

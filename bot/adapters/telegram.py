@@ -13,8 +13,6 @@ import html
 import io
 import logging
 import random
-import re
-import signal
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -45,6 +43,8 @@ from telegram.error import (
 from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
+from bot.adapters import shared
+from bot.adapters.shared import Redact, addressed_text, cut, fit_fields
 from bot.config import TelegramSettings
 from bot.dispatcher import Dispatcher, Outcome
 from bot.inbox import Inbox
@@ -95,22 +95,6 @@ class FileTooLarge(ValueError):
     """The attachment exceeds what the Bot API lets a bot download."""
 
 
-class RedactToken(logging.Filter):
-    """Blank the bot token out of every log line (httpx logs request URLs, which contain it)."""
-
-    def __init__(self, token: str) -> None:
-        super().__init__()
-        self.token = token
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Rewrite the record's message without the token."""
-        message = record.getMessage()
-        if self.token in message:
-            record.msg = message.replace(self.token, "<token>")
-            record.args = ()
-        return True
-
-
 def _utf16_len(text: str) -> int:
     """Return a length as Telegram counts it (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
@@ -124,18 +108,11 @@ def render_card_html(card: Card, limit: int = TEXT_LIMIT) -> str:
     """
     status = card.status
     head = [card.title] + ([f"{status.label}：{status.text}"] if status else [])
-    fields = [[f.label, f.value] for f in card.fields]
 
-    def visible() -> int:
+    def visible(fields: list[list[str]]) -> int:
         return _utf16_len("\n".join(head + [f"{n}：{v}" for n, v in fields]))
 
-    while visible() > limit and fields:
-        longest = max(fields, key=lambda f: len(f[1]))
-        keep = max(20, len(longest[1]) - (visible() - limit) - 1)
-        if keep >= len(longest[1]) - 1:  # cannot shorten it any further: drop the last field instead
-            fields.pop()
-            continue
-        longest[1] = longest[1][:keep] + "…"
+    fields = fit_fields(card, visible, limit)
     lines = [f"<b>{html.escape(card.title[:200])}</b>"]
     if status:
         lines.append(f"{html.escape(status.label)}：<b>{html.escape(status.text)}</b>")
@@ -209,49 +186,7 @@ def _stored(update: Update) -> tuple[str, str, dict[str, Any]]:
 
 def split_text(text: str, limit: int) -> list[str]:
     """Split text into parts of at most `limit` UTF-16 units (Telegram's measure), at line ends if possible."""
-    parts: list[str] = []
-    current = ""
-    for line in text.splitlines(keepends=True):
-        while line:
-            if _utf16_len(current + line) <= limit:
-                current, line = current + line, ""
-            elif current:  # the line does not fit: close the part before it
-                parts.append(current)
-                current = ""
-            else:  # one line longer than a whole message: take as many characters as fit
-                cut = _fitting(line, limit)
-                parts.append(line[:cut])
-                line = line[cut:]
-    if current or not parts:
-        parts.append(current)
-    return [p.rstrip("\n") or "…" for p in parts]
-
-
-def _fitting(text: str, limit: int) -> int:
-    """Return how many leading characters of text fit in `limit` UTF-16 units."""
-    units = 0
-    for i, ch in enumerate(text):
-        units += 2 if ord(ch) > 0xFFFF else 1
-        if units > limit:
-            return i
-    return len(text)
-
-
-def _cut(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-COMMAND_RE = re.compile(r"(/[A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(.*)\Z", re.DOTALL)
-
-
-def _addressed_text(text: str, bot_username: str | None) -> str | None:
-    """Strip `@ourbot` from a leading command; None when the command is addressed to another bot."""
-    match = COMMAND_RE.match(text)
-    if match is None or match.group(2) is None:
-        return text
-    if bot_username is None or match.group(2).lower() != bot_username.lower():
-        return None
-    return match.group(1) + match.group(3)
+    return shared.split_text(text, limit, _utf16_len)
 
 
 def to_neutral(update: Update, bot_username: str | None = None) -> Incoming | ButtonPress | None:
@@ -272,7 +207,7 @@ def to_neutral(update: Update, bot_username: str | None = None) -> Incoming | Bu
     message = update.message
     if message is None:
         return None  # edits, channel posts, member updates: not for the bot
-    text = _addressed_text(message.text or message.caption or "", bot_username)
+    text = addressed_text(message.text or message.caption or "", bot_username)
     if text is None:
         return None  # `/cmd@otherbot` in a group: not for us
     files: list[FileRef] = []
@@ -330,7 +265,7 @@ class TelegramAdapter:
         self.dispatcher = dispatcher
         self.inbox = inbox
         # Request URLs contain the token: quiet httpx, and redact the token wherever it could surface.
-        self._redact = RedactToken(token)
+        self._redact = Redact(token, "<token>")
         self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("httpx")]
         for target in self._filtered:
             target.addFilter(self._redact)
@@ -366,7 +301,7 @@ class TelegramAdapter:
         if query is None:
             return
         try:
-            await self.bot.answer_callback_query(str(query["id"]), text=outcome.toast and _cut(outcome.toast, 200))
+            await self.bot.answer_callback_query(str(query["id"]), text=outcome.toast and cut(outcome.toast, 200))
         except BadRequest as exc:  # the query is too old to answer; the press was still handled
             logger.info("could not answer callback query: %s", exc)
 
@@ -446,24 +381,6 @@ class TelegramAdapter:
             self._started = False
         for target in self._filtered:
             target.removeFilter(self._redact)
-
-    async def run_forever(self) -> None:
-        """Poll until SIGINT or SIGTERM."""
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        starting = asyncio.create_task(self.start())
-        stopping = asyncio.create_task(stop.wait())
-        try:
-            done, _ = await asyncio.wait({starting, stopping}, return_when=asyncio.FIRST_COMPLETED)
-            if starting in done:
-                starting.result()  # a StartupError surfaces here
-                await stopping
-        finally:
-            starting.cancel()
-            stopping.cancel()
-            await self.stop()
 
     async def _retrying(self, call: Callable[[], Awaitable[T]]) -> T:
         """Make one Bot API call of a send.

@@ -5,8 +5,9 @@ Every change writes an audit row; functions take the unit of work's session and 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,8 @@ from storage.audit import audit
 from storage.db import dialect_insert
 from storage.enums import JoinStatus, Role
 from storage.models import Chat, Conversation, Enterprise, JoinRequest, Person
+
+R = TypeVar("R")
 
 
 async def upsert_person(
@@ -33,24 +36,36 @@ async def upsert_person(
     Writes only what changed: a known person with the same name costs one SELECT. A new person's
     first messages arriving at once make one row: each insert yields to the one already made.
     """
-    person = await find_person(session, platform, external_id)
-    if person is None:
-        await session.execute(
-            dialect_insert(session)(Person)
-            .values(
-                platform=platform,
-                external_id=external_id,
-                display_name=display_name[:100] or external_id,
-                username=username,
-                created_at=at,
-                updated_at=at,
-            )
-            .on_conflict_do_nothing(index_elements=[Person.platform, Person.external_id])
-        )
-        person = await find_person(session, platform, external_id)
-        assert person is not None
+    person = await _find_or_insert(
+        session,
+        lambda: find_person(session, platform, external_id),
+        Person,
+        [Person.platform, Person.external_id],
+        platform=platform,
+        external_id=external_id,
+        display_name=display_name[:100] or external_id,
+        username=username,
+        created_at=at,
+        updated_at=at,
+    )
     refresh_person(person, display_name, username, at)
     return person
+
+
+async def _find_or_insert(
+    session: AsyncSession, find: Callable[[], Awaitable[R | None]], model: type[Any], keys: list[Any], **values: Any
+) -> R:
+    """Return the row `find` reads, inserting it from `values` first when it is missing.
+
+    The insert yields to a row with the same `keys` made meanwhile (two first messages at once), so
+    the second read always finds exactly one row.
+    """
+    row = await find()
+    if row is None:
+        await session.execute(dialect_insert(session)(model).values(**values).on_conflict_do_nothing(index_elements=keys))
+        row = await find()
+        assert row is not None
+    return row
 
 
 def refresh_person(person: Person, display_name: str, username: str | None, at: datetime) -> None:
@@ -204,22 +219,18 @@ async def upsert_chat(
 ) -> Chat:
     """Find or create the chat row; two first messages in a new chat at once make one row."""
     query = select(Chat).where(Chat.platform == platform, Chat.chat_id == chat_id)
-    chat = await session.scalar(query)
-    if chat is None:
-        await session.execute(
-            dialect_insert(session)(Chat)
-            .values(
-                platform=platform,
-                chat_id=chat_id,
-                title=title,
-                is_group=is_group,
-                is_park_group=False,
-                created_at=at,
-            )
-            .on_conflict_do_nothing(index_elements=[Chat.platform, Chat.chat_id])
-        )
-        chat = await session.scalar(query)
-        assert chat is not None
+    chat = await _find_or_insert(
+        session,
+        lambda: session.scalar(query),
+        Chat,
+        [Chat.platform, Chat.chat_id],
+        platform=platform,
+        chat_id=chat_id,
+        title=title,
+        is_group=is_group,
+        is_park_group=False,
+        created_at=at,
+    )
     if title and chat.title != title:
         chat.title = title
     return chat

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
+from domain.park.rules import names_of
 from storage.enums import JoinStatus, Role
 from storage.models import Chat, Enterprise, JoinRequest, Person
 
@@ -132,21 +133,17 @@ async def match_enterprises(session: AsyncSession, text: str, limit: int = 5) ->
     if not needle:
         return []
     enterprises = await list_enterprises(session)
-
-    def names(e: Enterprise) -> list[str]:
-        return [unicodedata.normalize("NFKC", n).lower() for n in (e.name, *e.aliases)]
-
-    exact = [e for e in enterprises if needle in names(e)]
+    exact = [e for e in enterprises if needle in names_of(e)]
     if exact:
         return exact[:1]
-    containing = [e for e in enterprises if any(needle in n or n in needle for n in names(e))]
+    containing = [e for e in enterprises if any(needle in n or n in needle for n in names_of(e))]
     if containing:
         return containing[:limit]
 
     def score(e: Enterprise) -> tuple[float, float]:
         # Characters shared with any of its names first (Chinese names share few), then similarity.
-        shared = len(set(needle) & set("".join(names(e)))) / len(set(needle))
-        return shared, max(difflib.SequenceMatcher(None, needle, n).ratio() for n in names(e))
+        shared = len(set(needle) & set("".join(names_of(e)))) / len(set(needle))
+        return shared, max(difflib.SequenceMatcher(None, needle, n).ratio() for n in names_of(e))
 
     scored = sorted(((score(e), e) for e in enterprises), key=lambda pair: pair[0], reverse=True)
     return [e for (shared, ratio), e in scored if ratio >= 0.3 and shared >= 0.5][:limit]

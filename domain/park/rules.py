@@ -13,10 +13,12 @@ from typing import TYPE_CHECKING
 from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role
 
 if TYPE_CHECKING:  # rules read rows' attributes; they never load SQLAlchemy themselves
-    from storage.models import Enterprise, Person
+    from storage.models import Enterprise, JoinRequest, Person
 
 
 class Perm(StrEnum):
+    """What a route or an action needs; `ALLOWED` names the roles that grant each."""
+
     PUBLIC = "public"  # /start, /help, /whoami, /join: anyone, even strangers
     VIEW = "view"  # lists and details: anyone with a role
     ENTERPRISE_ADD = "enterprise_add"
@@ -74,18 +76,53 @@ def role_allows(role: Role | None, perm: Perm) -> bool:
     return not roles or role in roles
 
 
+# Who decides a request to join an enterprise: these roles for any enterprise, those only for their own.
+JOIN_DECIDERS_PARK: tuple[Role, ...] = (Role.ADMIN,)
+JOIN_DECIDERS_OWN: tuple[Role, ...] = (Role.LEAD,)
+
+
 def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
     """Tell whether the person may use a permission on one enterprise's data."""
     if not role_allows(person.role, perm):
         return False
-    if person.role in ENTERPRISE_ROLES:
+    if is_enterprise_staff(person):
         return person.enterprise_id is not None and person.enterprise_id == enterprise_id
     return True
+
+
+def is_stranger(person: Person) -> bool:
+    """Tell whether the person has no role yet: they may only greet the bot, ask for help and ask to join."""
+    return person.role is None
 
 
 def is_manager(person: Person) -> bool:
     """Tell whether the person sees the whole park (managers and admins)."""
     return person.role in MANAGER_ROLES
+
+
+def is_enterprise_staff(person: Person) -> bool:
+    """Tell whether the person is one of an enterprise's own people (a lead or a member), not park staff.
+
+    They act for their own enterprise only: fix its hazards, answer its notices and campaigns.
+    """
+    return person.role in ENTERPRISE_ROLES
+
+
+def binds_enterprise(role: Role | None) -> bool:
+    """Tell whether a role is held in one enterprise (lead, member): the only roles a /join asks for, and
+    the ones an admin names an enterprise with when giving them."""
+    return role in ENTERPRISE_ROLES
+
+
+def may_ask_to_join(person: Person) -> bool:
+    """Tell whether the person may ask to join an enterprise: anyone but park staff (admins, managers,
+    inspectors), whose role only an admin changes; approving their request would demote them."""
+    return is_stranger(person) or is_enterprise_staff(person)
+
+
+def holds_role(person: Person, role: Role, enterprise_id: int) -> bool:
+    """Tell whether the person already holds this role in this enterprise (asking for it again changes nothing)."""
+    return person.role == role and person.enterprise_id == enterprise_id
 
 
 def may_view_enterprise(person: Person, enterprise_id: int | None) -> bool:
@@ -100,9 +137,15 @@ def may_report_for(person: Person, enterprise_id: int) -> bool:
 
 def may_decide_join(person: Person, enterprise_id: int) -> bool:
     """Tell whether the person may approve or reject a request to join an enterprise: admins, its leads."""
-    if person.role == Role.ADMIN:
+    if person.role in JOIN_DECIDERS_PARK:
         return True
-    return person.role == Role.LEAD and person.enterprise_id == enterprise_id
+    return person.role in JOIN_DECIDERS_OWN and person.enterprise_id == enterprise_id
+
+
+def join_still_fits(request: JoinRequest) -> bool:
+    """Tell whether approving a join request would still do what was asked: the person was not made park
+    staff meanwhile (approving would demote them) and the enterprise is still on the park's list."""
+    return may_ask_to_join(request.person) and request.enterprise.active
 
 
 def may_view_people(person: Person, enterprise_id: int | None) -> bool:
@@ -112,7 +155,16 @@ def may_view_people(person: Person, enterprise_id: int | None) -> bool:
     return is_manager(person) or (enterprise_id is not None and person.enterprise_id == enterprise_id)
 
 
+def folded(text: str) -> str:
+    """Return a name as names are compared: full- and half-width alike (NFKC), lower case."""
+    return unicodedata.normalize("NFKC", text).lower()
+
+
+def names_of(enterprise: Enterprise) -> list[str]:
+    """Return the enterprise's full name and aliases, folded for comparison."""
+    return [folded(n) for n in (enterprise.name, *enterprise.aliases)]
+
+
 def is_exact(enterprise: Enterprise, text: str) -> bool:
     """Tell whether the text is the enterprise's full name or one of its aliases (width and case aside)."""
-    needle = unicodedata.normalize("NFKC", text).strip().lower()
-    return needle in [unicodedata.normalize("NFKC", n).lower() for n in (enterprise.name, *enterprise.aliases)]
+    return folded(text).strip() in names_of(enterprise)

@@ -88,11 +88,17 @@ async def _campaigns_in(
     rows = await session.execute(
         select(Campaign, func.count(CampaignTask.id), accepted)
         .outerjoin(CampaignTask, CampaignTask.campaign_id == Campaign.id)
-        .where(Campaign.created_at < end, or_(Campaign.created_at >= start, Campaign.due_date >= first_day))
+        .where(_campaign_ran(start, end, first_day))
         .group_by(Campaign.id)
         .order_by(Campaign.id)
     )
     return [(c, int(total), int(done or 0)) for c, total, done in rows.all()]
+
+
+def _campaign_ran(start: datetime, end: datetime, first_day: date) -> Any:
+    """Return the condition of a campaign that ran in [start, end): launched in it, or launched before and
+    due on or after its first park day."""
+    return and_(Campaign.created_at < end, or_(Campaign.created_at >= start, Campaign.due_date >= first_day))
 
 
 @dataclass(frozen=True)
@@ -111,7 +117,7 @@ async def campaign_rows(session: AsyncSession, start: datetime, end: datetime, f
         select(Campaign.code, Campaign.title, Enterprise.name, CampaignTask.status, CampaignTask.submitted_at)
         .join(CampaignTask, CampaignTask.campaign_id == Campaign.id)
         .join(Enterprise, Enterprise.id == CampaignTask.enterprise_id)
-        .where(Campaign.created_at < end, or_(Campaign.created_at >= start, Campaign.due_date >= first_day))
+        .where(_campaign_ran(start, end, first_day))
         .order_by(Campaign.id, Enterprise.name)
     )
     return [
@@ -270,9 +276,7 @@ async def week_figures(
     found: dict[int, int] = {
         ent_id: n
         for ent_id, n in await session.execute(
-            select(ent, func.count())
-            .where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
-            .group_by(ent)
+            select(ent, func.count()).where(_found_in(s, e)).group_by(ent)
         )
     }
     closed = (
@@ -299,7 +303,7 @@ async def week_figures(
 
     majors_by_code: dict[str, MajorItem] = {}
     for where in (  # found in the week (time index), or still open (status index): no OR over both
-        and_(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN),
+        _found_in(s, e),
         and_(Hazard.status.in_(OPEN_STATUSES), Hazard.found_at < e),
     ):
         rows = await session.execute(
@@ -333,9 +337,7 @@ async def trend(session: AsyncSession, last_monday: date, tz: tzinfo, weeks: int
 
     found = (
         await session.execute(
-            select(*buckets(Hazard.found_at)).where(
-                Hazard.found_at >= edges[0], Hazard.found_at < edges[-1], Hazard.status != S.WITHDRAWN
-            )
+            select(*buckets(Hazard.found_at)).where(_found_in(edges[0], edges[-1]))
         )
     ).one()
     closed = (
@@ -344,6 +346,11 @@ async def trend(session: AsyncSession, last_monday: date, tz: tzinfo, weeks: int
         )
     ).one()
     return [(mondays[i], int(found[i]), int(closed[i])) for i in range(weeks)]
+
+
+def _found_in(start: datetime, end: datetime) -> Any:
+    """Return the condition of a hazard found in [start, end), a withdrawn (mistaken) report aside."""
+    return and_(Hazard.found_at >= start, Hazard.found_at < end, Hazard.status != S.WITHDRAWN)
 
 
 # --- the period summary (年度总结) -------------------------------------------------------------
@@ -393,7 +400,7 @@ async def summary_figures(session: AsyncSession, start: date, end: date, tz: tzi
                 count_if(and_(fixed, or_(Hazard.mode.is_(None), Hazard.mode != Mode.IMMEDIATE))),
                 count_if(Hazard.status == S.CLOSED),
                 count_if(Hazard.status.in_(OPEN_STATUSES)),
-            ).where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
+            ).where(_found_in(s, e))
         )
     ).one()
     f.found, f.major, f.rectified_immediately, f.rectified_by_deadline, f.closed, f.still_open = (int(n) for n in row)

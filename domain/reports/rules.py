@@ -16,6 +16,11 @@ def week_start(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def last_week(day: date) -> date:
+    """Return the Monday of the week before the one a day falls in (the week a digest reports on)."""
+    return week_start(day) - timedelta(days=7)
+
+
 def week_label(monday: date) -> str:
     """Return the ISO week of a Monday as `2026-W48`."""
     year, week, _ = monday.isocalendar()

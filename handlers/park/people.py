@@ -15,10 +15,24 @@ from bot.questions import Question
 from bot.routing import Route, Router
 from domain.park import operations as park_ops
 from domain.park import queries as park_queries
-from domain.park.rules import Perm, is_manager, may_decide_join, may_view_people, role_allows
+from domain.park.rules import (
+    JOIN_DECIDERS_OWN,
+    JOIN_DECIDERS_PARK,
+    Perm,
+    binds_enterprise,
+    holds_role,
+    is_enterprise_staff,
+    is_manager,
+    is_stranger,
+    join_still_fits,
+    may_ask_to_join,
+    may_decide_join,
+    may_view_people,
+    role_allows,
+)
 from handlers import texts as T
 from handlers.util import Reach, own_enterprise, pick_enterprise, recipients, refuse
-from storage.enums import ENTERPRISE_ROLES, JoinStatus, Role
+from storage.enums import JoinStatus, Role
 from storage.models import Enterprise, JoinRequest, Person
 
 router = Router("people")
@@ -53,7 +67,7 @@ class JoinDecideButton(CallbackData, prefix="join"):
 async def start(msg: Incoming, *, actor: Person, settings: Settings) -> Reply:
     """Greet the person and tell a stranger how to join."""
     text = T.START.format(name=actor.display_name, park=settings.park.name)
-    if actor.role is None:
+    if is_stranger(actor):
         text += T.START_STRANGER
     return Reply(text=text)
 
@@ -66,7 +80,7 @@ async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route]) -> 
         return Reply(text=T.HELP_GROUP.format(role=role, lines="\n".join(_group_help(actor))))
     lines = [T.HELP_HEADER.format(role=role)]
     for name, route in commands.items():
-        if name == "join" and actor.role is not None:
+        if name == "join" and not is_stranger(actor):
             continue  # somebody with a role has it changed by an admin, not by /join
         if route.help_text and role_allows(actor.role, route.perm):
             lines.append(route.help_text)
@@ -78,10 +92,10 @@ async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route]) -> 
 
 def _group_help(actor: Person) -> list[str]:
     """Return the few group-chat lines that fit the person's role."""
-    if actor.role is None:
+    if is_stranger(actor):
         return [T.HELP_GROUP_LINES["join"]]
     keys = ["hazard"]
-    if actor.role in ENTERPRISE_ROLES:
+    if is_enterprise_staff(actor):
         keys += ["fix", "receipt"]
     if role_allows(actor.role, Perm.HAZARD_VERIFY):
         keys.append("verify")
@@ -118,8 +132,9 @@ async def cancel(msg: Incoming, *, question: Question | None) -> Reply:
 def _split_role(args: str) -> tuple[str, Role]:
     """Split `<企业> [负责人|员工]` into enterprise text and a lead/member role."""
     words = args.split()
-    if len(words) > 1 and T.ROLE_WORDS.get(words[-1].lower()) in ("lead", "member"):
-        return " ".join(words[:-1]), Role(T.ROLE_WORDS[words[-1].lower()])
+    named = T.ROLE_WORDS.get(words[-1].lower()) if len(words) > 1 else None
+    if named is not None and binds_enterprise(Role(named)):
+        return " ".join(words[:-1]), Role(named)
     return args, Role.MEMBER
 
 
@@ -148,7 +163,7 @@ async def join_pick(
     reach: Reach,
 ) -> list[Reply]:
     """Finish a /join after the person picked one enterprise from the closest matches."""
-    if button.role not in ENTERPRISE_ROLES:
+    if not binds_enterprise(button.role):
         return [Reply(text=T.BUTTON_STALE, toast=True)]
     return await _open_join(session, actor, button.enterprise_id, button.role, press.chat, now, reach)
 
@@ -165,9 +180,9 @@ async def _open_join(
     enterprise = await park_queries.get_enterprise(session, enterprise_id)
     if enterprise is None or not enterprise.active:
         return [Reply(text=T.BUTTON_STALE)]
-    if actor.role in (Role.ADMIN, Role.MANAGER, Role.INSPECTOR):
+    if not may_ask_to_join(actor):
         return [Reply(text=T.JOIN_PRIVILEGED.format(role=T.role_name(actor.role)))]
-    if actor.enterprise_id == enterprise.id and actor.role == role:
+    if holds_role(actor, role, enterprise.id):
         return [Reply(text=T.JOIN_ALREADY.format(enterprise=enterprise.name, role=T.role_name(role)))]
     request = await park_ops.create_join(
         session,
@@ -179,10 +194,10 @@ async def _open_join(
         at=now,
     )
     card = join_card(request)
-    deciders = [*await park_queries.people_with_role(session, None, [Role.ADMIN])]
+    deciders = [*await park_queries.people_with_role(session, None, JOIN_DECIDERS_PARK)]
     deciders += [
         p
-        for p in await park_queries.people_of_enterprise(session, enterprise.id, [Role.LEAD])
+        for p in await park_queries.people_of_enterprise(session, enterprise.id, JOIN_DECIDERS_OWN)
         if p.id != actor.id and all(p.id != d.id for d in deciders)
     ]
     admins = recipients(deciders, reach)
@@ -246,8 +261,7 @@ async def join_decide(
         text = T.JOIN_NOT_YOURS.format(enterprise=own_enterprise(actor))
         return [await refuse(session, actor, press, now, text)]
     approve = button.decision == "approve"
-    stale = request.person.role in (Role.ADMIN, Role.MANAGER, Role.INSPECTOR) or not request.enterprise.active
-    if approve and stale and request.status == JoinStatus.PENDING:
+    if approve and not join_still_fits(request) and request.status == JoinStatus.PENDING:
         # Made a manager meanwhile, or the enterprise left the park's list: approving would demote or misfile.
         return [Reply(text=T.JOIN_STALE, toast=True)]
     if not await park_ops.decide_join(session, request, approve, actor=actor, at=now):
@@ -304,7 +318,7 @@ async def set_role(
         return await _remove_role(session, actor, person, now, reach)
     role = Role(role_value)
     enterprise = None
-    if role in (Role.LEAD, Role.MEMBER):
+    if binds_enterprise(role):
         if not rest:
             return [Reply(text=T.ROLE_NEEDS_ENTERPRISE.format(role=T.role_name(role)))]
         found = await pick_enterprise(
@@ -329,7 +343,7 @@ async def role_pick(
     """Finish a /role after the admin picked the enterprise from the closest names."""
     person = await park_queries.get_person(session, button.person_id)
     enterprise = await park_queries.get_enterprise(session, button.enterprise_id)
-    if person is None or enterprise is None or not enterprise.active or button.role not in ENTERPRISE_ROLES:
+    if person is None or enterprise is None or not enterprise.active or not binds_enterprise(button.role):
         return [Reply(text=T.BUTTON_STALE, toast=True)]
     return await _give_role(session, actor, person, button.role, enterprise, now, reach)
 
@@ -346,13 +360,9 @@ async def _give_role(
     """Give the role, say so, and tell the person privately when the bot can."""
     await park_ops.set_role(session, person, role, enterprise, actor=actor, at=now)
     in_ent = T.IN_ENTERPRISE.format(name=enterprise.name) if enterprise else ""
-    replies = [
-        Reply(text=T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent))
-    ]
-    if person.id != actor.id and reach(person):
-        notice = T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent)
-        replies.append(Reply(text=notice, people=recipients([person], reach)))
-    return replies
+    said = T.ROLE_SET.format(name=person.display_name, role=T.role_name(role), enterprise=in_ent)
+    notice = T.ROLE_SET_NOTICE.format(role=T.role_name(role), enterprise=in_ent)
+    return [Reply(text=said), *_tell_privately(person, actor, reach, notice)]
 
 
 async def _remove_role(
@@ -362,10 +372,15 @@ async def _remove_role(
     was = T.role_name(person.role)
     in_ent = T.IN_ENTERPRISE.format(name=person.enterprise.name) if person.enterprise else ""
     await park_ops.set_role(session, person, None, None, actor=actor, at=now)
-    replies = [Reply(text=T.ROLE_REMOVED.format(name=person.display_name, role=was, enterprise=in_ent))]
-    if person.id != actor.id and reach(person):
-        replies.append(Reply(text=T.ROLE_REMOVED_NOTICE, people=recipients([person], reach)))
-    return replies
+    said = T.ROLE_REMOVED.format(name=person.display_name, role=was, enterprise=in_ent)
+    return [Reply(text=said), *_tell_privately(person, actor, reach, T.ROLE_REMOVED_NOTICE)]
+
+
+def _tell_privately(person: Person, actor: Person, reach: Reach, text: str) -> list[Reply]:
+    """Tell the person privately about a change somebody else made to their role, when the bot can write to them."""
+    if person.id == actor.id or not reach(person):
+        return []
+    return [Reply(text=text, people=recipients([person], reach))]
 
 
 # --- /people ----------------------------------------------------------------------------------

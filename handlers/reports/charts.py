@@ -32,14 +32,6 @@ def font_path() -> Path:
     return path
 
 
-def covered(font: Path, labels: Sequence[str]) -> set[str]:
-    """Return the characters of the labels that the font has no glyph for (whitespace aside)."""
-    from matplotlib.ft2font import FT2Font
-
-    charmap = FT2Font(str(font)).get_charmap()
-    return {ch for label in labels for ch in label if not ch.isspace() and ord(ch) not in charmap}
-
-
 def _bars(figures: WeekFigures) -> list[tuple[str, int, int, int, int]]:
     """Return (name, found, closed, open, overdue) per bar: the busiest enterprises, then the rest as one."""
     busy = sorted(

@@ -15,7 +15,7 @@ from domain.park import rules as park_rules
 from domain.park.rules import Perm
 from domain.reports import operations as report_ops
 from domain.reports import queries as report_queries
-from domain.reports.rules import week_label, week_start
+from domain.reports.rules import last_week, week_label, week_start
 from handlers import texts as T
 from handlers.reports.digest import summary_text, week_digest
 from handlers.reports.ledger_xlsx import period_name, write_ledger
@@ -82,7 +82,7 @@ async def week(msg: Incoming, *, session: AsyncSession, settings: Settings, now:
     today = settings.park.day(now)
     arg = clean_text(msg.args, 40)
     if not arg or arg in T.WEEK_WORDS_LAST:
-        monday = week_start(today) - timedelta(days=7)
+        monday = last_week(today)
     elif arg in T.WEEK_WORDS_THIS:
         monday = week_start(today)
     elif m := WEEK_RE.fullmatch(arg):
@@ -126,25 +126,34 @@ async def _exact_enterprise(session: AsyncSession, word: str) -> Enterprise | No
     return next((e for e in found if park_rules.is_exact(e, word) and e.active), None)
 
 
+def _record_args(args: str, today: date, usage: str, bad_date: str) -> tuple[date, list[str]] | Reply:
+    """Read `<day> <at least two words>` of /inspection and /drill; a reply when the day is missing,
+    unreadable or still to come."""
+    words = clean_text(args, 300).split()
+    if len(words) < 3:
+        return Reply(text=usage)
+    day = parse_day(words[0], today)
+    if day is None:
+        return Reply(text=bad_date.format(text=words[0][:20]))
+    if day > today:
+        return Reply(text=T.DATE_FUTURE.format(day=day.isoformat()))
+    return day, words[1:]
+
+
 @router.command("inspection", perm=Perm.REPORTS, help_text=T.REPORT_HELP["inspection"])
 async def inspection(
     msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime
 ) -> Reply:
     """Record an inspection: its day, person-times, the enterprises visited and what was checked."""
-    words = clean_text(msg.args, 300).split()
-    if len(words) < 3:
-        return Reply(text=T.INSPECTION_USAGE)
-    today = settings.park.day(now)
-    day = parse_day(words[0], today)
-    if day is None:
-        return Reply(text=T.INSPECTION_BAD_DATE.format(text=words[0][:20]))
-    if day > today:
-        return Reply(text=T.DATE_FUTURE.format(day=day.isoformat()))
-    person_times = _positive(words[1])
+    parsed = _record_args(msg.args, settings.park.day(now), T.INSPECTION_USAGE, T.INSPECTION_BAD_DATE)
+    if isinstance(parsed, Reply):
+        return parsed
+    day, words = parsed
+    person_times = _positive(words[0])
     if person_times is None:
-        return Reply(text=T.INSPECTION_BAD_COUNT.format(text=words[1][:20]))
+        return Reply(text=T.INSPECTION_BAD_COUNT.format(text=words[0][:20]))
     chosen: list[Enterprise] = []
-    rest = words[2:]
+    rest = words[1:]
     while rest:
         if rest[0] in T.PARK_WIDE_WORDS:
             chosen = list(await park_queries.list_enterprises(session))
@@ -157,21 +166,20 @@ async def inspection(
             chosen.append(found)
         rest = rest[1:]
     if not chosen:
-        near = await pick_enterprise(session, words[2], button=None)
+        near = await pick_enterprise(session, words[1], button=None)
         if isinstance(near, Reply):
             return Reply(text=f"{near.text}\n{T.INSPECTION_USAGE}")
         return Reply(text=T.INSPECTION_NO_ENTERPRISE)
     activity = " ".join(rest)[:200] or None
-    row = await report_ops.record_inspection(
+    await report_ops.record_inspection(
         session,
         day=day,
         person_times=person_times,
         enterprise_ids=[e.id for e in chosen],
         activity=activity,
-        actor_id=actor.id,
+        actor=actor,
         at=now,
     )
-    await audit.audit(session, now, actor, "inspection.record", "inspection", str(row.id), day=day.isoformat())
     year = await report_queries.summary_figures(session, date(day.year, 1, 1), date(day.year, 12, 31), settings.park.tz)
     names = "、".join(e.name for e in chosen) if len(chosen) <= 5 else f"{chosen[0].name}等 {len(chosen)} 家企业"
     return Reply(
@@ -188,23 +196,18 @@ async def inspection(
 @router.command("drill", perm=Perm.REPORTS, help_text=T.REPORT_HELP["drill"])
 async def drill(msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime) -> Reply:
     """Record a drill (演练) or a training (培训): day, type, enterprise or the whole park, people."""
-    words = clean_text(msg.args, 300).split()
-    if len(words) < 3:
-        return Reply(text=T.DRILL_USAGE)
-    today = settings.park.day(now)
-    day = parse_day(words[0], today)
-    if day is None:
-        return Reply(text=T.DRILL_BAD_DATE.format(text=words[0][:20]))
-    if day > today:
-        return Reply(text=T.DATE_FUTURE.format(day=day.isoformat()))
-    title = words[1][:100]
+    parsed = _record_args(msg.args, settings.park.day(now), T.DRILL_USAGE, T.DRILL_BAD_DATE)
+    if isinstance(parsed, Reply):
+        return parsed
+    day, words = parsed
+    title = words[0][:100]
     if "培训" in title:
         kind = ActivityKind.TRAINING
     elif "演练" in title:
         kind = ActivityKind.DRILL
     else:
         return Reply(text=T.DRILL_BAD_KIND.format(text=title[:20]))
-    rest = words[2:]
+    rest = words[1:]
     participants: int | None = None
     if len(rest) > 1:
         participants = _positive(rest[-1])
@@ -218,17 +221,16 @@ async def drill(msg: Incoming, *, session: AsyncSession, settings: Settings, act
         if isinstance(picked, Reply):
             return Reply(text=f"{picked.text}\n{T.DRILL_USAGE}")
         enterprise = picked
-    row = await report_ops.record_drill(
+    await report_ops.record_drill(
         session,
         day=day,
         kind=kind,
         title=title,
         enterprise_id=enterprise.id if enterprise else None,
         participants=participants,
-        actor_id=actor.id,
+        actor=actor,
         at=now,
     )
-    await audit.audit(session, now, actor, "drill.record", "drill", str(row.id), day=day.isoformat(), kind=kind)
     return Reply(
         text=T.DRILL_DONE.format(
             kind=T.DRILL_KIND_NAMES[kind],

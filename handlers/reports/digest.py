@@ -148,26 +148,20 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
     else:
         title = T.SUMMARY_TITLE_RANGE.format(park=park, start=f.start.isoformat(), end=f.end.isoformat())
         period = T.SUMMARY_PERIOD_RANGE.format(start=f.start.isoformat(), end=f.end.isoformat())
-    paragraph = T.SUMMARY_PARAGRAPH.format(
-        period=period,
-        meetings=T.SUMMARY_MEETINGS.format(
-            meetings=v["meetings"], rate=v["receipt_rate"], attendance=v["attendance_rate"]
-        ),
-        notices=T.SUMMARY_NOTICES.format(notices=v["notices"]),
-        campaigns=T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
-        inspections=f.inspections,
-        person_times=f.inspection_person_times,
-        found=f.found,
-        major=f.major,
-        immediate=f.rectified_immediately,
-        deadline=f.rectified_by_deadline,
-        closed=f.closed,
-        rate=v["rate"],
-        open=f.still_open,
-        drills=f.drills,
-        drill_people=f.drill_people,
-        trainings=f.trainings,
-        training_people=f.training_people,
+    paragraph = T.SUMMARY_PARAGRAPH.format_map(
+        {
+            **v,  # the paragraph says the table's figures, and these in its own words:
+            "period": period,
+            "meetings": T.SUMMARY_MEETINGS.format(
+                meetings=v["meetings"], rate=v["receipt_rate"], attendance=v["attendance_rate"]
+            ),
+            "notices": T.SUMMARY_NOTICES.format(notices=v["notices"]),
+            "campaigns": T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
+            "drills": f.drills,
+            "drill_people": f.drill_people,
+            "trainings": f.trainings,
+            "training_people": f.training_people,
+        }
     )
     table = [f"{label}：{v[key]}" for label, key in T.SUMMARY_ROWS]
     return "\n".join([title, paragraph, "", T.SUMMARY_TABLE, *table, "", T.SUMMARY_NOTE])

@@ -24,6 +24,8 @@ from tests.harness import LI, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, seed
 
 HUAYOU = "华油装备制造有限公司"
 HONGDA = "宏达机械有限公司"
+# Where 张伟 goes meanwhile: made a lead of the neighbouring enterprise, or out of every role.
+MOVED = pytest.mark.parametrize(("role", "enterprise"), [(Role.LEAD, HONGDA), (None, None)])
 
 
 async def move(h: Harness, user_id: str, role: Role | None, enterprise: str | None) -> None:
@@ -66,12 +68,11 @@ async def reported(h: Harness, text: str = "配电箱门未关闭") -> Sent:
     return card_of(await h.say(ZHANG, f"/hazard {text}", files=(h.add_file(jpeg(1)),)))
 
 
-@pytest.mark.parametrize(("role", "enterprise"), [(Role.LEAD, HONGDA), (None, None)])
+@MOVED
 async def test_a_draft_is_not_completed_for_the_old_enterprise(
-    harness: Harness, role: Role | None, enterprise: str | None
+    seeded: Harness, role: Role | None, enterprise: str | None
 ) -> None:
-    h = harness
-    await seed(h)
+    h = seeded
     asked = await h.say(ZHANG, "/hazard 二车间配电箱门未关闭")
     assert "还需要至少一张现场照片" in h.texts(asked)
     await move(h, "zhang", role, enterprise)
@@ -82,9 +83,8 @@ async def test_a_draft_is_not_completed_for_the_old_enterprise(
         assert T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=HONGDA) in h.texts(out)
 
 
-async def test_an_inspectors_draft_follows_their_current_role(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_an_inspectors_draft_follows_their_current_role(seeded: Harness) -> None:
+    h = seeded
     private = Harness.private(ZHAO)
     asked = await h.say(ZHAO, "/hazard 华油 二车间配电箱门未关闭")
     asked_privately = await h.say(ZHAO, "/hazard 宏达 冲床防护罩缺失", private)
@@ -101,12 +101,11 @@ async def test_an_inspectors_draft_follows_their_current_role(harness: Harness) 
         assert row is not None and row.source == Source.SNAPSHOT
 
 
-@pytest.mark.parametrize(("role", "enterprise"), [(Role.LEAD, HONGDA), (None, None)])
+@MOVED
 async def test_an_open_fix_question_is_not_completed_for_the_old_enterprise(
-    harness: Harness, role: Role | None, enterprise: str | None
+    seeded: Harness, role: Role | None, enterprise: str | None
 ) -> None:
-    h = harness
-    await seed(h)
+    h = seeded
     card = await reported(h, "配电箱门未关闭 3天内")
     await h.press(ZHANG, card, "提交整改")
     question = h.adapter.sent[-1]
@@ -116,9 +115,8 @@ async def test_an_open_fix_question_is_not_completed_for_the_old_enterprise(
     assert "fix" not in await actions_of(h, "YH-2026-0001")
 
 
-async def test_a_moved_reporter_no_longer_edits_the_old_enterprises_hazard(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_moved_reporter_no_longer_edits_the_old_enterprises_hazard(seeded: Harness) -> None:
+    h = seeded
     card = await reported(h)
     await move(h, "zhang", Role.LEAD, HONGDA)
     outcome = await h.press(ZHANG, card, "3天内")
@@ -134,9 +132,8 @@ async def test_a_moved_reporter_no_longer_edits_the_old_enterprises_hazard(harne
     assert await actions_of(h, "YH-2026-0001") == ["report", "set_due"]
 
 
-async def test_an_inspector_made_a_lead_elsewhere_no_longer_edits_what_they_found(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_an_inspector_made_a_lead_elsewhere_no_longer_edits_what_they_found(seeded: Harness) -> None:
+    h = seeded
     card = card_of(await h.say(ZHAO, "/hazard 华油 配电箱门未关闭", files=(h.add_file(jpeg(1)),)))
     await move(h, "zhao", Role.LEAD, HONGDA)
     await h.press(ZHAO, card, "7天内")
@@ -144,9 +141,8 @@ async def test_an_inspector_made_a_lead_elsewhere_no_longer_edits_what_they_foun
     assert await actions_of(h, "YH-2026-0001") == ["report"]
 
 
-async def test_a_forged_enterprise_button_never_files_under_an_inactive_enterprise(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_forged_enterprise_button_never_files_under_an_inactive_enterprise(seeded: Harness) -> None:
+    h = seeded
     out = await h.say(ZHAO, "/hazard 厂区东门消防通道堵塞", files=(h.add_file(jpeg(1)),))
     picker = next(s for s in out if s.reply.buttons)
     hongda = await deactivate(h, HONGDA)
@@ -161,9 +157,8 @@ async def test_a_forged_enterprise_button_never_files_under_an_inactive_enterpri
     assert await hazards_count(h) == 1
 
 
-async def test_a_lead_of_an_inactive_enterprise_cannot_report(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_lead_of_an_inactive_enterprise_cannot_report(seeded: Harness) -> None:
+    h = seeded
     await deactivate(h, HUAYOU)
     out = await h.say(ZHANG, "/hazard 配电箱门未关闭", files=(h.add_file(jpeg(1)),))
     assert T.HAZARD_ENTERPRISE_INACTIVE in h.texts(out)
@@ -198,9 +193,8 @@ async def test_the_domain_refuses_a_report_for_an_inactive_enterprise(any_harnes
     assert await hazards_count(h) == 0
 
 
-async def test_a_rejection_reason_is_not_taken_from_someone_no_longer_a_manager(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_rejection_reason_is_not_taken_from_someone_no_longer_a_manager(seeded: Harness) -> None:
+    h = seeded
     card = await reported(h, "配电箱门未关闭 3天内")
     await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(2)),))
     await h.press(LI, card, "驳回")

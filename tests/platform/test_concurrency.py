@@ -12,6 +12,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Awaitable
 
+import pytest
 from sqlalchemy import func, select
 
 from bot.dispatcher import Outcome
@@ -47,9 +48,20 @@ def code(i: int) -> str:
     return f"YH-2026-{i + 1:04d}"
 
 
-async def at_once(calls: list[Awaitable[object]]) -> list[object]:
-    """Run every call concurrently and return their results."""
-    return list(await asyncio.gather(*calls))
+async def at_once(h: Harness, calls: list[Awaitable[object]]) -> tuple[int, list[object]]:
+    """Run every call concurrently, check none was answered with the failure text, and return where the
+    record stood before them and their results."""
+    since = len(h.adapter.sent)
+    outcomes = list(await asyncio.gather(*calls))
+    no_sorry(h, since, outcomes)
+    return since, outcomes
+
+
+@pytest.fixture
+async def h(any_harness: Harness) -> Harness:
+    """Return the harness on SQLite and on PostgreSQL, with the park seeded."""
+    await seed(any_harness)
+    return any_harness
 
 
 async def ledger_events(h: Harness) -> dict[str, list[HazardEvent]]:
@@ -88,13 +100,9 @@ def no_sorry(h: Harness, since: int, outcomes: list[object] = ()) -> None:  # ty
     assert T.SORRY not in sent + toasts
 
 
-async def test_two_managers_accept_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_two_managers_accept_at_once(h: Harness) -> None:
     cards = await fixed(h)
-    since = len(h.adapter.sent)
-    outcomes = await at_once([h.press(who, card, "验收通过") for card in cards for who in (LI, MA)])
-    no_sorry(h, since, outcomes)
+    since, outcomes = await at_once(h, [h.press(who, card, "验收通过") for card in cards for who in (LI, MA)])
     await assert_once(h, "accept")
     toasts = Counter(o.toast for o in outcomes if isinstance(o, Outcome))
     assert all(toasts[T.VERIFY_ACCEPTED.format(code=code(i))] == 1 for i in range(N)), toasts
@@ -102,31 +110,24 @@ async def test_two_managers_accept_at_once(any_harness: Harness) -> None:
     assert notices == {code(i): 1 for i in range(N)}
 
 
-async def test_one_manager_accepts_twice_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_one_manager_accepts_twice_at_once(h: Harness) -> None:
     cards = await fixed(h)
-    since = len(h.adapter.sent)
-    outcomes = await at_once([h.press(LI, card, "验收通过") for card in cards for _ in range(2)])
-    no_sorry(h, since, outcomes)
+    since, _ = await at_once(h, [h.press(LI, card, "验收通过") for card in cards for _ in range(2)])
     await assert_once(h, "accept")
     notices = Counter(t.split("（")[0] for t in texts_to(h, "p-zhang", since))
     assert notices == {code(i): 1 for i in range(N)}
 
 
-async def test_two_members_fix_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_two_members_fix_at_once(h: Harness) -> None:
     await reported(h)
-    since = len(h.adapter.sent)
-    await at_once(
+    since, _ = await at_once(
+        h,
         [
             h.say(who, f"/fix {code(i)} 已加锁", files=(h.add_file(jpeg(200 + 2 * i + k)),))
             for i in range(N)
             for k, who in enumerate((ZHANG, CHEN))
         ]
     )
-    no_sorry(h, since)
     await assert_once(h, "fix")
     submitted = Counter(t for t in texts_to(h, "group", since) if "已提交整改" in t)
     assert submitted == {T.FIX_SUBMITTED.format(code=code(i)): 1 for i in range(N)}
@@ -138,15 +139,12 @@ async def test_two_members_fix_at_once(any_harness: Harness) -> None:
         assert private == {f"隐患 {code(i)}": 1 for i in range(N)}, manager
 
 
-async def test_two_deadline_presses_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_two_deadline_presses_at_once(h: Harness) -> None:
     cards = await reported(h, due="")
-    since = len(h.adapter.sent)
-    outcomes = await at_once(
+    _, outcomes = await at_once(
+        h,
         [h.press(who, card, label) for card in cards for who, label in ((ZHANG, "3天内"), (LI, "7天内"))]
     )
-    no_sorry(h, since, outcomes)
     await assert_once(h, "set_due")
     set_toasts = Counter(
         o.toast.split(" ")[0]
@@ -156,56 +154,42 @@ async def test_two_deadline_presses_at_once(any_harness: Harness) -> None:
     assert set_toasts == {code(i): 1 for i in range(N)}
 
 
-async def test_same_deadline_button_twice_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_same_deadline_button_twice_at_once(h: Harness) -> None:
     cards = await reported(h, due="")
-    since = len(h.adapter.sent)
-    outcomes = await at_once([h.press(ZHANG, card, "立即整改") for card in cards for _ in range(2)])
-    no_sorry(h, since, outcomes)
+    await at_once(h, [h.press(ZHANG, card, "立即整改") for card in cards for _ in range(2)])
     await assert_once(h, "set_due")
 
 
-async def test_two_rejections_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_two_rejections_at_once(h: Harness) -> None:
     await fixed(h)
-    since = len(h.adapter.sent)
-    await at_once(
+    since, _ = await at_once(
+        h,
         [h.say(who, f"/reject {code(i)} {FIX_REASON}{who.user_id}") for i in range(N) for who in (LI, MA)]
     )
-    no_sorry(h, since)
     await assert_once(h, "reject")
     notices = Counter(t.split("（")[0] for t in texts_to(h, "p-zhang", since))
     assert notices == {code(i): 1 for i in range(N)}
 
 
-async def test_same_photo_from_two_people_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_same_photo_from_two_people_at_once(h: Harness) -> None:
     data = jpeg(7)
-    since = len(h.adapter.sent)
     await at_once(
+        h,
         [
             h.say(who, f"/hazard 配电箱门未关闭{i} 3天内", files=(h.add_file(data),))
             for i in range(5)
             for who in (ZHANG, CHEN)
         ]
     )
-    no_sorry(h, since)
     async with h.app.db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Photo)) == 1
         assert await s.scalar(select(func.count()).select_from(Hazard)) == 10
 
 
-async def test_first_messages_of_a_new_person_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_first_messages_of_a_new_person_at_once(h: Harness) -> None:
     newcomer = Harness.person("newcomer", "新来的")
     chat = ChatRef(PLATFORM, "new-group", is_group=True, title="新群")
-    since = len(h.adapter.sent)
-    await at_once([h.say(newcomer, "/whoami", chat) for _ in range(N)])
-    no_sorry(h, since)
+    since, _ = await at_once(h, [h.say(newcomer, "/whoami", chat) for _ in range(N)])
     assert len(texts_to(h, "new-group", since)) == N
     async with h.app.db.sessions() as s:
         assert (
@@ -215,27 +199,19 @@ async def test_first_messages_of_a_new_person_at_once(any_harness: Harness) -> N
         assert await s.scalar(select(func.count()).select_from(Chat).where(Chat.chat_id == "new-group")) == 1
 
 
-async def test_reject_button_twice_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_reject_button_twice_at_once(h: Harness) -> None:
     cards = await fixed(h)
-    since = len(h.adapter.sent)
-    outcomes = await at_once([h.press(LI, card, "驳回") for card in cards for _ in range(2)])
-    no_sorry(h, since, outcomes)
+    since, _ = await at_once(h, [h.press(LI, card, "驳回") for card in cards for _ in range(2)])
     asked = [s for s in h.adapter.sent[since:] if "原因" in (s.reply.text or "")]
     assert len(asked) == 2 * N
 
 
-async def test_join_request_decided_twice_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
+async def test_join_request_decided_twice_at_once(h: Harness) -> None:
     cards = []
     for i in range(N):
         out = await h.say(Harness.person(f"new{i}", f"新人{i}"), "/join 华油 员工")
         cards.append(next(s for s in out if s.card is not None))
-    since = len(h.adapter.sent)
-    outcomes = await at_once([h.press(ADMIN, card, label) for card in cards for label in ("批准", "拒绝")])
-    no_sorry(h, since, outcomes)
+    since, _ = await at_once(h, [h.press(ADMIN, card, label) for card in cards for label in ("批准", "拒绝")])
     async with h.app.db.sessions() as s:
         decided = Counter(
             (await s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("join.%")))).all()
@@ -245,14 +221,11 @@ async def test_join_request_decided_twice_at_once(any_harness: Harness) -> None:
     assert len(notices) == N
 
 
-async def test_same_enterprise_added_twice_at_once(any_harness: Harness) -> None:
-    h = any_harness
-    await seed(h)
-    since = len(h.adapter.sent)
-    await at_once(
+async def test_same_enterprise_added_twice_at_once(h: Harness) -> None:
+    since, _ = await at_once(
+        h,
         [h.say(ADMIN, f"/enterprise_add 新城化工有限公司{i // 2} 新城{i // 2}") for i in range(2 * N)]
     )
-    no_sorry(h, since)
     added = [t for t in texts_to(h, "group", since) if t.startswith("已添加企业")]
     assert len(added) == N
     async with h.app.db.sessions() as s:

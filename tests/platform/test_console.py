@@ -7,31 +7,39 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.adapters.console import ConsoleAdapter, ConsolePerson, ConsoleSession
-from bot.app import build_app
+from bot.app import App, build_app
 from bot.cli import main
 from bot.clock import ManualClock
 from bot.messages import Incoming
 from storage.models import Enterprise, Person
 from tests.harness import jpeg, make_settings
 
-pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+# Marked per test: `e2e` where a real process runs or real HTTP goes to a fake platform server, so the
+# tests through the neutral core stay in `-m "not e2e"`.
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+@asynccontextmanager
+async def console(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock, numbers: Path | None = None
+) -> AsyncIterator[tuple[App, ConsoleAdapter, ConsoleSession, Callable[..., Awaitable[str]]]]:
+    """Run a console session for 王主任 (an admin) and 小周 on a prepared app; yield the app, the adapter,
+    the session and `typed`, which types lines and returns what the console printed meanwhile."""
     settings = make_settings(sqlite_url, tmp_path)
     settings.access.admins.append("console:wang")
     app = build_app(settings, clock)
     await app.prepare()
     out: list[str] = []
-    adapter = ConsoleAdapter(out.append)
+    adapter = ConsoleAdapter(out.append, numbers=numbers)
     app.dispatcher.attach(adapter)
     repl = ConsoleSession(
         app.dispatcher, adapter, [ConsolePerson("wang", "王主任"), ConsolePerson("xiao", "小周")]
@@ -44,6 +52,13 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
         return "\n".join(out[start:])
 
     try:
+        yield app, adapter, repl, typed
+    finally:
+        await app.close()
+
+
+async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+    async with console(sqlite_url, tmp_path, clock) as (app, _, repl, typed):
         text = await typed(":private", "/start", ":group", "/enterprise_add 鲁味食品有限公司 鲁味")
         assert "已添加企业：鲁味食品有限公司" in text
         text = await typed(":as 小周", "/join 鲁味 负责人")
@@ -64,8 +79,6 @@ async def test_join_scenario_through_the_console(sqlite_url: str, tmp_path: Path
         text = await typed(":as xiao", "/whoami")
         assert "身份：安全负责人" in text and "所属企业：鲁味食品有限公司" in text
         assert not await repl.line(":quit")
-    finally:
-        await app.close()
 
 
 def test_enterprises_import_from_csv(tmp_path: Path, sqlite_template: Path) -> None:
@@ -131,6 +144,7 @@ def run_console(tmp_path: Path, typed: str, cwd: Path | None = None) -> subproce
     return result
 
 
+@pytest.mark.e2e
 def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
     """Run `safetybot console` as a user would on a first start: it creates and migrates the database."""
     result = run_console(tmp_path, ":as 张伟\n/whoami\n:quit\n")
@@ -138,6 +152,7 @@ def test_console_command_starts_with_demo_park(tmp_path: Path) -> None:
     assert "所属企业：华油装备制造有限公司" in result.stdout
 
 
+@pytest.mark.e2e
 def test_console_restarts_on_the_same_database(tmp_path: Path, sqlite_template: Path) -> None:
     """A second run goes on numbering after the first run's cards instead of colliding with them."""
     shutil.copyfile(sqlite_template, tmp_path / "demo.db")
@@ -169,6 +184,7 @@ def readme_console_lines() -> list[str]:
     return [re.split(r"\s{2,}", line.strip())[0] for line in block.splitlines() if line.strip()]
 
 
+@pytest.mark.e2e
 def test_the_readme_console_example_runs_as_written(tmp_path: Path) -> None:
     lines = readme_console_lines()
     assert any("docs/samples/配电箱.jpg" in line for line in lines)
@@ -189,6 +205,7 @@ def numbers(out: str) -> list[int]:
     return [int(n) for n in re.findall(r"^#(\d+) \[[^\]]+\] 机器人：", out, re.MULTILINE)]
 
 
+@pytest.mark.e2e
 def test_message_numbers_are_never_reused_after_a_restart(tmp_path: Path, sqlite_template: Path) -> None:
     shutil.copyfile(sqlite_template, tmp_path / "demo.db")
     first = numbers(run_console(tmp_path, ":as 小周\n/help\n/whoami\n/start\n:quit\n").stdout)
@@ -197,33 +214,16 @@ def test_message_numbers_are_never_reused_after_a_restart(tmp_path: Path, sqlite
 
 
 async def test_console_controls_behave_as_on_telegram(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
-    settings = make_settings(sqlite_url, tmp_path)
-    settings.access.admins.append("console:wang")
-    app = build_app(settings, clock)
-    await app.prepare()
-    out: list[str] = []
-    adapter = ConsoleAdapter(out.append, numbers=tmp_path / "last")
-    app.dispatcher.attach(adapter)
-    repl = ConsoleSession(
-        app.dispatcher, adapter, [ConsolePerson("wang", "王主任"), ConsolePerson("xiao", "小周")]
-    )
-    seen: list[Incoming] = []
-    handle = app.dispatcher.handle
+    async with console(sqlite_url, tmp_path, clock, numbers=tmp_path / "last") as (app, adapter, repl, typed):
+        seen: list[Incoming] = []
+        handle = app.dispatcher.handle
 
-    async def spy(event):  # type: ignore[no-untyped-def]
-        if isinstance(event, Incoming):
-            seen.append(event)
-        return await handle(event)
+        async def spy(event):  # type: ignore[no-untyped-def]
+            if isinstance(event, Incoming):
+                seen.append(event)
+            return await handle(event)
 
-    app.dispatcher.handle = spy  # type: ignore[method-assign]
-
-    async def typed(*lines: str) -> str:
-        start = len(out)
-        for line in lines:
-            assert await repl.line(line)
-        return "\n".join(out[start:])
-
-    try:
+        app.dispatcher.handle = spy  # type: ignore[method-assign]
         # `:as` in a private chat moves to the new person's private chat.
         text = await typed(":private", ":as 小周", "/whoami")
         assert "现在以 小周 的身份发言（私聊→小周）" in text and "[私聊→小周] 机器人：" in text
@@ -245,5 +245,3 @@ async def test_console_controls_behave_as_on_telegram(sqlite_url: str, tmp_path:
         assert len(album) == 2 and [len(m.files) for m in album] == [1, 1]
         assert album[0].media_group_id is not None and album[0].media_group_id == album[1].media_group_id
         assert album[0].text == "/hazard 配电箱门未关闭" and album[1].text == ""
-    finally:
-        await app.close()

@@ -6,17 +6,18 @@ import json
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.adapters.dingtalk import (
+from bot.adapters.dingtalk_payloads import (
     BUTTON_SLOTS,
     PARAM_LIMIT,
     card_markdown,
     card_params,
     fields_of,
     pressed_value,
-    split_text,
     to_incoming,
 )
+from bot.adapters.shared import split_text
 from bot.messages import Button, Card, CardField, CardStatus
+from tests.harness import hazard_card
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
@@ -88,14 +89,9 @@ def test_pressed_value_is_read_strictly() -> None:
 
 
 def test_card_params_fit_the_template() -> None:
-    card = Card(
-        key="hazard:1",
-        kind="hazard",
-        title="隐患 YH-2026-0001",
-        fields=(
-            CardField("description", "描述", "配电箱" * 800),
-            CardField("enterprise", "企业", "华油装备制造有限公司"),
-        ),
+    card = hazard_card(
+        CardField("description", "描述", "配电箱" * 800),
+        CardField("enterprise", "企业", "华油装备制造有限公司"),
         status=CardStatus("rectifying", "整改中", "状态"),
         actions=(tuple(Button(f"按钮{i}", f"hzx:{i}", f"/cmd{i} YH-2026-0001") for i in range(8)),),
     )

@@ -25,9 +25,10 @@ from storage.models import Hazard, InboxItem
 from storage.outbox import pending as outbox_pending
 from tests.fake_telegram import TOKEN, FakeTelegram
 from tests.harness import ADMIN_ID as LIVE_ADMIN
-from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot, seed
+from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot
 
-pytestmark = [pytest.mark.e2e, pytest.mark.slow]  # real HTTP to a fake platform server, or a real bot process
+# Marked per test: `e2e` where a real process runs or real HTTP goes to a fake platform server, so the
+# tests through the neutral core stay in `-m "not e2e"`; `slow` on the kill -9 runs.
 
 REPORT_RE = re.compile(r"报告\d+")
 ADMIN_ID = 42
@@ -68,6 +69,17 @@ async def start_bot(config: Path, tmp: Path, run: int) -> asyncio.subprocess.Pro
         )  # fmt: skip
 
 
+async def stop_bot(proc: asyncio.subprocess.Process) -> None:
+    """Stop a bot process: SIGTERM, then SIGKILL when it has not ended within 10 s."""
+    if proc.returncode is None:
+        proc.terminate()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(proc.wait(), 10)
+    if proc.returncode is None:
+        proc.kill()
+        await proc.wait()
+
+
 def cards_by_report(tg: FakeTelegram, chats: list[dict[str, Any]]) -> Counter[str]:
     """Count, per report number, the hazard cards the bot posted for it."""
     seen: Counter[str] = Counter()
@@ -79,6 +91,8 @@ def cards_by_report(tg: FakeTelegram, chats: list[dict[str, Any]]) -> Counter[st
     return seen
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
 @pytest.mark.parametrize("engine", ["sqlite", "postgresql"])
 async def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
     engine: str, tmp_path: Path, request: pytest.FixtureRequest
@@ -107,13 +121,7 @@ async def test_kill_9_mid_stream_loses_nothing_and_doubles_nothing(
                 proc = await start_bot(config, tmp_path, run)
             await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == REPORTS, timeout=180)
         finally:
-            if proc.returncode is None:
-                proc.terminate()
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(proc.wait(), 10)
-                if proc.returncode is None:
-                    proc.kill()
-                    await proc.wait()
+            await stop_bot(proc)
 
         cards = cards_by_report(tg, groups)
         db = Database(db_url)
@@ -175,6 +183,7 @@ class Proxy:
         self._writers -= {writer, up_writer}
 
 
+@pytest.mark.e2e
 async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg_url: str) -> None:
     proxy = Proxy(5432)
     await proxy.start()
@@ -197,12 +206,7 @@ async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg
             await proxy.start()
             await tg.wait_for(lambda: len(cards_by_report(tg, groups)) == 50, timeout=90)
         finally:
-            proc.terminate()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(proc.wait(), 10)
-            if proc.returncode is None:
-                proc.kill()
-                await proc.wait()
+            await stop_bot(proc)
             await proxy.cut()
     sorry = [m for m in tg.sent_messages() if "抱歉" in (m.get("text") or "")]
     log = (tmp_path / "bot-0.log").read_text(encoding="utf-8", errors="replace")
@@ -218,6 +222,7 @@ async def test_database_outage_holds_updates_until_it_is_back(tmp_path: Path, pg
     assert sorted(per_report.values()) == [1] * 50
 
 
+@pytest.mark.e2e
 async def test_bot_api_answering_429_and_5xx_loses_no_message(bot: LiveBot) -> None:
     tg = bot.tg
     admin = tg.user(LIVE_ADMIN, "王主任", "wang")
@@ -252,6 +257,7 @@ async def run_until(config: Path, tmp: Path, env_token: str, seconds: float) -> 
     return proc.returncode if proc.returncode is not None else None, out.decode(errors="replace")
 
 
+@pytest.mark.e2e
 async def test_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
     async with FakeTelegram() as tg:
         config = write_config(tmp_path, tg, f"sqlite+aiosqlite:///{tmp_path / 'bot.db'}")
@@ -262,6 +268,7 @@ async def test_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> N
     assert wrong not in out and "987654" not in out and "Traceback" not in out
 
 
+@pytest.mark.e2e
 async def test_unreachable_bot_api_and_database_are_said_in_one_line_and_retried(tmp_path: Path) -> None:
     closed = socket.socket()
     closed.bind(("127.0.0.1", 0))
@@ -288,6 +295,7 @@ async def test_unreachable_bot_api_and_database_are_said_in_one_line_and_retried
         closed.close()
 
 
+@pytest.mark.e2e
 async def test_unwritable_photo_directory_keeps_the_update_until_it_is_fixed(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
@@ -332,9 +340,8 @@ class PayloadSource:
         """Nothing to answer."""
 
 
-async def test_a_waiting_update_holds_the_later_ones_of_its_chat(harness: Harness, tmp_path: Path) -> None:
-    h = harness
-    await seed(h)
+async def test_a_waiting_update_holds_the_later_ones_of_its_chat(seeded: Harness, tmp_path: Path) -> None:
+    h = seeded
     inbox = h.app.inbox
     inbox.attach(PayloadSource(h))
     blocker = tmp_path / "blocker"
@@ -358,6 +365,7 @@ async def test_a_waiting_update_holds_the_later_ones_of_its_chat(harness: Harnes
     assert "YH-2026-0001" in listing  # the report was handled before the list that followed it
 
 
+@pytest.mark.e2e
 async def test_a_reply_that_could_not_be_sent_stays_in_the_outbox_until_it_goes_out(bot: LiveBot) -> None:
     tg = bot.tg
     admin = tg.user(LIVE_ADMIN, "王主任", "wang")

@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from storage.db import Database, upgrade
+from tests.harness import insert_old_hazard
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 
@@ -18,26 +19,7 @@ async def test_upgrade_from_0002_keeps_rows_and_then_checks_them(any_empty_db_ur
     try:
         await upgrade(db.engine, "0002")
         async with db.engine.begin() as conn:
-            await conn.execute(
-                text("INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"),
-                {"t": NOW},
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO people (id, platform, external_id, display_name, role, enterprise_id, created_at, updated_at)"
-                    " VALUES (1, 'telegram', '7', '张伟', 'lead', 1, :t, :t)"
-                ),
-                {"t": NOW},
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO hazards (id, code, enterprise_id, description, category, level, mode, status, source,"
-                    " five_in_place, reporter_id, found_at, created_at, updated_at)"
-                    " VALUES (1, 'YH-2026-0001', 1, '配电箱', 'electrical', 'general', 'deadline', 'rectifying',"
-                    " 'snapshot', '{}', 1, :t, :t, :t)"
-                ),
-                {"t": NOW},
-            )
+            await insert_old_hazard(conn, NOW)
             await conn.execute(
                 text(
                     "INSERT INTO hazard_events (id, hazard_id, at, actor_id, action, to_status, data)"

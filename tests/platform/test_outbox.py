@@ -13,20 +13,28 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from bot.adapters.telegram import TelegramAdapter
-from bot.app import App, build_app
+from bot.app import App
 from bot.clock import ManualClock
 from bot.config import Settings
 from bot.messages import Card, CardField, ChatRef, Recipient, Reply, Unreachable
-from bot.outbox import enqueue
 from domain.park import operations as park_ops
 from handlers import texts as T
 from storage.enums import OutboxState, Role
 from storage.models import Chat, OutboxItem, Person
 from tests.fake_telegram import TOKEN, FakeTelegram
-from tests.harness import GROUP, LI, MA, Harness, make_settings, seed
+from tests.harness import (
+    GROUP,
+    LI,
+    MA,
+    Harness,
+    make_settings,
+    running_app,
+    send_proactive,
+    telegram_adapter,
+)
 
-pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
+# Marked per test: `e2e` where a real process runs or real HTTP goes to a fake platform server, so the
+# tests through the neutral core stay in `-m "not e2e"`.
 
 MANAGER_ID = 77  # a manager with a private chat with the bot
 
@@ -47,17 +55,16 @@ def live_settings(db_url: str, tmp_path: Path, tg: FakeTelegram, **limits: float
 @asynccontextmanager
 async def live_app(settings: Settings, clock: ManualClock) -> AsyncIterator[App]:
     """Build, prepare and start the app on the real Telegram adapter; stop it at the end."""
-    app = build_app(settings, clock)
-    try:
-        await app.prepare()
-        adapter = TelegramAdapter(settings.telegram, app.dispatcher, app.inbox)
-        await adapter.start()
-        try:
-            yield app
-        finally:
-            await adapter.stop()
-    finally:
-        await app.close()
+    async with running_app(settings, clock, telegram_adapter) as (app, _):
+        yield app
+
+
+@asynccontextmanager
+async def live_telegram(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[tuple[FakeTelegram, App]]:
+    """Run the app on the real Telegram adapter against a fresh fake Bot API, with Telegram's limits
+    except 200 messages a second overall."""
+    async with FakeTelegram() as tg, live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
+        yield tg, app
 
 
 async def seed_groups(app: App, tg: FakeTelegram, n: int, first: int = -5000) -> list[dict[str, Any]]:
@@ -81,35 +88,36 @@ def texts_in(tg: FakeTelegram, chat_id: int, needle: str) -> list[str]:
     return [t for m in tg.sent_messages(chat_id) if needle in (t := m.get("text") or m.get("caption") or "")]
 
 
+@pytest.mark.e2e
 async def test_429_and_random_502s_still_give_every_group_exactly_one_message(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with FakeTelegram() as tg:
-        async with live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
-            groups = await seed_groups(app, tg, 20)
-            tg.fail("sendMessage", 429, times=2, retry_after=1, chat_id=groups[3]["id"])
-            tg.fail("sendMessage", 429, times=1, retry_after=1, chat_id=groups[7]["id"])
-            tg.flaky(502, 0.3, seed=3)
-            await app.sender.send_proactive([Reply(text="12月安全生产例会通知", to_groups=True)])
-            await tg.wait_for(lambda: all(texts_in(tg, g["id"], "例会通知") for g in groups), 30)
-            await app.sender.settle()
-            tg.flaky(502, 0.0)
-            async with app.db.reading() as s:
-                states = Counter((await s.scalars(select(OutboxItem.state))).all())
-        assert tg.faults_served >= 3 + 2  # the three 429s and some 502s were answered
-        assert [len(texts_in(tg, g["id"], "例会通知")) for g in groups] == [1] * 20
-        assert states == {OutboxState.SENT: 20}
+    async with live_telegram(sqlite_url, tmp_path, clock) as (tg, app):
+        groups = await seed_groups(app, tg, 20)
+        tg.fail("sendMessage", 429, times=2, retry_after=1, chat_id=groups[3]["id"])
+        tg.fail("sendMessage", 429, times=1, retry_after=1, chat_id=groups[7]["id"])
+        tg.flaky(502, 0.3, seed=3)
+        await send_proactive(app, [Reply(text="12月安全生产例会通知", to_groups=True)])
+        await tg.wait_for(lambda: all(texts_in(tg, g["id"], "例会通知") for g in groups), 30)
+        await app.sender.settle()
+        tg.flaky(502, 0.0)
+        async with app.db.reading() as s:
+            states = Counter((await s.scalars(select(OutboxItem.state))).all())
+    assert tg.faults_served >= 3 + 2  # the three 429s and some 502s were answered
+    assert [len(texts_in(tg, g["id"], "例会通知")) for g in groups] == [1] * 20
+    assert states == {OutboxState.SENT: 20}
 
 
+@pytest.mark.e2e
 async def test_a_group_that_removed_the_bot_is_marked_and_managers_are_told_once(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with FakeTelegram() as tg, live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
+    async with live_telegram(sqlite_url, tmp_path, clock) as (tg, app):
         groups = await seed_groups(app, tg, 3)
         gone = groups[1]["id"]
         tg.kick(gone)
         for n in (1, 2):
-            await app.sender.send_proactive([Reply(text=f"第{n}次通知", to_groups=True)])
+            await send_proactive(app, [Reply(text=f"第{n}次通知", to_groups=True)])
             await app.sender.settle()
         await tg.wait_for(lambda: bool(texts_in(tg, MANAGER_ID, "无法在群")), 10)
         async with app.db.reading() as s:
@@ -129,10 +137,11 @@ async def test_a_group_that_removed_the_bot_is_marked_and_managers_are_told_once
         admin = tg.user(1, "王主任", "wang")
         tg.send_text(admin, groups[1], "/help")
         await tg.wait_for(lambda: len(tg.sent_messages(gone)) >= 1, 20)
-        await app.sender.send_proactive([Reply(text="第3次通知", to_groups=True)])
+        await send_proactive(app, [Reply(text="第3次通知", to_groups=True)])
         await tg.wait_for(lambda: bool(texts_in(tg, gone, "第3次通知")), 10)
 
 
+@pytest.mark.e2e
 async def test_stopping_halfway_through_a_200_group_broadcast_sends_the_rest_after_a_restart(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
@@ -140,7 +149,7 @@ async def test_stopping_halfway_through_a_200_group_broadcast_sends_the_rest_aft
         settings = live_settings(sqlite_url, tmp_path, tg, overall_per_second=80)
         async with live_app(settings, clock) as app:
             groups = await seed_groups(app, tg, 200)
-            await app.sender.send_proactive([Reply(text="消防安全百日攻坚行动通知", to_groups=True)])
+            await send_proactive(app, [Reply(text="消防安全百日攻坚行动通知", to_groups=True)])
             await tg.wait_for(lambda: len(tg.calls_of("sendMessage")) >= 60, 30)
         # stopped: the messages on the wire finished, the rest wait in the table
         first_run = sum(bool(texts_in(tg, g["id"], "百日攻坚")) for g in groups)
@@ -158,36 +167,35 @@ def notice_card(n: int) -> Card:
     return Card(key="notice:1", kind="notice", title="12月安全生产例会", fields=(CardField("receipts", "已回执", f"{n}/17"),))
 
 
+@pytest.mark.e2e
 async def test_ten_edits_while_the_chat_must_wait_show_the_last_state_in_one_or_two_edits(
     sqlite_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with FakeTelegram() as tg:
-        async with live_app(live_settings(sqlite_url, tmp_path, tg, overall_per_second=200), clock) as app:
-            group = (await seed_groups(app, tg, 1))[0]
-            await app.sender.send_proactive([Reply(card=notice_card(0), to_groups=True)])
-            await app.sender.settle()
-            tg.fail("editMessageText", 429, times=1, retry_after=2, chat_id=group["id"])
-            for n in range(1, 11):
-                await app.sender.send_proactive([Reply(card=notice_card(n), edit=True)])
-                await asyncio.sleep(0.05)
-            await app.sender.settle()
-        edits = [c for c in tg.calls_of("editMessageText") if c.error is None]
-        assert len(edits) in (1, 2)
-        assert "已回执：10/17" in tg.sent_messages(group["id"])[-1]["text"]
+    async with live_telegram(sqlite_url, tmp_path, clock) as (tg, app):
+        group = (await seed_groups(app, tg, 1))[0]
+        await send_proactive(app, [Reply(card=notice_card(0), to_groups=True)])
+        await app.sender.settle()
+        tg.fail("editMessageText", 429, times=1, retry_after=2, chat_id=group["id"])
+        for n in range(1, 11):
+            await send_proactive(app, [Reply(card=notice_card(n), edit=True)])
+            await asyncio.sleep(0.05)
+        await app.sender.settle()
+    edits = [c for c in tg.calls_of("editMessageText") if c.error is None]
+    assert len(edits) in (1, 2)
+    assert "已回执：10/17" in tg.sent_messages(group["id"])[-1]["text"]
 
 
 # --- through the neutral core -------------------------------------------------------------------
 
 
-async def test_an_edit_written_before_its_card_was_posted_still_lands(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_an_edit_written_before_its_card_was_posted_still_lands(seeded: Harness) -> None:
+    h = seeded
     first = Card(key="notice:9", kind="notice", title="通知", fields=(CardField("receipts", "已回执", "0/2"),))
     later = Card(key="notice:9", kind="notice", title="通知", fields=(CardField("receipts", "已回执", "1/2"),))
     async with h.app.db.unit_of_work() as s:  # written, not handed to the sender (as after a crash)
-        await enqueue(s, [Reply(card=first, to_groups=True)], platforms=h.app.sender.platforms(), now=h.clock.now())
+        await h.app.dispatcher.enqueue(s, [Reply(card=first, to_groups=True)])
     async with h.app.db.unit_of_work() as s:
-        await enqueue(s, [Reply(card=later, edit=True)], platforms=h.app.sender.platforms(), now=h.clock.now())
+        await h.app.dispatcher.enqueue(s, [Reply(card=later, edit=True)])
     await h.app.sender.start()
     try:
         await wait_until(lambda: bool(h.adapter.sent) and h.adapter.sent[0].edits == 1)
@@ -197,22 +205,20 @@ async def test_an_edit_written_before_its_card_was_posted_still_lands(harness: H
     assert post.chat.chat_id == GROUP.chat_id and post.card == later
 
 
-async def test_edits_written_together_coalesce_to_the_latest_state(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_edits_written_together_coalesce_to_the_latest_state(seeded: Harness) -> None:
+    h = seeded
     cards = [Card(key="notice:3", kind="notice", title="通知", fields=(CardField("n", "已回执", str(n)),)) for n in range(4)]
     replies = [Reply(card=cards[0], to_groups=True), *(Reply(card=c, edit=True) for c in cards[1:])]
     async with h.app.db.unit_of_work() as s:
-        items = await enqueue(s, replies, platforms=h.app.sender.platforms(), now=h.clock.now())
+        items = await h.app.dispatcher.enqueue(s, replies)
     assert [(i.edit, i.reply.card.field("n") if i.reply.card else None) for i in items] == [(False, "0"), (True, "3")]
     h.app.sender.queued(items)
     await h.app.sender.settle()
     assert h.adapter.sent[0].edits == 1 and h.adapter.sent[0].card == cards[3]
 
 
-async def test_failed_deliveries_are_one_line_to_managers_a_park_day(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_failed_deliveries_are_one_line_to_managers_a_park_day(seeded: Harness) -> None:
+    h = seeded
     h.app.settings.sending.retries = 1
     h.app.settings.sending.retry_base = 0.01
 
@@ -222,7 +228,7 @@ async def test_failed_deliveries_are_one_line_to_managers_a_park_day(harness: Ha
     real = h.adapter.send
     h.adapter.send = down  # type: ignore[method-assign]
     for n in range(3):
-        await h.app.sender.send_proactive([Reply(text=f"通知{n}", to_groups=True)])
+        await send_proactive(h.app, [Reply(text=f"通知{n}", to_groups=True)])
     await h.app.sender.settle()
     h.adapter.send = real  # type: ignore[method-assign]
     assert await h.app.sender.report_failures()
@@ -232,7 +238,7 @@ async def test_failed_deliveries_are_one_line_to_managers_a_park_day(harness: Ha
     assert T.OUTBOX_FAILED_DAILY.format(count=3, chats=1) == told[0].reply.text
 
     h.adapter.send = down  # type: ignore[method-assign]
-    await h.app.sender.send_proactive([Reply(text="通知3", to_groups=True)])
+    await send_proactive(h.app, [Reply(text="通知3", to_groups=True)])
     await h.app.sender.settle()
     h.adapter.send = real  # type: ignore[method-assign]
     assert not await h.app.sender.report_failures()  # the same park day: no second line
@@ -243,10 +249,9 @@ async def test_failed_deliveries_are_one_line_to_managers_a_park_day(harness: Ha
 
 
 async def test_a_person_who_blocked_the_bot_is_not_written_to_privately_until_they_write_again(
-    harness: Harness,
+    seeded: Harness,
 ) -> None:
-    h = harness
-    await seed(h)
+    h = seeded
     real = h.adapter.send
 
     async def blocked(chat: ChatRef, reply: Reply) -> str | None:
@@ -256,7 +261,7 @@ async def test_a_person_who_blocked_the_bot_is_not_written_to_privately_until_th
 
     h.adapter.send = blocked  # type: ignore[method-assign]
     li, ma = Recipient("test", "li", "p-li"), Recipient("test", "ma", "p-ma")
-    await h.app.sender.send_proactive([Reply(text="请注意", people=(li, ma))])
+    await send_proactive(h.app, [Reply(text="请注意", people=(li, ma))])
     await h.app.sender.settle()
     async with h.app.db.reading() as s:
         person = await s.scalar(select(Person).where(Person.external_id == "ma"))
@@ -274,14 +279,13 @@ async def test_a_person_who_blocked_the_bot_is_not_written_to_privately_until_th
     assert LI.user_id == "li"
 
 
-async def test_replies_of_one_chat_go_out_in_order_with_pacing(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_replies_of_one_chat_go_out_in_order_with_pacing(seeded: Harness) -> None:
+    h = seeded
     h.app.settings.sending.limits["test"] = h.app.settings.sending.limits["telegram"].model_copy(
         update={"overall_per_second": 50, "per_group_per_minute": 600}
     )
     replies = [Reply(text=f"第{n}条", chat=GROUP) for n in range(15)]
-    await h.app.sender.send_proactive(replies)
+    await send_proactive(h.app, replies)
     await h.app.sender.settle()
     assert [s.reply.text for s in h.adapter.sent] == [f"第{n}条" for n in range(15)]
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from bot.messages import Sender
+from bot.messages import ChatRef, Sender
 from domain.park import queries as park_queries
-from storage.models import Conversation, Hazard, HazardEvent
-from tests.harness import GROUP, LI, LIU, MA, ZHANG, Harness, Sent, jpeg, seed
+from storage.models import Conversation, HazardEvent
+from tests.harness import GROUP, LI, LIU, MA, ZHANG, Harness, Sent, hazard_status, jpeg
 
 
 async def awaiting_verification(h: Harness) -> Sent:
@@ -22,25 +22,23 @@ async def awaiting_verification(h: Harness) -> Sent:
     return card
 
 
-async def status_of(h: Harness) -> str:
-    async with h.app.db.unit_of_work() as s:
-        hazard = await s.scalar(select(Hazard))
-        assert hazard is not None
-        return hazard.status
-
-
-async def test_expired_rejection_reason_is_not_taken_as_the_answer(harness: Harness) -> None:
-    h = harness
-    await seed(h)
-    card = await awaiting_verification(h)
+async def reject_privately(h: Harness) -> ChatRef:
+    """Have 李干部 press 驳回 on his private copy of the card (he is asked for a reason); return that chat."""
     private = h.private(LI)
     copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
     await h.press(LI, copy, "驳回")
+    return private
+
+
+async def test_expired_rejection_reason_is_not_taken_as_the_answer(seeded: Harness) -> None:
+    h = seeded
+    card = await awaiting_verification(h)
+    private = await reject_privately(h)
     h.clock.advance(timedelta(days=30))
     before = len(h.adapter.sent)
     out = await h.say(LI, "今天开会吗", chat=private)
     assert "已超时" in h.texts(out) and "驳回原因" in h.texts(out)
-    assert await status_of(h) == "awaiting_verification"
+    assert await hazard_status(h) == "awaiting_verification"
     assert not any("验收未通过" in (s.reply.text or "") for s in h.adapter.sent[before:])
     # Said once: the next message is an ordinary one.
     out = await h.say(LI, "你好", chat=private)
@@ -49,25 +47,21 @@ async def test_expired_rejection_reason_is_not_taken_as_the_answer(harness: Harn
     assert card.card.status.text == "待验收"
 
 
-async def test_rejection_reason_within_its_time_is_taken(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_rejection_reason_within_its_time_is_taken(seeded: Harness) -> None:
+    h = seeded
     await awaiting_verification(h)
-    private = h.private(LI)
-    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
-    await h.press(LI, copy, "驳回")
+    private = await reject_privately(h)
     h.clock.advance(timedelta(hours=23))
     out = await h.say(LI, "警示标识不清晰", chat=private)
     assert "已驳回" in h.texts(out)
-    assert await status_of(h) == "rectifying"
+    assert await hazard_status(h) == "rectifying"
 
 
 @pytest.mark.parametrize(("kind", "data"), [("renamed_kind", {}), ("hazard_reject", {"unknown_field": 1})])
 async def test_unknown_or_malformed_question_is_dropped_and_logged(
-    harness: Harness, caplog: pytest.LogCaptureFixture, kind: str, data: dict[str, int]
+    seeded: Harness, caplog: pytest.LogCaptureFixture, kind: str, data: dict[str, int]
 ) -> None:
-    h = harness
-    await seed(h)
+    h = seeded
     now = h.clock.now()
     async with h.app.db.unit_of_work() as s:
         li = await park_queries.find_person(s, "test", "li")
@@ -87,9 +81,8 @@ async def test_unknown_or_malformed_question_is_dropped_and_logged(
     assert "李干部" in h.texts(out)
 
 
-async def test_album_step_waits_minutes_not_days(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_album_step_waits_minutes_not_days(seeded: Harness) -> None:
+    h = seeded
     await h.say(ZHANG, "/hazard 配电箱门未关 3天内", files=(h.add_file(jpeg(11)),), media_group_id="m1")
     await h.say(ZHANG, "", files=(h.add_file(jpeg(12)),), media_group_id="m1")  # same album: added
     h.clock.advance(timedelta(hours=1))
@@ -100,9 +93,8 @@ async def test_album_step_waits_minutes_not_days(harness: Harness) -> None:
     assert events == ["report", "photos"]
 
 
-async def test_a_question_asked_in_a_group_ignores_chatter_and_other_people(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_question_asked_in_a_group_ignores_chatter_and_other_people(seeded: Harness) -> None:
+    h = seeded
     out = await h.say(ZHANG, "/hazard 消防栓被遮挡")  # no photo: the bot asks for one
     question = out[-1]
     stranger = Sender("test", "passer", "路人")
@@ -112,9 +104,8 @@ async def test_a_question_asked_in_a_group_ignores_chatter_and_other_people(harn
     assert any(s.card is not None for s in out)
 
 
-async def test_read_only_commands_keep_an_open_question_and_others_say_they_dropped_it(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_read_only_commands_keep_an_open_question_and_others_say_they_dropped_it(seeded: Harness) -> None:
+    h = seeded
     out = await h.say(LIU, "/hazard 二号行车钢丝绳断股 限期 本月底", chat=h.private(LIU))  # no photo yet
     await h.say(LIU, "/hazards mine", chat=h.private(LIU))
     await h.say(LIU, "/whoami", chat=h.private(LIU))
@@ -127,22 +118,18 @@ async def test_read_only_commands_keep_an_open_question_and_others_say_they_drop
     assert h.texts(out) == "没有需要取消的操作。"
 
 
-async def test_a_verification_closes_other_peoples_questions_about_the_hazard(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_verification_closes_other_peoples_questions_about_the_hazard(seeded: Harness) -> None:
+    h = seeded
     await awaiting_verification(h)
-    private = h.private(LI)
-    copy = next(s for s in h.adapter.sent if s.chat == private and s.card is not None)
-    await h.press(LI, copy, "驳回")  # 李干部 is asked for a reason and does not answer
+    private = await reject_privately(h)  # 李干部 is asked for a reason and does not answer
     await h.say(MA, "/accept YH-2026-0001")  # 马科长 accepts meanwhile
     out = await h.say(LI, "好的", chat=private)
     assert "请用命令和我交流" in h.texts(out)  # not taken for a rejection reason, no error
-    assert await status_of(h) == "closed"
+    assert await hazard_status(h) == "closed"
 
 
-async def test_a_reply_to_a_prompt_or_notice_naming_a_hazard_counts_for_that_hazard(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_reply_to_a_prompt_or_notice_naming_a_hazard_counts_for_that_hazard(seeded: Harness) -> None:
+    h = seeded
     out = await h.say(ZHANG, "/hazard 重大隐患 二号行车钢丝绳断股 3天内", files=(h.add_file(jpeg(40)),))
     prompt = next(s for s in out if "五落实" in (s.reply.text or ""))
     out = await h.say(ZHANG, "/five 责任人=张伟 措施=停用 资金=1万 时限=12月2日 预案=已制定", reply_to=prompt.message_id)

@@ -9,27 +9,23 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from bot.adapters.shared import addressed_text
 from bot.adapters.telegram import (
     CAPTION_LIMIT,
     TEXT_LIMIT,
-    _addressed_text,
     photo_for_upload,
     render_card_html,
     split_text,
 )
 from bot.messages import Card, CardField, CardStatus
+from tests.harness import hazard_card
 
 
 def test_long_card_keeps_title_and_status_and_whole_tags() -> None:
-    card = Card(
-        key="hazard:1",
-        kind="hazard",
-        title="隐患 YH-2026-0001",
-        fields=(
-            CardField("enterprise", "企业", "华油装备制造有限公司"),
-            CardField("description", "描述", "配电箱<门>未关闭&" * 60),
-            CardField("fix", "整改情况", "已加锁" * 400),
-        ),
+    card = hazard_card(
+        CardField("enterprise", "企业", "华油装备制造有限公司"),
+        CardField("description", "描述", "配电箱<门>未关闭&" * 60),
+        CardField("fix", "整改情况", "已加锁" * 400),
         status=CardStatus("awaiting_verification", "待验收", "状态"),
     )
     text = render_card_html(card, CAPTION_LIMIT)
@@ -53,7 +49,7 @@ def test_long_card_keeps_title_and_status_and_whole_tags() -> None:
     ],
 )
 def test_commands_addressed_to_us_or_others(text: str, expected: str | None) -> None:
-    assert _addressed_text(text, "safety_bot") == expected
+    assert addressed_text(text, "safety_bot") == expected
 
 
 def test_oversized_original_is_downscaled_for_upload(tmp_path: Path) -> None:

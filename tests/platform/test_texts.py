@@ -14,9 +14,8 @@ async def reported(h: Harness, who: object = ZHANG, text: str = "配电箱门未
     return card_of(await h.say(who, f"/hazard {text}", files=(h.add_file(jpeg(1)),)))  # type: ignore[arg-type]
 
 
-async def test_a_second_approval_names_who_decided(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_second_approval_names_who_decided(seeded: Harness) -> None:
+    h = seeded
     out = await h.say(XIAO, "/join 华油 负责人")
     cards = [s for s in out if s.card is not None]
     admin_card = next(s for s in cards if s.chat == h.private(ADMIN))
@@ -29,9 +28,8 @@ async def test_a_second_approval_names_who_decided(harness: Harness) -> None:
     assert again.toast == T.JOIN_ALREADY_DECIDED.format(status="已批准（王主任）")
 
 
-async def test_a_join_decided_for_someone_without_a_private_chat_names_them_in_the_group(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_join_decided_for_someone_without_a_private_chat_names_them_in_the_group(seeded: Harness) -> None:
+    h = seeded
     out = await h.say(XIAO, "/join 华油")
     admin_card = next(s for s in out if s.card is not None and s.chat == h.private(ADMIN))
     before = len(h.adapter.sent)
@@ -40,9 +38,8 @@ async def test_a_join_decided_for_someone_without_a_private_chat_names_them_in_t
     assert said == [T.JOIN_REJECTED_GROUP.format(name="小周", enterprise=HUAYOU, by="王主任")]
 
 
-async def test_an_edit_refusal_says_the_real_reason(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_an_edit_refusal_says_the_real_reason(seeded: Harness) -> None:
+    h = seeded
     own = await reported(h)
     outcome = await h.press(LIU, own, "3天内")  # another enterprise's hazard
     assert outcome.toast == T.HAZARD_EDIT_NOT_OWN.format(code="YH-2026-0001", enterprise=HUAYOU, own=HONGDA)
@@ -56,9 +53,8 @@ async def test_an_edit_refusal_says_the_real_reason(harness: Harness) -> None:
     assert "/extend" not in outcome.toast and HONGDA not in outcome.toast
 
 
-async def test_someone_elses_draft_button_says_so(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_someone_elses_draft_button_says_so(seeded: Harness) -> None:
+    h = seeded
     out = await h.say(ZHAO, "/hazard 配电箱门未关闭", files=(h.add_file(jpeg(1)),))
     picker = next(s for s in out if s.reply.buttons)
     outcome = await h.press(LI, picker, "华油")
@@ -69,18 +65,16 @@ async def test_someone_elses_draft_button_says_so(harness: Harness) -> None:
     assert outcome.toast == T.HAZARD_DRAFT_GONE
 
 
-async def test_a_lead_is_told_he_may_only_view_his_own_enterprise(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_lead_is_told_he_may_only_view_his_own_enterprise(seeded: Harness) -> None:
+    h = seeded
     await reported(h)
     expected = T.HAZARD_VIEW_NOT_OWN.format(enterprise=HONGDA)
     assert h.texts(await h.say(LIU, "/hazard YH-2026-0001")) == expected
     assert h.texts(await h.say(LIU, "/hazards 华油")) == expected
 
 
-async def test_a_rejection_says_who_was_told(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_a_rejection_says_who_was_told(seeded: Harness) -> None:
+    h = seeded
     card = await reported(h, CHEN)
     await h.say(CHEN, "/fix 已加锁", files=(h.add_file(jpeg(2)),), reply_to=card.message_id)
     out = await h.say(LI, "/reject YH-2026-0001 警示标识不清晰", h.private(LI))
@@ -99,9 +93,8 @@ async def test_a_rejection_nobody_can_read_privately_goes_to_the_group_and_says_
     assert any(s.chat == GROUP and "驳回原因" in (s.reply.text or "") for s in out)
 
 
-async def test_help_in_the_group_is_short_and_in_private_lists_the_persons_commands(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_help_in_the_group_is_short_and_in_private_lists_the_persons_commands(seeded: Harness) -> None:
+    h = seeded
     for who in (XIAO, ZHANG, LI):
         text = h.texts(await h.say(who, "/help"))
         assert len(text.splitlines()) <= 6 and text.endswith("私聊我 /help 查看全部命令。")
@@ -118,9 +111,8 @@ async def test_help_in_the_group_is_short_and_in_private_lists_the_persons_comma
     assert all(word in T.HELP_VERIFY for word in ("验收通过", "驳回", "/accept", "/reject", "/hazards"))
 
 
-async def test_start_and_setgroup_promise_what_exists(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_start_and_setgroup_promise_what_exists(seeded: Harness) -> None:
+    h = seeded
     start = h.texts(await h.say(XIAO, "/start", h.private(XIAO)))
     assert "隐患" in start and "整改" in start and "/join" in start
     setgroup = h.texts(await h.say(ADMIN, "/setgroup"))

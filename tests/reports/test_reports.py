@@ -18,7 +18,7 @@ from domain.hazards import chain
 from domain.reports import queries as report_queries
 from handlers import texts as T
 from storage.db import Database
-from tests.harness import LI, LIU, XIAO, ZHANG, ZHAO, Harness, jpeg, make_settings, seed
+from tests.harness import LI, LIU, XIAO, ZHANG, ZHAO, Harness, insert_old_hazard, jpeg, seed
 
 TZ_OFFSET = timedelta(hours=8)
 
@@ -86,9 +86,8 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     assert "排查隐患（项）：2" in half and "2026-01-01 至 2026-03-31" in half
 
 
-async def test_report_commands_are_for_managers_and_explain_wrong_input(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_report_commands_are_for_managers_and_explain_wrong_input(seeded: Harness) -> None:
+    h = seeded
     for who in (ZHANG, ZHAO, XIAO):
         for command in ("/week", "/summary 2026", "/export", "/inspection 今天 3 华油", "/drill 今天 消防演练 华油"):
             said = h.texts(await h.say(who, command))
@@ -149,11 +148,8 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
 
 def test_cli_export_and_ledger_verify(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     async def build() -> None:
-        h = await Harness.create(make_settings(sqlite_url, tmp_path), ManualClock(park_time(2026, 11, 30)))
-        try:
+        async with Harness.running(sqlite_url, tmp_path, ManualClock(park_time(2026, 11, 30))) as h:
             await seed_year(h)
-        finally:
-            await h.close()
 
     asyncio.run(build())
     monkeypatch.setenv("SAFETYBOT_DATABASE__URL", sqlite_url)
@@ -187,10 +183,8 @@ def test_cli_export_and_ledger_verify(tmp_path: Path, sqlite_url: str, monkeypat
 
 async def test_concurrent_writers_keep_the_chain(pg_url: str, tmp_path: Path, clock: ManualClock) -> None:
     """Two processes writing hazard events at once on PostgreSQL: the chain stays intact."""
-    first = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    second = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    second.adapter._ids = itertools.count(10_000)  # two platforms' message ids never collide
-    try:
+    async with Harness.running(pg_url, tmp_path, clock) as first, Harness.running(pg_url, tmp_path, clock) as second:
+        second.adapter._ids = itertools.count(10_000)  # two platforms' message ids never collide
         await seed(first)
 
         async def many(h: Harness, who, base: int) -> None:  # type: ignore[no-untyped-def]
@@ -203,9 +197,6 @@ async def test_concurrent_writers_keep_the_chain(pg_url: str, tmp_path: Path, cl
         async with first.app.db.reading() as s:
             result = await chain.verify(s)
         assert result.broken is None and result.events == 12
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_migration_backfills_the_chain_of_existing_events(any_empty_db_url: str) -> None:
@@ -216,20 +207,7 @@ async def test_migration_backfills_the_chain_of_existing_events(any_empty_db_url
     try:
         await upgrade(db.engine, "0007")
         async with db.engine.begin() as conn:
-            await conn.execute(text("INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"), {"t": now})
-            await conn.execute(
-                text("INSERT INTO people (id, platform, external_id, display_name, role, enterprise_id, created_at, updated_at) VALUES (1, 'telegram', '7', '张伟', 'lead', 1, :t, :t)"),
-                {"t": now},
-            )
-            await conn.execute(
-                text(
-                    "INSERT INTO hazards (id, code, enterprise_id, description, category, level, mode, status, source,"
-                    " five_in_place, reporter_id, found_at, created_at, updated_at)"
-                    " VALUES (1, 'YH-2026-0001', 1, '配电箱', 'electrical', 'general', 'deadline', 'rectifying',"
-                    " 'snapshot', '{}', 1, :t, :t, :t)"
-                ),
-                {"t": now},
-            )
+            await insert_old_hazard(conn, now)
             for i, action in enumerate(("report", "five", "photos"), start=1):
                 await conn.execute(
                     text("INSERT INTO hazard_events (id, hazard_id, at, actor_kind, actor_id, action, data) VALUES (:i, 1, :t, 'person', 1, :a, '{\"k\": \"值\"}')"),

@@ -4,6 +4,7 @@ its figures for a week built through the handlers, and overdue escalation."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from bot.clock import ManualClock
 from bot.scheduler import Scheduler
 from domain.reports import queries as report_queries
 from storage import jobs
-from tests.harness import GROUP, LI, LIU, ZHANG, Harness, card_of, jpeg, make_settings, seed
+from tests.harness import GROUP, LI, LIU, ZHANG, Harness, card_of, jpeg, seed
 
 PARK_TZ_OFFSET = timedelta(hours=8)  # Asia/Shanghai
 
@@ -137,9 +138,8 @@ async def test_the_digest_figures_of_a_week_built_through_the_handlers(harness: 
     assert "专项行动：\n· ZX-2026-01 冬季消防专项行动：已完成 1/2" in text
 
 
-async def test_quiet_enterprises_are_summarised_in_one_line(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_quiet_enterprises_are_summarised_in_one_line(seeded: Harness) -> None:
+    h = seeded
     from domain.park import operations as park_ops
 
     async with h.app.db.unit_of_work() as s:
@@ -155,9 +155,7 @@ async def test_quiet_enterprises_are_summarised_in_one_line(harness: Harness) ->
 async def test_two_bot_processes_on_one_postgresql_database_send_the_digest_once(
     pg_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    first = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    second = await Harness.create(make_settings(pg_url, tmp_path), clock)
-    try:
+    async with Harness.running(pg_url, tmp_path, clock) as first, Harness.running(pg_url, tmp_path, clock) as second:
         await seed(first)
         await say(first, ZHANG, "/hazard 二车间配电箱门未关闭 限期 12月3日", 1)
         clock.set(park_time(2026, 12, 7, 8, 30))
@@ -166,21 +164,15 @@ async def test_two_bot_processes_on_one_postgresql_database_send_the_digest_once
         assert len(digests(first)) + len(digests(second)) == 1
         ran = await asyncio.gather(scheduler(first).catch_up(), scheduler(second).catch_up())
         assert len(digests(first)) + len(digests(second)) == 1
-    finally:
-        await first.close()
-        await second.close()
 
 
 async def test_apscheduler_fires_the_jobs_at_their_cron_times(harness: Harness) -> None:
     s = scheduler(harness)
-    await s.start()
-    try:
-        times = s.next_times()
-        assert set(times) == {"digest", "overdue", "reminders"}
-        digest = times["digest"]
-        assert digest is not None and digest.astimezone(harness.app.settings.park.tz).strftime("%a %H:%M") == "Mon 08:30"
-    finally:
-        await s.stop()
+    now = harness.clock.now()
+    times = {name: s.trigger(name).get_next_fire_time(None, now) for name in s.jobs}  # what `start` hands APScheduler
+    assert set(times) == {"digest", "overdue", "reminders"}
+    digest = times["digest"]
+    assert digest is not None and digest.astimezone(harness.app.settings.park.tz).strftime("%a %H:%M") == "Mon 08:30"
 
 
 # --- overdue escalation ---------------------------------------------------------------------------
@@ -190,9 +182,8 @@ def private_texts(h: Harness, user: str, marker: str) -> list[str]:
     return [s.reply.text or "" for s in h.adapter.sent if s.chat.chat_id == f"p-{user}" and marker in (s.reply.text or "")]
 
 
-async def test_overdue_card_reminder_and_escalation(harness: Harness) -> None:
-    h = harness
-    await seed(h)
+async def test_overdue_card_reminder_and_escalation(seeded: Harness) -> None:
+    h = seeded
     card = card_of(await say(h, ZHANG, "/hazard 二车间配电箱门未关闭 限期 12月3日", 1))  # 0001 general
     await say(h, LIU, "/hazard 储罐区报警器失灵 限期 12月3日", 2)  # 0002, made major
     await say(h, LI, "/level YH-2026-0002 重大")
@@ -222,11 +213,19 @@ async def test_overdue_card_reminder_and_escalation(harness: Harness) -> None:
     assert len(private_texts(h, "ma", "逾期升级")) == 2 and len(private_texts(h, "admin", "逾期升级")) == 2
 
 
+def covered(font: Path, labels: Sequence[str]) -> set[str]:
+    """Return the characters of the labels that the font has no glyph for (whitespace aside)."""
+    from matplotlib.ft2font import FT2Font
+
+    charmap = FT2Font(str(font)).get_charmap()
+    return {ch for label in labels for ch in label if not ch.isspace() and ord(ch) not in charmap}
+
+
 def test_chart_is_a_png_whose_font_covers_every_label(tmp_path: Path) -> None:
     import warnings
 
     from domain.reports.queries import EnterpriseWeek, OverdueItem, WeekFigures
-    from handlers.reports.charts import covered, digest_chart, font_path
+    from handlers.reports.charts import digest_chart, font_path
 
     ents = [EnterpriseWeek(i, f"企业{i}号装备制造有限公司", found=i, closed_immediate=1, open=2) for i in range(1, 16)]
     ents[0].overdue.append(OverdueItem("YH-2026-0001", 1, 3, "general"))  # type: ignore[arg-type]
