@@ -1,15 +1,23 @@
-"""Assembly: build the database, photo store and dispatcher once, and wire every router explicitly."""
+"""Assembly: build the database, photo store and dispatcher once, and wire every router and job explicitly.
+
+This is the one module that lists the handlers' routers (`routers`) and the periodic jobs (`jobs`).
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
+from bot.messages import Reply
 from bot.routing import Router
+from bot.scheduler import Job
 from bot.sender import Sender
 from domain.park import operations as park_ops
 from handlers.campaigns import launch, matrix, review, submissions
@@ -17,10 +25,34 @@ from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
+from schedules.campaigns import campaign_reminders_job
+from schedules.context import JobContext
+from schedules.digest import digest_job, digest_period
+from schedules.hazards import overdue_job, overdue_period, reminder_sweep
+from schedules.notices import notice_reminders_job
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
 
 logger = logging.getLogger(__name__)
+
+
+async def reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
+    """Send the reminders due now: overdue hazards held back by quiet hours, notices and campaigns."""
+    return [
+        *await reminder_sweep(ctx, session, now, fire),
+        *await notice_reminders_job(ctx, session, now, fire),
+        *await campaign_reminders_job(ctx, session, now, fire),
+    ]
+
+
+def jobs(settings: Settings) -> list[Job]:
+    """Return every periodic job with its time from the `[schedule]` section (the scheduler runs these)."""
+    s = settings.schedule
+    return [
+        Job("digest", s.digest, digest_job, digest_period),
+        Job("overdue", s.overdue, overdue_job, overdue_period),
+        Job("reminders", s.reminders, reminders_job, None),
+    ]
 
 
 class NotMigrated(RuntimeError):

@@ -13,7 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from bot.app import App, NotMigrated, build_app
+from bot.app import App, NotMigrated, build_app, jobs
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.enterprise_csv import CsvError
@@ -98,7 +98,7 @@ async def _start_schedules(app: App) -> Scheduler | None:
         return None
     from bot.scheduler import Scheduler
 
-    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher)
+    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings))
     await scheduler.start()
     return scheduler
 

@@ -23,11 +23,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.dispatcher import Dispatcher
 from bot.messages import Reply
-from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
-from schedules.digest import digest_job, digest_period
-from schedules.hazards import overdue_job, overdue_period, reminder_sweep
-from schedules.notices import notice_reminders_job
 from storage import jobs
 from storage.db import Database, is_unavailable
 
@@ -54,25 +50,6 @@ class Job:
     period: Callable[[datetime, JobContext], str] | None
 
 
-async def reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
-    """Send the reminders due now: overdue hazards held back by quiet hours, notices and campaigns."""
-    return [
-        *await reminder_sweep(ctx, session, now, fire),
-        *await notice_reminders_job(ctx, session, now, fire),
-        *await campaign_reminders_job(ctx, session, now, fire),
-    ]
-
-
-def default_jobs(settings: Settings) -> list[Job]:
-    """Return the bot's jobs with their times from the `[schedule]` section."""
-    s = settings.schedule
-    return [
-        Job("digest", s.digest, digest_job, digest_period),
-        Job("overdue", s.overdue, overdue_job, overdue_period),
-        Job("reminders", s.reminders, reminders_job, None),
-    ]
-
-
 class Scheduler:
     """Runs the jobs: `run` for one (now), `catch_up` at start, `start`/`stop` the APScheduler."""
 
@@ -83,10 +60,10 @@ class Scheduler:
         clock: Clock,
         db: Database,
         dispatcher: Dispatcher,
-        jobs: list[Job] | None = None,
+        jobs: list[Job],
     ) -> None:
         self.ctx = JobContext(settings, clock, db, dispatcher)
-        self.jobs = {j.name: j for j in (jobs if jobs is not None else default_jobs(settings))}
+        self.jobs = {j.name: j for j in jobs}
         self._aps: AsyncIOScheduler | None = None
 
     def trigger(self, name: str) -> CronTrigger:

@@ -1,7 +1,7 @@
 """The campaign reminders job: enterprises that still owe a campaign's submission are reminded near and
 past its due date, and the card shows the overdue count the day after it.
 
-The scheduler's `reminders` job (`bot/scheduler.py`) runs `campaign_reminders_job` every few minutes;
+The `reminders` job (listed in `bot/app.py`, run by `bot/scheduler.py`) runs `campaign_reminders_job` every few minutes;
 when reminders are due is `domain/campaigns/rules.reminder_due`, never in quiet hours and at most once
 a day per enterprise and campaign (the `reminders_sent` claims, in the same transaction as the outbox
 rows). The reminders are worded by `handlers/campaigns/reminders.py`.

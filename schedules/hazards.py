@@ -22,7 +22,7 @@ from domain.hazards.queries import overdue_on
 from domain.hazards.rules import lateness
 from domain.park.queries import people_of_enterprise, people_with_role
 from handlers.hazards.card import card_key, card_reply
-from handlers.reports.digest import (
+from handlers.hazards.overdue import (
     overdue_escalation,
     overdue_escalation_group,
     overdue_group_mention,

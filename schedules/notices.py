@@ -1,7 +1,7 @@
 """The notice reminders job: enterprises that have not answered a notice are reminded, and a meeting's
 card closes when it starts.
 
-The scheduler's `reminders` job (`bot/scheduler.py`) runs `notice_reminders_job` every few minutes; it
+The `reminders` job (listed in `bot/app.py`, run by `bot/scheduler.py`) runs `notice_reminders_job` every few minutes; it
 decides by itself what is due (`domain/notices/rules.reminder_due`: a meeting the day before and in
 its last hour, a notice after its delay), never in quiet hours and at most once a day per enterprise
 and notice: the `reminders_sent` claims are written in the same transaction as the reminders' outbox

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.adapters.dingtalk import DingTalkAdapter
 from bot.adapters.telegram import TelegramAdapter
-from bot.app import App, build_app
+from bot.app import App, build_app, jobs
 from bot.cli import PlatformAdapter
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
@@ -341,7 +341,7 @@ async def run_reminders(app: App, at: datetime) -> int:
     claims = select(func.count()).select_from(ReminderSent).where(ReminderSent.target.startswith("enterprise:"))
     async with app.db.reading() as s:
         before = await s.scalar(claims) or 0
-    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher)
+    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings))
     assert await scheduler.run("reminders", at)
     async with app.db.reading() as s:
         return (await s.scalar(claims) or 0) - before

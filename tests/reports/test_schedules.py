@@ -10,6 +10,7 @@ from pathlib import Path
 
 from PIL import Image
 
+from bot.app import jobs as app_jobs
 from bot.clock import ManualClock
 from bot.scheduler import Scheduler
 from domain.reports import queries as report_queries
@@ -29,7 +30,7 @@ class SettledScheduler(Scheduler):
 
     def __init__(self, h: Harness) -> None:
         app = h.app
-        super().__init__(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher)
+        super().__init__(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=app_jobs(app.settings))
         self.sender = app.sender
 
     async def run(self, name: str, now: datetime | None = None) -> bool:
