@@ -260,7 +260,7 @@ async def _export(settings: Settings, year: int | None, start: str | None, end: 
     return 0
 
 
-async def _ledger_verify(settings: Settings) -> int:
+async def _ledger_verify(settings: Settings, posted: str | None) -> int:
     from domain.hazards import chain
 
     app = build_app(settings, SystemClock())
@@ -268,20 +268,36 @@ async def _ledger_verify(settings: Settings) -> int:
         await app.prepare(migrate=False)
         async with app.db.reading() as session:
             result = await chain.verify(session)
+            anchored = await chain.verify_head(session, posted) if posted else None
     finally:
         await app.close()
+    code = 0
     if result.broken is None:
         print(f"ledger intact: {result.events} hazard events; head #{result.head.event_id} {result.head.hash}")
-        return 0
-    b = result.broken
-    where = f"event #{b.event_id}" + (f" ({b.code})" if b.code else "")
-    problems = {
-        "altered": f"{where} was altered: its content does not match its hash",
-        "missing_before": f"{where} does not follow the event before it: a row before it is missing or was altered",
-        "missing_after": f"the chain head names {where}, but the ledger ends earlier: rows at its end are missing",
-    }
-    print(f"ledger BROKEN after {result.events - 1} good events: {problems[b.problem]}")
-    return 1
+    else:
+        b = result.broken
+        where = f"event #{b.event_id}" + (f" ({b.code})" if b.code else "")
+        fields = ", ".join(b.fields)
+        problems = {
+            "altered": f"{where} was altered: its content does not match its hash",
+            "missing_before": f"{where} does not follow the event before it: a row before it is missing or was altered",
+            "missing_after": f"the chain head names {where}, but the ledger ends earlier: rows at its end are missing",
+            "row_changed": f"hazard {b.code} differs from what its events sealed ({fields}): the row was changed outside the bot",
+            "no_events": f"hazard {b.code} has no events: its history was deleted",
+            "file_moved": f"{fields} points at a file other than its own digest",
+        }
+        print(f"ledger BROKEN: {problems[b.problem]}")
+        code = 1
+    if posted is not None and anchored is not None:
+        if anchored.found:
+            print(f"posted head {posted} found: event {anchored.events} of the chain; the ledger still extends it")
+        else:
+            print(
+                f"posted head {posted} NOT found: the ledger no longer contains what was posted"
+                " (events were deleted, altered or the chain was rewritten)"
+            )
+            code = 1
+    return code
 
 
 def _date_arg(value: str) -> str:
@@ -360,6 +376,9 @@ def parser() -> argparse.ArgumentParser:
         "verify", help="recompute the hash chain; name the first altered or missing row (exit status 1)"
     )
     ver.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    ver.add_argument(
+        "--head", metavar="HASH", help="a chain head posted in the park groups (the weekly digest's 台账校验码): prove the ledger still extends it"
+    )
     return p
 
 
@@ -398,7 +417,7 @@ def main(argv: list[str] | None = None) -> int:
                 raise ConfigError("safetybot export: --from needs --to (or use --year)")
             return asyncio.run(_export(settings, args.year, args.start, args.end, args.output))
         elif args.command == "ledger":
-            return asyncio.run(_ledger_verify(settings))
+            return asyncio.run(_ledger_verify(settings, args.head))
     except (ConfigError, NotMigrated, CsvError) as exc:
         print(str(exc), file=sys.stderr)
         return 2

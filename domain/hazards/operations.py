@@ -110,6 +110,7 @@ async def report(
     set_committed_value(hazard, "enterprise", enterprise)
     set_committed_value(hazard, "reporter", actor)
     await session.flush()
+    counts: list[int] = []
     event = await _record(
         session,
         hazard,
@@ -123,9 +124,10 @@ async def report(
             "due_date": due_date.isoformat() if due_date else None,
             "category": category,
         },
+        files=(("before", photos), ("before", documents)),
+        added=counts,
     )
-    added = await _attach(session, hazard, event, photos, "before", at)
-    added += await _attach(session, hazard, event, documents, "before", at)
+    added = sum(counts)
     tell: dict[StrEnum, list[Person]] = {}
     if level == Level.MAJOR:
         tell[Tell.MAJOR] = await _managers(session, actor)
@@ -219,8 +221,10 @@ async def _add_files(
 ) -> HazardChange:
     """Write the `photos` or `documents` event and link the files new to the hazard (`added`)."""
     await _lock(session, hazard, actor, action)
-    event = await _record(session, hazard, actor, action, at, data={"phase": phase, "count": len(files)})
-    return Change(hazard, event, added=await _attach(session, hazard, event, files, phase, at))
+    counts: list[int] = []
+    data = {"phase": phase, "count": len(files)}
+    event = await _record(session, hazard, actor, action, at, data=data, files=((phase, files),), added=counts)
+    return Change(hazard, event, added=sum(counts))
 
 
 async def submit_fix(
@@ -237,12 +241,19 @@ async def submit_fix(
     The handlers ask for at least one after-photo: a report (校验报告) alone does not show the place fixed.
     """
     await _lock(session, hazard, actor, Action.FIX)
+    counts: list[int] = []
     event = await _record(
-        session, hazard, actor, Action.FIX, at, to_status=S.AWAITING_VERIFICATION, note=note or None
+        session,
+        hazard,
+        actor,
+        Action.FIX,
+        at,
+        to_status=S.AWAITING_VERIFICATION,
+        note=note or None,
+        files=(("after", photos), ("after", documents)),
+        added=counts,
     )
-    added = await _attach(session, hazard, event, photos, "after", at)
-    added += await _attach(session, hazard, event, documents, "after", at)
-    return Change(hazard, event, {Tell.VERIFY: await _managers(session, actor)}, added=added)
+    return Change(hazard, event, {Tell.VERIFY: await _managers(session, actor)}, added=sum(counts))
 
 
 async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> HazardChange:
@@ -449,8 +460,15 @@ async def _record(
     to_status: HazardStatus | None = None,
     note: str | None = None,
     data: dict[str, Any] | None = None,
+    files: Sequence[tuple[str, Sequence[Photo] | Sequence[Document]]] = (),
+    added: list[int] | None = None,
 ) -> HazardEvent:
-    """Write one event after checking it against `RULES`, and apply its status change."""
+    """Write one event after checking it against `RULES`, and apply its status change.
+
+    `files` (phase, photos or documents) are linked through the event before it is sealed, so the chain
+    covers them; `added` receives how many of each were new.
+    """
+    added = added if added is not None else []
     from_status = None if action == Action.REPORT else hazard.status
     rule = RULES[action]
     if from_status not in rule.sources or to_status not in rule.targets:
@@ -476,7 +494,9 @@ async def _record(
     session.add(event)
     set_committed_value(event, "actor", actor)  # loaded, for who is told and the card
     await session.flush()
-    chain.seal(head, event)
+    for phase, items in files:
+        added.append(await _attach(session, hazard, event, items, phase, at))
+    chain.seal(head, event, await chain.current_state(session, hazard))  # the state after this event
     await session.flush()
     await audit(
         session,

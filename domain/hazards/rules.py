@@ -54,6 +54,7 @@ class Action(StrEnum):
     EXTEND_REFUSE = "extend_refuse"
     WITHDRAW = "withdraw"  # a mistaken or duplicate report taken back
     EDIT = "edit"  # the reporter rewrites the description
+    SEAL = "seal"  # the system sealed the state of a hazard reported before chain v2 (migration 0013)
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,8 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
             return may_withdraw(actor, hazard)
         case Action.EDIT:
             return may_edit_description(actor, hazard)
+        case Action.SEAL:
+            return False  # only the system seals a hazard's state into the chain
 
 
 def source_for(actor: Person) -> Source:

@@ -54,6 +54,8 @@ async def detail(
         return [Reply(text=T.HAZARD_VIEW_NOT_OWN.format(enterprise=own_enterprise(actor)))]
     lines = [T.HAZARD_HISTORY]
     for e in await hazard_queries.events_of(session, hazard.id):
+        if e.action == Action.SEAL:  # the ledger's own bookkeeping, not something that happened to the hazard
+            continue
         said = [part for part in (_event_detail(e), e.note) if part]
         lines.append(
             T.HAZARD_EVENT_LINE.format(

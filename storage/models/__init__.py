@@ -21,6 +21,7 @@ from storage.models.hazards import (
     HazardDocument,
     HazardEvent,
     HazardPhoto,
+    LedgerAnchor,
     LedgerHead,
     Photo,
 )
@@ -70,6 +71,7 @@ __all__ = [
     "Inspection",
     "JobRun",
     "JoinRequest",
+    "LedgerAnchor",
     "LedgerHead",
     "Notice",
     "NoticeEvent",

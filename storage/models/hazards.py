@@ -87,6 +87,9 @@ class HazardEvent(Base):
     note: Mapped[str | None] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # The hash chain of the ledger (`domain/hazards/chain.py`): the previous event's hash and this one's.
+    # Chain v2: the hazard as the ledger prints it right after this event (fields and file digests), so
+    # the chain covers what the ledger shows and a hazard row changed behind the bot's back is found.
+    state: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str | None] = mapped_column(String(64))
 
@@ -137,6 +140,19 @@ class HazardDocument(Base):
     created_at: Mapped[datetime]
 
     document: Mapped[Document] = relationship(lazy="raise")
+
+
+class LedgerAnchor(Base):
+    """A chain head posted outside the database (the weekly digest in the park groups): a rewritten
+    database cannot rewrite the groups' history, so `ledger verify --head` proves the chain still extends it."""
+
+    __tablename__ = "ledger_anchors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    posted_at: Mapped[datetime]
+    event_id: Mapped[int]
+    events: Mapped[int]  # how many events the chain had up to and including `event_id`
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class LedgerHead(Base):
