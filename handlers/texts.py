@@ -759,6 +759,8 @@ REPORT_HELP = {
 
 # The weekly digest (周报): short lines that read well on a phone.
 DIGEST_TITLE = "【{park}安全生产周报】{label}（{start}—{end}）"
+# The chain head posted with the digest: the group's history keeps it, so a rewritten database is found.
+DIGEST_LEDGER_HEAD = "台账校验码：{short}（截至第 {events} 条台账记录；本消息用于日后核验台账未被篡改，请勿删除）"
 DIGEST_TOTALS = "本周新发现隐患 {found} 项；销号 {closed} 项（立即整改 {immediate}、限期整改 {deadline}）；周末未销号 {open} 项；逾期 {overdue} 项。"
 DIGEST_ENTERPRISES = "各企业情况："
 DIGEST_ENTERPRISE_LINE = "· {name}：新增 {found}，销号 {closed}，未销号 {open}{overdue}"
@@ -930,6 +932,11 @@ XLSX_CHECK_ROWS = (
     "导出时间：{at}",
     "核对方法：在服务器上运行 safetybot ledger verify，输出的链头应与此处一致；不一致说明台账在导出后被改动。",
 )
+XLSX_CHECK_POSTED = (
+    "最近在园区群公布的台账校验码：{short}（{at} 随周报发布，截至第 {events} 条记录）；"
+    "运行 safetybot ledger verify --head {short} 可证明当前台账仍包含该记录之前的全部内容。"
+)
+XLSX_CHECK_NOT_POSTED = "尚未在园区群公布台账校验码（每周一随周报发布）。"
 XLSX_NO_CHAIN = "无（台账暂无记录）"
 OVERDUE_REMIND_MANY = (
     "提醒：{enterprise}有 {count} 项隐患已过整改期限：\n{lines}\n"

@@ -24,6 +24,7 @@ from domain.reports import rules as report_rules
 from domain.reports.export import EnterpriseStats, LedgerRow
 from domain.reports.rules import funds_in_10k
 from handlers import texts as T
+from handlers.xlsx import safe_row, text_cell
 
 DATE_FORMAT = "yyyy-mm-dd"
 PERCENT_FORMAT = "0.0%"
@@ -68,11 +69,13 @@ def _setup(ws: Any, widths: list[int], title_rows: int = 2) -> None:
     ws.page_setup.fitToHeight = 0
 
 
-def _cell(ws: Any, value: Any, *, number_format: str | None = None, bold: bool = False, link: str | None = None) -> Any:
+def _cell(
+    ws: Any, value: Any, *, number_format: str | None = None, bold: bool = False, link: str | None = None
+) -> Any:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    c = WriteOnlyCell(ws, value=value)
+    c = text_cell(ws, value) if isinstance(value, str) else WriteOnlyCell(ws, value=value)
     if number_format:
         c.number_format = number_format
     if bold:
@@ -106,34 +109,44 @@ def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path
         measures = five.get("measures") or r.fix_note
         funds = funds_in_10k(five.get("funds")) if five.get("funds") else None
         ws.append(
-            [
-                n,
-                r.code,
-                _cell(ws, _day(r.found_at, tz), number_format=DATE_FORMAT),
-                r.enterprise,
-                None,  # 位置: hazards carry the place in their description; the column is left for the clerk
-                r.description,
-                T.CATEGORY_NAMES.get(r.category, r.category),
-                T.LEVEL_NAMES[r.level],
-                T.MODE_NAMES.get(r.mode, T.MODE_NAMES[None]),
-                measures,
-                funds,
-                five.get("responsible") or r.fixer,
-                _cell(ws, r.due_date, number_format=DATE_FORMAT),
-                _cell(ws, _day(r.fixed_at, tz), number_format=DATE_FORMAT),
-                r.verifier,
-                _cell(ws, _day(r.verified_at, tz), number_format=DATE_FORMAT),
-                T.STATUS_NAMES[r.status],
-                _photo_cell(ws, root, r.before),
-                _photo_cell(ws, root, r.after),
-            ]
+            safe_row(
+                ws,
+                [
+                    n,
+                    r.code,
+                    _cell(ws, _day(r.found_at, tz), number_format=DATE_FORMAT),
+                    r.enterprise,
+                    None,  # 位置: hazards carry the place in their description; the column is left for the clerk
+                    r.description,
+                    T.CATEGORY_NAMES.get(r.category, r.category),
+                    T.LEVEL_NAMES[r.level],
+                    T.MODE_NAMES.get(r.mode, T.MODE_NAMES[None]),
+                    measures,
+                    funds,
+                    five.get("responsible") or r.fixer,
+                    _cell(ws, r.due_date, number_format=DATE_FORMAT),
+                    _cell(ws, _day(r.fixed_at, tz), number_format=DATE_FORMAT),
+                    r.verifier,
+                    _cell(ws, _day(r.verified_at, tz), number_format=DATE_FORMAT),
+                    T.STATUS_NAMES[r.status],
+                    _photo_cell(ws, root, r.before),
+                    _photo_cell(ws, root, r.after),
+                ],
+            )
         )
 
 
 def _stats_rows(ws: Any, stats: list[EnterpriseStats]) -> None:
     total = EnterpriseStats(T.XLSX_STATS_TOTAL)
     for s in stats:
-        for attr in ("general_found", "general_rectified", "major_found", "major_rectified", "major_with_plan", "major_funds"):
+        for attr in (
+            "general_found",
+            "general_rectified",
+            "major_found",
+            "major_rectified",
+            "major_with_plan",
+            "major_funds",
+        ):
             setattr(total, attr, getattr(total, attr) + getattr(s, attr))
     for s in [*stats, total]:
         bold = s is total
@@ -142,10 +155,16 @@ def _stats_rows(ws: Any, stats: list[EnterpriseStats]) -> None:
                 _cell(ws, s.enterprise, bold=bold),
                 s.general_found,
                 s.general_rectified,
-                _cell(ws, EnterpriseStats.rate(s.general_rectified, s.general_found), number_format=PERCENT_FORMAT),
+                _cell(
+                    ws,
+                    EnterpriseStats.rate(s.general_rectified, s.general_found),
+                    number_format=PERCENT_FORMAT,
+                ),
                 s.major_found,
                 s.major_rectified,
-                _cell(ws, EnterpriseStats.rate(s.major_rectified, s.major_found), number_format=PERCENT_FORMAT),
+                _cell(
+                    ws, EnterpriseStats.rate(s.major_rectified, s.major_found), number_format=PERCENT_FORMAT
+                ),
                 s.major_with_plan,
                 round(s.major_funds, 2),
             ]
@@ -167,7 +186,11 @@ async def write_ledger(
     root = settings.storage.photo_dir
     wb = Workbook(write_only=True)
     ledger = wb.create_sheet(T.XLSX_LEDGER_SHEET)
-    _header(ledger, T.XLSX_LEDGER_TITLE.format(park=park, period=period, at=at, head=head_text(head)), T.XLSX_LEDGER_HEADERS)
+    _header(
+        ledger,
+        T.XLSX_LEDGER_TITLE.format(park=park, period=period, at=at, head=head_text(head)),
+        T.XLSX_LEDGER_HEADERS,
+    )
     count = 0
     async for page in export.ledger_pages(session, s, e):
         await asyncio.to_thread(_ledger_rows, ledger, page, count + 1, tz, root)
@@ -179,13 +202,38 @@ async def write_ledger(
     _header(campaigns_ws, T.XLSX_CAMPAIGN_TITLE.format(park=park, period=period), T.XLSX_CAMPAIGN_HEADERS)
     campaign_rows = await report_queries.campaign_rows(session, s, e, start)
     if not campaign_rows:
-        campaigns_ws.append([T.XLSX_CAMPAIGN_NONE])
+        campaigns_ws.append(safe_row(campaigns_ws, [T.XLSX_CAMPAIGN_NONE]))
     for c in campaign_rows:
-        campaigns_ws.append([c.campaign, c.enterprise, T.TASK_STATUS_NAMES[c.state], _cell(campaigns_ws, c.reported_at and c.reported_at.astimezone(tz).replace(tzinfo=None), number_format="yyyy-mm-dd hh:mm")])
+        campaigns_ws.append(
+            safe_row(
+                campaigns_ws,
+                [
+                    c.campaign,
+                    c.enterprise,
+                    T.TASK_STATUS_NAMES[c.state],
+                    _cell(
+                        campaigns_ws,
+                        c.reported_at and c.reported_at.astimezone(tz).replace(tzinfo=None),
+                        number_format="yyyy-mm-dd hh:mm",
+                    ),
+                ],
+            )
+        )
     check = wb.create_sheet(T.XLSX_CHECK_SHEET)
     check.column_dimensions["A"].width = 100
     for line in T.XLSX_CHECK_ROWS:
-        check.append([line.format(event_id=head.event_id or "-", head=head.hash or T.XLSX_NO_CHAIN, at=at)])
+        check.append(
+            safe_row(
+                check, [line.format(event_id=head.event_id or "-", head=head.hash or T.XLSX_NO_CHAIN, at=at)]
+            )
+        )
+    posted = await chain.last_anchor(session)
+    if posted is None:
+        check.append(safe_row(check, [T.XLSX_CHECK_NOT_POSTED]))
+    else:
+        when = posted.posted_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        line = T.XLSX_CHECK_POSTED.format(short=posted.hash[: chain.SHORT], at=when, events=posted.events)
+        check.append(safe_row(check, [line]))
     path.parent.mkdir(parents=True, exist_ok=True)
     await asyncio.to_thread(wb.save, path)
     return Exported(path, count, head)
