@@ -115,3 +115,22 @@ def test_a_truncated_tail_is_proven_by_the_head_posted_in_the_groups(
     )
     assert main(["ledger", "verify", "--head", posted]) == 1
     assert f"posted head {posted} NOT found" in capsys.readouterr().out
+
+
+async def test_the_weekly_digest_posts_the_chain_head(seeded: Harness) -> None:
+    from bot.app import jobs
+    from bot.scheduler import Scheduler
+
+    h = seeded
+    await h.say(ZHANG, "/hazard 配电箱未接地 限期 12月10日", files=(h.add_file(jpeg(1)),))
+    app = h.app
+    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings))
+    monday = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)  # 08:30 in the park
+    assert await scheduler.run("digest", monday)
+    await app.sender.settle()
+    async with app.db.reading() as s:
+        anchor = await chain.last_anchor(s)
+        assert anchor is not None
+        assert (await chain.verify_head(s, anchor.hash[: chain.SHORT])).found
+    posted = [t.reply.text or "" for t in h.adapter.sent if "安全生产周报" in (t.reply.text or "")]
+    assert posted and f"台账校验码：{anchor.hash[: chain.SHORT]}" in posted[0]
