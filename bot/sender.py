@@ -23,6 +23,7 @@ import logging
 import random
 from collections import deque
 from collections.abc import Coroutine, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -58,6 +59,8 @@ SCAN_EVERY = 5.0  # seconds between looks at the table when nobody woke the send
 SCAN_LIMIT = 2000
 REPORT_EVERY = 60.0  # seconds between looks for failed rows to report (at most one line a park day)
 FINISHED_KEPT = 5000
+MARK_RETRY_FIRST = 0.5  # seconds before a kept outcome is written again; doubles up to MARK_RETRY_MAX
+MARK_RETRY_MAX = 10.0
 MAX_RETRY_LATER = 20  # a chat answered "wait" this many times in a row for one message: counted as failed
 MAX_WAIT = 600.0  # the longest "wait" honoured at once (a flood wait of hours is retried in pieces)
 STOP_GRACE = 10.0  # seconds stop() lets messages already on the wire finish
@@ -128,6 +131,23 @@ class RecentlyDone:
         self._ids.discard(row_id)
 
 
+@dataclass(frozen=True)
+class _Mark:
+    """An outcome to record: rows, their state, attempts, the error, and where their cards landed."""
+
+    ids: tuple[int, ...]
+    state: OutboxState
+    attempts: int
+    error: str | None
+    posts: tuple[tuple[str, ChatRef, str], ...]
+
+
+def _retrieve(task: asyncio.Future[None]) -> None:
+    """Read a finished send's exception so none is left "never retrieved" (its lane handles or logs it)."""
+    if not task.cancelled():
+        task.exception()
+
+
 def _one_line(exc: BaseException) -> str:
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text[:300]}"
@@ -156,6 +176,12 @@ class Sender:
         self._next_report = 0.0
         self._more = False  # the last scan hit its limit: read again once rows in hand drop
         self._changed = asyncio.Event()  # set (and replaced) whenever a row in hand is done with
+        # Outcomes sent but not yet recorded (the database was unavailable): kept and retried in order.
+        # While any wait, nothing new is sent, so an outage repeats at most what was on the wire.
+        self._unrecorded: deque[_Mark] = deque()
+        self._recorded = asyncio.Event()
+        self._recorded.set()
+        self._marker: asyncio.Task[None] | None = None
 
     # --- what others call -----------------------------------------------------------------------
 
@@ -200,6 +226,21 @@ class Sender:
             _, late = await asyncio.wait(list(self._wire), timeout=STOP_GRACE)
             for wire in late:  # a send hanging past the grace: cut off (it may be repeated at the next start)
                 wire.cancel()
+            await asyncio.gather(*late, return_exceptions=True)  # retrieved: no "exception never retrieved"
+        if self._marker is not None:
+            self._marker.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._marker
+            self._marker = None
+        while self._unrecorded and await self._record(self._unrecorded[0]):
+            self._unrecorded.popleft()
+        if self._unrecorded:
+            kept = sum(len(m.ids) for m in self._unrecorded)
+            logger.warning(
+                "%d sent messages could not be recorded; they will be sent again at the next start", kept
+            )
+            self._unrecorded.clear()
+        self._recorded.set()
         self._tasks.clear()
         self._queues.clear()
         self._waiting.clear()
@@ -329,6 +370,7 @@ class Sender:
         task = asyncio.ensure_future(coro)
         self._wire.add(task)
         task.add_done_callback(self._wire.discard)
+        task.add_done_callback(_retrieve)  # a lane cancelled at stop no longer awaits it: read its outcome
         return await asyncio.shield(task)
 
     def _forget(self, row_id: int) -> None:
@@ -352,6 +394,7 @@ class Sender:
                 await self._drop_superseded([item])  # a newer state came in while this one waited
                 return False
             try:
+                await self._recorded.wait()  # outcomes the database could not take are recorded first
                 await self._pace(item, adapter)
                 await self._on_wire(self._attempt(item, adapter, tries + waits + 1))
             except RetryLater as exc:
@@ -372,12 +415,16 @@ class Sender:
             except Exception as exc:
                 tries += 1
                 if tries > self.sending.retries:
-                    logger.error("sending to %s failed %d times; given up: %s", item.lane, tries, _one_line(exc))
+                    logger.error(
+                        "sending to %s failed %d times; given up: %s", item.lane, tries, _one_line(exc)
+                    )
                     await self._finish([item], OutboxState.FAILED, tries, _one_line(exc))
                     return False
                 delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
                 delay *= random.uniform(0.5, 1.0)
-                logger.info("sending to %s failed (%s); try %d in %.1fs", item.lane, _one_line(exc), tries + 1, delay)
+                logger.info(
+                    "sending to %s failed (%s); try %d in %.1fs", item.lane, _one_line(exc), tries + 1, delay
+                )
                 await asyncio.sleep(delay)
                 continue
             return False
@@ -400,7 +447,9 @@ class Sender:
                     await adapter.edit_card(chat_ids[0], copy, shown)
                 else:
                     for chat_id in chat_ids:
-                        await adapter.send(ChatRef(item.platform, chat_id, is_group=False), fit(Reply(card=reply.card), caps))
+                        await adapter.send(
+                            ChatRef(item.platform, chat_id, is_group=False), fit(Reply(card=reply.card), caps)
+                        )
             return []
         if item.edit:
             assert reply.card is not None and item.chat_id is not None
@@ -425,12 +474,15 @@ class Sender:
         first = batch[0]
         adapter = self.dispatcher.adapters.get(first.platform)
         if not isinstance(adapter, PrivateBatchAdapter):
-            await self._finish(batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat")
+            await self._finish(
+                batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat"
+            )
             return False
         tries = waits = 0
         ids = [q.user_id for q in batch if q.user_id is not None]
         while True:
             try:
+                await self._recorded.wait()
                 await self._pace(first, adapter)
                 await self._on_wire(self._attempt_batch(batch, adapter, ids, tries + waits + 1))
             except RetryLater as exc:
@@ -450,7 +502,9 @@ class Sender:
                 await self._finish(batch, OutboxState.FAILED, tries, _one_line(exc))
             return False
 
-    async def _attempt_batch(self, batch: list[Queued], adapter: PrivateBatchAdapter, ids: list[str], attempts: int) -> None:
+    async def _attempt_batch(
+        self, batch: list[Queued], adapter: PrivateBatchAdapter, ids: list[str], attempts: int
+    ) -> None:
         reply = batch[0].reply
         landed = await adapter.send_private(ids, fit(reply, adapter.capabilities))
         # Where a card landed in people's private chats, so later changes edit those copies too.
@@ -470,7 +524,9 @@ class Sender:
             await chat.acquire(min(cost, chat.max_rate))
         overall = self._overall.get(item.platform)
         if overall is None:
-            overall = self._overall[item.platform] = _OldestFirst(AsyncLimiter(limits.overall_per_second, 1.0))
+            overall = self._overall[item.platform] = _OldestFirst(
+                AsyncLimiter(limits.overall_per_second, 1.0)
+            )
         await overall.acquire(item.id, min(cost, overall.limiter.max_rate))
 
     def _chat_limiter(self, item: Queued, limits: PlatformLimits) -> AsyncLimiter | None:
@@ -497,17 +553,53 @@ class Sender:
         error: str | None,
         posts: Sequence[tuple[str, ChatRef, str]] = (),
     ) -> None:
-        """Record rows' state (and where their card landed) in one transaction."""
+        """Record rows' state (and where their card landed); if the database cannot take it now, keep the
+        record and retry it until it can, sending nothing new meanwhile (a dropped mark means a resend)."""
+        mark = _Mark(tuple(q.id for q in batch), state, attempts, error, tuple(posts))
+        if self._unrecorded or not await self._record(mark):
+            self._unrecorded.append(mark)
+            self._recorded.clear()
+            if self._marker is None or self._marker.done():
+                self._marker = asyncio.create_task(self._record_later(), name="sender-marks")
+
+    async def _record(self, mark: _Mark) -> bool:
+        """Write one outcome in one transaction; False when the database did not take it."""
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
-                await rows.finish(session, [q.id for q in batch], state, now, attempts=attempts, error=error)
-                for key, chat, message_id in posts:
+                await rows.finish(
+                    session, list(mark.ids), mark.state, now, attempts=mark.attempts, error=mark.error
+                )
+                for key, chat, message_id in mark.posts:
                     await cards.record_card_post(
-                        session, card_key=key, platform=chat.platform, chat_id=chat.chat_id, message_id=message_id, at=now
+                        session,
+                        card_key=key,
+                        platform=chat.platform,
+                        chat_id=chat.chat_id,
+                        message_id=message_id,
+                        at=now,
                     )
-        except Exception as exc:  # sent but not marked: the next start sends it once more
-            logger.warning("could not record outbox rows %s as %s: %s", [q.id for q in batch], state, _one_line(exc))
+        except Exception as exc:
+            if not self._unrecorded:  # once per outage, not once per row
+                logger.warning(
+                    "could not record outbox rows %s as %s (kept, retried; nothing new is sent until then): %s",
+                    list(mark.ids),
+                    mark.state,
+                    _one_line(exc),
+                )
+            return False
+        return True
+
+    async def _record_later(self) -> None:
+        """Retry the kept outcomes, oldest first, with growing pauses, until every one is recorded."""
+        pause = MARK_RETRY_FIRST
+        while self._unrecorded:
+            await asyncio.sleep(pause)
+            while self._unrecorded and await self._record(self._unrecorded[0]):
+                self._unrecorded.popleft()
+            pause = min(pause * 2, MARK_RETRY_MAX)
+        logger.info("outbox outcomes recorded again; sending goes on")
+        self._recorded.set()
 
     async def _drop_superseded(self, items: Sequence[Queued]) -> None:
         try:
@@ -524,15 +616,22 @@ class Sender:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
                 assert item.chat_id is not None
-                chat, gone = await rows.mark_chat_unreachable(session, item.platform, item.chat_id, item.is_group, now)
+                chat, gone = await rows.mark_chat_unreachable(
+                    session, item.platform, item.chat_id, item.is_group, now
+                )
                 await rows.finish_lane(session, item.lane, OutboxState.UNREACHABLE, now, reason)
                 if chat is not None and item.is_group:
                     name = chat.title or chat.chat_id
-                    items = await self._to_managers(session, T.OUTBOX_GROUP_UNREACHABLE.format(group=name), now)
+                    items = await self._to_managers(
+                        session, T.OUTBOX_GROUP_UNREACHABLE.format(group=name), now
+                    )
                 elif gone:
                     names = "、".join(p.display_name for p in gone)
                     items = await self._to_managers(
-                        session, T.OUTBOX_PERSON_UNREACHABLE.format(name=names), now, skip={p.id for p in gone}
+                        session,
+                        T.OUTBOX_PERSON_UNREACHABLE.format(name=names),
+                        now,
+                        skip={p.id for p in gone},
                     )
         except Exception as exc:
             logger.warning("could not mark %s unreachable: %s", item.lane, _one_line(exc))
@@ -549,7 +648,9 @@ class Sender:
             for p in await park_queries.people_with_role(session, None, MANAGER_ROLES)
             if p.id not in (skip or set()) and self.dispatcher.reach(p)
         ]
-        told = tuple(Recipient(p.platform, p.external_id, p.private_chat_id) for p in managers if p.platform in caps)
+        told = tuple(
+            Recipient(p.platform, p.external_id, p.private_chat_id) for p in managers if p.platform in caps
+        )
         if not told:
             logger.warning("no manager can be told privately: %s", text)
             return []
@@ -586,7 +687,18 @@ class Sender:
         async with self.db.reading() as session:
             found = await rows.pending(session, list(platforms), limit=SCAN_LIMIT)
             fresh = [
-                (r.id, r.lane, r.platform, r.chat_id, r.is_group, r.user_id, r.batch, r.card_key, r.edit, r.payload)
+                (
+                    r.id,
+                    r.lane,
+                    r.platform,
+                    r.chat_id,
+                    r.is_group,
+                    r.user_id,
+                    r.batch,
+                    r.card_key,
+                    r.edit,
+                    r.payload,
+                )
                 for r in found
                 if r.id not in self._known and r.id not in self._finished
             ]
@@ -596,7 +708,9 @@ class Sender:
                 await self._split_old_row(row_id, payload)
                 continue
             reply = reply_from_dict(payload[0])
-            self._take(Queued(row_id, lane, platform, chat_id, is_group, user_id, batch, card_key, edit, reply))
+            self._take(
+                Queued(row_id, lane, platform, chat_id, is_group, user_id, batch, card_key, edit, reply)
+            )
         self._start_lanes()
 
     async def _split_old_row(self, row_id: int, payload: list[dict[str, object]]) -> None:

@@ -296,3 +296,45 @@ async def wait_until(predicate: Any, timeout: float = 10.0) -> None:  # noqa: AS
     while not predicate():
         assert loop.time() < deadline, "timed out"
         await asyncio.sleep(0.02)
+
+
+@pytest.mark.e2e
+async def test_sends_are_recorded_after_a_database_outage_and_never_repeated(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The database stops taking outcomes in the middle of a 200-group broadcast: the outcomes are kept
+    and recorded once it is back, nothing new goes out meanwhile, and a restart sends nothing twice."""
+    from storage import outbox as outbox_rows
+
+    finish = outbox_rows.finish
+    outage = asyncio.Event()
+    refused = 0
+
+    async def flaky_finish(*args: Any, **kwargs: Any) -> Any:
+        nonlocal refused
+        if outage.is_set():
+            refused += 1
+            raise ConnectionRefusedError("database unavailable")
+        return await finish(*args, **kwargs)
+
+    monkeypatch.setattr(outbox_rows, "finish", flaky_finish)
+    async with FakeTelegram() as tg:
+        settings = live_settings(sqlite_url, tmp_path, tg, overall_per_second=80)
+        async with live_app(settings, clock) as app:
+            groups = await seed_groups(app, tg, 200)
+            await send_proactive(app, [Reply(text="冬季消防检查通知", to_groups=True)])
+            await tg.wait_for(lambda: len(tg.calls_of("sendMessage")) >= 40, 30)
+            outage.set()
+            await tg.wait_for(lambda: refused >= 2, 30)  # the kept outcomes were tried again, and refused
+            during = len(tg.calls_of("sendMessage"))
+            await tg.wait_for(lambda: refused >= 4, 30)
+            assert len(tg.calls_of("sendMessage")) == during  # nothing new went out while outcomes waited
+            outage.clear()
+            await tg.wait_for(lambda: all(texts_in(tg, g["id"], "冬季消防") for g in groups), 60)
+            await app.sender.settle()
+        async with live_app(settings, clock) as app:  # a restart: every outcome is in the table
+            await app.sender.settle()
+            async with app.db.reading() as s:
+                unsent = (await s.scalars(select(OutboxItem.id).where(OutboxItem.sent_at.is_(None)))).all()
+    assert unsent == []
+    assert [len(texts_in(tg, g["id"], "冬季消防")) for g in groups] == [1] * 200  # none twice, none lost
