@@ -224,6 +224,14 @@ class Harness:
         await self.app.sender.settle()  # the sender delivers after the commit; wait for it
         return outcome
 
+    async def remind(self, at: datetime) -> list[Sent]:
+        """Move the clock to `at`, run the reminders job as the scheduler would, return what the bot sent."""
+        self.clock.set(at)
+        before = len(self.adapter.sent)
+        await run_reminders(self.app, at)
+        await self.app.sender.settle()
+        return self.adapter.sent[before:]
+
     def texts(self, sent: list[Sent]) -> str:
         """Join the texts of sent messages, for assertions."""
         return "\n".join(s.reply.text or "" for s in sent)
