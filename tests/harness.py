@@ -43,7 +43,7 @@ from bot.outbox import Queued
 from bot.scheduler import Scheduler
 from domain.park import operations as park_ops
 from storage.enums import Role
-from storage.models import Hazard, ReminderSent
+from storage.models import Hazard, HazardPhoto, Photo, ReminderSent
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -336,6 +336,18 @@ async def insert_old_hazard(conn: AsyncConnection, at: datetime) -> None:
         ),
         {"t": at},
     )
+
+
+async def after_photos(app: App, hazard_id: int) -> list[bytes]:
+    """Return the stored bytes of a hazard's after-photos (整改后), in the order they were attached."""
+    async with app.db.reading() as s:
+        paths = await s.scalars(
+            select(Photo.path)
+            .join(HazardPhoto, HazardPhoto.photo_id == Photo.id)
+            .where(HazardPhoto.hazard_id == hazard_id, HazardPhoto.phase == "after")
+            .order_by(HazardPhoto.id)
+        )
+        return [(app.settings.storage.photo_dir / path).read_bytes() for path in paths]
 
 
 def card_of(sent: list[Sent]) -> Sent:
