@@ -43,7 +43,7 @@ from bot.outbox import Queued
 from bot.scheduler import Scheduler
 from domain.park import operations as park_ops
 from storage.enums import Role
-from storage.models import Hazard, HazardPhoto, Photo, ReminderSent
+from storage.models import Hazard, HazardPhoto, Person, Photo, ReminderSent
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -336,6 +336,22 @@ async def insert_old_hazard(conn: AsyncConnection, at: datetime) -> None:
         ),
         {"t": at},
     )
+
+
+async def hazard_by_code(h: Harness, code: str) -> Hazard:
+    """Load a hazard by its code."""
+    async with h.app.db.unit_of_work() as s:
+        row = await s.scalar(select(Hazard).where(Hazard.code == code))
+        assert row is not None
+        return row
+
+
+async def person_by_id(h: Harness, user_id: str) -> Person:
+    """Load a person by their platform id."""
+    async with h.app.db.unit_of_work() as s:
+        row = await s.scalar(select(Person).where(Person.external_id == user_id))
+        assert row is not None
+        return row
 
 
 async def after_photos(app: App, hazard_id: int) -> list[bytes]:
