@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,31 +19,15 @@ from storage.models import (
 )
 from storage.photos import StoredDocument, StoredPhoto
 
+FileRow = TypeVar("FileRow", Photo, Document)  # rows named by the hash of their bytes
+
 
 async def save_photo(session: AsyncSession, stored: StoredPhoto, root: Path, at: datetime) -> Photo:
     """Return the photo row for stored bytes, creating it the first time these bytes are seen.
 
     The same photo sent by two people at once is one row: the insert yields to the other one's.
     """
-    query = select(Photo).where(Photo.sha256 == stored.sha256)
-    photo = await session.scalar(query)
-    if photo is None:
-        await session.execute(
-            dialect_insert(session)(Photo)
-            .values(
-                sha256=stored.sha256,
-                path=str(stored.path.relative_to(root)),
-                size=stored.size,
-                mime_type=stored.mime_type,
-                width=stored.width,
-                height=stored.height,
-                created_at=at,
-            )
-            .on_conflict_do_nothing(index_elements=[Photo.sha256])
-        )
-        photo = await session.scalar(query)
-    assert photo is not None
-    return photo
+    return await _row_for_bytes(session, Photo, stored, root, at, width=stored.width, height=stored.height)
 
 
 async def save_document(session: AsyncSession, stored: StoredDocument, root: Path, at: datetime) -> Document:
@@ -50,24 +35,36 @@ async def save_document(session: AsyncSession, stored: StoredDocument, root: Pat
 
     The same bytes are one row: the name is the one they first came with.
     """
-    query = select(Document).where(Document.sha256 == stored.sha256)
-    document = await session.scalar(query)
-    if document is None:
+    return await _row_for_bytes(session, Document, stored, root, at, file_name=stored.file_name[:200])
+
+
+async def _row_for_bytes(
+    session: AsyncSession,
+    model: type[FileRow],
+    stored: StoredPhoto | StoredDocument,
+    root: Path,
+    at: datetime,
+    **columns: object,
+) -> FileRow:
+    """Return the row with the stored bytes' hash; insert it with its other columns unless a concurrent insert wins."""
+    query = select(model).where(model.sha256 == stored.sha256)
+    row = await session.scalar(query)
+    if row is None:
         await session.execute(
-            dialect_insert(session)(Document)
+            dialect_insert(session)(model)
             .values(
                 sha256=stored.sha256,
                 path=str(stored.path.relative_to(root)),
                 size=stored.size,
                 mime_type=stored.mime_type,
-                file_name=stored.file_name[:200],
                 created_at=at,
+                **columns,
             )
-            .on_conflict_do_nothing(index_elements=[Document.sha256])
+            .on_conflict_do_nothing(index_elements=[model.sha256])
         )
-        document = await session.scalar(query)
-    assert document is not None
-    return document
+        row = await session.scalar(query)
+    assert row is not None
+    return row
 
 
 async def documents_by_id(session: AsyncSession, ids: Sequence[int]) -> list[Document]:

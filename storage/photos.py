@@ -209,8 +209,7 @@ class PhotoStore:
 
     def path_for(self, sha256: str, mime_type: str) -> Path:
         """Return where a photo with this hash lives."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError("not a sha256 hex digest")
+        _check_digest(sha256)
         ext = mime_type.split("/")[-1].replace("jpeg", "jpg")
         return self.root / sha256[:2] / f"{sha256}.{ext}"
 
@@ -220,18 +219,12 @@ class PhotoStore:
         mime = ALLOWED_FORMATS[fmt]
         sha = hashlib.sha256(data).hexdigest()
         path = self.path_for(sha, mime)
-        try:
-            self._write(path, data)
-        except OSError as exc:
-            self._failed(exc)
-            raise PhotoNotSaved(str(exc)) from exc
-        self._succeeded()
+        self._write(path, data)
         return StoredPhoto(sha256=sha, path=path, size=len(data), mime_type=mime, width=width, height=height)
 
     def document_path_for(self, sha256: str, ext: str = "pdf") -> Path:
         """Return where a document with this hash (and extension) lives."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise ValueError("not a sha256 hex digest")
+        _check_digest(sha256)
         if ext not in DOCUMENT_EXTENSIONS:
             raise ValueError(f"not a document extension we write: {ext!r}")
         return self.root / DOCUMENT_DIR / sha256[:2] / f"{sha256}.{ext}"
@@ -244,15 +237,19 @@ class PhotoStore:
         ext, mime = document_type(data, file_name)
         sha = hashlib.sha256(data).hexdigest()
         path = self.document_path_for(sha, ext)
+        self._write(path, data)
+        return StoredDocument(sha256=sha, path=path, size=len(data), mime_type=mime, file_name=file_name)
+
+    def _write(self, path: Path, data: bytes) -> None:
+        """Write the file, logging a failure once per cause and the recovery after it (PhotoNotSaved)."""
         try:
-            self._write(path, data)
+            self._write_once(path, data)
         except OSError as exc:
             self._failed(exc)
             raise PhotoNotSaved(str(exc)) from exc
         self._succeeded()
-        return StoredDocument(sha256=sha, path=path, size=len(data), mime_type=mime, file_name=file_name)
 
-    def _write(self, path: Path, data: bytes) -> None:
+    def _write_once(self, path: Path, data: bytes) -> None:
         """Write the file unless it is already there; touch an existing one so a cleanup spares it."""
         try:
             os.utime(path)  # `storage check --fix` removes only files untouched for its grace period
@@ -297,11 +294,16 @@ class PhotoStore:
         logger.warning("photos under %s are written again", self.root)
 
 
+def _check_digest(sha256: str) -> None:
+    """Refuse anything but a sha256 hex digest as a file name (ValueError)."""
+    if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
+        raise ValueError("not a sha256 hex digest")
+
+
 def composite_path(root: Path, left_sha256: str, right_sha256: str) -> Path:
     """Return where the side-by-side picture of two stored photos lives: named by the hash of both hashes."""
     for sha in (left_sha256, right_sha256):
-        if len(sha) != 64 or any(c not in "0123456789abcdef" for c in sha):
-            raise ValueError("not a sha256 hex digest")
+        _check_digest(sha)
     name = hashlib.sha256(f"{left_sha256}|{right_sha256}".encode()).hexdigest()
     return root / COMPOSITE_DIR / f"{name}.jpg"
 

@@ -43,7 +43,7 @@ from bot.outbox import Queued
 from bot.scheduler import Scheduler
 from domain.park import operations as park_ops
 from storage.enums import Role
-from storage.models import Hazard, ReminderSent
+from storage.models import Hazard, HazardPhoto, Person, Photo, ReminderSent
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -224,6 +224,14 @@ class Harness:
         await self.app.sender.settle()  # the sender delivers after the commit; wait for it
         return outcome
 
+    async def remind(self, at: datetime) -> list[Sent]:
+        """Move the clock to `at`, run the reminders job as the scheduler would, return what the bot sent."""
+        self.clock.set(at)
+        before = len(self.adapter.sent)
+        await run_reminders(self.app, at)
+        await self.app.sender.settle()
+        return self.adapter.sent[before:]
+
     def texts(self, sent: list[Sent]) -> str:
         """Join the texts of sent messages, for assertions."""
         return "\n".join(s.reply.text or "" for s in sent)
@@ -328,6 +336,34 @@ async def insert_old_hazard(conn: AsyncConnection, at: datetime) -> None:
         ),
         {"t": at},
     )
+
+
+async def hazard_by_code(h: Harness, code: str) -> Hazard:
+    """Load a hazard by its code."""
+    async with h.app.db.unit_of_work() as s:
+        row = await s.scalar(select(Hazard).where(Hazard.code == code))
+        assert row is not None
+        return row
+
+
+async def person_by_id(h: Harness, user_id: str) -> Person:
+    """Load a person by their platform id."""
+    async with h.app.db.unit_of_work() as s:
+        row = await s.scalar(select(Person).where(Person.external_id == user_id))
+        assert row is not None
+        return row
+
+
+async def after_photos(app: App, hazard_id: int) -> list[bytes]:
+    """Return the stored bytes of a hazard's after-photos (整改后), in the order they were attached."""
+    async with app.db.reading() as s:
+        paths = await s.scalars(
+            select(Photo.path)
+            .join(HazardPhoto, HazardPhoto.photo_id == Photo.id)
+            .where(HazardPhoto.hazard_id == hazard_id, HazardPhoto.phase == "after")
+            .order_by(HazardPhoto.id)
+        )
+        return [(app.settings.storage.photo_dir / path).read_bytes() for path in paths]
 
 
 def card_of(sent: list[Sent]) -> Sent:

@@ -178,13 +178,22 @@ def split_substitute(text: str) -> tuple[str, str | None]:
 
 
 async def notice_named(
-    session: AsyncSession, args: str, card: str | None, usage: str, *, code_only: bool = False
+    session: AsyncSession,
+    args: str,
+    card: str | None,
+    usage: str,
+    *,
+    code_only: bool = False,
+    bare_is_usage: bool = False,
 ) -> tuple[Notice | None, str, Reply | None]:
     """Find the notice a command names: a code first, else the card replied to, else the newest open one.
 
     With `code_only` (a command that takes nothing but a code) any other word is a notice not found,
-    never silently the newest one.
+    never silently the newest one. With `bare_is_usage` (a command that changes a meeting) the command
+    alone, outside a card, is answered with its usage instead.
     """
+    if bare_is_usage and not args and card is None:
+        return None, args, Reply(text=usage)
     words = args.split(maxsplit=1)
     if words and CODE_WORD.match(words[0]):
         found = await notice_queries.by_code(session, words[0])

@@ -63,9 +63,7 @@ async def meeting_cancel(
     reach: Reach,
 ) -> HandlerResult:
     """Cancel a meeting: `/meeting_cancel HY-… [原因]`; the card says so, whoever confirmed is told."""
-    if not msg.args and card_key is None:
-        return Reply(text=T.MEETING_CANCEL_USAGE)
-    found, reason, problem = await notice_named(session, msg.args, card_key, T.MEETING_CANCEL_USAGE)
+    found, reason, problem = await notice_named(session, msg.args, card_key, T.MEETING_CANCEL_USAGE, bare_is_usage=True)
     if found is None:
         return problem
     reason = clean_text(reason, REASON_LIMIT)
@@ -176,9 +174,7 @@ async def attendance(
     reach: Reach,
 ) -> HandlerResult:
     """Record who attended: `/attendance HY-… 全部` (all who confirmed), `/attendance HY-… 华油 宏达`, or buttons."""
-    if not msg.args and card_key is None:
-        return Reply(text=T.ATTENDANCE_USAGE)
-    found, rest, problem = await notice_named(session, msg.args, card_key, T.ATTENDANCE_USAGE)
+    found, rest, problem = await notice_named(session, msg.args, card_key, T.ATTENDANCE_USAGE, bare_is_usage=True)
     if found is None:
         return problem
     if found.kind != NoticeKind.MEETING:

@@ -196,26 +196,20 @@ async def test_campaign_deadline_reminders(harness: Harness, clock: ManualClock)
     await h.say(ZHANG, "/report ZX-2026-01 已完成")
     app = h.app
 
-    async def sweep(at: datetime) -> list[Sent]:
-        before = len(h.adapter.sent)
-        await run_reminders(app, at)
-        await app.sender.settle()
-        return h.adapter.sent[before:]
-
-    assert await sweep(datetime(2026, 12, 3, 2, 0, tzinfo=UTC)) == []  # a week before: not yet
-    sent = await sweep(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
+    assert await h.remind(datetime(2026, 12, 3, 2, 0, tzinfo=UTC)) == []  # a week before: not yet
+    sent = await h.remind(datetime(2026, 12, 7, 2, 0, tzinfo=UTC))
     assert [s.chat.chat_id for s in sent] == ["p-liu"]  # only 宏达 owes its report
     assert "宏达机械有限公司还没有提交专项行动 ZX-2026-01" in (sent[0].reply.text or "")
-    assert await sweep(datetime(2026, 12, 7, 8, 0, tzinfo=UTC)) == []  # once a day
-    assert await sweep(datetime(2026, 12, 7, 15, 0, tzinfo=UTC)) == []  # 23:00: quiet hours
+    assert await h.remind(datetime(2026, 12, 7, 8, 0, tzinfo=UTC)) == []  # once a day
+    assert await h.remind(datetime(2026, 12, 7, 15, 0, tzinfo=UTC)) == []  # 23:00: quiet hours
     card = campaign_card(h)
     assert labels(card.card).get("逾期") is None  # type: ignore[arg-type]
-    sent = await sweep(datetime(2026, 12, 12, 2, 0, tzinfo=UTC) + timedelta(hours=1))
+    sent = await h.remind(datetime(2026, 12, 12, 2, 0, tzinfo=UTC) + timedelta(hours=1))
     assert "已逾期 2 天" in h.texts(sent)
     # Past the due date the group card shows the overdue count (one edit, not a list of names).
     assert labels(card.card)["逾期"] == "1" and card.card.status.text == "已过截止日期"  # type: ignore[arg-type, union-attr]
     edits = card.edits
-    await sweep(datetime(2026, 12, 13, 2, 0, tzinfo=UTC))
+    await h.remind(datetime(2026, 12, 13, 2, 0, tzinfo=UTC))
     assert card.edits == edits
     async with app.db.reading() as s:
         owed = (await s.scalars(select(CampaignTask.status).order_by(CampaignTask.id))).all()

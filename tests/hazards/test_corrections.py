@@ -9,19 +9,26 @@ import pytest
 from sqlalchemy import select
 
 from bot.messages import Sender
-from storage.models import Hazard, HazardEvent, Person
-from tests.harness import ADMIN, CHEN, LI, LIU, XIAO, ZHANG, ZHAO, Harness, Sent, card_of, jpeg, seed
+from storage.models import Hazard, HazardEvent
+from tests.harness import (
+    ADMIN,
+    CHEN,
+    LI,
+    LIU,
+    XIAO,
+    ZHANG,
+    ZHAO,
+    Harness,
+    Sent,
+    card_of,
+    hazard_by_code,
+    jpeg,
+    person_by_id,
+    seed,
+)
 from tests.harness import labels as labels_of
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
-
-
-async def hazard(h: Harness, code: str) -> Hazard:
-    """Load a hazard by its code."""
-    async with h.app.db.unit_of_work() as s:
-        row = await s.scalar(select(Hazard).where(Hazard.code == code))
-        assert row is not None
-        return row
 
 
 async def last_event(h: Harness, code: str) -> HazardEvent:
@@ -34,14 +41,6 @@ async def last_event(h: Harness, code: str) -> HazardEvent:
             .order_by(HazardEvent.id.desc())
             .limit(1)
         )
-        assert row is not None
-        return row
-
-
-async def person(h: Harness, user_id: str) -> Person:
-    """Load a person by their platform id."""
-    async with h.app.db.unit_of_work() as s:
-        row = await s.scalar(select(Person).where(Person.external_id == user_id))
         assert row is not None
         return row
 
@@ -66,11 +65,11 @@ async def test_extension_request_approved_by_manager_button(harness: Harness) ->
     assert "配件还没到货" in (ask.reply.text or "") and "2026-12-20" in (ask.reply.text or "")
     assert [b.label for b in ask.reply.buttons[0]] == ["同意", "不同意"]
     outcome = await h.press(ZHANG, ask, "同意")  # the enterprise cannot approve its own request
-    assert (await hazard(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-10"  # type: ignore[union-attr]
+    assert (await hazard_by_code(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-10"  # type: ignore[union-attr]
     before = len(h.adapter.sent)
     outcome = await h.press(LI, ask, "同意")
     assert "已同意" in (outcome.toast or "")
-    assert (await hazard(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-20"  # type: ignore[union-attr]
+    assert (await hazard_by_code(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-20"  # type: ignore[union-attr]
     event = await last_event(h, "YH-2026-0001")
     assert (
         event.action == "extend_approve"
@@ -81,7 +80,7 @@ async def test_extension_request_approved_by_manager_button(harness: Harness) ->
     assert told and "同意" in (told[0].reply.text or "")
     outcome = await h.press(LI, ask, "不同意")  # decided already: nothing changes
     assert "已经处理" in (outcome.toast or "")
-    assert (await hazard(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-20"  # type: ignore[union-attr]
+    assert (await hazard_by_code(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-20"  # type: ignore[union-attr]
 
 
 async def test_extension_refused_keeps_the_date_and_tells_the_reason(harness: Harness) -> None:
@@ -93,7 +92,7 @@ async def test_extension_refused_keeps_the_date_and_tells_the_reason(harness: Ha
     await h.say(ZHANG, "/extend YH-2026-1 12月20日 配件还没到货")
     out = await h.say(LI, "/extend_no YH-2026-1 先做临时防护")
     assert "不同意" in h.texts(out)
-    assert (await hazard(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-10"  # type: ignore[union-attr]
+    assert (await hazard_by_code(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-10"  # type: ignore[union-attr]
     event = await last_event(h, "YH-2026-0001")
     assert event.action == "extend_refuse" and event.note == "先做临时防护"
     assert event.data == {
@@ -117,7 +116,7 @@ async def test_manager_changes_a_set_due_date_the_enterprise_must_ask(harness: H
     assert "整改期限已由 2026-12-10（周四） 改为 2026-12-15（周二）" in h.texts(out)
     event = await last_event(h, "YH-2026-0001")
     assert event.action == "change_due" and event.data == {"from": "2026-12-10", "to": "2026-12-15"}
-    assert (await hazard(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-15"  # type: ignore[union-attr]
+    assert (await hazard_by_code(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-15"  # type: ignore[union-attr]
 
 
 # --- 17: immediate fixes become overdue ----------------------------------------------------------
@@ -156,12 +155,12 @@ async def test_reporter_withdraws_a_duplicate_and_it_leaves_the_lists(any_harnes
     await report(h, seed_=1)
     card = await report(h, text="配电箱门没关 限期 12月10日", seed_=2)
     assert "需要以下身份之一" not in h.texts(await h.say(LIU, "/withdraw YH-2026-2 重复 YH-2026-1"))
-    assert (await hazard(h, "YH-2026-0002")).status == "rectifying"  # another enterprise's lead may not
+    assert (await hazard_by_code(h, "YH-2026-0002")).status == "rectifying"  # another enterprise's lead may not
     out = await h.say(ZHANG, "/withdraw YH-2026-2 重复 YH-2026-1")
     assert "已撤销" in h.texts(out)
     assert card.card is not None and card.card.status is not None
     assert card.card.actions == () and "已撤销" in card.card.status.text
-    row = await hazard(h, "YH-2026-0002")
+    row = await hazard_by_code(h, "YH-2026-0002")
     assert row.status == "withdrawn" and row.code == "YH-2026-0002"
     event = await last_event(h, "YH-2026-0002")
     assert (
@@ -182,9 +181,9 @@ async def test_manager_withdraws_with_a_reason_and_reason_is_required(harness: H
     assert "原因" in h.texts(await h.say(LI, "/withdraw YH-2026-1"))
     assert "没有找到隐患" in h.texts(await h.say(LI, "/withdraw YH-2026-1 重复 YH-2026-9"))
     assert "需要以下身份之一" not in h.texts(await h.say(CHEN, "/withdraw YH-2026-1 不是隐患"))
-    assert (await hazard(h, "YH-2026-0001")).status == "reported"  # not the reporter, not a manager
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "reported"  # not the reporter, not a manager
     await h.say(LI, "/withdraw YH-2026-1 误报，现场已核实无此问题")
-    assert (await hazard(h, "YH-2026-0001")).status == "withdrawn"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "withdrawn"
 
 
 async def test_reporter_edits_description_until_verified(harness: Harness) -> None:
@@ -203,7 +202,7 @@ async def test_reporter_edits_description_until_verified(harness: Harness) -> No
     await h.say(ZHANG, "/fix YH-2026-1 已加锁", files=(h.add_file(jpeg(9)),))
     await h.say(LI, "/accept YH-2026-1")
     assert "已销号" in h.texts(await h.say(ZHANG, "/edit YH-2026-1 再改"))
-    assert (await hazard(h, "YH-2026-0001")).description == "二车间配电箱门未关闭，无警示标识"
+    assert (await hazard_by_code(h, "YH-2026-0001")).description == "二车间配电箱门未关闭，无警示标识"
 
 
 # --- 19: roles and people ------------------------------------------------------------------------
@@ -214,7 +213,7 @@ async def test_role_none_removes_a_role(harness: Harness) -> None:
     await seed(h)
     out = await h.say(ADMIN, "/role chen 无")
     assert "已取消 陈明 的身份" in h.texts(out)
-    removed = await person(h, "chen")
+    removed = await person_by_id(h, "chen")
     assert removed.role is None and removed.enterprise_id is None
 
 
@@ -239,10 +238,10 @@ async def test_lead_approves_a_join_for_their_own_enterprise(harness: Harness) -
     assert {s.chat.chat_id for s in cards} == {"p-admin", "p-zhang"}
     to_zhang = next(s for s in cards if s.chat == h.private(ZHANG))
     outcome = await h.press(LIU, to_zhang, "批准")  # the lead of another enterprise may not
-    assert (await person(h, "xiao")).role is None and outcome.toast
+    assert (await person_by_id(h, "xiao")).role is None and outcome.toast
     outcome = await h.press(ZHANG, to_zhang, "批准")
     assert "已批准" in (outcome.toast or "")
-    xiao = await person(h, "xiao")
+    xiao = await person_by_id(h, "xiao")
     assert xiao.role == "member"
 
 

@@ -13,9 +13,9 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.clock import ManualClock
-from storage.models import Hazard, HazardEvent, HazardPhoto, Photo
+from storage.models import Hazard, HazardEvent
 from tests.fake_dingtalk import FakeDingTalk, Group, User
-from tests.harness import DT_ADMIN_ID, LiveDingTalk, jpeg, running_dingtalk_bot
+from tests.harness import DT_ADMIN_ID, LiveDingTalk, after_photos, jpeg, running_dingtalk_bot
 
 pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
@@ -130,17 +130,8 @@ async def test_hazard_loop_over_dingtalk_cards(sqlite_url: str, tmp_path: Path, 
                     .order_by(HazardEvent.id)
                 )
             ).all()
-            after = (
-                await session.scalars(
-                    select(Photo.path)
-                    .join(HazardPhoto, HazardPhoto.photo_id == Photo.id)
-                    .where(HazardPhoto.hazard_id == hazard.id, HazardPhoto.phase == "after")
-                    .order_by(HazardPhoto.id)
-                )
-            ).all()
         assert list(events) == ["report", "fix", "reject", "fix", "accept"]
-        photo_dir = bot.app.settings.storage.photo_dir
-        assert [(photo_dir / path).read_bytes() for path in after] == [jpeg(4), jpeg(5)]
+        assert await after_photos(bot.app, hazard.id) == [jpeg(4), jpeg(5)]
 
 
 async def test_hazard_loop_over_dingtalk_without_template(

@@ -24,19 +24,12 @@ from tests.harness import (
     Sent,
     card_of,
     count_fetches,
+    hazard_by_code,
     jpeg,
     labels,
     make_settings,
     seed,
 )
-
-
-async def hazard(h: Harness, code: str) -> Hazard:
-    """Load a hazard by its code."""
-    async with h.app.db.unit_of_work() as s:
-        row = await s.scalar(select(Hazard).where(Hazard.code == code))
-        assert row is not None
-        return row
 
 
 async def events(h: Harness, code: str) -> list[tuple[str, str | None, str | None]]:
@@ -129,7 +122,7 @@ async def test_full_loop_album_reject_fix_accept(harness: Harness) -> None:
         ("fix", "rectifying", "awaiting_verification"),
         ("accept", "awaiting_verification", "closed"),
     ]
-    row = await hazard(h, "YH-2026-0001")
+    row = await hazard_by_code(h, "YH-2026-0001")
     assert row.status == "closed" and row.closed_at == h.clock.now()
     async with h.app.db.unit_of_work() as s:
         phases = (await s.scalars(select(HazardPhoto.phase).order_by(HazardPhoto.id))).all()
@@ -191,7 +184,7 @@ async def test_enterprise_and_description_first_photo_second(
     assert card is not None and card.title == "隐患 YH-2026-0001"
     assert labels(card)["企业"] == "华油装备制造有限公司" and labels(card)["照片"] == "整改前 1 张，整改后 0 张"
     assert labels(card)["上报人"].startswith(who.display_name)
-    row = await hazard(h, "YH-2026-0001")
+    row = await hazard_by_code(h, "YH-2026-0001")
     assert row.status == "rectifying" and row.reporter_id is not None
     assert await events(h, "YH-2026-0001") == [("report", None, "rectifying")]
 
@@ -243,7 +236,7 @@ async def test_major_hazard_asks_for_five_in_place(harness: Harness) -> None:
     assert "还缺：时限、预案" in h.texts(out)
     out = await h.say(ZHANG, "/five YH-2026-0001 时限=12月15日 预案=临时停用储罐并设警戒区")
     assert "已全部落实" in h.texts(out) and labels(card.card)["五落实"] == "已落实"  # type: ignore[union-attr]
-    row = await hazard(h, "YH-2026-0001")
+    row = await hazard_by_code(h, "YH-2026-0001")
     assert row.five_in_place["funds"] == "3000元"
 
 
@@ -293,9 +286,9 @@ async def test_nobody_verifies_their_own_fix(harness: Harness) -> None:
     await h.say(LI, "/fix YH-2026-0001 已由园区协助整改", files=(h.add_file(jpeg(20)),))
     outcome = await h.press(LI, card, "验收通过")
     assert outcome.toast == "不能验收自己提交的整改，请由其他管理人员验收。"
-    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "awaiting_verification"
     outcome = await h.press(MA, card, "验收通过")
-    assert (await hazard(h, "YH-2026-0001")).status == "closed"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "closed"
     outcome = await h.press(MA, card, data="hzok:1")  # a stale press after closing changes nothing
     assert "已销号" in (outcome.toast or "")
 
@@ -370,18 +363,18 @@ async def test_open_question_never_captures_a_reply_to_another_card(harness: Har
     await h.press(ZHANG, first, "提交整改")  # the bot now waits for YH-0001's after-photo
     out = await h.say(ZHANG, "通道已清理", files=(h.add_file(jpeg(62)),), reply_to=second.message_id)
     assert "YH-2026-0002 已补充 1 张整改前照片" in h.texts(out)  # a photo reply adds evidence, no more
-    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
-    assert (await hazard(h, "YH-2026-0002")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0002")).status == "rectifying"
     await h.say(ZHANG, "/fix 通道已清理", files=(h.add_file(jpeg(63)),), reply_to=second.message_id)
-    assert (await hazard(h, "YH-2026-0002")).status == "awaiting_verification"
+    assert (await hazard_by_code(h, "YH-2026-0002")).status == "awaiting_verification"
 
     # A manager's chatter in the group is not taken for a rejection reason.
     await h.press(LI, second, "驳回")
     question = h.adapter.sent[-1]
     assert await h.say(LI, "好的，收到") == []
-    assert (await hazard(h, "YH-2026-0002")).status == "awaiting_verification"
+    assert (await hazard_by_code(h, "YH-2026-0002")).status == "awaiting_verification"
     await h.say(LI, "杂物仍在", reply_to=question.message_id)
-    assert (await hazard(h, "YH-2026-0002")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0002")).status == "rectifying"
 
 
 async def test_a_deadline_reply_cannot_skip_verification_or_touch_closed_hazards(harness: Harness) -> None:
@@ -391,11 +384,11 @@ async def test_a_deadline_reply_cannot_skip_verification_or_touch_closed_hazards
     await h.say(ZHANG, "/fix YH-2026-0001 已加固", files=(h.add_file(jpeg(71)),))
     out = await h.say(ZHANG, "3天内", reply_to=card.message_id)
     assert "不需要回复文字" in h.texts(out)
-    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "awaiting_verification"
     await h.press(LI, card, "验收通过")
     await h.say(ZHANG, "立即", reply_to=card.message_id)
     out = await h.say(ZHANG, "/five YH-2026-0001 责任人=张伟")
-    row = await hazard(h, "YH-2026-0001")
+    row = await hazard_by_code(h, "YH-2026-0001")
     assert row.status == "closed" and row.mode is None
     assert [e[0] for e in await events(h, "YH-2026-0001")] == ["report", "fix", "accept"]
 
@@ -410,10 +403,10 @@ async def test_photo_reply_adds_evidence_and_only_fix_submits_and_strangers_are_
     assert "只能处理本企业（宏达机械有限公司）" in h.texts(out)
     out = await h.say(CHEN, "补充一张远景", files=(h.add_file(jpeg(82)),), reply_to=card.message_id)
     assert "已补充 1 张整改前照片" in h.texts(out) and "/fix YH-2026-0001" in h.texts(out)
-    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "rectifying"
     out = await h.say(CHEN, "/fix 已加锁", files=(h.add_file(jpeg(83)),), reply_to=card.message_id)
     assert "已提交整改" in h.texts(out)
-    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "awaiting_verification"
     # While it waits for verification, a photo reply is more after-evidence for the managers.
     out = await h.say(CHEN, "另一个角度", files=(h.add_file(jpeg(84)),), reply_to=card.message_id)
     assert "已补充 1 张整改后照片" in h.texts(out)
@@ -422,7 +415,7 @@ async def test_photo_reply_adds_evidence_and_only_fix_submits_and_strangers_are_
     assert "只有提交 YH-2026-0001 整改的人才能撤回" in h.texts(out)
     out = await h.say(CHEN, "/unfix YH-2026-0001 拍错了")
     assert "已撤回 YH-2026-0001 的整改" in h.texts(out)
-    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "rectifying"
     assert [e[0] for e in await events(h, "YH-2026-0001")][-2:] == ["photos", "unfix"]
 
 
@@ -433,13 +426,13 @@ async def test_enterprise_cannot_downgrade_an_inspectors_hazard(harness: Harness
     outcome = await h.press(CHEN, card, "设为一般隐患")
     assert "不能修改 YH-2026-0001" in (outcome.toast or "")
     outcome = await h.press(ZHANG, card, "15天内")
-    assert (await hazard(h, "YH-2026-0001")).level == "major"
-    assert (await hazard(h, "YH-2026-0001")).mode is None
+    assert (await hazard_by_code(h, "YH-2026-0001")).level == "major"
+    assert (await hazard_by_code(h, "YH-2026-0001")).mode is None
     # ...but fills in the five-in-place of its own major hazard.
     await h.say(ZHANG, "/five YH-2026-0001 责任人=张伟 措施=更换防爆电器", reply_to=card.message_id)
-    assert (await hazard(h, "YH-2026-0001")).five_in_place["measures"] == "更换防爆电器"
+    assert (await hazard_by_code(h, "YH-2026-0001")).five_in_place["measures"] == "更换防爆电器"
     await h.press(ZHAO, card, "15天内")  # the inspector who found it sets the deadline
-    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "rectifying"
 
 
 async def test_command_glued_to_chinese_text_still_reports(harness: Harness) -> None:
@@ -474,7 +467,7 @@ async def test_detail_view_is_not_a_second_live_card(harness: Harness) -> None:
         assert await s.scalar(live) == 1
     # A photo replying to the view is not taken for the after-photo the open question waits for.
     await h.say(ZHANG, "", files=(h.add_file(jpeg(104)),), reply_to=out[0].message_id)
-    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "rectifying"
 
 
 async def test_group_upgraded_to_supergroup_keeps_its_cards(harness: Harness) -> None:
@@ -508,10 +501,10 @@ async def test_rejection_takes_its_reason_from_a_card_reply_and_keeps_deadline_b
     await h.press(LI, card, "驳回")
     # A reply to a colleague's message (not the bot's) is not the reason.
     await h.say(LI, "好的我看看", reply_to="u-colleague", reply_to_bot=False)
-    assert (await hazard(h, "YH-2026-0001")).status == "awaiting_verification"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "awaiting_verification"
     # Replying to the card itself with the reason works.
     await h.say(LI, "扶手仍松动", reply_to=card.message_id)
-    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "rectifying"
     # Rejected while no deadline was ever set: the deadline buttons still work, and 提交整改 is there.
     labels = [b.label for row in card.card.actions for b in row]  # type: ignore[union-attr]
     assert "3天内" in labels and "提交整改" in labels
@@ -520,7 +513,7 @@ async def test_rejection_takes_its_reason_from_a_card_reply_and_keeps_deadline_b
     # A manager's photo reply is not taken for the enterprise's rectification: it is evidence.
     out = await h.say(LI, "现场复查", files=(h.add_file(jpeg(112)),), reply_to=card.message_id)
     assert "已补充 1 张整改前照片" in h.texts(out)
-    assert (await hazard(h, "YH-2026-0001")).status == "rectifying"
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "rectifying"
 
 
 async def test_album_step_ends_and_a_lost_role_drops_the_question(harness: Harness) -> None:

@@ -84,26 +84,24 @@ async def test_enum_columns_refuse_unknown_values(any_harness: Harness) -> None:
     zhang = await person(h, "zhang")
     now = h.clock.now()
     # Past the ORM (which refuses such values itself): the database's CHECK constraints decide.
-    with pytest.raises(IntegrityError):
-        async with h.app.db.unit_of_work() as s:
-            await s.execute(
-                text(
-                    "INSERT INTO hazards (code, enterprise_id, description, category, level, status, source,"
-                    " five_in_place, reporter_id, found_at, created_at, updated_at)"
-                    " VALUES ('YH-2026-9999', :e, 'x', 'other', 'critical', 'reported', 'snapshot', '{}', :p,"
-                    " :t, :t, :t)"
-                ),
-                {"e": zhang.enterprise_id, "p": zhang.id, "t": now},
-            )
-    with pytest.raises(IntegrityError):
-        async with h.app.db.unit_of_work() as s:
-            await s.execute(
-                text(
-                    "INSERT INTO people (platform, external_id, display_name, role, created_at, updated_at)"
-                    " VALUES ('test', 'bad', 'x', 'boss', :t, :t)"
-                ),
-                {"t": now},
-            )
+    bad_rows = [
+        (  # level `critical`
+            "INSERT INTO hazards (code, enterprise_id, description, category, level, status, source,"
+            " five_in_place, reporter_id, found_at, created_at, updated_at)"
+            " VALUES ('YH-2026-9999', :e, 'x', 'other', 'critical', 'reported', 'snapshot', '{}', :p,"
+            " :t, :t, :t)",
+            {"e": zhang.enterprise_id, "p": zhang.id, "t": now},
+        ),
+        (  # role `boss`
+            "INSERT INTO people (platform, external_id, display_name, role, created_at, updated_at)"
+            " VALUES ('test', 'bad', 'x', 'boss', :t, :t)",
+            {"t": now},
+        ),
+    ]
+    for statement, values in bad_rows:
+        with pytest.raises(IntegrityError):
+            async with h.app.db.unit_of_work() as s:
+                await s.execute(text(statement), values)
 
 
 async def test_two_managers_accepting_at_once_close_the_hazard_once(any_harness: Harness) -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from storage.models import AuditEntry, Hazard, HazardEvent, HazardPhoto, Photo
 from tests.fake_telegram import Call, FakeTelegram
-from tests.harness import ADMIN_ID, LiveBot, jpeg
+from tests.harness import ADMIN_ID, LiveBot, after_photos, jpeg
 
 pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real bot process
 
@@ -243,14 +243,6 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
                 .order_by(HazardEvent.id)
             )
         ).all()
-        after = (
-            await session.scalars(
-                select(Photo.path)
-                .join(HazardPhoto, HazardPhoto.photo_id == Photo.id)
-                .where(HazardPhoto.hazard_id == hazard.id, HazardPhoto.phase == "after")
-                .order_by(HazardPhoto.id)
-            )
-        ).all()
     assert [tuple(e) for e in events] == [
         ("report", None, "rectifying", None),
         ("photos", "rectifying", None, None),
@@ -260,7 +252,7 @@ async def test_hazard_loop_over_telegram(bot: LiveBot) -> None:
         ("fix", "rectifying", "awaiting_verification", "已重新张贴"),
         ("accept", "awaiting_verification", "closed", None),
     ]
-    assert [(photo_dir / path).read_bytes() for path in after] == [fix_photo, refix_photo]
+    assert await after_photos(bot.app, hazard.id) == [fix_photo, refix_photo]
 
 
 async def test_forged_verify_button_over_telegram(bot: LiveBot) -> None:

@@ -163,31 +163,24 @@ async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harne
     card = card_of(await h.say(LI, "/meeting 2026-12-03 15:00 管委会三楼会议室 消防专题会"))
     app = h.app
 
-    async def sweep(at: datetime) -> list[Sent]:
-        clock.set(at)
-        before = len(h.adapter.sent)
-        await run_reminders(app, at)
-        await app.sender.settle()
-        return h.adapter.sent[before:]
-
     # Not yet due: the meeting is on Thursday; Tuesday says nothing.
-    assert await sweep(datetime(2026, 12, 1, 2, 0, tzinfo=UTC)) == []
+    assert await h.remind(datetime(2026, 12, 1, 2, 0, tzinfo=UTC)) == []
     # The day before, at 23:30 park time: quiet hours.
-    assert await sweep(datetime(2026, 12, 1, 15, 30, tzinfo=UTC)) == []
+    assert await h.remind(datetime(2026, 12, 1, 15, 30, tzinfo=UTC)) == []
     # Wednesday 09:00: both enterprises are reminded; 刘芳 privately, 张伟 (no private chat) once in the group.
-    sent = await sweep(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
+    sent = await h.remind(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
     assert sorted(s.chat.chat_id for s in sent) == ["group", "p-liu"]
     group_note = next(s for s in sent if s.chat == GROUP).reply.text or ""
     # The person and the notice code only: the group never learns which enterprise is late.
     assert group_note.startswith("张伟，请回执 HY-2026-01：") and "华油" not in group_note and "宏达" not in group_note
     # Wednesday afternoon: not twice a day.
-    assert await sweep(datetime(2026, 12, 2, 7, 0, tzinfo=UTC)) == []
+    assert await h.remind(datetime(2026, 12, 2, 7, 0, tzinfo=UTC)) == []
     await h.press(LIU, card, "收到")
     # Thursday 14:10, within the hour before: only 华油, which has not answered, and the group is not told again.
-    sent = await sweep(datetime(2026, 12, 3, 6, 10, tzinfo=UTC))
+    sent = await h.remind(datetime(2026, 12, 3, 6, 10, tzinfo=UTC))
     assert sent == []  # 张伟 cannot be written to privately, and was named in the group once already
     # Once the meeting starts its card closes: no buttons, 回执已截止 (one edit).
-    await sweep(datetime(2026, 12, 3, 7, 5, tzinfo=UTC))
+    await h.remind(datetime(2026, 12, 3, 7, 5, tzinfo=UTC))
     assert card.card.actions == () and card.card.status.text == "会议已开始，回执已截止"  # type: ignore[union-attr]
     async with app.db.reading() as s:
         rows = (await s.execute(select(NoticeReceipt.enterprise_id, NoticeReceipt.status))).all()
@@ -385,17 +378,8 @@ async def test_group_reminder_names_the_person_not_the_enterprise_once_per_enter
     h = harness
     await seed(h, private=("admin", "li", "ma"))  # neither lead opened a private chat
     await h.say(LI, "/notice 请各企业报送值班表")
-    app = h.app
-
-    async def sweep(at: datetime) -> list[Sent]:
-        clock.set(at)
-        before = len(h.adapter.sent)
-        await run_reminders(app, at)
-        await app.sender.settle()
-        return h.adapter.sent[before:]
-
     start = clock.now()
-    sent = await sweep(start + timedelta(hours=25))
+    sent = await h.remind(start + timedelta(hours=25))
     texts = sorted(s.reply.text or "" for s in sent)
     assert [s.chat for s in sent] == [GROUP, GROUP]
     assert texts == [
@@ -403,7 +387,7 @@ async def test_group_reminder_names_the_person_not_the_enterprise_once_per_enter
         "张伟，请回执 TZ-2026-01：点通知卡片上的“收到”。私聊我发送 /start 后，提醒会私下发给您。",
     ]
     # The next day's reminder is due again, but each enterprise is named in the group once per notice.
-    assert await sweep(start + timedelta(days=2, hours=1)) == []
+    assert await h.remind(start + timedelta(days=2, hours=1)) == []
 
 
 async def test_files_line_lists_documents_and_counts_photos(harness: Harness) -> None:

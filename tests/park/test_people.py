@@ -4,15 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from storage.models import AuditEntry, JoinRequest, Person, ProcessedUpdate
-from tests.harness import ADMIN, GROUP, LI, XIAO, Harness
-
-
-async def _person(h: Harness, user_id: str) -> Person:
-    async with h.app.db.unit_of_work() as s:
-        person = await s.scalar(select(Person).where(Person.external_id == user_id))
-        assert person is not None
-        return person
+from storage.models import AuditEntry, JoinRequest, ProcessedUpdate
+from tests.harness import ADMIN, GROUP, LI, XIAO, Harness, person_by_id
 
 
 async def test_join_approved_by_admin_button(harness: Harness) -> None:
@@ -30,7 +23,7 @@ async def test_join_approved_by_admin_button(harness: Harness) -> None:
     # A forged approval by someone who is not an admin changes nothing.
     outcome = await h.press(XIAO, card, "批准")
     assert "管理员" in (outcome.toast or "")
-    assert (await _person(h, "xiao")).role is None
+    assert (await person_by_id(h, "xiao")).role is None
 
     outcome = await h.press(ADMIN, card, "批准")
     assert "已批准" in (outcome.toast or "")
@@ -45,7 +38,7 @@ async def test_join_approved_by_admin_button(harness: Harness) -> None:
     # Pressing again is refused as already decided: a button sets, it never toggles.
     outcome = await h.press(ADMIN, card, data=card.reply.card.actions[0][1].data)  # type: ignore[union-attr]
     assert "已经处理过" in (outcome.toast or "")
-    assert (await _person(h, "xiao")).role == "lead"
+    assert (await person_by_id(h, "xiao")).role == "lead"
     async with h.app.db.unit_of_work() as s:
         refused = await s.scalar(select(func.count()).where(AuditEntry.action == "button.refused"))
         assert refused == 1
@@ -80,7 +73,7 @@ async def test_role_needs_admin_and_names_the_role(harness: Harness) -> None:
     assert "需要以下身份之一：管理员" in h.texts(out)
     out = await h.say(ADMIN, "/role 小周 manager")
     assert "已将 小周 设为包片干部" in h.texts(out)
-    assert (await _person(h, "xiao")).role == "manager"
+    assert (await person_by_id(h, "xiao")).role == "manager"
     out = await h.say(ADMIN, "/role xiao lead")
     assert "必须属于一家企业" in h.texts(out)
     out = await h.say(ADMIN, "/role xiao boss")
@@ -169,7 +162,7 @@ async def test_a_role_given_directly_withdraws_the_pending_join(harness: Harness
     await h.say(ADMIN, "/role xiao manager")
     outcome = await h.press(ADMIN, card, "批准")  # the old card is stale now
     assert "已经处理过" in (outcome.toast or "")
-    assert (await _person(h, "xiao")).role == "manager"
+    assert (await person_by_id(h, "xiao")).role == "manager"
 
 
 async def test_near_enterprise_names_are_offered_as_buttons_for_role_and_lists(harness: Harness) -> None:
@@ -178,9 +171,9 @@ async def test_near_enterprise_names_are_offered_as_buttons_for_role_and_lists(h
     await h.say(ADMIN, "/enterprise_add 华油装备制造有限公司 华油")
     await h.say(XIAO, "/start")
     out = await h.say(ADMIN, "/role xiao lead 宏大")  # a near name: asked, never set by itself
-    assert (await _person(h, "xiao")).role is None
+    assert (await person_by_id(h, "xiao")).role is None
     await h.press(ADMIN, out[0], "宏达机械有限公司")
-    xiao = await _person(h, "xiao")
+    xiao = await person_by_id(h, "xiao")
     assert xiao.role == "lead"
     out = await h.say(ADMIN, "/hazards 有限公司")  # matches several: buttons, as promised
     labels = [b.label for row in out[0].reply.buttons for b in row]

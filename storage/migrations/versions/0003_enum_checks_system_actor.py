@@ -5,15 +5,11 @@ Revises: 0002
 Create Date: 2026-11-29
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0003"
-down_revision: str | None = "0002"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0003"
+down_revision = "0002"
 
 # Frozen copies of the vocabularies in storage/enums.py as of this revision.
 ROLES = ("admin", "manager", "inspector", "lead", "member")

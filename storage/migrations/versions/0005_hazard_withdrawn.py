@@ -5,14 +5,10 @@ Revises: 0004
 Create Date: 2026-11-29
 """
 
-from collections.abc import Sequence
-
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0005"
+down_revision = "0004"
 
 # Frozen copies of the hazard statuses in storage/enums.py, before and after this revision.
 BEFORE = ("reported", "rectifying", "awaiting_verification", "closed")

@@ -5,15 +5,11 @@ Revises: 0007
 Create Date: 2026-11-29
 """
 
-from collections.abc import Sequence
-
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
-branch_labels: str | Sequence[str] | None = None
-depends_on: str | Sequence[str] | None = None
+revision = "0008"
+down_revision = "0007"
 
 # A frozen copy of storage.enums.OutboxState as of this revision.
 STATES = ("pending", "sent", "failed", "refused", "unreachable")
