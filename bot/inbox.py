@@ -80,7 +80,7 @@ class Inbox:
         self._outages = 0
         self._blocked: set[str] = set()  # chats whose oldest row must wait; only a scan refills them
         self._retry_at: dict[str, float] = {}  # chat key -> loop time before which a scan skips it
-        self._tries: dict[int, int] = {}  # row id -> failed tries so far
+        self._waits: dict[int, int] = {}  # row id -> times it waited out an outage (for the pause only)
         self._stopping = False
         self._next_prune = 0.0
         self._finished = RecentlyDone(FINISHED_KEPT)  # so a scan that read a row a moment earlier skips it
@@ -213,7 +213,7 @@ class Inbox:
                         continue
                     self._hand_back(chat_key, queue, row_id)
                     return
-                self._tries.pop(row_id, None)
+                self._waits.pop(row_id, None)
                 queue.pop(0)
                 self._known.discard(row_id)
                 self._finished.add(row_id)
@@ -225,9 +225,9 @@ class Inbox:
 
     def _hand_back(self, chat_key: str, queue: list[Item], row_id: int) -> None:
         """Leave a chat's rows in the table and retry them after a growing pause (capped)."""
-        tries = self._tries[row_id] = self._tries.get(row_id, 0) + 1
-        delay = BACKOFF[min(tries - 1, len(BACKOFF) - 1)]
-        if tries == 1:
+        waits = self._waits[row_id] = self._waits.get(row_id, 0) + 1
+        delay = BACKOFF[min(waits - 1, len(BACKOFF) - 1)]
+        if waits == 1:
             logger.warning("update row %s of %s waits (database or storage unavailable); retrying", row_id, chat_key)
         for item in queue:
             self._known.discard(item[0])
@@ -237,17 +237,19 @@ class Inbox:
         asyncio.get_running_loop().call_later(delay, self._rescan.set)
 
     async def _give_up(self, row_id: int, exc: BaseException) -> bool:
-        """Close a row that failed for a reason other than an outage, after a few tries; True if closed."""
-        tries = self._tries[row_id] = self._tries.get(row_id, 0) + 1
-        logger.error("update row %s failed (try %d): %s", row_id, tries, exc, exc_info=exc if tries == 1 else None)
-        if tries < MAX_TRIES:
-            return False
+        """Count a failure for a reason other than an outage in the row itself (a restart keeps the count);
+        close the row after `MAX_TRIES`. True if closed."""
+        error = f"{type(exc).__name__}: {exc}"[:500]
         try:
             async with self.db.unit_of_work() as session:
-                await rows.mark_done(session, row_id, self.clock.now(), error=f"{type(exc).__name__}: {exc}"[:500])
-        except Exception:  # cannot close it now: it is tried again later
+                tries = await rows.count_failure(session, row_id, error)
+                logger.error("update row %s failed (try %d): %s", row_id, tries, exc, exc_info=exc if tries == 1 else None)
+                if tries < MAX_TRIES:
+                    return False
+                await rows.mark_done(session, row_id, self.clock.now(), error=error)
+        except Exception:  # cannot count or close it now: it is tried again later
             return False
-        self._tries.pop(row_id, None)
+        self._waits.pop(row_id, None)
         return True
 
     def _start_waiting_chats(self) -> None:

@@ -50,6 +50,17 @@ async def mark_done(session: AsyncSession, item_id: int, at: datetime, error: st
     )
 
 
+async def count_failure(session: AsyncSession, item_id: int, error: str) -> int:
+    """Count one failed try of an update in its row (so the count outlives a restart); return the tries so far."""
+    result = await session.execute(
+        update(InboxItem)
+        .where(InboxItem.id == item_id)
+        .values(attempts=InboxItem.attempts + 1, error=error)
+        .returning(InboxItem.attempts)
+    )
+    return int(result.scalar_one_or_none() or 0)
+
+
 async def count_pending(session: AsyncSession) -> int:
     """Return how many updates wait to be processed."""
     rows = await session.scalars(select(InboxItem.id).where(InboxItem.done_at.is_(None)))

@@ -149,6 +149,7 @@ class FakeDingTalk(FakeServer):
     recheck = 0.2  # some conditions change inside the bot, with no request to the fake
 
     def __init__(self) -> None:
+        self.expire_in = 7200  # what an access token's `expireIn` says, in seconds
         super().__init__()
         self.api_base_url = ""
         self.oapi_base_url = ""
@@ -514,7 +515,7 @@ class FakeDingTalk(FakeServer):
             raise _ApiError(400, "invalidClientIdOrSecret", "无效的clientId或者clientSecret")
         token = uuid.uuid4().hex
         self._tokens.add(token)
-        return {"accessToken": token, "expireIn": 7200}
+        return {"accessToken": token, "expireIn": self.expire_in}
 
     async def _open(self, body: dict[str, Any]) -> dict[str, Any]:
         if body.get("clientId") != CLIENT_ID or body.get("clientSecret") != CLIENT_SECRET:

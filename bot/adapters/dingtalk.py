@@ -23,6 +23,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import re
 import uuid
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -51,6 +52,7 @@ from bot.adapters.dingtalk_payloads import (
     card_params,
     fields_of,
     image_for_upload,
+    malformed,
     message_chat,
     pressed_value,
     private_chat,
@@ -82,6 +84,7 @@ from storage.db import is_unavailable
 from storage.enums import Role
 
 logger = logging.getLogger(__name__)
+TICKET_RE = re.compile(r"([?&]ticket=)[^&\s'\")]+")  # the Stream gateway's one-time ticket in a socket URL
 
 TOPIC_ROBOT = "/v1.0/im/bot/messages/get"
 TOPIC_CARD = "/v1.0/card/instances/callback"
@@ -138,7 +141,8 @@ class DingTalkAdapter:
             replies=False, buttons=bool(self.template), edits=True, private_to_anyone=True
         )
         self.monthly_calls = monthly_calls
-        self._redact = Redact(secret, "<secret>")
+        # The Stream gateway's one-time ticket rides in the socket URL, which connection errors print.
+        self._redact = Redact(secret, "<secret>", (TICKET_RE,))
         self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("aiohttp")]
         for target in self._filtered:
             target.addFilter(self._redact)
@@ -383,8 +387,14 @@ class DingTalkAdapter:
             try:
                 data = json.loads(frame.get("data") or "{}")
             except ValueError:
-                data = {}
-            stored = self._stored(topic, headers, data if isinstance(data, dict) else {})
+                data = None
+            problem = malformed(topic == TOPIC_CARD, data)
+            if problem is not None:  # it would fail on every try: logged and acked, never handled
+                logger.warning("DingTalk frame %s is malformed (%s); acked and dropped", headers.get("messageId"), problem)
+                await ws.send_json(ack(headers, json.dumps({"response": None})))
+                return None
+            assert isinstance(data, dict)
+            stored = self._stored(topic, headers, data)
             try:
                 await self.inbox.put(PLATFORM, [stored])
             except Exception as exc:

@@ -57,7 +57,7 @@ class Token:
     """An access token and when it expires."""
 
     value: str
-    expires_at: float  # loop time
+    expires_at: float  # loop time after which it is fetched anew (before DingTalk's expiry)
 
 
 def _throttled(status: int, code: str) -> bool:
@@ -105,7 +105,7 @@ class DingTalkApi:
         """Return a valid access token, fetching a new one shortly before the cached one expires."""
         loop = asyncio.get_running_loop()
         async with self._token_lock:
-            if self._token is None or loop.time() > self._token.expires_at - TOKEN_MARGIN:
+            if self._token is None or loop.time() > self._token.expires_at:
                 body = {"appKey": self.client_id, "appSecret": self._secret}
                 try:
                     answer = await self._json(
@@ -116,7 +116,9 @@ class DingTalkApi:
                         exc.status, exc.code, "DingTalk refused dingtalk.client_id / client_secret"
                     ) from None
                 expire_in = float(answer.get("expireIn") or 7200)
-                self._token = Token(str(answer["accessToken"]), loop.time() + expire_in)
+                # Fetched anew `TOKEN_MARGIN` before it expires, or at half its life when it lives shorter.
+                fresh_for = max(expire_in - TOKEN_MARGIN, expire_in / 2)
+                self._token = Token(str(answer["accessToken"]), loop.time() + fresh_for)
             return self._token.value
 
     def forget_token(self) -> None:

@@ -38,6 +38,35 @@ def private_chat(user_id: str) -> ChatRef:
     return ChatRef(PLATFORM, f"{PRIVATE}{user_id}", is_group=False)
 
 
+LATEST_MS = 4_102_444_800_000  # 2100-01-01 in ms: a `createAt` beyond it is not a real send time
+
+
+def malformed(topic_is_card: bool, data: Any) -> str | None:
+    """Say what is wrong with a callback's data, or None when it has the shape the bot reads.
+
+    A malformed frame is logged and acked at the adapter, never stored or handled: it would fail the
+    same way on every try and hold its chat's later messages behind it.
+    """
+    if not isinstance(data, dict):
+        return "data is not an object"
+    if topic_is_card:
+        for key in ("outTrackId", "userId"):
+            if not isinstance(data.get(key), str) or not data.get(key):
+                return f"{key} missing"
+        return None
+    for key in ("text", "content"):
+        if key in data and data[key] is not None and not isinstance(data[key], dict):
+            return f"{key} is not an object"
+    if not isinstance(data.get("senderStaffId"), str | int | None):  # none: a contact outside the organisation
+        return "senderStaffId is not an id"
+    created = data.get("createAt")
+    if created is not None and (not isinstance(created, int | float) or not 0 < created < LATEST_MS):
+        return "createAt out of range"
+    if str(data.get("conversationType")) == "2" and not data.get("conversationId"):
+        return "conversationId missing"
+    return None
+
+
 def strip_mention(text: str) -> str:
     """Remove a leading @-mention (the robot's name, which rich text keeps) and surrounding space."""
     return MENTION_RE.sub("", text, count=1).strip()

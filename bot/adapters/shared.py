@@ -19,18 +19,24 @@ SHORTEST = 20  # characters a shortened field value keeps at least
 
 
 class Redact(logging.Filter):
-    """Blank a secret (a bot token, a client secret) out of every log line, wherever it could surface."""
+    """Blank a secret (a bot token, a client secret) out of every log line, wherever it could surface,
+    and whatever `patterns` match (their first group is kept, e.g. a URL's `ticket=`)."""
 
-    def __init__(self, secret: str, placeholder: str) -> None:
+    def __init__(self, secret: str, placeholder: str, patterns: tuple[re.Pattern[str], ...] = ()) -> None:
         super().__init__()
         self.secret = secret
         self.placeholder = placeholder
+        self.patterns = patterns
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message without the secret."""
-        message = record.getMessage()
+        message = original = record.getMessage()
         if self.secret and self.secret in message:
-            record.msg = message.replace(self.secret, self.placeholder)
+            message = message.replace(self.secret, self.placeholder)
+        for pattern in self.patterns:
+            message = pattern.sub(lambda m: m.group(1) + self.placeholder, message)
+        if message != original:
+            record.msg = message
             record.args = ()
         return True
 

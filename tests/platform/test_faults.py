@@ -257,6 +257,33 @@ async def run_until(config: Path, tmp: Path, env_token: str, seconds: float) -> 
     return proc.returncode if proc.returncode is not None else None, out.decode(errors="replace")
 
 
+async def run_until_said(config: Path, tmp: Path, env_token: str, needles: tuple[str, ...], limit: float = 60) -> tuple[int | None, str]:
+    """Run `safetybot run` until its output says every needle (or it exits, or `limit` passes as a
+    safety net); return its exit code and its output. Waits on what the process says, not on a clock."""
+    env = {**os.environ, "SAFETYBOT_TELEGRAM__TOKEN": env_token, "NO_PROXY": "127.0.0.1,localhost"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "run", "--config", str(config),
+        stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        cwd=tmp, env=env,
+    )  # fmt: skip
+    assert proc.stdout is not None
+    said: list[str] = []
+
+    async def read() -> None:
+        assert proc.stdout is not None
+        while line := await proc.stdout.readline():
+            said.append(line.decode(errors="replace"))
+            if all(any(n in s for s in said) for n in needles):
+                return
+
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(read(), limit)
+    if proc.returncode is None:
+        proc.terminate()
+    rest, _ = await proc.communicate()
+    return proc.returncode, "".join(said) + rest.decode(errors="replace")
+
+
 @pytest.mark.e2e
 async def test_rejected_token_is_one_line_without_the_token(tmp_path: Path) -> None:
     async with FakeTelegram() as tg:
@@ -283,12 +310,12 @@ async def test_unreachable_bot_api_and_database_are_said_in_one_line_and_retried
             f'base_file_url = "http://127.0.0.1:{port}/file/bot"\n',
             encoding="utf-8",
         )
-        code, out = await run_until(config, tmp_path, TOKEN, 4)
+        code, out = await run_until_said(config, tmp_path, TOKEN, ("cannot be reached", "retrying"))
         assert code is not None and code != 2 and "Traceback" not in out, out  # stopped by us, still retrying
         assert out.count("cannot be reached") == 1 and "retrying" in out
         sqlite = tmp_path / "ok.db"
         config.write_text(config.read_text().replace(f"postgresql+asyncpg://postgres@127.0.0.1:{port}/none", f"sqlite+aiosqlite:///{sqlite}"))
-        code, out = await run_until(config, tmp_path, TOKEN, 6)
+        code, out = await run_until_said(config, tmp_path, TOKEN, ("cannot reach the Telegram Bot API", "safetybot console"))
         assert "Traceback" not in out and TOKEN not in out, out
         assert out.count("cannot reach the Telegram Bot API") == 1 and "safetybot console" in out
     finally:
