@@ -113,7 +113,9 @@ class App:
                 chat.is_park_group = True
 
     async def close(self) -> None:
-        """Stop the sender (messages on the wire finish; the rest wait in the table) and release the database."""
+        """Let handed-off work finish, stop the sender (messages on the wire finish; the rest wait in the
+        table) and release the database."""
+        await self.dispatcher.settle_later()
         await self.sender.stop()
         await self.db.dispose()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
@@ -33,7 +34,7 @@ from bot.messages import (
     clean_text,
 )
 from bot.outbox import ABOUT, Delivery, Queued, enqueue
-from bot.routing import Route, Router
+from bot.routing import Later, LaterWork, Route, Router
 from domain.park import operations as park_ops
 from domain.park import queries as park_queries
 from domain.park.rules import needed_roles, role_allows
@@ -54,6 +55,8 @@ from storage.photos import (
 )
 
 logger = logging.getLogger(__name__)
+# The `Later` of the update being handled in this task (handlers declare `later` to hand work off).
+_LATER: ContextVar[Later | None] = ContextVar("later", default=None)
 
 Event = Incoming | ButtonPress
 
@@ -124,6 +127,7 @@ class Dispatcher:
         self.kinds = {kind: route.question for kind, route in self.routes.questions.items() if route.question}
         self._admins = frozenset(settings.access.admins)
         self._park_chats = frozenset(settings.park.chats)
+        self._later: set[asyncio.Task[None]] = set()  # handed-off work under way (`Later`)
         self._told_not_saved: set[str] = set()  # updates whose sender heard their photo waits for storage
         self.delivery: Delivery | None = None  # the sender, handed the outbox rows of each update
     def attach(self, adapter: Adapter) -> None:
@@ -162,6 +166,7 @@ class Dispatcher:
                     await self._say_apart([Reply(text=T.PHOTO_NOT_SAVED_RETRY)], event)
                 return Outcome(unavailable=True)
         outcome = Outcome()
+        later = Later()
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
@@ -172,6 +177,7 @@ class Dispatcher:
                     return outcome
                 self._told_not_saved.discard(event.update_key)
                 actor, row = await self._identify(session, event, now)
+                _LATER.set(later)
                 replies = self._toasted(await self._dispatch(session, event, actor, attachments, row), event, outcome)
                 queued = await self._enqueue(session, replies, event, now)
         except Exception as exc:
@@ -191,7 +197,29 @@ class Dispatcher:
         if queued and self.delivery is not None:
             self.delivery.queued(queued)
         outcome.queued = [q.id for q in queued]
+        for name, work in later.jobs:
+            self._run_later(name, work, event)
         return outcome
+
+    def _run_later(self, name: str, work: LaterWork, event: Event) -> None:
+        """Run handed-off work in a task of its own; write its replies through the outbox when it is done."""
+
+        async def run() -> None:
+            try:
+                replies = await work(self.db)
+            except Exception:
+                logger.exception("%s for update %s failed", name, event.update_key)
+                replies = [Reply(text=T.SORRY, chat=event.chat)]
+            await self._say_apart(list(replies), event)
+
+        task = asyncio.create_task(run(), name=f"later:{name}")
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
+
+    async def settle_later(self) -> None:
+        """Wait for handed-off work (exports, charts) to finish (stopping, and tests)."""
+        while self._later:
+            await asyncio.gather(*list(self._later), return_exceptions=True)
 
     async def _enqueue(
         self, session: AsyncSession, replies: Sequence[Reply], event: Event | None, now: datetime
@@ -313,6 +341,7 @@ class Dispatcher:
             "attachments": attachments,
             "commands": self.routes.commands,
             "reach": self.reach,
+            "later": _LATER.get() or Later(),  # outside `handle` (a job's own dispatch): nothing is run later
             "card_key": None,
             "question": None,
             "button": None,

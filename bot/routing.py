@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from bot.buttons import CallbackData
 from bot.messages import Reply
 from bot.questions import Question
 from domain.park.rules import Perm
+from storage.db import Database
 
 
 class NotMine:
@@ -27,6 +28,25 @@ class NotMine:
 NOT_MINE = NotMine()
 
 HandlerResult = Reply | Sequence[Reply] | NotMine | None
+
+# Work a handler hands off (an export, a chart): run after its update commits, outside the update's
+# transaction and its chat's lane, with the database to read; its replies must name where they go.
+LaterWork = Callable[[Database], Awaitable[Sequence[Reply]]]
+
+
+@dataclass
+class Later:
+    """What a handler asks to be done after its update: `later("export", work)` (a handler dependency).
+
+    Long work inside an update would hold the chat (and, on SQLite, the write lock) while it runs; the
+    person gets a quick answer instead, and the result comes through the outbox when it is ready.
+    """
+
+    jobs: list[tuple[str, LaterWork]] = field(default_factory=list)
+
+    def __call__(self, name: str, work: LaterWork) -> None:
+        """Run `work` once this update has committed."""
+        self.jobs.append((name, work))
 Handler = Callable[..., Awaitable[HandlerResult]]
 
 

@@ -795,6 +795,7 @@ WEEK_FUTURE = "{label} 还没有开始，没有可统计的数据。"
 WEEK_WORDS_LAST = ("上周", "last")
 WEEK_WORDS_THIS = ("本周", "这周", "this")
 CHART_FAILED = "（图表暂时无法生成，已记录。）"
+CHART_DISK_FULL = "（服务器磁盘空间不足，图表未能生成，请联系管理员。）"
 
 # Overdue escalation.
 OVERDUE_REMIND = "提醒：{enterprise}的隐患 {code}（{description}）整改期限已过，{overdue}。请尽快整改，并回复隐患卡片随照片发送 /fix <整改情况>；如需延期请发送 /extend {code} <新期限> <原因>。"
@@ -879,7 +880,11 @@ DATE_WORDS = {"今天": 0, "昨天": 1, "前天": 2}
 EXPORT_USAGE = "用法：/export [年份|起始日期 结束日期]，不写时导出今年。例如：/export 2026、/export 2026-01-01 2026-06-30。"
 EXPORT_BAD = "没看懂“{text}”。" + EXPORT_USAGE
 EXPORT_DONE = "隐患台账（{period}）已导出：{count} 项隐患。台账链头 {head}，可用 safetybot ledger verify 核对。"
-EXPORT_SENT_PRIVATELY = "隐患台账已私聊发给您。"
+EXPORT_WORKING = "正在生成隐患台账（{period}），生成后发给您。"
+EXPORT_WORKING_PRIVATELY = "正在生成隐患台账（{period}），生成后私聊发给您。"
+DISK_FULL = "服务器磁盘空间不足，无法生成文件，请联系管理员。"
+DISK_FULL_ADMINS = "服务器磁盘空间不足：{what}未能生成。请清理服务器磁盘（生成的文件在 {folder}）；清理前，导出和周报图表都无法生成。"
+DISK_FULL_EXPORT = "隐患台账导出文件"
 EXPORT_FILE_NAME = "隐患台账-{period}.xlsx"
 EXPORT_PERIOD_YEAR = "{year}年"
 EXPORT_PERIOD_RANGE = "{start}至{end}"

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +26,9 @@ from domain.park import queries as park_queries
 from domain.park import rules as park_rules
 from handlers import texts as T
 from storage import attachments as attachment_rows
-from storage import audit
+from storage import audit, reminders
+from storage.db import Database
+from storage.enums import Role
 from storage.models import Enterprise, Person, Photo
 
 PDF_TYPE = "application/pdf"  # the only documents a hazard keeps as evidence
@@ -139,3 +143,21 @@ async def pick_enterprise(
         return Reply(text=T.ENTERPRISE_WRITE_EXACT.format(text=shown, names=names))
     buttons = tuple((Button(e.name, button(e.id).pack()),) for e in matches)
     return Reply(text=T.ENTERPRISE_PICK.format(text=shown), buttons=buttons)
+
+
+DISK_FULL_ERRNOS = (errno.ENOSPC, errno.EDQUOT)
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Tell whether a failure to write a file was a full disk (or a used-up quota)."""
+    return isinstance(exc, OSError) and exc.errno in DISK_FULL_ERRNOS
+
+
+async def disk_full_to_admins(db: Database, what: str, folder: Path, now: datetime) -> list[Reply]:
+    """Return the line admins get when a file could not be made for a full disk: once a park day at most."""
+    async with db.unit_of_work() as session:
+        if not await reminders.claim(session, "disk_full", "admins", now.date(), now):
+            return []
+        admins = await park_queries.people_with_role(session, None, [Role.ADMIN])
+    told = tuple(recipient(p) for p in admins)
+    return [Reply(text=T.DISK_FULL_ADMINS.format(what=what, folder=folder), people=told)] if told else []

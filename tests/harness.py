@@ -204,6 +204,7 @@ class Harness:
                 media_group_id=media_group_id,
             )
         )
+        await self.app.dispatcher.settle_later()  # work handed off by the handler (an export) is done
         await self.app.sender.settle()  # the sender delivers after the commit; wait for it
         return self.adapter.sent[before:]
 

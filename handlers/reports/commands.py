@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Incoming, Reply, clean_text
-from bot.routing import Router
+from bot.messages import Incoming, Recipient, Reply, clean_text
+from bot.routing import Later, LaterWork, Router
 from domain.park import queries as park_queries
 from domain.park import rules as park_rules
 from domain.park.rules import Perm
@@ -19,8 +19,9 @@ from domain.reports.rules import last_week, week_label, week_start
 from handlers import texts as T
 from handlers.reports.digest import summary_text, week_digest
 from handlers.reports.ledger_xlsx import period_name, write_ledger
-from handlers.util import Reach, pick_enterprise, recipient
+from handlers.util import Reach, disk_full_to_admins, is_disk_full, pick_enterprise, recipient
 from storage import audit
+from storage.db import Database
 from storage.enums import ActivityKind
 from storage.models import Enterprise, Person
 
@@ -247,9 +248,19 @@ async def drill(msg: Incoming, *, session: AsyncSession, settings: Settings, act
 
 @router.command("export", perm=Perm.REPORTS, help_text=T.REPORT_HELP["export"], read_only=True)
 async def export_ledger(
-    msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime, reach: Reach
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    actor: Person,
+    now: datetime,
+    reach: Reach,
+    later: Later,
 ) -> list[Reply]:
-    """Send the ledger workbook of a year (default: this one) or a period; privately when asked in a group."""
+    """Send the ledger workbook of a year (default: this one) or a period; privately when asked in a group.
+
+    The workbook is made after this update, outside its transaction and its chat (`Later`): a large
+    export never holds the chat or the database's write lock; the person hears at once that it comes."""
     today = settings.park.day(now)
     args = clean_text(msg.args, 60)
     period = parse_period(args, today)
@@ -258,13 +269,35 @@ async def export_ledger(
     start, end, _ = period
     if start > end:
         return [Reply(text=T.SUMMARY_BAD_ORDER.format(start=start.isoformat(), end=end.isoformat()))]
-    name = T.EXPORT_FILE_NAME.format(period=period_name(start, end))
-    path = settings.storage.new_report_path("ledger", ".xlsx", now.astimezone(settings.park.tz))
-    done = await write_ledger(session, settings, path, start, end, now)
+    period_text = period_name(start, end)
     await audit.audit(session, now, actor, "ledger.export", "ledger", None, start=start.isoformat(), end=end.isoformat())
-    head = f"#{done.head.event_id} {done.head.hash[:16]}…" if done.head.hash else T.XLSX_NO_CHAIN
-    text = T.EXPORT_DONE.format(period=period_name(start, end), count=done.hazards, head=head)
-    if msg.chat.is_group and reach(actor):
-        private = Reply(text=text, documents=(path,), document_names=(name,), people=(recipient(actor),))
-        return [private, Reply(text=T.EXPORT_SENT_PRIVATELY)]
-    return [Reply(text=text, documents=(path,), document_names=(name,))]
+    privately = msg.chat.is_group and reach(actor)
+    to = (recipient(actor),) if privately else ()
+    later("export", _export_work(settings, start, end, now, to))
+    if privately:
+        return [Reply(text=T.EXPORT_WORKING_PRIVATELY.format(period=period_text))]
+    return [Reply(text=T.EXPORT_WORKING.format(period=period_text))]
+
+
+def _export_work(settings: Settings, start: date, end: date, now: datetime, to: tuple[Recipient, ...]) -> LaterWork:
+    """Return the work that writes the ledger workbook outside the update (a read-only session: no write
+    lock), sends it, or says truthfully that the disk is full; a file not written whole is removed."""
+
+    async def work(db: Database) -> list[Reply]:
+        period_text = period_name(start, end)
+        path = settings.storage.new_report_path("ledger", ".xlsx", now.astimezone(settings.park.tz))
+        try:
+            async with db.reading() as session:
+                done = await write_ledger(session, settings, path, start, end, now)
+        except BaseException as exc:
+            path.unlink(missing_ok=True)  # never a partial workbook left behind
+            if not is_disk_full(exc):
+                raise
+            admins = await disk_full_to_admins(db, T.DISK_FULL_EXPORT, settings.storage.reports_dir, now)
+            return [Reply(text=T.DISK_FULL, people=to), *admins]
+        head = f"#{done.head.event_id} {done.head.hash[:16]}…" if done.head.hash else T.XLSX_NO_CHAIN
+        text = T.EXPORT_DONE.format(period=period_text, count=done.hazards, head=head)
+        name = T.EXPORT_FILE_NAME.format(period=period_text)
+        return [Reply(text=text, documents=(path,), document_names=(name,), people=to)]
+
+    return work

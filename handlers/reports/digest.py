@@ -17,6 +17,7 @@ from bot.messages import Reply
 from domain.reports import queries as report_queries
 from domain.reports.queries import SummaryFigures, WeekFigures
 from handlers import texts as T
+from handlers.util import is_disk_full
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +103,11 @@ async def week_digest(session: AsyncSession, settings: Settings, monday: date, n
         from handlers.reports.charts import digest_chart
 
         await asyncio.to_thread(digest_chart, figures, path)
-    except Exception:  # the figures still go out without their picture
+    except Exception as exc:  # the figures still go out without their picture, and no half-written file stays
+        path.unlink(missing_ok=True)
+        if is_disk_full(exc):
+            logger.error("digest chart for %s not drawn: the disk is full", figures.label)
+            return figures, Reply(text=f"{text}\n{T.CHART_DISK_FULL}")
         logger.exception("digest chart for %s not drawn", figures.label)
         return figures, Reply(text=f"{text}\n{T.CHART_FAILED}")
     return figures, Reply(text=text, photos=(path,))

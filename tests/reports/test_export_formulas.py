@@ -80,3 +80,32 @@ async def test_no_formula_from_user_text_in_any_export(seeded: Harness) -> None:
     assert first.data_type == "s" and first.quotePrefix  # shown as typed, and kept text when edited
     header = [c.value for c in load_workbook(matrix).active[1]]
     assert any(str(v).startswith("=1+1") or "=1+1" in str(v) for v in header), header
+
+
+async def test_a_full_disk_is_said_truthfully_leaves_no_file_and_tells_admins_once_a_day(
+    seeded: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The workbook cannot be saved (disk full): the manager hears why, no partial file stays, the
+    admins hear it once a park day, and the chat goes on at once."""
+    import errno
+
+    from handlers import texts as T
+
+    h = seeded
+    h.clock.set(datetime(2026, 12, 1, 2, tzinfo=UTC))
+
+    def full(self: object, filename: object) -> None:
+        Path(str(filename)).write_bytes(b"PK\x03\x04 partial")  # what a full disk leaves behind
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr("openpyxl.workbook.workbook.Workbook.save", full)
+    reports = h.app.settings.storage.reports_dir
+    for _ in range(2):
+        out = await h.say(LI, "/export 2026", Harness.private(LI))
+        assert T.DISK_FULL in h.texts(out) and "数据库" not in h.texts(out)
+        assert not any(s.reply.documents for s in out)
+    assert not list(reports.glob("ledger-*.xlsx"))  # no partial workbook left
+    told = [s for s in h.adapter.sent if "磁盘空间不足" in (s.reply.text or "") and s.chat.chat_id == "p-admin"]
+    assert len(told) == 1  # once a park day, not once per try
+    out = await h.say(ZHANG, "/hazards")
+    assert out  # the chat was never held

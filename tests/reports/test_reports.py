@@ -112,7 +112,7 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
     h = harness
     await seed_year(h)
     out = await h.say(LI, "/export 2026")  # in the group: sent privately
-    assert h.texts(out).endswith(T.EXPORT_SENT_PRIVATELY)
+    assert T.EXPORT_WORKING_PRIVATELY.format(period="2026年") in h.texts(out)  # at once, in the group
     doc = next(s for s in out if s.reply.documents)
     assert doc.chat.chat_id == "p-li" and doc.reply.document_names == ("隐患台账-2026年.xlsx",)
     async with h.app.db.reading() as s:
