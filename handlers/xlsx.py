@@ -78,5 +78,9 @@ def write_table(
     for row in rows:
         ws.append(safe_row(ws, row))
     path.parent.mkdir(parents=True, exist_ok=True)
-    book.save(path)
+    try:
+        book.save(path)
+    except BaseException:
+        path.unlink(missing_ok=True)  # never a partial workbook left behind (a full disk)
+        raise
     return path

@@ -21,7 +21,7 @@ from domain.campaigns.rules import is_overdue
 from domain.park.rules import Perm
 from handlers import texts as T
 from handlers.broadcast import privately
-from handlers.util import Reach
+from handlers.util import Reach, is_disk_full
 from handlers.xlsx import write_table
 from storage.models import Campaign, CampaignTask, Person
 
@@ -108,6 +108,11 @@ async def campaigns(
     reply = Reply(text=text)
     if count > MATRIX_TEXT_ENTERPRISES or msg.args.strip().lower() in EXCEL_WORDS:
         extra = f"\n{T.CAMPAIGNS_FILE}" if count > MATRIX_TEXT_ENTERPRISES else ""
-        path, name = await write_matrix(session, everything, settings, now)
+        try:
+            path, name = await write_matrix(session, everything, settings, now)
+        except OSError as exc:
+            if not is_disk_full(exc):
+                raise
+            return privately(actor, msg.chat, reach, Reply(text=f"{text}\n{T.DISK_FULL}"))
         reply = Reply(text=text + extra, documents=(path,), document_names=(name,))
     return privately(actor, msg.chat, reach, reply)

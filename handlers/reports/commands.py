@@ -78,8 +78,11 @@ def _positive(text: str) -> int | None:
 
 
 @router.command("week", perm=Perm.REPORTS, help_text=T.REPORT_HELP["week"], read_only=True)
-async def week(msg: Incoming, *, session: AsyncSession, settings: Settings, now: datetime) -> Reply:
-    """Give the weekly digest of last week (default), this week or an ISO week, with its chart."""
+async def week(msg: Incoming, *, settings: Settings, now: datetime, later: Later) -> Reply | None:
+    """Give the weekly digest of last week (default), this week or an ISO week, with its chart.
+
+    The figures and the chart are made after this update (`Later`, a read-only session): drawing never
+    holds the chat, and a chart that cannot be saved leaves the figures to go out without it."""
     today = settings.park.day(now)
     arg = clean_text(msg.args, 40)
     if not arg or arg in T.WEEK_WORDS_LAST:
@@ -95,8 +98,14 @@ async def week(msg: Incoming, *, session: AsyncSession, settings: Settings, now:
         return Reply(text=T.WEEK_BAD.format(text=arg))
     if monday > today:
         return Reply(text=T.WEEK_FUTURE.format(label=week_label(monday)))
-    _, reply = await week_digest(session, settings, monday, now)
-    return reply
+
+    async def work(db: Database) -> list[Reply]:
+        async with db.reading() as session:
+            _, reply = await week_digest(session, settings, monday, now)
+        return [reply]
+
+    later("week", work)
+    return None
 
 
 # --- /summary -----------------------------------------------------------------------------------
