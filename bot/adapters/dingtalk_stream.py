@@ -1,5 +1,5 @@
-"""The DingTalk Stream connection: one outbound WebSocket, read into the inbox, every frame acked
-once stored.
+"""The DingTalk Stream connection: one outbound WebSocket, its callbacks stored in the inbox and only
+then acked, pings echoed, a new socket opened when DingTalk asks or the old one drops.
 
 `bot/adapters/dingtalk.py` (the adapter) owns a `Stream`, starts it after the credentials are checked
 and stops it before the inbox; it hands over the API client, the inbox, the clock, where each card went
