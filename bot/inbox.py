@@ -20,7 +20,8 @@ from typing import Any, Protocol
 from bot.clock import Clock
 from bot.dispatcher import Dispatcher, Event, Outcome
 from bot.messages import ButtonPress
-from bot.sender import RecentlyDone, Sender
+from bot.recently import RecentlyDone
+from bot.sender import Sender
 from storage import audit, files, outbox
 from storage import inbox as rows
 from storage.db import Database, is_unavailable

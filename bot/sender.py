@@ -11,28 +11,27 @@ timeouts, network) are retried with backoff and jitter a capped number of times,
 marked failed and counted in one line a day to the managers. A target that is gone for the bot (removed
 from a group, blocked by a person, chat not found: `Unreachable`) is marked, its rows are finished
 without sending, and managers are told once.
+
+Neighbours: the buckets are `bot/pacing.py`; what came of each try is written (and kept while the
+database cannot take it) by `bot/outcomes.py`; `bot/recently.py` keeps a scan from taking a row again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
-import itertools
 import logging
 import random
 from collections import deque
 from collections.abc import Coroutine, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from aiolimiter import AsyncLimiter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import outbox
 from bot.clock import Clock
-from bot.config import PlatformLimits, Settings
+from bot.config import Settings
 from bot.dispatcher import Adapter, Dispatcher, PrivateBatchAdapter, fit, fit_card
 from bot.messages import (
     Capabilities,
@@ -45,6 +44,9 @@ from bot.messages import (
     reply_from_dict,
 )
 from bot.outbox import Queued
+from bot.outcomes import Outcomes, one_line
+from bot.pacing import Pacing
+from bot.recently import RecentlyDone
 from domain.park import queries as park_queries
 from handlers import texts as T
 from storage import audit, cards
@@ -59,98 +61,16 @@ SCAN_EVERY = 5.0  # seconds between looks at the table when nobody woke the send
 SCAN_LIMIT = 2000
 REPORT_EVERY = 60.0  # seconds between looks for failed rows to report (at most one line a park day)
 FINISHED_KEPT = 5000
-MARK_RETRY_FIRST = 0.5  # seconds before a kept outcome is written again; doubles up to MARK_RETRY_MAX
-MARK_RETRY_MAX = 10.0
 MAX_RETRY_LATER = 20  # a chat answered "wait" this many times in a row for one message: counted as failed
 MAX_WAIT = 600.0  # the longest "wait" honoured at once (a flood wait of hours is retried in pieces)
 STOP_GRACE = 10.0  # seconds stop() lets messages already on the wire finish
 BATCH = 20  # people per private batch (DingTalk's limit)
 
 
-class _OldestFirst:
-    """A platform's `aiolimiter` bucket handed out oldest row first.
-
-    Chats wait for the bucket side by side; without an order, a chat coming back from a 429 would queue
-    behind every chat that started waiting meanwhile. Rows are numbered in the order they were written,
-    so the lowest id (a retry, an earlier broadcast) goes next.
-    """
-
-    def __init__(self, limiter: AsyncLimiter) -> None:
-        self.limiter = limiter
-        self._waiting: list[tuple[int, int, float, asyncio.Future[None]]] = []
-        self._count = itertools.count()
-        self._pump: asyncio.Task[None] | None = None
-
-    async def acquire(self, key: int, amount: float) -> None:
-        """Wait for `amount` of the bucket, after every waiter with a lower key."""
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        heapq.heappush(self._waiting, (key, next(self._count), amount, future))
-        if self._pump is None or self._pump.done():
-            self._pump = asyncio.create_task(self._hand_out(), name="sender-pacing")
-        await future
-
-    async def _hand_out(self) -> None:
-        while self._waiting:
-            _, _, amount, future = heapq.heappop(self._waiting)
-            if future.done():  # the waiter was cancelled (the sender stopped)
-                continue
-            await self.limiter.acquire(amount)
-            if not future.done():
-                future.set_result(None)
-
-    def close(self) -> None:
-        """Stop handing out (the sender stops)."""
-        if self._pump is not None:
-            self._pump.cancel()
-        for *_, future in self._waiting:
-            future.cancel()
-        self._waiting.clear()
-
-
-class RecentlyDone:
-    """Ids of rows done with lately, so that a scan which read them a moment earlier does not take them
-    again; the oldest are forgotten beyond `kept` (a scan never reads that far back)."""
-
-    def __init__(self, kept: int) -> None:
-        self.kept = kept
-        self._ids: set[int] = set()
-        self._order: deque[int] = deque()
-
-    def __contains__(self, row_id: int) -> bool:
-        return row_id in self._ids
-
-    def add(self, row_id: int) -> None:
-        """Remember a row as done with."""
-        self._ids.add(row_id)
-        self._order.append(row_id)
-        if len(self._order) > self.kept:
-            self._ids.discard(self._order.popleft())
-
-    def discard(self, row_id: int) -> None:
-        """Forget a row, so that a later scan takes it again."""
-        self._ids.discard(row_id)
-
-
-@dataclass(frozen=True)
-class _Mark:
-    """An outcome to record: rows, their state, attempts, the error, and where their cards landed."""
-
-    ids: tuple[int, ...]
-    state: OutboxState
-    attempts: int
-    error: str | None
-    posts: tuple[tuple[str, ChatRef, str], ...]
-
-
 def _retrieve(task: asyncio.Future[None]) -> None:
     """Read a finished send's exception so none is left "never retrieved" (its lane handles or logs it)."""
     if not task.cancelled():
         task.exception()
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return f"{type(exc).__name__}: {text[:300]}"
 
 
 class Sender:
@@ -168,20 +88,16 @@ class Sender:
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._waiting: deque[str] = deque()  # lanes with rows but no task yet (too many chats at once)
         self._wire: set[asyncio.Future[None]] = set()  # sends under way, finished even when stopping
-        self._overall: dict[str, _OldestFirst] = {}
-        self._per_chat: dict[str, AsyncLimiter] = {}
+        self._pacing = Pacing(self.sending, self._queues)
         self._rescan = asyncio.Event()
         self._scanner: asyncio.Task[None] | None = None
         self._stopping = False
         self._next_report = 0.0
         self._more = False  # the last scan hit its limit: read again once rows in hand drop
         self._changed = asyncio.Event()  # set (and replaced) whenever a row in hand is done with
-        # Outcomes sent but not yet recorded (the database was unavailable): kept and retried in order.
-        # While any wait, nothing new is sent, so an outage repeats at most what was on the wire.
-        self._unrecorded: deque[_Mark] = deque()
-        self._recorded = asyncio.Event()
-        self._recorded.set()
-        self._marker: asyncio.Task[None] | None = None
+        # While an outcome the database could not take is kept, nothing new is sent, so an outage repeats
+        # at most what was on the wire.
+        self._outcomes = Outcomes(db=db, clock=clock)
 
     # --- what others call -----------------------------------------------------------------------
 
@@ -203,7 +119,7 @@ class Sender:
         try:
             await adapter.send(chat, fit(reply, adapter.capabilities))
         except Exception as exc:
-            logger.warning("could not send a direct reply to %s: %s", chat.key, _one_line(exc))
+            logger.warning("could not send a direct reply to %s: %s", chat.key, one_line(exc))
 
     async def start(self) -> None:
         """Read what is waiting in the outbox and keep sending until stopped."""
@@ -227,27 +143,12 @@ class Sender:
             for wire in late:  # a send hanging past the grace: cut off (it may be repeated at the next start)
                 wire.cancel()
             await asyncio.gather(*late, return_exceptions=True)  # retrieved: no "exception never retrieved"
-        if self._marker is not None:
-            self._marker.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._marker
-            self._marker = None
-        while self._unrecorded and await self._record(self._unrecorded[0]):
-            self._unrecorded.popleft()
-        if self._unrecorded:
-            kept = sum(len(m.ids) for m in self._unrecorded)
-            logger.warning(
-                "%d sent messages could not be recorded; they will be sent again at the next start", kept
-            )
-            self._unrecorded.clear()
-        self._recorded.set()
+        await self._outcomes.close()
         self._tasks.clear()
         self._queues.clear()
         self._waiting.clear()
         self._known.clear()
-        for pacer in self._overall.values():
-            pacer.close()
-        self._overall.clear()
+        self._pacing.close()
 
     async def settle(self, timeout: float = 30.0) -> None:  # noqa: ASYNC109
         """Wait until every row in hand went out (tests and the console: answers before the next line)."""
@@ -394,36 +295,36 @@ class Sender:
                 await self._drop_superseded([item])  # a newer state came in while this one waited
                 return False
             try:
-                await self._recorded.wait()  # outcomes the database could not take are recorded first
-                await self._pace(item, adapter)
+                await self._outcomes.recorded.wait()  # outcomes the database could not take are recorded first
+                await self._pacing.pace(item, adapter)
                 await self._on_wire(self._attempt(item, adapter, tries + waits + 1))
             except RetryLater as exc:
                 waits += 1
                 if waits > MAX_RETRY_LATER:
-                    await self._finish([item], OutboxState.FAILED, tries + waits, _one_line(exc))
+                    await self._outcomes.finish([item], OutboxState.FAILED, tries + waits, one_line(exc))
                     return False
                 logger.info("%s asked to wait %.1fs", item.lane, exc.after)
                 await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
                 continue
             except Unreachable as exc:
-                await self._unreachable(item, _one_line(exc))
+                await self._unreachable(item, one_line(exc))
                 return True
             except Undeliverable as exc:
                 logger.warning("%s refused a message: %s", item.lane, exc)
-                await self._finish([item], OutboxState.REFUSED, tries + 1, _one_line(exc))
+                await self._outcomes.finish([item], OutboxState.REFUSED, tries + 1, one_line(exc))
                 return False
             except Exception as exc:
                 tries += 1
                 if tries > self.sending.retries:
                     logger.error(
-                        "sending to %s failed %d times; given up: %s", item.lane, tries, _one_line(exc)
+                        "sending to %s failed %d times; given up: %s", item.lane, tries, one_line(exc)
                     )
-                    await self._finish([item], OutboxState.FAILED, tries, _one_line(exc))
+                    await self._outcomes.finish([item], OutboxState.FAILED, tries, one_line(exc))
                     return False
                 delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
                 delay *= random.uniform(0.5, 1.0)
                 logger.info(
-                    "sending to %s failed (%s); try %d in %.1fs", item.lane, _one_line(exc), tries + 1, delay
+                    "sending to %s failed (%s); try %d in %.1fs", item.lane, one_line(exc), tries + 1, delay
                 )
                 await asyncio.sleep(delay)
                 continue
@@ -431,7 +332,7 @@ class Sender:
 
     async def _attempt(self, item: Queued, adapter: Adapter, attempts: int) -> None:
         """Make one try at a row; when it went out, record it as sent with where its card landed."""
-        await self._finish([item], OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
+        await self._outcomes.finish([item], OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
 
     async def _deliver(self, item: Queued, adapter: Adapter) -> list[tuple[str, ChatRef, str]]:
         """Send (or edit) once; return the card posts to record."""
@@ -474,7 +375,7 @@ class Sender:
         first = batch[0]
         adapter = self.dispatcher.adapters.get(first.platform)
         if not isinstance(adapter, PrivateBatchAdapter):
-            await self._finish(
+            await self._outcomes.finish(
                 batch, OutboxState.REFUSED, 1, "platform cannot write to people without a chat"
             )
             return False
@@ -482,24 +383,24 @@ class Sender:
         ids = [q.user_id for q in batch if q.user_id is not None]
         while True:
             try:
-                await self._recorded.wait()
-                await self._pace(first, adapter)
+                await self._outcomes.recorded.wait()
+                await self._pacing.pace(first, adapter)
                 await self._on_wire(self._attempt_batch(batch, adapter, ids, tries + waits + 1))
             except RetryLater as exc:
                 waits += 1
                 if waits <= MAX_RETRY_LATER:
                     await asyncio.sleep(min(max(exc.after, 0.0), MAX_WAIT))
                     continue
-                await self._finish(batch, OutboxState.FAILED, tries + waits, _one_line(exc))
+                await self._outcomes.finish(batch, OutboxState.FAILED, tries + waits, one_line(exc))
             except Undeliverable as exc:  # Unreachable too: the platform names nobody, so nobody is marked
-                await self._finish(batch, OutboxState.REFUSED, tries + 1, _one_line(exc))
+                await self._outcomes.finish(batch, OutboxState.REFUSED, tries + 1, one_line(exc))
             except Exception as exc:
                 tries += 1
                 if tries <= self.sending.retries:
                     delay = min(self.sending.retry_base * 2.0 ** (tries - 1), self.sending.retry_max)
                     await asyncio.sleep(delay * random.uniform(0.5, 1.0))
                     continue
-                await self._finish(batch, OutboxState.FAILED, tries, _one_line(exc))
+                await self._outcomes.finish(batch, OutboxState.FAILED, tries, one_line(exc))
             return False
 
     async def _attempt_batch(
@@ -510,103 +411,14 @@ class Sender:
         # Where a card landed in people's private chats, so later changes edit those copies too.
         key = batch[0].card_key
         posts = [(key, chat, message_id) for chat, message_id in landed or ()] if key is not None else []
-        await self._finish(batch, OutboxState.SENT, attempts, None, posts)
-
-    async def _pace(self, item: Queued, adapter: Adapter) -> None:
-        """Wait for the chat's bucket, then the platform's, for as many messages as the reply makes."""
-        limits = self.sending.limits.get(item.platform)
-        if limits is None:
-            return
-        cost_of = getattr(adapter, "cost", None)
-        cost = max(1, int(cost_of(item.reply))) if cost_of is not None and not item.edit else 1
-        chat = self._chat_limiter(item, limits)
-        if chat is not None:
-            await chat.acquire(min(cost, chat.max_rate))
-        overall = self._overall.get(item.platform)
-        if overall is None:
-            overall = self._overall[item.platform] = _OldestFirst(
-                AsyncLimiter(limits.overall_per_second, 1.0)
-            )
-        await overall.acquire(item.id, min(cost, overall.limiter.max_rate))
-
-    def _chat_limiter(self, item: Queued, limits: PlatformLimits) -> AsyncLimiter | None:
-        if item.chat_id is None:
-            return None
-        limiter = self._per_chat.get(item.lane)
-        if limiter is None:
-            if len(self._per_chat) > 10_000:  # forget idle chats' buckets now and then
-                self._per_chat = {k: v for k, v in self._per_chat.items() if k in self._queues}
-            if item.is_group:
-                limiter = AsyncLimiter(limits.per_group_per_minute, 60.0)
-            else:
-                limiter = AsyncLimiter(limits.private_burst, limits.private_burst / limits.private_per_second)
-            self._per_chat[item.lane] = limiter
-        return limiter
-
-    # --- recording outcomes ---------------------------------------------------------------------
-
-    async def _finish(
-        self,
-        batch: Sequence[Queued],
-        state: OutboxState,
-        attempts: int,
-        error: str | None,
-        posts: Sequence[tuple[str, ChatRef, str]] = (),
-    ) -> None:
-        """Record rows' state (and where their card landed); if the database cannot take it now, keep the
-        record and retry it until it can, sending nothing new meanwhile (a dropped mark means a resend)."""
-        mark = _Mark(tuple(q.id for q in batch), state, attempts, error, tuple(posts))
-        if self._unrecorded or not await self._record(mark):
-            self._unrecorded.append(mark)
-            self._recorded.clear()
-            if self._marker is None or self._marker.done():
-                self._marker = asyncio.create_task(self._record_later(), name="sender-marks")
-
-    async def _record(self, mark: _Mark) -> bool:
-        """Write one outcome in one transaction; False when the database did not take it."""
-        try:
-            async with self.db.unit_of_work() as session:
-                now = self.clock.now()
-                await rows.finish(
-                    session, list(mark.ids), mark.state, now, attempts=mark.attempts, error=mark.error
-                )
-                for key, chat, message_id in mark.posts:
-                    await cards.record_card_post(
-                        session,
-                        card_key=key,
-                        platform=chat.platform,
-                        chat_id=chat.chat_id,
-                        message_id=message_id,
-                        at=now,
-                    )
-        except Exception as exc:
-            if not self._unrecorded:  # once per outage, not once per row
-                logger.warning(
-                    "could not record outbox rows %s as %s (kept, retried; nothing new is sent until then): %s",
-                    list(mark.ids),
-                    mark.state,
-                    _one_line(exc),
-                )
-            return False
-        return True
-
-    async def _record_later(self) -> None:
-        """Retry the kept outcomes, oldest first, with growing pauses, until every one is recorded."""
-        pause = MARK_RETRY_FIRST
-        while self._unrecorded:
-            await asyncio.sleep(pause)
-            while self._unrecorded and await self._record(self._unrecorded[0]):
-                self._unrecorded.popleft()
-            pause = min(pause * 2, MARK_RETRY_MAX)
-        logger.info("outbox outcomes recorded again; sending goes on")
-        self._recorded.set()
+        await self._outcomes.finish(batch, OutboxState.SENT, attempts, None, posts)
 
     async def _drop_superseded(self, items: Sequence[Queued]) -> None:
         try:
             async with self.db.unit_of_work() as session:
                 await rows.delete_rows(session, [q.id for q in items])
         except Exception as exc:
-            logger.warning("could not drop superseded edits: %s", _one_line(exc))
+            logger.warning("could not drop superseded edits: %s", one_line(exc))
 
     async def _unreachable(self, item: Queued, reason: str) -> None:
         """Mark the chat (and a private chat's person) unreachable, finish its rows, and tell managers once."""
@@ -634,7 +446,7 @@ class Sender:
                         skip={p.id for p in gone},
                     )
         except Exception as exc:
-            logger.warning("could not mark %s unreachable: %s", item.lane, _one_line(exc))
+            logger.warning("could not mark %s unreachable: %s", item.lane, one_line(exc))
             return
         self.queued(items)
 
@@ -673,7 +485,7 @@ class Sender:
                 if not is_unavailable(exc):
                     logger.exception("reading the outbox failed")
                 elif failures == 0:
-                    logger.warning("outbox not read, database unavailable: %s", _one_line(exc))
+                    logger.warning("outbox not read, database unavailable: %s", one_line(exc))
                 failures += 1
                 await asyncio.sleep(min(2.0**failures, 30.0))
                 continue

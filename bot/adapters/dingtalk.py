@@ -14,13 +14,13 @@ to `IM_ROBOT.<userId>`), never to the 1:1 conversationId, and a card click names
 so the private chat is named after them. Ids are strings throughout (leading zeros, `+` and `/`).
 
 What the payloads look like both ways (reading robot messages and clicks, writing card parameters and
-markdown) is in `bot/adapters/dingtalk_payloads.py`; the HTTP calls are in `bot/adapters/dingtalk_api.py`.
+markdown) is in `bot/adapters/dingtalk_payloads.py`; the HTTP calls are in `bot/adapters/dingtalk_api.py`;
+the Stream socket (reading frames into the inbox, acking, reconnecting) is `bot/adapters/dingtalk_stream.py`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import re
@@ -30,8 +30,6 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-
-import aiohttp
 
 from bot.adapters.dingtalk_api import (
     BadCredentials,
@@ -46,19 +44,20 @@ from bot.adapters.dingtalk_payloads import (
     PRIVATE,
     TITLE_LIMIT,
     Target,
-    ack,
     button_params,
     card_markdown,
     card_params,
     fields_of,
     image_for_upload,
-    malformed,
-    message_chat,
     pressed_value,
     private_chat,
     target_of,
     to_incoming,
 )
+from bot.adapters.dingtalk_stream import MAX_BACKOFF, TOPIC_CARD, Stream, reason
+
+# Re-exported: where the adapter is, the tests find the topic of the robot frames they push.
+from bot.adapters.dingtalk_stream import TOPIC_ROBOT as TOPIC_ROBOT
 from bot.adapters.shared import Redact, cut, split_text
 from bot.config import DingTalkSettings
 from bot.dispatcher import Dispatcher, Outcome
@@ -86,16 +85,11 @@ from storage.enums import Role
 logger = logging.getLogger(__name__)
 TICKET_RE = re.compile(r"([?&]ticket=)[^&\s'\")]+")  # the Stream gateway's one-time ticket in a socket URL
 
-TOPIC_ROBOT = "/v1.0/im/bot/messages/get"
-TOPIC_CARD = "/v1.0/card/instances/callback"
-SUBSCRIPTIONS = [{"type": "CALLBACK", "topic": TOPIC_ROBOT}, {"type": "CALLBACK", "topic": TOPIC_CARD}]
 BATCH = 20  # people per batchSend (and per private card delivery)
 TEXT_LIMIT = 3000  # characters of one text message; longer texts go out in parts
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 MONTHLY_CALLS = 5000  # a standard-edition organisation's API calls a month, for all its apps
 WARN_SHARE = 0.8
-DRAIN_AFTER_DISCONNECT = 15.0  # seconds an old socket is still read after a SYSTEM disconnect
-MAX_BACKOFF = 60.0
 CACHE_KEPT = 2000
 
 
@@ -157,14 +151,26 @@ class DingTalkAdapter:
         self._media = _Lru()  # picture path -> media_id already uploaded
         self._pushed = _Lru()  # outTrackId (or chat/message) -> the parameters last shown
         self._card_chats = _Lru()  # outTrackId -> group id, or '' for a private card
-        self._reader: asyncio.Task[None] | None = None
-        self._drains: set[asyncio.Task[None]] = set()
-        self._sockets: set[aiohttp.ClientWebSocketResponse] = set()
-        self.connected = asyncio.Event()
-        self.connections = 0  # sockets opened so far (for tests and the log)
+        self.stream = Stream(
+            api=self.api,
+            inbox=inbox,
+            clock=dispatcher.clock,
+            card_chats=self._card_chats,
+            on_calls=self.flush_calls,
+        )
         self._started = False
         dispatcher.attach(self)
         inbox.attach(self)
+
+    @property
+    def connected(self) -> asyncio.Event:
+        """Return the event set while a Stream socket is open."""
+        return self.stream.connected
+
+    @property
+    def connections(self) -> int:
+        """Return how many Stream sockets were opened so far (for tests and the log)."""
+        return self.stream.connections
 
     def private_chat(self, user_id: str) -> ChatRef:
         """Return a person's 1:1 chat with the robot (it follows from the userId; no first message needed)."""
@@ -264,7 +270,7 @@ class DingTalkAdapter:
             finally:
                 await self.flush_calls()
 
-    # --- the Stream connection ------------------------------------------------------------------
+    # --- starting and stopping ------------------------------------------------------------------
 
     async def start(self) -> None:
         """Check the credentials (retrying while DingTalk is unreachable), start the inbox, then read the socket."""
@@ -290,157 +296,13 @@ class DingTalkAdapter:
             finally:
                 await self.flush_calls()
         await self.inbox.start()
-        self._reader = asyncio.create_task(self._read_forever(), name="dingtalk-stream")
+        self.stream.start()
         self._started = True
         logger.info("DingTalk robot %s started (Stream mode)", self.robot_code)
 
-    async def _read_forever(self) -> None:
-        """Keep one socket open: reconnect with backoff when it drops, at once after a SYSTEM disconnect."""
-        failures = 0
-        while True:
-            try:
-                endpoint, ticket = await self.api.open_connection(SUBSCRIPTIONS)
-                await self.flush_calls()
-                ws = await self.api.http.ws_connect(endpoint, params={"ticket": ticket}, heartbeat=30.0)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                await self.flush_calls()
-                if failures == 0:
-                    logger.warning(
-                        "DingTalk Stream connection failed (%s); retrying with backoff", _reason(exc)
-                    )
-                failures += 1
-                await asyncio.sleep(min(0.5 * 2.0**failures, MAX_BACKOFF))
-                continue
-            self.connections += 1
-            self._sockets.add(ws)
-            self.connected.set()
-            try:
-                ended = await self._serve(ws)
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # whatever broke this socket, the reader goes on with a new one
-                logger.warning("DingTalk Stream socket failed (%s)", _reason(exc))
-                ended = "closed"
-            self.connected.clear()
-            if ended == "disconnect":
-                # DingTalk closes this socket about 10 s later; frames still on it are read meanwhile
-                # (the inbox's unique key drops any that come again on the new one).
-                task = asyncio.create_task(self._drain(ws), name="dingtalk-drain")
-                self._drains.add(task)
-                task.add_done_callback(self._drains.discard)
-                failures = 0
-                continue
-            self._sockets.discard(ws)
-            with contextlib.suppress(Exception):
-                await ws.close()
-            failures = 0 if ended == "served" else failures + 1
-            logger.info("DingTalk Stream socket closed; reconnecting")
-            await asyncio.sleep(min(0.2 * 2.0**failures, MAX_BACKOFF))
-
-    async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> str:
-        """Read frames until the socket closes ('served' / 'closed') or DingTalk asks to reconnect ('disconnect')."""
-        served = False
-        while True:
-            msg = await ws.receive()
-            if msg.type != aiohttp.WSMsgType.TEXT:
-                return "served" if served else "closed"
-            try:
-                frame = json.loads(msg.data)
-            except ValueError:
-                logger.warning("DingTalk sent a frame that is not JSON; ignored")
-                continue
-            served = True
-            try:
-                if await self._on_frame(ws, frame) == "disconnect":
-                    return "disconnect"
-            except ConnectionResetError:  # the socket closed under the ack: the frame comes again
-                return "served"
-
-    async def _drain(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        try:
-            async with asyncio.timeout(DRAIN_AFTER_DISCONNECT):
-                await self._serve(ws)
-        except TimeoutError:
-            pass
-        except Exception as exc:  # the old socket failed while draining: DingTalk pushes its frames again
-            logger.info("old DingTalk Stream socket ended: %s", _reason(exc))
-        finally:
-            self._sockets.discard(ws)
-            with contextlib.suppress(Exception):
-                await ws.close()
-
-    async def _on_frame(self, ws: aiohttp.ClientWebSocketResponse, frame: dict[str, Any]) -> str | None:
-        """Store a callback in the inbox, then ack it; echo pings; report a disconnect."""
-        kind = frame.get("type")
-        headers = frame.get("headers") or {}
-        topic = headers.get("topic")
-        if kind == "SYSTEM":
-            if topic == "disconnect":
-                logger.info("DingTalk asked to reconnect")
-                return "disconnect"
-            if topic == "ping":
-                await ws.send_json(ack(headers, frame.get("data") or "{}"))
-            return None
-        if kind == "CALLBACK" and topic in (TOPIC_ROBOT, TOPIC_CARD):
-            try:
-                data = json.loads(frame.get("data") or "{}")
-            except ValueError:
-                data = None
-            problem = malformed(topic == TOPIC_CARD, data)
-            if problem is not None:  # it would fail on every try: logged and acked, never handled
-                logger.warning("DingTalk frame %s is malformed (%s); acked and dropped", headers.get("messageId"), problem)
-                await ws.send_json(ack(headers, json.dumps({"response": None})))
-                return None
-            assert isinstance(data, dict)
-            stored = self._stored(topic, headers, data)
-            try:
-                await self.inbox.put(PLATFORM, [stored])
-            except Exception as exc:
-                # Not acked: DingTalk pushes it again later, when the database may be back.
-                logger.warning(
-                    "DingTalk frame %s not stored (%s); not acked", headers.get("messageId"), _reason(exc)
-                )
-                return None
-            # A click's answer must come within 2 s: it is acked as soon as it is stored and handled after;
-            # the card is updated by its outTrackId once the press is handled.
-            response = json.dumps({"response": {}} if topic == TOPIC_CARD else {"response": None})
-            await ws.send_json(ack(headers, response))
-            return None
-        await ws.send_json(ack(headers, json.dumps({"response": None})))  # events we did not subscribe to
-        return None
-
-    def _stored(
-        self, topic: str, headers: dict[str, Any], data: dict[str, Any]
-    ) -> tuple[str, str, dict[str, Any]]:
-        """Return a frame as the inbox keeps it: update key, chat key (ordering), payload."""
-        received = self.dispatcher.clock.now().isoformat()
-        if topic == TOPIC_CARD:
-            out = str(data.get("outTrackId") or "")
-            user = str(data.get("userId") or "")
-            chat_id = self._card_chats.get(out)
-            chat = chat_id if chat_id else f"{PRIVATE}{user}"
-            key = f"{PLATFORM}:card:{headers.get('messageId') or uuid.uuid4().hex}"
-        else:
-            msg_id = str(data.get("msgId") or headers.get("messageId") or uuid.uuid4().hex)
-            chat = message_chat(data).chat_id
-            key = f"{PLATFORM}:{msg_id}"
-        return key, f"{PLATFORM}:{chat}", {"key": key, "topic": topic, "data": data, "received_at": received}
-
     async def stop(self) -> None:
         """Stop reading, let the updates in hand finish, count the last calls and close the client."""
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
-            self._reader = None
-        for task in list(self._drains):
-            task.cancel()
-        for ws in list(self._sockets):
-            with contextlib.suppress(Exception):
-                await ws.close()
-        self._sockets.clear()
+        await self.stream.stop()
         if self._started:
             await self.inbox.stop()
             self._started = False
@@ -603,7 +465,7 @@ class DingTalkAdapter:
             async with self.dispatcher.db.unit_of_work() as session:
                 await rows.record_card(session, out, chat_id, self.dispatcher.clock.now())
         except Exception as exc:  # the card still goes out; a click finds its chat in memory meanwhile
-            logger.warning("card %s not recorded: %s", out, _reason(exc))
+            logger.warning("card %s not recorded: %s", out, reason(exc))
         answer = await self.api.call("POST", "/v1.0/card/instances/createAndDeliver", body)
         failed = [
             r for r in (answer.get("result") or {}).get("deliverResults") or [] if not r.get("success", True)
@@ -670,8 +532,3 @@ class DingTalkAdapter:
             raise Refused(200, "noDownloadUrl", "DingTalk gave no download URL")
         # Not an API call; a file over the limit is `FileTooLarge`, which the dispatcher reports as too large.
         return await self.api.download(str(url), DOWNLOAD_LIMIT)
-
-
-def _reason(exc: BaseException) -> str:
-    """Return an error as one short line (the secret filter on the log handlers redacts the rest)."""
-    return f"{type(exc).__name__}: {' '.join(str(exc).split())[:200]}"

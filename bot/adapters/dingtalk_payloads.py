@@ -1,8 +1,8 @@
 """DingTalk's payloads both ways, as pure functions: robot messages and card clicks read into neutral
 messages, cards written as the template's parameters or as markdown, pictures made uploadable.
 
-`bot/adapters/dingtalk.py` holds the connection (the Stream socket, the inbox's side, the sends);
-`bot/adapters/dingtalk_api.py` the HTTP calls.
+`bot/adapters/dingtalk.py` holds the adapter (the inbox's side, the sends); `bot/adapters/dingtalk_stream.py`
+the Stream socket; `bot/adapters/dingtalk_api.py` the HTTP calls.
 """
 
 from __future__ import annotations
