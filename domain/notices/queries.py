@@ -70,7 +70,7 @@ async def unanswered(session: AsyncSession, notice_id: int) -> list[NoticeReceip
 class Stats:
     """Notices in a period: meetings held, notices issued, receipts and attendance (rates in 0..1)."""
 
-    meetings_held: int
+    meetings_held: int  # started in the period before `held_before` (not cancelled)
     notices_issued: int
     receipts_due: int
     receipts_answered: int
@@ -78,6 +78,9 @@ class Stats:
     meeting_receipts_answered: int
     attendance_recorded: int  # enterprise places at meetings whose attendance was recorded
     attended: int
+    meetings_scheduled: int = 0  # in the period but not yet begun: never counted as held
+    notice_receipts_due: int = 0  # receipts of every notice and meeting notice issued in the period
+    notice_receipts_answered: int = 0
 
     @property
     def receipt_rate(self) -> float | None:
@@ -90,8 +93,15 @@ class Stats:
         return self.attended / self.attendance_recorded if self.attendance_recorded else None
 
 
-async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
-    """Count meetings held (not cancelled, starting in [start, end)), notices issued in it, receipts, attendance."""
+async def stats(session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None = None) -> Stats:
+    """Count meetings held (not cancelled, started in [start, end) before `held_before`, default `end`),
+    meetings still to come, notices issued in it, receipts and attendance.
+
+    Meeting receipt and attendance figures are of meetings held. `notice_receipts_*` count the receipts
+    of everything issued in the period (meeting notices and notices), so a week's receipt rate includes
+    a meeting announced this week for next week.
+    """
+    cutoff = min(end, held_before) if held_before is not None else end
     meetings = list(
         await session.scalars(
             select(Notice).where(
@@ -99,7 +109,9 @@ async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
             )
         )
     )
-    held = [n for n in meetings if n.status == NoticeStatus.OPEN]
+    begun = {n.id for n in meetings if n.starts_at is not None and n.starts_at < cutoff}
+    held = [n for n in meetings if n.status == NoticeStatus.OPEN and n.id in begun]
+    scheduled = [n for n in meetings if n.status == NoticeStatus.OPEN and n.id not in begun]
     plain = list(
         await session.scalars(
             select(Notice).where(
@@ -107,6 +119,24 @@ async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
             )
         )
     )
+    issued = list(
+        await session.scalars(
+            select(Notice.id).where(
+                Notice.created_at >= start, Notice.created_at < end, Notice.status == NoticeStatus.OPEN
+            )
+        )
+    )
+    issued_due = issued_answered = 0
+    if issued:
+        for status, count in (
+            await session.execute(
+                select(NoticeReceipt.status, func.count())
+                .where(NoticeReceipt.notice_id.in_(issued))
+                .group_by(NoticeReceipt.status)
+            )
+        ).all():
+            issued_due += count
+            issued_answered += count if status != ReceiptStatus.PENDING else 0
     counted = [n.id for n in held] + [n.id for n in plain if n.status == NoticeStatus.OPEN]
     due = answered = meeting_due = meeting_answered = recorded = attended = 0
     meeting_ids = {n.id for n in held}
@@ -130,6 +160,9 @@ async def stats(session: AsyncSession, start: datetime, end: datetime) -> Stats:
                 recorded += count
                 attended += count if was_there else 0
     return Stats(
+        meetings_scheduled=len(scheduled),
+        notice_receipts_due=issued_due,
+        notice_receipts_answered=issued_answered,
         meetings_held=len(held),
         notices_issued=len(plain),
         receipts_due=due,

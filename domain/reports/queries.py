@@ -54,20 +54,24 @@ class BroadcastFigures:
     attendance_places: int  # enterprise places at meetings whose attendance was recorded
     attended: int
     campaigns: tuple[CampaignProgress, ...] = ()
+    meetings_scheduled: int = 0  # in the period, not yet begun: said apart, never as held
 
 
-async def broadcast_figures(session: AsyncSession, start: datetime, end: datetime, first_day: date) -> BroadcastFigures:
+async def broadcast_figures(
+    session: AsyncSession, start: datetime, end: datetime, first_day: date, now: datetime | None = None
+) -> BroadcastFigures:
     """Return the meeting, notice and campaign figures of a period.
 
     Meetings held and notices issued in [start, end) with their receipts (`domain/notices/`);
     campaigns that ran in the period (launched in it, or launched before and due on or after its first
     park day), each with its tasks and how many were accepted.
     """
-    figures = await notice_queries.stats(session, start, end)
+    figures = await notice_queries.stats(session, start, end, now)
     return BroadcastFigures(
         meetings=figures.meetings_held,
-        receipts_expected=figures.receipts_due,
-        receipts_given=figures.receipts_answered,
+        meetings_scheduled=figures.meetings_scheduled,
+        receipts_expected=figures.notice_receipts_due,
+        receipts_given=figures.notice_receipts_answered,
         notices=figures.notices_issued,
         meeting_receipts_expected=figures.meeting_receipts_due,
         meeting_receipts_given=figures.meeting_receipts_answered,
@@ -250,7 +254,7 @@ async def overdue_items(
 
 
 async def week_figures(
-    session: AsyncSession, start: date, today: date, tz: tzinfo, grace_days: int = 1
+    session: AsyncSession, start: date, today: date, tz: tzinfo, grace_days: int = 1, now: datetime | None = None
 ) -> WeekFigures:
     """Return the figures of the week that starts on Monday `start`, as they stand on `today`.
 
@@ -320,7 +324,7 @@ async def week_figures(
         enterprises=sorted(ents.values(), key=lambda x: x.enterprise_id),
         majors=majors,
         trend=await trend(session, start, tz),
-        broadcast=await broadcast_figures(session, s, e, start),
+        broadcast=await broadcast_figures(session, s, e, start, now),
     )
 
 
@@ -383,10 +387,13 @@ class SummaryFigures:
 FIXED = (S.AWAITING_VERIFICATION, S.CLOSED)
 
 
-async def summary_figures(session: AsyncSession, start: date, end: date, tz: tzinfo) -> SummaryFigures:
-    """Return the summary figures of the park days from `start` to `end`, both included."""
+async def summary_figures(
+    session: AsyncSession, start: date, end: date, tz: tzinfo, now: datetime | None = None
+) -> SummaryFigures:
+    """Return the summary figures of the park days from `start` to `end`, both included (meetings that
+    have not begun by `now` are not counted as held)."""
     s, e = moment(start, tz), moment(end + timedelta(days=1), tz)
-    f = SummaryFigures(start=start, end=end, broadcast=await broadcast_figures(session, s, e, start))
+    f = SummaryFigures(start=start, end=end, broadcast=await broadcast_figures(session, s, e, start, now))
     def count_if(condition: Any) -> Any:
         return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 

@@ -124,7 +124,7 @@ async def summary(msg: Incoming, *, session: AsyncSession, settings: Settings, n
     start, end, year = period
     if start > end:
         return Reply(text=T.SUMMARY_BAD_ORDER.format(start=start.isoformat(), end=end.isoformat()))
-    figures = await report_queries.summary_figures(session, start, end, settings.park.tz)
+    figures = await report_queries.summary_figures(session, start, end, settings.park.tz, now)
     return Reply(text=summary_text(figures, settings.park.name, year))
 
 
@@ -190,7 +190,7 @@ async def inspection(
         actor=actor,
         at=now,
     )
-    year = await report_queries.summary_figures(session, date(day.year, 1, 1), date(day.year, 12, 31), settings.park.tz)
+    year = await report_queries.summary_figures(session, date(day.year, 1, 1), date(day.year, 12, 31), settings.park.tz, now)
     names = "、".join(e.name for e in chosen) if len(chosen) <= 5 else f"{chosen[0].name}等 {len(chosen)} 家企业"
     return Reply(
         text=T.INSPECTION_DONE.format(

@@ -51,23 +51,38 @@ def digest_text(f: WeekFigures, park: str) -> str:
     busy = [e for e in f.enterprises if not e.quiet]
     busy.sort(key=lambda e: (-(len(e.overdue) * 100 + e.found + e.closed), e.enterprise_id))
     listed, rest = busy[: T.DIGEST_LIST_LIMIT], busy[T.DIGEST_LIST_LIMIT :]
-    quiet = [e for e in f.enterprises if e.quiet] + rest
+    quiet = [e for e in f.enterprises if e.quiet]
     if listed:
         lines.append(T.DIGEST_ENTERPRISES)
         for e in listed:
             overdue = ""
             if e.overdue:
-                items = "、".join(T.DIGEST_OVERDUE_ITEM.format(code=o.code, days=o.days) for o in e.overdue[:3])
+                items = "、".join(
+                    T.DIGEST_OVERDUE_ITEM.format(code=o.code, days=o.days) for o in e.overdue[:3]
+                )
                 if len(e.overdue) > 3:
                     items += "…"
                 overdue = T.DIGEST_ENTERPRISE_OVERDUE.format(count=len(e.overdue), items=items)
             lines.append(
-                T.DIGEST_ENTERPRISE_LINE.format(name=e.name, found=e.found, closed=e.closed, open=e.open, overdue=overdue)
+                T.DIGEST_ENTERPRISE_LINE.format(
+                    name=e.name, found=e.found, closed=e.closed, open=e.open, overdue=overdue
+                )
             )
+    if rest:  # busy ones the list has no room for: summed up, never counted among the quiet
+        lines.append(
+            T.DIGEST_REST.format(
+                count=len(rest),
+                found=sum(e.found for e in rest),
+                closed=sum(e.closed for e in rest),
+                overdue=sum(len(e.overdue) for e in rest),
+            )
+        )
     if quiet:
         with_open = [e for e in quiet if e.open]
         open_note = (
-            T.DIGEST_QUIET_OPEN.format(count=len(with_open), hazards=sum(e.open for e in with_open)) if with_open else ""
+            T.DIGEST_QUIET_OPEN.format(count=len(with_open), hazards=sum(e.open for e in with_open))
+            if with_open
+            else ""
         )
         if listed:
             lines.append(T.DIGEST_QUIET.format(count=len(quiet), open=open_note))
@@ -76,27 +91,39 @@ def digest_text(f: WeekFigures, park: str) -> str:
     if f.majors:
         lines.append(T.DIGEST_MAJORS)
         for m in f.majors[:10]:
-            lines.append(T.DIGEST_MAJOR_LINE.format(code=m.code, enterprise=m.enterprise, status=T.STATUS_NAMES[m.status]))
+            lines.append(
+                T.DIGEST_MAJOR_LINE.format(
+                    code=m.code, enterprise=m.enterprise, status=T.STATUS_NAMES[m.status]
+                )
+            )
         if len(f.majors) > 10:
             lines.append(T.DIGEST_MAJORS_MORE.format(count=len(f.majors) - 10))
     else:
         lines.append(T.DIGEST_NO_MAJORS)
     b = f.broadcast
-    if b.meetings or b.notices:
+    if b.meetings or b.notices or b.meetings_scheduled or b.receipts_expected:
         rate = percent(b.receipts_given, b.receipts_expected)
         lines.append(T.DIGEST_MEETINGS.format(meetings=b.meetings, rate=rate, notices=b.notices))
+        if b.meetings_scheduled:
+            lines.append(T.DIGEST_MEETINGS_SCHEDULED.format(count=b.meetings_scheduled))
     if b.campaigns:
         lines.append(T.DIGEST_CAMPAIGNS)
-        lines += [T.DIGEST_CAMPAIGN_LINE.format(title=c.title, done=c.done, tasks=c.tasks) for c in b.campaigns]
+        lines += [
+            T.DIGEST_CAMPAIGN_LINE.format(title=c.title, done=c.done, tasks=c.tasks) for c in b.campaigns
+        ]
     lines.append(T.DIGEST_FOOTER)
     return "\n".join(lines)
 
 
-async def week_digest(session: AsyncSession, settings: Settings, monday: date, now: datetime) -> tuple[WeekFigures, Reply]:
+async def week_digest(
+    session: AsyncSession, settings: Settings, monday: date, now: datetime
+) -> tuple[WeekFigures, Reply]:
     """Return the figures of a week and the digest reply (text and chart) for them."""
     park = settings.park
     today = park.day(now)
-    figures = await report_queries.week_figures(session, monday, today, park.tz, park.immediate_grace_days)
+    figures = await report_queries.week_figures(
+        session, monday, today, park.tz, park.immediate_grace_days, now
+    )
     text = digest_text(figures, park.name)
     path = settings.storage.new_report_path(f"digest-{figures.label}", ".png", now.astimezone(park.tz))
     try:
@@ -157,6 +184,11 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
             "period": period,
             "meetings": T.SUMMARY_MEETINGS.format(
                 meetings=v["meetings"], rate=v["receipt_rate"], attendance=v["attendance_rate"]
+            )
+            + (
+                T.SUMMARY_MEETINGS_SCHEDULED.format(count=f.broadcast.meetings_scheduled)
+                if f.broadcast.meetings_scheduled
+                else ""
             ),
             "notices": T.SUMMARY_NOTICES.format(notices=v["notices"]),
             "campaigns": T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
