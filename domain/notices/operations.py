@@ -247,9 +247,11 @@ async def _check_may_change(
 
 
 async def _confirmed_people(session: AsyncSession, notice: Notice, actor: Person | None) -> list[Person]:
-    """Return who must hear of a change: whoever confirmed, and the leads of the enterprises that did."""
+    """Return who must hear of a change: whoever answered (收到, or 请假: their stand-in may be coming), and
+    the leads of the enterprises that did."""
     rows = await receipts(session, notice.id)
-    confirmed = [(r.person, r.enterprise_id) for r in rows if r.status == ReceiptStatus.CONFIRMED]
+    answered = (ReceiptStatus.CONFIRMED, ReceiptStatus.LEAVE)
+    confirmed = [(r.person, r.enterprise_id) for r in rows if r.status in answered]
     return await events.with_leads(session, confirmed, actor)
 
 

@@ -18,6 +18,7 @@ from bot.messages import Button, ButtonPress, Incoming, Reply
 from bot.routing import HandlerResult, Router
 from domain.notices import queries as notice_queries
 from domain.notices import rules as notice_rules
+from domain.notices.rules import started
 from domain.park.rules import Perm
 from handlers import texts as T
 from handlers.broadcast import privately
@@ -62,14 +63,15 @@ async def receipts_text(session: AsyncSession, notice: Notice) -> str:
 
 @router.command("receipts", perm=Perm.NOTICE_SEND, help_text=T.HELP["receipts"], read_only=True)
 async def receipts(
-    msg: Incoming, *, session: AsyncSession, actor: Person, card_key: str | None, reach: Reach
+    msg: Incoming, *, session: AsyncSession, actor: Person, card_key: str | None, reach: Reach, now: datetime
 ) -> HandlerResult:
     """List the enterprises that have not answered (privately, never in a group), with a button to remind them now."""
     found, _, problem = await notice_named(session, msg.args, card_key, T.RECEIPTS_USAGE, code_only=True)
     if found is None:
         return problem
     text = await receipts_text(session, found)
-    others = [n.code for n in await notice_queries.open_notices(session) if n.id != found.id]
+    # Only those still collecting: a meeting that has begun says 回执已截止 on its card, and so does this list.
+    others = [n.code for n in await notice_queries.open_notices(session) if n.id != found.id and not started(n, now)]
     if others:
         text += "\n" + T.RECEIPTS_OTHERS.format(codes="、".join(others[-5:]))
     buttons: tuple[tuple[Button, ...], ...] = ()

@@ -415,3 +415,24 @@ async def test_wrong_codes_and_usages_are_answered_clearly(harness: Harness) -> 
     assert "没有读懂会议日期“昨天”" in text and "用法：/meeting_move" in text and "用法：/meeting " not in text
     out = await h.say(LI, "/meeting_move HY-2026-01 会议室")
     assert "用法：/meeting_move" in h.texts(out) and "用法：/meeting " not in h.texts(out)
+
+
+async def test_a_move_or_cancel_also_reaches_those_on_leave_and_receipts_list_only_open_collections(
+    harness: Harness,
+) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, MEETING)
+    await h.say(LIU, "/leave HY-2026-01 出差在外 代参会：王五")  # 宏达 answered 请假
+    out = await h.say(LI, "/meeting_move HY-2026-01 12月6日 14:30 管委会二楼会议室")
+    told = private_to(h, "liu", out)
+    assert len(told) == 1 and "改期为 2026-12-06（周日）14:30" in (told[0].reply.text or "")  # the stand-in must know
+    out = await h.say(LI, "/meeting_cancel HY-2026-01 与上级检查冲突")
+    assert "原因：与上级检查冲突" in h.texts(private_to(h, "liu", out))
+
+    # A second meeting begins: its receipts close, and /receipts no longer lists it as collecting.
+    await h.say(LI, "/meeting 2026-12-05 09:00 管委会三楼会议室 12月第二次例会")
+    await h.say(LI, "/notice 关于冬季消防检查的通知。请各企业自查。")
+    h.clock.set(h.clock.now() + timedelta(days=30))
+    text = h.texts(await h.say(LI, "/receipts TZ-2026-01"))
+    assert "HY-2026-02" not in text
