@@ -41,7 +41,16 @@ from storage.models import Notice, Person
 
 router = Router("notices.answers")
 
-CONFIRM_WORDS = ("收到", "已收到", "收到了", "好的，收到", "收到！", "收到。")
+CONFIRM_OPENINGS = ("收到", "已收到", "好的收到", "好收到", "明白收到", "已阅收到")
+# Words that turn a 收到 into something else: the person will not come, or asks for leave.
+NOT_CONFIRMING = ("不能", "无法", "不参加", "参加不了", "去不了", "来不了", "请假", "缺席", "不去", "不来")
+
+
+def reads_as_confirmation(text: str) -> bool:
+    """Tell whether a reply under a card means 收到, as people write it: 收到了，准时参加 / 好的，收到！
+    but not 收到，但无法参加 (that needs a 请假 with its reason)."""
+    plain = "".join(ch for ch in text if ch.isalnum())
+    return plain.startswith(CONFIRM_OPENINGS) and not any(word in plain for word in NOT_CONFIRMING)
 
 
 @dataclass(frozen=True)
@@ -229,7 +238,7 @@ async def reply_to_card(
     if found is None:
         return _hint(actor, msg.chat, reach, T.CARD_REPLY_HINT)
     text = clean_text(msg.text, BODY_LIMIT)
-    confirm_ = text in CONFIRM_WORDS
+    confirm_ = reads_as_confirmation(text)
     leave_ = text.startswith(T.BTN_RECEIPT_LEAVE)
     if not confirm_ and not leave_:
         hint = T.MEETING_REPLY_HINT if found.kind == NoticeKind.MEETING else T.NOTICE_REPLY_HINT

@@ -92,3 +92,23 @@ def test_a_repeated_answer_is_the_same_answer() -> None:
     assert not rules.same_answer(leave, ReceiptStatus.LEAVE, "培训", None)
     assert not rules.same_answer(leave, ReceiptStatus.CONFIRMED, None, None)
     assert rules.same_answer(NoticeReceipt(status=ReceiptStatus.CONFIRMED), ReceiptStatus.CONFIRMED, "x", "y")
+
+
+@pytest.mark.parametrize(
+    ("text", "confirms"),
+    [
+        ("收到", True),
+        ("收到了，准时参加", True),
+        ("好的，收到！", True),
+        ("已收到。", True),
+        ("收到，但我们无法参加", False),
+        ("收到，请假", False),
+        ("收到 参加不了", False),
+        ("会议几点？", False),
+        ("请假 出差在外", False),
+    ],
+)
+def test_a_reply_reads_as_confirmation_as_people_write_it(text: str, confirms: bool) -> None:
+    from handlers.notices.answers import reads_as_confirmation
+
+    assert reads_as_confirmation(text) is confirms
