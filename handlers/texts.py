@@ -971,3 +971,5 @@ REMIND_GROUP_MEETING = "点通知卡片上的“收到”，不能参加请点�
 REMIND_GROUP_NOTICE = "点通知卡片上的“收到”。"
 REPORT_ALREADY_ACCEPTED = "{enterprise}的 {code} 自查报告已审核通过，无需重复。"
 REPORT_FILED_UNDER = "已记入目前唯一进行中的专项行动 {code}（{title}）：“{text}”不是行动编号或名称，全文作为说明。"
+LEVEL_DOWNGRADE_REFUSED = "{code} 是重大隐患，只有包片干部或检查专家可以改为一般隐患。如确需调整，请联系包片干部。"
+LEVEL_DOWNGRADED = "注意：{actor} 已将 {enterprise} 的重大隐患 {code} 改为一般隐患。"

@@ -31,6 +31,7 @@ from domain.hazards.rules import (
     Tell,
     check,
     five_missing_keys,
+    may_downgrade_major,
 )
 from domain.outcome import Change, Refused
 from domain.park.queries import people_of_enterprise, people_with_role
@@ -161,11 +162,21 @@ async def set_due(
 async def set_level(
     session: AsyncSession, hazard: Hazard, actor: Person | None, level: Level, at: datetime
 ) -> HazardChange:
-    """Set the level (a value, never a toggle); no event when it already is that level."""
+    """Set the level (a value, never a toggle); no event when it already is that level.
+
+    A major hazard is made general only by a manager or an inspector, and the managers are told (they
+    were alerted when it became major)."""
+    was_major = hazard.level == Level.MAJOR
+    if actor is not None and was_major and level != Level.MAJOR and not may_downgrade_major(actor):
+        raise Refused(Refusal.MAJOR_DOWNGRADE, hazard)
     event = await _set_field(session, hazard, actor, Action.SET_LEVEL, "level", level, at)
-    if event is None or level != Level.MAJOR:
+    if event is None:
         return Change(hazard, event)
-    return Change(hazard, event, {Tell.MAJOR: await _managers(session, actor)})
+    if level == Level.MAJOR:
+        return Change(hazard, event, {Tell.MAJOR: await _managers(session, actor)})
+    if was_major:
+        return Change(hazard, event, {Tell.DOWNGRADED: await _managers(session, actor)})
+    return Change(hazard, event)
 
 
 async def set_category(

@@ -107,6 +107,7 @@ class Refusal(StrEnum):
     NO_REQUEST = "no_request"  # no extension request waits for a decision (any more)
     SAME_HAZARD = "same_hazard"  # a hazard cannot duplicate itself
     BAD_ORIGINAL = "bad_original"  # a duplicate's original must be a live hazard of the same enterprise
+    MAJOR_DOWNGRADE = "major_downgrade"  # only managers and inspectors make a major hazard general
 
 
 # The five-in-place (五落实) of a major hazard, as stored in `Hazard.five_in_place`.
@@ -130,6 +131,7 @@ class Tell(StrEnum):
     FILED = "filed"  # the enterprise's leads: an inspector or a manager filed a hazard for their enterprise
     EXTENSION = "extension"  # managers: an extension request waits for their decision
     EXTENSION_DECIDED = "extension_decided"  # the requester: their extension request was decided
+    DOWNGRADED = "downgraded"  # managers: a major hazard was made general (they were alerted when it became major)
 
 
 # --- checks ---------------------------------------------------------------------------------
@@ -307,6 +309,15 @@ def may_edit_hazard(person: Person, hazard: Hazard) -> bool:
         and person.enterprise_id == hazard.enterprise_id
         and hazard.source == Source.SNAPSHOT
     )
+
+
+def may_downgrade_major(person: Person) -> bool:
+    """Tell whether the person may make a major hazard general: managers and inspectors only.
+
+    Managers were alerted when the hazard became major; an enterprise lowering its own major hazard
+    would leave them believing something untrue, so the enterprise asks a manager instead.
+    """
+    return is_manager(person) or person.role == Role.INSPECTOR
 
 
 def may_add_photos(person: Person, hazard: Hazard) -> bool:

@@ -184,6 +184,8 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.DUE_ALREADY_SET.format(code=code, due=shown)
         case Refusal.WRONG_STATUS if hazard is not None:
             return T.STATE_CHANGED.format(code=code, status=T.STATUS_NAMES[hazard.status])
+        case Refusal.MAJOR_DOWNGRADE:
+            return T.LEVEL_DOWNGRADE_REFUSED.format(code=code)
         case _:
             return T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor))
 
@@ -375,6 +377,10 @@ def told_replies(change: Change[Hazard], card: Card, actor: Person, reach: Reach
             how=how,
         )
         replies.append(Reply(text=alert, people=managers))
+    lowered = recipients(change.tell.get(Tell.DOWNGRADED, []), reach)
+    if lowered:
+        text = T.LEVEL_DOWNGRADED.format(code=hazard.code, enterprise=hazard.enterprise.name, actor=actor.display_name)
+        replies.append(Reply(text=text, people=lowered))
     leads = recipients(change.tell.get(Tell.FILED, []), reach)
     if leads:
         source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
