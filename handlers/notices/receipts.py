@@ -23,7 +23,7 @@ from domain.park.rules import Perm
 from handlers import texts as T
 from handlers.broadcast import privately
 from handlers.notices.card import card_key_of, notice_named
-from handlers.notices.reminders import notice_reminders
+from handlers.notices.reminders import nobody_to_remind, notice_reminders
 from handlers.util import Reach, refuse
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import Notice, Person
@@ -49,7 +49,11 @@ async def receipts_text(session: AsyncSession, notice: Notice) -> str:
     pending = [r for r in rows if r.status == ReceiptStatus.PENDING]
     if pending:
         lines.append(T.RECEIPTS_PENDING.format(count=len(pending)))
-        lines += [f"{i}. {r.enterprise.name}" for i, r in enumerate(pending, 1)]
+        nobody = set(await nobody_to_remind(session, [r.enterprise_id for r in pending]))
+        lines += [
+            f"{i}. {r.enterprise.name}" + (T.RECEIPTS_NOBODY if r.enterprise_id in nobody else "")
+            for i, r in enumerate(pending, 1)
+        ]
     else:
         lines.append(T.RECEIPTS_ALL_DONE)
     for r in rows:
@@ -126,9 +130,15 @@ async def _remind_now(
         said = T.REMIND_QUIET.format(hours=park.quiet_hours, until=until)
         return [Reply(text=said), Reply(text=said, toast=True)] if toast else [Reply(text=said)]
     replies, count = await notice_reminders(session, notice, settings, now, reach, force=True)
+    owed = [r.enterprise_id for r in await notice_queries.unanswered(session, notice.id)]
+    nobody = len(await nobody_to_remind(session, owed))
     if count:
         said = T.REMIND_DONE.format(count=count)
+    elif nobody and nobody == len(owed):
+        said = T.REMIND_NONE.format(why=T.REMIND_WHY_NOBODY.format(count=nobody))
     else:
-        why = T.REMIND_WHY_TODAY if await notice_queries.unanswered(session, notice.id) else T.REMIND_WHY_ALL
+        why = T.REMIND_WHY_TODAY if owed else T.REMIND_WHY_ALL
         said = T.REMIND_NONE.format(why=why)
+    if nobody and count:
+        said += T.REMIND_NOBODY.format(count=nobody)
     return [*replies, Reply(text=said, toast=toast)]

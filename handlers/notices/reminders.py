@@ -54,11 +54,22 @@ async def notice_reminders(
     if not force and not notice_rules.reminder_due(notice, now, park.tz, delay=delay, days=park.notice_reminder_days):
         return [], 0
     owed = [(r.enterprise_id, r) for r in await notice_queries.unanswered(session, notice.id)]
+    # An enterprise with nobody registered cannot be reminded: it is not claimed nor counted as reminded
+    # (`nobody_to_remind` says which, so a manager hears the truth).
+    nobody = set(await nobody_to_remind(session, [e for e, _ in owed]))
+    owed = [(e, r) for e, r in owed if e not in nobody]
 
     async def remind(receipt: NoticeReceipt) -> list[Reply]:
         return await _remind_enterprise(session, notice, receipt, settings, now, reach, subject)
 
     return await remind_enterprises(session, subject, owed, park.day(now), now, remind)
+
+
+async def nobody_to_remind(session: AsyncSession, enterprise_ids: list[int]) -> list[int]:
+    """Return the enterprises (of those given) that have no lead or member registered in the bot."""
+    return [
+        e for e in enterprise_ids if not await people_of_enterprise(session, e, [Role.LEAD, Role.MEMBER])
+    ]
 
 
 async def _remind_enterprise(

@@ -436,3 +436,22 @@ async def test_a_move_or_cancel_also_reaches_those_on_leave_and_receipts_list_on
     h.clock.set(h.clock.now() + timedelta(days=30))
     text = h.texts(await h.say(LI, "/receipts TZ-2026-01"))
     assert "HY-2026-02" not in text
+
+
+async def test_remind_never_claims_to_reach_an_enterprise_with_nobody_registered(harness: Harness) -> None:
+    from tests.harness import ADMIN
+
+    h = harness
+    await seed(h)
+    await h.say(ADMIN, "/enterprise_add 新兴食品有限公司 新兴")  # nobody of it has joined the bot yet
+    await h.say(LI, MEETING)
+    out = await h.say(LI, "/remind HY-2026-01", Harness.private(LI))
+    said = h.texts(out)
+    assert "已提醒 2 家" in said and "另有 1 家企业没有任何人员在本群登记，无法提醒" in said
+    await h.say(ZHANG, "/confirm HY-2026-01")
+    await h.say(LIU, "/confirm HY-2026-01")
+    h.clock.set(h.clock.now() + timedelta(days=1))  # another day: the cap does not hide anything
+    said = h.texts(await h.say(LI, "/remind HY-2026-01", Harness.private(LI)))
+    assert "已提醒" not in said and "都没有人员在本群登记" in said
+    listed = h.texts(await h.say(LI, "/receipts HY-2026-01", Harness.private(LI)))
+    assert "新兴食品有限公司（无人员登记，无法提醒）" in listed
