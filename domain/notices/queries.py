@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -44,6 +44,15 @@ async def latest(session: AsyncSession) -> Notice | None:
     """Return the newest open notice, the one a command without a code means."""
     query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
     return await session.scalar(query.order_by(Notice.id.desc()).limit(1))
+
+
+async def open_matching(session: AsyncSession, words: str) -> Sequence[Notice]:
+    """Return the open notices whose title or text holds every word given (newest first)."""
+    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
+    for word in words.split():
+        pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        query = query.where(or_(Notice.title.like(pattern, escape="\\"), Notice.body.like(pattern, escape="\\")))
+    return (await session.scalars(query.order_by(Notice.id.desc()).limit(10))).all()
 
 
 async def receipts(session: AsyncSession, notice_id: int) -> Sequence[NoticeReceipt]:

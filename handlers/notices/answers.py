@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import ButtonPress, ChatRef, Incoming, Reply, clean_text
+from bot.messages import Button, ButtonPress, ChatRef, Incoming, Reply, clean_text
 from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from domain.notices import operations as notice_ops
@@ -27,6 +27,7 @@ from handlers.broadcast import private_chat
 from handlers.notices.card import (
     BODY_LIMIT,
     CARD_KIND,
+    CODE_WORD,
     ReceiptButton,
     card_edit,
     card_key_of,
@@ -118,18 +119,27 @@ async def _answer(
 ) -> list[Reply]:
     """Record a receipt; the card is edited when the count changed, the person hears what was recorded."""
     try:
-        change = await notice_ops.answer(session, notice, actor, status, now, reason=reason, substitute=substitute)
+        change = await notice_ops.answer(
+            session, notice, actor, status, now, reason=reason, substitute=substitute
+        )
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor), toast=toast)]
     enterprise = own_enterprise(actor)
     if not change.changed:
         answer = T.RECEIPT_ANSWERS[change.subject.status]
-        return [Reply(text=T.RECEIPT_SAME.format(enterprise=enterprise, code=notice.code, answer=answer), toast=toast)]
+        return [
+            Reply(
+                text=T.RECEIPT_SAME.format(enterprise=enterprise, code=notice.code, answer=answer),
+                toast=toast,
+            )
+        ]
     if status == ReceiptStatus.LEAVE:
         extra = T.LEAVE_SUBSTITUTE.format(name=substitute) if substitute else ""
         said = T.LEAVE_DONE.format(enterprise=enterprise, code=notice.code, reason=reason, substitute=extra)
     else:
-        said = T.RECEIPT_DONE.format(enterprise=enterprise, code=notice.code, answer=T.RECEIPT_ANSWERS[status])
+        said = T.RECEIPT_DONE.format(
+            enterprise=enterprise, code=notice.code, answer=T.RECEIPT_ANSWERS[status]
+        )
     return [
         await card_edit(session, notice, settings, now),
         Reply(text=said, toast=toast, about=card_key_of(notice)),
@@ -155,7 +165,15 @@ async def _leave(
         await ask(session, chat, actor, LeaveReason(found.id), now)
         return [Reply(text=T.LEAVE_ASK.format(code=found.code, title=found.title), about=card_key_of(found))]
     return await _answer(
-        session, actor, found, ReceiptStatus.LEAVE, settings, now, toast=False, reason=reason, substitute=substitute
+        session,
+        actor,
+        found,
+        ReceiptStatus.LEAVE,
+        settings,
+        now,
+        toast=False,
+        reason=reason,
+        substitute=substitute,
     )
 
 
@@ -181,7 +199,15 @@ async def leave_reason(
     if found is None:
         return Reply(text=T.BUTTON_STALE)
     return await _answer(
-        session, actor, found, ReceiptStatus.LEAVE, settings, now, toast=False, reason=reason, substitute=substitute
+        session,
+        actor,
+        found,
+        ReceiptStatus.LEAVE,
+        settings,
+        now,
+        toast=False,
+        reason=reason,
+        substitute=substitute,
     )
 
 
@@ -195,11 +221,39 @@ async def confirm(
     now: datetime,
     card_key: str | None,
 ) -> HandlerResult:
-    """Answer 收到 by command: `/confirm HY-…` (or as a reply to the card, or the newest open notice)."""
-    found, _, problem = await notice_named(session, msg.args, card_key, T.CONFIRM_USAGE)
-    if found is None:
-        return problem
+    """Answer 收到 by command: `/confirm HY-…`, as a reply to the card, or with words of the notice's title
+    (`/confirm 冬季消防`): the one notice they match; none or several → the candidates as 收到 buttons."""
+    words = clean_text(msg.args, 60)
+    if words and card_key is None and not CODE_WORD.match(words.split()[0]):
+        matches = list(await notice_queries.open_matching(session, words))
+        if len(matches) != 1:
+            if matches:
+                return _which_notice(T.CONFIRM_WHICH_MANY, words, matches)
+            return _which_notice(T.CONFIRM_WHICH_NONE, words, list(await notice_queries.open_matching(session, "")))
+        found: Notice | None = matches[0]
+    else:
+        found, _, problem = await notice_named(session, msg.args, card_key, T.CONFIRM_USAGE)
+        if found is None:
+            return problem
+    assert found is not None
     return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+
+
+def _which_notice(head: str, words: str, candidates: list[Notice]) -> Reply:
+    """Ask which notice `/confirm <words>` means: up to five open ones, each with its 收到 button."""
+    if not candidates:
+        return Reply(text=T.NOTICE_NONE_OPEN)
+    buttons = tuple(
+        (
+            Button(
+                T.CONFIRM_WHICH_BUTTON.format(code=n.code, title=n.title[:16]),
+                ReceiptButton(n.id, "ok").pack(),
+                f"/confirm {n.code}",
+            ),
+        )
+        for n in candidates[:5]
+    )
+    return Reply(text=head.format(text=words[:20]), buttons=buttons)
 
 
 @router.command("leave", perm=Perm.NOTICE_ANSWER, help_text=T.HELP["leave"])

@@ -455,3 +455,26 @@ async def test_remind_never_claims_to_reach_an_enterprise_with_nobody_registered
     assert "已提醒" not in said and "都没有人员在本群登记" in said
     listed = h.texts(await h.say(LI, "/receipts HY-2026-01", Harness.private(LI)))
     assert "新兴食品有限公司（无人员登记，无法提醒）" in listed
+
+
+async def test_confirm_with_words_picks_the_notice_they_name_or_asks(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, "/notice 关于开展冬季消防安全检查的通知。请各企业自查。")
+    await h.say(LI, "/notice 补发附件：冬季消防检查表")  # newer, also says 冬季消防
+    await h.say(LI, "/notice 关于元旦假期值班安排的通知")
+    out = await h.say(ZHANG, "/confirm 元旦")  # one match: that one, not the newest
+    assert "TZ-2026-03" in h.texts(out)
+    out = await h.say(ZHANG, "/confirm 冬季消防")  # two match: asked, with a 收到 button each
+    ask = next(s for s in out if s.reply.buttons)
+    assert "对应多份通知" in (ask.reply.text or "")
+    assert [row[0].command for row in ask.reply.buttons] == ["/confirm TZ-2026-02", "/confirm TZ-2026-01"]
+    await h.press(ZHANG, ask, ask.reply.buttons[1][0].label)
+    async with h.app.db.reading() as s:
+        answered = {n.code: str(r.status) for r, n in (await s.execute(
+            select(NoticeReceipt, Notice).join(Notice, Notice.id == NoticeReceipt.notice_id)
+            .where(NoticeReceipt.status != "pending")
+        )).all()}  # fmt: skip
+    assert answered == {"TZ-2026-03": "confirmed", "TZ-2026-01": "confirmed"}
+    out = await h.say(ZHANG, "/confirm 防汛")  # nothing matches: the open ones are offered
+    assert "没有找到与“防汛”相符的通知" in h.texts(out)
