@@ -9,6 +9,7 @@ target. After the commit the sender (`bot/sender.py`) is handed the rows and del
 from __future__ import annotations
 
 import asyncio
+import difflib
 import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
@@ -506,6 +507,10 @@ class Dispatcher:
             if route is None:
                 if "@" in event.text.split(maxsplit=1)[0] and event.chat.is_group:
                     return []  # addressed to another bot in the group
+                close = difflib.get_close_matches(command.lower(), list(self.routes.commands), n=3, cutoff=0.6)
+                if close:
+                    shown = "、".join(f"/{c}" for c in close)
+                    return [Reply(text=T.UNKNOWN_COMMAND_CLOSE.format(command=command[:32], close=shown))]
                 return [Reply(text=T.UNKNOWN_COMMAND.format(command=command[:32]))]
             notes: list[Reply] = []
             if question is not None and not route.read_only:

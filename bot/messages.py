@@ -25,6 +25,17 @@ COMMAND_ALIASES = {
     "验收": "accept",
     "驳回": "reject",
     "帮助": "help",
+    "周报": "week",
+    "导出": "export",
+    "收到": "confirm",
+    "请假": "leave",
+    "回执": "receipts",
+    "撤销": "withdraw",
+    "会议": "meeting",
+    "通知": "notice",
+    "专项行动": "campaign",
+    "自查报告": "report",
+    "总结": "summary",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患).

@@ -37,6 +37,7 @@ SORRY = "抱歉，处理这条消息时出错了，已记录下来，没有做�
 PHOTO_NOT_SAVED_RETRY = "照片暂时无法保存（机器人的存储出了问题），这条消息已经收下，存储恢复后会自动处理，无需重发。"
 DB_UNAVAILABLE = "抱歉，数据库暂时无法访问，这条消息没有处理。请稍后再发一次。"
 UNKNOWN_COMMAND = "没有 /{command} 这个命令。发送 /help 查看您可以使用的命令。"
+UNKNOWN_COMMAND_CLOSE = "没有 /{command} 这个命令。您是不是要找：{close}？发送 /help 查看全部命令。"
 PLAIN_TEXT_HINT = "请用命令和我交流，例如 /help 查看您可以使用的命令。"
 CARD_REPLY_HINT = "这张卡片不需要回复文字；请使用卡片上的按钮，或发送 /help 查看命令。"
 BUTTON_STALE = "这个按钮已失效或无效，没有做任何改动。"
