@@ -465,6 +465,9 @@ EXTEND_OK_NOTICE = "您对 {code} 的延期申请已获同意，新的整改期�
 EXTEND_NO_NOTICE = "您对 {code} 的延期申请未获同意，整改期限仍为 {due}，请按期整改。{reason}"
 EXTEND_NO_REASON = "\n原因：{reason}"
 EXTEND_NO_REQUEST = "{code} 没有待处理的延期申请（已经处理过，或已被新的申请取代）。"
+EXTEND_ALREADY_DECIDED = "{code} 的延期申请已由 {actor} {how}，无需再处理。"
+EXTEND_DECIDED_OK = "同意"
+EXTEND_DECIDED_NO = "不同意"
 EXTEND_DECIDE_USAGE = "用法：/extend_ok YH-2026-0007 或 /extend_no YH-2026-0007 [原因]。"
 WITHDRAW_USAGE = (
     "用法：/withdraw YH-2026-0007 <原因>；重复上报请写：/withdraw YH-2026-0008 重复 YH-2026-0007。"

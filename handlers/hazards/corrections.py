@@ -17,7 +17,7 @@ from bot.questions import close_about_hazard
 from bot.routing import HandlerResult, Router
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
-from domain.hazards.rules import Refusal, Tell
+from domain.hazards.rules import Action, Refusal, Tell
 from domain.outcome import Refused
 from domain.park.rules import Perm
 from handlers import texts as T
@@ -225,6 +225,8 @@ async def _decide(
             session, hazard, actor, approve, now, request_id=request_id, reason=reason
         )
     except Refused as exc:
+        if exc.reason == Refusal.NO_REQUEST and (decided := await _last_decision(session, hazard)) is not None:
+            return [Reply(text=decided)]  # another copy of the request was pressed: say who decided what
         return [Reply(text=_refusal(exc, actor))]
     assert hazard.due_date is not None
     due = fmt_date(hazard.due_date)
@@ -244,6 +246,21 @@ async def _decide(
     elif change.tell[Tell.EXTENSION_DECIDED]:
         replies.append(Reply(text=notice, to_groups=True, about=key_of(hazard)))  # no private chat
     return replies
+
+
+async def _last_decision(session: AsyncSession, hazard: Hazard) -> str | None:
+    """Say who decided the hazard's latest extension request, how and when (None: never decided)."""
+    events = [
+        e
+        for action in (Action.EXTEND_APPROVE, Action.EXTEND_REFUSE)
+        if (e := await hazard_queries.last_event(session, hazard.id, action)) is not None
+    ]
+    if not events:
+        return None
+    last = max(events, key=lambda e: e.id)
+    who = last.actor.display_name if last.actor is not None else T.SYSTEM_ACTOR
+    how = T.EXTEND_DECIDED_OK if last.action == Action.EXTEND_APPROVE else T.EXTEND_DECIDED_NO
+    return T.EXTEND_ALREADY_DECIDED.format(code=hazard.code, actor=who, how=how)
 
 
 # --- withdrawing a report, rewriting its description ---------------------------------------------

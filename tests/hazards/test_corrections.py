@@ -78,8 +78,8 @@ async def test_extension_request_approved_by_manager_button(harness: Harness) ->
     )
     told = [s for s in h.adapter.sent[before:] if s.chat == h.private(ZHANG)]
     assert told and "同意" in (told[0].reply.text or "")
-    outcome = await h.press(LI, ask, "不同意")  # decided already: nothing changes
-    assert "已经处理" in (outcome.toast or "")
+    outcome = await h.press(LI, ask, "不同意")  # decided already: nothing changes, and who decided is said
+    assert "延期申请已由 李干部 同意，无需再处理" in (outcome.toast or "")
     assert (await hazard_by_code(h, "YH-2026-0001")).due_date.isoformat() == "2026-12-20"  # type: ignore[union-attr]
 
 
@@ -103,7 +103,7 @@ async def test_extension_refused_keeps_the_date_and_tells_the_reason(harness: Ha
     }
     told = [s for s in out if s.chat == h.private(ZHANG)]
     assert told and "先做临时防护" in (told[0].reply.text or "")
-    assert "没有待处理的延期申请" in h.texts(await h.say(LI, "/extend_ok YH-2026-1"))
+    assert "延期申请已由 李干部 不同意" in h.texts(await h.say(LI, "/extend_ok YH-2026-1"))  # who decided, not just "none"
 
 
 async def test_manager_changes_a_set_due_date_the_enterprise_must_ask(harness: Harness) -> None:
