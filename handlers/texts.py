@@ -351,6 +351,9 @@ HAZARD_DOCUMENTS_KEPT = (
 
 HAZARD_NOT_FOUND = "没有找到隐患 {code}。编号形如 YH-2026-0007，可发送 /hazards 查看列表。"
 HAZARD_WHICH = "请指明是哪条隐患：回复隐患卡片，或写上编号，例如 /fix YH-2026-0007 已加锁并张贴警示标识。"
+FIX_CHOSEN = "没有写编号：已按贵企业唯一待整改的隐患 {code} 处理。如果不是这条，请用 /unfix {code} 撤回，再写上编号重新提交。"
+FIX_WHICH = "贵企业有多条待整改的隐患，请写上编号（连同整改照片）重新发送，例如 /fix {code} 已整改：\n{lines}"
+FIX_WHICH_LINE = "· {code} {description}"
 HAZARD_HISTORY = "处理记录："
 HAZARD_EVENT_LINE = "{at} {actor} {action}{note}"
 EVENT_NAMES = {

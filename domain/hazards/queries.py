@@ -22,6 +22,7 @@ from domain.codes import normal_code
 from domain.hazards.rules import (
     DEADLINE_LATE_STATUS,
     IMMEDIATE_LATE_STATUSES,
+    RULES,
     Action,
     immediate_found_before,
 )
@@ -99,6 +100,18 @@ async def recent_duplicates(
 async def get_hazard(session: AsyncSession, hazard_id: int) -> Hazard | None:
     """Return one hazard by id."""
     return await session.get(Hazard, hazard_id, options=WITH_HAZARD)
+
+
+async def awaiting_fix(session: AsyncSession, enterprise_id: int, limit: int = 6) -> Sequence[Hazard]:
+    """Return an enterprise's hazards a fix can be submitted for now (reported or rectifying), oldest first."""
+    rows = await session.scalars(
+        select(Hazard)
+        .options(*WITH_HAZARD)
+        .where(Hazard.enterprise_id == enterprise_id, Hazard.status.in_(RULES[Action.FIX].sources))
+        .order_by(Hazard.id)
+        .limit(limit)
+    )
+    return rows.unique().all()
 
 
 async def hazard_by_code(session: AsyncSession, code: str) -> Hazard | None:

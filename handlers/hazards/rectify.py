@@ -95,6 +95,15 @@ async def fix(
         return not_found(missing_code)
     if hazard is None and isinstance(question, HazardFix):
         hazard = await hazard_queries.get_hazard(session, question.hazard_id)
+    chosen = ""
+    if hazard is None and actor.enterprise_id is not None:
+        # No code and no card: the enterprise's one hazard awaiting a fix is the one meant (and said so).
+        waiting = await hazard_queries.awaiting_fix(session, actor.enterprise_id)
+        if len(waiting) == 1:
+            hazard, chosen = waiting[0], T.FIX_CHOSEN.format(code=waiting[0].code)
+        elif waiting:
+            lines = [T.FIX_WHICH_LINE.format(code=h.code, description=short(h.description, 24)) for h in waiting]
+            return Reply(text=T.FIX_WHICH.format(lines="\n".join(lines), code=waiting[0].code))
     if hazard is None:
         return Reply(text=T.HAZARD_WHICH)
     try:
@@ -116,8 +125,9 @@ async def fix(
         problem = attachment_problem(attachments, settings)
         if documents and not problem:
             return Reply(text=T.FIX_DOCUMENTS_KEPT.format(names=document_names(documents)))
-        return Reply(text=problem or T.FIX_NEED_PHOTO)
-    return await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, documents=documents)
+        return [Reply(text=problem or T.FIX_NEED_PHOTO), *([Reply(text=chosen)] if chosen else [])]
+    replies = await fix_reply(session, actor, hazard, note, photos, msg, settings, now, reach=reach, documents=documents)
+    return [*replies, Reply(text=chosen)] if chosen else replies
 
 
 async def _add_to_pending_fix(

@@ -350,3 +350,16 @@ async def test_a_withdrawn_fix_leaves_the_card(harness: Harness) -> None:
     out = await h.say(ZHANG, "/hazard YH-2026-0001")
     card = next(s.card for s in out if s.card is not None)
     assert "整改情况" not in labels_of(card) and card.status is not None and card.status.text.startswith("整改中")
+
+
+async def test_a_fix_without_a_code_goes_to_the_one_hazard_waiting_or_lists_them(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await report(h)
+    out = await h.say(ZHANG, "/fix 已加锁并张贴警示标识", files=(h.add_file(jpeg(9)),))
+    assert "已按贵企业唯一待整改的隐患 YH-2026-0001 处理" in h.texts(out)
+    assert (await hazard_by_code(h, "YH-2026-0001")).status == "awaiting_verification"  # type: ignore[union-attr]
+    await h.say(ZHANG, "/hazard 消防通道堵塞 限期 12月12日", files=(h.add_file(jpeg(10)),))
+    await h.say(ZHANG, "/hazard 灭火器过期 限期 12月12日", files=(h.add_file(jpeg(11)),))
+    said = h.texts(await h.say(ZHANG, "/fix 已整改", files=(h.add_file(jpeg(12)),)))
+    assert "有多条待整改的隐患" in said and "YH-2026-0002" in said and "YH-2026-0003" in said
