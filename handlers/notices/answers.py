@@ -8,7 +8,7 @@ is `domain/notices/operations.answer`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -220,6 +220,7 @@ async def confirm(
     settings: Settings,
     now: datetime,
     card_key: str | None,
+    reach: Reach,
 ) -> HandlerResult:
     """Answer 收到 by command: `/confirm HY-…`, as a reply to the card, or with words of the notice's title
     (`/confirm 冬季消防`): the one notice they match; none or several → the candidates as 收到 buttons."""
@@ -236,7 +237,8 @@ async def confirm(
         if found is None:
             return problem
     assert found is not None
-    return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+    replies = await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+    return _quietly(replies, actor, msg.chat, reach)
 
 
 def _which_notice(head: str, words: str, candidates: list[Notice]) -> Reply:
@@ -300,9 +302,19 @@ async def reply_to_card(
     if not may_answer_for_enterprise(actor):
         return _hint(actor, msg.chat, reach, refusal_text(Refused(Refusal.NO_ENTERPRISE, found), actor))
     if confirm_:
-        return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+        replies = await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+        return _quietly(replies, actor, msg.chat, reach)
     rest = text.removeprefix(T.BTN_RECEIPT_LEAVE).lstrip(" ：:，,")
     return await _leave(session, actor, found, rest, msg.chat, settings, now)
+
+
+def _quietly(replies: list[Reply], actor: Person, chat: ChatRef, reach: Reach) -> list[Reply]:
+    """Keep a busy group quiet: a typed 收到 is answered privately when the bot can write to the person
+    (the card's count says it to the group); otherwise the one short line stays where it was typed."""
+    if not chat.is_group or private_chat(actor, reach) is None:
+        return replies
+    to = (recipient(actor),)
+    return [r if r.card is not None or r.edit else replace(r, people=to) for r in replies]
 
 
 def _hint(actor: Person, chat: ChatRef, reach: Reach, text: str) -> list[Reply]:

@@ -102,11 +102,14 @@ def notice_cards(dt: FakeDingTalk, park: Park) -> list[CardInstance]:
 
 
 async def say_in(bot: LiveDingTalk, user: User, where: Group | None, text: str, expect: str) -> None:
-    """@-mention the robot (or write privately) and wait for an answer containing `expect` to that person."""
+    """@-mention the robot (or write privately) and wait for an answer containing `expect` to that person:
+    where they wrote, or privately (a typed 收到 in a group is answered privately, keeping the group quiet)."""
     target: Group | User = where if where is not None else user
-    before = len(bot.texts(target))
+    before, before_private = len(bot.texts(target)), len(bot.texts(user))
     bot.dt.send_text(user, where, text)
-    await bot.dt.wait_for(lambda: any(expect in t for t in bot.texts(target)[before:]))
+    await bot.dt.wait_for(
+        lambda: any(expect in t for t in bot.texts(target)[before:] + bot.texts(user)[before_private:])
+    )
 
 
 async def press(bot: LiveDingTalk, user: User, card: CardInstance, label: str, expect: str) -> None:

@@ -478,3 +478,13 @@ async def test_confirm_with_words_picks_the_notice_they_name_or_asks(harness: Ha
     assert answered == {"TZ-2026-03": "confirmed", "TZ-2026-01": "confirmed"}
     out = await h.say(ZHANG, "/confirm 防汛")  # nothing matches: the open ones are offered
     assert "没有找到与“防汛”相符的通知" in h.texts(out)
+
+
+async def test_a_typed_confirm_in_the_group_is_answered_privately(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, MEETING)
+    out = await h.say(LIU, "/confirm HY-2026-01")  # 刘芳 has a private chat with the bot
+    in_group = [s for s in out if s.chat == GROUP and s.card is None and not s.edits]
+    assert in_group == []  # the group sees only its card's count change
+    assert "已为宏达机械有限公司回执 HY-2026-01：收到。" in h.texts(private_to(h, "liu", out))
