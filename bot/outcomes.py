@@ -20,7 +20,7 @@ from bot.messages import ChatRef
 from bot.outbox import Queued
 from storage import cards
 from storage import outbox as rows
-from storage.db import Database
+from storage.db import Database, is_unavailable
 from storage.enums import OutboxState
 
 logger = logging.getLogger(__name__)
@@ -110,6 +110,9 @@ class Outcomes:
                         at=now,
                     )
         except Exception as exc:
+            if not is_unavailable(exc):  # not an outage: retrying would stall every lane; log it and go on
+                logger.exception("could not record outbox rows %s as %s; dropped", list(mark.ids), mark.state)
+                return True
             if not self._unrecorded:  # once per outage, not once per row
                 logger.warning(
                     "could not record outbox rows %s as %s (kept, retried; nothing new is sent until then): %s",
