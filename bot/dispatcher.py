@@ -13,7 +13,7 @@ import difflib
 import logging
 from collections.abc import Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
@@ -31,6 +31,7 @@ from bot.messages import (
     ChatRef,
     FileRef,
     Incoming,
+    Outcome,
     Reply,
     clean_text,
 )
@@ -100,15 +101,6 @@ class KnownPrivateChats(Protocol):
     def private_chat(self, user_id: str) -> ChatRef:
         """Return the person's private chat with the bot, whether or not they ever wrote in it."""
         ...
-
-
-@dataclass
-class Outcome:
-    """What happened to one update: the toast for a button press, and what was delivered."""
-
-    unavailable: bool = False  # the database could not be used; nothing was done or said
-    toast: str | None = None
-    queued: list[int] = field(default_factory=list)  # outbox rows written for it (the sender has them)
 
 
 class Dispatcher:

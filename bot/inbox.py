@@ -18,8 +18,8 @@ from datetime import timedelta
 from typing import Any, Protocol
 
 from bot.clock import Clock
-from bot.dispatcher import Dispatcher, Event, Outcome
-from bot.messages import ButtonPress
+from bot.dispatcher import Dispatcher, Event
+from bot.messages import ButtonPress, Outcome
 from bot.recently import RecentlyDone
 from bot.sender import Sender
 from storage import audit, files, outbox

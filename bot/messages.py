@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -374,3 +374,12 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
         toast=bool(data.get("toast")),
         about=data.get("about"),
     )
+
+
+@dataclass
+class Outcome:
+    """What happened to one update: the toast for a button press, and what was delivered."""
+
+    unavailable: bool = False  # the database could not be used; nothing was done or said
+    toast: str | None = None
+    queued: list[int] = field(default_factory=list)  # outbox rows written for it (the sender has them)

@@ -25,7 +25,6 @@ from bot.app import App, build_app, jobs
 from bot.cli import PlatformAdapter
 from bot.clock import ManualClock
 from bot.config import Settings, load_settings
-from bot.dispatcher import Outcome
 from bot.messages import (
     Button,
     ButtonPress,
@@ -36,6 +35,7 @@ from bot.messages import (
     ChatRef,
     FileRef,
     Incoming,
+    Outcome,
     Reply,
     Sender,
 )

@@ -60,7 +60,7 @@ from bot.adapters.dingtalk_stream import MAX_BACKOFF, TOPIC_CARD, Stream, reason
 from bot.adapters.dingtalk_stream import TOPIC_ROBOT as TOPIC_ROBOT
 from bot.adapters.shared import Redact, cut, split_text
 from bot.config import DingTalkSettings
-from bot.dispatcher import Dispatcher, Outcome
+from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
 from bot.messages import (
     Button,
@@ -70,6 +70,7 @@ from bot.messages import (
     ChatRef,
     FileRef,
     Incoming,
+    Outcome,
     Recipient,
     Reply,
     Sender,

@@ -46,7 +46,7 @@ from telegram.warnings import PTBDeprecationWarning
 from bot.adapters import shared
 from bot.adapters.shared import Redact, addressed_text, cut, fit_fields
 from bot.config import TelegramSettings
-from bot.dispatcher import Dispatcher, Outcome
+from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
 from bot.messages import (
     Button,
@@ -56,6 +56,7 @@ from bot.messages import (
     ChatRef,
     FileRef,
     Incoming,
+    Outcome,
     Reply,
     RetryLater,
     Sender,

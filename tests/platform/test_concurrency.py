@@ -15,8 +15,7 @@ from collections.abc import Awaitable
 import pytest
 from sqlalchemy import func, select
 
-from bot.dispatcher import Outcome
-from bot.messages import ChatRef
+from bot.messages import ChatRef, Outcome
 from handlers import texts as T
 from storage.models import AuditEntry, Chat, Enterprise, Hazard, HazardEvent, Person, Photo
 from tests.harness import ADMIN, CHEN, LI, MA, PLATFORM, ZHANG, Harness, Sent, card_of, jpeg, seed

@@ -18,8 +18,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from bot.dispatcher import Outcome
-from bot.messages import FileRef, Incoming
+from bot.messages import FileRef, Incoming, Outcome
 from storage.db import Database
 from storage.models import Hazard, InboxItem
 from storage.outbox import pending as outbox_pending
