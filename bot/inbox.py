@@ -92,7 +92,7 @@ class Inbox:
 
     async def put(self, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         """Store updates as (update key, chat key, raw payload); raises when the database cannot be used."""
-        async with self.db.unit_of_work() as session:
+        async with self.db.unit_of_work(durable=True) as session:
             ids = await rows.put(session, platform, items, self.clock.now())
         if self._worker is None:
             return  # not processing (yet): the first scan at start finds them
@@ -229,7 +229,9 @@ class Inbox:
         waits = self._waits[row_id] = self._waits.get(row_id, 0) + 1
         delay = BACKOFF[min(waits - 1, len(BACKOFF) - 1)]
         if waits == 1:
-            logger.warning("update row %s of %s waits (database or storage unavailable); retrying", row_id, chat_key)
+            logger.warning(
+                "update row %s of %s waits (database or storage unavailable); retrying", row_id, chat_key
+            )
         for item in queue:
             self._known.discard(item[0])
         queue.clear()
@@ -244,7 +246,13 @@ class Inbox:
         try:
             async with self.db.unit_of_work() as session:
                 tries = await rows.count_failure(session, row_id, error)
-                logger.error("update row %s failed (try %d): %s", row_id, tries, exc, exc_info=exc if tries == 1 else None)
+                logger.error(
+                    "update row %s failed (try %d): %s",
+                    row_id,
+                    tries,
+                    exc,
+                    exc_info=exc if tries == 1 else None,
+                )
                 if tries < MAX_TRIES:
                     return False
                 await rows.mark_done(session, row_id, self.clock.now(), error=error)
@@ -259,7 +267,9 @@ class Inbox:
             if len(self._tasks) >= MAX_CHATS_AT_ONCE or self._stopping:
                 return
             if queue and chat_key not in self._tasks:
-                self._tasks[chat_key] = asyncio.create_task(self._run_chat(chat_key), name=f"inbox:{chat_key}")
+                self._tasks[chat_key] = asyncio.create_task(
+                    self._run_chat(chat_key), name=f"inbox:{chat_key}"
+                )
 
     async def _process(self, row_id: int, platform: str, payload: dict[str, Any]) -> bool:
         """Handle one stored update; False when it has to wait for the database."""

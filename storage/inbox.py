@@ -23,7 +23,13 @@ async def put(
         dialect_insert(session)(InboxItem)
         .values(
             [
-                {"platform": platform, "key": key, "chat_key": chat_key, "payload": payload, "received_at": at}
+                {
+                    "platform": platform,
+                    "key": key,
+                    "chat_key": chat_key,
+                    "payload": payload,
+                    "received_at": at,
+                }
                 for key, chat_key, payload in items
             ]
         )

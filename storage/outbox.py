@@ -75,7 +75,9 @@ async def card_chats(
     return [(p, c, g) for (p, c), g in found.items()]
 
 
-async def pending(session: AsyncSession, platforms: Collection[str] | None = None, limit: int = 100) -> Sequence[OutboxItem]:
+async def pending(
+    session: AsyncSession, platforms: Collection[str] | None = None, limit: int = 100
+) -> Sequence[OutboxItem]:
     """Return unsent rows, oldest first (of these platforms, plus rows from before migration 0008)."""
     query = select(OutboxItem).where(OutboxItem.sent_at.is_(None))
     if platforms is not None:
@@ -100,9 +102,17 @@ async def finish(
     )
 
 
-async def finish_lane(session: AsyncSession, lane: str, state: OutboxState, at: datetime, error: str) -> list[int]:
+async def finish_lane(
+    session: AsyncSession, lane: str, state: OutboxState, at: datetime, error: str
+) -> list[int]:
     """Finish every unsent row of one chat (the chat is gone); return their ids."""
-    ids = list((await session.scalars(select(OutboxItem.id).where(OutboxItem.lane == lane, OutboxItem.sent_at.is_(None)))).all())
+    ids = list(
+        (
+            await session.scalars(
+                select(OutboxItem.id).where(OutboxItem.lane == lane, OutboxItem.sent_at.is_(None))
+            )
+        ).all()
+    )
     if ids:
         await finish(session, ids, state, at, error=error)
     return ids
@@ -125,7 +135,9 @@ async def failed_unreported(session: AsyncSession) -> Sequence[OutboxItem]:
 
 async def any_failed_unreported(session: AsyncSession) -> bool:
     """Tell cheaply whether a failed row waits to be reported."""
-    query = select(func.count()).where(OutboxItem.state == OutboxState.FAILED, OutboxItem.reported_at.is_(None))
+    query = select(func.count()).where(
+        OutboxItem.state == OutboxState.FAILED, OutboxItem.reported_at.is_(None)
+    )
     return bool(await session.scalar(query))
 
 

@@ -133,12 +133,21 @@ async def test_prune_forgets_only_what_is_long_done(db: Database) -> None:
     from storage.enums import OutboxState
 
     async with db.unit_of_work() as s:
-        first = await inbox_rows.put(s, "t", [("t:1", "c", {}), ("t:2", "c", {}), ("t:3", "c", {})], NOW - td(days=9))
+        first = await inbox_rows.put(
+            s, "t", [("t:1", "c", {}), ("t:2", "c", {}), ("t:3", "c", {})], NOW - td(days=9)
+        )
         ids = await inbox_rows.put(s, "t", [("t:4", "c", {})], NOW)
         old, _ = await outbox_rows.add(
             s,
             [
-                {"update_key": key, "payload": [{"text": key}], "created_at": NOW - td(days=9), "lane": "t:c", "platform": "t", "chat_id": "c"}
+                {
+                    "update_key": key,
+                    "payload": [{"text": key}],
+                    "created_at": NOW - td(days=9),
+                    "lane": "t:c",
+                    "platform": "t",
+                    "chat_id": "c",
+                }
                 for key in ("t:1", "t:2")  # t:2 is never sent: kept
             ],
         )
