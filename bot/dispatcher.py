@@ -41,7 +41,7 @@ from domain.park import operations as park_ops
 from domain.park import queries as park_queries
 from domain.park.rules import needed_roles, role_allows
 from handlers import texts as T
-from storage import audit, cards, conversations, identity, inbox
+from storage import audit, bookkeeping, cards, conversations, identity, inbox
 from storage.db import Database, is_unavailable
 from storage.enums import Role
 from storage.models import Conversation, Person
@@ -166,9 +166,8 @@ class Dispatcher:
         try:
             async with self.db.unit_of_work() as session:
                 now = self.clock.now()
-                if inbox_id is not None:
-                    await inbox.mark_done(session, inbox_id, now)
-                if not await audit.claim_update(session, event.update_key, now):
+                conn = await session.connection()
+                if not await conn.run_sync(bookkeeping.begin_update, inbox_id, event.update_key, now):
                     logger.info("update %s already processed; skipped", event.update_key)
                     return outcome
                 self._told_not_saved.discard(event.update_key)

@@ -22,7 +22,7 @@ from bot.dispatcher import Dispatcher, Event
 from bot.messages import ButtonPress, Outcome
 from bot.recently import RecentlyDone
 from bot.sender import Sender
-from storage import audit, files, outbox
+from storage import audit, bookkeeping, files, outbox
 from storage import inbox as rows
 from storage.db import Database, is_unavailable
 
@@ -92,8 +92,9 @@ class Inbox:
 
     async def put(self, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         """Store updates as (update key, chat key, raw payload); raises when the database cannot be used."""
-        async with self.db.unit_of_work(durable=True) as session:
-            ids = await rows.put(session, platform, items, self.clock.now())
+        # FULL sync: once confirmed, the platform never sends these again (storage/sqlite_inloop.py).
+        async with self.db.connection(durable=True) as conn:
+            ids = await conn.run_sync(bookkeeping.put_inbox, platform, items, self.clock.now())
         if self._worker is None:
             return  # not processing (yet): the first scan at start finds them
         for key, chat_key, payload in items:

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Capabilities, ChatRef, Reply, reply_to_dict
 from domain.park import queries as park_queries
+from storage import bookkeeping
 from storage import outbox as rows
 
 logger = logging.getLogger(__name__)
@@ -196,10 +197,11 @@ async def enqueue(
             add(reply, origin.platform, origin.chat_id, origin.is_group, origin.title)
     if not values:
         return []
-    stored = await rows.add(session, values)
+    conn = await session.connection()
+    stored = await conn.run_sync(bookkeeping.add_outbox, values)
     return [
         Queued(
-            id=row.id,
+            id=row_id,
             lane=v["lane"],
             platform=v["platform"],
             chat_id=v["chat_id"],
@@ -210,5 +212,5 @@ async def enqueue(
             edit=bool(v.get("edit")),
             reply=reply,
         )
-        for row, v, reply in zip(stored, values, parsed, strict=True)
+        for row_id, v, reply in zip(stored, values, parsed, strict=True)
     ]

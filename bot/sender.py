@@ -160,6 +160,7 @@ class Sender:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
             if not self._tasks and self._waiting:
                 self._start_lanes()
+        await self._outcomes.flushed()  # what went out is recorded too
 
     async def delivered(self, row_ids: Sequence[int], timeout: float) -> bool:  # noqa: ASYNC109
         """Wait (at most `timeout` seconds) until these rows are done with; return whether they are."""
@@ -347,6 +348,8 @@ class Sender:
         """Send (or edit) once; return the card posts to record."""
         caps = adapter.capabilities
         reply = item.reply
+        if item.edit:
+            await self._outcomes.flushed()  # where the card landed may be in the marks due
         if item.edit and item.chat_id is None:  # every private copy of the card (a batching platform)
             assert reply.card is not None
             async with self.db.reading() as session:

@@ -13,7 +13,13 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from storage.sqlite_inloop import in_loop
 
@@ -233,6 +239,20 @@ class Database:
         async with self._write_lock(), self.sessions() as session, session.begin():
             await session.connection(execution_options={"durable": durable})
             yield session
+
+    @asynccontextmanager
+    async def connection(self, *, durable: bool = False) -> AsyncIterator[AsyncConnection]:
+        """Open one transaction on a bare connection (no ORM session), for the Core bookkeeping of
+        `storage/bookkeeping.py`: commit when the block ends, roll back when it raises."""
+        if not self.sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock(), self.engine.connect() as conn:
+            if durable:
+                await conn.execution_options(durable=True)
+            async with conn.begin():
+                yield conn
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

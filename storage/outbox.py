@@ -9,21 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import OutboxState
 from storage.models import CardPost, Chat, OutboxItem, Person
-
-
-async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[OutboxItem]:
-    """Store outgoing messages (column values per row); return the rows with their ids."""
-    items = [OutboxItem(**row) for row in rows]
-    session.add_all(items)
-    await session.flush()
-    return items
 
 
 async def drop_pending_edits(session: AsyncSession, card_key: str, lanes: Collection[str]) -> None:

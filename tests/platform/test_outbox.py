@@ -328,19 +328,19 @@ async def test_sends_are_recorded_after_a_database_outage_and_never_repeated(
 ) -> None:
     """The database stops taking outcomes in the middle of a 200-group broadcast: the outcomes are kept
     and recorded once it is back, nothing new goes out meanwhile, and a restart sends nothing twice."""
-    from storage import outbox as outbox_rows
+    from storage import bookkeeping
 
-    finish = outbox_rows.finish
+    record = bookkeeping.record_marks
     outage = asyncio.Event()
-    refused: Counter[tuple[int, ...]] = Counter()  # ids of a mark -> times the database refused it
+    refused: Counter[tuple[int, ...]] = Counter()  # ids of a batch of marks -> times the database refused it
 
-    async def flaky_finish(session: Any, ids: list[int], *args: Any, **kwargs: Any) -> Any:
+    def flaky_record(conn: Any, marks: Any, *args: Any) -> Any:
         if outage.is_set():
-            refused[tuple(ids)] += 1
+            refused[tuple(i for ids, *_ in marks for i in ids)] += 1
             raise ConnectionRefusedError("database unavailable")
-        return await finish(session, ids, *args, **kwargs)
+        return record(conn, marks, *args)
 
-    monkeypatch.setattr(outbox_rows, "finish", flaky_finish)
+    monkeypatch.setattr(bookkeeping, "record_marks", flaky_record)
     async with FakeTelegram() as tg:
         settings = live_settings(sqlite_url, tmp_path, tg, overall_per_second=80)
         async with live_app(settings, clock) as app:
