@@ -66,19 +66,23 @@ def make_engine(url: str) -> AsyncEngine:
         def _sqlite_begin(conn: Connection) -> None:
             # Take the write lock at BEGIN: writers queue (on `Database`'s lock) instead of failing with
             # "database is locked" when a reader upgrades to a writer. A read-only session
-            # (`Database.reading`) begins deferred and never waits for writers (WAL).
+            # (`Database.reading`) begins deferred and never waits for writers (WAL). Said to the driver
+            # directly: these run at every transaction, and SQLAlchemy's statement machinery would cost
+            # more than the statements.
             options = conn.get_execution_options()
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
             if options.get("read_only", False):
-                conn.exec_driver_sql("BEGIN")
+                dbapi.execute("BEGIN")
                 return
             # In WAL mode NORMAL loses no commit when the process crashes, only (the last few) when the
             # machine loses power; FULL is kept for what a platform will not send again (`durable`).
             sync = "FULL" if options.get("durable", False) else "NORMAL"
             info = conn.connection.info
             if info.get("synchronous") != sync:
-                conn.exec_driver_sql(f"PRAGMA synchronous={sync}")
+                dbapi.execute(f"PRAGMA synchronous={sync}")
                 info["synchronous"] = sync
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi.execute("BEGIN IMMEDIATE")
 
         return engine
     # A database that stops answering must fail a unit of work within a bounded time (the update then
