@@ -56,6 +56,7 @@ _MARK = (
 )
 _ADD_POST = insert(_POSTS)
 _ADD_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_ADD_OUTBOX_ONE = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _OUTBOX_UNSET = {
     "update_key": None,
     "is_group": False,
@@ -107,6 +108,8 @@ def add_outbox(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
     (SQLAlchemy's "insertmanyvalues"), so each row is given every column."""
     if not rows:
         return []
+    if len(rows) == 1:  # most updates: one answer, one plain INSERT … RETURNING
+        return [conn.execute(_ADD_OUTBOX_ONE, {**_OUTBOX_UNSET, **rows[0]}).scalar_one()]
     result = conn.execute(_ADD_OUTBOX, [{**_OUTBOX_UNSET, **row} for row in rows])
     return list(result.scalars().all())
 
