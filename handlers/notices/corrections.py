@@ -180,9 +180,7 @@ async def _add_files(
         return [Reply(text=T.NOTICE_FILES_SAME.format(code=notice.code))]
     new = [f for f in await attachment_rows.files(session, "notice", notice.id) if change.event is not None and f.event_id == change.event.id]
     said = _names(new)
-    posted = T.NOTICE_FILES_POSTED.format(
-        kind=T.NOTICE_KIND_NAMES[notice.kind], code=notice.code, title=notice.title, files=said
-    )
+    posted = T.NOTICE_FILES_POSTED.format(code=notice.code, title=notice.title, files=said)
     root = settings.storage.photo_dir
     files = Reply(
         text=posted,
