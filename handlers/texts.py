@@ -77,6 +77,10 @@ HELP_VERIFY = (
     "也可以发送 /accept YH-… 或 /reject YH-… <原因>。重大隐患须五落实齐全才能验收销号。"
     "待验收的隐患：/hazards 待验收。"
 )
+HELP_RECHECK = (
+    "复查：本园区允许检查专家复查自己发现的隐患。企业提交整改后，卡片会私聊发给您，点“验收通过”或“驳回”；"
+    "也可以发送 /accept YH-… 或 /reject YH-… <原因>。隐患销号后您会收到通知。"
+)
 HELP_FOOTER = (
     "在群里，请用命令开头发送消息，或直接回复我的卡片；卡片上的每个按钮也都可以用带隐患编号的命令完成。\n"
     "完整的使用说明见《园区安全生产群机器人使用指南》（项目 docs/guide.md，可向管理员索取）。"
@@ -744,6 +748,9 @@ SETGROUP_DONE = "已将本群（{title}）设为园区安全群：隐患卡片�
 
 # --- correcting a notice: wording, place, time, files, withdrawal (issue #18 item 5) -------------------
 
+VERIFY_ACCEPTED_FINDER = "您发现的隐患 {code}（{enterprise}：{description}）已由{name}验收销号。"
+RECHECK_OFF = "本园区的整改验收由管理人员进行（检查专家复查未开启）。隐患销号后，发现它的检查专家会收到通知。"
+RECHECK_NOT_FINDER = "检查专家只复查自己发现的隐患；{code} 不是您发现的，由管理人员验收。"
 NOTICE_STATUS_WITHDRAWN = "已撤回"
 NF_CORRECTIONS = "更正记录"
 CORRECTION_LINE = "{when} {name}{what}"
