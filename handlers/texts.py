@@ -757,8 +757,8 @@ CORRECTION_LINE = "{when} {name}{what}"
 CORRECTION_SOMEONE = "管理人员"
 CORRECTION_WHAT = {
     "title": "修改了标题",
-    "body": "修改了内容",
-    "title_body": "修改了标题和内容",
+    "body": "修改了{body}",
+    "title_body": "修改了标题和{body}",
     "files_add": "添加了附件{files}",
     "files_remove": "删除了附件{files}",
     "move": "把时间改为 {when}",

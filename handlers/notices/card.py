@@ -150,7 +150,8 @@ def correction_line(notice: Notice, c: Correction, settings: Settings) -> str:
     match c.action:
         case "edit":
             key = "title_body" if "title_to" in data and "body_to" in data else ("title" if "title_to" in data else "body")
-            what = T.CORRECTION_WHAT[key]
+            body = T.NF_AGENDA if notice.kind == NoticeKind.MEETING else T.NF_BODY
+            what = T.CORRECTION_WHAT[key].format(body=body)
         case "files_add":
             what = T.CORRECTION_WHAT["files_add"].format(files=_files_said(data))
         case "files_remove":
