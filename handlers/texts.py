@@ -748,6 +748,7 @@ SETGROUP_DONE = "已将本群（{title}）设为园区安全群：隐患卡片�
 
 # --- correcting a notice: wording, place, time, files, withdrawal (issue #18 item 5) -------------------
 
+FIX_SUBMITTED_RECHECK = "{code} 已提交整改，等待管理人员验收或发现它的检查专家{name}复查。"
 VERIFY_ACCEPTED_FINDER = "您发现的隐患 {code}（{enterprise}：{description}）已由{name}验收销号。"
 RECHECK_OFF = "本园区的整改验收由管理人员进行（检查专家复查未开启）。隐患销号后，发现它的检查专家会收到通知。"
 RECHECK_NOT_FINDER = "检查专家只复查自己发现的隐患；{code} 不是您发现的，由管理人员验收。"

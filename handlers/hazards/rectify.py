@@ -247,7 +247,13 @@ async def fix_reply(
     if msg.media_group_id:
         await ask(session, msg.chat, actor, HazardAlbum(hazard.id, msg.media_group_id, "after"), now)
     card = await build_card(session, hazard, settings, now)
-    replies = [Reply(card=card, edit=True), Reply(text=T.FIX_SUBMITTED.format(code=hazard.code), about=key_of(hazard))]
+    finders = change.tell.get(Tell.FINDER_RECHECK, [])
+    submitted = (
+        T.FIX_SUBMITTED_RECHECK.format(code=hazard.code, name=finders[0].display_name)
+        if finders
+        else T.FIX_SUBMITTED.format(code=hazard.code)
+    )
+    replies = [Reply(card=card, edit=True), Reply(text=submitted, about=key_of(hazard))]
     # Managers verify from their private chat too: the first time they get the card there; after
     # a rejection their copy is edited in place and a one-line note tells them it is back.
     has_copy = {(p.platform, p.chat_id) for p in await cards.card_posts(session, card.key, None)}

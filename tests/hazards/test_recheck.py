@@ -61,6 +61,7 @@ async def test_where_the_park_allows_it_the_finder_rechecks_the_fix(rechecking: 
     _, fixed = await found_and_fixed(h)
     # The fix reaches the inspector privately too, with the buttons to check it.
     private = [s for s in to(h, "zhao", fixed) if s.card is not None]
+    assert "等待管理人员验收或发现它的检查专家赵工复查" in h.texts(fixed)
     assert private, "the inspector who found it gets the card to re-check"
     help_text = h.texts(await h.say(ZHAO, "/help", Harness.private(ZHAO)))
     assert "/accept" in help_text and "复查：本园区允许检查专家复查自己发现的隐患" in help_text
