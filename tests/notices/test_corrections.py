@@ -163,6 +163,8 @@ async def test_a_withdrawn_notice_closes_its_card_and_is_counted_nowhere(harness
     await h.say(LI, "/notice 关于报送值班表的通知。请于12月12日前报送。")
     summary = h.texts(await h.say(LI, "/summary 2026", Harness.private(LI)))
     assert "发布通知 1 份" in summary
+    week = h.texts(await h.say(LI, "/week 本周", Harness.private(LI)))
+    assert "发布通知 1 份" in week
 
 
 async def test_a_withdrawn_meeting_is_not_counted_as_held(harness: Harness, clock: ManualClock) -> None:
