@@ -333,6 +333,8 @@ async def withdraw(session: AsyncSession, notice: Notice, actor: Person, reason:
     notice.status = NoticeStatus.WITHDRAWN
     notice.updated_at = at
     event = await _record(session, notice, actor, "withdraw", at, note=reason or None, data=data)
+    if data["from"] == NoticeStatus.CANCELLED:
+        return Change(notice, event)  # they heard of the cancellation already; the card says the rest
     return Change(notice, event, {Tell.WITHDRAWN: await _confirmed_people(session, notice, actor)})
 
 

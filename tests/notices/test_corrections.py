@@ -179,6 +179,19 @@ async def test_a_withdrawn_meeting_is_not_counted_as_held(harness: Harness, cloc
     summary = h.texts(await h.say(LI, "/summary 2026", Harness.private(LI)))
     assert "召开安全生产例会 0 次" in summary and "已安排" not in summary
     assert "已撤回" in h.texts(await h.say(LI, "/attendance HY-2026-01 全部"))
+    assert "已撤回" in h.texts(await h.say(LI, "/meeting_cancel HY-2026-01 不开了"))
+
+
+async def test_a_cancelled_meeting_withdrawn_tells_nobody_twice(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = card_of(await h.say(LI, MEETING))
+    await h.press(ZHANG, card, "收到")
+    out = await h.say(LI, "/meeting_cancel HY-2026-01 与上级检查冲突")
+    assert private_to(h, "zhang", out)
+    out = await h.say(LI, "/撤回 HY-2026-01 本不该发")
+    assert "已撤回会议通知 HY-2026-01" in h.texts(out) and not private_to(h, "zhang", out)
+    assert group_card(h).card.status.text == "已撤回"  # type: ignore[union-attr]
 
 
 async def test_the_cards_picture_stays_other_photos_come_and_go(harness: Harness) -> None:
