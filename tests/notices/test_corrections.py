@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from bot.clock import ManualClock
 from bot.messages import FileRef
-from storage.models import NoticeEvent
+from storage.models import Chat, NoticeEvent
 from tests.harness import (
     CHEN,
     GROUP,
@@ -209,3 +209,17 @@ async def test_the_cards_picture_stays_other_photos_come_and_go(harness: Harness
     assert "卡片上的图片随卡片一起发出，不能单独删除" in said and "/撤回 TZ-2026-01" in said
     assert "已从 TZ-2026-01 删除附件 照片 1 张" in h.texts(await h.say(LI, "/修改通知 TZ-2026-01 删除附件 2"))
     assert labels(group_card(h).card)["附件"] == "照片 1 张"  # type: ignore[arg-type]
+
+
+async def test_a_private_copy_of_the_card_is_corrected_too(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    async with h.app.db.unit_of_work() as s:
+        for chat in await s.scalars(select(Chat)):
+            chat.is_park_group = False  # no park group yet: the issuer gets the card privately
+    out = await h.say(LI, "/notice 关于报送值班表的通知。请于12月10日前报送。", Harness.private(LI))
+    private = next(s for s in out if s.card is not None and s.chat == Harness.private(LI))
+    await h.say(LI, "/修改通知 TZ-2026-01 内容 请于12月12日前报送。", Harness.private(LI))
+    assert private.edits == 1 and labels(private.card)["内容"] == "请于12月12日前报送。"  # type: ignore[arg-type]
+    await h.say(LI, "/撤回 TZ-2026-01", Harness.private(LI))
+    assert private.card is not None and private.card.status is not None and private.card.status.text == "已撤回"
