@@ -823,6 +823,11 @@ NOTICE_WITHDRAWN = "已撤回{kind} {code}（{title}）：各群的卡片显示�
 NOTICE_ALREADY_WITHDRAWN = "{code} 已经撤回过了。"
 NOTICE_WITHDRAW_NOTICE = "通知：{kind} {code}（{title}）已由{name}撤回，不需要再回执{meeting}。{reason}"
 NOTICE_WITHDRAW_MEETING = "，会议按此通知不再举行"
+BTN_NOTICE_FILE_REMOVE = "删除附件 {n}"
+BTN_NOTICE_WITHDRAW = "撤回这条通知"
+BTN_NOTICE_WITHDRAW_CONFIRM = "确认撤回 {code}"
+NOTICE_WITHDRAW_CONFIRM = "确定撤回{kind} {code}（{title}）吗？撤回后不再收集回执、不再提醒，也不计入统计，已回执的人会收到通知。要写明原因，请发送 /撤回 {code} <原因>。"
+NOTICE_FILE_GONE = "这个附件已经不在 {code} 上了。"
 HELP.update(
     {
         "notice_edit": "/notice_edit（/修改通知）<编号> <标题|内容|地点|时间|删除附件> <新内容> — 更正通知（随文件发送即添加附件），回执保持不变",

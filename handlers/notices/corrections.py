@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.buttons import CallbackData
 from bot.config import Settings
-from bot.messages import Attachment, Incoming, Reply, clean_text
+from bot.messages import Attachment, Button, ButtonPress, Incoming, Reply, clean_text
 from bot.routing import HandlerResult, Router
 from domain.notices import operations as notice_ops
 from domain.notices import queries as notice_queries
@@ -39,12 +41,25 @@ from handlers.notices.card import (
     parse_when,
     refusal_text,
 )
-from handlers.util import Reach, recipients
+from handlers.util import Reach, recipients, refuse
 from storage import attachments as attachment_rows
 from storage.enums import NoticeKind
 from storage.models import BroadcastFile, Notice, Person
 
 router = Router("notices.corrections")
+
+
+@dataclass(frozen=True)
+class CorrectButton(CallbackData, prefix="ntfix"):
+    """Under the correction menu: take file `file_id` off notice `notice_id` (`rm`), or withdraw the
+    notice (`wd` asks again, `wdok` does it)."""
+
+    notice_id: int
+    action: Literal["rm", "wd", "wdok"]
+    file_id: int = 0
+
+
+MENU_FILE_BUTTONS = 8  # more files than this are removed by command (their numbers are listed)
 
 # What a correction names first, as people write it (`内容：…` or `内容 …`), and the field it means.
 FIELDS = {
@@ -292,6 +307,13 @@ async def _menu(session: AsyncSession, notice: Notice) -> Reply:
     meeting = T.NOTICE_EDIT_MENU_MEETING.format(code=notice.code) if notice.kind == NoticeKind.MEETING else ""
     body = "议程" if notice.kind == NoticeKind.MEETING else "内容"
     how = T.NOTICE_EDIT_MENU_HOW.format(code=notice.code, body=body, meeting=meeting)
+    card_photo = await notice_queries.card_photo_file_id(session, notice.id)
+    removable = [(n, f) for n, f in enumerate(files, 1) if f.id != card_photo][:MENU_FILE_BUTTONS]
+    rows = [
+        (Button(T.BTN_NOTICE_FILE_REMOVE.format(n=n), CorrectButton(notice.id, "rm", f.id).pack(), f"/notice_edit {notice.code} 删除附件 {n}"),)
+        for n, f in removable
+    ]
+    rows.append((Button(T.BTN_NOTICE_WITHDRAW, CorrectButton(notice.id, "wd").pack(), f"/notice_withdraw {notice.code}"),))
     return Reply(
         text=T.NOTICE_EDIT_MENU.format(
             kind=T.NOTICE_KIND_NAMES[notice.kind],
@@ -300,6 +322,7 @@ async def _menu(session: AsyncSession, notice: Notice) -> Reply:
             files="；".join(_listed(files)) or T.NONE,
             how=how,
         ),
+        buttons=tuple(rows),
         about=card_key_of(notice),
     )
 
@@ -336,13 +359,27 @@ async def notice_withdraw(
     found, reason, problem = await _named(session, clean_text(msg.args, REASON_LIMIT * 2), card_key, T.NOTICE_WITHDRAW_USAGE)
     if found is None:
         return Reply(text=problem)
-    reason = clean_text(reason, REASON_LIMIT)
+    return await _withdraw(session, found, actor, clean_text(reason, REASON_LIMIT), settings, now, reach)
+
+
+async def _withdraw(
+    session: AsyncSession,
+    found: Notice,
+    actor: Person,
+    reason: str,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+    *,
+    toast: bool = False,
+) -> list[Reply]:
+    """Withdraw the notice; edit its card, tell whoever answered, say how many were told."""
     try:
         change = await notice_ops.withdraw(session, found, actor, reason, now)
     except Refused as exc:
-        return Reply(text=refusal_text(exc, actor))
+        return [Reply(text=refusal_text(exc, actor), toast=toast)]
     if not change.changed:
-        return Reply(text=T.NOTICE_ALREADY_WITHDRAWN.format(code=found.code))
+        return [Reply(text=T.NOTICE_ALREADY_WITHDRAWN.format(code=found.code), toast=toast)]
     kind = T.NOTICE_KIND_NAMES[found.kind]
     meeting = T.NOTICE_WITHDRAW_MEETING if found.kind == NoticeKind.MEETING else ""
     told = T.NOTICE_WITHDRAW_NOTICE.format(
@@ -355,4 +392,41 @@ async def notice_withdraw(
     )
     replies, count = await _tell(session, found, change, told, settings, now, reach)
     done = T.NOTICE_WITHDRAWN.format(kind=kind, code=found.code, title=found.title, count=count)
-    return [*replies, Reply(text=done, about=card_key_of(found))]
+    return [*replies, Reply(text=done, about=card_key_of(found)), *([Reply(text=done, toast=True)] if toast else [])]
+
+
+@router.button(CorrectButton, perm=Perm.NOTICE_SEND)
+async def correct_button(
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: CorrectButton,
+    reach: Reach,
+) -> HandlerResult:
+    """A button under the correction menu: remove one file, or withdraw (asked once more, then done)."""
+    found = await notice_queries.get(session, button.notice_id)
+    if found is None:
+        return await refuse(session, actor, press, now, T.BUTTON_STALE)
+    if button.action == "wd":
+        confirm = Button(
+            T.BTN_NOTICE_WITHDRAW_CONFIRM.format(code=found.code),
+            CorrectButton(found.id, "wdok").pack(),
+            f"/notice_withdraw {found.code}",
+        )
+        ask = T.NOTICE_WITHDRAW_CONFIRM.format(kind=T.NOTICE_KIND_NAMES[found.kind], code=found.code, title=found.title)
+        return [Reply(text=ask, buttons=((confirm,),), about=card_key_of(found)), Reply(text=ask, toast=True)]
+    if button.action == "wdok":
+        return await _withdraw(session, found, actor, "", settings, now, reach, toast=True)
+    files = await attachment_rows.files(session, "notice", found.id)
+    picked = next((f for f in files if f.id == button.file_id), None)
+    if picked is None:
+        return Reply(text=T.NOTICE_FILE_GONE.format(code=found.code), toast=True)
+    try:
+        replies = await _remove_file(session, found, actor, str(files.index(picked) + 1), settings, now)
+    except Refused as exc:
+        return Reply(text=_refused(exc, actor), toast=True)
+    said = next((r.text for r in replies if r.text), None)
+    return [*replies, Reply(text=said, toast=True)] if said else replies

@@ -223,3 +223,34 @@ async def test_a_private_copy_of_the_card_is_corrected_too(harness: Harness) -> 
     assert private.edits == 1 and labels(private.card)["内容"] == "请于12月12日前报送。"  # type: ignore[arg-type]
     await h.say(LI, "/撤回 TZ-2026-01", Harness.private(LI))
     assert private.card is not None and private.card.status is not None and private.card.status.text == "已撤回"
+
+
+async def test_the_correction_menu_has_buttons_checked_like_the_commands(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    card = card_of(await h.say(LI, "/notice 关于报送值班表的通知。", files=(pdf(h, "值班表.pdf"), pdf(h, "模板.pdf", b"2"))))
+    await h.press(ZHANG, card, "收到")
+    menu = next(s for s in await h.say(LI, "/修改通知 TZ-2026-01") if s.reply.buttons)
+    assert [b.label for row in menu.reply.buttons for b in row] == ["删除附件 1", "删除附件 2", "撤回这条通知"]
+    # Somebody who may not correct notices: refused by the role table, whatever the data says.
+    stale = next(b.data for row in menu.reply.buttons for b in row if b.label == "删除附件 2")
+    outcome = await h.press(ZHANG, menu, data=stale)
+    assert "这个操作需要以下身份之一" in (outcome.toast or "")
+    outcome = await h.press(LI, menu, "删除附件 2")
+    assert outcome.toast is not None and "已从 TZ-2026-01 删除附件 《模板.pdf》" in outcome.toast
+    assert labels(group_card(h).card)["附件"] == "《值班表.pdf》"  # type: ignore[arg-type]
+    outcome = await h.press(LI, menu, data=stale)  # pressed again: the file is gone already
+    assert outcome.toast == "这个附件已经不在 TZ-2026-01 上了。"
+    # 撤回 asks once more, then withdraws; whoever answered is told.
+    before = len(h.adapter.sent)
+    outcome = await h.press(LI, menu, "撤回这条通知")
+    assert outcome.toast is not None and "确定撤回通知 TZ-2026-01" in outcome.toast
+    assert group_card(h).card.status.text == "收集回执中"  # type: ignore[union-attr]
+    confirm = next(s for s in h.adapter.sent[before:] if s.reply.buttons)
+    before = len(h.adapter.sent)
+    outcome = await h.press(MA, confirm, "确认撤回 TZ-2026-01")
+    assert outcome.toast is not None and "已撤回通知 TZ-2026-01" in outcome.toast
+    assert group_card(h).card.status.text == "已撤回"  # type: ignore[union-attr]
+    assert private_to(h, "zhang", h.adapter.sent[before:])
+    outcome = await h.press(LI, confirm, "确认撤回 TZ-2026-01")
+    assert outcome.toast == "TZ-2026-01 已经撤回过了。"
