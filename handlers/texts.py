@@ -828,6 +828,9 @@ BTN_NOTICE_WITHDRAW = "撤回这条通知"
 BTN_NOTICE_WITHDRAW_CONFIRM = "确认撤回 {code}"
 NOTICE_WITHDRAW_CONFIRM = "确定撤回{kind} {code}（{title}）吗？撤回后不再收集回执、不再提醒，也不计入统计，已回执的人会收到通知。要写明原因，请发送 /撤回 {code} <原因>。"
 NOTICE_FILE_GONE = "这个附件已经不在 {code} 上了。"
+NOTICE_WITHDRAW_CONFIRM_TOAST = "请再点一次“确认撤回”"
+NOTICE_FILE_REMOVED_TOAST = "已从 {code} 删除附件 {file}"
+NOTICE_WITHDRAWN_TOAST = "已撤回 {code}"
 HELP.update(
     {
         "notice_edit": "/notice_edit（/修改通知）<编号> <标题|内容|地点|时间|删除附件> <新内容> — 更正通知（随文件发送即添加附件），回执保持不变",

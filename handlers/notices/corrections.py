@@ -392,7 +392,8 @@ async def _withdraw(
     )
     replies, count = await _tell(session, found, change, told, settings, now, reach)
     done = T.NOTICE_WITHDRAWN.format(kind=kind, code=found.code, title=found.title, count=count)
-    return [*replies, Reply(text=done, about=card_key_of(found)), *([Reply(text=done, toast=True)] if toast else [])]
+    toasted = [Reply(text=T.NOTICE_WITHDRAWN_TOAST.format(code=found.code), toast=True)] if toast else []
+    return [*replies, Reply(text=done, about=card_key_of(found)), *toasted]
 
 
 @router.button(CorrectButton, perm=Perm.NOTICE_SEND)
@@ -417,7 +418,7 @@ async def correct_button(
             f"/notice_withdraw {found.code}",
         )
         ask = T.NOTICE_WITHDRAW_CONFIRM.format(kind=T.NOTICE_KIND_NAMES[found.kind], code=found.code, title=found.title)
-        return [Reply(text=ask, buttons=((confirm,),), about=card_key_of(found)), Reply(text=ask, toast=True)]
+        return [Reply(text=ask, buttons=((confirm,),), about=card_key_of(found)), Reply(text=T.NOTICE_WITHDRAW_CONFIRM_TOAST, toast=True)]
     if button.action == "wdok":
         return await _withdraw(session, found, actor, "", settings, now, reach, toast=True)
     files = await attachment_rows.files(session, "notice", found.id)
@@ -428,5 +429,5 @@ async def correct_button(
         replies = await _remove_file(session, found, actor, str(files.index(picked) + 1), settings, now)
     except Refused as exc:
         return Reply(text=_refused(exc, actor), toast=True)
-    said = next((r.text for r in replies if r.text), None)
-    return [*replies, Reply(text=said, toast=True)] if said else replies
+    removed = T.NOTICE_FILE_REMOVED_TOAST.format(code=found.code, file=_names([picked]))
+    return [*replies, Reply(text=removed, toast=True)] if len(replies) > 1 else [*replies, replace(replies[0], toast=True)]

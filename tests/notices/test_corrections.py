@@ -237,19 +237,20 @@ async def test_the_correction_menu_has_buttons_checked_like_the_commands(harness
     outcome = await h.press(ZHANG, menu, data=stale)
     assert "这个操作需要以下身份之一" in (outcome.toast or "")
     outcome = await h.press(LI, menu, "删除附件 2")
-    assert outcome.toast is not None and "已从 TZ-2026-01 删除附件 《模板.pdf》" in outcome.toast
+    assert outcome.toast == "已从 TZ-2026-01 删除附件 《模板.pdf》"
     assert labels(group_card(h).card)["附件"] == "《值班表.pdf》"  # type: ignore[arg-type]
     outcome = await h.press(LI, menu, data=stale)  # pressed again: the file is gone already
     assert outcome.toast == "这个附件已经不在 TZ-2026-01 上了。"
     # 撤回 asks once more, then withdraws; whoever answered is told.
     before = len(h.adapter.sent)
     outcome = await h.press(LI, menu, "撤回这条通知")
-    assert outcome.toast is not None and "确定撤回通知 TZ-2026-01" in outcome.toast
+    assert outcome.toast == "请再点一次“确认撤回”"
     assert group_card(h).card.status.text == "收集回执中"  # type: ignore[union-attr]
     confirm = next(s for s in h.adapter.sent[before:] if s.reply.buttons)
+    assert "确定撤回通知 TZ-2026-01" in (confirm.reply.text or "")
     before = len(h.adapter.sent)
     outcome = await h.press(MA, confirm, "确认撤回 TZ-2026-01")
-    assert outcome.toast is not None and "已撤回通知 TZ-2026-01" in outcome.toast
+    assert outcome.toast == "已撤回 TZ-2026-01"
     assert group_card(h).card.status.text == "已撤回"  # type: ignore[union-attr]
     assert private_to(h, "zhang", h.adapter.sent[before:])
     outcome = await h.press(LI, confirm, "确认撤回 TZ-2026-01")
