@@ -142,7 +142,8 @@ async def notice_edit(
         if field == "remove":
             return await _remove_file(session, found, actor, value, settings, now)
         if field == "place":
-            return await _set_place(session, found, actor, value.split()[0][: TITLE_LIMIT * 2], settings, now, reach)
+            place = value.split()[0][: TITLE_LIMIT * 2]
+            return await _set_place(session, found, actor, place, settings, now, reach)
         return await _move(session, found, actor, value, settings, now, reach)
     except Refused as exc:
         return Reply(text=_refused(exc, actor))
@@ -273,7 +274,8 @@ async def _set_place(
     when = fmt_when(notice.starts_at or now, settings)
     told = T.NOTICE_PLACE_NOTICE.format(code=notice.code, title=notice.title, place=place, when=when)
     replies, count = await _tell(session, notice, change, told, settings, now, reach)
-    return [*replies, Reply(text=T.NOTICE_PLACE_SET.format(code=notice.code, title=notice.title, place=place, count=count))]
+    done = T.NOTICE_PLACE_SET.format(code=notice.code, title=notice.title, place=place, count=count)
+    return [*replies, Reply(text=done)]
 
 
 async def _move(
@@ -305,15 +307,22 @@ async def _menu(session: AsyncSession, notice: Notice) -> Reply:
     """Say what can be corrected in a notice and how, with its files numbered for removal."""
     files = await attachment_rows.files(session, "notice", notice.id)
     meeting = T.NOTICE_EDIT_MENU_MEETING.format(code=notice.code) if notice.kind == NoticeKind.MEETING else ""
-    body = "议程" if notice.kind == NoticeKind.MEETING else "内容"
+    body = T.NF_AGENDA if notice.kind == NoticeKind.MEETING else T.NF_BODY
     how = T.NOTICE_EDIT_MENU_HOW.format(code=notice.code, body=body, meeting=meeting)
     card_photo = await notice_queries.card_photo_file_id(session, notice.id)
     removable = [(n, f) for n, f in enumerate(files, 1) if f.id != card_photo][:MENU_FILE_BUTTONS]
     rows = [
-        (Button(T.BTN_NOTICE_FILE_REMOVE.format(n=n), CorrectButton(notice.id, "rm", f.id).pack(), f"/notice_edit {notice.code} 删除附件 {n}"),)
+        (
+            Button(
+                T.BTN_NOTICE_FILE_REMOVE.format(n=n),
+                CorrectButton(notice.id, "rm", f.id).pack(),
+                f"/notice_edit {notice.code} 删除附件 {n}",
+            ),
+        )
         for n, f in removable
     ]
-    rows.append((Button(T.BTN_NOTICE_WITHDRAW, CorrectButton(notice.id, "wd").pack(), f"/notice_withdraw {notice.code}"),))
+    withdraw = Button(T.BTN_NOTICE_WITHDRAW, CorrectButton(notice.id, "wd").pack(), f"/notice_withdraw {notice.code}")
+    rows.append((withdraw,))
     return Reply(
         text=T.NOTICE_EDIT_MENU.format(
             kind=T.NOTICE_KIND_NAMES[notice.kind],
@@ -356,7 +365,8 @@ async def notice_withdraw(
     reach: Reach,
 ) -> HandlerResult:
     """Withdraw a notice issued by mistake: `/notice_withdraw TZ-… [原因]` (or as a reply to its card)."""
-    found, reason, problem = await _named(session, clean_text(msg.args, REASON_LIMIT * 2), card_key, T.NOTICE_WITHDRAW_USAGE)
+    text = clean_text(msg.args, REASON_LIMIT * 2)
+    found, reason, problem = await _named(session, text, card_key, T.NOTICE_WITHDRAW_USAGE)
     if found is None:
         return Reply(text=problem)
     return await _withdraw(session, found, actor, clean_text(reason, REASON_LIMIT), settings, now, reach)
@@ -418,7 +428,10 @@ async def correct_button(
             f"/notice_withdraw {found.code}",
         )
         ask = T.NOTICE_WITHDRAW_CONFIRM.format(kind=T.NOTICE_KIND_NAMES[found.kind], code=found.code, title=found.title)
-        return [Reply(text=ask, buttons=((confirm,),), about=card_key_of(found)), Reply(text=T.NOTICE_WITHDRAW_CONFIRM_TOAST, toast=True)]
+        return [
+            Reply(text=ask, buttons=((confirm,),), about=card_key_of(found)),
+            Reply(text=T.NOTICE_WITHDRAW_CONFIRM_TOAST, toast=True),
+        ]
     if button.action == "wdok":
         return await _withdraw(session, found, actor, "", settings, now, reach, toast=True)
     files = await attachment_rows.files(session, "notice", found.id)
@@ -429,5 +442,7 @@ async def correct_button(
         replies = await _remove_file(session, found, actor, str(files.index(picked) + 1), settings, now)
     except Refused as exc:
         return Reply(text=_refused(exc, actor), toast=True)
+    if len(replies) == 1:  # not removed: the reason, as a popup
+        return [replace(replies[0], toast=True)]
     removed = T.NOTICE_FILE_REMOVED_TOAST.format(code=found.code, file=_names([picked]))
-    return [*replies, Reply(text=removed, toast=True)] if len(replies) > 1 else [*replies, replace(replies[0], toast=True)]
+    return [*replies, Reply(text=removed, toast=True)]
