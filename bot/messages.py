@@ -36,6 +36,11 @@ COMMAND_ALIASES = {
     "专项行动": "campaign",
     "自查报告": "report",
     "总结": "summary",
+    "修改通知": "notice_edit",
+    "修改会议": "notice_edit",
+    "更正通知": "notice_edit",
+    "撤回通知": "notice_withdraw",
+    "撤回": "notice_withdraw",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患).

@@ -186,6 +186,10 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.STATE_CHANGED.format(code=code, status=T.STATUS_NAMES[hazard.status])
         case Refusal.MAJOR_DOWNGRADE:
             return T.LEVEL_DOWNGRADE_REFUSED.format(code=code)
+        case Refusal.RECHECK_OFF:
+            return T.RECHECK_OFF
+        case Refusal.NOT_FINDER:
+            return T.RECHECK_NOT_FINDER.format(code=code)
         case _:
             return T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor))
 
