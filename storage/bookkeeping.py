@@ -3,9 +3,10 @@
 Every update costs a few rows besides what its handler does: the inbox row stored (and later marked
 done), its key claimed, its replies' outbox rows, and the marks of what was sent. These are the hottest
 statements the bot runs, so they skip the ORM (no session, no identity map, no flush): each unit below
-is a plain function of a `Connection`, handed whole to `AsyncConnection.run_sync` (one greenlet hop for
-the unit, not one per statement), on a connection from `Database.connection()` or the connection of the
-update's own session (`await session.connection()`), so it commits with the handler's work.
+is a plain function of a `Connection`, run whole in one greenlet (one hop for the unit, not one per
+statement): by `Database.run` in a transaction of its own, or by `AsyncConnection.run_sync` on the
+connection of the update's own session (`await session.connection()`), so it commits with the handler's
+work.
 
 The statements are module constants: SQLAlchemy compiles each once per dialect and caches it.
 """

@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 from storage.sqlite_inloop import in_loop
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -244,19 +246,23 @@ class Database:
             await session.connection(execution_options={"durable": durable})
             yield session
 
-    @asynccontextmanager
-    async def connection(self, *, durable: bool = False) -> AsyncIterator[AsyncConnection]:
-        """Open one transaction on a bare connection (no ORM session), for the Core bookkeeping of
-        `storage/bookkeeping.py`: commit when the block ends, roll back when it raises."""
+    async def run(self, unit: Callable[..., T], *args: Any, durable: bool = False) -> T:
+        """Run `unit(connection, *args)` in one transaction on a bare connection (no ORM session), in one
+        hop: the whole unit is a single greenlet, its statements the Core statements of
+        `storage/bookkeeping.py`. Commits when the unit returns, rolls back when it raises.
+
+        `durable` as for `unit_of_work`."""
         if not self.sqlite:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock(), self.engine.connect() as conn:
+            return await greenlet_spawn(self._in_transaction, unit, args, durable)
+        async with self._write_lock():
+            return await greenlet_spawn(self._in_transaction, unit, args, durable)
+
+    def _in_transaction(self, unit: Callable[..., T], args: tuple[Any, ...], durable: bool) -> T:
+        with self.engine.sync_engine.connect() as conn:
             if durable:
-                await conn.execution_options(durable=True)
-            async with conn.begin():
-                yield conn
+                conn.execution_options(durable=True)
+            with conn.begin():
+                return unit(conn, *args)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

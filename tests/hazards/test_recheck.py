@@ -40,14 +40,18 @@ async def test_the_inspector_who_found_it_is_told_when_it_is_closed(harness: Har
     out = await h.say(LI, "/accept YH-2026-0001", Harness.private(LI))
     assert await hazard_status(h) == "closed"
     told = h.texts(to(h, "zhao", out))
-    assert "您发现的隐患 YH-2026-0001（华油装备制造有限公司：华油 冲床防护罩缺失）已由李干部验收销号。" in told
+    assert (
+        "您发现的隐患 YH-2026-0001（华油装备制造有限公司：华油 冲床防护罩缺失）已由李干部验收销号。" in told
+    )
 
 
 @pytest.fixture
 async def rechecking(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """A harness whose park lets the inspector who found a hazard re-check its fix."""
     settings = make_settings(sqlite_url, tmp_path)
-    settings = settings.model_copy(update={"park": settings.park.model_copy(update={"inspector_recheck": True})})
+    settings = settings.model_copy(
+        update={"park": settings.park.model_copy(update={"inspector_recheck": True})}
+    )
     h = await Harness.create(settings, clock)
     try:
         yield h
@@ -73,7 +77,9 @@ async def test_where_the_park_allows_it_the_finder_rechecks_the_fix(rechecking: 
     out = await h.say(ZHAO, "/accept YH-2026-0001", Harness.private(ZHAO))
     assert await hazard_status(h) == "closed"
     assert T.VERIFY_ACCEPTED.format(code="YH-2026-0001") in h.texts(out)
-    assert not any("您发现的隐患" in (s.reply.text or "") for s in to(h, "zhao", out)), "not told of his own act"
+    assert not any("您发现的隐患" in (s.reply.text or "") for s in to(h, "zhao", out)), (
+        "not told of his own act"
+    )
 
 
 async def test_an_inspector_rechecks_only_what_they_found(rechecking: Harness) -> None:
@@ -84,7 +90,9 @@ async def test_an_inspector_rechecks_only_what_they_found(rechecking: Harness) -
     assert not to(h, "zhao", fixed)
     said = h.texts(await h.say(ZHAO, "/accept YH-2026-0001", Harness.private(ZHAO)))
     assert said == T.RECHECK_NOT_FINDER.format(code="YH-2026-0001")
-    group_card = next(s for s in h.adapter.sent if s.card is not None and s.card.key == "hazard:1" and s.chat.is_group)
+    group_card = next(
+        s for s in h.adapter.sent if s.card is not None and s.card.key == "hazard:1" and s.chat.is_group
+    )
     outcome = await h.press(ZHAO, group_card, "验收通过")
     assert outcome.toast == T.RECHECK_NOT_FINDER.format(code="YH-2026-0001")
     assert await hazard_status(h) == "awaiting_verification"

@@ -99,7 +99,9 @@ async def test_wrong_correction_input_says_what_and_how(harness: Harness) -> Non
     await seed(h)
     await h.say(LI, MEETING)
     said = h.texts(await h.say(LI, "/修改通知 内容 新内容"))
-    assert "请写明是哪条通知" in said and "HY-2026-01（12月安全生产例会）" in said and "用法：/修改通知" in said
+    assert (
+        "请写明是哪条通知" in said and "HY-2026-01（12月安全生产例会）" in said and "用法：/修改通知" in said
+    )
     assert "没有找到编号为 HY-2026-09 的通知" in h.texts(await h.say(LI, "/修改通知 HY-2026-09 内容 x"))
     assert "没有读懂要修改什么：“颜色 红色”" in h.texts(await h.say(LI, "/修改通知 HY-2026-01 颜色 红色"))
     assert "请在“地点”后面写上新的内容" in h.texts(await h.say(LI, "/修改通知 HY-2026-01 地点"))
@@ -133,7 +135,9 @@ async def test_a_place_change_tells_whoever_answered(harness: Harness) -> None:
     assert "已改到 2026-12-06（周日）14:30" in h.texts(out) and private_to(h, "zhang", out)
 
 
-async def test_a_withdrawn_notice_closes_its_card_and_is_counted_nowhere(harness: Harness, clock: ManualClock) -> None:
+async def test_a_withdrawn_notice_closes_its_card_and_is_counted_nowhere(
+    harness: Harness, clock: ManualClock
+) -> None:
     h = harness
     await seed(h)
     card = card_of(await h.say(LI, "/notice 关于报送值班表的通知。请于12月10日前报送。"))
@@ -222,16 +226,26 @@ async def test_a_private_copy_of_the_card_is_corrected_too(harness: Harness) -> 
     await h.say(LI, "/修改通知 TZ-2026-01 内容 请于12月12日前报送。", Harness.private(LI))
     assert private.edits == 1 and labels(private.card)["内容"] == "请于12月12日前报送。"  # type: ignore[arg-type]
     await h.say(LI, "/撤回 TZ-2026-01", Harness.private(LI))
-    assert private.card is not None and private.card.status is not None and private.card.status.text == "已撤回"
+    assert (
+        private.card is not None and private.card.status is not None and private.card.status.text == "已撤回"
+    )
 
 
 async def test_the_correction_menu_has_buttons_checked_like_the_commands(harness: Harness) -> None:
     h = harness
     await seed(h)
-    card = card_of(await h.say(LI, "/notice 关于报送值班表的通知。", files=(pdf(h, "值班表.pdf"), pdf(h, "模板.pdf", b"2"))))
+    card = card_of(
+        await h.say(
+            LI, "/notice 关于报送值班表的通知。", files=(pdf(h, "值班表.pdf"), pdf(h, "模板.pdf", b"2"))
+        )
+    )
     await h.press(ZHANG, card, "收到")
     menu = next(s for s in await h.say(LI, "/修改通知 TZ-2026-01") if s.reply.buttons)
-    assert [b.label for row in menu.reply.buttons for b in row] == ["删除附件 1", "删除附件 2", "撤回这条通知"]
+    assert [b.label for row in menu.reply.buttons for b in row] == [
+        "删除附件 1",
+        "删除附件 2",
+        "撤回这条通知",
+    ]
     # Somebody who may not correct notices: refused by the role table, whatever the data says.
     stale = next(b.data for row in menu.reply.buttons for b in row if b.label == "删除附件 2")
     outcome = await h.press(ZHANG, menu, data=stale)

@@ -205,11 +205,16 @@ async def test_a_corrected_meeting_notice_is_edited_in_place_in_every_group(bot:
 
     # A file, sent with the command as its caption: both cards list it, both groups get the file.
     pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-    tg.send_document(park["li"], li_chat, pdf, "会议议程.pdf", "application/pdf", caption="/修改通知 HY-2026-01")
+    tg.send_document(
+        park["li"], li_chat, pdf, "会议议程.pdf", "application/pdf", caption="/修改通知 HY-2026-01"
+    )
     await tg.wait_for(lambda: all("附件：《会议议程.pdf》" in lines for lines in card_lines()))
-    await tg.wait_for(lambda: all(
-        any(m.get("document", {}).get("file_name") == "会议议程.pdf" for m in tg.sent_messages(g)) for g in GROUPS
-    ))
+    await tg.wait_for(
+        lambda: all(
+            any(m.get("document", {}).get("file_name") == "会议议程.pdf" for m in tg.sent_messages(g))
+            for g in GROUPS
+        )
+    )
     assert counts(tg) == [("回执：已回执 1/5", "请假：0 家")] * 2
 
     # The place: edited in both cards; 张伟, who answered, hears of it privately.
@@ -228,5 +233,9 @@ async def test_a_corrected_meeting_notice_is_edited_in_place_in_every_group(bot:
     await tg.wait_idle()
     # Still one card in each group: every change was an edit of it.
     assert len(cards(tg)) == 2
-    new_cards = [c for c in tg.calls_of("sendMessage")[posted:] if "会议通知 HY-2026-01\n" in str(c.params.get("text", ""))]
+    new_cards = [
+        c
+        for c in tg.calls_of("sendMessage")[posted:]
+        if "会议通知 HY-2026-01\n" in str(c.params.get("text", ""))
+    ]
     assert new_cards == []

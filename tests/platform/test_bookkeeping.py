@@ -44,8 +44,7 @@ def _row(n: int, **extra: Any) -> dict[str, Any]:
 
 
 async def _add(db: Database, rows: list[dict[str, Any]]) -> list[int]:
-    async with db.connection() as conn:
-        return await conn.run_sync(bookkeeping.add_outbox, rows)
+    return await db.run(bookkeeping.add_outbox, rows)
 
 
 def _queued(row_id: int) -> Queued:
@@ -57,17 +56,12 @@ def _queued(row_id: int) -> Queued:
 
 async def test_inbox_rows_are_stored_once_and_an_update_is_claimed_once(db: Database) -> None:
     items = [("t:1", "t:c", {"update_id": 1}), ("t:2", "t:c", {"update_id": 2})]
-    async with db.connection(durable=True) as conn:
-        first = await conn.run_sync(bookkeeping.put_inbox, "t", items, NOW)
-    async with db.connection(durable=True) as conn:  # the platform sent the batch again
-        again = await conn.run_sync(
-            bookkeeping.put_inbox, "t", [*items, ("t:3", "t:c", {"update_id": 3})], NOW
-        )
+    first = await db.run(bookkeeping.put_inbox, "t", items, NOW, durable=True)
+    more = [*items, ("t:3", "t:c", {"update_id": 3})]  # the platform sent the batch again, and one more
+    again = await db.run(bookkeeping.put_inbox, "t", more, NOW, durable=True)
     assert sorted(first) == ["t:1", "t:2"] and list(again) == ["t:3"]
-    async with db.connection() as conn:
-        claimed = await conn.run_sync(bookkeeping.begin_update, first["t:1"], "t:1", NOW)
-    async with db.connection() as conn:
-        repeated = await conn.run_sync(bookkeeping.begin_update, first["t:1"], "t:1", NOW)
+    claimed = await db.run(bookkeeping.begin_update, first["t:1"], "t:1", NOW)
+    repeated = await db.run(bookkeeping.begin_update, first["t:1"], "t:1", NOW)
     assert (claimed, repeated) == (True, False)
     async with db.reading() as s:
         done = dict((await s.execute(select(InboxItem.key, InboxItem.done_at))).all())
@@ -79,13 +73,12 @@ async def test_outbox_rows_keep_their_order_and_marks_record_cards(db: Database)
     ids = await _add(db, [_row(1), _row(2, edit=True, card_key="notice:1"), _row(3, user_id="u", batch="b")])
     assert ids == sorted(ids) and len(set(ids)) == 3
     (one,) = await _add(db, [_row(4)])
-    async with db.connection() as conn:
-        await conn.run_sync(
-            bookkeeping.record_marks,
-            [(ids[:2], OutboxState.SENT, 1, None), ([ids[2]], OutboxState.FAILED, 7, "超时")],
-            [("notice:1", "t", "c", "m-9")],
-            NOW,
-        )
+    await db.run(
+        bookkeeping.record_marks,
+        [(ids[:2], OutboxState.SENT, 1, None), ([ids[2]], OutboxState.FAILED, 7, "超时")],
+        [("notice:1", "t", "c", "m-9")],
+        NOW,
+    )
     async with db.reading() as s:
         rows = {r.id: r for r in (await s.scalars(select(OutboxItem))).all()}
         posts = (await s.execute(select(CardPost.card_key, CardPost.message_id))).all()

@@ -20,7 +20,9 @@ def _replace_check(values: tuple[str, ...]) -> None:
     # with foreign-key enforcement off and checks every key afterwards, as for 0003 and 0005.
     with op.batch_alter_table("notices") as batch:
         batch.drop_constraint(op.f("ck_notices_status"), type_="check")
-        batch.create_check_constraint(op.f("ck_notices_status"), f"status IN ({', '.join(repr(v) for v in values)})")
+        batch.create_check_constraint(
+            op.f("ck_notices_status"), f"status IN ({', '.join(repr(v) for v in values)})"
+        )
 
 
 def upgrade() -> None:
