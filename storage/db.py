@@ -108,7 +108,7 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, (OSError, TimeoutError, PoolTimeout)):
         return True
     if not isinstance(exc, DBAPIError):
-        return False
+        return _driver_unavailable(exc)
     if exc.connection_invalidated or isinstance(exc, InterfaceError):
         return True
     code = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
@@ -118,6 +118,25 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError) and "sqlite" in type(exc.orig).__module__.lower():
         return any(word in message for word in SQLITE_TRANSIENT)
     return isinstance(exc, OperationalError)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Tell whether an error came from the database and means it cannot be used right now (an `OSError`
+    alone may as well come from a platform's server)."""
+    from_database = isinstance(exc, (DBAPIError, PoolTimeout)) or type(exc).__module__.startswith("asyncpg")
+    return from_database and is_unavailable(exc)
+
+
+def _driver_unavailable(exc: BaseException) -> bool:
+    """A PostgreSQL driver error SQLAlchemy did not wrap (raised while a broken connection is rolled back
+    or closed), or one that carries an outage as its cause."""
+    code = getattr(exc, "sqlstate", None)
+    if isinstance(code, str) and code:
+        return code.startswith(PG_TRANSIENT)
+    if type(exc).__module__.startswith("asyncpg") and type(exc).__name__ == "InterfaceError":
+        return True  # "connection is closed" and the like
+    cause = exc.__cause__
+    return cause is not None and cause is not exc and is_unavailable(cause)
 
 
 def alembic_config(url: str) -> Config:

@@ -169,3 +169,20 @@ async def test_sqlite_writers_take_turns_and_readers_do_not_wait(sqlite_url: str
         assert (full, normal) == (2, 1)  # FULL for what a platform will not send again, NORMAL otherwise
     finally:
         await db.dispose()
+
+
+def test_driver_errors_of_a_broken_connection_count_as_an_outage() -> None:
+    import asyncpg
+
+    from storage.db import is_database_outage, is_unavailable
+
+    closed = asyncpg.exceptions.ConnectionDoesNotExistError(
+        "connection was closed in the middle of operation"
+    )
+    assert is_unavailable(closed) and is_database_outage(closed)
+    assert is_unavailable(asyncpg.exceptions.InterfaceError("connection is closed"))
+    assert not is_unavailable(asyncpg.exceptions.UniqueViolationError("duplicate key"))
+    wrapped = RuntimeError("could not roll back")
+    wrapped.__cause__ = ConnectionResetError("reset by peer")
+    assert is_unavailable(wrapped) and not is_unavailable(ValueError("a bug"))
+    assert is_unavailable(ConnectionResetError()) and not is_database_outage(ConnectionResetError())
