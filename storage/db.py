@@ -243,12 +243,28 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.sqlite = self.engine.dialect.name == "sqlite"
         self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._owner: asyncio.Task[Any] | None = None
 
-    def _write_lock(self) -> asyncio.Lock:
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Hold SQLite's one writer turn. A task that already holds it and asks again would wait for itself
+        (a bug: said at once); a turn not given within `BUSY_TIMEOUT` * 6 is an outage, as SQLite's own
+        "database is locked" would be."""
         loop = asyncio.get_running_loop()
         if self._writer is None or self._writer[0] is not loop:
             self._writer = (loop, asyncio.Lock())
-        return self._writer[1]
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            raise RuntimeError("a unit of work inside another one on SQLite would wait for itself")
+        lock = self._writer[1]
+        async with asyncio.timeout(BUSY_TIMEOUT * 6):
+            await lock.acquire()
+        self._owner = task
+        try:
+            yield
+        finally:
+            self._owner = None
+            lock.release()
 
     @asynccontextmanager
     async def unit_of_work(self, *, durable: bool = False) -> AsyncIterator[AsyncSession]:
@@ -261,7 +277,7 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock(), self.sessions() as session, session.begin():
+        async with self._writing(), self.sessions() as session, session.begin():
             await session.connection(execution_options={"durable": durable})
             yield session
 
@@ -273,7 +289,7 @@ class Database:
         `durable` as for `unit_of_work`."""
         if not self.sqlite:
             return await greenlet_spawn(self._in_transaction, unit, args, durable)
-        async with self._write_lock():
+        async with self._writing():
             return await greenlet_spawn(self._in_transaction, unit, args, durable)
 
     def _in_transaction(self, unit: Callable[..., T], args: tuple[Any, ...], durable: bool) -> T:

@@ -186,3 +186,16 @@ def test_driver_errors_of_a_broken_connection_count_as_an_outage() -> None:
     wrapped.__cause__ = ConnectionResetError("reset by peer")
     assert is_unavailable(wrapped) and not is_unavailable(ValueError("a bug"))
     assert is_unavailable(ConnectionResetError()) and not is_database_outage(ConnectionResetError())
+
+
+async def test_a_unit_of_work_inside_another_on_sqlite_is_refused_not_a_hang(sqlite_url: str) -> None:
+    db = Database(sqlite_url)
+    try:
+        async with db.unit_of_work():
+            with pytest.raises(RuntimeError, match="wait for itself"):
+                async with db.unit_of_work():
+                    pass
+        async with db.unit_of_work() as s:  # the turn was given back
+            await s.execute(text("SELECT 1"))
+    finally:
+        await db.dispose()
