@@ -94,6 +94,7 @@ class Sender:
         self._stopping = False
         self._next_report = 0.0
         self._more = False  # the last scan hit its limit: read again once rows in hand drop
+        self._left_in_table = False  # rows were left in the table since the last scan began
         self._changed = asyncio.Event()  # set (and replaced) whenever a row in hand is done with
         # While an outcome the database could not take is kept, nothing new is sent, so an outage repeats
         # at most what was on the wire.
@@ -106,8 +107,15 @@ class Sender:
         return {p: a.capabilities for p, a in self.dispatcher.adapters.items()}
 
     def queued(self, items: Sequence[Queued]) -> None:
-        """Take rows just committed and send them; an unsent edit of the same card in the same chat is dropped."""
+        """Take rows just committed and send them; an unsent edit of the same card in the same chat is dropped.
+
+        With `SCAN_LIMIT` rows in hand (a backlog: platform limits, an outage), new rows are left in the
+        table, and every new row after them until a scan has read the table again in id order: memory
+        stays flat under any backlog and each chat keeps its order."""
         for item in items:
+            if self._more or len(self._known) >= SCAN_LIMIT:
+                self._more = self._left_in_table = True
+                break
             self._take(item)
         self._start_lanes()
 
@@ -264,8 +272,7 @@ class Sender:
                 self._waiting.append(lane)
             self._start_lanes()
             if self._more and len(self._known) < SCAN_LIMIT // 2:
-                self._more = False
-                self._rescan.set()
+                self._rescan.set()  # `_more` stays until the scan has read the table
 
     async def _on_wire(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run one send and its record so that stopping never cuts them off midway (a cut send may repeat)."""
@@ -512,6 +519,8 @@ class Sender:
         platforms = self.platforms()
         if not platforms:
             return
+        self._left_in_table = False
+        await self._outcomes.flushed()  # rows just sent are marked first, or they would fill the read
         async with self.db.reading() as session:
             found = await rows.pending(session, list(platforms), limit=SCAN_LIMIT)
             fresh = [
@@ -531,6 +540,8 @@ class Sender:
                 if r.id not in self._known and r.id not in self._finished
             ]
         self._more = len(found) >= SCAN_LIMIT
+        if self._left_in_table and not self._more:  # rows committed while the table was being read
+            self._rescan.set()
         for row_id, lane, platform, chat_id, is_group, user_id, batch, card_key, edit, payload in fresh:
             if lane is None or platform is None:
                 await self._split_old_row(row_id, payload)

@@ -314,6 +314,34 @@ async def test_replies_of_one_chat_go_out_in_order_with_pacing(seeded: Harness) 
     assert [s.reply.text for s in h.adapter.sent] == [f"第{n}条" for n in range(15)]
 
 
+async def test_a_backlog_beyond_the_rows_in_hand_waits_in_the_table_and_keeps_its_order(
+    seeded: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Memory stays flat under a backlog: beyond `SCAN_LIMIT` rows in hand, rows wait in the table (also
+    those committed later) and a scan takes them in id order once the rows in hand drop."""
+    from bot import sender as sender_module
+
+    h = seeded
+    monkeypatch.setattr(sender_module, "SCAN_LIMIT", 4)
+    real, peak = h.adapter.send, 0
+
+    async def counting(chat: ChatRef, reply: Reply) -> str | None:
+        nonlocal peak
+        peak = max(peak, len(h.app.sender._known))
+        return await real(chat, reply)
+
+    h.adapter.send = counting  # type: ignore[method-assign]
+    await h.app.sender.start()  # the scanner that reads the table (the harness drives the sender by hand)
+    try:
+        await send_proactive(h.app, [Reply(text=f"第{n}条", chat=GROUP) for n in range(10)])
+        await send_proactive(h.app, [Reply(text=f"第{n}条", chat=GROUP) for n in range(10, 15)])
+        await wait_until(lambda: len(h.adapter.sent) == 15)
+    finally:
+        await h.app.sender.stop()
+    assert [s.reply.text for s in h.adapter.sent] == [f"第{n}条" for n in range(15)]
+    assert peak <= 4
+
+
 async def wait_until(predicate: Any, timeout: float = 10.0) -> None:  # noqa: ASYNC109
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
