@@ -132,8 +132,9 @@ async def build_submission_card(session: AsyncSession, task: CampaignTask, setti
         fields.append(CardField("reporter", T.RF_REPORTER, submitter.display_name if submitter else T.NONE))
     if task.submitted_at is not None:
         fields.append(CardField("submitted", T.RF_SUBMITTED, fmt_time(task.submitted_at, settings.park.tz)))
-    if task.note:
-        fields.append(CardField("note", T.RF_NOTE, task.note))
+    notes = await notes_shown(session, task, settings)
+    if notes:
+        fields.append(CardField("note", T.RF_NOTE, notes))
     attached = await stored_files(session, "task", task.id)
     if attached:
         fields.append(CardField("files", T.RF_FILES, files_line(attached)))
@@ -171,6 +172,22 @@ async def build_submission_card(session: AsyncSession, task: CampaignTask, setti
         photos=photos[:1],
         actions=actions,
     )
+
+
+async def notes_shown(session: AsyncSession, task: CampaignTask, settings: Settings) -> str:
+    """Return what a submission says: its one text, or every text it was given (submitted again, added),
+    newest first, each with when and how it came; an earlier text is never replaced."""
+    events = await campaign_queries.submission_events(session, task.id)
+    said = [e for e in events if e.note]
+    if len(said) <= 1:
+        return said[0].note or "" if said else (task.note or "")
+    first_submit = min((e.id for e in events if e.action == "submit"), default=None)
+    lines = []
+    for e in said:
+        what = "first" if e.id == first_submit else e.action
+        when = fmt_time(e.at, settings.park.tz)[5:]
+        lines.append(T.RF_NOTE_LINE.format(when=when, what=T.RF_NOTE_WHAT.get(what, what), note=e.note))
+    return "\n".join(lines)
 
 
 async def campaign_edit(session: AsyncSession, campaign: Campaign, settings: Settings, now: datetime) -> Reply:
