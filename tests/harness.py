@@ -440,6 +440,14 @@ def xlsx(seed: int = 1) -> bytes:
     return buf.getvalue()
 
 
+def pdf(seed: int = 1) -> bytes:
+    """Make a small PDF whose bytes differ by seed: the header, an object, the end-of-file marker."""
+    return b"%PDF-1.7\n1 0 obj\n<< /Seed " + str(seed).encode() + b" >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+
+
+PDF_TYPE = "application/pdf"
+
+
 def add_document(h: Harness, data: bytes, name: str, mime: str = XLSX_TYPE) -> FileRef:
     """Register a document's bytes (sent as a file, with its name) and return a reference to it."""
     ref = h.add_file(data)
