@@ -401,7 +401,7 @@ async def add(
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor, task.campaign, step=Step.ADD))]
     if change.event is None:
-        return [] if event_id is not None else [Reply(text=T.REPORT_ADD_NOTHING)]
+        return [] if event_id is not None else [Reply(text=T.ADD_NOTHING)]
     replies = [Reply(card=await build_submission_card(session, task, settings), edit=True)]
     if event_id is not None:
         return replies + ([Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem))] if problem else [])
