@@ -158,8 +158,12 @@ async def _ask(
     *,
     toast: bool,
 ) -> list[Reply]:
-    """Ask for the submission: privately when the bot can write to the person, else as a reply here."""
+    """Ask for the submission (or, while it is in review, what to add to it): privately when the bot can
+    write to the person, else as a reply here."""
     asked = T.REPORT_ASK.format(code=found.code, title=found.title)
+    owned = await campaign_queries.task_of(session, found.id, actor.enterprise_id) if actor.enterprise_id else None
+    if owned is not None and owned.status == TaskStatus.SUBMITTED:
+        asked = T.REPORT_ASK_MORE.format(code=found.code, title=found.title)
     private = private_chat(actor, reach) if chat.is_group else None
     if private is not None:
         await ask(session, private, actor, SubmissionContent(found.id), now)

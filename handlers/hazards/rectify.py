@@ -195,12 +195,16 @@ async def add_after(
     try:
         if photos:
             change = await hazard_ops.add_photos(session, hazard, actor, photos, "after", now)
-            said.append(T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.added, phase=phase))
+            if change.added:
+                said.append(T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.added, phase=phase))
         if documents:
             change = await hazard_ops.add_documents(session, hazard, actor, documents, "after", now)
-            said.append(T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.added, phase=phase))
+            if change.added:
+                said.append(T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.added, phase=phase))
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
+    if not said:
+        return [] if quiet else [Reply(text=T.ADD_NOTHING)]
     card = await card_reply(session, hazard, settings, now)
     return [card] if quiet else [card, Reply(text="\n".join(said), about=key_of(hazard))]
 
