@@ -81,7 +81,7 @@ class FixMore(Question, kind="hazard_fix_more", ttl=ADD_WINDOW):
     """A short while after a fix: the fixer's next photos and PDFs in that chat are added to it as
     after-evidence (the rest of the album it came with quietly)."""
 
-    hazard_id: int
+    fixed_id: int  # the hazard (not `hazard_id`: a transition's `close_about_hazard` must not drop it)
     media_group_id: str | None = None
 
     tell_expiry = False  # nobody was asked; the confirmation said how long it lasts
@@ -290,16 +290,20 @@ async def fix_reply(
     reach: Reach,
     documents: Sequence[Document] = (),
 ) -> list[Reply]:
-    """Submit the fix (with its PDFs); the card changes everywhere, and managers get it privately to verify."""
+    """Submit the fix (with its PDFs); the card changes everywhere, and managers get it privately to verify.
+
+    For a short while the fixer's next photos and PDFs here (the rest of an album first) join the fix: the
+    question is written before the hazard's lock and the ledger's, in the order every update takes them.
+    """
+    await ask(session, msg.chat, actor, FixMore(hazard.id, msg.media_group_id), now)
     try:
         change = await hazard_ops.submit_fix(
             session, hazard, actor, note, photos, now, documents, finder_rechecks=settings.park.inspector_recheck
         )
     except Refused as exc:
+        await drop(session, msg.chat, actor)
         return [Reply(text=_fix_refusal(exc, actor))]
     await close_about_hazard(session, hazard.id)
-    # For a short while the fixer's next photos and PDFs here (the rest of an album first) join the fix.
-    await ask(session, msg.chat, actor, FixMore(hazard.id, msg.media_group_id), now)
     card = await build_card(session, hazard, settings, now)
     finders = change.tell.get(Tell.FINDER_RECHECK, [])
     submitted = (
@@ -339,10 +343,10 @@ async def more_for_fix(
 ) -> HandlerResult:
     """Add the photos and PDFs sent shortly after a fix to it, until it is verified."""
     album = msg.media_group_id is not None and msg.media_group_id == question.media_group_id
-    on_its_card = hazard_id_of(card_key) == question.hazard_id
+    on_its_card = hazard_id_of(card_key) == question.fixed_id
     if not question.expects(msg) or not (album or on_its_card or is_answer(msg, card_key)):
         return NOT_MINE  # text, a reply to another card, or group chatter: routed as usual
-    hazard = await hazard_queries.get_hazard(session, question.hazard_id)
+    hazard = await hazard_queries.get_hazard(session, question.fixed_id)
     if hazard is None or hazard.status != HazardStatus.AWAITING_VERIFICATION:
         await drop(session, msg.chat, actor)  # verified (or taken back) meanwhile: routed as usual
         return NOT_MINE

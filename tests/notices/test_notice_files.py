@@ -96,7 +96,7 @@ async def test_files_after_a_notice_and_replies_to_its_card_are_added(harness: H
     assert "已把文件《自查表.xlsx》补充到通知 TZ-2026-01，各群的卡片已更新" in h.texts(out)
     posted = next(s for s in out if s.chat == GROUP and s.reply.documents)
     assert posted.reply.document_names == ("自查表.xlsx",) and "补充了附件" in (posted.reply.text or "")
-    assert "《自查表.xlsx》；照片 2 张" == labels(notice_card(h).card)["附件"]  # type: ignore[arg-type]
+    assert labels(notice_card(h).card)["附件"] == "《自查表.xlsx》；照片 2 张"  # type: ignore[arg-type]
     # Receipts stand: an enterprise that answered keeps its answer.
     await h.press(ZHANG, notice_card(h), "收到")
     clock.advance(timedelta(minutes=30))
