@@ -342,6 +342,8 @@ async def more_for_submission(
         return NOT_MINE
     photos, documents, problem = await store_files(session, attachments, settings, now)
     note = "" if album else clean_text(msg.text, NOTE_LIMIT * 2)
+    if task.status == TaskStatus.RETURNED:  # returned meanwhile: what comes now is the resubmission
+        return await submit(session, actor, task.campaign, note, photos, documents, msg, settings, now, reach, problem)
     event_id = question.event_id if album else None
     return await add(session, actor, task, note, photos, documents, msg, settings, now, reach, problem, event_id)
 

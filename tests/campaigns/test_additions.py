@@ -123,3 +123,17 @@ async def test_photos_and_files_sent_after_the_text_join_the_report(harness: Har
     out = await h.say(ZHANG, "", ZHANG_PRIVATE, files=(h.add_file(jpeg(5)),), reply_to=confirmation.message_id)
     assert "已审核通过，现在不能补充材料" in h.texts(out)
     assert await task_files(h) == (3, 1)
+
+
+async def test_a_photo_right_after_a_return_is_the_resubmission(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, LAUNCH)
+    await h.say(ZHANG, "/report ZX-2026-01 已排查", ZHANG_PRIVATE)
+    await h.say(LI, "/report_return ZX-2026-01 华油 缺照片", LI_PRIVATE)
+    # Still within the short while after the first submission: not "不能补充材料", a dead end.
+    out = await h.say(ZHANG, "", ZHANG_PRIVATE, files=(h.add_file(jpeg(1)),))
+    assert "不能补充材料" not in h.texts(out) and "自查报告已提交" in h.texts(out)
+    fields = labels(report_card(h).card)  # type: ignore[arg-type]
+    assert fields["自查情况"] == "已排查" and fields["附件"] == "照片 1 张"
+    assert report_card(h).card.status.text == "待审核"  # type: ignore[union-attr]
