@@ -1117,3 +1117,4 @@ QUESTION_NAMES.update(
 )
 REPORT_WHAT["add"] = "补充材料"
 REPORT_ASK_MORE = "{code}（{title}）自查报告正在审核：请发送要补充的说明、照片或文件（PDF、Word、Excel），24 小时内有效。发送 /cancel 放弃。"
+RF_NOTE_WITH_FILES = "{note}（{files}）"

@@ -113,8 +113,15 @@ async def test_photos_and_files_sent_after_the_text_join_the_report(harness: Har
     assert await task_files(h) == (3, 1)
     fields = labels(report_card(h).card)  # type: ignore[arg-type]
     assert fields["附件"] == "《自查表.xlsx》；照片 3 张"
-    notes = fields["自查情况"].splitlines()
-    assert "补充】附自查表" in notes[0] and "提交】已排查全部灭火器和疏散通道" in notes[1]
+    # The card says what came when: each addition with its files, newest first, the first text kept.
+    notes = [line.split(" ", 1)[1] for line in fields["自查情况"].splitlines()]
+    assert notes == [
+        "09:11 补充】照片 1 张",
+        "09:00 补充】照片 1 张",
+        "09:00 补充】附自查表（《自查表.xlsx》）",
+        "09:00 补充】照片 1 张",
+        "09:00 提交】已排查全部灭火器和疏散通道",
+    ]
 
     # A manager replying to the card is shown how to review; once accepted, nothing more is added.
     out = await h.say(LI, "看过了", LI_PRIVATE, reply_to=report_card(h).message_id)
