@@ -55,7 +55,7 @@ from handlers.util import (
     refuse,
 )
 from storage import cards
-from storage.enums import CampaignStatus, TaskStatus
+from storage.enums import CampaignStatus
 from storage.models import Campaign, CampaignTask, Document, Person, Photo
 
 router = Router("campaigns.submissions")
@@ -162,7 +162,7 @@ async def _ask(
     write to the person, else as a reply here."""
     asked = T.REPORT_ASK.format(code=found.code, title=found.title)
     owned = await campaign_queries.task_of(session, found.id, actor.enterprise_id) if actor.enterprise_id else None
-    if owned is not None and owned.status == TaskStatus.SUBMITTED:
+    if owned is not None and may_step(owned, Step.ADD):
         asked = T.REPORT_ASK_MORE.format(code=found.code, title=found.title)
     private = private_chat(actor, reach) if chat.is_group else None
     if private is not None:
@@ -282,7 +282,7 @@ async def submit(
     """
     chat = msg.chat
     owned = await campaign_queries.task_of(session, found.id, actor.enterprise_id) if actor.enterprise_id else None
-    if owned is not None and owned.status == TaskStatus.SUBMITTED and may_submit(actor, owned.enterprise_id):
+    if owned is not None and may_step(owned, Step.ADD) and may_submit(actor, owned.enterprise_id):
         return await add(session, actor, owned, note, photos, documents, msg, settings, now, reach, problem)
     try:
         change = await campaign_ops.submit(session, found, actor, note, now, photos=photos, documents=documents)
@@ -342,7 +342,7 @@ async def more_for_submission(
         return NOT_MINE
     photos, documents, problem = await store_files(session, attachments, settings, now)
     note = "" if album else clean_text(msg.text, NOTE_LIMIT * 2)
-    if task.status == TaskStatus.RETURNED:  # returned meanwhile: what comes now is the resubmission
+    if may_step(task, Step.SUBMIT):  # returned meanwhile: what comes now is the resubmission
         return await submit(session, actor, task.campaign, note, photos, documents, msg, settings, now, reach, problem)
     event_id = question.event_id if album else None
     return await add(session, actor, task, note, photos, documents, msg, settings, now, reach, problem, event_id)
@@ -373,7 +373,7 @@ async def reply_to_submission(
         return Reply(text=problem or T.REPORT_NEED_CONTENT)
     if len(note) > NOTE_LIMIT:
         return Reply(text=T.NOTICE_TOO_LONG.format(limit=NOTE_LIMIT, length=len(note)))
-    if task.status == TaskStatus.SUBMITTED:
+    if may_step(task, Step.ADD):
         return await add(session, actor, task, note, photos, documents, msg, settings, now, reach, problem)
     return await submit(session, actor, task.campaign, note, photos, documents, msg, settings, now, reach, problem)
 
@@ -427,6 +427,7 @@ async def add(
             )
         )
     said = [T.REPORT_ADDED.format(enterprise=enterprise, code=campaign.code, what=what)]
+    said += await _link_named_hazards(session, campaign, actor, note, now)
     said += [T.NOTICE_FILES_REFUSED.format(problem=problem)] if problem else []
     replies.append(Reply(text="\n".join(said), about=submission_key(task)))
     # Photos sent one by one (or another album) go on joining it for a short while.

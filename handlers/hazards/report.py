@@ -353,7 +353,7 @@ async def offer_photo(
         return NOT_MINE
     photos = await photo_rows(session, attachments, settings, now)
     if not photos and any(a.document is not None for a in attachments) and role_allows(actor.role, Perm.NOTICE_SEND):
-        return NOT_MINE  # a manager's file alone: held for the notice they send next (handlers/notices/issue.py)
+        return NOT_MINE  # a manager's file: held for the notice they send next (handlers/notices/issue.py)
     if not photos:
         problem = attachment_problem(attachments, settings)
         return Reply(text=problem) if problem else NOT_MINE

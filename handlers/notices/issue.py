@@ -221,8 +221,9 @@ async def hold_files(
     now: datetime,
     attachments: list[Attachment],
 ) -> HandlerResult:
-    """Hold a file a manager sends alone in private for the notice they issue next, and say so."""
-    if msg.chat.is_group or msg.text.strip() or not any(a.document is not None for a in attachments):
+    """Hold a file a manager sends in private without a command (a caption is only words) for the notice
+    they issue next, and say so."""
+    if msg.chat.is_group or not any(a.document is not None for a in attachments):
         return NOT_MINE  # a photo alone is offered as a hazard (handlers/hazards/report.py)
     files = await store_files(session, attachments, settings, now)
     held = FilesHeld([p.id for p in files.photos], [d.id for d in files.documents], msg.media_group_id)
@@ -245,7 +246,7 @@ async def more_held(
     question: FilesHeld,
 ) -> HandlerResult:
     """Hold more files sent before the notice (the rest of an album quietly); anything else is not the answer."""
-    if not question.expects(msg) or msg.text.strip():
+    if not question.expects(msg):
         return NOT_MINE
     files = await store_files(session, attachments, settings, now)
     if not files.photos and not files.documents:

@@ -49,7 +49,7 @@ async def test_a_file_sent_before_the_notice_goes_with_it(harness: Harness) -> N
     assert "只接受 PDF" not in said and "请用命令和我交流" not in said
     assert "已收到文件《自查表.xlsx》。先为您保留 10 分钟" in said
     # A second file joins the first; a read-only look does not drop them; a wrong /notice keeps them.
-    out = await h.say(LI, "", LI_PRIVATE, files=(add_document(h, pdf(1), "方案.pdf", PDF_TYPE),))
+    out = await h.say(LI, "还有方案", LI_PRIVATE, files=(add_document(h, pdf(1), "方案.pdf", PDF_TYPE),))
     assert "《自查表.xlsx》《方案.pdf》" in h.texts(out)
     await h.say(LI, "/notice", LI_PRIVATE)
     out = await h.say(LI, "/notice 关于开展冬季消防安全检查的通知。请各企业对照自查表自查。", LI_PRIVATE)
@@ -66,7 +66,9 @@ async def test_a_file_sent_before_the_notice_goes_with_it(harness: Harness) -> N
 async def test_held_files_can_be_declined_and_lapse(harness: Harness, clock: ManualClock) -> None:
     h = harness
     await seed(h)
-    out = await h.say(LI, "", LI_PRIVATE, files=(add_document(h, xlsx(1), "自查表.xlsx"),))
+    # A caption that is not a command is only words: the file is held all the same.
+    out = await h.say(LI, "这是自查表", LI_PRIVATE, files=(add_document(h, xlsx(1), "自查表.xlsx"),))
+    assert "先为您保留" in h.texts(out)
     held = out[-1]
     outcome = await h.press(LI, held, "不用了")
     assert outcome.toast == "好的，这些文件不会附到通知上。"
