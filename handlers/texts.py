@@ -1118,3 +1118,4 @@ QUESTION_NAMES.update(
 REPORT_WHAT["add"] = "补充材料"
 REPORT_ASK_MORE = "{code}（{title}）自查报告正在审核：请发送要补充的说明、照片或文件（PDF、Word、Excel），24 小时内有效。发送 /cancel 放弃。"
 RF_NOTE_WITH_FILES = "{note}（{files}）"
+FILES_HELD_HAZARD_HINT = "如果照片是要上报的隐患，请点“不用了”，再发照片并在说明里写 /hazard <描述>。"

@@ -223,12 +223,16 @@ async def hold_files(
 ) -> HandlerResult:
     """Hold a file a manager sends in private without a command (a caption is only words) for the notice
     they issue next, and say so."""
-    if msg.chat.is_group or not any(a.document is not None for a in attachments):
+    if msg.chat.is_group or not (any(a.document is not None for a in attachments) or msg.text.strip()):
         return NOT_MINE  # a photo alone is offered as a hazard (handlers/hazards/report.py)
     files = await store_files(session, attachments, settings, now)
+    if not files.photos and not files.documents:
+        return Reply(text=files.problem) if files.problem else NOT_MINE
     held = FilesHeld([p.id for p in files.photos], [d.id for d in files.documents], msg.media_group_id)
     await ask(session, msg.chat, actor, held, now)
     said = T.FILES_HELD.format(what=added_what("", files.photos, files.documents), minutes=ADD_MINUTES)
+    if files.photos:
+        said += "\n" + T.FILES_HELD_HAZARD_HINT
     if files.problem:
         said += "\n" + T.NOTICE_FILES_REFUSED.format(problem=files.problem)
     return Reply(text=said, buttons=((Button(T.BTN_FILES_DROP, HeldDropButton().pack()),),))

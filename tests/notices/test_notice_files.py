@@ -113,3 +113,14 @@ async def test_files_after_a_notice_and_replies_to_its_card_are_added(harness: H
     # A lead's photo under the card is not a file of the notice.
     out = await h.say(ZHANG, "", files=(h.add_file(jpeg(9)),), reply_to=notice_card(h).message_id)
     assert await notice_files(h) == (2, 2)
+
+
+async def test_a_managers_photo_with_words_is_held_not_lost(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    out = await h.say(LI, "会议附图", LI_PRIVATE, files=(h.add_file(jpeg(1)),))
+    said = h.texts(out)
+    assert "请用命令和我交流" not in said and "已收到照片 1 张。先为您保留 10 分钟" in said and "/hazard" in said
+    out = await h.say(LI, "/meeting 明天 09:00 管委会三楼会议室 12月安全生产例会", LI_PRIVATE)
+    assert "已附上您之前发送的照片 1 张" in h.texts(out)
+    assert await notice_files(h) == (1, 0)
