@@ -394,7 +394,7 @@ async def add(
 ) -> list[Reply]:
     """Add text, photos or files to a submission in review; its card changes everywhere, managers get what came.
 
-    With `event_id` (the rest of the album the submission came with) only the card changes; nothing is said.
+    With `event_id` (the rest of the album the submission came with) the submitter is told nothing more.
     """
     if len(note) > NOTE_LIMIT:
         return [Reply(text=T.NOTICE_TOO_LONG.format(limit=NOTE_LIMIT, length=len(note)))]
@@ -409,16 +409,16 @@ async def add(
     if change.event is None:
         return [] if event_id is not None else [Reply(text=T.ADD_NOTHING)]
     replies = [Reply(card=await build_submission_card(session, task, settings), edit=True)]
-    if event_id is not None:
-        return replies + ([Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem))] if problem else [])
     campaign, enterprise = task.campaign, task.enterprise.name
     what = added_what(note, photos, documents)
+    # Managers get what came (the card shows one photo): an addition with a line, the rest of an album as such.
     told = recipients((person for _, person in change.told()), reach)
     if told:
         root = settings.storage.photo_dir
+        line = T.REPORT_ALBUM_MORE if event_id is not None else T.REPORT_ADDED_NOTE
         replies.append(
             Reply(
-                text=T.REPORT_ADDED_NOTE.format(enterprise=enterprise, code=campaign.code, what=what),
+                text=line.format(enterprise=enterprise, code=campaign.code, what=what),
                 people=told,
                 photos=tuple(root / p.path for p in photos),
                 documents=tuple(root / d.path for d in documents),
@@ -426,6 +426,8 @@ async def add(
                 about=submission_key(task),
             )
         )
+    if event_id is not None:  # the submitter heard about the submission already
+        return replies + ([Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem))] if problem else [])
     said = [T.REPORT_ADDED.format(enterprise=enterprise, code=campaign.code, what=what)]
     said += await _link_named_hazards(session, campaign, actor, note, now)
     said += [T.NOTICE_FILES_REFUSED.format(problem=problem)] if problem else []
