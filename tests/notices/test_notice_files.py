@@ -95,21 +95,21 @@ async def test_files_after_a_notice_and_replies_to_its_card_are_added(harness: H
     rest = await h.say(LI, "", LI_PRIVATE, files=(h.add_file(jpeg(2)),), media_group_id="n-1")
     assert "登记为隐患" not in h.texts(rest)
     out = await h.say(LI, "", LI_PRIVATE, files=(add_document(h, xlsx(1), "自查表.xlsx"),))
-    assert "已把文件《自查表.xlsx》补充到通知 TZ-2026-01，各群的卡片已更新" in h.texts(out)
+    assert "已为 TZ-2026-01 添加附件：《自查表.xlsx》，各群的卡片已更新" in h.texts(out)
     posted = next(s for s in out if s.chat == GROUP and s.reply.documents)
-    assert posted.reply.document_names == ("自查表.xlsx",) and "补充了附件" in (posted.reply.text or "")
+    assert posted.reply.document_names == ("自查表.xlsx",) and "补充附件" in (posted.reply.text or "")
     assert labels(notice_card(h).card)["附件"] == "《自查表.xlsx》；照片 2 张"  # type: ignore[arg-type]
     # Receipts stand: an enterprise that answered keeps its answer.
     await h.press(ZHANG, notice_card(h), "收到")
     clock.advance(timedelta(minutes=30))
     out = await h.say(LI, "", LI_PRIVATE, files=(add_document(h, pdf(2), "方案.pdf", PDF_TYPE),), reply_to=confirmation.message_id)
-    assert "补充到通知 TZ-2026-01" in h.texts(out)
+    assert "已为 TZ-2026-01 添加附件：《方案.pdf》" in h.texts(out)
     assert await notice_files(h) == (2, 2)
     assert "已回执 1/" in labels(notice_card(h).card)["回执"]  # type: ignore[arg-type]
     async with h.app.db.reading() as s:
         actions = (await s.scalars(select(NoticeEvent.action).order_by(NoticeEvent.id))).all()
         notice = await s.scalar(select(Notice))
-    assert list(actions) == ["issue", "add_files", "add_files", "confirm", "add_files"] and notice is not None
+    assert list(actions) == ["issue", "files_add", "files_add", "confirm", "files_add"] and notice is not None
     # A lead's photo under the card is not a file of the notice.
     out = await h.say(ZHANG, "", files=(h.add_file(jpeg(9)),), reply_to=notice_card(h).message_id)
     assert await notice_files(h) == (2, 2)
