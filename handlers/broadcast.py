@@ -8,17 +8,18 @@ each live in `domain/notices/` and `domain/campaigns/`.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import NamedTuple, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Attachment, Card, ChatRef, Reply
+from bot.messages import Attachment, Card, ChatRef, Incoming, Reply
+from bot.questions import Question, ask
 from domain.park import queries as park_queries
 from handlers import texts as T
-from handlers.util import Reach, attachment_problem, photo_rows, recipient
+from handlers.util import ADD_WINDOW, Reach, added_what, adds_to, attachment_problem, photo_rows, recipient
 from storage import attachments as attachment_rows
 from storage import reminders
 from storage.models import BroadcastFile, Document, Person, Photo
@@ -83,6 +84,47 @@ async def files_to_broadcast(
     if not await park_queries.list_enterprises(session):
         return Reply(text=T.NOTICE_NO_ENTERPRISES)
     return await store_files(session, attachments, settings, now)
+
+
+# --- a manager's lone files, held for the notice or campaign they send next --------------------------
+
+
+@dataclass(frozen=True)
+class FilesHeld(Question, kind="files_held", ttl=ADD_WINDOW):
+    """Files a manager sent alone in their private chat: the next /notice, /meeting or /campaign takes them."""
+
+    photo_ids: list[int] = field(default_factory=list)
+    document_ids: list[int] = field(default_factory=list)
+    media_group_id: str | None = None
+
+    def expects(self, msg: Incoming) -> bool:
+        """Only more files: addressed to the bot, or the rest of the album."""
+        return adds_to(msg, self.media_group_id)
+
+
+async def held_rows(session: AsyncSession, held: FilesHeld) -> tuple[list[Photo], list[Document]]:
+    """Return the photo and document rows held (those still there)."""
+    photos = [p for p in [await session.get(Photo, i) for i in held.photo_ids] if p is not None]
+    return photos, await attachment_rows.documents_by_id(session, held.document_ids)
+
+
+async def keep_held(session: AsyncSession, chat: ChatRef, actor: Person, question: object, now: datetime) -> None:
+    """Keep held files waiting after a command that did not use them (a usage error, a look at a card)."""
+    if isinstance(question, FilesHeld):
+        await ask(session, chat, actor, question, now)
+
+
+async def with_held(session: AsyncSession, files: StoredFiles, question: object) -> tuple[StoredFiles, str | None]:
+    """Return the files of a new notice or campaign with the ones held for it first, and what to say about them."""
+    if not isinstance(question, FilesHeld):
+        return files, None
+    photos, documents = await held_rows(session, question)
+    if not photos and not documents:
+        return files, None
+    said = T.FILES_HELD_ATTACHED.format(what=added_what("", photos, documents))
+    all_photos = list({p.id: p for p in [*photos, *files.photos]}.values())
+    all_documents = list({d.id: d for d in [*documents, *files.documents]}.values())
+    return StoredFiles(all_photos, all_documents, files.problem), said
 
 
 async def broadcast(

@@ -1082,3 +1082,41 @@ REPORT_ALREADY_ACCEPTED = "{enterprise}的 {code} 自查报告已审核通过，
 REPORT_FILED_UNDER = "已记入目前唯一进行中的专项行动 {code}（{title}）：“{text}”不是行动编号或名称，全文作为说明。"
 LEVEL_DOWNGRADE_REFUSED = "{code} 是重大隐患，只有包片干部或检查专家可以改为一般隐患。如确需调整，请联系包片干部。"
 LEVEL_DOWNGRADED = "注意：{actor} 已将 {enterprise} 的重大隐患 {code} 改为一般隐患。"
+
+# --- adding to what one sent (补充材料) and files held for the next notice -------------------------
+
+ADDED_NOTE = "说明 1 条"
+ADDED_PHOTOS = "照片 {count} 张"
+ADDED_DOCUMENTS = "文件{names}"
+ADDED_SEPARATOR = "、"
+REPORT_ADD_WINDOW = "接下来 {minutes} 分钟内在这里发送的照片和文件会补充到这份报告；之后要补充，请回复这条消息（审核前都可以）。"
+REPORT_ADDED = "已补充到{enterprise}的 {code} 自查报告：{what}。"
+REPORT_ADDED_NOTE = "{enterprise}补充了 {code} 自查报告的材料：{what}。"
+ADD_NOTHING = "这些照片或文件已经有了，没有重复添加。"
+REPORT_CARD_REPLY_MANAGER = "审核这份自查报告请点卡片上的“审核通过”或“退回”，或回复本卡片 /report_accept、/report_return <原因>。"
+RF_NOTE_LINE = "【{when} {what}】{note}"
+RF_NOTE_WHAT = {"first": "提交", "submit": "重新提交", "add": "补充"}
+FIX_ADD_WINDOW = "接下来 {minutes} 分钟内在这里发送的照片和 PDF 会补充为整改后材料；之后要补充，请回复这条消息或隐患卡片（验收前都可以）。"
+NOTICE_ADD_WINDOW = "接下来 {minutes} 分钟内在这里发送的照片和文件会补充到这份{kind}，各群的卡片随之更新。"
+FILES_HELD = (
+    "已收到{what}。先为您保留 {minutes} 分钟：接下来发布的通知（/notice、/meeting）或专项行动（/campaign）"
+    "会附上它们，也可以继续发送其他文件。如果不是要发布通知，点“不用了”。"
+)
+FILES_HELD_MORE = "已收到{what}，和之前的文件一起保留，发布通知时附上。"
+FILES_HELD_ATTACHED = "已附上您之前发送的{what}。"
+FILES_HELD_DROPPED = "好的，这些文件不会附到通知上。"
+FILES_HELD_GONE = "这些文件已不再保留（超过时间或已附到通知上）。"
+BTN_FILES_DROP = "不用了"
+QUESTION_NAMES.update(
+    {
+        "files_held": "要附到通知上的文件",
+        "campaign_report_more": "自查报告的补充材料",
+        "hazard_fix_more": "整改的补充材料",
+        "notice_more": "通知的补充附件",
+    }
+)
+REPORT_WHAT["add"] = "补充材料"
+REPORT_ASK_MORE = "{code}（{title}）自查报告正在审核：请发送要补充的说明、照片或文件（PDF、Word、Excel），24 小时内有效。发送 /cancel 放弃。"
+RF_NOTE_WITH_FILES = "{note}（{files}）"
+FILES_HELD_HAZARD_HINT = "如果照片是要上报的隐患，请点“不用了”，再发照片并在说明里写 /hazard <描述>。"
+REPORT_ALBUM_MORE = "{enterprise}的 {code} 自查报告（同一相册）：{what}。"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -29,9 +29,29 @@ from storage import attachments as attachment_rows
 from storage import audit, reminders
 from storage.db import Database
 from storage.enums import Role
-from storage.models import Enterprise, Person, Photo
+from storage.models import Document, Enterprise, Person, Photo
 
 PDF_TYPE = "application/pdf"  # the only documents a hazard keeps as evidence
+# How long after someone submits a report, a fix or a notice their next photos and files in that chat
+# are added to it (and how long a manager's lone file waits for the notice they issue next).
+ADD_WINDOW = timedelta(minutes=10)
+ADD_MINUTES = int(ADD_WINDOW.total_seconds() // 60)
+
+
+def adds_to(msg: Incoming, media_group_id: str | None) -> bool:
+    """Tell whether a message could add to what the person just sent: it carries files, and is
+    addressed to the bot or is the rest of the album the sending came with."""
+    album = media_group_id is not None and msg.media_group_id == media_group_id
+    return bool(msg.files) and (msg.addressed or album)
+
+
+def added_what(note: str, photos: Iterable[Photo], documents: Iterable[Document]) -> str:
+    """Say what was added: a note, photos counted, documents by name (说明 1 条、照片 2 张、文件《…》)."""
+    count = len(list(photos))
+    names = "".join(f"《{d.file_name}》" for d in documents)
+    parts = ([T.ADDED_NOTE] if note else []) + ([T.ADDED_PHOTOS.format(count=count)] if count else [])
+    parts += [T.ADDED_DOCUMENTS.format(names=names)] if names else []
+    return T.ADDED_SEPARATOR.join(parts)
 
 
 def own_enterprise(actor: Person) -> str:

@@ -425,6 +425,35 @@ def jpeg(seed: int, size: tuple[int, int] = (64, 48)) -> bytes:
     return buf.getvalue()
 
 
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def xlsx(seed: int = 1) -> bytes:
+    """Make a small Excel workbook (a ZIP with the OOXML parts) whose bytes differ by seed."""
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", f"<workbook seed='{seed}'/>")
+    return buf.getvalue()
+
+
+def pdf(seed: int = 1) -> bytes:
+    """Make a small PDF whose bytes differ by seed: the header, an object, the end-of-file marker."""
+    return b"%PDF-1.7\n1 0 obj\n<< /Seed " + str(seed).encode() + b" >>\nendobj\ntrailer\n<< >>\n%%EOF\n"
+
+
+PDF_TYPE = "application/pdf"
+
+
+def add_document(h: Harness, data: bytes, name: str, mime: str = XLSX_TYPE) -> FileRef:
+    """Register a document's bytes (sent as a file, with its name) and return a reference to it."""
+    ref = h.add_file(data)
+    return FileRef(ref.file_id, "document", len(data), mime, name)
+
+
 @dataclass
 class LiveBot:
     """A running bot and the fake server it talks to."""

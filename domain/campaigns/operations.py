@@ -36,7 +36,7 @@ from domain.campaigns.rules import (
 from domain.codes import issue_code
 from domain.outcome import Change, Refused
 from domain.park.queries import people_with_role
-from storage.attachments import attach_files
+from storage.attachments import attach_files, files
 from storage.db import dialect_insert
 from storage.enums import MANAGER_ROLES, CampaignStatus, TaskStatus
 from storage.models import (
@@ -116,6 +116,44 @@ async def submit(
     await attach_files(session, "task", task.id, photos, documents, at, event.id)
     managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if m.id != actor.id]
     return Change(task, event, {Tell.SUBMITTED: managers})
+
+
+async def add_to_submission(
+    session: AsyncSession,
+    task: CampaignTask,
+    actor: Person,
+    note: str,
+    at: datetime,
+    *,
+    photos: Sequence[Photo] = (),
+    documents: Sequence[Document] = (),
+    event_id: int | None = None,
+) -> Change[CampaignTask]:
+    """Add text, photos or files to a submission still in review (补充材料); managers are told.
+
+    The submission's earlier text stays (each addition is its own `add` event, shown newest first).
+    With `event_id` (the rest of an album the submission came with) the files join that event and no
+    event is written. Files the submission has already are not added twice (`added` counts the new ones).
+    """
+    if not may_submit(actor, task.enterprise_id):
+        raise Refused(Refusal.NOT_ALLOWED, task)
+    await events.lock(session, task)
+    check_step(task, Step.ADD)
+    had = await files(session, "task", task.id)
+    photos = [p for p in photos if p.id not in {f.photo_id for f in had}]
+    documents = [d for d in documents if d.id not in {f.document_id for f in had}]
+    if event_id is not None:  # the rest of an album: its files join the submission's event
+        event = await session.get(CampaignEvent, event_id)
+        if event is None or event.task_id != task.id or not (photos or documents):
+            return Change(task)
+    elif note or photos or documents:
+        data = {"photos": len(photos), "documents": len(documents)}
+        event = await _record(session, task.campaign, task, actor, "add", at, note=note or None, data=data)
+    else:
+        return Change(task)
+    added = await attach_files(session, "task", task.id, photos, documents, at, event.id)
+    managers = [m for m in await people_with_role(session, None, MANAGER_ROLES) if m.id != actor.id]
+    return Change(task, event, {Tell.ADDED: managers}, added=added)
 
 
 async def accept(session: AsyncSession, task: CampaignTask, actor: Person, at: datetime) -> Change[CampaignTask]:

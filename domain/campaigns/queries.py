@@ -17,6 +17,7 @@ from domain.codes import normal_code
 from storage.enums import CampaignStatus, TaskStatus
 from storage.models import (
     Campaign,
+    CampaignEvent,
     CampaignHazard,
     CampaignTask,
     Enterprise,
@@ -87,6 +88,16 @@ async def task_of(session: AsyncSession, campaign_id: int, enterprise_id: int) -
         .options(*WITH_TASK)
         .where(CampaignTask.campaign_id == campaign_id, CampaignTask.enterprise_id == enterprise_id)
     )
+
+
+async def submission_events(session: AsyncSession, task_id: int) -> list[CampaignEvent]:
+    """Return a task's submissions and additions (补充材料), newest first."""
+    rows = await session.scalars(
+        select(CampaignEvent)
+        .where(CampaignEvent.task_id == task_id, CampaignEvent.action.in_(("submit", "add")))
+        .order_by(CampaignEvent.id.desc())
+    )
+    return list(rows.all())
 
 
 async def progress(session: AsyncSession, campaign: Campaign, today: date) -> Progress:

@@ -33,6 +33,7 @@ class Step(StrEnum):
     SUBMIT = "submit"
     ACCEPT = "accept"
     RETURN = "return"
+    ADD = "add"  # more text, photos or files added to a submission still in review (补充材料)
 
 
 # The statuses a task may be in for each step, and the status it moves to.
@@ -40,6 +41,7 @@ RULES: dict[Step, tuple[frozenset[TaskStatus], TaskStatus]] = {
     Step.SUBMIT: (frozenset(OWED_TASKS), TaskStatus.SUBMITTED),
     Step.ACCEPT: (frozenset({TaskStatus.SUBMITTED}), TaskStatus.ACCEPTED),
     Step.RETURN: (frozenset({TaskStatus.SUBMITTED}), TaskStatus.RETURNED),
+    Step.ADD: (frozenset({TaskStatus.SUBMITTED}), TaskStatus.SUBMITTED),  # until it is decided
 }
 
 
@@ -58,6 +60,7 @@ class Tell(StrEnum):
     """Why people must be told about a change to a task."""
 
     SUBMITTED = "submitted"  # managers: a submission waits for their review
+    ADDED = "added"  # managers: a submission in review got more text or files
     ACCEPTED = "accepted"  # the submitter and the enterprise's leads: the submission was accepted
     RETURNED = "returned"  # the submitter and the enterprise's leads: returned, with the reason
 

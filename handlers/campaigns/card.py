@@ -11,6 +11,7 @@ reminders (`reminders.py`, sent by `schedules/campaigns.py`) build on it. The ru
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -29,7 +30,7 @@ from handlers.broadcast import files_line, id_in_key
 from handlers.util import fmt_date, fmt_time, own_enterprise
 from storage.attachments import files as stored_files
 from storage.enums import CampaignStatus, Role, TaskStatus
-from storage.models import Campaign, CampaignTask, Person
+from storage.models import BroadcastFile, Campaign, CampaignTask, Person
 
 CARD_KIND = "campaign"
 SUBMISSION_KIND = "report"  # the card kind of a submission, as stored with its posts
@@ -132,9 +133,10 @@ async def build_submission_card(session: AsyncSession, task: CampaignTask, setti
         fields.append(CardField("reporter", T.RF_REPORTER, submitter.display_name if submitter else T.NONE))
     if task.submitted_at is not None:
         fields.append(CardField("submitted", T.RF_SUBMITTED, fmt_time(task.submitted_at, settings.park.tz)))
-    if task.note:
-        fields.append(CardField("note", T.RF_NOTE, task.note))
     attached = await stored_files(session, "task", task.id)
+    notes = await notes_shown(session, task, settings, attached)
+    if notes:
+        fields.append(CardField("note", T.RF_NOTE, notes))
     if attached:
         fields.append(CardField("files", T.RF_FILES, files_line(attached)))
     linked = await campaign_queries.linked_hazards(session, campaign.id)
@@ -171,6 +173,33 @@ async def build_submission_card(session: AsyncSession, task: CampaignTask, setti
         photos=photos[:1],
         actions=actions,
     )
+
+
+async def notes_shown(
+    session: AsyncSession, task: CampaignTask, settings: Settings, attached: Sequence[BroadcastFile]
+) -> str:
+    """Return what a submission says: its one text, or every text it was given and every addition
+    (补充材料, with the files it brought), newest first, each with when and how it came; an earlier text is
+    never replaced."""
+    events = await campaign_queries.submission_events(session, task.id)
+    brought: dict[int, list[BroadcastFile]] = {}
+    for f in attached:
+        if f.event_id is not None:
+            brought.setdefault(f.event_id, []).append(f)
+    shown = [e for e in events if e.note or (e.action == "add" and e.id in brought)]
+    if len(shown) <= 1 and not any(e.action == "add" for e in shown):
+        return shown[0].note or "" if shown else (task.note or "")
+    first_submit = min((e.id for e in events if e.action == "submit"), default=None)
+    lines = []
+    for e in shown:
+        what = "first" if e.id == first_submit else e.action
+        note = e.note or ""
+        if e.action == "add" and e.id in brought:
+            files = files_line(brought[e.id])
+            note = T.RF_NOTE_WITH_FILES.format(note=note, files=files) if note else files
+        when = fmt_time(e.at, settings.park.tz)[5:]
+        lines.append(T.RF_NOTE_LINE.format(when=when, what=T.RF_NOTE_WHAT.get(what, what), note=note))
+    return "\n".join(lines)
 
 
 async def campaign_edit(session: AsyncSession, campaign: Campaign, settings: Settings, now: datetime) -> Reply:

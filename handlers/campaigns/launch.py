@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Attachment, Incoming, Reply, clean_text
+from bot.questions import Question, drop
 from bot.routing import HandlerResult, Router
 from domain.campaigns import operations as campaign_ops
 from domain.campaigns import queries as campaign_queries
@@ -20,7 +21,7 @@ from domain.campaigns.rules import may_launch
 from domain.outcome import Refused
 from domain.park.rules import Perm
 from handlers import texts as T
-from handlers.broadcast import broadcast, files_to_broadcast
+from handlers.broadcast import broadcast, files_to_broadcast, keep_held, with_held
 from handlers.campaigns.card import (
     CODE_WORD,
     TEXT_LIMIT,
@@ -45,8 +46,13 @@ async def campaign(
     settings: Settings,
     now: datetime,
     attachments: list[Attachment],
+    question: Question | None,
 ) -> HandlerResult:
-    """Launch a campaign (`/campaign 名称 截止日期 要求…`, managers), or show one (`/campaign ZX-…`)."""
+    """Launch a campaign (`/campaign 名称 截止日期 要求…`, managers), or show one (`/campaign ZX-…`).
+
+    Files a manager sent just before (held for the next notice or campaign) go with the campaign launched.
+    """
+    await keep_held(session, msg.chat, actor, question, now)  # a look or a usage error keeps them waiting
     text = clean_text(msg.args, TEXT_LIMIT * 2)
     words = text.split(maxsplit=2)
     if len(words) == 1 and CODE_WORD.match(words[0]):
@@ -68,9 +74,10 @@ async def campaign(
         if exc.reason == "past":
             return Reply(text=T.CAMPAIGN_PAST_DUE.format(text=due_text[:20]))
         return Reply(text=T.CAMPAIGN_BAD_DUE.format(text=due_text[:20]))
-    files = await files_to_broadcast(session, attachments, settings, now)
-    if isinstance(files, Reply):
-        return files
+    stored = await files_to_broadcast(session, attachments, settings, now)
+    if isinstance(stored, Reply):
+        return stored
+    files, held = await with_held(session, stored, question)
     try:
         change = await campaign_ops.launch(
             session,
@@ -89,4 +96,7 @@ async def campaign(
     card = await build_card(session, launched, settings, now)
     total = (await campaign_queries.progress(session, launched, settings.park.day(now))).total
     done = T.CAMPAIGN_LAUNCHED.format(code=launched.code, total=total, due=fmt_date(due))
+    if held:
+        await drop(session, msg.chat, actor)
+        done += "\n" + held
     return await broadcast(session, card, ("campaign", launched.id), msg.chat, settings, done, files.problem)

@@ -24,13 +24,14 @@ from domain.campaigns.rules import Refusal, Step, is_submitter, may_step, may_su
 from domain.codes import normal_code
 from domain.hazards import queries as hazard_queries
 from domain.outcome import Refused
-from domain.park.rules import Perm
+from domain.park.rules import Perm, is_manager
 from handlers import texts as T
 from handlers.broadcast import file_views, private_chat, store_files
 from handlers.campaigns.card import (
     CARD_KIND,
     CODE_WORD,
     NOTE_LIMIT,
+    SUBMISSION_KIND,
     SubmitButton,
     build_submission_card,
     campaign_edit,
@@ -39,12 +40,23 @@ from handlers.campaigns.card import (
     find_campaign,
     refusal_text,
     submission_key,
+    task_id_of,
     wrong_status,
 )
-from handlers.util import Reach, is_answer, recipient, recipients, refuse
+from handlers.util import (
+    ADD_MINUTES,
+    ADD_WINDOW,
+    Reach,
+    added_what,
+    adds_to,
+    is_answer,
+    recipient,
+    recipients,
+    refuse,
+)
 from storage import cards
 from storage.enums import CampaignStatus
-from storage.models import Campaign, Document, Person, Photo
+from storage.models import Campaign, CampaignTask, Document, Person, Photo
 
 router = Router("campaigns.submissions")
 
@@ -57,6 +69,22 @@ class SubmissionContent(Question, kind="campaign_report", ttl=timedelta(hours=24
 
     campaign_id: int
     photo_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class SubmissionMore(Question, kind="campaign_report_more", ttl=ADD_WINDOW):
+    """A short while after a submission: the submitter's next photos and files in that chat join it
+    (the rest of the album it came with joins its event; anything else is an addition, 补充材料)."""
+
+    task_id: int
+    event_id: int
+    media_group_id: str | None = None
+
+    tell_expiry = False  # nobody was asked; the confirmation said how long it lasts
+
+    def expects(self, msg: Incoming) -> bool:
+        """Only photos and files: addressed to the bot, or the rest of the submission's album."""
+        return adds_to(msg, self.media_group_id)
 
 
 @router.command("report", perm=Perm.CAMPAIGN_REPORT, help_text=T.HELP["report"])
@@ -111,7 +139,7 @@ async def submit_command(
             return Reply(text=problem)
         return await _ask(session, actor, found, msg.chat, now, reach, toast=False)
     return await submit(
-        session, actor, found, note, photos, documents, msg.chat, settings, now, reach, problem, guessed
+        session, actor, found, note, photos, documents, msg, settings, now, reach, problem, guessed
     )
 
 
@@ -130,8 +158,12 @@ async def _ask(
     *,
     toast: bool,
 ) -> list[Reply]:
-    """Ask for the submission: privately when the bot can write to the person, else as a reply here."""
+    """Ask for the submission (or, while it is in review, what to add to it): privately when the bot can
+    write to the person, else as a reply here."""
     asked = T.REPORT_ASK.format(code=found.code, title=found.title)
+    owned = await campaign_queries.task_of(session, found.id, actor.enterprise_id) if actor.enterprise_id else None
+    if owned is not None and may_step(owned, Step.ADD):
+        asked = T.REPORT_ASK_MORE.format(code=found.code, title=found.title)
     private = private_chat(actor, reach) if chat.is_group else None
     if private is not None:
         await ask(session, private, actor, SubmissionContent(found.id), now)
@@ -201,9 +233,7 @@ async def submission_answer(
         if not photos:
             return Reply(text=problem or T.REPORT_NEED_CONTENT)
     await drop(session, msg.chat, actor)
-    return await submit(
-        session, actor, found, note, earlier + photos, documents, msg.chat, settings, now, reach, problem
-    )
+    return await submit(session, actor, found, note, earlier + photos, documents, msg, settings, now, reach, problem)
 
 
 @router.card_reply(CARD_KIND, perm=Perm.PUBLIC)
@@ -226,7 +256,7 @@ async def reply_to_campaign(
     note = clean_text(msg.text, NOTE_LIMIT)
     if not photos and not documents:
         return [] if msg.chat.is_group else Reply(text=problem or T.REPORT_USAGE)
-    return await submit(session, actor, found, note, photos, documents, msg.chat, settings, now, reach, problem)
+    return await submit(session, actor, found, note, photos, documents, msg, settings, now, reach, problem)
 
 
 async def submit(
@@ -236,7 +266,7 @@ async def submit(
     note: str,
     photos: list[Photo],
     documents: list[Document],
-    chat: ChatRef,
+    msg: Incoming,
     settings: Settings,
     now: datetime,
     reach: Reach,
@@ -245,9 +275,15 @@ async def submit(
 ) -> list[Reply]:
     """Submit the self-inspection; the campaign card counts it, managers get the submission's card to review.
 
+    A submission still in review is added to instead (补充材料): nothing sent is refused or replaces it.
     `guessed`: the first word of `/report`, which named no campaign, so the only open one was taken; the
-    submitter is told which campaign the submission was filed under.
+    submitter is told which campaign the submission was filed under. For a short while afterwards the
+    submitter's next photos and files in this chat (the rest of an album first) join the submission.
     """
+    chat = msg.chat
+    owned = await campaign_queries.task_of(session, found.id, actor.enterprise_id) if actor.enterprise_id else None
+    if owned is not None and may_step(owned, Step.ADD) and may_submit(actor, owned.enterprise_id):
+        return await add(session, actor, owned, note, photos, documents, msg, settings, now, reach, problem)
     try:
         change = await campaign_ops.submit(session, found, actor, note, now, photos=photos, documents=documents)
     except Refused as exc:
@@ -276,7 +312,129 @@ async def submit(
     if guessed is not None:
         said += "\n" + T.REPORT_FILED_UNDER.format(code=found.code, title=found.title, text=guessed[:20])
     notes = [said, *linked] + ([T.NOTICE_FILES_REFUSED.format(problem=problem)] if problem else [])
+    notes.append(T.REPORT_ADD_WINDOW.format(minutes=ADD_MINUTES))
     replies.append(Reply(text="\n".join(notes), about=submission_key(task)))
+    assert change.event is not None
+    await ask(session, chat, actor, SubmissionMore(task.id, change.event.id, msg.media_group_id), now)
+    return replies
+
+
+@router.question(SubmissionMore, perm=Perm.CAMPAIGN_REPORT)
+async def more_for_submission(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: SubmissionMore,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Add the photos and files sent shortly after a submission to it (the rest of its album joins its event)."""
+    album = msg.media_group_id is not None and msg.media_group_id == question.media_group_id
+    if not question.expects(msg) or not (album or task_id_of(card_key) == question.task_id or is_answer(msg, card_key)):
+        return NOT_MINE  # text, a reply to another card, or group chatter: routed as usual
+    task = await campaign_queries.get_task(session, question.task_id)
+    if task is None:
+        await drop(session, msg.chat, actor)
+        return NOT_MINE
+    photos, documents, problem = await store_files(session, attachments, settings, now)
+    note = "" if album else clean_text(msg.text, NOTE_LIMIT * 2)
+    if may_step(task, Step.SUBMIT):  # returned meanwhile: what comes now is the resubmission
+        return await submit(session, actor, task.campaign, note, photos, documents, msg, settings, now, reach, problem)
+    event_id = question.event_id if album else None
+    return await add(session, actor, task, note, photos, documents, msg, settings, now, reach, problem, event_id)
+
+
+@router.card_reply(SUBMISSION_KIND, perm=Perm.PUBLIC)
+async def reply_to_submission(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    card_key: str,
+    reach: Reach,
+) -> HandlerResult:
+    """Take a reply to a submission's card (or to its confirmation): the enterprise adds to it (补充材料)
+    until it is decided, or submits again after a return; a manager is shown how to review."""
+    task = await campaign_queries.get_task(session, task_id_of(card_key) or 0)
+    if task is None or not may_submit(actor, task.enterprise_id):
+        if task is not None and is_manager(actor):
+            return Reply(text=T.REPORT_CARD_REPLY_MANAGER)
+        return [] if msg.chat.is_group else Reply(text=T.CARD_REPLY_HINT)
+    photos, documents, problem = await store_files(session, attachments, settings, now)
+    note = clean_text(msg.text, NOTE_LIMIT * 2)
+    if not note and not photos and not documents:
+        return Reply(text=problem or T.REPORT_NEED_CONTENT)
+    if len(note) > NOTE_LIMIT:
+        return Reply(text=T.NOTICE_TOO_LONG.format(limit=NOTE_LIMIT, length=len(note)))
+    if may_step(task, Step.ADD):
+        return await add(session, actor, task, note, photos, documents, msg, settings, now, reach, problem)
+    return await submit(session, actor, task.campaign, note, photos, documents, msg, settings, now, reach, problem)
+
+
+async def add(
+    session: AsyncSession,
+    actor: Person,
+    task: CampaignTask,
+    note: str,
+    photos: list[Photo],
+    documents: list[Document],
+    msg: Incoming,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+    problem: str | None = None,
+    event_id: int | None = None,
+) -> list[Reply]:
+    """Add text, photos or files to a submission in review; its card changes everywhere, managers get what came.
+
+    With `event_id` (the rest of the album the submission came with) the submitter is told nothing more.
+    """
+    if len(note) > NOTE_LIMIT:
+        return [Reply(text=T.NOTICE_TOO_LONG.format(limit=NOTE_LIMIT, length=len(note)))]
+    if not note and not photos and not documents:
+        return [] if event_id is not None else [Reply(text=problem or T.REPORT_NEED_CONTENT)]
+    try:
+        change = await campaign_ops.add_to_submission(
+            session, task, actor, note, now, photos=photos, documents=documents, event_id=event_id
+        )
+    except Refused as exc:
+        return [Reply(text=refusal_text(exc, actor, task.campaign, step=Step.ADD))]
+    if change.event is None:
+        return [] if event_id is not None else [Reply(text=T.ADD_NOTHING)]
+    replies = [Reply(card=await build_submission_card(session, task, settings), edit=True)]
+    campaign, enterprise = task.campaign, task.enterprise.name
+    what = added_what(note, photos, documents)
+    # Managers get what came (the card shows one photo): an addition with a line, the rest of an album as such.
+    told = recipients((person for _, person in change.told()), reach)
+    if told:
+        root = settings.storage.photo_dir
+        line = T.REPORT_ALBUM_MORE if event_id is not None else T.REPORT_ADDED_NOTE
+        replies.append(
+            Reply(
+                text=line.format(enterprise=enterprise, code=campaign.code, what=what),
+                people=told,
+                photos=tuple(root / p.path for p in photos),
+                documents=tuple(root / d.path for d in documents),
+                document_names=tuple(d.file_name for d in documents),
+                about=submission_key(task),
+            )
+        )
+    if event_id is not None:  # the submitter heard about the submission already
+        return replies + ([Reply(text=T.NOTICE_FILES_REFUSED.format(problem=problem))] if problem else [])
+    said = [T.REPORT_ADDED.format(enterprise=enterprise, code=campaign.code, what=what)]
+    said += await _link_named_hazards(session, campaign, actor, note, now)
+    said += [T.NOTICE_FILES_REFUSED.format(problem=problem)] if problem else []
+    replies.append(Reply(text="\n".join(said), about=submission_key(task)))
+    # Photos sent one by one (or another album) go on joining it for a short while.
+    assert change.event is not None
+    await ask(session, msg.chat, actor, SubmissionMore(task.id, change.event.id, msg.media_group_id), now)
     return replies
 
 

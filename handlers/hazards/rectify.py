@@ -27,7 +27,6 @@ from handlers import texts as T
 from handlers.hazards.card import (
     AcceptButton,
     FixButton,
-    HazardAlbum,
     RejectButton,
     act_on_commanded,
     build_card,
@@ -41,7 +40,18 @@ from handlers.hazards.card import (
     refusal_text,
 )
 from handlers.hazards.card import card_key as key_of
-from handlers.util import Reach, attachment_problem, is_answer, photo_rows, recipients, refuse, short
+from handlers.util import (
+    ADD_MINUTES,
+    ADD_WINDOW,
+    Reach,
+    adds_to,
+    attachment_problem,
+    is_answer,
+    photo_rows,
+    recipients,
+    refuse,
+    short,
+)
 from storage import attachments, cards
 from storage.enums import HazardStatus
 from storage.models import Document, Hazard, Person, Photo
@@ -64,6 +74,21 @@ class HazardFix(Question, kind="hazard_fix", ttl=timedelta(hours=24)):
     hazard_id: int
     note: str
     document_ids: list[int] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FixMore(Question, kind="hazard_fix_more", ttl=ADD_WINDOW):
+    """A short while after a fix: the fixer's next photos and PDFs in that chat are added to it as
+    after-evidence (the rest of the album it came with quietly)."""
+
+    fixed_id: int  # the hazard (not `hazard_id`: a transition's `close_about_hazard` must not drop it)
+    media_group_id: str | None = None
+
+    tell_expiry = False  # nobody was asked; the confirmation said how long it lasts
+
+    def expects(self, msg: Incoming) -> bool:
+        """Only photos and files: addressed to the bot, or the rest of the fix's album."""
+        return adds_to(msg, self.media_group_id)
 
 
 @dataclass(frozen=True)
@@ -139,20 +164,49 @@ async def _add_to_pending_fix(
     now: datetime,
     refused: Refused,
 ) -> list[Reply] | None:
-    """Add PDFs sent with /fix to a fix awaiting verification (more evidence); None when that is not the case."""
+    """Add photos and PDFs sent with /fix to a fix awaiting verification (more after-evidence, never a second
+    fix); None when that is not the case."""
     if refused.reason != Refusal.WRONG_STATUS or hazard.status != HazardStatus.AWAITING_VERIFICATION:
         return None
-    if any(a.stored for a in attachments):
-        return None  # photos with /fix on a submitted fix: refused as before (/unfix, or wait for the verdict)
+    return await add_after(session, actor, hazard, attachments, settings, now) or None
+
+
+async def add_after(
+    session: AsyncSession,
+    actor: Person,
+    hazard: Hazard,
+    attachments: list[Attachment],
+    settings: Settings,
+    now: datetime,
+    *,
+    quiet: bool = False,
+) -> list[Reply]:
+    """Add photos and PDFs to a fix awaiting verification as after-evidence; the card changes everywhere.
+
+    `quiet` (the rest of the fix's album): only the card changes. Nothing stored: an empty list.
+    """
+    photos = await photo_rows(session, attachments, settings, now)
     documents = await document_rows(session, attachments, settings, now)
-    if not documents:
-        return None
+    if not photos and not documents:
+        problem = attachment_problem(attachments, settings)
+        return [Reply(text=problem)] if problem and not quiet else []
+    said = []
+    phase = T.PHASE_NAMES["after"]
     try:
-        change = await hazard_ops.add_documents(session, hazard, actor, documents, "after", now)
+        if photos:
+            change = await hazard_ops.add_photos(session, hazard, actor, photos, "after", now)
+            if change.added:
+                said.append(T.HAZARD_PHOTOS_ADDED.format(code=hazard.code, count=change.added, phase=phase))
+        if documents:
+            change = await hazard_ops.add_documents(session, hazard, actor, documents, "after", now)
+            if change.added:
+                said.append(T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.added, phase=phase))
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
-    added = T.HAZARD_DOCUMENTS_ADDED.format(code=hazard.code, count=change.added, phase=T.PHASE_NAMES["after"])
-    return [await card_reply(session, hazard, settings, now), Reply(text=added)]
+    if not said:
+        return [] if quiet else [Reply(text=T.ADD_NOTHING)]
+    card = await card_reply(session, hazard, settings, now)
+    return [card] if quiet else [card, Reply(text="\n".join(said), about=key_of(hazard))]
 
 
 async def _with_earlier(session: AsyncSession, earlier: list[int], documents: list[Document]) -> list[Document]:
@@ -236,16 +290,20 @@ async def fix_reply(
     reach: Reach,
     documents: Sequence[Document] = (),
 ) -> list[Reply]:
-    """Submit the fix (with its PDFs); the card changes everywhere, and managers get it privately to verify."""
+    """Submit the fix (with its PDFs); the card changes everywhere, and managers get it privately to verify.
+
+    For a short while the fixer's next photos and PDFs here (the rest of an album first) join the fix: the
+    question is written before the hazard's lock and the ledger's, in the order every update takes them.
+    """
+    await ask(session, msg.chat, actor, FixMore(hazard.id, msg.media_group_id), now)
     try:
         change = await hazard_ops.submit_fix(
             session, hazard, actor, note, photos, now, documents, finder_rechecks=settings.park.inspector_recheck
         )
     except Refused as exc:
+        await drop(session, msg.chat, actor)
         return [Reply(text=_fix_refusal(exc, actor))]
     await close_about_hazard(session, hazard.id)
-    if msg.media_group_id:
-        await ask(session, msg.chat, actor, HazardAlbum(hazard.id, msg.media_group_id, "after"), now)
     card = await build_card(session, hazard, settings, now)
     finders = change.tell.get(Tell.FINDER_RECHECK, [])
     submitted = (
@@ -253,6 +311,7 @@ async def fix_reply(
         if finders
         else T.FIX_SUBMITTED.format(code=hazard.code)
     )
+    submitted += "\n" + T.FIX_ADD_WINDOW.format(minutes=ADD_MINUTES)
     replies = [Reply(card=card, edit=True), Reply(text=submitted, about=key_of(hazard))]
     # Managers verify from their private chat too: the first time they get the card there; after
     # a rejection their copy is edited in place and a one-line note tells them it is back.
@@ -268,6 +327,30 @@ async def fix_reply(
     if again:
         replies.append(Reply(text=T.FIX_RESUBMITTED.format(code=hazard.code), people=recipients(again, reach)))
     return replies
+
+
+@router.question(FixMore, perm=Perm.VIEW)
+async def more_for_fix(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: FixMore,
+    card_key: str | None,
+) -> HandlerResult:
+    """Add the photos and PDFs sent shortly after a fix to it, until it is verified."""
+    album = msg.media_group_id is not None and msg.media_group_id == question.media_group_id
+    on_its_card = hazard_id_of(card_key) == question.fixed_id
+    if not question.expects(msg) or not (album or on_its_card or is_answer(msg, card_key)):
+        return NOT_MINE  # text, a reply to another card, or group chatter: routed as usual
+    hazard = await hazard_queries.get_hazard(session, question.fixed_id)
+    if hazard is None or hazard.status != HazardStatus.AWAITING_VERIFICATION:
+        await drop(session, msg.chat, actor)  # verified (or taken back) meanwhile: routed as usual
+        return NOT_MINE
+    return await add_after(session, actor, hazard, attachments, settings, now, quiet=album)
 
 
 # --- verification -----------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import day_window, source_for
 from domain.outcome import Refused
 from domain.park import queries as park_queries
-from domain.park.rules import Perm, may_report_for
+from domain.park.rules import Perm, may_report_for, role_allows
 from handlers import texts as T
 from handlers.hazards.card import (
     CODE_RE,
@@ -352,6 +352,8 @@ async def offer_photo(
     if msg.chat.is_group or not msg.files or msg.text.strip():
         return NOT_MINE
     photos = await photo_rows(session, attachments, settings, now)
+    if not photos and any(a.document is not None for a in attachments) and role_allows(actor.role, Perm.NOTICE_SEND):
+        return NOT_MINE  # a manager's file: held for the notice they send next (handlers/notices/issue.py)
     if not photos:
         problem = attachment_problem(attachments, settings)
         return Reply(text=problem) if problem else NOT_MINE

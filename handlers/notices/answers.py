@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Button, ButtonPress, ChatRef, Incoming, Reply, clean_text
+from bot.messages import Attachment, Button, ButtonPress, ChatRef, Incoming, Reply, clean_text
 from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from domain.notices import operations as notice_ops
 from domain.notices import queries as notice_queries
-from domain.notices.rules import Refusal, may_answer_for_enterprise
+from domain.notices.rules import Refusal, may_answer_for_enterprise, may_send_notices
 from domain.outcome import Refused
 from domain.park.rules import Perm
 from handlers import texts as T
@@ -36,6 +36,7 @@ from handlers.notices.card import (
     refusal_text,
     split_substitute,
 )
+from handlers.notices.corrections import add_files
 from handlers.util import Reach, is_answer, own_enterprise, recipient, refuse
 from storage.enums import NoticeKind, ReceiptStatus
 from storage.models import Notice, Person
@@ -285,14 +286,17 @@ async def reply_to_card(
     now: datetime,
     card_key: str,
     reach: Reach,
+    attachments: list[Attachment],
 ) -> HandlerResult:
     """Take a reply 收到 under the card as 收到 (people write it anyway), `请假 原因` as /leave; give anything
     else, or a reply from someone whose answer counts for no enterprise, a short hint (privately from a
-    group)."""
+    group). Files a manager sends as a reply to the card (or to its confirmation) are added to it."""
     notice_id = notice_id_of(card_key)
     found = await notice_queries.get(session, notice_id) if notice_id is not None else None
     if found is None:
         return _hint(actor, msg.chat, reach, T.CARD_REPLY_HINT)
+    if msg.files and may_send_notices(actor):  # 补充附件, until it is cancelled
+        return await add_files(session, found, actor, attachments, settings, now)
     text = clean_text(msg.text, BODY_LIMIT)
     confirm_ = reads_as_confirmation(text)
     leave_ = text.startswith(T.BTN_RECEIPT_LEAVE)

@@ -179,6 +179,22 @@ async def _edit_text(
     return [await card_edit(session, notice, settings, now), Reply(text=done, about=card_key_of(notice))]
 
 
+async def add_files(
+    session: AsyncSession,
+    notice: Notice,
+    actor: Person,
+    attachments: list[Attachment],
+    settings: Settings,
+    now: datetime,
+) -> list[Reply]:
+    """Add files to a notice (sent with /notice_edit, right after the notice, or as a reply to its card);
+    post the new ones to the park groups under a line naming the notice; a refusal is said."""
+    try:
+        return await _add_files(session, notice, actor, attachments, settings, now)
+    except Refused as exc:
+        return [Reply(text=_refused(exc, actor))]
+
+
 async def _add_files(
     session: AsyncSession,
     notice: Notice,

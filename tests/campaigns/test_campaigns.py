@@ -100,9 +100,11 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(
     await h.say(leads["金禾"], "/report 消防安全百日攻坚 动火作业票证已整理")  # type: ignore[arg-type]
     assert labels(campaign_card(h).card)["进度"] == "已提交 4/5"  # type: ignore[arg-type]
 
-    # A member cannot report, and nobody reports twice while the first is in review.
+    # A member cannot report; a second /report while the first is in review adds to it (补充材料).
     assert "这个操作需要以下身份之一" in h.texts(await h.say(CHEN, "/report ZX-2026-01 补充"))
-    assert "正在等待审核" in h.texts(await h.say(ZHANG, "/report ZX-2026-01 再交一次"))
+    assert "已补充到华油装备制造有限公司的 ZX-2026-01 自查报告：说明 1 条" in h.texts(
+        await h.say(ZHANG, "/report ZX-2026-01 再交一次")
+    )
 
     # 李干部 accepts 华油 by button, returns 宏达 with a reason (asked as a reply), 马科长 accepts 恒通 by command.
     report_card = next(

@@ -134,9 +134,9 @@ async def test_pdf_reply_to_card_is_evidence_never_a_fix(harness: Harness) -> No
     # /fix with a PDF alone on a fix awaiting verification: added to it, not refused.
     out = await h.say(ZHANG, "/fix YH-2026-0001 补充检测报告", files=(add_pdf(h, pdf(11), "检测.pdf"),))
     assert "已补充 1 份整改后文件" in h.texts(out) and card.card.status.text == "待验收"
-    # With a photo it is still refused as before: the fix is already submitted.
+    # With a photo it is added too (more after-evidence, never a second fix: issue 18 #2).
     out = await h.say(ZHANG, "/fix YH-2026-0001 再来一张", files=(h.add_file(jpeg(6)),))
-    assert "待验收" in h.texts(out) and "已补充" not in h.texts(out)
+    assert "已补充 1 张整改后照片" in h.texts(out) and card.card.status.text == "待验收"
     out = await h.say(LI, "/hazard YH-2026-0001")
     assert "补充文件：整改前 1 份" in h.texts(out) and "补充文件：整改后 1 份" in h.texts(out)
 

@@ -128,7 +128,7 @@ async def test_two_members_fix_at_once(h: Harness) -> None:
         ],
     )
     await assert_once(h, "fix")
-    submitted = Counter(t for t in texts_to(h, "group", since) if "已提交整改" in t)
+    submitted = Counter(t.split("\n")[0] for t in texts_to(h, "group", since) if "已提交整改" in t)
     assert submitted == {T.FIX_SUBMITTED.format(code=code(i)): 1 for i in range(N)}
     # Each manager gets each hazard's card privately once.
     for manager in ("p-li", "p-ma", "p-admin"):
