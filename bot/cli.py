@@ -414,6 +414,18 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+def _outage_in_one_line(record: logging.LogRecord) -> bool:
+    """SQLAlchemy's pool logs a broken connection it could not reset or close with a traceback; during a
+    database outage that is expected, and said like every other outage: one line, a warning."""
+    exc = record.exc_info[1] if record.exc_info else None
+    if exc is not None and record.name.startswith("sqlalchemy") and is_unavailable(exc):
+        record.msg = f"{record.getMessage()}: {type(exc).__name__}: {' '.join(str(exc).split())[:300]}"
+        record.args = None
+        record.exc_info = record.exc_text = None
+        record.levelno, record.levelname = logging.WARNING, "WARNING"
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     # httpx imports its own command-line tool when `rich` and `click` happen to be installed (a development
@@ -424,6 +436,8 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO if args.command == "run" else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(_outage_in_one_line)
     try:
         settings = _settings(args)
         if args.command == "run":

@@ -469,3 +469,23 @@ async def test_a_reply_that_could_not_be_sent_stays_in_the_outbox_until_it_goes_
     assert sum("身份：管理员" in t for t in bot.texts(group)) == 1 and tg.faults_served == 3
     async with bot.app.db.reading() as session:
         assert await outbox_pending(session) == []
+
+
+def test_the_pools_broken_connection_during_an_outage_is_one_line_not_a_traceback() -> None:
+    import logging
+
+    from bot.cli import _outage_in_one_line
+
+    def record(exc: BaseException, name: str = "sqlalchemy.pool.impl.AsyncAdaptedQueuePool") -> logging.LogRecord:
+        try:
+            raise exc
+        except BaseException:
+            return logging.LogRecord(name, logging.ERROR, __file__, 1, "Exception during reset or similar", None, sys.exc_info())
+
+    cut = record(ConnectionResetError("connection was closed in the middle of operation"))
+    assert _outage_in_one_line(cut) and cut.exc_info is None and cut.levelname == "WARNING"
+    assert cut.getMessage() == "Exception during reset or similar: ConnectionResetError: connection was closed in the middle of operation"
+    bug = record(ValueError("a bug"))
+    assert _outage_in_one_line(bug) and bug.exc_info is not None and bug.levelname == "ERROR"
+    ours = record(ConnectionResetError("x"), name="bot.dispatcher")  # our own code says outages itself
+    assert _outage_in_one_line(ours) and ours.exc_info is not None
