@@ -870,8 +870,8 @@ SUMMARY_NOTE = "注：隐患数按期间内发现的隐患统计（不含撤销�
 # Recording inspections, drills and trainings.
 INSPECTION_USAGE = (
     "用法：/inspection <日期> <人次> <企业…> [检查内容]\n"
-    "例如：/inspection 11月28日 6 华油 宏达 消防设施专项检查\n"
-    "企业写名称或别名，可写多家；写“全园区”表示全部在册企业。"
+    "例如：/inspection 11月28日 6 华油 宏达 消防设施专项检查，或 /inspection 12月5日 华油 3人次\n"
+    "企业写名称或别名，可写多家；写“全园区”表示全部在册企业。人次可写在企业前面或后面。"
 )
 INSPECTION_BAD_DATE = "没看懂日期“{text}”。" + INSPECTION_USAGE
 INSPECTION_BAD_COUNT = "人次要写一个正整数（例如 6），现在是“{text}”。" + INSPECTION_USAGE
@@ -880,7 +880,7 @@ INSPECTION_DONE = "已登记检查：{day}，{enterprises}，{person_times} 人�
 DRILL_USAGE = (
     "用法：/drill <日期> <类型> <企业|全园区> [人数]\n"
     "类型写“演练”“培训”或具体名称（如 消防演练、安全培训）。\n"
-    "例如：/drill 2026-11-20 消防演练 华油 45"
+    "例如：/drill 2026-11-20 消防演练 华油 45（或 45人）"
 )
 DRILL_BAD_DATE = "没看懂日期“{text}”。" + DRILL_USAGE
 DRILL_BAD_KIND = "类型“{text}”里要有“演练”或“培训”。" + DRILL_USAGE
