@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CardPost, Chat
+from storage.models import CardPost, Chat, Person
 
 
 async def last_card_message_id(session: AsyncSession, platform: str) -> int:
@@ -56,3 +56,15 @@ async def card_at(session: AsyncSession, platform: str, chat_id: str, message_id
             CardPost.platform == platform, CardPost.chat_id == chat_id, CardPost.message_id == message_id
         )
     )
+
+
+async def private_card_holders(session: AsyncSession, card_key: str) -> Sequence[Person]:
+    """Return the people who have a card in their private chat with the bot (their copy is edited too)."""
+    query = (
+        select(Person)
+        .join(CardPost, (CardPost.platform == Person.platform) & (CardPost.chat_id == Person.private_chat_id))
+        .where(CardPost.card_key == card_key)
+        .order_by(Person.id)
+        .distinct()
+    )
+    return (await session.scalars(query)).all()

@@ -149,6 +149,21 @@ def check(actor: Person | None, hazard: Hazard, action: Action, *, fixer_id: int
         raise Refused(Refusal.WRONG_STATUS, hazard)
 
 
+def may_do(
+    person: Person, hazard: Hazard, action: Action, *, fixer_id: int | None = None, level: Level | None = None
+) -> bool:
+    """Tell whether the person may make this event happen to the hazard now, as the operation would judge
+    it (`check`, and for a level, `may_downgrade_major`). Cards and lists show a person only the buttons
+    this allows; the press is checked again by the operation itself.
+    """
+    try:
+        check(person, hazard, action, fixer_id=fixer_id)
+    except Refused:
+        return False
+    lowering = action == Action.SET_LEVEL and hazard.level == Level.MAJOR and level != Level.MAJOR
+    return not (lowering and not may_downgrade_major(person))
+
+
 def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | None) -> bool:
     match action:
         case Action.SET_DUE | Action.SET_LEVEL | Action.SET_CATEGORY:

@@ -70,7 +70,7 @@ async def detail(
     # A one-off view under its own key: no buttons, never edited, and a reply to it is a reply to a
     # card (so it is not taken for the answer to an open question); the group keeps one live card.
     live = await build_card(session, hazard, settings, now)
-    card = replace(live, key=f"view:{live.key}", actions=())
+    card = replace(live, key=f"view:{live.key}", actions=(), audience=())
     replies = [Reply(card=card), Reply(text="\n".join(lines))]
     for phase in ("before", "after"):
         paths = tuple(root / p.path for ph, p in photos if ph == phase)
