@@ -36,6 +36,8 @@ COMMAND_ALIASES = {
     "专项行动": "campaign",
     "自查报告": "report",
     "总结": "summary",
+    "待办": "todo",
+    "我的待办": "todo",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患).

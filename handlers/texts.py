@@ -86,7 +86,8 @@ WHOAMI_PENDING = "\n待审批的申请：{enterprise}（{role}）"
 NONE = "无"
 
 HELP = {
-    "start": "/start — 开始使用",
+    "start": "/start — 开始使用，并查看我的待办",
+    "todo": "/todo（/待办）— 我的待办：待验收的整改、待回执的通知、待提交或待审核的自查报告、即将到期的隐患",
     "help": "/help（/帮助）— 查看可用命令；中文命令和以 ／ 或 、 开头的命令在私聊中同样可用",
     "whoami": "/whoami — 查看我的身份",
     "join": "/join <企业名称> [负责人|员工] — 申请加入企业",
@@ -434,7 +435,9 @@ PHOTO_OFFER_DECLINED = "好的，这张照片不登记。"
 PHOTO_OFFER_GONE = "这张照片的登记已经过期或已处理，请重新发送照片。"
 PHOTO_DESCRIBE = "请用一句话描述这处隐患（可写期限，如“限期 12月10日”或“立即整改”），直接发送即可，24 小时内有效。"
 PHOTO_DESCRIBE_AGAIN = "已收下照片。请发送隐患描述（文字），或发送 /cancel 放弃。"
-HAZARD_LINE = "{code} {enterprise}｜{description}｜{status}{due}"
+HAZARD_LINE = "{major}{code} {enterprise}｜{description}｜{status}{due}"
+HAZARD_LINE_MAJOR = "🔴重大 "
+HAZARD_LINE_BUTTONS = 10  # rows of a hazard list that carry their buttons (the first ones)
 HAZARD_LINE_DUE = "｜期限 {due}"
 DUE_USAGE = "用法：/due YH-2026-0007 12月10日（或 3天内、下周五、本月底、立即整改），也可以回复隐患卡片发送 /due 12月10日。"
 LEVEL_USAGE = "用法：/level YH-2026-0007 重大 或 /level YH-2026-0007 一般。"
@@ -987,3 +990,30 @@ REPORT_ALREADY_ACCEPTED = "{enterprise}的 {code} 自查报告已审核通过，
 REPORT_FILED_UNDER = "已记入目前唯一进行中的专项行动 {code}（{title}）：“{text}”不是行动编号或名称，全文作为说明。"
 LEVEL_DOWNGRADE_REFUSED = "{code} 是重大隐患，只有包片干部或检查专家可以改为一般隐患。如确需调整，请联系包片干部。"
 LEVEL_DOWNGRADED = "注意：{actor} 已将 {enterprise} 的重大隐患 {code} 改为一般隐患。"
+
+
+# --- 我的待办 (/todo, and /start for a known person) -------------------------------------------------
+START_KNOWN = "您好，{name}！我是{park}的安全生产小助手。"
+START_KNOWN_FOOTER = "发送 /todo 可随时查看待办，/help 查看您可以使用的命令。"
+TODO_TITLE = "我的待办（{role}{scope}）："
+TODO_SCOPE_ENTERPRISE = "，{enterprise}"
+TODO_SCOPE_PARK = "，全园区"
+TODO_NONE = "目前没有等您处理的事项。"
+TODO_NO_ENTERPRISE = "您还没有绑定企业，没有企业的待办。"
+TODO_SENT_PRIVATELY = "{name}，您的待办已私聊发给您。"
+TODO_MORE = "……另有 {count} 项，发送 {command} 查看。"
+TODO_SHOWN = 5  # items per section, each with its buttons
+TODO_VERIFY = "待验收的整改 {count} 项："
+TODO_VERIFY_LINE = "{major}{code} {enterprise}｜{description}"
+TODO_FIX = "待整改的隐患 {count} 项："
+TODO_DUE_SOON = "即将到期或已逾期的隐患 {count} 项（{days} 天内到期）："
+TODO_ANSWER = "待回执的通知 {count} 项："
+TODO_ANSWER_LINE = "{code} {title}{when}"
+TODO_ANSWER_WHEN = "｜{when} {place}"
+TODO_SUBMIT = "待提交的自查报告 {count} 项："
+TODO_SUBMIT_LINE = "{code} {title}｜截止 {due}{late}{returned}"
+TODO_SUBMIT_LATE = "，已逾期"
+TODO_SUBMIT_RETURNED = "｜已退回：{reason}"
+TODO_REVIEW = "待审核的自查报告 {count} 项："
+TODO_REVIEW_LINE = "{code} {title}｜{enterprise}"
+BTN_TODO_ITEM = "{code} {label}"

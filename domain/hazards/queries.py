@@ -269,3 +269,48 @@ async def overdue_on(session: AsyncSession, day: date, tz: tzinfo, grace_days: i
         for h in (await session.scalars(query)).unique().all():
             found[h.id] = h
     return [found[i] for i in sorted(found)]
+
+
+# --- what waits for people (我的待办) --------------------------------------------------------------
+
+
+async def awaiting_verification(session: AsyncSession, limit: int = 50) -> Sequence[Hazard]:
+    """Return the park's hazards whose fix waits for verification, the longest waiting first."""
+    rows = await session.scalars(
+        select(Hazard)
+        .options(*WITH_HAZARD)
+        .where(Hazard.status.in_(RULES[Action.ACCEPT].sources))
+        .order_by(Hazard.updated_at, Hazard.id)
+        .limit(limit)
+    )
+    return rows.unique().all()
+
+
+async def to_fix(session: AsyncSession, enterprise_id: int | None, due_by: date | None = None, limit: int = 50) -> Sequence[Hazard]:
+    """Return hazards still to be fixed (reported, rectifying), the earliest due first: one enterprise's or
+    (None) the park's; with `due_by`, only deadlines on or before it and immediate fixes (the caller
+    judges those by `rules.due_soon`)."""
+    query = select(Hazard).options(*WITH_HAZARD).where(Hazard.status.in_(RULES[Action.FIX].sources))
+    if enterprise_id is not None:
+        query = query.where(Hazard.enterprise_id == enterprise_id)
+    if due_by is not None:
+        query = query.where(or_(Hazard.due_date <= due_by, Hazard.mode == Mode.IMMEDIATE))
+    rows = await session.scalars(
+        query.order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id).limit(limit)
+    )
+    return rows.unique().all()
+
+
+async def fixers(session: AsyncSession, hazard_ids: Sequence[int]) -> dict[int, int | None]:
+    """Return who submitted each hazard's latest fix (the person who may not verify it)."""
+    if not hazard_ids:
+        return {}
+    rows = await session.execute(
+        select(HazardEvent.hazard_id, HazardEvent.actor_id)
+        .where(HazardEvent.hazard_id.in_(hazard_ids), HazardEvent.action == Action.FIX)
+        .order_by(HazardEvent.id)
+    )
+    found: dict[int, int | None] = dict.fromkeys(hazard_ids)
+    for hazard_id, actor_id in rows.all():
+        found[hazard_id] = actor_id  # the last one wins
+    return found

@@ -241,6 +241,24 @@ def overdue_since(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int
     return None
 
 
+DUE_SOON_DAYS = 3  # a fix due within this many days waits in people's to-do lists (我的待办) as due soon
+
+
+def fix_due(hazard: Hazard, tz: tzinfo = UTC, grace_days: int = 1) -> date | None:
+    """Return the last day a hazard's fix is due: its deadline, or an immediate fix's last day (None: not set)."""
+    if hazard.mode == Mode.IMMEDIATE:
+        return immediate_due(hazard.found_at, tz, grace_days)
+    return hazard.due_date
+
+
+def due_soon(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int = 1) -> bool:
+    """Tell whether a hazard still to be fixed is overdue or due within `DUE_SOON_DAYS` days."""
+    if hazard.status not in UNFIXED_STATUSES:
+        return False
+    due = fix_due(hazard, tz, grace_days)
+    return due is not None and due <= today + timedelta(days=DUE_SOON_DAYS)
+
+
 @dataclass(frozen=True)
 class Lateness:
     """How late a hazard is today, and whether its managers must now hear of it."""
