@@ -201,14 +201,18 @@ async def inspection(
         rest = rest[1:]
     if counted is None and chosen and (after := _count(rest)):
         counted, rest = after, rest[after[1] :]
-    if counted is None:
+    # No count read: name the word that should have been one, unless a count follows a word that is no
+    # enterprise (/inspection 12月5日 华由 3人次): then the name is what is wrong.
+    count_later = any(_count(words[i:]) for i in range(1, len(words)))
+    if counted is None and (chosen or not count_later):
         return Reply(text=T.INSPECTION_BAD_COUNT.format(text=(rest or words)[0][:20]))
-    person_times = counted[0]
     if not chosen:
         near = await pick_enterprise(session, rest[0] if rest else words[0], button=None)
         if isinstance(near, Reply):
             return Reply(text=f"{near.text}\n{T.INSPECTION_USAGE}")
         return Reply(text=T.INSPECTION_NO_ENTERPRISE)
+    assert counted is not None  # without enterprises the command was answered above
+    person_times = counted[0]
     activity = " ".join(rest)[:200] or None
     await report_ops.record_inspection(
         session,

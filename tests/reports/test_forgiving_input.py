@@ -21,6 +21,8 @@ async def test_inspection_with_person_times_after_the_enterprise(harness: Harnes
     out = h.texts(await h.say(LI, "/inspection 11月26日 华油 宏达 2 人次 安全用电"))
     assert "华油装备制造有限公司、宏达机械有限公司，2 人次，安全用电" in out
     assert "人次要写一个正整数" in h.texts(await h.say(LI, "/inspection 今天 华油 很多人"))
+    near = h.texts(await h.say(LI, "/inspection 今天 华由 3人次"))  # the name is wrong, not the count
+    assert "没有名称或别名正好是“华由”的企业" in near and "华油装备制造有限公司" in near and "人次要写" not in near
     async with h.app.db.reading() as s:
         figures = await report_queries.summary_figures(
             s, date(2026, 1, 1), date(2026, 12, 31), h.app.settings.park.tz, h.clock.now()
