@@ -40,9 +40,13 @@ COMMAND_ALIASES = {
     "我的待办": "todo",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
-# `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患).
+# `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after
+# `/` or `／` (never `、`, which starts ordinary lists too) is a command name the bot does not know
+# (/我的隐患): it is answered as an unknown command, not as text.
 _ALIAS_NAMES = "|".join(sorted(COMMAND_ALIASES, key=len, reverse=True))
-COMMAND_RE = re.compile(rf"[/／、](?:([A-Za-z][A-Za-z0-9_]*)|({_ALIAS_NAMES}))(?:@[A-Za-z0-9_]+)?")
+COMMAND_RE = re.compile(
+    rf"[/／、](?:([A-Za-z][A-Za-z0-9_]*)|({_ALIAS_NAMES})|(?<=[/／])([\u4e00-\u9fff]{{1,12}}))(?:@[A-Za-z0-9_]+)?"
+)
 
 
 OFFICE_SUFFIXES = ("docx", "xlsx", "pptx", "doc", "xls", "ppt")
@@ -192,7 +196,9 @@ class Incoming:
         match = COMMAND_RE.match(self.text)
         if match is None:
             return None
-        return match.group(1).lower() if match.group(1) else COMMAND_ALIASES[match.group(2)]
+        if match.group(1):
+            return match.group(1).lower()
+        return COMMAND_ALIASES[match.group(2)] if match.group(2) else match.group(3)
 
     @property
     def args(self) -> str:

@@ -83,3 +83,14 @@ async def test_report_accept_offers_lu_wei_for_lu_wei_misspelt(harness: Harness)
     assert [b.label for row in offer.reply.buttons for b in row] == ["审核通过：鲁味食品有限公司"]
     await h.press(LI, offer, "审核通过：鲁味食品有限公司")
     assert "已审核通过，无需重复" in h.texts(await h.say(LI, "/report_accept ZX-2026-01 鲁味"))
+
+
+async def test_an_unknown_chinese_command_is_answered_as_one(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    said = h.texts(await h.say(ZHANG, "/我的隐患", chat=h.private(ZHANG)))
+    assert "没有 /我的隐患 这个命令" in said and "请用命令和我交流" not in said
+    assert "我的待办" in h.texts(await h.say(ZHANG, "/待办", chat=h.private(ZHANG)))
+    assert "我的待办" in h.texts(await h.say(ZHANG, "／我的待办", chat=h.private(ZHANG)))
+    # `、` starts ordinary lists too: only the known names count there.
+    assert "没有" not in h.texts(await h.say(ZHANG, "、我的问题", chat=h.private(ZHANG)))
