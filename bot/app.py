@@ -131,5 +131,11 @@ def build_app(settings: Settings, clock: Clock) -> App:
     dispatcher.delivery = sender  # the dispatcher writes outbox rows; the sender sends them
     inbox = Inbox(db, clock, dispatcher, sender)
     return App(
-        settings=settings, clock=clock, db=db, photos=photos, dispatcher=dispatcher, sender=sender, inbox=inbox
+        settings=settings,
+        clock=clock,
+        db=db,
+        photos=photos,
+        dispatcher=dispatcher,
+        sender=sender,
+        inbox=inbox,
     )

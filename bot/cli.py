@@ -98,7 +98,9 @@ async def _start_schedules(app: App) -> Scheduler | None:
         return None
     from bot.scheduler import Scheduler
 
-    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings))
+    scheduler = Scheduler(
+        settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings)
+    )
     await scheduler.start()
     return scheduler
 
@@ -117,7 +119,10 @@ async def _prepare_when_reachable(app: App, migrate: bool) -> None:
                 where = app.settings.database.url.split("@")[-1]
                 reason = " ".join(str(exc).split())[:200]
                 logging.getLogger(__name__).warning(
-                    "database %s cannot be reached (%s: %s); retrying with backoff", where, type(exc).__name__, reason
+                    "database %s cannot be reached (%s: %s); retrying with backoff",
+                    where,
+                    type(exc).__name__,
+                    reason,
                 )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
@@ -256,7 +261,9 @@ async def _export(settings: Settings, year: int | None, start: str | None, end: 
             done = await write_ledger(session, settings, out, first, last, now)
     finally:
         await app.close()
-    print(f"wrote {out}: {done.hazards} hazards found {first} to {last}; chain head #{done.head.event_id} {done.head.hash}")
+    print(
+        f"wrote {out}: {done.hazards} hazards found {first} to {last}; chain head #{done.head.event_id} {done.head.hash}"
+    )
     return 0
 
 
@@ -273,7 +280,9 @@ async def _ledger_verify(settings: Settings, posted: str | None) -> int:
         await app.close()
     code = 0
     if result.broken is None:
-        print(f"ledger intact: {result.events} hazard events; head #{result.head.event_id} {result.head.hash}")
+        print(
+            f"ledger intact: {result.events} hazard events; head #{result.head.event_id} {result.head.hash}"
+        )
     else:
         b = result.broken
         where = f"event #{b.event_id}" + (f" ({b.code})" if b.code else "")
@@ -290,7 +299,9 @@ async def _ledger_verify(settings: Settings, posted: str | None) -> int:
         code = 1
     if posted is not None and anchored is not None:
         if anchored.found:
-            print(f"posted head {posted} found: event {anchored.events} of the chain; the ledger still extends it")
+            print(
+                f"posted head {posted} found: event {anchored.events} of the chain; the ledger still extends it"
+            )
         else:
             print(
                 f"posted head {posted} NOT found: the ledger no longer contains what was posted"
@@ -326,7 +337,9 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = p.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot on every configured platform (Telegram long polling, DingTalk Stream mode)")
+    run = sub.add_parser(
+        "run", help="run the bot on every configured platform (Telegram long polling, DingTalk Stream mode)"
+    )
     run.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     run.add_argument("--no-migrate", action="store_true", help="refuse to start if migrations are pending")
     console = sub.add_parser("console", help="try the bot locally in this terminal")
@@ -366,7 +379,9 @@ def parser() -> argparse.ArgumentParser:
     exp = sub.add_parser("export", help="write the hazard ledger (隐患台账) of a year or a period as .xlsx")
     when = exp.add_mutually_exclusive_group(required=True)
     when.add_argument("--year", type=int, help="the year, e.g. 2026")
-    when.add_argument("--from", dest="start", type=_date_arg, metavar="YYYY-MM-DD", help="first day (with --to)")
+    when.add_argument(
+        "--from", dest="start", type=_date_arg, metavar="YYYY-MM-DD", help="first day (with --to)"
+    )
     exp.add_argument("--to", dest="end", type=_date_arg, metavar="YYYY-MM-DD", help="last day (with --from)")
     exp.add_argument("-o", "--output", type=Path, required=True, help="the .xlsx file to write")
     exp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
@@ -377,7 +392,9 @@ def parser() -> argparse.ArgumentParser:
     )
     ver.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     ver.add_argument(
-        "--head", metavar="HASH", help="a chain head posted in the park groups (the weekly digest's 台账校验码): prove the ledger still extends it"
+        "--head",
+        metavar="HASH",
+        help="a chain head posted in the park groups (the weekly digest's 台账校验码): prove the ledger still extends it",
     )
     return p
 

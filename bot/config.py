@@ -167,7 +167,11 @@ class DingTalkSettings(_Section):
     @property
     def configured(self) -> bool:
         """Tell whether the bot should run on DingTalk (both the client id and its secret are set)."""
-        return bool(self.client_id) and self.client_secret is not None and bool(self.client_secret.get_secret_value())
+        return (
+            bool(self.client_id)
+            and self.client_secret is not None
+            and bool(self.client_secret.get_secret_value())
+        )
 
 
 class PlatformLimits(_Section):
@@ -176,7 +180,9 @@ class PlatformLimits(_Section):
     overall_per_second: float = Field(default=30.0, gt=0)  # every chat together
     per_group_per_minute: float = Field(default=20.0, gt=0)  # one group
     private_per_second: float = Field(default=1.0, gt=0)  # one private chat, on average
-    private_burst: int = Field(default=3, ge=1)  # messages a private chat may get at once (one answer's parts)
+    private_burst: int = Field(
+        default=3, ge=1
+    )  # messages a private chat may get at once (one answer's parts)
 
 
 class SendingSettings(_Section):

@@ -41,7 +41,9 @@ async def load_demo(session: AsyncSession, now: datetime) -> bool:
         return False
     created = []
     for name, aliases, industry in ENTERPRISES:
-        e = await park_ops.add_enterprise(session, name=name, aliases=aliases, industry=industry, actor=None, at=now)
+        e = await park_ops.add_enterprise(
+            session, name=name, aliases=aliases, industry=industry, actor=None, at=now
+        )
         assert e is not None
         created.append(e)
     for uid, name, role, index in PEOPLE:

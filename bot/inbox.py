@@ -22,7 +22,7 @@ from bot.dispatcher import Dispatcher, Event
 from bot.messages import ButtonPress, Outcome
 from bot.recently import RecentlyDone
 from bot.sender import Sender
-from storage import audit, files, outbox
+from storage import audit, bookkeeping, files, outbox
 from storage import inbox as rows
 from storage.db import Database, is_unavailable
 
@@ -92,8 +92,9 @@ class Inbox:
 
     async def put(self, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         """Store updates as (update key, chat key, raw payload); raises when the database cannot be used."""
-        async with self.db.unit_of_work() as session:
-            ids = await rows.put(session, platform, items, self.clock.now())
+        # FULL sync: once confirmed, the platform never sends these again (storage/sqlite_inloop.py).
+        async with self.db.connection(durable=True) as conn:
+            ids = await conn.run_sync(bookkeeping.put_inbox, platform, items, self.clock.now())
         if self._worker is None:
             return  # not processing (yet): the first scan at start finds them
         for key, chat_key, payload in items:
@@ -229,7 +230,9 @@ class Inbox:
         waits = self._waits[row_id] = self._waits.get(row_id, 0) + 1
         delay = BACKOFF[min(waits - 1, len(BACKOFF) - 1)]
         if waits == 1:
-            logger.warning("update row %s of %s waits (database or storage unavailable); retrying", row_id, chat_key)
+            logger.warning(
+                "update row %s of %s waits (database or storage unavailable); retrying", row_id, chat_key
+            )
         for item in queue:
             self._known.discard(item[0])
         queue.clear()
@@ -244,7 +247,13 @@ class Inbox:
         try:
             async with self.db.unit_of_work() as session:
                 tries = await rows.count_failure(session, row_id, error)
-                logger.error("update row %s failed (try %d): %s", row_id, tries, exc, exc_info=exc if tries == 1 else None)
+                logger.error(
+                    "update row %s failed (try %d): %s",
+                    row_id,
+                    tries,
+                    exc,
+                    exc_info=exc if tries == 1 else None,
+                )
                 if tries < MAX_TRIES:
                     return False
                 await rows.mark_done(session, row_id, self.clock.now(), error=error)
@@ -259,7 +268,9 @@ class Inbox:
             if len(self._tasks) >= MAX_CHATS_AT_ONCE or self._stopping:
                 return
             if queue and chat_key not in self._tasks:
-                self._tasks[chat_key] = asyncio.create_task(self._run_chat(chat_key), name=f"inbox:{chat_key}")
+                self._tasks[chat_key] = asyncio.create_task(
+                    self._run_chat(chat_key), name=f"inbox:{chat_key}"
+                )
 
     async def _process(self, row_id: int, platform: str, payload: dict[str, Any]) -> bool:
         """Handle one stored update; False when it has to wait for the database."""

@@ -163,7 +163,8 @@ class Attachment:
     ref: FileRef
     stored: StoredPhoto | None
     problem: (
-        Literal["too_large", "not_image", "too_many_pixels", "broken", "broken_pdf", "not_saved", "failed"] | None
+        Literal["too_large", "not_image", "too_many_pixels", "broken", "broken_pdf", "not_saved", "failed"]
+        | None
     ) = None
     dimensions: tuple[int, int] | None = None  # (width, height) of an image refused for its pixel count
     document: StoredDocument | None = None  # a PDF kept as evidence (then `stored` is None)
@@ -354,7 +355,12 @@ def _unrows(rows: list[list[dict[str, Any]]]) -> tuple[tuple[Button, ...], ...]:
 def _chat_dict(chat: ChatRef | None) -> dict[str, Any] | None:
     if chat is None:
         return None
-    return {"platform": chat.platform, "chat_id": chat.chat_id, "is_group": chat.is_group, "title": chat.title}
+    return {
+        "platform": chat.platform,
+        "chat_id": chat.chat_id,
+        "is_group": chat.is_group,
+        "title": chat.title,
+    }
 
 
 def reply_to_dict(reply: Reply) -> dict[str, Any]:
@@ -369,7 +375,9 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
             "kind": card.kind,
             "title": card.title,
             "fields": [[f.key, f.label, f.value] for f in card.fields],
-            "status": None if card.status is None else [card.status.value, card.status.text, card.status.label],
+            "status": None
+            if card.status is None
+            else [card.status.value, card.status.text, card.status.label],
             "photos": [str(p) for p in card.photos],
             "actions": _rows(card.actions),
             "audience": [[a.platform, a.user_id, a.chat_id, _rows(a.actions)] for a in card.audience],

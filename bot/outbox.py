@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Capabilities, Card, ChatRef, Reply, reply_to_dict
 from domain.park import queries as park_queries
+from storage import bookkeeping
 from storage import outbox as rows
 
 logger = logging.getLogger(__name__)
@@ -115,7 +116,12 @@ async def enqueue(
     parsed: list[Reply] = []
 
     def add(
-        reply: Reply, platform: str, chat_id: str | None, is_group: bool, title: str | None = None, **extra: Any
+        reply: Reply,
+        platform: str,
+        chat_id: str | None,
+        is_group: bool,
+        title: str | None = None,
+        **extra: Any,
     ) -> None:
         lane = chat_lane(platform, chat_id) if chat_id is not None else batch_lane(platform)
         # The row names its one target; the reply's own routing (groups, people) is done with.
@@ -162,7 +168,11 @@ async def enqueue(
             lanes = [chat_lane(p, c) if c is not None else batch_lane(p) for p, c, _ in targets]
             await rows.drop_pending_edits(session, key, lanes)  # one statement for every chat of the card
             for (platform, chat_id, is_group), lane in zip(targets, lanes, strict=True):
-                same = [i for i, v in enumerate(values) if v.get("edit") and v["card_key"] == key and v["lane"] == lane]
+                same = [
+                    i
+                    for i, v in enumerate(values)
+                    if v.get("edit") and v["card_key"] == key and v["lane"] == lane
+                ]
                 for i in reversed(same):  # an edit of this same call: replaced as well
                     del values[i], parsed[i]
                 add(reply, platform, chat_id, is_group, edit=True)
@@ -188,7 +198,11 @@ async def enqueue(
         elif reply.to_groups:
             if groups is None:
                 groups = {
-                    p: [(c.chat_id, c.title) for c in await park_queries.park_group_chats(session, p) if c.unreachable_at is None]
+                    p: [
+                        (c.chat_id, c.title)
+                        for c in await park_queries.park_group_chats(session, p)
+                        if c.unreachable_at is None
+                    ]
                     for p in platforms
                 }
             for platform, found in groups.items():
@@ -198,10 +212,11 @@ async def enqueue(
             add(reply, origin.platform, origin.chat_id, origin.is_group, origin.title)
     if not values:
         return []
-    stored = await rows.add(session, values)
+    conn = await session.connection()
+    stored = await conn.run_sync(bookkeeping.add_outbox, values)
     return [
         Queued(
-            id=row.id,
+            id=row_id,
             lane=v["lane"],
             platform=v["platform"],
             chat_id=v["chat_id"],
@@ -212,5 +227,5 @@ async def enqueue(
             edit=bool(v.get("edit")),
             reply=reply,
         )
-        for row, v, reply in zip(stored, values, parsed, strict=True)
+        for row_id, v, reply in zip(stored, values, parsed, strict=True)
     ]

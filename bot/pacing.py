@@ -82,9 +82,7 @@ class Pacing:
             await chat.acquire(min(cost, chat.max_rate))
         overall = self._overall.get(item.platform)
         if overall is None:
-            overall = self._overall[item.platform] = OldestFirst(
-                AsyncLimiter(limits.overall_per_second, 1.0)
-            )
+            overall = self._overall[item.platform] = OldestFirst(AsyncLimiter(limits.overall_per_second, 1.0))
         await overall.acquire(item.id, min(cost, overall.limiter.max_rate))
 
     def close(self) -> None:

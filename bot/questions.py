@@ -74,9 +74,7 @@ def read(row: Conversation, kinds: dict[str, type[Question]], now: datetime) -> 
         return Pending(row, None)
 
 
-async def ask(
-    session: AsyncSession, chat: ChatRef, person: Person, question: Question, at: datetime
-) -> None:
+async def ask(session: AsyncSession, chat: ChatRef, person: Person, question: Question, at: datetime) -> None:
     """Wait for this person's answer in this chat, replacing any question asked there before."""
     await conversations.start_conversation(
         session,

@@ -47,6 +47,8 @@ class Later:
     def __call__(self, name: str, work: LaterWork) -> None:
         """Run `work` once this update has committed."""
         self.jobs.append((name, work))
+
+
 Handler = Callable[..., Awaitable[HandlerResult]]
 
 

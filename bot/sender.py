@@ -160,6 +160,7 @@ class Sender:
             await asyncio.gather(*list(self._tasks.values()), return_exceptions=True)
             if not self._tasks and self._waiting:
                 self._start_lanes()
+        await self._outcomes.flushed()  # what went out is recorded too
 
     async def delivered(self, row_ids: Sequence[int], timeout: float) -> bool:  # noqa: ASYNC109
         """Wait (at most `timeout` seconds) until these rows are done with; return whether they are."""
@@ -295,8 +296,7 @@ class Sender:
                 await self._drop_superseded([item])  # a newer state came in while this one waited
                 return False
             try:
-                await self._outcomes.recorded.wait()  # outcomes the database could not take are recorded first
-                await self._pacing.pace(item, adapter)
+                await self._cleared(item, adapter)
                 await self._on_wire(self._attempt(item, adapter, tries + waits + 1))
             except RetryLater as exc:
                 waits += 1
@@ -330,14 +330,26 @@ class Sender:
                 continue
             return False
 
+    async def _cleared(self, item: Queued, adapter: Adapter) -> None:
+        """Wait until outcomes the database could not take are recorded, and for the row's turn; an outage
+        that began while the row waited its turn holds it too."""
+        await self._outcomes.recorded.wait()
+        await self._pacing.pace(item, adapter)
+        while not self._outcomes.recorded.is_set():
+            await self._outcomes.recorded.wait()
+
     async def _attempt(self, item: Queued, adapter: Adapter, attempts: int) -> None:
         """Make one try at a row; when it went out, record it as sent with where its card landed."""
-        await self._outcomes.finish([item], OutboxState.SENT, attempts, None, await self._deliver(item, adapter))
+        await self._outcomes.finish(
+            [item], OutboxState.SENT, attempts, None, await self._deliver(item, adapter)
+        )
 
     async def _deliver(self, item: Queued, adapter: Adapter) -> list[tuple[str, ChatRef, str]]:
         """Send (or edit) once; return the card posts to record."""
         caps = adapter.capabilities
         reply = item.reply
+        if item.edit:
+            await self._outcomes.flushed()  # where the card landed may be in the marks due
         if item.edit and item.chat_id is None:  # every private copy of the card (a batching platform)
             assert reply.card is not None
             async with self.db.reading() as session:
@@ -383,8 +395,7 @@ class Sender:
         ids = [q.user_id for q in batch if q.user_id is not None]
         while True:
             try:
-                await self._outcomes.recorded.wait()
-                await self._pacing.pace(first, adapter)
+                await self._cleared(first, adapter)
                 await self._on_wire(self._attempt_batch(batch, adapter, ids, tries + waits + 1))
             except RetryLater as exc:
                 waits += 1

@@ -40,7 +40,9 @@ async def card_posts(
 
 async def private_card_posts(session: AsyncSession, card_key: str, platform: str) -> Sequence[CardPost]:
     """Return the messages showing a card in chats that are not known groups (people's private chats)."""
-    group = select(Chat.id).where(Chat.platform == CardPost.platform, Chat.chat_id == CardPost.chat_id, Chat.is_group)
+    group = select(Chat.id).where(
+        Chat.platform == CardPost.platform, Chat.chat_id == CardPost.chat_id, Chat.is_group
+    )
     query = (
         select(CardPost)
         .where(CardPost.card_key == card_key, CardPost.platform == platform, ~group.exists())

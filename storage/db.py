@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -12,7 +13,15 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from storage.sqlite_inloop import in_loop
 
 logger = logging.getLogger(__name__)
 
@@ -25,36 +34,51 @@ STATEMENT_TIMEOUT = 60  # seconds any one statement may take on PostgreSQL
 # The newest migration. A started bot whose database is at HEAD never imports Alembic (about 10 MB of
 # resident memory); a test checks this matches the migrations directory.
 HEAD = "0013"
+BUSY_TIMEOUT = 5.0  # seconds a SQLite statement waits for another process's lock (it blocks the loop)
 
 
 def make_engine(url: str) -> AsyncEngine:
-    """Create an async engine; SQLite gets WAL, foreign keys and a busy timeout."""
+    """Create an async engine; SQLite runs in the loop's thread (`storage/sqlite_inloop.py`) with WAL,
+    foreign keys and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Every unit of work ends in COMMIT or ROLLBACK and a session rolls back what it opened on close,
-        # so the pool's own rollback on return would only be one more hop to the driver's thread.
-        engine = create_async_engine(url, connect_args={"timeout": 30}, pool_reset_on_return=None)
+        # so the pool's own rollback on return would only be one more statement.
+        engine = create_async_engine(
+            in_loop(parsed), connect_args={"timeout": BUSY_TIMEOUT}, pool_reset_on_return=None
+        )
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             # Let SQLAlchemy, not the driver, decide when a transaction begins (SQLAlchemy's
-            # documented pysqlite/aiosqlite recipe); the "begin" hook below then starts it.
+            # documented pysqlite recipe); the "begin" hook below then starts it.
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+            cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
 
         @event.listens_for(engine.sync_engine, "begin")
-        def _sqlite_begin_immediate(conn: Connection) -> None:
-            # Take the write lock at BEGIN: two concurrent writers then queue instead of failing
-            # with "database is locked" when a reader upgrades to a writer. A read-only session
-            # (`Database.reading`) begins deferred and does not wait for writers.
-            deferred = conn.get_execution_options().get("read_only", False)
-            conn.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
+        def _sqlite_begin(conn: Connection) -> None:
+            # Take the write lock at BEGIN: writers queue (on `Database`'s lock) instead of failing with
+            # "database is locked" when a reader upgrades to a writer. A read-only session
+            # (`Database.reading`) begins deferred and never waits for writers (WAL).
+            options = conn.get_execution_options()
+            if options.get("read_only", False):
+                conn.exec_driver_sql("BEGIN")
+                return
+            # In WAL mode NORMAL loses no commit when the process crashes, only (the last few) when the
+            # machine loses power; FULL is kept for what a platform will not send again (`durable`).
+            sync = "FULL" if options.get("durable", False) else "NORMAL"
+            info = conn.connection.info
+            if info.get("synchronous") != sync:
+                conn.exec_driver_sql(f"PRAGMA synchronous={sync}")
+                info["synchronous"] = sync
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # A database that stops answering must fail a unit of work within a bounded time (the update then
@@ -182,18 +206,53 @@ def dialect_insert(session: AsyncSession) -> Any:
 
 
 class Database:
-    """The engine and its session factory, built once at start and passed down."""
+    """The engine and its session factory, built once at start and passed down.
+
+    On SQLite, units of work take turns on an asyncio lock: the driver runs in the loop's thread, so a
+    writer must never wait for SQLite's own lock there (`storage/sqlite_inloop.py`).
+    """
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        self.sqlite = self.engine.dialect.name == "sqlite"
+        self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    def _write_lock(self) -> asyncio.Lock:
+        loop = asyncio.get_running_loop()
+        if self._writer is None or self._writer[0] is not loop:
+            self._writer = (loop, asyncio.Lock())
+        return self._writer[1]
 
     @asynccontextmanager
-    async def unit_of_work(self) -> AsyncIterator[AsyncSession]:
-        """Open one transaction: commit when the block ends, roll back when it raises."""
-        async with self.sessions() as session, session.begin():
+    async def unit_of_work(self, *, durable: bool = False) -> AsyncIterator[AsyncSession]:
+        """Open one transaction: commit when the block ends, roll back when it raises.
+
+        `durable`: the commit must survive a power cut, not only a crash of the process (on SQLite a
+        FULL sync; PostgreSQL always syncs).
+        """
+        if not self.sqlite:
+            async with self.sessions() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock(), self.sessions() as session, session.begin():
+            await session.connection(execution_options={"durable": durable})
             yield session
+
+    @asynccontextmanager
+    async def connection(self, *, durable: bool = False) -> AsyncIterator[AsyncConnection]:
+        """Open one transaction on a bare connection (no ORM session), for the Core bookkeeping of
+        `storage/bookkeeping.py`: commit when the block ends, roll back when it raises."""
+        if not self.sqlite:
+            async with self.engine.begin() as conn:
+                yield conn
+            return
+        async with self._write_lock(), self.engine.connect() as conn:
+            if durable:
+                await conn.execution_options(durable=True)
+            async with conn.begin():
+                yield conn
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

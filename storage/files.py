@@ -76,15 +76,23 @@ class FileCheck:
 
 
 async def _missing(
-    db: Database, root: Path, files: dict[str, os.stat_result], kind: str, rows: Sequence[Row[int, str, datetime]]
+    db: Database,
+    root: Path,
+    files: dict[str, os.stat_result],
+    kind: str,
+    rows: Sequence[Row[int, str, datetime]],
 ) -> list[MissingFile]:
     """Return the rows (photos or documents) whose file is not on disk, with the hazards that use them."""
     gone = [r for r in rows if PurePosixPath(r.path).as_posix() not in files]
     gone = [r for r in gone if not (root / r.path).exists()]  # written after the listing: not missing
     if not gone:
         return []
-    link, column = (HazardPhoto, HazardPhoto.photo_id) if kind == "photo" else (HazardDocument, HazardDocument.document_id)
-    async with db.sessions() as session:
+    link, column = (
+        (HazardPhoto, HazardPhoto.photo_id)
+        if kind == "photo"
+        else (HazardDocument, HazardDocument.document_id)
+    )
+    async with db.reading() as session:
         codes = (
             await session.execute(
                 select(column, Hazard.code)
@@ -153,12 +161,14 @@ async def check_photo_files(
 ) -> FileCheck:
     """Compare the photo directory with the photo and document rows; with `fix`, remove old orphan files."""
     files = await asyncio.to_thread(_walk, root)  # listed before the rows are read: a new pair is seen whole
-    async with db.sessions() as session:
+    async with db.reading() as session:
         photos = (
             await session.execute(select(Photo.id, Photo.path, Photo.created_at).order_by(Photo.id))
         ).all()
         documents = (
-            await session.execute(select(Document.id, Document.path, Document.created_at).order_by(Document.id))
+            await session.execute(
+                select(Document.id, Document.path, Document.created_at).order_by(Document.id)
+            )
         ).all()
     known = {PurePosixPath(r.path).as_posix() for r in (*photos, *documents)}
     result = FileCheck(files=len(files), rows=len(photos) + len(documents))

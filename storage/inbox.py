@@ -4,33 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.db import dialect_insert
 from storage.models import InboxItem
-
-
-async def put(
-    session: AsyncSession, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]], at: datetime
-) -> dict[str, int]:
-    """Store (key, chat key, payload) updates; return the new rows' ids by key (a repeat is skipped)."""
-    if not items:
-        return {}
-    result = await session.execute(
-        dialect_insert(session)(InboxItem)
-        .values(
-            [
-                {"platform": platform, "key": key, "chat_key": chat_key, "payload": payload, "received_at": at}
-                for key, chat_key, payload in items
-            ]
-        )
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(InboxItem.key, InboxItem.id)
-    )
-    return {key: row_id for key, row_id in result.all()}
 
 
 async def pending(session: AsyncSession, busy: Collection[str], limit: int = 500) -> Sequence[InboxItem]:

@@ -28,5 +28,7 @@ async def claim(session: AsyncSession, job: str, period: str, at: datetime) -> b
 
 async def runs(session: AsyncSession, job: str) -> list[tuple[str, datetime]]:
     """Return the periods a job ran for and when, oldest first."""
-    rows = await session.execute(select(JobRun.period, JobRun.at).where(JobRun.job == job).order_by(JobRun.id))
+    rows = await session.execute(
+        select(JobRun.period, JobRun.at).where(JobRun.job == job).order_by(JobRun.id)
+    )
     return list(rows.all())

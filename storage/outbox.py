@@ -9,21 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import OutboxState
 from storage.models import CardPost, Chat, OutboxItem, Person
-
-
-async def add(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> list[OutboxItem]:
-    """Store outgoing messages (column values per row); return the rows with their ids."""
-    items = [OutboxItem(**row) for row in rows]
-    session.add_all(items)
-    await session.flush()
-    return items
 
 
 async def drop_pending_edits(session: AsyncSession, card_key: str, lanes: Collection[str]) -> None:
@@ -75,7 +66,9 @@ async def card_chats(
     return [(p, c, g) for (p, c), g in found.items()]
 
 
-async def pending(session: AsyncSession, platforms: Collection[str] | None = None, limit: int = 100) -> Sequence[OutboxItem]:
+async def pending(
+    session: AsyncSession, platforms: Collection[str] | None = None, limit: int = 100
+) -> Sequence[OutboxItem]:
     """Return unsent rows, oldest first (of these platforms, plus rows from before migration 0008)."""
     query = select(OutboxItem).where(OutboxItem.sent_at.is_(None))
     if platforms is not None:
@@ -100,9 +93,17 @@ async def finish(
     )
 
 
-async def finish_lane(session: AsyncSession, lane: str, state: OutboxState, at: datetime, error: str) -> list[int]:
+async def finish_lane(
+    session: AsyncSession, lane: str, state: OutboxState, at: datetime, error: str
+) -> list[int]:
     """Finish every unsent row of one chat (the chat is gone); return their ids."""
-    ids = list((await session.scalars(select(OutboxItem.id).where(OutboxItem.lane == lane, OutboxItem.sent_at.is_(None)))).all())
+    ids = list(
+        (
+            await session.scalars(
+                select(OutboxItem.id).where(OutboxItem.lane == lane, OutboxItem.sent_at.is_(None))
+            )
+        ).all()
+    )
     if ids:
         await finish(session, ids, state, at, error=error)
     return ids
@@ -125,7 +126,9 @@ async def failed_unreported(session: AsyncSession) -> Sequence[OutboxItem]:
 
 async def any_failed_unreported(session: AsyncSession) -> bool:
     """Tell cheaply whether a failed row waits to be reported."""
-    query = select(func.count()).where(OutboxItem.state == OutboxState.FAILED, OutboxItem.reported_at.is_(None))
+    query = select(func.count()).where(
+        OutboxItem.state == OutboxState.FAILED, OutboxItem.reported_at.is_(None)
+    )
     return bool(await session.scalar(query))
 
 

@@ -238,9 +238,18 @@ class Harness:
         return "\n".join(s.reply.text or "" for s in sent)
 
 
-def hazard_card(*fields: CardField, status: CardStatus | None = None, actions: tuple[tuple[Button, ...], ...] = ()) -> Card:
+def hazard_card(
+    *fields: CardField, status: CardStatus | None = None, actions: tuple[tuple[Button, ...], ...] = ()
+) -> Card:
     """Return a card of hazard YH-2026-0001 with these fields, for tests of how a platform renders it."""
-    return Card(key="hazard:1", kind="hazard", title="隐患 YH-2026-0001", fields=fields, status=status, actions=actions)
+    return Card(
+        key="hazard:1",
+        kind="hazard",
+        title="隐患 YH-2026-0001",
+        fields=fields,
+        status=status,
+        actions=actions,
+    )
 
 
 def labels(card: Card) -> dict[str, str]:
@@ -318,7 +327,9 @@ async def insert_old_hazard(conn: AsyncConnection, at: datetime) -> None:
     """Insert raw rows as an older schema holds them: 华油 (id 1), its lead 张伟 (id 1) and his hazard
     YH-2026-0001 (id 1), for a migration to carry forward."""
     await conn.execute(
-        text("INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"),
+        text(
+            "INSERT INTO enterprises (id, name, aliases, active, created_at) VALUES (1, '华油', '[]', true, :t)"
+        ),
         {"t": at},
     )
     await conn.execute(
@@ -375,10 +386,14 @@ def card_of(sent: list[Sent]) -> Sent:
 async def run_reminders(app: App, at: datetime) -> int:
     """Run the scheduler's `reminders` job at `at`, as its cron trigger would (hazards, notices, campaigns);
     return how many enterprises it reminded of a notice or a campaign (their new `enterprise:` claims)."""
-    claims = select(func.count()).select_from(ReminderSent).where(ReminderSent.target.startswith("enterprise:"))
+    claims = (
+        select(func.count()).select_from(ReminderSent).where(ReminderSent.target.startswith("enterprise:"))
+    )
     async with app.db.reading() as s:
         before = await s.scalar(claims) or 0
-    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings))
+    scheduler = Scheduler(
+        settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings)
+    )
     assert await scheduler.run("reminders", at)
     async with app.db.reading() as s:
         return (await s.scalar(claims) or 0) - before
@@ -439,7 +454,10 @@ A = TypeVar("A", bound=PlatformAdapter)
 
 @asynccontextmanager
 async def running_app(
-    settings: Settings, clock: ManualClock, adapter: Callable[[App], A], before_start: Callable[[], None] | None = None
+    settings: Settings,
+    clock: ManualClock,
+    adapter: Callable[[App], A],
+    before_start: Callable[[], None] | None = None,
 ) -> AsyncIterator[tuple[App, A]]:
     """Build and prepare the app, start the adapter made for it, and stop both at the end."""
     app = build_app(settings, clock)
@@ -486,7 +504,9 @@ async def running_bot(
 DT_ADMIN_ID = "0100001"  # a DingTalk userId is a string; its leading zero must survive
 
 
-def make_dingtalk_settings(db_url: str, tmp_path: Path, dt: FakeDingTalk, *, template: bool = True) -> Settings:
+def make_dingtalk_settings(
+    db_url: str, tmp_path: Path, dt: FakeDingTalk, *, template: bool = True
+) -> Settings:
     """Build settings for a DingTalk test: its own database and photos, the fake's hosts, one admin."""
     return load_settings(
         None,

@@ -26,6 +26,8 @@ PLATFORM = "console"
 GROUP = ChatRef(PLATFORM, "park-group", is_group=True, title="园区安全生产群")
 IMAGE_SUFFIXES = {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp"}
 BOT_USERNAME = "safetybot"  # `/help@safetybot` is for this bot; `/help@other_bot` is ignored, as on Telegram
+
+
 def read_last_number(path: Path | None) -> int:
     """Return the last message number a console run recorded in the file (0 if none)."""
     try:
@@ -309,7 +311,9 @@ class ConsoleSession:
             return
         album = f"album-{self._run_id}-{next(self._updates)}"
         names = "、".join(p.name for p in paths)
-        self.adapter.write(f"[{self.adapter._where(self.chat)}] {self.person.name}：（相册 {len(files)} 张：{names}）{caption}")
+        self.adapter.write(
+            f"[{self.adapter._where(self.chat)}] {self.person.name}：（相册 {len(files)} 张：{names}）{caption}"
+        )
         for i, ref in enumerate(files):
             first = i == 0
             await self.say(caption if first else "", (ref,), reply_to if first else None, album, echo=False)

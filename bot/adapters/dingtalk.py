@@ -234,7 +234,9 @@ class DingTalkAdapter:
             # Someone outside the organisation (an external contact in the group): no userId, no identity.
             if message.chat.is_group and message.chat.chat_id:
                 async with self.dispatcher.db.unit_of_work() as session:
-                    queued = await self.dispatcher.enqueue(session, [Reply(text=T.DINGTALK_OUTSIDER, chat=message.chat)])
+                    queued = await self.dispatcher.enqueue(
+                        session, [Reply(text=T.DINGTALK_OUTSIDER, chat=message.chat)]
+                    )
                 self.dispatcher.queued(queued)
             return None
         return message
@@ -493,7 +495,9 @@ class DingTalkAdapter:
                 # counts); not known (after a restart), the whole card is posted again.
                 if shown == fields_of(card):
                     return  # coalesced: this state is already posted here
-                text = card_markdown(card, short=True, shown=shown) if shown is not None else card_markdown(card)
+                text = (
+                    card_markdown(card, short=True, shown=shown) if shown is not None else card_markdown(card)
+                )
                 await self._send_message(
                     target_of(ChatRef(PLATFORM, chat_id, not chat_id.startswith(PRIVATE))),
                     "sampleMarkdown",

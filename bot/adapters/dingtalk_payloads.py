@@ -57,7 +57,9 @@ def malformed(topic_is_card: bool, data: Any) -> str | None:
     for key in ("text", "content"):
         if key in data and data[key] is not None and not isinstance(data[key], dict):
             return f"{key} is not an object"
-    if not isinstance(data.get("senderStaffId"), str | int | None):  # none: a contact outside the organisation
+    if not isinstance(
+        data.get("senderStaffId"), str | int | None
+    ):  # none: a contact outside the organisation
         return "senderStaffId is not an id"
     created = data.get("createAt")
     if created is not None and (not isinstance(created, int | float) or not 0 < created < LATEST_MS):

@@ -173,7 +173,11 @@ class Stream:
                 data = None
             problem = malformed(topic == TOPIC_CARD, data)
             if problem is not None:  # it would fail on every try: logged and acked, never handled
-                logger.warning("DingTalk frame %s is malformed (%s); acked and dropped", headers.get("messageId"), problem)
+                logger.warning(
+                    "DingTalk frame %s is malformed (%s); acked and dropped",
+                    headers.get("messageId"),
+                    problem,
+                )
                 await ws.send_json(ack(headers, json.dumps({"response": None})))
                 return None
             assert isinstance(data, dict)

@@ -292,7 +292,9 @@ class TelegramAdapter:
         message = update.message
         if message is not None and message.migrate_to_chat_id is not None:
             # A group that becomes a supergroup gets a new id; its park-group flag and cards move along.
-            await self.dispatcher.migrate_chat(PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id))
+            await self.dispatcher.migrate_chat(
+                PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id)
+            )
             return None
         return to_neutral(update, self.bot.username)
 
@@ -302,7 +304,9 @@ class TelegramAdapter:
         if query is None:
             return
         try:
-            await self.bot.answer_callback_query(str(query["id"]), text=outcome.toast and cut(outcome.toast, 200))
+            await self.bot.answer_callback_query(
+                str(query["id"]), text=outcome.toast and cut(outcome.toast, 200)
+            )
         except BadRequest as exc:  # the query is too old to answer; the press was still handled
             logger.info("could not answer callback query: %s", exc)
 
@@ -462,7 +466,10 @@ class TelegramAdapter:
             if sent is None:
                 sent = await self._retrying(
                     lambda: bot.send_message(
-                        chat_id, render_card_html(card, TEXT_LIMIT), parse_mode=ParseMode.HTML, reply_markup=markup
+                        chat_id,
+                        render_card_html(card, TEXT_LIMIT),
+                        parse_mode=ParseMode.HTML,
+                        reply_markup=markup,
                     )
                 )
         if reply.text:
@@ -477,7 +484,9 @@ class TelegramAdapter:
             await self._send_photos(chat_id, reply.photos)
         for i, doc in enumerate(reply.documents):
             name = reply.document_names[i] if i < len(reply.document_names) else doc.name
-            await self._retrying(partial(bot.send_document, chat_id, document=doc.read_bytes(), filename=name))
+            await self._retrying(
+                partial(bot.send_document, chat_id, document=doc.read_bytes(), filename=name)
+            )
         return str(sent.message_id) if sent is not None else None
 
     async def _send_photos(self, chat_id: int, photos: tuple[Path, ...]) -> None:
@@ -494,7 +503,11 @@ class TelegramAdapter:
                     await self._retrying(partial(bot.send_media_group, chat_id, media=media))
             except (TelegramError, OSError) as exc:
                 progress = _PROGRESS.get()
-                if progress is not None and not progress.started and not isinstance(exc, BadRequest | OSError):
+                if (
+                    progress is not None
+                    and not progress.started
+                    and not isinstance(exc, BadRequest | OSError)
+                ):
                     raise  # nothing of the reply went out: the sender retries it whole
                 logger.warning("sending %d photo(s) to %s failed: %s", len(chunk), chat_id, exc)
 
@@ -515,7 +528,9 @@ class TelegramAdapter:
                 # The card's picture changed (before|after once there is a fix), or this process never
                 # sent it: replace the photo together with the caption.
                 data = await asyncio.to_thread(photo_for_upload, card.photos[0])
-                media = InputMediaPhoto(data, caption=render_card_html(card, CAPTION_LIMIT), parse_mode=ParseMode.HTML)
+                media = InputMediaPhoto(
+                    data, caption=render_card_html(card, CAPTION_LIMIT), parse_mode=ParseMode.HTML
+                )
                 await self._retrying(
                     partial(
                         bot.edit_message_media,

@@ -24,7 +24,6 @@ NAMING = {
 }
 
 
-
 def checked(enum: type[StrEnum], name: str) -> Enum:
     """Store a StrEnum as its value in a VARCHAR with a CHECK constraint (no native database enum)."""
     return Enum(

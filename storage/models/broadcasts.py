@@ -68,7 +68,9 @@ class NoticeReceipt(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(ForeignKey("notices.id"), index=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
-    status: Mapped[ReceiptStatus] = mapped_column(checked(ReceiptStatus, "status"), default=ReceiptStatus.PENDING)
+    status: Mapped[ReceiptStatus] = mapped_column(
+        checked(ReceiptStatus, "status"), default=ReceiptStatus.PENDING
+    )
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))  # who answered for the enterprise
     reason: Mapped[str | None] = mapped_column(Text)  # 请假 reason
     substitute: Mapped[str | None] = mapped_column(String(100))  # who attends instead

@@ -174,6 +174,11 @@ Index("ix_hazards_status_due", Hazard.status, Hazard.due_date)
 # Open (or withdrawn) hazards found before a moment, per enterprise: the digest's "open at the week's end"
 # and the immediate hazards gone overdue read this index alone.
 Index(
-    "ix_hazards_status_found", Hazard.status, Hazard.found_at, Hazard.enterprise_id, Hazard.mode, Hazard.updated_at
+    "ix_hazards_status_found",
+    Hazard.status,
+    Hazard.found_at,
+    Hazard.enterprise_id,
+    Hazard.mode,
+    Hazard.updated_at,
 )
 Index("ix_hazard_events_hazard_action", HazardEvent.hazard_id, HazardEvent.action)

@@ -98,8 +98,6 @@ class ReminderSent(Base):
     at: Mapped[datetime]
 
 
-
-
 class DingTalkApiMonth(Base):
     """API calls the DingTalk adapter made in one month (park time), and whether managers were warned.
 
@@ -126,8 +124,6 @@ class DingTalkCard(Base):
     out_track_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     chat_id: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime]
-
-
 
 
 class JobRun(Base):

@@ -30,7 +30,11 @@ from tests.harness import (
 )
 
 LAUNCH = "/campaign 消防安全百日攻坚 2026-12-31 全面排查消防设施、疏散通道和动火作业管理"
-EXTRA = (("恒通石油机械有限公司", "恒通", "heng"), ("金禾食品有限公司", "金禾", "jin"), ("鑫源装备有限公司", "鑫源", "xin"))
+EXTRA = (
+    ("恒通石油机械有限公司", "恒通", "heng"),
+    ("金禾食品有限公司", "金禾", "jin"),
+    ("鑫源装备有限公司", "鑫源", "xin"),
+)
 
 
 async def five_enterprises(h: Harness) -> dict[str, object]:
@@ -40,8 +44,12 @@ async def five_enterprises(h: Harness) -> dict[str, object]:
     leads = {}
     async with h.app.db.unit_of_work() as s:
         for name, alias, user in EXTRA:
-            ent = await park_ops.add_enterprise(s, name=name, aliases=[alias], industry=None, actor=None, at=now)
-            p = await park_ops.upsert_person(s, platform="test", external_id=user, display_name=f"{alias}负责人", username=None, at=now)
+            ent = await park_ops.add_enterprise(
+                s, name=name, aliases=[alias], industry=None, actor=None, at=now
+            )
+            p = await park_ops.upsert_person(
+                s, platform="test", external_id=user, display_name=f"{alias}负责人", username=None, at=now
+            )
             await park_ops.set_role(s, p, Role.LEAD, ent, actor=None, at=now)
             p.private_chat_id = f"p-{user}"
             leads[alias] = Harness.person(user, f"{alias}负责人")
@@ -56,10 +64,14 @@ def report_card_task(sent: Sent) -> int:
 
 def campaign_card(h: Harness) -> Sent:
     """Return the campaign card in the park group, as it is now."""
-    return next(s for s in h.adapter.sent if s.chat == GROUP and s.card and s.card.key.startswith("campaign:"))
+    return next(
+        s for s in h.adapter.sent if s.chat == GROUP and s.card and s.card.key.startswith("campaign:")
+    )
 
 
-async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness: Harness, clock: ManualClock) -> None:
+async def test_campaign_with_five_enterprises_reports_review_and_matrix(
+    harness: Harness, clock: ManualClock
+) -> None:
     h = harness
     leads = await five_enterprises(h)
     out = await h.say(LI, LAUNCH)
@@ -70,7 +82,9 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness:
     assert fields["进度"] == "已提交 0/5"
 
     # 华油 reports by command with a photo; 宏达 by replying to the card; 恒通 through the button's question.
-    out = await h.say(ZHANG, "/report ZX-2026-01 已完成全厂消防设施排查，整改隐患3处", files=(h.add_file(jpeg(1)),))
+    out = await h.say(
+        ZHANG, "/report ZX-2026-01 已完成全厂消防设施排查，整改隐患3处", files=(h.add_file(jpeg(1)),)
+    )
     assert "华油装备制造有限公司的 ZX-2026-01 自查报告已提交，等待管理人员审核" in h.texts(out)
     managers = [s for s in out if s.chat.chat_id in ("p-li", "p-ma", "p-admin") and s.card is not None]
     assert len(managers) == 3 and managers[0].card.title == "自查报告 ZX-2026-01｜华油装备制造有限公司"  # type: ignore[union-attr]
@@ -91,7 +105,9 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness:
     assert "正在等待审核" in h.texts(await h.say(ZHANG, "/report ZX-2026-01 再交一次"))
 
     # 李干部 accepts 华油 by button, returns 宏达 with a reason (asked as a reply), 马科长 accepts 恒通 by command.
-    report_card = next(s for s in h.adapter.sent if s.chat.chat_id == "p-li" and s.card and "华油" in s.card.title)
+    report_card = next(
+        s for s in h.adapter.sent if s.chat.chat_id == "p-li" and s.card and "华油" in s.card.title
+    )
     outcome = await h.press(LI, report_card, "审核通过")
     assert outcome.toast == "已审核通过华油装备制造有限公司的 ZX-2026-01 自查报告。"
     # A second press (another copy of the card, or a double tap) changes nothing and says so plainly.
@@ -112,7 +128,9 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness:
     assert fields["进度"] == "已提交 3/5" and fields["已通过"] == "2"
 
     # 宏达 resubmits with photos; managers who have the card see it edited and get a one-line note.
-    out = await h.say(LIU, "/report ZX-2026-01 补充整改前后照片", files=(h.add_file(jpeg(2)), h.add_file(jpeg(3))))
+    out = await h.say(
+        LIU, "/report ZX-2026-01 补充整改前后照片", files=(h.add_file(jpeg(2)), h.add_file(jpeg(3)))
+    )
     assert "宏达机械有限公司的 ZX-2026-01 自查报告已提交" in h.texts(out)
     assert any("重新提交" in (s.reply.text or "") for s in out if s.chat.chat_id == "p-li")
     assert hongda.card.status.text == "待审核"  # type: ignore[union-attr]
@@ -126,7 +144,13 @@ async def test_campaign_with_five_enterprises_reports_review_and_matrix(harness:
     assert labels(campaign_card(h).card)["进度"] == "已提交 4/5"  # type: ignore[arg-type]
     async with h.app.db.reading() as s:
         rows = {t.enterprise.name: t.status for t in await campaign_queries.tasks(s, 1)}
-        assert sorted(str(v) for v in rows.values()) == ["accepted", "accepted", "accepted", "pending", "submitted"]
+        assert sorted(str(v) for v in rows.values()) == [
+            "accepted",
+            "accepted",
+            "accepted",
+            "pending",
+            "submitted",
+        ]
         steps = (await s.scalars(select(CampaignEvent.action).order_by(CampaignEvent.id))).all()
         assert steps.count("submit") == 5 and steps.count("return") == 1 and steps.count("accept") == 3
 
@@ -158,7 +182,10 @@ async def test_matrix_reads_on_a_phone_and_comes_as_excel(harness: Harness, cloc
     cells = [[c.value for c in row] for row in sheet.iter_rows()]
     assert cells[0][1] == "ZX-2026-01\n消防安全百日攻坚"
     by_name = {row[0]: row[1:] for row in cells[1:]}
-    assert by_name["华油装备制造有限公司"] == ["已通过", "已退回（逾期）"] or by_name["华油装备制造有限公司"][0] == "已通过"
+    assert (
+        by_name["华油装备制造有限公司"] == ["已通过", "已退回（逾期）"]
+        or by_name["华油装备制造有限公司"][0] == "已通过"
+    )
     assert by_name["宏达机械有限公司"] == ["未提交", "已退回（逾期）"]
     assert out[0].reply.document_names == ("专项行动进度_消防安全百日攻坚等2项_2026-12-11.xlsx",)
     # Leads and members never see the matrix.
@@ -223,7 +250,10 @@ async def test_a_report_filed_under_the_only_open_campaign_names_it(harness: Har
     out = await h.say(ZHANG, "/report 消防大检查 已完成全厂自查")
     text = h.texts(out)
     assert "华油装备制造有限公司的 ZX-2026-01 自查报告已提交" in text
-    assert "已记入目前唯一进行中的专项行动 ZX-2026-01（消防安全百日攻坚）：“消防大检查”不是行动编号或名称" in text
+    assert (
+        "已记入目前唯一进行中的专项行动 ZX-2026-01（消防安全百日攻坚）：“消防大检查”不是行动编号或名称"
+        in text
+    )
     # Named by its title or code, nothing more needs saying.
     out = await h.say(LIU, "/report 消防安全百日攻坚 已完成")
     assert "唯一进行中" not in h.texts(out) and "宏达机械有限公司的 ZX-2026-01 自查报告已提交" in h.texts(out)
@@ -237,7 +267,9 @@ async def test_campaign_card_counts_photos_and_the_group_reminder_names_no_enter
 ) -> None:
     h = harness
     await seed(h, private=("admin", "li", "ma", "liu"))  # 张伟 never opened a private chat
-    out = await h.say(LI, "/campaign 安全生产大检查 2026-12-10 对照检查表逐项自查", files=(h.add_file(jpeg(7)),))
+    out = await h.say(
+        LI, "/campaign 安全生产大检查 2026-12-10 对照检查表逐项自查", files=(h.add_file(jpeg(7)),)
+    )
     assert labels(card_of(out).card)["附件"] == "照片 1 张"  # type: ignore[arg-type]
     await h.say(LIU, "/report ZX-2026-01 已完成", files=(h.add_file(jpeg(8)),))
     report = next(s for s in h.adapter.sent if s.chat.chat_id == "p-li" and s.card and "宏达" in s.card.title)

@@ -60,7 +60,13 @@ def test_each_step_from_its_statuses(status: TaskStatus, step: Step, allowed: bo
 
 @pytest.mark.parametrize(
     ("role", "enterprise_id", "expected"),
-    [(Role.LEAD, 3, True), (Role.LEAD, 4, False), (Role.LEAD, None, False), (Role.MEMBER, 3, False), (Role.MANAGER, None, False)],
+    [
+        (Role.LEAD, 3, True),
+        (Role.LEAD, 4, False),
+        (Role.LEAD, None, False),
+        (Role.MEMBER, 3, False),
+        (Role.MANAGER, None, False),
+    ],
 )
 def test_an_enterprise_s_own_lead_submits(role: Role, enterprise_id: int | None, expected: bool) -> None:
     assert rules.may_submit(Person(id=7, role=role, enterprise_id=enterprise_id), 3) is expected
@@ -69,7 +75,10 @@ def test_an_enterprise_s_own_lead_submits(role: Role, enterprise_id: int | None,
 def test_managers_review_never_their_own_submission() -> None:
     task = CampaignTask(id=1, status=TaskStatus.SUBMITTED, reporter_id=7)
     rules.check_review(Person(id=8, role=Role.MANAGER), task)
-    for person, reason in ((Person(id=7, role=Role.ADMIN), Refusal.OWN_SUBMISSION), (Person(id=9, role=Role.LEAD), Refusal.NOT_ALLOWED)):
+    for person, reason in (
+        (Person(id=7, role=Role.ADMIN), Refusal.OWN_SUBMISSION),
+        (Person(id=9, role=Role.LEAD), Refusal.NOT_ALLOWED),
+    ):
         with pytest.raises(Refused) as refused:
             rules.check_review(person, task)
         assert refused.value.reason == reason

@@ -42,7 +42,10 @@ async def test_whole_loop_by_commands_with_codes(harness: Harness) -> None:
     out = await h.say(ZHANG, "/accept YH-2026-0001")
     assert "需要以下身份之一" in h.texts(out)
     out = await h.say(LI, "/accept yh-2026-0001")  # a major hazard: not without its five-in-place
-    assert "五落实还缺：责任人、措施、资金、时限、预案" in h.texts(out) and await status(h) == "awaiting_verification"
+    assert (
+        "五落实还缺：责任人、措施、资金、时限、预案" in h.texts(out)
+        and await status(h) == "awaiting_verification"
+    )
     await h.say(ZHANG, "/five YH-2026-0001 责任人=张伟 措施=加锁 资金=200元 时限=12月3日 预案=停电检修预案")
     out = await h.say(LI, "/accept yh-2026-0001")
     assert "验收通过，已销号" in h.texts(out) and await status(h) == "closed"
@@ -54,7 +57,9 @@ class NoButtonsBatchingAdapter:
 
     platform: str = "test"
     capabilities: Capabilities = field(
-        default_factory=lambda: Capabilities(replies=False, buttons=False, edits=False, private_to_anyone=True)
+        default_factory=lambda: Capabilities(
+            replies=False, buttons=False, edits=False, private_to_anyone=True
+        )
     )
     sent: list[tuple[str, Reply]] = field(default_factory=list)
     batches: list[tuple[list[str], Reply]] = field(default_factory=list)

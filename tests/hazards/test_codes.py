@@ -51,7 +51,9 @@ async def test_migration_0012_moves_hazard_counters_into_code_counters(any_empty
             await conn.execute(text("INSERT INTO code_counters (prefix, year, last) VALUES ('HY', 2026, 3)"))
         await upgrade(db.engine)
         async with db.engine.connect() as conn:
-            rows = (await conn.execute(text("SELECT prefix, year, last FROM code_counters ORDER BY prefix, year"))).all()
+            rows = (
+                await conn.execute(text("SELECT prefix, year, last FROM code_counters ORDER BY prefix, year"))
+            ).all()
             assert [tuple(r) for r in rows] == [("HY", 2026, 3), ("YH", 2025, 41), ("YH", 2026, 7)]
         with pytest.raises(DBAPIError):  # the old table is gone
             async with db.engine.connect() as conn:

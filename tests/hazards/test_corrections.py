@@ -103,7 +103,9 @@ async def test_extension_refused_keeps_the_date_and_tells_the_reason(harness: Ha
     }
     told = [s for s in out if s.chat == h.private(ZHANG)]
     assert told and "先做临时防护" in (told[0].reply.text or "")
-    assert "延期申请已由 李干部 不同意" in h.texts(await h.say(LI, "/extend_ok YH-2026-1"))  # who decided, not just "none"
+    assert "延期申请已由 李干部 不同意" in h.texts(
+        await h.say(LI, "/extend_ok YH-2026-1")
+    )  # who decided, not just "none"
 
 
 async def test_manager_changes_a_set_due_date_the_enterprise_must_ask(harness: Harness) -> None:
@@ -155,7 +157,9 @@ async def test_reporter_withdraws_a_duplicate_and_it_leaves_the_lists(any_harnes
     await report(h, seed_=1)
     card = await report(h, text="配电箱门没关 限期 12月10日", seed_=2)
     assert "需要以下身份之一" not in h.texts(await h.say(LIU, "/withdraw YH-2026-2 重复 YH-2026-1"))
-    assert (await hazard_by_code(h, "YH-2026-0002")).status == "rectifying"  # another enterprise's lead may not
+    assert (
+        await hazard_by_code(h, "YH-2026-0002")
+    ).status == "rectifying"  # another enterprise's lead may not
     out = await h.say(ZHANG, "/withdraw YH-2026-2 重复 YH-2026-1")
     assert "已撤销" in h.texts(out)
     assert card.card is not None and card.card.status is not None
@@ -312,7 +316,9 @@ async def test_history_shows_old_and_new_values_of_corrections(harness: Harness)
     assert "配电箱门未关 → 二车间配电箱门未关闭" in history
 
 
-async def test_two_reports_cannot_withdraw_each_other_and_a_fix_cannot_skip_verification(harness: Harness) -> None:
+async def test_two_reports_cannot_withdraw_each_other_and_a_fix_cannot_skip_verification(
+    harness: Harness,
+) -> None:
     h = harness
     await seed(h)
     await h.say(ZHANG, "/hazard 配电箱门未关 7天内", files=(h.add_file(jpeg(91)),))
@@ -328,7 +334,9 @@ async def test_two_reports_cannot_withdraw_each_other_and_a_fix_cannot_skip_veri
     assert "YH-2026-0002" in h.texts(out)
 
 
-async def test_an_extension_asked_before_a_manager_moved_the_deadline_no_longer_applies(harness: Harness) -> None:
+async def test_an_extension_asked_before_a_manager_moved_the_deadline_no_longer_applies(
+    harness: Harness,
+) -> None:
     h = harness
     await seed(h)
     await h.say(ZHANG, "/hazard 配电箱门未关 限期 12月10日", files=(h.add_file(jpeg(94)),))
@@ -349,7 +357,11 @@ async def test_a_withdrawn_fix_leaves_the_card(harness: Harness) -> None:
     await h.say(ZHANG, "/unfix YH-2026-0001 拍错了")
     out = await h.say(ZHANG, "/hazard YH-2026-0001")
     card = next(s.card for s in out if s.card is not None)
-    assert "整改情况" not in labels_of(card) and card.status is not None and card.status.text.startswith("整改中")
+    assert (
+        "整改情况" not in labels_of(card)
+        and card.status is not None
+        and card.status.text.startswith("整改中")
+    )
 
 
 async def test_a_fix_without_a_code_goes_to_the_one_hazard_waiting_or_lists_them(harness: Harness) -> None:

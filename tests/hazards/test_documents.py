@@ -97,7 +97,9 @@ async def test_fix_with_photo_and_pdf_in_one_go_through_the_button(harness: Harn
     card = await report(h)
     await h.press(ZHANG, card, "提交整改")
     question = h.adapter.sent[-1]
-    out = await h.say(ZHANG, "检测报告见附件", files=(add_pdf(h, pdf(2), "检测报告.pdf"),), reply_to=question.message_id)
+    out = await h.say(
+        ZHANG, "检测报告见附件", files=(add_pdf(h, pdf(2), "检测报告.pdf"),), reply_to=question.message_id
+    )
     assert "已收到文件：《检测报告.pdf》" in h.texts(out)
     # A second PDF to the same question is added, not instead.
     out = await h.say(ZHANG, "", files=(add_pdf(h, pdf(3), "合格证.pdf"),), reply_to=question.message_id)
@@ -147,7 +149,9 @@ async def test_pdf_reply_to_card_is_evidence_never_a_fix(harness: Harness) -> No
 async def test_report_with_pdf_waits_for_a_photo(harness: Harness) -> None:
     h = harness
     await seed(h)
-    out = await h.say(ZHANG, "/hazard 锅炉房安全阀超期未检 3天内", files=(add_pdf(h, pdf(6), "检测报告.pdf"),))
+    out = await h.say(
+        ZHANG, "/hazard 锅炉房安全阀超期未检 3天内", files=(add_pdf(h, pdf(6), "检测报告.pdf"),)
+    )
     assert "登记隐患还需要至少一张现场照片" in h.texts(out) and all(s.card is None for s in out)
     out = await h.say(ZHANG, "", files=(h.add_file(jpeg(6)),), reply_to=out[-1].message_id)
     card = card_of(out)
@@ -160,7 +164,9 @@ async def test_only_real_pdfs_are_kept(harness: Harness) -> None:
     await seed(h)
     card = await report(h)
     # Says it is a PDF, is not: refused by its header, not trusted by its type.
-    out = await h.say(ZHANG, "", files=(add_pdf(h, b"MZ\x90\x00 not a pdf at all"),), reply_to=card.message_id)
+    out = await h.say(
+        ZHANG, "", files=(add_pdf(h, b"MZ\x90\x00 not a pdf at all"),), reply_to=card.message_id
+    )
     assert "只接受 PDF" in h.texts(out)
     # A PDF cut short in transfer.
     out = await h.say(ZHANG, "", files=(add_pdf(h, pdf(7)[:-12]),), reply_to=card.message_id)
@@ -180,7 +186,10 @@ async def test_only_real_pdfs_are_kept(harness: Harness) -> None:
     assert "文件太大（超过" in h.texts(out)
     # A PDF with a vague type but a .pdf name and the header is kept.
     out = await h.say(
-        ZHANG, "", files=(add_pdf(h, pdf(8), "报告.PDF", "application/octet-stream"),), reply_to=card.message_id
+        ZHANG,
+        "",
+        files=(add_pdf(h, pdf(8), "报告.PDF", "application/octet-stream"),),
+        reply_to=card.message_id,
     )
     assert "已补充 1 份整改前文件" in h.texts(out)
     async with h.app.db.unit_of_work() as s:
@@ -209,7 +218,9 @@ async def test_same_pdf_twice_is_one_file_and_storage_check_knows_documents(harn
     (root / doc.path).unlink()
     result = await check_photo_files(h.app.db, root, now, fix=True)
     assert [(o.path, o.action) for o in result.orphans] == [(orphan.relative_to(root).as_posix(), "removed")]
-    assert [(m.kind, m.path, m.hazards) for m in result.missing] == [("document", doc.path, ("YH-2026-0001",))]
+    assert [(m.kind, m.path, m.hazards) for m in result.missing] == [
+        ("document", doc.path, ("YH-2026-0001",))
+    ]
     assert not orphan.exists()
     # The detail view still lists the lost document, and sends no file for it.
     out = await h.say(ZHANG, "/hazard YH-2026-0001")
@@ -256,7 +267,9 @@ async def test_pdf_fix_over_telegram_and_sent_back_under_its_name(bot: LiveBot) 
     await tg.wait_for(lambda: any("YH-2026-0001" in t for t in bot.texts(chat)[before:]))
 
     before = len(bot.texts(chat))
-    tg.send_document(admin, chat, pdf(1), "压力表校验报告.pdf", "application/pdf", caption="/fix YH-2026-0001 已送检")
+    tg.send_document(
+        admin, chat, pdf(1), "压力表校验报告.pdf", "application/pdf", caption="/fix YH-2026-0001 已送检"
+    )
     await tg.wait_for(sent_after(before))
     assert "已收到文件：《压力表校验报告.pdf》" in bot.texts(chat)[before]
 

@@ -29,7 +29,9 @@ async def report(  # type: ignore[no-untyped-def]
 
 async def fix(h: Harness, card: Sent, seed_: int = 2, size: tuple[int, int] = (30, 60)) -> list[Sent]:
     """Submit a fix with one after-photo as a reply to the card."""
-    return await h.say(ZHANG, "/fix 已加锁并张贴警示标识", files=(h.add_file(jpeg(seed_, size)),), reply_to=card.message_id)
+    return await h.say(
+        ZHANG, "/fix 已加锁并张贴警示标识", files=(h.add_file(jpeg(seed_, size)),), reply_to=card.message_id
+    )
 
 
 async def status(h: Harness, code: str = "YH-2026-0001") -> str:
@@ -137,7 +139,9 @@ async def test_five_in_place_values_are_shown(harness: Harness) -> None:
     await h.say(ZHANG, "/five YH-2026-0001 时限=12月15日 预案=临时停用储罐并设警戒区")
     out = await h.say(LI, "/hazard YH-2026-0001")
     view = labels(out[0].card)  # type: ignore[arg-type]
-    assert view["五落实"] == "已落实" and view["时限"] == "12月15日" and view["预案"] == "临时停用储罐并设警戒区"
+    assert (
+        view["五落实"] == "已落实" and view["时限"] == "12月15日" and view["预案"] == "临时停用储罐并设警戒区"
+    )
     assert [f.key for f in out[0].card.fields if f.key.startswith("five_")] == [  # type: ignore[union-attr]
         "five_responsible",
         "five_measures",
@@ -221,7 +225,13 @@ async def test_accept_refuses_in_the_domain(harness: Harness) -> None:
         with pytest.raises(Refused) as refused:
             await hazard_ops.accept(s, hazard, manager, h.clock.now())
         assert refused.value.reason == hazard_rules.Refusal.FIVE_INCOMPLETE
-        assert hazard_rules.five_missing_keys(hazard) == ["responsible", "measures", "funds", "deadline", "plan"]
+        assert hazard_rules.five_missing_keys(hazard) == [
+            "responsible",
+            "measures",
+            "funds",
+            "deadline",
+            "plan",
+        ]
     assert await status(h) == "awaiting_verification"
 
 
@@ -231,7 +241,9 @@ async def test_accept_refuses_in_the_domain(harness: Harness) -> None:
 async def test_managers_are_told_when_a_hazard_is_reported_as_major(harness: Harness) -> None:
     h = harness
     await seed(h)
-    out = await h.say(ZHANG, "/hazard 重大隐患 液氨储罐区压力表失效 限期 12月15日", files=(h.add_file(jpeg(1)),))
+    out = await h.say(
+        ZHANG, "/hazard 重大隐患 液氨储罐区压力表失效 限期 12月15日", files=(h.add_file(jpeg(1)),)
+    )
     alerts = [s for s in out if (s.reply.text or "").startswith("重大隐患提醒")]
     assert {s.chat.chat_id for s in alerts} == {"p-admin", "p-li", "p-ma"}
     assert alerts[0].reply.text == (
@@ -270,7 +282,10 @@ async def test_enterprise_leads_are_told_of_a_hazard_filed_for_them(harness: Har
     out = await h.say(ZHAO, "/hazard 华油 二车间配电箱门未关闭 限期 12月10日", files=(h.add_file(jpeg(1)),))
     private = to(out, "p-zhang")
     assert len(private) == 2 and private[0].card is not None
-    assert private[0].card.title == "隐患 YH-2026-0001" and labels(private[0].card)["上报人"] == "赵工（检查发现）"
+    assert (
+        private[0].card.title == "隐患 YH-2026-0001"
+        and labels(private[0].card)["上报人"] == "赵工（检查发现）"
+    )
     assert private[1].reply.text == "赵工（检查发现）为贵企业登记了隐患 YH-2026-0001，请按卡片安排整改。"
     assert not to(out, "p-liu")  # another enterprise's lead
 

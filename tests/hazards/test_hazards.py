@@ -182,7 +182,9 @@ async def test_enterprise_and_description_first_photo_second(
     assert {s.chat for s in cards} == {GROUP, chat, Harness.private(ZHANG)}, h.texts(out)
     card = cards[0].card
     assert card is not None and card.title == "隐患 YH-2026-0001"
-    assert labels(card)["企业"] == "华油装备制造有限公司" and labels(card)["照片"] == "整改前 1 张，整改后 0 张"
+    assert (
+        labels(card)["企业"] == "华油装备制造有限公司" and labels(card)["照片"] == "整改前 1 张，整改后 0 张"
+    )
     assert labels(card)["上报人"].startswith(who.display_name)
     row = await hazard_by_code(h, "YH-2026-0001")
     assert row.status == "rectifying" and row.reporter_id is not None
@@ -258,7 +260,9 @@ async def test_duplicate_photo_warns_and_bad_files_are_refused(harness: Harness)
     )
     assert "PDF 文件不完整" in h.texts(out)
     h.adapter.files["word"] = b"PK\x03\x04 a docx"
-    word = FileRef("word", "document", 14, "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+    word = FileRef(
+        "word", "document", 14, "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
     out = await h.say(ZHANG, "/hazard 某处隐患 3天内", files=(word,))
     assert "只接受图片" in h.texts(out) and "只接受 PDF" in h.texts(out)
     h.adapter.files["fake"] = b"not an image at all"

@@ -62,15 +62,24 @@ TAMPERING = {
         "hazard YH-2026-0002 differs from what its events sealed (status)",
     ),
     "photo link": (
-        ["UPDATE hazard_photos SET photo_id = (SELECT max(id) FROM photos) WHERE id = (SELECT min(id) FROM hazard_photos)"],
+        [
+            "UPDATE hazard_photos SET photo_id = (SELECT max(id) FROM photos) WHERE id = (SELECT min(id) FROM hazard_photos)"
+        ],
         "hazard YH-2026-0001 differs from what its events sealed (photos)",
     ),
     "photo file": (
-        ["UPDATE photos SET path = (SELECT path FROM photos WHERE id = (SELECT max(id) FROM photos)) WHERE id = 1"],
+        [
+            "UPDATE photos SET path = (SELECT path FROM photos WHERE id = (SELECT max(id) FROM photos)) WHERE id = 1"
+        ],
         "photo#1 points at a file other than its own digest",
     ),
     "history deleted": (
-        ["DELETE FROM hazard_photos", "DELETE FROM hazard_documents", "DELETE FROM hazard_events", "DELETE FROM ledger_head"],
+        [
+            "DELETE FROM hazard_photos",
+            "DELETE FROM hazard_documents",
+            "DELETE FROM hazard_events",
+            "DELETE FROM ledger_head",
+        ],
         "hazard YH-2026-0001 has no events: its history was deleted",
     ),
 }
@@ -124,7 +133,9 @@ async def test_the_weekly_digest_posts_the_chain_head(seeded: Harness) -> None:
     h = seeded
     await h.say(ZHANG, "/hazard 配电箱未接地 限期 12月10日", files=(h.add_file(jpeg(1)),))
     app = h.app
-    scheduler = Scheduler(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings))
+    scheduler = Scheduler(
+        settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=jobs(app.settings)
+    )
     monday = datetime(2026, 12, 7, 0, 30, tzinfo=UTC)  # 08:30 in the park
     assert await scheduler.run("digest", monday)
     await app.sender.settle()

@@ -65,7 +65,9 @@ async def test_operations_check_status_and_permission_whoever_calls(harness: Har
             await hazard_ops.accept(s, hazard, li, h.clock.now())  # nothing to verify yet
         assert refused.value.reason == Refusal.WRONG_STATUS
         with pytest.raises(Refused) as refused:
-            await hazard_ops.submit_fix(s, hazard, liu, "不是我家的", [], h.clock.now())  # another enterprise's lead
+            await hazard_ops.submit_fix(
+                s, hazard, liu, "不是我家的", [], h.clock.now()
+            )  # another enterprise's lead
         assert refused.value.reason == Refusal.NOT_ALLOWED
         change = await hazard_ops.submit_fix(s, hazard, zhang, "已加锁", [], h.clock.now())
         told = {p.display_name for p in change.tell[Tell.VERIFY]}
@@ -123,7 +125,11 @@ async def test_report_sets_fields_through_the_domain(harness: Harness) -> None:
     h = harness
     await seed(h)
     hazard = await reported(h)
-    assert (hazard.mode, hazard.status, hazard.level) == (Mode.DEADLINE, HazardStatus.RECTIFYING, Level.GENERAL)
+    assert (hazard.mode, hazard.status, hazard.level) == (
+        Mode.DEADLINE,
+        HazardStatus.RECTIFYING,
+        Level.GENERAL,
+    )
     async with h.app.db.sessions() as s:
         assert [p.width for _, p in await hazard_queries.hazard_photos(s, hazard.id)] == [64]
     out = await h.say(LIU, "/hazard YH-2026-0001")

@@ -361,10 +361,14 @@ async def test_storage_check_command(harness: Harness, capsys: pytest.CaptureFix
     assert await asyncio.to_thread(main, ["--config", str(cfg), "storage", "check"]) == 1
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 3
-    assert lines[0].startswith(f"orphan file {orphan}: ") and lines[0].endswith("no photo or document row; found")
+    assert lines[0].startswith(f"orphan file {orphan}: ") and lines[0].endswith(
+        "no photo or document row; found"
+    )
     assert lines[1].startswith(f"missing file {lost}: photo #2 of ")
     assert lines[1].endswith("used by YH-2026-0002; row kept as evidence")
-    assert lines[2] == "summary: 2 files, 2 photo and document rows; orphan files: 1; rows without their file: 1"
+    assert (
+        lines[2] == "summary: 2 files, 2 photo and document rows; orphan files: 1; rows without their file: 1"
+    )
 
     # Written just now: the default hour spares it; once it is two hours old, --fix removes it.
     assert await asyncio.to_thread(main, ["storage", "check", "--fix", "--config", str(cfg)]) == 1

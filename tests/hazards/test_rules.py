@@ -39,10 +39,16 @@ def person(role: Role, enterprise_id: int | None = None, id: int = 5) -> Any:
     [
         ({}, (date(2026, 12, 1), 9, True)),  # past its due date for 9 days: the managers hear of it
         ({"due_date": date(2026, 12, 8)}, (date(2026, 12, 8), 2, False)),  # not yet 3 days
-        ({"due_date": date(2026, 12, 9), "level": Level.MAJOR}, (date(2026, 12, 9), 1, True)),  # major: at once
+        (
+            {"due_date": date(2026, 12, 9), "level": Level.MAJOR},
+            (date(2026, 12, 9), 1, True),
+        ),  # major: at once
         ({"due_date": date(2026, 12, 10)}, None),  # due today: not late
         ({"status": HazardStatus.AWAITING_VERIFICATION}, None),  # fixed, waiting for verification
-        ({"mode": Mode.IMMEDIATE, "due_date": None, "status": HazardStatus.REPORTED}, (date(2026, 12, 1), 9, True)),
+        (
+            {"mode": Mode.IMMEDIATE, "due_date": None, "status": HazardStatus.REPORTED},
+            (date(2026, 12, 1), 9, True),
+        ),
         ({"mode": Mode.IMMEDIATE, "due_date": None, "found_at": datetime(2026, 12, 9, 1, tzinfo=UTC)}, None),
     ],
 )

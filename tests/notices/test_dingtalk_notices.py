@@ -35,7 +35,10 @@ LEADS = (
     ("0300013", "赵敏", "金禾食品"),
     ("0300014", "孙丽", "鑫源装备"),
 )
-GROUPS = (("cidQ8w+Zk3/Vn5Ts0aP9x2Lm==", "园区安全生产群"), ("cidR2k+Pq7/Hy4Ws1bN8c3Xo==", "园区安全生产二群"))
+GROUPS = (
+    ("cidQ8w+Zk3/Vn5Ts0aP9x2Lm==", "园区安全生产群"),
+    ("cidR2k+Pq7/Hy4Ws1bN8c3Xo==", "园区安全生产二群"),
+)
 CODE = "HY-2026-01"
 MEETING = "/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会 通报11月隐患整改情况"
 CREATE = "/v1.0/card/instances/createAndDeliver"
@@ -60,7 +63,9 @@ async def seed(bot: LiveDingTalk) -> Park:
     now = bot.app.clock.now()
     async with bot.app.db.unit_of_work() as s:
         for cid, title in GROUPS:
-            chat = await park_ops.upsert_chat(s, platform="dingtalk", chat_id=cid, title=title, is_group=True, at=now)
+            chat = await park_ops.upsert_chat(
+                s, platform="dingtalk", chat_id=cid, title=title, is_group=True, at=now
+            )
             chat.is_park_group = True
         li = await park_ops.upsert_person(
             s, platform="dingtalk", external_id=LI_ID, display_name="李干部", username=None, at=now
@@ -171,13 +176,21 @@ async def test_meeting_notice_receipts_and_reminders_over_dingtalk_cards(
 
         async def expect(answered: int, leave: int) -> None:
             await dt.wait_for(
-                lambda: [receipt_lines(c.params["body"]) for c in (first, second)] == [want(answered, leave)] * 2
+                lambda: (
+                    [receipt_lines(c.params["body"]) for c in (first, second)] == [want(answered, leave)] * 2
+                )
             )
 
         # --- 2. 收到 by a press in one group, by an @-mention with the code in the other; both cards follow.
         await press(bot, park.leads["张伟"], first, "收到", f"已为华油装备有限公司回执 {CODE}：收到。")
         await expect(1, 0)
-        await say_in(bot, park.leads["刘芳"], second_group, f"/confirm {CODE}", f"已为宏达机械有限公司回执 {CODE}：收到。")
+        await say_in(
+            bot,
+            park.leads["刘芳"],
+            second_group,
+            f"/confirm {CODE}",
+            f"已为宏达机械有限公司回执 {CODE}：收到。",
+        )
         await expect(2, 0)
         await bot.app.sender.settle()
         puts = len(dt.calls_to(PUT, "PUT"))
@@ -192,8 +205,16 @@ async def test_meeting_notice_receipts_and_reminders_over_dingtalk_cards(
         # --- 4. 赵敏 presses 请假: the reason is asked in her private chat, her next message there answers.
         zhao = park.leads["赵敏"]
         await press(bot, zhao, first, "请假", f"{CODE}（12月安全生产例会）请假：请回复请假原因")
-        assert not any("请假" in t for g in park.groups for t in bot.texts(g)), "asked privately, not in the group"
-        await say_in(bot, zhao, None, "外出参加培训 代参会：钱七", f"已为金禾食品有限公司登记 {CODE} 请假：外出参加培训，代参会：钱七。")
+        assert not any("请假" in t for g in park.groups for t in bot.texts(g)), (
+            "asked privately, not in the group"
+        )
+        await say_in(
+            bot,
+            zhao,
+            None,
+            "外出参加培训 代参会：钱七",
+            f"已为金禾食品有限公司登记 {CODE} 请假：外出参加培训，代参会：钱七。",
+        )
         await expect(3, 1)
 
         # Every change is the same card instance per group, updated in place: two creations in all.
@@ -208,7 +229,9 @@ async def test_meeting_notice_receipts_and_reminders_over_dingtalk_cards(
         group_posts = {g.cid: len(bot.texts(g)) for g in park.groups}
         private_before = {u.user_id: len(bot.texts(u)) for u in (*park.leads.values(), park.li)}
         cards_before = set(dt.cards)
-        assert await sweep(bot, clock, datetime(2026, 12, 3, 15, 30, tzinfo=UTC)) == 0  # 23:30 park time: quiet
+        assert (
+            await sweep(bot, clock, datetime(2026, 12, 3, 15, 30, tzinfo=UTC)) == 0
+        )  # 23:30 park time: quiet
         assert await sweep(bot, clock, datetime(2026, 12, 4, 1, 0, tzinfo=UTC)) == 1  # Friday 09:00
         assert await sweep(bot, clock, datetime(2026, 12, 4, 6, 0, tzinfo=UTC)) == 0  # not twice a day
         reminded = [c for c in dt.calls_to(BATCH) if f"还没有回执会议通知 {CODE}" in c.body["msgParam"]]
@@ -260,21 +283,39 @@ async def test_meeting_notice_over_dingtalk_without_template(
 
         dt.send_text(park.li, first_group, MEETING)
         for group in park.groups:
-            await dt.wait_for(lambda g=group: any(CODE in m.text for m in bot.messages(g) if m.msg_key == "sampleMarkdown"))
-            card = next(m for m in bot.messages(group) if m.msg_key == "sampleMarkdown" and CODE in m.param["title"])
+            await dt.wait_for(
+                lambda g=group: any(CODE in m.text for m in bot.messages(g) if m.msg_key == "sampleMarkdown")
+            )
+            card = next(
+                m for m in bot.messages(group) if m.msg_key == "sampleMarkdown" and CODE in m.param["title"]
+            )
             assert card.param["title"] == f"会议通知 {CODE}"
             # No buttons on DingTalk without a card: the actions are spelled out as commands.
             assert f"/confirm {CODE}" in card.param["text"] and f"/leave {CODE}" in card.param["text"]
             assert markdown_counts(bot, group) == want(0, 0)
 
         async def expect(answered: int, leave: int) -> None:
-            await dt.wait_for(lambda: [markdown_counts(bot, g) for g in park.groups] == [want(answered, leave)] * 2)
+            await dt.wait_for(
+                lambda: [markdown_counts(bot, g) for g in park.groups] == [want(answered, leave)] * 2
+            )
 
-        await say_in(bot, park.leads["张伟"], first_group, f"/confirm {CODE}", f"已为华油装备有限公司回执 {CODE}：收到。")
+        await say_in(
+            bot,
+            park.leads["张伟"],
+            first_group,
+            f"/confirm {CODE}",
+            f"已为华油装备有限公司回执 {CODE}：收到。",
+        )
         await expect(1, 0)
         update = [m for m in bot.messages(first_group) if m.msg_key == "sampleMarkdown"][-1]
         assert "（状态更新）" in update.param["title"]
-        await say_in(bot, park.leads["刘芳"], second_group, f"/confirm {CODE}", f"已为宏达机械有限公司回执 {CODE}：收到。")
+        await say_in(
+            bot,
+            park.leads["刘芳"],
+            second_group,
+            f"/confirm {CODE}",
+            f"已为宏达机械有限公司回执 {CODE}：收到。",
+        )
         await expect(2, 0)
         await bot.app.sender.settle()
         posts = {g.cid: len(notice_posts(bot, g)) for g in park.groups}
@@ -287,7 +328,10 @@ async def test_meeting_notice_over_dingtalk_without_template(
 
         # 请假 as a command with its reason.
         await say_in(
-            bot, park.leads["赵敏"], first_group, f"/leave {CODE} 外出参加培训 代参会：钱七",
+            bot,
+            park.leads["赵敏"],
+            first_group,
+            f"/leave {CODE} 外出参加培训 代参会：钱七",
             f"已为金禾食品有限公司登记 {CODE} 请假：外出参加培训，代参会：钱七。",
         )
         await expect(3, 1)

@@ -53,7 +53,10 @@ async def test_meeting_notice_card_counts_receipts_per_enterprise(harness: Harne
     assert fields["主题"] == "12月安全生产例会" and fields["议程"] == "通报11月隐患整改情况"
     assert fields["回执"] == "已回执 0/2" and fields["请假"] == "0 家"
     assert [b.label for row in card.card.actions for b in row] == ["收到", "请假"]
-    assert [b.command for row in card.card.actions for b in row] == ["/confirm HY-2026-01", "/leave HY-2026-01 <原因>"]
+    assert [b.command for row in card.card.actions for b in row] == [
+        "/confirm HY-2026-01",
+        "/leave HY-2026-01 <原因>",
+    ]
     assert len(out) == 1, "in the park group the card alone is the answer"
 
     outcome = await h.press(ZHANG, card, "收到")
@@ -157,7 +160,9 @@ async def test_receipts_are_listed_privately_with_a_remind_button(harness: Harne
     assert outcome.toast == "没有需要提醒的企业：都已回执。"
 
 
-async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harness: Harness, clock: ManualClock) -> None:
+async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(
+    harness: Harness, clock: ManualClock
+) -> None:
     h = harness
     await seed(h, private=("admin", "li", "ma", "liu"))  # 张伟 never opened a private chat
     card = card_of(await h.say(LI, "/meeting 2026-12-03 15:00 管委会三楼会议室 消防专题会"))
@@ -172,7 +177,11 @@ async def test_reminders_follow_the_schedule_quiet_hours_and_the_daily_cap(harne
     assert sorted(s.chat.chat_id for s in sent) == ["group", "p-liu"]
     group_note = next(s for s in sent if s.chat == GROUP).reply.text or ""
     # The person and the notice code only: the group never learns which enterprise is late.
-    assert group_note.startswith("张伟，请回执 HY-2026-01：") and "华油" not in group_note and "宏达" not in group_note
+    assert (
+        group_note.startswith("张伟，请回执 HY-2026-01：")
+        and "华油" not in group_note
+        and "宏达" not in group_note
+    )
     # Wednesday afternoon: not twice a day.
     assert await h.remind(datetime(2026, 12, 2, 7, 0, tzinfo=UTC)) == []
     await h.press(LIU, card, "收到")
@@ -196,7 +205,9 @@ async def test_cancel_and_move_tell_those_who_confirmed(harness: Harness) -> Non
     out = await h.say(LI, "/meeting_move HY-2026-01 12月6日 14:30 管委会二楼会议室")
     assert "已改到 2026-12-06（周日）14:30，地点 管委会二楼会议室；已通知 1 位已回执的人员" in h.texts(out)
     told = private_to(h, "zhang", out)
-    assert len(told) == 1 and "改期为 2026-12-06（周日）14:30，地点 管委会二楼会议室" in (told[0].reply.text or "")
+    assert len(told) == 1 and "改期为 2026-12-06（周日）14:30，地点 管委会二楼会议室" in (
+        told[0].reply.text or ""
+    )
     assert private_to(h, "liu", out) == []  # 宏达 had not confirmed
     fields = labels(group_card(h).card)  # type: ignore[arg-type]
     assert fields["时间"] == "2026-12-06（周日）14:30" and fields["地点"] == "管委会二楼会议室"
@@ -225,7 +236,9 @@ async def test_attendance_after_the_meeting(harness: Harness, clock: ManualClock
     assert outcome.toast == "HY-2026-01 已记录出席：2/2 家企业。"
     assert any(b.label == "✅ 宏达" for row in picker.card.actions for b in row)  # type: ignore[union-attr]
     async with h.app.db.reading() as s:
-        stats = await notice_queries.stats(s, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+        stats = await notice_queries.stats(
+            s, datetime(2026, 12, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+        )
     assert (stats.meetings_held, stats.receipts_due, stats.receipts_answered) == (1, 2, 1)
     assert stats.receipt_rate == 0.5 and stats.attendance_rate == 1.0
 
@@ -242,12 +255,22 @@ async def test_notice_with_a_work_plan_file(harness: Harness) -> None:
         z.writestr("word/document.xml", "<w:document/>")
     docx = buf.getvalue()
     h.adapter.files["plan"] = docx
-    ref = FileRef("plan", "document", len(docx), "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "冬季消防检查方案.docx")
-    out = await h.say(LI, "/notice 关于开展冬季消防安全检查的通知。请各企业于12月10日前完成自查。", files=(ref,))
+    ref = FileRef(
+        "plan",
+        "document",
+        len(docx),
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "冬季消防检查方案.docx",
+    )
+    out = await h.say(
+        LI, "/notice 关于开展冬季消防安全检查的通知。请各企业于12月10日前完成自查。", files=(ref,)
+    )
     card = card_of(out)
     fields = labels(card.card)  # type: ignore[arg-type]
     assert card.card.title == "通知 TZ-2026-01"  # type: ignore[union-attr]
-    assert fields["主题"] == "关于开展冬季消防安全检查的通知" and "《冬季消防检查方案.docx》" in fields["附件"]
+    assert (
+        fields["主题"] == "关于开展冬季消防安全检查的通知" and "《冬季消防检查方案.docx》" in fields["附件"]
+    )
     assert card.reply.document_names == ("冬季消防检查方案.docx",)
     assert card.reply.documents[0].read_bytes() == docx and card.reply.documents[0].suffix == ".docx"
     async with h.app.db.reading() as s:
@@ -304,7 +327,10 @@ async def test_replies_under_the_card_get_a_private_hint_and_leave_works_as_a_re
     assert [s.chat for s in out] == [GROUP] and "还没有绑定企业" in (out[0].reply.text or "")
     async with h.app.db.reading() as s:
         rows = {r.enterprise.name: r for r in await notice_queries.receipts(s, 1)}
-        assert rows["宏达机械有限公司"].substitute == "王五" and rows["华油装备制造有限公司"].reason == "设备检修"
+        assert (
+            rows["宏达机械有限公司"].substitute == "王五"
+            and rows["华油装备制造有限公司"].reason == "设备检修"
+        )
 
 
 async def test_a_member_may_not_overwrite_the_answer_someone_else_gave(harness: Harness) -> None:
@@ -346,7 +372,11 @@ async def test_a_member_may_not_overwrite_the_answer_someone_else_gave(harness: 
         receipt = (await notice_queries.receipts(s, 2))[0]
         assert receipt.enterprise.name == "华油装备制造有限公司" and str(receipt.status) == "confirmed"
         assert receipt.person is not None and receipt.person.display_name == "张伟" and receipt.reason is None
-        actions = (await s.scalars(select(NoticeEvent.action).where(NoticeEvent.notice_id == 2).order_by(NoticeEvent.id))).all()
+        actions = (
+            await s.scalars(
+                select(NoticeEvent.action).where(NoticeEvent.notice_id == 2).order_by(NoticeEvent.id)
+            )
+        ).all()
         assert actions == ["issue", "confirm", "leave", "confirm"]
 
 
@@ -357,7 +387,9 @@ async def test_a_plain_notice_is_answered_with_shou_dao_only(harness: Harness) -
     card = card_of(out)
     fields = labels(card.card)  # type: ignore[arg-type]
     assert "请假" not in fields and fields["回执方式"] == "各企业安全负责人或员工点“收到”即为本企业回执。"
-    assert [(b.label, b.command) for row in card.card.actions for b in row] == [("收到", "/confirm TZ-2026-01")]  # type: ignore[union-attr]
+    assert [(b.label, b.command) for row in card.card.actions for b in row] == [
+        ("收到", "/confirm TZ-2026-01")
+    ]  # type: ignore[union-attr]
     out = await h.say(ZHANG, "/leave TZ-2026-01 出差")
     assert "TZ-2026-01 是通知，不是会议，只需回执“收到”，不需要请假" in h.texts(out)
     outcome = await h.press(ZHANG, card, data=ReceiptButton(1, "leave").pack())  # a forged or stale 请假
@@ -412,7 +444,9 @@ async def test_wrong_codes_and_usages_are_answered_clearly(harness: Harness) -> 
     assert "没有找到通知“abc”" in h.texts(await h.say(LI, "/remind abc", Harness.private(LI)))
     out = await h.say(LI, "/meeting_move HY-2026-01 昨天 09:00")
     text = h.texts(out)
-    assert "没有读懂会议日期“昨天”" in text and "用法：/meeting_move" in text and "用法：/meeting " not in text
+    assert (
+        "没有读懂会议日期“昨天”" in text and "用法：/meeting_move" in text and "用法：/meeting " not in text
+    )
     out = await h.say(LI, "/meeting_move HY-2026-01 会议室")
     assert "用法：/meeting_move" in h.texts(out) and "用法：/meeting " not in h.texts(out)
 
@@ -426,7 +460,9 @@ async def test_a_move_or_cancel_also_reaches_those_on_leave_and_receipts_list_on
     await h.say(LIU, "/leave HY-2026-01 出差在外 代参会：王五")  # 宏达 answered 请假
     out = await h.say(LI, "/meeting_move HY-2026-01 12月6日 14:30 管委会二楼会议室")
     told = private_to(h, "liu", out)
-    assert len(told) == 1 and "改期为 2026-12-06（周日）14:30" in (told[0].reply.text or "")  # the stand-in must know
+    assert len(told) == 1 and "改期为 2026-12-06（周日）14:30" in (
+        told[0].reply.text or ""
+    )  # the stand-in must know
     out = await h.say(LI, "/meeting_cancel HY-2026-01 与上级检查冲突")
     assert "原因：与上级检查冲突" in h.texts(private_to(h, "liu", out))
 

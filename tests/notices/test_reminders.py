@@ -20,8 +20,12 @@ def test_quiet_hours_run_past_midnight_in_park_time() -> None:
     assert park.is_quiet(datetime(2026, 12, 1, 22, 59, tzinfo=UTC))  # 06:59 next morning
     assert not park.is_quiet(datetime(2026, 12, 1, 23, 0, tzinfo=UTC))  # 07:00
     assert not park.is_quiet(datetime(2026, 12, 1, 13, 59, tzinfo=UTC))  # 21:59
-    assert park.quiet_until(datetime(2026, 12, 1, 14, 30, tzinfo=UTC)) == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
-    assert park.quiet_until(datetime(2026, 12, 1, 20, 0, tzinfo=UTC)) == datetime(2026, 12, 1, 23, 0, tzinfo=UTC)
+    assert park.quiet_until(datetime(2026, 12, 1, 14, 30, tzinfo=UTC)) == datetime(
+        2026, 12, 1, 23, 0, tzinfo=UTC
+    )
+    assert park.quiet_until(datetime(2026, 12, 1, 20, 0, tzinfo=UTC)) == datetime(
+        2026, 12, 1, 23, 0, tzinfo=UTC
+    )
     noon = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
     assert park.quiet_until(noon) == noon
 
@@ -48,7 +52,6 @@ async def test_one_reminder_per_subject_target_and_day(any_db_url: str) -> None:
             assert await reminders.last_sent(session, "notice:2", "enterprise:5") is None
     finally:
         await db.dispose()
-
 
 
 async def test_proactive_replies_go_through_the_outbox(harness: Harness) -> None:

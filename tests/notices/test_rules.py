@@ -45,7 +45,12 @@ def test_a_meeting_is_reminded_the_day_before_and_in_its_last_hour(now: datetime
 
 @pytest.mark.parametrize(
     ("after", "expected"),
-    [(timedelta(hours=2), False), (timedelta(hours=24), True), (timedelta(days=3, hours=23), True), (timedelta(days=4), False)],
+    [
+        (timedelta(hours=2), False),
+        (timedelta(hours=24), True),
+        (timedelta(days=3, hours=23), True),
+        (timedelta(days=4), False),
+    ],
 )
 def test_a_notice_is_reminded_after_its_delay_for_some_days(after: timedelta, expected: bool) -> None:
     assert due(notice(NoticeKind.NOTICE), ISSUED + after) is expected
@@ -82,8 +87,13 @@ def test_a_started_meeting_takes_no_answers_and_a_notice_no_leave() -> None:
         (Role.LEAD, 4, 9, False),  # another enterprise's lead may not
     ],
 )
-def test_who_may_change_an_answer(role: Role, enterprise_id: int, answered_by: int | None, expected: bool) -> None:
-    assert rules.may_change_answer(Person(id=7, role=role, enterprise_id=enterprise_id), 3, answered_by) is expected
+def test_who_may_change_an_answer(
+    role: Role, enterprise_id: int, answered_by: int | None, expected: bool
+) -> None:
+    assert (
+        rules.may_change_answer(Person(id=7, role=role, enterprise_id=enterprise_id), 3, answered_by)
+        is expected
+    )
 
 
 def test_a_repeated_answer_is_the_same_answer() -> None:

@@ -23,7 +23,13 @@ pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server, or a real b
 
 LI_ID = 2  # 李干部, manager
 STRANGER_ID = 30  # 小周: no role, no enterprise
-LEADS = ((11, "张伟", "华油装备"), (12, "刘芳", "宏达机械"), (13, "王强", "恒通石油"), (14, "赵敏", "金禾食品"), (15, "孙丽", "鑫源装备"))
+LEADS = (
+    (11, "张伟", "华油装备"),
+    (12, "刘芳", "宏达机械"),
+    (13, "王强", "恒通石油"),
+    (14, "赵敏", "金禾食品"),
+    (15, "孙丽", "鑫源装备"),
+)
 GROUPS = (-100123, -100456)
 MEETING = "/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会 通报11月隐患整改情况"
 
@@ -32,19 +38,33 @@ async def seed_park(bot: LiveBot) -> dict[str, Any]:
     """Five enterprises with a lead each (all with private chats), a manager, two park groups."""
     tg = bot.tg
     now = bot.app.clock.now()
-    park: dict[str, Any] = {"li": tg.user(LI_ID, "李干部", "li"), "stranger": tg.user(STRANGER_ID, "小周", "xiaozhou")}
+    park: dict[str, Any] = {
+        "li": tg.user(LI_ID, "李干部", "li"),
+        "stranger": tg.user(STRANGER_ID, "小周", "xiaozhou"),
+    }
     park["groups"] = [tg.group(GROUPS[0], "园区安全生产群"), tg.group(GROUPS[1], "园区安全生产二群")]
     async with bot.app.db.unit_of_work() as s:
         for chat_id, title in ((GROUPS[0], "园区安全生产群"), (GROUPS[1], "园区安全生产二群")):
-            chat = await park_ops.upsert_chat(s, platform="telegram", chat_id=str(chat_id), title=title, is_group=True, at=now)
+            chat = await park_ops.upsert_chat(
+                s, platform="telegram", chat_id=str(chat_id), title=title, is_group=True, at=now
+            )
             chat.is_park_group = True
-        li = await park_ops.upsert_person(s, platform="telegram", external_id=str(LI_ID), display_name="李干部", username="li", at=now)
+        li = await park_ops.upsert_person(
+            s, platform="telegram", external_id=str(LI_ID), display_name="李干部", username="li", at=now
+        )
         await park_ops.set_role(s, li, Role.MANAGER, None, actor=None, at=now)
         li.private_chat_id = str(LI_ID)
         for user_id, name, enterprise in LEADS:
-            ent = await park_ops.add_enterprise(s, name=f"{enterprise}有限公司", aliases=[enterprise], industry=None, actor=None, at=now)
+            ent = await park_ops.add_enterprise(
+                s, name=f"{enterprise}有限公司", aliases=[enterprise], industry=None, actor=None, at=now
+            )
             lead = await park_ops.upsert_person(
-                s, platform="telegram", external_id=str(user_id), display_name=name, username=f"u{user_id}", at=now
+                s,
+                platform="telegram",
+                external_id=str(user_id),
+                display_name=name,
+                username=f"u{user_id}",
+                at=now,
             )
             await park_ops.set_role(s, lead, Role.LEAD, ent, actor=None, at=now)
             lead.private_chat_id = str(user_id)
@@ -67,7 +87,12 @@ def counts(tg: FakeTelegram) -> list[tuple[str, str]]:
     out = []
     for card in cards(tg):
         lines = (card.get("text") or "").split("\n")
-        out.append((next(x for x in lines if x.startswith("回执：")), next(x for x in lines if x.startswith("请假："))))
+        out.append(
+            (
+                next(x for x in lines if x.startswith("回执：")),
+                next(x for x in lines if x.startswith("请假：")),
+            )
+        )
     return out
 
 
@@ -143,7 +168,9 @@ async def test_meeting_notice_receipts_and_reminders_over_telegram(bot: LiveBot,
 
     assert await sweep(datetime(2026, 12, 3, 15, 30, tzinfo=UTC)) == 0  # Thursday 23:30 park time: quiet
     assert await sweep(datetime(2026, 12, 4, 1, 0, tzinfo=UTC)) == 1  # Friday 09:00, the day before
-    await tg.wait_for(lambda: any("鑫源装备有限公司还没有回执会议通知 HY-2026-01" in t for t in bot.texts(sun_chat)))
+    await tg.wait_for(
+        lambda: any("鑫源装备有限公司还没有回执会议通知 HY-2026-01" in t for t in bot.texts(sun_chat))
+    )
     assert await sweep(datetime(2026, 12, 4, 6, 0, tzinfo=UTC)) == 0  # Friday afternoon: not twice a day
     await tg.wait_idle()
     after = {chat_id: len(tg.sent_messages(chat_id)) for chat_id in before}

@@ -124,16 +124,28 @@ EVERYONE = {"admin", "manager", "inspector", "lead", "member"}
 ENTERPRISE_AND_MANAGERS = {"admin", "manager", "lead", "member"}
 # Each action: the permission its route needs, the rule the domain checks on the row, who may.
 MATRIX: dict[str, tuple[Perm, Rule, set[str]]] = {
-    "report": (Perm.HAZARD_REPORT, lambda p: may_report_for(p, HUAYOU), EVERYONE),  # for 华油: not its neighbour's lead
+    "report": (
+        Perm.HAZARD_REPORT,
+        lambda p: may_report_for(p, HUAYOU),
+        EVERYONE,
+    ),  # for 华油: not its neighbour's lead
     "view": (Perm.HAZARD_REPORT, lambda p: may_view_enterprise(p, HUAYOU), EVERYONE),  # /hazard <code>
     "list": (Perm.VIEW, lambda p: may_view_enterprise(p, HUAYOU), EVERYONE),
-    "set_due": (Perm.HAZARD_EDIT, lambda p: may_edit_hazard(p, FRESH), ENTERPRISE_AND_MANAGERS),  # an inspector edits only what they reported
+    "set_due": (
+        Perm.HAZARD_EDIT,
+        lambda p: may_edit_hazard(p, FRESH),
+        ENTERPRISE_AND_MANAGERS,
+    ),  # an inspector edits only what they reported
     "set_level": (Perm.HAZARD_EDIT, lambda p: may_edit_hazard(p, FRESH), ENTERPRISE_AND_MANAGERS),
     "set_category": (Perm.HAZARD_EDIT, lambda p: may_edit_hazard(p, FRESH), ENTERPRISE_AND_MANAGERS),
     "five": (Perm.HAZARD_EDIT, lambda p: may_fill_five(p, MAJOR), ENTERPRISE_AND_MANAGERS),
     "fix": (Perm.HAZARD_FIX, lambda p: may_fix(p, RECTIFYING), ENTERPRISE_AND_MANAGERS),
     "fix_button": (Perm.HAZARD_FIX, lambda p: may_fix(p, RECTIFYING), ENTERPRISE_AND_MANAGERS),
-    "accept": (Perm.HAZARD_VERIFY, lambda p: may_verify(p, LEAD.id), {"admin", "manager"}),  # the lead fixed it
+    "accept": (
+        Perm.HAZARD_VERIFY,
+        lambda p: may_verify(p, LEAD.id),
+        {"admin", "manager"},
+    ),  # the lead fixed it
     "reject": (Perm.HAZARD_VERIFY, lambda p: may_verify(p, LEAD.id), {"admin", "manager"}),
 }
 
@@ -146,7 +158,9 @@ def test_permission_matrix(action: str, role: str) -> None:
     who = PEOPLE[role]
     took_effect = role_allows(who.role, perm) and rule(who)
     assert took_effect == (role in allowed), f"{role} {'could' if took_effect else 'could not'} {action}"
-    assert not rule(who) or role_allows(who.role, perm), "the row's rule never grants more than the role table"
+    assert not rule(who) or role_allows(who.role, perm), (
+        "the row's rule never grants more than the role table"
+    )
 
 
 def test_nobody_verifies_their_own_fix() -> None:
@@ -158,7 +172,9 @@ def test_an_inspector_edits_and_fills_in_what_they_reported() -> None:
     inspector = PEOPLE["inspector"]
     found = AHazard(reporter_id=inspector.id, source=Source.INSPECTION, level=Level.MAJOR)
     assert may_edit_hazard(inspector, found) and may_fill_five(inspector, found)
-    assert not may_edit_hazard(PEOPLE["member"], found)  # the enterprise does not downgrade an inspection's find
+    assert not may_edit_hazard(
+        PEOPLE["member"], found
+    )  # the enterprise does not downgrade an inspection's find
 
 
 # --- the park, notices and campaigns --------------------------------------------------------------
@@ -170,7 +186,10 @@ OTHERS: dict[str, tuple[Rule, set[str]]] = {
     "list_park_people": (lambda p: may_view_people(p, None), {"admin", "manager"}),
     "send_notices": (may_send_notices, MANAGERS),
     "answer_notice": (may_answer_for_enterprise, {"lead", "member", "other_lead"}),
-    "change_members_answer": (lambda p: may_change_answer(p, HUAYOU, PEOPLE["member"].id), {"lead", "member"}),
+    "change_members_answer": (
+        lambda p: may_change_answer(p, HUAYOU, PEOPLE["member"].id),
+        {"lead", "member"},
+    ),
     "submit_campaign": (lambda p: may_submit(p, HUAYOU), {"lead"}),
     "review_campaign_submission": (lambda p: may_review(p, LEAD.id), MANAGERS),
 }
@@ -279,7 +298,9 @@ BUTTONS = {"set_due", "accept"}
 async def test_the_core_applies_the_matrix(seeded: Harness, action: str, role: str) -> None:
     h = seeded
     took_effect = await CORE[action, role](h, WHO[role])
-    assert took_effect == (role in MATRIX[action][2]), f"{role} {'could' if took_effect else 'could not'} {action}"
+    assert took_effect == (role in MATRIX[action][2]), (
+        f"{role} {'could' if took_effect else 'could not'} {action}"
+    )
     if not took_effect and action in BUTTONS:
         async with h.app.db.unit_of_work() as s:
             refused = await s.scalar(select(func.count()).where(AuditEntry.action == "button.refused"))

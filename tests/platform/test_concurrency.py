@@ -125,7 +125,7 @@ async def test_two_members_fix_at_once(h: Harness) -> None:
             h.say(who, f"/fix {code(i)} 已加锁", files=(h.add_file(jpeg(200 + 2 * i + k)),))
             for i in range(N)
             for k, who in enumerate((ZHANG, CHEN))
-        ]
+        ],
     )
     await assert_once(h, "fix")
     submitted = Counter(t for t in texts_to(h, "group", since) if "已提交整改" in t)
@@ -141,8 +141,7 @@ async def test_two_members_fix_at_once(h: Harness) -> None:
 async def test_two_deadline_presses_at_once(h: Harness) -> None:
     cards = await reported(h, due="")
     _, outcomes = await at_once(
-        h,
-        [h.press(who, card, label) for card in cards for who, label in ((ZHANG, "3天内"), (LI, "7天内"))]
+        h, [h.press(who, card, label) for card in cards for who, label in ((ZHANG, "3天内"), (LI, "7天内"))]
     )
     await assert_once(h, "set_due")
     set_toasts = Counter(
@@ -162,8 +161,7 @@ async def test_same_deadline_button_twice_at_once(h: Harness) -> None:
 async def test_two_rejections_at_once(h: Harness) -> None:
     await fixed(h)
     since, _ = await at_once(
-        h,
-        [h.say(who, f"/reject {code(i)} {FIX_REASON}{who.user_id}") for i in range(N) for who in (LI, MA)]
+        h, [h.say(who, f"/reject {code(i)} {FIX_REASON}{who.user_id}") for i in range(N) for who in (LI, MA)]
     )
     await assert_once(h, "reject")
     notices = Counter(t.split("（")[0] for t in texts_to(h, "p-zhang", since))
@@ -178,7 +176,7 @@ async def test_same_photo_from_two_people_at_once(h: Harness) -> None:
             h.say(who, f"/hazard 配电箱门未关闭{i} 3天内", files=(h.add_file(data),))
             for i in range(5)
             for who in (ZHANG, CHEN)
-        ]
+        ],
     )
     async with h.app.db.sessions() as s:
         assert await s.scalar(select(func.count()).select_from(Photo)) == 1
@@ -222,8 +220,7 @@ async def test_join_request_decided_twice_at_once(h: Harness) -> None:
 
 async def test_same_enterprise_added_twice_at_once(h: Harness) -> None:
     since, _ = await at_once(
-        h,
-        [h.say(ADMIN, f"/enterprise_add 新城化工有限公司{i // 2} 新城{i // 2}") for i in range(2 * N)]
+        h, [h.say(ADMIN, f"/enterprise_add 新城化工有限公司{i // 2} 新城{i // 2}") for i in range(2 * N)]
     )
     added = [t for t in texts_to(h, "group", since) if t.startswith("已添加企业")]
     assert len(added) == N

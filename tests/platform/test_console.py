@@ -213,7 +213,9 @@ def test_message_numbers_are_never_reused_after_a_restart(tmp_path: Path, sqlite
     assert first == [1, 2, 3] and second == [4]  # text messages too, not only cards
 
 
-async def test_console_controls_behave_as_on_telegram(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+async def test_console_controls_behave_as_on_telegram(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
     async with console(sqlite_url, tmp_path, clock, numbers=tmp_path / "last") as (app, adapter, repl, typed):
         seen: list[Incoming] = []
         handle = app.dispatcher.handle

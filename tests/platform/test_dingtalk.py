@@ -76,8 +76,7 @@ async def test_join_scenario_over_dingtalk(dingtalk_bot: LiveDingTalk) -> None:
     assert "已批准（王主任）" in card.params["body"] or "已批准（王主任）" in card.params["status"]
     assert card.buttons() == []
     assert (
-        len(dt.private_cards(admin)) == 1
-        and len(dt.calls_to("/v1.0/card/instances/createAndDeliver")) == 1
+        len(dt.private_cards(admin)) == 1 and len(dt.calls_to("/v1.0/card/instances/createAndDeliver")) == 1
     )
     # DingTalk lets the robot write to any member, so 小周 hears it privately, not in the group.
     assert any("您加入华油装备制造有限公司的申请已获批准" in t for t in bot.texts(xiao)[before:]), (

@@ -22,10 +22,19 @@ from tests.harness import DT_ADMIN_ID, running_dingtalk_bot
     [
         ("notadict", "data is not an object"),
         ({"msgtype": "text", "text": "notadict", "senderStaffId": "1"}, "text is not an object"),
-        ({"msgtype": "text", "text": {"content": "x"}, "senderStaffId": "1", "createAt": 10**18}, "createAt out of range"),
+        (
+            {"msgtype": "text", "text": {"content": "x"}, "senderStaffId": "1", "createAt": 10**18},
+            "createAt out of range",
+        ),
         ({"msgtype": "text", "text": {"content": "x"}, "senderStaffId": ["1"]}, "senderStaffId is not an id"),
-        ({"msgtype": "text", "text": {"content": "x"}, "senderStaffId": "1", "conversationType": "2"}, "conversationId missing"),
-        ({"msgtype": "text", "text": {"content": "x"}, "senderStaffId": "1", "createAt": 1764900000000}, None),
+        (
+            {"msgtype": "text", "text": {"content": "x"}, "senderStaffId": "1", "conversationType": "2"},
+            "conversationId missing",
+        ),
+        (
+            {"msgtype": "text", "text": {"content": "x"}, "senderStaffId": "1", "createAt": 1764900000000},
+            None,
+        ),
         ({"msgtype": "text", "text": {"content": "x"}}, None),  # a contact outside the organisation: answered
     ],
 )
@@ -63,7 +72,9 @@ async def test_malformed_frames_are_acked_and_never_block_the_chat(
         await bot.dt.wait_for(lambda: all(bot.dt.frame(f).acked for f in bad))
         assert "平台账号" in await bot.say(admin, None, "/whoami")  # the chat goes on at once
         async with bot.app.db.reading() as s:
-            stored = await s.scalar(select(func.count()).select_from(InboxItem).where(InboxItem.key.contains(bad[0])))
+            stored = await s.scalar(
+                select(func.count()).select_from(InboxItem).where(InboxItem.key.contains(bad[0]))
+            )
         assert stored == 0
 
 

@@ -141,7 +141,10 @@ async def test_monthly_count_adds_up_and_warns_once_per_month(any_db_url: str) -
             assert december.warn and await rows.calls_in(session, "2026-11") == 14
             await rows.record_card(session, "out1", "cid+/x==", NOW)
             await rows.record_card(session, "out1", "cid+/x==", NOW)  # recorded once
-            assert await rows.card_chat(session, "out1") == "cid+/x==" and await rows.card_chat(session, "nope") is None
+            assert (
+                await rows.card_chat(session, "out1") == "cid+/x=="
+                and await rows.card_chat(session, "nope") is None
+            )
     finally:
         await db.dispose()
 

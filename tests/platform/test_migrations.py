@@ -29,9 +29,13 @@ async def test_upgrade_from_0002_keeps_rows_and_then_checks_them(any_empty_db_ur
             )
         await upgrade(db.engine)
         async with db.engine.connect() as conn:
-            row = (await conn.execute(text("SELECT actor_kind, actor_id FROM hazard_events WHERE id = 1"))).one()
+            row = (
+                await conn.execute(text("SELECT actor_kind, actor_id FROM hazard_events WHERE id = 1"))
+            ).one()
             assert tuple(row) == ("person", 1)
-            sealed = (await conn.execute(text("SELECT actor_kind, action FROM hazard_events WHERE id > 1"))).one()
+            sealed = (
+                await conn.execute(text("SELECT actor_kind, action FROM hazard_events WHERE id > 1"))
+            ).one()
             assert tuple(sealed) == ("system", "seal")  # 0013 sealed the hazard's state into the chain
             assert (await conn.execute(text("SELECT role FROM people"))).scalar_one() == "lead"
         with pytest.raises(IntegrityError):

@@ -68,7 +68,13 @@ async def test_unknown_or_malformed_question_is_dropped_and_logged(
         assert li is not None
         s.add(
             Conversation(
-                platform="test", chat_id="p-li", person_id=li.id, kind=kind, data=data, created_at=now, updated_at=now
+                platform="test",
+                chat_id="p-li",
+                person_id=li.id,
+                kind=kind,
+                data=data,
+                created_at=now,
+                updated_at=now,
             )
         )
     with caplog.at_level(logging.WARNING):
@@ -104,7 +110,9 @@ async def test_a_question_asked_in_a_group_ignores_chatter_and_other_people(seed
     assert any(s.card is not None for s in out)
 
 
-async def test_read_only_commands_keep_an_open_question_and_others_say_they_dropped_it(seeded: Harness) -> None:
+async def test_read_only_commands_keep_an_open_question_and_others_say_they_dropped_it(
+    seeded: Harness,
+) -> None:
     h = seeded
     out = await h.say(LIU, "/hazard 二号行车钢丝绳断股 限期 本月底", chat=h.private(LIU))  # no photo yet
     await h.say(LIU, "/hazards mine", chat=h.private(LIU))
@@ -132,11 +140,19 @@ async def test_a_reply_to_a_prompt_or_notice_naming_a_hazard_counts_for_that_haz
     h = seeded
     out = await h.say(ZHANG, "/hazard 重大隐患 二号行车钢丝绳断股 3天内", files=(h.add_file(jpeg(40)),))
     prompt = next(s for s in out if "五落实" in (s.reply.text or ""))
-    out = await h.say(ZHANG, "/five 责任人=张伟 措施=停用 资金=1万 时限=12月2日 预案=已制定", reply_to=prompt.message_id)
+    out = await h.say(
+        ZHANG, "/five 责任人=张伟 措施=停用 资金=1万 时限=12月2日 预案=已制定", reply_to=prompt.message_id
+    )
     assert "五落实已全部落实" in h.texts(out)
     await h.say(ZHANG, "/fix YH-2026-0001 已更换", files=(h.add_file(jpeg(41)),))
     await h.say(LI, "/reject YH-2026-0001 照片不清楚")
     notice = next(s for s in h.adapter.sent if "验收未通过" in (s.reply.text or ""))
     assert notice.chat == h.private(ZHANG)
-    out = await h.say(ZHANG, "/fix 已重新拍照", files=(h.add_file(jpeg(42)),), chat=h.private(ZHANG), reply_to=notice.message_id)
+    out = await h.say(
+        ZHANG,
+        "/fix 已重新拍照",
+        files=(h.add_file(jpeg(42)),),
+        chat=h.private(ZHANG),
+        reply_to=notice.message_id,
+    )
     assert "YH-2026-0001 已提交整改" in h.texts(out)

@@ -128,21 +128,35 @@ async def test_prune_forgets_only_what_is_long_done(db: Database) -> None:
     from datetime import timedelta as td
 
     from storage import audit as audit_rows
+    from storage import bookkeeping
     from storage import inbox as inbox_rows
     from storage import outbox as outbox_rows
     from storage.enums import OutboxState
 
     async with db.unit_of_work() as s:
-        first = await inbox_rows.put(s, "t", [("t:1", "c", {}), ("t:2", "c", {}), ("t:3", "c", {})], NOW - td(days=9))
-        ids = await inbox_rows.put(s, "t", [("t:4", "c", {})], NOW)
-        old, _ = await outbox_rows.add(
-            s,
+        conn = await s.connection()
+        first = await conn.run_sync(
+            bookkeeping.put_inbox,
+            "t",
+            [("t:1", "c", {}), ("t:2", "c", {}), ("t:3", "c", {})],
+            NOW - td(days=9),
+        )
+        ids = await conn.run_sync(bookkeeping.put_inbox, "t", [("t:4", "c", {})], NOW)
+        old, _ = await conn.run_sync(
+            bookkeeping.add_outbox,
             [
-                {"update_key": key, "payload": [{"text": key}], "created_at": NOW - td(days=9), "lane": "t:c", "platform": "t", "chat_id": "c"}
+                {
+                    "update_key": key,
+                    "payload": [{"text": key}],
+                    "created_at": NOW - td(days=9),
+                    "lane": "t:c",
+                    "platform": "t",
+                    "chat_id": "c",
+                }
                 for key in ("t:1", "t:2")  # t:2 is never sent: kept
             ],
         )
-        await outbox_rows.finish(s, [old.id], OutboxState.SENT, NOW - td(days=8))
+        await outbox_rows.finish(s, [old], OutboxState.SENT, NOW - td(days=8))
         await audit_rows.claim_update(s, "t:1", NOW - td(days=40))
         await audit_rows.claim_update(s, "t:2", NOW)
     async with db.unit_of_work() as s:

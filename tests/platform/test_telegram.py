@@ -111,7 +111,9 @@ async def test_repeated_update_is_handled_once(bot: LiveBot, caplog: pytest.LogC
     async with bot.app.db.unit_of_work() as session:
         # The repeat met the stored one at the inbox's unique key; had it got past, the processed-update
         # key would have stopped it (logged as "already processed").
-        stored = (await session.scalars(select(InboxItem.key).where(InboxItem.key == f"telegram:{update_id}"))).all()
+        stored = (
+            await session.scalars(select(InboxItem.key).where(InboxItem.key == f"telegram:{update_id}"))
+        ).all()
         assert len(stored) == 1
     assert not [r for r in caplog.records if "already processed" in r.getMessage()]
     async with bot.app.db.unit_of_work() as session:

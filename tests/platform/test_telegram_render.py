@@ -89,7 +89,8 @@ def test_uploads_are_shapes_and_formats_telegram_accepts(
 @pytest.mark.parametrize(
     "text",
     [
-        "处理记录：\n" + "\n".join(f"2026-11-30 09:{i % 60:02d} 张伟 补充照片：{'🔥' * 30}" for i in range(200)),
+        "处理记录：\n"
+        + "\n".join(f"2026-11-30 09:{i % 60:02d} 张伟 补充照片：{'🔥' * 30}" for i in range(200)),
         "🔥" * 5000,  # one line of 10000 UTF-16 units
         "短消息",
     ],

@@ -28,7 +28,9 @@ async def test_a_second_approval_names_who_decided(seeded: Harness) -> None:
     assert again.toast == T.JOIN_ALREADY_DECIDED.format(status="已批准（王主任）")
 
 
-async def test_a_join_decided_for_someone_without_a_private_chat_names_them_in_the_group(seeded: Harness) -> None:
+async def test_a_join_decided_for_someone_without_a_private_chat_names_them_in_the_group(
+    seeded: Harness,
+) -> None:
     h = seeded
     out = await h.say(XIAO, "/join 华油")
     admin_card = next(s for s in out if s.card is not None and s.chat == h.private(ADMIN))
@@ -99,7 +101,9 @@ async def test_help_in_the_group_is_short_and_in_private_lists_the_persons_comma
         text = h.texts(await h.say(who, "/help"))
         assert len(text.splitlines()) <= 6 and text.endswith("私聊我 /help 查看全部命令。")
     assert "/join" in h.texts(await h.say(XIAO, "/help"))
-    assert "/week" in h.texts(await h.say(LI, "/help")) and "/week" not in h.texts(await h.say(ZHANG, "/help"))
+    assert "/week" in h.texts(await h.say(LI, "/help")) and "/week" not in h.texts(
+        await h.say(ZHANG, "/help")
+    )
 
     lead = h.texts(await h.say(ZHANG, "/help", h.private(ZHANG)))
     assert "/join" not in lead and "/fix" in lead and "/accept" not in lead
@@ -117,5 +121,8 @@ async def test_start_and_setgroup_promise_what_exists(seeded: Harness) -> None:
     assert "隐患" in start and "整改" in start and "/join" in start
     setgroup = h.texts(await h.say(ADMIN, "/setgroup"))
     assert "园区安全群" in setgroup
-    for text in (start, T.SETGROUP_DONE):  # notices, receipts and campaigns exist now (issue #9); digests do not yet
+    for text in (
+        start,
+        T.SETGROUP_DONE,
+    ):  # notices, receipts and campaigns exist now (issue #9); digests do not yet
         assert all(word in text for word in ("会议通知", "专项行动")) and "周报" not in text

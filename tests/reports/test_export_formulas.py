@@ -73,7 +73,9 @@ async def test_no_formula_from_user_text_in_any_export(seeded: Harness) -> None:
     descriptions = [r[5] for r in wb["隐患台账"].iter_rows(min_row=3, values_only=True)]
     # the bot drops invisible marks from what people type; the rest is kept exactly
     assert [d.split(" ")[0] for d in descriptions] == [t.translate(INVISIBLE).split(" ")[0] for t in HOSTILE]
-    assert any(str(r[9]).startswith("=HYPERLINK") for r in wb["隐患台账"].iter_rows(min_row=3, values_only=True))
+    assert any(
+        str(r[9]).startswith("=HYPERLINK") for r in wb["隐患台账"].iter_rows(min_row=3, values_only=True)
+    )
     tasks = [r[1] for r in wb["专项行动"].iter_rows(min_row=3, values_only=True)]
     assert '=HYPERLINK("http://evil","点我")' in tasks  # the new enterprise has its campaign task
     first = wb["隐患台账"]["F3"]
@@ -105,7 +107,9 @@ async def test_a_full_disk_is_said_truthfully_leaves_no_file_and_tells_admins_on
         assert T.DISK_FULL in h.texts(out) and "数据库" not in h.texts(out)
         assert not any(s.reply.documents for s in out)
     assert not list(reports.glob("ledger-*.xlsx"))  # no partial workbook left
-    told = [s for s in h.adapter.sent if "磁盘空间不足" in (s.reply.text or "") and s.chat.chat_id == "p-admin"]
+    told = [
+        s for s in h.adapter.sent if "磁盘空间不足" in (s.reply.text or "") and s.chat.chat_id == "p-admin"
+    ]
     assert len(told) == 1  # once a park day, not once per try
     out = await h.say(ZHANG, "/hazards")
     assert out  # the chat was never held

@@ -69,8 +69,17 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     h = harness
     await seed_year(h)
     async with h.app.db.reading() as s:
-        f = await report_queries.summary_figures(s, date(2026, 1, 1), date(2026, 12, 31), h.app.settings.park.tz)
-    assert (f.found, f.major, f.rectified_immediately, f.rectified_by_deadline, f.closed, f.still_open) == (4, 1, 1, 2, 2, 2)
+        f = await report_queries.summary_figures(
+            s, date(2026, 1, 1), date(2026, 12, 31), h.app.settings.park.tz
+        )
+    assert (f.found, f.major, f.rectified_immediately, f.rectified_by_deadline, f.closed, f.still_open) == (
+        4,
+        1,
+        1,
+        2,
+        2,
+        2,
+    )
     assert (f.inspections, f.inspection_person_times) == (2, 10)
     assert (f.drills, f.drill_people, f.trainings, f.training_people) == (1, 45, 1, 120)
     b = f.broadcast
@@ -80,7 +89,11 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     out = h.texts(await h.say(LI, "/summary 2026"))
     assert "开展安全检查 2 次、出动检查人员 10 人次，排查安全隐患 4 项（其中重大隐患 1 项）" in out
     assert "整改销号率 50%" in out and "召开例会（次）：1" in out and "例会回执率：50%" in out
-    assert "召开安全生产例会 1 次（回执率 50%，出席率 50%）" in out and "例会出席率（已登记出席的会议）：50%" in out and "应急演练（次/人次）：1/45" in out
+    assert (
+        "召开安全生产例会 1 次（回执率 50%，出席率 50%）" in out
+        and "例会出席率（已登记出席的会议）：50%" in out
+        and "应急演练（次/人次）：1/45" in out
+    )
     assert "开展专项行动 1 项（完成率 50%）" in out
     half = h.texts(await h.say(LI, "/summary 2026-01-01 2026-03-31"))
     assert "排查隐患（项）：2" in half and "2026-01-01 至 2026-03-31" in half
@@ -89,7 +102,13 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
 async def test_report_commands_are_for_managers_and_explain_wrong_input(seeded: Harness) -> None:
     h = seeded
     for who in (ZHANG, ZHAO, XIAO):
-        for command in ("/week", "/summary 2026", "/export", "/inspection 今天 3 华油", "/drill 今天 消防演练 华油"):
+        for command in (
+            "/week",
+            "/summary 2026",
+            "/export",
+            "/inspection 今天 3 华油",
+            "/drill 今天 消防演练 华油",
+        ):
             said = h.texts(await h.say(who, command))
             assert "这个操作需要以下身份之一" in said, (who, command)
     assert T.SUMMARY_USAGE in h.texts(await h.say(LI, "/summary"))
@@ -127,11 +146,20 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
     assert [r[1] for r in rows] == [f"YH-2026-000{i}" for i in range(1, 6)]
     first = ledger[3]
     assert first[2].value.date() == date(2026, 3, 2) and first[2].number_format == "yyyy-mm-dd"
-    assert first[16].value == "已销号" and first[14].value == "李干部" and first[13].value.date() == date(2026, 3, 2)
+    assert (
+        first[16].value == "已销号"
+        and first[14].value == "李干部"
+        and first[13].value.date() == date(2026, 3, 2)
+    )
     assert first[17].hyperlink is not None and first[17].hyperlink.target.startswith("file://")
     assert await asyncio.to_thread(Path(first[17].hyperlink.target.removeprefix("file://")).is_file)
     major = ledger[5]
-    assert major[7].value == "重大隐患" and major[9].value == "更换报警器" and major[10].value == 5 and major[11].value == "刘芳"
+    assert (
+        major[7].value == "重大隐患"
+        and major[9].value == "更换报警器"
+        and major[10].value == 5
+        and major[11].value == "刘芳"
+    )
     assert ledger.column_dimensions["F"].width == 40
     stats = {r[0]: r for r in wb["隐患统计"].iter_rows(min_row=3, values_only=True)}
     assert stats["华油装备制造有限公司"][1:4] == (3, 2, pytest.approx(2 / 3))
@@ -146,7 +174,9 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
     assert head.hash in wb["台账校验"]["A2"].value
 
 
-def test_cli_export_and_ledger_verify(tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_export_and_ledger_verify(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     async def build() -> None:
         async with Harness.running(sqlite_url, tmp_path, ManualClock(park_time(2026, 11, 30))) as h:
             await seed_year(h)
@@ -183,14 +213,20 @@ def test_cli_export_and_ledger_verify(tmp_path: Path, sqlite_url: str, monkeypat
 
 async def test_concurrent_writers_keep_the_chain(pg_url: str, tmp_path: Path, clock: ManualClock) -> None:
     """Two processes writing hazard events at once on PostgreSQL: the chain stays intact."""
-    async with Harness.running(pg_url, tmp_path, clock) as first, Harness.running(pg_url, tmp_path, clock) as second:
+    async with (
+        Harness.running(pg_url, tmp_path, clock) as first,
+        Harness.running(pg_url, tmp_path, clock) as second,
+    ):
         second.adapter._ids = itertools.count(10_000)  # two platforms' message ids never collide
         await seed(first)
 
         async def many(h: Harness, who, base: int) -> None:  # type: ignore[no-untyped-def]
             for i in range(6):  # update keys of their own: both harnesses number their updates from 1
                 await h.say(
-                    who, f"/hazard 隐患 {base + i} 立即整改", files=(h.add_file(jpeg(base + i)),), update_key=f"u{base + i}"
+                    who,
+                    f"/hazard 隐患 {base + i} 立即整改",
+                    files=(h.add_file(jpeg(base + i)),),
+                    update_key=f"u{base + i}",
                 )
 
         await asyncio.gather(many(first, ZHANG, 100), many(second, LIU, 200))
@@ -210,7 +246,9 @@ async def test_migration_backfills_the_chain_of_existing_events(any_empty_db_url
             await insert_old_hazard(conn, now)
             for i, action in enumerate(("report", "five", "photos"), start=1):
                 await conn.execute(
-                    text("INSERT INTO hazard_events (id, hazard_id, at, actor_kind, actor_id, action, data) VALUES (:i, 1, :t, 'person', 1, :a, '{\"k\": \"值\"}')"),
+                    text(
+                        "INSERT INTO hazard_events (id, hazard_id, at, actor_kind, actor_id, action, data) VALUES (:i, 1, :t, 'person', 1, :a, '{\"k\": \"值\"}')"
+                    ),
                     {"i": i, "t": now + timedelta(minutes=i), "a": action},
                 )
         await upgrade(db.engine)

@@ -30,7 +30,13 @@ class SettledScheduler(Scheduler):
 
     def __init__(self, h: Harness) -> None:
         app = h.app
-        super().__init__(settings=app.settings, clock=app.clock, db=app.db, dispatcher=app.dispatcher, jobs=app_jobs(app.settings))
+        super().__init__(
+            settings=app.settings,
+            clock=app.clock,
+            db=app.db,
+            dispatcher=app.dispatcher,
+            jobs=app_jobs(app.settings),
+        )
         self.sender = app.sender
 
     async def run(self, name: str, now: datetime | None = None) -> bool:
@@ -47,7 +53,11 @@ def scheduler(h: Harness) -> Scheduler:
 
 def digests(h: Harness) -> list[str]:
     """Return the texts of weekly digests the park group received."""
-    return [s.reply.text or "" for s in h.adapter.sent if s.chat == GROUP and "安全生产周报" in (s.reply.text or "")]
+    return [
+        s.reply.text or ""
+        for s in h.adapter.sent
+        if s.chat == GROUP and "安全生产周报" in (s.reply.text or "")
+    ]
 
 
 async def say(h: Harness, who, text: str, seed_: int | None = None) -> list:  # type: ignore[no-untyped-def]
@@ -107,7 +117,9 @@ async def test_the_digest_is_sent_at_its_time_once_and_not_again_after_a_restart
         assert [p for p, _ in await jobs.runs(session, "digest")] == ["2026-W49"]
 
 
-async def test_a_bot_down_over_monday_0830_sends_the_digest_once_when_started_on_tuesday(harness: Harness) -> None:
+async def test_a_bot_down_over_monday_0830_sends_the_digest_once_when_started_on_tuesday(
+    harness: Harness,
+) -> None:
     h = harness
     await build_week(h)
     h.clock.set(park_time(2026, 12, 8, 10))  # Tuesday
@@ -121,7 +133,9 @@ async def test_the_digest_figures_of_a_week_built_through_the_handlers(harness: 
     await build_week(h)
     h.clock.set(park_time(2026, 12, 7, 8, 30))
     async with h.app.db.reading() as session:
-        f = await report_queries.week_figures(session, date(2026, 11, 30), date(2026, 12, 7), h.app.settings.park.tz)
+        f = await report_queries.week_figures(
+            session, date(2026, 11, 30), date(2026, 12, 7), h.app.settings.park.tz
+        )
     by_name = {e.name: e for e in f.enterprises}
     huayou, hongda = by_name["华油装备制造有限公司"], by_name["宏达机械有限公司"]
     assert (huayou.found, huayou.closed_immediate, huayou.closed_deadline, huayou.open) == (3, 1, 1, 1)
@@ -145,7 +159,9 @@ async def test_quiet_enterprises_are_summarised_in_one_line(seeded: Harness) -> 
 
     async with h.app.db.unit_of_work() as s:
         for i in range(5):
-            await park_ops.add_enterprise(s, name=f"安静企业{i}", aliases=[], industry=None, actor=None, at=h.clock.now())
+            await park_ops.add_enterprise(
+                s, name=f"安静企业{i}", aliases=[], industry=None, actor=None, at=h.clock.now()
+            )
     await say(h, ZHANG, "/hazard 配电箱未接地 限期 12月10日", 1)
     out = await h.say(LI, "/week 本周")
     text = h.texts(out)
@@ -156,7 +172,10 @@ async def test_quiet_enterprises_are_summarised_in_one_line(seeded: Harness) -> 
 async def test_two_bot_processes_on_one_postgresql_database_send_the_digest_once(
     pg_url: str, tmp_path: Path, clock: ManualClock
 ) -> None:
-    async with Harness.running(pg_url, tmp_path, clock) as first, Harness.running(pg_url, tmp_path, clock) as second:
+    async with (
+        Harness.running(pg_url, tmp_path, clock) as first,
+        Harness.running(pg_url, tmp_path, clock) as second,
+    ):
         await seed(first)
         await say(first, ZHANG, "/hazard 二车间配电箱门未关闭 限期 12月3日", 1)
         clock.set(park_time(2026, 12, 7, 8, 30))
@@ -170,17 +189,26 @@ async def test_two_bot_processes_on_one_postgresql_database_send_the_digest_once
 async def test_apscheduler_fires_the_jobs_at_their_cron_times(harness: Harness) -> None:
     s = scheduler(harness)
     now = harness.clock.now()
-    times = {name: s.trigger(name).get_next_fire_time(None, now) for name in s.jobs}  # what `start` hands APScheduler
+    times = {
+        name: s.trigger(name).get_next_fire_time(None, now) for name in s.jobs
+    }  # what `start` hands APScheduler
     assert set(times) == {"digest", "overdue", "reminders"}
     digest = times["digest"]
-    assert digest is not None and digest.astimezone(harness.app.settings.park.tz).strftime("%a %H:%M") == "Mon 08:30"
+    assert (
+        digest is not None
+        and digest.astimezone(harness.app.settings.park.tz).strftime("%a %H:%M") == "Mon 08:30"
+    )
 
 
 # --- overdue escalation ---------------------------------------------------------------------------
 
 
 def private_texts(h: Harness, user: str, marker: str) -> list[str]:
-    return [s.reply.text or "" for s in h.adapter.sent if s.chat.chat_id == f"p-{user}" and marker in (s.reply.text or "")]
+    return [
+        s.reply.text or ""
+        for s in h.adapter.sent
+        if s.chat.chat_id == f"p-{user}" and marker in (s.reply.text or "")
+    ]
 
 
 async def test_overdue_card_reminder_and_escalation(seeded: Harness) -> None:
@@ -198,7 +226,10 @@ async def test_overdue_card_reminder_and_escalation(seeded: Harness) -> None:
     assert card.edits >= 1
     reminded = private_texts(h, "zhang", "YH-2026-0001")
     assert len(reminded) == 1 and "已逾期 1 天" in reminded[0]
-    assert len(private_texts(h, "li", "逾期升级")) == 1 and "YH-2026-0002" in private_texts(h, "li", "逾期升级")[0]
+    assert (
+        len(private_texts(h, "li", "逾期升级")) == 1
+        and "YH-2026-0002" in private_texts(h, "li", "逾期升级")[0]
+    )
     h.clock.set(park_time(2026, 12, 4, 9, 10))
     assert await s.run("reminders")
     assert not await s.run("overdue")  # today's run was made
@@ -206,7 +237,9 @@ async def test_overdue_card_reminder_and_escalation(seeded: Harness) -> None:
     h.clock.set(park_time(2026, 12, 5, 9, 0))
     assert await s.run("overdue")
     assert len(private_texts(h, "zhang", "YH-2026-0001")) == 2  # the next day, again
-    assert [t for t in private_texts(h, "li", "逾期升级") if "YH-2026-0001" in t] == []  # general: day 2 is not yet
+    assert [
+        t for t in private_texts(h, "li", "逾期升级") if "YH-2026-0001" in t
+    ] == []  # general: day 2 is not yet
     h.clock.set(park_time(2026, 12, 6, 9, 0))
     assert await s.run("overdue")
     escalated = private_texts(h, "li", "逾期升级")
@@ -228,7 +261,10 @@ def test_chart_is_a_png_whose_font_covers_every_label(tmp_path: Path) -> None:
     from domain.reports.queries import EnterpriseWeek, OverdueItem, WeekFigures
     from handlers.reports.charts import digest_chart, font_path
 
-    ents = [EnterpriseWeek(i, f"企业{i}号装备制造有限公司", found=i, closed_immediate=1, open=2) for i in range(1, 16)]
+    ents = [
+        EnterpriseWeek(i, f"企业{i}号装备制造有限公司", found=i, closed_immediate=1, open=2)
+        for i in range(1, 16)
+    ]
     ents[0].overdue.append(OverdueItem("YH-2026-0001", 1, 3, "general"))  # type: ignore[arg-type]
     ents.append(EnterpriseWeek(99, "华油装备制造有限公司"))
     trend = [(date(2026, 10, 12) + timedelta(weeks=i), i, i // 2) for i in range(8)]
@@ -253,12 +289,20 @@ async def test_a_lead_without_a_private_chat_is_named_once_in_the_group(harness:
     s = scheduler(h)
 
     def mentions() -> list[str]:
-        return [t.reply.text or "" for t in h.adapter.sent if t.chat == GROUP and "整改期限已过" in (t.reply.text or "")]
+        return [
+            t.reply.text or ""
+            for t in h.adapter.sent
+            if t.chat == GROUP and "整改期限已过" in (t.reply.text or "")
+        ]
 
     h.clock.set(park_time(2026, 12, 4, 9, 0))
     assert await s.run("overdue")
     said = mentions()
-    assert len(said) == 1 and said[0].startswith("@zhang，隐患 YH-2026-0001 整改期限已过") and "/start" in said[0]
+    assert (
+        len(said) == 1
+        and said[0].startswith("@zhang，隐患 YH-2026-0001 整改期限已过")
+        and "/start" in said[0]
+    )
     assert "华油" not in said[0]  # the group hears the person and the code, never a list of enterprises
     h.clock.set(park_time(2026, 12, 5, 9, 0))
     assert await s.run("overdue")

@@ -25,7 +25,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("batch", sa.String(length=40), nullable=True))
         batch_op.add_column(sa.Column("card_key", sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column("edit", sa.Boolean(), nullable=False, server_default=sa.false()))
-        batch_op.add_column(sa.Column("state", sa.String(length=30), nullable=False, server_default="pending"))
+        batch_op.add_column(
+            sa.Column("state", sa.String(length=30), nullable=False, server_default="pending")
+        )
         batch_op.add_column(sa.Column("attempts", sa.Integer(), nullable=False, server_default="0"))
         batch_op.add_column(sa.Column("error", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("reported_at", sa.DateTime(timezone=True), nullable=True))
@@ -47,7 +49,9 @@ def downgrade() -> None:
         batch_op.drop_column("unreachable_at")
     with op.batch_alter_table("chats", schema=None) as batch_op:
         batch_op.drop_column("unreachable_at")
-    op.execute("DELETE FROM outbox WHERE lane IS NOT NULL AND sent_at IS NULL")  # the old shape cannot hold them
+    op.execute(
+        "DELETE FROM outbox WHERE lane IS NOT NULL AND sent_at IS NULL"
+    )  # the old shape cannot hold them
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_constraint(op.f("ck_outbox_state"), type_="check")
         batch_op.drop_index("ix_outbox_card_key")

@@ -47,7 +47,9 @@ def upgrade() -> None:
         sa.Column("activity", sa.String(length=200), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["recorded_by_id"], ["people.id"], name=op.f("fk_inspections_recorded_by_id_people")),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["people.id"], name=op.f("fk_inspections_recorded_by_id_people")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inspections")),
     )
     op.create_index("ix_inspections_day", "inspections", ["day"])
@@ -61,8 +63,12 @@ def upgrade() -> None:
         sa.Column("participants", sa.Integer(), nullable=True),
         sa.Column("recorded_by_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(["enterprise_id"], ["enterprises.id"], name=op.f("fk_drills_enterprise_id_enterprises")),
-        sa.ForeignKeyConstraint(["recorded_by_id"], ["people.id"], name=op.f("fk_drills_recorded_by_id_people")),
+        sa.ForeignKeyConstraint(
+            ["enterprise_id"], ["enterprises.id"], name=op.f("fk_drills_enterprise_id_enterprises")
+        ),
+        sa.ForeignKeyConstraint(
+            ["recorded_by_id"], ["people.id"], name=op.f("fk_drills_recorded_by_id_people")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_drills")),
         sa.CheckConstraint("kind IN ('drill', 'training')", name=op.f("ck_drills_kind")),
     )
@@ -72,7 +78,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("hash", sa.String(length=64), nullable=True))
     # Reports scan by time: found in a period, closed in a period; the export by action per hazard.
     # The time indexes cover the columns the figures group by, so counting reads the index alone.
-    op.create_index("ix_hazards_found_at", "hazards", ["found_at", "enterprise_id", "level", "mode", "status"])
+    op.create_index(
+        "ix_hazards_found_at", "hazards", ["found_at", "enterprise_id", "level", "mode", "status"]
+    )
     op.create_index("ix_hazards_closed_at", "hazards", ["closed_at", "enterprise_id", "mode"])
     op.create_index("ix_hazards_status_due", "hazards", ["status", "due_date"])
     op.create_index(
@@ -100,7 +108,10 @@ def _backfill_chain() -> None:
     after = 0
     while True:
         rows = bind.execute(
-            sa.select(*(events.c[c] for c in COLUMNS)).where(events.c.id > after).order_by(events.c.id).limit(2000)
+            sa.select(*(events.c[c] for c in COLUMNS))
+            .where(events.c.id > after)
+            .order_by(events.c.id)
+            .limit(2000)
         ).all()
         if not rows:
             break
@@ -111,7 +122,9 @@ def _backfill_chain() -> None:
             updates.append({"eid": m["id"], "p": prev, "h": own})
             prev, last_id = own, m["id"]
         bind.execute(
-            events.update().where(events.c.id == sa.bindparam("eid")).values(prev_hash=sa.bindparam("p"), hash=sa.bindparam("h")),
+            events.update()
+            .where(events.c.id == sa.bindparam("eid"))
+            .values(prev_hash=sa.bindparam("p"), hash=sa.bindparam("h")),
             updates,
         )
         after = rows[-1]._mapping["id"]
@@ -139,7 +152,18 @@ def downgrade() -> None:
 # The chain's v1 format, frozen here as it was when this migration was written: a migration must give the
 # same result later, whatever the code's current format (`domain/hazards/chain.py`) has become.
 GENESIS = "0" * 64
-COLUMNS = ("id", "hazard_id", "at", "actor_kind", "actor_id", "action", "from_status", "to_status", "note", "data")
+COLUMNS = (
+    "id",
+    "hazard_id",
+    "at",
+    "actor_kind",
+    "actor_id",
+    "action",
+    "from_status",
+    "to_status",
+    "note",
+    "data",
+)
 
 
 def _text(value: Any) -> Any:

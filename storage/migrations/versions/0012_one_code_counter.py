@@ -14,9 +14,7 @@ down_revision = "0011"
 
 def upgrade() -> None:
     # Each year's last hazard number moves over as it is: the next code issued follows it, gap-free.
-    op.execute(
-        "INSERT INTO code_counters (prefix, year, last) SELECT 'YH', year, last FROM hazard_counters"
-    )
+    op.execute("INSERT INTO code_counters (prefix, year, last) SELECT 'YH', year, last FROM hazard_counters")
     op.drop_table("hazard_counters")
 
 
@@ -27,5 +25,7 @@ def downgrade() -> None:
         sa.Column("last", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("year", name=op.f("pk_hazard_counters")),
     )
-    op.execute("INSERT INTO hazard_counters (year, last) SELECT year, last FROM code_counters WHERE prefix = 'YH'")
+    op.execute(
+        "INSERT INTO hazard_counters (year, last) SELECT year, last FROM code_counters WHERE prefix = 'YH'"
+    )
     op.execute("DELETE FROM code_counters WHERE prefix = 'YH'")

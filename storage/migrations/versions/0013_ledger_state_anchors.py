@@ -83,12 +83,29 @@ def _seal_every_hazard() -> None:
     at = datetime.now(UTC)
     from storage.models import UTCDateTime
 
-    typed: dict[str, Any] = {"found_at": UTCDateTime(), "closed_at": UTCDateTime(), "due_date": sa.Date(), "five_in_place": sa.JSON()}
+    typed: dict[str, Any] = {
+        "found_at": UTCDateTime(),
+        "closed_at": UTCDateTime(),
+        "due_date": sa.Date(),
+        "five_in_place": sa.JSON(),
+    }
     hazards = sa.table("hazards", *(sa.column(c, typed.get(c)) for c in ("id", *STATE_FIELDS)))
     head_t = sa.table("ledger_head", sa.column("id"), sa.column("event_id"), sa.column("hash"))
     events = sa.table(
         "hazard_events",
-        *(sa.column(c) for c in ("id", "hazard_id", "actor_kind", "actor_id", "action", "from_status", "to_status", "note")),
+        *(
+            sa.column(c)
+            for c in (
+                "id",
+                "hazard_id",
+                "actor_kind",
+                "actor_id",
+                "action",
+                "from_status",
+                "to_status",
+                "note",
+            )
+        ),
         sa.column("at", UTCDateTime()),
         sa.column("data", sa.JSON()),
         sa.column("state", sa.JSON()),
@@ -110,13 +127,20 @@ def _seal_every_hazard() -> None:
             "hazard_id": row["id"], "at": at, "actor_kind": "system", "actor_id": None, "action": "seal",
             "from_status": row["status"], "to_status": None, "note": None, "data": {}, "state": state,
         }  # fmt: skip
-        event_id, next_id = next_id, next_id + 1  # ids given here: rows inserted with ids leave a sequence behind
+        event_id, next_id = (
+            next_id,
+            next_id + 1,
+        )  # ids given here: rows inserted with ids leave a sequence behind
         bind.execute(sa.insert(events).values(id=event_id, **values))
         own = _digest({**values, "id": event_id}, prev)
         bind.execute(sa.update(events).where(events.c.id == event_id).values(prev_hash=prev, hash=own))
         prev, last_id = own, event_id
     if bind.dialect.name == "postgresql":
-        bind.execute(sa.text("SELECT setval(pg_get_serial_sequence('hazard_events', 'id'), (SELECT max(id) FROM hazard_events))"))
+        bind.execute(
+            sa.text(
+                "SELECT setval(pg_get_serial_sequence('hazard_events', 'id'), (SELECT max(id) FROM hazard_events))"
+            )
+        )
     if last_id is not None:
         if head is None:
             bind.execute(sa.insert(head_t).values(id=1, event_id=last_id, hash=prev))
