@@ -23,7 +23,9 @@ def _named(code: str, button: Button) -> Button:
     return Button(T.BTN_TODO_ITEM.format(code=code, label=button.label), button.data, button.command)
 
 
-async def campaign_todo(session: AsyncSession, actor: Person, settings: Settings, now: datetime) -> list[Reply]:
+async def campaign_todo(
+    session: AsyncSession, actor: Person, settings: Settings, now: datetime
+) -> list[Reply]:
     """Return the reports the person's enterprise owes (a lead) and the submissions they may review (a manager)."""
     today = settings.park.day(now)
     replies: list[Reply] = []
@@ -41,7 +43,9 @@ async def campaign_todo(session: AsyncSession, actor: Person, settings: Settings
                         title=c.title,
                         due=c.due_date.strftime("%m-%d"),
                         late=T.TODO_SUBMIT_LATE if is_overdue(task, c, today) else "",
-                        returned=T.TODO_SUBMIT_RETURNED.format(reason=short(task.return_reason or "", 30)) if returned else "",
+                        returned=T.TODO_SUBMIT_RETURNED.format(reason=short(task.return_reason or "", 30))
+                        if returned
+                        else "",
                     )
                 )
                 rows.append((_named(c.code, submit_button(c)),))
@@ -53,10 +57,19 @@ async def campaign_todo(session: AsyncSession, actor: Person, settings: Settings
         lines = [T.TODO_REVIEW.format(count=len(waiting))]
         rows = []
         for task in waiting[: T.TODO_SHOWN]:
-            c, name = task.campaign, task.enterprise.aliases[0] if task.enterprise.aliases else task.enterprise.name
+            c, name = (
+                task.campaign,
+                task.enterprise.aliases[0] if task.enterprise.aliases else task.enterprise.name,
+            )
             lines.append(T.TODO_REVIEW_LINE.format(code=c.code, title=c.title, enterprise=name))
-            ok = Button(T.BTN_REPORT_ACCEPT, ReviewButton(task.id, "ok").pack(), f"/report_accept {c.code} {name}")
-            back = Button(T.BTN_REPORT_RETURN, ReviewButton(task.id, "back").pack(), f"/report_return {c.code} {name} <原因>")
+            ok = Button(
+                T.BTN_REPORT_ACCEPT, ReviewButton(task.id, "ok").pack(), f"/report_accept {c.code} {name}"
+            )
+            back = Button(
+                T.BTN_REPORT_RETURN,
+                ReviewButton(task.id, "back").pack(),
+                f"/report_return {c.code} {name} <原因>",
+            )
             rows.append((_named(f"{c.code} {name}", ok), back))
         if len(waiting) > T.TODO_SHOWN:
             lines.append(T.TODO_MORE.format(count=len(waiting) - T.TODO_SHOWN, command="/campaigns"))

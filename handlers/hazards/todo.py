@@ -45,10 +45,14 @@ def hazard_line(h: Hazard, today: date, settings: Settings) -> str:
 def next_buttons(hazard: Hazard, person: Person, fixer_id: int | None) -> tuple[Button, ...]:
     """Return the next-step buttons (提交整改, 验收通过 / 驳回) the person may press on a hazard, the
     first one named with the hazard's code (a list carries many)."""
-    kept = [b for row in actions_for(hazard, person, fixer_id) for b in row if b.data.split(":")[0] in NEXT_STEPS]
+    kept = [
+        b for row in actions_for(hazard, person, fixer_id) for b in row if b.data.split(":")[0] in NEXT_STEPS
+    ]
     if not kept:
         return ()
-    first = Button(T.BTN_TODO_ITEM.format(code=hazard.code, label=kept[0].label), kept[0].data, kept[0].command)
+    first = Button(
+        T.BTN_TODO_ITEM.format(code=hazard.code, label=kept[0].label), kept[0].data, kept[0].command
+    )
     return (first, *kept[1:])
 
 
@@ -96,7 +100,9 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
                 for h in shown
             ]
             buttons = tuple(next_buttons(h, actor, fixers.get(h.id)) for h in shown)
-            replies.append(_section(T.TODO_VERIFY.format(count=len(mine)), mine, lines, buttons, "/hazards 待验收"))
+            replies.append(
+                _section(T.TODO_VERIFY.format(count=len(mine)), mine, lines, buttons, "/hazards 待验收")
+            )
     if is_enterprise_staff(actor) and actor.enterprise_id is not None:
         rows = list(await hazard_queries.to_fix(session, actor.enterprise_id))
         rows.sort(key=lambda h: (not due_soon(h, today, tz, grace), h.level != Level.MAJOR))
@@ -107,7 +113,11 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
             replies.append(_section(T.TODO_FIX.format(count=len(rows)), rows, lines, buttons, "/hazards"))
     elif sees_whole_park(actor):
         horizon = today + timedelta(days=DUE_SOON_DAYS)
-        rows = [h for h in await hazard_queries.to_fix(session, None, due_by=horizon) if due_soon(h, today, tz, grace)]
+        rows = [
+            h
+            for h in await hazard_queries.to_fix(session, None, due_by=horizon)
+            if due_soon(h, today, tz, grace)
+        ]
         shown = rows[: T.TODO_SHOWN]
         if rows:
             lines = [hazard_line(h, today, settings) for h in shown]

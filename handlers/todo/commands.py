@@ -28,9 +28,15 @@ from storage.models import Person
 router = Router("todo")
 
 
-async def todo_replies(session: AsyncSession, actor: Person, settings: Settings, now: datetime) -> list[Reply]:
+async def todo_replies(
+    session: AsyncSession, actor: Person, settings: Settings, now: datetime
+) -> list[Reply]:
     """Return the person's to-do list: a title, then each subject's sections (or that nothing waits)."""
-    scope = T.TODO_SCOPE_ENTERPRISE.format(enterprise=own_enterprise(actor)) if is_enterprise_staff(actor) else T.TODO_SCOPE_PARK
+    scope = (
+        T.TODO_SCOPE_ENTERPRISE.format(enterprise=own_enterprise(actor))
+        if is_enterprise_staff(actor)
+        else T.TODO_SCOPE_PARK
+    )
     title = T.TODO_TITLE.format(role=T.role_name(actor.role), scope=scope)
     sections = [
         *await hazard_todo(session, actor, settings, now),
@@ -38,7 +44,11 @@ async def todo_replies(session: AsyncSession, actor: Person, settings: Settings,
         *await campaign_todo(session, actor, settings, now),
     ]
     if not sections:
-        none = T.TODO_NO_ENTERPRISE if is_enterprise_staff(actor) and actor.enterprise_id is None else T.TODO_NONE
+        none = (
+            T.TODO_NO_ENTERPRISE
+            if is_enterprise_staff(actor) and actor.enterprise_id is None
+            else T.TODO_NONE
+        )
         return [Reply(text=f"{title}\n{none}")]
     first, *rest = sections
     return [Reply(text=f"{title}\n{first.text}", buttons=first.buttons), *rest]
@@ -49,7 +59,10 @@ def _in_private(actor: Person, msg: Incoming, reach: Reach, replies: list[Reply]
     if not msg.chat.is_group or private_chat(actor, reach) is None:
         return replies
     to = (recipient(actor),)
-    return [*(replace(r, people=to) for r in replies), Reply(text=T.TODO_SENT_PRIVATELY.format(name=actor.display_name))]
+    return [
+        *(replace(r, people=to) for r in replies),
+        Reply(text=T.TODO_SENT_PRIVATELY.format(name=actor.display_name)),
+    ]
 
 
 @router.command("todo", perm=Perm.VIEW, help_text=T.HELP["todo"], read_only=True)
@@ -66,7 +79,9 @@ async def start(
 ) -> list[Reply]:
     """Greet the person; a known person sees their to-do list first, a stranger how to join."""
     if is_stranger(actor):
-        return [Reply(text=T.START.format(name=actor.display_name, park=settings.park.name) + T.START_STRANGER)]
+        return [
+            Reply(text=T.START.format(name=actor.display_name, park=settings.park.name) + T.START_STRANGER)
+        ]
     hello = T.START_KNOWN.format(name=actor.display_name, park=settings.park.name)
     listed = await todo_replies(session, actor, settings, now)
     listed[0] = replace(listed[0], text=f"{hello}\n{listed[0].text}")

@@ -45,7 +45,13 @@ MANAGER, INSPECTOR = person(Role.MANAGER), person(Role.INSPECTOR, id=9)
         (OTHER_LEAD, {}, Action.FIX, {}, False),
         (LEAD, {}, Action.SET_LEVEL, {"level": Level.MAJOR}, False),  # an inspector's find
         (LEAD, {"source": Source.SNAPSHOT}, Action.SET_LEVEL, {"level": Level.MAJOR}, True),  # its own 随手拍
-        (LEAD, {"source": Source.SNAPSHOT, "level": Level.MAJOR}, Action.SET_LEVEL, {"level": Level.GENERAL}, False),
+        (
+            LEAD,
+            {"source": Source.SNAPSHOT, "level": Level.MAJOR},
+            Action.SET_LEVEL,
+            {"level": Level.GENERAL},
+            False,
+        ),
         (MANAGER, {"level": Level.MAJOR}, Action.SET_LEVEL, {"level": Level.GENERAL}, True),
         (INSPECTOR, {"level": Level.MAJOR}, Action.SET_LEVEL, {"level": Level.GENERAL}, True),  # its reporter
         (LEAD, {"status": S.AWAITING_VERIFICATION}, Action.ACCEPT, {"fixer_id": 7}, False),

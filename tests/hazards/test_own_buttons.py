@@ -13,7 +13,9 @@ def buttons(sent: Sent) -> list[str]:
 
 
 def copy_in(h: Harness, chat_id: str) -> Sent:
-    return next(s for s in h.adapter.sent if s.chat.chat_id == chat_id and s.card and s.card.key == "hazard:1")
+    return next(
+        s for s in h.adapter.sent if s.chat.chat_id == chat_id and s.card and s.card.key == "hazard:1"
+    )
 
 
 async def test_a_leads_copy_of_an_inspectors_find_and_of_a_fix_shows_only_what_the_lead_may_do(
@@ -40,7 +42,9 @@ async def test_a_leads_copy_of_an_inspectors_find_and_of_a_fix_shows_only_what_t
 async def test_a_lead_reporting_privately_sees_their_own_buttons(harness: Harness) -> None:
     h = harness
     await seed(h)
-    await h.say(ZHANG, "/hazard 仓库灭火器过期 重大隐患", Harness.private(ZHANG), files=(h.add_file(jpeg(3)),))
+    await h.say(
+        ZHANG, "/hazard 仓库灭火器过期 重大隐患", Harness.private(ZHANG), files=(h.add_file(jpeg(3)),)
+    )
     own = copy_in(h, "p-zhang")
     # Their own 随手拍: they choose the deadline and the category, but never make a major hazard general.
     assert "提交整改" in buttons(own) and "更改类别" in buttons(own) and "立即整改" in buttons(own)

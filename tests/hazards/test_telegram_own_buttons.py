@@ -44,7 +44,9 @@ async def test_private_copies_carry_only_their_persons_buttons(bot: LiveBot) -> 
     await tg.wait_for(lambda: bool(cards(tg, group["id"])) and bool(cards(tg, 3)))
     await bot.app.sender.settle()
     assert labels(tg, group["id"]) == ["提交整改", "设为重大隐患", "更改类别"]
-    assert labels(tg, 3) == ["提交整改"]  # 张伟's copy: an inspector's find is not re-graded by the enterprise
+    assert labels(tg, 3) == [
+        "提交整改"
+    ]  # 张伟's copy: an inspector's find is not re-graded by the enterprise
 
     (card,) = cards(tg, group["id"])
     tg.send_photo(zhang, group, jpeg(2), caption="/fix 已加锁", reply_to=card["message_id"])

@@ -28,7 +28,9 @@ def test_the_legend_covers_no_bar() -> None:
     renderer = canvas.get_renderer()
     top = fig.axes[0]
     legend = top.get_legend().get_window_extent(renderer)
-    bars = [p.get_window_extent(renderer) for p in top.patches if isinstance(p, Rectangle) and p.get_width() > 0]
+    bars = [
+        p.get_window_extent(renderer) for p in top.patches if isinstance(p, Rectangle) and p.get_width() > 0
+    ]
     assert bars
     assert not [b for b in bars if b.overlaps(legend)]
 

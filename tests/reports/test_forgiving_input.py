@@ -22,7 +22,11 @@ async def test_inspection_with_person_times_after_the_enterprise(harness: Harnes
     assert "华油装备制造有限公司、宏达机械有限公司，2 人次，安全用电" in out
     assert "人次要写一个正整数" in h.texts(await h.say(LI, "/inspection 今天 华油 很多人"))
     near = h.texts(await h.say(LI, "/inspection 今天 华由 3人次"))  # the name is wrong, not the count
-    assert "没有名称或别名正好是“华由”的企业" in near and "华油装备制造有限公司" in near and "人次要写" not in near
+    assert (
+        "没有名称或别名正好是“华由”的企业" in near
+        and "华油装备制造有限公司" in near
+        and "人次要写" not in near
+    )
     async with h.app.db.reading() as s:
         figures = await report_queries.summary_figures(
             s, date(2026, 1, 1), date(2026, 12, 31), h.app.settings.park.tz, h.clock.now()
@@ -71,13 +75,19 @@ async def test_report_accept_offers_lu_wei_for_lu_wei_misspelt(harness: Harness)
     lu = Harness.person("lu", "鲁味负责人")
     async with h.app.db.unit_of_work() as s:
         now = h.clock.now()
-        ent = await park_ops.add_enterprise(s, name="鲁味食品有限公司", aliases=["鲁味"], industry=None, actor=None, at=now)
-        p = await park_ops.upsert_person(s, platform="test", external_id="lu", display_name="鲁味负责人", username=None, at=now)
+        ent = await park_ops.add_enterprise(
+            s, name="鲁味食品有限公司", aliases=["鲁味"], industry=None, actor=None, at=now
+        )
+        p = await park_ops.upsert_person(
+            s, platform="test", external_id="lu", display_name="鲁味负责人", username=None, at=now
+        )
         await park_ops.set_role(s, p, Role.LEAD, ent, actor=None, at=now)
     await h.say(LI, "/campaign 食品安全专项行动 2026-12-31 排查冷库")
     await h.say(lu, "/report ZX-2026-01 冷库已排查", files=(h.add_file(jpeg(3)),))
     listed = next(s for s in await h.say(LI, "/hazards 路味") if s.reply.buttons)
-    assert [b.label for row in listed.reply.buttons for b in row] == ["鲁味食品有限公司"]  # as /hazards offers
+    assert [b.label for row in listed.reply.buttons for b in row] == [
+        "鲁味食品有限公司"
+    ]  # as /hazards offers
     out = await h.say(LI, "/report_accept ZX-2026-01 路味")
     offer = next(s for s in out if s.reply.buttons)
     assert [b.label for row in offer.reply.buttons for b in row] == ["审核通过：鲁味食品有限公司"]

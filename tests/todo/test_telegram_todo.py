@@ -12,7 +12,11 @@ pytestmark = pytest.mark.e2e
 
 async def test_start_shows_the_todo_with_working_buttons(bot: LiveBot) -> None:
     tg = bot.tg
-    admin, li, zhang = tg.user(ADMIN_ID, "王主任", "wang"), tg.user(2, "李干部", "li"), tg.user(3, "张伟", "zhang")
+    admin, li, zhang = (
+        tg.user(ADMIN_ID, "王主任", "wang"),
+        tg.user(2, "李干部", "li"),
+        tg.user(3, "张伟", "zhang"),
+    )
     group = tg.group()
     for person in (admin, li, zhang):
         await bot.say(person, tg.private(person), "/start")
@@ -30,5 +34,9 @@ async def test_start_shows_the_todo_with_working_buttons(bot: LiveBot) -> None:
     assert [label for label, _ in tg.buttons(listed)] == ["HY-2026-01 收到", "请假"]
     data = next(d for label, d in tg.buttons(listed) if label == "HY-2026-01 收到")
     tg.press(zhang, listed, data)
-    await tg.wait_for(lambda: any("已回执 1/1" in (m.get("text") or m.get("caption") or "") for m in tg.sent_messages(group["id"])))
+    await tg.wait_for(
+        lambda: any(
+            "已回执 1/1" in (m.get("text") or m.get("caption") or "") for m in tg.sent_messages(group["id"])
+        )
+    )
     assert "目前没有等您处理的事项" in await bot.say(zhang, private, "/todo")

@@ -14,7 +14,9 @@ async def story(h: Harness) -> None:
     """华油 has a hazard to fix and one fixed waiting for verification, a meeting and a campaign to answer."""
     await seed(h)
     await h.say(ZHANG, "/hazard 配电箱门未关闭 2天内", files=(h.add_file(jpeg(1)),))  # 0001: due soon
-    await h.say(ZHAO, "/hazard 华油 消防通道堵塞 重大隐患 15天内", files=(h.add_file(jpeg(2)),))  # 0002: major
+    await h.say(
+        ZHAO, "/hazard 华油 消防通道堵塞 重大隐患 15天内", files=(h.add_file(jpeg(2)),)
+    )  # 0002: major
     await h.say(LIU, "/hazard 冲床防护罩缺失 立即整改", files=(h.add_file(jpeg(3)),))  # 0003: 宏达
     await h.say(LIU, "/fix YH-2026-0003 已加装防护罩", files=(h.add_file(jpeg(4)),))  # waits for verification
     await h.say(LI, "/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会")
@@ -22,7 +24,9 @@ async def story(h: Harness) -> None:
     await h.say(LIU, "/report ZX-2026-01 已完成排查", files=(h.add_file(jpeg(5)),))
 
 
-async def test_a_lead_sees_their_enterprises_hazards_notices_and_reports_with_buttons(harness: Harness) -> None:
+async def test_a_lead_sees_their_enterprises_hazards_notices_and_reports_with_buttons(
+    harness: Harness,
+) -> None:
     h = harness
     await story(h)
     out = await h.say(ZHANG, "/todo", chat=h.private(ZHANG))
@@ -51,7 +55,9 @@ async def test_a_lead_sees_their_enterprises_hazards_notices_and_reports_with_bu
     assert "待整改的隐患 2 项" in member and "待提交的自查报告" not in member
 
 
-async def test_a_manager_sees_the_parks_fixes_to_verify_reports_to_review_and_hazards_due(harness: Harness) -> None:
+async def test_a_manager_sees_the_parks_fixes_to_verify_reports_to_review_and_hazards_due(
+    harness: Harness,
+) -> None:
     h = harness
     await story(h)
     out = await h.say(LI, "/todo", chat=h.private(LI))
@@ -72,7 +78,9 @@ async def test_a_manager_sees_the_parks_fixes_to_verify_reports_to_review_and_ha
     assert "验收通过" not in button_labels(out)
 
 
-async def test_start_shows_a_known_person_their_todo_first_and_a_group_gets_it_privately(harness: Harness) -> None:
+async def test_start_shows_a_known_person_their_todo_first_and_a_group_gets_it_privately(
+    harness: Harness,
+) -> None:
     h = harness
     await story(h)
     out = await h.say(ZHANG, "/start", chat=h.private(ZHANG))
@@ -83,7 +91,9 @@ async def test_start_shows_a_known_person_their_todo_first_and_a_group_gets_it_p
     assert [s.chat.chat_id for s in out if s.chat.is_group] == ["group"]
     assert "已私聊发给您" in h.texts([s for s in out if s.chat.is_group])
     assert any("待整改的隐患" in (s.reply.text or "") for s in out if s.chat.chat_id == "p-zhang")
-    stranger = await h.say(Harness.person("nobody", "路人"), "/start", chat=Harness.private(Harness.person("nobody")))
+    stranger = await h.say(
+        Harness.person("nobody", "路人"), "/start", chat=Harness.private(Harness.person("nobody"))
+    )
     assert "/join" in h.texts(stranger) and "我的待办" not in h.texts(stranger)
 
 
