@@ -60,13 +60,30 @@ async def card_at(session: AsyncSession, platform: str, chat_id: str, message_id
     )
 
 
-async def private_card_holders(session: AsyncSession, card_key: str) -> Sequence[Person]:
-    """Return the people who have a card in their private chat with the bot (their copy is edited too)."""
+async def card_audience(
+    session: AsyncSession, card_key: str, enterprise_id: int, park_roles: Sequence[str]
+) -> Sequence[Person]:
+    """Return everyone who has or may get a card about one enterprise in their private chat: park staff
+    (`park_roles`), the enterprise's people, and whoever holds a copy already (whatever their role now).
+
+    Read from roles rather than from the copies recorded so far: a copy still on its way is not recorded yet.
+    """
+    holds = (
+        select(CardPost.id)
+        .where(
+            CardPost.card_key == card_key,
+            CardPost.platform == Person.platform,
+            CardPost.chat_id == Person.private_chat_id,
+        )
+        .exists()
+    )
     query = (
         select(Person)
-        .join(CardPost, (CardPost.platform == Person.platform) & (CardPost.chat_id == Person.private_chat_id))
-        .where(CardPost.card_key == card_key)
+        .where(
+            (Person.role.in_(park_roles))
+            | ((Person.enterprise_id == enterprise_id) & Person.role.is_not(None))
+            | holds
+        )
         .order_by(Person.id)
-        .distinct()
     )
     return (await session.scalars(query)).all()

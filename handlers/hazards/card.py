@@ -43,7 +43,7 @@ from handlers.dates import DueDateError
 from handlers.util import PDF_TYPE, Reach, fmt_date, fmt_time, own_enterprise, recipients, short
 from storage import attachments as attachment_rows
 from storage import cards
-from storage.enums import HazardStatus, Level
+from storage.enums import PARK_ROLES, HazardStatus, Level
 from storage.models import Document, Hazard, Person, Photo
 from storage.photos import side_by_side
 
@@ -287,8 +287,9 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         photos=shown,
         actions=actions(hazard),
     )
-    # Whoever has the card in their private chat sees only the buttons they may press there.
-    return for_people(card, hazard, await cards.private_card_holders(session, card.key), fixer)
+    # Whoever has (or gets) the card in their private chat sees only the buttons they may press there.
+    audience = await cards.card_audience(session, card.key, hazard.enterprise_id, PARK_ROLES)
+    return for_people(card, hazard, audience, fixer)
 
 
 async def card_photos(root: Path, before: list[Photo], after: list[Photo]) -> tuple[tuple[Path, ...], bool]:
