@@ -149,13 +149,12 @@ async def owed_tasks(session: AsyncSession, enterprise_id: int) -> Sequence[Camp
     return rows.unique().all()
 
 
-async def submitted_tasks(session: AsyncSession, limit: int = 50) -> Sequence[CampaignTask]:
-    """Return the submissions waiting for review, the longest waiting first."""
+async def submitted_tasks(session: AsyncSession) -> Sequence[CampaignTask]:
+    """Return the submissions waiting for review (all of them: few wait at a time), the longest waiting first."""
     rows = await session.scalars(
         select(CampaignTask)
         .options(*WITH_TASK)
         .where(CampaignTask.status == TaskStatus.SUBMITTED)
         .order_by(CampaignTask.submitted_at, CampaignTask.id)
-        .limit(limit)
     )
     return rows.unique().all()

@@ -67,11 +67,12 @@ async def list_buttons(
 
 
 def _section(
-    title: str, rows: Sequence[Hazard], lines: list[str], buttons: tuple[tuple[Button, ...], ...], more: str
+    title: str, total: int, lines: list[str], buttons: tuple[tuple[Button, ...], ...], more: str
 ) -> Reply:
+    """Return one section: its title, the lines shown, how many more there are and where to see them."""
     text = [title, *lines]
-    if len(rows) > T.TODO_SHOWN:
-        text.append(T.TODO_MORE.format(count=len(rows) - T.TODO_SHOWN, command=more))
+    if total > len(lines):
+        text.append(T.TODO_MORE.format(count=total - len(lines), command=more))
     return Reply(text="\n".join(text), buttons=buttons)
 
 
@@ -100,27 +101,23 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
                 for h in shown
             ]
             buttons = tuple(next_buttons(h, actor, fixers.get(h.id)) for h in shown)
-            replies.append(
-                _section(T.TODO_VERIFY.format(count=len(mine)), mine, lines, buttons, "/hazards 待验收")
-            )
+            title = T.TODO_VERIFY.format(count=len(mine))
+            replies.append(_section(title, len(mine), lines, buttons, "/hazards 待验收"))
     if is_enterprise_staff(actor) and actor.enterprise_id is not None:
-        rows = list(await hazard_queries.to_fix(session, actor.enterprise_id))
-        rows.sort(key=lambda h: (not due_soon(h, today, tz, grace), h.level != Level.MAJOR))
+        found, total = await hazard_queries.to_fix(session, actor.enterprise_id, limit=200)
+        rows = sorted(found, key=lambda h: (not due_soon(h, today, tz, grace), h.level != Level.MAJOR))
         shown = rows[: T.TODO_SHOWN]
         if rows:
             lines = [hazard_line(h, today, settings) for h in shown]
             buttons = tuple(b for b in (next_buttons(h, actor, None) for h in shown) if b)
-            replies.append(_section(T.TODO_FIX.format(count=len(rows)), rows, lines, buttons, "/hazards"))
+            replies.append(_section(T.TODO_FIX.format(count=total), total, lines, buttons, "/hazards"))
     elif sees_whole_park(actor):
         horizon = today + timedelta(days=DUE_SOON_DAYS)
-        rows = [
-            h
-            for h in await hazard_queries.to_fix(session, None, due_by=horizon)
-            if due_soon(h, today, tz, grace)
-        ]
-        shown = rows[: T.TODO_SHOWN]
-        if rows:
-            lines = [hazard_line(h, today, settings) for h in shown]
-            title = T.TODO_DUE_SOON.format(count=len(rows), days=DUE_SOON_DAYS)
-            replies.append(_section(title, rows, lines, (), "/hazards 逾期"))
+        due, total = await hazard_queries.to_fix(
+            session, None, due_by=horizon, tz=tz, grace_days=grace, limit=T.TODO_SHOWN
+        )
+        if due:
+            lines = [hazard_line(h, today, settings) for h in due]
+            title = T.TODO_DUE_SOON.format(count=total, days=DUE_SOON_DAYS)
+            replies.append(_section(title, total, lines, (), "/hazards 逾期"))
     return replies

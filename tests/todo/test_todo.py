@@ -109,3 +109,16 @@ async def test_hazard_lists_mark_major_hazards_and_carry_the_next_step(harness: 
     assert "YH-2026-0003 验收通过" in labels and "驳回" in labels  # managers verify (and may fix, too)
     out = await h.say(ZHAO, "/hazards", chat=Harness.private(ZHAO))
     assert button_labels(out) == []  # an inspector neither fixes nor verifies
+
+
+async def test_sections_say_how_many_more_wait_beyond_those_shown(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    for i in range(7):  # 7 due within three days, one due later, one immediate (due tomorrow)
+        await h.say(ZHANG, f"/hazard 第{i}号灭火器过期 2天内", files=(h.add_file(jpeg(10 + i)),))
+    await h.say(ZHANG, "/hazard 楼梯扶手松动 15天内", files=(h.add_file(jpeg(30)),))
+    await h.say(LIU, "/hazard 叉车无证驾驶 立即整改", files=(h.add_file(jpeg(31)),))
+    text = h.texts(await h.say(ZHAO, "/todo", chat=Harness.private(ZHAO)))
+    assert "即将到期或已逾期的隐患 8 项" in text and "另有 3 项" in text
+    text = h.texts(await h.say(ZHANG, "/todo", chat=h.private(ZHANG)))
+    assert "待整改的隐患 8 项" in text and "另有 3 项" in text
