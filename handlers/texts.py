@@ -1006,6 +1006,7 @@ TODO_SHOWN = 5  # items per section, each with its buttons
 TODO_VERIFY = "待验收的整改 {count} 项："
 TODO_VERIFY_LINE = "{major}{code} {enterprise}｜{description}"
 TODO_FIX = "待整改的隐患 {count} 项："
+TODO_REJECTED = "｜验收未通过：{reason}"
 TODO_DUE_SOON = "即将到期或已逾期的隐患 {count} 项（{days} 天内到期）："
 TODO_ANSWER = "待回执的通知 {count} 项："
 TODO_ANSWER_LINE = "{code} {title}{when}"

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.messages import Button, Reply
 from domain.hazards import queries as hazard_queries
-from domain.hazards.rules import DUE_SOON_DAYS, due_soon, sees_whole_park
+from domain.hazards.rules import DUE_SOON_DAYS, Action, due_soon, sees_whole_park
 from domain.park.rules import is_enterprise_staff, is_manager
 from handlers import texts as T
 from handlers.hazards.card import AcceptButton, FixButton, RejectButton, actions_for, status_text
@@ -66,6 +66,17 @@ async def list_buttons(
     return tuple(row for row in found if row)
 
 
+async def _rejected(session: AsyncSession, hazard: Hazard) -> str:
+    """Say why a hazard is back to be fixed, when its last fix was rejected ("" otherwise)."""
+    if hazard.status != HazardStatus.RECTIFYING:
+        return ""
+    last = await hazard_queries.last_events(session, hazard.id, (Action.FIX, Action.REJECT))
+    fix, reject = last.get(Action.FIX), last.get(Action.REJECT)
+    if reject is None or (fix is not None and fix.id > reject.id):
+        return ""
+    return T.TODO_REJECTED.format(reason=short(reject.note or "", 30))
+
+
 def _section(
     title: str, total: int, lines: list[str], buttons: tuple[tuple[Button, ...], ...], more: str
 ) -> Reply:
@@ -108,7 +119,7 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
         rows = sorted(found, key=lambda h: (not due_soon(h, today, tz, grace), h.level != Level.MAJOR))
         shown = rows[: T.TODO_SHOWN]
         if rows:
-            lines = [hazard_line(h, today, settings) for h in shown]
+            lines = [hazard_line(h, today, settings) + await _rejected(session, h) for h in shown]
             buttons = tuple(b for b in (next_buttons(h, actor, None) for h in shown) if b)
             replies.append(_section(T.TODO_FIX.format(count=total), total, lines, buttons, "/hazards"))
     elif sees_whole_park(actor):

@@ -51,6 +51,16 @@ async def test_a_lead_sees_their_enterprises_hazards_notices_and_reports_with_bu
     await h.press(ZHANG, notice, "HY-2026-01 收到")
     assert "待回执的通知" not in h.texts(await h.say(ZHANG, "/待办", chat=h.private(ZHANG)))
     # A member answers notices and fixes, but submits no campaign report.
+    # A fix sent back shows why it waits again.
+    await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(6)),))
+    await h.say(MA, "/reject YH-2026-0001 警示标识不清晰")
+    assert "YH-2026-0001" in (
+        line := next(
+            x
+            for x in h.texts(await h.say(ZHANG, "/todo", chat=h.private(ZHANG))).splitlines()
+            if "YH-2026-0001" in x
+        )
+    ) and line.endswith("｜验收未通过：警示标识不清晰")
     member = h.texts(await h.say(CHEN, "/todo", chat=h.private(CHEN)))
     assert "待整改的隐患 2 项" in member and "待提交的自查报告" not in member
 
