@@ -54,13 +54,9 @@ async def test_a_lead_sees_their_enterprises_hazards_notices_and_reports_with_bu
     # A fix sent back shows why it waits again.
     await h.say(ZHANG, "/fix YH-2026-0001 已加锁", files=(h.add_file(jpeg(6)),))
     await h.say(MA, "/reject YH-2026-0001 警示标识不清晰")
-    assert "YH-2026-0001" in (
-        line := next(
-            x
-            for x in h.texts(await h.say(ZHANG, "/todo", chat=h.private(ZHANG))).splitlines()
-            if "YH-2026-0001" in x
-        )
-    ) and line.endswith("｜验收未通过：警示标识不清晰")
+    lines = h.texts(await h.say(ZHANG, "/todo", chat=h.private(ZHANG))).splitlines()
+    (line,) = [x for x in lines if "YH-2026-0001" in x]
+    assert line.endswith("｜验收未通过：警示标识不清晰")
     member = h.texts(await h.say(CHEN, "/todo", chat=h.private(CHEN)))
     assert "待整改的隐患 2 项" in member and "待提交的自查报告" not in member
 
