@@ -23,6 +23,7 @@ from domain.park import operations as park_ops
 from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.notices import answers, issue, meetings, receipts
+from handlers.notices import corrections as notice_corrections
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
 from handlers.todo import commands as todo
@@ -75,6 +76,7 @@ def routers() -> list[Router]:
         answers.router,
         receipts.router,
         meetings.router,
+        notice_corrections.router,
         launch.router,
         submissions.router,
         review.router,

@@ -49,6 +49,10 @@ class ParkSettings(_Section):
     # reminded (then at most once a day, for `notice_reminder_days` days).
     notice_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
     notice_reminder_days: int = Field(default=3, ge=1, le=30)
+    # Whether the inspector (检查专家) who found a hazard may also do its re-check (复查): accept or reject
+    # the fix, as a manager does, and get the fix to check. Off: managers verify; the inspector is told
+    # when it is closed either way.
+    inspector_recheck: bool = False
 
     @field_validator("quiet_hours")
     @classmethod

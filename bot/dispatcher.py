@@ -89,9 +89,7 @@ class Adapter(Protocol):
 class PrivateBatchAdapter(Adapter, Protocol):
     """A platform that writes privately to many people in one call (DingTalk: 20 at a time)."""
 
-    async def send_private(
-        self, user_ids: Sequence[str], reply: Reply
-    ) -> Sequence[tuple[ChatRef, str]] | None:
+    async def send_private(self, user_ids: Sequence[str], reply: Reply) -> Sequence[tuple[ChatRef, str]] | None:
         """Send one reply privately to each of these people; return where a card landed (chat, message id)."""
         ...
 
@@ -125,7 +123,6 @@ class Dispatcher:
         self._later: set[asyncio.Task[None]] = set()  # handed-off work under way (`Later`)
         self._told_not_saved: set[str] = set()  # updates whose sender heard their photo waits for storage
         self.delivery: Delivery | None = None  # the sender, handed the outbox rows of each update
-
     def attach(self, adapter: Adapter) -> None:
         """Register a platform adapter for delivery and file downloads."""
         self.adapters[adapter.platform] = adapter
@@ -173,9 +170,7 @@ class Dispatcher:
                 self._told_not_saved.discard(event.update_key)
                 actor, row = await self._identify(session, event, now)
                 _LATER.set(later)
-                replies = self._toasted(
-                    await self._dispatch(session, event, actor, attachments, row), event, outcome
-                )
+                replies = self._toasted(await self._dispatch(session, event, actor, attachments, row), event, outcome)
                 queued = await self._enqueue(session, replies, event, now)
         except Exception as exc:
             if is_unavailable(exc):
@@ -292,12 +287,7 @@ class Dispatcher:
         name = clean_text(s.display_name, 100)
         if known.person is None:
             actor = await park_ops.upsert_person(
-                session,
-                platform=s.platform,
-                external_id=s.user_id,
-                display_name=name,
-                username=s.username,
-                at=now,
+                session, platform=s.platform, external_id=s.user_id, display_name=name, username=s.username, at=now
             )
         else:
             actor = known.person
@@ -394,12 +384,7 @@ class Dispatcher:
                 out.append(Attachment(ref, None, "too_large"))
                 continue
             pdf = ref.says_document  # a PDF, or an office file (a work plan sent with a notice)
-            if (
-                ref.kind == "document"
-                and ref.mime_type
-                and not ref.mime_type.startswith("image/")
-                and not pdf
-            ):
+            if ref.kind == "document" and ref.mime_type and not ref.mime_type.startswith("image/") and not pdf:
                 out.append(Attachment(ref, None, "not_image"))
                 continue
             try:
@@ -457,9 +442,7 @@ class Dispatcher:
     async def _audit_refused(self, session: AsyncSession, press: ButtonPress, actor: Person) -> None:
         """Log and audit a refused press: forged, stale, or by someone whose role does not allow it."""
         logger.warning("refused button %r from %s (role %s)", press.data[:64], press.sender.key, actor.role)
-        await audit.audit(
-            session, self.clock.now(), actor, "button.refused", "button", None, data=press.data[:64]
-        )
+        await audit.audit(session, self.clock.now(), actor, "button.refused", "button", None, data=press.data[:64])
 
     async def _pending(self, session: AsyncSession, row: Conversation | None) -> questions.Pending | None:
         """Return the person's open question read from its row; expired and unknown ones are dropped."""
@@ -515,9 +498,7 @@ class Dispatcher:
             if route is None:
                 if "@" in event.text.split(maxsplit=1)[0] and event.chat.is_group:
                     return []  # addressed to another bot in the group
-                close = difflib.get_close_matches(
-                    command.lower(), list(self.routes.commands), n=3, cutoff=0.6
-                )
+                close = difflib.get_close_matches(command.lower(), list(self.routes.commands), n=3, cutoff=0.6)
                 if close:
                     shown = "、".join(f"/{c}" for c in close)
                     return [Reply(text=T.UNKNOWN_COMMAND_CLOSE.format(command=command[:32], close=shown))]
@@ -531,9 +512,7 @@ class Dispatcher:
                     what = T.QUESTION_NAMES.get(question.kind, T.QUESTION_NAMES["default"])
                     notes.append(Reply(text=T.QUESTION_DROPPED.format(what=what)))
             kept = question if not route.read_only else None
-            replies = await self._run(
-                route, session, event, actor, attachments, question=kept, card_key=card_key
-            )
+            replies = await self._run(route, session, event, actor, attachments, question=kept, card_key=card_key)
             return (replies or []) + notes
 
         if question is not None:
@@ -569,9 +548,7 @@ class Dispatcher:
         """Return the key of our card the message replies to, if it replies to one."""
         if event.reply_to_message_id is None:
             return None
-        return await cards.card_at(
-            session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id
-        )
+        return await cards.card_at(session, event.chat.platform, event.chat.chat_id, event.reply_to_message_id)
 
     async def _run(
         self,

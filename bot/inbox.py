@@ -93,8 +93,7 @@ class Inbox:
     async def put(self, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]]) -> None:
         """Store updates as (update key, chat key, raw payload); raises when the database cannot be used."""
         # FULL sync: once confirmed, the platform never sends these again (storage/sqlite_inloop.py).
-        async with self.db.connection(durable=True) as conn:
-            ids = await conn.run_sync(bookkeeping.put_inbox, platform, items, self.clock.now())
+        ids = await self.db.run(bookkeeping.put_inbox, platform, items, self.clock.now(), durable=True)
         if self._worker is None:
             return  # not processing (yet): the first scan at start finds them
         for key, chat_key, payload in items:

@@ -36,6 +36,11 @@ COMMAND_ALIASES = {
     "专项行动": "campaign",
     "自查报告": "report",
     "总结": "summary",
+    "修改通知": "notice_edit",
+    "修改会议": "notice_edit",
+    "更正通知": "notice_edit",
+    "撤回通知": "notice_withdraw",
+    "撤回": "notice_withdraw",
     "待办": "todo",
     "我的待办": "todo",
 }

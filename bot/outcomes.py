@@ -121,17 +121,16 @@ class Outcomes:
     async def _record(self, marks: Sequence[_Mark]) -> bool:
         """Write outcomes in one transaction; False when the database did not take them."""
         try:
-            async with self.db.connection() as conn:
-                await conn.run_sync(
-                    bookkeeping.record_marks,
-                    [(m.ids, m.state, m.attempts, m.error) for m in marks],
-                    [
-                        (key, chat.platform, chat.chat_id, message_id)
-                        for m in marks
-                        for key, chat, message_id in m.posts
-                    ],
-                    self.clock.now(),
-                )
+            await self.db.run(
+                bookkeeping.record_marks,
+                [(m.ids, m.state, m.attempts, m.error) for m in marks],
+                [
+                    (key, chat.platform, chat.chat_id, message_id)
+                    for m in marks
+                    for key, chat, message_id in m.posts
+                ],
+                self.clock.now(),
+            )
         except Exception as exc:
             ids = [i for m in marks for i in m.ids]
             if not is_unavailable(exc):  # not an outage: retrying would stall every lane; log it and go on

@@ -51,7 +51,7 @@ from domain.park import queries as park_queries
 from handlers import texts as T
 from storage import audit, cards
 from storage import outbox as rows
-from storage.db import Database, is_unavailable
+from storage.db import Database, is_database_outage, is_unavailable
 from storage.enums import MANAGER_ROLES, OutboxState
 from storage.models import CardPost, Person
 
@@ -290,7 +290,7 @@ class Sender:
             self._known.discard(item.id)  # a later scan finds it once the platform is back
             self._finished.discard(item.id)
             return False
-        tries = waits = 0
+        tries = waits = outages = 0
         while True:
             if item.edit and any(q.edit and q.card_key == item.card_key for q in queue[1:]):
                 await self._drop_superseded([item])  # a newer state came in while this one waited
@@ -314,6 +314,11 @@ class Sender:
                 await self._outcomes.finish([item], OutboxState.REFUSED, tries + 1, one_line(exc))
                 return False
             except Exception as exc:
+                if is_database_outage(exc):  # an edit's lookup, not the platform: no try spent
+                    outages = min(outages + 1, 5)
+                    logger.info("%s waits for the database: %s", item.lane, one_line(exc))
+                    await asyncio.sleep(min(2.0**outages, 30.0))
+                    continue
                 tries += 1
                 if tries > self.sending.retries:
                     logger.error(

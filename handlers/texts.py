@@ -77,6 +77,10 @@ HELP_VERIFY = (
     "也可以发送 /accept YH-… 或 /reject YH-… <原因>。重大隐患须五落实齐全才能验收销号。"
     "待验收的隐患：/hazards 待验收。"
 )
+HELP_RECHECK = (
+    "复查：本园区允许检查专家复查自己发现的隐患。企业提交整改后，卡片会私聊发给您，点“验收通过”或“驳回”；"
+    "也可以发送 /accept YH-… 或 /reject YH-… <原因>。隐患销号后您会收到通知。"
+)
 HELP_FOOTER = (
     "在群里，请用命令开头发送消息，或直接回复我的卡片；卡片上的每个按钮也都可以用带隐患编号的命令完成。\n"
     "完整的使用说明见《园区安全生产群机器人使用指南》（项目 docs/guide.md，可向管理员索取）。"
@@ -745,6 +749,98 @@ START = (
     "发送 /help 查看您可以使用的命令。"
 )
 SETGROUP_DONE = "已将本群（{title}）设为园区安全群：隐患卡片、会议通知、通知和专项行动会发到这里。"
+
+# --- correcting a notice: wording, place, time, files, withdrawal (issue #18 item 5) -------------------
+
+FIX_SUBMITTED_RECHECK = "{code} 已提交整改，等待管理人员验收或发现它的检查专家{name}复查。"
+VERIFY_ACCEPTED_FINDER = "您发现的隐患 {code}（{enterprise}：{description}）已由{name}验收销号。"
+RECHECK_OFF = "本园区的整改验收由管理人员进行（检查专家复查未开启）。隐患销号后，发现它的检查专家会收到通知。"
+RECHECK_NOT_FINDER = "检查专家只复查自己发现的隐患；{code} 不是您发现的，由管理人员验收。"
+NOTICE_STATUS_WITHDRAWN = "已撤回"
+NF_CORRECTIONS = "更正记录"
+CORRECTION_LINE = "{when} {name}{what}"
+CORRECTION_SOMEONE = "管理人员"
+CORRECTION_WHAT = {
+    "title": "修改了标题",
+    "body": "修改了{body}",
+    "title_body": "修改了标题和{body}",
+    "files_add": "添加了附件{files}",
+    "files_remove": "删除了附件{files}",
+    "move": "把时间改为 {when}",
+    "place": "把地点改为 {place}",
+    "move_place": "改为 {when}，地点 {place}",
+    "withdraw": "撤回了这条{kind}{reason}",
+}
+CORRECTION_REASON = "（{reason}）"
+CORRECTION_PHOTOS = "照片 {count} 张"
+CORRECTIONS_MORE = "（另有 {count} 条更早的更正）"
+RECEIPT_WITHDRAWN = "{code} 已撤回，不再收集回执。"
+NOTICE_NOT_OPEN = "{code} 已{status}，不能再修改。"
+NOTICE_CARD_PHOTO = (
+    "{code} 卡片上的图片随卡片一起发出，不能单独删除。如果这张图片发错了，"
+    "请发送 /撤回 {code} 撤回这条通知，再重新发布。"
+)
+NOTICE_EDIT_USAGE = (
+    "用法：/修改通知 <通知编号> <要改的项目> <新内容>（也可以回复通知卡片发送，不写编号）：\n"
+    "/修改通知 TZ-2026-01 标题 <新标题>\n"
+    "/修改通知 TZ-2026-01 内容 <新内容>（会议写“议程”）\n"
+    "/修改通知 HY-2026-01 地点 <新地点>；/修改通知 HY-2026-01 时间 <日期 时间> [地点]\n"
+    "随文件或照片发送 /修改通知 TZ-2026-01 — 添加附件\n"
+    "/修改通知 TZ-2026-01 删除附件 <序号或文件名>\n"
+    "/撤回 TZ-2026-01 [原因] — 撤回整条通知（不再收集回执，不计入统计）\n"
+    "只改文字或附件时，各企业的回执保持不变；改地点、时间或撤回时，已回执的企业会收到通知。"
+)
+NOTICE_EDIT_WHICH = "请写明是哪条通知（写编号，或回复那条通知的卡片）。{recent}\n{usage}"
+NOTICE_EDIT_RECENT = "正在收集回执的通知：{codes}。"
+NOTICE_EDIT_UNKNOWN = "没有读懂要修改什么：“{text}”。要改的项目写 标题、内容（议程）、地点、时间、删除附件，添加附件请随文件发送。\n" + NOTICE_EDIT_USAGE
+NOTICE_EDIT_NEED_VALUE = "请在“{field}”后面写上新的内容，例如：/修改通知 {code} {field} …"
+NOTICE_EDIT_MENU = "{kind} {code}（{title}）现在的内容见卡片；附件：{files}\n可以这样修改：\n{how}"
+NOTICE_EDIT_MENU_FILE = "{n}. {name}"
+NOTICE_EDIT_MENU_PHOTO = "照片{n}"
+NOTICE_EDIT_MENU_HOW = (
+    "/修改通知 {code} 标题 <新标题>\n"
+    "/修改通知 {code} {body} <新内容>\n"
+    "{meeting}"
+    "随文件或照片发送 /修改通知 {code} — 添加附件\n"
+    "/修改通知 {code} 删除附件 <序号或文件名>\n"
+    "/撤回 {code} [原因] — 撤回这条通知\n"
+    "只改文字或附件时，回执保持不变。"
+)
+NOTICE_EDIT_MENU_MEETING = "/修改通知 {code} 地点 <新地点>；/修改通知 {code} 时间 <日期 时间> [地点]（已回执的企业会收到通知）\n"
+NOTICE_TITLE_TOO_LONG = "标题最多 {limit} 个字（现在 {length} 个字），请精简。"
+NOTICE_EDITED = "已修改 {code} 的{what}，各群的卡片已更新；回执保持不变（{receipts}）。"
+NOTICE_EDIT_SAME = "{code} 的{what}和原来一样，没有修改。"
+NOTICE_EDIT_WHAT = {"title": "标题", "body": "内容", "agenda": "议程"}
+NOTICE_FILES_ADDED = "已为 {code} 添加附件：{files}，各群的卡片已更新；回执保持不变（{receipts}）。"
+NOTICE_FILES_SAME = "这些文件 {code} 已经有了，没有重复添加。"
+NOTICE_FILES_NONE = "没有收到可以添加的文件。{problem}"
+NOTICE_FILES_POSTED = "{code}（{title}）补充附件：{files}，以卡片为准。"
+NOTICE_FILE_NOT_FOUND = "{code} 没有附件“{text}”。现有附件：{files}。请写序号或文件名中的几个字。"
+NOTICE_FILE_MANY = "“{text}”对应 {code} 的多个附件：{files}。请写序号。"
+NOTICE_FILE_REMOVED = "已从 {code} 删除附件 {file}，各群的卡片已更新。已经发到群里的文件无法收回，请提醒大家以卡片为准。"
+NOTICE_NO_FILES = "{code} 没有附件。"
+NOTICE_PLACE_NOTICE = "通知：{code}（{title}）的地点改为 {place}，时间不变（{when}）。原回执仍然有效，不能参加请点卡片上的“请假”。"
+NOTICE_PLACE_SET = "{code}（{title}）的地点已改为 {place}；已通知 {count} 位已回执的人员。"
+NOTICE_PLACE_SAME = "{code} 的地点没有变化。"
+NOTICE_WITHDRAW_USAGE = "用法：/撤回 <通知编号> [原因]，例如：/撤回 TZ-2026-01 内容有误，已重新发布。也可以回复通知卡片发送 /撤回 [原因]。"
+NOTICE_WITHDRAWN = "已撤回{kind} {code}（{title}）：各群的卡片显示“已撤回”，不再收集回执、不再提醒，也不计入统计；已通知 {count} 位已回执的人员。"
+NOTICE_ALREADY_WITHDRAWN = "{code} 已经撤回过了。"
+NOTICE_WITHDRAW_NOTICE = "通知：{kind} {code}（{title}）已由{name}撤回，不需要再回执{meeting}。{reason}"
+NOTICE_WITHDRAW_MEETING = "，会议按此通知不再举行"
+BTN_NOTICE_FILE_REMOVE = "删除附件 {n}"
+BTN_NOTICE_WITHDRAW = "撤回这条通知"
+BTN_NOTICE_WITHDRAW_CONFIRM = "确认撤回 {code}"
+NOTICE_WITHDRAW_CONFIRM = "确定撤回{kind} {code}（{title}）吗？撤回后不再收集回执、不再提醒，也不计入统计，已回执的人会收到通知。要写明原因，请发送 /撤回 {code} <原因>。"
+NOTICE_FILE_GONE = "这个附件已经不在 {code} 上了。"
+NOTICE_WITHDRAW_CONFIRM_TOAST = "请再点一次“确认撤回”"
+NOTICE_FILE_REMOVED_TOAST = "已从 {code} 删除附件 {file}"
+NOTICE_WITHDRAWN_TOAST = "已撤回 {code}"
+HELP.update(
+    {
+        "notice_edit": "/notice_edit（/修改通知）<编号> <标题|内容|地点|时间|删除附件> <新内容> — 更正通知（随文件发送即添加附件），回执保持不变",
+        "notice_withdraw": "/notice_withdraw（/撤回）<编号> [原因] — 撤回发错的通知或会议通知，已回执的人会收到通知",
+    }
+)
 
 
 

@@ -3,21 +3,24 @@
 Every update costs a few rows besides what its handler does: the inbox row stored (and later marked
 done), its key claimed, its replies' outbox rows, and the marks of what was sent. These are the hottest
 statements the bot runs, so they skip the ORM (no session, no identity map, no flush): each unit below
-is a plain function of a `Connection`, handed whole to `AsyncConnection.run_sync` (one greenlet hop for
-the unit, not one per statement), on a connection from `Database.connection()` or the connection of the
-update's own session (`await session.connection()`), so it commits with the handler's work.
+is a plain function of a `Connection`, run whole in one greenlet (one hop for the unit, not one per
+statement): by `Database.run` in a transaction of its own, or by `AsyncConnection.run_sync` on the
+connection of the update's own session (`await session.connection()`), so it commits with the handler's
+work.
 
 The statements are module constants: SQLAlchemy compiles each once per dialect and caches it.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Connection, Table, bindparam, insert, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
 
 from storage.enums import OutboxState
 from storage.models import CardPost, InboxItem, OutboxItem, ProcessedUpdate
@@ -27,15 +30,16 @@ _OUTBOX: Table = OutboxItem.__table__  # type: ignore[assignment]
 _KEYS: Table = ProcessedUpdate.__table__  # type: ignore[assignment]
 _POSTS: Table = CardPost.__table__  # type: ignore[assignment]
 
-# INSERT … ON CONFLICT DO NOTHING exists on both databases, spelt by each dialect's own construct.
-_PUT_INBOX = {
-    "sqlite": sqlite.insert(_INBOX).on_conflict_do_nothing(index_elements=["key"]),
-    "postgresql": postgresql.insert(_INBOX).on_conflict_do_nothing(index_elements=["key"]),
-}
-_CLAIM = {
-    "sqlite": sqlite.insert(_KEYS).on_conflict_do_nothing(),
-    "postgresql": postgresql.insert(_KEYS).on_conflict_do_nothing(),
-}
+
+@functools.cache
+def _upserts(dialect: str) -> tuple[Insert, Insert]:
+    """INSERT … ON CONFLICT DO NOTHING (inbox rows, update keys), spelt by the database's own construct;
+    imported on first use, so a bot on SQLite never loads the PostgreSQL dialect."""
+    module = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
+    inbox = module.insert(_INBOX).on_conflict_do_nothing(index_elements=["key"]).returning(_INBOX.c.id)
+    return inbox, module.insert(_KEYS).on_conflict_do_nothing()
+
+
 _INBOX_DONE = (
     update(_INBOX)
     .where(_INBOX.c.id == bindparam("row_id"))
@@ -53,6 +57,7 @@ _MARK = (
 )
 _ADD_POST = insert(_POSTS)
 _ADD_OUTBOX = insert(_OUTBOX).returning(_OUTBOX.c.id, sort_by_parameter_order=True)
+_ADD_OUTBOX_ONE = insert(_OUTBOX).returning(_OUTBOX.c.id)
 _OUTBOX_UNSET = {
     "update_key": None,
     "is_group": False,
@@ -70,17 +75,24 @@ Mark = tuple[Sequence[int], str, int, str | None]  # row ids, state, attempts, e
 def put_inbox(
     conn: Connection, platform: str, items: Sequence[tuple[str, str, dict[str, Any]]], at: datetime
 ) -> dict[str, int]:
-    """Store (key, chat key, payload) updates; return the new rows' ids by key (a repeat is skipped)."""
-    if not items:
-        return {}
-    statement = _PUT_INBOX[conn.dialect.name].values(
-        [
-            {"platform": platform, "key": key, "chat_key": chat_key, "payload": payload, "received_at": at}
-            for key, chat_key, payload in items
-        ]
-    )
-    result = conn.execute(statement.returning(_INBOX.c.key, _INBOX.c.id))
-    return {key: row_id for key, row_id in result.all()}
+    """Store (key, chat key, payload) updates; return the new rows' ids by key (a repeat is skipped).
+
+    One prebuilt statement per update: a polled batch is a handful of rows, and a statement whose
+    VALUES list grows with the batch would be compiled anew each time."""
+    statement = _upserts(conn.dialect.name)[0]
+    ids: dict[str, int] = {}
+    for key, chat_key, payload in items:
+        params = {
+            "platform": platform,
+            "key": key,
+            "chat_key": chat_key,
+            "payload": payload,
+            "received_at": at,
+        }
+        row_id = conn.execute(statement, params).scalar()
+        if row_id is not None:
+            ids[key] = row_id
+    return ids
 
 
 def begin_update(conn: Connection, inbox_id: int | None, key: str, at: datetime) -> bool:
@@ -88,7 +100,7 @@ def begin_update(conn: Connection, inbox_id: int | None, key: str, at: datetime)
     the key was already claimed (the update was handled before: nothing more to do)."""
     if inbox_id is not None:
         conn.execute(_INBOX_DONE, {"row_id": inbox_id, "at": at})
-    result = conn.execute(_CLAIM[conn.dialect.name], {"key": key, "at": at})
+    result = conn.execute(_upserts(conn.dialect.name)[1], {"key": key, "at": at})
     return bool(result.rowcount == 1)
 
 
@@ -97,6 +109,8 @@ def add_outbox(conn: Connection, rows: Sequence[dict[str, Any]]) -> list[int]:
     (SQLAlchemy's "insertmanyvalues"), so each row is given every column."""
     if not rows:
         return []
+    if len(rows) == 1:  # most updates: one answer, one plain INSERT … RETURNING
+        return [conn.execute(_ADD_OUTBOX_ONE, {**_OUTBOX_UNSET, **rows[0]}).scalar_one()]
     result = conn.execute(_ADD_OUTBOX, [{**_OUTBOX_UNSET, **row} for row in rows])
     return list(result.scalars().all())
 

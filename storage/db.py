@@ -4,26 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import (
-    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.util import greenlet_spawn
 
 from storage.sqlite_inloop import in_loop
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -33,7 +35,7 @@ CONNECT_TIMEOUT = 10  # seconds to open a PostgreSQL connection
 STATEMENT_TIMEOUT = 60  # seconds any one statement may take on PostgreSQL
 # The newest migration. A started bot whose database is at HEAD never imports Alembic (about 10 MB of
 # resident memory); a test checks this matches the migrations directory.
-HEAD = "0013"
+HEAD = "0014"
 BUSY_TIMEOUT = 5.0  # seconds a SQLite statement waits for another process's lock (it blocks the loop)
 
 
@@ -66,19 +68,23 @@ def make_engine(url: str) -> AsyncEngine:
         def _sqlite_begin(conn: Connection) -> None:
             # Take the write lock at BEGIN: writers queue (on `Database`'s lock) instead of failing with
             # "database is locked" when a reader upgrades to a writer. A read-only session
-            # (`Database.reading`) begins deferred and never waits for writers (WAL).
+            # (`Database.reading`) begins deferred and never waits for writers (WAL). Said to the driver
+            # directly: these run at every transaction, and SQLAlchemy's statement machinery would cost
+            # more than the statements.
             options = conn.get_execution_options()
+            dbapi = conn.connection.dbapi_connection
+            assert dbapi is not None
             if options.get("read_only", False):
-                conn.exec_driver_sql("BEGIN")
+                dbapi.execute("BEGIN")
                 return
             # In WAL mode NORMAL loses no commit when the process crashes, only (the last few) when the
             # machine loses power; FULL is kept for what a platform will not send again (`durable`).
             sync = "FULL" if options.get("durable", False) else "NORMAL"
             info = conn.connection.info
             if info.get("synchronous") != sync:
-                conn.exec_driver_sql(f"PRAGMA synchronous={sync}")
+                dbapi.execute(f"PRAGMA synchronous={sync}")
                 info["synchronous"] = sync
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            dbapi.execute("BEGIN IMMEDIATE")
 
         return engine
     # A database that stops answering must fail a unit of work within a bounded time (the update then
@@ -102,7 +108,7 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, (OSError, TimeoutError, PoolTimeout)):
         return True
     if not isinstance(exc, DBAPIError):
-        return False
+        return _driver_unavailable(exc)
     if exc.connection_invalidated or isinstance(exc, InterfaceError):
         return True
     code = str(getattr(exc.orig, "sqlstate", "") or getattr(exc.orig, "pgcode", "") or "")
@@ -112,6 +118,25 @@ def is_unavailable(exc: BaseException) -> bool:
     if isinstance(exc, OperationalError) and "sqlite" in type(exc.orig).__module__.lower():
         return any(word in message for word in SQLITE_TRANSIENT)
     return isinstance(exc, OperationalError)
+
+
+def is_database_outage(exc: BaseException) -> bool:
+    """Tell whether an error came from the database and means it cannot be used right now (an `OSError`
+    alone may as well come from a platform's server)."""
+    from_database = isinstance(exc, (DBAPIError, PoolTimeout)) or type(exc).__module__.startswith("asyncpg")
+    return from_database and is_unavailable(exc)
+
+
+def _driver_unavailable(exc: BaseException) -> bool:
+    """A PostgreSQL driver error SQLAlchemy did not wrap (raised while a broken connection is rolled back
+    or closed), or one that carries an outage as its cause."""
+    code = getattr(exc, "sqlstate", None)
+    if isinstance(code, str) and code:
+        return code.startswith(PG_TRANSIENT)
+    if type(exc).__module__.startswith("asyncpg") and type(exc).__name__ == "InterfaceError":
+        return True  # "connection is closed" and the like
+    cause = exc.__cause__
+    return cause is not None and cause is not exc and is_unavailable(cause)
 
 
 def alembic_config(url: str) -> Config:
@@ -218,12 +243,28 @@ class Database:
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         self.sqlite = self.engine.dialect.name == "sqlite"
         self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._owner: asyncio.Task[Any] | None = None
 
-    def _write_lock(self) -> asyncio.Lock:
+    @asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """Hold SQLite's one writer turn. A task that already holds it and asks again would wait for itself
+        (a bug: said at once); a turn not given within `BUSY_TIMEOUT` * 6 is an outage, as SQLite's own
+        "database is locked" would be."""
         loop = asyncio.get_running_loop()
         if self._writer is None or self._writer[0] is not loop:
             self._writer = (loop, asyncio.Lock())
-        return self._writer[1]
+        task = asyncio.current_task()
+        if task is not None and self._owner is task:
+            raise RuntimeError("a unit of work inside another one on SQLite would wait for itself")
+        lock = self._writer[1]
+        async with asyncio.timeout(BUSY_TIMEOUT * 6):
+            await lock.acquire()
+        self._owner = task
+        try:
+            yield
+        finally:
+            self._owner = None
+            lock.release()
 
     @asynccontextmanager
     async def unit_of_work(self, *, durable: bool = False) -> AsyncIterator[AsyncSession]:
@@ -236,23 +277,27 @@ class Database:
             async with self.sessions() as session, session.begin():
                 yield session
             return
-        async with self._write_lock(), self.sessions() as session, session.begin():
+        async with self._writing(), self.sessions() as session, session.begin():
             await session.connection(execution_options={"durable": durable})
             yield session
 
-    @asynccontextmanager
-    async def connection(self, *, durable: bool = False) -> AsyncIterator[AsyncConnection]:
-        """Open one transaction on a bare connection (no ORM session), for the Core bookkeeping of
-        `storage/bookkeeping.py`: commit when the block ends, roll back when it raises."""
+    async def run(self, unit: Callable[..., T], *args: Any, durable: bool = False) -> T:
+        """Run `unit(connection, *args)` in one transaction on a bare connection (no ORM session), in one
+        hop: the whole unit is a single greenlet, its statements the Core statements of
+        `storage/bookkeeping.py`. Commits when the unit returns, rolls back when it raises.
+
+        `durable` as for `unit_of_work`."""
         if not self.sqlite:
-            async with self.engine.begin() as conn:
-                yield conn
-            return
-        async with self._write_lock(), self.engine.connect() as conn:
+            return await greenlet_spawn(self._in_transaction, unit, args, durable)
+        async with self._writing():
+            return await greenlet_spawn(self._in_transaction, unit, args, durable)
+
+    def _in_transaction(self, unit: Callable[..., T], args: tuple[Any, ...], durable: bool) -> T:
+        with self.engine.sync_engine.connect() as conn:
             if durable:
-                await conn.execution_options(durable=True)
-            async with conn.begin():
-                yield conn
+                conn.execution_options(durable=True)
+            with conn.begin():
+                return unit(conn, *args)
 
     @asynccontextmanager
     async def reading(self) -> AsyncIterator[AsyncSession]:

@@ -93,6 +93,7 @@ class NoticeStatus(StrEnum):
 
     OPEN = "open"
     CANCELLED = "cancelled"
+    WITHDRAWN = "withdrawn"  # taken back by its issuer or a manager (撤回): a mistake, counted nowhere
 
 
 class ReceiptStatus(StrEnum):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -24,25 +24,29 @@ class Seen:
     question: Conversation | None
 
 
+# Built once: building a statement of three entities costs more than running it (about 0.2 ms against
+# 0.1 ms); SQLAlchemy caches its compiled form, and the values come as parameters.
+_SEEN = (
+    select(Person, Chat, Conversation)
+    .select_from(Person)
+    .options(joinedload(Person.enterprise))
+    .outerjoin(Chat, and_(Chat.platform == bindparam("platform"), Chat.chat_id == bindparam("chat_id")))
+    .outerjoin(
+        Conversation,
+        and_(
+            Conversation.person_id == Person.id,
+            Conversation.platform == bindparam("platform"),
+            Conversation.chat_id == bindparam("chat_id"),
+        ),
+    )
+    .where(Person.platform == bindparam("platform"), Person.external_id == bindparam("user_id"))
+)
+
+
 async def seen(session: AsyncSession, *, platform: str, user_id: str, chat_id: str) -> Seen:
     """Load the person (with their enterprise), the chat and the person's open question in that chat."""
-    row = (
-        await session.execute(
-            select(Person, Chat, Conversation)
-            .select_from(Person)
-            .options(joinedload(Person.enterprise))
-            .outerjoin(Chat, and_(Chat.platform == platform, Chat.chat_id == chat_id))
-            .outerjoin(
-                Conversation,
-                and_(
-                    Conversation.person_id == Person.id,
-                    Conversation.platform == platform,
-                    Conversation.chat_id == chat_id,
-                ),
-            )
-            .where(Person.platform == platform, Person.external_id == user_id)
-        )
-    ).first()
+    params = {"platform": platform, "user_id": user_id, "chat_id": chat_id}
+    row = (await session.execute(_SEEN, params)).first()
     if row is None:
         return Seen(None, None, None)
     return Seen(row[0], row[1], row[2])

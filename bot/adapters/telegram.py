@@ -16,7 +16,7 @@ import random
 import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -27,7 +27,6 @@ from telegram import (
     InlineKeyboardMarkup,
     InputMediaPhoto,
     Message,
-    Update,
 )
 from telegram.constants import ParseMode
 from telegram.error import (
@@ -41,10 +40,11 @@ from telegram.error import (
     TimedOut,
 )
 from telegram.request import HTTPXRequest
-from telegram.warnings import PTBDeprecationWarning
+from telegram.warnings import PTBDeprecationWarning, PTBUserWarning
 
 from bot.adapters import shared
-from bot.adapters.shared import Redact, addressed_text, cut, fit_fields
+from bot.adapters import telegram_updates as updates
+from bot.adapters.shared import Redact, cut, fit_fields
 from bot.config import TelegramSettings
 from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
@@ -59,7 +59,6 @@ from bot.messages import (
     Outcome,
     Reply,
     RetryLater,
-    Sender,
     Undeliverable,
     Unreachable,
 )
@@ -69,11 +68,12 @@ logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-PLATFORM = "telegram"
+PLATFORM = updates.PLATFORM
 SEND_ATTEMPTS = 5  # tries of one Bot API call on 5xx and network errors (429s wait, then try again)
 MAX_RETRY_WAIT = 60.0
 SHOWN_PHOTOS_KEPT = 5000
 ALLOWED_UPDATES = ["message", "callback_query"]
+POLL_READ_MARGIN = 10.0  # seconds a long poll may take beyond its own timeout before it counts as lost
 CAPTION_LIMIT = 1024
 TEXT_LIMIT = 4096
 DOWNLOAD_LIMIT = 20 * 1024 * 1024  # the Bot API's getFile limit
@@ -178,68 +178,9 @@ def _retry_after(exc: RetryAfter) -> float:
     return wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
 
 
-def _stored(update: Update) -> tuple[str, str, dict[str, Any]]:
-    """Return an update as the inbox stores it: key, chat key (ordering), raw payload."""
-    chat = update.effective_chat
-    chat_key = f"{PLATFORM}:{chat.id}" if chat is not None else f"{PLATFORM}:-"
-    return f"{PLATFORM}:{update.update_id}", chat_key, update.to_dict()
-
-
 def split_text(text: str, limit: int) -> list[str]:
     """Split text into parts of at most `limit` UTF-16 units (Telegram's measure), at line ends if possible."""
     return shared.split_text(text, limit, _utf16_len)
-
-
-def to_neutral(update: Update, bot_username: str | None = None) -> Incoming | ButtonPress | None:
-    """Turn a Telegram update into a neutral message or button press (None for what we ignore)."""
-    user = update.effective_user
-    chat = update.effective_chat
-    if user is None or chat is None or user.is_bot:
-        return None
-    sender = Sender(PLATFORM, str(user.id), user.full_name, user.username)
-    chat_ref = ChatRef(PLATFORM, str(chat.id), chat.type in ("group", "supergroup"), chat.title)
-    key = f"{PLATFORM}:{update.update_id}"
-    if update.callback_query is not None:
-        query = update.callback_query
-        message_id = str(query.message.message_id) if query.message else None
-        # A press carries no timestamp of its own; the card's date is the best the platform gives.
-        sent_at = query.message.date if query.message else datetime.now(UTC)
-        return ButtonPress(key, sender, chat_ref, query.data or "", message_id, sent_at)
-    message = update.message
-    if message is None:
-        return None  # edits, channel posts, member updates: not for the bot
-    text = addressed_text(message.text or message.caption or "", bot_username)
-    if text is None:
-        return None  # `/cmd@otherbot` in a group: not for us
-    files: list[FileRef] = []
-    if message.photo:
-        largest = message.photo[-1]
-        files.append(FileRef(largest.file_id, "photo", largest.file_size, "image/jpeg"))
-    if message.document is not None:
-        doc = message.document
-        files.append(FileRef(doc.file_id, "document", doc.file_size, doc.mime_type, doc.file_name))
-    return Incoming(
-        update_key=key,
-        sender=sender,
-        chat=chat_ref,
-        text=text,
-        sent_at=message.date,
-        files=tuple(files),
-        message_id=str(message.message_id),
-        reply_to_message_id=str(message.reply_to_message.message_id) if message.reply_to_message else None,
-        addressed=_is_to_bot(message, text, chat_ref, bot_username),
-        media_group_id=message.media_group_id,
-    )
-
-
-def _is_to_bot(message: Message, text: str, chat: ChatRef, bot_username: str | None) -> bool:
-    """Tell whether a message is for the bot: a private chat, a command, a reply to it, an @-mention."""
-    if not chat.is_group or text.startswith("/"):
-        return True
-    replied = message.reply_to_message
-    if replied is not None and replied.from_user is not None and replied.from_user.username == bot_username:
-        return True
-    return bot_username is not None and f"@{bot_username.lower()}" in text.lower()
 
 
 class StartupError(RuntimeError):
@@ -276,7 +217,7 @@ class TelegramAdapter:
             base_url=settings.base_url,
             base_file_url=settings.base_file_url,
             request=HTTPXRequest(connection_pool_size=8),
-            get_updates_request=HTTPXRequest(read_timeout=settings.poll_timeout + 10.0),
+            get_updates_request=HTTPXRequest(read_timeout=settings.poll_timeout + POLL_READ_MARGIN),
         )
         self._poller: asyncio.Task[None] | None = None
         self._shown_photos: dict[tuple[int, int], Path] = {}  # (chat, message) -> picture on that card
@@ -288,15 +229,12 @@ class TelegramAdapter:
 
     async def decode(self, payload: dict[str, Any]) -> Incoming | ButtonPress | None:
         """Turn a stored raw update back into a neutral one (a chat migration is carried out here)."""
-        update = Update.de_json(payload, self.bot)
-        message = update.message
-        if message is not None and message.migrate_to_chat_id is not None:
+        moved = updates.migration(payload)
+        if moved is not None:
             # A group that becomes a supergroup gets a new id; its park-group flag and cards move along.
-            await self.dispatcher.migrate_chat(
-                PLATFORM, str(message.chat.id), str(message.migrate_to_chat_id)
-            )
+            await self.dispatcher.migrate_chat(PLATFORM, *moved)
             return None
-        return to_neutral(update, self.bot.username)
+        return updates.to_neutral(payload, self.bot.username)
 
     async def finish(self, payload: dict[str, Any], outcome: Outcome) -> None:
         """Answer a button press with its toast (a press answered after a restart may be too old)."""
@@ -350,12 +288,10 @@ class TelegramAdapter:
         failures = 0
         while True:
             try:
-                updates = await self.bot.get_updates(
-                    offset=offset, timeout=self.settings.poll_timeout, allowed_updates=ALLOWED_UPDATES
-                )
-                if updates:
-                    await self.inbox.put(PLATFORM, [_stored(u) for u in updates])
-                    offset = updates[-1].update_id + 1
+                raw = await self._get_updates(offset)
+                if raw:
+                    await self.inbox.put(PLATFORM, [updates.stored(u) for u in raw])
+                    offset = raw[-1]["update_id"] + 1
                 failures = 0
             except asyncio.CancelledError:
                 raise
@@ -372,6 +308,17 @@ class TelegramAdapter:
                     logger.warning("polling paused: %s; retrying", _reason(exc))
                 failures += 1
                 await asyncio.sleep(min(0.5 * 2.0**failures, 30.0))
+
+    async def _get_updates(self, offset: int | None) -> list[dict[str, Any]]:
+        """Call getUpdates for the Bot API's JSON as it is (see `telegram_updates.py`), with the read
+        timeout python-telegram-bot's own `get_updates` would use."""
+        timeout = self.settings.poll_timeout
+        data = {"offset": offset, "timeout": timeout, "allowed_updates": ALLOWED_UPDATES}
+        read_timeout = timeout + POLL_READ_MARGIN + timeout  # as `Bot.get_updates` adds the poll to it
+        with warnings.catch_warnings():  # "use Bot.get_updates": that one builds objects we do not need
+            warnings.simplefilter("ignore", PTBUserWarning)
+            result = await self.bot.do_api_request("getUpdates", data, read_timeout=read_timeout)
+        return list(result) if isinstance(result, list) else []
 
     async def stop(self) -> None:
         """Stop polling, let the updates in hand finish, and close the client."""

@@ -31,6 +31,7 @@ from domain.hazards.rules import (
     Tell,
     check,
     five_missing_keys,
+    is_finder,
     may_downgrade_major,
 )
 from domain.outcome import Change, Refused
@@ -246,10 +247,14 @@ async def submit_fix(
     photos: Sequence[Photo],
     at: datetime,
     documents: Sequence[Document] = (),
+    *,
+    finder_rechecks: bool = False,
 ) -> HazardChange:
     """Submit the rectification with its after-photos (and PDFs): the hazard awaits verification.
 
-    The handlers ask for at least one after-photo: a report (校验报告) alone does not show the place fixed.
+    The managers are told; with `finder_rechecks` (the park lets the inspector who found it re-check),
+    that inspector too. The handlers ask for at least one after-photo: a report (校验报告) alone does
+    not show the place fixed.
     """
     await _lock(session, hazard, actor, Action.FIX)
     counts: list[int] = []
@@ -264,26 +269,42 @@ async def submit_fix(
         files=(("after", photos), ("after", documents)),
         added=counts,
     )
-    return Change(hazard, event, {Tell.VERIFY: await _managers(session, actor)}, added=sum(counts))
+    tell: dict[StrEnum, list[Person]] = {Tell.VERIFY: await _managers(session, actor)}
+    if finder_rechecks:
+        tell[Tell.FINDER_RECHECK] = _finder(hazard, actor)
+    return Change(hazard, event, tell, added=sum(counts))
 
 
-async def accept(session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime) -> HazardChange:
-    """Accept the rectification: the hazard is closed (销号); the fixer and the leads are told.
+async def accept(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, at: datetime, *, finder_rechecks: bool = False
+) -> HazardChange:
+    """Accept the rectification: the hazard is closed (销号); the fixer and the leads are told, and the
+    inspector who found it. `finder_rechecks` (the park's setting): that inspector may accept it too.
 
     A major hazard is closed only with its five-in-place complete (`Refusal.FIVE_INCOMPLETE`).
     """
-    await _lock(session, hazard, actor, Action.ACCEPT)
+    await _lock(session, hazard, actor, Action.ACCEPT, finder_rechecks=finder_rechecks)
     if five_missing_keys(hazard):
         raise Refused(Refusal.FIVE_INCOMPLETE, hazard)
     event = await _record(session, hazard, actor, Action.ACCEPT, at, to_status=S.CLOSED)
-    return Change(hazard, event, {Tell.ACCEPTED: await _enterprise_side(session, hazard, actor)})
+    tell: dict[StrEnum, list[Person]] = {
+        Tell.ACCEPTED: await _enterprise_side(session, hazard, actor),
+        Tell.FINDER_CLOSED: _finder(hazard, actor),
+    }
+    return Change(hazard, event, tell)
 
 
 async def reject(
-    session: AsyncSession, hazard: Hazard, actor: Person | None, reason: str, at: datetime
+    session: AsyncSession,
+    hazard: Hazard,
+    actor: Person | None,
+    reason: str,
+    at: datetime,
+    *,
+    finder_rechecks: bool = False,
 ) -> HazardChange:
     """Reject the rectification with a reason: back to rectifying; the fixer and the leads are told."""
-    await _lock(session, hazard, actor, Action.REJECT)
+    await _lock(session, hazard, actor, Action.REJECT, finder_rechecks=finder_rechecks)
     event = await _record(session, hazard, actor, Action.REJECT, at, to_status=S.RECTIFYING, note=reason)
     return Change(hazard, event, {Tell.REJECTED: await _enterprise_side(session, hazard, actor)})
 
@@ -417,7 +438,9 @@ async def _managers(session: AsyncSession, actor: Person | None) -> list[Person]
     return [m for m in await people_with_role(session, None, MANAGER_ROLES) if not _same(m, actor)]
 
 
-async def _lock(session: AsyncSession, hazard: Hazard, actor: Person | None, action: Action) -> None:
+async def _lock(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, action: Action, *, finder_rechecks: bool = False
+) -> None:
     """Re-read the hazard under a row lock and check the action on its current state (`Refused` if not).
 
     Two presses at once then act on the same, current state. Only its own columns are re-read: the
@@ -426,7 +449,7 @@ async def _lock(session: AsyncSession, hazard: Hazard, actor: Person | None, act
     """
     await session.refresh(hazard, _COLUMNS, with_for_update=True)
     fixer = await fixer_id(session, hazard) if action in (Action.ACCEPT, Action.REJECT, Action.UNFIX) else None
-    check(actor, hazard, action, fixer_id=fixer)
+    check(actor, hazard, action, fixer_id=fixer, finder_rechecks=finder_rechecks)
 
 
 async def _set_field(
@@ -448,6 +471,12 @@ async def _set_field(
     setattr(hazard, field, value)
     data = {"from": old, "to": value} if keep_old else {field: value}
     return await _record(session, hazard, actor, action, at, data=data)
+
+
+def _finder(hazard: Hazard, actor: Person | None) -> list[Person]:
+    """Return the inspector who found the hazard (an inspector still), unless they are the actor."""
+    reporter = hazard.reporter
+    return [reporter] if is_finder(reporter, hazard) and not _same(reporter, actor) else []
 
 
 async def _enterprise_side(session: AsyncSession, hazard: Hazard, actor: Person | None) -> list[Person]:

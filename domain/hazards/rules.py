@@ -108,6 +108,8 @@ class Refusal(StrEnum):
     SAME_HAZARD = "same_hazard"  # a hazard cannot duplicate itself
     BAD_ORIGINAL = "bad_original"  # a duplicate's original must be a live hazard of the same enterprise
     MAJOR_DOWNGRADE = "major_downgrade"  # only managers and inspectors make a major hazard general
+    RECHECK_OFF = "recheck_off"  # an inspector verifies (复查) only where the park allows it
+    NOT_FINDER = "not_finder"  # an inspector re-checks only the hazards they found
 
 
 # The five-in-place (五落实) of a major hazard, as stored in `Hazard.five_in_place`.
@@ -132,39 +134,65 @@ class Tell(StrEnum):
     EXTENSION = "extension"  # managers: an extension request waits for their decision
     EXTENSION_DECIDED = "extension_decided"  # the requester: their extension request was decided
     DOWNGRADED = "downgraded"  # managers: a major hazard was made general (they were alerted when it became major)
+    FINDER_CLOSED = "finder_closed"  # the inspector who found the hazard: it is closed (销号)
+    FINDER_RECHECK = "finder_recheck"  # the inspector who found it, where the park lets them re-check: a fix waits
 
 
 # --- checks ---------------------------------------------------------------------------------
 
 
-def check(actor: Person | None, hazard: Hazard, action: Action, *, fixer_id: int | None = None) -> None:
+def check(
+    actor: Person | None,
+    hazard: Hazard,
+    action: Action,
+    *,
+    fixer_id: int | None = None,
+    finder_rechecks: bool = False,
+) -> None:
     """Raise `Refused` unless the actor may make this event happen to the hazard now.
 
-    The system (`actor=None`) passes every permission check but never the status rules.
+    The system (`actor=None`) passes every permission check but never the status rules. `finder_rechecks`
+    is the park's setting (`park.inspector_recheck`): the inspector who found a hazard may verify its fix.
     """
-    if actor is not None and not _permitted(actor, hazard, action, fixer_id):
-        own_fix = action in (Action.ACCEPT, Action.REJECT) and may_verify(actor, None) and actor.id == fixer_id
-        raise Refused(Refusal.OWN_FIX if own_fix else Refusal.NOT_ALLOWED, hazard)
+    if actor is not None and not _permitted(actor, hazard, action, fixer_id, finder_rechecks):
+        raise Refused(_denial(actor, hazard, action, fixer_id, finder_rechecks), hazard)
     if not allowed(action, hazard.status):
         raise Refused(Refusal.WRONG_STATUS, hazard)
 
 
 def may_do(
-    person: Person, hazard: Hazard, action: Action, *, fixer_id: int | None = None, level: Level | None = None
+    person: Person,
+    hazard: Hazard,
+    action: Action,
+    *,
+    fixer_id: int | None = None,
+    level: Level | None = None,
+    finder_rechecks: bool = False,
 ) -> bool:
     """Tell whether the person may make this event happen to the hazard now, as the operation would judge
     it (`check`, and for a level, `may_downgrade_major`). Cards and lists show a person only the buttons
     this allows; the press is checked again by the operation itself.
     """
     try:
-        check(person, hazard, action, fixer_id=fixer_id)
+        check(person, hazard, action, fixer_id=fixer_id, finder_rechecks=finder_rechecks)
     except Refused:
         return False
     lowering = action == Action.SET_LEVEL and hazard.level == Level.MAJOR and level != Level.MAJOR
     return not (lowering and not may_downgrade_major(person))
 
 
-def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | None) -> bool:
+def _denial(actor: Person, hazard: Hazard, action: Action, fixer_id: int | None, finder_rechecks: bool) -> Refusal:
+    """Say why a permission check failed: a verification of one's own fix, an inspector's re-check, or not allowed."""
+    if action not in (Action.ACCEPT, Action.REJECT):
+        return Refusal.NOT_ALLOWED
+    if actor.id == fixer_id and may_verify(actor, None, hazard, finder_rechecks=finder_rechecks):
+        return Refusal.OWN_FIX
+    if actor.role == Role.INSPECTOR:
+        return Refusal.NOT_FINDER if finder_rechecks else Refusal.RECHECK_OFF
+    return Refusal.NOT_ALLOWED
+
+
+def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | None, finder_rechecks: bool) -> bool:
     match action:
         case Action.SET_DUE | Action.SET_LEVEL | Action.SET_CATEGORY:
             return may_edit_hazard(actor, hazard)
@@ -173,7 +201,7 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
         case Action.FIX:
             return may_fix(actor, hazard)
         case Action.ACCEPT | Action.REJECT:
-            return may_verify(actor, fixer_id)
+            return may_verify(actor, fixer_id, hazard, finder_rechecks=finder_rechecks)
         case Action.UNFIX:
             return fixer_id is not None and actor.id == fixer_id and may_fix(actor, hazard)
         case Action.PHOTOS | Action.DOCUMENTS:
@@ -370,9 +398,21 @@ def may_fix(person: Person, hazard: Hazard) -> bool:
     return may_act_for(person, Perm.HAZARD_FIX, hazard.enterprise_id)
 
 
-def may_verify(person: Person, fixer_id: int | None) -> bool:
-    """Tell whether the person may verify a fix: managers and admins, never their own fix."""
-    return role_allows(person.role, Perm.HAZARD_VERIFY) and person.id != fixer_id
+def may_verify(
+    person: Person, fixer_id: int | None, hazard: Hazard | None = None, *, finder_rechecks: bool = False
+) -> bool:
+    """Tell whether the person may verify a fix (验收 / 复查): managers and admins; where the park allows it
+    (`finder_rechecks`), also the inspector who found the hazard. Never one's own fix."""
+    if person.id == fixer_id:
+        return False
+    if role_allows(person.role, Perm.HAZARD_VERIFY):
+        return True
+    return finder_rechecks and hazard is not None and is_finder(person, hazard)
+
+
+def is_finder(person: Person, hazard: Hazard) -> bool:
+    """Tell whether the person is the inspector who found the hazard (and is an inspector still)."""
+    return person.role == Role.INSPECTOR and hazard.reporter_id == person.id
 
 
 def may_change_due(person: Person) -> bool:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,11 +20,13 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import events
 from domain.codes import PREFIXES, issue_code
-from domain.notices.queries import receipts
+from domain.notices.queries import card_photo_file_id, receipts
 from domain.notices.rules import (
     Refusal,
     Tell,
     check_answerer,
+    check_correctable,
+    check_corrector,
     check_meeting,
     check_open,
     check_sender,
@@ -32,9 +34,11 @@ from domain.notices.rules import (
     same_answer,
 )
 from domain.outcome import Change, Refused
+from storage import attachments as attachment_rows
 from storage.attachments import attach_files
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
+    BroadcastFile,
     Document,
     Notice,
     NoticeEvent,
@@ -42,6 +46,8 @@ from storage.models import (
     Person,
     Photo,
 )
+
+FileT = TypeVar("FileT", Photo, Document)
 
 
 async def issue(
@@ -152,6 +158,8 @@ async def cancel(
     await events.lock(session, notice)
     if notice.status == NoticeStatus.CANCELLED:
         return Change(notice)
+    if notice.status == NoticeStatus.WITHDRAWN:
+        raise Refused(Refusal.WITHDRAWN, notice)
     notice.status = NoticeStatus.CANCELLED
     notice.updated_at = at
     event = await _record(session, notice, actor, "cancel", at, note=reason or None)
@@ -220,6 +228,122 @@ async def set_attended(
     current = {r.enterprise_id for r in await receipts(session, notice.id) if r.attended}
     wanted = current | {enterprise_id} if attended else current - {enterprise_id}
     return await record_attendance(session, notice, actor, wanted, at)
+
+
+# --- corrections: wording, place, files, withdrawal (撤回) --------------------------------------------
+# The issuer or a manager corrects a notice in place: receipts stand when only the wording or the files
+# change; a change that matters to whoever answered (the place, a withdrawal) tells them. Each correction
+# is a `notice_events` row with who and what (the old and the new value), never an overwrite of history.
+
+
+async def edit_text(
+    session: AsyncSession,
+    notice: Notice,
+    actor: Person,
+    at: datetime,
+    *,
+    title: str | None = None,
+    body: str | None = None,
+) -> Change[Notice]:
+    """Fix the title or the text (agenda) of a notice; receipts stand and nobody is told. No event if unchanged."""
+    check_corrector(notice, actor)
+    await events.lock(session, notice)
+    check_correctable(notice)
+    data: dict[str, Any] = {}
+    if title is not None and title != notice.title:
+        data.update(title_from=notice.title, title_to=title)
+        notice.title = title
+    if body is not None and body != notice.body:
+        data.update(body_from=notice.body, body_to=body)
+        notice.body = body
+    if not data:
+        return Change(notice)
+    notice.updated_at = at
+    return Change(notice, await _record(session, notice, actor, "edit", at, data=data))
+
+
+async def set_place(session: AsyncSession, notice: Notice, actor: Person, place: str, at: datetime) -> Change[Notice]:
+    """Change a meeting's place only (its time stands); whoever answered, and their leads, are told."""
+    check_corrector(notice, actor)
+    await events.lock(session, notice)
+    check_meeting(notice)
+    if notice.starts_at is None:
+        raise Refused(Refusal.NOT_MEETING, notice)
+    return await move(session, notice, actor, notice.starts_at, place, at)
+
+
+async def add_files(
+    session: AsyncSession,
+    notice: Notice,
+    actor: Person,
+    photos: Sequence[Photo],
+    documents: Sequence[Document],
+    at: datetime,
+) -> Change[Notice]:
+    """Add photos and documents to a notice (those it already has are not added twice); receipts stand."""
+    check_corrector(notice, actor)
+    await events.lock(session, notice)
+    check_correctable(notice)
+    have = await attachment_rows.files(session, "notice", notice.id)
+    photo_ids = {f.photo_id for f in have}
+    document_ids = {f.document_id for f in have}
+    new_photos = _each_once([p for p in photos if p.id not in photo_ids])
+    new_documents = _each_once([d for d in documents if d.id not in document_ids])
+    if not new_photos and not new_documents:
+        return Change(notice)
+    notice.updated_at = at
+    names = [d.file_name for d in new_documents]
+    event = await _record(session, notice, actor, "files_add", at, data={"documents": names, "photos": len(new_photos)})
+    added = await attachment_rows.attach_files(session, "notice", notice.id, new_photos, new_documents, at, event.id)
+    return Change(notice, event, added=added)
+
+
+async def remove_file(
+    session: AsyncSession, notice: Notice, actor: Person, file: BroadcastFile, at: datetime
+) -> Change[Notice]:
+    """Take one file off a notice; the event keeps which (its row, name and hash stay in the store).
+
+    The picture the card went out with stays on it (a posted message cannot lose its picture on every
+    platform): `Refusal.CARD_PHOTO`, the notice is withdrawn and issued again instead.
+    """
+    check_corrector(notice, actor)
+    await events.lock(session, notice)
+    check_correctable(notice)
+    if file.owner_kind != "notice" or file.owner_id != notice.id:
+        raise ValueError("the file is not one of this notice's")
+    if file.photo_id is not None and file.id == await card_photo_file_id(session, notice.id):
+        raise Refused(Refusal.CARD_PHOTO, notice)
+    if file.document is not None:
+        data: dict[str, Any] = {"document": file.document.file_name, "document_id": file.document_id}
+    else:
+        data = {"photo_id": file.photo_id}
+    await session.delete(file)
+    notice.updated_at = at
+    return Change(notice, await _record(session, notice, actor, "files_remove", at, data=data))
+
+
+async def withdraw(session: AsyncSession, notice: Notice, actor: Person, reason: str, at: datetime) -> Change[Notice]:
+    """Withdraw a notice issued by mistake (撤回): no more answers or reminders, counted in no figure;
+    whoever answered, and the leads of their enterprises, are told. Its code, receipts and history stay."""
+    check_corrector(notice, actor)
+    await events.lock(session, notice)
+    if notice.status == NoticeStatus.WITHDRAWN:
+        return Change(notice)
+    data = {"from": notice.status}
+    notice.status = NoticeStatus.WITHDRAWN
+    notice.updated_at = at
+    event = await _record(session, notice, actor, "withdraw", at, note=reason or None, data=data)
+    if data["from"] == NoticeStatus.CANCELLED:
+        return Change(notice, event)  # they heard of the cancellation already; the card says the rest
+    return Change(notice, event, {Tell.WITHDRAWN: await _confirmed_people(session, notice, actor)})
+
+
+def _each_once(rows: list[FileT]) -> list[FileT]:
+    """Return the rows with repeats (the same bytes sent twice in one message) dropped, in order."""
+    kept: dict[int, FileT] = {}
+    for row in rows:
+        kept.setdefault(row.id, row)
+    return list(kept.values())
 
 
 # --- inside the operations --------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,9 +18,12 @@ from sqlalchemy.orm import joinedload
 from domain.codes import normal_code
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
+    BroadcastFile,
     Enterprise,
     Notice,
+    NoticeEvent,
     NoticeReceipt,
+    Person,
 )
 
 WITH_RECEIPT = (joinedload(NoticeReceipt.enterprise), joinedload(NoticeReceipt.person))
@@ -70,6 +74,47 @@ async def receipts(session: AsyncSession, notice_id: int) -> Sequence[NoticeRece
 async def unanswered(session: AsyncSession, notice_id: int) -> list[NoticeReceipt]:
     """Return the receipts of enterprises that have not answered a notice yet."""
     return [r for r in await receipts(session, notice_id) if r.status == ReceiptStatus.PENDING]
+
+
+async def card_photo_file_id(session: AsyncSession, notice_id: int) -> int | None:
+    """Return the file row of the picture the notice's card went out with (its first photo at issue), if any."""
+    issued = await session.scalar(select(func.min(NoticeEvent.id)).where(NoticeEvent.notice_id == notice_id))
+    return await session.scalar(
+        select(BroadcastFile.id)
+        .where(
+            BroadcastFile.owner_kind == "notice",
+            BroadcastFile.owner_id == notice_id,
+            BroadcastFile.event_id == issued,
+            BroadcastFile.photo_id.is_not(None),
+        )
+        .order_by(BroadcastFile.id)
+        .limit(1)
+    )
+
+
+CORRECTIONS = ("edit", "files_add", "files_remove", "move", "withdraw")
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One correction of a notice: what was done, by whom, when, with the event's detail."""
+
+    action: str
+    at: datetime
+    by: str | None
+    note: str | None
+    data: dict[str, Any]
+
+
+async def corrections(session: AsyncSession, notice_id: int) -> list[Correction]:
+    """Return a notice's corrections (wording, place, time, files, withdrawal), oldest first."""
+    rows = await session.execute(
+        select(NoticeEvent, Person.display_name)
+        .outerjoin(Person, Person.id == NoticeEvent.actor_id)
+        .where(NoticeEvent.notice_id == notice_id, NoticeEvent.action.in_(CORRECTIONS))
+        .order_by(NoticeEvent.id)
+    )
+    return [Correction(e.action, e.at, name, e.note, e.data or {}) for e, name in rows.all()]
 
 
 # --- figures for the weekly digest and the annual summary -------------------------------------
@@ -124,7 +169,10 @@ async def stats(session: AsyncSession, start: datetime, end: datetime, held_befo
     plain = list(
         await session.scalars(
             select(Notice).where(
-                Notice.kind == NoticeKind.NOTICE, Notice.created_at >= start, Notice.created_at < end
+                Notice.kind == NoticeKind.NOTICE,
+                Notice.created_at >= start,
+                Notice.created_at < end,
+                Notice.status != NoticeStatus.WITHDRAWN,  # a notice taken back was never issued, as the park sees it
             )
         )
     )

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from domain.outcome import Refused
-from domain.park.rules import Perm, role_allows
+from domain.park.rules import Perm, is_manager, role_allows
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus, Role
 
 if TYPE_CHECKING:
@@ -34,6 +34,9 @@ class Refusal(StrEnum):
     STARTED = "started"  # a meeting that started can no longer be moved or answered
     ANSWERED = "answered"  # someone else answered for the enterprise (detail: receipt, answered_by)
     LEAVE_MEETING_ONLY = "leave_meeting_only"  # a plain notice is answered 收到 only, never 请假
+    WITHDRAWN = "withdrawn"  # the notice was taken back (撤回)
+    CARD_PHOTO = "card_photo"  # the picture a card went out with cannot be taken off it (withdraw instead)
+    NO_CHANGE_ALLOWED = "no_change_allowed"  # a cancelled notice is not corrected (detail: status)
 
 
 class Tell(StrEnum):
@@ -41,6 +44,7 @@ class Tell(StrEnum):
 
     CANCELLED = "cancelled"  # whoever confirmed, and the leads of their enterprises: the meeting is off
     MOVED = "moved"  # whoever confirmed, and the leads of their enterprises: new time (and place)
+    WITHDRAWN = "withdrawn"  # whoever answered, and the leads of their enterprises: the notice was taken back
 
 
 # --- who may ----------------------------------------------------------------------------------
@@ -62,6 +66,14 @@ def may_change_answer(person: Person, enterprise_id: int, answered_by: int | Non
 def may_send_notices(person: Person) -> bool:
     """Tell whether the person may issue, move or cancel notices and record attendance."""
     return role_allows(person.role, Perm.NOTICE_SEND)
+
+
+def may_correct(person: Person, notice: Notice) -> bool:
+    """Tell whether the person may correct a notice (its text, place, files) or withdraw it: its issuer,
+    while they may still send notices, or any manager."""
+    if not may_send_notices(person):
+        return False
+    return notice.author_id == person.id or is_manager(person)
 
 
 # --- when -------------------------------------------------------------------------------------
@@ -101,7 +113,9 @@ def check_answerer(notice: Notice, actor: Person, status: ReceiptStatus) -> None
 
 
 def check_open(notice: Notice, at: datetime) -> None:
-    """Refuse an answer to a cancelled notice or a meeting that has started."""
+    """Refuse an answer to a cancelled or withdrawn notice, or a meeting that has started."""
+    if notice.status == NoticeStatus.WITHDRAWN:
+        raise Refused(Refusal.WITHDRAWN, notice)
     if notice.status == NoticeStatus.CANCELLED:
         raise Refused(Refusal.CANCELLED, notice)
     if started(notice, at):
@@ -118,8 +132,24 @@ def check_meeting(notice: Notice) -> None:
     """Refuse moving a plain notice or a cancelled meeting, or recording its attendance."""
     if notice.kind != NoticeKind.MEETING:
         raise Refused(Refusal.NOT_MEETING, notice)
+    if notice.status == NoticeStatus.WITHDRAWN:
+        raise Refused(Refusal.WITHDRAWN, notice)
     if notice.status == NoticeStatus.CANCELLED:
         raise Refused(Refusal.CANCELLED, notice)
+
+
+def check_corrector(notice: Notice, actor: Person) -> None:
+    """Refuse a correction or a withdrawal by someone who is neither the notice's issuer nor a manager."""
+    if not may_correct(actor, notice):
+        raise Refused(Refusal.NOT_ALLOWED, notice)
+
+
+def check_correctable(notice: Notice) -> None:
+    """Refuse correcting the text, place or files of a withdrawn or cancelled notice (nobody reads it any more)."""
+    if notice.status == NoticeStatus.WITHDRAWN:
+        raise Refused(Refusal.WITHDRAWN, notice)
+    if notice.status != NoticeStatus.OPEN:
+        raise Refused(Refusal.NO_CHANGE_ALLOWED, notice)
 
 
 def same_answer(receipt: NoticeReceipt, status: ReceiptStatus, reason: str | None, substitute: str | None) -> bool:

@@ -6,7 +6,7 @@ import difflib
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -84,13 +84,17 @@ async def people_with_roles(session: AsyncSession, enterprise_id: int | None) ->
     return rows.unique().all()
 
 
+# Built once (`/whoami` asks it at every call): the values come as parameters.
+_PENDING_JOIN = (
+    select(JoinRequest)
+    .options(*WITH_REQUEST)
+    .where(JoinRequest.person_id == bindparam("person_id"), JoinRequest.status == JoinStatus.PENDING)
+)
+
+
 async def pending_join(session: AsyncSession, person: Person) -> JoinRequest | None:
     """Return the person's open join request, if any."""
-    return await session.scalar(
-        select(JoinRequest)
-        .options(*WITH_REQUEST)
-        .where(JoinRequest.person_id == person.id, JoinRequest.status == JoinStatus.PENDING)
-    )
+    return await session.scalar(_PENDING_JOIN, {"person_id": person.id})
 
 
 async def get_join(session: AsyncSession, request_id: int) -> JoinRequest | None:

@@ -29,6 +29,7 @@ class Perm(StrEnum):
     HAZARD_REPORT = "hazard_report"
     HAZARD_FIX = "hazard_fix"
     HAZARD_VERIFY = "hazard_verify"
+    HAZARD_RECHECK = "hazard_recheck"  # 验收 or 复查 a fix: managers; an inspector on their own find, if the park allows
     HAZARD_EDIT = "hazard_edit"
     HAZARD_EXTEND = "hazard_extend"
     HAZARD_WITHDRAW = "hazard_withdraw"
@@ -53,6 +54,9 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.HAZARD_REPORT: ALL_ROLES,
     Perm.HAZARD_FIX: (Role.ADMIN, Role.MANAGER, Role.LEAD, Role.MEMBER),
     Perm.HAZARD_VERIFY: MANAGER_ROLES,
+    # An inspector only on a hazard they found, and only where `park.inspector_recheck` is on
+    # (`domain/hazards/rules.may_verify`).
+    Perm.HAZARD_RECHECK: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.HAZARD_EDIT: ALL_ROLES,
     Perm.HAZARD_EXTEND: ENTERPRISE_ROLES,  # managers change the date themselves with /due
     Perm.HAZARD_WITHDRAW: ALL_ROLES,  # the reporter or a manager (`may_withdraw`)
@@ -88,6 +92,13 @@ def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
     if is_enterprise_staff(person):
         return person.enterprise_id is not None and person.enterprise_id == enterprise_id
     return True
+
+
+def may_recheck(person: Person, inspector_recheck: bool) -> bool:
+    """Tell whether the person verifies fixes at all (验收 / 复查): managers, and inspectors where the park
+    allows them to re-check what they found (`park.inspector_recheck`; which hazards is
+    `domain/hazards/rules.may_verify`)."""
+    return role_allows(person.role, Perm.HAZARD_VERIFY) or (inspector_recheck and person.role == Role.INSPECTOR)
 
 
 def is_stranger(person: Person) -> bool:

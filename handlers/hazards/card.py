@@ -197,6 +197,10 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.STATE_CHANGED.format(code=code, status=T.STATUS_NAMES[hazard.status])
         case Refusal.MAJOR_DOWNGRADE:
             return T.LEVEL_DOWNGRADE_REFUSED.format(code=code)
+        case Refusal.RECHECK_OFF:
+            return T.RECHECK_OFF
+        case Refusal.NOT_FINDER:
+            return T.RECHECK_NOT_FINDER.format(code=code)
         case _:
             return T.HAZARD_NOT_OWN_ENTERPRISE.format(enterprise=own_enterprise(actor))
 
@@ -289,7 +293,7 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
     )
     # Whoever has (or gets) the card in their private chat sees only the buttons they may press there.
     audience = await cards.card_audience(session, card.key, hazard.enterprise_id, PARK_ROLES)
-    return for_people(card, hazard, audience, fixer)
+    return for_people(card, hazard, audience, fixer, rechecks=settings.park.inspector_recheck)
 
 
 async def card_photos(root: Path, before: list[Photo], after: list[Photo]) -> tuple[tuple[Path, ...], bool]:
@@ -362,16 +366,25 @@ def _rows(rows: list[tuple[Button | None, ...]]) -> tuple[tuple[Button, ...], ..
     return tuple(row for row in kept if row)
 
 
-def actions_for(hazard: Hazard, person: Person, fixer_id: int | None) -> tuple[tuple[Button, ...], ...]:
-    """Return the buttons one person may press on a hazard, by the rule its operations check (`may_do`)."""
-    return actions(hazard, lambda action, level: may_do(person, hazard, action, fixer_id=fixer_id, level=level))
+def actions_for(
+    hazard: Hazard, person: Person, fixer_id: int | None, *, rechecks: bool = False
+) -> tuple[tuple[Button, ...], ...]:
+    """Return the buttons one person may press on a hazard, by the rule its operations check (`may_do`;
+    `rechecks`: the park lets the inspector who found a hazard verify its fix)."""
+
+    def allow(action: Action, level: Level | None) -> bool:
+        return may_do(person, hazard, action, fixer_id=fixer_id, level=level, finder_rechecks=rechecks)
+
+    return actions(hazard, allow)
 
 
-def for_people(card: Card, hazard: Hazard, people: Iterable[Person], fixer_id: int | None) -> Card:
+def for_people(
+    card: Card, hazard: Hazard, people: Iterable[Person], fixer_id: int | None, *, rechecks: bool = False
+) -> Card:
     """Return the card with these people's own buttons added to its audience (for their private copies)."""
     known = {(a.platform, a.user_id) for a in card.audience}
     added = tuple(
-        Audience(p.platform, p.external_id, p.private_chat_id, actions_for(hazard, p, fixer_id))
+        Audience(p.platform, p.external_id, p.private_chat_id, actions_for(hazard, p, fixer_id, rechecks=rechecks))
         for p in people
         if (p.platform, p.external_id) not in known
     )

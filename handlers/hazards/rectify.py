@@ -239,20 +239,28 @@ async def fix_reply(
 ) -> list[Reply]:
     """Submit the fix (with its PDFs); the card changes everywhere, and managers get it privately to verify."""
     try:
-        change = await hazard_ops.submit_fix(session, hazard, actor, note, photos, now, documents)
+        change = await hazard_ops.submit_fix(
+            session, hazard, actor, note, photos, now, documents, finder_rechecks=settings.park.inspector_recheck
+        )
     except Refused as exc:
         return [Reply(text=_fix_refusal(exc, actor))]
     await close_about_hazard(session, hazard.id)
     if msg.media_group_id:
         await ask(session, msg.chat, actor, HazardAlbum(hazard.id, msg.media_group_id, "after"), now)
     card = await build_card(session, hazard, settings, now)
-    replies = [Reply(card=card, edit=True), Reply(text=T.FIX_SUBMITTED.format(code=hazard.code), about=key_of(hazard))]
+    finders = change.tell.get(Tell.FINDER_RECHECK, [])
+    submitted = (
+        T.FIX_SUBMITTED_RECHECK.format(code=hazard.code, name=finders[0].display_name)
+        if finders
+        else T.FIX_SUBMITTED.format(code=hazard.code)
+    )
+    replies = [Reply(card=card, edit=True), Reply(text=submitted, about=key_of(hazard))]
     # Managers verify from their private chat too: the first time they get the card there; after
     # a rejection their copy is edited in place and a one-line note tells them it is back.
     has_copy = {(p.platform, p.chat_id) for p in await cards.card_posts(session, card.key, None)}
     fresh: list[Person] = []
     again: list[Person] = []
-    for manager in change.tell[Tell.VERIFY]:
+    for manager in [*change.tell[Tell.VERIFY], *change.tell.get(Tell.FINDER_RECHECK, [])]:
         if manager.private_chat_id == msg.chat.chat_id and manager.platform == msg.chat.platform:
             continue  # they are looking at it already
         (again if (manager.platform, manager.private_chat_id) in has_copy else fresh).append(manager)
@@ -267,13 +275,15 @@ async def fix_reply(
 
 
 async def _verifiable(
-    session: AsyncSession, actor: Person, hazard: Hazard | None, action: Action
+    session: AsyncSession, actor: Person, hazard: Hazard | None, action: Action, settings: Settings
 ) -> Refused | None:
-    """Check the hazard awaits verification and the fix is not the actor's own."""
+    """Check the hazard awaits verification, the actor may verify it (a manager, or the inspector who found
+    it where the park allows re-checks) and the fix is not the actor's own."""
     if hazard is None:
         return Refused(Refusal.NOT_ALLOWED)
     try:
-        hazard_rules.check(actor, hazard, action, fixer_id=await hazard_queries.fixer_id(session, hazard))
+        fixer = await hazard_queries.fixer_id(session, hazard)
+        hazard_rules.check(actor, hazard, action, fixer_id=fixer, finder_rechecks=settings.park.inspector_recheck)
     except Refused as exc:
         return exc
     return None
@@ -289,7 +299,7 @@ async def _press_refused(
     return await refuse(session, actor, press, now, refusal_text(exc, actor))
 
 
-@router.button(AcceptButton, perm=Perm.HAZARD_VERIFY)
+@router.button(AcceptButton, perm=Perm.HAZARD_RECHECK)
 async def accept_button(
     press: ButtonPress,
     *,
@@ -302,13 +312,13 @@ async def accept_button(
 ) -> HandlerResult:
     """Accept the rectification: the hazard is closed (销号)."""
     hazard = await hazard_queries.get_hazard(session, button.hazard_id)
-    refused = await _verifiable(session, actor, hazard, Action.ACCEPT)
+    refused = await _verifiable(session, actor, hazard, Action.ACCEPT, settings)
     if refused is not None or hazard is None:
         return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
     return await _accept(session, actor, hazard, settings, now, reach, toast=True)
 
 
-@router.command("accept", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["accept"])
+@router.command("accept", perm=Perm.HAZARD_RECHECK, help_text=T.HELP["accept"])
 async def accept_command(
     msg: Incoming,
     *,
@@ -323,7 +333,7 @@ async def accept_command(
     hazard, _, problem = await commanded_hazard(session, msg, card_key, T.ACCEPT_USAGE)
     if hazard is None:
         return problem
-    refused = await _verifiable(session, actor, hazard, Action.ACCEPT)
+    refused = await _verifiable(session, actor, hazard, Action.ACCEPT, settings)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
     return await _accept(session, actor, hazard, settings, now, reach, toast=False)
@@ -340,7 +350,7 @@ async def _accept(
     toast: bool,
 ) -> list[Reply]:
     try:
-        change = await hazard_ops.accept(session, hazard, actor, now)
+        change = await hazard_ops.accept(session, hazard, actor, now, finder_rechecks=settings.park.inspector_recheck)
     except Refused as exc:
         if exc.reason == Refusal.FIVE_INCOMPLETE:
             # Said in the chat, not only as a popup: the enterprise reads there what it has to complete.
@@ -356,16 +366,31 @@ async def _accept(
     if told:
         notice = T.VERIFY_ACCEPTED_NOTICE.format(code=hazard.code, description=short(hazard.description))
         replies.append(Reply(text=notice, people=told, about=key_of(hazard)))
+    finder = recipients((p for why, p in change.told() if why == Tell.FINDER_CLOSED), reach)
+    if finder:
+        said = T.VERIFY_ACCEPTED_FINDER.format(
+            code=hazard.code,
+            description=short(hazard.description),
+            enterprise=hazard.enterprise.name,
+            name=actor.display_name,
+        )
+        replies.append(Reply(text=said, people=finder, about=key_of(hazard)))
     return replies
 
 
-@router.button(RejectButton, perm=Perm.HAZARD_VERIFY)
+@router.button(RejectButton, perm=Perm.HAZARD_RECHECK)
 async def reject_button(
-    press: ButtonPress, *, session: AsyncSession, actor: Person, now: datetime, button: RejectButton
+    press: ButtonPress,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    button: RejectButton,
 ) -> HandlerResult:
     """Start a rejection: ask the manager for the reason, as a reply."""
     hazard = await hazard_queries.get_hazard(session, button.hazard_id)
-    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    refused = await _verifiable(session, actor, hazard, Action.REJECT, settings)
     if refused is not None or hazard is None:
         return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
     await ask(session, press.chat, actor, HazardReject(hazard.id), now)
@@ -375,7 +400,7 @@ async def reject_button(
     ]
 
 
-@router.command("reject", perm=Perm.HAZARD_VERIFY, help_text=T.HELP["reject"])
+@router.command("reject", perm=Perm.HAZARD_RECHECK, help_text=T.HELP["reject"])
 async def reject_command(
     msg: Incoming,
     *,
@@ -392,7 +417,7 @@ async def reject_command(
         return problem
     if refusal := too_long(reason):
         return refusal
-    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    refused = await _verifiable(session, actor, hazard, Action.REJECT, settings)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
     if not reason:
@@ -401,7 +426,7 @@ async def reject_command(
     return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
 
 
-@router.question(HazardReject, perm=Perm.HAZARD_VERIFY)
+@router.question(HazardReject, perm=Perm.HAZARD_RECHECK)
 async def reject_reason(
     msg: Incoming,
     *,
@@ -426,7 +451,7 @@ async def reject_reason(
     hazard = await hazard_queries.get_hazard(session, question.hazard_id)
     if hazard is None:
         return Reply(text=T.BUTTON_STALE)
-    refused = await _verifiable(session, actor, hazard, Action.REJECT)
+    refused = await _verifiable(session, actor, hazard, Action.REJECT, settings)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
     return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
@@ -443,7 +468,9 @@ async def _reject(
     reach: Reach,
 ) -> list[Reply]:
     try:
-        change = await hazard_ops.reject(session, hazard, actor, reason, now)
+        change = await hazard_ops.reject(
+            session, hazard, actor, reason, now, finder_rechecks=settings.park.inspector_recheck
+        )
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
     await close_about_hazard(session, hazard.id)

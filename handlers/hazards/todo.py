@@ -17,7 +17,7 @@ from bot.config import Settings
 from bot.messages import Button, Reply
 from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import DUE_SOON_DAYS, Action, due_soon, sees_whole_park
-from domain.park.rules import is_enterprise_staff, is_manager
+from domain.park.rules import is_enterprise_staff, may_recheck
 from handlers import texts as T
 from handlers.hazards.card import AcceptButton, FixButton, RejectButton, actions_for, status_text
 from handlers.util import short
@@ -42,11 +42,16 @@ def hazard_line(h: Hazard, today: date, settings: Settings) -> str:
     )
 
 
-def next_buttons(hazard: Hazard, person: Person, fixer_id: int | None) -> tuple[Button, ...]:
+def next_buttons(
+    hazard: Hazard, person: Person, fixer_id: int | None, *, rechecks: bool = False
+) -> tuple[Button, ...]:
     """Return the next-step buttons (提交整改, 验收通过 / 驳回) the person may press on a hazard, the
     first one named with the hazard's code (a list carries many)."""
     kept = [
-        b for row in actions_for(hazard, person, fixer_id) for b in row if b.data.split(":")[0] in NEXT_STEPS
+        b
+        for row in actions_for(hazard, person, fixer_id, rechecks=rechecks)
+        for b in row
+        if b.data.split(":")[0] in NEXT_STEPS
     ]
     if not kept:
         return ()
@@ -57,12 +62,17 @@ def next_buttons(hazard: Hazard, person: Person, fixer_id: int | None) -> tuple[
 
 
 async def list_buttons(
-    session: AsyncSession, rows: Sequence[Hazard], person: Person, limit: int = T.HAZARD_LINE_BUTTONS
+    session: AsyncSession,
+    rows: Sequence[Hazard],
+    person: Person,
+    settings: Settings,
+    limit: int = T.HAZARD_LINE_BUTTONS,
 ) -> tuple[tuple[Button, ...], ...]:
     """Return a button row for each of the first hazards the person has a next step on."""
+    rechecks = settings.park.inspector_recheck
     waiting = [h.id for h in rows[:limit] if h.status == HazardStatus.AWAITING_VERIFICATION]
-    fixers = await hazard_queries.fixers(session, waiting) if is_manager(person) else {}
-    found = (next_buttons(h, person, fixers.get(h.id)) for h in rows[:limit])
+    fixers = await hazard_queries.fixers(session, waiting) if may_recheck(person, rechecks) else {}
+    found = (next_buttons(h, person, fixers.get(h.id), rechecks=rechecks) for h in rows[:limit])
     return tuple(row for row in found if row)
 
 
@@ -91,15 +101,17 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
     """Return the hazard sections of the person's to-do list (empty sections left out).
 
     A manager: fixes waiting for their verification (not their own), and the park's hazards due soon; an
-    inspector: the park's hazards due soon; an enterprise's people: their enterprise's hazards to fix.
+    inspector: the park's hazards due soon (and, where the park lets them re-check, the fixes of what they
+    found); an enterprise's people: their enterprise's hazards to fix.
     """
     today = settings.park.day(now)
     tz, grace = settings.park.tz, settings.park.immediate_grace_days
+    rechecks = settings.park.inspector_recheck
     replies: list[Reply] = []
-    if is_manager(actor):
+    if may_recheck(actor, rechecks):
         waiting = await hazard_queries.awaiting_verification(session)
         fixers = await hazard_queries.fixers(session, [h.id for h in waiting])
-        mine = [h for h in waiting if next_buttons(h, actor, fixers.get(h.id))]
+        mine = [h for h in waiting if next_buttons(h, actor, fixers.get(h.id), rechecks=rechecks)]
         shown = mine[: T.TODO_SHOWN]
         if mine:
             lines = [
@@ -111,7 +123,7 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
                 )
                 for h in shown
             ]
-            buttons = tuple(next_buttons(h, actor, fixers.get(h.id)) for h in shown)
+            buttons = tuple(next_buttons(h, actor, fixers.get(h.id), rechecks=rechecks) for h in shown)
             title = T.TODO_VERIFY.format(count=len(mine))
             replies.append(_section(title, len(mine), lines, buttons, "/hazards 待验收"))
     if is_enterprise_staff(actor) and actor.enterprise_id is not None:

@@ -367,7 +367,7 @@ async def _hazard_list(
     lines = [T.HAZARDS_HEADER.format(title=_list_title(q), total=total, shown=shown)]
     lines += _hazard_lines(rows, today, settings)
     # The first rows carry the next step the person may take on them (提交整改, 验收通过 / 驳回).
-    buttons = await list_buttons(session, rows, actor)
+    buttons = await list_buttons(session, rows, actor, settings)
     if q.page < pages:
         buttons += ((Button(T.BTN_NEXT_PAGE, q.button(q.page + 1).pack(), q.words(q.page + 1)),),)
     return Reply(text="\n".join(lines), buttons=buttons)

@@ -10,9 +10,10 @@ reminders (`reminders.py`, sent by `schedules/notices.py`) build on it. The rule
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,6 +22,7 @@ from bot.config import Settings
 from bot.messages import Button, Card, CardField, CardStatus, Reply, clean_text
 from domain.notices import queries as notice_queries
 from domain.notices import rules as notice_rules
+from domain.notices.queries import Correction
 from domain.notices.rules import Refusal
 from domain.outcome import Refused
 from domain.park.rules import is_manager
@@ -94,13 +96,23 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
     if open_:
         how = T.MEETING_HOW if notice.kind == NoticeKind.MEETING else T.NOTICE_HOW
         fields.append(CardField("how", T.NF_HOW, how))
-    if notice.status == NoticeStatus.CANCELLED:
+    corrected = await notice_queries.corrections(session, notice.id)
+    if corrected:
+        fields.append(CardField("corrections", T.NF_CORRECTIONS, corrections_text(notice, corrected, settings)))
+    if notice.status == NoticeStatus.WITHDRAWN:
+        status = CardStatus("withdrawn", T.NOTICE_STATUS_WITHDRAWN, T.F_STATUS)
+    elif notice.status == NoticeStatus.CANCELLED:
         status = CardStatus("cancelled", T.NOTICE_STATUS_CANCELLED, T.F_STATUS)
     elif started:
         status = CardStatus("started", T.NOTICE_STATUS_STARTED, T.F_STATUS)
     else:
         status = CardStatus("open", T.NOTICE_STATUS_OPEN, T.F_STATUS)
-    photos = tuple(settings.storage.photo_dir / f.photo.path for f in attached if f.photo is not None)
+    # The picture the card went out with, whatever was added or removed since: a posted text card cannot
+    # take a picture on every platform, nor a photo card lose its own (`domain.notices.operations.remove_file`).
+    card_photo = await notice_queries.card_photo_file_id(session, notice.id)
+    photos = tuple(
+        settings.storage.photo_dir / f.photo.path for f in attached if f.photo is not None and f.id == card_photo
+    )
     return Card(
         key=card_key_of(notice),
         kind=CARD_KIND,
@@ -119,6 +131,49 @@ def receipt_buttons(notice: Notice) -> tuple[Button, ...]:
         return (ok,)
     leave = Button(T.BTN_RECEIPT_LEAVE, ReceiptButton(notice.id, "leave").pack(), f"/leave {notice.code} <原因>")
     return ok, leave
+
+
+CORRECTIONS_SHOWN = 3  # the newest corrections on the card; the whole history is in the notice's events
+
+
+def corrections_text(notice: Notice, corrected: Sequence[Correction], settings: Settings) -> str:
+    """Say on the card who corrected what and when, newest last (older ones counted, not listed)."""
+    lines = [correction_line(notice, c, settings) for c in corrected[-CORRECTIONS_SHOWN:]]
+    if len(corrected) > CORRECTIONS_SHOWN:
+        lines.insert(0, T.CORRECTIONS_MORE.format(count=len(corrected) - CORRECTIONS_SHOWN))
+    return "\n".join(lines)
+
+
+def correction_line(notice: Notice, c: Correction, settings: Settings) -> str:
+    """Say one correction: `12-01 10:05 李干部修改了内容`."""
+    data = c.data
+    match c.action:
+        case "edit":
+            key = "title_body" if "title_to" in data and "body_to" in data else ("title" if "title_to" in data else "body")
+            body = T.NF_AGENDA if notice.kind == NoticeKind.MEETING else T.NF_BODY
+            what = T.CORRECTION_WHAT[key].format(body=body)
+        case "files_add":
+            what = T.CORRECTION_WHAT["files_add"].format(files=_files_said(data))
+        case "files_remove":
+            what = T.CORRECTION_WHAT["files_remove"].format(files=_files_said(data))
+        case "move":
+            when = fmt_when(datetime.fromisoformat(data["to"]), settings) if data.get("to") else ""
+            moved, placed = data.get("from") != data.get("to"), data.get("place_from") != data.get("place_to")
+            key = "move_place" if moved and placed else ("move" if moved else "place")
+            what = T.CORRECTION_WHAT[key].format(when=when, place=data.get("place_to") or "")
+        case _:  # withdraw
+            reason = T.CORRECTION_REASON.format(reason=c.note) if c.note else ""
+            what = T.CORRECTION_WHAT["withdraw"].format(kind=T.NOTICE_KIND_NAMES[notice.kind], reason=reason)
+    at = c.at.astimezone(settings.park.tz)
+    return T.CORRECTION_LINE.format(when=f"{at:%m-%d %H:%M}", name=c.by or T.CORRECTION_SOMEONE, what=what)
+
+
+def _files_said(data: dict[str, Any]) -> str:
+    """Name the files of a files event: documents by name, photos counted."""
+    names = data.get("documents") or ([data["document"]] if data.get("document") else [])
+    photos = data.get("photos", 1 if data.get("photo_id") else 0)
+    parts = [f"《{n}》" for n in names] + ([T.CORRECTION_PHOTOS.format(count=photos)] if photos else [])
+    return "、".join(parts)
 
 
 async def card_edit(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Reply:
@@ -224,6 +279,12 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.RECEIPT_NOT_LISTED.format(enterprise=enterprise)
         case Refusal.CANCELLED:
             return T.RECEIPT_CANCELLED.format(code=code)
+        case Refusal.WITHDRAWN:
+            return T.RECEIPT_WITHDRAWN.format(code=code)
+        case Refusal.CARD_PHOTO:
+            return T.NOTICE_CARD_PHOTO.format(code=code)
+        case Refusal.NO_CHANGE_ALLOWED:
+            return T.NOTICE_NOT_OPEN.format(code=code, status="取消")
         case Refusal.STARTED:
             return T.RECEIPT_STARTED.format(code=code)
         case Refusal.NOT_MEETING:

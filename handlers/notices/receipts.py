@@ -73,6 +73,8 @@ async def receipts(
     found, _, problem = await notice_named(session, msg.args, card_key, T.RECEIPTS_USAGE, code_only=True)
     if found is None:
         return problem
+    if found.status == NoticeStatus.WITHDRAWN:
+        return Reply(text=T.RECEIPT_WITHDRAWN.format(code=found.code))
     text = await receipts_text(session, found)
     # Only those still collecting: a meeting that has begun says 回执已截止 on its card, and so does this list.
     others = [n.code for n in await notice_queries.open_notices(session) if n.id != found.id and not started(n, now)]
@@ -125,6 +127,10 @@ async def _remind_now(
 ) -> list[Reply]:
     """Remind the enterprises that have not answered now; say how many, or why none (quiet hours, the cap)."""
     park = settings.park
+    if notice.status != NoticeStatus.OPEN:  # withdrawn or cancelled: nobody owes an answer any more
+        closed = T.RECEIPT_WITHDRAWN if notice.status == NoticeStatus.WITHDRAWN else T.RECEIPT_CANCELLED
+        said = closed.format(code=notice.code)
+        return [Reply(text=said), Reply(text=said, toast=True)] if toast else [Reply(text=said)]
     if park.is_quiet(now):
         until = park.quiet_until(now).astimezone(park.tz).strftime("%H:%M")
         said = T.REMIND_QUIET.format(hours=park.quiet_hours, until=until)

@@ -10,6 +10,7 @@ from typing import Literal
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
+from bot.config import Settings
 from bot.messages import Button, ButtonPress, Card, CardField, CardStatus, ChatRef, Incoming, Reply
 from bot.questions import Question
 from bot.routing import Route, Router
@@ -27,6 +28,7 @@ from domain.park.rules import (
     join_still_fits,
     may_ask_to_join,
     may_decide_join,
+    may_recheck,
     may_view_people,
     role_allows,
 )
@@ -64,7 +66,7 @@ class JoinDecideButton(CallbackData, prefix="join"):
 
 
 @router.command("help", perm=Perm.PUBLIC, help_text=T.HELP["help"], read_only=True)
-async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route]) -> Reply:
+async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route], settings: Settings) -> Reply:
     """List the person's commands in a private chat; in a group, a few lines and a pointer to the full list."""
     role = T.role_name(actor.role)
     if msg.chat.is_group:
@@ -73,10 +75,14 @@ async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route]) -> 
     for name, route in commands.items():
         if name == "join" and not is_stranger(actor):
             continue  # somebody with a role has it changed by an admin, not by /join
+        if route.perm == Perm.HAZARD_RECHECK and not may_recheck(actor, settings.park.inspector_recheck):
+            continue  # an inspector re-checks only where the park allows it
         if route.help_text and role_allows(actor.role, route.perm):
             lines.append(route.help_text)
     if role_allows(actor.role, Perm.HAZARD_VERIFY):
         lines.append(T.HELP_VERIFY)
+    elif may_recheck(actor, settings.park.inspector_recheck):
+        lines.append(T.HELP_RECHECK)
     lines.append(T.HELP_FOOTER)
     return Reply(text="\n".join(lines))
 

@@ -185,3 +185,57 @@ async def test_meeting_notice_receipts_and_reminders_over_telegram(bot: LiveBot,
     await expect(5, 1)
     # The hour before the meeting: everyone has answered, nobody is reminded.
     assert await sweep(datetime(2026, 12, 5, 0, 30, tzinfo=UTC)) == 0
+
+
+async def test_a_corrected_meeting_notice_is_edited_in_place_in_every_group(bot: LiveBot) -> None:
+    """Issue #18 item 5: a file added, the place changed, the notice withdrawn: each is an edit of the
+    card already in both groups (never a new card), the receipts stand, whoever answered is told."""
+    tg = bot.tg
+    park = await seed_park(bot)
+    li_chat = tg.private(park["li"])
+    await bot.say(park["li"], li_chat, MEETING)
+    await tg.wait_for(lambda: len(cards(tg)) == 2)
+    first, _ = cards(tg)
+    await press(bot, park["张伟"], first, "收到")
+    await tg.wait_for(lambda: counts(tg) == [("回执：已回执 1/5", "请假：0 家")] * 2)
+    posted = len(tg.calls_of("sendMessage"))
+
+    def card_lines() -> list[list[str]]:
+        return [(c.get("text") or "").split("\n") for c in cards(tg)]
+
+    # A file, sent with the command as its caption: both cards list it, both groups get the file.
+    pdf = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    tg.send_document(
+        park["li"], li_chat, pdf, "会议议程.pdf", "application/pdf", caption="/修改通知 HY-2026-01"
+    )
+    await tg.wait_for(lambda: all("附件：《会议议程.pdf》" in lines for lines in card_lines()))
+    await tg.wait_for(
+        lambda: all(
+            any(m.get("document", {}).get("file_name") == "会议议程.pdf" for m in tg.sent_messages(g))
+            for g in GROUPS
+        )
+    )
+    assert counts(tg) == [("回执：已回执 1/5", "请假：0 家")] * 2
+
+    # The place: edited in both cards; 张伟, who answered, hears of it privately.
+    zhang_chat = tg.private(park["张伟"])
+    said = await bot.say(park["li"], li_chat, "/修改通知 HY-2026-01 地点 管委会二楼会议室")
+    assert "地点已改为 管委会二楼会议室" in said
+    await tg.wait_for(lambda: all("地点：管委会二楼会议室" in lines for lines in card_lines()))
+    await tg.wait_for(lambda: any("地点改为 管委会二楼会议室" in t for t in bot.texts(zhang_chat)))
+
+    # Withdrawn: both cards say so and lose their buttons; 张伟 is told.
+    said = await bot.say(park["li"], li_chat, "/撤回 HY-2026-01 时间有误，另行通知")
+    assert "已撤回会议通知 HY-2026-01" in said
+    await tg.wait_for(lambda: all(any("已撤回" in line for line in lines) for lines in card_lines()))
+    await tg.wait_for(lambda: all(tg.buttons(c) == [] for c in cards(tg)))
+    await tg.wait_for(lambda: any("已由李干部撤回" in t for t in bot.texts(zhang_chat)))
+    await tg.wait_idle()
+    # Still one card in each group: every change was an edit of it.
+    assert len(cards(tg)) == 2
+    new_cards = [
+        c
+        for c in tg.calls_of("sendMessage")[posted:]
+        if "会议通知 HY-2026-01\n" in str(c.params.get("text", ""))
+    ]
+    assert new_cards == []

@@ -96,6 +96,8 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.HAZARD_REPORT: EVERY_ROLE,
     Perm.HAZARD_FIX: MANAGERS | ENTERPRISE,
     Perm.HAZARD_VERIFY: MANAGERS,
+    Perm.HAZARD_RECHECK: MANAGERS
+    | {"inspector"},  # an inspector only on their own find, where the park allows
     Perm.HAZARD_EDIT: EVERY_ROLE,
     Perm.HAZARD_EXTEND: ENTERPRISE,
     Perm.HAZARD_WITHDRAW: EVERY_ROLE,
@@ -142,11 +144,27 @@ MATRIX: dict[str, tuple[Perm, Rule, set[str]]] = {
     "fix": (Perm.HAZARD_FIX, lambda p: may_fix(p, RECTIFYING), ENTERPRISE_AND_MANAGERS),
     "fix_button": (Perm.HAZARD_FIX, lambda p: may_fix(p, RECTIFYING), ENTERPRISE_AND_MANAGERS),
     "accept": (
-        Perm.HAZARD_VERIFY,
+        Perm.HAZARD_RECHECK,
         lambda p: may_verify(p, LEAD.id),
         {"admin", "manager"},
     ),  # the lead fixed it
-    "reject": (Perm.HAZARD_VERIFY, lambda p: may_verify(p, LEAD.id), {"admin", "manager"}),
+    "reject": (Perm.HAZARD_RECHECK, lambda p: may_verify(p, LEAD.id), {"admin", "manager"}),
+    # Where the park lets inspectors re-check (复查): the inspector who found it, besides the managers.
+    "recheck_own_find": (
+        Perm.HAZARD_RECHECK,
+        lambda p: may_verify(p, LEAD.id, AHazard(reporter_id=PEOPLE["inspector"].id), finder_rechecks=True),
+        {"admin", "manager", "inspector"},
+    ),
+    "recheck_others_find": (
+        Perm.HAZARD_RECHECK,
+        lambda p: may_verify(p, LEAD.id, AHazard(reporter_id=LEAD.id), finder_rechecks=True),
+        {"admin", "manager"},
+    ),
+    "recheck_when_off": (
+        Perm.HAZARD_RECHECK,
+        lambda p: may_verify(p, LEAD.id, AHazard(reporter_id=PEOPLE["inspector"].id)),
+        {"admin", "manager"},
+    ),
 }
 
 CASES = [(action, role) for action in MATRIX for role in PEOPLE]
