@@ -3,7 +3,13 @@ the buttons they may press, scoped by role: a lead their enterprise's, managers 
 
 from __future__ import annotations
 
-from tests.harness import CHEN, LI, LIU, MA, ZHANG, ZHAO, Harness, Sent, jpeg, seed
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.clock import ManualClock
+from tests.harness import CHEN, LI, LIU, MA, ZHANG, ZHAO, Harness, Sent, jpeg, make_settings, seed
 
 
 def button_labels(sent: list[Sent]) -> list[str]:
@@ -128,3 +134,32 @@ async def test_sections_say_how_many_more_wait_beyond_those_shown(harness: Harne
     assert "即将到期或已逾期的隐患 8 项" in text and "另有 3 项" in text
     text = h.texts(await h.say(ZHANG, "/todo", chat=h.private(ZHANG)))
     assert "待整改的隐患 8 项" in text and "另有 3 项" in text
+
+
+@pytest.fixture
+async def rechecking(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A harness whose park lets the inspector who found a hazard re-check its fix."""
+    settings = make_settings(sqlite_url, tmp_path)
+    settings = settings.model_copy(
+        update={"park": settings.park.model_copy(update={"inspector_recheck": True})}
+    )
+    h = await Harness.create(settings, clock)
+    try:
+        yield h
+    finally:
+        await h.close()
+
+
+async def test_a_rechecking_inspector_sees_the_fixes_of_what_they_found(rechecking: Harness) -> None:
+    h = rechecking
+    await story(h)
+    await h.say(ZHAO, "/start", chat=Harness.private(ZHAO))  # 赵工 opens his private chat
+    await h.say(ZHANG, "/fix YH-2026-0002 已清理通道", files=(h.add_file(jpeg(7)),))  # found by 赵工
+    out = await h.say(ZHAO, "/todo", chat=Harness.private(ZHAO))
+    text = h.texts(out)
+    assert "待验收的整改 1 项" in text and "YH-2026-0002" in text and "YH-2026-0003" not in text
+    assert button_labels(out)[:2] == ["YH-2026-0002 验收通过", "驳回"]
+    copy = next(
+        s for s in h.adapter.sent if s.chat.chat_id == "p-zhao" and s.card and s.card.key == "hazard:2"
+    )
+    assert [b.label for row in copy.card.actions for b in row] == ["验收通过", "驳回"]  # type: ignore[union-attr]
