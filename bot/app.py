@@ -26,6 +26,7 @@ from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
+from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
 from schedules.digest import digest_job, digest_period
@@ -63,6 +64,7 @@ class NotMigrated(RuntimeError):
 def routers() -> list[Router]:
     """Return every handler module's router, in the order /help lists them."""
     return [
+        todo.router,
         people.router,
         enterprises.router,
         report.router,

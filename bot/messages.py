@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal
@@ -41,11 +41,17 @@ COMMAND_ALIASES = {
     "更正通知": "notice_edit",
     "撤回通知": "notice_withdraw",
     "撤回": "notice_withdraw",
+    "待办": "todo",
+    "我的待办": "todo",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
-# `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患).
+# `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after
+# `/` or `／` (never `、`, which starts ordinary lists too) is a command name the bot does not know
+# (/我的隐患): it is answered as an unknown command, not as text.
 _ALIAS_NAMES = "|".join(sorted(COMMAND_ALIASES, key=len, reverse=True))
-COMMAND_RE = re.compile(rf"[/／、](?:([A-Za-z][A-Za-z0-9_]*)|({_ALIAS_NAMES}))(?:@[A-Za-z0-9_]+)?")
+COMMAND_RE = re.compile(
+    rf"[/／、](?:([A-Za-z][A-Za-z0-9_]*)|({_ALIAS_NAMES})|(?<=[/／])([\u4e00-\u9fff]{{1,12}}))(?:@[A-Za-z0-9_]+)?"
+)
 
 
 OFFICE_SUFFIXES = ("docx", "xlsx", "pptx", "doc", "xls", "ppt")
@@ -196,7 +202,9 @@ class Incoming:
         match = COMMAND_RE.match(self.text)
         if match is None:
             return None
-        return match.group(1).lower() if match.group(1) else COMMAND_ALIASES[match.group(2)]
+        if match.group(1):
+            return match.group(1).lower()
+        return COMMAND_ALIASES[match.group(2)] if match.group(2) else match.group(3)
 
     @property
     def args(self) -> str:
@@ -246,12 +254,28 @@ class CardStatus:
 
 
 @dataclass(frozen=True)
+class Audience:
+    """The buttons one person sees on their own private copy of a card: only those they may press.
+
+    Found by the person's private chat (`chat_id`) or, where a platform writes to people without one
+    (DingTalk), by their platform identity (`user_id`).
+    """
+
+    platform: str
+    user_id: str
+    chat_id: str | None
+    actions: tuple[tuple[Button, ...], ...]
+
+
+@dataclass(frozen=True)
 class Card:
     """A structured card (hazard, notice, join request) that each adapter renders natively.
 
     `key` names the thing the card shows (e.g. `hazard:12`); every message showing that card is
     recorded against the key, so a later `Reply(edit=True)` updates all of them in place. `kind`
     names the card's template (`hazard`, `join`) for platforms that render cards from templates.
+    `actions` are the buttons of the card in a group (every press is checked anyway); `audience`
+    narrows them on people's private copies (`seen_by`).
     """
 
     key: str
@@ -261,10 +285,27 @@ class Card:
     status: CardStatus | None = None
     photos: tuple[Path, ...] = ()
     actions: tuple[tuple[Button, ...], ...] = ()
+    audience: tuple[Audience, ...] = ()
 
     def field(self, key: str) -> str | None:
         """Return the value of the field with this key, if the card has it."""
         return next((f.value for f in self.fields if f.key == key), None)
+
+    def seen_by(self, platform: str, chat_id: str | None, user_id: str | None = None) -> Card:
+        """Return the card as shown in one private chat (or to one person): with that person's buttons
+        when the audience names them, else with every button; without the audience either way."""
+        if not self.audience:
+            return self
+        for a in self.audience:
+            if a.platform == platform and (
+                (chat_id is not None and a.chat_id == chat_id) or (user_id is not None and a.user_id == user_id)
+            ):
+                return replace(self, actions=a.actions, audience=())
+        return replace(self, audience=())
+
+    def in_group(self) -> Card:
+        """Return the card as a group shows it: every button, no audience."""
+        return replace(self, audience=()) if self.audience else self
 
 
 @dataclass(frozen=True)
@@ -344,6 +385,7 @@ def reply_to_dict(reply: Reply) -> dict[str, Any]:
             else [card.status.value, card.status.text, card.status.label],
             "photos": [str(p) for p in card.photos],
             "actions": _rows(card.actions),
+            "audience": [[a.platform, a.user_id, a.chat_id, _rows(a.actions)] for a in card.audience],
         },
         "buttons": _rows(reply.buttons),
         "photos": [str(p) for p in reply.photos],
@@ -371,6 +413,7 @@ def reply_from_dict(data: dict[str, Any]) -> Reply:
             status=CardStatus(*c["status"]) if c["status"] else None,
             photos=tuple(Path(p) for p in c["photos"]),
             actions=_unrows(c["actions"]),
+            audience=tuple(Audience(p, u, ch, _unrows(rows)) for p, u, ch, rows in c.get("audience", [])),
         )
     chat = data.get("chat")
     return Reply(

@@ -18,7 +18,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.messages import Capabilities, ChatRef, Reply, reply_to_dict
+from bot.messages import Capabilities, Card, ChatRef, Reply, reply_to_dict
 from domain.park import queries as park_queries
 from storage import bookkeeping
 from storage import outbox as rows
@@ -76,6 +76,17 @@ def post_key(reply: Reply) -> str | None:
     return f"{ABOUT}{reply.about}" if reply.about else None
 
 
+def shown_card(card: Card, platform: str, chat_id: str | None, is_group: bool, user_id: str | None) -> Card:
+    """Return a card as its one target shows it: every button in a group, a person's own buttons in
+    their private chat. A row for every private copy at once (a batching platform's edit) keeps the
+    audience: the adapter narrows each copy by its chat."""
+    if is_group:
+        return card.in_group()
+    if chat_id is None and user_id is None:
+        return card
+    return card.seen_by(platform, chat_id, user_id)
+
+
 def chat_lane(platform: str, chat_id: str) -> str:
     """Return the lane (ordering key) of a chat."""
     return f"{platform}:{chat_id}"
@@ -116,6 +127,8 @@ async def enqueue(
         # The row names its one target; the reply's own routing (groups, people) is done with.
         target = ChatRef(platform, chat_id, is_group, title) if chat_id is not None else None
         reply = replace(reply, chat=target, to_groups=False, people=())
+        if reply.card is not None and reply.card.audience:
+            reply = replace(reply, card=shown_card(reply.card, platform, chat_id, is_group, extra.get("user_id")))
         values.append(
             {
                 "update_key": update_key,
@@ -165,12 +178,14 @@ async def enqueue(
                 add(reply, platform, chat_id, is_group, edit=True)
         elif reply.people:
             batch = uuid.uuid4().hex
+            # A card whose buttons differ per person goes to each on their own (a batch shares one copy).
+            own = reply.card is not None and bool(reply.card.audience)
             for r in reply.people:
                 caps = platforms.get(r.platform)
                 if caps is None:
                     logger.warning("no adapter for %s; private reply to %s dropped", r.platform, r.user_id)
                 elif caps.private_to_anyone:  # one call for many people (DingTalk: 20 a call)
-                    add(reply, r.platform, None, False, user_id=r.user_id, batch=batch)
+                    add(reply, r.platform, None, False, user_id=r.user_id, batch=uuid.uuid4().hex if own else batch)
                 elif r.chat_id is not None:
                     add(reply, r.platform, r.chat_id, False)
                 else:

@@ -90,7 +90,8 @@ WHOAMI_PENDING = "\n待审批的申请：{enterprise}（{role}）"
 NONE = "无"
 
 HELP = {
-    "start": "/start — 开始使用",
+    "start": "/start — 开始使用，并查看我的待办",
+    "todo": "/todo（/待办）— 我的待办：待验收的整改、待回执的通知、待提交或待审核的自查报告、即将到期的隐患",
     "help": "/help（/帮助）— 查看可用命令；中文命令和以 ／ 或 、 开头的命令在私聊中同样可用",
     "whoami": "/whoami — 查看我的身份",
     "join": "/join <企业名称> [负责人|员工] — 申请加入企业",
@@ -438,7 +439,9 @@ PHOTO_OFFER_DECLINED = "好的，这张照片不登记。"
 PHOTO_OFFER_GONE = "这张照片的登记已经过期或已处理，请重新发送照片。"
 PHOTO_DESCRIBE = "请用一句话描述这处隐患（可写期限，如“限期 12月10日”或“立即整改”），直接发送即可，24 小时内有效。"
 PHOTO_DESCRIBE_AGAIN = "已收下照片。请发送隐患描述（文字），或发送 /cancel 放弃。"
-HAZARD_LINE = "{code} {enterprise}｜{description}｜{status}{due}"
+HAZARD_LINE = "{major}{code} {enterprise}｜{description}｜{status}{due}"
+HAZARD_LINE_MAJOR = "🔴重大 "
+HAZARD_LINE_BUTTONS = 10  # rows of a hazard list that carry their buttons (the first ones)
 HAZARD_LINE_DUE = "｜期限 {due}"
 DUE_USAGE = "用法：/due YH-2026-0007 12月10日（或 3天内、下周五、本月底、立即整改），也可以回复隐患卡片发送 /due 12月10日。"
 LEVEL_USAGE = "用法：/level YH-2026-0007 重大 或 /level YH-2026-0007 一般。"
@@ -541,7 +544,7 @@ NF_ATTENDED = "出席"
 NF_HOW = "回执方式"
 RECEIPTS_COUNT = "已回执 {answered}/{total}"
 LEAVE_COUNT = "{leave} 家"
-ATTENDED_COUNT = "出席 {attended}/{total}"
+ATTENDED_COUNT = "{attended}/{total} 家"
 NOTICE_HOW = "各企业安全负责人或员工点“收到”即为本企业回执。"
 BTN_RECEIPT_OK = "收到"
 BTN_RECEIPT_LEAVE = "请假"
@@ -706,7 +709,8 @@ CAMPAIGNS_OVERDUE = "，逾期 {count}"
 CAMPAIGNS_LEGEND = "图例：✅已通过 📝待审核 ↩️已退回 ⏳未提交 ⚠️逾期未交"
 CAMPAIGNS_ROW = "{enterprise}：{cells}"
 CAMPAIGNS_FILE = "企业较多，完整的进度表见附件 Excel 文件。"
-CAMPAIGNS_FILE_NAME = "专项行动进度_{date}.xlsx"
+CAMPAIGNS_FILE_NAME = "专项行动进度_{campaigns}_{date}.xlsx"
+CAMPAIGNS_FILE_SEVERAL = "{title}等{count}项"
 CAMPAIGNS_SHEET = "专项行动进度"
 CAMPAIGNS_COL_ENTERPRISE = "企业"
 CAMPAIGN_REMIND = "提醒：{enterprise}还没有提交专项行动 {code}（{title}）的自查报告，截止 {due}{late}。请发送 /report {code} <说明>（可附照片、文件）。"
@@ -966,8 +970,8 @@ SUMMARY_NOTE = "注：隐患数按期间内发现的隐患统计（不含撤销�
 # Recording inspections, drills and trainings.
 INSPECTION_USAGE = (
     "用法：/inspection <日期> <人次> <企业…> [检查内容]\n"
-    "例如：/inspection 11月28日 6 华油 宏达 消防设施专项检查\n"
-    "企业写名称或别名，可写多家；写“全园区”表示全部在册企业。"
+    "例如：/inspection 11月28日 6 华油 宏达 消防设施专项检查，或 /inspection 12月5日 华油 3人次\n"
+    "企业写名称或别名，可写多家；写“全园区”表示全部在册企业。人次可写在企业前面或后面。"
 )
 INSPECTION_BAD_DATE = "没看懂日期“{text}”。" + INSPECTION_USAGE
 INSPECTION_BAD_COUNT = "人次要写一个正整数（例如 6），现在是“{text}”。" + INSPECTION_USAGE
@@ -976,7 +980,7 @@ INSPECTION_DONE = "已登记检查：{day}，{enterprises}，{person_times} 人�
 DRILL_USAGE = (
     "用法：/drill <日期> <类型> <企业|全园区> [人数]\n"
     "类型写“演练”“培训”或具体名称（如 消防演练、安全培训）。\n"
-    "例如：/drill 2026-11-20 消防演练 华油 45"
+    "例如：/drill 2026-11-20 消防演练 华油 45（或 45人）"
 )
 DRILL_BAD_DATE = "没看懂日期“{text}”。" + DRILL_USAGE
 DRILL_BAD_KIND = "类型“{text}”里要有“演练”或“培训”。" + DRILL_USAGE
@@ -1120,3 +1124,30 @@ REPORT_ASK_MORE = "{code}（{title}）自查报告正在审核：请发送要补
 RF_NOTE_WITH_FILES = "{note}（{files}）"
 FILES_HELD_HAZARD_HINT = "如果照片是要上报的隐患，请点“不用了”，再发照片并在说明里写 /hazard <描述>。"
 REPORT_ALBUM_MORE = "{enterprise}的 {code} 自查报告（同一相册）：{what}。"
+
+# --- 我的待办 (/todo, and /start for a known person) -------------------------------------------------
+START_KNOWN = "您好，{name}！我是{park}的安全生产小助手。"
+START_KNOWN_FOOTER = "发送 /todo 可随时查看待办，/help 查看您可以使用的命令。"
+TODO_TITLE = "我的待办（{role}{scope}）："
+TODO_SCOPE_ENTERPRISE = "，{enterprise}"
+TODO_SCOPE_PARK = "，全园区"
+TODO_NONE = "目前没有等您处理的事项。"
+TODO_NO_ENTERPRISE = "您还没有绑定企业，没有企业的待办。"
+TODO_SENT_PRIVATELY = "{name}，您的待办已私聊发给您。"
+TODO_MORE = "……另有 {count} 项，发送 {command} 查看。"
+TODO_SHOWN = 5  # items per section, each with its buttons
+TODO_VERIFY = "待验收的整改 {count} 项："
+TODO_VERIFY_LINE = "{major}{code} {enterprise}｜{description}"
+TODO_FIX = "待整改的隐患 {count} 项："
+TODO_REJECTED = "｜验收未通过：{reason}"
+TODO_DUE_SOON = "即将到期或已逾期的隐患 {count} 项（{days} 天内到期）："
+TODO_ANSWER = "待回执的通知 {count} 项："
+TODO_ANSWER_LINE = "{code} {title}{when}"
+TODO_ANSWER_WHEN = "｜{when} {place}"
+TODO_SUBMIT = "待提交的自查报告 {count} 项："
+TODO_SUBMIT_LINE = "{code} {title}｜截止 {due}{late}{returned}"
+TODO_SUBMIT_LATE = "，已逾期"
+TODO_SUBMIT_RETURNED = "｜已退回：{reason}"
+TODO_REVIEW = "待审核的自查报告 {count} 项："
+TODO_REVIEW_LINE = "{code} {title}｜{enterprise}"
+BTN_TODO_ITEM = "{code} {label}"

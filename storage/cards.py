@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import CardPost, Chat
+from storage.models import CardPost, Chat, Person
 
 
 async def last_card_message_id(session: AsyncSession, platform: str) -> int:
@@ -58,3 +58,32 @@ async def card_at(session: AsyncSession, platform: str, chat_id: str, message_id
             CardPost.platform == platform, CardPost.chat_id == chat_id, CardPost.message_id == message_id
         )
     )
+
+
+async def card_audience(
+    session: AsyncSession, card_key: str, enterprise_id: int, park_roles: Sequence[str]
+) -> Sequence[Person]:
+    """Return everyone who has or may get a card about one enterprise in their private chat: park staff
+    (`park_roles`), the enterprise's people, and whoever holds a copy already (whatever their role now).
+
+    Read from roles rather than from the copies recorded so far: a copy still on its way is not recorded yet.
+    """
+    holds = (
+        select(CardPost.id)
+        .where(
+            CardPost.card_key == card_key,
+            CardPost.platform == Person.platform,
+            CardPost.chat_id == Person.private_chat_id,
+        )
+        .exists()
+    )
+    query = (
+        select(Person)
+        .where(
+            (Person.role.in_(park_roles))
+            | ((Person.enterprise_id == enterprise_id) & Person.role.is_not(None))
+            | holds
+        )
+        .order_by(Person.id)
+    )
+    return (await session.scalars(query)).all()

@@ -102,7 +102,8 @@ class ConsoleAdapter:
         if reply.text:
             lines += reply.text.splitlines()
         lines += [f"[图片] {p}" for p in reply.photos]
-        lines += [f"[文件] {p}" for p in reply.documents]
+        names = reply.document_names
+        lines += [f"[文件] {names[i]}（{p}）" if i < len(names) else f"[文件] {p}" for i, p in enumerate(reply.documents)]
         lines += self._buttons(message_id, reply.card.actions if reply.card else reply.buttons)
         self.write("\n".join(lines))
         return message_id

@@ -49,6 +49,7 @@ from bot.adapters.dingtalk_payloads import (
     card_params,
     fields_of,
     image_for_upload,
+    own_copy,
     pressed_value,
     private_chat,
     target_of,
@@ -486,6 +487,7 @@ class DingTalkAdapter:
         A card delivered to several people is one instance with one post per person: the same
         parameters are pushed once, not once per person.
         """
+        card = own_copy(card, chat_id)  # a private copy shows its person's buttons only
         try:
             if message_id.startswith("md-") or not self.template:
                 key = f"{chat_id}/{message_id}"

@@ -11,13 +11,13 @@ import io
 import json
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bot.adapters.shared import cut, fit_fields
-from bot.messages import Button, Card, ChatRef, FileRef, Incoming, Sender
+from bot.messages import Button, Card, CardField, ChatRef, FileRef, Incoming, Sender
 from handlers import texts as T
 from storage.photos import pillow
 
@@ -169,6 +169,23 @@ def card_body(card: Card, limit: int = PARAM_LIMIT, extra: Sequence[str] = ()) -
         return "\n".join([f"**{label}**：{value}" for label, value in fields] + list(extra))
 
     return cut(render(fit_fields(card, lambda fields: len(render(fields)), limit)), limit)
+
+
+def own_copy(card: Card, chat_id: str) -> Card:
+    """Return a card as one person's private copy shows it: only their buttons (`Card.audience`).
+
+    Where the card came as markdown (no template), its buttons were already spelled out as commands for
+    everyone (`可用命令`): they are spelled out again from the person's own buttons.
+    """
+    mine = next((a for a in card.audience if a.platform == PLATFORM and a.chat_id == chat_id), None)
+    own = card.seen_by(PLATFORM, chat_id)
+    if mine is None or card.field("actions") is None:
+        return own
+    commands = [b.command for row in mine.actions for b in row if b.command]
+    fields = tuple(f for f in own.fields if f.key != "actions")
+    if commands:
+        fields += (CardField("actions", T.CARD_COMMANDS_LABEL, "\n".join(commands)),)
+    return replace(own, fields=fields, actions=())
 
 
 def card_params(card: Card, photo: str) -> dict[str, str]:

@@ -14,7 +14,7 @@ from sqlalchemy.orm import joinedload
 
 from domain.campaigns.rules import PREFIX, Progress, is_overdue
 from domain.codes import normal_code
-from storage.enums import CampaignStatus, TaskStatus
+from storage.enums import OWED_TASKS, CampaignStatus, TaskStatus
 from storage.models import (
     Campaign,
     CampaignEvent,
@@ -141,3 +141,31 @@ async def linked_hazards(session: AsyncSession, campaign_id: int) -> list[Hazard
         .order_by(Hazard.id)
     )
     return list(rows.unique().all())
+
+
+async def owed_tasks(session: AsyncSession, enterprise_id: int) -> Sequence[CampaignTask]:
+    """Return an enterprise's tasks in open campaigns still to be submitted (or submitted again), the
+    earliest due first."""
+    rows = await session.scalars(
+        select(CampaignTask)
+        .options(*WITH_TASK)
+        .join(Campaign, Campaign.id == CampaignTask.campaign_id)
+        .where(
+            Campaign.status == CampaignStatus.OPEN,
+            CampaignTask.enterprise_id == enterprise_id,
+            CampaignTask.status.in_(OWED_TASKS),
+        )
+        .order_by(Campaign.due_date, Campaign.id)
+    )
+    return rows.unique().all()
+
+
+async def submitted_tasks(session: AsyncSession) -> Sequence[CampaignTask]:
+    """Return the submissions waiting for review (all of them: few wait at a time), the longest waiting first."""
+    rows = await session.scalars(
+        select(CampaignTask)
+        .options(*WITH_TASK)
+        .where(CampaignTask.status == TaskStatus.SUBMITTED)
+        .order_by(CampaignTask.submitted_at, CampaignTask.id)
+    )
+    return rows.unique().all()

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
 from sqlalchemy import and_, func, or_, select
@@ -269,3 +269,63 @@ async def overdue_on(session: AsyncSession, day: date, tz: tzinfo, grace_days: i
         for h in (await session.scalars(query)).unique().all():
             found[h.id] = h
     return [found[i] for i in sorted(found)]
+
+
+# --- what waits for people (我的待办) --------------------------------------------------------------
+
+
+async def awaiting_verification(session: AsyncSession) -> Sequence[Hazard]:
+    """Return the park's hazards whose fix waits for verification (all of them: few wait at a time), the
+    longest waiting first."""
+    rows = await session.scalars(
+        select(Hazard)
+        .options(*WITH_HAZARD)
+        .where(Hazard.status.in_(RULES[Action.ACCEPT].sources))
+        .order_by(Hazard.updated_at, Hazard.id)
+    )
+    return rows.unique().all()
+
+
+async def to_fix(
+    session: AsyncSession,
+    enterprise_id: int | None,
+    *,
+    due_by: date | None = None,
+    tz: tzinfo = UTC,
+    grace_days: int = 1,
+    limit: int = 50,
+) -> tuple[Sequence[Hazard], int]:
+    """Return hazards still to be fixed (reported, rectifying), the earliest due first, and how many there
+    are in all: one enterprise's or (None) the park's; with `due_by`, only those whose fix is due on or
+    before that day (a deadline, or an immediate fix's last day: `rules.fix_due`), overdue ones included."""
+    query = select(Hazard).where(Hazard.status.in_(RULES[Action.FIX].sources))
+    if enterprise_id is not None:
+        query = query.where(Hazard.enterprise_id == enterprise_id)
+    if due_by is not None:
+        found_before = immediate_found_before(due_by + timedelta(days=1), tz, grace_days)
+        query = query.where(
+            or_(
+                and_(Hazard.mode != Mode.IMMEDIATE, Hazard.due_date <= due_by),
+                and_(Hazard.mode == Mode.IMMEDIATE, Hazard.found_at < found_before),
+            )
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.options(*WITH_HAZARD).order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id).limit(limit)
+    )
+    return rows.unique().all(), total or 0
+
+
+async def fixers(session: AsyncSession, hazard_ids: Sequence[int]) -> dict[int, int | None]:
+    """Return who submitted each hazard's latest fix (the person who may not verify it)."""
+    if not hazard_ids:
+        return {}
+    rows = await session.execute(
+        select(HazardEvent.hazard_id, HazardEvent.actor_id)
+        .where(HazardEvent.hazard_id.in_(hazard_ids), HazardEvent.action == Action.FIX)
+        .order_by(HazardEvent.id)
+    )
+    found: dict[int, int | None] = dict.fromkeys(hazard_ids)
+    for hazard_id, actor_id in rows.all():
+        found[hazard_id] = actor_id  # the last one wins
+    return found

@@ -160,6 +160,27 @@ def check(
         raise Refused(Refusal.WRONG_STATUS, hazard)
 
 
+def may_do(
+    person: Person,
+    hazard: Hazard,
+    action: Action,
+    *,
+    fixer_id: int | None = None,
+    level: Level | None = None,
+    finder_rechecks: bool = False,
+) -> bool:
+    """Tell whether the person may make this event happen to the hazard now, as the operation would judge
+    it (`check`, and for a level, `may_downgrade_major`). Cards and lists show a person only the buttons
+    this allows; the press is checked again by the operation itself.
+    """
+    try:
+        check(person, hazard, action, fixer_id=fixer_id, finder_rechecks=finder_rechecks)
+    except Refused:
+        return False
+    lowering = action == Action.SET_LEVEL and hazard.level == Level.MAJOR and level != Level.MAJOR
+    return not (lowering and not may_downgrade_major(person))
+
+
 def _denial(actor: Person, hazard: Hazard, action: Action, fixer_id: int | None, finder_rechecks: bool) -> Refusal:
     """Say why a permission check failed: a verification of one's own fix, an inspector's re-check, or not allowed."""
     if action not in (Action.ACCEPT, Action.REJECT):
@@ -246,6 +267,24 @@ def overdue_since(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int
     if hazard.status == DEADLINE_LATE_STATUS and hazard.due_date is not None and hazard.due_date < today:
         return hazard.due_date
     return None
+
+
+DUE_SOON_DAYS = 3  # a fix due within this many days waits in people's to-do lists (我的待办) as due soon
+
+
+def fix_due(hazard: Hazard, tz: tzinfo = UTC, grace_days: int = 1) -> date | None:
+    """Return the last day a hazard's fix is due: its deadline, or an immediate fix's last day (None: not set)."""
+    if hazard.mode == Mode.IMMEDIATE:
+        return immediate_due(hazard.found_at, tz, grace_days)
+    return hazard.due_date
+
+
+def due_soon(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int = 1) -> bool:
+    """Tell whether a hazard still to be fixed is overdue or due within `DUE_SOON_DAYS` days."""
+    if hazard.status not in UNFIXED_STATUSES:
+        return False
+    due = fix_due(hazard, tz, grace_days)
+    return due is not None and due <= today + timedelta(days=DUE_SOON_DAYS)
 
 
 @dataclass(frozen=True)

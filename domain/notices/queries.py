@@ -240,3 +240,20 @@ async def open_notices(session: AsyncSession) -> Sequence[Notice]:
         .order_by(Notice.id)
     )
     return rows.unique().all()
+
+
+async def awaiting_answer(session: AsyncSession, enterprise_id: int) -> Sequence[Notice]:
+    """Return the open notices an enterprise has not answered yet, oldest first (the caller leaves out
+    meetings that have begun: `rules.started`)."""
+    rows = await session.scalars(
+        select(Notice)
+        .options(joinedload(Notice.author))
+        .join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id)
+        .where(
+            Notice.status == NoticeStatus.OPEN,
+            NoticeReceipt.enterprise_id == enterprise_id,
+            NoticeReceipt.status == ReceiptStatus.PENDING,
+        )
+        .order_by(Notice.id)
+    )
+    return rows.unique().all()

@@ -89,7 +89,17 @@ async def write_matrix(
     await asyncio.to_thread(
         write_table, path, sheet=T.CAMPAIGNS_SHEET, header=header, rows=rows, widths=(28,), freeze="B2"
     )
-    return path, T.CAMPAIGNS_FILE_NAME.format(date=today.isoformat())
+    return path, matrix_file_name(campaigns, today)
+
+
+def matrix_file_name(campaigns: list[Campaign], today: date) -> str:
+    """Return the name the matrix file is sent under: Chinese, naming the campaign (or the first and how many)."""
+    if len(campaigns) == 1:
+        named = campaigns[0].title
+    else:
+        named = T.CAMPAIGNS_FILE_SEVERAL.format(title=campaigns[0].title, count=len(campaigns))
+    safe = "".join("_" if ch in '\\/:*?"<>|' or not ch.isprintable() else ch for ch in named).strip()[:40]
+    return T.CAMPAIGNS_FILE_NAME.format(campaigns=safe, date=today.isoformat())
 
 
 @router.command("campaigns", perm=Perm.CAMPAIGN_SEND, help_text=T.HELP["campaigns"], read_only=True)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import ButtonPress, Incoming, Reply, clean_text
+from bot.messages import Button, ButtonPress, Incoming, Reply, clean_text
 from bot.questions import Question, ask, drop
 from bot.routing import NOT_MINE, HandlerResult, Router
 from domain.campaigns import operations as campaign_ops
@@ -50,9 +51,10 @@ class ReturnReason(Question, kind="campaign_return", ttl=timedelta(hours=24)):
 
 
 async def _task_named(
-    session: AsyncSession, args: str, card: str | None, usage: str
+    session: AsyncSession, args: str, card: str | None, usage: str, decision: Literal["ok", "back"]
 ) -> tuple[CampaignTask | None, str, Reply | None]:
-    """Find the submission a review command names: the submission card replied to, or `ZX-… <企业>`."""
+    """Find the submission a review command names: the submission card replied to, or `ZX-… <企业>`; a
+    near enterprise name gets the review buttons of the submissions it may mean."""
     task_id = task_id_of(card)
     if task_id is not None:
         return await campaign_queries.get_task(session, task_id), args, None
@@ -62,10 +64,17 @@ async def _task_named(
     found = await campaign_queries.by_code(session, words[0])
     if found is None:
         return None, args, Reply(text=T.CAMPAIGN_NOT_FOUND.format(text=words[0][:20].upper()))
-    matches = [
-        e for e in await park_queries.match_enterprises(session, words[1]) if park_rules.is_exact(e, words[1])
-    ]
+    near = await park_queries.match_enterprises(session, words[1])
+    matches = [e for e in near if park_rules.is_exact(e, words[1])]
     if len(matches) != 1:
+        # A near name (路味 for 鲁味) is offered as buttons on its submission, never acted on by itself.
+        offered = [(e, await campaign_queries.task_of(session, found.id, e.id)) for e in near]
+        label = T.BTN_REPORT_ACCEPT if decision == "ok" else T.BTN_REPORT_RETURN
+        buttons = tuple(
+            (Button(f"{label}：{e.name}", ReviewButton(t.id, decision).pack()),) for e, t in offered if t is not None
+        )
+        if buttons:
+            return None, args, Reply(text=T.ENTERPRISE_PICK.format(text=words[1][:30]), buttons=buttons)
         return None, args, Reply(text=T.ENTERPRISE_NOT_FOUND.format(text=words[1][:30]))
     task = await campaign_queries.task_of(session, found.id, matches[0].id)
     if task is None:
@@ -184,7 +193,7 @@ async def accept_command(
     reach: Reach,
 ) -> HandlerResult:
     """Accept a submission by command: `/report_accept ZX-… 华油` (or as a reply to the submission's card)."""
-    task, _, problem = await _task_named(session, msg.args, card_key, T.REPORT_ACCEPT_USAGE)
+    task, _, problem = await _task_named(session, msg.args, card_key, T.REPORT_ACCEPT_USAGE, "ok")
     if task is None:
         return problem
     return await _review(session, actor, task, Step.ACCEPT, "", settings, now, reach, toast=False)
@@ -202,7 +211,7 @@ async def return_command(
     reach: Reach,
 ) -> HandlerResult:
     """Return a submission by command: `/report_return ZX-… 华油 原因` (without a reason the bot asks for it)."""
-    task, reason, problem = await _task_named(session, msg.args, card_key, T.REPORT_RETURN_USAGE)
+    task, reason, problem = await _task_named(session, msg.args, card_key, T.REPORT_RETURN_USAGE, "back")
     if task is None:
         return problem
     reason = clean_text(reason, NOTE_LIMIT)

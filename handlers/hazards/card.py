@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Literal
@@ -21,18 +21,29 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.buttons import CallbackData
 from bot.config import ParkSettings, Settings
-from bot.messages import Attachment, Button, Card, CardField, CardStatus, Incoming, Reply, clean_text
+from bot.messages import (
+    Attachment,
+    Audience,
+    Button,
+    Card,
+    CardField,
+    CardStatus,
+    Incoming,
+    Reply,
+    clean_text,
+)
 from bot.questions import Question
 from bot.routing import HandlerResult
 from domain.codes import normal_code
 from domain.hazards import queries as hazard_queries
-from domain.hazards.rules import FIVE_KEYS, Action, Refusal, Tell, five_missing_keys, overdue_since
+from domain.hazards.rules import FIVE_KEYS, Action, Refusal, Tell, five_missing_keys, may_do, overdue_since
 from domain.outcome import Change, Refused
 from handlers import texts as T
 from handlers.dates import DueDateError
 from handlers.util import PDF_TYPE, Reach, fmt_date, fmt_time, own_enterprise, recipients, short
 from storage import attachments as attachment_rows
-from storage.enums import HazardStatus, Level
+from storage import cards
+from storage.enums import PARK_ROLES, HazardStatus, Level
 from storage.models import Document, Hazard, Person, Photo
 from storage.photos import side_by_side
 
@@ -267,10 +278,11 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         fields.append(CardField("fix", T.F_FIX, fix.note))
     if reject is not None and hazard.status == HazardStatus.RECTIFYING and (fix is None or reject.id > fix.id):
         fields.append(CardField("reject", T.F_REJECT, reject.note or ""))
+    fixer = fix.actor_id if fix is not None else None
     if hazard.status == HazardStatus.CLOSED and accept is not None:
         who = accept.actor.display_name if accept.actor else T.SYSTEM_ACTOR
         fields.append(CardField("verified", T.F_VERIFIED, T.VERIFIED_BY.format(name=who, at=fmt_time(accept.at, tz))))
-    return Card(
+    card = Card(
         key=card_key(hazard),
         kind=CARD_KIND,
         title=T.HAZARD_CARD_TITLE.format(code=hazard.code),
@@ -279,6 +291,9 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
         photos=shown,
         actions=actions(hazard),
     )
+    # Whoever has (or gets) the card in their private chat sees only the buttons they may press there.
+    audience = await cards.card_audience(session, card.key, hazard.enterprise_id, PARK_ROLES)
+    return for_people(card, hazard, audience, fixer, rechecks=settings.park.inspector_recheck)
 
 
 async def card_photos(root: Path, before: list[Photo], after: list[Photo]) -> tuple[tuple[Path, ...], bool]:
@@ -305,23 +320,30 @@ async def card_photos(root: Path, before: list[Photo], after: list[Photo]) -> tu
     return (both,), True
 
 
-def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
-    """Return the buttons for what can happen next to a hazard, each with its command equivalent."""
+Allow = Callable[[Action, Level | None], bool]  # may this be pressed (the action, the level a button sets)
+
+
+def actions(hazard: Hazard, allow: Allow | None = None) -> tuple[tuple[Button, ...], ...]:
+    """Return the buttons for what can happen next to a hazard, each with its command equivalent.
+
+    Without `allow`, every button (a group's card: each press is checked anyway); with it, only those
+    it allows (a person's own copy, a line of their lists: `actions_for`).
+    """
     i, code = hazard.id, hazard.code
+    ok: Allow = allow or (lambda action, level: True)
     if hazard.status in (HazardStatus.CLOSED, HazardStatus.WITHDRAWN):
         return ()
     if hazard.status == HazardStatus.AWAITING_VERIFICATION:
-        return (
-            (
-                Button(T.BTN_ACCEPT, AcceptButton(i).pack(), f"/accept {code}"),
-                Button(T.BTN_REJECT_FIX, RejectButton(i).pack(), f"/reject {code} <原因>"),
-            ),
+        row = (
+            Button(T.BTN_ACCEPT, AcceptButton(i).pack(), f"/accept {code}") if ok(Action.ACCEPT, None) else None,
+            Button(T.BTN_REJECT_FIX, RejectButton(i).pack(), f"/reject {code} <原因>") if ok(Action.REJECT, None) else None,
         )
+        return _rows([row])
     other = Level.GENERAL if hazard.level == Level.MAJOR else Level.MAJOR
     label = T.BTN_GENERAL if other == Level.GENERAL else T.BTN_MAJOR
     level = Button(label, LevelButton(i, other).pack(), f"/level {code} {T.LEVEL_WORDS_OUT[other]}")
-    rows: list[tuple[Button, ...]] = []
-    if hazard.mode is None:  # no way of rectifying chosen yet
+    rows: list[tuple[Button | None, ...]] = []
+    if hazard.mode is None and ok(Action.SET_DUE, None):  # no way of rectifying chosen yet
         rows.append(
             (
                 Button(T.BTN_IMMEDIATE, DueButton(i, 0).pack(), f"/due {code} 立即整改"),
@@ -331,9 +353,42 @@ def actions(hazard: Hazard) -> tuple[tuple[Button, ...], ...]:
                 ),
             )
         )
-    rows.append((Button(T.BTN_FIX, FixButton(i).pack(), f"/fix {code} <整改情况>"),))
-    rows.append((level, Button(T.BTN_CATEGORY, CategoryButton(i).pack(), f"/category {code} <类别>")))
-    return tuple(rows)
+    if ok(Action.FIX, None):
+        rows.append((Button(T.BTN_FIX, FixButton(i).pack(), f"/fix {code} <整改情况>"),))
+    category = Button(T.BTN_CATEGORY, CategoryButton(i).pack(), f"/category {code} <类别>")
+    rows.append((level if ok(Action.SET_LEVEL, other) else None, category if ok(Action.SET_CATEGORY, None) else None))
+    return _rows(rows)
+
+
+def _rows(rows: list[tuple[Button | None, ...]]) -> tuple[tuple[Button, ...], ...]:
+    """Drop the buttons left out, and rows left empty."""
+    kept = (tuple(b for b in row if b is not None) for row in rows)
+    return tuple(row for row in kept if row)
+
+
+def actions_for(
+    hazard: Hazard, person: Person, fixer_id: int | None, *, rechecks: bool = False
+) -> tuple[tuple[Button, ...], ...]:
+    """Return the buttons one person may press on a hazard, by the rule its operations check (`may_do`;
+    `rechecks`: the park lets the inspector who found a hazard verify its fix)."""
+
+    def allow(action: Action, level: Level | None) -> bool:
+        return may_do(person, hazard, action, fixer_id=fixer_id, level=level, finder_rechecks=rechecks)
+
+    return actions(hazard, allow)
+
+
+def for_people(
+    card: Card, hazard: Hazard, people: Iterable[Person], fixer_id: int | None, *, rechecks: bool = False
+) -> Card:
+    """Return the card with these people's own buttons added to its audience (for their private copies)."""
+    known = {(a.platform, a.user_id) for a in card.audience}
+    added = tuple(
+        Audience(p.platform, p.external_id, p.private_chat_id, actions_for(hazard, p, fixer_id, rechecks=rechecks))
+        for p in people
+        if (p.platform, p.external_id) not in known
+    )
+    return replace(card, audience=card.audience + added) if added else card
 
 
 async def document_rows(
@@ -389,7 +444,8 @@ def told_replies(change: Change[Hazard], card: Card, actor: Person, reach: Reach
     if leads:
         source = T.SOURCE_NAMES.get(hazard.source, hazard.source)
         notice = T.FILED_NOTICE.format(actor=actor.display_name, source=source, code=hazard.code)
-        replies.append(Reply(card=card, people=leads))
+        own = for_people(card, hazard, change.tell.get(Tell.FILED, []), None)
+        replies.append(Reply(card=own, people=leads))
         replies.append(Reply(text=notice, people=leads))
     return replies
 

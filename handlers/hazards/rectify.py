@@ -35,6 +35,7 @@ from handlers.hazards.card import (
     document_names,
     document_rows,
     find_target,
+    for_people,
     hazard_id_of,
     not_found,
     refusal_text,
@@ -323,7 +324,7 @@ async def fix_reply(
             continue  # they are looking at it already
         (again if (manager.platform, manager.private_chat_id) in has_copy else fresh).append(manager)
     if fresh:
-        replies.append(Reply(card=card, people=recipients(fresh, reach)))
+        replies.append(Reply(card=for_people(card, hazard, fresh, actor.id), people=recipients(fresh, reach)))
     if again:
         replies.append(Reply(text=T.FIX_RESUBMITTED.format(code=hazard.code), people=recipients(again, reach)))
     return replies

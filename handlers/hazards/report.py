@@ -37,6 +37,7 @@ from handlers.hazards.card import (
     card_reply,
     document_names,
     document_rows,
+    for_people,
     refusal_text,
     told_replies,
 )
@@ -283,7 +284,7 @@ async def register(
     if draft.media_group_id:
         await ask(session, chat, actor, HazardAlbum(hazard.id, draft.media_group_id, "before"), now)
     card = await build_card(session, hazard, settings, now)
-    replies = [Reply(card=card)]
+    replies = [Reply(card=card if chat.is_group else for_people(card, hazard, [actor], None))]
     if not chat.is_group:  # reported privately: the park groups get the card too
         replies.append(Reply(card=card, to_groups=True))
     replies += told_replies(change, card, actor, reach)

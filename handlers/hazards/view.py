@@ -32,8 +32,8 @@ from handlers.hazards.card import (
     build_card,
     fmt_size,
     not_found,
-    status_text,
 )
+from handlers.hazards.todo import hazard_line, list_buttons
 from handlers.util import fmt_date, fmt_time, own_enterprise, pick_enterprise, refuse, short
 from storage.enums import HazardStatus
 from storage.models import Enterprise, Hazard, HazardEvent, Person
@@ -70,7 +70,7 @@ async def detail(
     # A one-off view under its own key: no buttons, never edited, and a reply to it is a reply to a
     # card (so it is not taken for the answer to an open question); the group keeps one live card.
     live = await build_card(session, hazard, settings, now)
-    card = replace(live, key=f"view:{live.key}", actions=())
+    card = replace(live, key=f"view:{live.key}", actions=(), audience=())
     replies = [Reply(card=card), Reply(text="\n".join(lines))]
     for phase in ("before", "after"):
         paths = tuple(root / p.path for ph, p in photos if ph == phase)
@@ -366,28 +366,16 @@ async def _hazard_list(
         shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
     lines = [T.HAZARDS_HEADER.format(title=_list_title(q), total=total, shown=shown)]
     lines += _hazard_lines(rows, today, settings)
-    buttons: tuple[tuple[Button, ...], ...] = ()
+    # The first rows carry the next step the person may take on them (提交整改, 验收通过 / 驳回).
+    buttons = await list_buttons(session, rows, actor, settings)
     if q.page < pages:
-        buttons = ((Button(T.BTN_NEXT_PAGE, q.button(q.page + 1).pack(), q.words(q.page + 1)),),)
+        buttons += ((Button(T.BTN_NEXT_PAGE, q.button(q.page + 1).pack(), q.words(q.page + 1)),),)
     return Reply(text="\n".join(lines), buttons=buttons)
 
 
 def _hazard_lines(rows: Sequence[Hazard], today: date, settings: Settings) -> list[str]:
-    """Return one line per hazard: code, enterprise, description, status and due date."""
-    lines = []
-    for h in rows:
-        due = T.HAZARD_LINE_DUE.format(due=h.due_date.strftime("%m-%d")) if h.due_date else ""
-        name = h.enterprise.aliases[0] if h.enterprise.aliases else h.enterprise.name
-        lines.append(
-            T.HAZARD_LINE.format(
-                code=h.code,
-                enterprise=name,
-                description=short(h.description, 24),
-                status=status_text(h, today, settings.park),
-                due=due,
-            )
-        )
-    return lines
+    """Return one line per hazard: code, enterprise, description, status and due date; major ones marked."""
+    return [hazard_line(h, today, settings) for h in rows]
 
 
 @router.command("search", perm=Perm.VIEW, help_text=T.HELP["search"], read_only=True)

@@ -108,7 +108,8 @@ async def notice(
     elif len(first) > TITLE_LIMIT:
         title, body = first[:TITLE_LIMIT] + "…", text
     else:
-        title, body = first, (parts[1].strip(" \n。") if len(parts) > 1 else "")
+        # Only what parted the title from the body goes: the body keeps its own closing 。
+        title, body = first, (parts[1].lstrip(" \n。").rstrip() if len(parts) > 1 else "")
     return await _issue(
         session, actor, msg, settings, now, attachments, question, NoticeKind.NOTICE, title, body, None, None
     )

@@ -1,4 +1,5 @@
-"""People and roles: /start, /help, /whoami, /join with its approval card, and /role."""
+"""People and roles: /help, /whoami, /join with its approval card, and /role (/start, which shows a known
+person their to-do list first, is `handlers/todo/`)."""
 
 from __future__ import annotations
 
@@ -62,15 +63,6 @@ class JoinDecideButton(CallbackData, prefix="join"):
 
     request_id: int
     decision: Literal["approve", "reject"]
-
-
-@router.command("start", perm=Perm.PUBLIC, help_text=T.HELP["start"], read_only=True)
-async def start(msg: Incoming, *, actor: Person, settings: Settings) -> Reply:
-    """Greet the person and tell a stranger how to join."""
-    text = T.START.format(name=actor.display_name, park=settings.park.name)
-    if is_stranger(actor):
-        text += T.START_STRANGER
-    return Reply(text=text)
 
 
 @router.command("help", perm=Perm.PUBLIC, help_text=T.HELP["help"], read_only=True)

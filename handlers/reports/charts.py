@@ -9,9 +9,13 @@ from __future__ import annotations
 import importlib.util
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from domain.reports.queries import EnterpriseWeek, WeekFigures
 from handlers import texts as T
+
+if TYPE_CHECKING:  # matplotlib is imported when a chart is drawn, never at start
+    from matplotlib.figure import Figure
 
 FONT_FILE = "NotoSansCJKsc-Regular.otf"  # Noto Sans CJK SC (SIL Open Font License), shipped by mplfonts
 CHART_ENTERPRISES = 12  # bars drawn one by one; the rest are one bar, 其他企业
@@ -63,10 +67,19 @@ def _short_name(name: str) -> str:
 
 
 def digest_chart(figures: WeekFigures, path: Path) -> list[str]:
-    """Draw the digest's chart as a PNG at `path`; return every label drawn (for the font check).
+    """Draw the digest's chart as a PNG at `path`; return every label drawn (for the font check)."""
+    fig, labels = draw_chart(figures)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    return labels
 
-    Top: hazards per enterprise by status (found, closed, open, overdue). Bottom: found and closed per
-    week over the last eight weeks.
+
+def draw_chart(figures: WeekFigures) -> tuple[Figure, list[str]]:
+    """Draw the digest's chart; return the figure and every label drawn.
+
+    Top: hazards per enterprise by status (found, closed, open, overdue), the legend beside the bars,
+    never over one. Bottom: found and closed per week over the last eight weeks, on a whole-number
+    axis from 0 (at least 0–1: an empty week is not drawn on 0.00–0.05).
     """
     import matplotlib
 
@@ -95,7 +108,8 @@ def digest_chart(figures: WeekFigures, path: Path) -> list[str]:
                 positions = [y + (1.5 - i) * height for y in range(len(names))]
                 top.barh(positions, values, height=height, label=name, color=colour)
             top.set_yticks(range(len(names)), names)
-            top.legend(loc="lower right")
+            # Outside the axes, to the right: inside it would cover the longest bars.
+            top.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
             top.set_xlabel(T.CHART_COUNT)
             top.xaxis.get_major_locator().set_params(integer=True)
             labels += [*names, *series, T.CHART_COUNT]
@@ -104,15 +118,16 @@ def digest_chart(figures: WeekFigures, path: Path) -> list[str]:
             top.set_axis_off()
             labels.append(T.CHART_NONE)
         weeks = [T.CHART_WEEK.format(month=m.month, day=m.day) for m, _, _ in figures.trend]
-        bottom.plot(weeks, [f for _, f, _ in figures.trend], marker="o", label=T.CHART_FOUND, color=colours[0])
-        bottom.plot(weeks, [c for _, _, c in figures.trend], marker="s", label=T.CHART_CLOSED, color=colours[1])
+        found = [f for _, f, _ in figures.trend]
+        closed = [c for _, _, c in figures.trend]
+        bottom.plot(weeks, found, marker="o", label=T.CHART_FOUND, color=colours[0])
+        bottom.plot(weeks, closed, marker="s", label=T.CHART_CLOSED, color=colours[1])
         bottom.set_title(T.CHART_TITLE_TREND)
         bottom.set_ylabel(T.CHART_COUNT)
         bottom.yaxis.get_major_locator().set_params(integer=True)
-        bottom.set_ylim(bottom=0)
-        bottom.legend(loc="upper left")
+        peak = max([*found, *closed, 0])
+        bottom.set_ylim(0, max(peak, 1) * 1.15)  # whole numbers from 0, with room above the highest point
+        bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
         bottom.tick_params(axis="x", labelrotation=30)
         labels += [T.CHART_TITLE_TREND, *weeks]
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fig.savefig(path, format="png")
-    return labels
+    return fig, labels

@@ -71,7 +71,32 @@ def parse_period(args: str, today: date) -> tuple[date, date, int | None] | str:
 
 
 def _positive(text: str) -> int | None:
-    return int(text) if text.isdigit() and 0 < int(text) < 1_000_000 else None
+    return int(text) if text.isascii() and text.isdigit() and 0 < int(text) < 1_000_000 else None
+
+
+COUNT_RE = re.compile(r"(\d+)\s*(?:人次|人|名)?(?:参加|参训)?")
+COUNT_UNITS = ("人次", "人", "名", "人参加")
+
+
+def _count(words: list[str]) -> tuple[int, int] | None:
+    """Read a count at the start of `words` as people write it: 6, 6人次, 120人, 120 人; return it and
+    how many words it took (None: the first word is not a count)."""
+    if not words or not (m := COUNT_RE.fullmatch(words[0])) or (n := _positive(m[1])) is None:
+        return None
+    used = 2 if len(words) > 1 and words[0].isdigit() and words[1] in COUNT_UNITS else 1
+    return n, used
+
+
+def _count_at_end(words: list[str]) -> tuple[int | None, list[str]] | str:
+    """Read a count that ends `words` (120, 120人, 120 人); return it and the words before it, or the
+    word that should have been a count."""
+    if len(words) > 1 and words[-1] in COUNT_UNITS:
+        words = words[:-1]
+    if len(words) < 2:
+        return None, words
+    m = COUNT_RE.fullmatch(words[-1])
+    number = _positive(m[1]) if m else None
+    return (number, words[:-1]) if number is not None else words[-1]
 
 
 # --- /week -------------------------------------------------------------------------------------
@@ -159,11 +184,10 @@ async def inspection(
     if isinstance(parsed, Reply):
         return parsed
     day, words = parsed
-    person_times = _positive(words[0])
-    if person_times is None:
-        return Reply(text=T.INSPECTION_BAD_COUNT.format(text=words[0][:20]))
+    # 人次 first (/inspection 11月28日 6 华油) or after the enterprises (/inspection 12月5日 华油 3人次).
+    counted = _count(words)
+    rest = words[counted[1] :] if counted else words
     chosen: list[Enterprise] = []
-    rest = words[1:]
     while rest:
         if rest[0] in T.PARK_WIDE_WORDS:
             chosen = list(await park_queries.list_enterprises(session))
@@ -175,11 +199,20 @@ async def inspection(
         if found not in chosen:
             chosen.append(found)
         rest = rest[1:]
+    if counted is None and chosen and (after := _count(rest)):
+        counted, rest = after, rest[after[1] :]
+    # No count read: name the word that should have been one, unless a count follows a word that is no
+    # enterprise (/inspection 12月5日 华由 3人次): then the name is what is wrong.
+    count_later = any(_count(words[i:]) for i in range(1, len(words)))
+    if counted is None and (chosen or not count_later):
+        return Reply(text=T.INSPECTION_BAD_COUNT.format(text=(rest or words)[0][:20]))
     if not chosen:
-        near = await pick_enterprise(session, words[1], button=None)
+        near = await pick_enterprise(session, rest[0] if rest else words[0], button=None)
         if isinstance(near, Reply):
             return Reply(text=f"{near.text}\n{T.INSPECTION_USAGE}")
         return Reply(text=T.INSPECTION_NO_ENTERPRISE)
+    assert counted is not None  # without enterprises the command was answered above
+    person_times = counted[0]
     activity = " ".join(rest)[:200] or None
     await report_ops.record_inspection(
         session,
@@ -218,12 +251,10 @@ async def drill(msg: Incoming, *, session: AsyncSession, settings: Settings, act
     else:
         return Reply(text=T.DRILL_BAD_KIND.format(text=title[:20]))
     rest = words[1:]
-    participants: int | None = None
-    if len(rest) > 1:
-        participants = _positive(rest[-1])
-        if participants is None:
-            return Reply(text=T.DRILL_BAD_COUNT.format(text=rest[-1][:20]))
-        rest = rest[:-1]
+    counted = _count_at_end(rest)  # 45, 120人, 120 人
+    if isinstance(counted, str):
+        return Reply(text=T.DRILL_BAD_COUNT.format(text=counted[:20]))
+    participants, rest = counted
     where_text = " ".join(rest)
     enterprise: Enterprise | None = None
     if where_text not in T.PARK_WIDE_WORDS:

@@ -189,7 +189,7 @@ async def test_matrix_reads_on_a_phone_and_comes_as_excel(harness: Harness, cloc
         or by_name["华油装备制造有限公司"][0] == "已通过"
     )
     assert by_name["宏达机械有限公司"] == ["未提交", "已退回（逾期）"]
-    assert out[0].reply.document_names == ("专项行动进度_2026-12-11.xlsx",)
+    assert out[0].reply.document_names == ("专项行动进度_消防安全百日攻坚等2项_2026-12-11.xlsx",)
     # Leads and members never see the matrix.
     assert "这个操作需要以下身份之一" in h.texts(await h.say(ZHANG, "/campaigns"))
 

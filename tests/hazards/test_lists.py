@@ -106,7 +106,7 @@ async def test_pages_by_button_and_by_command(harness: Harness) -> None:
     first = [s for s in await h.say(LI, "/hazards") if s.reply.text]
     assert "共 65 条，第 1/3 页" in first[0].reply.text  # type: ignore[operator]
     assert first[0].reply.text.count("YH-2026-") == 30  # type: ignore[union-attr]
-    nxt = first[0].reply.buttons[0][0]
+    nxt = first[0].reply.buttons[-1][0]  # under the rows' own buttons (提交整改 …)
     assert nxt.label == "下一页" and nxt.command == "/hazards 第2页"
     before = len(h.adapter.sent)
     await h.press(LI, first[0], "下一页")
@@ -115,13 +115,13 @@ async def test_pages_by_button_and_by_command(harness: Harness) -> None:
     await h.press(LI, second[0], "下一页")
     third = h.adapter.sent[before + 1 :]
     assert "第 3/3 页" in h.texts(third) and h.texts(third).count("YH-2026-") == 5
-    assert not third[-1].reply.buttons
+    assert "下一页" not in [b.label for row in third[-1].reply.buttons for b in row]
     by_command = h.texts(await h.say(LI, "/hazards 华油 第2页"))
     assert "第 2/3 页" in by_command
     assert "没有第 4 页了" in h.texts(await h.say(LI, "/hazards 第4页"))
     # the filter travels with the button: 华油's pages name 华油
     page = next(s for s in await h.say(LI, "/hazards 华油") if s.reply.buttons)
-    assert page.reply.buttons[0][0].command == "/hazards 华油装备制造有限公司 第2页"
+    assert page.reply.buttons[-1][0].command == "/hazards 华油装备制造有限公司 第2页"
     # a manager's 下一页 for another enterprise, pressed by a lead, is refused
     liu_page = h.texts(await h.say(LIU, "/hazards 第2页"))
     assert "没有符合条件的隐患" in liu_page

@@ -90,7 +90,7 @@ async def test_wording_and_files_are_corrected_in_place_and_receipts_stand(harne
         events = (await s.scalars(select(NoticeEvent).order_by(NoticeEvent.id))).all()
     assert [e.action for e in events] == ["issue", "confirm", "edit", "files_add", "files_remove"]
     edit = events[2]
-    assert edit.data["body_from"] == "请于12月10日前报送" and edit.data["body_to"].startswith("请于12月12日")
+    assert edit.data["body_from"] == "请于12月10日前报送。" and edit.data["body_to"].startswith("请于12月12日")
     assert events[4].data["document"] == "值班表.pdf"
 
 

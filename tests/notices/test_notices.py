@@ -230,7 +230,7 @@ async def test_attendance_after_the_meeting(harness: Harness, clock: ManualClock
     clock.set(datetime(2026, 12, 5, 3, 0, tzinfo=UTC))
     out = await h.say(LI, "/attendance HY-2026-01 全部")
     assert "已记录出席：1/2 家企业" in h.texts(out)
-    assert labels(group_card(h).card)["出席"] == "出席 1/2"  # type: ignore[arg-type]
+    assert labels(group_card(h).card)["出席"] == "1/2 家"  # type: ignore[arg-type]
     picker = card_of(private_to(h, "li", await h.say(LI, "/attendance HY-2026-01")))
     outcome = await h.press(LI, picker, "⬜ 宏达")
     assert outcome.toast == "HY-2026-01 已记录出席：2/2 家企业。"
