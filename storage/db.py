@@ -39,8 +39,9 @@ HEAD = "0014"
 BUSY_TIMEOUT = 5.0  # seconds a SQLite statement waits for another process's lock (it blocks the loop)
 
 
-def make_engine(url: str) -> AsyncEngine:
-    """Create an async engine; SQLite runs in the loop's thread (`storage/sqlite_inloop.py`) with WAL,
+def make_engine(url: str, *, threaded: bool = False) -> AsyncEngine:
+    """Create an async engine; SQLite runs in the loop's thread (`storage/sqlite_inloop.py`), or with
+    `threaded` in a thread per connection (aiosqlite: long reads that must not hold the loop), with WAL,
     foreign keys and a busy timeout."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -48,9 +49,8 @@ def make_engine(url: str) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         # Every unit of work ends in COMMIT or ROLLBACK and a session rolls back what it opened on close,
         # so the pool's own rollback on return would only be one more statement.
-        engine = create_async_engine(
-            in_loop(parsed), connect_args={"timeout": BUSY_TIMEOUT}, pool_reset_on_return=None
-        )
+        driver = parsed.set(drivername="sqlite+aiosqlite") if threaded else in_loop(parsed)
+        engine = create_async_engine(driver, connect_args={"timeout": BUSY_TIMEOUT}, pool_reset_on_return=None)
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -244,6 +244,7 @@ class Database:
         self.sqlite = self.engine.dialect.name == "sqlite"
         self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._owner: asyncio.Task[Any] | None = None
+        self._long_reads: async_sessionmaker[AsyncSession] | None = None  # SQLite: threaded, made on first use
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
@@ -300,12 +301,24 @@ class Database:
                 return unit(conn, *args)
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncSession]:
-        """Open a read-only session; on SQLite it does not take the write lock."""
-        async with self.sessions() as session:
+    async def reading(self, *, long: bool = False) -> AsyncIterator[AsyncSession]:
+        """Open a read-only session; on SQLite it does not take the write lock.
+
+        `long`: a read of many rows (an export, a year's figures). On SQLite it runs on a connection with
+        a thread of its own, so the loop goes on answering meanwhile (PostgreSQL never holds the loop).
+        """
+        sessions = self.sessions
+        if long and self.sqlite:
+            if self._long_reads is None:
+                self._long_reads = async_sessionmaker(make_engine(self.url, threaded=True), expire_on_commit=False)
+            sessions = self._long_reads
+        async with sessions() as session:
             await session.connection(execution_options={"read_only": True})
             yield session
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
         await self.engine.dispose()
+        if self._long_reads is not None:
+            bind = self._long_reads.kw["bind"]
+            await bind.dispose()

@@ -125,7 +125,7 @@ async def week(msg: Incoming, *, settings: Settings, now: datetime, later: Later
         return Reply(text=T.WEEK_FUTURE.format(label=week_label(monday)))
 
     async def work(db: Database) -> list[Reply]:
-        async with db.reading() as session:
+        async with db.reading(long=True) as session:
             _, reply = await week_digest(session, settings, monday, now)
         return [reply]
 
@@ -327,7 +327,7 @@ def _export_work(settings: Settings, start: date, end: date, now: datetime, to: 
         period_text = period_name(start, end)
         path = settings.storage.new_report_path("ledger", ".xlsx", now.astimezone(settings.park.tz))
         try:
-            async with db.reading() as session:
+            async with db.reading(long=True) as session:
                 done = await write_ledger(session, settings, path, start, end, now)
         except BaseException as exc:
             path.unlink(missing_ok=True)  # never a partial workbook left behind

@@ -199,3 +199,29 @@ async def test_a_unit_of_work_inside_another_on_sqlite_is_refused_not_a_hang(sql
             await s.execute(text("SELECT 1"))
     finally:
         await db.dispose()
+
+
+async def test_a_long_read_on_sqlite_leaves_the_loop_free(sqlite_url: str) -> None:
+    """Exports and a year's figures read many rows: on SQLite they run on a connection with a thread of its
+    own (the bot's own statements run in the loop's thread), so other updates go on meanwhile."""
+    db = Database(sqlite_url)
+    order: list[str] = []
+    count_to = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000) SELECT count(*) FROM c"
+
+    async def long_read() -> None:
+        async with db.reading(long=True) as s:
+            assert (await s.execute(text(count_to))).scalar() == 300000
+            assert (await s.execute(text("PRAGMA foreign_keys"))).scalar() == 1  # the same pragmas
+        order.append("read")
+
+    async def other_update() -> None:
+        order.append("other")
+
+    try:
+        reading = asyncio.create_task(long_read())
+        await asyncio.sleep(0)  # the read has begun
+        await other_update()
+        await reading
+        assert order == ["other", "read"]
+    finally:
+        await db.dispose()
