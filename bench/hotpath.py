@@ -417,23 +417,25 @@ async def seed_bot(c: Contender, park: Park, rounds: int, meetings: bool) -> Non
     if meetings:
         for r in range(rounds):
             c.text(admin, group, f"/meeting {day.isoformat()} 09:00 管委会三楼会议室 第{r + 1}次安全例会")
+    wanted = rounds * (2 if meetings else 1)
+
+    def cards() -> bool:
+        park.notices, park.meetings, park.codes = [], [], []
+        for message in tg.sent_messages(GROUP_ID):
+            texts = [text for text, _ in tg.buttons(message)]
+            found = CODE_RE.search(message.get("text", ""))
+            if "收到" not in texts or found is None:
+                continue
+            code = found.group(1)
+            if code.startswith("TZ"):
+                park.notices.append(message)
+            else:
+                park.meetings.append(message)
+                park.codes.append(code)
+        return len(park.notices) + len(park.meetings) >= wanted
+
+    await c.wait_until(cards, f"{wanted} notice and meeting cards in the group")
     await c.idle()
-    for message in tg.sent_messages(GROUP_ID):
-        texts = [text for text, _ in tg.buttons(message)]
-        found = CODE_RE.search(message.get("text", ""))
-        if "收到" not in texts or found is None:
-            continue
-        code = found.group(1)
-        if code.startswith("TZ"):
-            park.notices.append(message)
-        else:
-            park.meetings.append(message)
-            park.codes.append(code)
-    if len(park.notices) < rounds or (meetings and len(park.meetings) < rounds):
-        raise BenchError(
-            f"seeding made {len(park.notices)} notice and {len(park.meetings)} meeting cards, "
-            f"expected {rounds} each\n{tg.summary(10)}\n{c.log_tail()}"
-        )
     roles = [m for m in tg.sent_messages() if "负责人" in m.get("text", "") and m["chat"]["id"] == GROUP_ID]
     if not roles:
         raise BenchError(f"no answer to /role in the group\n{tg.summary(10)}")
