@@ -45,7 +45,8 @@ the end. The last line printed is a JSON object with all the figures.
 of the measured updates (folded, for flame graphs) in FILE and prints where the CPU went;
 `--cprofile FILE` runs it under cProfile instead (main thread only; it inflates call-heavy code and
 blurs coroutines and greenlets). Either needs a single `--scenario`; the counters are then off and the
-CPU figures include the profiler's overhead.
+CPU figures include the profiler's overhead. The counters cost a little too (a few µs per statement):
+`--no-counts` runs the bot without them.
 
 Run (Linux only: it reads /proc):
   .venv/bin/python bench/hotpath.py                      # all scenarios, SQLite, RSS up to 1,000 updates
@@ -717,6 +718,7 @@ class Options:
     long: bool
     profile: Path | None
     cprofile: bool
+    counts: bool = True
 
 
 async def run(o: Options) -> dict[str, Any]:
@@ -758,6 +760,9 @@ async def run(o: Options) -> dict[str, Any]:
                 "--config",
                 config,
             ]
+            if not o.counts:
+                counts = None
+                bot_argv = [str(safetybot), "run", "--config", config]
             if o.profile is not None:
                 counts = None
                 wrapper = ["-c", PROFILE_BOOTSTRAP] if o.cprofile else [str(ROOT / "bench" / "sampler.py")]
@@ -944,6 +949,11 @@ def main() -> int:
         "--pg-url", default=PG_DEFAULT, help=f"PostgreSQL server to create the database on ({PG_DEFAULT})"
     )
     p.add_argument("--long", action="store_true", help="also read RSS after 10,000 updates (takes a while)")
+    p.add_argument(
+        "--no-counts",
+        action="store_true",
+        help="run the bot without bench/counting.py (CPU without its overhead)",
+    )
     how = p.add_mutually_exclusive_group()
     how.add_argument("--profile", type=Path, help="sample the bot's stacks and save them (folded) here")
     how.add_argument("--cprofile", type=Path, help="run the bot under cProfile and save the stats here")
@@ -961,7 +971,7 @@ def main() -> int:
         profile.unlink(missing_ok=True)
     o = Options(
         args.n, scenarios, args.rounds, args.leads, args.warmup, args.poll_timeout, args.burst, args.db,
-        args.pg_url, args.long, profile, args.cprofile is not None,
+        args.pg_url, args.long, profile, args.cprofile is not None, not args.no_counts,
     )  # fmt: skip
     try:
         figures = asyncio.run(run(o))
