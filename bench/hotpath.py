@@ -12,14 +12,15 @@ RSS is read. The scenarios (`--scenario`, all by default) then run one after the
 scenario the bot and the echo bot are measured one after the other, never at the same time:
 
 - `whoami`: N `/whoami` (default 400) from one person in a private chat, one at a time (the next once
-  the answer arrived; `--burst` queues all N at once). Read-only: no ORM session, one claim per update.
+  the answer arrived; `--burst` queues all N at once, and the presses and answers of a round below).
 - `presses`: 收到 pressed on a notice card by 17 leads (each the safety lead of their own enterprise),
   20 rounds. Beforehand, not measured, the park is seeded through the bot's own commands in the park
   group: an admin `/setgroup`, `/enterprise_add` ×17, each lead `/start` privately, the admin
   `/role lead01 负责人 <企业>` ×17, then `/notice` ×20 (and `/meeting` ×20 for `replies`). A second 收到
   from the same enterprise changes nothing (no write, no edit), so each round presses a card of its own
   (notice r in round r): every press is a write (the receipt and its event) and an edit of the card,
-  which the outbox coalesces while an edit of the same card is still unsent. A press counts as done
+  which the outbox coalesces while an edit of the same card is still unsent (one at a time, each edit
+  is usually sent before the next press; `--burst` lets them coalesce). A press counts as done
   when its callback query is answered; a round when the card shows 已回执 17/17. The echo bot answers
   the same 340 callback queries on a message of its own.
 - `replies`: text replies to an open question: in round r each lead sends `/leave HY-…` (meeting r)
@@ -36,10 +37,10 @@ transactions (commit and rollback events), pool checkouts, and thread hops: exec
 result back to the loop: executors, aiosqlite, anyio). It also lists the statements of the first
 measured update of each scenario (with whatever the bot did within TRACE_SETTLE seconds after it).
 
-RSS: idle (after the warm-up), then, after the scenarios, both bots get more `/whoami` (queued 50 at a
-time) until they have been sent 1,000 updates in all (warm-up, seeding and scenarios included), and,
-with `--long`, 10,000; VmRSS is read at each mark after SETTLE seconds of idling. Peak RSS is VmHWM at
-the end. The last line printed is a JSON object with all the figures.
+RSS: idle (after the warm-up); then VmRSS is read the moment the 1,000th update (warm-up, seeding and
+scenarios included: all of them take about 1,500) and, with `--long`, the 10,000th is queued: after the
+scenarios both bots get more `/whoami` (queued 50 at a time) up to the last mark. Then RSS once idle, and
+the peak (VmHWM). The last line printed is a JSON object with all the figures.
 
 `--profile FILE` runs the bot under bench/sampler.py, a sampling profiler that records the stacks
 of the measured updates (folded, for flame graphs) in FILE and prints where the CPU went;
@@ -104,6 +105,7 @@ RSS_BATCH = 50  # /whoami queued at a time on the way to the RSS marks
 RSS_MARKS = (1_000, 10_000)
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_CONF = Path("/etc/postgresql")  # Debian's clusters, started with pg_ctlcluster when the server is down
+API_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")  # Bot API calls counted per update
 COUNTED = (
     "statements", "begins", "commits", "rollbacks", "checkouts",
     "run_in_executor", "to_thread", "call_soon_threadsafe",
@@ -196,6 +198,7 @@ class Sample:
     main_ns: int = 0
     wall_s: float = 0.0
     counts: Counter[str] = field(default_factory=Counter)
+    api: Counter[str] = field(default_factory=Counter)  # Bot API calls answered during the stretches
     trace: list[str] = field(default_factory=list)
 
     def per_update_ms(self, ns: int) -> float:
@@ -216,7 +219,8 @@ class Contender:
     calls: Tracker = field(init=False)
     sent: int = 0  # updates queued for this process so far
     idle_rss_mb: float = 0.0
-    rss_marks: dict[int, float] = field(default_factory=dict)
+    rss_marks: dict[int, float] = field(default_factory=dict)  # VmRSS when the Nth update was queued
+    end_rss_mb: float = 0.0  # VmRSS once idle after the last update
     peak_rss_mb: float = 0.0
     _snapshots: int = 0
 
@@ -254,15 +258,21 @@ class Contender:
         """Wait until `target` calls of `method` (to `chat`) have been answered by the fake."""
         await self.wait_until(lambda: self.calls.count(method, chat) >= target, what)
 
+    def _count(self) -> None:
+        """Count one more update queued; read VmRSS when the count reaches a mark."""
+        self.sent += 1
+        if self.sent in RSS_MARKS:
+            self.rss_marks[self.sent] = memory_mb(self.proc.pid, "VmRSS")
+
     def text(self, user: dict[str, Any], chat: dict[str, Any], text: str) -> None:
         """Queue a text message."""
         self.tg.send_text(user, chat, text)
-        self.sent += 1
+        self._count()
 
     def press(self, user: dict[str, Any], message: dict[str, Any], data: str) -> None:
         """Queue a button press."""
         self.tg.press(user, message, data)
-        self.sent += 1
+        self._count()
 
     async def say(self, user: dict[str, Any], chat: dict[str, Any], text: str) -> None:
         """Send a text and wait for the one message the bot answers with in that chat."""
@@ -343,10 +353,12 @@ class Meter:
         self.c = c
         self.sample = sample
         self._start: tuple[float, int, int, dict[str, Any] | None] | None = None
+        self._api: dict[str, int] = {}
 
     async def start(self) -> None:
         """Begin a stretch (the counters first, so their snapshot is not part of it)."""
         counts = await self.c.snapshot()
+        self._api = {m: self.c.calls.count(m) for m in API_METHODS}
         pid = self.c.proc.pid
         self._start = (time.perf_counter(), cpu_ns(pid), cpu_ns(pid, pid), counts)
 
@@ -358,6 +370,8 @@ class Meter:
         cpu1, main1, wall1 = cpu_ns(pid), cpu_ns(pid, pid), time.perf_counter()
         counts1 = await self.c.snapshot()
         s = self.sample
+        for m in API_METHODS:
+            s.api[m] += self.c.calls.count(m) - self._api[m]
         s.n += n
         s.cpu_ns += cpu1 - cpu0
         s.main_ns += main1 - main0
@@ -488,41 +502,55 @@ def receipt_data(tg: FakeTelegram, card: dict[str, Any], is_bot: bool) -> str:
     raise BenchError(f"no 收到 button on {card_text(tg, card)[:80]!r}")
 
 
-async def presses(c: Contender, meter: Meter, park: Park, rounds: int) -> None:
-    """收到 by every lead on notice r's card in round r; the first press is traced on its own."""
+async def presses(c: Contender, meter: Meter, park: Park, rounds: int, burst: bool) -> None:
+    """收到 by every lead on notice r's card in round r, one at a time (`burst`: the round's presses
+    queued at once, so card edits can coalesce); the first press is traced on its own."""
     leads = len(park.leads)
     total = f"已回执 {leads}/{leads}"
     for r in range(rounds):
         card = park.notices[r]
         data = receipt_data(c.tg, card, c.is_bot)
         await meter.start()
+        target = c.calls.count("answerCallbackQuery")
         for i, lead in enumerate(park.leads):
-            target = c.calls.count("answerCallbackQuery") + 1
             c.press(lead, card, data)
-            await c.answered("answerCallbackQuery", None, target, "answer to a press")
-            if r == 0 and i == 0:
+            target += 1
+            traced = r == 0 and i == 0
+            if traced or not burst:
+                await c.answered("answerCallbackQuery", None, target, "answer to a press")
+            if traced:
                 await asyncio.sleep(TRACE_SETTLE)
                 await meter.stop(1, trace=True, idle_s=TRACE_SETTLE)
                 await meter.start()
+        await c.answered("answerCallbackQuery", None, target, "answers to the presses")
         if c.is_bot:
             await c.wait_until(lambda card=card: total in card_text(c.tg, card), f"{total} on the card")
         await meter.stop(leads - 1 if r == 0 else leads)
 
 
-async def replies(c: Contender, meter: Meter, park: Park, rounds: int) -> None:
-    """Per round: each lead `/leave HY-…` privately (not measured), then the reason (measured)."""
+async def replies(c: Contender, meter: Meter, park: Park, rounds: int, burst: bool) -> None:
+    """Per round: each lead `/leave HY-…` privately (not measured), then the reason (measured), one
+    at a time (`burst`: the round's answers queued at once)."""
     leads = len(park.leads)
     done = f"{leads} 家"
     for r in range(rounds):
         for lead in park.leads:
             await c.say(lead, c.tg.private(lead), f"/leave {park.codes[r]}")
         await meter.start()
+        targets: list[tuple[int, int]] = []
         for i, lead in enumerate(park.leads):
-            await c.say(lead, c.tg.private(lead), LEAVE_REASON)
-            if r == 0 and i == 0:
+            chat = c.tg.private(lead)
+            targets.append((chat["id"], c.calls.count("sendMessage", chat["id"]) + 1))
+            c.text(lead, chat, LEAVE_REASON)
+            traced = r == 0 and i == 0
+            if traced or not burst:
+                await c.answered("sendMessage", *targets[-1], "answer to a reason")
+            if traced:
                 await asyncio.sleep(TRACE_SETTLE)
                 await meter.stop(1, trace=True, idle_s=TRACE_SETTLE)
                 await meter.start()
+        for chat_id, target in targets:
+            await c.answered("sendMessage", chat_id, target, "answers to the reasons")
         if c.is_bot:
             card = park.meetings[r]
             await c.wait_until(lambda card=card: done in card_text(c.tg, card), f"请假 {done} on the card")
@@ -530,7 +558,8 @@ async def replies(c: Contender, meter: Meter, park: Park, rounds: int) -> None:
 
 
 async def rss_to(c: Contender, mark: int) -> None:
-    """Send /whoami, RSS_BATCH at a time, until `mark` updates were sent in all; then read VmRSS."""
+    """Send /whoami, RSS_BATCH at a time, until `mark` updates were sent in all (VmRSS is read when the
+    mark-th is queued, whatever the scenario then running)."""
     user = c.tg.user(PERSON_ID, "王伟", "wangwei")
     chat = c.tg.private(user)
     while c.sent < mark:
@@ -540,7 +569,6 @@ async def rss_to(c: Contender, mark: int) -> None:
             target += 1
         await c.answered("sendMessage", chat["id"], target, f"answers on the way to {mark} updates")
     await c.idle()
-    c.rss_marks[mark] = memory_mb(c.proc.pid, "VmRSS")
 
 
 def child_env() -> dict[str, str]:
@@ -798,9 +826,9 @@ async def run(o: Options) -> dict[str, Any]:
                         if scenario == "whoami":
                             await whoami(c, meter, o.n, o.burst)
                         elif scenario == "presses":
-                            await presses(c, meter, parks[c.name], o.rounds)
+                            await presses(c, meter, parks[c.name], o.rounds, o.burst)
                         else:
-                            await replies(c, meter, parks[c.name], o.rounds)
+                            await replies(c, meter, parks[c.name], o.rounds, o.burst)
                         if profiling:
                             assert o.profile is not None
                             c.proc.send_signal(signal.SIGUSR2)
@@ -811,6 +839,8 @@ async def run(o: Options) -> dict[str, Any]:
                     for c in contenders:
                         await rss_to(c, mark)
                 for c in contenders:
+                    await asyncio.sleep(SETTLE)
+                    c.end_rss_mb = memory_mb(c.proc.pid, "VmRSS")
                     c.peak_rss_mb = memory_mb(c.proc.pid, "VmHWM")
                     c.check()
                 refused = bot.refused()
@@ -862,6 +892,7 @@ def report(
             "echo_main_thread_cpu_ms": round(e.per_update_ms(e.main_ns), 3),
             "bot_wall_ms": round(b.wall_s * 1000 / b.n, 3) if b.n else 0.0,
             "echo_wall_ms": round(e.wall_s * 1000 / e.n, 3) if e.n else 0.0,
+            "bot_api_calls_per_update": {m: round(b.api[m] / b.n, 2) for m in API_METHODS if b.n},
         }
         line = (
             f"{name:9s} {b.n:5d} {row['bot_cpu_ms']:10.3f} {row['echo_cpu_ms']:11.3f} {ratio:6.2f} "
@@ -881,7 +912,13 @@ def report(
         print(line)
         figures["scenarios"][name] = row
     print("ms/upd: CPU ms per measured update, all threads (schedstat); main: the event loop's thread only;")
-    print("wall: ms per update, one at a time (deliberate waits left out).")
+    print("wall: ms per update (deliberate waits left out).")
+    calls = "; ".join(
+        f"{name} " + ", ".join(f"{m} {pair['bot'].api[m] / pair['bot'].n:.2f}" for m in API_METHODS)
+        for name, pair in samples.items()
+        if pair["bot"].n
+    )
+    print(f"the bot's Bot API calls per update: {calls}")
     if counted:
         print(
             "stmts: SQL statements; txns: commits + rollbacks; chk: pool checkouts; exec: executor submissions"
@@ -891,17 +928,20 @@ def report(
         )
     marks = sorted(bot.rss_marks)
     print(
-        f"{'RSS MiB':14s} {'idle':>7s}" + "".join(f" {f'after {m:,}':>12s}" for m in marks) + f" {'peak':>7s}"
+        f"{'RSS MiB':14s} {'idle':>7s}"
+        + "".join(f" {f'at {m:,}':>9s}" for m in marks)
+        + f" {f'end ({bot.sent:,})':>12s} {'peak':>7s}"
     )
     for c in (bot, echo):
         print(
             f"{c.name:14s} {c.idle_rss_mb:7.1f}"
-            + "".join(f" {c.rss_marks[m]:12.1f}" for m in marks)
-            + f" {c.peak_rss_mb:7.1f}"
+            + "".join(f" {c.rss_marks[m]:9.1f}" for m in marks)
+            + f" {c.end_rss_mb:12.1f} {c.peak_rss_mb:7.1f}"
         )
     print(
-        f"(RSS after N: once N updates were sent to the process in all; /whoami queued {RSS_BATCH} at a time)"
+        "(idle: after the warm-up; at N: when the Nth update (warm-up, seeding, scenarios, then /whoami queued"
     )
+    print(f"{RSS_BATCH} at a time) was queued; end: idle after the last; peak: VmHWM)")
     if refused:
         print("calls the fake refused (the bot's):")
         for what, count in sorted(refused.items(), key=lambda item: -item[1]):
@@ -918,6 +958,8 @@ def report(
         figures[f"{key}_idle_rss_mb"] = round(c.idle_rss_mb, 1)
         for m in marks:
             figures[f"{key}_rss_after_{m}_mb"] = round(c.rss_marks[m], 1)
+        figures[f"{key}_rss_end_mb"] = round(c.end_rss_mb, 1)
+        figures[f"{key}_updates"] = c.sent
         figures[f"{key}_peak_rss_mb"] = round(c.peak_rss_mb, 1)
     figures["bot_refused_calls"] = refused
     return figures
@@ -943,7 +985,11 @@ def main() -> int:
     )
     p.add_argument("--warmup", type=int, default=20, help="warm-up /whoami per bot (default 20)")
     p.add_argument("--poll-timeout", type=int, default=10, help="getUpdates timeout for both bots (s)")
-    p.add_argument("--burst", action="store_true", help="queue all N /whoami at once instead of one by one")
+    p.add_argument(
+        "--burst",
+        action="store_true",
+        help="queue all N /whoami, and each round's presses and answers, at once instead of one by one",
+    )
     p.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite", help="the bot's database")
     p.add_argument(
         "--pg-url", default=PG_DEFAULT, help=f"PostgreSQL server to create the database on ({PG_DEFAULT})"
