@@ -5,15 +5,17 @@ before any of the bot's imports and without touching its code:
 
 - SQLAlchemy event listeners on the `Engine` and `Pool` classes (so on every engine the bot makes):
   `before_cursor_execute` (every statement the driver is given, BEGIN/PRAGMA/COMMIT text included when
-  they are sent as statements), `begin`, `commit`, `rollback`, and the pool's `checkout` (on PostgreSQL
-  with `pool_pre_ping` each checkout also costs a ping round trip that no statement event shows);
+  they are sent as statements), `begin`, `commit`, `rollback`, and the pool's `checkout`: with
+  `pool_pre_ping` (the bot's PostgreSQL engine) a checkout of a pooled connection first pings it, which
+  no statement event shows (SQLAlchemy's asyncpg adapter pings with BEGIN, `;`, ROLLBACK: three round
+  trips), counted as `pre_pings`;
 - thread hops: `loop.run_in_executor` (which `asyncio.to_thread` goes through; `to_thread` is counted
   apart as well) and `loop.call_soon_threadsafe`, the way any other thread (an executor, aiosqlite's
   connection thread, anyio's workers) hands a result back to the event loop.
 
 SIGUSR2 writes a snapshot of the counters as JSON to OUT (through a temporary file and a rename, with
-a sequence number the caller waits for), together with the last `KEEP` statements (sequence number,
-text), so a caller can list the statements of one update. The process also writes a snapshot when it
+a sequence number the caller waits for), together with the last `KEEP` statements and transaction
+begins and ends (sequence number, text), so a caller can list the statements of one update. The process also writes a snapshot when it
 exits. The counting costs a few µs per statement; the benchmark's CPU figures include it.
 """
 
@@ -54,7 +56,12 @@ class Counts:
         self.n["statements"] += 1
         if many:
             self.n["executemany"] += 1
-        self.recent.append((self.n["statements"], self._space.sub(" ", statement)[:SQL_WIDTH]))
+        self.keep(self._space.sub(" ", statement)[:SQL_WIDTH])
+
+    def keep(self, text: str) -> None:
+        """Keep a line of the listing (a statement, or a transaction's begin or end)."""
+        self.n["kept"] += 1
+        self.recent.append((self.n["kept"], text))
 
     def snapshot(self, *_: Any) -> None:
         """Write the counters to the output file (atomically)."""
@@ -78,17 +85,26 @@ class Counts:
 
         n = self.n
 
-        def bump(name: str) -> Any:
+        def bump(name: str, mark: str | None = None) -> Any:
             def listener(*_: Any, **__: Any) -> None:
                 n[name] += 1
+                if mark is not None:
+                    self.keep(mark)
 
             return listener
 
         event.listen(Engine, "before_cursor_execute", self.statement)
-        event.listen(Engine, "begin", bump("begins"))
-        event.listen(Engine, "commit", bump("commits"))
-        event.listen(Engine, "rollback", bump("rollbacks"))
-        event.listen(Pool, "checkout", bump("checkouts"))
+        event.listen(Engine, "begin", bump("begins", "-- begin"))
+        event.listen(Engine, "commit", bump("commits", "-- commit"))
+        event.listen(Engine, "rollback", bump("rollbacks", "-- rollback"))
+
+        def checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+            n["checkouts"] += 1
+            if getattr(getattr(proxy, "_pool", None), "_pre_ping", False):
+                n["pre_pings"] += 1
+                self.keep("-- pool checkout with pre-ping")
+
+        event.listen(Pool, "checkout", checkout)
 
         base = asyncio.BaseEventLoop
         run_in_executor = base.run_in_executor

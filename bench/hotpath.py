@@ -107,7 +107,7 @@ PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/postgres"
 PG_CONF = Path("/etc/postgresql")  # Debian's clusters, started with pg_ctlcluster when the server is down
 API_METHODS = ("sendMessage", "editMessageText", "answerCallbackQuery")  # Bot API calls counted per update
 COUNTED = (
-    "statements", "begins", "commits", "rollbacks", "checkouts",
+    "statements", "begins", "commits", "rollbacks", "checkouts", "pre_pings",
     "run_in_executor", "to_thread", "call_soon_threadsafe",
 )  # fmt: skip
 
@@ -381,7 +381,7 @@ class Meter:
             for key in COUNTED:
                 s.counts[key] += after.get(key, 0) - before.get(key, 0)
             if trace:
-                first = before.get("statements", 0)
+                first = before.get("kept", 0)
                 s.trace = [sql for seq, sql in counts1["recent"] if seq > first]
         self._start = None
 
@@ -396,10 +396,6 @@ class Park:
     notices: list[dict[str, Any]] = field(default_factory=list)  # the bot's notice cards (or echo message)
     meetings: list[dict[str, Any]] = field(default_factory=list)
     codes: list[str] = field(default_factory=list)  # the meetings' HY- codes
-
-    def private(self, tg: FakeTelegram, user: dict[str, Any]) -> dict[str, Any]:
-        """Return a person's private chat."""
-        return tg.private(user)
 
 
 def people(tg: FakeTelegram, leads: int) -> Park:
@@ -877,7 +873,11 @@ def report(
     print(
         f"{'scenario':9s} {'n':>5s} {'bot ms/upd':>10s} {'echo ms/upd':>11s} {'ratio':>6s} "
         f"{'bot main':>8s} {'echo main':>9s} {'bot wall':>8s} {'echo wall':>9s}"
-        + (f" {'stmts':>6s} {'txns':>5s} {'chk':>5s} {'exec':>5s} {'thr→loop':>8s}" if counted else "")
+        + (
+            f" {'stmts':>6s} {'txns':>5s} {'chk':>5s} {'ping':>5s} {'exec':>5s} {'thr→loop':>8s}"
+            if counted
+            else ""
+        )
     )
     figures: dict[str, Any] = {"db": o.db, "mode": "burst" if o.burst else "serial", "scenarios": {}}
     for name, pair in samples.items():
@@ -906,7 +906,7 @@ def report(
             row["per_update"] = per
             row["trace"] = b.trace
             line += (
-                f" {per['statements']:6.2f} {per['transactions']:5.2f} {per['checkouts']:5.2f} "
+                f" {per['statements']:6.2f} {per['transactions']:5.2f} {per['checkouts']:5.2f} {per['pre_pings']:5.2f} "
                 f"{per['run_in_executor']:5.2f} {per['call_soon_threadsafe']:8.2f}"
             )
         print(line)
@@ -921,11 +921,12 @@ def report(
     print(f"the bot's Bot API calls per update: {calls}")
     if counted:
         print(
-            "stmts: SQL statements; txns: commits + rollbacks; chk: pool checkouts; exec: executor submissions"
+            "stmts: SQL statements; txns: commits + rollbacks; chk: pool checkouts; ping: of them with a pre-ping"
         )
         print(
-            "(run_in_executor, asyncio.to_thread); thr→loop: call_soon_threadsafe (any thread handing back)."
+            "(asyncpg: BEGIN, ;, ROLLBACK); exec: executor submissions (run_in_executor, asyncio.to_thread);"
         )
+        print("thr→loop: call_soon_threadsafe (how any thread hands a result back to the loop).")
     marks = sorted(bot.rss_marks)
     print(
         f"{'RSS MiB':14s} {'idle':>7s}"
@@ -949,8 +950,10 @@ def report(
     if counted:
         for name, pair in samples.items():
             trace = pair["bot"].trace
+            count = sum(not line.startswith("-- ") for line in trace)
             print(
-                f"statements of the first measured {name} update ({len(trace)}, incl. {TRACE_SETTLE}s after):"
+                f"statements of the first measured {name} update ({count}, and what the bot did in the "
+                f"{TRACE_SETTLE}s after its answer; -- marks a transaction's begin and end):"
             )
             for sql in trace:
                 print(f"  {sql[:160]}")
