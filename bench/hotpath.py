@@ -931,13 +931,13 @@ def report(
     print(
         f"{'RSS MiB':14s} {'idle':>7s}"
         + "".join(f" {f'at {m:,}':>9s}" for m in marks)
-        + f" {f'end ({bot.sent:,})':>12s} {'peak':>7s}"
+        + f" {'end':>7s} {'peak':>7s}"
     )
     for c in (bot, echo):
         print(
             f"{c.name:14s} {c.idle_rss_mb:7.1f}"
             + "".join(f" {c.rss_marks[m]:9.1f}" for m in marks)
-            + f" {c.end_rss_mb:12.1f} {c.peak_rss_mb:7.1f}"
+            + f" {c.end_rss_mb:7.1f} {c.peak_rss_mb:7.1f}  ({c.sent:,} updates in all)"
         )
     print(
         "(idle: after the warm-up; at N: when the Nth update (warm-up, seeding, scenarios, then /whoami queued"
