@@ -1,6 +1,7 @@
 """A bare python-telegram-bot 22 echo bot: the baseline `bench/hotpath.py` measures the bot against.
 
-One Application, one MessageHandler that replies with the message's text, long polling with the same
+One Application, one MessageHandler that replies with the message's text and one CallbackQueryHandler
+that answers a button press with a short toast (the baseline for presses), long polling with the same
 parameters as `safetybot run` (poll_interval 0, the given getUpdates timeout, the same allowed updates)
 and the same logging set-up (INFO on the root logger, httpx quietened to WARNING).
 Run: `ECHO_BOT_TOKEN=... .venv/bin/python bench/echo_bot.py --base-url URL --base-file-url URL`.
@@ -13,7 +14,7 @@ import logging
 import os
 
 from telegram import Update
-from telegram.ext import Application, ContextTypes, MessageHandler, filters
+from telegram.ext import Application, CallbackQueryHandler, ContextTypes, MessageHandler, filters
 
 
 async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -21,6 +22,13 @@ async def echo(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.message
     if message is not None and message.text:
         await message.reply_text(message.text)
+
+
+async def pressed(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Answer a button press with a toast."""
+    query = update.callback_query
+    if query is not None:
+        await query.answer("收到")
 
 
 def main() -> None:
@@ -40,6 +48,7 @@ def main() -> None:
         .build()
     )
     application.add_handler(MessageHandler(filters.TEXT, echo))
+    application.add_handler(CallbackQueryHandler(pressed))
     application.run_polling(
         poll_interval=0.0, timeout=args.poll_timeout, allowed_updates=["message", "callback_query"]
     )
