@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import CardPost, Chat, Person
@@ -26,10 +26,24 @@ async def record_card_post(
     )
 
 
+_POSTS_IN_CHAT = (
+    select(CardPost)
+    .where(
+        CardPost.card_key == bindparam("card_key"),
+        CardPost.platform == bindparam("platform"),
+        CardPost.chat_id == bindparam("chat_id"),
+    )
+    .order_by(CardPost.id)
+)
+
+
 async def card_posts(
     session: AsyncSession, card_key: str, platform: str | None, chat_id: str | None = None
 ) -> Sequence[CardPost]:
     """Return every message showing a card, on one platform or (None) on all of them, or in one chat."""
+    if platform is not None and chat_id is not None:  # the sender, at every card edit
+        params = {"card_key": card_key, "platform": platform, "chat_id": chat_id}
+        return (await session.scalars(_POSTS_IN_CHAT, params)).all()
     query = select(CardPost).where(CardPost.card_key == card_key).order_by(CardPost.id)
     if platform is not None:
         query = query.where(CardPost.platform == platform)

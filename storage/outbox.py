@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import OutboxState
@@ -31,6 +31,26 @@ async def drop_pending_edits(session: AsyncSession, card_key: str, lanes: Collec
     )
 
 
+# Built once: every card edit (each 收到 pressed) asks these; the values come as parameters.
+_POSTED = (
+    select(CardPost.platform, CardPost.chat_id, Chat.is_group, Chat.unreachable_at)
+    .outerjoin(Chat, and_(Chat.platform == CardPost.platform, Chat.chat_id == CardPost.chat_id))
+    .where(CardPost.card_key == bindparam("card_key"), CardPost.platform.in_(bindparam("platforms", expanding=True)))
+    .order_by(CardPost.id)
+)
+_POSTING = (
+    select(OutboxItem.platform, OutboxItem.chat_id, OutboxItem.is_group)
+    .where(
+        OutboxItem.card_key == bindparam("card_key"),
+        OutboxItem.edit.is_(False),
+        OutboxItem.sent_at.is_(None),
+        OutboxItem.chat_id.is_not(None),
+        OutboxItem.platform.in_(bindparam("platforms", expanding=True)),
+    )
+    .order_by(OutboxItem.id)
+)
+
+
 async def card_chats(
     session: AsyncSession, card_key: str, platforms: Collection[str]
 ) -> list[tuple[str, str, bool]]:
@@ -38,24 +58,9 @@ async def card_chats(
 
     Chats the bot cannot write to any more are left out.
     """
-    reachable = and_(Chat.platform == CardPost.platform, Chat.chat_id == CardPost.chat_id)
-    posted = await session.execute(
-        select(CardPost.platform, CardPost.chat_id, Chat.is_group, Chat.unreachable_at)
-        .outerjoin(Chat, reachable)
-        .where(CardPost.card_key == card_key, CardPost.platform.in_(platforms))
-        .order_by(CardPost.id)
-    )
-    queued = await session.execute(
-        select(OutboxItem.platform, OutboxItem.chat_id, OutboxItem.is_group)
-        .where(
-            OutboxItem.card_key == card_key,
-            OutboxItem.edit.is_(False),
-            OutboxItem.sent_at.is_(None),
-            OutboxItem.chat_id.is_not(None),
-            OutboxItem.platform.in_(platforms),
-        )
-        .order_by(OutboxItem.id)
-    )
+    params = {"card_key": card_key, "platforms": list(platforms)}
+    posted = await session.execute(_POSTED, params)
+    queued = await session.execute(_POSTING, params)
     found: dict[tuple[str, str], bool] = {}
     for platform, chat_id, is_group, gone in posted.all():
         if gone is None:
