@@ -46,7 +46,7 @@ from bot.messages import (
 from bot.outbox import Queued
 from bot.outcomes import Outcomes, one_line
 from bot.pacing import Pacing
-from bot.recently import RecentlyDone
+from bot.recently import PostsSeen, RecentlyDone
 from domain.park import queries as park_queries
 from handlers import texts as T
 from storage import audit, cards
@@ -59,6 +59,7 @@ logger = logging.getLogger(__name__)
 
 SCAN_EVERY = 5.0  # seconds between looks at the table when nobody woke the sender
 SCAN_LIMIT = 2000
+POSTS_KEPT = 4096  # cards whose messages the sender remembers (an edit then needs no read)
 REPORT_EVERY = 60.0  # seconds between looks for failed rows to report (at most one line a park day)
 FINISHED_KEPT = 5000
 MAX_RETRY_LATER = 20  # a chat answered "wait" this many times in a row for one message: counted as failed
@@ -99,6 +100,7 @@ class Sender:
         # While an outcome the database could not take is kept, nothing new is sent, so an outage repeats
         # at most what was on the wire.
         self._outcomes = Outcomes(db=db, clock=clock)
+        self._posts = PostsSeen(POSTS_KEPT)  # (card key, platform, chat id) -> messages showing the card
 
     # --- what others call -----------------------------------------------------------------------
 
@@ -360,10 +362,9 @@ class Sender:
         """Send (or edit) once; return the card posts to record."""
         caps = adapter.capabilities
         reply = item.reply
-        if item.edit:
-            await self._outcomes.flushed()  # where the card landed may be in the marks due
         if item.edit and item.chat_id is None:  # every private copy of the card (a batching platform)
             assert reply.card is not None
+            await self._outcomes.flushed()  # where the card landed may be in the marks due
             async with self.db.reading() as session:
                 posts = await cards.private_card_posts(session, reply.card.key, item.platform)
             shown = fit_card(reply.card, caps)
@@ -378,21 +379,35 @@ class Sender:
             return []
         if item.edit:
             assert reply.card is not None and item.chat_id is not None
-            async with self.db.reading() as session:
-                posts = await cards.card_posts(session, reply.card.key, item.platform, item.chat_id)
-            if not posts:
-                raise Undeliverable(f"card {reply.card.key} was never posted in {item.lane}")
             if not caps.edits:  # post the new state anew where a platform cannot edit
+                if not await self._posted_in(reply.card.key, item.platform, item.chat_id):
+                    raise Undeliverable(f"card {reply.card.key} was never posted in {item.lane}")
                 message_id = await adapter.send(item.chat, fit(Reply(card=reply.card), caps))
                 return [(reply.card.key, item.chat, message_id)] if message_id is not None else []
+            message_ids = await self._posted_in(reply.card.key, item.platform, item.chat_id)
+            if not message_ids:
+                raise Undeliverable(f"card {reply.card.key} was never posted in {item.lane}")
             card = fit_card(reply.card, caps)
-            for post in posts:
-                await adapter.edit_card(post.chat_id, post.message_id, card)
+            for message_id in message_ids:
+                await adapter.edit_card(item.chat_id, message_id, card)
             return []
         message_id = await adapter.send(item.chat, fit(reply, caps))
         if message_id is not None and item.card_key is not None:
+            self._posts.remember((item.card_key, item.platform, item.chat_id or ""), message_id)
             return [(item.card_key, item.chat, message_id)]
         return []
+
+    async def _posted_in(self, card_key: str, platform: str, chat_id: str) -> list[str]:
+        """The messages showing a card in one chat: those this process posted, else as recorded."""
+        known = self._posts.get((card_key, platform, chat_id))
+        if known:
+            return known
+        await self._outcomes.flushed()  # where the card landed may be in the marks due
+        async with self.db.reading() as session:
+            posts = await cards.card_posts(session, card_key, platform, chat_id)
+        for post in posts:
+            self._posts.remember((card_key, platform, chat_id), post.message_id)
+        return [post.message_id for post in posts]
 
     async def _send_batch(self, batch: list[Queued]) -> bool:
         """Send one reply privately to up to `BATCH` people in one call (DingTalk), with the same retries."""
