@@ -16,19 +16,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.enums import OutboxState
 from storage.models import CardPost, Chat, OutboxItem, Person
 
+_DROP_EDITS = delete(OutboxItem).where(
+    OutboxItem.card_key == bindparam("card_key"),
+    OutboxItem.lane.in_(bindparam("lanes", expanding=True)),
+    OutboxItem.edit.is_(True),
+    OutboxItem.sent_at.is_(None),
+)
+
 
 async def drop_pending_edits(session: AsyncSession, card_key: str, lanes: Collection[str]) -> None:
     """Delete unsent edits of a card in these chats: a newer state replaces them (latest state wins)."""
     if not lanes:
         return
-    await session.execute(
-        delete(OutboxItem).where(
-            OutboxItem.card_key == card_key,
-            OutboxItem.lane.in_(lanes),
-            OutboxItem.edit.is_(True),
-            OutboxItem.sent_at.is_(None),
-        )
-    )
+    await session.execute(_DROP_EDITS, {"card_key": card_key, "lanes": list(lanes)})
 
 
 # Built once: every card edit (each 收到 pressed) asks these; the values come as parameters.

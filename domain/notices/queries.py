@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -59,15 +59,19 @@ async def open_matching(session: AsyncSession, words: str) -> Sequence[Notice]:
     return (await session.scalars(query.order_by(Notice.id.desc()).limit(10))).all()
 
 
+# The card's reads, built once: a card is rebuilt at every 收到 pressed.
+_RECEIPTS = (
+    select(NoticeReceipt)
+    .options(*WITH_RECEIPT)
+    .join(Enterprise, Enterprise.id == NoticeReceipt.enterprise_id)
+    .where(NoticeReceipt.notice_id == bindparam("notice_id"))
+    .order_by(Enterprise.name)
+)
+
+
 async def receipts(session: AsyncSession, notice_id: int) -> Sequence[NoticeReceipt]:
     """Return a notice's receipts with their enterprises, in the park list's order."""
-    rows = await session.scalars(
-        select(NoticeReceipt)
-        .options(*WITH_RECEIPT)
-        .join(Enterprise, Enterprise.id == NoticeReceipt.enterprise_id)
-        .where(NoticeReceipt.notice_id == notice_id)
-        .order_by(Enterprise.name)
-    )
+    rows = await session.scalars(_RECEIPTS, {"notice_id": notice_id})
     return rows.unique().all()
 
 
@@ -76,20 +80,23 @@ async def unanswered(session: AsyncSession, notice_id: int) -> list[NoticeReceip
     return [r for r in await receipts(session, notice_id) if r.status == ReceiptStatus.PENDING]
 
 
+_ISSUED = select(func.min(NoticeEvent.id)).where(NoticeEvent.notice_id == bindparam("notice_id"))
+_CARD_PHOTO = (
+    select(BroadcastFile.id)
+    .where(
+        BroadcastFile.owner_kind == "notice",
+        BroadcastFile.owner_id == bindparam("notice_id"),
+        BroadcastFile.event_id == _ISSUED.scalar_subquery(),
+        BroadcastFile.photo_id.is_not(None),
+    )
+    .order_by(BroadcastFile.id)
+    .limit(1)
+)
+
+
 async def card_photo_file_id(session: AsyncSession, notice_id: int) -> int | None:
     """Return the file row of the picture the notice's card went out with (its first photo at issue), if any."""
-    issued = await session.scalar(select(func.min(NoticeEvent.id)).where(NoticeEvent.notice_id == notice_id))
-    return await session.scalar(
-        select(BroadcastFile.id)
-        .where(
-            BroadcastFile.owner_kind == "notice",
-            BroadcastFile.owner_id == notice_id,
-            BroadcastFile.event_id == issued,
-            BroadcastFile.photo_id.is_not(None),
-        )
-        .order_by(BroadcastFile.id)
-        .limit(1)
-    )
+    return await session.scalar(_CARD_PHOTO, {"notice_id": notice_id})
 
 
 CORRECTIONS = ("edit", "files_add", "files_remove", "move", "withdraw")
@@ -108,13 +115,16 @@ class Correction:
 
 async def corrections(session: AsyncSession, notice_id: int) -> list[Correction]:
     """Return a notice's corrections (wording, place, time, files, withdrawal), oldest first."""
-    rows = await session.execute(
-        select(NoticeEvent, Person.display_name)
-        .outerjoin(Person, Person.id == NoticeEvent.actor_id)
-        .where(NoticeEvent.notice_id == notice_id, NoticeEvent.action.in_(CORRECTIONS))
-        .order_by(NoticeEvent.id)
-    )
+    rows = await session.execute(_CORRECTIONS, {"notice_id": notice_id})
     return [Correction(e.action, e.at, name, e.note, e.data or {}) for e, name in rows.all()]
+
+
+_CORRECTIONS = (
+    select(NoticeEvent, Person.display_name)
+    .outerjoin(Person, Person.id == NoticeEvent.actor_id)
+    .where(NoticeEvent.notice_id == bindparam("notice_id"), NoticeEvent.action.in_(CORRECTIONS))
+    .order_by(NoticeEvent.id)
+)
 
 
 # --- figures for the weekly digest and the annual summary -------------------------------------
