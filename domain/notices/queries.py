@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from domain.codes import normal_code
+from domain.notices import rules as notice_rules
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     BroadcastFile,
@@ -73,6 +74,16 @@ async def receipts(session: AsyncSession, notice_id: int) -> Sequence[NoticeRece
     """Return a notice's receipts with their enterprises, in the park list's order."""
     rows = await session.scalars(_RECEIPTS, {"notice_id": notice_id})
     return rows.unique().all()
+
+
+_STATES = select(NoticeReceipt.status, NoticeReceipt.attended).where(
+    NoticeReceipt.notice_id == bindparam("notice_id")
+)
+
+
+async def receipt_states(session: AsyncSession, notice_id: int) -> Sequence[notice_rules.ReceiptState]:
+    """Return each receipt's status and attendance only (for the tally: no rows to build)."""
+    return (await session.execute(_STATES, {"notice_id": notice_id})).all()
 
 
 async def unanswered(session: AsyncSession, notice_id: int) -> list[NoticeReceipt]:

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from domain.outcome import Refused
 from domain.park.rules import Perm, is_manager, role_allows
@@ -172,7 +172,17 @@ class Tally:
     attended: int
 
 
-def tally(rows: Iterable[NoticeReceipt]) -> Tally:
+class ReceiptState(Protocol):
+    """What the tally reads of a receipt (a row, or just its two columns)."""
+
+    @property
+    def status(self) -> str: ...
+
+    @property
+    def attended(self) -> bool | None: ...
+
+
+def tally(rows: Iterable[ReceiptState]) -> Tally:
     """Count receipts: answered (收到 or 请假) of all, on leave, attended."""
     rows = list(rows)
     answered = sum(r.status != ReceiptStatus.PENDING for r in rows)

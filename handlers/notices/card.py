@@ -71,7 +71,7 @@ def fmt_when(at: datetime, settings: Settings) -> str:
 
 async def build_card(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Card:
     """Build a notice card from its current state: what, when, where, files, and the receipt counts."""
-    tally = notice_rules.tally(await notice_queries.receipts(session, notice.id))
+    tally = notice_rules.tally(await notice_queries.receipt_states(session, notice.id))
     fields = [CardField("title", T.NF_TITLE, notice.title)]
     if notice.starts_at is not None:
         fields.append(CardField("time", T.NF_TIME, fmt_when(notice.starts_at, settings)))
