@@ -29,6 +29,7 @@ router = Router("drills")
 
 DAYS_RE = re.compile(r"(?:为期|共|培训)?(\d+(?:\.\d+)?|[一两二三四五六七八九十])\s*天")
 BAD_COUNT_ENDINGS = ("人", "人次", "名")
+BAD_COUNT_WORDS = ("许多", "很多", "若干", "多名", "数十", "上百")  # a count in words: ask for the number
 PLACE_LABEL_RE = re.compile(r"(?:地点|位置)[:：]?")
 
 
@@ -94,7 +95,11 @@ async def drill(
     participants = _count_word(rest[-1]) if len(rest) > 1 else None
     if participants is not None:
         rest = rest[:-1]
-    elif len(rest) > 1 and (rest[-1].isdigit() or rest[-1].endswith(BAD_COUNT_ENDINGS)):
+    elif len(rest) > 1 and (
+        rest[-1].isdigit()
+        or rest[-1].endswith(BAD_COUNT_ENDINGS)
+        or any(w in rest[-1] for w in BAD_COUNT_WORDS)
+    ):
         return Reply(text=T.DRILL_BAD_COUNT.format(text=rest[-1][:20]))
     enterprise: Enterprise | None = None
     park_wide = False
