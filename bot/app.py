@@ -26,6 +26,7 @@ from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
+from handlers.reports import drills
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
@@ -82,6 +83,7 @@ def routers() -> list[Router]:
         review.router,
         matrix.router,
         reports.router,
+        drills.router,
     ]
 
 

@@ -43,6 +43,10 @@ COMMAND_ALIASES = {
     "撤回": "notice_withdraw",
     "待办": "todo",
     "我的待办": "todo",
+    "培训": "training",
+    "演练": "drill",
+    "培训记录": "trainings",
+    "演练记录": "drills",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

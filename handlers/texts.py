@@ -866,7 +866,10 @@ REPORT_HELP = {
     "week": "/week [上周|本周|2026-W48] — 周报：各企业隐患新增、销号、逾期，附图表",
     "summary": "/summary <年份> 或 /summary <起始日期> <结束日期> — 年度（期间）安全生产工作数据",
     "inspection": "/inspection <日期> <人次> <企业…> [检查内容] — 登记一次检查（计入总结）",
-    "drill": "/drill <日期> <演练|培训…> <企业|全园区> [人数] — 登记应急演练或安全培训",
+    "drill": "/drill（/演练）<日期> <名称> <企业|全园区> [地点] [人数] — 登记应急演练（消防、危化品泄漏、防汛等）",
+    "training": "/training（/培训）<日期> <名称> [主办单位] [外部|内部] [天数] <企业…|全园区> <人次> — 登记安全培训",
+    "drills": "/drills [年份]（/演练记录）— 查看一年的应急演练",
+    "trainings": "/trainings [年份]（/培训记录）— 查看一年的安全培训",
     "export": "/export [年份|起始日期 结束日期] — 导出隐患台账 Excel（台账、统计、专项行动）",
 }
 
@@ -936,8 +939,13 @@ SUMMARY_PARAGRAPH = (
     "开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次，"
     "排查安全隐患 {found} 项（其中重大隐患 {major} 项），"
     "立即整改 {immediate} 项、限期整改 {deadline} 项，已销号 {closed} 项，整改销号率 {rate}，尚未销号 {open} 项；"
-    "组织应急演练 {drills} 次（{drill_people} 人次）、安全培训 {trainings} 次（{training_people} 人次）。"
+    "开展应急演练 {drills} 次{drill_kinds}、参演 {drill_people} 人次；组织安全培训 {trainings} 次、{training_people} 人次{training_scopes}。"
 )
+SUMMARY_DRILL_KINDS = "（{kinds}）"
+SUMMARY_DRILL_KIND = "{kind} {count} 次"
+SUMMARY_TRAINING_SCOPES = "（{scopes}）"
+SUMMARY_TRAINING_EXTERNAL = "外部培训 {count} 次"
+SUMMARY_TRAINING_INTERNAL = "内部培训 {count} 次"
 SUMMARY_PERIOD_YEAR = "{year}年"
 SUMMARY_PERIOD_RANGE = "{start} 至 {end}"
 SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次（回执率 {rate}，出席率 {attendance}），"
@@ -962,6 +970,7 @@ SUMMARY_ROWS = (
     ("整改销号率", "rate"),
     ("尚未销号（项）", "open"),
     ("应急演练（次/人次）", "drills"),
+    ("演练类型（次）", "drill_kinds"),
     ("安全培训（次/人次）", "trainings"),
 )
 SUMMARY_NOT_YET = "—"
@@ -978,16 +987,60 @@ INSPECTION_BAD_COUNT = "人次要写一个正整数（例如 6），现在是“
 INSPECTION_NO_ENTERPRISE = "请至少写一家企业（名称或别名），或写“全园区”。" + INSPECTION_USAGE
 INSPECTION_DONE = "已登记检查：{day}，{enterprises}，{person_times} 人次{activity}。本年度已登记检查 {count} 次。"
 DRILL_USAGE = (
-    "用法：/drill <日期> <类型> <企业|全园区> [人数]\n"
-    "类型写“演练”“培训”或具体名称（如 消防演练、安全培训）。\n"
-    "例如：/drill 2026-11-20 消防演练 华油 45（或 45人）"
+    "用法：/drill <日期> <名称> <企业|全园区> [地点] [人数]\n"
+    "名称里写明演练类型（消防、火灾、危化品泄漏、防汛等），类型由名称判断，其余记为“其他”。\n"
+    "例如：/drill 2026-11-20 消防演练 华油 二车间 45（或 45人）"
 )
 DRILL_BAD_DATE = "没看懂日期“{text}”。" + DRILL_USAGE
-DRILL_BAD_KIND = "类型“{text}”里要有“演练”或“培训”。" + DRILL_USAGE
+DRILL_BAD_KIND = "名称“{text}”里要有“演练”或演练类型（如 消防、防汛）；培训请用 /training 登记。" + DRILL_USAGE
 DRILL_BAD_COUNT = "人数要写一个正整数（例如 45），现在是“{text}”。" + DRILL_USAGE
-DRILL_DONE = "已登记{kind}：{day}，{title}，{where}{people}。"
-DRILL_KIND_NAMES = {"drill": "应急演练", "training": "安全培训"}
+DRILL_DONE = "已登记应急演练（{kind}）：{day}，{title}，{where}{place}{people}。本年度已登记演练 {count} 次。"
+DRILL_PLACE = "，地点：{place}"
+DRILL_KIND_NAMES = {"fire": "消防", "chemical_leak": "危化品泄漏", "flood": "防汛", "other": "其他"}
 DRILL_PEOPLE = "，{count} 人参加"
+# A training written with /drill (/drill 今天 安全培训 华油 45): recorded as a training, pointing at /training.
+DRILL_AS_TRAINING = "已登记安全培训：{day}，{title}，{where}{people}。本年度已登记培训 {count} 次。（培训也可用 /training 登记主办单位、天数等。）"
+TRAINING_USAGE = (
+    "用法：/training <日期> <名称> [主办单位] [外部|内部] [天数] <企业…|全园区> <人次>\n"
+    "企业写名称或别名，可写多家；写“全园区”表示全部在册企业。天数写“2天”“半天”，不写为 1 天。"
+    "主办单位也可写成“主办：县应急管理局”。\n"
+    "例如：/training 4月15日 特种设备安全培训 县市场监管局 外部 全园区 60人次\n"
+    "或：/training 5月10日 安全执法培训 主办：县应急管理局 外部 2天 华油 宏达 35人次"
+)
+TRAINING_BAD_DATE = "没看懂日期“{text}”。" + TRAINING_USAGE
+TRAINING_NO_COUNT = "请写参训人次（例如 60人次）。" + TRAINING_USAGE
+TRAINING_BAD_DAYS = "天数“{text}”看不懂，请写“1天”“2天”或“半天”。" + TRAINING_USAGE
+TRAINING_NO_TITLE = "请写培训名称（例如 特种设备安全培训）。" + TRAINING_USAGE
+TRAINING_NO_ENTERPRISE = "请写参训企业（名称或别名，可写多家），或写“全园区”。" + TRAINING_USAGE
+TRAINING_TWO_SCOPES = "“外部”和“内部”只能写一个。" + TRAINING_USAGE
+TRAINING_DONE = (
+    "已登记安全培训：{day}，{title}{organiser}，{scope}{days}，{enterprises}，{person_times} 人次。"
+    "本年度已登记培训 {count} 次、{year_people} 人次。"
+)
+TRAINING_ORGANISER = "（主办：{organiser}）"
+TRAINING_EXTERNAL = "外部培训"
+TRAINING_INTERNAL = "内部培训"
+TRAINING_SCOPE_UNSAID = "培训"
+TRAINING_DAYS = "，{days} 天"
+TRAINING_EXTERNAL_WORDS = ("外部", "外部培训", "外训", "外请", "外聘")
+TRAINING_INTERNAL_WORDS = ("内部", "内部培训", "内训")
+TRAINING_ORGANISER_LABELS = ("主办单位", "主办", "组织单位", "承办单位", "承办", "授课单位")
+# Organisers are usually written as an office: a word ending so (and not naming the training) is taken
+# as the organiser when no 主办： label says it.
+TRAINING_ORGANISER_ENDINGS = ("局", "委", "委员会", "管委会", "中心", "协会", "学会", "院", "站", "所", "队", "部", "科", "办", "公司", "集团", "学校")
+HALF_DAY_WORDS = ("半天", "半日", "0.5天")
+CHINESE_NUMBERS = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+RECORDS_USAGE = "用法：/{command} [年份]，不写时为今年。例如：/{command} 2026。"
+RECORDS_BAD_YEAR = "没看懂年份“{text}”。" + RECORDS_USAGE
+DRILLS_TITLE = "【{year}年应急演练】共 {count} 次、参演 {people} 人次{kinds}"
+DRILLS_NONE = "{year}年还没有登记应急演练。登记：/drill <日期> <名称> <企业|全园区> [地点] [人数]"
+DRILLS_LINE = "{n}. {day} {title}（{kind}）{where}{place}{people}"
+TRAININGS_TITLE = "【{year}年安全培训】共 {count} 次、{people} 人次{scopes}"
+TRAININGS_NONE = "{year}年还没有登记安全培训。登记：/training <日期> <名称> [主办单位] [外部|内部] [天数] <企业…|全园区> <人次>"
+TRAININGS_LINE = "{n}. {day} {title}{organiser}，{scope}{days}，{enterprises}{people}"
+TRAININGS_PEOPLE = "，{count} 人次"
+RECORDS_MORE = "……另有 {count} 条未列出，可用 /export 或按期间 /summary 查看统计。"
+RECORDS_LIST_LIMIT = 40
 PARK_WIDE_WORDS = ("全园区", "园区", "全部")
 PARK_WIDE = "全园区"
 DATE_FUTURE = "日期 {day} 还没到，请登记已经开展的活动。"

@@ -135,7 +135,17 @@ class OutboxState(StrEnum):
 
 
 class ActivityKind(StrEnum):
-    """What `/drill` records: 应急演练 or 安全培训 (counted apart in the annual summary)."""
+    """What a `drills` row records: an 应急演练 (trainings have their own table since migration 0016;
+    rows of kind `training` written before it were moved there)."""
 
     DRILL = "drill"
     TRAINING = "training"
+
+
+class DrillKind(StrEnum):
+    """The kind of an emergency drill (演练), inferred from its words (`domain/reports/rules.drill_kind`)."""
+
+    FIRE = "fire"  # 消防
+    CHEMICAL_LEAK = "chemical_leak"  # 危化品泄漏
+    FLOOD = "flood"  # 防汛
+    OTHER = "other"  # 其他

@@ -22,8 +22,8 @@ from domain.hazards.queries import overdue_clauses
 from domain.hazards.rules import immediate_due
 from domain.notices import queries as notice_queries
 from domain.reports.rules import moment, week_label, week_start
-from storage.enums import OPEN_STATUSES, ActivityKind, HazardStatus, Level, Mode, TaskStatus
-from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection
+from storage.enums import OPEN_STATUSES, DrillKind, HazardStatus, Level, Mode, TaskStatus
+from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection, Training
 
 S = HazardStatus
 TREND_WEEKS = 8
@@ -380,8 +380,11 @@ class SummaryFigures:
     still_open: int = 0
     drills: int = 0
     drill_people: int = 0
+    drill_kinds: dict[DrillKind, int] = field(default_factory=dict)  # only the kinds that occurred, in enum order
     trainings: int = 0
     training_people: int = 0
+    trainings_external: int = 0  # 外部 trainings (those not said to be external or internal count in neither)
+    trainings_internal: int = 0
 
 
 FIXED = (S.AWAITING_VERIFICATION, S.CLOSED)
@@ -420,13 +423,52 @@ async def summary_figures(
     ).one()
     f.inspections, f.inspection_person_times = int(count), int(people or 0)
     drills = await session.execute(
-        select(Drill.kind, func.count(), func.coalesce(func.sum(Drill.participants), 0))
+        select(Drill.drill_kind, func.count(), func.coalesce(func.sum(Drill.participants), 0))
         .where(Drill.day >= start, Drill.day <= end)
-        .group_by(Drill.kind)
+        .group_by(Drill.drill_kind)
     )
-    for kind, n, joined in drills.all():
-        if kind == ActivityKind.TRAINING:
-            f.trainings, f.training_people = int(n), int(joined or 0)
-        else:
-            f.drills, f.drill_people = int(n), int(joined or 0)
+    by_kind = {kind: (int(n), int(joined or 0)) for kind, n, joined in drills.all()}
+    f.drill_kinds = {kind: by_kind[kind][0] for kind in DrillKind if kind in by_kind}
+    f.drills = sum(n for n, _ in by_kind.values())
+    f.drill_people = sum(joined for _, joined in by_kind.values())
+    count_if_external = func.coalesce(func.sum(case((Training.external.is_(True), 1), else_=0)), 0)
+    count_if_internal = func.coalesce(func.sum(case((Training.external.is_(False), 1), else_=0)), 0)
+    count, people, external, internal = (
+        await session.execute(
+            select(
+                func.count(), func.coalesce(func.sum(Training.person_times), 0), count_if_external, count_if_internal
+            ).where(Training.day >= start, Training.day <= end)
+        )
+    ).one()
+    f.trainings, f.training_people = int(count), int(people or 0)
+    f.trainings_external, f.trainings_internal = int(external), int(internal)
     return f
+
+
+# --- the year's drills and trainings (/drills, /trainings) ----------------------------------------
+
+
+async def drills_between(session: AsyncSession, start: date, end: date) -> list[tuple[Drill, str | None]]:
+    """Return the drills of the park days `start` to `end` in day order, each with its enterprise's name
+    (None: park-wide)."""
+    rows = await session.execute(
+        select(Drill, Enterprise.name)
+        .outerjoin(Enterprise, Enterprise.id == Drill.enterprise_id)
+        .where(Drill.day >= start, Drill.day <= end)
+        .order_by(Drill.day, Drill.id)
+    )
+    return [(d, name) for d, name in rows.all()]
+
+
+async def trainings_between(session: AsyncSession, start: date, end: date) -> list[tuple[Training, list[str]]]:
+    """Return the trainings of the park days `start` to `end` in day order, each with its enterprises' names."""
+    trainings = list(
+        (
+            await session.scalars(
+                select(Training).where(Training.day >= start, Training.day <= end).order_by(Training.day, Training.id)
+            )
+        ).all()
+    )
+    ids = {i for t in trainings for i in t.enterprise_ids}
+    names = dict((await session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))).all()) if ids else {}
+    return [(t, [names[i] for i in t.enterprise_ids if i in names]) for t in trainings]

@@ -1,9 +1,12 @@
-"""Periods and units of the reports: weeks (ISO, Monday first), park-time moments, funds in 10,000 yuan."""
+"""Periods and units of the reports: weeks (ISO, Monday first), park-time moments, funds in 10,000 yuan;
+the kind of a drill by its words."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+
+from storage.enums import DrillKind
 
 
 def moment(day: date, tz: tzinfo) -> datetime:
@@ -39,3 +42,27 @@ def funds_in_10k(text: str | None) -> float:
         return 0.0
     value = float(match.group(1))
     return value / 10000 if match.group(2) == "元" else value
+
+
+# The words that give a drill its kind, checked in this order (危化品泄漏引发火灾 is a leak drill); a
+# frozen copy lives in migration 0016, which gave the drills recorded before it their kind.
+DRILL_KIND_WORDS: tuple[tuple[DrillKind, tuple[str, ...]], ...] = (
+    (DrillKind.CHEMICAL_LEAK, ("危化", "泄漏", "泄露")),
+    (DrillKind.FLOOD, ("防汛", "汛", "防洪", "洪")),
+    (DrillKind.FIRE, ("消防", "火灾", "灭火", "火")),
+)
+
+
+def drill_kind(text: str) -> DrillKind:
+    """Return the kind of a drill from its words (消防演练 → fire); other drills are `other`."""
+    return next((kind for kind, words in DRILL_KIND_WORDS if any(w in text for w in words)), DrillKind.OTHER)
+
+
+def is_training(text: str) -> bool:
+    """Tell whether a `/drill` type word names a training (安全培训) rather than a drill."""
+    return "培训" in text
+
+
+def is_drill(text: str) -> bool:
+    """Tell whether a `/drill` type word names a drill: 演练, or a drill kind's word (消防, 防汛…)."""
+    return "演练" in text or "演习" in text or drill_kind(text) != DrillKind.OTHER

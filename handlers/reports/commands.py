@@ -1,4 +1,5 @@
-"""Reports for managers: /week, /summary, /export, and recording /inspection and /drill for the summary."""
+"""Reports for managers: /week, /summary, /export, and recording /inspection for the summary (drills and
+trainings: `drills.py`)."""
 
 from __future__ import annotations
 
@@ -22,7 +23,6 @@ from handlers.reports.ledger_xlsx import period_name, write_ledger
 from handlers.util import Reach, disk_full_to_admins, is_disk_full, pick_enterprise, recipient
 from storage import audit
 from storage.db import Database
-from storage.enums import ActivityKind
 from storage.models import Enterprise, Person
 
 router = Router("reports")
@@ -153,15 +153,15 @@ async def summary(msg: Incoming, *, session: AsyncSession, settings: Settings, n
     return Reply(text=summary_text(figures, settings.park.name, year))
 
 
-# --- /inspection and /drill -------------------------------------------------------------------
+# --- /inspection (and what /drill and /training share) -------------------------------------------------------------------
 
 
-async def _exact_enterprise(session: AsyncSession, word: str) -> Enterprise | None:
+async def exact_enterprise(session: AsyncSession, word: str) -> Enterprise | None:
     found = await park_queries.match_enterprises(session, word)
     return next((e for e in found if park_rules.is_exact(e, word) and e.active), None)
 
 
-def _record_args(args: str, today: date, usage: str, bad_date: str) -> tuple[date, list[str]] | Reply:
+def record_args(args: str, today: date, usage: str, bad_date: str) -> tuple[date, list[str]] | Reply:
     """Read `<day> <at least two words>` of /inspection and /drill; a reply when the day is missing,
     unreadable or still to come."""
     words = clean_text(args, 300).split()
@@ -180,7 +180,7 @@ async def inspection(
     msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime
 ) -> Reply:
     """Record an inspection: its day, person-times, the enterprises visited and what was checked."""
-    parsed = _record_args(msg.args, settings.park.day(now), T.INSPECTION_USAGE, T.INSPECTION_BAD_DATE)
+    parsed = record_args(msg.args, settings.park.day(now), T.INSPECTION_USAGE, T.INSPECTION_BAD_DATE)
     if isinstance(parsed, Reply):
         return parsed
     day, words = parsed
@@ -193,7 +193,7 @@ async def inspection(
             chosen = list(await park_queries.list_enterprises(session))
             rest = rest[1:]
             break
-        found = await _exact_enterprise(session, rest[0])
+        found = await exact_enterprise(session, rest[0])
         if found is None:
             break
         if found not in chosen:
@@ -232,53 +232,6 @@ async def inspection(
             person_times=person_times,
             activity=f"，{activity}" if activity else "",
             count=year.inspections,
-        )
-    )
-
-
-@router.command("drill", perm=Perm.REPORTS, help_text=T.REPORT_HELP["drill"])
-async def drill(msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime) -> Reply:
-    """Record a drill (演练) or a training (培训): day, type, enterprise or the whole park, people."""
-    parsed = _record_args(msg.args, settings.park.day(now), T.DRILL_USAGE, T.DRILL_BAD_DATE)
-    if isinstance(parsed, Reply):
-        return parsed
-    day, words = parsed
-    title = words[0][:100]
-    if "培训" in title:
-        kind = ActivityKind.TRAINING
-    elif "演练" in title:
-        kind = ActivityKind.DRILL
-    else:
-        return Reply(text=T.DRILL_BAD_KIND.format(text=title[:20]))
-    rest = words[1:]
-    counted = _count_at_end(rest)  # 45, 120人, 120 人
-    if isinstance(counted, str):
-        return Reply(text=T.DRILL_BAD_COUNT.format(text=counted[:20]))
-    participants, rest = counted
-    where_text = " ".join(rest)
-    enterprise: Enterprise | None = None
-    if where_text not in T.PARK_WIDE_WORDS:
-        picked = await pick_enterprise(session, where_text, button=None)
-        if isinstance(picked, Reply):
-            return Reply(text=f"{picked.text}\n{T.DRILL_USAGE}")
-        enterprise = picked
-    await report_ops.record_drill(
-        session,
-        day=day,
-        kind=kind,
-        title=title,
-        enterprise_id=enterprise.id if enterprise else None,
-        participants=participants,
-        actor=actor,
-        at=now,
-    )
-    return Reply(
-        text=T.DRILL_DONE.format(
-            kind=T.DRILL_KIND_NAMES[kind],
-            day=day.isoformat(),
-            title=title,
-            where=enterprise.name if enterprise else T.PARK_WIDE,
-            people=T.DRILL_PEOPLE.format(count=participants) if participants else "",
         )
     )
 

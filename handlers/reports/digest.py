@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from domain.reports import queries as report_queries
 from domain.reports.queries import SummaryFigures, WeekFigures
 from handlers import texts as T
 from handlers.util import is_disk_full
+from storage.enums import DrillKind
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +167,7 @@ def summary_values(f: SummaryFigures) -> dict[str, str]:
         "rate": percent(f.closed, f.found),
         "open": str(f.still_open),
         "drills": f"{f.drills}/{f.drill_people}",
+        "drill_kinds": "、".join(_drill_kind_parts(f.drill_kinds)) or T.SUMMARY_NOT_YET,
         "trainings": f"{f.trainings}/{f.training_people}",
     }
 
@@ -193,10 +196,33 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
             "notices": T.SUMMARY_NOTICES.format(notices=v["notices"]),
             "campaigns": T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
             "drills": f.drills,
+            "drill_kinds": drill_kinds_text(f.drill_kinds),
             "drill_people": f.drill_people,
             "trainings": f.trainings,
             "training_people": f.training_people,
+            "training_scopes": scopes_text(f.trainings_external, f.trainings_internal),
         }
     )
     table = [f"{label}：{v[key]}" for label, key in T.SUMMARY_ROWS]
     return "\n".join([title, paragraph, "", T.SUMMARY_TABLE, *table, "", T.SUMMARY_NOTE])
+
+
+def _drill_kind_parts(kinds: Mapping[DrillKind, int]) -> list[str]:
+    return [
+        T.SUMMARY_DRILL_KIND.format(kind=T.DRILL_KIND_NAMES[k], count=kinds[k]) for k in DrillKind if kinds.get(k)
+    ]
+
+
+def drill_kinds_text(kinds: Mapping[DrillKind, int]) -> str:
+    """Return （消防 3 次、防汛 1 次）, the kinds that occurred in their order; empty when none did."""
+    parts = _drill_kind_parts(kinds)
+    return T.SUMMARY_DRILL_KINDS.format(kinds="、".join(parts)) if parts else ""
+
+
+def scopes_text(external: int, internal: int) -> str:
+    """Return （外部培训 n 次、内部培训 m 次）, the parts that are not zero; empty when both are."""
+    parts = [
+        *([T.SUMMARY_TRAINING_EXTERNAL.format(count=external)] if external else []),
+        *([T.SUMMARY_TRAINING_INTERNAL.format(count=internal)] if internal else []),
+    ]
+    return T.SUMMARY_TRAINING_SCOPES.format(scopes="、".join(parts)) if parts else ""

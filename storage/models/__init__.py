@@ -43,7 +43,7 @@ from storage.models.platform import (
     OutboxItem,
     ReminderSent,
 )
-from storage.models.records import Drill, Inspection
+from storage.models.records import Drill, Inspection, Training
 
 __all__ = [
     "NAMING",
@@ -81,6 +81,7 @@ __all__ = [
     "Photo",
     "ProcessedUpdate",
     "ReminderSent",
+    "Training",
     "UTCDateTime",
     "checked",
 ]

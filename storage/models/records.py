@@ -1,4 +1,4 @@
-"""Records only the reports count: inspections (person-times) and drills."""
+"""Records only the reports count: inspections (person-times), drills and trainings."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     String,
@@ -15,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.enums import (
     ActivityKind,
+    DrillKind,
 )
 from storage.models.base import Base, checked
 
@@ -35,7 +38,7 @@ class Inspection(Base):
 
 
 class Drill(Base):
-    """An emergency drill (演练) or a safety training (培训) of one enterprise or the whole park."""
+    """An emergency drill (演练) of one enterprise or the whole park, with its kind and place."""
 
     __tablename__ = "drills"
     __table_args__ = (Index("ix_drills_day", "day"),)
@@ -46,5 +49,26 @@ class Drill(Base):
     title: Mapped[str] = mapped_column(String(100))
     enterprise_id: Mapped[int | None] = mapped_column(ForeignKey("enterprises.id"))  # None: park-wide
     participants: Mapped[int | None]
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    drill_kind: Mapped[DrillKind] = mapped_column(checked(DrillKind, "drill_kind"), default=DrillKind.OTHER)
+    place: Mapped[str | None] = mapped_column(String(100))  # 地点 within the enterprise: "二号罐区"
+
+
+class Training(Base):
+    """A safety training (培训): its organiser, external or internal, days, enterprises, person-times."""
+
+    __tablename__ = "trainings"
+    __table_args__ = (Index("ix_trainings_day", "day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    day: Mapped[date] = mapped_column(Date)  # the first day
+    title: Mapped[str] = mapped_column(String(100))
+    organiser: Mapped[str | None] = mapped_column(String(100))  # 主办单位
+    external: Mapped[bool | None] = mapped_column(Boolean)  # 外部 (True), 内部 (False), not said (None)
+    days: Mapped[float | None] = mapped_column(Float)  # 1, 2, 0.5 (半天)
+    park_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    enterprise_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # every active one when park-wide
+    person_times: Mapped[int | None]  # 人次; None only for a training recorded by /drill without a count
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]

@@ -38,9 +38,9 @@ async def test_drill_with_people_written_with_their_unit(harness: Harness) -> No
     h = harness
     await seed(h)
     out = h.texts(await h.say(LI, "/drill 11月20日 消防演练 华油 120人"))
-    assert "已登记应急演练：2026-11-20，消防演练，华油装备制造有限公司，120 人参加。" in out
+    assert "已登记应急演练（消防）：2026-11-20，消防演练，华油装备制造有限公司，120 人参加。" in out
     out = h.texts(await h.say(LI, "/drill 11月21日 安全培训 全园区 45 人"))
-    assert "已登记安全培训：2026-11-21，安全培训，全园区，45 人参加。" in out
+    assert "已登记安全培训：2026-11-21，安全培训，全园区，45 人参加。本年度已登记培训 1 次。" in out
     assert "人数要写一个正整数" in h.texts(await h.say(LI, "/drill 今天 消防演练 华油 许多人"))
 
 

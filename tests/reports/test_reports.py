@@ -120,7 +120,7 @@ async def test_report_commands_are_for_managers_and_explain_wrong_input(seeded: 
     assert "没看懂日期“下个月”" in h.texts(await h.say(LI, "/inspection 下个月 3 华油"))
     assert "没有找到企业“不存在”" in h.texts(await h.say(LI, "/inspection 今天 3 不存在"))
     assert "还没到" in h.texts(await h.say(LI, "/inspection 2026-12-25 3 华油"))
-    assert "要有“演练”或“培训”" in h.texts(await h.say(LI, "/drill 今天 会议 华油"))
+    assert "要有“演练”或演练类型" in h.texts(await h.say(LI, "/drill 今天 会议 华油"))
     assert "人数要写一个正整数" in h.texts(await h.say(LI, "/drill 今天 消防演练 华油 许多"))
     assert "没看懂“明年”" in h.texts(await h.say(LI, "/export 明年"))
     week = await h.say(LI, "/week 2026-W48")
