@@ -1028,8 +1028,10 @@ XLSX_LEDGER_HEADERS = (
     ("隐患编号", 15),
     ("发现日期", 12),
     ("企业", 22),
-    ("位置", 14),
+    ("部位", 14),
     ("隐患描述", 40),
+    ("来源", 10),
+    ("上报人", 10),
     ("类别", 10),
     ("等级", 9),
     ("整改方式", 9),
@@ -1045,6 +1047,10 @@ XLSX_LEDGER_HEADERS = (
     ("整改后照片", 14),
 )
 XLSX_PHOTO_LINK = "查看（{count} 张）"
+XLSX_SOURCE_NAMES = {"snapshot": "随手拍", "expert": "专家", "inspection": "检查"}
+XLSX_SOURCE_IN = "{source}（{activity}）"  # found in a campaign: 检查（消防安全百日攻坚）
+XLSX_PAGE_FOOTER = "第 &P 页 共 &N 页"  # Excel's page number and page count
+XLSX_SIGN_LINE = "制表人：　　　　　　　　审核人：　　　　　　　　日期：　　　　年　　月　　日"
 XLSX_STATS_TITLE = "{park}隐患排查治理情况统计表（{period}）"
 XLSX_STATS_HEADERS = (
     ("企业", 24),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from enum import StrEnum
 
 
 def moment(day: date, tz: tzinfo) -> datetime:
@@ -39,3 +40,19 @@ def funds_in_10k(text: str | None) -> float:
         return 0.0
     value = float(match.group(1))
     return value / 10000 if match.group(2) == "元" else value
+
+
+class FoundBy(StrEnum):
+    """How the ledger's 来源 column names where a hazard came from."""
+
+    SNAPSHOT = "snapshot"  # 随手拍: the enterprise reported it itself
+    EXPERT = "expert"  # 专家: a hired inspector found it
+    INSPECTION = "inspection"  # 检查: a committee officer (manager, admin) found it on an inspection
+
+
+def found_by(source: str, reporter_role: str | None) -> FoundBy:
+    """Return the ledger's source of a hazard from what is stored: its source as reported (the
+    enterprise's own, or not) and the reporter's role (an inspector is an expert)."""
+    if source == "snapshot":
+        return FoundBy.SNAPSHOT
+    return FoundBy.EXPERT if reporter_role == "inspector" else FoundBy.INSPECTION
