@@ -122,7 +122,7 @@ _PLACE_WORDS = (
     "室", "房", "库", "间", "楼", "层", "区", "棚", "站", "场",
 )  # fmt: skip
 _RE_LEADING_WORDS = re.compile(r"(?P<head>[^\s，,；;。、:]{2,20})(?:\s+|[，,:])\s*(?=\S)")
-_NOT_PLACES = ("时间", "期间", "中间", "空间", "房间内有", "现场")
+_NOT_PLACES = ("时间", "期间", "中间", "空间", "现场")  # end like places, name none
 _TRAILING_SEPARATORS = "，,；;、：:"
 
 
