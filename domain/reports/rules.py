@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
-from enum import StrEnum
 
 
 def moment(day: date, tz: tzinfo) -> datetime:
@@ -28,21 +28,7 @@ def week_label(monday: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-FUNDS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万|元)?")
-
-
-def funds_in_10k(text: str | None) -> float:
-    """Read funds written as `5万元`, `3000元` or a bare number (taken as 万元) into 万元; 0 when unreadable."""
-    if not text:
-        return 0.0
-    match = FUNDS_RE.search(text.replace(",", "").replace("，", ""))
-    if match is None:
-        return 0.0
-    value = float(match.group(1))
-    return value / 10000 if match.group(2) == "元" else value
-
-
-class FoundBy(StrEnum):
+class FoundBy(enum.StrEnum):
     """How the ledger's 来源 column names where a hazard came from."""
 
     SNAPSHOT = "snapshot"  # 随手拍: the enterprise reported it itself
@@ -56,3 +42,17 @@ def found_by(source: str, reporter_role: str | None) -> FoundBy:
     if source == "snapshot":
         return FoundBy.SNAPSHOT
     return FoundBy.EXPERT if reporter_role == "inspector" else FoundBy.INSPECTION
+
+
+FUNDS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万|元)?")
+
+
+def funds_in_10k(text: str | None) -> float:
+    """Read funds written as `5万元`, `3000元` or a bare number (taken as 万元) into 万元; 0 when unreadable."""
+    if not text:
+        return 0.0
+    match = FUNDS_RE.search(text.replace(",", "").replace("，", ""))
+    if match is None:
+        return 0.0
+    value = float(match.group(1))
+    return value / 10000 if match.group(2) == "元" else value
