@@ -115,6 +115,7 @@ HELP = {
     "extend_no": "/extend_no YH-… [原因] — 不同意延期申请（同“不同意”按钮）",
     "withdraw": "/withdraw YH-… <原因> 或 /withdraw YH-… 重复 YH-… — 撤销误报或重复上报（上报人或管理人员）",
     "edit": "/edit YH-… <新描述> — 上报人修改隐患描述（验收前）",
+    "location": "/location YH-… <部位> — 上报人填写或修改隐患部位，如 二车间配电室（验收前）",
     "cancel": "/cancel — 取消当前未完成的操作",
     "search": "/search <关键词> — 按描述或编号查找隐患（本企业人员只查本企业）",
 }
@@ -230,6 +231,7 @@ WEEKDAYS = "一二三四五六日"
 HAZARD_CARD_TITLE = "隐患 {code}"
 F_ENTERPRISE = "企业"
 F_DESCRIPTION = "描述"
+F_LOCATION = "部位"
 F_CATEGORY = "类别"
 F_LEVEL = "等级"
 F_MODE = "整改方式"
@@ -379,6 +381,7 @@ EVENT_NAMES = {
     "extend_refuse": "不同意延期",
     "withdraw": "撤销上报",
     "edit": "修改描述",
+    "set_location": "填写部位",
 }
 
 PHASE_NAMES = {"before": "整改前", "after": "整改后"}
@@ -491,6 +494,15 @@ WITHDRAW_SAME = "{code} 不能标为与自己重复。"
 EDIT_USAGE = "用法：/edit YH-2026-0007 <新的描述>（上报人在验收前可以修改）。"
 EDIT_DONE = "{code} 描述已更新。"
 EDIT_DENIED = "您不能修改 {code} 的描述：只有上报人可以修改。"
+LOCATION_USAGE = "用法：/location YH-2026-0007 <部位>，例如 /location YH-2026-0007 二车间配电室（上报人在验收前可以填写或修改）。"
+LOCATION_DONE = "{code} 部位已记为：{location}。"
+LOCATION_DENIED = "您不能修改 {code} 的部位：只有上报人可以修改。"
+LOCATION_TOO_LONG = "部位最多 {limit} 个字，请简短写明，例如 二车间配电室。"
+LOCATION_ASK = "{code} 是在哪个部位发现的？请回复这条消息写明部位（例如 二车间配电室），台账按部位归档；不需要请点“跳过”（或回复“跳过”）。"
+LOCATION_SKIPPED = "好的，{code} 不填部位。以后可以用 /location {code} <部位> 补上。"
+LOCATION_ASK_GONE = "这个问题已经结束了。需要填写部位请发送 /location YH-… <部位>。"
+BTN_LOCATION_SKIP = "跳过"
+LOCATION_SKIP_WORDS = ("跳过", "不填", "不用", "无", "略")
 
 # --- questions the bot waits for ----------------------------------------------------------------
 
@@ -501,6 +513,7 @@ QUESTION_NAMES = {
     "hazard_reject": "驳回原因",
     "hazard_photo_offer": "是否登记照片为隐患的选择",
     "hazard_describe": "隐患描述",
+    "hazard_location": "隐患部位",
     "default": "上一个问题的回答",
 }
 QUESTION_DROPPED = "提示：之前等待您提供的{what}已放弃（发送了新的命令）。如需继续，请重新操作。"
@@ -1068,8 +1081,10 @@ XLSX_LEDGER_HEADERS = (
     ("隐患编号", 15),
     ("发现日期", 12),
     ("企业", 22),
-    ("位置", 14),
+    ("部位", 14),
     ("隐患描述", 40),
+    ("来源", 10),
+    ("上报人", 10),
     ("类别", 10),
     ("等级", 9),
     ("整改方式", 9),
@@ -1085,6 +1100,10 @@ XLSX_LEDGER_HEADERS = (
     ("整改后照片", 14),
 )
 XLSX_PHOTO_LINK = "查看（{count} 张）"
+XLSX_SOURCE_NAMES = {"snapshot": "随手拍", "expert": "专家", "inspection": "检查"}
+XLSX_SOURCE_IN = "{source}（{activity}）"  # found in a campaign: 检查（消防安全百日攻坚）
+XLSX_PAGE_FOOTER = "第 &P 页 共 &N 页"  # Excel's page number and page count
+XLSX_SIGN_LINE = "制表人：　　　　　　　　审核人：　　　　　　　　日期：　　　　年　　月　　日"
 XLSX_STATS_TITLE = "{park}隐患排查治理情况统计表（{period}）"
 XLSX_STATS_HEADERS = (
     ("企业", 24),

@@ -82,6 +82,7 @@ async def report(
     at: datetime,
     media_group_id: str | None = None,
     documents: Sequence[Document] = (),
+    location: str = "",
 ) -> HazardChange:
     """Register a hazard with a fresh gap-free code, its `report` event, its before-photos and documents."""
     if not may_report_for(actor, enterprise_id):
@@ -94,6 +95,7 @@ async def report(
         code=await codes.issue_code(session, codes.HAZARD_PREFIX, year),
         enterprise_id=enterprise.id,
         description=description,
+        location=location,
         category=category,
         level=level,
         mode=mode,
@@ -423,6 +425,14 @@ async def edit_description(
 ) -> HazardChange:
     """Rewrite the description (the reporter, until verified); the event keeps the old and the new text."""
     event = await _set_field(session, hazard, actor, Action.EDIT, "description", description, at, keep_old=True)
+    return Change(hazard, event)
+
+
+async def set_location(
+    session: AsyncSession, hazard: Hazard, actor: Person | None, location: str, at: datetime
+) -> HazardChange:
+    """Set or correct the location (部位), as the description is; the event keeps the old and the new."""
+    event = await _set_field(session, hazard, actor, Action.SET_LOCATION, "location", location, at, keep_old=True)
     return Change(hazard, event)
 
 

@@ -54,6 +54,7 @@ class Action(StrEnum):
     EXTEND_REFUSE = "extend_refuse"
     WITHDRAW = "withdraw"  # a mistaken or duplicate report taken back
     EDIT = "edit"  # the reporter rewrites the description
+    SET_LOCATION = "set_location"  # the location (部位) set or corrected, as the description is
     SEAL = "seal"  # the system sealed the state of a hazard reported before chain v2 (migration 0013)
 
 
@@ -84,6 +85,7 @@ RULES: dict[Action, Rule] = {
     Action.EXTEND_REFUSE: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
     Action.WITHDRAW: Rule(frozenset(OPEN_STATUSES), frozenset({S.WITHDRAWN})),
     Action.EDIT: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
+    Action.SET_LOCATION: Rule(frozenset(OPEN_STATUSES), frozenset({None})),
 }
 
 
@@ -214,7 +216,7 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
             return may_ask_extension(actor, hazard)
         case Action.WITHDRAW:
             return may_withdraw(actor, hazard)
-        case Action.EDIT:
+        case Action.EDIT | Action.SET_LOCATION:
             return may_edit_description(actor, hazard)
         case Action.SEAL:
             return False  # only the system seals a hazard's state into the chain
@@ -223,6 +225,12 @@ def _permitted(actor: Person, hazard: Hazard, action: Action, fixer_id: int | No
 def source_for(actor: Person) -> Source:
     """Return how a hazard this person reports now was found: by the enterprise itself, or by inspection."""
     return Source.SNAPSHOT if actor.role in ENTERPRISE_ROLES else Source.INSPECTION
+
+
+def asks_location(reporter: Person, location: str) -> bool:
+    """Tell whether the bot asks for the location (部位) of a hazard just reported: an inspector's find
+    without one (the ledger files it by place); anyone may still skip it (跳过)."""
+    return reporter.role == Role.INSPECTOR and not location.strip()
 
 
 def add_working_days(day: date, days: int) -> date:

@@ -15,9 +15,18 @@ from typing import Any
 from sqlalchemy import select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from domain.reports.rules import funds_in_10k
+from domain.reports.rules import FoundBy, found_by, funds_in_10k
 from storage.enums import HazardStatus, Level, Mode
-from storage.models import Enterprise, Hazard, HazardEvent, HazardPhoto, Person, Photo
+from storage.models import (
+    Campaign,
+    CampaignHazard,
+    Enterprise,
+    Hazard,
+    HazardEvent,
+    HazardPhoto,
+    Person,
+    Photo,
+)
 
 PAGE = 2000
 
@@ -36,6 +45,10 @@ class LedgerRow:
     five: dict[str, Any]
     due_date: date | None
     status: HazardStatus
+    location: str = ""
+    found_by: FoundBy = FoundBy.SNAPSHOT
+    reporter: str = ""
+    activity: str | None = None  # the campaign (专项行动) it was found in, if it is linked to one
     fix_note: str | None = None
     fixer: str | None = None
     fixed_at: datetime | None = None
@@ -52,8 +65,9 @@ async def ledger_pages(
     after: tuple[datetime, int] | None = None
     while True:
         query = (
-            select(Hazard, Enterprise.name)
+            select(Hazard, Enterprise.name, Person.display_name, Person.role)
             .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+            .join(Person, Person.id == Hazard.reporter_id)
             .where(Hazard.found_at >= start, Hazard.found_at < end)
             .order_by(Hazard.found_at, Hazard.id)
             .limit(page)
@@ -64,7 +78,7 @@ async def ledger_pages(
         if not hazards:
             return
         rows: dict[int, LedgerRow] = {}
-        for h, name in hazards:
+        for h, name, reporter, role in hazards:
             rows[h.id] = LedgerRow(
                 code=h.code,
                 found_at=h.found_at,
@@ -76,8 +90,18 @@ async def ledger_pages(
                 five=dict(h.five_in_place or {}),
                 due_date=h.due_date,
                 status=h.status,
+                location=h.location,
+                found_by=found_by(h.source, role),
+                reporter=reporter,
             )
         ids = list(rows)
+        linked = await session.execute(
+            select(CampaignHazard.hazard_id, Campaign.title)
+            .join(Campaign, Campaign.id == CampaignHazard.campaign_id)
+            .where(CampaignHazard.hazard_id.in_(ids))
+        )
+        for hazard_id, title in linked.all():
+            rows[hazard_id].activity = title
         events = await session.execute(
             select(HazardEvent.hazard_id, HazardEvent.action, HazardEvent.at, HazardEvent.note, Person.display_name)
             .outerjoin(Person, Person.id == HazardEvent.actor_id)

@@ -3,6 +3,7 @@ the kind of a drill by its words."""
 
 from __future__ import annotations
 
+import enum
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
@@ -28,6 +29,22 @@ def week_label(monday: date) -> str:
     """Return the ISO week of a Monday as `2026-W48`."""
     year, week, _ = monday.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+class FoundBy(enum.StrEnum):
+    """How the ledger's 来源 column names where a hazard came from."""
+
+    SNAPSHOT = "snapshot"  # 随手拍: the enterprise reported it itself
+    EXPERT = "expert"  # 专家: a hired inspector found it
+    INSPECTION = "inspection"  # 检查: a committee officer (manager, admin) found it on an inspection
+
+
+def found_by(source: str, reporter_role: str | None) -> FoundBy:
+    """Return the ledger's source of a hazard from what is stored: its source as reported (the
+    enterprise's own, or not) and the reporter's role (an inspector is an expert)."""
+    if source == "snapshot":
+        return FoundBy.SNAPSHOT
+    return FoundBy.EXPERT if reporter_role == "inspector" else FoundBy.INSPECTION
 
 
 FUNDS_RE = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|万|元)?")

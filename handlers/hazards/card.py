@@ -153,6 +153,28 @@ class PhotoOfferButton(CallbackData, prefix="hzph"):
     register: Literal["yes", "no"]
 
 
+@dataclass(frozen=True)
+class LocationSkipButton(CallbackData, prefix="hzloc"):
+    """跳过 under the question for the location (部位) of a hazard just reported."""
+
+    hazard_id: int
+
+
+@dataclass(frozen=True)
+class HazardLocationAsk(Question, kind="hazard_location", ttl=timedelta(hours=24)):
+    """The location (部位) of an inspector's find reported without one; with the album it came in, whose
+    other photos it takes as `HazardAlbum` would. Asked once: dropped quietly by the next command."""
+
+    hazard_id: int
+    media_group_id: str | None = None
+
+    tell_expiry = False  # the location can be given later with /location; nothing is lost
+
+    def expects(self, msg: Incoming) -> bool:
+        """The answer, addressed to the bot, or the rest of the album the hazard was reported with."""
+        return msg.addressed or (self.media_group_id is not None and msg.media_group_id == self.media_group_id)
+
+
 DUE_DAYS = (0, 3, 7, 15)
 
 
@@ -240,6 +262,7 @@ async def build_card(session: AsyncSession, hazard: Hazard, settings: Settings, 
     fields: list[CardField] = [
         CardField("enterprise", T.F_ENTERPRISE, hazard.enterprise.name),
         CardField("description", T.F_DESCRIPTION, hazard.description),
+        *([CardField("location", T.F_LOCATION, hazard.location)] if hazard.location else []),
         CardField("category", T.F_CATEGORY, T.CATEGORY_NAMES.get(hazard.category, hazard.category)),
         CardField("level", T.F_LEVEL, T.LEVEL_NAMES[hazard.level]),
         CardField("mode", T.F_MODE, T.MODE_NAMES.get(hazard.mode, T.MODE_NAMES[None])),

@@ -1,6 +1,7 @@
 """Corrections to a hazard after it was reported: deadline extensions (/extend, decided by the managers
 with 同意 / 不同意 or /extend_ok, /extend_no), withdrawing a mistaken or duplicate report (/withdraw)
-and rewriting its description (/edit). The rules are the domain operations in `domain/hazards/operations.py`;
+rewriting its description (/edit) and its location (/location, and the answer to the question an
+inspector's find without one gets, with 跳过). The rules are the domain operations in `domain/hazards/operations.py`;
 this module parses, calls and renders.
 """
 
@@ -12,9 +13,9 @@ from functools import partial
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
-from bot.messages import Button, ButtonPress, Incoming, Reply, clean_text
-from bot.questions import close_about_hazard
-from bot.routing import HandlerResult, Router
+from bot.messages import Attachment, Button, ButtonPress, Incoming, Reply, clean_text
+from bot.questions import Question, close_about_hazard, drop
+from bot.routing import NOT_MINE, HandlerResult, Router
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import Action, Refusal, Tell
@@ -26,6 +27,8 @@ from handlers.hazards.card import (
     CODE_RE,
     DESCRIPTION_LIMIT,
     ExtendDecideButton,
+    HazardLocationAsk,
+    LocationSkipButton,
     act_on_commanded,
     card_reply,
     commanded_hazard,
@@ -34,7 +37,8 @@ from handlers.hazards.card import (
     refusal_text,
 )
 from handlers.hazards.card import card_key as key_of
-from handlers.util import Reach, fmt_date, recipients, refuse, short
+from handlers.hazards.text import LOCATION_LIMIT
+from handlers.util import Reach, fmt_date, is_answer, photo_rows, recipients, refuse, short
 from storage.models import Hazard, Person
 
 TEXT_LIMIT = 2000  # what a correction command reads; each kind then checks its own limit
@@ -331,3 +335,104 @@ async def edit(
     return await act_on_commanded(
         session, msg, actor, card_key, T.EDIT_USAGE, act, refused=refused, limit=TEXT_LIMIT
     )
+
+
+# --- the location (部位) ----------------------------------------------------------------------------
+
+
+@router.command("location", perm=Perm.HAZARD_EDIT, help_text=T.HELP["location"])
+async def location(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    card_key: str | None,
+) -> HandlerResult:
+    """Set or correct a hazard's location: `/location YH-… 二车间配电室` (the reporter, until it is verified)."""
+
+    async def act(hazard: Hazard, rest: str) -> HandlerResult:
+        text = clean_text(rest, LOCATION_LIMIT * 2)
+        if not text:
+            return Reply(text=T.LOCATION_USAGE)
+        return await _set_location(session, actor, hazard, text, settings, now)
+
+    refused = partial(_refusal, actor=actor, denied=T.LOCATION_DENIED)
+    return await act_on_commanded(
+        session, msg, actor, card_key, T.LOCATION_USAGE, act, refused=refused, limit=TEXT_LIMIT
+    )
+
+
+async def _set_location(
+    session: AsyncSession, actor: Person, hazard: Hazard, text: str, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Record the location; the card is re-drawn when it changed."""
+    if len(text) > LOCATION_LIMIT:
+        return [Reply(text=T.LOCATION_TOO_LONG.format(limit=LOCATION_LIMIT))]
+    change = await hazard_ops.set_location(session, hazard, actor, text, now)
+    replies = [Reply(text=T.LOCATION_DONE.format(code=hazard.code, location=text), about=key_of(hazard))]
+    if change.changed:
+        replies.insert(0, await card_reply(session, hazard, settings, now))
+    return replies
+
+
+def location_question(hazard: Hazard, media_group_id: str | None) -> tuple[HazardLocationAsk, Reply]:
+    """Return the question for the location of a hazard just reported without one, and its words with 跳过."""
+    skip = Button(T.BTN_LOCATION_SKIP, LocationSkipButton(hazard.id).pack())
+    return HazardLocationAsk(hazard.id, media_group_id), Reply(
+        text=T.LOCATION_ASK.format(code=hazard.code), buttons=((skip,),)
+    )
+
+
+@router.question(HazardLocationAsk, perm=Perm.HAZARD_REPORT)
+async def location_answer(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: HazardLocationAsk,
+    card_key: str | None,
+) -> HandlerResult:
+    """Take the location of a hazard just reported (or 跳过); the rest of its album goes on the hazard."""
+    hazard = await hazard_queries.get_hazard(session, question.hazard_id)
+    if hazard is None:
+        await drop(session, msg.chat, actor)
+        return NOT_MINE
+    if question.media_group_id is not None and msg.media_group_id == question.media_group_id:
+        photos = await photo_rows(session, attachments, settings, now)
+        if not photos:
+            return []
+        try:
+            await hazard_ops.add_photos(session, hazard, actor, photos, "before", now)
+        except Refused:
+            return []  # the hazard moved on meanwhile; the album's other photos are already on it
+        return await card_reply(session, hazard, settings, now)
+    if msg.files or not is_answer(msg, card_key):
+        return NOT_MINE  # a photo, group chatter, a reply to a card: not the answer; the question stays
+    text = clean_text(msg.text, LOCATION_LIMIT * 2)
+    if not text:
+        return NOT_MINE
+    await drop(session, msg.chat, actor)
+    if text in T.LOCATION_SKIP_WORDS:
+        return Reply(text=T.LOCATION_SKIPPED.format(code=hazard.code))
+    try:
+        return await _set_location(session, actor, hazard, text, settings, now)
+    except Refused as exc:
+        return Reply(text=_refusal(exc, actor, T.LOCATION_DENIED))
+
+
+@router.button(LocationSkipButton, perm=Perm.HAZARD_REPORT)
+async def location_skip(
+    press: ButtonPress, *, session: AsyncSession, actor: Person, button: LocationSkipButton, question: Question | None
+) -> HandlerResult:
+    """跳过: stop waiting for the location; it can be given later with /location."""
+    if not isinstance(question, HazardLocationAsk) or question.hazard_id != button.hazard_id:
+        return Reply(text=T.LOCATION_ASK_GONE, toast=True)
+    await drop(session, press.chat, actor)
+    hazard = await hazard_queries.get_hazard(session, button.hazard_id)
+    code = hazard.code if hazard is not None else ""
+    return Reply(text=T.LOCATION_SKIPPED.format(code=code), toast=True)

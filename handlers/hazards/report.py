@@ -22,7 +22,7 @@ from domain.campaigns import operations as campaign_ops
 from domain.campaigns.rules import without_campaign_code
 from domain.hazards import operations as hazard_ops
 from domain.hazards import queries as hazard_queries
-from domain.hazards.rules import day_window, source_for
+from domain.hazards.rules import asks_location, day_window, source_for
 from domain.outcome import Refused
 from domain.park import queries as park_queries
 from domain.park.rules import Perm, may_report_for, role_allows
@@ -42,6 +42,7 @@ from handlers.hazards.card import (
     told_replies,
 )
 from handlers.hazards.card import card_key as key_of
+from handlers.hazards.corrections import location_question
 from handlers.hazards.text import HazardText, parse_hazard_text
 from handlers.hazards.view import detail
 from handlers.util import Reach, attachment_problem, is_answer, photo_rows, refuse, short
@@ -259,7 +260,9 @@ async def register(
     """Register a complete draft: code, photos, card; say what is still missing; tell whom the domain says."""
     assert draft.enterprise_id is not None
     today = settings.park.day(now)
-    parsed = parse_hazard_text(without_campaign_code(draft.text), today)
+    enterprise = await park_queries.get_enterprise(session, draft.enterprise_id)
+    names = (enterprise.name, *enterprise.aliases) if enterprise is not None else ()
+    parsed = parse_hazard_text(without_campaign_code(draft.text), today, names)
     photos = [p for p in [await session.get(Photo, pid) for pid in draft.photo_ids] if p is not None]
     try:
         change = await hazard_ops.report(
@@ -277,11 +280,17 @@ async def register(
             at=now,
             media_group_id=draft.media_group_id,
             documents=await attachment_rows.documents_by_id(session, draft.document_ids),
+            location=parsed.location,
         )
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor))]
     hazard = change.subject
-    if draft.media_group_id:
+    where: list[Reply] = []
+    if asks_location(actor, hazard.location):  # an inspector's find without a place: asked once, 跳过 allowed
+        question, asked = location_question(hazard, draft.media_group_id)
+        await ask(session, chat, actor, question, now)
+        where.append(asked)
+    elif draft.media_group_id:
         await ask(session, chat, actor, HazardAlbum(hazard.id, draft.media_group_id, "before"), now)
     card = await build_card(session, hazard, settings, now)
     replies = [Reply(card=card if chat.is_group else for_people(card, hazard, [actor], None))]
@@ -306,7 +315,7 @@ async def register(
         notes.append(T.HAZARD_CAMPAIGN_LINKED.format(code=named.code, title=named.campaign.title))
     if notes:
         replies.append(Reply(text="\n\n".join(notes), about=key_of(hazard)))
-    return replies
+    return replies + where
 
 
 @router.question(HazardAlbum, perm=Perm.VIEW)

@@ -6,6 +6,15 @@ the park's time zone), stdlib only. Due dates are read by `handlers/dates.py`.
 * :func:`parse_hazard_text` splits a ``/hazard`` caption into description, level,
   rectification mode, due date and category.
 * :func:`guess_category` picks a hazard category from keywords.
+* :func:`without_enterprise` drops an enterprise's name typed before the description
+  (``胜利机械 喷漆车间…`` → ``喷漆车间…``); :func:`implied_location` reads the location (部位)
+  from the words before the description, only where they plainly name a place.
+
+The location is read from a label (``位置：二车间配电室``, ``部位：…``, ``地点：…``), which is then
+cut from the description; or, without a label, from the first words when they end in a place word
+(车间, 配电室, 仓库, 厂房, 罐区, 门口 …) and are set apart by a space or a comma
+(``二车间配电室 配电箱门未关闭``): those words stay in the description, as people wrote it. Anything
+else (``二车间配电箱门未关闭``) gives no location rather than a guess.
 
 Category order (first hit wins): a pass over the specific keywords of fire,
 special_equipment, hazardous_chemicals, electrical, machinery, housekeeping (in
@@ -24,7 +33,15 @@ from dataclasses import dataclass
 
 from handlers.dates import CN_NUMERALS, FULLWIDTH, GAP, WEEK, DueDateError, normalize, parse_due
 
-__all__ = ["CATEGORIES", "HazardText", "guess_category", "parse_hazard_text"]
+__all__ = [
+    "CATEGORIES",
+    "LOCATION_LIMIT",
+    "HazardText",
+    "guess_category",
+    "implied_location",
+    "parse_hazard_text",
+    "without_enterprise",
+]
 
 CATEGORIES: tuple[str, ...] = (
     "fire",
@@ -94,6 +111,18 @@ _RE_LEVEL_WORDS = re.compile(
     r"|^\s{0,3}(?:重大|一般)(?=[\s:：，,])[:：，,]?"
 )
 _SEPARATORS = "，,；;、。：:"
+LOCATION_LIMIT = 40  # characters of a location (部位); the column holds 100
+# 位置：二车间配电室 / 部位: 3号罐区 / 地点：成品库 — the label's words end at a space or a separator.
+_RE_LOCATION_LABEL = re.compile(
+    rf"(?:位置|部位|地点)\s{{0,2}}:\s{{0,2}}(?P<loc>[^\s，,；;。、:]{{1,{LOCATION_LIMIT}}})"
+)
+# The first words of a description, up to a space or a comma, when they end in a place word.
+_PLACE_WORDS = (
+    "车间", "厂房", "仓库", "库房", "罐区", "门口", "食堂", "宿舍", "大厅", "院内", "厂区", "堆场",
+    "室", "房", "库", "间", "楼", "层", "区", "棚", "站", "场",
+)  # fmt: skip
+_RE_LEADING_WORDS = re.compile(r"(?P<head>[^\s，,；;。、:]{2,20})(?:\s+|[，,:])\s*(?=\S)")
+_NOT_PLACES = ("时间", "期间", "中间", "空间", "现场")  # end like places, name none
 _TRAILING_SEPARATORS = "，,；;、：:"
 
 
@@ -108,6 +137,7 @@ class HazardText:
     due_error: str | None
     due_text: str | None
     category: str
+    location: str = ""  # 部位, "" when the caption names none
 
 
 def _trim(text: str) -> str:
@@ -176,11 +206,18 @@ def _find_due(norm: str) -> tuple[tuple[int, int], tuple[int, int]] | None:
     return None
 
 
-def parse_hazard_text(text: str, today: datetime.date) -> HazardText:
-    """Split a /hazard caption into description, level, mode and due date."""
+def parse_hazard_text(text: str, today: datetime.date, enterprise_names: tuple[str, ...] = ()) -> HazardText:
+    """Split a /hazard caption into description, level, mode, due date and location.
+
+    `enterprise_names` (the name and aliases of the enterprise it is reported for): one of them typed
+    before the description is not left in it.
+    """
     norm = normalize(text)
     level = "major" if "重大" in norm else "general"
     spans = [m.span() for m in _RE_LEVEL_WORDS.finditer(norm) if m.end() > m.start()]
+    labelled = _RE_LOCATION_LABEL.search(norm)
+    if labelled is not None:
+        spans.append(labelled.span())
     mode: str | None = None
     due: datetime.date | None = None
     due_error: str | None = None
@@ -198,7 +235,11 @@ def parse_hazard_text(text: str, today: datetime.date) -> HazardText:
             due = parse_due(due_text, today)
         except DueDateError as exc:
             due_error = exc.reason
-    description = _cut(text, spans)
+    description = without_enterprise(_cut(text, spans), enterprise_names)
+    if labelled is not None:
+        location = text[labelled.start("loc") : labelled.end("loc")]
+    else:
+        location = implied_location(description)
     return HazardText(
         description=description,
         level=level,
@@ -207,7 +248,34 @@ def parse_hazard_text(text: str, today: datetime.date) -> HazardText:
         due_error=due_error,
         due_text=due_text,
         category=guess_category(description),
+        location=location,
     )
+
+
+def without_enterprise(description: str, names: tuple[str, ...]) -> str:
+    """Drop an enterprise's name (or alias) typed before the description and set apart by a space or a
+    separator: ``胜利机械 喷漆车间…`` → ``喷漆车间…``. A name run into the words (``华油罐区…``) or
+    standing alone is kept: cutting it could cut the description."""
+    for name in sorted((n for n in names if n), key=len, reverse=True):
+        if not description.startswith(name):
+            continue
+        rest = description[len(name) :]
+        if rest[:1].isspace() or rest[:1] in _SEPARATORS:
+            rest = _trim(rest)
+            return rest if rest else description
+    return description
+
+
+def implied_location(description: str) -> str:
+    """Return the location the first words of a description name (``二车间配电室 配电箱门未关闭`` →
+    ``二车间配电室``), or "" unless they are set apart and end in a place word."""
+    m = _RE_LEADING_WORDS.match(normalize(description))
+    if m is None:
+        return ""
+    head = m.group("head")
+    if any(word in head for word in _NOT_PLACES) or not head.endswith(_PLACE_WORDS):
+        return ""
+    return description[: m.end("head")]
 
 
 # --------------------------------------------------------------------------- categories

@@ -125,8 +125,9 @@ def _event_detail(event: HazardEvent) -> str:
             return T.EVENT_FROM_TO.format(old=_day(data.get("from")) or T.NONE, new=_day(data.get("to")))
         case Action.EXTEND_REFUSE:
             return T.EVENT_EXTEND_REFUSED.format(asked=_day(data.get("asked")), kept=_day(data.get("from")))
-        case Action.EDIT:
-            return T.EVENT_FROM_TO.format(old=short(str(data.get("from") or "")), new=short(str(data.get("to") or "")))
+        case Action.EDIT | Action.SET_LOCATION:
+            old = short(str(data.get("from") or "")) or T.NONE
+            return T.EVENT_FROM_TO.format(old=old, new=short(str(data.get("to") or "")))
         case Action.WITHDRAW if data.get("duplicate_of"):
             return T.EVENT_DUPLICATE_OF.format(code=data["duplicate_of"])
     return ""

@@ -4,6 +4,10 @@ Written with openpyxl in write-only mode, a page of hazards at a time (each page
 thread), so memory stays flat however many hazards a district has. Dates are real dates, columns have
 widths, the header row is frozen and repeats on every printed page; the title row states the chain head
 so a printed ledger can be checked against the database later (`safetybot ledger verify`).
+
+A clerk files it on paper: every sheet prints on A4 landscape, one page wide, with the header row on
+each page and 第 N 页 共 M 页 in the footer; descriptions, locations and measures wrap in their columns;
+the ledger ends with a 制表人 / 审核人 / 日期 line to sign.
 """
 
 from __future__ import annotations
@@ -58,24 +62,38 @@ def _col(n: int) -> str:
 
 
 def _setup(ws: Any, widths: list[int], title_rows: int = 2) -> None:
-    """Set column widths, freeze the header, repeat it on each printed page, print landscape."""
+    """Set column widths, freeze the header, repeat it on each printed page, print A4 landscape one page
+    wide with page numbers in the footer."""
+    from openpyxl.worksheet.worksheet import Worksheet
+
     for i, width in enumerate(widths, start=1):
         ws.column_dimensions[_col(i)].width = width
     ws.freeze_panes = f"A{title_rows + 1}"
     ws.print_title_rows = f"{title_rows}:{title_rows}"
+    ws.page_setup.paperSize = Worksheet.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape"
+    ws.print_options.horizontalCentered = True
+    ws.oddFooter.center.text = T.XLSX_PAGE_FOOTER
     ws.page_setup.fitToWidth = 1
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.page_setup.fitToHeight = 0
 
 
 def _cell(
-    ws: Any, value: Any, *, number_format: str | None = None, bold: bool = False, link: str | None = None
+    ws: Any,
+    value: Any,
+    *,
+    number_format: str | None = None,
+    bold: bool = False,
+    link: str | None = None,
+    wrap: bool = False,
 ) -> Any:
     from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    from openpyxl.styles import Alignment, Font
 
     c = text_cell(ws, value) if isinstance(value, str) else WriteOnlyCell(ws, value=value)
+    if wrap:
+        c.alignment = Alignment(wrap_text=True, vertical="top")
     if number_format:
         c.number_format = number_format
     if bold:
@@ -103,6 +121,17 @@ def _photo_cell(ws: Any, root: Path, paths: list[str]) -> Any:
     return _cell(ws, T.XLSX_PHOTO_LINK.format(count=len(paths)), link=target)
 
 
+def _source(r: LedgerRow) -> str:
+    """Return the 来源 of a row: 随手拍, 专家 or 检查, with the campaign it was found in."""
+    source = T.XLSX_SOURCE_NAMES[r.found_by]
+    return T.XLSX_SOURCE_IN.format(source=source, activity=r.activity) if r.activity else source
+
+
+def _wrapped(ws: Any, text: str | None) -> Any:
+    """Return a text cell that wraps in its column (None stays empty)."""
+    return _cell(ws, text, wrap=True) if text else None
+
+
 def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path) -> None:
     for n, r in enumerate(rows, start=first):
         five = r.five
@@ -115,13 +144,15 @@ def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path
                     n,
                     r.code,
                     _cell(ws, _day(r.found_at, tz), number_format=DATE_FORMAT),
-                    r.enterprise,
-                    None,  # 位置: hazards carry the place in their description; the column is left for the clerk
-                    r.description,
+                    _wrapped(ws, r.enterprise),
+                    _wrapped(ws, r.location),
+                    _wrapped(ws, r.description),
+                    _source(r),
+                    r.reporter,
                     T.CATEGORY_NAMES.get(r.category, r.category),
                     T.LEVEL_NAMES[r.level],
                     T.MODE_NAMES.get(r.mode, T.MODE_NAMES[None]),
-                    measures,
+                    _wrapped(ws, measures),
                     funds,
                     five.get("responsible") or r.fixer,
                     _cell(ws, r.due_date, number_format=DATE_FORMAT),
@@ -195,6 +226,8 @@ async def write_ledger(
     async for page in export.ledger_pages(session, s, e):
         await asyncio.to_thread(_ledger_rows, ledger, page, count + 1, tz, root)
         count += len(page)
+    ledger.append([])
+    ledger.append([_cell(ledger, T.XLSX_SIGN_LINE)])
     stats_ws = wb.create_sheet(T.XLSX_STATS_SHEET)
     _header(stats_ws, T.XLSX_STATS_TITLE.format(park=park, period=period), T.XLSX_STATS_HEADERS)
     _stats_rows(stats_ws, await export.enterprise_stats(session, s, e))

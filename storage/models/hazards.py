@@ -53,6 +53,8 @@ class Hazard(Base):
     code: Mapped[str] = mapped_column(String(20), unique=True)
     enterprise_id: Mapped[int] = mapped_column(ForeignKey("enterprises.id"))
     description: Mapped[str] = mapped_column(Text)
+    # 部位: where in the enterprise it was found (二车间配电室); "" when nobody said (migration 0018)
+    location: Mapped[str] = mapped_column(String(100), default="", server_default="")
     category: Mapped[str] = mapped_column(String(30))
     level: Mapped[Level] = mapped_column(checked(Level, "level"))
     mode: Mapped[Mode | None] = mapped_column(checked(Mode, "mode"))  # None: not chosen yet

@@ -203,7 +203,7 @@ async def test_inspector_names_the_enterprise_or_picks_it(harness: Harness) -> N
     names = [b.label for row in out[0].reply.buttons for b in row]
     assert names == ["华油", "宏达"]
     await h.press(ZHAO, out[0], "华油")
-    card = card_of(h.adapter.sent[-2:])
+    card = card_of(h.adapter.sent[-3:])
     assert labels(card.card)["企业"] == "华油装备制造有限公司"  # type: ignore[union-attr]
     assert labels(card.card)["整改方式"] == "立即整改" and card.card.status.text == "待整改"  # type: ignore[union-attr]
 

@@ -41,7 +41,7 @@ async def test_the_inspector_who_found_it_is_told_when_it_is_closed(harness: Har
     assert await hazard_status(h) == "closed"
     told = h.texts(to(h, "zhao", out))
     assert (
-        "您发现的隐患 YH-2026-0001（华油装备制造有限公司：华油 冲床防护罩缺失）已由李干部验收销号。" in told
+        "您发现的隐患 YH-2026-0001（华油装备制造有限公司：冲床防护罩缺失）已由李干部验收销号。" in told
     )
 
 

@@ -143,22 +143,23 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
     assert head.hash in ledger["A1"].value and ledger.freeze_panes == "A3"
     assert [c.value for c in ledger[2]][:4] == ["序号", "隐患编号", "发现日期", "企业"]
     rows = list(ledger.iter_rows(min_row=3, values_only=True))
-    assert [r[1] for r in rows] == [f"YH-2026-000{i}" for i in range(1, 6)]
+    assert [r[1] for r in rows[:5]] == [f"YH-2026-000{i}" for i in range(1, 6)]
+    assert rows[5][0] is None and rows[6][0] == T.XLSX_SIGN_LINE  # a blank row, then the line to sign
     first = ledger[3]
     assert first[2].value.date() == date(2026, 3, 2) and first[2].number_format == "yyyy-mm-dd"
     assert (
-        first[16].value == "已销号"
-        and first[14].value == "李干部"
-        and first[13].value.date() == date(2026, 3, 2)
+        first[18].value == "已销号"
+        and first[16].value == "李干部"
+        and first[15].value.date() == date(2026, 3, 2)
     )
-    assert first[17].hyperlink is not None and first[17].hyperlink.target.startswith("file://")
-    assert await asyncio.to_thread(Path(first[17].hyperlink.target.removeprefix("file://")).is_file)
+    assert first[19].hyperlink is not None and first[19].hyperlink.target.startswith("file://")
+    assert await asyncio.to_thread(Path(first[19].hyperlink.target.removeprefix("file://")).is_file)
     major = ledger[5]
     assert (
-        major[7].value == "重大隐患"
-        and major[9].value == "更换报警器"
-        and major[10].value == 5
-        and major[11].value == "刘芳"
+        major[9].value == "重大隐患"
+        and major[11].value == "更换报警器"
+        and major[12].value == 5
+        and major[13].value == "刘芳"
     )
     assert ledger.column_dimensions["F"].width == 40
     stats = {r[0]: r for r in wb["隐患统计"].iter_rows(min_row=3, values_only=True)}
@@ -186,7 +187,7 @@ def test_cli_export_and_ledger_verify(
     monkeypatch.setenv("SAFETYBOT_STORAGE__PHOTO_DIR", str(tmp_path / "photos"))
     out = tmp_path / "ledger.xlsx"
     assert main(["export", "--year", "2026", "-o", str(out)]) == 0
-    assert len(list(load_workbook(out)["隐患台账"].iter_rows())) == 7
+    assert len(list(load_workbook(out)["隐患台账"].iter_rows())) == 9  # title, header, 5 hazards, blank, sign line
     assert main(["ledger", "verify"]) == 0
     assert "ledger intact" in capsys.readouterr().out
 
