@@ -527,6 +527,53 @@ DINGTALK_CARD_UPDATED = "（状态更新）"
 # --- meeting notices, notices with receipts, campaigns (issue #9) --------------------------------
 
 NOTICE_KIND_NAMES = {"meeting": "会议通知", "notice": "通知"}
+# The kind of a meeting or a notice (storage.enums.NoticeCategory), as the card and the figures say it.
+CATEGORY_NAMES = {
+    "regular": "例会",
+    "mobilisation": "动员会（专题会）",
+    "training": "培训会",
+    "other": "其他会议",
+    "plain": "通知",
+    "plan": "方案",
+    "emergency_plan": "预案",
+    "regulation": "制度",
+    "bulletin": "通报",
+}
+# The words /notice_kind understands (as people write them), and the kind each means.
+CATEGORY_WORDS = {
+    "例会": "regular",
+    "月例会": "regular",
+    "安全生产例会": "regular",
+    "动员会": "mobilisation",
+    "动员": "mobilisation",
+    "专题会": "mobilisation",
+    "专题": "mobilisation",
+    "培训会": "training",
+    "培训": "training",
+    "其他": "other",
+    "其它": "other",
+    "其他会议": "other",
+    "通知": "plain",
+    "方案": "plan",
+    "实施方案": "plan",
+    "预案": "emergency_plan",
+    "应急预案": "emergency_plan",
+    "制度": "regulation",
+    "办法": "regulation",
+    "通报": "bulletin",
+}
+NF_CATEGORY = "类别"
+NOTICE_CATEGORY_HINT = "类别：{category}（按标题{files}自动识别）。不对的话发送 /notice_kind {code} <类别> 更改，可选：{choices}。"
+NOTICE_CATEGORY_HINT_FILES = "和附件名"
+NOTICE_KIND_USAGE = (
+    "用法：/notice_kind <编号> <类别>（也可以回复通知卡片发送，不写编号），中文命令 /通知类别、/会议类别。\n"
+    "会议可选：例会、动员会（专题会）、培训会、其他；通知可选：通知、方案、预案、制度、通报。\n"
+    "例如：/notice_kind TZ-2026-03 方案；/notice_kind HY-2026-02 动员会"
+)
+NOTICE_KIND_UNKNOWN = "没有读懂类别“{text}”。{kind}可选：{choices}。\n" + NOTICE_KIND_USAGE
+NOTICE_KIND_WRONG = "{code} 是{kind}，类别只能是：{choices}。"
+NOTICE_KIND_SAME = "{code} 的类别已经是“{category}”，没有变化。"
+NOTICE_KIND_DONE = "已把 {code}（{title}）的类别从“{before}”改为“{after}”，各群的卡片已更新；回执不变。"
 NOTICE_CARD_TITLE = "{kind} {code}"
 NOTICE_STATUS_OPEN = "收集回执中"
 NOTICE_STATUS_STARTED = "会议已开始，回执已截止"
@@ -770,6 +817,7 @@ CORRECTION_WHAT = {
     "place": "把地点改为 {place}",
     "move_place": "改为 {when}，地点 {place}",
     "withdraw": "撤回了这条{kind}{reason}",
+    "category": "把类别改为“{category}”",
 }
 CORRECTION_REASON = "（{reason}）"
 CORRECTION_PHOTOS = "照片 {count} 张"
@@ -839,6 +887,7 @@ HELP.update(
     {
         "notice_edit": "/notice_edit（/修改通知）<编号> <标题|内容|地点|时间|删除附件> <新内容> — 更正通知（随文件发送即添加附件），回执保持不变",
         "notice_withdraw": "/notice_withdraw（/撤回）<编号> [原因] — 撤回发错的通知或会议通知，已回执的人会收到通知",
+        "notice_kind": "/notice_kind（/通知类别）<编号> <类别> — 更改会议类别（例会、动员会、培训会、其他）或通知类别（通知、方案、预案、制度、通报）",
     }
 )
 
@@ -889,7 +938,11 @@ DIGEST_MAJORS = "重大隐患："
 DIGEST_MAJOR_LINE = "· {code} {enterprise}（{status}）"
 DIGEST_MAJORS_MORE = "· 另有 {count} 项，发送 /hazards 重大 查看"
 DIGEST_NO_MAJORS = "重大隐患：无。"
-DIGEST_MEETINGS = "会议和通知：召开会议 {meetings} 次，发布通知 {notices} 份，回执率 {rate}。"
+DIGEST_MEETINGS = "会议和通知：召开会议 {meetings} 次{meeting_kinds}，发布通知 {notices} 份{documents}，回执率 {rate}。"
+DIGEST_MEETING_KINDS = "（{items}）"
+DIGEST_DOCUMENTS = "，印发{items}"
+KIND_COUNT_MEETING = "{name} {count} 次"
+KIND_COUNT_DOCUMENT = "{name} {count} 件"
 DIGEST_MEETINGS_SCHEDULED = "另有 {count} 次会议已通知、尚未召开（不计入召开次数）。"
 DIGEST_CAMPAIGNS = "专项行动："
 DIGEST_CAMPAIGN_LINE = "· {title}：已完成 {done}/{tasks}"
@@ -940,15 +993,24 @@ SUMMARY_PARAGRAPH = (
 )
 SUMMARY_PERIOD_YEAR = "{year}年"
 SUMMARY_PERIOD_RANGE = "{start} 至 {end}"
-SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次（回执率 {rate}，出席率 {attendance}），"
+SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次{others}（回执率 {rate}，出席率 {attendance}），"
+SUMMARY_OTHER_MEETINGS = "、{items}"
 SUMMARY_MEETINGS_SCHEDULED = "另有 {count} 次例会已安排、尚未召开，"
-SUMMARY_NOTICES = "发布通知 {notices} 份，"
+SUMMARY_NOTICES = "{documents}发布通知 {notices} 份，"
+SUMMARY_DOCUMENTS = "印发{items}，"
 SUMMARY_CAMPAIGNS = "开展专项行动 {campaigns} 项（完成率 {rate}），"
 SUMMARY_TABLE = "数据表："
 SUMMARY_ROWS = (
     ("召开例会（次）", "meetings"),
-    ("例会回执率", "receipt_rate"),
-    ("例会出席率（已登记出席的会议）", "attendance_rate"),
+    ("召开动员会、专题会（次）", "mobilisation"),
+    ("召开培训会（次）", "training_meetings"),
+    ("召开其他会议（次）", "other_meetings"),
+    ("会议回执率", "receipt_rate"),
+    ("会议出席率（已登记出席的会议）", "attendance_rate"),
+    ("印发方案（件）", "plan"),
+    ("印发预案（件）", "emergency_plan"),
+    ("印发制度（件）", "regulation"),
+    ("发布通报（件）", "bulletin"),
     ("发布通知（份）", "notices"),
     ("专项行动（项）", "campaigns"),
     ("专项行动完成率", "campaign_rate"),

@@ -7,7 +7,8 @@ through `domain/reports/queries.py`.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -92,7 +93,7 @@ async def card_photo_file_id(session: AsyncSession, notice_id: int) -> int | Non
     )
 
 
-CORRECTIONS = ("edit", "files_add", "files_remove", "move", "withdraw")
+CORRECTIONS = ("edit", "files_add", "files_remove", "move", "withdraw", "category")
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,9 @@ class Stats:
     meetings_scheduled: int = 0  # in the period but not yet begun: never counted as held
     notice_receipts_due: int = 0  # receipts of every notice and meeting notice issued in the period
     notice_receipts_answered: int = 0
+    # Meetings held and notices issued by kind (`NoticeCategory` values), for 例会 12 次、动员会 7 次…
+    meetings_by_category: dict[str, int] = field(default_factory=dict)
+    notices_by_category: dict[str, int] = field(default_factory=dict)
 
     @property
     def receipt_rate(self) -> float | None:
@@ -228,6 +232,8 @@ async def stats(session: AsyncSession, start: datetime, end: datetime, held_befo
         meeting_receipts_answered=meeting_answered,
         attendance_recorded=recorded,
         attended=attended,
+        meetings_by_category=dict(Counter(str(n.category) for n in held)),
+        notices_by_category=dict(Counter(str(n.category) for n in plain)),
     )
 
 

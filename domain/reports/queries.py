@@ -55,6 +55,9 @@ class BroadcastFigures:
     attended: int
     campaigns: tuple[CampaignProgress, ...] = ()
     meetings_scheduled: int = 0  # in the period, not yet begun: said apart, never as held
+    # By kind (`NoticeCategory` values): meetings held (例会, 动员会, …) and notices issued (通知, 方案, …)
+    meetings_by_category: dict[str, int] = field(default_factory=dict)
+    notices_by_category: dict[str, int] = field(default_factory=dict)
 
 
 async def broadcast_figures(
@@ -77,6 +80,8 @@ async def broadcast_figures(
         meeting_receipts_given=figures.meeting_receipts_answered,
         attendance_places=figures.attendance_recorded,
         attended=figures.attended,
+        meetings_by_category=figures.meetings_by_category,
+        notices_by_category=figures.notices_by_category,
         campaigns=tuple(
             CampaignProgress(title=f"{c.code} {c.title}", tasks=total, done=accepted)
             for c, total, accepted in await _campaigns_in(session, start, end, first_day)

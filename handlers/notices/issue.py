@@ -156,7 +156,14 @@ async def _issue(
     total = notice_rules.tally(await notice_queries.receipts(session, issued.id)).total
     done = T.NOTICE_ISSUED.format(kind=T.NOTICE_KIND_NAMES[kind], code=issued.code, total=total)
     window = T.NOTICE_ADD_WINDOW.format(minutes=ADD_MINUTES, kind=T.NOTICE_KIND_NAMES[kind])
-    done = "\n".join([done, *([held] if held else []), window])
+    choices = "、".join(T.CATEGORY_NAMES[c] for c in notice_rules.categories_of(kind))
+    category = T.NOTICE_CATEGORY_HINT.format(
+        category=T.CATEGORY_NAMES[issued.category],
+        files=T.NOTICE_CATEGORY_HINT_FILES if files.documents else "",
+        code=issued.code,
+        choices=choices,
+    )
+    done = "\n".join([done, category, *([held] if held else []), window])
     await ask(session, msg.chat, actor, NoticeMore(issued.id, msg.media_group_id), now)  # replaces the held files
     return await broadcast(session, card, ("notice", issued.id), msg.chat, settings, done, files.problem)
 

@@ -58,14 +58,21 @@ def test_meetings_and_notices_have_their_own_kinds() -> None:
     ("kind", "status", "category", "refusal"),
     [
         (M, NoticeStatus.OPEN, C.MOBILISATION, None),
-        (M, NoticeStatus.CANCELLED, C.OTHER, None),  # a cancelled meeting keeps its history, and its kind may be fixed
+        (
+            M,
+            NoticeStatus.CANCELLED,
+            C.OTHER,
+            None,
+        ),  # a cancelled meeting keeps its history, and its kind may be fixed
         (M, NoticeStatus.OPEN, C.PLAN, Refusal.WRONG_CATEGORY),
         (N, NoticeStatus.OPEN, C.PLAN, None),
         (N, NoticeStatus.OPEN, C.REGULAR, Refusal.WRONG_CATEGORY),
         (N, NoticeStatus.WITHDRAWN, C.PLAN, Refusal.WITHDRAWN),
     ],
 )
-def test_which_kind_may_be_set(kind: NoticeKind, status: NoticeStatus, category: C, refusal: Refusal | None) -> None:
+def test_which_kind_may_be_set(
+    kind: NoticeKind, status: NoticeStatus, category: C, refusal: Refusal | None
+) -> None:
     notice = Notice(id=1, code="TZ-2026-01", kind=kind, status=status)
     if refusal is None:
         rules.check_category(notice, category)
