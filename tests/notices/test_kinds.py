@@ -3,16 +3,23 @@ issuer or a manager, kept in the history, counted in the summary and the digest.
 
 from __future__ import annotations
 
-import pytest
+from datetime import timedelta
 
+import pytest
+from sqlalchemy import select
+
+from bot.clock import ManualClock
+from bot.messages import FileRef
 from domain.notices import rules
 from domain.notices.rules import Refusal
 from domain.outcome import Refused
 from storage.enums import NoticeCategory as C
 from storage.enums import NoticeKind, NoticeStatus
-from storage.models import Notice
+from storage.models import Notice, NoticeEvent
+from tests.harness import GROUP, LI, MA, ZHANG, Harness, Sent, labels, seed
 
 M, N = NoticeKind.MEETING, NoticeKind.NOTICE
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 @pytest.mark.parametrize(
@@ -80,3 +87,79 @@ def test_which_kind_may_be_set(
         with pytest.raises(Refused) as caught:
             rules.check_category(notice, category)
         assert caught.value.reason == refusal
+
+
+# --- through the chat ----------------------------------------------------------------------------
+
+
+def group_card(h: Harness, key: str) -> Sent:
+    """Return the notice card the bot posted in the park group, as it stands now."""
+    return next(s for s in reversed(h.adapter.sent) if s.chat == GROUP and s.card and s.card.key == key)
+
+
+def category_of(h: Harness, key: str) -> str:
+    card = group_card(h, key).card
+    assert card is not None
+    return labels(card)["类别"]
+
+
+async def test_kinds_are_inferred_shown_changed_and_counted(harness: Harness, clock: ManualClock) -> None:
+    h = harness
+    await seed(h)
+    # Inferred from the title: the 《…方案》 a cover letter sends is a 方案.
+    # Issued in private, the confirmation says the kind and how to change it; the group's card shows it.
+    out = await h.say(
+        LI, "/notice 关于印发《消防安全百日攻坚行动方案》的通知。请各企业认真落实。", Harness.private(LI)
+    )
+    assert "类别：方案（按标题自动识别）" in h.texts(out) and "/notice_kind TZ-2026-01 <类别>" in h.texts(out)
+    assert category_of(h, "notice:1") == "方案"
+    # Inferred from the attached file's name.
+    file_id = "pdf-plan"
+    h.adapter.files[file_id] = PDF
+    pdf = FileRef(file_id, "document", len(PDF), "application/pdf", "防汛应急预案.pdf")
+    out = await h.say(LI, "/notice 请查收附件", Harness.private(LI), files=(pdf,))
+    assert "类别：预案（按标题和附件名自动识别）" in h.texts(out)
+    assert category_of(h, "notice:2") == "预案"
+    await h.say(LI, "/notice 关于做好元旦期间安全生产工作的通知")
+    assert category_of(h, "notice:3") == "通知"
+    # Meetings: a 动员会 by its title, a 例会 by default.
+    await h.say(LI, "/meeting 2026-12-02 09:00 管委会三楼会议室 消防安全百日攻坚动员会")
+    assert category_of(h, "notice:4") == "动员会（专题会）"
+    await h.say(LI, "/meeting 2026-12-03 09:00 管委会三楼会议室 12月安全生产例会")
+    assert category_of(h, "notice:5") == "例会"
+
+    # A lead may not change a kind (nor anyone who may not send notices): nothing changes.
+    refused = h.texts(await h.say(ZHANG, "/notice_kind TZ-2026-03 通报"))
+    assert "这个操作需要以下身份之一：管理员、包片干部" in refused
+    assert category_of(h, "notice:3") == "通知"
+
+    # Another manager changes it, with the Chinese command; the card says so, the history keeps it.
+    out = await h.say(MA, "/通知类别 TZ-2026-03 制度")
+    assert "已把 TZ-2026-03（关于做好元旦期间安全生产工作的通知）的类别从“通知”改为“制度”" in h.texts(out)
+    card = group_card(h, "notice:3").card
+    assert card is not None and labels(card)["类别"] == "制度"
+    assert "马科长把类别改为“制度”" in labels(card)["更正记录"]
+    async with h.app.db.unit_of_work() as s:
+        event = await s.scalar(select(NoticeEvent).where(NoticeEvent.action == "category"))
+        assert event is not None and event.data == {"from": "plain", "to": "regulation"}
+    # Bad words get a clear answer with what may be written; a repeat changes nothing.
+    wrong = h.texts(await h.say(LI, "/notice_kind TZ-2026-03 动员会"))
+    assert "TZ-2026-03 是通知，类别只能是：通知、方案、预案、制度、通报" in wrong
+    unknown = h.texts(await h.say(LI, "/notice_kind TZ-2026-03 会餐"))
+    assert "没有读懂类别“会餐”" in unknown and "用法：/notice_kind" in unknown
+    assert "已经是“制度”" in h.texts(await h.say(LI, "/notice_kind TZ-2026-03 办法"))
+    assert "用法：/notice_kind" in h.texts(await h.say(LI, "/notice_kind TZ-2026-03"))
+    # As a reply to the card, without the code: the 例会 was really a 培训会.
+    meeting_card = group_card(h, "notice:5")
+    await h.say(LI, "/notice_kind 培训会", reply_to=meeting_card.message_id)
+    assert category_of(h, "notice:5") == "培训会"
+
+    # Counted by kind: the summary, the weekly digest.
+    clock.set(clock.now() + timedelta(days=5))
+    summary = h.texts(await h.say(LI, "/summary 2026", Harness.private(LI)))
+    assert "召开安全生产例会 0 次、动员会（专题会） 1 次、培训会 1 次" in summary
+    assert "印发方案 1 件、预案 1 件、制度 1 件，发布通知 0 份" in summary
+    assert "召开动员会、专题会（次）：1" in summary and "印发方案（件）：1" in summary
+    week = h.texts(await h.say(LI, "/week 2026-W49", Harness.private(LI)))
+    assert "召开会议 2 次（动员会（专题会） 1 次、培训会 1 次）" in week
+    assert "发布通知 0 份，印发方案 1 件、预案 1 件、制度 1 件" in week

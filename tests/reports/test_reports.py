@@ -91,7 +91,7 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     assert "整改销号率 50%" in out and "召开例会（次）：1" in out and "会议回执率：50%" in out
     assert (
         "召开安全生产例会 1 次（回执率 50%，出席率 50%）" in out
-        and "例会出席率（已登记出席的会议）：50%" in out
+        and "会议出席率（已登记出席的会议）：50%" in out
         and "应急演练（次/人次）：1/45" in out
     )
     assert "开展专项行动 1 项（完成率 50%）" in out
