@@ -1110,6 +1110,13 @@ XLSX_STATS_TOTAL = "合计"
 XLSX_CAMPAIGN_TITLE = "{park}专项行动完成情况（{period}）"
 XLSX_CAMPAIGN_HEADERS = (("专项行动", 28), ("企业", 24), ("完成情况", 12), ("报告时间", 18))
 XLSX_CAMPAIGN_NONE = "本期间没有专项行动。"
+XLSX_NOTICES_SHEET = "会议与文件"
+XLSX_NOTICES_TITLE = "{park}会议与文件（{period}）：召开会议按会议时间、印发文件按发布日期统计，不含取消和撤回的"
+XLSX_NOTICES_COUNTS = (("类别", 18), ("数量", 10))
+XLSX_NOTICES_MEETINGS = "会议：{name}（次）"
+XLSX_NOTICES_DOCUMENTS = "文件：{name}（件）"
+XLSX_NOTICES_HEADERS = (("编号", 14), ("类别", 18), ("标题", 48), ("日期", 12))
+XLSX_NOTICES_NONE = "本期间没有召开的会议或印发的文件。"
 XLSX_CHECK_ROWS = (
     "台账链头事件编号：{event_id}",
     "台账链头哈希：{head}",

@@ -151,14 +151,19 @@ class Stats:
         return self.attended / self.attendance_recorded if self.attendance_recorded else None
 
 
-async def stats(session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None = None) -> Stats:
-    """Count meetings held (not cancelled, started in [start, end) before `held_before`, default `end`),
-    meetings still to come, notices issued in it, receipts and attendance.
+async def counted(
+    session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None = None
+) -> tuple[list[Notice], list[Notice]]:
+    """Return what the figures count in [start, end): the meetings held and the notices issued, in order
+    (the export lists them with their kinds)."""
+    held, _, plain = await _counted(session, start, end, held_before)
+    return sorted(held, key=lambda n: (n.starts_at, n.id)), sorted(plain, key=lambda n: n.id)
 
-    Meeting receipt and attendance figures are of meetings held. `notice_receipts_*` count the receipts
-    of everything issued in the period (meeting notices and notices), so a week's receipt rate includes
-    a meeting announced this week for next week.
-    """
+
+async def _counted(
+    session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None
+) -> tuple[list[Notice], list[Notice], list[Notice]]:
+    """Return the meetings held and still to come in [start, end), and the notices issued in it."""
     cutoff = min(end, held_before) if held_before is not None else end
     meetings = list(
         await session.scalars(
@@ -180,6 +185,18 @@ async def stats(session: AsyncSession, start: datetime, end: datetime, held_befo
             )
         )
     )
+    return held, scheduled, plain
+
+
+async def stats(session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None = None) -> Stats:
+    """Count meetings held (not cancelled, started in [start, end) before `held_before`, default `end`),
+    meetings still to come, notices issued in it, receipts and attendance.
+
+    Meeting receipt and attendance figures are of meetings held. `notice_receipts_*` count the receipts
+    of everything issued in the period (meeting notices and notices), so a week's receipt rate includes
+    a meeting announced this week for next week.
+    """
+    held, scheduled, plain = await _counted(session, start, end, held_before)
     issued = list(
         await session.scalars(
             select(Notice.id).where(

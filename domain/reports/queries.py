@@ -23,7 +23,7 @@ from domain.hazards.rules import immediate_due
 from domain.notices import queries as notice_queries
 from domain.reports.rules import moment, week_label, week_start
 from storage.enums import OPEN_STATUSES, ActivityKind, HazardStatus, Level, Mode, TaskStatus
-from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection
+from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection, Notice
 
 S = HazardStatus
 TREND_WEEKS = 8
@@ -87,6 +87,14 @@ async def broadcast_figures(
             for c, total, accepted in await _campaigns_in(session, start, end, first_day)
         ),
     )
+
+
+async def meetings_and_notices(
+    session: AsyncSession, start: datetime, end: datetime, now: datetime | None = None
+) -> tuple[list[Notice], list[Notice]]:
+    """Return the meetings held (before `now`) and the notices issued in [start, end): the rows the
+    figures count, for the export's sheet of meetings and documents by kind."""
+    return await notice_queries.counted(session, start, end, now)
 
 
 async def _campaigns_in(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -163,3 +164,14 @@ async def test_kinds_are_inferred_shown_changed_and_counted(harness: Harness, cl
     week = h.texts(await h.say(LI, "/week 2026-W49", Harness.private(LI)))
     assert "召开会议 2 次（动员会（专题会） 1 次、培训会 1 次）" in week
     assert "发布通知 0 份，印发方案 1 件、预案 1 件、制度 1 件" in week
+
+    # The export has a sheet of meetings and documents by kind, then each one with its kind.
+    out = await h.say(LI, "/export 2026", Harness.private(LI))
+    doc = next(s for s in out if s.reply.documents)
+    sheet = load_workbook(doc.reply.documents[0])["会议与文件"]
+    rows = [tuple(c for c in r if c is not None) for r in sheet.iter_rows(min_row=3, values_only=True)]
+    assert ("会议：例会（次）", 0) in rows and ("会议：动员会（专题会）（次）", 1) in rows
+    assert ("会议：培训会（次）", 1) in rows and ("文件：方案（件）", 1) in rows
+    assert ("文件：预案（件）", 1) in rows and ("文件：制度（件）", 1) in rows and ("文件：通知（件）", 0) in rows
+    assert ("TZ-2026-03", "制度", "关于做好元旦期间安全生产工作的通知", "2026-11-30") in rows
+    assert ("HY-2026-01", "动员会（专题会）", "消防安全百日攻坚动员会", "2026-12-02") in rows
