@@ -563,7 +563,7 @@ CATEGORY_WORDS = {
     "通报": "bulletin",
 }
 NF_CATEGORY = "类别"
-NOTICE_CATEGORY_HINT = "类别：{category}（按标题{files}自动识别）。不对的话发送 /notice_kind {code} <类别> 更改，可选：{choices}。"
+NOTICE_CATEGORY_HINT = "类别：{category}（按标题{files}自动识别）。不对的话点下面正确的类别，或发送 /notice_kind {code} <类别> 更改，可选：{choices}。"
 NOTICE_CATEGORY_HINT_FILES = "和附件名"
 NOTICE_KIND_USAGE = (
     "用法：/notice_kind <编号> <类别>（也可以回复通知卡片发送，不写编号），中文命令 /通知类别、/会议类别。\n"
@@ -573,6 +573,8 @@ NOTICE_KIND_USAGE = (
 NOTICE_KIND_UNKNOWN = "没有读懂类别“{text}”。{kind}可选：{choices}。\n" + NOTICE_KIND_USAGE
 NOTICE_KIND_WRONG = "{code} 是{kind}，类别只能是：{choices}。"
 NOTICE_KIND_SAME = "{code} 的类别已经是“{category}”，没有变化。"
+NOTICE_KIND_TOAST = "{code} 的类别已改为“{category}”"
+BTN_NOTICE_KIND = "{category}"
 NOTICE_KIND_DONE = "已把 {code}（{title}）的类别从“{before}”改为“{after}”，各群的卡片已更新；回执不变。"
 NOTICE_CARD_TITLE = "{kind} {code}"
 NOTICE_STATUS_OPEN = "收集回执中"

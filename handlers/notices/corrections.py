@@ -1,6 +1,6 @@
 """Correcting a notice or meeting notice after it went out: /notice_edit (/修改通知: the title, the text or
-agenda, the place or time, files added or removed), /notice_kind (/通知类别: 例会, 动员会, … or 通知, 方案,
-…) and /notice_withdraw (/撤回: taken back as a mistake).
+agenda, the place or time, files added or removed) and /notice_withdraw (/撤回: taken back as a mistake);
+a notice's kind is changed in `kinds.py`.
 
 The card is edited in place wherever it was posted; receipts stand when only the wording or the files
 change, and whoever answered is told of a change that matters (place, time, withdrawal). Who may correct
@@ -44,7 +44,7 @@ from handlers.notices.card import (
 )
 from handlers.util import Reach, recipients, refuse
 from storage import attachments as attachment_rows
-from storage.enums import NoticeCategory, NoticeKind
+from storage.enums import NoticeKind
 from storage.models import BroadcastFile, Notice, Person
 
 router = Router("notices.corrections")
@@ -84,7 +84,7 @@ FIELDS = {
 FIELD_RE = re.compile(rf"^({'|'.join(sorted(FIELDS, key=len, reverse=True))})\s*[:：]?\s*(.*)$", re.DOTALL)
 
 
-async def _named(
+async def named(
     session: AsyncSession, args: str, card_key: str | None, usage: str
 ) -> tuple[Notice | None, str, str]:
     """Find the notice a correction names: a code first, else the card replied to; never the newest by guess.
@@ -120,7 +120,7 @@ async def notice_edit(
 ) -> HandlerResult:
     """Correct a notice: `/notice_edit TZ-… 内容 <新内容>`, `… 地点 …`, `… 删除附件 2`, or with files to add them."""
     text = clean_text(msg.args, BODY_LIMIT * 2)
-    found, rest, problem = await _named(session, text, card_key, T.NOTICE_EDIT_USAGE)
+    found, rest, problem = await named(session, text, card_key, T.NOTICE_EDIT_USAGE)
     if found is None:
         return Reply(text=problem)
     match = FIELD_RE.match(rest)
@@ -370,50 +370,6 @@ async def _tell(
     return replies, len(told)
 
 
-@router.command("notice_kind", perm=Perm.NOTICE_SEND, help_text=T.HELP["notice_kind"])
-async def notice_kind(
-    msg: Incoming,
-    *,
-    session: AsyncSession,
-    actor: Person,
-    settings: Settings,
-    now: datetime,
-    card_key: str | None,
-) -> HandlerResult:
-    """Change a notice's kind: `/notice_kind TZ-2026-03 方案`, `/notice_kind HY-2026-02 动员会` (or on its card)."""
-    text = clean_text(msg.args, 100)
-    found, rest, problem = await _named(session, text, card_key, T.NOTICE_KIND_USAGE)
-    if found is None:
-        return Reply(text=problem)
-    word = rest.strip(" ：:")
-    if not word:
-        return Reply(text=T.NOTICE_KIND_USAGE)
-    choices = choices_text(found.kind)
-    category = T.CATEGORY_WORDS.get(word)
-    if category is None:
-        kind = T.NOTICE_KIND_NAMES[found.kind]
-        return Reply(text=T.NOTICE_KIND_UNKNOWN.format(text=word[:20], kind=kind, choices=choices))
-    before = found.category
-    try:
-        change = await notice_ops.set_category(session, found, actor, NoticeCategory(category), now)
-    except Refused as exc:
-        if exc.reason == Refusal.WRONG_CATEGORY:
-            kind = T.NOTICE_KIND_NAMES[found.kind]
-            return Reply(text=T.NOTICE_KIND_WRONG.format(code=found.code, kind=kind, choices=choices))
-        return Reply(text=_refused(exc, actor))
-    if not change.changed:
-        return Reply(text=T.NOTICE_KIND_SAME.format(code=found.code, category=T.CATEGORY_NAMES[category]))
-    done = T.NOTICE_KIND_DONE.format(
-        code=found.code, title=found.title, before=T.CATEGORY_NAMES[before], after=T.CATEGORY_NAMES[category]
-    )
-    return [await card_edit(session, found, settings, now), Reply(text=done, about=card_key_of(found))]
-
-
-def choices_text(kind: NoticeKind) -> str:
-    """Name the kinds a meeting or a notice may have: 例会、动员会（专题会）、培训会、其他会议."""
-    return "、".join(T.CATEGORY_NAMES[c] for c in notice_rules.categories_of(kind))
-
-
 @router.command("notice_withdraw", perm=Perm.NOTICE_SEND, help_text=T.HELP["notice_withdraw"])
 async def notice_withdraw(
     msg: Incoming,
@@ -427,7 +383,7 @@ async def notice_withdraw(
 ) -> HandlerResult:
     """Withdraw a notice issued by mistake: `/notice_withdraw TZ-… [原因]` (or as a reply to its card)."""
     text = clean_text(msg.args, REASON_LIMIT * 2)
-    found, reason, problem = await _named(session, text, card_key, T.NOTICE_WITHDRAW_USAGE)
+    found, reason, problem = await named(session, text, card_key, T.NOTICE_WITHDRAW_USAGE)
     if found is None:
         return Reply(text=problem)
     return await _withdraw(session, found, actor, clean_text(reason, REASON_LIMIT), settings, now, reach)

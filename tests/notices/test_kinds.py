@@ -121,6 +121,30 @@ async def test_kinds_are_inferred_shown_changed_and_counted(harness: Harness, cl
     out = await h.say(LI, "/notice 请查收附件", Harness.private(LI), files=(pdf,))
     assert "类别：预案（按标题和附件名自动识别）" in h.texts(out)
     assert category_of(h, "notice:2") == "预案"
+    # The confirmation offers the other kinds as buttons; a lead pressing one (forged) is refused.
+    confirmation = next(s for s in out if s.reply.text and "类别：预案" in s.reply.text)
+    assert [b.label for row in confirmation.reply.buttons for b in row] == [
+        "通知",
+        "方案",
+        "预案",
+        "制度",
+        "通报",
+    ]
+    refused = await h.press(ZHANG, confirmation, "通报")
+    assert "这个操作需要以下身份之一" in (refused.toast or "")
+    assert category_of(h, "notice:2") == "预案"
+    pressed = await h.press(LI, confirmation, "方案")
+    assert pressed.toast == "TZ-2026-02 的类别已改为“方案”" and category_of(h, "notice:2") == "方案"
+    assert (
+        await h.press(LI, confirmation, data="ntkind:2:party")
+    ).toast == "这个按钮已失效或无效，没有做任何改动。"
+    async with h.app.db.unit_of_work() as s:
+        changed = (await s.scalars(select(NoticeEvent).where(NoticeEvent.action == "category"))).all()
+        assert [e.data for e in changed] == [{"from": "emergency_plan", "to": "plan"}]
+    await h.press(LI, confirmation, "通知")
+    await h.press(LI, confirmation, "预案")
+    assert (await h.press(LI, confirmation, "预案")).toast == "TZ-2026-02 的类别已经是“预案”，没有变化。"
+    assert category_of(h, "notice:2") == "预案"
     await h.say(LI, "/notice 关于做好元旦期间安全生产工作的通知")
     assert category_of(h, "notice:3") == "通知"
     # Meetings: a 动员会 by its title, a 例会 by default.
@@ -141,8 +165,8 @@ async def test_kinds_are_inferred_shown_changed_and_counted(harness: Harness, cl
     assert card is not None and labels(card)["类别"] == "制度"
     assert "马科长把类别改为“制度”" in labels(card)["更正记录"]
     async with h.app.db.unit_of_work() as s:
-        event = await s.scalar(select(NoticeEvent).where(NoticeEvent.action == "category"))
-        assert event is not None and event.data == {"from": "plain", "to": "regulation"}
+        event = (await s.scalars(select(NoticeEvent).where(NoticeEvent.action == "category"))).all()[-1]
+        assert event.data == {"from": "plain", "to": "regulation"}
     # Bad words get a clear answer with what may be written; a repeat changes nothing.
     wrong = h.texts(await h.say(LI, "/notice_kind TZ-2026-03 动员会"))
     assert "TZ-2026-03 是通知，类别只能是：通知、方案、预案、制度、通报" in wrong
@@ -172,6 +196,10 @@ async def test_kinds_are_inferred_shown_changed_and_counted(harness: Harness, cl
     rows = [tuple(c for c in r if c is not None) for r in sheet.iter_rows(min_row=3, values_only=True)]
     assert ("会议：例会（次）", 0) in rows and ("会议：动员会（专题会）（次）", 1) in rows
     assert ("会议：培训会（次）", 1) in rows and ("文件：方案（件）", 1) in rows
-    assert ("文件：预案（件）", 1) in rows and ("文件：制度（件）", 1) in rows and ("文件：通知（件）", 0) in rows
+    assert (
+        ("文件：预案（件）", 1) in rows
+        and ("文件：制度（件）", 1) in rows
+        and ("文件：通知（件）", 0) in rows
+    )
     assert ("TZ-2026-03", "制度", "关于做好元旦期间安全生产工作的通知", "2026-11-30") in rows
     assert ("HY-2026-01", "动员会（专题会）", "消防安全百日攻坚动员会", "2026-12-02") in rows
