@@ -528,7 +528,7 @@ DINGTALK_CARD_UPDATED = "（状态更新）"
 
 NOTICE_KIND_NAMES = {"meeting": "会议通知", "notice": "通知"}
 # The kind of a meeting or a notice (storage.enums.NoticeCategory), as the card and the figures say it.
-CATEGORY_NAMES = {
+NOTICE_CATEGORY_NAMES = {
     "regular": "例会",
     "mobilisation": "动员会（专题会）",
     "training": "培训会",
@@ -540,7 +540,7 @@ CATEGORY_NAMES = {
     "bulletin": "通报",
 }
 # The words /notice_kind understands (as people write them), and the kind each means.
-CATEGORY_WORDS = {
+NOTICE_CATEGORY_WORDS = {
     "例会": "regular",
     "月例会": "regular",
     "安全生产例会": "regular",

@@ -74,7 +74,7 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
     tally = notice_rules.tally(await notice_queries.receipts(session, notice.id))
     fields = [
         CardField("title", T.NF_TITLE, notice.title),
-        CardField("category", T.NF_CATEGORY, T.CATEGORY_NAMES[notice.category]),
+        CardField("category", T.NF_CATEGORY, T.NOTICE_CATEGORY_NAMES[notice.category]),
     ]
     if notice.starts_at is not None:
         fields.append(CardField("time", T.NF_TIME, fmt_when(notice.starts_at, settings)))
@@ -165,7 +165,7 @@ def correction_line(notice: Notice, c: Correction, settings: Settings) -> str:
             key = "move_place" if moved and placed else ("move" if moved else "place")
             what = T.CORRECTION_WHAT[key].format(when=when, place=data.get("place_to") or "")
         case "category":
-            what = T.CORRECTION_WHAT["category"].format(category=T.CATEGORY_NAMES.get(data.get("to", ""), ""))
+            what = T.CORRECTION_WHAT["category"].format(category=T.NOTICE_CATEGORY_NAMES.get(data.get("to", ""), ""))
         case _:  # withdraw
             reason = T.CORRECTION_REASON.format(reason=c.note) if c.note else ""
             what = T.CORRECTION_WHAT["withdraw"].format(kind=T.NOTICE_KIND_NAMES[notice.kind], reason=reason)

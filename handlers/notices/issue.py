@@ -158,7 +158,7 @@ async def _issue(
     done = T.NOTICE_ISSUED.format(kind=T.NOTICE_KIND_NAMES[kind], code=issued.code, total=total)
     window = T.NOTICE_ADD_WINDOW.format(minutes=ADD_MINUTES, kind=T.NOTICE_KIND_NAMES[kind])
     category = T.NOTICE_CATEGORY_HINT.format(
-        category=T.CATEGORY_NAMES[issued.category],
+        category=T.NOTICE_CATEGORY_NAMES[issued.category],
         files=T.NOTICE_CATEGORY_HINT_FILES if files.documents else "",
         code=issued.code,
         choices=choices_text(kind),

@@ -43,7 +43,7 @@ class KindButton(CallbackData, prefix="ntkind"):
 
 def choices_text(kind: NoticeKind) -> str:
     """Name the kinds a meeting or a notice may have: 例会、动员会（专题会）、培训会、其他会议."""
-    return "、".join(T.CATEGORY_NAMES[c] for c in notice_rules.categories_of(kind))
+    return "、".join(T.NOTICE_CATEGORY_NAMES[c] for c in notice_rules.categories_of(kind))
 
 
 def kind_buttons(notice: Notice) -> tuple[tuple[Button, ...], ...]:
@@ -51,9 +51,9 @@ def kind_buttons(notice: Notice) -> tuple[tuple[Button, ...], ...]:
     sent, so its current kind is among them: pressed, it says so and changes nothing)."""
     buttons = [
         Button(
-            T.BTN_NOTICE_KIND.format(category=T.CATEGORY_NAMES[c]),
+            T.BTN_NOTICE_KIND.format(category=T.NOTICE_CATEGORY_NAMES[c]),
             KindButton(notice.id, c).pack(),
-            f"/notice_kind {notice.code} {T.CATEGORY_NAMES[c].split('（')[0]}",
+            f"/notice_kind {notice.code} {T.NOTICE_CATEGORY_NAMES[c].split('（')[0]}",
         )
         for c in notice_rules.categories_of(notice.kind)
     ]
@@ -77,7 +77,7 @@ async def notice_kind(
     word = rest.strip(" ：:")
     if not word:
         return Reply(text=T.NOTICE_KIND_USAGE)
-    category = T.CATEGORY_WORDS.get(word)
+    category = T.NOTICE_CATEGORY_WORDS.get(word)
     if category is None:
         kind, choices = T.NOTICE_KIND_NAMES[found.kind], choices_text(found.kind)
         return Reply(text=T.NOTICE_KIND_UNKNOWN.format(text=word[:20], kind=kind, choices=choices))
@@ -128,17 +128,17 @@ async def _set(
     if not change.changed:
         return [
             Reply(
-                text=T.NOTICE_KIND_SAME.format(code=found.code, category=T.CATEGORY_NAMES[category]),
+                text=T.NOTICE_KIND_SAME.format(code=found.code, category=T.NOTICE_CATEGORY_NAMES[category]),
                 toast=toast,
             )
         ]
     done = T.NOTICE_KIND_DONE.format(
-        code=found.code, title=found.title, before=T.CATEGORY_NAMES[before], after=T.CATEGORY_NAMES[category]
+        code=found.code, title=found.title, before=T.NOTICE_CATEGORY_NAMES[before], after=T.NOTICE_CATEGORY_NAMES[category]
     )
-    said = Reply(
-        text=T.NOTICE_KIND_TOAST.format(code=found.code, category=T.CATEGORY_NAMES[category]), toast=True
+    toasted = Reply(
+        text=T.NOTICE_KIND_TOAST.format(code=found.code, category=T.NOTICE_CATEGORY_NAMES[category]), toast=True
     )
     return [
         await card_edit(session, found, settings, now),
-        said if toast else Reply(text=done, about=card_key_of(found)),
+        toasted if toast else Reply(text=done, about=card_key_of(found)),
     ]

@@ -37,7 +37,7 @@ DOCUMENT_KINDS = ("plan", "emergency_plan", "regulation", "bulletin")
 def kind_items(counts: dict[str, int], kinds: tuple[str, ...], template: str) -> str:
     """Say the kinds counted, those with none left out: 动员会（专题会） 7 次、培训会 1 次."""
     return "、".join(
-        template.format(name=T.CATEGORY_NAMES[k], count=counts[k]) for k in kinds if counts.get(k)
+        template.format(name=T.NOTICE_CATEGORY_NAMES[k], count=counts[k]) for k in kinds if counts.get(k)
     )
 
 

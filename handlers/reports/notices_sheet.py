@@ -39,9 +39,9 @@ async def write_notices_sheet(
     held = Counter(str(n.category) for n in meetings)
     issued = Counter(str(n.category) for n in notices)
     for c in MEETING_CATEGORIES:
-        ws.append(safe_row(ws, [T.XLSX_NOTICES_MEETINGS.format(name=T.CATEGORY_NAMES[c]), held[c]]))
+        ws.append(safe_row(ws, [T.XLSX_NOTICES_MEETINGS.format(name=T.NOTICE_CATEGORY_NAMES[c]), held[c]]))
     for c in DOCUMENT_CATEGORIES:
-        ws.append(safe_row(ws, [T.XLSX_NOTICES_DOCUMENTS.format(name=T.CATEGORY_NAMES[c]), issued[c]]))
+        ws.append(safe_row(ws, [T.XLSX_NOTICES_DOCUMENTS.format(name=T.NOTICE_CATEGORY_NAMES[c]), issued[c]]))
     ws.append([])
     ws.append([bold(h) for h, _ in T.XLSX_NOTICES_HEADERS])
     if not meetings and not notices:
@@ -49,4 +49,4 @@ async def write_notices_sheet(
     for n in [*meetings, *notices]:
         at = n.starts_at if n.starts_at is not None else n.created_at
         day = at.astimezone(tz).strftime("%Y-%m-%d")
-        ws.append(safe_row(ws, [n.code, T.CATEGORY_NAMES[n.category], n.title, day]))
+        ws.append(safe_row(ws, [n.code, T.NOTICE_CATEGORY_NAMES[n.category], n.title, day]))
