@@ -568,11 +568,17 @@ NOTICE_CATEGORY_HINT_FILES = "和附件名"
 NOTICE_KIND_USAGE = (
     "用法：/notice_kind <编号> <类别>（也可以回复通知卡片发送，不写编号），中文命令 /通知类别、/会议类别。\n"
     "会议可选：例会、动员会（专题会）、培训会、其他；通知可选：通知、方案、预案、制度、通报。\n"
-    "例如：/notice_kind TZ-2026-03 方案；/notice_kind HY-2026-02 动员会"
+    "例如：/notice_kind TZ-2026-03 方案；/notice_kind HY-2026-02 动员会\n"
+    "动员会可以关联它所动员的专项行动：/notice_kind HY-2026-02 动员会 ZX-2026-01"
 )
 NOTICE_KIND_UNKNOWN = "没有读懂类别“{text}”。{kind}可选：{choices}。\n" + NOTICE_KIND_USAGE
 NOTICE_KIND_WRONG = "{code} 是{kind}，类别只能是：{choices}。"
 NOTICE_KIND_SAME = "{code} 的类别已经是“{category}”，没有变化。"
+NOTICE_KIND_NO_CAMPAIGN = "没有找到专项行动“{text}”。动员会可以写上它所动员的专项行动编号，例如 /notice_kind HY-2026-02 动员会 ZX-2026-01。"
+NOTICE_KIND_CAMPAIGN_ONLY = "只有动员会（专题会）可以关联专项行动，例如 /notice_kind HY-2026-02 动员会 ZX-2026-01。"
+NOTICE_KIND_CAMPAIGN_DONE = "已把 {code} 关联到专项行动 {campaign}，各群的卡片已更新；回执不变。"
+NOTICE_KIND_CAMPAIGN_ADDED = "关联专项行动：{campaign}。"
+NF_CAMPAIGN = "专项行动"
 NOTICE_KIND_TOAST = "{code} 的类别已改为“{category}”"
 BTN_NOTICE_KIND = "{category}"
 NOTICE_KIND_DONE = "已把 {code}（{title}）的类别从“{before}”改为“{after}”，各群的卡片已更新；回执不变。"
@@ -820,6 +826,7 @@ CORRECTION_WHAT = {
     "move_place": "改为 {when}，地点 {place}",
     "withdraw": "撤回了这条{kind}{reason}",
     "category": "把类别改为“{category}”",
+    "campaign": "关联了专项行动 {campaign}",
 }
 CORRECTION_REASON = "（{reason}）"
 CORRECTION_PHOTOS = "照片 {count} 张"

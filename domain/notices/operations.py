@@ -41,6 +41,7 @@ from storage.attachments import attach_files
 from storage.enums import NoticeCategory, NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     BroadcastFile,
+    Campaign,
     Document,
     Notice,
     NoticeEvent,
@@ -275,17 +276,30 @@ async def edit_text(
 
 
 async def set_category(
-    session: AsyncSession, notice: Notice, actor: Person, category: NoticeCategory, at: datetime
+    session: AsyncSession,
+    notice: Notice,
+    actor: Person,
+    category: NoticeCategory,
+    at: datetime,
+    *,
+    campaign: Campaign | None = None,
 ) -> Change[Notice]:
-    """Change the kind of a meeting (例会, 动员会, …) or a notice (通知, 方案, …); receipts stand and nobody is
-    told. The event keeps the old and the new kind; no event if unchanged."""
+    """Change the kind of a meeting (例会, 动员会, …) or a notice (通知, 方案, …), and link a 动员会 to the
+    campaign it mobilises for (`campaign`; a 动员会 named again without one keeps its link, another kind
+    drops it); receipts stand and nobody is told. The event keeps the old and the new; no event if unchanged."""
     check_corrector(notice, actor)
     await events.lock(session, notice)
-    check_category(notice, category)
-    if notice.category == category:
+    check_category(notice, category, campaign=campaign is not None)
+    campaign_id = campaign.id if campaign is not None else (notice.campaign_id if category == notice.category else None)
+    if notice.category == category and notice.campaign_id == campaign_id:
         return Change(notice)
-    data = {"from": notice.category, "to": category}
+    data: dict[str, Any] = {"from": notice.category, "to": category}
+    if campaign_id != notice.campaign_id:
+        data.update(campaign_from=notice.campaign_id, campaign_to=campaign_id)
+        if campaign is not None:
+            data["campaign"] = campaign.code
     notice.category = category
+    notice.campaign_id = campaign_id
     notice.updated_at = at
     return Change(notice, await _record(session, notice, actor, "category", at, data=data))
 

@@ -20,6 +20,7 @@ from domain.codes import normal_code
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     BroadcastFile,
+    Campaign,
     Enterprise,
     Notice,
     NoticeEvent,
@@ -105,6 +106,19 @@ class Correction:
     by: str | None
     note: str | None
     data: dict[str, Any]
+
+
+async def campaign_of(session: AsyncSession, notice: Notice) -> Campaign | None:
+    """Return the campaign a 动员会 was linked to, if any."""
+    return await session.get(Campaign, notice.campaign_id) if notice.campaign_id is not None else None
+
+
+async def campaign_by_code(session: AsyncSession, code: str) -> Campaign | None:
+    """Return the campaign (专项行动) with this code (`zx-2026-1` works too), to link a 动员会 to."""
+    normal = normal_code(code)
+    if normal is None or not normal.startswith("ZX-"):
+        return None
+    return await session.scalar(select(Campaign).where(Campaign.code == normal))
 
 
 async def corrections(session: AsyncSession, notice_id: int) -> list[Correction]:

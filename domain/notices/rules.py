@@ -47,6 +47,7 @@ class Refusal(StrEnum):
     CARD_PHOTO = "card_photo"  # the picture a card went out with cannot be taken off it (withdraw instead)
     NO_CHANGE_ALLOWED = "no_change_allowed"  # a cancelled notice is not corrected (detail: status)
     WRONG_CATEGORY = "wrong_category"  # a meeting kind for a notice, or a document kind for a meeting
+    CAMPAIGN_MOBILISATION = "campaign_mobilisation"  # only a 动员会（专题会） is linked to a campaign
 
 
 class Tell(StrEnum):
@@ -177,10 +178,13 @@ def infer_category(kind: NoticeKind, title: str, file_names: Iterable[str] = ())
     return C.PLAIN
 
 
-def check_category(notice: Notice, category: NoticeCategory) -> None:
-    """Refuse a meeting kind for a notice or a document kind for a meeting, or a withdrawn notice."""
+def check_category(notice: Notice, category: NoticeCategory, *, campaign: bool = False) -> None:
+    """Refuse a meeting kind for a notice or a document kind for a meeting, a campaign for anything but a
+    动员会（专题会）, or a withdrawn notice."""
     if category not in categories_of(notice.kind):
         raise Refused(Refusal.WRONG_CATEGORY, notice, category=category)
+    if campaign and category != C.MOBILISATION:
+        raise Refused(Refusal.CAMPAIGN_MOBILISATION, notice, category=category)
     if notice.status == NoticeStatus.WITHDRAWN:
         raise Refused(Refusal.WITHDRAWN, notice)
 

@@ -76,6 +76,9 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
         CardField("title", T.NF_TITLE, notice.title),
         CardField("category", T.NF_CATEGORY, T.NOTICE_CATEGORY_NAMES[notice.category]),
     ]
+    campaign = await notice_queries.campaign_of(session, notice)
+    if campaign is not None:
+        fields.append(CardField("campaign", T.NF_CAMPAIGN, f"{campaign.code} {campaign.title}"))
     if notice.starts_at is not None:
         fields.append(CardField("time", T.NF_TIME, fmt_when(notice.starts_at, settings)))
     if notice.place:
@@ -164,6 +167,8 @@ def correction_line(notice: Notice, c: Correction, settings: Settings) -> str:
             moved, placed = data.get("from") != data.get("to"), data.get("place_from") != data.get("place_to")
             key = "move_place" if moved and placed else ("move" if moved else "place")
             what = T.CORRECTION_WHAT[key].format(when=when, place=data.get("place_to") or "")
+        case "category" if data.get("from") == data.get("to") and data.get("campaign"):
+            what = T.CORRECTION_WHAT["campaign"].format(campaign=data["campaign"])
         case "category":
             what = T.CORRECTION_WHAT["category"].format(category=T.NOTICE_CATEGORY_NAMES.get(data.get("to", ""), ""))
         case _:  # withdraw

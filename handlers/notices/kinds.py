@@ -27,7 +27,7 @@ from handlers.notices.card import card_edit, card_key_of, refusal_text
 from handlers.notices.corrections import named
 from handlers.util import refuse
 from storage.enums import NoticeCategory, NoticeKind
-from storage.models import Notice, Person
+from storage.models import Campaign, Notice, Person
 
 router = Router("notices.kinds")
 BUTTONS_PER_ROW = 3
@@ -74,14 +74,21 @@ async def notice_kind(
     found, rest, problem = await named(session, clean_text(msg.args, 100), card_key, T.NOTICE_KIND_USAGE)
     if found is None:
         return Reply(text=problem)
-    word = rest.strip(" ：:")
-    if not word:
+    words = rest.replace("：", " ").replace(":", " ").split()
+    if not words or len(words) > 2:
         return Reply(text=T.NOTICE_KIND_USAGE)
-    category = T.NOTICE_CATEGORY_WORDS.get(word)
+    category = T.NOTICE_CATEGORY_WORDS.get(words[0])
     if category is None:
         kind, choices = T.NOTICE_KIND_NAMES[found.kind], choices_text(found.kind)
-        return Reply(text=T.NOTICE_KIND_UNKNOWN.format(text=word[:20], kind=kind, choices=choices))
-    return await _set(session, found, actor, NoticeCategory(category), settings, now, toast=False)
+        return Reply(text=T.NOTICE_KIND_UNKNOWN.format(text=words[0][:20], kind=kind, choices=choices))
+    campaign = None
+    if len(words) == 2:  # 动员会 ZX-2026-01: the campaign it mobilises for
+        campaign = await notice_queries.campaign_by_code(session, words[1])
+        if campaign is None:
+            return Reply(text=T.NOTICE_KIND_NO_CAMPAIGN.format(text=words[1][:20]))
+    return await _set(
+        session, found, actor, NoticeCategory(category), settings, now, toast=False, campaign=campaign
+    )
 
 
 @router.button(KindButton, perm=Perm.NOTICE_SEND)
@@ -111,15 +118,18 @@ async def _set(
     now: datetime,
     *,
     toast: bool,
+    campaign: Campaign | None = None,
 ) -> list[Reply]:
     """Change the kind; edit the card everywhere and say what changed (a toast for a button)."""
     before = found.category
     try:
-        change = await notice_ops.set_category(session, found, actor, category, now)
+        change = await notice_ops.set_category(session, found, actor, category, now, campaign=campaign)
     except Refused as exc:
         if exc.reason == Refusal.WRONG_CATEGORY:
             kind, choices = T.NOTICE_KIND_NAMES[found.kind], choices_text(found.kind)
             said = T.NOTICE_KIND_WRONG.format(code=found.code, kind=kind, choices=choices)
+        elif exc.reason == Refusal.CAMPAIGN_MOBILISATION:
+            said = T.NOTICE_KIND_CAMPAIGN_ONLY
         elif exc.reason == Refusal.WITHDRAWN:
             said = T.NOTICE_NOT_OPEN.format(code=found.code, status="撤回")
         else:
@@ -132,11 +142,22 @@ async def _set(
                 toast=toast,
             )
         ]
-    done = T.NOTICE_KIND_DONE.format(
-        code=found.code, title=found.title, before=T.NOTICE_CATEGORY_NAMES[before], after=T.NOTICE_CATEGORY_NAMES[category]
-    )
+    if before == category:
+        done = T.NOTICE_KIND_CAMPAIGN_DONE.format(
+            code=found.code, campaign=f"{campaign.code} {campaign.title}" if campaign else ""
+        )
+    else:
+        done = T.NOTICE_KIND_DONE.format(
+            code=found.code,
+            title=found.title,
+            before=T.NOTICE_CATEGORY_NAMES[before],
+            after=T.NOTICE_CATEGORY_NAMES[category],
+        )
+        if campaign is not None:
+            done += T.NOTICE_KIND_CAMPAIGN_ADDED.format(campaign=f"{campaign.code} {campaign.title}")
     toasted = Reply(
-        text=T.NOTICE_KIND_TOAST.format(code=found.code, category=T.NOTICE_CATEGORY_NAMES[category]), toast=True
+        text=T.NOTICE_KIND_TOAST.format(code=found.code, category=T.NOTICE_CATEGORY_NAMES[category]),
+        toast=True,
     )
     return [
         await card_edit(session, found, settings, now),

@@ -90,6 +90,24 @@ def test_which_kind_may_be_set(
         assert caught.value.reason == refusal
 
 
+@pytest.mark.parametrize(
+    ("category", "refusal"),
+    [
+        (C.MOBILISATION, None),
+        (C.REGULAR, Refusal.CAMPAIGN_MOBILISATION),
+        (C.TRAINING, Refusal.CAMPAIGN_MOBILISATION),
+    ],
+)
+def test_only_a_mobilisation_meeting_is_linked_to_a_campaign(category: C, refusal: Refusal | None) -> None:
+    notice = Notice(id=1, code="HY-2026-01", kind=M, status=NoticeStatus.OPEN)
+    if refusal is None:
+        rules.check_category(notice, category, campaign=True)
+    else:
+        with pytest.raises(Refused) as caught:
+            rules.check_category(notice, category, campaign=True)
+        assert caught.value.reason == refusal
+
+
 # --- through the chat ----------------------------------------------------------------------------
 
 
@@ -152,6 +170,22 @@ async def test_kinds_are_inferred_shown_changed_and_counted(harness: Harness, cl
     assert category_of(h, "notice:4") == "动员会（专题会）"
     await h.say(LI, "/meeting 2026-12-03 09:00 管委会三楼会议室 12月安全生产例会")
     assert category_of(h, "notice:5") == "例会"
+    # A 动员会 is linked to the campaign it mobilises for; only a 动员会 is.
+    await h.say(LI, "/campaign 消防安全百日攻坚 2026-12-31 全面排查消防设施")
+    out = await h.say(LI, "/notice_kind HY-2026-01 动员会 ZX-2026-01")
+    assert "已把 HY-2026-01 关联到专项行动 ZX-2026-01 消防安全百日攻坚" in h.texts(out)
+    card = group_card(h, "notice:4").card
+    assert card is not None and labels(card)["专项行动"] == "ZX-2026-01 消防安全百日攻坚"
+    assert "李干部关联了专项行动 ZX-2026-01" in labels(card)["更正记录"]
+    said = h.texts(await h.say(LI, "/notice_kind HY-2026-02 例会 ZX-2026-01"))
+    assert "只有动员会（专题会）可以关联专项行动" in said
+    assert "没有找到专项行动“ZX-2026-09”" in h.texts(
+        await h.say(LI, "/notice_kind HY-2026-01 动员会 ZX-2026-09")
+    )
+    assert "已经是“动员会（专题会）”" in h.texts(
+        await h.say(LI, "/notice_kind HY-2026-01 动员会")
+    )  # the link stays
+    assert "专项行动" in labels(group_card(h, "notice:4").card)  # type: ignore[arg-type]
 
     # A lead may not change a kind (nor anyone who may not send notices): nothing changes.
     refused = h.texts(await h.say(ZHANG, "/notice_kind TZ-2026-03 通报"))

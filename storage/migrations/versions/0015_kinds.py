@@ -1,5 +1,6 @@
 """notice `category`: the kind of a meeting (例会, 动员会/专题会, 培训会, 其他) or a notice (通知, 方案, 预案,
-制度, 通报), inferred for the rows already there from their titles and files' names
+制度, 通报), inferred for the rows already there from their titles and files' names; `campaign_id`: the
+campaign (专项行动) a 动员会 is for, optional
 
 Revision ID: 0015
 Revises: 0014
@@ -74,6 +75,10 @@ def _infer(kind: str, title: str, file_names: list[str]) -> str:
 def upgrade() -> None:
     with op.batch_alter_table("notices") as batch:
         batch.add_column(sa.Column("category", sa.String(length=30), nullable=True))
+        batch.add_column(sa.Column("campaign_id", sa.Integer(), nullable=True))
+        batch.create_foreign_key(
+            op.f("fk_notices_campaign_id_campaigns"), "campaigns", ["campaign_id"], ["id"]
+        )
     bind = op.get_bind()
     files: dict[int, list[str]] = {}
     for notice_id, name in bind.execute(
@@ -100,4 +105,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("notices") as batch:
         batch.drop_constraint(op.f("ck_notices_category"), type_="check")
+        batch.drop_constraint(op.f("fk_notices_campaign_id_campaigns"), type_="foreignkey")
+        batch.drop_column("campaign_id")
         batch.drop_column("category")
