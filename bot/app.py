@@ -24,6 +24,7 @@ from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
+from handlers.notices import kinds as notice_kinds
 from handlers.park import enterprises, people
 from handlers.reports import commands as reports
 from handlers.reports import drills
@@ -78,6 +79,7 @@ def routers() -> list[Router]:
         receipts.router,
         meetings.router,
         notice_corrections.router,
+        notice_kinds.router,
         launch.router,
         submissions.router,
         review.router,

@@ -41,6 +41,8 @@ COMMAND_ALIASES = {
     "更正通知": "notice_edit",
     "撤回通知": "notice_withdraw",
     "撤回": "notice_withdraw",
+    "通知类别": "notice_kind",
+    "会议类别": "notice_kind",
     "待办": "todo",
     "我的待办": "todo",
     "培训": "training",

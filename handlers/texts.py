@@ -540,6 +540,61 @@ DINGTALK_CARD_UPDATED = "（状态更新）"
 # --- meeting notices, notices with receipts, campaigns (issue #9) --------------------------------
 
 NOTICE_KIND_NAMES = {"meeting": "会议通知", "notice": "通知"}
+# The kind of a meeting or a notice (storage.enums.NoticeCategory), as the card and the figures say it.
+NOTICE_CATEGORY_NAMES = {
+    "regular": "例会",
+    "mobilisation": "动员会（专题会）",
+    "training": "培训会",
+    "other": "其他会议",
+    "plain": "通知",
+    "plan": "方案",
+    "emergency_plan": "预案",
+    "regulation": "制度",
+    "bulletin": "通报",
+}
+# The words /notice_kind understands (as people write them), and the kind each means.
+NOTICE_CATEGORY_WORDS = {
+    "例会": "regular",
+    "月例会": "regular",
+    "安全生产例会": "regular",
+    "动员会": "mobilisation",
+    "动员": "mobilisation",
+    "专题会": "mobilisation",
+    "专题": "mobilisation",
+    "培训会": "training",
+    "培训": "training",
+    "其他": "other",
+    "其它": "other",
+    "其他会议": "other",
+    "通知": "plain",
+    "方案": "plan",
+    "实施方案": "plan",
+    "预案": "emergency_plan",
+    "应急预案": "emergency_plan",
+    "制度": "regulation",
+    "办法": "regulation",
+    "通报": "bulletin",
+}
+NF_CATEGORY = "类别"
+NOTICE_CATEGORY_HINT = "类别：{category}（按标题{files}自动识别）。不对的话点下面正确的类别，或发送 /notice_kind {code} <类别> 更改，可选：{choices}。"
+NOTICE_CATEGORY_HINT_FILES = "和附件名"
+NOTICE_KIND_USAGE = (
+    "用法：/notice_kind <编号> <类别>（也可以回复通知卡片发送，不写编号），中文命令 /通知类别、/会议类别。\n"
+    "会议可选：例会、动员会（专题会）、培训会、其他；通知可选：通知、方案、预案、制度、通报。\n"
+    "例如：/notice_kind TZ-2026-03 方案；/notice_kind HY-2026-02 动员会\n"
+    "动员会可以关联它所动员的专项行动：/notice_kind HY-2026-02 动员会 ZX-2026-01"
+)
+NOTICE_KIND_UNKNOWN = "没有读懂类别“{text}”。{kind}可选：{choices}。\n" + NOTICE_KIND_USAGE
+NOTICE_KIND_WRONG = "{code} 是{kind}，类别只能是：{choices}。"
+NOTICE_KIND_SAME = "{code} 的类别已经是“{category}”，没有变化。"
+NOTICE_KIND_NO_CAMPAIGN = "没有找到专项行动“{text}”。动员会可以写上它所动员的专项行动编号，例如 /notice_kind HY-2026-02 动员会 ZX-2026-01。"
+NOTICE_KIND_CAMPAIGN_ONLY = "只有动员会（专题会）可以关联专项行动，例如 /notice_kind HY-2026-02 动员会 ZX-2026-01。"
+NOTICE_KIND_CAMPAIGN_DONE = "已把 {code} 关联到专项行动 {campaign}，各群的卡片已更新；回执不变。"
+NOTICE_KIND_CAMPAIGN_ADDED = "关联专项行动：{campaign}。"
+NF_CAMPAIGN = "专项行动"
+NOTICE_KIND_TOAST = "{code} 的类别已改为“{category}”"
+BTN_NOTICE_KIND = "{category}"
+NOTICE_KIND_DONE = "已把 {code}（{title}）的类别从“{before}”改为“{after}”，各群的卡片已更新；回执不变。"
 NOTICE_CARD_TITLE = "{kind} {code}"
 NOTICE_STATUS_OPEN = "收集回执中"
 NOTICE_STATUS_STARTED = "会议已开始，回执已截止"
@@ -783,6 +838,8 @@ CORRECTION_WHAT = {
     "place": "把地点改为 {place}",
     "move_place": "改为 {when}，地点 {place}",
     "withdraw": "撤回了这条{kind}{reason}",
+    "category": "把类别改为“{category}”",
+    "campaign": "关联了专项行动 {campaign}",
 }
 CORRECTION_REASON = "（{reason}）"
 CORRECTION_PHOTOS = "照片 {count} 张"
@@ -852,6 +909,7 @@ HELP.update(
     {
         "notice_edit": "/notice_edit（/修改通知）<编号> <标题|内容|地点|时间|删除附件> <新内容> — 更正通知（随文件发送即添加附件），回执保持不变",
         "notice_withdraw": "/notice_withdraw（/撤回）<编号> [原因] — 撤回发错的通知或会议通知，已回执的人会收到通知",
+        "notice_kind": "/notice_kind（/通知类别）<编号> <类别> — 更改会议类别（例会、动员会、培训会、其他）或通知类别（通知、方案、预案、制度、通报）",
     }
 )
 
@@ -905,7 +963,11 @@ DIGEST_MAJORS = "重大隐患："
 DIGEST_MAJOR_LINE = "· {code} {enterprise}（{status}）"
 DIGEST_MAJORS_MORE = "· 另有 {count} 项，发送 /hazards 重大 查看"
 DIGEST_NO_MAJORS = "重大隐患：无。"
-DIGEST_MEETINGS = "会议和通知：召开会议 {meetings} 次，发布通知 {notices} 份，回执率 {rate}。"
+DIGEST_MEETINGS = "会议和通知：召开会议 {meetings} 次{meeting_kinds}，发布通知 {notices} 份{documents}，回执率 {rate}。"
+DIGEST_MEETING_KINDS = "（{items}）"
+DIGEST_DOCUMENTS = "，印发{items}"
+KIND_COUNT_MEETING = "{name} {count} 次"
+KIND_COUNT_DOCUMENT = "{name} {count} 件"
 DIGEST_MEETINGS_SCHEDULED = "另有 {count} 次会议已通知、尚未召开（不计入召开次数）。"
 DIGEST_CAMPAIGNS = "专项行动："
 DIGEST_CAMPAIGN_LINE = "· {title}：已完成 {done}/{tasks}"
@@ -961,15 +1023,24 @@ SUMMARY_TRAINING_EXTERNAL = "外部培训 {count} 次"
 SUMMARY_TRAINING_INTERNAL = "内部培训 {count} 次"
 SUMMARY_PERIOD_YEAR = "{year}年"
 SUMMARY_PERIOD_RANGE = "{start} 至 {end}"
-SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次（回执率 {rate}，出席率 {attendance}），"
-SUMMARY_MEETINGS_SCHEDULED = "另有 {count} 次例会已安排、尚未召开，"
-SUMMARY_NOTICES = "发布通知 {notices} 份，"
+SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次{others}（回执率 {rate}，出席率 {attendance}），"
+SUMMARY_OTHER_MEETINGS = "、{items}"
+SUMMARY_MEETINGS_SCHEDULED = "另有 {count} 次会议已安排、尚未召开，"
+SUMMARY_NOTICES = "{documents}发布通知 {notices} 份，"
+SUMMARY_DOCUMENTS = "印发{items}，"
 SUMMARY_CAMPAIGNS = "开展专项行动 {campaigns} 项（完成率 {rate}），"
 SUMMARY_TABLE = "数据表："
 SUMMARY_ROWS = (
     ("召开例会（次）", "meetings"),
-    ("例会回执率", "receipt_rate"),
-    ("例会出席率（已登记出席的会议）", "attendance_rate"),
+    ("召开动员会、专题会（次）", "mobilisation"),
+    ("召开培训会（次）", "training_meetings"),
+    ("召开其他会议（次）", "other_meetings"),
+    ("会议回执率", "receipt_rate"),
+    ("会议出席率（已登记出席的会议）", "attendance_rate"),
+    ("印发方案（件）", "plan"),
+    ("印发预案（件）", "emergency_plan"),
+    ("印发制度（件）", "regulation"),
+    ("发布通报（件）", "bulletin"),
     ("发布通知（份）", "notices"),
     ("专项行动（项）", "campaigns"),
     ("专项行动完成率", "campaign_rate"),
@@ -1120,6 +1191,13 @@ XLSX_STATS_TOTAL = "合计"
 XLSX_CAMPAIGN_TITLE = "{park}专项行动完成情况（{period}）"
 XLSX_CAMPAIGN_HEADERS = (("专项行动", 28), ("企业", 24), ("完成情况", 12), ("报告时间", 18))
 XLSX_CAMPAIGN_NONE = "本期间没有专项行动。"
+XLSX_NOTICES_SHEET = "会议与文件"
+XLSX_NOTICES_TITLE = "{park}会议与文件（{period}）：召开会议按会议时间、印发文件按发布日期统计，不含取消和撤回的"
+XLSX_NOTICES_COUNTS = (("类别", 18), ("数量", 10))
+XLSX_NOTICES_MEETINGS = "会议：{name}（次）"
+XLSX_NOTICES_DOCUMENTS = "文件：{name}（件）"
+XLSX_NOTICES_HEADERS = (("编号", 14), ("类别", 18), ("标题", 48), ("日期", 12))
+XLSX_NOTICES_NONE = "本期间没有召开的会议或印发的文件。"
 XLSX_CHECK_ROWS = (
     "台账链头事件编号：{event_id}",
     "台账链头哈希：{head}",

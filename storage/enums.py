@@ -88,6 +88,38 @@ class NoticeKind(StrEnum):
     NOTICE = "notice"
 
 
+class NoticeCategory(StrEnum):
+    """What kind of meeting or document a notice is (issue #19): counted apart in the digest and summary.
+
+    Meetings: 例会, 动员会/专题会, 培训会, 其他; documents: 通知, 方案, 预案, 制度, 通报.
+    """
+
+    REGULAR = "regular"  # 例会
+    MOBILISATION = "mobilisation"  # 动员会 / 专题会
+    TRAINING = "training"  # 培训会
+    OTHER = "other"  # 其他会议
+    PLAIN = "plain"  # 通知
+    PLAN = "plan"  # 方案
+    EMERGENCY_PLAN = "emergency_plan"  # 预案
+    REGULATION = "regulation"  # 制度
+    BULLETIN = "bulletin"  # 通报
+
+
+MEETING_CATEGORIES = (
+    NoticeCategory.REGULAR,
+    NoticeCategory.MOBILISATION,
+    NoticeCategory.TRAINING,
+    NoticeCategory.OTHER,
+)
+DOCUMENT_CATEGORIES = (
+    NoticeCategory.PLAIN,
+    NoticeCategory.PLAN,
+    NoticeCategory.EMERGENCY_PLAN,
+    NoticeCategory.REGULATION,
+    NoticeCategory.BULLETIN,
+)
+
+
 class NoticeStatus(StrEnum):
     """Whether a notice still collects receipts; a cancelled meeting keeps its code and receipts."""
 

@@ -25,20 +25,23 @@ from domain.notices.rules import (
     Refusal,
     Tell,
     check_answerer,
+    check_category,
     check_correctable,
     check_corrector,
     check_meeting,
     check_open,
     check_sender,
+    infer_category,
     may_change_answer,
     same_answer,
 )
 from domain.outcome import Change, Refused
 from storage import attachments as attachment_rows
 from storage.attachments import attach_files
-from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
+from storage.enums import NoticeCategory, NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     BroadcastFile,
+    Campaign,
     Document,
     Notice,
     NoticeEvent,
@@ -61,14 +64,19 @@ async def issue(
     starts_at: datetime | None,
     photos: Sequence[Photo] = (),
     documents: Sequence[Document] = (),
+    category: NoticeCategory | None = None,
     year: int,
     at: datetime,
 ) -> Change[Notice]:
-    """Issue a meeting notice or a notice: its code, a receipt row per active enterprise, its files."""
+    """Issue a meeting notice or a notice: its code, its kind (`category`, else inferred from the title and
+    the files' names), a receipt row per active enterprise, its files."""
     check_sender(None, actor)
+    if category is None:
+        category = infer_category(kind, title, [d.file_name for d in documents])
     notice = Notice(
         code=await issue_code(session, PREFIXES[kind], year),
         kind=kind,
+        category=category,
         title=title,
         body=body,
         place=place,
@@ -87,7 +95,12 @@ async def issue(
         ),
     )
     event = await _record(
-        session, notice, actor, "issue", at, data={"kind": kind, "files": len(photos) + len(documents)}
+        session,
+        notice,
+        actor,
+        "issue",
+        at,
+        data={"kind": kind, "category": category, "files": len(photos) + len(documents)},
     )
     await attach_files(session, "notice", notice.id, photos, documents, at, event.id)
     return Change(notice, event)
@@ -260,6 +273,35 @@ async def edit_text(
         return Change(notice)
     notice.updated_at = at
     return Change(notice, await _record(session, notice, actor, "edit", at, data=data))
+
+
+async def set_category(
+    session: AsyncSession,
+    notice: Notice,
+    actor: Person,
+    category: NoticeCategory,
+    at: datetime,
+    *,
+    campaign: Campaign | None = None,
+) -> Change[Notice]:
+    """Change the kind of a meeting (例会, 动员会, …) or a notice (通知, 方案, …), and link a 动员会 to the
+    campaign it mobilises for (`campaign`; a 动员会 named again without one keeps its link, another kind
+    drops it); receipts stand and nobody is told. The event keeps the old and the new; no event if unchanged."""
+    check_corrector(notice, actor)
+    await events.lock(session, notice)
+    check_category(notice, category, campaign=campaign is not None)
+    campaign_id = campaign.id if campaign is not None else (notice.campaign_id if category == notice.category else None)
+    if notice.category == category and notice.campaign_id == campaign_id:
+        return Change(notice)
+    data: dict[str, Any] = {"from": notice.category, "to": category}
+    if campaign_id != notice.campaign_id:
+        data.update(campaign_from=notice.campaign_id, campaign_to=campaign_id)
+        if campaign is not None:
+            data["campaign"] = campaign.code
+    notice.category = category
+    notice.campaign_id = campaign_id
+    notice.updated_at = at
+    return Change(notice, await _record(session, notice, actor, "category", at, data=data))
 
 
 async def set_place(session: AsyncSession, notice: Notice, actor: Person, place: str, at: datetime) -> Change[Notice]:

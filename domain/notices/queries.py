@@ -6,8 +6,9 @@ through `domain/reports/queries.py`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from domain.notices import rules as notice_rules
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     BroadcastFile,
+    Campaign,
     Enterprise,
     Notice,
     NoticeEvent,
@@ -110,7 +112,7 @@ async def card_photo_file_id(session: AsyncSession, notice_id: int) -> int | Non
     return await session.scalar(_CARD_PHOTO, {"notice_id": notice_id})
 
 
-CORRECTIONS = ("edit", "files_add", "files_remove", "move", "withdraw")
+CORRECTIONS = ("edit", "files_add", "files_remove", "move", "withdraw", "category")
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,19 @@ class Correction:
     by: str | None
     note: str | None
     data: dict[str, Any]
+
+
+async def campaign_of(session: AsyncSession, notice: Notice) -> Campaign | None:
+    """Return the campaign a 动员会 was linked to, if any."""
+    return await session.get(Campaign, notice.campaign_id) if notice.campaign_id is not None else None
+
+
+async def campaign_by_code(session: AsyncSession, code: str) -> Campaign | None:
+    """Return the campaign (专项行动) with this code (`zx-2026-1` works too), to link a 动员会 to."""
+    normal = normal_code(code)
+    if normal is None or not normal.startswith("ZX-"):
+        return None
+    return await session.scalar(select(Campaign).where(Campaign.code == normal))
 
 
 async def corrections(session: AsyncSession, notice_id: int) -> list[Correction]:
@@ -156,6 +171,9 @@ class Stats:
     meetings_scheduled: int = 0  # in the period but not yet begun: never counted as held
     notice_receipts_due: int = 0  # receipts of every notice and meeting notice issued in the period
     notice_receipts_answered: int = 0
+    # Meetings held and notices issued by kind (`NoticeCategory` values), for 例会 12 次、动员会 7 次…
+    meetings_by_category: dict[str, int] = field(default_factory=dict)
+    notices_by_category: dict[str, int] = field(default_factory=dict)
 
     @property
     def receipt_rate(self) -> float | None:
@@ -168,14 +186,19 @@ class Stats:
         return self.attended / self.attendance_recorded if self.attendance_recorded else None
 
 
-async def stats(session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None = None) -> Stats:
-    """Count meetings held (not cancelled, started in [start, end) before `held_before`, default `end`),
-    meetings still to come, notices issued in it, receipts and attendance.
+async def counted(
+    session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None = None
+) -> tuple[list[Notice], list[Notice]]:
+    """Return what the figures count in [start, end): the meetings held and the notices issued, in order
+    (the export lists them with their kinds)."""
+    held, _, plain = await _counted(session, start, end, held_before)
+    return sorted(held, key=lambda n: (n.starts_at, n.id)), sorted(plain, key=lambda n: n.id)
 
-    Meeting receipt and attendance figures are of meetings held. `notice_receipts_*` count the receipts
-    of everything issued in the period (meeting notices and notices), so a week's receipt rate includes
-    a meeting announced this week for next week.
-    """
+
+async def _counted(
+    session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None
+) -> tuple[list[Notice], list[Notice], list[Notice]]:
+    """Return the meetings held and still to come in [start, end), and the notices issued in it."""
     cutoff = min(end, held_before) if held_before is not None else end
     meetings = list(
         await session.scalars(
@@ -197,6 +220,18 @@ async def stats(session: AsyncSession, start: datetime, end: datetime, held_befo
             )
         )
     )
+    return held, scheduled, plain
+
+
+async def stats(session: AsyncSession, start: datetime, end: datetime, held_before: datetime | None = None) -> Stats:
+    """Count meetings held (not cancelled, started in [start, end) before `held_before`, default `end`),
+    meetings still to come, notices issued in it, receipts and attendance.
+
+    Meeting receipt and attendance figures are of meetings held. `notice_receipts_*` count the receipts
+    of everything issued in the period (meeting notices and notices), so a week's receipt rate includes
+    a meeting announced this week for next week.
+    """
+    held, scheduled, plain = await _counted(session, start, end, held_before)
     issued = list(
         await session.scalars(
             select(Notice.id).where(
@@ -249,6 +284,8 @@ async def stats(session: AsyncSession, start: datetime, end: datetime, held_befo
         meeting_receipts_answered=meeting_answered,
         attendance_recorded=recorded,
         attended=attended,
+        meetings_by_category=dict(Counter(str(n.category) for n in held)),
+        notices_by_category=dict(Counter(str(n.category) for n in plain)),
     )
 
 

@@ -8,6 +8,7 @@ Pure (no session, no SQLAlchemy; rows only in annotations), so they are tested a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
@@ -16,7 +17,15 @@ from typing import TYPE_CHECKING, Protocol
 
 from domain.outcome import Refused
 from domain.park.rules import Perm, is_manager, role_allows
-from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus, Role
+from storage.enums import (
+    DOCUMENT_CATEGORIES,
+    MEETING_CATEGORIES,
+    NoticeCategory,
+    NoticeKind,
+    NoticeStatus,
+    ReceiptStatus,
+    Role,
+)
 
 if TYPE_CHECKING:
     from storage.models import Notice, NoticeReceipt, Person
@@ -37,6 +46,8 @@ class Refusal(StrEnum):
     WITHDRAWN = "withdrawn"  # the notice was taken back (撤回)
     CARD_PHOTO = "card_photo"  # the picture a card went out with cannot be taken off it (withdraw instead)
     NO_CHANGE_ALLOWED = "no_change_allowed"  # a cancelled notice is not corrected (detail: status)
+    WRONG_CATEGORY = "wrong_category"  # a meeting kind for a notice, or a document kind for a meeting
+    CAMPAIGN_MOBILISATION = "campaign_mobilisation"  # only a 动员会（专题会） is linked to a campaign
 
 
 class Tell(StrEnum):
@@ -99,6 +110,83 @@ def reminder_due(notice: Notice, now: datetime, tz: tzinfo, *, delay: timedelta,
         return now.astimezone(tz).date() == day_before or notice.starts_at - now <= timedelta(hours=1)
     first = notice.created_at + delay
     return first <= now < first + timedelta(days=days)
+
+
+# --- kinds (例会 / 动员会 / … and 通知 / 方案 / 预案 / …) ----------------------------------------------
+
+C = NoticeCategory
+
+# The words that name a meeting's kind in its title, most telling first; a meeting naming none is a 例会.
+MEETING_WORDS: tuple[tuple[str, NoticeCategory], ...] = (
+    ("例会", C.REGULAR),
+    ("动员", C.MOBILISATION),
+    ("专题会", C.MOBILISATION),
+    ("部署会", C.MOBILISATION),
+    ("推进会", C.MOBILISATION),
+    ("培训", C.TRAINING),
+)
+# The words that name a document's kind; 通知 is what a notice is when it names none of these (a title
+# like 关于印发《…方案》的通知 is a 方案: the cover letter is not what the park counts).
+DOCUMENT_WORDS: tuple[tuple[str, NoticeCategory], ...] = (
+    ("预案", C.EMERGENCY_PLAN),
+    ("方案", C.PLAN),
+    ("制度", C.REGULATION),
+    ("办法", C.REGULATION),
+    ("规定", C.REGULATION),
+    ("细则", C.REGULATION),
+    ("规程", C.REGULATION),
+    ("通报", C.BULLETIN),
+)
+BOOK_TITLE = re.compile(r"《([^》]+)》")
+FILE_SUFFIX = re.compile(r"\.[A-Za-z0-9]{1,5}$")
+
+
+def default_category(kind: NoticeKind) -> NoticeCategory:
+    """Return the kind a meeting or notice has when nothing names one: 例会 or 通知."""
+    return C.REGULAR if kind == NoticeKind.MEETING else C.PLAIN
+
+
+def categories_of(kind: NoticeKind) -> tuple[NoticeCategory, ...]:
+    """Return the kinds a meeting (例会, 动员会, 培训会, 其他) or a notice (通知, 方案, …) may have."""
+    return MEETING_CATEGORIES if kind == NoticeKind.MEETING else DOCUMENT_CATEGORIES
+
+
+def _named_in(text: str, words: tuple[tuple[str, NoticeCategory], ...]) -> NoticeCategory | None:
+    """Return the kind whose word ends last in the text (the noun a Chinese title ends on), or None."""
+    found: tuple[int, NoticeCategory] | None = None
+    for word, category in words:
+        at = text.rfind(word)
+        if at >= 0 and (found is None or at + len(word) > found[0]):
+            found = (at + len(word), category)
+    return found[1] if found else None
+
+
+def infer_category(kind: NoticeKind, title: str, file_names: Iterable[str] = ()) -> NoticeCategory:
+    """Infer a meeting's or a notice's kind from its title (and a notice's attached files' names).
+
+    A meeting: the first of its words the title has: 例会, 动员会/专题会 (动员, 专题会, 部署会, 推进会), 培训会, else 例会.
+    A notice: the name in 《…》 in its title first, then each file's name, then the whole title; the first
+    naming a kind (预案, 方案, 制度/办法/规定/细则/规程, 通报; the one ending last) gives it, else 通知.
+    """
+    if kind == NoticeKind.MEETING:
+        return next((category for word, category in MEETING_WORDS if word in title), C.REGULAR)
+    texts = [*BOOK_TITLE.findall(title), *(FILE_SUFFIX.sub("", n) for n in file_names), title]
+    for text in texts:
+        found = _named_in(text, DOCUMENT_WORDS)
+        if found is not None:
+            return found
+    return C.PLAIN
+
+
+def check_category(notice: Notice, category: NoticeCategory, *, campaign: bool = False) -> None:
+    """Refuse a meeting kind for a notice or a document kind for a meeting, a campaign for anything but a
+    动员会（专题会）, or a withdrawn notice."""
+    if category not in categories_of(notice.kind):
+        raise Refused(Refusal.WRONG_CATEGORY, notice, category=category)
+    if campaign and category != C.MOBILISATION:
+        raise Refused(Refusal.CAMPAIGN_MOBILISATION, notice, category=category)
+    if notice.status == NoticeStatus.WITHDRAWN:
+        raise Refused(Refusal.WITHDRAWN, notice)
 
 
 # --- checks the operations make -----------------------------------------------------------------

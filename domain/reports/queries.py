@@ -23,7 +23,7 @@ from domain.hazards.rules import immediate_due
 from domain.notices import queries as notice_queries
 from domain.reports.rules import moment, week_label, week_start
 from storage.enums import OPEN_STATUSES, DrillKind, HazardStatus, Level, Mode, TaskStatus
-from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection, Training
+from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection, Notice, Training
 
 S = HazardStatus
 TREND_WEEKS = 8
@@ -55,6 +55,9 @@ class BroadcastFigures:
     attended: int
     campaigns: tuple[CampaignProgress, ...] = ()
     meetings_scheduled: int = 0  # in the period, not yet begun: said apart, never as held
+    # By kind (`NoticeCategory` values): meetings held (例会, 动员会, …) and notices issued (通知, 方案, …)
+    meetings_by_category: dict[str, int] = field(default_factory=dict)
+    notices_by_category: dict[str, int] = field(default_factory=dict)
 
 
 async def broadcast_figures(
@@ -77,11 +80,21 @@ async def broadcast_figures(
         meeting_receipts_given=figures.meeting_receipts_answered,
         attendance_places=figures.attendance_recorded,
         attended=figures.attended,
+        meetings_by_category=figures.meetings_by_category,
+        notices_by_category=figures.notices_by_category,
         campaigns=tuple(
             CampaignProgress(title=f"{c.code} {c.title}", tasks=total, done=accepted)
             for c, total, accepted in await _campaigns_in(session, start, end, first_day)
         ),
     )
+
+
+async def meetings_and_notices(
+    session: AsyncSession, start: datetime, end: datetime, now: datetime | None = None
+) -> tuple[list[Notice], list[Notice]]:
+    """Return the meetings held (before `now`) and the notices issued in [start, end): the rows the
+    figures count, for the export's sheet of meetings and documents by kind."""
+    return await notice_queries.counted(session, start, end, now)
 
 
 async def _campaigns_in(

@@ -72,7 +72,13 @@ def fmt_when(at: datetime, settings: Settings) -> str:
 async def build_card(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Card:
     """Build a notice card from its current state: what, when, where, files, and the receipt counts."""
     tally = notice_rules.tally(await notice_queries.receipt_states(session, notice.id))
-    fields = [CardField("title", T.NF_TITLE, notice.title)]
+    fields = [
+        CardField("title", T.NF_TITLE, notice.title),
+        CardField("category", T.NF_CATEGORY, T.NOTICE_CATEGORY_NAMES[notice.category]),
+    ]
+    campaign = await notice_queries.campaign_of(session, notice)
+    if campaign is not None:
+        fields.append(CardField("campaign", T.NF_CAMPAIGN, f"{campaign.code} {campaign.title}"))
     if notice.starts_at is not None:
         fields.append(CardField("time", T.NF_TIME, fmt_when(notice.starts_at, settings)))
     if notice.place:
@@ -161,6 +167,10 @@ def correction_line(notice: Notice, c: Correction, settings: Settings) -> str:
             moved, placed = data.get("from") != data.get("to"), data.get("place_from") != data.get("place_to")
             key = "move_place" if moved and placed else ("move" if moved else "place")
             what = T.CORRECTION_WHAT[key].format(when=when, place=data.get("place_to") or "")
+        case "category" if data.get("from") == data.get("to") and data.get("campaign"):
+            what = T.CORRECTION_WHAT["campaign"].format(campaign=data["campaign"])
+        case "category":
+            what = T.CORRECTION_WHAT["category"].format(category=T.NOTICE_CATEGORY_NAMES.get(data.get("to", ""), ""))
         case _:  # withdraw
             reason = T.CORRECTION_REASON.format(reason=c.note) if c.note else ""
             what = T.CORRECTION_WHAT["withdraw"].format(kind=T.NOTICE_KIND_NAMES[notice.kind], reason=reason)

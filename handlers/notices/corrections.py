@@ -1,5 +1,6 @@
 """Correcting a notice or meeting notice after it went out: /notice_edit (/修改通知: the title, the text or
-agenda, the place or time, files added or removed) and /notice_withdraw (/撤回: taken back as a mistake).
+agenda, the place or time, files added or removed) and /notice_withdraw (/撤回: taken back as a mistake);
+a notice's kind is changed in `kinds.py`.
 
 The card is edited in place wherever it was posted; receipts stand when only the wording or the files
 change, and whoever answered is told of a change that matters (place, time, withdrawal). Who may correct
@@ -83,7 +84,7 @@ FIELDS = {
 FIELD_RE = re.compile(rf"^({'|'.join(sorted(FIELDS, key=len, reverse=True))})\s*[:：]?\s*(.*)$", re.DOTALL)
 
 
-async def _named(
+async def named(
     session: AsyncSession, args: str, card_key: str | None, usage: str
 ) -> tuple[Notice | None, str, str]:
     """Find the notice a correction names: a code first, else the card replied to; never the newest by guess.
@@ -119,7 +120,7 @@ async def notice_edit(
 ) -> HandlerResult:
     """Correct a notice: `/notice_edit TZ-… 内容 <新内容>`, `… 地点 …`, `… 删除附件 2`, or with files to add them."""
     text = clean_text(msg.args, BODY_LIMIT * 2)
-    found, rest, problem = await _named(session, text, card_key, T.NOTICE_EDIT_USAGE)
+    found, rest, problem = await named(session, text, card_key, T.NOTICE_EDIT_USAGE)
     if found is None:
         return Reply(text=problem)
     match = FIELD_RE.match(rest)
@@ -382,7 +383,7 @@ async def notice_withdraw(
 ) -> HandlerResult:
     """Withdraw a notice issued by mistake: `/notice_withdraw TZ-… [原因]` (or as a reply to its card)."""
     text = clean_text(msg.args, REASON_LIMIT * 2)
-    found, reason, problem = await _named(session, text, card_key, T.NOTICE_WITHDRAW_USAGE)
+    found, reason, problem = await named(session, text, card_key, T.NOTICE_WITHDRAW_USAGE)
     if found is None:
         return Reply(text=problem)
     return await _withdraw(session, found, actor, clean_text(reason, REASON_LIMIT), settings, now, reach)

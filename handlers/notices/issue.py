@@ -43,6 +43,7 @@ from handlers.notices.card import (
     refusal_text,
 )
 from handlers.notices.corrections import add_files
+from handlers.notices.kinds import choices_text, kind_buttons
 from handlers.util import ADD_MINUTES, ADD_WINDOW, added_what, adds_to, is_answer
 from storage.enums import NoticeKind
 from storage.models import Person
@@ -156,9 +157,18 @@ async def _issue(
     total = notice_rules.tally(await notice_queries.receipts(session, issued.id)).total
     done = T.NOTICE_ISSUED.format(kind=T.NOTICE_KIND_NAMES[kind], code=issued.code, total=total)
     window = T.NOTICE_ADD_WINDOW.format(minutes=ADD_MINUTES, kind=T.NOTICE_KIND_NAMES[kind])
-    done = "\n".join([done, *([held] if held else []), window])
+    category = T.NOTICE_CATEGORY_HINT.format(
+        category=T.NOTICE_CATEGORY_NAMES[issued.category],
+        files=T.NOTICE_CATEGORY_HINT_FILES if files.documents else "",
+        code=issued.code,
+        choices=choices_text(kind),
+    )
+    done = "\n".join([done, category, *([held] if held else []), window])
     await ask(session, msg.chat, actor, NoticeMore(issued.id, msg.media_group_id), now)  # replaces the held files
-    return await broadcast(session, card, ("notice", issued.id), msg.chat, settings, done, files.problem)
+    replies = await broadcast(session, card, ("notice", issued.id), msg.chat, settings, done, files.problem)
+    # The issuer's confirmation (never in the park group, where the card says it all) offers the other kinds.
+    buttons = kind_buttons(issued)
+    return [replace(r, buttons=buttons) if r.text == done and r.card is None else r for r in replies]
 
 
 # --- files sent right after a notice, or later as a reply to its card (补充附件) ------------------------

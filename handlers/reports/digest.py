@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.messages import Reply
 from domain.reports import queries as report_queries
-from domain.reports.queries import SummaryFigures, WeekFigures
+from domain.reports.queries import BroadcastFigures, SummaryFigures, WeekFigures
 from handlers import texts as T
 from handlers.util import is_disk_full
 from storage.enums import DrillKind
@@ -29,6 +29,29 @@ def percent(part: int, whole: int) -> str:
     if not whole:
         return T.SUMMARY_NOT_YET
     return f"{part * 100 / whole:.1f}%".replace(".0%", "%")
+
+
+# Kinds in the order a summary names them; 例会 and 通知 are said on their own (storage.enums.NoticeCategory).
+OTHER_MEETING_KINDS = ("mobilisation", "training", "other")
+DOCUMENT_KINDS = ("plan", "emergency_plan", "regulation", "bulletin")
+
+
+def kind_items(counts: dict[str, int], kinds: tuple[str, ...], template: str) -> str:
+    """Say the kinds counted, those with none left out: 动员会（专题会） 7 次、培训会 1 次."""
+    return "、".join(
+        template.format(name=T.NOTICE_CATEGORY_NAMES[k], count=counts[k]) for k in kinds if counts.get(k)
+    )
+
+
+def meeting_kinds(b: BroadcastFigures) -> str:
+    """Say the meetings held by kind for the digest, or nothing when none was held: （例会 1 次、动员会 1 次）."""
+    items = kind_items(b.meetings_by_category, ("regular", *OTHER_MEETING_KINDS), T.KIND_COUNT_MEETING)
+    return T.DIGEST_MEETING_KINDS.format(items=items) if items else ""
+
+
+def plain_notices(b: BroadcastFigures) -> int:
+    """Return the notices issued that are plain 通知 (not a 方案, 预案, 制度 or 通报)."""
+    return b.notices - sum(b.notices_by_category.get(k, 0) for k in DOCUMENT_KINDS)
 
 
 # --- weekly digest --------------------------------------------------------------------------
@@ -105,7 +128,16 @@ def digest_text(f: WeekFigures, park: str) -> str:
     b = f.broadcast
     if b.meetings or b.notices or b.meetings_scheduled or b.receipts_expected:
         rate = percent(b.receipts_given, b.receipts_expected)
-        lines.append(T.DIGEST_MEETINGS.format(meetings=b.meetings, rate=rate, notices=b.notices))
+        items = kind_items(b.notices_by_category, DOCUMENT_KINDS, T.KIND_COUNT_DOCUMENT)
+        lines.append(
+            T.DIGEST_MEETINGS.format(
+                meetings=b.meetings,
+                meeting_kinds=meeting_kinds(b),
+                rate=rate,
+                notices=plain_notices(b),
+                documents=T.DIGEST_DOCUMENTS.format(items=items) if items else "",
+            )
+        )
         if b.meetings_scheduled:
             lines.append(T.DIGEST_MEETINGS_SCHEDULED.format(count=b.meetings_scheduled))
     if b.campaigns:
@@ -150,11 +182,19 @@ def summary_values(f: SummaryFigures) -> dict[str, str]:
     b = f.broadcast
     campaigns_done = sum(c.done for c in b.campaigns)
     campaigns_tasks = sum(c.tasks for c in b.campaigns)
+    meetings, documents = b.meetings_by_category, b.notices_by_category
     return {
-        "meetings": str(b.meetings),
+        "meetings": str(meetings.get("regular", 0)),
+        "mobilisation": str(meetings.get("mobilisation", 0)),
+        "training_meetings": str(meetings.get("training", 0)),
+        "other_meetings": str(meetings.get("other", 0)),
         "receipt_rate": percent(b.meeting_receipts_given, b.meeting_receipts_expected),
         "attendance_rate": percent(b.attended, b.attendance_places),
-        "notices": str(b.notices),
+        "plan": str(documents.get("plan", 0)),
+        "emergency_plan": str(documents.get("emergency_plan", 0)),
+        "regulation": str(documents.get("regulation", 0)),
+        "bulletin": str(documents.get("bulletin", 0)),
+        "notices": str(plain_notices(b)),
         "campaigns": str(len(b.campaigns)),
         "campaign_rate": percent(campaigns_done, campaigns_tasks),
         "inspections": str(f.inspections),
@@ -181,19 +221,25 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
     else:
         title = T.SUMMARY_TITLE_RANGE.format(park=park, start=f.start.isoformat(), end=f.end.isoformat())
         period = T.SUMMARY_PERIOD_RANGE.format(start=f.start.isoformat(), end=f.end.isoformat())
+    b = f.broadcast
+    others = kind_items(b.meetings_by_category, OTHER_MEETING_KINDS, T.KIND_COUNT_MEETING)
+    others = T.SUMMARY_OTHER_MEETINGS.format(items=others) if others else ""
+    documents = kind_items(b.notices_by_category, DOCUMENT_KINDS, T.KIND_COUNT_DOCUMENT)
     paragraph = T.SUMMARY_PARAGRAPH.format_map(
         {
             **v,  # the paragraph says the table's figures, and these in its own words:
             "period": period,
             "meetings": T.SUMMARY_MEETINGS.format(
-                meetings=v["meetings"], rate=v["receipt_rate"], attendance=v["attendance_rate"]
+                meetings=v["meetings"], others=others, rate=v["receipt_rate"], attendance=v["attendance_rate"]
             )
             + (
                 T.SUMMARY_MEETINGS_SCHEDULED.format(count=f.broadcast.meetings_scheduled)
                 if f.broadcast.meetings_scheduled
                 else ""
             ),
-            "notices": T.SUMMARY_NOTICES.format(notices=v["notices"]),
+            "notices": T.SUMMARY_NOTICES.format(
+                documents=T.SUMMARY_DOCUMENTS.format(items=documents) if documents else "", notices=v["notices"]
+            ),
             "campaigns": T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
             "drills": f.drills,
             "drill_kinds": drill_kinds_text(f.drill_kinds),

@@ -1,4 +1,5 @@
-"""The Excel ledger (隐患台账): sheet 1 the ledger, sheet 2 the statistics, sheet 3 campaigns, sheet 4 the check.
+"""The Excel ledger (隐患台账): sheet 1 the ledger, sheet 2 the statistics, sheet 3 campaigns, sheet 4 meetings
+and documents by kind (`notices_sheet.py`), sheet 5 the check.
 
 Written with openpyxl in write-only mode, a page of hazards at a time (each page appended in a worker
 thread), so memory stays flat however many hazards a district has. Dates are real dates, columns have
@@ -28,6 +29,7 @@ from domain.reports import rules as report_rules
 from domain.reports.export import EnterpriseStats, LedgerRow
 from domain.reports.rules import funds_in_10k
 from handlers import texts as T
+from handlers.reports.notices_sheet import write_notices_sheet
 from handlers.xlsx import safe_row, text_cell
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -252,6 +254,7 @@ async def write_ledger(
                 ],
             )
         )
+    await write_notices_sheet(wb, session, s, e, now, tz, T.XLSX_NOTICES_TITLE.format(park=park, period=period))
     check = wb.create_sheet(T.XLSX_CHECK_SHEET)
     check.column_dimensions["A"].width = 100
     for line in T.XLSX_CHECK_ROWS:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.enums import (
     CampaignStatus,
+    NoticeCategory,
     NoticeKind,
     NoticeStatus,
     ReceiptStatus,
@@ -46,6 +47,9 @@ class Notice(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(20), unique=True)
     kind: Mapped[NoticeKind] = mapped_column(checked(NoticeKind, "kind"))
+    # 例会 / 动员会 / … for a meeting, 通知 / 方案 / 预案 / … for a notice (`domain/notices/rules.infer_category`)
+    category: Mapped[NoticeCategory] = mapped_column(checked(NoticeCategory, "category"))
+    campaign_id: Mapped[int | None] = mapped_column(ForeignKey("campaigns.id"))  # a 动员会 for a 专项行动
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")  # the agenda of a meeting, the text of a notice
     place: Mapped[str | None] = mapped_column(String(200))

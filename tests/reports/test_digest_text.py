@@ -42,4 +42,4 @@ async def test_a_meeting_not_yet_held_is_not_counted_as_held_and_its_receipts_co
     assert "召开会议 0 次" in week and "另有 1 次会议已通知、尚未召开" in week
     assert "回执率 0%" not in week  # two enterprises answered this week's notice
     summary = h.texts(await h.say(LI, "/summary 2026"))
-    assert "召开安全生产例会 0 次" in summary and "另有 1 次例会已安排、尚未召开" in summary
+    assert "召开安全生产例会 0 次" in summary and "另有 1 次会议已安排、尚未召开" in summary

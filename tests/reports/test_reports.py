@@ -88,10 +88,10 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     assert [(c.title, c.tasks, c.done) for c in b.campaigns] == [("ZX-2026-01 防汛专项行动", 2, 1)]
     out = h.texts(await h.say(LI, "/summary 2026"))
     assert "开展安全检查 2 次、出动检查人员 10 人次，排查安全隐患 4 项（其中重大隐患 1 项）" in out
-    assert "整改销号率 50%" in out and "召开例会（次）：1" in out and "例会回执率：50%" in out
+    assert "整改销号率 50%" in out and "召开例会（次）：1" in out and "会议回执率：50%" in out
     assert (
         "召开安全生产例会 1 次（回执率 50%，出席率 50%）" in out
-        and "例会出席率（已登记出席的会议）：50%" in out
+        and "会议出席率（已登记出席的会议）：50%" in out
         and "应急演练（次/人次）：1/45" in out
     )
     assert "开展专项行动 1 项（完成率 50%）" in out
@@ -138,7 +138,7 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
         head = await chain.head(s)
     assert head.hash and f"#{head.event_id} {head.hash[:16]}" in (doc.reply.text or "")
     wb = load_workbook(doc.reply.documents[0])
-    assert wb.sheetnames == ["隐患台账", "隐患统计", "专项行动", "台账校验"]
+    assert wb.sheetnames == ["隐患台账", "隐患统计", "专项行动", "会议与文件", "台账校验"]
     ledger = wb["隐患台账"]
     assert head.hash in ledger["A1"].value and ledger.freeze_panes == "A3"
     assert [c.value for c in ledger[2]][:4] == ["序号", "隐患编号", "发现日期", "企业"]

@@ -149,7 +149,7 @@ async def test_the_digest_figures_of_a_week_built_through_the_handlers(harness: 
     assert "· 华油装备制造有限公司：新增 3，销号 2，未销号 1，逾期 1（YH-2026-0001 逾期4天）" in text
     assert "· 宏达机械有限公司：新增 1，销号 0，未销号 1" in text
     assert "YH-2026-0004 宏达机械有限公司（整改中）" in text
-    assert "会议和通知：召开会议 1 次，发布通知 0 份，回执率 50%。" in text
+    assert "会议和通知：召开会议 1 次（例会 1 次），发布通知 0 份，回执率 50%。" in text
     assert "专项行动：\n· ZX-2026-01 冬季消防专项行动：已完成 1/2" in text
 
 

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 
 # Frozen copies of storage/enums.DrillKind and of the words of domain/reports/rules.DRILL_KIND_WORDS.
 DRILL_KINDS = ("fire", "chemical_leak", "flood", "other")
