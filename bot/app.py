@@ -24,7 +24,7 @@ from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
-from handlers.park import enterprises, people
+from handlers.park import enterprises, officers, people
 from handlers.reports import commands as reports
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
@@ -67,6 +67,7 @@ def routers() -> list[Router]:
         todo.router,
         people.router,
         enterprises.router,
+        officers.router,
         report.router,
         edit.router,
         view.router,

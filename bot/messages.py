@@ -43,6 +43,7 @@ COMMAND_ALIASES = {
     "撤回": "notice_withdraw",
     "待办": "todo",
     "我的待办": "todo",
+    "包联": "officer",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after
