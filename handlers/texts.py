@@ -997,7 +997,11 @@ SUMMARY_ROWS = (
     ("尚未销号（项）", "open"),
     ("应急演练（次/人次）", "drills"),
     ("安全培训（次/人次）", "trainings"),
+    ("包片干部（人）/包联企业（家）", "officers"),
 )
+# Officers per enterprise (包片包户), as assigned on the day the summary is asked for.
+SUMMARY_OFFICERS = "落实包片包户责任，包片干部 {officers} 人，包联企业 {enterprises} 家。"
+SUMMARY_OFFICERS_VALUE = "{officers}/{enterprises}"
 SUMMARY_NOT_YET = "—"
 SUMMARY_NOTE = "注：隐患数按期间内发现的隐患统计（不含撤销的误报），整改状态截至今天；“—”表示该项暂无统计来源。"
 
@@ -1171,6 +1175,12 @@ TODO_SENT_PRIVATELY = "{name}，您的待办已私聊发给您。"
 TODO_MORE = "……另有 {count} 项，发送 {command} 查看。"
 TODO_SHOWN = 5  # items per section, each with its buttons
 TODO_VERIFY = "待验收的整改 {count} 项："
+TODO_OFFICER = "我包联的企业（{count} 家）："
+TODO_OFFICER_LINE = "· {enterprise}：{said}"
+TODO_OFFICER_FIX = "待整改 {count} 项{overdue}"
+TODO_OFFICER_OVERDUE = "（逾期 {count} 项）"
+TODO_OFFICER_AWAITING = "待验收 {count} 项"
+TODO_OFFICER_CLEAR = "暂无未销号隐患"
 TODO_VERIFY_LINE = "{major}{code} {enterprise}｜{description}"
 TODO_FIX = "待整改的隐患 {count} 项："
 TODO_REJECTED = "｜验收未通过：{reason}"

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.hazards.queries import overdue_clauses
 from domain.hazards.rules import immediate_due
 from domain.notices import queries as notice_queries
+from domain.park.queries import officer_counts
 from domain.reports.rules import moment, week_label, week_start
 from storage.enums import OPEN_STATUSES, ActivityKind, HazardStatus, Level, Mode, TaskStatus
 from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection
@@ -382,6 +383,8 @@ class SummaryFigures:
     drill_people: int = 0
     trainings: int = 0
     training_people: int = 0
+    officers: int = 0  # committee officers looking after enterprises (包片干部), as assigned today
+    officer_enterprises: int = 0  # active enterprises with an officer (包联企业), today
 
 
 FIXED = (S.AWAITING_VERIFICATION, S.CLOSED)
@@ -429,4 +432,5 @@ async def summary_figures(
             f.trainings, f.training_people = int(n), int(joined or 0)
         else:
             f.drills, f.drill_people = int(n), int(joined or 0)
+    f.officers, f.officer_enterprises = await officer_counts(session)
     return f

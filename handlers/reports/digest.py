@@ -166,6 +166,7 @@ def summary_values(f: SummaryFigures) -> dict[str, str]:
         "open": str(f.still_open),
         "drills": f"{f.drills}/{f.drill_people}",
         "trainings": f"{f.trainings}/{f.training_people}",
+        "officers": T.SUMMARY_OFFICERS_VALUE.format(officers=f.officers, enterprises=f.officer_enterprises),
     }
 
 
@@ -198,5 +199,7 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
             "training_people": f.training_people,
         }
     )
+    officers = T.SUMMARY_OFFICERS.format(officers=f.officers, enterprises=f.officer_enterprises)
+    paragraph = f"{paragraph}{officers}"
     table = [f"{label}：{v[key]}" for label, key in T.SUMMARY_ROWS]
     return "\n".join([title, paragraph, "", T.SUMMARY_TABLE, *table, "", T.SUMMARY_NOTE])
