@@ -168,7 +168,7 @@ OFFICER_USAGE = (
 )
 OFFICER_ONLY_ADMIN = "只有管理员可以指定或取消包片干部。发送 /officer 可查看包片包户名单。"
 OFFICER_NOT_MANAGER = (
-    "{name} 的身份是{role}，不能担任包片干部。包片干部须是包片干部（manager）或管理员，"
+    "{name} 的身份是{role}，不能担任包片干部：只有身份为包片干部（manager）或管理员的人才能包联企业。"
     "可先发送 /role {name} manager 设置身份。"
 )
 OFFICER_INACTIVE = "{enterprise}已不在园区企业名单中，不能指定包片干部。"
