@@ -3,6 +3,7 @@ officer told first of an overdue hazard (manual clock), 我包联的企业 in /t
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -11,6 +12,8 @@ import pytest
 from sqlalchemy import select
 
 from bot.app import jobs
+from bot.cli import main
+from bot.clock import ManualClock
 from bot.enterprise_csv import officer_problem, read_enterprises
 from bot.scheduler import Scheduler
 from domain.hazards.rules import lateness
@@ -363,3 +366,28 @@ async def test_the_csv_import_names_several_people_of_one_name(harness: Harness,
     async with h.app.db.reading() as s:
         found = await park_queries.find_person(s, "dingtalk", "li3")
     assert found is not None and (await officer_ids(h))["华油装备制造有限公司"] == found.id
+
+
+def test_safetybot_enterprises_import_with_an_officer_column(
+    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def build() -> None:
+        async with Harness.running(sqlite_url, tmp_path, ManualClock(park_time(2026, 11, 30, 9))) as h:
+            await seed(h)
+
+    async def officers() -> dict[str, int | None]:
+        async with Harness.running(sqlite_url, tmp_path, ManualClock(park_time(2026, 11, 30, 9))) as h:
+            return await officer_ids(h)
+
+    asyncio.run(build())
+    monkeypatch.setenv("SAFETYBOT_DATABASE__URL", sqlite_url)
+    monkeypatch.setenv("SAFETYBOT_STORAGE__PHOTO_DIR", str(tmp_path / "photos"))
+    bad = csv_file(tmp_path, "名称,包片干部\n华油装备制造有限公司,李干部\n宏达机械有限公司,刘芳\n")
+    assert main(["enterprises", "import", str(bad)]) == 2
+    said = capsys.readouterr().err
+    assert "line 3: officer: '刘芳' is not a manager" in said and "nothing was imported" in said
+    assert set(asyncio.run(officers()).values()) == {None}
+    good = csv_file(tmp_path, "名称,包片干部\n华油装备制造有限公司,李干部\n宏达机械有限公司,马科长\n")
+    assert main(["enterprises", "import", str(good)]) == 0
+    assert "0 created, 2 updated" in capsys.readouterr().out
+    assert None not in asyncio.run(officers()).values()
