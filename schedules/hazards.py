@@ -102,7 +102,11 @@ async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: li
         if officer is not None and not reach(officer):
             officer = None  # never wrote to the bot privately: the managers hear of it as before
         officer_key = f"officer:{officer.id}" if officer is not None else ""
-        if officer is not None and timing.officer and await reminders.claim(session, f"hazard:{hazard.id}", officer_key, since, now):
+        if (
+            officer is not None
+            and timing.officer
+            and await reminders.claim(session, f"hazard:{hazard.id}", officer_key, since, now)
+        ):
             others_after = None if timing.escalate else ctx.settings.schedule.escalate_after_days
             text = overdue_officer(hazard, days, others_after)
             replies.append(Reply(text=text, people=(recipient(officer),), about=card_key(hazard)))
