@@ -25,7 +25,7 @@ from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
-from handlers.park import enterprises, people
+from handlers.park import enterprises, officers, people
 from handlers.reports import commands as reports
 from handlers.reports import drills
 from handlers.todo import commands as todo
@@ -69,6 +69,7 @@ def routers() -> list[Router]:
         todo.router,
         people.router,
         enterprises.router,
+        officers.router,
         report.router,
         edit.router,
         view.router,

@@ -217,15 +217,19 @@ async def _db_upgrade(settings: Settings) -> None:
 
 
 async def _import_enterprises(settings: Settings, path: Path) -> None:
-    from bot.enterprise_csv import read_enterprises
+    from bot.enterprise_csv import officer_problem, read_enterprises
+    from domain.outcome import Refused
     from domain.park import operations as park_ops
 
     rows = read_enterprises(path)
     app = build_app(settings, SystemClock())
     try:
         await app.prepare()
-        async with app.db.unit_of_work() as session:
-            created, updated = await park_ops.import_enterprises(session, rows, app.clock.now())
+        try:
+            async with app.db.unit_of_work() as session:
+                created, updated = await park_ops.import_enterprises(session, rows, app.clock.now())
+        except Refused as refused:  # nothing was imported: the whole file is one transaction
+            raise CsvError(officer_problem(path, refused)) from None
         print(f"imported {path}: {created} created, {updated} updated")
     finally:
         await app.close()

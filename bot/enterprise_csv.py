@@ -5,6 +5,9 @@ Columns (header row required, English or Chinese names):
   aliases / 别名     optional, short names separated by 、 ; | or ，
   industry / 行业    optional
   active / 在册      optional, 1/0, yes/no, 是/否 (default: active)
+  officer / 包片干部  optional, the committee officer who looks after it (包片包户): a manager's name,
+                     @username or `platform:id`; an empty cell removes the enterprise's officer, and
+                     without the column officers are left as they are
 UTF-8 with or without BOM (Excel's "CSV UTF-8") and GBK are both read.
 """
 
@@ -27,6 +30,10 @@ COLUMNS = {
     "行业": "industry",
     "active": "active",
     "在册": "active",
+    "officer": "officer",
+    "包片干部": "officer",
+    "包联干部": "officer",
+    "包片": "officer",
 }
 TRUE = {"1", "yes", "true", "y", "是", "在册", ""}
 FALSE = {"0", "no", "false", "n", "否", "停用"}
@@ -37,7 +44,8 @@ class CsvError(ValueError):
 
 
 def read_enterprises(path: Path) -> list[dict[str, Any]]:
-    """Parse the CSV file into rows of name, aliases, industry, active."""
+    """Parse the CSV file into rows of name, aliases, industry, active, their line, and the officer when
+    the file has that column."""
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gbk"):
         try:
@@ -69,12 +77,29 @@ def read_enterprises(path: Path) -> list[dict[str, Any]]:
                 f"{path}: line {line_no}: active must be 1/0, yes/no or 是/否, got {active_word!r}"
             )
         aliases = [a.strip() for a in re.split(r"[、;|，]", row.get("aliases", "")) if a.strip()]
-        rows.append(
-            {
-                "name": name,
-                "aliases": aliases,
-                "industry": row.get("industry") or None,
-                "active": active_word in TRUE,
-            }
-        )
+        parsed: dict[str, Any] = {
+            "name": name,
+            "aliases": aliases,
+            "industry": row.get("industry") or None,
+            "active": active_word in TRUE,
+            "line": line_no,
+        }
+        if "officer" in header.values():
+            parsed["officer"] = row.get("officer", "")
+        rows.append(parsed)
     return rows
+
+
+OFFICER_PROBLEMS = {
+    "officer_unknown": "nobody the bot knows is called {officer!r} (they must have written to the bot once)",
+    "officer_ambiguous": "several people are called {officer!r}: write their @username or platform:id",
+    "not_manager": "{officer!r} is not a manager (give them the role first: /role <name> manager)",
+}
+
+
+def officer_problem(path: Path, refused: Exception) -> str:
+    """Say which line names an officer the import cannot use, and why (nothing was imported)."""
+    reason = str(getattr(refused, "reason", ""))
+    detail = getattr(refused, "detail", {})
+    said = OFFICER_PROBLEMS.get(reason, reason).format(officer=detail.get("officer", ""))
+    return f"{path}: line {detail.get('line')}: officer: {said}; nothing was imported"

@@ -49,6 +49,7 @@ COMMAND_ALIASES = {
     "演练": "drill",
     "培训记录": "trainings",
     "演练记录": "drills",
+    "包联": "officer",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

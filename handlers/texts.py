@@ -159,6 +159,38 @@ PEOPLE_LINE = "{name}（{role}）"
 PEOPLE_EMPTY = "{title}：暂无登记人员。"
 PEOPLE_NOT_OWN = "您只能查看本企业（{enterprise}）的人员。"
 
+# --- officers per enterprise (包片包户, /officer) -------------------------------------------------------
+
+OFFICER_HELP = "/officer（/包联）[<企业…> <干部|无>] — 包片包户：查看各企业的包片干部；管理员指定或取消"
+OFFICER_USAGE = (
+    "用法：/officer <企业…> <干部>，或 /officer <企业…> 无（取消）；只写 /officer 查看名单。\n"
+    "企业写全称或别名，可写多家，用空格或顿号隔开；干部写 @用户名、姓名或平台账号，须是包片干部（manager）或管理员。\n"
+    "例如：/officer 华油 李干部、/officer 华油 宏达 李干部、/officer 华油 无"
+)
+OFFICER_ONLY_ADMIN = "只有管理员可以指定或取消包片干部。发送 /officer 可查看包片包户名单。"
+OFFICER_NOT_MANAGER = (
+    "{name} 的身份是{role}，不能担任包片干部：只有身份为包片干部（manager）或管理员的人才能包联企业。"
+    "可先发送 /role {name} manager 设置身份。"
+)
+OFFICER_INACTIVE = "{enterprise}已不在园区企业名单中，不能指定包片干部。"
+OFFICER_SET = "已指定 {name} 为包片干部，包联：{enterprises}。{before}"
+OFFICER_SET_BEFORE = "（{enterprise}原由 {name} 包联）"
+OFFICER_SAME = "{name} 已经是{enterprises}的包片干部，没有变化。"
+OFFICER_REMOVED = "已取消{enterprises}的包片干部{before}。"
+OFFICER_REMOVED_BEFORE = "（原为 {names}）"
+OFFICER_NONE_ALREADY = "{enterprises}本来就没有包片干部，没有变化。"
+OFFICER_SET_NOTICE = (
+    "{by} 指定您为以下企业的包片干部：{enterprises}。这些企业的隐患逾期会先提醒您，"
+    "发送 /todo 可查看“我包联的企业”。"
+)
+OFFICER_REMOVED_NOTICE = "{by} 已取消您对以下企业的包联：{enterprises}。"
+OFFICER_LIST_HEADER = "包片包户名单（包片干部 {officers} 人，包联企业 {assigned}/{total} 家）："
+OFFICER_LIST_LINE = "· {name}：{enterprises}"
+OFFICER_LIST_NONE = "尚未指定包片干部的企业（{count} 家）：{enterprises}"
+OFFICER_LIST_ALL_SET = "每家企业都已指定包片干部。"
+OFFICER_LIST_EMPTY = "园区还没有登记企业。管理员可用 /enterprise_add <名称> 添加。"
+OFFICER_LIST_HINT = "管理员可发送 /officer <企业…> <干部> 指定包片干部。"
+
 # --- enterprise matching ----------------------------------------------------------------------
 
 ENTERPRISE_NOT_FOUND = "没有找到企业“{text}”。发送 /enterprises 查看园区企业名单。"
@@ -994,6 +1026,8 @@ CHART_DISK_FULL = "（服务器磁盘空间不足，图表未能生成，请联�
 # Overdue escalation.
 OVERDUE_REMIND = "提醒：{enterprise}的隐患 {code}（{description}）整改期限已过，{overdue}。请尽快整改，并回复隐患卡片随照片发送 /fix <整改情况>；如需延期请发送 /extend {code} <新期限> <原因>。"
 OVERDUE_ESCALATE = "逾期升级：{enterprise}的{level} {code}（{description}）{overdue}，尚未整改。请督促企业整改，或发送 /hazard {code} 查看详情。"
+OVERDUE_OFFICER = "包联企业隐患逾期：{enterprise}的{level} {code}（{description}）{overdue}，尚未整改。您是该企业的包片干部，请督促企业整改，或发送 /hazard {code} 查看详情。"
+OVERDUE_OFFICER_FIRST = "逾期满 {days} 天仍未整改的，将同时告知其他管理人员。"
 OVERDUE_ESCALATE_GROUP = "逾期升级：{level} {code}（{enterprise}）{overdue}，尚未整改，请管理人员督办。"
 OVERDUE_REMIND_GROUP = (
     "{name}，隐患 {code} 整改期限已过，请尽快整改并发送 /fix {code} <整改情况>（附照片）。"
@@ -1056,7 +1090,11 @@ SUMMARY_ROWS = (
     ("应急演练（次/人次）", "drills"),
     ("演练类型（次）", "drill_kinds"),
     ("安全培训（次/人次）", "trainings"),
+    ("包片干部（人）/包联企业（家）", "officers"),
 )
+# Officers per enterprise (包片包户), as assigned on the day the summary is asked for.
+SUMMARY_OFFICERS = "落实包片包户责任，包片干部 {officers} 人，包联企业 {enterprises} 家。"
+SUMMARY_OFFICERS_VALUE = "{officers}/{enterprises}"
 SUMMARY_NOT_YET = "—"
 SUMMARY_NOTE = "注：隐患数按期间内发现的隐患统计（不含撤销的误报），整改状态截至今天；“—”表示该项暂无统计来源。"
 
@@ -1287,6 +1325,12 @@ TODO_SENT_PRIVATELY = "{name}，您的待办已私聊发给您。"
 TODO_MORE = "……另有 {count} 项，发送 {command} 查看。"
 TODO_SHOWN = 5  # items per section, each with its buttons
 TODO_VERIFY = "待验收的整改 {count} 项："
+TODO_OFFICER = "我包联的企业（{count} 家）："
+TODO_OFFICER_LINE = "· {enterprise}：{said}"
+TODO_OFFICER_FIX = "待整改 {count} 项{overdue}"
+TODO_OFFICER_OVERDUE = "（逾期 {count} 项）"
+TODO_OFFICER_AWAITING = "待验收 {count} 项"
+TODO_OFFICER_CLEAR = "暂无未销号隐患"
 TODO_VERIFY_LINE = "{major}{code} {enterprise}｜{description}"
 TODO_FIX = "待整改的隐患 {count} 项："
 TODO_REJECTED = "｜验收未通过：{reason}"

@@ -1,10 +1,12 @@
-"""Overdue escalation: cards re-rendered with 已逾期, the enterprise's lead reminded, the managers told.
+"""Overdue escalation: cards re-rendered with 已逾期, the enterprise's lead reminded, its officer told
+first, the other managers after the escalation delay.
 
 The daily job re-renders the card of every overdue hazard (its 已逾期 N 天 changes every day) and
 sends the reminders; the reminder sweep, every few minutes, sends what quiet hours held back. When a
 hazard is overdue and when who hears of it is the rule `lateness` in `domain/hazards/rules.py` (the
 overdue list is `domain/hazards/queries.py` `overdue_on`); this job claims each reminder in
-`reminders_sent` so it goes out once: (hazard, lead, park day), (hazard, managers, due date).
+`reminders_sent` so it goes out once: (hazard, lead, park day), (hazard, officer, due date), (hazard,
+managers, due date). The enterprise's officer (包片干部, `/officer`) is not told again with the others.
 The runner is `bot/scheduler.py`.
 """
 
@@ -20,12 +22,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.messages import Reply
 from domain.hazards.queries import overdue_on
 from domain.hazards.rules import lateness
-from domain.park.queries import people_of_enterprise, people_with_role
+from domain.park.queries import officers_of, people_of_enterprise, people_with_role
 from handlers.hazards.card import card_key, card_reply
 from handlers.hazards.overdue import (
     overdue_escalation,
     overdue_escalation_group,
     overdue_group_mention,
+    overdue_officer,
     overdue_reminders,
 )
 from handlers.util import recipient, recipients
@@ -74,6 +77,7 @@ async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: li
     per_lead: dict[int, list[tuple[Hazard, int]]] = defaultdict(list)
     lead_by_id: dict[int, Person] = {}
     managers: Sequence[Person] | None = None
+    officers = await officers_of(session, [h.enterprise_id for h in late])
     replies: list[Reply] = []
     for hazard in late:
         timing = lateness(
@@ -94,13 +98,25 @@ async def remind(ctx: JobContext, session: AsyncSession, now: datetime, late: li
             if await reminders.claim(session, f"hazard:{hazard.id}", f"person:{lead.id}", today, now):
                 per_lead[lead.id].append((hazard, days))
                 lead_by_id[lead.id] = lead
+        officer = officers.get(hazard.enterprise_id)  # told first; not again with the other managers
+        if officer is not None and not reach(officer):
+            officer = None  # never wrote to the bot privately: the managers hear of it as before
+        officer_key = f"officer:{officer.id}" if officer is not None else ""
+        if (
+            officer is not None
+            and timing.officer
+            and await reminders.claim(session, f"hazard:{hazard.id}", officer_key, since, now)
+        ):
+            others_after = None if timing.escalate else ctx.settings.schedule.escalate_after_days
+            text = overdue_officer(hazard, days, others_after)
+            replies.append(Reply(text=text, people=(recipient(officer),), about=card_key(hazard)))
         if timing.escalate and await reminders.claim(session, f"hazard:{hazard.id}", "managers", since, now):
             if managers is None:
                 managers = await people_with_role(session, None, MANAGER_ROLES)
-            told = recipients(managers, reach)
+            told = recipients([m for m in managers if officer is None or m.id != officer.id], reach)
             if told:
                 replies.append(Reply(text=overdue_escalation(hazard, days), people=told, about=card_key(hazard)))
-            else:  # no manager can be written to privately: the park group hears it instead
+            elif officer is None:  # no manager can be written to privately: the park group hears it instead
                 replies.append(Reply(text=overdue_escalation_group(hazard, days), to_groups=True, about=card_key(hazard)))
     for lead_id, items in per_lead.items():
         about = card_key(items[0][0]) if len(items) == 1 else None

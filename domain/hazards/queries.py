@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, TypeVar
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -329,3 +329,35 @@ async def fixers(session: AsyncSession, hazard_ids: Sequence[int]) -> dict[int, 
     for hazard_id, actor_id in rows.all():
         found[hazard_id] = actor_id  # the last one wins
     return found
+
+
+@dataclass(frozen=True)
+class OpenCounts:
+    """An enterprise's hazards not yet closed: still to be fixed (of them overdue), fixes awaiting verification."""
+
+    to_fix: int = 0
+    overdue: int = 0
+    awaiting: int = 0
+
+
+async def open_counts(
+    session: AsyncSession, enterprise_ids: Sequence[int], day: date, tz: tzinfo, grace_days: int
+) -> dict[int, OpenCounts]:
+    """Return the open hazards of each of these enterprises counted (an officer's 我包联的企业), by id."""
+    if not enterprise_ids:
+        return {}
+
+    def count_if(condition: Any) -> Any:
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    rows = await session.execute(
+        select(
+            Hazard.enterprise_id,
+            count_if(Hazard.status.in_(RULES[Action.FIX].sources)),
+            count_if(or_(*overdue_clauses(day, tz, grace_days))),
+            count_if(Hazard.status.in_(RULES[Action.ACCEPT].sources)),
+        )
+        .where(Hazard.enterprise_id.in_(set(enterprise_ids)), Hazard.status.in_(OPEN_STATUSES))
+        .group_by(Hazard.enterprise_id)
+    )
+    return {eid: OpenCounts(int(a), int(b), int(c)) for eid, a, b, c in rows.all()}

@@ -295,13 +295,17 @@ def due_soon(hazard: Hazard, today: date, tz: tzinfo = UTC, grace_days: int = 1)
     return due is not None and due <= today + timedelta(days=DUE_SOON_DAYS)
 
 
+OFFICER_AFTER_DAYS = 1  # the enterprise's officer (包片干部) hears of an overdue hazard on its first late day
+
+
 @dataclass(frozen=True)
 class Lateness:
-    """How late a hazard is today, and whether its managers must now hear of it."""
+    """How late a hazard is today, and who among the committee must now hear of it."""
 
     since: date  # the last day it was not yet late
     days: int  # days late today
-    escalate: bool  # late long enough for the managers
+    escalate: bool  # late long enough for the managers (all of them but the enterprise's officer, told first)
+    officer: bool = True  # late long enough for the enterprise's officer
 
 
 def lateness(
@@ -310,15 +314,16 @@ def lateness(
     """Return how late the hazard is today and whether the managers are due to be told (None: not late).
 
     The timing of the overdue reminders (`schedules/hazards.py` sends them): the enterprise's leads
-    hear of it once every park day it is late; the managers once per due date (`since`), when it is
-    `escalate_after_days` days late, a major hazard on its first late day.
+    hear of it once every park day it is late; its officer (包片干部), where it has one, once per due date
+    (`since`) from its first late day; the other managers once per due date, when it is
+    `escalate_after_days` days late (the escalation delay), a major hazard on its first late day.
     """
     since = overdue_since(hazard, today, tz, grace_days)
     if since is None:
         return None
     days = (today - since).days
     threshold = 1 if hazard.level == Level.MAJOR else escalate_after_days
-    return Lateness(since, days, days >= threshold)
+    return Lateness(since, days, days >= threshold, days >= OFFICER_AFTER_DAYS)
 
 
 def day_window(now: datetime) -> datetime:

@@ -5,15 +5,17 @@ Every change writes an audit row; functions take the unit of work's session and 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
-from domain.park.queries import find_person, pending_join
+from domain.outcome import Change, Refused
+from domain.park.queries import find_officer, find_person, pending_join
+from domain.park.rules import OfficerRefusal, may_be_officer, officer_refusal
 from storage.audit import audit
 from storage.db import dialect_insert
 from storage.enums import JoinStatus, Role
@@ -106,6 +108,20 @@ async def set_role(
         before=before,
         after={"role": role, "enterprise_id": person.enterprise_id},
     )
+    if not may_be_officer(person):  # no longer a manager: no longer any enterprise's officer
+        await _drop_officer(session, person, actor, at)
+
+
+async def _drop_officer(session: AsyncSession, person: Person, actor: Person | None, at: datetime) -> None:
+    """Remove the person as officer of every enterprise they looked after, with an audit row each."""
+    ids = (await session.scalars(select(Enterprise.id).where(Enterprise.officer_id == person.id))).all()
+    if not ids:
+        return
+    await session.execute(update(Enterprise).where(Enterprise.id.in_(ids)).values(officer_id=None))
+    for enterprise_id in ids:
+        await audit(
+            session, at, actor, "enterprise.officer", "enterprise", enterprise_id, before=person.id, after=None
+        )
 
 
 async def create_join(
@@ -186,29 +202,83 @@ async def add_enterprise(
     return enterprise
 
 
+async def assign_officer(
+    session: AsyncSession,
+    actor: Person | None,
+    enterprises: Sequence[Enterprise],
+    officer: Person | None,
+    *,
+    at: datetime,
+) -> list[Change[Enterprise]]:
+    """Make `officer` the officer (包片干部) of each enterprise, or (None) remove their officer.
+
+    Raises `Refused` (an `OfficerRefusal`) before changing anything when the actor may not assign, the
+    officer is not a manager or an enterprise left the park's list; the system (`actor=None`, the
+    enterprise import) passes the permission check only. Each enterprise is re-read under a lock; a
+    change whose `event` is None left that enterprise as it was (the same officer again).
+    """
+    for enterprise in enterprises:
+        await session.refresh(enterprise, ["officer_id", "active"], with_for_update=True)
+        if actor is None:
+            refusal = None if officer is None or may_be_officer(officer) else OfficerRefusal.NOT_MANAGER
+        else:
+            refusal = officer_refusal(actor, officer, enterprise)
+        if refusal is not None:
+            raise Refused(refusal, enterprise)
+    after = officer.id if officer is not None else None
+    changes: list[Change[Enterprise]] = []
+    for enterprise in enterprises:
+        before = enterprise.officer_id
+        if before == after:
+            changes.append(Change(enterprise))
+            continue
+        enterprise.officer_id = after
+        detail = {"before": before, "after": after}
+        await audit(session, at, actor, "enterprise.officer", "enterprise", enterprise.id, **detail)
+        changes.append(Change(enterprise, event=detail))
+    return changes
+
+
 async def import_enterprises(
     session: AsyncSession, rows: list[dict[str, Any]], at: datetime
 ) -> tuple[int, int]:
-    """Create or update enterprises by name; return (created, updated)."""
+    """Create or update enterprises by name; return (created, updated).
+
+    A row with an `officer` key (the file has an officer column) also sets the enterprise's officer,
+    found by name (`find_officer`), or removes it when empty; `Refused` (an `OfficerRefusal`, the row's
+    `line` in its detail) when that person is unknown, ambiguous or not a manager.
+    """
     created = updated = 0
     for row in rows:
         existing = await session.scalar(select(Enterprise).where(Enterprise.name == row["name"]))
         if existing is None:
-            session.add(
-                Enterprise(
-                    name=row["name"],
-                    aliases=row["aliases"],
-                    industry=row["industry"],
-                    active=row["active"],
-                    created_at=at,
-                )
+            existing = Enterprise(
+                name=row["name"],
+                aliases=row["aliases"],
+                industry=row["industry"],
+                active=row["active"],
+                created_at=at,
             )
+            session.add(existing)
             created += 1
         else:
             existing.aliases = row["aliases"]
             existing.industry = row["industry"]
             existing.active = row["active"]
             updated += 1
+        if "officer" in row:
+            await session.flush()
+            officer = None
+            if row["officer"]:
+                found = await find_officer(session, row["officer"])
+                if len(found) != 1:
+                    reason = OfficerRefusal.OFFICER_UNKNOWN if not found else OfficerRefusal.OFFICER_AMBIGUOUS
+                    raise Refused(reason, existing, line=row.get("line"), officer=row["officer"])
+                officer = found[0]
+            try:
+                await assign_officer(session, None, [existing], officer, at=at)
+            except Refused as refused:
+                raise Refused(refused.reason, existing, line=row.get("line"), officer=row["officer"]) from None
     await session.flush()
     await audit(session, at, None, "enterprise.import", "enterprise", None, created=created, updated=updated)
     return created, updated

@@ -6,12 +6,12 @@ import difflib
 import unicodedata
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from domain.park.rules import names_of
-from storage.enums import JoinStatus, Role
+from domain.park.rules import acting_officer, may_be_officer, names_of
+from storage.enums import MANAGER_ROLES, JoinStatus, Role
 from storage.models import Chat, Enterprise, JoinRequest, Person
 
 # Relationships are never loaded lazily (`lazy="raise"` in `storage/models/`): a person read to act
@@ -165,3 +165,68 @@ async def park_group_keys(session: AsyncSession) -> set[str]:
     """Return the `platform:chat_id` keys of every park group, on every platform."""
     rows = await session.execute(select(Chat.platform, Chat.chat_id).where(Chat.is_park_group.is_(True)))
     return {f"{platform}:{chat_id}" for platform, chat_id in rows.all()}
+
+
+# --- officers per enterprise (包片包户) ----------------------------------------------------------------
+
+
+async def officer_list(session: AsyncSession) -> Sequence[Enterprise]:
+    """Return the active enterprises in id order, each with its officer loaded (None: none assigned)."""
+    rows = await session.scalars(
+        select(Enterprise)
+        .options(joinedload(Enterprise.officer))
+        .where(Enterprise.active.is_(True))
+        .order_by(Enterprise.id)
+    )
+    return rows.unique().all()
+
+
+async def officed_by(session: AsyncSession, person: Person) -> Sequence[Enterprise]:
+    """Return the active enterprises the person looks after as their officer (none once not a manager)."""
+    if not may_be_officer(person):
+        return []
+    rows = await session.scalars(
+        select(Enterprise)
+        .where(Enterprise.officer_id == person.id, Enterprise.active.is_(True))
+        .order_by(Enterprise.id)
+    )
+    return rows.all()
+
+
+async def officers_of(session: AsyncSession, enterprise_ids: Sequence[int]) -> dict[int, Person]:
+    """Return the acting officer of each of these enterprises that has one, by enterprise id."""
+    if not enterprise_ids:
+        return {}
+    rows = await session.execute(
+        select(Enterprise.id, Person)
+        .join(Person, Person.id == Enterprise.officer_id)
+        .where(Enterprise.id.in_(set(enterprise_ids)))
+    )
+    found = {eid: acting_officer(person) for eid, person in rows.all()}
+    return {eid: person for eid, person in found.items() if person is not None}
+
+
+async def officer_counts(session: AsyncSession) -> tuple[int, int]:
+    """Return how many officers look after enterprises and how many active enterprises have one."""
+    row = (
+        await session.execute(
+            select(func.count(func.distinct(Enterprise.officer_id)), func.count(Enterprise.id))
+            .join(Person, Person.id == Enterprise.officer_id)
+            .where(Enterprise.active.is_(True), Person.role.in_(MANAGER_ROLES))
+        )
+    ).one()
+    return int(row[0]), int(row[1])
+
+
+async def find_officer(session: AsyncSession, text: str) -> list[Person]:
+    """Find the person an enterprise import names as officer, on any platform: by `platform:id`, @username
+    or display name; when several match, the managers among them."""
+    needle = text.strip()[:100]
+    platform, _, external_id = needle.partition(":")
+    query = select(Person).options(WITH_ENTERPRISE)
+    by_key = (Person.platform == platform) & (Person.external_id == external_id) if external_id else None
+    by_name = (Person.username == needle.removeprefix("@")) | (Person.display_name == needle)
+    rows = await session.scalars(query.where(by_name if by_key is None else by_key | by_name).order_by(Person.id))
+    found = list(rows.unique().all())
+    managers = [p for p in found if may_be_officer(p)]
+    return managers if len(found) > 1 and managers else found

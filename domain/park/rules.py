@@ -39,6 +39,8 @@ class Perm(StrEnum):
     CAMPAIGN_REPORT = "campaign_report"  # submit the enterprise's self-inspection report
     CAMPAIGN_VERIFY = "campaign_verify"  # accept or return a report
     REPORTS = "reports"  # digests, summaries, the ledger export, recording inspections and drills
+    OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
+    OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
 
 
 ALL_ROLES = tuple(Role)
@@ -66,6 +68,8 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.CAMPAIGN_REPORT: (Role.LEAD,),  # the enterprise's safety lead answers for it
     Perm.CAMPAIGN_VERIFY: MANAGER_ROLES,
     Perm.REPORTS: MANAGER_ROLES,
+    Perm.OFFICER_VIEW: MANAGER_ROLES,
+    Perm.OFFICER_SET: (Role.ADMIN,),
 }
 
 
@@ -164,6 +168,51 @@ def may_view_people(person: Person, enterprise_id: int | None) -> bool:
     if not role_allows(person.role, Perm.PEOPLE_VIEW):
         return False
     return is_manager(person) or (enterprise_id is not None and person.enterprise_id == enterprise_id)
+
+
+# --- officers per enterprise (包片包户) ----------------------------------------------------------------
+
+
+class OfficerRefusal(StrEnum):
+    """Why assigning an enterprise's officer was refused (the `reason` of `domain.outcome.Refused`)."""
+
+    NOT_ALLOWED = "not_allowed"  # only admins assign officers
+    NOT_MANAGER = "not_manager"  # the officer must be committee staff who verify fixes (a manager or an admin)
+    ENTERPRISE_INACTIVE = "enterprise_inactive"  # the enterprise is no longer on the park's list
+    OFFICER_UNKNOWN = "officer_unknown"  # the enterprise import names nobody the bot knows
+    OFFICER_AMBIGUOUS = "officer_ambiguous"  # the enterprise import names several people
+
+
+def may_assign_officer(person: Person) -> bool:
+    """Tell whether the person may assign or remove an enterprise's officer: admins only."""
+    return role_allows(person.role, Perm.OFFICER_SET)
+
+
+def may_be_officer(person: Person) -> bool:
+    """Tell whether the person can look after enterprises as their officer: a manager (admins too, who do
+    everything a manager does). Someone who lost that role stops being an officer."""
+    return is_manager(person)
+
+
+def officer_refusal(actor: Person, officer: Person | None, enterprise: Enterprise) -> OfficerRefusal | None:
+    """Return why the actor may not make `officer` (None: remove it) the enterprise's officer (None: they may)."""
+    if not may_assign_officer(actor):
+        return OfficerRefusal.NOT_ALLOWED
+    if officer is not None and not may_be_officer(officer):
+        return OfficerRefusal.NOT_MANAGER
+    if officer is not None and not enterprise.active:
+        return OfficerRefusal.ENTERPRISE_INACTIVE
+    return None
+
+
+def acting_officer(officer: Person | None) -> Person | None:
+    """Return the enterprise's officer if they still act as one (still a manager), else None."""
+    return officer if officer is not None and may_be_officer(officer) else None
+
+
+def is_officer_of(person: Person, enterprise: Enterprise) -> bool:
+    """Tell whether the person is the enterprise's officer (and still a manager)."""
+    return enterprise.officer_id == person.id and may_be_officer(person)
 
 
 def folded(text: str) -> str:

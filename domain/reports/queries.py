@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from domain.hazards.queries import overdue_clauses
 from domain.hazards.rules import immediate_due
 from domain.notices import queries as notice_queries
+from domain.park.queries import officer_counts
 from domain.reports.rules import moment, week_label, week_start
 from storage.enums import OPEN_STATUSES, DrillKind, HazardStatus, Level, Mode, TaskStatus
 from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection, Notice, Training
@@ -398,6 +399,8 @@ class SummaryFigures:
     training_people: int = 0
     trainings_external: int = 0  # 外部 trainings (those not said to be external or internal count in neither)
     trainings_internal: int = 0
+    officers: int = 0  # committee officers looking after enterprises (包片干部), as assigned today
+    officer_enterprises: int = 0  # active enterprises with an officer (包联企业), today
 
 
 FIXED = (S.AWAITING_VERIFICATION, S.CLOSED)
@@ -455,6 +458,7 @@ async def summary_figures(
     ).one()
     f.trainings, f.training_people = int(count), int(people or 0)
     f.trainings_external, f.trainings_internal = int(external), int(internal)
+    f.officers, f.officer_enterprises = await officer_counts(session)
     return f
 
 

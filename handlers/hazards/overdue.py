@@ -45,6 +45,19 @@ def overdue_escalation(hazard: Hazard, days: int) -> str:
     )
 
 
+def overdue_officer(hazard: Hazard, days: int, others_after: int | None) -> str:
+    """Return the message to the enterprise's officer about its overdue hazard; `others_after`: the days
+    overdue at which the other managers will hear of it (None: they hear of it now too)."""
+    text = T.OVERDUE_OFFICER.format(
+        enterprise=hazard.enterprise.name,
+        level=T.LEVEL_NAMES[hazard.level],
+        code=hazard.code,
+        description=short(hazard.description),
+        overdue=overdue_words(days),
+    )
+    return text + (T.OVERDUE_OFFICER_FIRST.format(days=others_after) if others_after else "")
+
+
 def overdue_group_mention(lead: Person, hazard: Hazard) -> str:
     """Return the one group line naming a lead the bot cannot write to privately about an overdue hazard."""
     name = f"@{lead.username}" if lead.username else lead.display_name

@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.messages import Button, Reply
 from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import DUE_SOON_DAYS, Action, due_soon, sees_whole_park
+from domain.park import queries as park_queries
 from domain.park.rules import is_enterprise_staff, may_recheck
 from handlers import texts as T
 from handlers.hazards.card import AcceptButton, FixButton, RejectButton, actions_for, status_text
@@ -112,6 +113,8 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
         waiting = await hazard_queries.awaiting_verification(session)
         fixers = await hazard_queries.fixers(session, [h.id for h in waiting])
         mine = [h for h in waiting if next_buttons(h, actor, fixers.get(h.id), rechecks=rechecks)]
+        officed = {e.id for e in await park_queries.officed_by(session, actor)}
+        mine.sort(key=lambda h: h.enterprise_id not in officed)  # an officer's own enterprises first
         shown = mine[: T.TODO_SHOWN]
         if mine:
             lines = [
@@ -144,3 +147,27 @@ async def hazard_todo(session: AsyncSession, actor: Person, settings: Settings, 
             title = T.TODO_DUE_SOON.format(count=total, days=DUE_SOON_DAYS)
             replies.append(_section(title, total, lines, (), "/hazards 逾期"))
     return replies
+
+
+async def officer_todo(session: AsyncSession, actor: Person, settings: Settings, now: datetime) -> list[Reply]:
+    """Return the section 我包联的企业 of an officer's to-do list: each enterprise they look after with its
+    hazards still to fix (overdue among them) and fixes awaiting verification (empty for others)."""
+    enterprises = await park_queries.officed_by(session, actor)
+    if not enterprises:
+        return []
+    park = settings.park
+    counts = await hazard_queries.open_counts(
+        session, [e.id for e in enterprises], park.day(now), park.tz, park.immediate_grace_days
+    )
+    lines = [T.TODO_OFFICER.format(count=len(enterprises))]
+    for e in enterprises:
+        c = counts.get(e.id, hazard_queries.OpenCounts())
+        parts = []
+        if c.to_fix:
+            overdue = T.TODO_OFFICER_OVERDUE.format(count=c.overdue) if c.overdue else ""
+            parts.append(T.TODO_OFFICER_FIX.format(count=c.to_fix, overdue=overdue))
+        if c.awaiting:
+            parts.append(T.TODO_OFFICER_AWAITING.format(count=c.awaiting))
+        said = "，".join(parts) or T.TODO_OFFICER_CLEAR
+        lines.append(T.TODO_OFFICER_LINE.format(enterprise=e.name, said=said))
+    return [Reply(text="\n".join(lines))]

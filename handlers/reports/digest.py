@@ -209,6 +209,7 @@ def summary_values(f: SummaryFigures) -> dict[str, str]:
         "drills": f"{f.drills}/{f.drill_people}",
         "drill_kinds": "、".join(_drill_kind_parts(f.drill_kinds)) or T.SUMMARY_NOT_YET,
         "trainings": f"{f.trainings}/{f.training_people}",
+        "officers": T.SUMMARY_OFFICERS_VALUE.format(officers=f.officers, enterprises=f.officer_enterprises),
     }
 
 
@@ -249,6 +250,8 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
             "training_scopes": scopes_text(f.trainings_external, f.trainings_internal),
         }
     )
+    officers = T.SUMMARY_OFFICERS.format(officers=f.officers, enterprises=f.officer_enterprises)
+    paragraph = f"{paragraph}{officers}"
     table = [f"{label}：{v[key]}" for label, key in T.SUMMARY_ROWS]
     return "\n".join([title, paragraph, "", T.SUMMARY_TABLE, *table, "", T.SUMMARY_NOTE])
 

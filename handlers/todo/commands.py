@@ -2,8 +2,8 @@
 
 Each subject renders its own section (`handlers/hazards/todo.py`, `handlers/notices/todo.py`,
 `handlers/campaigns/todo.py`) from its domain queries and rules; this module only puts them in order:
-fixes to verify, hazards to fix or due soon, notices to answer, reports to submit or review. A lead
-sees their enterprise's; managers and inspectors the park's.
+an officer's own enterprises (我包联的企业), fixes to verify, hazards to fix or due soon, notices to answer,
+reports to submit or review. A lead sees their enterprise's; managers and inspectors the park's.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from domain.park.rules import Perm, is_enterprise_staff, is_stranger
 from handlers import texts as T
 from handlers.broadcast import private_chat
 from handlers.campaigns.todo import campaign_todo
-from handlers.hazards.todo import hazard_todo
+from handlers.hazards.todo import hazard_todo, officer_todo
 from handlers.notices.todo import notice_todo
 from handlers.util import Reach, own_enterprise, recipient
 from storage.models import Person
@@ -39,6 +39,7 @@ async def todo_replies(
     )
     title = T.TODO_TITLE.format(role=T.role_name(actor.role), scope=scope)
     sections = [
+        *await officer_todo(session, actor, settings, now),  # an officer's own enterprises first (包片包户)
         *await hazard_todo(session, actor, settings, now),
         *await notice_todo(session, actor, settings, now),
         *await campaign_todo(session, actor, settings, now),

@@ -30,6 +30,11 @@ class Enterprise(Base):
     industry: Mapped[str | None] = mapped_column(String(100))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime]
+    # The committee officer (包片/包户干部, a manager) who looks after the enterprise (migration 0017).
+    # `use_alter`: people also point at enterprises, and this breaks the cycle for table ordering.
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", use_alter=True))
+
+    officer: Mapped[Person | None] = relationship(foreign_keys=[officer_id], lazy="raise")
 
 
 class Person(Base):
@@ -51,7 +56,7 @@ class Person(Base):
     # Set when the platform said the person blocked the bot (403); cleared when they write to it again.
     unreachable_at: Mapped[datetime | None]
 
-    enterprise: Mapped[Enterprise | None] = relationship(lazy="raise")
+    enterprise: Mapped[Enterprise | None] = relationship(foreign_keys=[enterprise_id], lazy="raise")
 
 
 class Chat(Base):
