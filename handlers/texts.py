@@ -1047,7 +1047,8 @@ SUMMARY_PARAGRAPH = (
     "{period}，园区{meetings}{notices}{campaigns}"
     "开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次，"
     "排查安全隐患 {found} 项（其中重大隐患 {major} 项），"
-    "立即整改 {immediate} 项、限期整改 {deadline} 项，已销号 {closed} 项，整改销号率 {rate}，尚未销号 {open} 项；"
+    "已整改 {rectified} 项（立即整改 {immediate} 项、限期整改 {deadline} 项），已验收销号 {closed} 项，整改销号率 {rate}，"
+    "尚未销号 {open} 项；"
     "开展应急演练 {drills} 次{drill_kinds}、参演 {drill_people} 人次；组织安全培训 {trainings} 次、{training_people} 人次{training_scopes}。"
 )
 SUMMARY_DRILL_KINDS = "（{kinds}）"

@@ -242,6 +242,7 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
                 documents=T.SUMMARY_DOCUMENTS.format(items=documents) if documents else "", notices=v["notices"]
             ),
             "campaigns": T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
+            "rectified": f.rectified_immediately + f.rectified_by_deadline,  # a fix submitted, of those found
             "drills": f.drills,
             "drill_kinds": drill_kinds_text(f.drill_kinds),
             "drill_people": f.drill_people,

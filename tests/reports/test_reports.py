@@ -89,6 +89,8 @@ async def test_summary_figures_of_a_seeded_year(harness: Harness) -> None:
     out = h.texts(await h.say(LI, "/summary 2026"))
     assert "开展安全检查 2 次、出动检查人员 10 人次，排查安全隐患 4 项（其中重大隐患 1 项）" in out
     assert "整改销号率 50%" in out and "召开例会（次）：1" in out and "会议回执率：50%" in out
+    # What each figure counts: a fix submitted (by mode), then verified and closed, then still open.
+    assert "已整改 3 项（立即整改 1 项、限期整改 2 项），已验收销号 2 项" in out
     assert (
         "召开安全生产例会 1 次（回执率 50%，出席率 50%）" in out
         and "会议出席率（已登记出席的会议）：50%" in out
