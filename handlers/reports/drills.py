@@ -74,6 +74,9 @@ async def _near_enterprise(session: AsyncSession, words: list[str], usage: str) 
 # --- /drill -------------------------------------------------------------------------------------
 
 
+NAME_WORDS = ("演练", "演习", "培训")  # the word of a /drill that is its name
+
+
 @router.command("drill", perm=Perm.REPORTS, help_text=T.REPORT_HELP["drill"])
 async def drill(
     msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime
@@ -85,11 +88,14 @@ async def drill(
     if isinstance(parsed, Reply):
         return parsed
     day, words = parsed
-    title = words[0][:100]
+    # The name is the word that says 演练/演习/培训, wherever people put it (华油 二车间 消防演练 45人);
+    # without one, the first word, which must then name a drill kind.
+    named = next((i for i, w in enumerate(words) if any(k in w for k in NAME_WORDS)), 0)
+    title = words[named][:100]
     training = is_training(title)
     if not training and not is_drill(title):
         return Reply(text=T.DRILL_BAD_KIND.format(text=title[:20]))
-    rest = words[1:]
+    rest = words[:named] + words[named + 1 :]
     if len(rest) > 1 and rest[-1] in COUNT_UNITS:  # 120 人
         rest = rest[:-1]
     participants = _count_word(rest[-1]) if len(rest) > 1 else None

@@ -224,6 +224,9 @@ async def test_drills_have_kinds_places_and_count_by_kind_in_the_summary(seeded:
     assert "1. 2026-07-01 防汛应急演练（防汛）全园区，80 人参加" in listed
     assert "2. 2026-09-01 消防演练（消防）华油装备制造有限公司，地点：二车间，45 人参加" in listed
     assert "没看懂年份“明年”" in h.texts(await h.say(LI, "/drills 明年"))
+    # The name is the word that says 演练, wherever it stands.
+    out = h.texts(await h.say(LI, "/drill 11月1日 华油 二车间 消防演练 30人"))
+    assert "已登记应急演练（消防）：2026-11-01，消防演练，华油装备制造有限公司，地点：二车间，30 人参加。" in out
 
 
 async def test_three_fire_drills_and_two_trainings_read_as_the_summary_writes_them(seeded: Harness) -> None:
