@@ -25,6 +25,7 @@ from storage.models.hazards import (
     LedgerHead,
     Photo,
 )
+from storage.models.letters import Letter, LetterEvent, LetterSignature
 from storage.models.park import (
     AuditEntry,
     CardPost,
@@ -71,6 +72,9 @@ __all__ = [
     "Inspection",
     "JobRun",
     "JoinRequest",
+    "Letter",
+    "LetterEvent",
+    "LetterSignature",
     "LedgerAnchor",
     "LedgerHead",
     "Notice",
