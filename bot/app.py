@@ -22,6 +22,7 @@ from bot.sender import Sender
 from domain.park import operations as park_ops
 from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, edit, rectify, report, view
+from handlers.letters import letters
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
@@ -85,6 +86,7 @@ def routers() -> list[Router]:
         submissions.router,
         review.router,
         matrix.router,
+        letters.router,
         reports.router,
         drills.router,
     ]

@@ -35,8 +35,12 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["enterprise_id"], ["enterprises.id"], name=op.f("fk_letter_signatures_enterprise_id_enterprises")
         ),
-        sa.ForeignKeyConstraint(["letter_id"], ["letters.id"], name=op.f("fk_letter_signatures_letter_id_letters")),
-        sa.ForeignKeyConstraint(["person_id"], ["people.id"], name=op.f("fk_letter_signatures_person_id_people")),
+        sa.ForeignKeyConstraint(
+            ["letter_id"], ["letters.id"], name=op.f("fk_letter_signatures_letter_id_letters")
+        ),
+        sa.ForeignKeyConstraint(
+            ["person_id"], ["people.id"], name=op.f("fk_letter_signatures_person_id_people")
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_letter_signatures")),
         sa.UniqueConstraint("letter_id", "enterprise_id", name=op.f("uq_letter_signatures_letter_id")),
     )
@@ -52,9 +56,13 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("data", sa.JSON(), nullable=False),
         sa.ForeignKeyConstraint(["actor_id"], ["people.id"], name=op.f("fk_letter_events_actor_id_people")),
-        sa.ForeignKeyConstraint(["letter_id"], ["letters.id"], name=op.f("fk_letter_events_letter_id_letters")),
         sa.ForeignKeyConstraint(
-            ["signature_id"], ["letter_signatures.id"], name=op.f("fk_letter_events_signature_id_letter_signatures")
+            ["letter_id"], ["letters.id"], name=op.f("fk_letter_events_letter_id_letters")
+        ),
+        sa.ForeignKeyConstraint(
+            ["signature_id"],
+            ["letter_signatures.id"],
+            name=op.f("fk_letter_events_signature_id_letter_signatures"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_letter_events")),
     )
