@@ -207,8 +207,12 @@ async def scan_answer(
         return Reply(text=T.BUTTON_STALE)
     if not attachments:
         return Reply(text=T.LETTER_NEED_SCAN)
-    await drop(session, msg.chat, actor)
-    return await _sign(session, actor, found, attachments, settings, now, reach)
+    replies = await _sign(session, actor, found, attachments, settings, now, reach)
+    signature = await letter_queries.signature_of(session, found.id, actor.enterprise_id or 0)
+    # Signed (or nothing to sign): stop asking; a refused file (not a scan) keeps the question open.
+    if signature is None or is_signed(signature):
+        await drop(session, msg.chat, actor)
+    return replies
 
 
 @router.card_reply(CARD_KIND, perm=Perm.PUBLIC)
