@@ -856,6 +856,13 @@ LETTERS_UNSIGNED = "未签订（{count} 家）：{names}"
 LETTERS_ALL_SIGNED = "全部企业均已签订。"
 LETTERS_SIGNED_HEAD = "已签订："
 LETTERS_SIGNED_LINE = "· {enterprise}｜{when}｜{person}"
+LETTER_REMIND = (
+    "提醒：{enterprise}还没有回传签字的{year}年度目标责任状（{title}）。"
+    "请签字盖章后点“上传签字件”，或发送 /sign {year} 并附照片或PDF扫描件。"
+)
+LETTER_REMIND_GROUP = (
+    "{name}，请回传签字的{year}年度目标责任状：回复责任状卡片发送照片或PDF扫描件。私聊我发送 /start 后，提醒会私下发给您。"
+)
 SUMMARY_LETTERS = "与 {count} 家企业签订目标责任状。"
 HELP.update(
     {

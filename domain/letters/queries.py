@@ -79,3 +79,14 @@ async def signed_between(session: AsyncSession, start: datetime, end: datetime) 
         )
     )
     return count or 0
+
+
+async def unsigned_letters(session: AsyncSession) -> Sequence[Letter]:
+    """Return the letters some enterprise has not signed yet, oldest first."""
+    rows = await session.scalars(
+        select(Letter)
+        .options(joinedload(Letter.author))
+        .where(Letter.id.in_(select(LetterSignature.letter_id).where(LetterSignature.signed_at.is_(None))))
+        .order_by(Letter.year)
+    )
+    return rows.unique().all()

@@ -7,6 +7,7 @@ Pure (no session, no SQLAlchemy; rows only in annotations), so they are tested a
 
 from __future__ import annotations
 
+from datetime import date
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,10 @@ if TYPE_CHECKING:
 
 FIRST_YEAR = 2000
 LAST_YEAR = 2100
+REMIND_AFTER_DAYS = (
+    3  # enterprises that have not signed are reminded from this many days after the letter went out
+)
+REMIND_FOR_DAYS = 60  # and at most this long after it
 SCAN_TYPES = ("application/pdf",)  # a signed letter comes back as a photo, or as one of these documents
 
 
@@ -61,3 +66,9 @@ def is_scan(photos: int, mime_types: list[str]) -> bool:
 def is_signed(signature: LetterSignature) -> bool:
     """Tell whether an enterprise has signed its copy."""
     return signature.signed_at is not None
+
+
+def reminder_due(issued: date, today: date) -> bool:
+    """Tell whether enterprises that have not signed are reminded on `today` (the letter went out on `issued`):
+    from `REMIND_AFTER_DAYS` to `REMIND_FOR_DAYS` days after it (quiet hours and the daily cap are checked apart)."""
+    return REMIND_AFTER_DAYS <= (today - issued).days <= REMIND_FOR_DAYS

@@ -4,6 +4,8 @@ card counts 签订 n/N in place, /letters lists who has not signed, /summary say
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.clock import ManualClock
 from tests.harness import (
     CHEN,
@@ -90,3 +92,19 @@ async def test_a_letter_is_issued_signed_by_every_lead_and_counted(
     assert "与 2 家企业签订目标责任状" in h.texts(await h.say(LI, "/summary 2026"))
     # The Chinese alias works.
     assert "目标责任状 2026年度" in (card_of(await h.say(LI, "/责任状 2026")).card.title)  # type: ignore[union-attr]
+
+
+async def test_enterprises_that_have_not_signed_are_reminded_once_a_day(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    await h.say(LI, ISSUE, files=(add_document(h, pdf(1), "2026年度目标责任状.pdf", PDF),))  # Mon 11-30 09:00
+    await h.say(ZHANG, "/sign 2026", files=(h.add_file(jpeg(1)),))
+    assert await h.remind(datetime(2026, 12, 2, 2, 0, tzinfo=UTC)) == []  # two days after: not yet
+    out = await h.remind(datetime(2026, 12, 3, 2, 0, tzinfo=UTC))  # three days after, 10:00 in the park
+    assert [s.chat.chat_id for s in out] == ["p-liu"]  # 华油 signed: only 宏达's lead
+    assert "宏达机械有限公司还没有回传签字的2026年度目标责任状" in h.texts(out)
+    assert out[0].reply.buttons[0][0].label == "上传签字件"
+    assert await h.remind(datetime(2026, 12, 3, 5, 0, tzinfo=UTC)) == []  # once a day
+    assert await h.remind(datetime(2026, 12, 3, 15, 0, tzinfo=UTC)) == []  # 23:00: quiet hours
+    await h.say(LIU, "/sign 2026", files=(h.add_file(jpeg(2)),))
+    assert await h.remind(datetime(2026, 12, 4, 2, 0, tzinfo=UTC)) == []  # all signed

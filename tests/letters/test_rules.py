@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -59,3 +59,13 @@ def test_years_and_signed() -> None:
     assert rules.valid_year(2026) and not rules.valid_year(26) and not rules.valid_year(20266)
     assert not rules.is_signed(LetterSignature(signed_at=None))
     assert rules.is_signed(LetterSignature(signed_at=datetime(2026, 12, 1, tzinfo=UTC)))
+
+
+@pytest.mark.parametrize(
+    ("days", "expected"), [(0, False), (2, False), (3, True), (30, True), (60, True), (61, False)]
+)
+def test_unsigned_enterprises_are_reminded_from_three_days_after_for_sixty_days(
+    days: int, expected: bool
+) -> None:
+    issued = date(2026, 11, 30)
+    assert rules.reminder_due(issued, issued + timedelta(days=days)) is expected
