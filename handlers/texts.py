@@ -1291,6 +1291,14 @@ XLSX_NOTICES_COUNTS = (("类别", 18), ("数量", 10))
 XLSX_NOTICES_MEETINGS = "会议：{name}（次）"
 XLSX_NOTICES_DOCUMENTS = "文件：{name}（件）"
 XLSX_NOTICES_HEADERS = (("编号", 14), ("类别", 18), ("标题", 48), ("日期", 12))
+XLSX_LETTERS_SHEET = "目标责任状"
+XLSX_LETTERS_TITLE = "{park}目标责任状签订情况（{period}）"
+XLSX_LETTERS_HEADERS = (("年度", 8), ("企业", 30), ("状态", 10), ("签订时间", 18), ("回传人", 12), ("签字件", 30))
+XLSX_LETTERS_SIGNED = "已签订"
+XLSX_LETTERS_UNSIGNED = "未签订"
+XLSX_LETTERS_FILE = "查看《{name}》"
+XLSX_LETTERS_PHOTO = "查看照片（{count} 张）"
+XLSX_LETTERS_NONE = "本期间没有下发目标责任状。"
 XLSX_NOTICES_NONE = "本期间没有召开的会议或印发的文件。"
 XLSX_CHECK_ROWS = (
     "台账链头事件编号：{event_id}",

@@ -90,3 +90,11 @@ async def unsigned_letters(session: AsyncSession) -> Sequence[Letter]:
         .order_by(Letter.year)
     )
     return rows.unique().all()
+
+
+async def of_years(session: AsyncSession, first: int, last: int) -> Sequence[Letter]:
+    """Return the letters of the years `first` to `last`, by year."""
+    rows = await session.scalars(
+        select(Letter).where(Letter.year >= first, Letter.year <= last).order_by(Letter.year)
+    )
+    return rows.all()

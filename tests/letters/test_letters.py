@@ -108,3 +108,21 @@ async def test_enterprises_that_have_not_signed_are_reminded_once_a_day(harness:
     assert await h.remind(datetime(2026, 12, 3, 15, 0, tzinfo=UTC)) == []  # 23:00: quiet hours
     await h.say(LIU, "/sign 2026", files=(h.add_file(jpeg(2)),))
     assert await h.remind(datetime(2026, 12, 4, 2, 0, tzinfo=UTC)) == []  # all signed
+
+
+async def test_the_exported_ledger_has_a_sheet_of_who_signed_when_with_the_scans(harness: Harness) -> None:
+    from openpyxl import load_workbook
+
+    h = harness
+    await seed(h)
+    await h.say(LI, ISSUE, files=(add_document(h, pdf(1), "2026年度目标责任状.pdf", PDF),))
+    await h.say(ZHANG, "/sign 2026", files=(add_document(h, pdf(2), "华油签字版.pdf", PDF),))
+    out = await h.say(LI, "/export 2026", Harness.private(LI))
+    doc = next(s for s in out if s.reply.documents)
+    ws = load_workbook(doc.reply.documents[0])["目标责任状"]
+    rows = list(ws.iter_rows(min_row=3, values_only=True))
+    assert rows[0][:5] == (2026, "华油装备制造有限公司", "已签订", "2026-11-30 09:00", "张伟")
+    assert rows[0][5] == "查看《华油签字版.pdf》"
+    link = ws.cell(row=3, column=6).hyperlink
+    assert link is not None and link.target.startswith("file://") and link.target.endswith(".pdf")
+    assert rows[1][:3] == (2026, "宏达机械有限公司", "未签订")
