@@ -863,6 +863,8 @@ LETTER_REMIND = (
 LETTER_REMIND_GROUP = (
     "{name}，请回传签字的{year}年度目标责任状：回复责任状卡片发送照片或PDF扫描件。私聊我发送 /start 后，提醒会私下发给您。"
 )
+TODO_SIGN = "待签订的目标责任状 {count} 项："
+TODO_SIGN_LINE = "{year}年度 {title}"
 SUMMARY_LETTERS = "与 {count} 家企业签订目标责任状。"
 HELP.update(
     {

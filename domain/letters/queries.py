@@ -98,3 +98,14 @@ async def of_years(session: AsyncSession, first: int, last: int) -> Sequence[Let
         select(Letter).where(Letter.year >= first, Letter.year <= last).order_by(Letter.year)
     )
     return rows.all()
+
+
+async def unsigned_of_enterprise(session: AsyncSession, enterprise_id: int) -> Sequence[Letter]:
+    """Return the letters an enterprise has not signed yet, by year."""
+    rows = await session.scalars(
+        select(Letter)
+        .join(LetterSignature, LetterSignature.letter_id == Letter.id)
+        .where(LetterSignature.enterprise_id == enterprise_id, LetterSignature.signed_at.is_(None))
+        .order_by(Letter.year)
+    )
+    return rows.all()

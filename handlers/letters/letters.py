@@ -88,7 +88,7 @@ async def letter(
     if len(words) <= 1 and not attachments:
         found = await _find(session, words[0] if words else "")
         if isinstance(found, str):
-            return Reply(text=found if words or may_issue(actor) is False else T.LETTER_USAGE)
+            return Reply(text=T.LETTER_USAGE if not words and may_issue(actor) else found)
         return Reply(card=await build_card(session, found, settings))
     if not may_issue(actor):
         return Reply(text=T.LETTER_ONLY_MANAGERS)

@@ -69,6 +69,11 @@ async def test_a_letter_is_issued_signed_by_every_lead_and_counted(
     assert told and "已签订 1/2" in h.texts(told)
     assert "无需重复" in h.texts(await h.say(ZHANG, "/sign", files=(h.add_file(jpeg(3)),)))
 
+    # 宏达's lead sees the letter in 我的待办; 华油's, who signed, does not.
+    todo = h.texts(await h.say(LIU, "/todo", Harness.private(LIU)))
+    assert "待签订的目标责任状 1 项：" in todo and "2026年度 2026年度安全生产目标责任状" in todo
+    assert "待签订的目标责任状" not in h.texts(await h.say(ZHANG, "/todo", Harness.private(ZHANG)))
+
     # /letters (a manager, privately): who has not signed, who signed when.
     listed = h.texts(await h.say(LI, "/letters", Harness.private(LI)))
     assert "已签订 1/2" in listed and "未签订（1 家）：宏达机械有限公司" in listed
