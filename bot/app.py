@@ -22,6 +22,7 @@ from bot.sender import Sender
 from domain.park import operations as park_ops
 from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, edit, rectify, report, view
+from handlers.letters import letters
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
@@ -33,6 +34,7 @@ from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
 from schedules.digest import digest_job, digest_period
 from schedules.hazards import overdue_job, overdue_period, reminder_sweep
+from schedules.letters import letter_reminders_job
 from schedules.notices import notice_reminders_job
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
@@ -41,11 +43,12 @@ logger = logging.getLogger(__name__)
 
 
 async def reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
-    """Send the reminders due now: overdue hazards held back by quiet hours, notices and campaigns."""
+    """Send the reminders due now: overdue hazards held back by quiet hours, notices, campaigns and letters."""
     return [
         *await reminder_sweep(ctx, session, now, fire),
         *await notice_reminders_job(ctx, session, now, fire),
         *await campaign_reminders_job(ctx, session, now, fire),
+        *await letter_reminders_job(ctx, session, now, fire),
     ]
 
 
@@ -85,6 +88,7 @@ def routers() -> list[Router]:
         submissions.router,
         review.router,
         matrix.router,
+        letters.router,
         reports.router,
         drills.router,
     ]

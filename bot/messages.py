@@ -50,6 +50,8 @@ COMMAND_ALIASES = {
     "培训记录": "trainings",
     "演练记录": "drills",
     "包联": "officer",
+    "责任状": "letter",
+    "签订责任状": "sign",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

@@ -817,6 +817,63 @@ CAMPAIGN_REMIND = "提醒：{enterprise}还没有提交专项行动 {code}（{ti
 CAMPAIGN_REMIND_LATE = "，已逾期 {days} 天"
 CAMPAIGN_REMIND_RETURNED = "（上次提交已被退回：{reason}）"
 CAMPAIGN_REMIND_GROUP = "{name}，请提交专项行动 {code} 的自查报告：回复行动卡片发送 /report <说明>。私聊我发送 /start 后，提醒会私下发给您。"
+# --- responsibility letters (目标责任状, issue #19) --------------------------------------------------
+LETTER_USAGE = (
+    "用法：随目标责任状文件（PDF、Word 或照片）发送 /letter <年度> <标题>，例如 /letter 2026 2026年度安全生产目标责任状。"
+    "查看签订情况：/letters [年度]。"
+)
+LETTER_ONLY_MANAGERS = "下发目标责任状需要管理员或包片干部身份。"
+LETTER_BAD_YEAR = "没看懂年度“{text}”，请写四位数的年份，例如 2026。"
+LETTER_EXISTS = "{year}年度目标责任状已经下发（{title}），查看签订情况请发送 /letters {year}。"
+LETTER_NEED_DOCUMENT = "请随目标责任状文件（PDF、Word 或照片）一起发送 /letter，各企业签字后回传。"
+LETTER_ISSUED = "已向 {total} 家企业下发 {year}年度目标责任状，企业安全负责人签字盖章后回传扫描件。"
+LETTER_NOT_FOUND = "没有找到{year}年度目标责任状。"
+LETTER_NONE = "还没有下发过目标责任状。"
+LETTER_CARD_TITLE = "目标责任状 {year}年度"
+LF_TITLE = "名称"
+LF_FILES = "文件"
+LF_AUTHOR = "下发人"
+LF_SIGNED = "签订"
+LF_HOW = "签订方式"
+LETTER_PROGRESS = "{signed}/{total}"
+LETTER_HOW = "企业安全负责人签字盖章后，点“上传签字件”，或回复本卡片发送照片或PDF扫描件。"
+LETTER_STATUS_OPEN = "签订中"
+LETTER_STATUS_DONE = "已全部签订"
+BTN_LETTER_SIGN = "上传签字件"
+LETTER_SIGN_USAGE = "用法：随签字盖章后的照片或PDF扫描件发送 /sign [年度]，或回复目标责任状卡片发送。"
+LETTER_NEED_SCAN = "请发送签字盖章后的目标责任状照片或PDF扫描件（其他文件不算签订）。"
+LETTER_SIGNED = "{enterprise}已签订{year}年度目标责任状，扫描件已存档。"
+LETTER_SIGNED_MANAGERS = "{enterprise}已回传签字的{year}年度目标责任状（{person}），已签订 {signed}/{total}。"
+LETTER_ALREADY_SIGNED = "{enterprise}已于 {when} 签订{year}年度目标责任状，无需重复。"
+LETTER_NOT_LISTED = "{enterprise}不在{year}年度目标责任状的下发范围内（下发后才加入园区），请联系管理人员。"
+LETTER_NOT_LEAD = "回传目标责任状需要企业安全负责人身份。"
+LETTER_NO_ENTERPRISE = "您还没有绑定企业，请先发送 /join <企业名> 负责人。"
+LETTER_ASK = "请发送签字盖章后的{year}年度目标责任状（{title}）照片或PDF扫描件。"
+LETTER_ASK_TOAST = "请在私聊中发送签字扫描件"
+LETTER_ASK_TOAST_HERE = "请在这里发送签字扫描件"
+LETTERS_TITLE = "{year}年度目标责任状（{title}）：已签订 {signed}/{total}"
+LETTERS_UNSIGNED = "未签订（{count} 家）：{names}"
+LETTERS_ALL_SIGNED = "全部企业均已签订。"
+LETTERS_SIGNED_HEAD = "已签订："
+LETTERS_SIGNED_LINE = "· {enterprise}｜{when}｜{person}"
+LETTER_REMIND = (
+    "提醒：{enterprise}还没有回传签字的{year}年度目标责任状（{title}）。"
+    "请签字盖章后点“上传签字件”，或发送 /sign {year} 并附照片或PDF扫描件。"
+)
+LETTER_REMIND_GROUP = (
+    "{name}，请回传签字的{year}年度目标责任状：回复责任状卡片发送照片或PDF扫描件。私聊我发送 /start 后，提醒会私下发给您。"
+)
+TODO_SIGN = "待签订的目标责任状 {count} 项："
+TODO_SIGN_LINE = "{year}年度 {title}"
+SUMMARY_LETTERS = "与 {count} 家企业签订目标责任状。"
+HELP.update(
+    {
+        "letter": "/letter（/责任状）<年度> <标题> — 随文件下发本年度目标责任状，各企业签字回传",
+        "letters": "/letters [年度] — 私下查看目标责任状的签订情况（谁还没签）",
+        "sign": "/sign [年度] — 随照片或PDF扫描件回传本企业签字的目标责任状（或回复责任状卡片）",
+    }
+)
+QUESTION_NAMES.update({"letter_scan": "目标责任状签字件"})
 # Added to the shared tables above from here, so this section merges on its own.
 HELP.update(
     {
@@ -1236,6 +1293,14 @@ XLSX_NOTICES_COUNTS = (("类别", 18), ("数量", 10))
 XLSX_NOTICES_MEETINGS = "会议：{name}（次）"
 XLSX_NOTICES_DOCUMENTS = "文件：{name}（件）"
 XLSX_NOTICES_HEADERS = (("编号", 14), ("类别", 18), ("标题", 48), ("日期", 12))
+XLSX_LETTERS_SHEET = "目标责任状"
+XLSX_LETTERS_TITLE = "{park}目标责任状签订情况（{period}）"
+XLSX_LETTERS_HEADERS = (("年度", 8), ("企业", 30), ("状态", 10), ("签订时间", 18), ("回传人", 12), ("签字件", 30))
+XLSX_LETTERS_SIGNED = "已签订"
+XLSX_LETTERS_UNSIGNED = "未签订"
+XLSX_LETTERS_FILE = "查看《{name}》"
+XLSX_LETTERS_PHOTO = "查看照片（{count} 张）"
+XLSX_LETTERS_NONE = "本期间没有下发目标责任状。"
 XLSX_NOTICES_NONE = "本期间没有召开的会议或印发的文件。"
 XLSX_CHECK_ROWS = (
     "台账链头事件编号：{event_id}",

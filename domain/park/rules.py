@@ -38,6 +38,8 @@ class Perm(StrEnum):
     CAMPAIGN_SEND = "campaign_send"  # launch campaigns, see the matrix
     CAMPAIGN_REPORT = "campaign_report"  # submit the enterprise's self-inspection report
     CAMPAIGN_VERIFY = "campaign_verify"  # accept or return a report
+    LETTER_SEND = "letter_send"  # issue the year's responsibility letter (目标责任状), see who has not signed
+    LETTER_SIGN = "letter_sign"  # return the enterprise's signed letter (a photo or PDF scan)
     REPORTS = "reports"  # digests, summaries, the ledger export, recording inspections and drills
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
@@ -67,6 +69,8 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.CAMPAIGN_SEND: MANAGER_ROLES,
     Perm.CAMPAIGN_REPORT: (Role.LEAD,),  # the enterprise's safety lead answers for it
     Perm.CAMPAIGN_VERIFY: MANAGER_ROLES,
+    Perm.LETTER_SEND: MANAGER_ROLES,
+    Perm.LETTER_SIGN: (Role.LEAD,),  # the enterprise's safety lead signs for it
     Perm.REPORTS: MANAGER_ROLES,
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.hazards.queries import overdue_clauses
 from domain.hazards.rules import immediate_due
+from domain.letters.queries import signed_between
 from domain.notices import queries as notice_queries
 from domain.park.queries import officer_counts
 from domain.reports.rules import moment, week_label, week_start
@@ -401,6 +402,7 @@ class SummaryFigures:
     trainings_internal: int = 0
     officers: int = 0  # committee officers looking after enterprises (包片干部), as assigned today
     officer_enterprises: int = 0  # active enterprises with an officer (包联企业), today
+    letters_signed: int = 0  # enterprises that returned a signed responsibility letter (目标责任状) in the period
 
 
 FIXED = (S.AWAITING_VERIFICATION, S.CLOSED)
@@ -459,6 +461,7 @@ async def summary_figures(
     f.trainings, f.training_people = int(count), int(people or 0)
     f.trainings_external, f.trainings_internal = int(external), int(internal)
     f.officers, f.officer_enterprises = await officer_counts(session)
+    f.letters_signed = await signed_between(session, s, e)
     return f
 
 

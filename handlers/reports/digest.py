@@ -252,7 +252,8 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
         }
     )
     officers = T.SUMMARY_OFFICERS.format(officers=f.officers, enterprises=f.officer_enterprises)
-    paragraph = f"{paragraph}{officers}"
+    letters = T.SUMMARY_LETTERS.format(count=f.letters_signed) if f.letters_signed else ""
+    paragraph = f"{paragraph}{officers}{letters}"
     table = [f"{label}：{v[key]}" for label, key in T.SUMMARY_ROWS]
     return "\n".join([title, paragraph, "", T.SUMMARY_TABLE, *table, "", T.SUMMARY_NOTE])
 

@@ -21,6 +21,7 @@ from handlers import texts as T
 from handlers.broadcast import private_chat
 from handlers.campaigns.todo import campaign_todo
 from handlers.hazards.todo import hazard_todo, officer_todo
+from handlers.letters.todo import letter_todo
 from handlers.notices.todo import notice_todo
 from handlers.util import Reach, own_enterprise, recipient
 from storage.models import Person
@@ -43,6 +44,7 @@ async def todo_replies(
         *await hazard_todo(session, actor, settings, now),
         *await notice_todo(session, actor, settings, now),
         *await campaign_todo(session, actor, settings, now),
+        *await letter_todo(session, actor),
     ]
     if not sections:
         none = (

@@ -25,6 +25,7 @@ from storage.models.hazards import (
     LedgerHead,
     Photo,
 )
+from storage.models.letters import Letter, LetterEvent, LetterSignature
 from storage.models.park import (
     AuditEntry,
     CardPost,
@@ -73,6 +74,9 @@ __all__ = [
     "JoinRequest",
     "LedgerAnchor",
     "LedgerHead",
+    "Letter",
+    "LetterEvent",
+    "LetterSignature",
     "Notice",
     "NoticeEvent",
     "NoticeReceipt",

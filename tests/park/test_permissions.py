@@ -106,6 +106,8 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.CAMPAIGN_SEND: MANAGERS,
     Perm.CAMPAIGN_REPORT: {"lead"},
     Perm.CAMPAIGN_VERIFY: MANAGERS,
+    Perm.LETTER_SEND: MANAGERS,
+    Perm.LETTER_SIGN: {"lead"},  # the enterprise's safety lead returns its signed letter
     Perm.REPORTS: MANAGERS,
     Perm.OFFICER_VIEW: MANAGERS,
     Perm.OFFICER_SET: {"admin"},  # an officer (包片干部) must be a manager: `tests/park/test_officers.py`
