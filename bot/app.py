@@ -27,7 +27,7 @@ from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
 from handlers.park import enterprises, officers, people
 from handlers.reports import commands as reports
-from handlers.reports import drills
+from handlers.reports import drills, inspections
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
@@ -86,6 +86,7 @@ def routers() -> list[Router]:
         review.router,
         matrix.router,
         reports.router,
+        inspections.router,
         drills.router,
     ]
 

@@ -33,10 +33,19 @@ from storage.models import (
     HazardDocument,
     HazardEvent,
     HazardPhoto,
+    Inspection,
     Photo,
 )
 
 L = TypeVar("L", HazardPhoto, HazardDocument)
+
+
+async def open_inspections_of(session: AsyncSession, person_id: int) -> list[Inspection]:
+    """Return the inspections (检查) the person opened that are still open."""
+    found = await session.scalars(
+        select(Inspection).where(Inspection.recorded_by_id == person_id, Inspection.closed_at.is_(None))
+    )
+    return list(found.all())
 
 
 async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:

@@ -39,6 +39,7 @@ class Perm(StrEnum):
     CAMPAIGN_REPORT = "campaign_report"  # submit the enterprise's self-inspection report
     CAMPAIGN_VERIFY = "campaign_verify"  # accept or return a report
     REPORTS = "reports"  # digests, summaries, the ledger export, recording inspections and drills
+    INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
 
@@ -68,6 +69,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.CAMPAIGN_REPORT: (Role.LEAD,),  # the enterprise's safety lead answers for it
     Perm.CAMPAIGN_VERIFY: MANAGER_ROLES,
     Perm.REPORTS: MANAGER_ROLES,
+    Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
 }

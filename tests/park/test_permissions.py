@@ -107,6 +107,7 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.CAMPAIGN_REPORT: {"lead"},
     Perm.CAMPAIGN_VERIFY: MANAGERS,
     Perm.REPORTS: MANAGERS,
+    Perm.INSPECTION_RUN: MANAGERS | {"inspector"},
     Perm.OFFICER_VIEW: MANAGERS,
     Perm.OFFICER_SET: {"admin"},  # an officer (包片干部) must be a manager: `tests/park/test_officers.py`
 }
