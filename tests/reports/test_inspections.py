@@ -3,6 +3,7 @@ hazards are linked to it, the card posted when it ends, the summary's figure and
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 from typing import Any
 
@@ -12,8 +13,15 @@ from sqlalchemy import select
 from domain.hazards import chain
 from domain.hazards.rules import linked_inspection
 from domain.reports import queries as report_queries
-from domain.reports.rules import InspectionRefusal, inspection_refusal, may_record_inspection, may_run_inspection
+from domain.reports.export import ledger_pages
+from domain.reports.rules import (
+    InspectionRefusal,
+    inspection_refusal,
+    may_record_inspection,
+    may_run_inspection,
+)
 from handlers import texts as T
+from handlers.reports.ledger_xlsx import _source as source_text
 from storage.enums import Role
 from storage.models import Hazard, Inspection
 from tests.harness import LI, LIU, ZHANG, ZHAO, Harness, jpeg
@@ -97,6 +105,10 @@ async def test_an_inspection_links_its_hazards_and_posts_one_card(seeded: Harnes
         f = await report_queries.summary_figures(s, today.replace(month=1, day=1), today, h.app.settings.park.tz)
         assert (f.inspections, f.inspection_person_times, f.inspection_found, f.found) == (1, 3, 2, 4)
         assert (await chain.verify(s)).broken is None  # the link is sealed in the ledger's chain
+        # The ledger's 来源 names the inspection: 专家（冬季消防检查）
+        start, end = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
+        printed = {r.code: source_text(r) async for page in ledger_pages(s, start, end) for r in page}
+        assert printed["YH-2026-0001"] == "专家（冬季消防检查）" and printed["YH-2026-0004"] == "专家"
     summary = h.texts(await h.say(LI, f"/summary {today.year}"))
     assert "开展安全检查 1 次、出动检查人员 3 人次、检查发现问题隐患 2 条，" in summary
 
