@@ -1118,21 +1118,26 @@ INSPECTION_RECORD_DENIED = "只有管理人员可以补登检查记录。检查�
 INSPECTION_START_WORDS = ("start", "开始")
 INSPECTION_END_WORDS = ("end", "结束")
 INSPECTION_START_USAGE = (
-    "用法：/开始检查 <名称> <企业…|全园区> [N人次]\n"
-    "例如：/开始检查 冬季消防检查 华油 宏达 3人次，或 /inspection start 节前安全检查 全园区\n"
-    "检查进行期间，您为这些企业上报的隐患都计入这次检查；检查完毕发送 /结束检查。"
+    "用法：/开始检查 <名称> <企业…|全园区> [@同行检查人员…] [N人次]\n"
+    "例如：/开始检查 冬季消防检查 华油 宏达 @赵工 3人次，或 /inspection start 节前安全检查 全园区\n"
+    "检查进行期间，您和同行检查人员为这些企业上报的隐患都计入这次检查；检查完毕发送 /结束检查。"
 )
 INSPECTION_START_NO_ENTERPRISE = "请写明检查的企业（名称或别名），或写“全园区”。\n" + INSPECTION_START_USAGE
 INSPECTION_START_BAD_COUNT = "人次要写一个正整数（例如 3人次），现在是“{text}”。\n" + INSPECTION_START_USAGE
 INSPECTION_STARTED = (
     "已开始检查“{name}”：{enterprises}，{person_times} 人次。\n"
-    "检查期间您上报的这些企业的隐患将计入本次检查；检查完毕请发送 /结束检查。"
+    "检查期间{who}上报的这些企业的隐患将计入本次检查；检查完毕请发送 /结束检查。"
 )
 INSPECTION_REFUSALS = {
     "not_allowed": "只有管理人员和检查专家可以开始或结束检查。",
     "already_open": "您还有一次检查“{name}”未结束，请先发送 /结束检查。",
     "none_open": "您当前没有进行中的检查。开始检查请发送 /开始检查 <名称> <企业…|全园区>。",
+    "member_not_allowed": "{name} 不是管理人员或检查专家，不能列为检查人员。",
 }
+INSPECTION_STARTED_YOU = "您"
+INSPECTION_STARTED_WITH = "您和{names}"
+INSPECTION_MEMBER_UNKNOWN = "没有找到检查人员“{text}”（请写 @用户名 或姓名）。"
+INSPECTION_MEMBER_AMBIGUOUS = "“{text}”对应多人：{names}。请写得更具体（@用户名）。"
 INSPECTION_CARD = (
     "【检查情况】{name}\n"
     "检查时间：{start} 至 {end}\n"

@@ -456,8 +456,14 @@ def may_edit_description(person: Person, hazard: Hazard) -> bool:
     return role_allows(person.role, Perm.HAZARD_EDIT) and is_reporter(person, hazard)
 
 
-def linked_inspection(open_inspections: Sequence[Inspection], enterprise_id: int) -> int | None:
-    """Return the id of the reporter's open inspection (检查) that covers the enterprise a hazard is
-    reported for, or None: the hazard is then found by that inspection (the newest one if several)."""
-    covering = [i for i in open_inspections if i.closed_at is None and enterprise_id in (i.enterprise_ids or [])]
-    return max((i.id for i in covering), default=None)
+def linked_inspection(open_inspections: Sequence[Inspection], person_id: int, enterprise_id: int) -> int | None:
+    """Return the id of the open inspection (检查) a hazard this person reports for the enterprise is found
+    on: one they opened or are listed in that covers the enterprise (the newest if several), or None."""
+    covering = [
+        i.id
+        for i in open_inspections
+        if i.closed_at is None
+        and person_id in (i.recorded_by_id, *(i.inspector_ids or ()))
+        and enterprise_id in (i.enterprise_ids or ())
+    ]
+    return max(covering, default=None)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.outcome import Refused
-from domain.reports.rules import drill_kind, inspection_refusal
+from domain.reports.rules import InspectionRefusal, drill_kind, inspection_refusal, may_run_inspection
 from storage.audit import audit
 from storage.enums import ActivityKind
 from storage.models import Drill, Inspection, Person, Training
@@ -51,9 +51,14 @@ async def start_inspection(
     enterprise_ids: Sequence[int],
     actor: Person,
     at: datetime,
+    inspectors: Sequence[Person] = (),
 ) -> Inspection:
-    """Open an inspection (检查) now: hazards its opener reports until it is ended are linked to it."""
-    _check(actor, await _open_of(session, actor), starting=True)
+    """Open an inspection (检查) now: hazards its opener and listed inspectors report for its enterprises
+    until it is ended are linked to it."""
+    _check(actor, await open_inspection_of(session, actor), starting=True)
+    for person in inspectors:
+        if not may_run_inspection(person):
+            raise Refused(InspectionRefusal.MEMBER_NOT_ALLOWED, person, name=person.display_name)
     row = Inspection(
         name=name,
         day=day,
@@ -63,13 +68,14 @@ async def start_inspection(
         recorded_by_id=actor.id,
         created_at=at,
         closed_at=None,
+        inspector_ids=[p.id for p in inspectors if p.id != actor.id],
     )
     return await _recorded(session, row, "inspection", actor, at, day=day.isoformat(), name=name, open=True)
 
 
 async def end_inspection(session: AsyncSession, *, actor: Person, at: datetime) -> Inspection:
     """Close the inspection the actor has open (the newest if several); what it found stays linked to it."""
-    row = _check(actor, await _open_of(session, actor), starting=False)
+    row = _check(actor, await open_inspection_of(session, actor), starting=False)
     assert row is not None  # `_check` refused otherwise
     row.closed_at = at
     await session.flush()
@@ -77,7 +83,7 @@ async def end_inspection(session: AsyncSession, *, actor: Person, at: datetime) 
     return row
 
 
-async def _open_of(session: AsyncSession, actor: Person) -> Inspection | None:
+async def open_inspection_of(session: AsyncSession, actor: Person) -> Inspection | None:
     """Return the newest inspection the actor opened that is still open, locked for this transaction."""
     return await session.scalar(
         select(Inspection)

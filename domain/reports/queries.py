@@ -24,7 +24,17 @@ from domain.notices import queries as notice_queries
 from domain.park.queries import officer_counts
 from domain.reports.rules import moment, week_label, week_start
 from storage.enums import OPEN_STATUSES, DrillKind, HazardStatus, Level, Mode, TaskStatus
-from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection, Notice, Training
+from storage.models import (
+    Campaign,
+    CampaignTask,
+    Drill,
+    Enterprise,
+    Hazard,
+    Inspection,
+    Notice,
+    Person,
+    Training,
+)
 
 S = HazardStatus
 TREND_WEEKS = 8
@@ -474,6 +484,7 @@ class InspectionFindings:
     """What one inspection found: the enterprises it covered and its hazards by how they are rectified."""
 
     enterprises: list[str]
+    people: list[str] = field(default_factory=list)  # its opener, then the inspectors listed
     found: int = 0  # linked hazards, withdrawn (mistaken) reports aside
     major: int = 0
     immediate: int = 0  # 立即整改
@@ -487,6 +498,9 @@ async def inspection_findings(session: AsyncSession, inspection: Inspection) -> 
     ids = list(inspection.enterprise_ids or [])
     names = dict((await session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))).all()) if ids else {}
     f = InspectionFindings(enterprises=[names[i] for i in ids if i in names])
+    members = [i for i in (inspection.recorded_by_id, *(inspection.inspector_ids or ())) if i is not None]
+    people = dict((await session.execute(select(Person.id, Person.display_name).where(Person.id.in_(members)))).all())
+    f.people = [people[i] for i in members if i in people]
     hazards = await session.execute(
         select(Hazard.code, Hazard.level, Hazard.mode)
         .where(Hazard.inspection_id == inspection.id, Hazard.status != S.WITHDRAWN)

@@ -99,6 +99,7 @@ class InspectionRefusal(enum.StrEnum):
     NOT_ALLOWED = "not_allowed"  # enterprise staff (or nobody) do not run the park's inspections
     ALREADY_OPEN = "already_open"  # the person has an inspection open: end it first
     NONE_OPEN = "none_open"  # nothing to end
+    MEMBER_NOT_ALLOWED = "member_not_allowed"  # a listed inspector who may not run inspections (enterprise staff)
 
 
 def may_run_inspection(person: Person) -> bool:

@@ -11,7 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.messages import Incoming, Reply, clean_text
 from bot.routing import Router
-from domain.hazards.queries import open_inspections_of
 from domain.outcome import Refused
 from domain.park import queries as park_queries
 from domain.park.rules import Perm
@@ -34,9 +33,10 @@ def enterprises_text(names: list[str]) -> str:
 
 
 def refusal_text(refused: Refused, open_name: str | None = None) -> str:
+    """Say why an inspection was not opened or closed."""
     reason = refused.reason
     key = reason.value if isinstance(reason, InspectionRefusal) else "not_allowed"
-    return T.INSPECTION_REFUSALS[key].format(name=open_name or "")
+    return T.INSPECTION_REFUSALS[key].format(name=refused.detail.get("name") or open_name or "")
 
 
 @router.command("inspection", perm=Perm.INSPECTION_RUN, help_text=T.REPORT_HELP["inspection"])
@@ -143,10 +143,23 @@ async def start(
         rest = rest[1:]
     if not chosen:
         return Reply(text=T.INSPECTION_START_NO_ENTERPRISE)
+    inspectors: list[Person] = []
+    for word in [w for w in rest if w[:1] in "@＠"]:
+        found_people = [
+            p for p in await park_queries.find_people(session, actor.platform, word[1:]) if p.id != actor.id
+        ]
+        if not found_people:
+            return Reply(text=T.INSPECTION_MEMBER_UNKNOWN.format(text=word[:20]))
+        if len(found_people) > 1:
+            names = "、".join(p.display_name for p in found_people)
+            return Reply(text=T.INSPECTION_MEMBER_AMBIGUOUS.format(text=word[:20], names=names))
+        if found_people[0] not in inspectors:
+            inspectors.append(found_people[0])
+    rest = [w for w in rest if w[:1] not in "@＠"]
     counted = _count(rest)
     if rest and (counted is None or counted[1] != len(rest)):
         return Reply(text=T.INSPECTION_START_BAD_COUNT.format(text=rest[0][:20]))
-    person_times = counted[0] if counted else 1
+    person_times = counted[0] if counted else 1 + len(inspectors)
     try:
         await report_ops.start_inspection(
             session,
@@ -156,12 +169,17 @@ async def start(
             enterprise_ids=[e.id for e in chosen],
             actor=actor,
             at=now,
+            inspectors=inspectors,
         )
     except Refused as refused:
         return Reply(text=refusal_text(refused, await _open_name(session, actor)))
+    who = T.INSPECTION_STARTED_WITH.format(names="、".join(p.display_name for p in inspectors))
     return Reply(
         text=T.INSPECTION_STARTED.format(
-            name=name, enterprises=enterprises_text([e.name for e in chosen]), person_times=person_times
+            name=name,
+            enterprises=enterprises_text([e.name for e in chosen]),
+            person_times=person_times,
+            who=who if inspectors else T.INSPECTION_STARTED_YOU,
         )
     )
 
@@ -193,7 +211,7 @@ def card_text(
         name=row.name or row.activity or "",
         start=start,
         end=end,
-        who=actor.display_name,
+        who="、".join(f.people) or actor.display_name,
         person_times=row.person_times,
         enterprises=enterprises_text(f.enterprises),
         found=f.found,
@@ -206,5 +224,5 @@ def card_text(
 
 
 async def _open_name(session: AsyncSession, actor: Person) -> str | None:
-    found = await open_inspections_of(session, actor.id)
-    return found[-1].name if found else None
+    found = await report_ops.open_inspection_of(session, actor)
+    return found.name if found else None

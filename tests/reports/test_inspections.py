@@ -62,34 +62,41 @@ def test_inspection_refusals(role: Role, open_now: bool, starting: bool, refusal
     assert inspection_refusal(person(role), open_now, starting) == refusal
 
 
-def inspection(id: int, enterprise_ids: list[int], closed: bool = False) -> Any:
-    return SimpleNamespace(id=id, enterprise_ids=enterprise_ids, closed_at="then" if closed else None)
+def inspection(id: int, enterprise_ids: list[int], closed: bool = False, by: int = 5, listed: Any = None) -> Any:
+    return SimpleNamespace(
+        id=id, enterprise_ids=enterprise_ids, closed_at="then" if closed else None, recorded_by_id=by, inspector_ids=listed
+    )
 
 
 @pytest.mark.parametrize(
-    ("open_ones", "enterprise_id", "linked"),
+    ("open_ones", "person_id", "enterprise_id", "linked"),
     [
-        ([], 1, None),
-        ([inspection(3, [1, 2])], 1, 3),
-        ([inspection(3, [1, 2])], 7, None),  # an enterprise the inspection does not cover
-        ([inspection(3, [1], closed=True)], 1, None),
-        ([inspection(3, [1]), inspection(4, [1])], 1, 4),  # the newest
+        ([], 5, 1, None),
+        ([inspection(3, [1, 2])], 5, 1, 3),
+        ([inspection(3, [1, 2])], 5, 7, None),  # an enterprise the inspection does not cover
+        ([inspection(3, [1], closed=True)], 5, 1, None),
+        ([inspection(3, [1]), inspection(4, [1])], 5, 1, 4),  # the newest
+        ([inspection(3, [1])], 6, 1, None),  # somebody else's inspection
+        ([inspection(3, [1], listed=[6, 8])], 6, 1, 3),  # a listed inspector
+        ([inspection(3, [1], listed=[6])], 9, 1, None),
     ],
 )
-def test_which_inspection_a_hazard_is_linked_to(open_ones: list[Any], enterprise_id: int, linked: int | None) -> None:
-    assert linked_inspection(open_ones, enterprise_id) == linked
+def test_which_inspection_a_hazard_is_linked_to(
+    open_ones: list[Any], person_id: int, enterprise_id: int, linked: int | None
+) -> None:
+    assert linked_inspection(open_ones, person_id, enterprise_id) == linked
 
 
 async def test_an_inspection_links_its_hazards_and_posts_one_card(seeded: Harness) -> None:
     h = seeded
-    said = h.texts(await h.say(ZHAO, "/开始检查 冬季消防检查 华油 宏达 3人次"))
-    assert "已开始检查“冬季消防检查”" in said and "3 人次" in said
+    said = h.texts(await h.say(ZHAO, "/开始检查 冬季消防检查 华油 宏达 @李干部 3人次"))
+    assert "已开始检查“冬季消防检查”" in said and "3 人次" in said and "您和李干部上报" in said
     assert "还有一次检查“冬季消防检查”未结束" in h.texts(await h.say(ZHAO, "/inspection start 又一次 华油"))
     await h.say(ZHAO, "/hazard 华油 配电箱未接地 立即整改", files=(h.add_file(jpeg(1)),))
-    await h.say(ZHAO, "/hazard 宏达 消防通道堵塞 7天内", files=(h.add_file(jpeg(2)),))
+    await h.say(LI, "/hazard 宏达 消防通道堵塞 7天内", files=(h.add_file(jpeg(2)),))  # a listed inspector
     await h.say(ZHANG, "/hazard 楼梯扶手松动 立即整改", files=(h.add_file(jpeg(3)),))  # not a member: not linked
     card = h.texts(await h.say(ZHAO, "/结束检查"))
-    assert "【检查情况】冬季消防检查" in card
+    assert "【检查情况】冬季消防检查" in card and "检查人员：赵工、李干部，3 人次" in card
     assert "覆盖企业：华油装备制造有限公司、宏达机械有限公司" in card
     assert "发现隐患 2 项，其中立即整改 1 项、限期整改 1 项。" in card
     assert "YH-2026-0001、YH-2026-0002" in card
@@ -109,6 +116,7 @@ async def test_an_inspection_links_its_hazards_and_posts_one_card(seeded: Harnes
         start, end = datetime(2000, 1, 1, tzinfo=UTC), datetime(2100, 1, 1, tzinfo=UTC)
         printed = {r.code: source_text(r) async for page in ledger_pages(s, start, end) for r in page}
         assert printed["YH-2026-0001"] == "专家（冬季消防检查）" and printed["YH-2026-0004"] == "专家"
+        assert printed["YH-2026-0002"] == "检查（冬季消防检查）"
     summary = h.texts(await h.say(LI, f"/summary {today.year}"))
     assert "开展安全检查 1 次、出动检查人员 3 人次、检查发现问题隐患 2 条，" in summary
 
@@ -121,6 +129,8 @@ async def test_park_wide_inspection_by_a_manager_and_a_lead_refused(seeded: Harn
     assert T.INSPECTION_START_USAGE in h.texts(await h.say(LI, "/开始检查"))
     assert "请写明检查的企业" in h.texts(await h.say(LI, "/开始检查 节前检查 不存在"))
     assert "人次要写一个正整数" in h.texts(await h.say(LI, "/开始检查 节前检查 华油 很多"))
+    assert "没有找到检查人员“@无名氏”" in h.texts(await h.say(LI, "/开始检查 节前检查 华油 @无名氏"))
+    assert "张伟 不是管理人员或检查专家" in h.texts(await h.say(LI, "/开始检查 节前检查 华油 @张伟"))
     said = h.texts(await h.say(LI, "/inspection start 节前检查 全园区"))
     assert "已开始检查“节前检查”" in said and "1 人次" in said
     card = h.texts(await h.say(LI, "/inspection end"))

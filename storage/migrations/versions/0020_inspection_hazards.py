@@ -17,6 +17,7 @@ def upgrade() -> None:
     with op.batch_alter_table("inspections") as batch:
         batch.add_column(sa.Column("name", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("inspector_ids", sa.JSON(), nullable=True))
     op.execute("UPDATE inspections SET closed_at = created_at")
     # Hazards reported before carry no inspection: NULL, as the ledger chain's states sealed before this
     # revision read it (`domain/hazards/chain.py` `LATER_FIELDS`).
@@ -32,5 +33,6 @@ def downgrade() -> None:
         batch.drop_constraint("fk_hazards_inspection_id_inspections", type_="foreignkey")
         batch.drop_column("inspection_id")
     with op.batch_alter_table("inspections") as batch:
+        batch.drop_column("inspector_ids")
         batch.drop_column("closed_at")
         batch.drop_column("name")
