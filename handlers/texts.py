@@ -1134,6 +1134,10 @@ INSPECTION_REFUSALS = {
     "none_open": "您当前没有进行中的检查。开始检查请发送 /开始检查 <名称> <企业…|全园区>。",
     "member_not_allowed": "{name} 不是管理人员或检查专家，不能列为检查人员。",
 }
+INSPECTION_RECHECK_OPEN = "\n复查对象：以上企业尚未销号的隐患 {count} 项，请逐项核对：\n{lines}{more}"
+INSPECTION_RECHECK_LINE = "· {code} {enterprise}：{description}"
+INSPECTION_RECHECK_MORE = "\n……另有 {count} 项，可发送 /hazards <企业> 查看。"
+INSPECTION_RECHECK_NONE = "\n复查对象：以上企业目前没有未销号的隐患。"
 INSPECTION_STARTED_YOU = "您"
 INSPECTION_STARTED_WITH = "您和{names}"
 INSPECTION_MEMBER_UNKNOWN = "没有找到检查人员“{text}”（请写 @用户名 或姓名）。"

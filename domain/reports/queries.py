@@ -519,6 +519,21 @@ async def inspection_findings(session: AsyncSession, inspection: Inspection) -> 
     return f
 
 
+async def open_hazards_of(session: AsyncSession, enterprise_ids: Sequence[int], limit: int = 30) -> tuple[list[tuple[str, str, str]], int]:
+    """Return the open hazards of some enterprises, oldest first, as (code, enterprise, description), at
+    most `limit`, and how many there are in all (a 复查 lists them)."""
+    where = and_(Hazard.enterprise_id.in_(list(enterprise_ids)), Hazard.status.in_(OPEN_STATUSES))
+    total = await session.scalar(select(func.count()).select_from(Hazard).where(where))
+    rows = await session.execute(
+        select(Hazard.code, Enterprise.name, Hazard.description)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(where)
+        .order_by(Hazard.found_at, Hazard.id)
+        .limit(limit)
+    )
+    return [(code, name, text) for code, name, text in rows.all()], int(total or 0)
+
+
 # --- the year's drills and trainings (/drills, /trainings) ----------------------------------------
 
 

@@ -123,3 +123,12 @@ def inspection_refusal(person: Person, open_now: bool, starting: bool) -> Inspec
     if not starting and not open_now:
         return InspectionRefusal.NONE_OPEN
     return None
+
+
+RECHECK_WORDS = ("复查", "回头看")
+
+
+def is_recheck(name: str) -> bool:
+    """Tell whether an inspection's name says it is a 复查 (re-inspection): opening one lists the open
+    hazards of its enterprises, to be checked one by one."""
+    return any(word in name for word in RECHECK_WORDS)

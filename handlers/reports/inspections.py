@@ -16,7 +16,7 @@ from domain.park import queries as park_queries
 from domain.park.rules import Perm
 from domain.reports import operations as report_ops
 from domain.reports import queries as report_queries
-from domain.reports.rules import InspectionRefusal, may_record_inspection
+from domain.reports.rules import InspectionRefusal, is_recheck, may_record_inspection
 from handlers import texts as T
 from handlers.reports.commands import _count, exact_enterprise, record_args
 from handlers.util import pick_enterprise
@@ -174,14 +174,28 @@ async def start(
     except Refused as refused:
         return Reply(text=refusal_text(refused, await _open_name(session, actor)))
     who = T.INSPECTION_STARTED_WITH.format(names="、".join(p.display_name for p in inspectors))
-    return Reply(
-        text=T.INSPECTION_STARTED.format(
-            name=name,
-            enterprises=enterprises_text([e.name for e in chosen]),
-            person_times=person_times,
-            who=who if inspectors else T.INSPECTION_STARTED_YOU,
-        )
+    started = T.INSPECTION_STARTED.format(
+        name=name,
+        enterprises=enterprises_text([e.name for e in chosen]),
+        person_times=person_times,
+        who=who if inspectors else T.INSPECTION_STARTED_YOU,
     )
+    if is_recheck(name):
+        started += await recheck_text(session, [e.id for e in chosen])
+    return Reply(text=started)
+
+
+async def recheck_text(session: AsyncSession, enterprise_ids: list[int]) -> str:
+    """List the open hazards a 复查 (re-inspection) of these enterprises checks."""
+    rows, total = await report_queries.open_hazards_of(session, enterprise_ids)
+    if not total:
+        return T.INSPECTION_RECHECK_NONE
+    lines = "\n".join(
+        T.INSPECTION_RECHECK_LINE.format(code=code, enterprise=ent, description=text[:40])
+        for code, ent, text in rows
+    )
+    more = T.INSPECTION_RECHECK_MORE.format(count=total - len(rows)) if total > len(rows) else ""
+    return T.INSPECTION_RECHECK_OPEN.format(count=total, lines=lines, more=more)
 
 
 @router.command("inspection_end", perm=Perm.INSPECTION_RUN, help_text=T.REPORT_HELP["inspection_end"])

@@ -17,6 +17,7 @@ from domain.reports.export import ledger_pages
 from domain.reports.rules import (
     InspectionRefusal,
     inspection_refusal,
+    is_recheck,
     may_record_inspection,
     may_run_inspection,
 )
@@ -135,3 +136,21 @@ async def test_park_wide_inspection_by_a_manager_and_a_lead_refused(seeded: Harn
     assert "已开始检查“节前检查”" in said and "1 人次" in said
     card = h.texts(await h.say(LI, "/inspection end"))
     assert "发现隐患 0 项，其中立即整改 0 项、限期整改 0 项。" in card
+
+
+@pytest.mark.parametrize(
+    ("name", "recheck"), [("复查", True), ("华油隐患整改复查", True), ("节后回头看", True), ("冬季消防检查", False)]
+)
+def test_which_inspections_are_rechecks(name: str, recheck: bool) -> None:
+    assert is_recheck(name) is recheck
+
+
+async def test_a_recheck_lists_the_open_hazards_of_its_enterprises(seeded: Harness) -> None:
+    h = seeded
+    await h.say(ZHANG, "/hazard 楼梯扶手松动 立即整改", files=(h.add_file(jpeg(1)),))
+    await h.say(ZHANG, "/hazard 消防通道堵塞 7天内", files=(h.add_file(jpeg(2)),))
+    said = h.texts(await h.say(ZHAO, "/开始检查 整改复查 华油"))
+    assert "复查对象：以上企业尚未销号的隐患 2 项" in said
+    assert "· YH-2026-0001 华油装备制造有限公司：楼梯扶手松动" in said and "YH-2026-0002" in said
+    await h.say(ZHAO, "/结束检查")
+    assert T.INSPECTION_RECHECK_NONE in h.texts(await h.say(ZHAO, "/开始检查 复查 宏达"))
