@@ -1138,6 +1138,12 @@ INSPECTION_RECHECK_OPEN = "\n复查对象：以上企业尚未销号的隐患 {c
 INSPECTION_RECHECK_LINE = "· {code} {enterprise}：{description}"
 INSPECTION_RECHECK_MORE = "\n……另有 {count} 项，可发送 /hazards <企业> 查看。"
 INSPECTION_RECHECK_NONE = "\n复查对象：以上企业目前没有未销号的隐患。"
+INSPECTION_RECHECK_ALL_CLOSED = "\n复查结果：这些企业的隐患均已销号。"
+INSPECTION_RECHECK_STILL_OPEN = (
+    "\n复查结果：复查后仍未销号的隐患 {count} 项：{codes}。\n"
+    "如需通报，可发送 /notice 关于{name}仍未整改隐患的通报 ……（写明上述编号；标题含“通报”即记为通报）。"
+)
+INSPECTION_RECHECK_ETC = "等"
 INSPECTION_STARTED_YOU = "您"
 INSPECTION_STARTED_WITH = "您和{names}"
 INSPECTION_MEMBER_UNKNOWN = "没有找到检查人员“{text}”（请写 @用户名 或姓名）。"

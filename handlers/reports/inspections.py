@@ -212,7 +212,19 @@ async def end(*, session: AsyncSession, settings: Settings, actor: Person, now: 
         row = await report_ops.end_inspection(session, actor=actor, at=now)
     except Refused as refused:
         return Reply(text=refusal_text(refused))
-    return Reply(text=card_text(row, await report_queries.inspection_findings(session, row), actor, settings))
+    card = card_text(row, await report_queries.inspection_findings(session, row), actor, settings)
+    if is_recheck(row.name or ""):
+        card += await still_open_text(session, row)
+    return Reply(text=card)
+
+
+async def still_open_text(session: AsyncSession, row: Inspection) -> str:
+    """Name the hazards still open when a 复查 ends: what a 通报 (notice of criticism) would list."""
+    rows, total = await report_queries.open_hazards_of(session, list(row.enterprise_ids or []))
+    if not total:
+        return T.INSPECTION_RECHECK_ALL_CLOSED
+    codes = "、".join(code for code, _, _ in rows) + (T.INSPECTION_RECHECK_ETC if total > len(rows) else "")
+    return T.INSPECTION_RECHECK_STILL_OPEN.format(count=total, codes=codes, name=row.name or "")
 
 
 def card_text(

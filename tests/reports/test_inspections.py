@@ -152,5 +152,7 @@ async def test_a_recheck_lists_the_open_hazards_of_its_enterprises(seeded: Harne
     said = h.texts(await h.say(ZHAO, "/开始检查 整改复查 华油"))
     assert "复查对象：以上企业尚未销号的隐患 2 项" in said
     assert "· YH-2026-0001 华油装备制造有限公司：楼梯扶手松动" in said and "YH-2026-0002" in said
-    await h.say(ZHAO, "/结束检查")
+    card = h.texts(await h.say(ZHAO, "/结束检查"))
+    assert "复查后仍未销号的隐患 2 项：YH-2026-0001、YH-2026-0002。" in card and "/notice 关于整改复查" in card
     assert T.INSPECTION_RECHECK_NONE in h.texts(await h.say(ZHAO, "/开始检查 复查 宏达"))
+    assert T.INSPECTION_RECHECK_ALL_CLOSED in h.texts(await h.say(ZHAO, "/结束检查"))
