@@ -28,7 +28,7 @@ from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
 from handlers.park import enterprises, officers, people
 from handlers.reports import commands as reports
-from handlers.reports import drills
+from handlers.reports import drills, inspections
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
@@ -90,6 +90,7 @@ def routers() -> list[Router]:
         matrix.router,
         letters.router,
         reports.router,
+        inspections.router,
         drills.router,
     ]
 

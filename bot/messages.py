@@ -47,6 +47,8 @@ COMMAND_ALIASES = {
     "我的待办": "todo",
     "培训": "training",
     "演练": "drill",
+    "开始检查": "inspection_start",
+    "结束检查": "inspection_end",
     "培训记录": "trainings",
     "演练记录": "drills",
     "包联": "officer",

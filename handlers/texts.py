@@ -1026,6 +1026,8 @@ REPORT_HELP = {
     "week": "/week [上周|本周|2026-W48] — 周报：各企业隐患新增、销号、逾期，附图表",
     "summary": "/summary <年份> 或 /summary <起始日期> <结束日期> — 年度（期间）安全生产工作数据",
     "inspection": "/inspection <日期> <人次> <企业…> [检查内容] — 登记一次检查（计入总结）",
+    "inspection_start": "/inspection_start（/开始检查）<名称> <企业…|全园区> [@检查人员…] [N人次] — 开始一次检查，期间上报的隐患计入这次检查",
+    "inspection_end": "/inspection_end（/结束检查）— 结束检查，发布检查情况（覆盖企业、发现隐患、立即整改、限期整改）",
     "drill": "/drill（/演练）<日期> <名称> <企业|全园区> [地点] [人数] — 登记应急演练（消防、危化品泄漏、防汛等）",
     "training": "/training（/培训）<日期> <名称> [主办单位] [外部|内部] [天数] <企业…|全园区> <人次> — 登记安全培训",
     "drills": "/drills [年份]（/演练记录）— 查看一年的应急演练",
@@ -1102,12 +1104,13 @@ SUMMARY_TITLE_YEAR = "【{park}{year}年度安全生产工作数据】"
 SUMMARY_TITLE_RANGE = "【{park}安全生产工作数据（{start} 至 {end}）】"
 SUMMARY_PARAGRAPH = (
     "{period}，园区{meetings}{notices}{campaigns}"
-    "开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次，"
+    "开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次{inspection_found}，"
     "排查安全隐患 {found} 项（其中重大隐患 {major} 项），"
     "已整改 {rectified} 项（立即整改 {immediate} 项、限期整改 {deadline} 项），已验收销号 {closed} 项，整改销号率 {rate}，"
     "尚未销号 {open} 项；"
     "开展应急演练 {drills} 次{drill_kinds}、参演 {drill_people} 人次；组织安全培训 {trainings} 次、{training_people} 人次{training_scopes}。"
 )
+SUMMARY_INSPECTION_FOUND = "、检查发现问题隐患 {count} 条"
 SUMMARY_DRILL_KINDS = "（{kinds}）"
 SUMMARY_DRILL_KIND = "{kind} {count} 次"
 SUMMARY_TRAINING_SCOPES = "（{scopes}）"
@@ -1166,6 +1169,54 @@ INSPECTION_BAD_DATE = "没看懂日期“{text}”。" + INSPECTION_USAGE
 INSPECTION_BAD_COUNT = "人次要写一个正整数（例如 6），现在是“{text}”。" + INSPECTION_USAGE
 INSPECTION_NO_ENTERPRISE = "请至少写一家企业（名称或别名），或写“全园区”。" + INSPECTION_USAGE
 INSPECTION_DONE = "已登记检查：{day}，{enterprises}，{person_times} 人次{activity}。本年度已登记检查 {count} 次。"
+INSPECTION_RECORD_DENIED = "只有管理人员可以补登检查记录。检查专家请用 /开始检查 与 /结束检查 记录现场检查。"
+
+# Inspections opened and closed (/inspection start, /inspection end): hazards found meanwhile are linked.
+INSPECTION_START_WORDS = ("start", "开始")
+INSPECTION_END_WORDS = ("end", "结束")
+INSPECTION_START_USAGE = (
+    "用法：/开始检查 <名称> <企业…|全园区> [@同行检查人员…] [N人次]\n"
+    "例如：/开始检查 冬季消防检查 华油 宏达 @赵工 3人次，或 /inspection start 节前安全检查 全园区\n"
+    "检查进行期间，您和同行检查人员为这些企业上报的隐患都计入这次检查；检查完毕发送 /结束检查。"
+)
+INSPECTION_START_NO_ENTERPRISE = "请写明检查的企业（名称或别名），或写“全园区”。\n" + INSPECTION_START_USAGE
+INSPECTION_START_BAD_COUNT = "人次要写一个正整数（例如 3人次），现在是“{text}”。\n" + INSPECTION_START_USAGE
+INSPECTION_STARTED = (
+    "已开始检查“{name}”：{enterprises}，{person_times} 人次。\n"
+    "检查期间{who}上报的这些企业的隐患将计入本次检查；检查完毕请发送 /结束检查。"
+)
+INSPECTION_REFUSALS = {
+    "not_allowed": "只有管理人员和检查专家可以开始或结束检查。",
+    "already_open": "您还有一次检查“{name}”未结束，请先发送 /结束检查。",
+    "none_open": "您当前没有进行中的检查。开始检查请发送 /开始检查 <名称> <企业…|全园区>。",
+    "member_not_allowed": "{name} 不是管理人员或检查专家，不能列为检查人员。",
+}
+INSPECTION_RECHECK_OPEN = "\n复查对象：以上企业尚未销号的隐患 {count} 项，请逐项核对：\n{lines}{more}"
+INSPECTION_RECHECK_LINE = "· {code} {enterprise}：{description}"
+INSPECTION_RECHECK_MORE = "\n……另有 {count} 项，可发送 /hazards <企业> 查看。"
+INSPECTION_RECHECK_NONE = "\n复查对象：以上企业目前没有未销号的隐患。"
+INSPECTION_RECHECK_ALL_CLOSED = "\n复查结果：这些企业的隐患均已销号。"
+INSPECTION_RECHECK_STILL_OPEN = (
+    "\n复查结果：复查后仍未销号的隐患 {count} 项：{codes}。\n"
+    "如需通报，可发送 /notice 关于{name}仍未整改隐患的通报 ……（写明上述编号；标题含“通报”即记为通报）。"
+)
+INSPECTION_RECHECK_ETC = "等"
+INSPECTION_STARTED_YOU = "您"
+INSPECTION_STARTED_WITH = "您和{names}"
+INSPECTION_MEMBER_UNKNOWN = "没有找到检查人员“{text}”（请写 @用户名 或姓名）。"
+INSPECTION_MEMBER_AMBIGUOUS = "“{text}”对应多人：{names}。请写得更具体（@用户名）。"
+INSPECTION_CARD = (
+    "【检查情况】{name}\n"
+    "检查时间：{start} 至 {end}\n"
+    "检查人员：{who}，{person_times} 人次\n"
+    "覆盖企业：{enterprises}\n"
+    "发现隐患 {found} 项{major}，其中立即整改 {immediate} 项、限期整改 {deadline} 项{undecided}。"
+    "{codes}"
+)
+INSPECTION_CARD_MAJOR = "（重大隐患 {count} 项）"
+INSPECTION_CARD_UNDECIDED = "、尚未确定整改方式 {count} 项"
+INSPECTION_CARD_CODES = "\n隐患编号：{codes}"
+INSPECTION_ENTERPRISES_MANY = "{first}等 {count} 家企业"
 DRILL_USAGE = (
     "用法：/drill <日期> <名称> <企业|全园区> [地点] [人数]\n"
     "名称里写明演练类型（消防、火灾、危化品泄漏、防汛等），类型由名称判断，其余记为“其他”。\n"

@@ -22,7 +22,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import codes
 from domain.hazards import chain
-from domain.hazards.queries import fixer_id, last_event, pending_extension
+from domain.hazards.queries import fixer_id, last_event, open_inspections, pending_extension
 from domain.hazards.rules import (
     RULES,
     Action,
@@ -32,6 +32,7 @@ from domain.hazards.rules import (
     check,
     five_missing_keys,
     is_finder,
+    linked_inspection,
     may_downgrade_major,
 )
 from domain.outcome import Change, Refused
@@ -108,6 +109,7 @@ async def report(
         created_at=at,
         updated_at=at,
         media_group_id=media_group_id,
+        inspection_id=linked_inspection(await open_inspections(session), actor.id, enterprise.id),
     )
     session.add(hazard)
     # What the card shows, set as already loaded once added: no cascade pulls the actor into the session.

@@ -33,10 +33,18 @@ from storage.models import (
     HazardDocument,
     HazardEvent,
     HazardPhoto,
+    Inspection,
     Photo,
 )
 
 L = TypeVar("L", HazardPhoto, HazardDocument)
+
+
+async def open_inspections(session: AsyncSession) -> list[Inspection]:
+    """Return the inspections (检查) still open: a handful at most (which one a hazard joins is
+    `rules.linked_inspection`)."""
+    found = await session.scalars(select(Inspection).where(Inspection.closed_at.is_(None)).order_by(Inspection.id))
+    return list(found.all())
 
 
 async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:

@@ -9,6 +9,7 @@ reports and the overdue job read; the chat handlers (`handlers/hazards/`) render
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
@@ -29,7 +30,7 @@ from storage.enums import (
 )
 
 if TYPE_CHECKING:  # rules read rows' attributes; they never load SQLAlchemy themselves
-    from storage.models import Hazard, Person
+    from storage.models import Hazard, Inspection, Person
 
 S = HazardStatus
 
@@ -453,3 +454,16 @@ def may_withdraw(person: Person, hazard: Hazard) -> bool:
 def may_edit_description(person: Person, hazard: Hazard) -> bool:
     """Tell whether the person may rewrite a hazard's description: only its reporter."""
     return role_allows(person.role, Perm.HAZARD_EDIT) and is_reporter(person, hazard)
+
+
+def linked_inspection(open_inspections: Sequence[Inspection], person_id: int, enterprise_id: int) -> int | None:
+    """Return the id of the open inspection (检查) a hazard this person reports for the enterprise is found
+    on: one they opened or are listed in that covers the enterprise (the newest if several), or None."""
+    covering = [
+        i.id
+        for i in open_inspections
+        if i.closed_at is None
+        and person_id in (i.recorded_by_id, *(i.inspector_ids or ()))
+        and enterprise_id in (i.enterprise_ids or ())
+    ]
+    return max(covering, default=None)

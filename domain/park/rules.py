@@ -41,6 +41,7 @@ class Perm(StrEnum):
     LETTER_SEND = "letter_send"  # issue the year's responsibility letter (目标责任状), see who has not signed
     LETTER_SIGN = "letter_sign"  # return the enterprise's signed letter (a photo or PDF scan)
     REPORTS = "reports"  # digests, summaries, the ledger export, recording inspections and drills
+    INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
 
@@ -72,6 +73,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.LETTER_SEND: MANAGER_ROLES,
     Perm.LETTER_SIGN: (Role.LEAD,),  # the enterprise's safety lead signs for it
     Perm.REPORTS: MANAGER_ROLES,
+    Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
 }

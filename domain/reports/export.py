@@ -24,6 +24,7 @@ from storage.models import (
     Hazard,
     HazardEvent,
     HazardPhoto,
+    Inspection,
     Person,
     Photo,
 )
@@ -48,7 +49,7 @@ class LedgerRow:
     location: str = ""
     found_by: FoundBy = FoundBy.SNAPSHOT
     reporter: str = ""
-    activity: str | None = None  # the campaign (专项行动) it was found in, if it is linked to one
+    activity: str | None = None  # the inspection (检查) or else the campaign (专项行动) it was found in
     fix_note: str | None = None
     fixer: str | None = None
     fixed_at: datetime | None = None
@@ -65,9 +66,10 @@ async def ledger_pages(
     after: tuple[datetime, int] | None = None
     while True:
         query = (
-            select(Hazard, Enterprise.name, Person.display_name, Person.role)
+            select(Hazard, Enterprise.name, Person.display_name, Person.role, Inspection.name)
             .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
             .join(Person, Person.id == Hazard.reporter_id)
+            .outerjoin(Inspection, Inspection.id == Hazard.inspection_id)
             .where(Hazard.found_at >= start, Hazard.found_at < end)
             .order_by(Hazard.found_at, Hazard.id)
             .limit(page)
@@ -78,7 +80,7 @@ async def ledger_pages(
         if not hazards:
             return
         rows: dict[int, LedgerRow] = {}
-        for h, name, reporter, role in hazards:
+        for h, name, reporter, role, inspection in hazards:
             rows[h.id] = LedgerRow(
                 code=h.code,
                 found_at=h.found_at,
@@ -93,6 +95,7 @@ async def ledger_pages(
                 location=h.location,
                 found_by=found_by(h.source, role),
                 reporter=reporter,
+                activity=inspection,  # the inspection it was found on (`/inspection start`), named
             )
         ids = list(rows)
         linked = await session.execute(
@@ -101,7 +104,7 @@ async def ledger_pages(
             .where(CampaignHazard.hazard_id.in_(ids))
         )
         for hazard_id, title in linked.all():
-            rows[hazard_id].activity = title
+            rows[hazard_id].activity = rows[hazard_id].activity or title
         events = await session.execute(
             select(HazardEvent.hazard_id, HazardEvent.action, HazardEvent.at, HazardEvent.note, Person.display_name)
             .outerjoin(Person, Person.id == HazardEvent.actor_id)

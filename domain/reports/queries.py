@@ -25,7 +25,17 @@ from domain.notices import queries as notice_queries
 from domain.park.queries import officer_counts
 from domain.reports.rules import moment, week_label, week_start
 from storage.enums import OPEN_STATUSES, DrillKind, HazardStatus, Level, Mode, TaskStatus
-from storage.models import Campaign, CampaignTask, Drill, Enterprise, Hazard, Inspection, Notice, Training
+from storage.models import (
+    Campaign,
+    CampaignTask,
+    Drill,
+    Enterprise,
+    Hazard,
+    Inspection,
+    Notice,
+    Person,
+    Training,
+)
 
 S = HazardStatus
 TREND_WEEKS = 8
@@ -387,6 +397,7 @@ class SummaryFigures:
     broadcast: BroadcastFigures
     inspections: int = 0
     inspection_person_times: int = 0
+    inspection_found: int = 0  # of the hazards found, those found on an inspection (检查发现, `/inspection start`)
     found: int = 0
     major: int = 0
     rectified_immediately: int = 0  # 立即整改, fix submitted (awaiting verification or closed)
@@ -428,10 +439,13 @@ async def summary_figures(
                 count_if(and_(fixed, or_(Hazard.mode.is_(None), Hazard.mode != Mode.IMMEDIATE))),
                 count_if(Hazard.status == S.CLOSED),
                 count_if(Hazard.status.in_(OPEN_STATUSES)),
+                count_if(Hazard.inspection_id.is_not(None)),
             ).where(_found_in(s, e))
         )
     ).one()
-    f.found, f.major, f.rectified_immediately, f.rectified_by_deadline, f.closed, f.still_open = (int(n) for n in row)
+    (
+        f.found, f.major, f.rectified_immediately, f.rectified_by_deadline, f.closed, f.still_open, f.inspection_found,
+    ) = (int(n) for n in row)  # fmt: skip
     count, people = (
         await session.execute(
             select(func.count(), func.coalesce(func.sum(Inspection.person_times), 0)).where(
@@ -463,6 +477,64 @@ async def summary_figures(
     f.officers, f.officer_enterprises = await officer_counts(session)
     f.letters_signed = await signed_between(session, s, e)
     return f
+
+
+# --- what an inspection found (the card posted when it is ended) --------------------------------
+
+
+@dataclass
+class InspectionFindings:
+    """What one inspection found: the enterprises it covered and its hazards by how they are rectified."""
+
+    enterprises: list[str]
+    people: list[str] = field(default_factory=list)  # its opener, then the inspectors listed
+    found: int = 0  # linked hazards, withdrawn (mistaken) reports aside
+    major: int = 0
+    immediate: int = 0  # 立即整改
+    deadline: int = 0  # 限期整改
+    undecided: int = 0  # no way of rectification chosen yet
+    codes: list[str] = field(default_factory=list)
+
+
+async def inspection_findings(session: AsyncSession, inspection: Inspection) -> InspectionFindings:
+    """Return what an inspection found: its enterprises' names and its linked hazards, counted."""
+    ids = list(inspection.enterprise_ids or [])
+    names = dict((await session.execute(select(Enterprise.id, Enterprise.name).where(Enterprise.id.in_(ids)))).all()) if ids else {}
+    f = InspectionFindings(enterprises=[names[i] for i in ids if i in names])
+    members = [i for i in (inspection.recorded_by_id, *(inspection.inspector_ids or ())) if i is not None]
+    people = dict((await session.execute(select(Person.id, Person.display_name).where(Person.id.in_(members)))).all())
+    f.people = [people[i] for i in members if i in people]
+    hazards = await session.execute(
+        select(Hazard.code, Hazard.level, Hazard.mode)
+        .where(Hazard.inspection_id == inspection.id, Hazard.status != S.WITHDRAWN)
+        .order_by(Hazard.id)
+    )
+    for code, level, mode in hazards.all():
+        f.found += 1
+        f.codes.append(code)
+        f.major += level == Level.MAJOR
+        if mode == Mode.IMMEDIATE:
+            f.immediate += 1
+        elif mode == Mode.DEADLINE:
+            f.deadline += 1
+        else:
+            f.undecided += 1
+    return f
+
+
+async def open_hazards_of(session: AsyncSession, enterprise_ids: Sequence[int], limit: int = 30) -> tuple[list[tuple[str, str, str]], int]:
+    """Return the open hazards of some enterprises, oldest first, as (code, enterprise, description), at
+    most `limit`, and how many there are in all (a 复查 lists them)."""
+    where = and_(Hazard.enterprise_id.in_(list(enterprise_ids)), Hazard.status.in_(OPEN_STATUSES))
+    total = await session.scalar(select(func.count()).select_from(Hazard).where(where))
+    rows = await session.execute(
+        select(Hazard.code, Enterprise.name, Hazard.description)
+        .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
+        .where(where)
+        .order_by(Hazard.found_at, Hazard.id)
+        .limit(limit)
+    )
+    return [(code, name, text) for code, name, text in rows.all()], int(total or 0)
 
 
 # --- the year's drills and trainings (/drills, /trainings) ----------------------------------------

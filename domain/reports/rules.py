@@ -6,8 +6,13 @@ from __future__ import annotations
 import enum
 import re
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import TYPE_CHECKING
 
+from domain.park.rules import Perm, role_allows
 from storage.enums import DrillKind
+
+if TYPE_CHECKING:  # rules read rows' attributes; they never load SQLAlchemy themselves
+    from storage.models import Person
 
 
 def moment(day: date, tz: tzinfo) -> datetime:
@@ -83,3 +88,47 @@ def is_training(text: str) -> bool:
 def is_drill(text: str) -> bool:
     """Tell whether a `/drill` type word names a drill: 演练, or a drill kind's word (消防, 防汛…)."""
     return "演练" in text or "演习" in text or drill_kind(text) != DrillKind.OTHER
+
+
+# --- inspections opened and closed (/inspection start, /inspection end) ------------------------------
+
+
+class InspectionRefusal(enum.StrEnum):
+    """Why opening or closing an inspection was refused."""
+
+    NOT_ALLOWED = "not_allowed"  # enterprise staff (or nobody) do not run the park's inspections
+    ALREADY_OPEN = "already_open"  # the person has an inspection open: end it first
+    NONE_OPEN = "none_open"  # nothing to end
+    MEMBER_NOT_ALLOWED = "member_not_allowed"  # a listed inspector who may not run inspections (enterprise staff)
+
+
+def may_run_inspection(person: Person) -> bool:
+    """Tell whether the person may open and close an inspection (检查): committee officers and the hired
+    experts (`Perm.INSPECTION_RUN`), not enterprise staff."""
+    return role_allows(person.role, Perm.INSPECTION_RUN)
+
+
+def may_record_inspection(person: Person) -> bool:
+    """Tell whether the person may record a past inspection for the summary (`/inspection <日期> …`)."""
+    return role_allows(person.role, Perm.REPORTS)
+
+
+def inspection_refusal(person: Person, open_now: bool, starting: bool) -> InspectionRefusal | None:
+    """Return why the person may not open (`starting`) or close an inspection now, or None when they may;
+    `open_now` says whether they have one open."""
+    if not may_run_inspection(person):
+        return InspectionRefusal.NOT_ALLOWED
+    if starting and open_now:
+        return InspectionRefusal.ALREADY_OPEN
+    if not starting and not open_now:
+        return InspectionRefusal.NONE_OPEN
+    return None
+
+
+RECHECK_WORDS = ("复查", "回头看")
+
+
+def is_recheck(name: str) -> bool:
+    """Tell whether an inspection's name says it is a 复查 (re-inspection): opening one lists the open
+    hazards of its enterprises, to be checked one by one."""
+    return any(word in name for word in RECHECK_WORDS)

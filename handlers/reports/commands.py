@@ -14,13 +14,12 @@ from bot.routing import Later, LaterWork, Router
 from domain.park import queries as park_queries
 from domain.park import rules as park_rules
 from domain.park.rules import Perm
-from domain.reports import operations as report_ops
 from domain.reports import queries as report_queries
 from domain.reports.rules import last_week, week_label, week_start
 from handlers import texts as T
 from handlers.reports.digest import summary_text, week_digest
 from handlers.reports.ledger_xlsx import period_name, write_ledger
-from handlers.util import Reach, disk_full_to_admins, is_disk_full, pick_enterprise, recipient
+from handlers.util import Reach, disk_full_to_admins, is_disk_full, recipient
 from storage import audit
 from storage.db import Database
 from storage.models import Enterprise, Person
@@ -173,67 +172,6 @@ def record_args(args: str, today: date, usage: str, bad_date: str) -> tuple[date
     if day > today:
         return Reply(text=T.DATE_FUTURE.format(day=day.isoformat()))
     return day, words[1:]
-
-
-@router.command("inspection", perm=Perm.REPORTS, help_text=T.REPORT_HELP["inspection"])
-async def inspection(
-    msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime
-) -> Reply:
-    """Record an inspection: its day, person-times, the enterprises visited and what was checked."""
-    parsed = record_args(msg.args, settings.park.day(now), T.INSPECTION_USAGE, T.INSPECTION_BAD_DATE)
-    if isinstance(parsed, Reply):
-        return parsed
-    day, words = parsed
-    # 人次 first (/inspection 11月28日 6 华油) or after the enterprises (/inspection 12月5日 华油 3人次).
-    counted = _count(words)
-    rest = words[counted[1] :] if counted else words
-    chosen: list[Enterprise] = []
-    while rest:
-        if rest[0] in T.PARK_WIDE_WORDS:
-            chosen = list(await park_queries.list_enterprises(session))
-            rest = rest[1:]
-            break
-        found = await exact_enterprise(session, rest[0])
-        if found is None:
-            break
-        if found not in chosen:
-            chosen.append(found)
-        rest = rest[1:]
-    if counted is None and chosen and (after := _count(rest)):
-        counted, rest = after, rest[after[1] :]
-    # No count read: name the word that should have been one, unless a count follows a word that is no
-    # enterprise (/inspection 12月5日 华由 3人次): then the name is what is wrong.
-    count_later = any(_count(words[i:]) for i in range(1, len(words)))
-    if counted is None and (chosen or not count_later):
-        return Reply(text=T.INSPECTION_BAD_COUNT.format(text=(rest or words)[0][:20]))
-    if not chosen:
-        near = await pick_enterprise(session, rest[0] if rest else words[0], button=None)
-        if isinstance(near, Reply):
-            return Reply(text=f"{near.text}\n{T.INSPECTION_USAGE}")
-        return Reply(text=T.INSPECTION_NO_ENTERPRISE)
-    assert counted is not None  # without enterprises the command was answered above
-    person_times = counted[0]
-    activity = " ".join(rest)[:200] or None
-    await report_ops.record_inspection(
-        session,
-        day=day,
-        person_times=person_times,
-        enterprise_ids=[e.id for e in chosen],
-        activity=activity,
-        actor=actor,
-        at=now,
-    )
-    year = await report_queries.summary_figures(session, date(day.year, 1, 1), date(day.year, 12, 31), settings.park.tz, now)
-    names = "、".join(e.name for e in chosen) if len(chosen) <= 5 else f"{chosen[0].name}等 {len(chosen)} 家企业"
-    return Reply(
-        text=T.INSPECTION_DONE.format(
-            day=day.isoformat(),
-            enterprises=names,
-            person_times=person_times,
-            activity=f"，{activity}" if activity else "",
-            count=year.inspections,
-        )
-    )
 
 
 # --- /export ------------------------------------------------------------------------------------

@@ -243,6 +243,7 @@ def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
             ),
             "campaigns": T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
             "rectified": f.rectified_immediately + f.rectified_by_deadline,  # a fix submitted, of those found
+            "inspection_found": T.SUMMARY_INSPECTION_FOUND.format(count=f.inspection_found) if f.inspection_found else "",
             "drills": f.drills,
             "drill_kinds": drill_kinds_text(f.drill_kinds),
             "drill_people": f.drill_people,

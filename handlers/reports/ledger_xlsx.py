@@ -125,7 +125,7 @@ def _photo_cell(ws: Any, root: Path, paths: list[str]) -> Any:
 
 
 def _source(r: LedgerRow) -> str:
-    """Return the 来源 of a row: 随手拍, 专家 or 检查, with the campaign it was found in."""
+    """Return the 来源 of a row: 随手拍, 专家 or 检查, with the inspection or campaign it was found in."""
     source = T.XLSX_SOURCE_NAMES[r.found_by]
     return T.XLSX_SOURCE_IN.format(source=source, activity=r.activity) if r.activity else source
 

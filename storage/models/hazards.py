@@ -68,6 +68,8 @@ class Hazard(Base):
     updated_at: Mapped[datetime]
     closed_at: Mapped[datetime | None]
     media_group_id: Mapped[str | None] = mapped_column(String(64))
+    # The inspection (检查) it was found on, when its reporter had one open (migration 0020)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True, default=None)
 
     enterprise: Mapped[Enterprise] = relationship(lazy="raise")
     reporter: Mapped[Person] = relationship(lazy="raise")

@@ -35,6 +35,13 @@ class Inspection(Base):
     activity: Mapped[str | None] = mapped_column(String(200))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
+    # An inspection opened with `/inspection start` (migration 0020) has a name and stays open until it is
+    # ended; hazards its members report meanwhile are linked to it (`hazards.inspection_id`). One recorded
+    # after the fact is closed when recorded.
+    name: Mapped[str | None] = mapped_column(String(100))
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    # The inspectors listed besides its opener (`@赵工`): what they report while it is open is linked too
+    inspector_ids: Mapped[list[int] | None] = mapped_column(JSON, default=list)
 
 
 class Drill(Base):

@@ -109,6 +109,7 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.LETTER_SEND: MANAGERS,
     Perm.LETTER_SIGN: {"lead"},  # the enterprise's safety lead returns its signed letter
     Perm.REPORTS: MANAGERS,
+    Perm.INSPECTION_RUN: MANAGERS | {"inspector"},
     Perm.OFFICER_VIEW: MANAGERS,
     Perm.OFFICER_SET: {"admin"},  # an officer (包片干部) must be a manager: `tests/park/test_officers.py`
 }
