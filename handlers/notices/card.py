@@ -24,12 +24,12 @@ from domain.notices import queries as notice_queries
 from domain.notices import rules as notice_rules
 from domain.notices.queries import Correction
 from domain.notices.rules import Refusal
-from domain.outcome import Refused
+from domain.outcome import Change, Refused
 from domain.park.rules import is_manager
 from handlers import texts as T
 from handlers.broadcast import files_line, id_in_key
 from handlers.dates import DueDateError, parse_due
-from handlers.util import fmt_date
+from handlers.util import Reach, fmt_date, recipients
 from storage import attachments as attachment_rows
 from storage.enums import NoticeKind, NoticeStatus
 from storage.models import Notice, Person
@@ -308,3 +308,20 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.RECEIPT_ANSWERED_BY.format(enterprise=enterprise, name=name, answer=answer)
         case _:
             return T.need_role(["admin", "manager"], actor.role)
+
+
+async def tell_change(
+    session: AsyncSession,
+    notice: Notice,
+    change: Change[Notice],
+    text: str,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+) -> tuple[list[Reply], int]:
+    """Edit the card and tell, privately, whom the change names; return the replies and how many are told."""
+    told = recipients((person for _, person in change.told()), reach)
+    replies = [await card_edit(session, notice, settings, now)]
+    if told:
+        replies.append(Reply(text=text, people=told, about=card_key_of(notice)))
+    return replies, len(told)

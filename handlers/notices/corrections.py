@@ -25,7 +25,7 @@ from domain.notices import operations as notice_ops
 from domain.notices import queries as notice_queries
 from domain.notices import rules as notice_rules
 from domain.notices.rules import Refusal
-from domain.outcome import Change, Refused
+from domain.outcome import Refused
 from domain.park import queries as park_queries
 from domain.park.rules import Perm
 from handlers import texts as T
@@ -41,8 +41,9 @@ from handlers.notices.card import (
     notice_id_of,
     parse_when,
     refusal_text,
+    tell_change,
 )
-from handlers.util import Reach, recipients, refuse
+from handlers.util import Reach, refuse
 from storage import attachments as attachment_rows
 from storage.enums import NoticeKind
 from storage.models import BroadcastFile, Notice, Person
@@ -290,7 +291,7 @@ async def _set_place(
         return [Reply(text=T.NOTICE_PLACE_SAME.format(code=notice.code))]
     when = fmt_when(notice.starts_at or now, settings)
     told = T.NOTICE_PLACE_NOTICE.format(code=notice.code, title=notice.title, place=place, when=when)
-    replies, count = await _tell(session, notice, change, told, settings, now, reach)
+    replies, count = await tell_change(session, notice, change, told, settings, now, reach)
     done = T.NOTICE_PLACE_SET.format(code=notice.code, title=notice.title, place=place, count=count)
     return [*replies, Reply(text=done)]
 
@@ -315,7 +316,7 @@ async def _move(
         return [Reply(text=T.MEETING_MOVE_SAME.format(code=notice.code))]
     shown, where = fmt_when(when, settings), notice.place or ""
     told = T.MEETING_MOVE_NOTICE.format(code=notice.code, title=notice.title, when=shown, place=where)
-    replies, count = await _tell(session, notice, change, told, settings, now, reach)
+    replies, count = await tell_change(session, notice, change, told, settings, now, reach)
     done = T.MEETING_MOVED.format(code=notice.code, title=notice.title, when=shown, place=where, count=count)
     return [*replies, Reply(text=done)]
 
@@ -353,21 +354,6 @@ async def _menu(session: AsyncSession, notice: Notice) -> Reply:
     )
 
 
-async def _tell(
-    session: AsyncSession,
-    notice: Notice,
-    change: Change[Notice],
-    text: str,
-    settings: Settings,
-    now: datetime,
-    reach: Reach,
-) -> tuple[list[Reply], int]:
-    """Edit the card and tell, privately, whom the change names; return the replies and how many are told."""
-    told = recipients((person for _, person in change.told()), reach)
-    replies = [await card_edit(session, notice, settings, now)]
-    if told:
-        replies.append(Reply(text=text, people=told, about=card_key_of(notice)))
-    return replies, len(told)
 
 
 @router.command("notice_withdraw", perm=Perm.NOTICE_SEND, help_text=T.HELP["notice_withdraw"])
@@ -417,7 +403,7 @@ async def _withdraw(
         meeting=meeting,
         reason=T.REASON_LINE.format(reason=reason) if reason else "",
     )
-    replies, count = await _tell(session, found, change, told, settings, now, reach)
+    replies, count = await tell_change(session, found, change, told, settings, now, reach)
     done = T.NOTICE_WITHDRAWN.format(kind=kind, code=found.code, title=found.title, count=count)
     toasted = [Reply(text=T.NOTICE_WITHDRAWN_TOAST.format(code=found.code), toast=True)] if toast else []
     return [*replies, Reply(text=done, about=card_key_of(found)), *toasted]

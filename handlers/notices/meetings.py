@@ -19,7 +19,7 @@ from bot.routing import HandlerResult, Router
 from domain.notices import operations as notice_ops
 from domain.notices import queries as notice_queries
 from domain.notices import rules as notice_rules
-from domain.outcome import Change, Refused
+from domain.outcome import Refused
 from domain.park import queries as park_queries
 from domain.park import rules as park_rules
 from domain.park.rules import Perm
@@ -29,13 +29,13 @@ from handlers.notices.card import (
     CODE_WORD,
     REASON_LIMIT,
     card_edit,
-    card_key_of,
     fmt_when,
     notice_named,
     parse_when,
     refusal_text,
+    tell_change,
 )
-from handlers.util import Reach, recipients, refuse
+from handlers.util import Reach, refuse
 from storage.enums import NoticeKind
 from storage.models import Notice, NoticeReceipt, Person
 
@@ -76,7 +76,7 @@ async def meeting_cancel(
     when = fmt_when(found.starts_at or found.created_at, settings)
     why = T.REASON_LINE.format(reason=reason) if reason else ""
     told = T.MEETING_CANCEL_NOTICE.format(code=found.code, title=found.title, when=when, reason=why)
-    replies, count = await _tell(session, found, change, told, settings, now, reach)
+    replies, count = await tell_change(session, found, change, told, settings, now, reach)
     return [*replies, Reply(text=T.MEETING_CANCELLED.format(code=found.code, title=found.title, count=count))]
 
 
@@ -110,26 +110,11 @@ async def meeting_move(
         return Reply(text=T.MEETING_MOVE_SAME.format(code=found.code))
     shown, place = fmt_when(when, settings), found.place or ""
     told = T.MEETING_MOVE_NOTICE.format(code=found.code, title=found.title, when=shown, place=place)
-    replies, count = await _tell(session, found, change, told, settings, now, reach)
+    replies, count = await tell_change(session, found, change, told, settings, now, reach)
     done = T.MEETING_MOVED.format(code=found.code, title=found.title, when=shown, place=place, count=count)
     return [*replies, Reply(text=done)]
 
 
-async def _tell(
-    session: AsyncSession,
-    notice: Notice,
-    change: Change[Notice],
-    text: str,
-    settings: Settings,
-    now: datetime,
-    reach: Reach,
-) -> tuple[list[Reply], int]:
-    """Edit the card and tell, privately, whom the change names; return the replies and how many are told."""
-    told = recipients((person for _, person in change.told()), reach)
-    replies = [await card_edit(session, notice, settings, now)]
-    if told:
-        replies.append(Reply(text=text, people=told, about=card_key_of(notice)))
-    return replies, len(told)
 
 
 async def attendance_card(session: AsyncSession, notice: Notice) -> Card:

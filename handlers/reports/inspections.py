@@ -39,6 +39,23 @@ def refusal_text(refused: Refused, open_name: str | None = None) -> str:
     return T.INSPECTION_REFUSALS[key].format(name=refused.detail.get("name") or open_name or "")
 
 
+
+async def _leading_enterprises(session: AsyncSession, words: list[str]) -> tuple[list[Enterprise], list[str]]:
+    """Read enterprises (names, aliases, or 全园区 for every one) from the front of the words; return them
+    and the words after them."""
+    chosen: list[Enterprise] = []
+    rest = words
+    while rest:
+        if rest[0] in T.PARK_WIDE_WORDS:
+            return list(await park_queries.list_enterprises(session)), rest[1:]
+        found = await exact_enterprise(session, rest[0])
+        if found is None:
+            break
+        if found not in chosen:
+            chosen.append(found)
+        rest = rest[1:]
+    return chosen, rest
+
 @router.command("inspection", perm=Perm.INSPECTION_RUN, help_text=T.REPORT_HELP["inspection"])
 async def inspection(
     msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime
@@ -59,18 +76,7 @@ async def inspection(
     # 人次 first (/inspection 11月28日 6 华油) or after the enterprises (/inspection 12月5日 华油 3人次).
     counted = _count(words)
     rest = words[counted[1] :] if counted else words
-    chosen: list[Enterprise] = []
-    while rest:
-        if rest[0] in T.PARK_WIDE_WORDS:
-            chosen = list(await park_queries.list_enterprises(session))
-            rest = rest[1:]
-            break
-        found = await exact_enterprise(session, rest[0])
-        if found is None:
-            break
-        if found not in chosen:
-            chosen.append(found)
-        rest = rest[1:]
+    chosen, rest = await _leading_enterprises(session, rest)
     if counted is None and chosen and (after := _count(rest)):
         counted, rest = after, rest[after[1] :]
     # No count read: name the word that should have been one, unless a count follows a word that is no
@@ -129,18 +135,7 @@ async def start(
     if len(words) < 2:
         return Reply(text=T.INSPECTION_START_USAGE)
     name, rest = words[0][:100], words[1:]
-    chosen: list[Enterprise] = []
-    while rest:
-        if rest[0] in T.PARK_WIDE_WORDS:
-            chosen = list(await park_queries.list_enterprises(session))
-            rest = rest[1:]
-            break
-        found = await exact_enterprise(session, rest[0])
-        if found is None:
-            break
-        if found not in chosen:
-            chosen.append(found)
-        rest = rest[1:]
+    chosen, rest = await _leading_enterprises(session, rest)
     if not chosen:
         return Reply(text=T.INSPECTION_START_NO_ENTERPRISE)
     inspectors: list[Person] = []
