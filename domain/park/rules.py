@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role
 
@@ -92,6 +92,17 @@ def role_allows(role: Role | None, perm: Perm) -> bool:
 
 # Who decides a request to join an enterprise: these roles for any enterprise, those only for their own.
 JOIN_DECIDERS_PARK: tuple[Role, ...] = (Role.ADMIN,)
+class Someone(Protocol):
+    """What the park-wide predicates read of a person: an ORM `Person`, or the `Actor` the bookkeeping
+    lane reads (`storage/identity.py`) for a command that only shows something."""
+
+    @property
+    def role(self) -> Role | None: ...  # noqa: D102
+
+    @property
+    def enterprise_id(self) -> int | None: ...  # noqa: D102
+
+
 JOIN_DECIDERS_OWN: tuple[Role, ...] = (Role.LEAD,)
 
 
@@ -104,24 +115,24 @@ def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
     return True
 
 
-def may_recheck(person: Person, inspector_recheck: bool) -> bool:
+def may_recheck(person: Someone, inspector_recheck: bool) -> bool:
     """Tell whether the person verifies fixes at all (验收 / 复查): managers, and inspectors where the park
     allows them to re-check what they found (`park.inspector_recheck`; which hazards is
     `domain/hazards/rules.may_verify`)."""
     return role_allows(person.role, Perm.HAZARD_VERIFY) or (inspector_recheck and person.role == Role.INSPECTOR)
 
 
-def is_stranger(person: Person) -> bool:
+def is_stranger(person: Someone) -> bool:
     """Tell whether the person has no role yet: they may only greet the bot, ask for help and ask to join."""
     return person.role is None
 
 
-def is_manager(person: Person) -> bool:
+def is_manager(person: Someone) -> bool:
     """Tell whether the person sees the whole park (managers and admins)."""
     return person.role in MANAGER_ROLES
 
 
-def is_enterprise_staff(person: Person) -> bool:
+def is_enterprise_staff(person: Someone) -> bool:
     """Tell whether the person is one of an enterprise's own people (a lead or a member), not park staff.
 
     They act for their own enterprise only: fix its hazards, answer its notices and campaigns.
