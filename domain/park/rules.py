@@ -97,10 +97,10 @@ class Someone(Protocol):
     lane reads (`storage/identity.py`) for a command that only shows something."""
 
     @property
-    def role(self) -> Role | None: ...  # noqa: D102
+    def role(self) -> Role | None: ...
 
     @property
-    def enterprise_id(self) -> int | None: ...  # noqa: D102
+    def enterprise_id(self) -> int | None: ...
 
 
 JOIN_DECIDERS_OWN: tuple[Role, ...] = (Role.LEAD,)
