@@ -18,6 +18,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import events
 from domain.outcome import Change, Refused
+from domain.park.rules import Perm, role_allows
 from domain.quiz import queries
 from domain.quiz.bank import Draft
 from domain.quiz.rules import (
@@ -118,7 +119,9 @@ async def begin(session: AsyncSession, quiz: Quiz, actor: Person, at: datetime) 
     """Begin the person's attempt at the quiz, or return the one they started (to go on with it); the
     event is None when they go on. A finished attempt is refused: once per person."""
     if not may_take(actor, quiz):
-        raise Refused(Refusal.NOT_INVITED if actor.enterprise_id is not None else Refusal.NOT_ALLOWED)
+        if not role_allows(actor.role, Perm.QUIZ_TAKE) or actor.enterprise_id is None:
+            raise Refused(Refusal.NOT_PARTICIPANT)
+        raise Refused(Refusal.NOT_INVITED)
     attempt = await queries.attempt_of(session, quiz.id, actor.id)
     if attempt is not None and is_finished(attempt):
         raise Refused(Refusal.TAKEN, attempt)

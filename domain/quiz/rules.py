@@ -30,6 +30,7 @@ class Refusal(StrEnum):
     """Why a quiz operation was refused."""
 
     NOT_ALLOWED = "not_allowed"  # the role does not allow it
+    NOT_PARTICIPANT = "not_participant"  # only an enterprise's people take quizzes
     NOT_INVITED = "not_invited"  # the person's enterprise is not among the quiz's enterprises
     CLOSED = "closed"  # the quiz is past its end, or was ended
     TAKEN = "taken"  # the person finished this quiz already: once per person

@@ -51,7 +51,7 @@ def problem_text(error: BankError) -> str:
     """Say what is wrong with one row (or the file) of a bank, naming the row."""
     said = T.QUIZ_BANK_PROBLEMS[error.problem]
     if error.problem == Problem.BAD_ANSWER:
-        written, letters = (error.detail.split("|", 1) + [""])[:2]
+        written, _, letters = error.detail.partition("|")
         said = said.format(answer=written, first=letters[:1], last=letters[-1:])
     else:
         said = said.format(detail=error.detail)

@@ -223,6 +223,8 @@ def refusal_text(exc: Refused, quiz: Quiz | None) -> str:
             return T.QUIZ_TAKEN.format(correct=attempt.correct, total=total, score=score(attempt.correct, total))
         case Refusal.CLOSED:
             return T.QUIZ_CLOSED
+        case Refusal.NOT_PARTICIPANT:
+            return T.QUIZ_NOT_FOR_ROLE
         case Refusal.NOT_INVITED:
             return T.QUIZ_NOT_INVITED
         case Refusal.NOT_YOURS:

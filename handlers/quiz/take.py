@@ -21,7 +21,7 @@ from domain.outcome import Refused
 from domain.park.rules import Perm
 from domain.quiz import operations as quiz_ops
 from domain.quiz import queries as quiz_queries
-from domain.quiz.rules import is_finished
+from domain.quiz.rules import Refusal, is_finished, is_open, may_take
 from handlers import texts as T
 from handlers.broadcast import private_chat
 from handlers.quiz.card import (
@@ -55,7 +55,10 @@ async def begin_replies(
     group) or here; a string says why not."""
     private = chat if not chat.is_group else private_chat(actor, reach)
     if private is None:
-        return T.QUIZ_NEED_PRIVATE.format(name=actor.display_name)
+        # Ask for the private chat only of someone who could take the quiz now; anyone else hears why not.
+        attempt = await quiz_queries.attempt_of(session, quiz.id, actor.id)
+        if may_take(actor, quiz) and is_open(quiz, now) and (attempt is None or not is_finished(attempt)):
+            return T.QUIZ_NEED_PRIVATE.format(name=actor.display_name)
     try:
         change = await quiz_ops.begin(session, quiz, actor, now)
     except Refused as exc:
@@ -161,7 +164,7 @@ async def _refused(session: AsyncSession, actor: Person, press: ButtonPress, now
     attempt = exc.subject if isinstance(exc.subject, QuizAttempt) else None
     quiz = await quiz_queries.get(session, attempt.quiz_id) if attempt is not None else None
     text = refusal_text(exc, quiz)
-    if exc.reason in ("not_yours", "bad_option"):
+    if exc.reason in (Refusal.NOT_YOURS, Refusal.BAD_OPTION):
         return await refuse(session, actor, press, now, text)
     return Reply(text=text, toast=True)
 
