@@ -46,7 +46,7 @@ async def seed_park(h: Harness) -> list[tuple[str, object]]:
     """Seed the two harness enterprises and 15 more, each with a lead who started a private chat."""
     await seed(h, private=("admin", "li", "ma", "zhang", "liu", "chen"))
     now = h.clock.now()
-    people = [("华油装备制造有限公司", ZHANG), ("宏达机械有限公司", LIU)]
+    people: list[tuple[str, object]] = [("华油装备制造有限公司", ZHANG), ("宏达机械有限公司", LIU)]
     async with h.app.db.unit_of_work() as s:
         for n in range(3, 18):
             name = f"园区第{n:02d}号企业有限公司"
@@ -306,7 +306,7 @@ async def test_a_quiz_for_named_enterprises_ended_by_a_manager(harness: Harness)
     assert sorted(s.chat.chat_id for s in sheets) == ["p-li", "p-ma"]
     assert labels(group_card(h))["已完成"] == "0/2 人"
     assert "这期知识答题已经结束了" in h.texts(await h.say(MA, "/quiz end 1"))
-    pressed = await h.press(ZHANG, first, labels(first.card) and next(b.label for row in first.card.actions for b in row))
+    pressed = await h.press(ZHANG, first, first.card.actions[0][0].label)
     assert pressed.toast == "这期知识答题已经结束，不能再作答了。"
     from openpyxl import load_workbook
 
