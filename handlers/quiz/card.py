@@ -83,6 +83,8 @@ def kind_name(kind: QuestionKind) -> str:
 
 
 def _enterprise_line(f: quiz_queries.EnterpriseFigures) -> str:
+    if f.people == 0 and f.started == 0:
+        return T.QUIZ_ENTERPRISE_NOBODY.format(enterprise=f.name)
     avg = T.QUIZ_AVERAGE.format(average=f"{f.average:g}") if f.average is not None else T.QUIZ_NO_AVERAGE
     return T.QUIZ_ENTERPRISE_LINE.format(enterprise=f.name, finished=f.finished, people=f.people, average=avg)
 

@@ -199,13 +199,13 @@ async def test_a_quiz_taken_by_the_people_of_17_enterprises(harness: Harness, cl
     assert all(d.count(":") >= 3 and "ABCD" not in d for d in data)  # quiz, attempt, question, letter: never the key
     await h.press(LIU, group_sent, "开始答题")
     forged = await h.press(LIU, his, data=data[0])
-    assert forged.toast == "这不是您的答题，没有做任何改动。"
+    assert forged.toast == "这个按钮不属于您正在答的题，没有做任何改动。"
     _, quiz_id, attempt_id, position, *_ = data[0].split(":")
     for made_up in (
         f"qztick:99:{attempt_id}:{position}:A:1",  # another quiz
         f"qztick:{quiz_id}:{attempt_id}:{int(position) + 1}:A:1",  # a question not reached
     ):
-        assert (await h.press(ZHANG, his, data=made_up)).toast == "这不是您的答题，没有做任何改动。"
+        assert (await h.press(ZHANG, his, data=made_up)).toast == "这个按钮不属于您正在答的题，没有做任何改动。"
     assert (await h.press(ZHANG, his, data=f"qzpick:{quiz_id}:{attempt_id}:{position}:A")).toast == "这个选项无效，没有做任何改动。"
     assert (await h.press(ZHANG, his, data=f"qztick:{quiz_id}:{attempt_id}:{position}:G:1")).toast == "这个按钮已失效或无效，没有做任何改动。"
     first = next(s for s in h.adapter.sent if s.card and s.card.key == f"quizq:{attempt_id}:0")
@@ -285,8 +285,8 @@ async def test_a_quiz_taken_by_the_people_of_17_enterprises(harness: Harness, cl
     assert "目前没有您可以参加的知识答题" in h.texts(await h.say(LIU, "/quiz", Harness.private(LIU)))
 
 
-async def test_a_quiz_for_named_enterprises_ended_by_a_manager(harness: Harness) -> None:
-    h = harness
+async def test_a_quiz_for_named_enterprises_ended_by_a_manager(any_harness: Harness) -> None:
+    h = any_harness  # on SQLite and PostgreSQL
     await seed(h, private=("admin", "li", "ma", "zhang", "liu", "chen"))
     await h.say(LI, "/quiz 题库", files=(csv_file(h, SAMPLE.read_bytes()),))
     out = await h.say(LI, "/quiz 消防知识 3题 7天内 18:00 华油", Harness.private(LI))
