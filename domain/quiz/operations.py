@@ -147,7 +147,8 @@ async def _checked(
     if attempt is None:
         raise Refused(Refusal.NOT_YOURS)
     await events.lock(session, attempt)
-    quiz = attempt.quiz
+    quiz = await queries.get(session, attempt.quiz_id)
+    assert quiz is not None
     refusal = answer_refusal(quiz, attempt, actor, quiz_id, position, at)
     if refusal is not None:
         raise Refused(refusal, attempt)
@@ -191,19 +192,27 @@ async def answer(
     position: int,
     letter: str | None,
     at: datetime,
+    typed: str | None = None,
 ) -> Change[QuizAttempt]:
     """Answer the question at `position`: a single-choice or true/false question with its `letter`, a
-    multiple-choice one (letter None: 提交) with the options ticked. The answer row is the event; the
-    attempt moves to the next question, and is finished after the last one."""
+    multiple-choice one (letter None: 提交) with the options ticked, or with the letters `typed` in a
+    command (`/quiz ACD`, where a platform has no buttons). The answer row is the event; the attempt moves
+    to the next question, and is finished after the last one."""
     quiz, attempt, found = await _checked(session, actor, quiz_id, attempt_id, position, at)
-    if found.kind == QuestionKind.MULTIPLE:
+    allowed = letters_of(len(found.options))
+    if typed is not None:
+        chosen = normal_letters(typed)
+        single = found.kind != QuestionKind.MULTIPLE
+        if not chosen or any(c not in allowed for c in chosen) or (single and len(chosen) != 1):
+            raise Refused(Refusal.BAD_OPTION, attempt)
+    elif found.kind == QuestionKind.MULTIPLE:
         if letter is not None:
             raise Refused(Refusal.BAD_OPTION, attempt)
         chosen = normal_letters(attempt.ticked)
         if not chosen:
             raise Refused(Refusal.NOTHING_TICKED, attempt)
     else:
-        if letter is None or letter not in letters_of(len(found.options)):
+        if letter is None or letter not in allowed:
             raise Refused(Refusal.BAD_OPTION, attempt)
         chosen = letter
     right = is_correct(found.answer, chosen)

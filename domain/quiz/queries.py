@@ -94,8 +94,8 @@ async def attempt_of(session: AsyncSession, quiz_id: int, person_id: int) -> Qui
 
 
 async def get_attempt(session: AsyncSession, attempt_id: int) -> QuizAttempt | None:
-    """Return one attempt by id, with its quiz."""
-    return await session.get(QuizAttempt, attempt_id, options=[joinedload(QuizAttempt.quiz)])
+    """Return one attempt by id."""
+    return await session.get(QuizAttempt, attempt_id)
 
 
 async def question(session: AsyncSession, question_id: int) -> QuizQuestion | None:

@@ -158,12 +158,18 @@ def question_card(quiz: Quiz, attempt: QuizAttempt, found: QuizQuestion) -> Card
                 for letter in letters
             )
         )
-        rows.append((Button(T.BTN_QUIZ_SUBMIT, SubmitButton(quiz.id, attempt.id, position).pack()),))
+        # The command twin answers with what is ticked (where a platform shows no buttons, or more than it has).
+        twin = f"/quiz {ticked}" if ticked else None
+        rows.append((Button(T.BTN_QUIZ_SUBMIT, SubmitButton(quiz.id, attempt.id, position).pack(), twin),))
     else:
         labels = T.QUIZ_JUDGE_LABELS if found.kind == QuestionKind.JUDGE else {}
         rows.append(
             tuple(
-                Button(labels.get(letter, letter), PickButton(quiz.id, attempt.id, position, letter).pack())  # type: ignore[arg-type]
+                Button(
+                    labels.get(letter, letter),
+                    PickButton(quiz.id, attempt.id, position, letter).pack(),  # type: ignore[arg-type]
+                    f"/quiz {labels.get(letter, letter)}",
+                )
                 for letter in letters
             )
         )

@@ -33,7 +33,7 @@ from handlers.dates import DueDateError, parse_due
 from handlers.quiz.bank import bank_summary, import_bank
 from handlers.quiz.card import build_card, refusal_text
 from handlers.quiz.sheet import sheet_work
-from handlers.quiz.take import begin_replies
+from handlers.quiz.take import answer_typed, begin_replies
 from handlers.util import Reach, fmt_time
 from storage.models import Person, Quiz
 
@@ -46,6 +46,7 @@ COUNT_RE = re.compile(r"(?:随机)?(\d{1,3})(?:题|道)|随机(\d{1,3})")
 NUMBERS_RE = re.compile(r"题号(\d{1,6}(?:-\d{1,6})?(?:[,，、]\d{1,6}(?:-\d{1,6})?)*)")
 TIME_RE = re.compile(r"([01]?\d|2[0-3])[:：]([0-5]\d)")
 ALL_WORDS = ("全部", "全部题目")
+ANSWER_RE = re.compile(r"[A-Fa-f]{1,6}|对|错|正确|错误|√|×")
 ALL_ENTERPRISES = ("全部企业", "所有企业")
 
 
@@ -82,10 +83,13 @@ async def quiz_command(
         return await _end(session, found, actor, settings, now, later)
     if attachments and may_import(actor):
         return Reply(text=T.QUIZ_BANK_HOW)
+    if len(words) == 1 and ANSWER_RE.fullmatch(words[0]) and not may_run(actor):
+        return await answer_typed(session, actor, msg.chat, settings, now, words[0].upper())
     if not words or (len(words) == 1 and words[0].isdigit()):
         return await _take_or_list(session, actor, msg, settings, now, reach, words[0] if words else "")
     if not may_run(actor):
-        return Reply(text=T.QUIZ_NOT_ALLOWED)
+        takes = park_rules.role_allows(actor.role, Perm.QUIZ_TAKE)
+        return Reply(text=T.QUIZ_BAD_TYPED.format(text=words[0][:10]) if takes else T.QUIZ_NOT_ALLOWED)
     return await _start(session, actor, msg, words, settings, now)
 
 

@@ -36,7 +36,7 @@ from handlers.quiz.card import (
     refusal_text,
 )
 from handlers.util import Reach, recipient, refuse
-from storage.models import Person, Quiz, QuizAttempt
+from storage.models import Person, Quiz, QuizAnswer, QuizAttempt
 
 router = Router("quiz.take")
 
@@ -180,25 +180,68 @@ async def _answer(
     position: int,
     letter: str | None,
 ) -> HandlerResult:
-    """Record an answer; show the question answered (with the key), then the next one or the score."""
+    """Record an answer pressed; show the question answered (with the key), then the next one or the score."""
     try:
         change = await quiz_ops.answer(
             session, actor, quiz_id=quiz_id, attempt_id=attempt_id, position=position, letter=letter, at=now
         )
     except Refused as exc:
         return await _refused(session, actor, press, now, exc)
-    attempt = change.subject
-    quiz = await quiz_queries.get(session, attempt.quiz_id)
-    assert quiz is not None and change.event is not None
-    found = await quiz_queries.question(session, change.event.question_id)
-    assert found is not None
-    replies = [Reply(card=answered_card(quiz, attempt, found, change.event), edit=True)]
+    assert change.event is not None
     right = T.QUIZ_RIGHT if change.event.is_correct else T.QUIZ_WRONG
+    return [*await answered_replies(session, change.subject, change.event, settings, now), Reply(text=right, toast=True)]
+
+
+async def answered_replies(
+    session: AsyncSession, attempt: QuizAttempt, given: QuizAnswer, settings: Settings, now: datetime
+) -> list[Reply]:
+    """Return what an answer shows: the question's card edited to the answer given, the correct one and
+    the explanation; then the next question, or the score and the group card counted in place."""
+    quiz = await quiz_queries.get(session, attempt.quiz_id)
+    assert quiz is not None
+    found = await quiz_queries.question(session, given.question_id)
+    assert found is not None
+    replies = [Reply(card=answered_card(quiz, attempt, found, given), edit=True)]
     if not is_finished(attempt):
         replies.append(await next_question(session, quiz, attempt))
-        replies.append(Reply(text=right, toast=True))
         return replies
     replies.append(Reply(text=finished_text(quiz, attempt)))
     replies.append(Reply(card=await build_card(session, quiz, settings, now), edit=True))
-    replies.append(Reply(text=right, toast=True))
     return replies
+
+
+async def answer_typed(
+    session: AsyncSession, actor: Person, chat: ChatRef, settings: Settings, now: datetime, letters: str
+) -> list[Reply]:
+    """`/quiz B`, `/quiz ACD`, `/quiz 对` in a private chat: answer the question the person is at (where a
+    platform shows no buttons, or by habit)."""
+    if chat.is_group:
+        return [Reply(text=T.QUIZ_ANSWER_PRIVATELY)]
+    current = None
+    for quiz in await quiz_queries.open_quizzes(session, now):
+        attempt = await quiz_queries.attempt_of(session, quiz.id, actor.id)
+        if attempt is not None and not is_finished(attempt):
+            current = (quiz, attempt)
+            break
+    if current is None:
+        return [Reply(text=T.QUIZ_NOTHING_TO_ANSWER)]
+    quiz, attempt = current
+    typed = T.QUIZ_JUDGE_WORDS.get(letters, letters)
+    try:
+        change = await quiz_ops.answer(
+            session,
+            actor,
+            quiz_id=quiz.id,
+            attempt_id=attempt.id,
+            position=attempt.position,
+            letter=None,
+            typed=typed,
+            at=now,
+        )
+    except Refused as exc:
+        if exc.reason == Refusal.BAD_OPTION:
+            return [Reply(text=T.QUIZ_BAD_TYPED.format(text=letters[:10]))]
+        return [Reply(text=refusal_text(exc, quiz))]
+    assert change.event is not None
+    right = T.QUIZ_RIGHT if change.event.is_correct else T.QUIZ_WRONG
+    return [Reply(text=right), *await answered_replies(session, change.subject, change.event, settings, now)]

@@ -234,10 +234,21 @@ async def test_a_quiz_taken_by_the_people_of_17_enterprises(harness: Harness, cl
         await h.press(who, group_sent, "开始答题")  # type: ignore[arg-type]
         for q in range(1, 6):
             await answer(h, who, q, KEY[q - 1] if (k + q) % 4 or k == 1 else WRONG[q - 1])
-    # 华油's member 陈明 takes it too, all right.
-    await h.say(CHEN, "/quiz", Harness.private(CHEN))
-    for q in range(1, 6):
-        await answer(h, CHEN, q, KEY[q - 1])
+    # 华油's member 陈明 takes it too, all right, typing his answers (as where a platform has no buttons).
+    private = Harness.private(CHEN)
+    assert "您没有正在作答的题目" in h.texts(await h.say(CHEN, "/quiz B", private))
+    await h.say(CHEN, "/quiz", private)
+    assert "答题请在私聊中进行" in h.texts(await h.say(CHEN, "/quiz B"))
+    assert "“AB”不是这道题的选项" in h.texts(await h.say(CHEN, "/quiz ab", private))
+    for q, typed in enumerate(["b", "C", "DCBA", "A,B,C", "错"], start=1):
+        if typed == "A,B,C":
+            assert "“A,B,C”不是这道题的选项" in h.texts(await h.say(CHEN, f"/quiz {typed}", private))
+            typed = "ABC"
+        out = await h.say(CHEN, f"/quiz {typed}", private)
+        assert "回答正确" in h.texts(out)
+        shown = next(s for s in h.adapter.sent if s.chat == private and s.card and s.card.key.endswith(f":{q - 1}"))
+        assert shown.card is not None and labels(shown.card)["正确答案"] == KEY[q - 1]
+    assert "已答完：答对 5/5 题，得分 100 分" in seen_by(h, CHEN)
 
     final = labels(group_card(h))
     assert final["已完成"] == "18/18 人"
