@@ -71,9 +71,12 @@ async def test_a_quiz_over_telegram(bot: LiveBot) -> None:
     tg.press(park["zhang"], first, dict(tg.buttons(first))["B"])
     await tg.wait_for(lambda: "正确答案：B" in text_of(question(1)) and any("第 2/2 题" in text_of(m) for m in tg.sent_messages(ZHANG_ID)))
     assert tg.buttons(question(1)) == []  # answered: no buttons left
-    for label in ("☐ A", "☐ B", "☐ C", "☐ D"):
-        tg.press(park["zhang"], question(2), dict(tg.buttons(question(2)))[label])
-        await tg.wait_for(lambda label=label: ("☑ " + label[2:]) in dict(tg.buttons(question(2))))
+    def ticked(label: str) -> bool:
+        return label in dict(tg.buttons(question(2)))
+
+    for letter in "ABCD":
+        tg.press(park["zhang"], question(2), dict(tg.buttons(question(2)))[f"☐ {letter}"])
+        await tg.wait_for(lambda: ticked(f"☑ {letter}"))  # noqa: B023 - awaited before the loop moves on
     tg.press(park["zhang"], question(2), dict(tg.buttons(question(2)))["提交"])
     await tg.wait_for(lambda: any("答对 2/2 题，得分 100 分" in t for t in bot.texts(park["zhang_chat"])))
     await tg.wait_for(lambda: "已完成：1/1 人" in text_of(card()) and "平均分：100 分" in text_of(card()))
