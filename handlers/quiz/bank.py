@@ -66,6 +66,9 @@ async def import_bank(
     """Import the questions of the CSV or Excel file sent with `/quiz 题库`, or say which rows are wrong."""
     files = [a for a in attachments if a.document is not None]
     if not files:
+        names = [a.ref.file_name for a in attachments if a.ref.kind == "document" and a.ref.file_name]
+        if names:  # a file the bot did not keep: not a table it can read (or too large)
+            return Reply(text=T.QUIZ_BANK_NOT_TABLE.format(name=names[0]) + "\n" + T.QUIZ_BANK_COLUMNS)
         return Reply(text=T.QUIZ_BANK_NEED_FILE)
     stored = files[0].document
     assert stored is not None

@@ -26,6 +26,7 @@ from tests.harness import (
     ZHAO,
     Harness,
     Sent,
+    jpeg,
     labels,
     seed,
 )
@@ -147,6 +148,10 @@ async def test_the_bank_is_imported_from_csv_and_excel_and_bad_rows_are_named(ha
     assert "第 8 行：与第 2 行的题目重复" in said
     async with h.app.db.reading() as s:
         assert await quiz_queries.bank(s) == []
+    # A file that is not a table (binary bytes named .csv), and a photo.
+    binary = csv_file(h, b"\x00\x01\x02binary", "题库.csv")
+    assert "《题库.csv》不是 CSV 或 Excel（.xlsx）表格" in h.texts(await h.say(LI, "/quiz 题库", files=(binary,)))
+    assert "请随 CSV 或 Excel（.xlsx）文件发送" in h.texts(await h.say(LI, "/quiz 题库", files=(h.add_file(jpeg(1)),)))
     # A header without 答案.
     bad = csv_file(h, "题型,题目,A,B\n单选,问,a,b\n".encode())
     assert "第 1 行应是表头，缺少：答案" in h.texts(await h.say(LI, "/quiz 题库", files=(bad,)))
