@@ -44,6 +44,7 @@ from storage.models.platform import (
     OutboxItem,
     ReminderSent,
 )
+from storage.models.quiz import Quiz, QuizAnswer, QuizAttempt, QuizQuestion
 from storage.models.records import Drill, Inspection, Training
 
 __all__ = [
@@ -84,6 +85,10 @@ __all__ = [
     "Person",
     "Photo",
     "ProcessedUpdate",
+    "Quiz",
+    "QuizAnswer",
+    "QuizAttempt",
+    "QuizQuestion",
     "ReminderSent",
     "Training",
     "UTCDateTime",
