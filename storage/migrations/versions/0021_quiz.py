@@ -8,7 +8,7 @@ Create Date: 2026-12-06
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0027"
+revision = "0021"
 down_revision = "0020"
 
 
