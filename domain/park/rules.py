@@ -44,6 +44,9 @@ class Perm(StrEnum):
     INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
+    ROSTER_EDIT = "roster_edit"  # keep the emergency command's members (应急救援指挥部): add, remove, link, import
+    ROSTER_VIEW = "roster_view"  # list every member with their phones (privately)
+    ALERT_CALL = "alert_call"  # start and end a roll call (应急点名, /alert)
 
 
 ALL_ROLES = tuple(Role)
@@ -76,6 +79,9 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
+    Perm.ROSTER_EDIT: (Role.ADMIN,),
+    Perm.ROSTER_VIEW: MANAGER_ROLES,
+    Perm.ALERT_CALL: MANAGER_ROLES,
 }
 
 

@@ -15,6 +15,7 @@ from storage.models.broadcasts import (
     NoticeEvent,
     NoticeReceipt,
 )
+from storage.models.emergency import EmergencyMember, RollCall, RollCallAnswer
 from storage.models.hazards import (
     Document,
     Hazard,
@@ -63,6 +64,7 @@ __all__ = [
     "DingTalkCard",
     "Document",
     "Drill",
+    "EmergencyMember",
     "Enterprise",
     "Hazard",
     "HazardDocument",
@@ -85,6 +87,8 @@ __all__ = [
     "Photo",
     "ProcessedUpdate",
     "ReminderSent",
+    "RollCall",
+    "RollCallAnswer",
     "Training",
     "UTCDateTime",
     "checked",
