@@ -241,7 +241,7 @@ async def _import_roster(settings: Settings, path: Path) -> None:
     from domain.outcome import Refused
 
     try:
-        lines = read_roster(path.read_bytes(), path.name)
+        lines = read_roster(await asyncio.to_thread(path.read_bytes), path.name)
     except RosterFileError as exc:
         raise CsvError(f"{path}: {exc}; nothing was imported") from None
     app = build_app(settings, SystemClock())

@@ -10,6 +10,7 @@ nobody else claimed them, or by the admin's `/roster link`; the link is kept unt
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -32,6 +33,7 @@ from domain.emergency.rules import (
     may_keep_roster,
     phones_refusal,
     reminder_due,
+    roll_order,
     valid_name,
     valid_order,
 )
@@ -112,8 +114,9 @@ async def import_members(
     added = changed = 0
     for line in lines:
         existing = await queries.member_named(session, line.name)
+        fresh = existing is None or existing.removed_at is not None  # before the save revives a removed one
         await save_member(session, actor, line, at)
-        if existing is None or existing.removed_at is not None:
+        if fresh:
             added += 1
         else:
             changed += 1
@@ -210,7 +213,7 @@ async def start_call(session: AsyncSession, actor: Person, note: str, at: dateti
     existing = await queries.open_call(session)
     if existing is not None:
         raise Refused(Refusal.OPEN, existing)
-    present = list(await queries.members(session))
+    present = roll_order(await queries.members(session))
     if not present:
         raise Refused(Refusal.NOBODY)
     for member in present:
@@ -266,13 +269,21 @@ async def end_call(session: AsyncSession, actor: Person, at: datetime) -> Change
 
 
 async def remind_silent(
-    session: AsyncSession, call: RollCall, now: datetime, every: timedelta, most: int
+    session: AsyncSession,
+    call: RollCall,
+    now: datetime,
+    every: timedelta,
+    most: int,
+    reachable: Callable[[Person], bool],
 ) -> list[RollCallAnswer]:
-    """Mark and return the silent linked members due a reminder now (`rules.reminder_due`)."""
+    """Mark and return the silent linked members due a reminder now (`rules.reminder_due`) whom a private
+    message reaches (`reachable`); the others stay on the card as not reminded, for a phone call."""
     if not is_open(call):
         return []
     due: list[RollCallAnswer] = []
     for row in await queries.answers(session, call.id):
+        if row.person is None or not reachable(row.person):
+            continue
         if reminder_due(row, call.started_at, now, every, most):
             await events.lock(session, row)
             if reminder_due(row, call.started_at, now, every, most):

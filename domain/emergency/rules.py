@@ -114,6 +114,14 @@ def call_first(members: Iterable[EmergencyMember]) -> tuple[list[EmergencyMember
     return office, chain
 
 
+def roll_order(members: Iterable[EmergencyMember]) -> list[EmergencyMember]:
+    """Return the members in the order a roll call lists them: the office, the on-duty chain, then the rest."""
+    present = [m for m in members if m.removed_at is None]
+    office, chain = call_first(present)
+    first = {id(m) for m in (*office, *chain)}
+    return [*office, *chain, *(m for m in present if id(m) not in first)]
+
+
 def is_open(call: RollCall) -> bool:
     """Tell whether a roll call still takes answers."""
     return call.ended_at is None

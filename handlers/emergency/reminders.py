@@ -25,7 +25,7 @@ async def call_reminders(
 ) -> tuple[list[Reply], int]:
     """Build the reminders due now for one roll call and the card's edit; return them and how many were reminded."""
     every = timedelta(minutes=settings.schedule.alert_remind_minutes)
-    due = await emergency_ops.remind_silent(session, call, now, every, settings.schedule.alert_reminders)
+    due = await emergency_ops.remind_silent(session, call, now, every, settings.schedule.alert_reminders, reach)
     if not due:
         return [], 0
     people = [r.person for r in due if r.person is not None]

@@ -9,6 +9,7 @@ The rules and operations are `domain/emergency/`; the file reader `domain/emerge
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -175,6 +176,7 @@ async def _add(session: AsyncSession, actor: Person, words: list[str], now: date
     if isinstance(line, str):
         return Reply(text=line)
     existing = await emergency_queries.member_named(session, line.name)
+    fresh = existing is None or existing.removed_at is not None  # before the save revives a removed one
     change = await emergency_ops.save_member(session, actor, line, now)
     member = change.subject
     linked = (
@@ -182,7 +184,6 @@ async def _add(session: AsyncSession, actor: Person, words: list[str], now: date
         if member.person is not None
         else T.ROSTER_NOT_LINKED.format(name=member.name)
     )
-    fresh = existing is None or existing.removed_at is not None
     said = T.ROSTER_SAVED if fresh else T.ROSTER_CHANGED
     return Reply(text=said.format(name=member.name, role=member.command_role, unit=member.unit, linked=linked))
 
@@ -213,7 +214,7 @@ async def _import(
     if sent is None:
         return Reply(text=T.ROSTER_IMPORT_NEED_FILE)
     try:
-        lines = read_roster(sent.path.read_bytes(), sent.file_name)
+        lines = read_roster(await asyncio.to_thread(sent.path.read_bytes), sent.file_name)
     except RosterFileError as exc:
         return Reply(text=T.ROSTER_NOTHING_IMPORTED.format(problem=file_problem(exc)))
     try:  # every line is checked before the first is kept: a refusal leaves the roster as it was
