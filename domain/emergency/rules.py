@@ -101,6 +101,15 @@ def is_drill(note: str) -> bool:
     return folded(note).lstrip().startswith(DRILL_WORDS)
 
 
+def drill_topic(note: str) -> str:
+    """Return a drill roll call's note without its leading 演练 word (the card's title says 演练点名 already)."""
+    stripped = note.lstrip()
+    for word in DRILL_WORDS:
+        if folded(stripped[: len(word)]) == word:
+            return stripped[len(word) :].lstrip(" ：:，,") or note
+    return note
+
+
 def call_first(members: Iterable[EmergencyMember]) -> tuple[list[EmergencyMember], list[EmergencyMember]]:
     """Return who to call first: the office that coordinates (by on-duty order, then name), then the
     on-duty chain of the others in its order. Removed members and those on neither are left out."""

@@ -18,7 +18,7 @@ from bot.buttons import CallbackData
 from bot.config import Settings
 from bot.messages import Button, Card, CardField, CardStatus, Recipient, Reply
 from domain.emergency import queries as emergency_queries
-from domain.emergency.rules import Refusal, answered, is_open, minutes_taken
+from domain.emergency.rules import Refusal, answered, drill_topic, is_open, minutes_taken
 from domain.outcome import Refused
 from handlers import texts as T
 from handlers.util import fmt_time
@@ -82,7 +82,10 @@ def build_card(call: RollCall, rows: Sequence[RollCallAnswer], settings: Setting
     else:
         took = minutes_taken(call.started_at, call.ended_at or call.started_at)
         status = CardStatus("done", T.ALERT_STATUS_DONE.format(minutes=took), T.F_STATUS)
-    title = (T.ALERT_CARD_TITLE_DRILL if call.drill else T.ALERT_CARD_TITLE).format(note=call.note)
+    if call.drill:
+        title = T.ALERT_CARD_TITLE_DRILL.format(note=drill_topic(call.note))
+    else:
+        title = T.ALERT_CARD_TITLE.format(note=call.note)
     return Card(key=card_key_of(call), kind=CARD_KIND, title=title, fields=tuple(fields), status=status, actions=actions)
 
 
@@ -98,13 +101,15 @@ async def call_edit(session: AsyncSession, call: RollCall, settings: Settings) -
 
 def ask(call: RollCall, people: tuple[Recipient, ...]) -> Reply:
     """Return the private ask to answer 到, with its button."""
-    text = T.ALERT_ASK.format(kind=_kind(call), note=call.note, caller=call.caller.display_name)
+    note = drill_topic(call.note) if call.drill else call.note
+    text = T.ALERT_ASK.format(kind=_kind(call), note=note, caller=call.caller.display_name)
     return Reply(text=text, buttons=((here_button(call),),), people=people, about=card_key_of(call))
 
 
 def reminder(call: RollCall, people: tuple[Recipient, ...], now: datetime) -> Reply:
     """Return the private reminder to a silent member, with the 到 button."""
-    text = T.ALERT_REMIND.format(kind=_kind(call), note=call.note, minutes=minutes_taken(call.started_at, now))
+    note = drill_topic(call.note) if call.drill else call.note
+    text = T.ALERT_REMIND.format(kind=_kind(call), note=note, minutes=minutes_taken(call.started_at, now))
     return Reply(text=text, buttons=((here_button(call),),), people=people, about=card_key_of(call))
 
 

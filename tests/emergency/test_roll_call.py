@@ -153,7 +153,7 @@ async def test_a_drill_takes_attendance_and_here_answers_by_command(harness: Har
     clock.set(START)
     out = await h.say(ADMIN, "/alert 演练 消防疏散演练", Harness.private(ADMIN))
     card = next(s for s in out if s.card is not None and s.chat == GROUP)
-    assert card.card is not None and card.card.title == "演练点名：演练 消防疏散演练"
+    assert card.card is not None and card.card.title == "演练点名：消防疏散演练"
     assert "【演练点名】" in h.texts(private_to(out, "zhang"))
     # The caller wrote privately: their copy of the card is edited too.
     assert any(s.card is not None for s in private_to(out, "admin"))

@@ -11,6 +11,7 @@ import pytest
 from domain.emergency.rules import (
     Refusal,
     call_first,
+    drill_topic,
     is_drill,
     may_call_roll,
     may_keep_roster,
@@ -136,3 +137,10 @@ def test_reminder_due(answer: AnAnswer, after: timedelta, due: bool) -> None:
 )
 def test_a_drill_roll_call(note: str, drill: bool) -> None:
     assert is_drill(note) is drill
+
+
+@pytest.mark.parametrize(
+    ("note", "topic"), [("演练 消防疏散", "消防疏散"), ("演练：泄漏处置", "泄漏处置"), ("演练", "演练"), ("泄漏", "泄漏")]
+)
+def test_a_drill_topic(note: str, topic: str) -> None:
+    assert drill_topic(note) == topic
