@@ -1572,6 +1572,7 @@ ALERT_REMIND = "【{kind}提醒】{note}\n您还没有应答，请立即按「�
 ALERT_STARTED = "已发起点名：私聊通知 {asked} 人。{missing}"
 ALERT_MISSING = "以下成员无法私聊通知，请电话联系：\n{lines}"
 ALERT_MISSING_NAMES = "以下成员无法私聊通知，请电话联系（电话见私聊 /roster 或 /emergency）：{names}"
+ALERT_MISSING_SENT = "无法私聊通知的 {count} 名成员及其电话已私聊发给您，请电话联系。"
 ALERT_MISSING_LINE = "· {name}（{role}）：{phones}"
 ALERT_HERE_DONE = "已应答「到」（{minutes} 分钟）。"
 ALERT_HERE_AGAIN = "您已于 {when} 应答过「到」，无需重复。"

@@ -71,7 +71,7 @@ async def alert(
             detail = T.ALERT_MISSING.format(lines=lines)
             if msg.chat.is_group:
                 replies.append(Reply(text=detail, people=(recipient(actor),), about=card_key_of(call)))
-                said += "\n" + T.ALERT_MISSING_NAMES.format(names="、".join(m.name for m in missing))
+                said += "\n" + T.ALERT_MISSING_SENT.format(count=len(missing))
             else:
                 said += "\n" + detail
     replies.append(Reply(text=said, about=card_key_of(call)))

@@ -24,7 +24,7 @@ from domain.emergency import operations as emergency_ops
 from domain.emergency import queries as emergency_queries
 from domain.emergency.operations import MemberLine
 from domain.emergency.roster_file import RosterFileError, read_roster
-from domain.emergency.rules import MAX_DUTY_ORDER, Refusal, call_first, may_keep_roster
+from domain.emergency.rules import MAX_DUTY_ORDER, Refusal, call_first, may_keep_roster, roll_order
 from domain.outcome import Refused
 from domain.park.rules import Perm
 from handlers import texts as T
@@ -81,7 +81,7 @@ async def emergency(msg: Incoming, *, session: AsyncSession, actor: Person, reac
 def roster_text(members: Sequence[EmergencyMember]) -> str:
     """List the whole roster with phones, and who has no chat account."""
     lines = [T.ROSTER_TITLE.format(count=len(members))]
-    for m in members:
+    for m in roll_order(members):  # the office, the on-duty chain, the rest: as a roll call lists them
         lines.append(
             T.ROSTER_LINE.format(
                 order=T.ROSTER_ORDER.format(order=m.duty_order) if m.duty_order is not None else "· ",
