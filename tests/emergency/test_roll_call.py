@@ -164,3 +164,16 @@ async def test_a_drill_takes_attendance_and_here_answers_by_command(harness: Har
     ended = h.texts(await h.say(ADMIN, "/alert 结束", Harness.private(ADMIN)))
     assert "已到 1/3；可用 /drill 登记本次演练（参加 1 人）" in ended
     no_phones_in_groups(h)
+
+
+async def test_a_caller_the_bot_cannot_write_to_gets_names_not_phones_in_the_group(harness: Harness) -> None:
+    h = harness
+    await seed(h, private=("admin", "zhang"))  # 李干部 never wrote to the bot privately
+    for line in ROSTER[:3]:
+        await h.say(ADMIN, line, Harness.private(ADMIN))
+    out = await h.say(LI, "/alert 2号罐区泄漏")
+    said = h.texts([s for s in out if s.chat == GROUP])
+    assert "已发起点名：私聊通知 2 人" in said
+    assert "以下成员无法私聊通知，请电话联系（电话见私聊 /roster 或 /emergency）：刘芳" in said
+    assert not [s for s in out if s.chat.chat_id == "p-li"]
+    no_phones_in_groups(h)
