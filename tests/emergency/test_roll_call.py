@@ -84,6 +84,11 @@ async def test_a_roll_call_answered_reminded_and_ended(any_harness: Harness, clo
     assert fields["应答"] == "0/5" and fields["未到"] == "王主任、张伟、刘芳、陈明"
     assert fields["无聊天账号"] == "钱七（请电话联系）"
 
+    # It is first in 我的待办 of whoever was asked, with the button; not for someone not asked.
+    todo = (await h.say(LIU, "/todo", Harness.private(LIU)))[0]
+    assert "应急点名待应答：2号罐区泄漏" in (todo.reply.text or "") and todo.reply.buttons[0][0].label == "到"
+    assert "应急点名待应答" not in h.texts(await h.say(LI, "/todo", Harness.private(LI)))
+
     # A second roll call waits for this one to end.
     assert "已有一次点名正在进行" in h.texts(await h.say(LI, "/alert 再来一次"))
 
