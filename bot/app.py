@@ -21,6 +21,8 @@ from bot.scheduler import Job
 from bot.sender import Sender
 from domain.park import operations as park_ops
 from handlers.campaigns import launch, matrix, review, submissions
+from handlers.emergency import alert as emergency_alert
+from handlers.emergency import roster as emergency_roster
 from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.letters import letters
 from handlers.notices import answers, issue, meetings, receipts
@@ -34,6 +36,7 @@ from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
 from schedules.digest import digest_job, digest_period
+from schedules.emergency import alert_reminders_job
 from schedules.hazards import overdue_job, overdue_period, reminder_sweep
 from schedules.letters import letter_reminders_job
 from schedules.notices import notice_reminders_job
@@ -63,6 +66,7 @@ def jobs(settings: Settings) -> list[Job]:
         Job("digest", s.digest, digest_job, digest_period),
         Job("overdue", s.overdue, overdue_job, overdue_period),
         Job("reminders", s.reminders, reminders_job, None),
+        Job("alerts", s.alerts, alert_reminders_job, None),
     ]
 
 
@@ -98,6 +102,8 @@ def routers() -> list[Router]:
         reports.router,
         inspections.router,
         drills.router,
+        emergency_roster.router,
+        emergency_alert.router,
     ]
 
 

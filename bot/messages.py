@@ -56,6 +56,10 @@ COMMAND_ALIASES = {
     "签订责任状": "sign",
     "答题": "quiz",
     "知识答题": "quiz",
+    "应急名单": "roster",
+    "应急": "emergency",
+    "应急电话": "emergency",
+    "点名": "alert",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

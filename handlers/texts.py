@@ -1591,3 +1591,121 @@ QUIZ_SHEET_HEADER = ("企业", "姓名", "开始时间", "完成时间", "已答
 QUIZ_SHEET_ENTERPRISE_HEADER = ("企业", "人员数", "参加人数", "完成人数", "平均分")
 QUIZ_SHEET_DONE = "已完成"
 QUIZ_SHEET_NOT_DONE = "未完成"
+# --- emergency command roster and roll call (应急救援指挥部、应急点名) ---
+EMERGENCY_HELP = {
+    "emergency": "/emergency（/应急）— 私聊查看应急救援指挥部：先打应急办和值班人员的电话",
+    "roster": "/roster（/应急名单）[add|remove|link|import] — 应急救援指挥部成员名单（查看：包片干部、管理员；录入：管理员）",
+    "alert": "/alert（/点名）<说明> — 应急点名：每位成员私聊收到「到」按钮，群里卡片显示谁几分钟内应答；/alert end 结束",
+    "here": "/here — 应急点名时回答「到」（也可按消息上的「到」按钮）",
+}
+ROSTER_USAGE = (
+    "应急救援指挥部名单的用法：\n"
+    "· /roster — 查看名单（私聊发送，含电话）\n"
+    "· /roster add <姓名> <指挥部职务> <单位> <电话> [电话2] [代理人：姓名] [值班：1] [办公室]\n"
+    "  例：/roster add 王强 总指挥 管委会 <手机号> 代理人：李明 值班：1\n"
+    "  「办公室」表示在应急办（负责协调）；「值班：n」是值班顺序，1 最先联系。同名再 add 即修改。\n"
+    "· /roster remove <姓名> — 移出指挥部\n"
+    "· /roster link <姓名> <@用户名|聊天中的名字> — 关联聊天账号（点名时私聊通知）；/roster link <姓名> 取消\n"
+    "· /roster import — 随本命令发送 Excel 名单（.xlsx），列：姓名、职务、单位、电话、代理人、办公室、值班顺序、账号"
+)
+ROSTER_ONLY_ADMINS = "修改应急救援指挥部名单需要管理员身份。"
+ROSTER_EMPTY = "应急救援指挥部名单还没有录入。管理员可发送 /roster add … 或 /roster import 录入。"
+ROSTER_TITLE = "应急救援指挥部（{count} 人）："
+ROSTER_LINE = "{order}{name}｜{role}｜{unit}｜{phones}{deputy}{office}{account}"
+ROSTER_ORDER = "{order}. "
+ROSTER_DEPUTY = "｜代理人：{deputy}"
+ROSTER_OFFICE = "｜应急办"
+ROSTER_ACCOUNT = "｜已关联 {name}"
+ROSTER_UNLINKED = "未关联聊天账号（{count} 人，点名时无法私聊通知，请电话联系或用 /roster link 关联）：{names}"
+ROSTER_ALL_LINKED = "全部成员已关联聊天账号。"
+ROSTER_SAVED = "已录入应急救援指挥部成员：{name}（{role}，{unit}）。{linked}"
+ROSTER_CHANGED = "已修改应急救援指挥部成员：{name}（{role}，{unit}）。{linked}"
+ROSTER_LINKED_TO = "已关联聊天账号：{person}。"
+ROSTER_NOT_LINKED = "未找到同名的聊天账号，点名时无法私聊通知；可用 /roster link {name} <@用户名> 关联。"
+ROSTER_REMOVED = "已将 {name} 移出应急救援指挥部。"
+ROSTER_LINK_DONE = "已将 {name} 关联到聊天账号 {person}，点名时私聊通知。"
+ROSTER_UNLINK_DONE = "已取消 {name} 的聊天账号关联。"
+ROSTER_UNLINK_WORDS = ("取消", "无", "-")
+ROSTER_LINK_USAGE = "请写成：/roster link <姓名> <@用户名|聊天中的名字>，例如 /roster link 王强 @wangqiang；取消关联：/roster link 王强 取消"
+ROSTER_LINK_WHO = "没有找到聊天账号「{text}」（对方需先给我发过消息）。请写 @用户名 或对方在聊天中的名字。"
+ROSTER_LINK_MANY = "「{text}」对应多个聊天账号：{names}。请改写 @用户名。"
+ROSTER_REMOVE_USAGE = "请写成：/roster remove <姓名>，例如 /roster remove 王强"
+ROSTER_ADD_MISSING = "缺少{what}。请写成：/roster add <姓名> <指挥部职务> <单位> <电话>，例如 /roster add 王强 总指挥 管委会 <手机号> 值班：1"
+ROSTER_ADD_WHAT = ("姓名", "指挥部职务", "单位")
+ROSTER_BAD_WORD = "看不懂「{word}」：电话只写数字（可带 - 或 +），代理人写成「代理人：姓名」，值班顺序写成「值班：1」，应急办成员写「办公室」。"
+ROSTER_NOT_MEMBER = "应急救援指挥部里没有「{name}」。发送 /roster 查看名单。"
+ROSTER_BAD_NAME = "姓名、职务、代理人要写成不含空格的词（姓名、职务不超过 50 字，单位不超过 100 字）。"
+ROSTER_NO_PHONE = "请至少写一个电话：手机号或带区号的座机号（区号和号码之间可用 - 连接）。"
+ROSTER_TOO_MANY_PHONES = "每位成员最多写 3 个电话。"
+ROSTER_BAD_PHONE = "电话看不懂：只写数字（可带 - 或开头的 +），6 到 20 位，多个电话用空格分开。"
+ROSTER_BAD_ORDER = "值班顺序写 1 到 99 的数字，1 最先联系。"
+ROSTER_PERSON_TAKEN = "{person} 已关联到成员 {holder}，一个聊天账号只能关联一名成员。"
+ROSTER_ACCOUNT_UNKNOWN = "账号「{account}」没有找到唯一的聊天账号（对方需先给我发过消息；重名时写 @用户名）。"
+ROSTER_FILE_LINE = "名单第 {line} 行："
+ROSTER_IMPORT_NEED_FILE = "请随 /roster import 发送 Excel 名单文件（.xlsx，第一行是列名：姓名、职务、单位、电话，可选 代理人、办公室、值班顺序、账号）。CSV 文件请由管理员在服务器上用 safetybot roster import 导入。"
+ROSTER_IMPORTED = "已导入应急救援指挥部名单：新增 {added} 人，修改 {changed} 人，现共 {total} 人。\n{unlinked}"
+ROSTER_FILE_PROBLEMS = {
+    "not_text": "文件不是 UTF-8 或 GBK 编码的表格。",
+    "not_table": "文件不是能读取的 Excel 表格（.xlsx）。",
+    "no_column": "第一行缺少「{value}」列。",
+    "empty_field": "第 {line} 行的「{value}」是空的。",
+    "twice": "第 {line} 行：{value} 出现了两次。",
+    "bad_office": "第 {line} 行：办公室一栏写「是」或「否」，不是「{value}」。",
+    "bad_duty": "第 {line} 行：值班顺序写数字，不是「{value}」。",
+    "too_many": "名单超过 {value} 行。",
+}
+ROSTER_FIELDS = {"name": "姓名", "role": "职务", "unit": "单位", "phones": "电话"}
+ROSTER_NOTHING_IMPORTED = "名单没有导入（{problem}）请改正后重新发送。"
+ROSTER_SENT_PRIVATELY = "{name}，名单已私聊发给您（群里不公布电话）。"
+ROSTER_NEED_PRIVATE = "{name}，含电话的名单只私聊发送。请先私聊我发送 /start，再发一次这个命令。"
+
+EMERGENCY_TITLE = "应急救援指挥部：出现险情先打以下电话"
+EMERGENCY_OFFICE = "应急办（负责协调）："
+EMERGENCY_CHAIN = "值班顺序："
+EMERGENCY_LINE = "{order}{name}（{role}，{unit}）：{phones}{deputy}"
+EMERGENCY_DEPUTY = "；联系不上找 {deputy}"
+EMERGENCY_NO_CHAIN = "（还没有排值班顺序：管理员用 /roster add … 值班：1 设置）"
+EMERGENCY_FOOTER = "指挥部共 {count} 人；紧急情况同时拨打 119 / 120 / 110。"
+EMERGENCY_SENT_PRIVATELY = "{name}，应急联系人和电话已私聊发给您（群里不公布电话）。"
+EMERGENCY_NEED_PRIVATE = "{name}，应急联系电话只私聊发送。请先私聊我发送 /start，再发 /emergency。紧急情况请直接拨打 119 / 120 / 110。"
+
+ALERT_USAGE = "请写成：/alert <说明>，例如 /alert 2号罐区泄漏，请指挥部成员立即应答；演练点名：/alert 演练 消防疏散演练。结束点名：/alert end"
+ALERT_END_WORDS = ("end", "结束", "stop")
+ALERT_ONLY_MANAGERS = "应急点名需要管理员或包片干部身份。"
+ALERT_OPEN = "已有一次点名正在进行（{note}，{when} 开始）。请先发送 /alert end 结束它。"
+ALERT_NONE_OPEN = "现在没有进行中的点名。"
+ALERT_NOBODY = "应急救援指挥部名单还没有成员，无法点名。管理员可用 /roster add 或 /roster import 录入。"
+ALERT_CARD_TITLE = "应急点名：{note}"
+ALERT_CARD_TITLE_DRILL = "演练点名：{note}"
+AF_CALLER = "发起"
+AF_CALLER_VALUE = "{name}，{when}"
+AF_ANSWERED = "应答"
+AF_ANSWERED_VALUE = "{answered}/{total}"
+AF_HERE = "已到"
+AF_HERE_LINE = "{name} {minutes}分钟"
+AF_SILENT = "未到"
+AF_SILENT_REMINDED = "（已提醒{times}次）"
+AF_NO_ACCOUNT = "无聊天账号"
+AF_NO_ACCOUNT_VALUE = "{names}（请电话联系）"
+AF_DRILL = "演练记录"
+AF_DRILL_VALUE = "结束后可用 /drill 登记本次演练，参加人数按已到 {answered} 人"
+ALERT_STATUS_OPEN = "点名中"
+ALERT_STATUS_DONE = "已结束（历时 {minutes} 分钟）"
+BTN_HERE = "到"
+ALERT_ASK = "【{kind}】{note}\n{caller} 发起点名，请立即按「到」应答（或发送 /here）。"
+ALERT_KIND = "应急点名"
+ALERT_KIND_DRILL = "演练点名"
+ALERT_REMIND = "【{kind}提醒】{note}\n您还没有应答，请立即按「到」（已过 {minutes} 分钟）。"
+ALERT_STARTED = "已发起点名：私聊通知 {asked} 人。{missing}"
+ALERT_MISSING = "以下成员无法私聊通知，请电话联系：\n{lines}"
+ALERT_MISSING_NAMES = "以下成员无法私聊通知，请电话联系（电话见私聊 /roster 或 /emergency）：{names}"
+ALERT_MISSING_SENT = "无法私聊通知的 {count} 名成员及其电话已私聊发给您，请电话联系。"
+ALERT_MISSING_LINE = "· {name}（{role}）：{phones}"
+ALERT_HERE_DONE = "已应答「到」（{minutes} 分钟）。"
+ALERT_HERE_AGAIN = "您已于 {when} 应答过「到」，无需重复。"
+ALERT_NOT_ASKED = "您不在这次点名的名单里，或点名不存在；没有做任何改动。"
+ALERT_ENDED = "这次点名已经结束，没有再记录应答。"
+ALERT_NO_CALL = "现在没有进行中的点名。"
+ALERT_END_DONE = "点名已结束：已到 {answered}/{total}{drill}。"
+ALERT_END_DRILL = "；可用 /drill 登记本次演练（参加 {answered} 人）"
+TODO_HERE = "应急点名待应答：{note}（请按「到」）"

@@ -47,6 +47,9 @@ class Perm(StrEnum):
     QUIZ_BANK = "quiz_bank"  # import questions into the knowledge-quiz bank (知识答题题库) from a CSV/Excel file
     QUIZ_RUN = "quiz_run"  # start and end a quiz, get its per-person sheet
     QUIZ_TAKE = "quiz_take"  # take a quiz one's enterprise is invited to (once per person)
+    ROSTER_EDIT = "roster_edit"  # keep the emergency command's members (应急救援指挥部): add, remove, link, import
+    ROSTER_VIEW = "roster_view"  # list every member with their phones (privately)
+    ALERT_CALL = "alert_call"  # start and end a roll call (应急点名, /alert)
 
 
 ALL_ROLES = tuple(Role)
@@ -82,6 +85,9 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.QUIZ_BANK: MANAGER_ROLES,
     Perm.QUIZ_RUN: MANAGER_ROLES,
     Perm.QUIZ_TAKE: ENTERPRISE_ROLES,  # an enterprise's people; which enterprises is the quiz's own list
+    Perm.ROSTER_EDIT: (Role.ADMIN,),
+    Perm.ROSTER_VIEW: MANAGER_ROLES,
+    Perm.ALERT_CALL: MANAGER_ROLES,
 }
 
 

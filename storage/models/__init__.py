@@ -15,6 +15,7 @@ from storage.models.broadcasts import (
     NoticeEvent,
     NoticeReceipt,
 )
+from storage.models.emergency import EmergencyMember, RollCall, RollCallAnswer
 from storage.models.hazards import (
     Document,
     Hazard,
@@ -64,6 +65,7 @@ __all__ = [
     "DingTalkCard",
     "Document",
     "Drill",
+    "EmergencyMember",
     "Enterprise",
     "Hazard",
     "HazardDocument",
@@ -90,6 +92,8 @@ __all__ = [
     "QuizAttempt",
     "QuizQuestion",
     "ReminderSent",
+    "RollCall",
+    "RollCallAnswer",
     "Training",
     "UTCDateTime",
     "checked",

@@ -1,6 +1,6 @@
 """the safety-month knowledge quiz (知识答题): the question bank, quizzes, attempts and their answers
 
-Revision ID: 0027
+Revision ID: 0021
 Revises: 0020
 Create Date: 2026-12-06
 """
