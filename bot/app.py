@@ -20,6 +20,7 @@ from bot.routing import Router
 from bot.scheduler import Job
 from bot.sender import Sender
 from domain.park import operations as park_ops
+from handlers.backfill import commands as backfill
 from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.letters import letters
@@ -92,6 +93,7 @@ def routers() -> list[Router]:
         reports.router,
         inspections.router,
         drills.router,
+        backfill.router,
     ]
 
 

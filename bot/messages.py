@@ -54,6 +54,7 @@ COMMAND_ALIASES = {
     "包联": "officer",
     "责任状": "letter",
     "签订责任状": "sign",
+    "补录": "backfill",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

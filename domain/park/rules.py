@@ -44,6 +44,7 @@ class Perm(StrEnum):
     INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
+    BACKFILL = "backfill"  # 补录: enter a past record with its real date (no broadcast, no reminder)
 
 
 ALL_ROLES = tuple(Role)
@@ -76,6 +77,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
+    Perm.BACKFILL: MANAGER_ROLES,
 }
 
 
