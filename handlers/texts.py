@@ -1536,3 +1536,6 @@ BACKFILL_FIXED_WORDS = ("整改", "整改完成", "完成整改", "完成")
 BACKFILL_ACCEPTED_WORDS = ("验收", "验收通过", "销号")
 BACKFILL_DUE_WORDS = ("截止", "至", "到")
 BACKFILL_PLACE_LABEL = ("地点：", "地点:", "位置：", "位置:", "部位：", "部位:")
+XLSX_CAMPAIGN_NO_TASKS = "（补录，未分企业记录）"
+BACKFILL_EVENT = "补录（{at} 录入）"
+BACKFILL_NO_RECEIPTS = "{code}（{title}）是补录的记录：按实际日期计入统计，不收回执、不提醒。"

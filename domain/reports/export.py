@@ -55,6 +55,7 @@ class LedgerRow:
     fixed_at: datetime | None = None
     verifier: str | None = None
     verified_at: datetime | None = None
+    backfilled: bool = False  # 补录: entered from paper records after the fact, with its real dates
     before: list[str] = field(default_factory=list)  # photo paths relative to the photo directory
     after: list[str] = field(default_factory=list)
 
@@ -96,6 +97,7 @@ async def ledger_pages(
                 found_by=found_by(h.source, role),
                 reporter=reporter,
                 activity=inspection,  # the inspection it was found on (`/inspection start`), named
+                backfilled=h.backfilled_at is not None,
             )
         ids = list(rows)
         linked = await session.execute(
