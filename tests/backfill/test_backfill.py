@@ -71,8 +71,8 @@ async def test_each_kind_back_filled_is_confirmed_with_its_code_and_marked(seede
 
     async with h.app.db.reading() as s:
         for model in (Notice, Campaign, Hazard, Inspection, Drill, Training):
-            rows = (await s.scalars(select(model))).all()
-            assert rows and all(r.backfilled_at == NOW for r in rows), model
+            marks = (await s.scalars(select(model.backfilled_at))).all()
+            assert marks and all(at == NOW for at in marks), model
         meeting = await s.scalar(select(Notice).where(Notice.code == "HY-2025-01"))
         assert meeting is not None and meeting.category == NoticeCategory.REGULAR
         assert meeting.starts_at == datetime(2025, 3, 5, 1, 0, tzinfo=UTC) and meeting.created_at == meeting.starts_at

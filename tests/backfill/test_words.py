@@ -78,16 +78,16 @@ def test_years_times_and_places() -> None:
 
 
 def test_a_hazards_story_is_split_from_its_description() -> None:
-    assert read_hazard_words("二车间配电室 电线裸露 立即整改 2025-04-03 验收 2025-04-05".split()) == HazardWords(
+    assert read_hazard_words(["二车间配电室", "电线裸露", "立即整改", "2025-04-03", "验收", "2025-04-05"]) == HazardWords(
         description=["二车间配电室", "电线裸露"], immediate=True, days={"fixed": "2025-04-03", "accepted": "2025-04-05"}
     )
-    assert read_hazard_words("仓库 堆放杂物 限期 5月20日 整改 5月18日 验收 5月21日".split()) == HazardWords(
+    assert read_hazard_words(["仓库", "堆放杂物", "限期", "5月20日", "整改", "5月18日", "验收", "5月21日"]) == HazardWords(
         description=["仓库", "堆放杂物"],
         deadline=True,
         days={"due": "5月20日", "fixed": "5月18日", "accepted": "5月21日"},
     )
-    assert read_hazard_words("电线裸露 立即整改 验收 4月5日".split()) == HazardWords(
+    assert read_hazard_words(["电线裸露", "立即整改", "验收", "4月5日"]) == HazardWords(
         description=["电线裸露"], immediate=True, days={"accepted": "4月5日"}
     )
-    assert read_hazard_words("电线裸露 验收".split()) == "验收"
-    assert read_hazard_words("电线裸露 限期 尽快".split()) == "限期"
+    assert read_hazard_words(["电线裸露", "验收"]) == "验收"
+    assert read_hazard_words(["电线裸露", "限期", "尽快"]) == "限期"
