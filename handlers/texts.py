@@ -1501,13 +1501,20 @@ BACKFILL_CAMPAIGN_EXAMPLE = "/补录 专项行动 2025-03-01 消防安全百日�
 BACKFILL_KIND_NAMES = {"meeting": "会议", "notice": "文件", "campaign": "专项行动"}
 BACKFILL_OTHER_USAGE = "补录的写法：/补录 {kind} <日期> …，日期之后的内容与 {command} 相同。"
 BACKFILL_HAZARD_USAGE = (
-    "补录隐患的写法：/补录 隐患 <发现日期> <企业> [部位] <隐患描述> [立即整改 [日期] | 限期 <日期> [整改 <日期>]] 验收 <日期>\n"
+    "补录隐患的写法：/补录 隐患 <发现日期> <企业> [部位] <隐患描述> [立即整改 [日期] | 限期 <日期> [整改 <日期>]] 验收 <日期> [检查：<检查名称>]\n"
     "例如：/补录 隐患 2025-04-02 华油 二车间配电室 电线裸露 立即整改 2025-04-03 验收 2025-04-05\n"
+    "写“检查：消防设施专项检查”时，隐患计入那次（已补录的）检查发现的隐患。\n"
     "补录的隐患须已整改并验收销号；仍未整改的隐患请用 /hazard 登记，以便提醒整改。"
 )
 BACKFILL_HAZARD_NO_ENTERPRISE = "请在日期后写企业名称或别名。\n" + BACKFILL_HAZARD_USAGE
 BACKFILL_HAZARD_NO_DESCRIPTION = "请写隐患描述。\n" + BACKFILL_HAZARD_USAGE
 BACKFILL_HAZARD_NO_ACCEPTANCE = "请写验收日期（验收 2025-04-05）。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_NO_INSPECTION = (
+    "没有找到 {day} 以前、检查了{enterprise}的检查“{name}”。请先补录这次检查（/补录 检查 <日期> <人次> <企业…> {name}），"
+    "或不写“检查：…”。"
+)
+BACKFILL_HAZARD_NO_INSPECTION_NAME = "“检查：”后面要写检查的名称，例如：检查：消防设施专项检查。"
+BACKFILL_HAZARD_INSPECTION = "，检查：{name}"
 BACKFILL_HAZARD_DATE_AFTER = "“{word}”后面要写日期，例如：{word} 2025-04-05。\n" + BACKFILL_HAZARD_USAGE
 BACKFILL_HAZARD_BOTH_MODES = "“立即整改”和“限期”只能写一个。\n" + BACKFILL_HAZARD_USAGE
 BACKFILL_HAZARD_ORDER = "日期先后不对：{what}。请按 发现 ≤ 整改 ≤ 验收 的顺序写。"
@@ -1516,7 +1523,7 @@ BACKFILL_HAZARD_ACCEPT_BEFORE_FIX = "验收日期 {accepted} 早于整改日期 
 BACKFILL_HAZARD_DUE_BEFORE_FOUND = "限期 {due} 早于发现日期 {found}"
 BACKFILL_HAZARD_DONE = (
     "【补录】隐患 {code}：{enterprise}{location}｜{description}\n"
-    "发现 {found}，{mode}，整改 {fixed}，验收销号 {accepted}。"
+    "发现 {found}{inspection}，{mode}，整改 {fixed}，验收销号 {accepted}。"
 )
 BACKFILL_HAZARD_LOCATION = "｜{location}"
 BACKFILL_HAZARD_IMMEDIATE = "立即整改"
@@ -1536,6 +1543,7 @@ BACKFILL_FIXED_WORDS = ("整改", "整改完成", "完成整改", "完成")
 BACKFILL_ACCEPTED_WORDS = ("验收", "验收通过", "销号")
 BACKFILL_DUE_WORDS = ("截止", "至", "到")
 BACKFILL_PLACE_LABEL = ("地点：", "地点:", "位置：", "位置:", "部位：", "部位:")
+BACKFILL_INSPECTION_LABEL = ("检查：", "检查:")
 XLSX_CAMPAIGN_NO_TASKS = "（补录，未分企业记录）"
 BACKFILL_EVENT = "补录（{at} 录入）"
 BACKFILL_NO_RECEIPTS = "{code}（{title}）是补录的记录：按实际日期计入统计，不收回执、不提醒。"

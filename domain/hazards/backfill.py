@@ -38,11 +38,13 @@ async def backfill(
     accepted_at: datetime,
     fix_note: str,
     now: datetime,
+    inspection_id: int | None = None,
 ) -> Change[Hazard]:
     """Record a closed hazard of the past with its real dates: reported, rectified, accepted (销号).
 
     The dates must run found ≤ fixed ≤ accepted ≤ now (the handler says which is wrong before calling);
-    a hazard still open today is reported with /hazard, so that it is reminded of.
+    a hazard still open today is reported with /hazard, so that it is reminded of. `inspection_id`: the
+    (back-filled) inspection it was found on (`queries.inspection_named`), counted as its find.
     """
     if not role_allows(actor.role, Perm.BACKFILL):
         raise Refused(Refusal.NOT_ALLOWED)
@@ -68,7 +70,7 @@ async def backfill(
         found_at=found_at,
         created_at=found_at,
         updated_at=found_at,
-        inspection_id=None,
+        inspection_id=inspection_id,
         backfilled_at=now,
     )
     session.add(hazard)

@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.messages import Incoming, Reply, clean_text
 from bot.routing import Router
 from domain.campaigns import operations as campaign_ops
+from domain.hazards import queries as hazard_queries
 from domain.hazards.backfill import backfill as backfill_hazard
 from domain.notices import operations as notice_ops
 from domain.park.rules import Perm
@@ -171,6 +172,8 @@ async def _hazard(
         return Reply(text=f"{said}\n{T.BACKFILL_HAZARD_USAGE}".strip())
     read = read_hazard_words(words[1:])
     if isinstance(read, str):
+        if read in T.BACKFILL_INSPECTION_LABEL:
+            return Reply(text=T.BACKFILL_HAZARD_NO_INSPECTION_NAME)
         return Reply(text=T.BACKFILL_HAZARD_DATE_AFTER.format(word=read))
     if read.immediate and read.deadline:
         return Reply(text=T.BACKFILL_HAZARD_BOTH_MODES)
@@ -195,6 +198,15 @@ async def _hazard(
     wrong = _order(found, due, fixed, accepted)
     if wrong:
         return Reply(text=T.BACKFILL_HAZARD_ORDER.format(what=wrong))
+    inspection = None
+    if read.inspection is not None:
+        inspection = await hazard_queries.inspection_named(session, read.inspection, enterprise.id, found)
+        if inspection is None:
+            return Reply(
+                text=T.BACKFILL_HAZARD_NO_INSPECTION.format(
+                    day=found.isoformat(), enterprise=enterprise.name, name=read.inspection
+                )
+            )
     mode_text = T.BACKFILL_HAZARD_DEADLINE.format(due=due.isoformat()) if due else T.BACKFILL_HAZARD_IMMEDIATE
     location = implied_location(description)
     change = await backfill_hazard(
@@ -211,6 +223,7 @@ async def _hazard(
         accepted_at=_at(accepted, settings, now),
         fix_note=T.BACKFILL_FIX_NOTE.format(mode=mode_text),
         now=now,
+        inspection_id=inspection.id if inspection else None,
     )
     text = T.BACKFILL_HAZARD_DONE.format(
         code=change.subject.code,
@@ -218,6 +231,7 @@ async def _hazard(
         location=T.BACKFILL_HAZARD_LOCATION.format(location=location) if location and not description.startswith(location) else "",
         description=description,
         found=found.isoformat(),
+        inspection=T.BACKFILL_HAZARD_INSPECTION.format(name=read.inspection) if inspection else "",
         mode=mode_text,
         fixed=fixed.isoformat(),
         accepted=accepted.isoformat(),

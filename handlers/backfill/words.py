@@ -99,16 +99,25 @@ class HazardWords:
     immediate: bool = False
     deadline: bool = False
     days: dict[str, str] | None = None  # "fixed" / "due" / "accepted" → the word written after its keyword
+    inspection: str | None = None  # 检查：<名称>, the inspection it was found on
 
 
 def read_hazard_words(words: list[str]) -> HazardWords | str:
-    """Split the words into the description and the keywords' days (立即整改 [日期], 限期 <日期>,
-    整改 <日期>, 验收 <日期>); return them, or the keyword that lacks its day."""
+    """Split the words into the description, the keywords' days (立即整改 [日期], 限期 <日期>, 整改 <日期>,
+    验收 <日期>) and the inspection named (检查：<名称>); return them, or the keyword that lacks its word."""
     out = HazardWords(description=[], days={})
     assert out.days is not None
     i = 0
     while i < len(words):
         word, following = words[i], words[i + 1] if i + 1 < len(words) else None
+        label = next((x for x in T.BACKFILL_INSPECTION_LABEL if word.startswith(x)), None)
+        if label is not None:
+            named = word[len(label) :] or following
+            if not named:
+                return label
+            out.inspection = named[:200]
+            i += 1 if word[len(label) :] else 2
+            continue
         slot = None
         if word in T.BACKFILL_IMMEDIATE_WORDS:
             out.immediate = True

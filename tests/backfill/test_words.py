@@ -91,3 +91,13 @@ def test_a_hazards_story_is_split_from_its_description() -> None:
     )
     assert read_hazard_words(["电线裸露", "验收"]) == "验收"
     assert read_hazard_words(["电线裸露", "限期", "尽快"]) == "限期"
+
+
+def test_a_hazard_names_the_inspection_it_was_found_on() -> None:
+    assert read_hazard_words(["电线裸露", "检查：消防设施专项检查", "验收", "4月5日"]) == HazardWords(
+        description=["电线裸露"], days={"accepted": "4月5日"}, inspection="消防设施专项检查"
+    )
+    assert read_hazard_words(["电线裸露", "检查:", "冬季检查", "验收", "4月5日"]) == HazardWords(
+        description=["电线裸露"], days={"accepted": "4月5日"}, inspection="冬季检查"
+    )
+    assert read_hazard_words(["电线裸露", "验收", "4月5日", "检查："]) == "检查："
