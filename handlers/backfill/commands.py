@@ -145,6 +145,8 @@ async def _campaign(
         read = read_day(written, settings.park.day(now), after=day) if written else None
         if read is None or read < day:
             return Reply(text=T.BACKFILL_CAMPAIGN_BAD_DUE.format(text=written[:20], start=day.isoformat()))
+        if read > settings.park.day(now):  # still running: launched live, so that enterprises report
+            return Reply(text=T.BACKFILL_CAMPAIGN_RUNNING.format(due=read.isoformat()))
         due, words = read, words[:cut] + words[cut + 2 :]
     title = " ".join(words)[:200]
     if not title:

@@ -150,6 +150,8 @@ async def test_back_filled_records_count_in_the_figures_of_their_real_date(seede
         week = await report_queries.week_figures(s, date(2025, 3, 31), NOW.date(), tz, now=NOW)  # 2025-W14
         assert (week.total("found"), week.total("closed_immediate")) == (1, 1)
         assert week.broadcast.meetings_by_category == {"mobilisation": 1} and week.broadcast.notices == 1
+    digest = h.texts(await h.say(LI, "/week 2025-W10"))  # 03-03—03-09: the 例会 of 03-05, the campaign running
+    assert "召开会议 1 次（例会 1 次）" in digest and "· ZX-2025-01 消防安全百日攻坚：补录，未分企业记录" in digest
     summary = h.texts(await h.say(LI, "/summary 2025"))
     assert "召开安全生产例会 1 次、动员会（专题会） 1 次" in summary
     assert "排查安全隐患 2 项" in summary and "开展安全检查 1 次、出动检查人员 6 人次" in summary
@@ -190,6 +192,7 @@ async def test_bad_input_gets_the_usage_and_records_nothing(seeded: Harness) -> 
         "/补录 会议 2027-01-01 明年例会": "日期 2027-01-01 还没到",
         "/补录 会议 2025-03-05": "请写会议的名称",
         "/补录 专项行动 2025-03-01 百日攻坚 截止 2025-02-01": "早于开始日期 2025-03-01",
+        "/补录 专项行动 2025-03-01 百日攻坚 截止 2027-01-31": "截止日期 2027-01-31 还没到：仍在进行的专项行动请用 /campaign 发布",
         "/补录 隐患 2025-04-02 华油 电线裸露": "请写验收日期",
         "/补录 隐患 2025-04-02 华由 电线裸露 验收 4月5日": "没有名称或别名正好是“华由”的企业",
         "/补录 隐患 2025-04-10 华油 电线裸露 整改 2025-04-08 验收 2025-04-12": "整改日期 2025-04-08 早于发现日期 2025-04-10",
