@@ -20,6 +20,7 @@ from bot.routing import Router
 from bot.scheduler import Job
 from bot.sender import Sender
 from domain.park import operations as park_ops
+from handlers.backfill import commands as backfill
 from handlers.campaigns import launch, matrix, review, submissions
 from handlers.emergency import alert as emergency_alert
 from handlers.emergency import roster as emergency_roster
@@ -104,6 +105,7 @@ def routers() -> list[Router]:
         drills.router,
         emergency_roster.router,
         emergency_alert.router,
+        backfill.router,
     ]
 
 

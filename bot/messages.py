@@ -60,6 +60,7 @@ COMMAND_ALIASES = {
     "应急": "emergency",
     "应急电话": "emergency",
     "点名": "alert",
+    "补录": "backfill",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

@@ -1709,3 +1709,88 @@ ALERT_NO_CALL = "现在没有进行中的点名。"
 ALERT_END_DONE = "点名已结束：已到 {answered}/{total}{drill}。"
 ALERT_END_DRILL = "；可用 /drill 登记本次演练（参加 {answered} 人）"
 TODO_HERE = "应急点名待应答：{note}（请按「到」）"
+# --- backfill (补录) ---
+BACKFILL_HELP = "/backfill（/补录）<类别> <日期> <内容> — 补录往年或过去的纸质记录：会议、通知（方案、预案…）、专项行动、检查、隐患、培训、演练；按实际日期计入统计，不发通知、不提醒"
+BACKFILL_USAGE = (
+    "用法：/补录 <类别> <日期> <内容>（也可写 /backfill）\n"
+    "类别：会议（例会、动员会）、通知（方案、预案、制度、通报）、专项行动、检查、隐患、培训、演练\n"
+    "日期写实际日期：2025-03-05、2025-3-5、2025年3月5日；只写 3月5日 时，按前面写的年份（如 /补录 2025年 会议 3月5日 …），"
+    "没写年份则取今天以前最近的这一天。不能补录今天以后的日期。\n"
+    "例如：\n"
+    "/补录 会议 2025-03-05 三月份安全例会\n"
+    "/补录 方案 2025-04-01 消防安全专项整治方案\n"
+    "/补录 专项行动 2025-03-01 消防安全百日攻坚 截止 2025-06-10\n"
+    "/补录 检查 2025-03-12 6人次 华油 宏达 消防设施专项检查\n"
+    "/补录 隐患 2025-04-02 华油 二车间配电室 电线裸露 立即整改 2025-04-03 验收 2025-04-05\n"
+    "/补录 隐患 2025-05-06 宏达 仓库 消防通道堆放杂物 限期 2025-05-20 整改 2025-05-18 验收 2025-05-21\n"
+    "/补录 培训 2025-04-15 特种设备安全培训 县市场监管局 外部 全园区 60人次\n"
+    "/补录 演练 2025-06-12 消防演练 宏达 40人\n"
+    "补录的记录标“补录”，不发到群里、不提醒企业，按实际日期计入周报、年度总结和台账。"
+)
+BACKFILL_BAD_KIND = "没看懂要补录的类别“{text}”。\n" + BACKFILL_USAGE
+BACKFILL_NO_DATE = "请在类别后写实际日期，例如 2025-03-05 或 2025年3月5日。\n" + BACKFILL_USAGE
+BACKFILL_BAD_DATE = "没看懂日期“{text}”。请写 2025-03-05、2025-3-5、2025年3月5日 或 3月5日。\n" + BACKFILL_USAGE
+BACKFILL_FUTURE = "日期 {day} 还没到：补录只记已经发生的事。今后的会议、通知请用 /meeting、/notice 发布。"
+BACKFILL_NO_TITLE = "请写{kind}的名称，例如：{example}"
+BACKFILL_MARK = "【补录】"
+BACKFILL_TAG = "（补录）"
+BACKFILL_NOTE = "已按实际日期计入 {period} 的统计；没有发到群里，也不会提醒企业。"
+BACKFILL_MEETING_DONE = "【补录】会议 {code}（{category}）：{when} {title}{place}。"
+BACKFILL_NOTICE_DONE = "【补录】文件 {code}（{category}）：{day} {title}。"
+BACKFILL_PLACE = "，地点：{place}"
+BACKFILL_CAMPAIGN_DONE = "【补录】专项行动 {code}：{title}，{start} 至 {due}。"
+BACKFILL_CAMPAIGN_BAD_DUE = "截止日期“{text}”看不懂或早于开始日期 {start}。例如：/补录 专项行动 2025-03-01 消防安全百日攻坚 截止 2025-06-10"
+BACKFILL_CAMPAIGN_RUNNING = "截止日期 {due} 还没到：仍在进行的专项行动请用 /campaign 发布，企业才能提交自查报告。"
+BACKFILL_MEETING_EXAMPLE = "/补录 会议 2025-03-05 三月份安全例会"
+BACKFILL_NOTICE_EXAMPLE = "/补录 方案 2025-04-01 消防安全专项整治方案"
+BACKFILL_CAMPAIGN_EXAMPLE = "/补录 专项行动 2025-03-01 消防安全百日攻坚 截止 2025-06-10"
+BACKFILL_KIND_NAMES = {"meeting": "会议", "notice": "文件", "campaign": "专项行动"}
+BACKFILL_OTHER_USAGE = "补录的写法：/补录 {kind} <日期> …，日期之后的内容与 {command} 相同。"
+BACKFILL_HAZARD_USAGE = (
+    "补录隐患的写法：/补录 隐患 <发现日期> <企业> [部位] <隐患描述> [立即整改 [日期] | 限期 <日期> [整改 <日期>]] 验收 <日期> [检查：<检查名称>]\n"
+    "例如：/补录 隐患 2025-04-02 华油 二车间配电室 电线裸露 立即整改 2025-04-03 验收 2025-04-05\n"
+    "写“检查：消防设施专项检查”时，隐患计入那次（已补录的）检查发现的隐患。\n"
+    "补录的隐患须已整改并验收销号；仍未整改的隐患请用 /hazard 登记，以便提醒整改。"
+)
+BACKFILL_HAZARD_NO_ENTERPRISE = "请在日期后写企业名称或别名。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_NO_DESCRIPTION = "请写隐患描述。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_NO_ACCEPTANCE = "请写验收日期（验收 2025-04-05）。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_NO_INSPECTION = (
+    "没有找到 {day} 以前、检查了{enterprise}的检查“{name}”。请先补录这次检查（/补录 检查 <日期> <人次> <企业…> {name}），"
+    "或不写“检查：…”。"
+)
+BACKFILL_HAZARD_NO_INSPECTION_NAME = "“检查：”后面要写检查的名称，例如：检查：消防设施专项检查。"
+BACKFILL_HAZARD_INSPECTION = "，检查：{name}"
+BACKFILL_HAZARD_DATE_AFTER = "“{word}”后面要写日期，例如：{word} 2025-04-05。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_BOTH_MODES = "“立即整改”和“限期”只能写一个。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_ORDER = "日期先后不对：{what}。请按 发现 ≤ 整改 ≤ 验收 的顺序写。"
+BACKFILL_HAZARD_FIX_BEFORE_FOUND = "整改日期 {fixed} 早于发现日期 {found}"
+BACKFILL_HAZARD_ACCEPT_BEFORE_FIX = "验收日期 {accepted} 早于整改日期 {fixed}"
+BACKFILL_HAZARD_DUE_BEFORE_FOUND = "限期 {due} 早于发现日期 {found}"
+BACKFILL_HAZARD_DONE = (
+    "【补录】隐患 {code}：{enterprise}{location}｜{description}\n"
+    "发现 {found}{inspection}，{mode}，整改 {fixed}，验收销号 {accepted}。"
+)
+BACKFILL_HAZARD_LOCATION = "｜{location}"
+BACKFILL_HAZARD_IMMEDIATE = "立即整改"
+BACKFILL_HAZARD_DEADLINE = "限期整改（{due} 前）"
+BACKFILL_FIX_NOTE = "补录：{mode}"
+# What a clerk types as the kind of a back-filled record, and the words of a back-filled hazard's story
+BACKFILL_KINDS = {
+    "会议": "meeting", "例会": "meeting:regular", "动员会": "meeting:mobilisation", "专题会": "meeting:mobilisation",
+    "培训会": "meeting:training", "通知": "notice", "文件": "notice", "方案": "notice:plan",
+    "预案": "notice:emergency_plan", "制度": "notice:regulation", "通报": "notice:bulletin",
+    "专项行动": "campaign", "行动": "campaign", "检查": "inspection", "隐患": "hazard",
+    "培训": "training", "演练": "drill", "演习": "drill",
+}  # fmt: skip
+BACKFILL_IMMEDIATE_WORDS = ("立即整改", "立即", "当场整改", "现场整改")
+BACKFILL_DEADLINE_WORDS = ("限期整改", "限期")
+BACKFILL_FIXED_WORDS = ("整改", "整改完成", "完成整改", "完成")
+BACKFILL_ACCEPTED_WORDS = ("验收", "验收通过", "销号")
+BACKFILL_DUE_WORDS = ("截止", "至", "到")
+BACKFILL_PLACE_LABEL = ("地点：", "地点:", "位置：", "位置:", "部位：", "部位:")
+BACKFILL_INSPECTION_LABEL = ("检查：", "检查:")
+XLSX_CAMPAIGN_NO_TASKS = "（补录，未分企业记录）"
+BACKFILL_EVENT = "补录（{at} 录入）"
+BACKFILL_NO_RECEIPTS = "{code}（{title}）是补录的记录：按实际日期计入统计，不收回执、不提醒。"
+DIGEST_CAMPAIGN_NO_TASKS = "· {title}：补录，未分企业记录"

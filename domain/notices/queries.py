@@ -32,6 +32,9 @@ from storage.models import (
 )
 
 WITH_RECEIPT = (joinedload(NoticeReceipt.enterprise), joinedload(NoticeReceipt.person))
+# A notice back-filled (补录) from paper records asks nobody for an answer: never the notice a command
+# without a code means, never reminded of, never owed in anyone's to-do list.
+LIVE = Notice.backfilled_at.is_(None)
 
 
 async def get(session: AsyncSession, notice_id: int) -> Notice | None:
@@ -51,13 +54,13 @@ async def by_code(session: AsyncSession, code: str) -> Notice | None:
 
 async def latest(session: AsyncSession) -> Notice | None:
     """Return the newest open notice, the one a command without a code means."""
-    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
+    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN, LIVE)
     return await session.scalar(query.order_by(Notice.id.desc()).limit(1))
 
 
 async def open_matching(session: AsyncSession, words: str) -> Sequence[Notice]:
     """Return the open notices whose title or text holds every word given (newest first)."""
-    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
+    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN, LIVE)
     for word in words.split():
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Notice.title.like(pattern, escape="\\"), Notice.body.like(pattern, escape="\\")))
@@ -286,7 +289,7 @@ async def open_notices(session: AsyncSession) -> Sequence[Notice]:
     rows = await session.scalars(
         select(Notice)
         .options(joinedload(Notice.author))
-        .where(Notice.status == NoticeStatus.OPEN)
+        .where(Notice.status == NoticeStatus.OPEN, LIVE)
         .order_by(Notice.id)
     )
     return rows.unique().all()
@@ -301,6 +304,7 @@ async def awaiting_answer(session: AsyncSession, enterprise_id: int) -> Sequence
         .join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id)
         .where(
             Notice.status == NoticeStatus.OPEN,
+            LIVE,
             NoticeReceipt.enterprise_id == enterprise_id,
             NoticeReceipt.status == ReceiptStatus.PENDING,
         )

@@ -50,6 +50,7 @@ class Perm(StrEnum):
     ROSTER_EDIT = "roster_edit"  # keep the emergency command's members (应急救援指挥部): add, remove, link, import
     ROSTER_VIEW = "roster_view"  # list every member with their phones (privately)
     ALERT_CALL = "alert_call"  # start and end a roll call (应急点名, /alert)
+    BACKFILL = "backfill"  # 补录: enter a past record with its real date (no broadcast, no reminder)
 
 
 ALL_ROLES = tuple(Role)
@@ -88,6 +89,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.ROSTER_EDIT: (Role.ADMIN,),
     Perm.ROSTER_VIEW: MANAGER_ROLES,
     Perm.ALERT_CALL: MANAGER_ROLES,
+    Perm.BACKFILL: MANAGER_ROLES,
 }
 
 

@@ -143,7 +143,10 @@ def digest_text(f: WeekFigures, park: str) -> str:
     if b.campaigns:
         lines.append(T.DIGEST_CAMPAIGNS)
         lines += [
-            T.DIGEST_CAMPAIGN_LINE.format(title=c.title, done=c.done, tasks=c.tasks) for c in b.campaigns
+            T.DIGEST_CAMPAIGN_LINE.format(title=c.title, done=c.done, tasks=c.tasks)
+            if c.tasks
+            else T.DIGEST_CAMPAIGN_NO_TASKS.format(title=c.title)  # back-filled (补录): no task per enterprise
+            for c in b.campaigns
         ]
     lines.append(T.DIGEST_FOOTER)
     return "\n".join(lines)

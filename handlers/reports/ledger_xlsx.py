@@ -127,7 +127,8 @@ def _photo_cell(ws: Any, root: Path, paths: list[str]) -> Any:
 def _source(r: LedgerRow) -> str:
     """Return the 来源 of a row: 随手拍, 专家 or 检查, with the inspection or campaign it was found in."""
     source = T.XLSX_SOURCE_NAMES[r.found_by]
-    return T.XLSX_SOURCE_IN.format(source=source, activity=r.activity) if r.activity else source
+    source = T.XLSX_SOURCE_IN.format(source=source, activity=r.activity) if r.activity else source
+    return source + (T.BACKFILL_TAG if r.backfilled else "")
 
 
 def _wrapped(ws: Any, text: str | None) -> Any:
@@ -244,9 +245,9 @@ async def write_ledger(
             safe_row(
                 campaigns_ws,
                 [
-                    c.campaign,
-                    c.enterprise,
-                    T.TASK_STATUS_NAMES[c.state],
+                    c.campaign + (T.BACKFILL_TAG if c.backfilled else ""),
+                    c.enterprise or T.XLSX_CAMPAIGN_NO_TASKS,
+                    T.TASK_STATUS_NAMES[c.state] if c.state else "",
                     _cell(
                         campaigns_ws,
                         c.reported_at and c.reported_at.astimezone(tz).replace(tzinfo=None),

@@ -70,6 +70,8 @@ class Hazard(Base):
     media_group_id: Mapped[str | None] = mapped_column(String(64))
     # The inspection (检查) it was found on, when its reporter had one open (migration 0020)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True, default=None)
+    # 补录: when it was entered from paper records (migration 0021); its events carry the real dates
+    backfilled_at: Mapped[datetime | None] = mapped_column(default=None)
 
     enterprise: Mapped[Enterprise] = relationship(lazy="raise")
     reporter: Mapped[Person] = relationship(lazy="raise")

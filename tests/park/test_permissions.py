@@ -118,6 +118,7 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.ROSTER_EDIT: {"admin"},  # the emergency command's members: `tests/emergency/test_rules.py`
     Perm.ROSTER_VIEW: MANAGERS,  # every member's phones, privately
     Perm.ALERT_CALL: MANAGERS,  # a roll call (应急点名)
+    Perm.BACKFILL: {"admin", "manager"},  # 补录: past records with their real dates (`tests/backfill/`)
 }
 
 
