@@ -181,3 +181,12 @@ class DrillKind(StrEnum):
     CHEMICAL_LEAK = "chemical_leak"  # 危化品泄漏
     FLOOD = "flood"  # 防汛
     OTHER = "other"  # 其他
+
+
+class SupplyCycle(StrEnum):
+    """How often an emergency supply item (应急物资) is checked (`domain/supplies/rules.py` adds the months)."""
+
+    MONTHLY = "monthly"  # 每月
+    QUARTERLY = "quarterly"  # 每季度
+    HALF_YEARLY = "half_yearly"  # 每半年
+    YEARLY = "yearly"  # 每年

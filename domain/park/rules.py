@@ -44,6 +44,9 @@ class Perm(StrEnum):
     INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
+    SUPPLY_MANAGE = "supply_manage"  # add, import and change emergency supplies (应急物资)
+    SUPPLY_CHECK = "supply_check"  # record a check of a supply item with its photo
+    PUBLICITY_RECORD = "publicity_record"  # record publicity (宣传单页, 横幅, activities) and see the year's totals
 
 
 ALL_ROLES = tuple(Role)
@@ -76,6 +79,9 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
+    Perm.SUPPLY_MANAGE: MANAGER_ROLES,
+    Perm.SUPPLY_CHECK: (*MANAGER_ROLES, Role.LEAD),  # a lead only their own enterprise's items (`may_check`)
+    Perm.PUBLICITY_RECORD: MANAGER_ROLES,
 }
 
 

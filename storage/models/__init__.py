@@ -45,6 +45,7 @@ from storage.models.platform import (
     ReminderSent,
 )
 from storage.models.records import Drill, Inspection, Training
+from storage.models.supplies import Publicity, Supply, SupplyCheck
 
 __all__ = [
     "NAMING",
@@ -83,8 +84,11 @@ __all__ = [
     "OutboxItem",
     "Person",
     "Photo",
+    "Publicity",
     "ProcessedUpdate",
     "ReminderSent",
+    "Supply",
+    "SupplyCheck",
     "Training",
     "UTCDateTime",
     "checked",

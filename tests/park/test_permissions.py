@@ -112,6 +112,9 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.INSPECTION_RUN: MANAGERS | {"inspector"},
     Perm.OFFICER_VIEW: MANAGERS,
     Perm.OFFICER_SET: {"admin"},  # an officer (包片干部) must be a manager: `tests/park/test_officers.py`
+    Perm.SUPPLY_MANAGE: MANAGERS,
+    Perm.SUPPLY_CHECK: MANAGERS | {"lead"},  # a lead only their own enterprise's items: `tests/supplies/`
+    Perm.PUBLICITY_RECORD: MANAGERS,
 }
 
 
