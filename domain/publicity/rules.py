@@ -91,7 +91,7 @@ def default_unit(item: str) -> str:
     return "份"
 
 
-def _day(text: str, today: date) -> date | None | Problem:
+def _day(text: str, today: date) -> date | Problem | None:
     """Read a date written in the record (None: there is none); a bad or future one is a Problem."""
     for word, back in DAY_WORDS.items():
         if word in text:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -20,7 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from domain import events
 from domain.outcome import Change, Refused
 from domain.park.queries import people_with_role
-from domain.supplies.queries import at_place
+from domain.supplies.queries import at_place, people_named, place_of
 from domain.supplies.rules import (
     Refusal,
     Tell,
@@ -187,3 +188,45 @@ async def check(
 async def managers(session: AsyncSession) -> Sequence[Person]:
     """Return who is told an item is overdue: the managers and admins."""
     return await people_with_role(session, None, MANAGER_ROLES)
+
+
+async def import_rows(
+    session: AsyncSession, rows: Sequence[dict[str, Any]], actor: Person | None, at: datetime, today: date
+) -> tuple[int, int]:
+    """Import the rows `bot/supply_table.read_supplies` read: resolve each place and responsible person, then
+    add or update every item in this one transaction; return (added, updated).
+
+    A row the park cannot place raises `Refused` with its `line` (and `place` or `person`): nothing is kept."""
+    if actor is not None and not may_manage(actor):
+        raise Refused(Refusal.NOT_ALLOWED)
+    specs: list[ItemSpec] = []
+    for row in rows:
+        place = await place_of(session, row.get("place", ""))
+        if place is None:
+            raise Refused(Refusal.UNKNOWN_PLACE, line=row["line"], place=row.get("place", ""))
+        responsible = None
+        if row.get("responsible"):
+            found = await people_named(session, row["responsible"])
+            if not found:
+                raise Refused(Refusal.UNKNOWN_PERSON, line=row["line"], person=row["responsible"])
+            if len(found) > 1:
+                raise Refused(Refusal.AMBIGUOUS_PERSON, line=row["line"], person=row["responsible"])
+            responsible = found[0]
+        cycle = SupplyCycle(row["cycle"]) if row.get("cycle") else None
+        specs.append(
+            ItemSpec(
+                name=row["name"],
+                quantity=row["quantity"],
+                enterprise=place.enterprise,
+                unit=row.get("unit"),
+                place=place.detail or None,
+                cycle=cycle,
+                expires_on=row.get("expiry"),
+                last_checked=row.get("last_checked"),
+                responsible=responsible,
+            )
+        )
+    try:
+        return await import_items(session, specs, actor, at, today)
+    except Refused as exc:
+        raise Refused(exc.reason, exc.subject, line=rows[exc.detail["row"]]["line"]) from None

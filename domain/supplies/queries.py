@@ -12,8 +12,10 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
-from domain.supplies.rules import CODE_PREFIX, Due, due_of, falls_within, overdue_days
-from storage.models import Person, Supply, SupplyCheck
+from domain.park.queries import list_enterprises, match_enterprises
+from domain.park.rules import is_exact
+from domain.supplies.rules import CODE_PREFIX, PARK_STORE_WORDS, Due, due_of, falls_within, overdue_days
+from storage.models import Enterprise, Person, Supply, SupplyCheck
 
 CODE_RE = re.compile(rf"{CODE_PREFIX}-?0*(\d{{1,6}})", re.IGNORECASE)
 
@@ -141,3 +143,33 @@ async def supplies_status(session: AsyncSession, start: datetime, end: datetime,
         due_soon=due_soon,
         overdue=overdue,
     )
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where an item is kept, as written: the park store (`enterprise` None) or an enterprise, and the rest
+    of the words (二车间门口)."""
+
+    enterprise: Enterprise | None
+    detail: str
+
+
+async def place_of(session: AsyncSession, text: str) -> Place | None:
+    """Read a place: 园区仓库 (the park store, also when empty), or an enterprise's exact name or alias, each
+    optionally followed by where exactly; None when it names neither."""
+    text = " ".join(text.split())
+    if not text:
+        return Place(None, "")
+    for word in sorted(PARK_STORE_WORDS, key=len, reverse=True):
+        if text.startswith(word):
+            return Place(None, text[len(word) :].strip() or (word if word != PARK_STORE_WORDS[0] else ""))
+    head, _, rest = text.partition(" ")
+    for candidate, detail in ((text, ""), (head, rest)):
+        for enterprise in await match_enterprises(session, candidate):
+            if is_exact(enterprise, candidate):
+                return Place(enterprise, detail.strip())
+    for enterprise in await list_enterprises(session):
+        for name in sorted((enterprise.name, *enterprise.aliases), key=len, reverse=True):
+            if text.startswith(name):
+                return Place(enterprise, text[len(name) :].strip())
+    return None

@@ -25,6 +25,7 @@ CODE_PREFIX = "WZ"  # an item's code is WZ-<id>, e.g. WZ-007
 REMIND_BEFORE_DAYS = 7  # the responsible person is reminded this many days before a check falls due (once)
 DIGEST_AHEAD_DAYS = 30  # the weekly digest lists what falls due within this many days
 MAX_QUANTITY = 1_000_000
+PARK_STORE_WORDS = ("园区仓库", "园区", "仓库", "管委会仓库", "应急物资库")  # the park's own store
 CYCLE_MONTHS = {
     SupplyCycle.MONTHLY: 1,
     SupplyCycle.QUARTERLY: 3,
@@ -42,6 +43,9 @@ class Refusal(StrEnum):
     NO_DUE = "no_due"  # an item needs a check cycle or an expiry date
     BAD_QUANTITY = "bad_quantity"
     RETIRED = "retired"  # the item was taken off the list
+    UNKNOWN_PLACE = "unknown_place"  # an import names a place that is neither the park store nor an enterprise
+    UNKNOWN_PERSON = "unknown_person"  # an import names a responsible person the bot does not know
+    AMBIGUOUS_PERSON = "ambiguous_person"  # several people have that name
 
 
 class Tell(StrEnum):
