@@ -29,6 +29,7 @@ from handlers.notices import kinds as notice_kinds
 from handlers.park import enterprises, officers, people
 from handlers.reports import commands as reports
 from handlers.reports import drills, inspections
+from handlers.supplies import publicity, supplies
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
@@ -36,6 +37,7 @@ from schedules.digest import digest_job, digest_period
 from schedules.hazards import overdue_job, overdue_period, reminder_sweep
 from schedules.letters import letter_reminders_job
 from schedules.notices import notice_reminders_job
+from schedules.supplies import supply_reminders_job
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
 
@@ -43,12 +45,14 @@ logger = logging.getLogger(__name__)
 
 
 async def reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
-    """Send the reminders due now: overdue hazards held back by quiet hours, notices, campaigns and letters."""
+    """Send the reminders due now: overdue hazards held back by quiet hours, notices, campaigns, letters and
+    emergency supplies."""
     return [
         *await reminder_sweep(ctx, session, now, fire),
         *await notice_reminders_job(ctx, session, now, fire),
         *await campaign_reminders_job(ctx, session, now, fire),
         *await letter_reminders_job(ctx, session, now, fire),
+        *await supply_reminders_job(ctx, session, now, fire),
     ]
 
 
@@ -92,6 +96,8 @@ def routers() -> list[Router]:
         reports.router,
         inspections.router,
         drills.router,
+        supplies.router,
+        publicity.router,
     ]
 
 

@@ -54,6 +54,11 @@ COMMAND_ALIASES = {
     "包联": "officer",
     "责任状": "letter",
     "签订责任状": "sign",
+    "物资": "supply",
+    "应急物资": "supplies",
+    "物资清单": "supplies",
+    "物资检查": "check",
+    "宣传": "publicity",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

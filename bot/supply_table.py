@@ -71,14 +71,21 @@ CYCLES = {
 
 
 class CsvError(ValueError):
-    """The supplies file cannot be imported; the message names the line and what is wrong."""
+    """The supplies file cannot be imported; the message names the line and what is wrong (English, for the
+    CLI); `line` and `column` say the same for a chat answer (`column` "file": the file itself)."""
+
+    def __init__(self, message: str, line: int = 1, column: str = "file", value: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.value = value
 
 
 QUANTITY_RE = re.compile(r"(\d+)\s*([^\d\s]{0,4})")
 DATE_RE = re.compile(r"(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?")
 
 
-def _date(value: Any, what: str, where: str) -> date | None:
+def _date(value: Any, what: str, where: str, line: int) -> date | None:
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
@@ -91,7 +98,7 @@ def _date(value: Any, what: str, where: str) -> date | None:
             raise ValueError(value)
         return date(int(m[1]), int(m[2]), int(m[3]))
     except ValueError:
-        raise CsvError(f"{where}: {what} must be a date like 2027-06-30, got {str(value)!r}") from None
+        raise CsvError(f"{where}: {what} must be a date like 2027-06-30, got {str(value)!r}", line, what, str(value)) from None
 
 
 def _records(path: Path) -> tuple[list[str], list[list[Any]]]:
@@ -132,7 +139,7 @@ def read_supplies(path: Path) -> list[dict[str, Any]]:
     columns = [COLUMNS.get(h.lower()) for h in header]
     for needed, said in (("name", "名称"), ("quantity", "数量")):
         if needed not in columns:
-            raise CsvError(f"{path}: line 1 needs a '{needed}' ({said}) column; found {header}")
+            raise CsvError(f"{path}: line 1 needs a '{needed}' ({said}) column; found {header}", 1, "header", said)
     rows: list[dict[str, Any]] = []
     for line_no, record in enumerate(records, start=2):
         where = f"{path.name}: line {line_no}"
@@ -140,18 +147,21 @@ def read_supplies(path: Path) -> list[dict[str, Any]]:
         text = {k: str(v).strip() if v is not None else "" for k, v in cells.items()}
         name = text.get("name", "")
         if not name:
-            raise CsvError(f"{where}: name is empty")
+            raise CsvError(f"{where}: name is empty", line_no, "name")
         if len(name) > 50:
-            raise CsvError(f"{where}: name longer than 50 characters")
+            raise CsvError(f"{where}: name longer than 50 characters", line_no, "name", name[:20])
         qm = QUANTITY_RE.fullmatch(text.get("quantity", "").removesuffix(".0"))
         if qm is None or not 0 < int(qm[1]) <= 1_000_000:
-            raise CsvError(f"{where}: quantity must be a whole number from 1, got {text.get('quantity')!r}")
+            said = text.get("quantity", "")
+            raise CsvError(f"{where}: quantity must be a whole number from 1, got {said!r}", line_no, "quantity", said)
         cycle_word = text.get("cycle", "").lower()
         if cycle_word and cycle_word not in CYCLES:
-            raise CsvError(f"{where}: cycle must be 每月, 每季度, 每半年 or 每年, got {cycle_word!r}")
-        expiry = _date(cells.get("expiry"), "expiry", where)
+            raise CsvError(
+                f"{where}: cycle must be 每月, 每季度, 每半年 or 每年, got {cycle_word!r}", line_no, "cycle", cycle_word
+            )
+        expiry = _date(cells.get("expiry"), "expiry", where, line_no)
         if not cycle_word and expiry is None:
-            raise CsvError(f"{where}: {name} needs a check cycle (检查周期) or an expiry date (有效期)")
+            raise CsvError(f"{where}: {name} needs a check cycle (检查周期) or an expiry date (有效期)", line_no, "due", name)
         rows.append(
             {
                 "name": name,
@@ -160,7 +170,7 @@ def read_supplies(path: Path) -> list[dict[str, Any]]:
                 "place": text.get("place", ""),
                 "cycle": CYCLES.get(cycle_word),
                 "expiry": expiry,
-                "last_checked": _date(cells.get("last_checked"), "last_checked", where),
+                "last_checked": _date(cells.get("last_checked"), "last_checked", where, line_no),
                 "responsible": text.get("responsible", ""),
                 "line": line_no,
             }
