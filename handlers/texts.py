@@ -1543,7 +1543,7 @@ CHECK_USAGE = (
     "更换了有效期的物资请写 /check WZ-001 已更换 有效期至 2029-06-30。"
 )
 SUPPLY_CHECK_NEED_PHOTO = "记录 {code} {name} 的检查需要附现场照片：请随照片发送 /check {code} [备注]。"
-SUPPLY_NOT_YOURS = "{code} 存放在{place}，只能由该企业的安全负责人或管委会记录检查。"
+SUPPLY_NOT_YOURS = "{code} 存放在{place}，您不能记录它的检查：企业安全负责人记录本企业的物资，园区仓库的由管委会记录。"
 SUPPLY_CHECKED = "已记录 {code} {name} 的检查（照片 {photos} 张）。{due}"
 SUPPLY_CHECKED_TOLD = "{person} 已记录 {code} {name} 的检查。{due}"
 SUPPLY_WHAT_CHECK = "检查"
