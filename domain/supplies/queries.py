@@ -20,7 +20,7 @@ from storage.models import Enterprise, Person, Supply, SupplyCheck
 CODE_RE = re.compile(rf"{CODE_PREFIX}-?0*(\d{{1,6}})", re.IGNORECASE)
 
 
-def _items() -> Select[tuple[Supply]]:
+def _items() -> Select[Supply]:
     return select(Supply).options(joinedload(Supply.enterprise), joinedload(Supply.responsible))
 
 
