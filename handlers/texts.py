@@ -1477,7 +1477,7 @@ HELP.update(
 )
 SUPPLY_PARK_STORE = "园区仓库"
 SUPPLY_CYCLE_NAMES = {"monthly": "每月检查", "quarterly": "每季度检查", "half_yearly": "每半年检查", "yearly": "每年检查"}
-SUPPLY_NO_CYCLE = "不定期检查"
+SUPPLY_NO_CYCLE = "按有效期更换"
 SUPPLY_DUE_CHECK = "下次检查"
 SUPPLY_DUE_EXPIRY = "有效期至"
 SUPPLY_LEFT = "还有 {days} 天"
@@ -1538,14 +1538,17 @@ SUPPLIES_LATE = "其中 {count} 项已逾期，请尽快检查或更换。"
 SUPPLIES_HOW = "记录检查：随照片发送 /check 编号 [备注]；更换后写 /check 编号 有效期至 2029-06-30。"
 SUPPLIES_NONE = "还没有登记应急物资。\n" + SUPPLY_USAGE
 SUPPLIES_NONE_VIEW = "还没有登记应急物资。"
+SUPPLIES_SENT_PRIVATELY = "{name}，应急物资清单已私聊发给您。"
+SUPPLIES_NEED_PRIVATE = "{name}，应急物资清单私聊发送：请先私聊我发送 /start，再发一次 /supplies。"
+SUPPLY_ADD_HOW = "例如：/supply add 灭火器 20具 园区仓库 每月 负责人 李干部，或 /supply add 安全帽 50顶 华油 二车间 有效期至 2028-06-30。发 /supply 查看完整写法。"
 CHECK_USAGE = (
     "记录物资检查：随照片发送 /check WZ-001 压力正常（编号或名称，后面可写备注）；"
     "更换了有效期的物资请写 /check WZ-001 已更换 有效期至 2029-06-30。"
 )
 SUPPLY_CHECK_NEED_PHOTO = "记录 {code} {name} 的检查需要附现场照片：请随照片发送 /check {code} [备注]。"
 SUPPLY_NOT_YOURS = "{code} 存放在{place}，您不能记录它的检查：企业安全负责人记录本企业的物资，园区仓库的由管委会记录。"
-SUPPLY_CHECKED = "已记录 {code} {name} 的检查（照片 {photos} 张）。{due}"
-SUPPLY_CHECKED_TOLD = "{person} 已记录 {code} {name} 的检查。{due}"
+SUPPLY_CHECKED = "已记录 {code} {name} 的检查（照片 {photos} 张）。{due}。"
+SUPPLY_CHECKED_TOLD = "{person} 已记录 {code} {name} 的检查。{due}。"
 SUPPLY_WHAT_CHECK = "检查"
 SUPPLY_WHAT_EXPIRY = "有效期到期（需更换）"
 SUPPLY_REMIND = (

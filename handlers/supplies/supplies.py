@@ -10,6 +10,7 @@ The rules are `domain/supplies/`; the words are `handlers/texts.py` (`# --- supp
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,9 +26,9 @@ from domain.supplies import operations as supply_ops
 from domain.supplies import queries as supply_queries
 from domain.supplies.rules import Refusal, code_of, days_left, may_manage, may_see
 from handlers import texts as T
-from handlers.broadcast import privately, store_files
+from handlers.broadcast import private_chat, store_files
 from handlers.supplies.parse import Unreadable, expiry_in, parse_add
-from handlers.util import Reach, fmt_time, recipients
+from handlers.util import Reach, fmt_time, recipient, recipients
 from storage.models import Person, Supply
 
 router = Router("supplies.supplies")
@@ -158,10 +159,10 @@ async def _add(session: AsyncSession, actor: Person, text: str, now: datetime, t
     try:
         args = parse_add(text)
     except Unreadable as exc:
-        return Reply(text=f"{T.SUPPLY_ADD_PROBLEMS[exc.reason].format(text=exc.text)}\n{T.SUPPLY_USAGE}")
+        return Reply(text=f"{T.SUPPLY_ADD_PROBLEMS[exc.reason].format(text=exc.text)}\n{T.SUPPLY_ADD_HOW}")
     place = await supply_queries.place_of(session, args.place)
     if place is None:
-        return Reply(text=f"{T.SUPPLY_PLACE_UNKNOWN.format(place=args.place)}\n{T.SUPPLY_USAGE}")
+        return Reply(text=f"{T.SUPPLY_PLACE_UNKNOWN.format(place=args.place)}\n{T.SUPPLY_ADD_HOW}")
     responsible = None
     if args.responsible:
         people = await find_people(session, actor.platform, args.responsible)
@@ -230,7 +231,15 @@ async def supplies(
     if late:
         lines.append(T.SUPPLIES_LATE.format(count=late))
     lines.append(T.SUPPLIES_HOW)
-    return privately(actor, msg.chat, reach, Reply(text="\n".join(lines)))
+    listing = Reply(text="\n".join(lines))
+    if not msg.chat.is_group:
+        return listing
+    if private_chat(actor, reach) is None:
+        return Reply(text=T.SUPPLIES_NEED_PRIVATE.format(name=actor.display_name))
+    return [
+        replace(listing, people=(recipient(actor),)),
+        Reply(text=T.SUPPLIES_SENT_PRIVATELY.format(name=actor.display_name)),
+    ]
 
 
 @router.command("check", perm=Perm.SUPPLY_CHECK, help_text=T.HELP["check"])

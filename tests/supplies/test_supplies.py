@@ -64,7 +64,7 @@ async def test_add_list_and_who_may(harness: Harness) -> None:
     assert "WZ-002" in out and "园区仓库 一号库" in out and "有效期至 2027-03-01" in out
     # Wrong input says what was wrong and how to write it.
     said = h.texts(await h.say(LI, "/supply add 铁锹 园区仓库 每月"))
-    assert "没有写“铁锹”的数量" in said and "/supply add 灭火器 20具 园区仓库" in said
+    assert "没有写“铁锹”的数量" in said and "例如：/supply add 灭火器 20具 园区仓库" in said
     assert "既不是园区仓库" in h.texts(await h.say(LI, "/supply add 铁锹 10把 火星基地 每月"))
     assert "检查周期" in h.texts(await h.say(LI, "/supply add 铁锹 10把 园区仓库"))
     # Only managers keep the list; an inspector and a lead are told so.
@@ -77,7 +77,9 @@ async def test_add_list_and_who_may(harness: Harness) -> None:
     assert "WZ-001" not in listed and "WZ-002" in listed
     assert "找不到应急物资“WZ-001”" in h.texts(await h.say(LIU, "/supply WZ-001", Harness.private(LIU)))
     # Asked in the group, the list goes privately.
-    assert "私聊" in h.texts(await h.say(LI, "/supplies"))
+    out = await h.say(LI, "/supplies")
+    assert [s.chat.chat_id for s in out] == ["p-li", "group"] and "清单已私聊发给您" in h.texts(out)
+    assert "请先私聊我发送 /start" in h.texts(await h.say(CHEN, "/supplies"))
 
 
 async def test_a_check_with_a_photo_moves_the_due_date(harness: Harness) -> None:
@@ -98,7 +100,7 @@ async def test_a_check_with_a_photo_moves_the_due_date(harness: Harness) -> None
     # 张伟 checks by name with a photo as the caption's message: the next check is a month on.
     h.clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
     out = await h.say(ZHANG, "/物资检查 灭火器 压力正常，铅封完好", files=(h.add_file(jpeg(3)),))
-    assert "已记录 WZ-001 灭火器 的检查（照片 1 张）。下次检查 2027-01-10（还有 31 天）" in h.texts(out)
+    assert "已记录 WZ-001 灭火器 的检查（照片 1 张）。下次检查 2027-01-10（还有 31 天）。" in h.texts(out)
     async with h.app.db.reading() as s:
         check = (await s.scalars(select(SupplyCheck))).one()
         assert check.note == "压力正常，铅封完好" and check.next_check == date(2027, 1, 10)
