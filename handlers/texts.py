@@ -1600,7 +1600,7 @@ PUBLICITY_PROBLEMS = {
     "no_item": "数量“{text}”前后没有写宣传品名称，例如 宣传单页 2000 份。",
 }
 PUBLICITY_ONLY_MANAGERS = "记录宣传需要管理员或包片干部身份。"
-PUBLICITY_RECORDED = "已记录 {day} 的宣传：{items}。发 /publicity 查看{year}年合计。"
+PUBLICITY_RECORDED = "已记录{day}的宣传：{items}。发 /publicity 查看{year}年合计。"
 PUBLICITY_TOTAL_LINE = "{item} {count} {unit}"
 PUBLICITY_RECORDS = "（{count} 次记录）"
 PUBLICITY_TOTALS_TITLE = "{year}年宣传合计："

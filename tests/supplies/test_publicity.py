@@ -17,7 +17,7 @@ async def test_publicity_is_recorded_and_totalled(harness: Harness) -> None:
     await seed(h)
     assert "2026年还没有宣传记录" in h.texts(await h.say(LI, "/publicity"))
     said = h.texts(await h.say(LI, "/publicity 宣传单页 2000 份"))
-    assert "已记录 2026-11-30（周一） 的宣传：宣传单页 2000 份" in said
+    assert "已记录2026-11-30（周一）的宣传：宣传单页 2000 份" in said
     said = h.texts(await h.say(LI, "/宣传 横幅20幅、手册 300 本 6月16日"))
     assert "2026-06-16（周二）" in said and "横幅 20 幅、手册 300 本" in said
     await h.say(LI, "/publicity 昨天 宣传单页 500 份，安全咨询日活动")
