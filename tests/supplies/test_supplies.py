@@ -6,9 +6,11 @@ a supplies sheet, and a list is imported from Excel (all rows or none)."""
 from __future__ import annotations
 
 import io
+from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
@@ -30,6 +32,13 @@ from tests.harness import (
 )
 
 ADD = "/supply add 灭火器 20具 华油 二车间 每月 负责人 张伟"
+
+
+@pytest.fixture
+async def both(any_db_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
+    """A harness on SQLite and on PostgreSQL (the check locks its row there)."""
+    async with Harness.running(any_db_url, tmp_path, clock) as h:
+        yield h
 
 
 def workbook(rows: list[list[object]]) -> bytes:
@@ -117,8 +126,8 @@ async def test_a_check_with_a_photo_moves_the_due_date(harness: Harness) -> None
     assert any(s.chat.chat_id == "p-zhang" and "李干部 已记录 WZ-001" in (s.reply.text or "") for s in out)
 
 
-async def test_a_check_falls_due_then_overdue(harness: Harness, clock: ManualClock) -> None:
-    h = harness
+async def test_a_check_falls_due_then_overdue(both: Harness) -> None:
+    h = both
     await seed(h)
     await h.say(LI, ADD)  # next check 2026-12-30
     assert await h.remind(datetime(2026, 12, 22, 2, 0, tzinfo=UTC)) == []  # 8 days before: not yet
@@ -177,8 +186,8 @@ async def test_the_digest_lists_what_falls_due_and_the_export_has_a_sheet(harnes
     assert huayou[12] == "查看照片（1 张）"
 
 
-async def test_an_excel_list_is_imported_all_or_nothing(harness: Harness, tmp_path: Path) -> None:
-    h = harness
+async def test_an_excel_list_is_imported_all_or_nothing(both: Harness) -> None:
+    h = both
     await seed(h)
     header = ["名称", "数量", "单位", "存放地点", "检查周期", "有效期", "上次检查", "负责人"]
     good = workbook(

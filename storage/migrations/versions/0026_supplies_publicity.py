@@ -1,4 +1,8 @@
-"""emergency supplies (应急物资) with their checks, and publicity counts (宣传)
+"""emergency supplies (应急物资) with their checks, and publicity counts (宣传); documents.mime_type widened
+
+The Excel type (application/vnd.openxmlformats-officedocument.spreadsheetml.sheet, 65 characters) did not fit
+documents.mime_type VARCHAR(40): PostgreSQL refused every .xlsx (a notice's, a supplies import), SQLite
+does not check lengths. Widened to 100.
 
 Revision ID: 0026
 Revises: 0020
@@ -15,6 +19,8 @@ CYCLES = ("monthly", "quarterly", "half_yearly", "yearly")
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("documents") as batch:
+        batch.alter_column("mime_type", existing_type=sa.String(length=40), type_=sa.String(length=100), existing_nullable=False)
     op.create_table(
         "supplies",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -78,3 +84,5 @@ def downgrade() -> None:
     op.drop_table("supply_checks")
     op.drop_index("ix_supplies_enterprise_id", table_name="supplies")
     op.drop_table("supplies")
+    with op.batch_alter_table("documents") as batch:
+        batch.alter_column("mime_type", existing_type=sa.String(length=100), type_=sa.String(length=40), existing_nullable=False)
