@@ -23,6 +23,7 @@ from domain.outcome import Change, Refused
 from domain.park.queries import people_with_role
 from domain.supplies.queries import at_place, people_named, place_of
 from domain.supplies.rules import (
+    Action,
     Refusal,
     Tell,
     check_refusal,
@@ -66,9 +67,9 @@ async def upsert(
         raise Refused(Refusal.NO_DUE)
     enterprise_id = spec.enterprise.id if spec.enterprise is not None else None
     supply = await at_place(session, spec.name, enterprise_id)
-    action = "update"
+    action = Action.UPDATED
     if supply is None:
-        action = "add"
+        action = Action.ADDED
         supply = Supply(
             name=spec.name,
             quantity=spec.quantity,
@@ -89,7 +90,7 @@ async def upsert(
     supply.responsible_id = spec.responsible.id if spec.responsible is not None else supply.responsible_id
     if spec.responsible is not None:
         set_committed_value(supply, "responsible", spec.responsible)
-    elif action == "add":
+    elif action == Action.ADDED:
         set_committed_value(supply, "responsible", None)
     set_committed_value(supply, "enterprise", spec.enterprise)
     since = spec.last_checked or (supply.last_checked_at.date() if supply.last_checked_at else None) or today
@@ -109,7 +110,7 @@ async def upsert(
         cycle=spec.cycle.value if spec.cycle else None,
         expires_on=spec.expires_on.isoformat() if spec.expires_on else None,
     )
-    return Change(supply, action)
+    return Change(supply, action)  # the event: added or updated (the audit row holds the detail)
 
 
 async def import_items(
@@ -124,7 +125,7 @@ async def import_items(
             change = await upsert(session, spec, actor, at, today)
         except Refused as exc:
             raise Refused(exc.reason, exc.subject, row=n) from None
-        if change.event == "add":
+        if change.event == Action.ADDED:
             added += 1
         else:
             updated += 1
@@ -230,3 +231,16 @@ async def import_rows(
         return await import_items(session, specs, actor, at, today)
     except Refused as exc:
         raise Refused(exc.reason, exc.subject, line=rows[exc.detail["row"]]["line"]) from None
+
+
+async def add_photos(
+    session: AsyncSession, row: SupplyCheck, actor: Person, photos: Sequence[Photo], at: datetime
+) -> Change[SupplyCheck]:
+    """Add the rest of an album to a check just recorded (by the person who recorded it)."""
+    if row.person_id != actor.id:
+        raise Refused(Refusal.NOT_ALLOWED, row)
+    if not photos:
+        raise Refused(Refusal.NO_PHOTO, row)
+    added = await attach_files(session, "supply_check", row.id, photos, (), at, row.id)
+    await audit(session, at, actor, "supply.check_photos", "supply", code_of(row.supply_id), photos=added)
+    return Change(row, row, added=added)

@@ -48,6 +48,13 @@ class Refusal(StrEnum):
     AMBIGUOUS_PERSON = "ambiguous_person"  # several people have that name
 
 
+class Action(StrEnum):
+    """What adding an item did (the `event` of its `Change`; the audit row is `supply.<action>`)."""
+
+    ADDED = "add"  # a new item
+    UPDATED = "update"  # the listed item of that name at that place, changed
+
+
 class Tell(StrEnum):
     """Why people must be told about a supply item."""
 

@@ -10,26 +10,27 @@ The rules are `domain/supplies/`; the words are `handlers/texts.py` (`# --- supp
 from __future__ import annotations
 
 import asyncio
-from dataclasses import replace
-from datetime import date, datetime
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
 from bot.messages import Attachment, Incoming, Reply, clean_text
-from bot.routing import HandlerResult, Router
+from bot.questions import Question, ask, drop
+from bot.routing import NOT_MINE, HandlerResult, Router
 from bot.supply_table import CsvError, read_supplies
 from domain.outcome import Refused
 from domain.park.queries import find_people
 from domain.park.rules import Perm, is_enterprise_staff
 from domain.supplies import operations as supply_ops
 from domain.supplies import queries as supply_queries
-from domain.supplies.rules import Refusal, code_of, days_left, may_manage, may_see
+from domain.supplies.rules import Action, Refusal, check_refusal, code_of, days_left, may_manage, may_see
 from handlers import texts as T
 from handlers.broadcast import private_chat, store_files
 from handlers.supplies.parse import Unreadable, expiry_in, parse_add
-from handlers.util import Reach, fmt_time, recipient, recipients
-from storage.models import Person, Supply
+from handlers.util import ADD_WINDOW, Reach, fmt_time, is_answer, recipient, recipients
+from storage.models import Person, Supply, SupplyCheck
 
 router = Router("supplies.supplies")
 
@@ -185,7 +186,7 @@ async def _add(session: AsyncSession, actor: Person, text: str, now: datetime, t
         change = await supply_ops.upsert(session, spec, actor, now, today)
     except Refused as exc:
         return Reply(text=refusal_text(exc, actor))
-    said = T.SUPPLY_ADDED if change.event == "add" else T.SUPPLY_UPDATED
+    said = T.SUPPLY_ADDED if change.event == Action.ADDED else T.SUPPLY_UPDATED
     return Reply(text=f"{said.format(code=code_of(change.subject.id))}\n{item_line(change.subject, today)}")
 
 
@@ -242,6 +243,29 @@ async def supplies(
     ]
 
 
+@dataclass(frozen=True)
+class CheckPhoto(Question, kind="supply_check_photo", ttl=timedelta(hours=24)):
+    """`/check <item>` came without a photo: the next photo the person sends here records the check."""
+
+    supply_id: int
+    note: str | None = None
+    expires_on: str | None = None  # ISO date of a new expiry written with it
+
+
+@dataclass(frozen=True)
+class CheckMore(Question, kind="supply_check_more", ttl=ADD_WINDOW):
+    """A check recorded with the first photo of an album: the album's other photos join it."""
+
+    check_id: int
+    media_group_id: str
+
+    tell_expiry = False  # nobody was asked
+
+    def expects(self, msg: Incoming) -> bool:
+        """Only the rest of the album."""
+        return msg.media_group_id == self.media_group_id and bool(msg.files)
+
+
 @router.command("check", perm=Perm.SUPPLY_CHECK, help_text=T.HELP["check"])
 async def check(
     msg: Incoming,
@@ -253,7 +277,8 @@ async def check(
     attachments: list[Attachment],
     reach: Reach,
 ) -> HandlerResult:
-    """Record a check of an item with its photo: `/check <编号或名称> [备注] [有效期至 …]` as a photo's caption."""
+    """Record a check of an item with its photo: `/check <编号或名称> [备注] [有效期至 …]` as a photo's caption;
+    without a photo the bot asks for one (the next photo here records it)."""
     text = clean_text(msg.args, 300)
     try:
         expires_on, text = expiry_in(text)
@@ -266,6 +291,83 @@ async def check(
     if isinstance(found, str):
         return Reply(text=f"{found}\n{T.CHECK_USAGE}")
     note = words[1] if len(words) > 1 else None
+    if not attachments:
+        refusal = check_refusal(actor, found)
+        if refusal is not None:
+            return Reply(text=refusal_text(Refused(refusal, found), actor))
+        iso = expires_on.isoformat() if expires_on else None
+        await ask(session, msg.chat, actor, CheckPhoto(found.id, note, iso), now)
+        return Reply(text=T.SUPPLY_ASK_PHOTO.format(code=code_of(found.id), name=found.name))
+    return await _check(session, actor, found, attachments, note, expires_on, msg, settings, now, reach)
+
+
+@router.question(CheckPhoto, perm=Perm.SUPPLY_CHECK)
+async def check_photo(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: CheckPhoto,
+    card_key: str | None,
+    reach: Reach,
+) -> HandlerResult:
+    """Take the photo the bot asked for after `/check <item>`; words alone are answered with what is needed."""
+    if not is_answer(msg, card_key):
+        return NOT_MINE
+    found = await supply_queries.get(session, question.supply_id)
+    if found is None:
+        await drop(session, msg.chat, actor)
+        return Reply(text=T.BUTTON_STALE)
+    if not attachments:
+        return Reply(text=T.SUPPLY_CHECK_NEED_PHOTO.format(code=code_of(found.id), name=found.name))
+    await drop(session, msg.chat, actor)
+    note = clean_text(msg.text, 200) or question.note
+    expires_on = date.fromisoformat(question.expires_on) if question.expires_on else None
+    return await _check(session, actor, found, attachments, note, expires_on, msg, settings, now, reach)
+
+
+@router.question(CheckMore, perm=Perm.SUPPLY_CHECK)
+async def check_album(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    actor: Person,
+    settings: Settings,
+    now: datetime,
+    attachments: list[Attachment],
+    question: CheckMore,
+) -> HandlerResult:
+    """Add the rest of a check's album to it, quietly (the check was confirmed already)."""
+    if not question.expects(msg):
+        return NOT_MINE
+    row = await session.get(SupplyCheck, question.check_id)
+    stored = await store_files(session, attachments, settings, now)
+    if row is None or not stored.photos:
+        return []
+    try:
+        await supply_ops.add_photos(session, row, actor, stored.photos, now)
+    except Refused:
+        return NOT_MINE
+    await ask(session, msg.chat, actor, question, now)  # more of the album may follow
+    return []
+
+
+async def _check(
+    session: AsyncSession,
+    actor: Person,
+    found: Supply,
+    attachments: list[Attachment],
+    note: str | None,
+    expires_on: date | None,
+    msg: Incoming,
+    settings: Settings,
+    now: datetime,
+    reach: Reach,
+) -> list[Reply]:
+    """Store the photos and record the check; the person is told the next due date, the keeper too."""
     stored = await store_files(session, attachments, settings, now)
     today = settings.park.day(now)
     try:
@@ -274,7 +376,9 @@ async def check(
         )
     except Refused as exc:
         said = refusal_text(exc, actor)
-        return Reply(text=f"{said}\n{stored.problem}" if stored.problem else said)
+        return [Reply(text=f"{said}\n{stored.problem}" if stored.problem else said)]
+    if msg.media_group_id:
+        await ask(session, msg.chat, actor, CheckMore(change.subject.id, msg.media_group_id), now)
     replies = [
         Reply(
             text=T.SUPPLY_CHECKED.format(
@@ -283,11 +387,10 @@ async def check(
         )
     ]
     told = [person for _, person in change.told()]
-    if told:
+    people = recipients(told, reach)
+    if people:
         said = T.SUPPLY_CHECKED_TOLD.format(
             person=actor.display_name, code=code_of(found.id), name=found.name, due=due_text(found, today)
         )
-        people = recipients(told, reach)
-        if people:
-            replies.append(Reply(text=said, people=people))
+        replies.append(Reply(text=said, people=people))
     return replies

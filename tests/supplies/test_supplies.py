@@ -103,8 +103,6 @@ async def test_a_check_with_a_photo_moves_the_due_date(harness: Harness) -> None
     await h.say(LI, "/supply add 铁锹 10把 园区仓库 每季度")
     said = h.texts(await h.say(ZHANG, "/check WZ-002", files=(h.add_file(jpeg(1)),)))
     assert "WZ-002 存放在园区仓库，您不能记录它的检查" in said
-    # Without a photo: what is needed.
-    assert "需要附现场照片" in h.texts(await h.say(ZHANG, "/check WZ-001 压力正常"))
     assert "找不到应急物资“担架”" in h.texts(await h.say(ZHANG, "/check 担架", files=(h.add_file(jpeg(2)),)))
     # 张伟 checks by name with a photo as the caption's message: the next check is a month on.
     h.clock.set(datetime(2026, 12, 10, 2, 0, tzinfo=UTC))
@@ -124,6 +122,24 @@ async def test_a_check_with_a_photo_moves_the_due_date(harness: Harness) -> None
     out = await h.say(LI, "/check WZ-001 已更换 有效期至 2027-01-05", files=(h.add_file(jpeg(4)),))
     assert "有效期至 2027-01-05" in h.texts(out)
     assert any(s.chat.chat_id == "p-zhang" and "李干部 已记录 WZ-001" in (s.reply.text or "") for s in out)
+    # Without a photo the bot asks for one; words are not a photo; the next photo records the check.
+    private = Harness.private(ZHANG)
+    said = h.texts(await h.say(ZHANG, "/check WZ-001 压力正常", private))
+    assert "请发送 WZ-001 灭火器 的现场照片" in said
+    assert "需要附现场照片" in h.texts(await h.say(ZHANG, "好的", private))
+    said = h.texts(await h.say(ZHANG, "", private, files=(h.add_file(jpeg(8)),)))
+    assert "已记录 WZ-001 灭火器 的检查（照片 1 张）" in said
+    # An album: the check takes its first photo with the caption, the rest join it quietly.
+    album = (h.add_file(jpeg(9)), h.add_file(jpeg(10)))
+    await h.say(ZHANG, "/check WZ-001 铅封完好", private, files=album[:1], media_group_id="a1")
+    assert await h.say(ZHANG, "", private, files=album[1:], media_group_id="a1") == []
+    async with h.app.db.reading() as s:
+        checks = (await s.scalars(select(SupplyCheck).order_by(SupplyCheck.id))).all()
+        assert [c.note for c in checks] == ["压力正常，铅封完好", "已更换", "压力正常", "铅封完好"]
+        linked = await s.scalars(
+            select(BroadcastFile).where(BroadcastFile.owner_kind == "supply_check", BroadcastFile.owner_id == checks[-1].id)
+        )
+        assert len(linked.all()) == 2
 
 
 async def test_a_check_falls_due_then_overdue(both: Harness) -> None:
