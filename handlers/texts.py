@@ -1545,6 +1545,7 @@ CHECK_USAGE = (
     "记录物资检查：随照片发送 /check WZ-001 压力正常（编号或名称，后面可写备注）；"
     "更换了有效期的物资请写 /check WZ-001 已更换 有效期至 2029-06-30。"
 )
+SUPPLY_CHECK_NOT_ALLOWED = "记录物资检查需要企业安全负责人、包片干部或管理员身份。"
 SUPPLY_ASK_PHOTO = "请发送 {code} {name} 的现场照片（24小时内有效），检查即记录；也可以随照片重新发送 /check {code} [备注]。发 /cancel 取消。"
 SUPPLY_CHECK_NEED_PHOTO = "记录 {code} {name} 的检查需要附现场照片：请随照片发送 /check {code} [备注]。"
 SUPPLY_NOT_YOURS = "{code} 存放在{place}，您不能记录它的检查：企业安全负责人记录本企业的物资，园区仓库的由管委会记录。"

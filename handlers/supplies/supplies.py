@@ -90,6 +90,8 @@ def refusal_text(exc: Refused, actor: Person) -> str:
             return T.SUPPLY_IMPORT_PERSON.format(line=exc.detail.get("line"), person=exc.detail.get("person"))
         case Refusal.AMBIGUOUS_PERSON:
             return T.SUPPLY_IMPORT_PEOPLE.format(line=exc.detail.get("line"), person=exc.detail.get("person"))
+        case Refusal.NOT_ALLOWED if isinstance(exc.subject, Supply):
+            return T.SUPPLY_CHECK_NOT_ALLOWED
         case _:
             return T.SUPPLY_ONLY_MANAGERS
 
