@@ -12,7 +12,9 @@ the park groups.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,27 +47,52 @@ async def _keepers(session: AsyncSession, supply: Supply) -> Sequence[Person]:
     return await supply_ops.managers(session)
 
 
+@dataclass(frozen=True)
+class Owed:
+    """One item someone is told about: its due day and the days left (or overdue)."""
+
+    supply: Supply
+    due: Due
+    days: int
+
+
 async def supply_reminders(session: AsyncSession, settings: Settings, now: datetime, reach: Reach) -> list[Reply]:
-    """Return the reminders and overdue notes due now (none in quiet hours)."""
+    """Return the reminders and overdue notes due now (none in quiet hours): one message per person and kind,
+    however many items it names."""
     park = settings.park
     if park.is_quiet(now):
         return []
     today = park.day(now)
-    replies: list[Reply] = []
+    soon: dict[int, list[Owed]] = defaultdict(list)
+    late: dict[int, list[Owed]] = defaultdict(list)
+    people: dict[int, Person] = {}
+    to_managers: list[Owed] = []
     managers: Sequence[Person] | None = None
     for supply, due in await supply_queries.due_by(session, today + timedelta(days=REMIND_BEFORE_DAYS)):
         subject = f"supply:{supply.id}"
         keepers = await _keepers(session, supply)
-        late = overdue_days(due, today)
-        if late:
+        overdue = overdue_days(due, today)
+        if overdue:
             if managers is None:
                 managers = await supply_ops.managers(session)
             if await reminders.claim(session, subject, "managers", due.day, now):
-                replies += _overdue_to_managers(supply, due, late, managers, reach)
-            told = [k for k in keepers if k.id not in {m.id for m in managers}]
-            replies += await _to_keepers(session, supply, due, told, reach, now, T.SUPPLY_OVERDUE_KEEPER, late)
+                to_managers.append(Owed(supply, due, overdue))
+            manager_ids = {m.id for m in managers}
+            for keeper in keepers:
+                if keeper.id not in manager_ids and await reminders.claim(session, subject, f"late:{keeper.id}", due.day, now):
+                    late[keeper.id].append(Owed(supply, due, overdue))
+                    people[keeper.id] = keeper
         elif reminder_due(due, today):
-            replies += await _to_keepers(session, supply, due, keepers, reach, now, T.SUPPLY_REMIND, (due.day - today).days)
+            for keeper in keepers:
+                if await reminders.claim(session, subject, f"soon:{keeper.id}", due.day, now):
+                    soon[keeper.id].append(Owed(supply, due, (due.day - today).days))
+                    people[keeper.id] = keeper
+    replies: list[Reply] = []
+    for owed, template, heading in ((soon, T.SUPPLY_REMIND, T.SUPPLY_REMIND_MANY), (late, T.SUPPLY_OVERDUE_KEEPER, T.SUPPLY_OVERDUE_MANY)):
+        for person_id, items in owed.items():
+            replies.append(_to_keeper(people[person_id], items, template, heading, reach))
+    if to_managers:
+        replies.append(_to_managers(to_managers, managers or [], reach))
     return replies
 
 
@@ -73,54 +100,39 @@ def _what(due: Due) -> str:
     return T.SUPPLY_WHAT_EXPIRY if due.expiry else T.SUPPLY_WHAT_CHECK
 
 
-def _overdue_to_managers(
-    supply: Supply, due: Due, late: int, managers: Sequence[Person], reach: Reach
-) -> list[Reply]:
-    """Tell the managers an item is overdue, privately; the park groups when none can be written to."""
+def _said(template: str, o: Owed) -> str:
+    supply = o.supply
     keeper = supply.responsible.display_name if supply.responsible is not None else T.NONE
-    text = T.SUPPLY_OVERDUE_MANAGERS.format(
+    return template.format(
         code=code_of(supply.id),
         name=supply.name,
+        quantity=supply.quantity,
+        unit=supply.unit or "",
         place=_place(supply),
-        what=_what(due),
-        day=due.day.isoformat(),
-        days=late,
+        what=_what(o.due),
+        day=o.due.day.isoformat(),
+        days=o.days,
         person=keeper,
     )
+
+
+def _to_keeper(keeper: Person, items: list[Owed], template: str, heading: str, reach: Reach) -> Reply:
+    """One message to a keeper about their items: privately, or their name once in the park groups."""
+    if not reach(keeper):
+        codes = "、".join(code_of(o.supply.id) for o in items)
+        return Reply(text=T.SUPPLY_REMIND_GROUP.format(name=mention(keeper), codes=codes), to_groups=True)
+    if len(items) == 1:
+        return Reply(text=_said(template, items[0]), people=(recipient(keeper),))
+    lines = [heading.format(count=len(items))] + [_said(T.SUPPLY_OWED_LINE, o) for o in items] + [T.SUPPLY_OWED_HOW]
+    return Reply(text="\n".join(lines), people=(recipient(keeper),))
+
+
+def _to_managers(items: list[Owed], managers: Sequence[Person], reach: Reach) -> Reply:
+    """Tell the managers which items are overdue, in one message; the park groups when none can be written to."""
+    if len(items) == 1:
+        text = _said(T.SUPPLY_OVERDUE_MANAGERS, items[0])
+    else:
+        lines = [T.SUPPLY_OVERDUE_MANAGERS_MANY.format(count=len(items))]
+        text = "\n".join(lines + [_said(T.SUPPLY_OVERDUE_MANAGERS_LINE, o) for o in items])
     told = recipients(managers, reach)
-    return [Reply(text=text, people=told)] if told else [Reply(text=text, to_groups=True)]
-
-
-async def _to_keepers(
-    session: AsyncSession,
-    supply: Supply,
-    due: Due,
-    keepers: Sequence[Person],
-    reach: Reach,
-    now: datetime,
-    template: str,
-    days: int,
-) -> list[Reply]:
-    """Remind each keeper once per due day: privately, or named once in the park groups."""
-    subject = f"supply:{supply.id}"
-    kind = "late" if template is T.SUPPLY_OVERDUE_KEEPER else "soon"
-    replies: list[Reply] = []
-    for keeper in keepers:
-        if not await reminders.claim(session, subject, f"{kind}:{keeper.id}", due.day, now):
-            continue
-        text = template.format(
-            code=code_of(supply.id),
-            name=supply.name,
-            quantity=supply.quantity,
-            unit=supply.unit or "",
-            place=_place(supply),
-            what=_what(due),
-            day=due.day.isoformat(),
-            days=days,
-        )
-        if reach(keeper):
-            replies.append(Reply(text=text, people=(recipient(keeper),)))
-        else:
-            said = T.SUPPLY_REMIND_GROUP.format(name=mention(keeper), code=code_of(supply.id), item=supply.name)
-            replies.append(Reply(text=said, to_groups=True))
-    return replies
+    return Reply(text=text, people=told) if told else Reply(text=text, to_groups=True)

@@ -176,6 +176,24 @@ async def test_a_park_store_item_without_a_keeper_reminds_the_managers(harness: 
     assert "将于 2026-12-05 有效期到期（需更换）" in h.texts(out)
 
 
+async def test_many_items_falling_due_together_make_one_message_per_person(harness: Harness) -> None:
+    h = harness
+    await seed(h, private=("admin", "li", "ma", "liu"))  # 张伟 never wrote to the bot privately
+    for name in ("灭火器 20具", "安全帽 50顶", "手电 10支"):
+        await h.say(LI, f"/supply add {name} 华油 每月 负责人 张伟")
+    await h.say(LI, "/supply add 铁锹 8把 宏达 每月 负责人 刘芳")
+    await h.say(LI, "/supply add 雨具 8套 宏达 每月 负责人 刘芳")
+    out = await h.remind(datetime(2026, 12, 24, 2, 0, tzinfo=UTC))  # all due 2026-12-30
+    assert [s.chat.chat_id for s in out] == ["group", "p-liu"]
+    assert "张伟，应急物资 WZ-001、WZ-002、WZ-003 的检查" in h.texts(out[:1])  # codes only, never the enterprise
+    assert "华油" not in h.texts(out[:1])
+    said = h.texts(out[1:])
+    assert "您负责的 2 项应急物资 7 天内到期" in said and "WZ-004 铁锹" in said and "WZ-005 雨具" in said
+    out = await h.remind(datetime(2026, 12, 31, 2, 0, tzinfo=UTC))
+    managers = [s for s in out if s.chat.chat_id == "p-li"]
+    assert len(managers) == 1 and "应急物资逾期 5 项" in h.texts(managers)
+
+
 async def test_the_digest_lists_what_falls_due_and_the_export_has_a_sheet(harness: Harness) -> None:
     from openpyxl import load_workbook
 
