@@ -33,6 +33,7 @@ from handlers.park import enterprises, officers, people
 from handlers.quiz import quiz, take
 from handlers.reports import commands as reports
 from handlers.reports import drills, inspections
+from handlers.supplies import publicity, supplies
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
@@ -42,6 +43,7 @@ from schedules.hazards import overdue_job, overdue_period, reminder_sweep
 from schedules.letters import letter_reminders_job
 from schedules.notices import notice_reminders_job
 from schedules.quiz import quiz_close_job
+from schedules.supplies import supply_reminders_job
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
 
@@ -49,14 +51,15 @@ logger = logging.getLogger(__name__)
 
 
 async def reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
-    """Send the reminders due now: overdue hazards held back by quiet hours, notices, campaigns and letters;
-    close the knowledge quizzes whose end time has come."""
+    """Send the reminders due now: overdue hazards held back by quiet hours, notices, campaigns, letters and
+    emergency supplies; close the knowledge quizzes whose end time has come."""
     return [
         *await reminder_sweep(ctx, session, now, fire),
         *await notice_reminders_job(ctx, session, now, fire),
         *await campaign_reminders_job(ctx, session, now, fire),
         *await letter_reminders_job(ctx, session, now, fire),
         *await quiz_close_job(ctx, session, now, fire),
+        *await supply_reminders_job(ctx, session, now, fire),
     ]
 
 
@@ -106,6 +109,8 @@ def routers() -> list[Router]:
         emergency_roster.router,
         emergency_alert.router,
         backfill.router,
+        supplies.router,
+        publicity.router,
     ]
 
 

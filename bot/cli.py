@@ -1,4 +1,5 @@
-"""The `safetybot` command: run on Telegram and/or DingTalk, try on the console, migrate, import enterprises, check photos."""
+"""The `safetybot` command: run on Telegram and/or DingTalk, try on the console, migrate, import enterprises and
+supplies, check photos."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.app import App, NotMigrated, build_app, jobs
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.enterprise_csv import CsvError
+from bot.supply_table import CsvError as SupplyFileError
 from storage.db import is_unavailable
 
 if TYPE_CHECKING:
@@ -261,6 +263,27 @@ async def _import_roster(settings: Settings, path: Path) -> None:
         await app.close()
 
 
+async def _import_supplies(settings: Settings, path: Path) -> None:
+    from bot.supply_table import read_supplies
+    from domain.outcome import Refused
+    from domain.supplies import operations as supply_ops
+
+    rows = read_supplies(path)
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare()
+        try:
+            async with app.db.unit_of_work() as session:
+                now = app.clock.now()
+                added, updated = await supply_ops.import_rows(session, rows, None, now, settings.park.day(now))
+        except Refused as refused:  # nothing was imported: the whole file is one transaction
+            said = ", ".join(f"{k}={v!r}" for k, v in refused.detail.items())
+            raise SupplyFileError(f"{path}: {refused.reason} ({said}); nothing was imported") from None
+        print(f"imported {path}: {added} added, {updated} updated")
+    finally:
+        await app.close()
+
+
 async def _storage_check(settings: Settings, fix: bool, grace: timedelta) -> int:
     from storage.files import check_photo_files
 
@@ -408,6 +431,11 @@ def parser() -> argparse.ArgumentParser:
     )
     rimp.add_argument("file", type=Path)
     rimp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    sup = sub.add_parser("supplies", help="manage the emergency supplies (应急物资)")
+    sup_sub = sup.add_subparsers(dest="sup_command", required=True)
+    sup_imp = sup_sub.add_parser("import", help="import supplies from a CSV or .xlsx file (see bot/supply_table.py)")
+    sup_imp.add_argument("file", type=Path)
+    sup_imp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     storage = sub.add_parser("storage", help="photo files on disk")
     storage_sub = storage.add_subparsers(dest="storage_command", required=True)
     check = storage_sub.add_parser(
@@ -498,6 +526,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_import_enterprises(settings, args.file))
         elif args.command == "roster":
             asyncio.run(_import_roster(settings, args.file))
+        elif args.command == "supplies":
+            asyncio.run(_import_supplies(settings, args.file))
         elif args.command == "storage":
             return asyncio.run(_storage_check(settings, args.fix, args.grace))
         elif args.command == "export":
@@ -506,7 +536,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_export(settings, args.year, args.start, args.end, args.output))
         elif args.command == "ledger":
             return asyncio.run(_ledger_verify(settings, args.head))
-    except (ConfigError, NotMigrated, CsvError) as exc:
+    except (ConfigError, NotMigrated, CsvError, SupplyFileError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -61,6 +61,11 @@ COMMAND_ALIASES = {
     "应急电话": "emergency",
     "点名": "alert",
     "补录": "backfill",
+    "物资": "supply",
+    "应急物资": "supplies",
+    "物资清单": "supplies",
+    "物资检查": "check",
+    "宣传": "publicity",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after

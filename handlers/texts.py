@@ -1794,3 +1794,153 @@ XLSX_CAMPAIGN_NO_TASKS = "（补录，未分企业记录）"
 BACKFILL_EVENT = "补录（{at} 录入）"
 BACKFILL_NO_RECEIPTS = "{code}（{title}）是补录的记录：按实际日期计入统计，不收回执、不提醒。"
 DIGEST_CAMPAIGN_NO_TASKS = "· {title}：补录，未分企业记录"
+# --- supplies ---
+# Emergency supplies (应急物资) with their checks, and publicity counts (宣传): handlers/supplies/,
+# the digest section (handlers/reports/supplies_section.py) and the export sheet (handlers/reports/supplies_sheet.py).
+HELP.update(
+    {
+        "supply": "/supply（/物资）add <名称> <数量> <存放地点> <每月|每季度|每半年|每年|有效期至 日期> [负责人 姓名] — 登记或更新应急物资；/supply import 随Excel表导入；/supply <编号> 查看",
+        "supplies": "/supplies（/应急物资）— 私下查看应急物资清单和下次检查日期",
+        "check": "/check（/物资检查）<编号或名称> [备注] [有效期至 日期] — 随照片记录一次物资检查，顺延下次检查日期",
+        "publicity": "/publicity（/宣传）<宣传品> <数量><单位> [日期] — 记录宣传发放或悬挂（如 宣传单页 2000 份）；不带内容查看本年合计",
+    }
+)
+SUPPLY_PARK_STORE = "园区仓库"
+SUPPLY_CYCLE_NAMES = {"monthly": "每月检查", "quarterly": "每季度检查", "half_yearly": "每半年检查", "yearly": "每年检查"}
+SUPPLY_NO_CYCLE = "按有效期更换"
+SUPPLY_DUE_CHECK = "下次检查"
+SUPPLY_DUE_EXPIRY = "有效期至"
+SUPPLY_LEFT = "还有 {days} 天"
+SUPPLY_TODAY = "今天到期"
+SUPPLY_LATE = "已逾期 {days} 天"
+SUPPLY_LINE = "{code} {name} {quantity}{unit}｜{place}｜{cycle}｜{due}｜负责人 {person}"
+SUPPLY_USAGE = (
+    "登记应急物资请这样写：\n"
+    "/supply add 灭火器 20具 园区仓库 每月 负责人 李干部\n"
+    "/supply add 安全帽 50顶 华油 二车间 有效期至 2028-06-30\n"
+    "名称、数量、存放地点（园区仓库或企业名称，后面可写具体位置），检查周期（每月、每季度、每半年、每年）或有效期至少写一个。"
+    "同一地点同名的物资会更新数量和周期。\n"
+    "批量导入：发送Excel表（列：名称、数量、单位、存放地点、检查周期、有效期、上次检查、负责人），说明写 /supply import。\n"
+    "查看：/supplies 清单，/supply WZ-001 某一项及检查记录。"
+)
+SUPPLY_USAGE_VIEW = "查看应急物资：/supplies 清单，/supply WZ-001 某一项及检查记录。记录检查：随照片发送 /check WZ-001 [备注]。"
+SUPPLY_ONLY_MANAGERS = "登记和导入应急物资需要管理员或包片干部身份。查看清单请发 /supplies。"
+SUPPLY_ADD_PROBLEMS = {
+    "no_name": "没有写物资名称。",
+    "no_quantity": "没有写“{text}”的数量，例如 20具。",
+    "bad_quantity": "数量“{text}”不对，请写 1 以上的整数。",
+    "no_due": "“{text}”需要检查周期（每月、每季度、每半年、每年）或有效期（有效期至 2028-06-30），至少写一个。",
+    "bad_date": "日期“{text}”不存在，请写成 2028-06-30。",
+}
+SUPPLY_PLACE_UNKNOWN = "存放地点“{place}”既不是园区仓库，也不是园区的企业。请写“园区仓库”或企业全称、简称，后面可接具体位置。"
+SUPPLY_PERSON_UNKNOWN = "找不到负责人“{person}”：请写对方在群里的名字或 @用户名（对方需要先给我发过消息）。"
+SUPPLY_PERSON_SEVERAL = "有多人叫“{person}”，请写 @用户名。"
+SUPPLY_NO_DUE = "应急物资需要检查周期（每月、每季度、每半年、每年）或有效期，至少写一个。"
+SUPPLY_BAD_QUANTITY = "数量请写 1 到 1000000 之间的整数。"
+SUPPLY_RETIRED = "这项物资已不在清单上。"
+SUPPLY_ADDED = "已登记应急物资 {code}："
+SUPPLY_UPDATED = "已更新应急物资 {code}："
+SUPPLY_NOT_FOUND = "找不到应急物资“{text}”。请写编号（如 WZ-001）或名称，发 /supplies 查看清单。"
+SUPPLY_WHICH = "“{text}”有多项，请写编号：{items}"
+SUPPLY_SHOW_TITLE = "应急物资 {code} {name}"
+SUPPLY_CHECKS_HEAD = "最近检查："
+SUPPLY_CHECK_LINE = "· {when} {person}{note}"
+SUPPLY_NO_CHECKS = "还没有检查记录。"
+SUPPLY_IMPORT_USAGE = "请随Excel表（.xlsx）发送 /supply import。表头：名称、数量、单位、存放地点、检查周期、有效期、上次检查、负责人；名称和数量必填，检查周期和有效期至少填一个。"
+SUPPLY_IMPORT_COLUMNS = {
+    "header": "表头",
+    "name": "名称",
+    "quantity": "数量",
+    "cycle": "检查周期",
+    "expiry": "有效期",
+    "last_checked": "上次检查",
+    "due": "检查周期或有效期",
+    "file": "文件",
+}
+SUPPLY_IMPORT_BAD = "导入失败：第 {line} 行的“{column}”不对（{value}）。没有导入任何一行，请改正后重新发送。\n检查周期写 每月、每季度、每半年 或 每年；日期写 2028-06-30；数量写整数。"
+SUPPLY_IMPORT_PLACE = "导入失败：第 {line} 行的存放地点“{place}”既不是园区仓库，也不是园区的企业。"
+SUPPLY_IMPORT_PERSON = "导入失败：第 {line} 行的负责人“{person}”找不到（对方需要先给我发过消息）。"
+SUPPLY_IMPORT_PEOPLE = "导入失败：第 {line} 行的负责人“{person}”有多人同名，请写 @用户名。"
+SUPPLY_IMPORT_NOTHING = "没有导入任何一行，请改正后重新发送。"
+SUPPLY_IMPORTED = "已导入《{name}》：新增 {added} 项，更新 {updated} 项。发 /supplies 查看清单。"
+SUPPLIES_TITLE = "应急物资清单（{count} 项，共 {pieces} 件）："
+SUPPLIES_LATE = "其中 {count} 项已逾期，请尽快检查或更换。"
+SUPPLIES_HOW = "记录检查：随照片发送 /check 编号 [备注]；更换后写 /check 编号 有效期至 2029-06-30。"
+SUPPLIES_NONE = "还没有登记应急物资。\n" + SUPPLY_USAGE
+SUPPLIES_NONE_VIEW = "还没有登记应急物资。"
+SUPPLIES_SENT_PRIVATELY = "{name}，应急物资清单已私聊发给您。"
+SUPPLIES_NEED_PRIVATE = "{name}，应急物资清单私聊发送：请先私聊我发送 /start，再发一次 /supplies。"
+SUPPLY_ADD_HOW = "例如：/supply add 灭火器 20具 园区仓库 每月 负责人 李干部，或 /supply add 安全帽 50顶 华油 二车间 有效期至 2028-06-30。发 /supply 查看完整写法。"
+CHECK_USAGE = (
+    "记录物资检查：随照片发送 /check WZ-001 压力正常（编号或名称，后面可写备注）；"
+    "更换了有效期的物资请写 /check WZ-001 已更换 有效期至 2029-06-30。"
+)
+SUPPLY_CHECK_NOT_ALLOWED = "记录物资检查需要企业安全负责人、包片干部或管理员身份。"
+SUPPLY_ASK_PHOTO = "请发送 {code} {name} 的现场照片（24小时内有效），检查即记录；也可以随照片重新发送 /check {code} [备注]。发 /cancel 取消。"
+SUPPLY_CHECK_NEED_PHOTO = "记录 {code} {name} 的检查需要附现场照片：请随照片发送 /check {code} [备注]。"
+SUPPLY_NOT_YOURS = "{code} 存放在{place}，您不能记录它的检查：企业安全负责人记录本企业的物资，园区仓库的由管委会记录。"
+SUPPLY_CHECKED = "已记录 {code} {name} 的检查（照片 {photos} 张）。{due}。"
+SUPPLY_CHECKED_TOLD = "{person} 已记录 {code} {name} 的检查。{due}。"
+SUPPLY_WHAT_CHECK = "检查"
+SUPPLY_WHAT_EXPIRY = "有效期到期（需更换）"
+SUPPLY_REMIND = (
+    "提醒：应急物资 {code} {name} {quantity}{unit}（{place}）将于 {day} {what}，还有 {days} 天。"
+    "检查后请随照片发送 /check {code} [备注]。"
+)
+SUPPLY_OVERDUE_KEEPER = (
+    "应急物资 {code} {name} {quantity}{unit}（{place}）应于 {day} {what}，已逾期 {days} 天，请尽快处理，"
+    "并随照片发送 /check {code} [备注]。"
+)
+SUPPLY_OVERDUE_MANAGERS = "应急物资逾期：{code} {name}（{place}）应于 {day} {what}，已逾期 {days} 天。负责人：{person}。"
+SUPPLY_REMIND_GROUP = "{name}，应急物资 {codes} 的检查快到期或已逾期，请检查后随照片发送 /check 编号。私聊我发送 /start 后，提醒会私下发给您。"
+SUPPLY_REMIND_MANY = "提醒：您负责的 {count} 项应急物资 7 天内到期："
+SUPPLY_OVERDUE_MANY = "您负责的 {count} 项应急物资已逾期，请尽快处理："
+SUPPLY_OWED_LINE = "· {code} {name} {quantity}{unit}（{place}）{day} {what}"
+SUPPLY_OWED_HOW = "检查后请随照片发送 /check 编号 [备注]；更换后写 /check 编号 有效期至 2029-06-30。"
+SUPPLY_OVERDUE_MANAGERS_MANY = "应急物资逾期 {count} 项："
+SUPPLY_OVERDUE_MANAGERS_LINE = "· {code} {name}（{place}）应于 {day} {what}，已逾期 {days} 天，负责人：{person}"
+DIGEST_SUPPLIES = "应急物资 30 天内到期 {count} 项："
+DIGEST_SUPPLIES_LINE = "· {code} {name}（{place}）{what} {day}{late}"
+DIGEST_SUPPLIES_LATE = "，已逾期"
+DIGEST_SUPPLIES_MORE = "……另有 {count} 项，发 /supplies 查看。"
+XLSX_SUPPLIES_SHEET = "应急物资"
+XLSX_SUPPLIES_TITLE = "{park}应急物资及检查情况（截至 {day}；检查记录：{period}）"
+XLSX_SUPPLIES_HEADERS = (
+    ("编号", 10),
+    ("名称", 14),
+    ("数量", 8),
+    ("单位", 6),
+    ("存放地点", 30),
+    ("检查周期", 12),
+    ("有效期至", 12),
+    ("下次检查", 12),
+    ("状态", 12),
+    ("负责人", 10),
+    ("最近检查", 18),
+    ("本期检查次数", 12),
+    ("最近检查照片", 20),
+)
+XLSX_SUPPLIES_OK = "正常"
+XLSX_SUPPLIES_SOON = "30天内到期"
+XLSX_SUPPLIES_LATE = "已逾期 {days} 天"
+XLSX_SUPPLIES_PHOTO = "查看照片（{count} 张）"
+XLSX_SUPPLIES_NONE = "还没有登记应急物资。"
+PUBLICITY_USAGE = (
+    "记录宣传请这样写：/publicity 宣传单页 2000 份\n"
+    "可一次写多项，可加日期：/publicity 横幅 20 幅、手册 300 本 6月16日\n"
+    "活动写成：/publicity 安全咨询日活动 1 场。不写日期记为今天；/publicity 2025 查看其他年份合计。"
+)
+PUBLICITY_PROBLEMS = {
+    "empty": "没有写宣传内容。",
+    "no_count": "“{text}”没有写数量，例如 宣传单页 2000 份。",
+    "bad_count": "“{text}”的数量不对，请写 1 到 10000000 之间的整数。",
+    "bad_date": "日期不对（{text}）：请写今天或以前的日期，例如 6月16日 或 2026-06-16。",
+    "no_item": "数量“{text}”前后没有写宣传品名称，例如 宣传单页 2000 份。",
+}
+PUBLICITY_ONLY_MANAGERS = "记录宣传需要管理员或包片干部身份。"
+PUBLICITY_RECORDED = "已记录{day}的宣传：{items}。发 /publicity 查看{year}年合计。"
+PUBLICITY_TOTAL_LINE = "{item} {count} {unit}"
+PUBLICITY_RECORDS = "（{count} 次记录）"
+PUBLICITY_TOTALS_TITLE = "{year}年宣传合计："
+PUBLICITY_NONE = "{year}年还没有宣传记录。"
+QUESTION_NAMES.update({"supply_check_photo": "物资检查照片", "supply_check_more": "物资检查照片"})

@@ -51,6 +51,9 @@ class Perm(StrEnum):
     ROSTER_VIEW = "roster_view"  # list every member with their phones (privately)
     ALERT_CALL = "alert_call"  # start and end a roll call (应急点名, /alert)
     BACKFILL = "backfill"  # 补录: enter a past record with its real date (no broadcast, no reminder)
+    SUPPLY_MANAGE = "supply_manage"  # add, import and change emergency supplies (应急物资)
+    SUPPLY_CHECK = "supply_check"  # record a check of a supply item with its photo
+    PUBLICITY_RECORD = "publicity_record"  # record publicity (宣传单页, 横幅, activities) and see the year's totals
 
 
 ALL_ROLES = tuple(Role)
@@ -90,6 +93,9 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.ROSTER_VIEW: MANAGER_ROLES,
     Perm.ALERT_CALL: MANAGER_ROLES,
     Perm.BACKFILL: MANAGER_ROLES,
+    Perm.SUPPLY_MANAGE: MANAGER_ROLES,
+    Perm.SUPPLY_CHECK: (*MANAGER_ROLES, Role.LEAD),  # a lead only their own enterprise's items (`may_check`)
+    Perm.PUBLICITY_RECORD: MANAGER_ROLES,
 }
 
 

@@ -18,6 +18,7 @@ from bot.messages import Reply
 from domain.reports import queries as report_queries
 from domain.reports.queries import BroadcastFigures, SummaryFigures, WeekFigures
 from handlers import texts as T
+from handlers.reports.supplies_section import supplies_section
 from handlers.util import is_disk_full
 from storage.enums import DrillKind
 
@@ -162,6 +163,9 @@ async def week_digest(
         session, monday, today, park.tz, park.immediate_grace_days, now
     )
     text = digest_text(figures, park.name)
+    supplies = await supplies_section(session, today)  # a section of its own, before the footer's links
+    if supplies:
+        text = text.replace(T.DIGEST_FOOTER, f"{supplies}\n{T.DIGEST_FOOTER}")
     path = settings.storage.new_report_path(f"digest-{figures.label}", ".png", now.astimezone(park.tz))
     try:
         from handlers.reports.charts import digest_chart

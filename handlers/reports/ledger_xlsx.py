@@ -31,6 +31,7 @@ from domain.reports.rules import funds_in_10k
 from handlers import texts as T
 from handlers.reports.letters_sheet import write_letters_sheet
 from handlers.reports.notices_sheet import write_notices_sheet
+from handlers.reports.supplies_sheet import write_supplies_sheet
 from handlers.xlsx import safe_row, text_cell
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -259,6 +260,9 @@ async def write_ledger(
     await write_notices_sheet(wb, session, s, e, now, tz, T.XLSX_NOTICES_TITLE.format(park=park, period=period))
     letters_title = T.XLSX_LETTERS_TITLE.format(park=park, period=period)
     await write_letters_sheet(wb, session, start, end, tz, root, letters_title)
+    today = settings.park.day(now)
+    supplies_title = T.XLSX_SUPPLIES_TITLE.format(park=park, day=today.isoformat(), period=period)
+    await write_supplies_sheet(wb, session, s, e, today, tz, root, supplies_title)
     check = wb.create_sheet(T.XLSX_CHECK_SHEET)
     check.column_dimensions["A"].width = 100
     for line in T.XLSX_CHECK_ROWS:

@@ -47,6 +47,7 @@ from storage.models.platform import (
 )
 from storage.models.quiz import Quiz, QuizAnswer, QuizAttempt, QuizQuestion
 from storage.models.records import Drill, Inspection, Training
+from storage.models.supplies import Publicity, Supply, SupplyCheck
 
 __all__ = [
     "NAMING",
@@ -94,6 +95,10 @@ __all__ = [
     "ReminderSent",
     "RollCall",
     "RollCallAnswer",
+    "Publicity",
+    "ReminderSent",
+    "Supply",
+    "SupplyCheck",
     "Training",
     "UTCDateTime",
     "checked",

@@ -127,7 +127,7 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(200))  # relative to storage.photo_dir
     size: Mapped[int] = mapped_column(BigInteger)
-    mime_type: Mapped[str] = mapped_column(String(40))
+    mime_type: Mapped[str] = mapped_column(String(100))  # the Excel type is 65 characters (migration 0024)
     file_name: Mapped[str] = mapped_column(String(200))  # as the sender named it; shown, never a path
     created_at: Mapped[datetime]
 

@@ -119,6 +119,9 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.ROSTER_VIEW: MANAGERS,  # every member's phones, privately
     Perm.ALERT_CALL: MANAGERS,  # a roll call (应急点名)
     Perm.BACKFILL: {"admin", "manager"},  # 补录: past records with their real dates (`tests/backfill/`)
+    Perm.SUPPLY_MANAGE: MANAGERS,
+    Perm.SUPPLY_CHECK: MANAGERS | {"lead"},  # a lead only their own enterprise's items: `tests/supplies/`
+    Perm.PUBLICITY_RECORD: MANAGERS,
 }
 
 
