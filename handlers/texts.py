@@ -1462,3 +1462,9 @@ TODO_SUBMIT_RETURNED = "｜已退回：{reason}"
 TODO_REVIEW = "待审核的自查报告 {count} 项："
 TODO_REVIEW_LINE = "{code} {title}｜{enterprise}"
 BTN_TODO_ITEM = "{code} {label}"
+
+# --- wecom ---
+WECOM_CARD_SOURCE = "园区安全生产"
+WECOM_CARD_MORE = "更多操作（@机器人 发送）："
+WECOM_CARD_DONE = "已处理"
+WECOM_CARD_UPDATED = "（状态更新）"
