@@ -269,11 +269,10 @@ class WeComAdapter:
                 return
             task_id = self._latest.get(message_id, message_id)
             clicked = self._clicks.get(task_id)
-            fresh = clicked is not None and asyncio.get_running_loop().time() - clicked[1] < UPDATE_WINDOW
             body = template_card(card, task_id)
             if self._pushed.get(task_id) == body:
                 return  # coalesced: this state is already on the card
-            if fresh:
+            if clicked is not None and asyncio.get_running_loop().time() - clicked[1] < UPDATE_WINDOW:
                 self._clicks.pop(task_id, None)
                 try:
                     await self.link.request(RESPOND_UPDATE, {"response_type": "update_template_card",
@@ -327,7 +326,7 @@ class WeComAdapter:
             raise Undeliverable(f"{name} is too large to upload ({len(data)} bytes)")
         init = await self.link.request(UPLOAD_INIT, {
             "type": kind, "filename": name, "total_size": len(data), "total_chunks": len(chunks),
-            "md5": hashlib.md5(data).hexdigest(),  # noqa: S324 - WeCom's integrity check, not security
+            "md5": hashlib.md5(data).hexdigest(),  # WeCom's integrity check, not security
         })
         upload_id = str(init.get("upload_id") or "")
         for i, chunk in enumerate(chunks):
