@@ -196,13 +196,19 @@ class WeComAdapter:
         return replace(message, sender=Sender(PLATFORM, user, name))
 
     async def finish(self, payload: dict[str, Any], outcome: Outcome) -> None:
-        """Tell the presser the answer to their press (a template card has no popup): privately, or in the group."""
+        """Tell the presser the answer to their press (a template card has no popup): in their single chat
+        with the bot when they have one, else where the card is."""
         if payload.get("cmd") != EVENT_CALLBACK or not outcome.toast:
             return
         body = payload.get("body") or {}
-        chat = chat_of(body) if body.get("chatid") else private_chat(sender_id(body))
+        user = sender_id(body)
+        chat_id = chat_of(body).chat_id if body.get("chatid") else private_chat(user).chat_id
+        async with self.dispatcher.db.reading() as session:
+            person = await park_queries.find_person(session, PLATFORM, user)
+        if person is not None and person.private_chat_id and person.unreachable_at is None:
+            chat_id = person.private_chat_id
         try:
-            await self._markdown(chat.chat_id, outcome.toast)
+            await self._markdown(chat_id, outcome.toast)
         except (WeComError, NotConnected) as exc:
             logger.info("answer to a press not sent: %s", exc)
 
