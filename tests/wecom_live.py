@@ -54,7 +54,7 @@ class LiveWeCom:
 
 @asynccontextmanager
 async def running_wecom_bot(
-    db_url: str, tmp_path: Path, clock: ManualClock, *, template_cards: bool = True
+    db_url: str, tmp_path: Path, clock: ManualClock, *, template_cards: bool = True, heartbeat: float = 30.0
 ) -> AsyncIterator[LiveWeCom]:
     """Start the fake WeCom, build and prepare the app, and run the real WeCom adapter on it."""
     async with FakeWeCom() as wc:
@@ -64,6 +64,7 @@ async def running_wecom_bot(
             made = WeComAdapter(settings.wecom, app.dispatcher, app.inbox)
             made.rate_wait = 0.2  # seconds after "too fast", so a test does not wait the real 20 s
             made.link.kicked_wait = 0.3
+            made.link.heartbeat = heartbeat
             return made
 
         async with running_app(settings, clock, adapter) as (app, running):

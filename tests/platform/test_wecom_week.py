@@ -7,13 +7,14 @@ after a drop answering what was sent meanwhile.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
-from storage.models import Hazard, HazardPhoto, Photo
+from storage.models import Chat, Hazard, HazardPhoto, OutboxItem, Photo
 from tests.fake_wecom import RATE_LIMITED, SECRET, Group, User
 from tests.harness import after_photos, jpeg
 from tests.wecom_live import WC_ADMIN_ID, LiveWeCom, running_wecom_bot
@@ -167,3 +168,48 @@ async def test_duplicates_reconnects_kick_and_rate_limit(
         added = [t for t in bot.texts(group) if t.startswith("已添加企业：测试企业")]
         assert len(added) == len(set(added)) == 7
         assert SECRET not in caplog.text
+
+
+async def test_silent_server_reconnects_and_errcodes_are_mapped(
+    sqlite_url: str, tmp_path: Path, clock: ManualClock
+) -> None:
+    async with running_wecom_bot(sqlite_url, tmp_path, clock, heartbeat=0.1) as bot:
+        wc = bot.wc
+        admin = wc.user(WC_ADMIN_ID, "王主任")
+        group = wc.group()
+        other = wc.group()
+        assert "您好" in await bot.say(admin, None, "/start")
+        await bot.say(admin, group, "/setgroup")
+
+        # WeCom stops answering pings: after two unanswered ones the bot opens a new connection.
+        await wc.wait_for(lambda: len(wc.of("ping")) >= 2)  # answered: nothing happens
+        assert wc.connections == 1
+        wc.pings_answered = False
+        await wc.wait_for(lambda: wc.connections >= 2)
+        wc.pings_answered = True
+        assert "测试企业A" in await bot.say(admin, group, "/enterprise_add 测试企业A")
+
+        # A send refused for good (invalid message) is not retried; an unknown chat marks it unreachable.
+        sends = len(wc.of("aibot_send_msg"))
+        wc.refusals = [40008]
+        wc.send_text(admin, other, "/whoami")
+        await wc.wait_for(lambda: len(wc.of("aibot_send_msg")) == sends + 1)
+        await bot.app.inbox.idle()
+        assert len(wc.of("aibot_send_msg")) == sends + 1 and wc.messages(other) == []
+        async with bot.app.db.reading() as s:
+            states = list(await s.scalars(select(OutboxItem.state).order_by(OutboxItem.id.desc()).limit(1)))
+        assert states == ["refused"]
+        wc.refusals = [86003]
+        wc.send_text(admin, group, "/whoami")
+
+        async def gone() -> bool:
+            async with bot.app.db.reading() as s:
+                chat = await s.scalar(select(Chat).where(Chat.chat_id == group.chatid))
+                return chat is not None and chat.unreachable_at is not None
+        for _ in range(500):
+            if await gone():
+                break
+            await asyncio.sleep(0.01)
+        assert await gone()
+        # The managers (here the admin) hear it privately.
+        await wc.wait_for(lambda: any(group.chatid in t or "群" in t for t in bot.texts(admin)[1:]))
