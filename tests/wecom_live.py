@@ -63,6 +63,7 @@ async def running_wecom_bot(
         def adapter(app: App) -> WeComAdapter:
             made = WeComAdapter(settings.wecom, app.dispatcher, app.inbox)
             made.rate_wait = 0.2  # seconds after "too fast", so a test does not wait the real 20 s
+            made.offline_wait = 0.2
             made.link.kicked_wait = 0.3
             made.link.heartbeat = heartbeat
             return made

@@ -91,6 +91,7 @@ CACHE_KEPT = 2000
 RETRY_CODES = {-1, 45009, 45033, 45011}  # system busy, frequency limits
 UNREACHABLE_CODES = {60111, 81013, 86003, 93008, 846604}  # no such user / chat, bot not in the chat
 RATE_WAIT = 20.0  # seconds to wait after WeCom said "too fast"
+OFFLINE_WAIT = 30.0  # seconds a chat waits while there is no connection (the sender allows 20 such waits)
 
 
 class StartupError(RuntimeError):
@@ -131,6 +132,7 @@ class WeComAdapter:
         self._keys = _Lru()  # media URL -> its aeskey
         self._media = _Lru()  # picture path -> media_id uploaded
         self.rate_wait = RATE_WAIT
+        self.offline_wait = OFFLINE_WAIT
         self.link = Link(
             url=settings.ws_url,
             bot_id=settings.bot_id,
@@ -190,7 +192,6 @@ class WeComAdapter:
             if not key or key == INERT_KEY:
                 return None
             chat = chat_of(body) if body.get("chatid") else private_chat(user)
-            task_id = self._latest.get(task_id, task_id)
             return ButtonPress(payload["key"], Sender(PLATFORM, user, name), chat, key, task_id or None, received)
         message = to_incoming(body, payload["key"], received, self._keys)
         return replace(message, sender=Sender(PLATFORM, user, name))
@@ -221,10 +222,15 @@ class WeComAdapter:
 
     async def send(self, chat: ChatRef, reply: Reply) -> str | None:
         """Send a reply to a group or a single chat; return the card's task_id (None for plain messages)."""
+        before = self.link.answered
         try:
             return await self._send(chat.chat_id, reply)
         except WeComError as exc:
             raise _mapped(exc, self.rate_wait) from None
+        except NotConnected as exc:
+            if self.link.answered == before:  # nothing of it went out: wait for the connection, repeat nothing
+                raise RetryLater(self.offline_wait, str(exc)) from None
+            raise
 
     async def _send(self, chat_id: str, reply: Reply) -> str | None:
         out: str | None = None
@@ -261,40 +267,48 @@ class WeComAdapter:
 
     async def edit_card(self, chat_id: str, message_id: str, card: Card) -> None:
         """Update a card: in place right after a click on it, else post it again (markdown: what changed)."""
-        card = card.seen_by(PLATFORM, chat_id) if chat_id.startswith(PRIVATE) else card.in_group()
+        before = self.link.answered
         try:
-            if message_id.startswith("md-") or not self.capabilities.buttons:
-                key = f"{chat_id}/{message_id}"
-                shown = self._pushed.get(key)
-                if shown == fields_of(card):
-                    return  # this state is already posted here
-                title = f"{card.title}{T.WECOM_CARD_UPDATED}"
-                text = card_markdown(card, short=shown is not None, shown=shown)
-                await self._markdown(chat_id, text.replace(f"### {card.title}", f"### {title}", 1))
-                self._pushed.put(key, fields_of(card))
-                return
-            task_id = self._latest.get(message_id, message_id)
-            clicked = self._clicks.get(task_id)
-            body = template_card(card, task_id)
-            if self._pushed.get(task_id) == body:
-                return  # coalesced: this state is already on the card
-            if clicked is not None and asyncio.get_running_loop().time() - clicked[1] < UPDATE_WINDOW:
-                self._clicks.pop(task_id, None)
-                try:
-                    await self.link.request(RESPOND_UPDATE, {"response_type": "update_template_card",
-                                                             "template_card": body}, rid=clicked[0])
-                    self._pushed.put(task_id, body)
-                    return
-                except WeComError as exc:  # the window closed meanwhile: post it again
-                    logger.info("card %s not updated in place (%s); posting it again", task_id, exc)
-            new_id = _task()
-            body = template_card(card, new_id)
-            await self._send_body(chat_id, {"msgtype": "template_card", "template_card": body})
-            self._pushed.put(new_id, body)
-            self._latest.put(message_id, new_id)
-            self._latest.put(task_id, new_id)
+            await self._edit(chat_id, message_id, card)
         except WeComError as exc:
             raise _mapped(exc, self.rate_wait) from None
+        except NotConnected as exc:
+            if self.link.answered == before:
+                raise RetryLater(self.offline_wait, str(exc)) from None
+            raise
+
+    async def _edit(self, chat_id: str, message_id: str, card: Card) -> None:
+        card = card.seen_by(PLATFORM, chat_id) if chat_id.startswith(PRIVATE) else card.in_group()
+        if message_id.startswith("md-") or not self.capabilities.buttons:
+            key = f"{chat_id}/{message_id}"
+            shown = self._pushed.get(key)
+            if shown == fields_of(card):
+                return  # this state is already posted here
+            title = f"{card.title}{T.WECOM_CARD_UPDATED}"
+            text = card_markdown(card, short=shown is not None, shown=shown)
+            await self._markdown(chat_id, text.replace(f"### {card.title}", f"### {title}", 1))
+            self._pushed.put(key, fields_of(card))
+            return
+        task_id = self._latest.get(message_id, message_id)
+        clicked = self._clicks.get(task_id)
+        body = template_card(card, task_id)
+        if self._pushed.get(task_id) == body:
+            return  # coalesced: this state is already on the card
+        if clicked is not None and asyncio.get_running_loop().time() - clicked[1] < UPDATE_WINDOW:
+            self._clicks.pop(task_id, None)
+            try:
+                await self.link.request(RESPOND_UPDATE, {"response_type": "update_template_card",
+                                                         "template_card": body}, rid=clicked[0])
+                self._pushed.put(task_id, body)
+                return
+            except WeComError as exc:  # the window closed meanwhile: post it again
+                logger.info("card %s not updated in place (%s); posting it again", task_id, exc)
+        new_id = _task()
+        body = template_card(card, new_id)
+        await self._send_body(chat_id, {"msgtype": "template_card", "template_card": body})
+        self._pushed.put(new_id, body)
+        self._latest.put(message_id, new_id)
+        self._latest.put(task_id, new_id)
 
     async def _markdown(self, chat_id: str, text: str) -> None:
         for part in markdown_parts(text):
@@ -359,8 +373,8 @@ class WeComAdapter:
             raise FileTooLarge(f"more than {limit} bytes")
         if not aeskey:
             return data
-        try:
-            return decrypt(data, aeskey)
+        try:  # in a worker thread: 20 MB takes tens of milliseconds, other updates go on meanwhile
+            return await asyncio.to_thread(decrypt, data, aeskey)
         except BadMedia as exc:
             raise ValueError(f"media not decrypted: {exc}") from None
 

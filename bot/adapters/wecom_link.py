@@ -110,6 +110,7 @@ class Link:
         self.refused: AuthRefused | None = None
         self.connections = 0  # subscribed connections so far (tests, the log)
         self.kicks = 0
+        self.answered = 0  # requests WeCom answered (either way): a send that raised after one went out
         self.heartbeat = HEARTBEAT
         self.kicked_wait = KICKED_WAIT
 
@@ -154,6 +155,7 @@ class Link:
             raise NotConnected(f"connection to WeCom lost ({type(exc).__name__})") from None
         finally:
             self._waiting.pop(rid, None)
+        self.answered += 1
         code = answer.get("errcode") or 0
         if code != 0:
             raise WeComError(int(code), str(answer.get("errmsg") or ""))

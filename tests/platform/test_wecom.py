@@ -47,13 +47,13 @@ async def test_join_by_card_button_and_forged_click_refused(wecom_bot: LiveWeCom
     assert approve.startswith("join:") and approve.endswith(":approve")
 
     # 小周 forges a click of 批准 on the admin's card: refused, nothing changes.
-    sent = len(wc.sent)
-    wc.press(xiao, card, approve)
-    await wc.wait_for(lambda: len(wc.sent) > sent)
+    wc.press(xiao, card, approve)  # the press names 小周's own single chat: the answer goes there
+    await wc.wait_for(lambda: len(bot.texts(xiao)) == 1)
+    assert "管理员" in bot.texts(xiao)[0]
     assert card.updates == 0
     assert "身份：未登记" in await bot.say(xiao, group, "/whoami")
 
-    # The admin approves: the card is updated in place (within WeCom's 5 s), 小周 is told in the group.
+    # The admin approves: the card is updated in place (within WeCom's 5 s).
     wc.press_label(admin, card, "批准")
     await wc.wait_for(lambda: card.updates == 1)
     assert "已批准" in card.text(), card.body

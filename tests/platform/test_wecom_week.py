@@ -14,9 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from bot.clock import ManualClock
+from bot.messages import ChatRef, Reply
 from storage.models import Chat, Hazard, HazardPhoto, OutboxItem, Photo
 from tests.fake_wecom import RATE_LIMITED, SECRET, Group, User
-from tests.harness import after_photos, jpeg
+from tests.harness import after_photos, jpeg, send_proactive
 from tests.wecom_live import WC_ADMIN_ID, LiveWeCom, running_wecom_bot
 
 pytestmark = pytest.mark.e2e  # real WebSocket and HTTP to a fake platform server
@@ -156,8 +157,12 @@ async def test_duplicates_reconnects_kick_and_rate_limit(
 
         # Another connection with the same bot_id takes over: one log line, no fight; back after a wait.
         await wc.kick()
+        # The outbox holds what the bot says meanwhile (a schedule's message) until it is back.
+        await send_proactive(bot.app, [Reply(text="离线期间的提醒", chat=ChatRef("wecom", group.chatid, True))])
         wc.send_text(admin, group, "/enterprise_add 测试企业05")
         await wc.wait_for(lambda: wc.connections >= 3 and any("测试企业05" in t for t in bot.texts(group)))
+        await wc.wait_for(lambda: "离线期间的提醒" in bot.texts(group))
+        assert bot.texts(group).count("离线期间的提醒") == 1
         kicked = [r for r in caplog.records if "took over" in r.getMessage()]
         assert len(kicked) == 1 and bot.adapter.link.kicks == 1
 
