@@ -111,6 +111,7 @@ class Link:
         self.connections = 0  # subscribed connections so far (tests, the log)
         self.kicks = 0
         self.answered = 0  # requests WeCom answered (either way): a send that raised after one went out
+        self._holding = False  # the reader waits for the database with a frame in hand: pings wait too
         self.heartbeat = HEARTBEAT
         self.kicked_wait = KICKED_WAIT
 
@@ -247,6 +248,8 @@ class Link:
                     await future
                 missed = 0
             except (TimeoutError, NotConnected, ConnectionResetError):
+                if self._holding:  # the answer waits unread behind a frame being stored: not a dead socket
+                    continue  # (closing it would drop the frames still unread in it)
                 missed += 1
                 if missed >= MISSED_PINGS:
                     logger.warning("WeCom answered no ping for %d rounds; reconnecting", missed)
@@ -301,19 +304,24 @@ class Link:
             task_id, _ = click_of(body)
             self._on_click(task_id, rid)  # before storing: the answer may come at once
         delay = 0.5
-        while True:
-            try:
-                await self.inbox.put(PLATFORM, [(key, chat_key, payload)])
-                return None
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:
-                if not is_unavailable(exc):
-                    logger.exception("WeCom frame %s not stored; dropped", rid)
+        try:
+            while True:
+                try:
+                    await self.inbox.put(PLATFORM, [(key, chat_key, payload)])
                     return None
-                logger.warning("WeCom frame %s waits for the database (%s)", rid, reason(exc))
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 30.0)
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    if not is_unavailable(exc):
+                        logger.exception("WeCom frame %s not stored; dropped", rid)
+                        return None
+                    if not self._holding:
+                        logger.warning("WeCom frames wait for the database (%s)", reason(exc))
+                    self._holding = True
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, 10.0)
+        finally:
+            self._holding = False
 
 
 def _json(data: Any) -> dict[str, Any] | None:
