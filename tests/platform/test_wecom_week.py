@@ -97,9 +97,11 @@ async def test_hazard_loop_and_meeting_over_wecom(
         assert [t for t, _ in mine.buttons()] == ["验收通过", "驳回"]
         await wc.wait_for(lambda: wc.card_posts(park.group)[-1].body["main_title"]["desc"] == "待验收")
 
-        # 4. 张伟 may not verify his own fix.
-        answer = await bot.say(park.zhang, park.group, f"/accept {CODE}")
-        assert await _status(bot) == "awaiting_verification", answer
+        # 4. 张伟, who fixed it, may not verify it.
+        before = len(bot.texts(park.group))
+        wc.send_text(park.zhang, park.group, f"/accept {CODE}")
+        await wc.wait_for(lambda: any("需要以下身份之一" in t for t in bot.texts(park.group)[before:]))
+        assert await _status(bot) == "awaiting_verification"
 
         # 5. The admin clicks 验收通过 on the group's latest card: it is updated in place to 已销号.
         latest = wc.card_posts(park.group)[-1]
@@ -123,9 +125,10 @@ async def test_hazard_loop_and_meeting_over_wecom(
         wc.press_label(park.zhang, notice, "收到")
         await wc.wait_for(lambda: notice.updates >= 1)
         first = notice.text()
+        assert "已回执 1/2" in first, notice.body
         wc.press_label(park.liu, notice, "收到")
         await wc.wait_for(lambda: notice.updates >= 2 and notice.text() != first)
-        assert "2" in notice.text(), notice.body
+        assert "已回执 2/2" in notice.text(), notice.body
 
         assert SECRET not in caplog.text
         assert all(SECRET not in str(f.data) for f in wc.frames if f.cmd != "aibot_subscribe")
