@@ -56,6 +56,11 @@ def test_a_group_mixed_message_loses_its_mention_and_keeps_its_picture() -> None
     single = to_incoming({**body, "chattype": "single", "msgtype": "text", "text": {"content": "/start"}},
                          "wecom:m2", NOW, keys)
     assert single.chat.key == "wecom:u:ZhangWei" and not single.chat.is_group
+    pdf = to_incoming({**body, "chattype": "single", "msgtype": "file",
+                       "file": {"url": "https://x/2", "aeskey": "K2", "filename": "检测报告.pdf", "file_size": 1234}},
+                      "wecom:m3", NOW, keys)
+    (ref,) = pdf.files
+    assert (ref.kind, ref.file_name, ref.size, ref.says_pdf) == ("document", "检测报告.pdf", 1234, True)
     assert malformed("aibot_msg_callback", {"msgid": "m", "from": {}}) == "from.userid missing"
     assert malformed("aibot_msg_callback", {**body, "chatid": ""}) == "chatid missing"
     assert malformed("aibot_msg_callback", body) is None
@@ -94,3 +99,18 @@ async def test_markdown_fallback_spells_out_the_commands(sqlite_url: str, tmp_pa
         text = next(t for t in wc.texts(group) if "### 隐患 YH-2026-0001" in t)
         assert "/fix YH-2026-0001" in text and "**状态**：整改中" in text
         assert wc.card_posts(group) == [] and wc.of("aibot_respond_update_msg") == []
+
+
+@pytest.mark.e2e
+async def test_picture_limits_are_the_same_as_elsewhere(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> None:
+    async with running_wecom_bot(sqlite_url, tmp_path, clock) as bot:
+        wc = bot.wc
+        admin = wc.user(WC_ADMIN_ID, "王主任")
+        await bot.say(admin, None, "/start")
+        bot.app.settings.storage.max_photo_bytes = 100_000
+        bot.app.settings.storage.max_pixels = 1000
+        wc.send_image(admin, None, os.urandom(300_000))  # bigger than the limit: refused before decrypting
+        await wc.wait_for(lambda: any("图片太大" in t for t in bot.texts(admin)))
+        wc.send_image(admin, None, jpeg(2, (64, 48)))  # 3,072 pixels: over the (lowered) pixel limit
+        await wc.wait_for(lambda: len(bot.texts(admin)) >= 3)
+        assert "64×48" in bot.texts(admin)[2] or "64 × 48" in bot.texts(admin)[2], bot.texts(admin)
