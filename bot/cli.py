@@ -1,5 +1,5 @@
-"""The `safetybot` command: run on Telegram and/or DingTalk, try on the console, migrate, import enterprises and
-supplies, check photos."""
+"""The `safetybot` command: run on Telegram, DingTalk and/or WeCom, try on the console, migrate, import
+enterprises, the emergency roster and supplies, check photos."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ class StartupRefused(RuntimeError):
 
 
 async def _run_platforms(settings: Settings, migrate: bool) -> None:
-    """Run every configured platform (Telegram, DingTalk, or both) on one database until SIGINT or SIGTERM."""
+    """Run every configured platform (Telegram, DingTalk, WeCom) on one database until SIGINT or SIGTERM."""
     app = build_app(settings, SystemClock())
     adapters: list[PlatformAdapter] = []
     scheduler: Scheduler | None = None
@@ -67,6 +67,11 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
 
             adapters.append(dingtalk.DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox))
             refusals.append(dingtalk.StartupError)
+        if settings.wecom.configured:
+            from bot.adapters import wecom
+
+            adapters.append(wecom.WeComAdapter(settings.wecom, app.dispatcher, app.inbox))
+            refusals.append(wecom.StartupError)
         # Jobs write to the outbox; the sender retries while a platform is still being reached.
         scheduler = await _start_schedules(app)
         stop = asyncio.Event()
@@ -406,7 +411,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
-        "run", help="run the bot on every configured platform (Telegram long polling, DingTalk Stream mode)"
+        "run", help="run the bot on every configured platform (Telegram long polling, DingTalk Stream mode, WeCom long connection)"
     )
     run.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     run.add_argument("--no-migrate", action="store_true", help="refuse to start if migrations are pending")
@@ -506,11 +511,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command == "run":
-            if settings.telegram.token is None and not settings.dingtalk.configured:
+            if settings.telegram.token is None and not settings.dingtalk.configured and not settings.wecom.configured:
                 raise ConfigError(
                     f"config error: no platform configured in {args.config or 'config.toml'}: set telegram.token "
                     "(the bot token from @BotFather, or SAFETYBOT_TELEGRAM__TOKEN) and/or dingtalk.client_id with "
-                    "dingtalk.client_secret (or SAFETYBOT_DINGTALK__CLIENT_SECRET); to try the bot without one, "
+                    "dingtalk.client_secret (or SAFETYBOT_DINGTALK__CLIENT_SECRET) and/or wecom.bot_id with wecom.secret "
+                    "(or SAFETYBOT_WECOM__SECRET); to try the bot without one, "
                     "run `safetybot console`"
                 )
             try:

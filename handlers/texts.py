@@ -1463,7 +1463,6 @@ TODO_REVIEW = "待审核的自查报告 {count} 项："
 TODO_REVIEW_LINE = "{code} {title}｜{enterprise}"
 BTN_TODO_ITEM = "{code} {label}"
 
-
 # --- knowledge quiz (知识答题) ---
 HELP["quiz"] = (
     "/quiz（/答题）— 参加知识答题（私聊逐题作答，中断后再发 /quiz 继续）；"
@@ -1944,3 +1943,9 @@ PUBLICITY_RECORDS = "（{count} 次记录）"
 PUBLICITY_TOTALS_TITLE = "{year}年宣传合计："
 PUBLICITY_NONE = "{year}年还没有宣传记录。"
 QUESTION_NAMES.update({"supply_check_photo": "物资检查照片", "supply_check_more": "物资检查照片"})
+
+# --- wecom ---
+WECOM_CARD_SOURCE = "园区安全生产"
+WECOM_CARD_MORE = "更多操作（@机器人 发送）："
+WECOM_CARD_DONE = "已处理"
+WECOM_CARD_UPDATED = "（状态更新）"
