@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -435,12 +435,17 @@ def _each_once(rows: list[FileT]) -> list[FileT]:
 # --- inside the operations --------------------------------------------------------------------
 
 
+# Built once: read at every 收到 pressed (a statement built per call costs more than it takes to run).
+_RECEIPT = select(NoticeReceipt).where(
+    NoticeReceipt.notice_id == bindparam("notice_id"), NoticeReceipt.enterprise_id == bindparam("enterprise_id")
+)
+_RECEIPT_LOCKED = _RECEIPT.with_for_update()
+
+
 async def _receipt(session: AsyncSession, notice: Notice, actor: Person, *, lock: bool) -> NoticeReceipt:
     """Return the actor's enterprise's receipt (under a row lock when `lock`), or refuse NOT_LISTED."""
-    query = select(NoticeReceipt).where(
-        NoticeReceipt.notice_id == notice.id, NoticeReceipt.enterprise_id == actor.enterprise_id
-    )
-    receipt = await session.scalar(query.with_for_update() if lock else query)
+    params = {"notice_id": notice.id, "enterprise_id": actor.enterprise_id}
+    receipt = await session.scalar(_RECEIPT_LOCKED if lock else _RECEIPT, params)
     if receipt is None:
         raise Refused(Refusal.NOT_LISTED, notice)
     return receipt

@@ -39,7 +39,11 @@ LIVE = Notice.backfilled_at.is_(None)
 
 async def get(session: AsyncSession, notice_id: int) -> Notice | None:
     """Return one notice by id, with its author."""
-    return await session.get(Notice, notice_id, options=[joinedload(Notice.author)])
+    return await session.scalar(_GET, {"notice_id": notice_id})
+
+
+# Built once: every 收到 pressed reads its notice.
+_GET = select(Notice).options(joinedload(Notice.author)).where(Notice.id == bindparam("notice_id"))
 
 
 async def by_code(session: AsyncSession, code: str) -> Notice | None:
