@@ -33,15 +33,19 @@ _POSTS: Table = CardPost.__table__  # type: ignore[assignment]
 
 
 @functools.cache
-def _upserts(dialect: str) -> tuple[Prepared, Prepared]:
-    """INSERT … ON CONFLICT DO NOTHING (inbox rows, update keys), spelt by the database's own construct;
-    imported on first use, so a bot on SQLite never loads the PostgreSQL dialect."""
+def _upserts(dialect: str) -> tuple[Prepared, Prepared, Prepared]:
+    """INSERT … ON CONFLICT DO NOTHING (inbox rows, update keys, card posts), spelt by the database's own
+    construct; imported on first use, so a bot on SQLite never loads the PostgreSQL dialect."""
     module = importlib.import_module(f"sqlalchemy.dialects.{dialect}")
     inbox: Insert = module.insert(_INBOX).on_conflict_do_nothing(index_elements=["key"]).returning(_INBOX.c.id)
     keys: Insert = module.insert(_KEYS).on_conflict_do_nothing()
+    # A post recorded again (its batch was retried after a commit whose answer the outage cut off) is
+    # the same post: the unique message id keeps one row, and the marks go on.
+    posts: Insert = module.insert(_POSTS).on_conflict_do_nothing(index_elements=["platform", "chat_id", "message_id"])
     return (
         Prepared(inbox, ["platform", "key", "chat_key", "payload", "received_at", "attempts"]),
         Prepared(keys, ["key", "at"]),
+        Prepared(posts, ["card_key", "platform", "chat_id", "message_id", "created_at"]),
     )
 
 
@@ -62,7 +66,6 @@ _MARK = Prepared(
         error=bindparam("error"),
     )
 )
-_ADD_POST = Prepared(insert(_POSTS), ["card_key", "platform", "chat_id", "message_id", "created_at"])
 _OUTBOX_UNSET = {
     "update_key": None,
     "is_group": False,
@@ -142,8 +145,9 @@ def record_marks(
     for ids, state, attempts, error in marks:
         for row_id in ids:
             lane.count(_MARK, {"row_id": row_id, "at": at, "state": state, "attempts": attempts, "error": error})
+    add_post = _upserts(lane.dialect.name)[2]
     for key, platform, chat_id, message_id in posts:
         lane.count(
-            _ADD_POST,
+            add_post,
             {"card_key": key, "platform": platform, "chat_id": chat_id, "message_id": message_id, "created_at": at},
         )

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from storage import bookkeeping, conversations, identity
 from storage.db import Database, is_database_outage, is_unavailable
 from storage.enums import OutboxState, Role
-from storage.models import InboxItem, OutboxItem, ProcessedUpdate
+from storage.models import CardPost, InboxItem, OutboxItem, ProcessedUpdate
 from tests.harness import ADMIN, GROUP, LI, XIAO, Harness, person_by_id, seed
 
 NOW = datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=UTC)
@@ -176,3 +176,18 @@ async def test_whoami_takes_the_full_unit_of_work_when_something_must_be_written
     assert sessions == []  # and then the light path again
     # An admin named in the config is made one on contact, also by a read-only command.
     assert "管理员" in h.texts(await h.say(ADMIN, "/whoami", h.private(ADMIN)))
+
+
+@pytest.mark.storage
+async def test_marks_recorded_again_after_a_lost_commit_keep_one_post(db: Database) -> None:
+    row = {"payload": [{"text": "卡片"}], "created_at": NOW, "lane": "t:c", "platform": "t", "chat_id": "c"}
+    [row_id] = await db.run(bookkeeping.add_outbox, [{**row, "card_key": "notice:1"}])
+    marks = [([row_id], OutboxState.SENT, 1, None)]
+    posts = [("notice:1", "t", "c", "m1")]
+    await db.run(bookkeeping.record_marks, marks, posts, NOW)
+    # The same batch again: its commit went through but the answer was lost in an outage, so it is retried.
+    await db.run(bookkeeping.record_marks, marks, posts, NOW)
+    async with db.reading() as session:
+        assert await session.scalar(select(func.count()).select_from(CardPost)) == 1
+        sent = await session.scalar(select(OutboxItem).where(OutboxItem.id == row_id))
+        assert sent is not None and sent.state == OutboxState.SENT and sent.sent_at == NOW
