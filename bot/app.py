@@ -6,8 +6,10 @@ This is the one module that lists the handlers' routers (`routers`) and the peri
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,14 +21,17 @@ from bot.messages import Reply
 from bot.routing import Router
 from bot.scheduler import Job
 from bot.sender import Sender
+from bot.web.desk import Desk, Verdict
 from domain.park import operations as park_ops
+from handlers import texts as T
 from handlers.campaigns import launch, matrix, review, submissions
 from handlers.hazards import corrections, edit, rectify, report, view
+from handlers.hazards.desk import verify_on_desk
 from handlers.letters import letters
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
-from handlers.park import enterprises, officers, people
+from handlers.park import enterprises, officers, people, web
 from handlers.reports import commands as reports
 from handlers.reports import drills, inspections
 from handlers.todo import commands as todo
@@ -37,6 +42,7 @@ from schedules.hazards import overdue_job, overdue_period, reminder_sweep
 from schedules.letters import letter_reminders_job
 from schedules.notices import notice_reminders_job
 from storage.db import Database, pending_revisions, upgrade
+from storage.models import Hazard, Person
 from storage.photos import PhotoStore
 
 logger = logging.getLogger(__name__)
@@ -92,6 +98,7 @@ def routers() -> list[Router]:
         reports.router,
         inspections.router,
         drills.router,
+        web.router,
     ]
 
 
@@ -150,4 +157,33 @@ def build_app(settings: Settings, clock: Clock) -> App:
         dispatcher=dispatcher,
         sender=sender,
         inbox=inbox,
+    )
+
+
+def build_desk(app: App) -> Desk:
+    """Build the web desk on the app's database, handing it the chat's own rendering of accepting or
+    rejecting a fix (the desk may not import handlers) and the chat's names of statuses and levels."""
+
+    async def verify(session: AsyncSession, actor: Person, hazard: Hazard, accept: bool, reason: str) -> Verdict:
+        verdict = await verify_on_desk(
+            session, actor, hazard, accept, reason, settings=app.settings, now=app.clock.now(),
+            reach=app.dispatcher.reach,
+        )
+        return Verdict(verdict.done, verdict.said, await app.dispatcher.enqueue(session, verdict.outgoing))
+
+    labels: dict[str, Mapping[Any, str]] = {
+        "role": T.ROLE_NAMES,
+        "status": T.STATUS_NAMES,
+        "level": T.LEVEL_NAMES,
+        "mode": T.MODE_NAMES,
+        "source": T.SOURCE_NAMES,
+        "phase": T.PHASE_NAMES,
+        "event": T.EVENT_NAMES,
+        "category": T.CATEGORY_NAMES,
+        "five": T.FIVE_FIELDS,
+        "task": T.TASK_STATUS_NAMES,
+        "notice_kind": T.NOTICE_KIND_NAMES,
+    }
+    return Desk(
+        settings=app.settings, clock=app.clock, db=app.db, verify=verify, deliver=app.dispatcher.queued, labels=labels
     )

@@ -23,6 +23,7 @@ from storage.db import is_unavailable
 
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
+    from bot.web.server import WebServer
 
 logger = logging.getLogger("safetybot")
 
@@ -67,6 +68,7 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
             refusals.append(dingtalk.StartupError)
         # Jobs write to the outbox; the sender retries while a platform is still being reached.
         scheduler = await _start_schedules(app)
+        desk = await _start_desk(app)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -90,6 +92,8 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
         finally:
             for task in [*starting, stopping]:
                 task.cancel()
+            if desk is not None:
+                await desk.stop()
             if scheduler is not None:
                 await scheduler.stop()
             for adapter in adapters:
@@ -118,6 +122,18 @@ async def _start_schedules(app: App) -> Scheduler | None:
     )
     await scheduler.start()
     return scheduler
+
+
+async def _start_desk(app: App) -> WebServer | None:
+    """Serve the web desk in this process when `[web] listen` is set (its modules load only then)."""
+    if not app.settings.web.enabled:
+        return None
+    from bot.app import build_desk
+    from bot.web.server import WebServer
+
+    server = WebServer(build_desk(app))
+    await server.start()
+    return server
 
 
 async def _prepare_when_reachable(app: App, migrate: bool) -> None:

@@ -44,6 +44,7 @@ class Perm(StrEnum):
     INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
+    WEB_DESK = "web_desk"  # /web: sign in to the web desk (a lead sees their own enterprise only)
 
 
 ALL_ROLES = tuple(Role)
@@ -76,6 +77,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
+    Perm.WEB_DESK: (*MANAGER_ROLES, Role.LEAD),
 }
 
 

@@ -45,6 +45,7 @@ from storage.models.platform import (
     ReminderSent,
 )
 from storage.models.records import Drill, Inspection, Training
+from storage.models.web import LoginToken, WebSession
 
 __all__ = [
     "NAMING",
@@ -77,6 +78,7 @@ __all__ = [
     "Letter",
     "LetterEvent",
     "LetterSignature",
+    "LoginToken",
     "Notice",
     "NoticeEvent",
     "NoticeReceipt",
@@ -86,6 +88,7 @@ __all__ = [
     "ProcessedUpdate",
     "ReminderSent",
     "Training",
+    "WebSession",
     "UTCDateTime",
     "checked",
 ]
