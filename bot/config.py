@@ -245,7 +245,7 @@ class WebSettings(_Section):
     def _listen(cls, value: str) -> str:
         if value:
             host, sep, port = value.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+            if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
                 raise ValueError(f'expected "host:port" such as "127.0.0.1:8080", got {value!r}')
         return value
 

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from bot.web import hazards, overview
-from bot.web.common import DESK, HERE, JINJA, check_csrf, render, see_other, templates
+from bot.web.common import DESK, HERE, JINJA, WHO, check_csrf, render, see_other, templates
 from bot.web.desk import Desk, Who
 from domain.desk import operations as desk_ops
 from domain.desk.queries import link_state
@@ -71,7 +71,7 @@ async def guard(request: web.Request, handler: Handler) -> web.StreamResponse:
         if route in FILE_ROUTES or request.method != "GET":
             raise web.HTTPForbidden(text="请先通过机器人私聊发送 /web 登录。")
         raise web.HTTPSeeOther("/signin")  # a fixed address: nothing from the request is redirected to
-    request["who"] = who
+    request[WHO] = who
     return await handler(request)
 
 
@@ -153,7 +153,7 @@ async def logout(request: web.Request) -> web.Response:
         return render(request, "logout.html")
     check_csrf(request, await request.post())
     desk = request.app[DESK]
-    who: Who = request["who"]
+    who: Who = request[WHO]
     async with desk.db.unit_of_work() as session:
         await desk_ops.sign_out(session, who.web_session, who.person, desk.clock.now())
     response = see_other("/signin")

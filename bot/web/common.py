@@ -14,6 +14,7 @@ from bot.web.desk import Desk, Who
 HERE = Path(__file__).parent
 DESK: web.AppKey[Desk] = web.AppKey("desk", Desk)
 JINJA: web.AppKey[jinja2.Environment] = web.AppKey("jinja", jinja2.Environment)
+WHO: web.RequestKey[Who] = web.RequestKey("who", Who)  # the signed-in person, set by the guard
 
 
 def templates() -> jinja2.Environment:
@@ -25,7 +26,7 @@ def templates() -> jinja2.Environment:
 def render(request: web.Request, template: str, status: int = 200, **values: Any) -> web.Response:
     """Render a page with what every page shows (the park, who is signed in, the CSRF token)."""
     desk = request.app[DESK]
-    who: Who | None = request.get("who")
+    who: Who | None = request.get(WHO)
     page = request.app[JINJA].get_template(template).render(
         park=desk.settings.park.name,
         who=who,
@@ -45,7 +46,7 @@ def see_other(location: str) -> web.Response:
 
 def check_csrf(request: web.Request, form: Any) -> None:
     """Refuse a POST whose form does not carry the session's CSRF token."""
-    who: Who | None = request.get("who")
+    who: Who | None = request.get(WHO)
     sent = str(form.get("csrf", ""))
     if who is None or not sent or not hmac.compare_digest(sent, who.web_session.csrf):
         raise web.HTTPForbidden(text="请求无效（缺少或错误的校验码），请刷新页面后重试。")

@@ -95,7 +95,7 @@ def ledger_filter(desk: Desk, who: Who, query: Any, today: date) -> tuple[Hazard
 async def ledger(request: web.Request) -> web.Response:
     """The ledger: one page of matching hazards, newest first, with thumbnails."""
     desk: Desk = request.app[desk_app.DESK]
-    who: Who = request["who"]
+    who: Who = request[desk_app.WHO]
     today = desk.settings.park.day(desk.clock.now())
     f, chosen = ledger_filter(desk, who, request.query, today)
     page_text = request.query.get("page", "1")
@@ -154,7 +154,7 @@ async def _visible(session: AsyncSession, who: Who, code: str) -> Hazard:
 async def detail(request: web.Request, said: str = "", status: int = 200) -> web.Response:
     """One hazard: its fields, five-in-place, history, photos and documents, and accept / reject."""
     desk: Desk = request.app[desk_app.DESK]
-    who: Who = request["who"]
+    who: Who = request[desk_app.WHO]
     today = desk.settings.park.day(desk.clock.now())
     async with desk.db.reading() as session:
         hazard = await _visible(session, who, request.match_info["code"])
@@ -180,7 +180,7 @@ async def detail(request: web.Request, said: str = "", status: int = 200) -> web
 async def verify(request: web.Request) -> web.Response:
     """Accept or reject the fix (POST with the CSRF token), exactly as the chat's buttons do."""
     desk: Desk = request.app[desk_app.DESK]
-    who: Who = request["who"]
+    who: Who = request[desk_app.WHO]
     form = await request.post()
     desk_app.check_csrf(request, form)
     decision = str(form.get("decision", ""))
@@ -210,7 +210,7 @@ async def _file_allowed(request: web.Request, kind: str) -> Photo | Document:
     """Return the stored photo or document of the URL's id if the person may see one of its hazards (403
     otherwise, the same answer whether or not it exists)."""
     desk: Desk = request.app[desk_app.DESK]
-    who: Who = request["who"]
+    who: Who = request[desk_app.WHO]
     file_id = int(request.match_info["id"])
     async with desk.db.reading() as session:
         row: Photo | Document | None = await session.get(Photo if kind == "photo" else Document, file_id)

@@ -28,7 +28,7 @@ def routes(r: web.UrlDispatcher) -> None:
 async def index(request: web.Request) -> web.Response:
     """This week's figures and the trend, overdue and major hazards, and what waits for the person."""
     desk: Desk = request.app[common.DESK]
-    who: Who = request["who"]
+    who: Who = request[common.WHO]
     park = desk.settings.park
     now = desk.clock.now()
     today = park.day(now)

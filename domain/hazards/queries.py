@@ -237,7 +237,7 @@ async def first_photos(session: AsyncSession, hazard_ids: Sequence[int], phase: 
         .where(HazardPhoto.hazard_id.in_(hazard_ids), HazardPhoto.phase == phase)
         .group_by(HazardPhoto.hazard_id)
     )
-    return {hazard_id: photo_id for hazard_id, photo_id in rows.tuples()}
+    return {hazard_id: photo_id for hazard_id, photo_id in rows}
 
 
 async def file_enterprises(session: AsyncSession, kind: str, file_id: int) -> list[int]:
