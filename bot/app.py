@@ -9,6 +9,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,9 +32,11 @@ from handlers.letters import letters
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
+from handlers.notices.desk import remind_on_desk
 from handlers.park import enterprises, officers, people, web
 from handlers.reports import commands as reports
 from handlers.reports import drills, inspections
+from handlers.reports.desk import ledger_of_year
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
@@ -42,7 +45,7 @@ from schedules.hazards import overdue_job, overdue_period, reminder_sweep
 from schedules.letters import letter_reminders_job
 from schedules.notices import notice_reminders_job
 from storage.db import Database, pending_revisions, upgrade
-from storage.models import Hazard, Person
+from storage.models import Hazard, Notice, Person
 from storage.photos import PhotoStore
 
 logger = logging.getLogger(__name__)
@@ -171,6 +174,15 @@ def build_desk(app: App) -> Desk:
         )
         return Verdict(verdict.done, verdict.said, await app.dispatcher.enqueue(session, verdict.outgoing))
 
+    async def remind(session: AsyncSession, notice: Notice) -> Verdict:
+        said, outgoing = await remind_on_desk(
+            session, notice, settings=app.settings, now=app.clock.now(), reach=app.dispatcher.reach
+        )
+        return Verdict(bool(outgoing), said, await app.dispatcher.enqueue(session, outgoing))
+
+    async def export(year: int) -> tuple[Path, str]:
+        return await ledger_of_year(app.db, app.settings, year, app.clock.now())
+
     labels: dict[str, Mapping[Any, str]] = {
         "role": T.ROLE_NAMES,
         "status": T.STATUS_NAMES,
@@ -183,7 +195,16 @@ def build_desk(app: App) -> Desk:
         "five": T.FIVE_FIELDS,
         "task": T.TASK_STATUS_NAMES,
         "notice_kind": T.NOTICE_KIND_NAMES,
+        "notice_category": T.NOTICE_CATEGORY_NAMES,
+        "drill": T.DRILL_KIND_NAMES,
     }
     return Desk(
-        settings=app.settings, clock=app.clock, db=app.db, verify=verify, deliver=app.dispatcher.queued, labels=labels
+        settings=app.settings,
+        clock=app.clock,
+        db=app.db,
+        verify=verify,
+        remind=remind,
+        export=export,
+        deliver=app.dispatcher.queued,
+        labels=labels,
     )

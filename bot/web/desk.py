@@ -14,7 +14,7 @@ from bot.config import Settings
 from bot.outbox import Queued
 from domain.hazards.rules import view_scope
 from storage.db import Database
-from storage.models import Hazard, Person, WebSession
+from storage.models import Hazard, Notice, Person, WebSession
 
 
 @dataclass
@@ -35,6 +35,19 @@ class Verifier(Protocol):
     ) -> Awaitable[Verdict]: ...
 
 
+class Reminder(Protocol):
+    """Remind the enterprises that have not answered a notice, as the chat's 立即提醒 does, in the caller's
+    transaction."""
+
+    def __call__(self, session: AsyncSession, notice: Notice) -> Awaitable[Verdict]: ...
+
+
+class Exporter(Protocol):
+    """Write the Excel ledger of a year as the chat's /export does; return its path and download name."""
+
+    def __call__(self, year: int) -> Awaitable[tuple[Path, str]]: ...
+
+
 @dataclass
 class Desk:
     """Everything the pages need, built once at start."""
@@ -43,6 +56,8 @@ class Desk:
     clock: Clock
     db: Database
     verify: Verifier
+    remind: Reminder
+    export: Exporter
     deliver: Callable[[Sequence[Queued]], None]  # hand committed outbox rows to the sender
     labels: Mapping[str, Mapping[Any, str]] = field(default_factory=dict)  # the chat's names of statuses …
 

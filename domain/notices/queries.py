@@ -315,3 +315,20 @@ async def awaiting_answer(session: AsyncSession, enterprise_id: int) -> Sequence
         .order_by(Notice.id)
     )
     return rows.unique().all()
+
+
+async def recent(
+    session: AsyncSession, enterprise_id: int | None, limit: int = 30, offset: int = 0
+) -> tuple[Sequence[Notice], int]:
+    """Return a page of notices, newest first, and how many there are; with `enterprise_id`, only those that
+    asked that enterprise for a receipt (withdrawn ones are left out: counted nowhere)."""
+    query = select(Notice).where(Notice.status != NoticeStatus.WITHDRAWN)
+    if enterprise_id is not None:
+        query = query.join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id).where(
+            NoticeReceipt.enterprise_id == enterprise_id
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.options(joinedload(Notice.author)).order_by(Notice.id.desc()).limit(limit).offset(offset)
+    )
+    return rows.unique().all(), total or 0

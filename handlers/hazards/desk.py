@@ -20,7 +20,7 @@ from bot.messages import Reply
 from domain.hazards.rules import Action
 from handlers.hazards.card import refusal_text
 from handlers.hazards.rectify import NOTE_LIMIT, accept_fix, reject_fix, verifiable
-from handlers.util import Reach
+from handlers.util import Reach, split_for_desk
 from storage.models import Hazard, Person
 
 
@@ -31,11 +31,6 @@ class DeskVerdict:
     done: bool
     said: str
     outgoing: list[Reply] = field(default_factory=list)
-
-
-def _addressed(reply: Reply) -> bool:
-    """Tell whether a reply names where it goes (a card edit, a chat, the park groups, people)."""
-    return (reply.edit and reply.card is not None) or reply.chat is not None or reply.to_groups or bool(reply.people)
 
 
 async def verify_on_desk(
@@ -60,5 +55,5 @@ async def verify_on_desk(
         replies = await accept_fix(session, actor, hazard, settings, now, reach, toast=False)
     else:
         replies = await reject_fix(session, actor, hazard, reason, False, settings, now, reach)
-    said = "\n".join(r.text for r in replies if not _addressed(r) and r.text and not r.toast)
-    return DeskVerdict(hazard.status != status, said, [r for r in replies if _addressed(r)])
+    said, outgoing = split_for_desk(replies)
+    return DeskVerdict(hazard.status != status, said, outgoing)
