@@ -195,6 +195,7 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
     save_history = _line_editing(folder / "console_history")
     app = build_app(settings, SystemClock())
     scheduler = None
+    desk: WebServer | None = None
     try:
         await app.prepare()
         async with app.db.unit_of_work() as session:
@@ -204,6 +205,7 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
         adapter = ConsoleAdapter(print, first_id, numbers=folder / "console_last_message")
         app.dispatcher.attach(adapter)
         scheduler = await _start_schedules(app)
+        desk = await _start_desk(app)  # `/web` links open on this machine while the console runs
         repl = ConsoleSession(app.dispatcher, adapter, console_people())
         print(f"{settings.park.name} 安全生产机器人 · 本地控制台（数据库：{settings.database.url}）")
         print(f"日志写在 {folder / 'console.log'}。")
@@ -218,6 +220,8 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
                 break
     finally:
         save_history()
+        if desk is not None:
+            await desk.stop()
         if scheduler is not None:
             await scheduler.stop()
         await app.close()
