@@ -88,7 +88,7 @@ __all__ = [
     "ProcessedUpdate",
     "ReminderSent",
     "Training",
-    "WebSession",
     "UTCDateTime",
+    "WebSession",
     "checked",
 ]
