@@ -17,7 +17,7 @@ from bot.web.common import DESK, HERE, JINJA, WHO, check_csrf, render, see_other
 from bot.web.desk import Desk, Who
 from domain.desk import operations as desk_ops
 from domain.desk.queries import link_state
-from domain.desk.rules import SESSION_IDLE, DeskRefusal
+from domain.desk.rules import SESSION_IDLE, DeskRefusal, needs_touch
 from domain.hazards.rules import view_scope
 from domain.outcome import Refused
 from domain.park.queries import get_enterprise
@@ -90,8 +90,9 @@ async def _who(request: web.Request) -> Who | None:
         if view_scope(person) is not None and person.enterprise_id is not None:
             ent = await get_enterprise(session, person.enterprise_id)
             enterprise = ent.name if ent is not None else ""
-    async with desk.db.unit_of_work() as session:
-        await desk_ops.touch(session, row, now)
+    if needs_touch(row, now):  # a write at most once a minute, not on every page
+        async with desk.db.unit_of_work() as session:
+            await desk_ops.touch(session, row, now)
     return Who(person, row, enterprise)
 
 
