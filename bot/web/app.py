@@ -31,6 +31,12 @@ CSP = (
     "default-src 'none'; img-src 'self'; style-src 'self'; script-src 'self'; form-action 'self'; "
     "frame-ancestors 'none'; base-uri 'none'"
 )
+STATUS_TEXTS = {  # aiohttp's own answers (an unknown address, a wrong method), said in Chinese
+    403: "没有权限。",
+    404: "没有这个页面。",
+    405: "不支持这种请求方式。",
+    413: "提交的内容太大。",
+}
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -43,7 +49,9 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         if exc.status < 400:  # a redirect
             exc.headers.update({k: v for k, v in _headers().items() if k not in exc.headers})
             raise
-        response = render(request, "error.html", status=exc.status, message=exc.text or exc.reason)
+        said = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
+        message = said or STATUS_TEXTS.get(exc.status, "请求没有成功，请返回总览重试。")
+        response = render(request, "error.html", status=exc.status, message=message)
     for key, value in _headers().items():
         response.headers.setdefault(key, value)
     return response

@@ -89,6 +89,15 @@ async def test_without_a_session_pages_redirect_and_files_are_forbidden(desk: De
     assert signin.headers["Referrer-Policy"] == "no-referrer"
     forged = await desk.client.get("/", cookies={"sb_desk": "forged"}, allow_redirects=False)
     assert forged.status == 303
+    css = await desk.client.get("/static/desk.css")  # the sign-in help is styled
+    assert css.status == 200 and "Noto Sans CJK SC" in await css.text()
+
+
+async def test_unknown_addresses_are_said_in_chinese(desk: DeskTest) -> None:
+    await desk.sign_in(LI)
+    assert "没有这个页面" in await desk.page("/nothing-here", 404)
+    response = await desk.client.delete("/hazards")
+    assert response.status == 405 and "不支持这种请求方式" in await response.text()
 
 
 async def test_role_and_enterprise_are_checked_on_every_request(desk: DeskTest) -> None:
