@@ -12,6 +12,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,8 +55,10 @@ def ledger_filter(desk: Desk, who: Who, query: Any, today: date) -> tuple[Hazard
     """Read the ledger's query parameters (`enterprise`, `status`, `level`, `month`, `q`) into a filter for
     what the person may see; raise 400 (in Chinese, saying how to write it) or 403 on what is wrong."""
     chosen = {k: str(query.get(k, "")).strip() for k in ("enterprise", "status", "level", "month", "q")}
-    values: dict[str, Any] = {"open_only": False, "newest_first": True, "park_tz": desk.settings.park.tz,
-                              "immediate_grace_days": desk.settings.park.immediate_grace_days}
+    park = desk.settings.park
+    values: dict[str, Any] = {
+        "open_only": False, "newest_first": True, "park_tz": park.tz, "immediate_grace_days": park.immediate_grace_days,
+    }
     if chosen["enterprise"]:
         if not chosen["enterprise"].isdigit() or len(chosen["enterprise"]) > 12:
             raise _bad("企业参数应为企业编号（从页面上的企业列表选择）。")
@@ -116,8 +119,6 @@ async def ledger(request: web.Request) -> web.Response:
 
 def _query(chosen: dict[str, str]) -> str:
     """Return the filter as a query string for the page links (each value encoded)."""
-    from urllib.parse import urlencode
-
     return urlencode({k: v for k, v in chosen.items() if v})
 
 
@@ -264,8 +265,6 @@ async def document(request: web.Request) -> web.StreamResponse:
     row = await _file_allowed(request, "document")
     assert isinstance(row, Document)
     full = _inside(request.app[desk_app.DESK].photo_root, row.path)
-    from urllib.parse import quote
-
     return web.FileResponse(
         full,
         headers={

@@ -54,8 +54,8 @@ async def test_a_link_signs_in_once_and_is_stored_hashed(desk: DeskTest) -> None
     assert token not in stored and len(stored) == 1 and len(stored[0]) == 64
     shown = await desk.page(f"/login/{token}")  # opening it (or a chat's link preview) uses nothing
     assert 'id="login"' in shown
-    response = await desk.client.post(f"/login/{token}", allow_redirects=False)
-    assert response.status == 303 and response.headers["Location"] == "/"
+    response = await desk.client.post(f"/login/{token}?next=https://evil.example/", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/"  # never where the request says
     cookie = response.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie  # http base_url
     assert "李干部" in await desk.page("/")
