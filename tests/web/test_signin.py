@@ -129,3 +129,12 @@ async def test_sessions_end_after_12_hours_idle_and_on_logout(desk: DeskTest) ->
     async with desk.h.app.db.reading() as s:
         actions = (await s.scalars(select(AuditEntry.action).where(AuditEntry.action.like("web.%")))).all()
     assert {"web.link", "web.login", "web.logout"} <= set(actions)
+
+
+async def test_the_cookie_is_secure_behind_https(desk: DeskTest) -> None:
+    desk.h.app.settings.web.base_url = "https://desk.example.org"  # as behind the TLS proxy
+    out = await desk.h.say(LI, "/web", desk.h.private(LI))
+    assert "https://desk.example.org/login/" in desk.h.texts(out)
+    token = out[0].reply.text.rsplit("/login/", 1)[1].split()[0] if out[0].reply.text else ""
+    response = await desk.client.post(f"/login/{token}", allow_redirects=False)
+    assert response.status == 303 and "Secure" in response.headers["Set-Cookie"]
