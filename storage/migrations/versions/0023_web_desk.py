@@ -1,4 +1,5 @@
-"""the web desk: one-time login links (/web) and browser sessions, both stored as digests
+"""the web desk: one-time login links (/web) and browser sessions, both stored as digests; hazards by
+status and level
 
 Revision ID: 0023
 Revises: 0020
@@ -40,9 +41,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("session_hash", name=op.f("uq_web_sessions_session_hash")),
     )
     op.create_index("ix_web_sessions_person_id", "web_sessions", ["person_id"], unique=False)
+    # The desk's ledger by level and status (重大隐患, open): counted from this index alone.
+    op.create_index("ix_hazards_status_level", "hazards", ["status", "level", "enterprise_id"])
 
 
 def downgrade() -> None:
+    op.drop_index("ix_hazards_status_level", table_name="hazards")
     op.drop_index("ix_web_sessions_person_id", table_name="web_sessions")
     op.drop_table("web_sessions")
     op.drop_index("ix_web_login_tokens_person_id", table_name="web_login_tokens")
