@@ -150,13 +150,19 @@ async def test_a_manager_signs_in_reviews_accepts_and_prints(
                         "const i=[...document.images];return i.length>=2&&i.every(x=>x.complete&&x.naturalWidth>0)"))
                     loaded = browser.execute_script("return [...document.images].map(x=>x.naturalWidth)")
                     browser.save_screenshot(str(tmp_path / "hazard.png"))
+                    browser.set_window_size(390, 844)  # a phone: nothing wider than the screen
+                    wait.until(lambda d: d.execute_script("return window.innerWidth") <= 400)
+                    wide = browser.execute_script(
+                        "return document.documentElement.scrollWidth - document.documentElement.clientWidth")
+                    browser.save_screenshot(str(tmp_path / "hazard-phone.png"))
+                    browser.set_window_size(1280, 900)
                     browser.find_element(By.ID, "accept").click()
                     wait.until(ec.text_to_be_present_in_element((By.ID, "said"), "验收通过"))
-                    return {"widths": loaded, "title": browser.title}
+                    return {"widths": loaded, "title": browser.title, "wide": wide}
 
                 seen = await asyncio.to_thread(sign_in_and_review)
                 assert all(w > 0 for w in seen["widths"]) and len(seen["widths"]) >= 2
-                assert "YH-2026-0001" in seen["title"]
+                assert "YH-2026-0001" in seen["title"] and seen["wide"] <= 0, seen
                 assert (tmp_path / "hazard.png").stat().st_size > 10_000
 
                 # --- 2. The chat card was edited as if the button had been pressed.
