@@ -21,6 +21,7 @@ from domain.desk.rules import SESSION_IDLE, DeskRefusal, needs_touch
 from domain.hazards.rules import view_scope
 from domain.outcome import Refused
 from domain.park.queries import get_enterprise
+from storage.db import is_unavailable
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,12 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         said = exc.text if exc.text and not exc.text.startswith(f"{exc.status}:") else None
         message = said or STATUS_TEXTS.get(exc.status, "请求没有成功，请返回总览重试。")
         response = render(request, "error.html", status=exc.status, message=message)
+    except Exception as exc:  # a bug or the database away: said in one line, logged in full
+        busy = is_unavailable(exc)
+        if not busy:
+            logger.exception("web desk: %s %s failed", request.method, request.path)
+        message = "数据库暂时无法访问，请稍后刷新。" if busy else "页面出错了，已记录在日志中。请稍后重试。"
+        response = render(request, "error.html", status=503 if busy else 500, message=message)
     for key, value in _headers().items():
         response.headers.setdefault(key, value)
     return response

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
+import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from bot.web.common import DESK
 from storage.models import AuditEntry
 from tests.harness import LI, LIU, ZHANG, Harness
 from tests.web.conftest import BASE_URL, DeskTest
@@ -91,3 +94,16 @@ async def test_summary_and_export_are_for_managers(desk: DeskTest) -> None:
     await desk.sign_in(ZHANG)
     assert "只供管委会管理人员" in await desk.page("/summary", 403)
     assert (await desk.client.get("/export?year=2026")).status == 403
+
+
+async def test_a_failing_page_is_said_in_chinese_and_logged(desk: DeskTest, caplog: pytest.LogCaptureFixture) -> None:
+    await desk.sign_in(LI)
+
+    async def broken(year: int) -> tuple[Path, str]:
+        raise RuntimeError("disk gone")
+
+    desk.client.server.app[DESK].export = broken
+    response = await desk.client.get("/export?year=2026")
+    assert response.status == 500 and "页面出错了" in await response.text()
+    assert "default-src 'none'" in response.headers["Content-Security-Policy"]
+    assert "disk gone" in caplog.text
