@@ -1,4 +1,5 @@
-"""The `safetybot` command: run on Telegram and/or DingTalk, try on the console, migrate, import enterprises, check photos."""
+"""The `safetybot` command: run on Telegram, DingTalk and/or WeCom, try on the console, migrate, import
+enterprises, the emergency roster and supplies, check photos."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.app import App, NotMigrated, build_app, jobs
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.enterprise_csv import CsvError
+from bot.supply_table import CsvError as SupplyFileError
 from storage.db import is_unavailable
 
 if TYPE_CHECKING:
@@ -48,7 +50,7 @@ class StartupRefused(RuntimeError):
 
 
 async def _run_platforms(settings: Settings, migrate: bool) -> None:
-    """Run every configured platform (Telegram, DingTalk, or both) on one database until SIGINT or SIGTERM."""
+    """Run every configured platform (Telegram, DingTalk, WeCom) on one database until SIGINT or SIGTERM."""
     app = build_app(settings, SystemClock())
     adapters: list[PlatformAdapter] = []
     scheduler: Scheduler | None = None
@@ -66,6 +68,11 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
 
             adapters.append(dingtalk.DingTalkAdapter(settings.dingtalk, app.dispatcher, app.inbox))
             refusals.append(dingtalk.StartupError)
+        if settings.wecom.configured:
+            from bot.adapters import wecom
+
+            adapters.append(wecom.WeComAdapter(settings.wecom, app.dispatcher, app.inbox))
+            refusals.append(wecom.StartupError)
         # Jobs write to the outbox; the sender retries while a platform is still being reached.
         scheduler = await _start_schedules(app)
         desk = await _start_desk(app)
@@ -255,6 +262,53 @@ async def _import_enterprises(settings: Settings, path: Path) -> None:
         await app.close()
 
 
+async def _import_roster(settings: Settings, path: Path) -> None:
+    from domain.emergency import operations as emergency_ops
+    from domain.emergency.roster_file import RosterFileError, read_roster
+    from domain.outcome import Refused
+
+    try:
+        lines = read_roster(await asyncio.to_thread(path.read_bytes), path.name)
+    except RosterFileError as exc:
+        raise CsvError(f"{path}: {exc}; nothing was imported") from None
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare()
+        try:
+            async with app.db.unit_of_work() as session:
+                added, changed = await emergency_ops.import_members(session, None, lines, app.clock.now())
+        except Refused as refused:  # nothing was imported: every line is checked before the first is kept
+            detail = refused.detail
+            raise CsvError(
+                f"{path}: line {detail.get('line')}: {refused.reason} "
+                f"({', '.join(f'{k}={v}' for k, v in detail.items() if k != 'line')}); nothing was imported"
+            ) from None
+        print(f"imported {path}: {added} added, {changed} changed")
+    finally:
+        await app.close()
+
+
+async def _import_supplies(settings: Settings, path: Path) -> None:
+    from bot.supply_table import read_supplies
+    from domain.outcome import Refused
+    from domain.supplies import operations as supply_ops
+
+    rows = read_supplies(path)
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare()
+        try:
+            async with app.db.unit_of_work() as session:
+                now = app.clock.now()
+                added, updated = await supply_ops.import_rows(session, rows, None, now, settings.park.day(now))
+        except Refused as refused:  # nothing was imported: the whole file is one transaction
+            said = ", ".join(f"{k}={v!r}" for k, v in refused.detail.items())
+            raise SupplyFileError(f"{path}: {refused.reason} ({said}); nothing was imported") from None
+        print(f"imported {path}: {added} added, {updated} updated")
+    finally:
+        await app.close()
+
+
 async def _storage_check(settings: Settings, fix: bool, grace: timedelta) -> int:
     from storage.files import check_photo_files
 
@@ -377,7 +431,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
     sub = p.add_subparsers(dest="command", required=True)
     run = sub.add_parser(
-        "run", help="run the bot on every configured platform (Telegram long polling, DingTalk Stream mode)"
+        "run", help="run the bot on every configured platform (Telegram long polling, DingTalk Stream mode, WeCom long connection)"
     )
     run.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     run.add_argument("--no-migrate", action="store_true", help="refuse to start if migrations are pending")
@@ -395,6 +449,18 @@ def parser() -> argparse.ArgumentParser:
     imp = ent_sub.add_parser("import", help="import enterprises from a CSV file (see bot/enterprise_csv.py)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    ros = sub.add_parser("roster", help="the emergency command's roster (应急救援指挥部)")
+    ros_sub = ros.add_subparsers(dest="roster_command", required=True)
+    rimp = ros_sub.add_parser(
+        "import", help="import the roster from a CSV or .xlsx file (see domain/emergency/roster_file.py)"
+    )
+    rimp.add_argument("file", type=Path)
+    rimp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    sup = sub.add_parser("supplies", help="manage the emergency supplies (应急物资)")
+    sup_sub = sup.add_subparsers(dest="sup_command", required=True)
+    sup_imp = sup_sub.add_parser("import", help="import supplies from a CSV or .xlsx file (see bot/supply_table.py)")
+    sup_imp.add_argument("file", type=Path)
+    sup_imp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     storage = sub.add_parser("storage", help="photo files on disk")
     storage_sub = storage.add_subparsers(dest="storage_command", required=True)
     check = storage_sub.add_parser(
@@ -465,11 +531,12 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = _settings(args)
         if args.command == "run":
-            if settings.telegram.token is None and not settings.dingtalk.configured:
+            if settings.telegram.token is None and not settings.dingtalk.configured and not settings.wecom.configured:
                 raise ConfigError(
                     f"config error: no platform configured in {args.config or 'config.toml'}: set telegram.token "
                     "(the bot token from @BotFather, or SAFETYBOT_TELEGRAM__TOKEN) and/or dingtalk.client_id with "
-                    "dingtalk.client_secret (or SAFETYBOT_DINGTALK__CLIENT_SECRET); to try the bot without one, "
+                    "dingtalk.client_secret (or SAFETYBOT_DINGTALK__CLIENT_SECRET) and/or wecom.bot_id with wecom.secret "
+                    "(or SAFETYBOT_WECOM__SECRET); to try the bot without one, "
                     "run `safetybot console`"
                 )
             try:
@@ -483,6 +550,10 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_db_upgrade(settings))
         elif args.command == "enterprises":
             asyncio.run(_import_enterprises(settings, args.file))
+        elif args.command == "roster":
+            asyncio.run(_import_roster(settings, args.file))
+        elif args.command == "supplies":
+            asyncio.run(_import_supplies(settings, args.file))
         elif args.command == "storage":
             return asyncio.run(_storage_check(settings, args.fix, args.grace))
         elif args.command == "export":
@@ -491,7 +562,7 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_export(settings, args.year, args.start, args.end, args.output))
         elif args.command == "ledger":
             return asyncio.run(_ledger_verify(settings, args.head))
-    except (ConfigError, NotMigrated, CsvError) as exc:
+    except (ConfigError, NotMigrated, CsvError, SupplyFileError) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except KeyboardInterrupt:

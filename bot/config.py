@@ -2,7 +2,7 @@
 
 Built once by `load_settings` at start and passed down; nothing reads settings at import time.
 Environment variables use the prefix `SAFETYBOT_` and `__` between section and key, e.g.
-`SAFETYBOT_TELEGRAM__TOKEN` or `SAFETYBOT_DINGTALK__CLIENT_SECRET`.
+`SAFETYBOT_TELEGRAM__TOKEN`, `SAFETYBOT_DINGTALK__CLIENT_SECRET` or `SAFETYBOT_WECOM__SECRET`.
 """
 
 from __future__ import annotations
@@ -178,6 +178,21 @@ class DingTalkSettings(_Section):
         )
 
 
+class WeComSettings(_Section):
+    """The WeCom 智能机器人 in API mode over its long connection (keys as the admin console names them)."""
+
+    bot_id: str = ""  # the bot's Bot ID
+    secret: SecretStr | None = None  # the bot's Secret; prefer SAFETYBOT_WECOM__SECRET
+    ws_url: str = "wss://openws.work.weixin.qq.com"
+    # Cards as template cards with buttons; off: markdown with the commands spelled out.
+    template_cards: bool = True
+
+    @property
+    def configured(self) -> bool:
+        """Tell whether the bot should run on WeCom (both the bot id and its secret are set)."""
+        return bool(self.bot_id) and self.secret is not None and bool(self.secret.get_secret_value())
+
+
 class PlatformLimits(_Section):
     """How fast the bot may write on one platform; the defaults are Telegram's published limits."""
 
@@ -198,6 +213,10 @@ class SendingSettings(_Section):
         default_factory=lambda: {
             "telegram": PlatformLimits(),
             "dingtalk": PlatformLimits(overall_per_second=20.0, private_per_second=20.0, private_burst=20),
+            # WeCom's 智能机器人: 30 messages a minute in one chat (replies and proactive sends together).
+            "wecom": PlatformLimits(
+                overall_per_second=10.0, per_group_per_minute=30.0, private_per_second=0.5, private_burst=3
+            ),
         }
     )
     retries: int = Field(default=6, ge=0, le=20)  # tries after the first, on 5xx, timeouts, network errors
@@ -227,8 +246,14 @@ class ScheduleSettings(_Section):
     reminders: str = "*/10 * * * *"  # private reminders held back by quiet hours go out
     escalate_after_days: int = Field(default=3, ge=1, le=60)  # days overdue before managers are told
     catch_up_hours: int = Field(default=48, ge=0, le=24 * 14)  # a run missed this recently is made at start
+    # Roll calls (应急点名, /alert): the job that reminds silent members runs this often; a member who has not
+    # answered is reminded every `alert_remind_minutes`, at most `alert_reminders` times. Quiet hours never
+    # hold an alert back.
+    alerts: str = "* * * * *"
+    alert_remind_minutes: int = Field(default=3, ge=1, le=120)
+    alert_reminders: int = Field(default=2, ge=0, le=10)
 
-    @field_validator("digest", "overdue", "reminders")
+    @field_validator("digest", "overdue", "reminders", "alerts")
     @classmethod
     def _cron(cls, value: str) -> str:
         return _check_cron(value)
@@ -294,6 +319,7 @@ class Settings(BaseSettings):
     storage: StorageSettings = Field(default_factory=StorageSettings)
     telegram: TelegramSettings = Field(default_factory=TelegramSettings)
     dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
+    wecom: WeComSettings = Field(default_factory=WeComSettings)
     sending: SendingSettings = Field(default_factory=SendingSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     web: WebSettings = Field(default_factory=WebSettings)

@@ -29,8 +29,13 @@ T_ = TypeVar("T_")
 
 def files_line(attached: Sequence[BroadcastFile]) -> str:
     """Say what files came with a notice, campaign or submission: documents by name, photos counted."""
-    names = "、".join(f"《{f.document.file_name}》" for f in attached if f.document is not None)
-    photos = sum(f.photo is not None for f in attached)
+    documents = [f.document.file_name for f in attached if f.document is not None]
+    return files_said(documents, sum(f.photo is not None for f in attached))
+
+
+def files_said(documents: Sequence[str], photos: int) -> str:
+    """Say documents by name and photos counted (`files_line` from names and a count)."""
+    names = "、".join(f"《{name}》" for name in documents)
     parts = ([T.FILES_DOCUMENTS.format(names=names)] if names else []) + (
         [T.FILES_PHOTOS.format(count=photos)] if photos else []
     )

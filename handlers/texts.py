@@ -1462,6 +1462,493 @@ TODO_SUBMIT_RETURNED = "｜已退回：{reason}"
 TODO_REVIEW = "待审核的自查报告 {count} 项："
 TODO_REVIEW_LINE = "{code} {title}｜{enterprise}"
 BTN_TODO_ITEM = "{code} {label}"
+
+# --- knowledge quiz (知识答题) ---
+HELP["quiz"] = (
+    "/quiz（/答题）— 参加知识答题（私聊逐题作答，中断后再发 /quiz 继续）；"
+    "管理员：/quiz <标题> <题数> <截止> [企业…] 发起，/quiz 题库（随 CSV/Excel 文件）导入题库，"
+    "/quiz end [编号] 结束，/quiz 成绩 [编号] 导出成绩表"
+)
+QUIZ_KINDS = {"single": "单选", "multiple": "多选", "judge": "判断"}
+QUIZ_JUDGE_LABELS = {"A": "对", "B": "错"}
+QUIZ_USAGE = (
+    "发起知识答题：/quiz <标题> <题目> <截止> [时间] [企业…]\n"
+    "· 题目：10题（从题库随机抽 10 道）、题号1-10,15（按题号）或 全部\n"
+    "· 截止：12月20日、2026-12-20、7天内，可再写时间 18:00（不写为当天 23:59）\n"
+    "· 企业：不写为全部企业；写企业名称或简称，只限这些企业的人员参加\n"
+    "例：/quiz 2026安全月知识答题 10题 12月20日\n"
+    "导入题库：随 CSV 或 Excel 文件发送 /quiz 题库；结束：/quiz end [编号]；成绩表：/quiz 成绩 [编号]。"
+)
+QUIZ_OPEN_LINE = "进行中：第{id}期 {title}｜截止 {until}"
+QUIZ_NOT_ALLOWED = "发起、结束知识答题和导入题库需要管理员或包片干部身份。"
+QUIZ_NOT_FOR_ROLE = "知识答题面向各企业的安全负责人和员工；发送 /help 查看您可以使用的命令。"
+QUIZ_NONE = "还没有发起过知识答题。"
+QUIZ_NONE_OPEN = "目前没有您可以参加的知识答题。"
+QUIZ_NOT_FOUND = "没有第{id}期知识答题。请用 /quiz 查看进行中的答题。"
+QUIZ_BAD_NUMBER = "“{text}”不是答题编号：请写数字，例如 /quiz end 3。"
+QUIZ_NEED_QUESTIONS = "请写出题目：10题（随机抽取）、题号1-10 或 全部。\n" + QUIZ_USAGE
+QUIZ_BAD_QUESTIONS = "“{text}”看不懂：题号请写成 题号1-10,15（从小到大，一次最多 100 道）。"
+QUIZ_NEED_END = "请写出截止日期，例如 12月20日 或 7天内。\n" + QUIZ_USAGE
+QUIZ_BAD_END = "截止日期“{text}”看不懂：请写 12月20日、2026-12-20 或 7天内。"
+QUIZ_PAST_END = "截止时间已经过去了，请写一个以后的时间。"
+QUIZ_BAD_ENTERPRISE = "找不到企业“{text}”：请写企业全称或简称（/enterprises 查看名单），多个企业用空格分开。"
+QUIZ_EMPTY_BANK = "题库还是空的：请先随 CSV 或 Excel 文件发送 /quiz 题库 导入题目。"
+QUIZ_TOO_FEW = "题库只有 {have} 道题，不够抽 {wanted} 道（一次最多 100 道）。"
+QUIZ_UNKNOWN_QUESTIONS = "题库里没有这些题号：{numbers}。发送 /quiz 题库 查看题号范围。"
+QUIZ_STARTED = "已发起第{id}期知识答题《{title}》，共 {count} 道题，卡片已发到园区群。"
+QUIZ_ENDED = "第{id}期知识答题《{title}》已结束，成绩表稍后私聊发给您。"
+QUIZ_ENDED_ALREADY = "这期知识答题已经结束了。"
+QUIZ_CARD_TITLE = "知识答题 第{id}期"
+QF_TITLE = "名称"
+QF_QUESTIONS = "题目"
+QF_UNTIL = "截止"
+QF_SCOPE = "参加范围"
+QF_FINISHED = "已完成"
+QF_AVERAGE = "平均分"
+QF_ENTERPRISES = "各企业"
+QF_HOW = "说明"
+QUIZ_QUESTION_COUNT = "{count} 道"
+QUIZ_SCOPE_ALL = "全部企业"
+QUIZ_FINISHED_COUNT = "{finished}/{people} 人"
+QUIZ_AVERAGE = "{average} 分"
+QUIZ_NO_AVERAGE = "—"
+QUIZ_ENTERPRISE_LINE = "{enterprise}：完成 {finished}/{people} 人，平均 {average}"
+QUIZ_ENTERPRISE_NOBODY = "{enterprise}：暂无登记人员"
+QUIZ_HOW = "点“开始答题”，在私聊中逐题作答；中途停下可再点一次或发送 /quiz 继续。每人限答一次。"
+QUIZ_STATUS_OPEN = "进行中"
+QUIZ_STATUS_CLOSED = "已结束"
+BTN_QUIZ_BEGIN = "开始答题"
+BTN_QUIZ_SUBMIT = "提交"
+QUIZ_QUESTION_TITLE = "{title}｜第 {number}/{total} 题（{kind}）"
+QF_QUESTION = "题目"
+QF_OPTIONS = "选项"
+QF_TICKED = "已选"
+QF_CHOSEN = "您的答案"
+QF_ANSWER = "正确答案"
+QF_EXPLANATION = "解析"
+QUIZ_MULTIPLE_HOW = "多选题：点选项勾选或取消，选好后点“提交”（也可以发送 /quiz ACD 这样的字母作答）。"
+QUIZ_JUDGE_WORDS = {"对": "A", "正确": "A", "√": "A", "错": "B", "错误": "B", "×": "B"}
+QUIZ_ANSWER_PRIVATELY = "答题请在私聊中进行：点“开始答题”或私聊发送 /quiz。"
+QUIZ_NOTHING_TO_ANSWER = "您没有正在作答的题目：点群里答题卡片上的“开始答题”，或发送 /quiz 开始。"
+QUIZ_BAD_TYPED = "“{text}”不是这道题的选项：单选题写一个字母（如 /quiz B），多选题写全部所选字母（如 /quiz ACD），判断题写 /quiz 对 或 /quiz 错。"
+QUIZ_TICKED = "☑ {letter}"
+QUIZ_UNTICKED = "☐ {letter}"
+QUIZ_TICKED_TOAST = "已选：{ticked}"
+QUIZ_STATUS_ASKING = "请作答"
+QUIZ_RIGHT = "回答正确"
+QUIZ_WRONG = "回答错误"
+QUIZ_BEGUN = "开始答题：《{title}》共 {total} 道题，逐题作答，答完一题即显示正确答案和解析。"
+QUIZ_GO_ON = "继续答题：《{title}》已答 {answered}/{total} 题，接着答下一题。"
+QUIZ_DONE = "《{title}》已答完：答对 {correct}/{total} 题，得分 {score} 分。感谢参与！"
+QUIZ_TAKEN = "您已经完成这期答题（答对 {correct}/{total} 题，{score} 分），每人只能答一次。"
+QUIZ_CLOSED = "这期知识答题已经结束，不能再作答了。"
+QUIZ_NOT_INVITED = "这期知识答题不在您企业的参加范围内。"
+QUIZ_NOT_YOURS = "这个按钮不属于您正在答的题，没有做任何改动。"
+QUIZ_ANSWERED = "这道题已经答过了，答案不能更改。"
+QUIZ_BAD_OPTION = "这个选项无效，没有做任何改动。"
+QUIZ_NOTHING_TICKED = "请先勾选至少一个选项，再点“提交”。"
+QUIZ_NEED_PRIVATE = "{name}，答题在私聊中进行：请先私聊我发送 /start，再点“开始答题”或发送 /quiz。"
+QUIZ_SENT_PRIVATELY = "题目已私聊发给您"
+QUIZ_SENT_PRIVATELY_NAMED = "{name}，题目已私聊发给您。"
+QUIZ_BANK_HOW = (
+    "导入题库：随 CSV 或 Excel（.xlsx）文件发送 /quiz 题库。\n"
+)
+QUIZ_BANK_COLUMNS = (
+    "表头（第 1 行）：题型（单选/多选/判断）、题目、A、B、C、D（可到 F；判断题不用填）、答案（如 A、ACD；"
+    "判断题写 对/错）、解析（可选）。样例见 docs/samples/知识答题题库样例.csv。"
+)
+QUIZ_BANK_HOW = QUIZ_BANK_HOW + QUIZ_BANK_COLUMNS
+QUIZ_BANK_NEED_FILE = "请随 CSV 或 Excel（.xlsx）文件发送 /quiz 题库。\n" + QUIZ_BANK_COLUMNS
+QUIZ_BANK_NOT_TABLE = "《{name}》不是 CSV 或 Excel（.xlsx）表格，读不出题目。"
+QUIZ_BANK_REFUSED = "《{name}》有 {count} 处问题，题库没有导入，请改好后重新发送："
+QUIZ_BANK_ROW = "第 {line} 行：{problem}"
+QUIZ_BANK_MORE_ERRORS = "……另有 {count} 处问题。"
+QUIZ_BANK_PROBLEMS = {
+    "no_header": "第 1 行应是表头，缺少：{detail}",
+    "no_rows": "表格里没有题目{detail}",
+    "too_many_rows": "一次最多导入 {detail} 道题，请分几次导入",
+    "bad_kind": "题型“{detail}”应为 单选、多选 或 判断",
+    "no_question": "题目是空的",
+    "too_long": "{detail}太长了（题目、解析最多 500 字，选项最多 200 字）",
+    "too_few_options": "选择题至少要有 A、B 两个选项",
+    "gap_in_options": "选项要从 A 起连续填写，{detail} 前面有空着的选项",
+    "no_answer": "没有填答案",
+    "bad_answer": "答案“{answer}”应为选项字母 {first}–{last}（多选题如 ACD；判断题写 对 或 错）",
+    "one_answer": "单选题和判断题只能有一个答案，写的是“{detail}”",
+    "twice": "与第 {detail} 行的题目重复",
+}
+QUIZ_BANK_IMPORTED = "《{name}》已导入 {added} 道题。"
+QUIZ_BANK_SKIPPED = "另有 {count} 道题库里已有，未重复导入。"
+QUIZ_BANK_EMPTY = "题库还是空的。"
+QUIZ_BANK_SUMMARY = "题库共 {total} 道题（{parts}），题号 {first}–{last}。"
+QUIZ_SHEET_WORKING = "第{id}期知识答题《{title}》的成绩表正在生成，稍后私聊发给您。"
+QUIZ_SHEET_SENT = "第{id}期知识答题《{title}》成绩表：共 {count} 人参加。"
+QUIZ_SHEET_FILE = "知识答题第{id}期成绩表.xlsx"
+QUIZ_SHEET_PEOPLE = "成绩"
+QUIZ_SHEET_ENTERPRISES = "企业汇总"
+QUIZ_SHEET_HEADER = ("企业", "姓名", "开始时间", "完成时间", "已答题数", "答对题数", "总题数", "得分", "状态")
+QUIZ_SHEET_ENTERPRISE_HEADER = ("企业", "人员数", "参加人数", "完成人数", "平均分")
+QUIZ_SHEET_DONE = "已完成"
+QUIZ_SHEET_NOT_DONE = "未完成"
+# --- emergency command roster and roll call (应急救援指挥部、应急点名) ---
+EMERGENCY_HELP = {
+    "emergency": "/emergency（/应急）— 私聊查看应急救援指挥部：先打应急办和值班人员的电话",
+    "roster": "/roster（/应急名单）[add|remove|link|import] — 应急救援指挥部成员名单（查看：包片干部、管理员；录入：管理员）",
+    "alert": "/alert（/点名）<说明> — 应急点名：每位成员私聊收到「到」按钮，群里卡片显示谁几分钟内应答；/alert end 结束",
+    "here": "/here — 应急点名时回答「到」（也可按消息上的「到」按钮）",
+}
+ROSTER_USAGE = (
+    "应急救援指挥部名单的用法：\n"
+    "· /roster — 查看名单（私聊发送，含电话）\n"
+    "· /roster add <姓名> <指挥部职务> <单位> <电话> [电话2] [代理人：姓名] [值班：1] [办公室]\n"
+    "  例：/roster add 王强 总指挥 管委会 <手机号> 代理人：李明 值班：1\n"
+    "  「办公室」表示在应急办（负责协调）；「值班：n」是值班顺序，1 最先联系。同名再 add 即修改。\n"
+    "· /roster remove <姓名> — 移出指挥部\n"
+    "· /roster link <姓名> <@用户名|聊天中的名字> — 关联聊天账号（点名时私聊通知）；/roster link <姓名> 取消\n"
+    "· /roster import — 随本命令发送 Excel 名单（.xlsx），列：姓名、职务、单位、电话、代理人、办公室、值班顺序、账号"
+)
+ROSTER_ONLY_ADMINS = "修改应急救援指挥部名单需要管理员身份。"
+ROSTER_EMPTY = "应急救援指挥部名单还没有录入。管理员可发送 /roster add … 或 /roster import 录入。"
+ROSTER_TITLE = "应急救援指挥部（{count} 人）："
+ROSTER_LINE = "{order}{name}｜{role}｜{unit}｜{phones}{deputy}{office}{account}"
+ROSTER_ORDER = "{order}. "
+ROSTER_DEPUTY = "｜代理人：{deputy}"
+ROSTER_OFFICE = "｜应急办"
+ROSTER_ACCOUNT = "｜已关联 {name}"
+ROSTER_UNLINKED = "未关联聊天账号（{count} 人，点名时无法私聊通知，请电话联系或用 /roster link 关联）：{names}"
+ROSTER_ALL_LINKED = "全部成员已关联聊天账号。"
+ROSTER_SAVED = "已录入应急救援指挥部成员：{name}（{role}，{unit}）。{linked}"
+ROSTER_CHANGED = "已修改应急救援指挥部成员：{name}（{role}，{unit}）。{linked}"
+ROSTER_LINKED_TO = "已关联聊天账号：{person}。"
+ROSTER_NOT_LINKED = "未找到同名的聊天账号，点名时无法私聊通知；可用 /roster link {name} <@用户名> 关联。"
+ROSTER_REMOVED = "已将 {name} 移出应急救援指挥部。"
+ROSTER_LINK_DONE = "已将 {name} 关联到聊天账号 {person}，点名时私聊通知。"
+ROSTER_UNLINK_DONE = "已取消 {name} 的聊天账号关联。"
+ROSTER_UNLINK_WORDS = ("取消", "无", "-")
+ROSTER_LINK_USAGE = "请写成：/roster link <姓名> <@用户名|聊天中的名字>，例如 /roster link 王强 @wangqiang；取消关联：/roster link 王强 取消"
+ROSTER_LINK_WHO = "没有找到聊天账号「{text}」（对方需先给我发过消息）。请写 @用户名 或对方在聊天中的名字。"
+ROSTER_LINK_MANY = "「{text}」对应多个聊天账号：{names}。请改写 @用户名。"
+ROSTER_REMOVE_USAGE = "请写成：/roster remove <姓名>，例如 /roster remove 王强"
+ROSTER_ADD_MISSING = "缺少{what}。请写成：/roster add <姓名> <指挥部职务> <单位> <电话>，例如 /roster add 王强 总指挥 管委会 <手机号> 值班：1"
+ROSTER_ADD_WHAT = ("姓名", "指挥部职务", "单位")
+ROSTER_BAD_WORD = "看不懂「{word}」：电话只写数字（可带 - 或 +），代理人写成「代理人：姓名」，值班顺序写成「值班：1」，应急办成员写「办公室」。"
+ROSTER_NOT_MEMBER = "应急救援指挥部里没有「{name}」。发送 /roster 查看名单。"
+ROSTER_BAD_NAME = "姓名、职务、代理人要写成不含空格的词（姓名、职务不超过 50 字，单位不超过 100 字）。"
+ROSTER_NO_PHONE = "请至少写一个电话：手机号或带区号的座机号（区号和号码之间可用 - 连接）。"
+ROSTER_TOO_MANY_PHONES = "每位成员最多写 3 个电话。"
+ROSTER_BAD_PHONE = "电话看不懂：只写数字（可带 - 或开头的 +），6 到 20 位，多个电话用空格分开。"
+ROSTER_BAD_ORDER = "值班顺序写 1 到 99 的数字，1 最先联系。"
+ROSTER_PERSON_TAKEN = "{person} 已关联到成员 {holder}，一个聊天账号只能关联一名成员。"
+ROSTER_ACCOUNT_UNKNOWN = "账号「{account}」没有找到唯一的聊天账号（对方需先给我发过消息；重名时写 @用户名）。"
+ROSTER_FILE_LINE = "名单第 {line} 行："
+ROSTER_IMPORT_NEED_FILE = "请随 /roster import 发送 Excel 名单文件（.xlsx，第一行是列名：姓名、职务、单位、电话，可选 代理人、办公室、值班顺序、账号）。CSV 文件请由管理员在服务器上用 safetybot roster import 导入。"
+ROSTER_IMPORTED = "已导入应急救援指挥部名单：新增 {added} 人，修改 {changed} 人，现共 {total} 人。\n{unlinked}"
+ROSTER_FILE_PROBLEMS = {
+    "not_text": "文件不是 UTF-8 或 GBK 编码的表格。",
+    "not_table": "文件不是能读取的 Excel 表格（.xlsx）。",
+    "no_column": "第一行缺少「{value}」列。",
+    "empty_field": "第 {line} 行的「{value}」是空的。",
+    "twice": "第 {line} 行：{value} 出现了两次。",
+    "bad_office": "第 {line} 行：办公室一栏写「是」或「否」，不是「{value}」。",
+    "bad_duty": "第 {line} 行：值班顺序写数字，不是「{value}」。",
+    "too_many": "名单超过 {value} 行。",
+}
+ROSTER_FIELDS = {"name": "姓名", "role": "职务", "unit": "单位", "phones": "电话"}
+ROSTER_NOTHING_IMPORTED = "名单没有导入（{problem}）请改正后重新发送。"
+ROSTER_SENT_PRIVATELY = "{name}，名单已私聊发给您（群里不公布电话）。"
+ROSTER_NEED_PRIVATE = "{name}，含电话的名单只私聊发送。请先私聊我发送 /start，再发一次这个命令。"
+
+EMERGENCY_TITLE = "应急救援指挥部：出现险情先打以下电话"
+EMERGENCY_OFFICE = "应急办（负责协调）："
+EMERGENCY_CHAIN = "值班顺序："
+EMERGENCY_LINE = "{order}{name}（{role}，{unit}）：{phones}{deputy}"
+EMERGENCY_DEPUTY = "；联系不上找 {deputy}"
+EMERGENCY_NO_CHAIN = "（还没有排值班顺序：管理员用 /roster add … 值班：1 设置）"
+EMERGENCY_FOOTER = "指挥部共 {count} 人；紧急情况同时拨打 119 / 120 / 110。"
+EMERGENCY_SENT_PRIVATELY = "{name}，应急联系人和电话已私聊发给您（群里不公布电话）。"
+EMERGENCY_NEED_PRIVATE = "{name}，应急联系电话只私聊发送。请先私聊我发送 /start，再发 /emergency。紧急情况请直接拨打 119 / 120 / 110。"
+
+ALERT_USAGE = "请写成：/alert <说明>，例如 /alert 2号罐区泄漏，请指挥部成员立即应答；演练点名：/alert 演练 消防疏散演练。结束点名：/alert end"
+ALERT_END_WORDS = ("end", "结束", "stop")
+ALERT_ONLY_MANAGERS = "应急点名需要管理员或包片干部身份。"
+ALERT_OPEN = "已有一次点名正在进行（{note}，{when} 开始）。请先发送 /alert end 结束它。"
+ALERT_NONE_OPEN = "现在没有进行中的点名。"
+ALERT_NOBODY = "应急救援指挥部名单还没有成员，无法点名。管理员可用 /roster add 或 /roster import 录入。"
+ALERT_CARD_TITLE = "应急点名：{note}"
+ALERT_CARD_TITLE_DRILL = "演练点名：{note}"
+AF_CALLER = "发起"
+AF_CALLER_VALUE = "{name}，{when}"
+AF_ANSWERED = "应答"
+AF_ANSWERED_VALUE = "{answered}/{total}"
+AF_HERE = "已到"
+AF_HERE_LINE = "{name} {minutes}分钟"
+AF_SILENT = "未到"
+AF_SILENT_REMINDED = "（已提醒{times}次）"
+AF_NO_ACCOUNT = "无聊天账号"
+AF_NO_ACCOUNT_VALUE = "{names}（请电话联系）"
+AF_DRILL = "演练记录"
+AF_DRILL_VALUE = "结束后可用 /drill 登记本次演练，参加人数按已到 {answered} 人"
+ALERT_STATUS_OPEN = "点名中"
+ALERT_STATUS_DONE = "已结束（历时 {minutes} 分钟）"
+BTN_HERE = "到"
+ALERT_ASK = "【{kind}】{note}\n{caller} 发起点名，请立即按「到」应答（或发送 /here）。"
+ALERT_KIND = "应急点名"
+ALERT_KIND_DRILL = "演练点名"
+ALERT_REMIND = "【{kind}提醒】{note}\n您还没有应答，请立即按「到」（已过 {minutes} 分钟）。"
+ALERT_STARTED = "已发起点名：私聊通知 {asked} 人。{missing}"
+ALERT_MISSING = "以下成员无法私聊通知，请电话联系：\n{lines}"
+ALERT_MISSING_NAMES = "以下成员无法私聊通知，请电话联系（电话见私聊 /roster 或 /emergency）：{names}"
+ALERT_MISSING_SENT = "无法私聊通知的 {count} 名成员及其电话已私聊发给您，请电话联系。"
+ALERT_MISSING_LINE = "· {name}（{role}）：{phones}"
+ALERT_HERE_DONE = "已应答「到」（{minutes} 分钟）。"
+ALERT_HERE_AGAIN = "您已于 {when} 应答过「到」，无需重复。"
+ALERT_NOT_ASKED = "您不在这次点名的名单里，或点名不存在；没有做任何改动。"
+ALERT_ENDED = "这次点名已经结束，没有再记录应答。"
+ALERT_NO_CALL = "现在没有进行中的点名。"
+ALERT_END_DONE = "点名已结束：已到 {answered}/{total}{drill}。"
+ALERT_END_DRILL = "；可用 /drill 登记本次演练（参加 {answered} 人）"
+TODO_HERE = "应急点名待应答：{note}（请按「到」）"
+# --- backfill (补录) ---
+BACKFILL_HELP = "/backfill（/补录）<类别> <日期> <内容> — 补录往年或过去的纸质记录：会议、通知（方案、预案…）、专项行动、检查、隐患、培训、演练；按实际日期计入统计，不发通知、不提醒"
+BACKFILL_USAGE = (
+    "用法：/补录 <类别> <日期> <内容>（也可写 /backfill）\n"
+    "类别：会议（例会、动员会）、通知（方案、预案、制度、通报）、专项行动、检查、隐患、培训、演练\n"
+    "日期写实际日期：2025-03-05、2025-3-5、2025年3月5日；只写 3月5日 时，按前面写的年份（如 /补录 2025年 会议 3月5日 …），"
+    "没写年份则取今天以前最近的这一天。不能补录今天以后的日期。\n"
+    "例如：\n"
+    "/补录 会议 2025-03-05 三月份安全例会\n"
+    "/补录 方案 2025-04-01 消防安全专项整治方案\n"
+    "/补录 专项行动 2025-03-01 消防安全百日攻坚 截止 2025-06-10\n"
+    "/补录 检查 2025-03-12 6人次 华油 宏达 消防设施专项检查\n"
+    "/补录 隐患 2025-04-02 华油 二车间配电室 电线裸露 立即整改 2025-04-03 验收 2025-04-05\n"
+    "/补录 隐患 2025-05-06 宏达 仓库 消防通道堆放杂物 限期 2025-05-20 整改 2025-05-18 验收 2025-05-21\n"
+    "/补录 培训 2025-04-15 特种设备安全培训 县市场监管局 外部 全园区 60人次\n"
+    "/补录 演练 2025-06-12 消防演练 宏达 40人\n"
+    "补录的记录标“补录”，不发到群里、不提醒企业，按实际日期计入周报、年度总结和台账。"
+)
+BACKFILL_BAD_KIND = "没看懂要补录的类别“{text}”。\n" + BACKFILL_USAGE
+BACKFILL_NO_DATE = "请在类别后写实际日期，例如 2025-03-05 或 2025年3月5日。\n" + BACKFILL_USAGE
+BACKFILL_BAD_DATE = "没看懂日期“{text}”。请写 2025-03-05、2025-3-5、2025年3月5日 或 3月5日。\n" + BACKFILL_USAGE
+BACKFILL_FUTURE = "日期 {day} 还没到：补录只记已经发生的事。今后的会议、通知请用 /meeting、/notice 发布。"
+BACKFILL_NO_TITLE = "请写{kind}的名称，例如：{example}"
+BACKFILL_MARK = "【补录】"
+BACKFILL_TAG = "（补录）"
+BACKFILL_NOTE = "已按实际日期计入 {period} 的统计；没有发到群里，也不会提醒企业。"
+BACKFILL_MEETING_DONE = "【补录】会议 {code}（{category}）：{when} {title}{place}。"
+BACKFILL_NOTICE_DONE = "【补录】文件 {code}（{category}）：{day} {title}。"
+BACKFILL_PLACE = "，地点：{place}"
+BACKFILL_CAMPAIGN_DONE = "【补录】专项行动 {code}：{title}，{start} 至 {due}。"
+BACKFILL_CAMPAIGN_BAD_DUE = "截止日期“{text}”看不懂或早于开始日期 {start}。例如：/补录 专项行动 2025-03-01 消防安全百日攻坚 截止 2025-06-10"
+BACKFILL_CAMPAIGN_RUNNING = "截止日期 {due} 还没到：仍在进行的专项行动请用 /campaign 发布，企业才能提交自查报告。"
+BACKFILL_MEETING_EXAMPLE = "/补录 会议 2025-03-05 三月份安全例会"
+BACKFILL_NOTICE_EXAMPLE = "/补录 方案 2025-04-01 消防安全专项整治方案"
+BACKFILL_CAMPAIGN_EXAMPLE = "/补录 专项行动 2025-03-01 消防安全百日攻坚 截止 2025-06-10"
+BACKFILL_KIND_NAMES = {"meeting": "会议", "notice": "文件", "campaign": "专项行动"}
+BACKFILL_OTHER_USAGE = "补录的写法：/补录 {kind} <日期> …，日期之后的内容与 {command} 相同。"
+BACKFILL_HAZARD_USAGE = (
+    "补录隐患的写法：/补录 隐患 <发现日期> <企业> [部位] <隐患描述> [立即整改 [日期] | 限期 <日期> [整改 <日期>]] 验收 <日期> [检查：<检查名称>]\n"
+    "例如：/补录 隐患 2025-04-02 华油 二车间配电室 电线裸露 立即整改 2025-04-03 验收 2025-04-05\n"
+    "写“检查：消防设施专项检查”时，隐患计入那次（已补录的）检查发现的隐患。\n"
+    "补录的隐患须已整改并验收销号；仍未整改的隐患请用 /hazard 登记，以便提醒整改。"
+)
+BACKFILL_HAZARD_NO_ENTERPRISE = "请在日期后写企业名称或别名。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_NO_DESCRIPTION = "请写隐患描述。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_NO_ACCEPTANCE = "请写验收日期（验收 2025-04-05）。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_NO_INSPECTION = (
+    "没有找到 {day} 以前、检查了{enterprise}的检查“{name}”。请先补录这次检查（/补录 检查 <日期> <人次> <企业…> {name}），"
+    "或不写“检查：…”。"
+)
+BACKFILL_HAZARD_NO_INSPECTION_NAME = "“检查：”后面要写检查的名称，例如：检查：消防设施专项检查。"
+BACKFILL_HAZARD_INSPECTION = "，检查：{name}"
+BACKFILL_HAZARD_DATE_AFTER = "“{word}”后面要写日期，例如：{word} 2025-04-05。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_BOTH_MODES = "“立即整改”和“限期”只能写一个。\n" + BACKFILL_HAZARD_USAGE
+BACKFILL_HAZARD_ORDER = "日期先后不对：{what}。请按 发现 ≤ 整改 ≤ 验收 的顺序写。"
+BACKFILL_HAZARD_FIX_BEFORE_FOUND = "整改日期 {fixed} 早于发现日期 {found}"
+BACKFILL_HAZARD_ACCEPT_BEFORE_FIX = "验收日期 {accepted} 早于整改日期 {fixed}"
+BACKFILL_HAZARD_DUE_BEFORE_FOUND = "限期 {due} 早于发现日期 {found}"
+BACKFILL_HAZARD_DONE = (
+    "【补录】隐患 {code}：{enterprise}{location}｜{description}\n"
+    "发现 {found}{inspection}，{mode}，整改 {fixed}，验收销号 {accepted}。"
+)
+BACKFILL_HAZARD_LOCATION = "｜{location}"
+BACKFILL_HAZARD_IMMEDIATE = "立即整改"
+BACKFILL_HAZARD_DEADLINE = "限期整改（{due} 前）"
+BACKFILL_FIX_NOTE = "补录：{mode}"
+# What a clerk types as the kind of a back-filled record, and the words of a back-filled hazard's story
+BACKFILL_KINDS = {
+    "会议": "meeting", "例会": "meeting:regular", "动员会": "meeting:mobilisation", "专题会": "meeting:mobilisation",
+    "培训会": "meeting:training", "通知": "notice", "文件": "notice", "方案": "notice:plan",
+    "预案": "notice:emergency_plan", "制度": "notice:regulation", "通报": "notice:bulletin",
+    "专项行动": "campaign", "行动": "campaign", "检查": "inspection", "隐患": "hazard",
+    "培训": "training", "演练": "drill", "演习": "drill",
+}  # fmt: skip
+BACKFILL_IMMEDIATE_WORDS = ("立即整改", "立即", "当场整改", "现场整改")
+BACKFILL_DEADLINE_WORDS = ("限期整改", "限期")
+BACKFILL_FIXED_WORDS = ("整改", "整改完成", "完成整改", "完成")
+BACKFILL_ACCEPTED_WORDS = ("验收", "验收通过", "销号")
+BACKFILL_DUE_WORDS = ("截止", "至", "到")
+BACKFILL_PLACE_LABEL = ("地点：", "地点:", "位置：", "位置:", "部位：", "部位:")
+BACKFILL_INSPECTION_LABEL = ("检查：", "检查:")
+XLSX_CAMPAIGN_NO_TASKS = "（补录，未分企业记录）"
+BACKFILL_EVENT = "补录（{at} 录入）"
+BACKFILL_NO_RECEIPTS = "{code}（{title}）是补录的记录：按实际日期计入统计，不收回执、不提醒。"
+DIGEST_CAMPAIGN_NO_TASKS = "· {title}：补录，未分企业记录"
+# --- supplies ---
+# Emergency supplies (应急物资) with their checks, and publicity counts (宣传): handlers/supplies/,
+# the digest section (handlers/reports/supplies_section.py) and the export sheet (handlers/reports/supplies_sheet.py).
+HELP.update(
+    {
+        "supply": "/supply（/物资）add <名称> <数量> <存放地点> <每月|每季度|每半年|每年|有效期至 日期> [负责人 姓名] — 登记或更新应急物资；/supply import 随Excel表导入；/supply <编号> 查看",
+        "supplies": "/supplies（/应急物资）— 私下查看应急物资清单和下次检查日期",
+        "check": "/check（/物资检查）<编号或名称> [备注] [有效期至 日期] — 随照片记录一次物资检查，顺延下次检查日期",
+        "publicity": "/publicity（/宣传）<宣传品> <数量><单位> [日期] — 记录宣传发放或悬挂（如 宣传单页 2000 份）；不带内容查看本年合计",
+    }
+)
+SUPPLY_PARK_STORE = "园区仓库"
+SUPPLY_CYCLE_NAMES = {"monthly": "每月检查", "quarterly": "每季度检查", "half_yearly": "每半年检查", "yearly": "每年检查"}
+SUPPLY_NO_CYCLE = "按有效期更换"
+SUPPLY_DUE_CHECK = "下次检查"
+SUPPLY_DUE_EXPIRY = "有效期至"
+SUPPLY_LEFT = "还有 {days} 天"
+SUPPLY_TODAY = "今天到期"
+SUPPLY_LATE = "已逾期 {days} 天"
+SUPPLY_LINE = "{code} {name} {quantity}{unit}｜{place}｜{cycle}｜{due}｜负责人 {person}"
+SUPPLY_USAGE = (
+    "登记应急物资请这样写：\n"
+    "/supply add 灭火器 20具 园区仓库 每月 负责人 李干部\n"
+    "/supply add 安全帽 50顶 华油 二车间 有效期至 2028-06-30\n"
+    "名称、数量、存放地点（园区仓库或企业名称，后面可写具体位置），检查周期（每月、每季度、每半年、每年）或有效期至少写一个。"
+    "同一地点同名的物资会更新数量和周期。\n"
+    "批量导入：发送Excel表（列：名称、数量、单位、存放地点、检查周期、有效期、上次检查、负责人），说明写 /supply import。\n"
+    "查看：/supplies 清单，/supply WZ-001 某一项及检查记录。"
+)
+SUPPLY_USAGE_VIEW = "查看应急物资：/supplies 清单，/supply WZ-001 某一项及检查记录。记录检查：随照片发送 /check WZ-001 [备注]。"
+SUPPLY_ONLY_MANAGERS = "登记和导入应急物资需要管理员或包片干部身份。查看清单请发 /supplies。"
+SUPPLY_ADD_PROBLEMS = {
+    "no_name": "没有写物资名称。",
+    "no_quantity": "没有写“{text}”的数量，例如 20具。",
+    "bad_quantity": "数量“{text}”不对，请写 1 以上的整数。",
+    "no_due": "“{text}”需要检查周期（每月、每季度、每半年、每年）或有效期（有效期至 2028-06-30），至少写一个。",
+    "bad_date": "日期“{text}”不存在，请写成 2028-06-30。",
+}
+SUPPLY_PLACE_UNKNOWN = "存放地点“{place}”既不是园区仓库，也不是园区的企业。请写“园区仓库”或企业全称、简称，后面可接具体位置。"
+SUPPLY_PERSON_UNKNOWN = "找不到负责人“{person}”：请写对方在群里的名字或 @用户名（对方需要先给我发过消息）。"
+SUPPLY_PERSON_SEVERAL = "有多人叫“{person}”，请写 @用户名。"
+SUPPLY_NO_DUE = "应急物资需要检查周期（每月、每季度、每半年、每年）或有效期，至少写一个。"
+SUPPLY_BAD_QUANTITY = "数量请写 1 到 1000000 之间的整数。"
+SUPPLY_RETIRED = "这项物资已不在清单上。"
+SUPPLY_ADDED = "已登记应急物资 {code}："
+SUPPLY_UPDATED = "已更新应急物资 {code}："
+SUPPLY_NOT_FOUND = "找不到应急物资“{text}”。请写编号（如 WZ-001）或名称，发 /supplies 查看清单。"
+SUPPLY_WHICH = "“{text}”有多项，请写编号：{items}"
+SUPPLY_SHOW_TITLE = "应急物资 {code} {name}"
+SUPPLY_CHECKS_HEAD = "最近检查："
+SUPPLY_CHECK_LINE = "· {when} {person}{note}"
+SUPPLY_NO_CHECKS = "还没有检查记录。"
+SUPPLY_IMPORT_USAGE = "请随Excel表（.xlsx）发送 /supply import。表头：名称、数量、单位、存放地点、检查周期、有效期、上次检查、负责人；名称和数量必填，检查周期和有效期至少填一个。"
+SUPPLY_IMPORT_COLUMNS = {
+    "header": "表头",
+    "name": "名称",
+    "quantity": "数量",
+    "cycle": "检查周期",
+    "expiry": "有效期",
+    "last_checked": "上次检查",
+    "due": "检查周期或有效期",
+    "file": "文件",
+}
+SUPPLY_IMPORT_BAD = "导入失败：第 {line} 行的“{column}”不对（{value}）。没有导入任何一行，请改正后重新发送。\n检查周期写 每月、每季度、每半年 或 每年；日期写 2028-06-30；数量写整数。"
+SUPPLY_IMPORT_PLACE = "导入失败：第 {line} 行的存放地点“{place}”既不是园区仓库，也不是园区的企业。"
+SUPPLY_IMPORT_PERSON = "导入失败：第 {line} 行的负责人“{person}”找不到（对方需要先给我发过消息）。"
+SUPPLY_IMPORT_PEOPLE = "导入失败：第 {line} 行的负责人“{person}”有多人同名，请写 @用户名。"
+SUPPLY_IMPORT_NOTHING = "没有导入任何一行，请改正后重新发送。"
+SUPPLY_IMPORTED = "已导入《{name}》：新增 {added} 项，更新 {updated} 项。发 /supplies 查看清单。"
+SUPPLIES_TITLE = "应急物资清单（{count} 项，共 {pieces} 件）："
+SUPPLIES_LATE = "其中 {count} 项已逾期，请尽快检查或更换。"
+SUPPLIES_HOW = "记录检查：随照片发送 /check 编号 [备注]；更换后写 /check 编号 有效期至 2029-06-30。"
+SUPPLIES_NONE = "还没有登记应急物资。\n" + SUPPLY_USAGE
+SUPPLIES_NONE_VIEW = "还没有登记应急物资。"
+SUPPLIES_SENT_PRIVATELY = "{name}，应急物资清单已私聊发给您。"
+SUPPLIES_NEED_PRIVATE = "{name}，应急物资清单私聊发送：请先私聊我发送 /start，再发一次 /supplies。"
+SUPPLY_ADD_HOW = "例如：/supply add 灭火器 20具 园区仓库 每月 负责人 李干部，或 /supply add 安全帽 50顶 华油 二车间 有效期至 2028-06-30。发 /supply 查看完整写法。"
+CHECK_USAGE = (
+    "记录物资检查：随照片发送 /check WZ-001 压力正常（编号或名称，后面可写备注）；"
+    "更换了有效期的物资请写 /check WZ-001 已更换 有效期至 2029-06-30。"
+)
+SUPPLY_CHECK_NOT_ALLOWED = "记录物资检查需要企业安全负责人、包片干部或管理员身份。"
+SUPPLY_ASK_PHOTO = "请发送 {code} {name} 的现场照片（24小时内有效），检查即记录；也可以随照片重新发送 /check {code} [备注]。发 /cancel 取消。"
+SUPPLY_CHECK_NEED_PHOTO = "记录 {code} {name} 的检查需要附现场照片：请随照片发送 /check {code} [备注]。"
+SUPPLY_NOT_YOURS = "{code} 存放在{place}，您不能记录它的检查：企业安全负责人记录本企业的物资，园区仓库的由管委会记录。"
+SUPPLY_CHECKED = "已记录 {code} {name} 的检查（照片 {photos} 张）。{due}。"
+SUPPLY_CHECKED_TOLD = "{person} 已记录 {code} {name} 的检查。{due}。"
+SUPPLY_WHAT_CHECK = "检查"
+SUPPLY_WHAT_EXPIRY = "有效期到期（需更换）"
+SUPPLY_REMIND = (
+    "提醒：应急物资 {code} {name} {quantity}{unit}（{place}）将于 {day} {what}，还有 {days} 天。"
+    "检查后请随照片发送 /check {code} [备注]。"
+)
+SUPPLY_OVERDUE_KEEPER = (
+    "应急物资 {code} {name} {quantity}{unit}（{place}）应于 {day} {what}，已逾期 {days} 天，请尽快处理，"
+    "并随照片发送 /check {code} [备注]。"
+)
+SUPPLY_OVERDUE_MANAGERS = "应急物资逾期：{code} {name}（{place}）应于 {day} {what}，已逾期 {days} 天。负责人：{person}。"
+SUPPLY_REMIND_GROUP = "{name}，应急物资 {codes} 的检查快到期或已逾期，请检查后随照片发送 /check 编号。私聊我发送 /start 后，提醒会私下发给您。"
+SUPPLY_REMIND_MANY = "提醒：您负责的 {count} 项应急物资 7 天内到期："
+SUPPLY_OVERDUE_MANY = "您负责的 {count} 项应急物资已逾期，请尽快处理："
+SUPPLY_OWED_LINE = "· {code} {name} {quantity}{unit}（{place}）{day} {what}"
+SUPPLY_OWED_HOW = "检查后请随照片发送 /check 编号 [备注]；更换后写 /check 编号 有效期至 2029-06-30。"
+SUPPLY_OVERDUE_MANAGERS_MANY = "应急物资逾期 {count} 项："
+SUPPLY_OVERDUE_MANAGERS_LINE = "· {code} {name}（{place}）应于 {day} {what}，已逾期 {days} 天，负责人：{person}"
+DIGEST_SUPPLIES = "应急物资 30 天内到期 {count} 项："
+DIGEST_SUPPLIES_LINE = "· {code} {name}（{place}）{what} {day}{late}"
+DIGEST_SUPPLIES_LATE = "，已逾期"
+DIGEST_SUPPLIES_MORE = "……另有 {count} 项，发 /supplies 查看。"
+XLSX_SUPPLIES_SHEET = "应急物资"
+XLSX_SUPPLIES_TITLE = "{park}应急物资及检查情况（截至 {day}；检查记录：{period}）"
+XLSX_SUPPLIES_HEADERS = (
+    ("编号", 10),
+    ("名称", 14),
+    ("数量", 8),
+    ("单位", 6),
+    ("存放地点", 30),
+    ("检查周期", 12),
+    ("有效期至", 12),
+    ("下次检查", 12),
+    ("状态", 12),
+    ("负责人", 10),
+    ("最近检查", 18),
+    ("本期检查次数", 12),
+    ("最近检查照片", 20),
+)
+XLSX_SUPPLIES_OK = "正常"
+XLSX_SUPPLIES_SOON = "30天内到期"
+XLSX_SUPPLIES_LATE = "已逾期 {days} 天"
+XLSX_SUPPLIES_PHOTO = "查看照片（{count} 张）"
+XLSX_SUPPLIES_NONE = "还没有登记应急物资。"
+PUBLICITY_USAGE = (
+    "记录宣传请这样写：/publicity 宣传单页 2000 份\n"
+    "可一次写多项，可加日期：/publicity 横幅 20 幅、手册 300 本 6月16日\n"
+    "活动写成：/publicity 安全咨询日活动 1 场。不写日期记为今天；/publicity 2025 查看其他年份合计。"
+)
+PUBLICITY_PROBLEMS = {
+    "empty": "没有写宣传内容。",
+    "no_count": "“{text}”没有写数量，例如 宣传单页 2000 份。",
+    "bad_count": "“{text}”的数量不对，请写 1 到 10000000 之间的整数。",
+    "bad_date": "日期不对（{text}）：请写今天或以前的日期，例如 6月16日 或 2026-06-16。",
+    "no_item": "数量“{text}”前后没有写宣传品名称，例如 宣传单页 2000 份。",
+}
+PUBLICITY_ONLY_MANAGERS = "记录宣传需要管理员或包片干部身份。"
+PUBLICITY_RECORDED = "已记录{day}的宣传：{items}。发 /publicity 查看{year}年合计。"
+PUBLICITY_TOTAL_LINE = "{item} {count} {unit}"
+PUBLICITY_RECORDS = "（{count} 次记录）"
+PUBLICITY_TOTALS_TITLE = "{year}年宣传合计："
+PUBLICITY_NONE = "{year}年还没有宣传记录。"
+QUESTION_NAMES.update({"supply_check_photo": "物资检查照片", "supply_check_more": "物资检查照片"})
+
+# --- wecom ---
+WECOM_CARD_SOURCE = "园区安全生产"
+WECOM_CARD_MORE = "更多操作（@机器人 发送）："
+WECOM_CARD_DONE = "已处理"
+WECOM_CARD_UPDATED = "（状态更新）"
 # --- web desk ---
 HELP.update({"web": "/web — 私聊中获取网页工作台的一次性登录链接（10 分钟内有效，只能用一次）"})
 WEB_LINK = (

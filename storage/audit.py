@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
@@ -24,17 +24,25 @@ async def audit(
     entity_id: object | None = None,
     **detail: Any,
 ) -> None:
-    """Record one change in the audit log."""
-    session.add(
-        AuditEntry(
-            at=at,
-            actor_id=actor.id if actor else None,
-            action=action,
-            entity=entity,
-            entity_id=None if entity_id is None else str(entity_id),
-            detail=detail,
-        )
+    """Record one change in the audit log: a Core INSERT on the session's connection, written at once.
+
+    Nothing reads an audit row back as an object, so it skips the ORM's flush (an ORM object costs a
+    unit-of-work pass at the next flush: about a millisecond on every 收到 pressed)."""
+    conn = await session.connection()
+    await conn.execute(
+        _AUDIT,
+        {
+            "at": at,
+            "actor_id": actor.id if actor else None,
+            "action": action,
+            "entity": entity,
+            "entity_id": None if entity_id is None else str(entity_id),
+            "detail": detail,
+        },
     )
+
+
+_AUDIT = insert(AuditEntry)
 
 
 async def claim_update(session: AsyncSession, key: str, at: datetime) -> bool:

@@ -101,7 +101,7 @@ async def notices(request: web.Request) -> web.Response:
     page = int(page_text)
     async with desk.db.reading() as session:
         rows, total = await notice_queries.recent(session, who.scope, NOTICES_PAGE, (page - 1) * NOTICES_PAGE)
-        tallies = {n.id: tally(await notice_queries.receipt_states(session, n.id)) for n in rows}
+        tallies = await notice_queries.tallies(session, [n.id for n in rows])
     tz = desk.settings.park.tz
     lines = [(n, tallies[n.id], n.starts_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") if n.starts_at else "") for n in rows]
     return common.render(request, "notices.html", lines=lines, total=total, page=page,

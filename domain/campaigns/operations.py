@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import events
 from domain.campaigns.queries import by_code, task_of
@@ -86,6 +87,44 @@ async def launch(
     )
     event = await _record(session, campaign, None, actor, "launch", at, data={"due_date": due_date.isoformat()})
     await attach_files(session, "campaign", campaign.id, photos, documents, at, event.id)
+    return Change(campaign, event)
+
+
+async def backfill(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    title: str,
+    due_date: date,
+    happened_at: datetime,
+    year: int,
+    now: datetime,
+) -> Change[Campaign]:
+    """Record a campaign of the past (补录) with its real launch date: closed, without tasks (no enterprise
+    is asked for a report now, nobody is reminded); the figures count it in the period it ran. Its
+    `backfill` event happened then; its audit row says who entered it and when."""
+    if not may_launch(actor):
+        raise Refused(Refusal.NOT_ALLOWED)
+    campaign = Campaign(
+        code=await issue_code(session, PREFIX, year),
+        title=title,
+        requirements="",
+        due_date=due_date,
+        status=CampaignStatus.CLOSED,
+        author_id=actor.id,
+        created_at=happened_at,
+        updated_at=happened_at,
+        backfilled_at=now,
+    )
+    session.add(campaign)
+    set_committed_value(campaign, "author", actor)
+    await session.flush()
+    data = {"due_date": due_date.isoformat(), "recorded_at": now.isoformat()}
+    event = CampaignEvent(campaign_id=campaign.id, at=happened_at, actor_id=actor.id, action="backfill", data=data)
+    await events.record(
+        session, event, entity="campaign", code=campaign.code, action="backfill", actor=actor, at=now,
+        happened_at=happened_at.isoformat(),
+    )  # fmt: skip
     return Change(campaign, event)
 
 

@@ -14,7 +14,8 @@ and that every hazard has events. The weekly digest posts the head to the park g
 (`LedgerAnchor`): `verify_head` proves the ledger still extends a head posted outside the database.
 
 A printed field added later (the location 部位, migration 0018; the inspection it was found on, whose
-name the export's 来源 prints, migration 0020) joins the sealed state from then on;
+name the export's 来源 prints, migration 0020; 补录, when a hazard was entered from paper records,
+migration 0023) joins the sealed state from then on;
 states sealed before it lack the key and are read with the field's value for those rows
 (`LATER_FIELDS`), so old events keep their hashes and old rows still verify, while a location written
 into an old row behind the bot's back is found like any other change.
@@ -95,11 +96,11 @@ COLUMNS = (
 # What a hazard's sealed state holds besides its files: every field the ledger and the export print.
 STATE_FIELDS = (
     "code", "enterprise_id", "reporter_id", "description", "category", "level", "mode", "due_date",
-    "status", "source", "five_in_place", "found_at", "closed_at", "location", "inspection_id",
+    "status", "source", "five_in_place", "found_at", "closed_at", "location", "inspection_id", "backfilled_at",
 )  # fmt: skip
 # Fields added to the state after events were sealed without them, with the value every hazard had
 # then: a state sealed before a field existed is compared as if it held that value.
-LATER_FIELDS: dict[str, Any] = {"location": "", "inspection_id": None}
+LATER_FIELDS: dict[str, Any] = {"location": "", "inspection_id": None, "backfilled_at": None}
 
 
 def state_of(hazard: Mapping[str, Any] | Any, photos: list[list[str]], documents: list[list[str]]) -> dict[str, Any]:

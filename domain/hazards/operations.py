@@ -514,11 +514,13 @@ async def _record(
     data: dict[str, Any] | None = None,
     files: Sequence[tuple[str, Sequence[Photo] | Sequence[Document]]] = (),
     added: list[int] | None = None,
+    recorded_at: datetime | None = None,
 ) -> HazardEvent:
     """Write one event after checking it against `RULES`, and apply its status change.
 
     `files` (phase, photos or documents) are linked through the event before it is sealed, so the chain
-    covers them; `added` receives how many of each were new.
+    covers them; `added` receives how many of each were new. A back-filled (补录) event happened `at`
+    and was entered `recorded_at`: its audit row is dated then and says so (`domain/hazards/backfill.py`).
     """
     added = added if added is not None else []
     from_status = None if action == Action.REPORT else hazard.status
@@ -552,13 +554,14 @@ async def _record(
     await session.flush()
     await audit(
         session,
-        at,
+        recorded_at or at,
         actor,
         f"hazard.{action}",
         "hazard",
         hazard.code,
         from_status=from_status,
         to_status=to_status,
+        **({"backfill": True, "happened_at": at.isoformat()} if recorded_at else {}),
     )
     return event
 

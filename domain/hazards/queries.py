@@ -47,6 +47,18 @@ async def open_inspections(session: AsyncSession) -> list[Inspection]:
     return list(found.all())
 
 
+async def inspection_named(session: AsyncSession, name: str, enterprise_id: int, by: date) -> Inspection | None:
+    """Return the inspection a back-filled hazard (补录) was found on: the latest one on or before `by`,
+    named `name` (its name, or what was checked when it was recorded after the fact), that covered the
+    enterprise; None when there is none."""
+    found = await session.scalars(
+        select(Inspection)
+        .where(or_(Inspection.name == name, Inspection.activity == name), Inspection.day <= by)
+        .order_by(Inspection.day.desc(), Inspection.id.desc())
+    )
+    return next((i for i in found if enterprise_id in (i.enterprise_ids or ())), None)
+
+
 async def fixer_id(session: AsyncSession, hazard: Hazard) -> int | None:
     """Return who submitted the hazard's latest rectification, if anyone did."""
     fix = await last_event(session, hazard.id, Action.FIX)

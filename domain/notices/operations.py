@@ -106,6 +106,50 @@ async def issue(
     return Change(notice, event)
 
 
+async def backfill(
+    session: AsyncSession,
+    *,
+    actor: Person,
+    kind: NoticeKind,
+    title: str,
+    place: str | None,
+    happened_at: datetime,
+    category: NoticeCategory | None = None,
+    year: int,
+    now: datetime,
+) -> Change[Notice]:
+    """Record a meeting held or a notice issued in the past (补录) with its real date: no receipts (nobody is
+    asked to answer it now), no card, no reminder; the figures count it on its real date. Its `backfill`
+    event happened then; its audit row says who entered it and when."""
+    check_sender(None, actor)
+    if category is None:
+        category = infer_category(kind, title)
+    notice = Notice(
+        code=await issue_code(session, PREFIXES[kind], year),
+        kind=kind,
+        category=category,
+        title=title,
+        body="",
+        place=place,
+        starts_at=happened_at if kind == NoticeKind.MEETING else None,
+        status=NoticeStatus.OPEN,
+        author_id=actor.id,
+        created_at=happened_at,
+        updated_at=happened_at,
+        backfilled_at=now,
+    )
+    session.add(notice)
+    set_committed_value(notice, "author", actor)
+    await session.flush()
+    data = {"kind": kind, "category": category, "recorded_at": now.isoformat()}
+    event = NoticeEvent(notice_id=notice.id, at=happened_at, actor_id=actor.id, action="backfill", data=data)
+    await events.record(
+        session, event, entity="notice", code=notice.code, action="backfill", actor=actor, at=now,
+        happened_at=happened_at.isoformat(),
+    )  # fmt: skip
+    return Change(notice, event)
+
+
 async def answer(
     session: AsyncSession,
     notice: Notice,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -22,14 +22,19 @@ from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     BroadcastFile,
     Campaign,
+    Document,
     Enterprise,
     Notice,
     NoticeEvent,
     NoticeReceipt,
     Person,
+    Photo,
 )
 
 WITH_RECEIPT = (joinedload(NoticeReceipt.enterprise), joinedload(NoticeReceipt.person))
+# A notice back-filled (补录) from paper records asks nobody for an answer: never the notice a command
+# without a code means, never reminded of, never owed in anyone's to-do list.
+LIVE = Notice.backfilled_at.is_(None)
 
 
 async def get(session: AsyncSession, notice_id: int) -> Notice | None:
@@ -49,13 +54,13 @@ async def by_code(session: AsyncSession, code: str) -> Notice | None:
 
 async def latest(session: AsyncSession) -> Notice | None:
     """Return the newest open notice, the one a command without a code means."""
-    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
+    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN, LIVE)
     return await session.scalar(query.order_by(Notice.id.desc()).limit(1))
 
 
 async def open_matching(session: AsyncSession, words: str) -> Sequence[Notice]:
     """Return the open notices whose title or text holds every word given (newest first)."""
-    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN)
+    query = select(Notice).options(joinedload(Notice.author)).where(Notice.status == NoticeStatus.OPEN, LIVE)
     for word in words.split():
         pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(or_(Notice.title.like(pattern, escape="\\"), Notice.body.like(pattern, escape="\\")))
@@ -83,9 +88,6 @@ _STATES = select(NoticeReceipt.status, NoticeReceipt.attended).where(
 )
 
 
-async def receipt_states(session: AsyncSession, notice_id: int) -> Sequence[notice_rules.ReceiptState]:
-    """Return each receipt's status and attendance only (for the tally: no rows to build)."""
-    return (await session.execute(_STATES, {"notice_id": notice_id})).all()
 
 
 async def unanswered(session: AsyncSession, notice_id: int) -> list[NoticeReceipt]:
@@ -126,9 +128,6 @@ class Correction:
     data: dict[str, Any]
 
 
-async def campaign_of(session: AsyncSession, notice: Notice) -> Campaign | None:
-    """Return the campaign a 动员会 was linked to, if any."""
-    return await session.get(Campaign, notice.campaign_id) if notice.campaign_id is not None else None
 
 
 async def campaign_by_code(session: AsyncSession, code: str) -> Campaign | None:
@@ -139,14 +138,10 @@ async def campaign_by_code(session: AsyncSession, code: str) -> Campaign | None:
     return await session.scalar(select(Campaign).where(Campaign.code == normal))
 
 
-async def corrections(session: AsyncSession, notice_id: int) -> list[Correction]:
-    """Return a notice's corrections (wording, place, time, files, withdrawal), oldest first."""
-    rows = await session.execute(_CORRECTIONS, {"notice_id": notice_id})
-    return [Correction(e.action, e.at, name, e.note, e.data or {}) for e, name in rows.all()]
 
 
 _CORRECTIONS = (
-    select(NoticeEvent, Person.display_name)
+    select(NoticeEvent.action, NoticeEvent.at, NoticeEvent.note, NoticeEvent.data, Person.display_name)
     .outerjoin(Person, Person.id == NoticeEvent.actor_id)
     .where(NoticeEvent.notice_id == bindparam("notice_id"), NoticeEvent.action.in_(CORRECTIONS))
     .order_by(NoticeEvent.id)
@@ -294,7 +289,7 @@ async def open_notices(session: AsyncSession) -> Sequence[Notice]:
     rows = await session.scalars(
         select(Notice)
         .options(joinedload(Notice.author))
-        .where(Notice.status == NoticeStatus.OPEN)
+        .where(Notice.status == NoticeStatus.OPEN, LIVE)
         .order_by(Notice.id)
     )
     return rows.unique().all()
@@ -309,6 +304,7 @@ async def awaiting_answer(session: AsyncSession, enterprise_id: int) -> Sequence
         .join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id)
         .where(
             Notice.status == NoticeStatus.OPEN,
+            LIVE,
             NoticeReceipt.enterprise_id == enterprise_id,
             NoticeReceipt.status == ReceiptStatus.PENDING,
         )
@@ -332,3 +328,72 @@ async def recent(
         query.options(joinedload(Notice.author)).order_by(Notice.id.desc()).limit(limit).offset(offset)
     )
     return rows.unique().all(), total or 0
+# --- what a notice card shows, read in one hop ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardFile:
+    """A file sent with a notice as its card names it: a document by name, a photo by its path."""
+
+    id: int
+    document: str | None  # the document's file name
+    photo_path: str | None  # the photo's path, relative to storage.photo_dir
+
+
+@dataclass(frozen=True)
+class CardFacts:
+    """Everything a notice card shows besides the notice's own row: read at every card edit (each 收到)."""
+
+    states: Sequence[notice_rules.ReceiptState]
+    campaign: tuple[str, str] | None  # the linked campaign's code and title
+    files: list[CardFile]
+    corrections: list[Correction]
+    card_photo: int | None  # the file row of the picture the card went out with
+
+
+_CAMPAIGN_NAME = select(Campaign.code, Campaign.title).where(Campaign.id == bindparam("campaign_id"))
+_CARD_FILES = (
+    select(BroadcastFile.id, Document.file_name, Photo.path)
+    .outerjoin(Document, Document.id == BroadcastFile.document_id)
+    .outerjoin(Photo, Photo.id == BroadcastFile.photo_id)
+    .where(BroadcastFile.owner_kind == "notice", BroadcastFile.owner_id == bindparam("notice_id"))
+    .order_by(BroadcastFile.id)
+)
+
+
+def _card_facts(conn: Connection, notice_id: int, campaign_id: int | None) -> CardFacts:
+    params = {"notice_id": notice_id}
+    campaign = None
+    if campaign_id is not None:
+        row = conn.execute(_CAMPAIGN_NAME, {"campaign_id": campaign_id}).first()
+        campaign = (row[0], row[1]) if row is not None else None
+    return CardFacts(
+        states=conn.execute(_STATES, params).all(),
+        campaign=campaign,
+        files=[CardFile(i, name, path) for i, name, path in conn.execute(_CARD_FILES, params)],
+        corrections=[
+            Correction(action, at, name, note, data or {})
+            for action, at, note, data, name in conn.execute(_CORRECTIONS, params)
+        ],
+        card_photo=conn.execute(_CARD_PHOTO, params).scalar(),
+    )
+
+
+async def card_facts(session: AsyncSession, notice: Notice) -> CardFacts:
+    """Read what the notice's card shows (tally, campaign, files, corrections, its picture) in one hop:
+    plain Core rows on the session's connection, after what the session holds is flushed."""
+    await session.flush()
+    conn = await session.connection()
+    return await conn.run_sync(_card_facts, notice.id, notice.campaign_id)
+
+
+async def tallies(session: AsyncSession, notice_ids: Sequence[int]) -> dict[int, notice_rules.Tally]:
+    """Return the receipt tally of each of these notices, in one query (the desk's list of notices)."""
+    rows = (
+        await session.execute(
+            select(NoticeReceipt.notice_id, NoticeReceipt.status, NoticeReceipt.attended).where(
+                NoticeReceipt.notice_id.in_(notice_ids)
+            )
+        )
+    ).all()
+    return {n: notice_rules.tally(r for r in rows if r.notice_id == n) for n in notice_ids}

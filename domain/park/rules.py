@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role
 
@@ -45,6 +45,16 @@ class Perm(StrEnum):
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
     WEB_DESK = "web_desk"  # /web: sign in to the web desk (a lead sees their own enterprise only)
+    QUIZ_BANK = "quiz_bank"  # import questions into the knowledge-quiz bank (知识答题题库) from a CSV/Excel file
+    QUIZ_RUN = "quiz_run"  # start and end a quiz, get its per-person sheet
+    QUIZ_TAKE = "quiz_take"  # take a quiz one's enterprise is invited to (once per person)
+    ROSTER_EDIT = "roster_edit"  # keep the emergency command's members (应急救援指挥部): add, remove, link, import
+    ROSTER_VIEW = "roster_view"  # list every member with their phones (privately)
+    ALERT_CALL = "alert_call"  # start and end a roll call (应急点名, /alert)
+    BACKFILL = "backfill"  # 补录: enter a past record with its real date (no broadcast, no reminder)
+    SUPPLY_MANAGE = "supply_manage"  # add, import and change emergency supplies (应急物资)
+    SUPPLY_CHECK = "supply_check"  # record a check of a supply item with its photo
+    PUBLICITY_RECORD = "publicity_record"  # record publicity (宣传单页, 横幅, activities) and see the year's totals
 
 
 ALL_ROLES = tuple(Role)
@@ -78,6 +88,16 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
     Perm.WEB_DESK: (*MANAGER_ROLES, Role.LEAD),
+    Perm.QUIZ_BANK: MANAGER_ROLES,
+    Perm.QUIZ_RUN: MANAGER_ROLES,
+    Perm.QUIZ_TAKE: ENTERPRISE_ROLES,  # an enterprise's people; which enterprises is the quiz's own list
+    Perm.ROSTER_EDIT: (Role.ADMIN,),
+    Perm.ROSTER_VIEW: MANAGER_ROLES,
+    Perm.ALERT_CALL: MANAGER_ROLES,
+    Perm.BACKFILL: MANAGER_ROLES,
+    Perm.SUPPLY_MANAGE: MANAGER_ROLES,
+    Perm.SUPPLY_CHECK: (*MANAGER_ROLES, Role.LEAD),  # a lead only their own enterprise's items (`may_check`)
+    Perm.PUBLICITY_RECORD: MANAGER_ROLES,
 }
 
 
@@ -94,6 +114,17 @@ def role_allows(role: Role | None, perm: Perm) -> bool:
 
 # Who decides a request to join an enterprise: these roles for any enterprise, those only for their own.
 JOIN_DECIDERS_PARK: tuple[Role, ...] = (Role.ADMIN,)
+class Someone(Protocol):
+    """What the park-wide predicates read of a person: an ORM `Person`, or the `Actor` the bookkeeping
+    lane reads (`storage/identity.py`) for a command that only shows something."""
+
+    @property
+    def role(self) -> Role | None: ...
+
+    @property
+    def enterprise_id(self) -> int | None: ...
+
+
 JOIN_DECIDERS_OWN: tuple[Role, ...] = (Role.LEAD,)
 
 
@@ -106,24 +137,24 @@ def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
     return True
 
 
-def may_recheck(person: Person, inspector_recheck: bool) -> bool:
+def may_recheck(person: Someone, inspector_recheck: bool) -> bool:
     """Tell whether the person verifies fixes at all (验收 / 复查): managers, and inspectors where the park
     allows them to re-check what they found (`park.inspector_recheck`; which hazards is
     `domain/hazards/rules.may_verify`)."""
     return role_allows(person.role, Perm.HAZARD_VERIFY) or (inspector_recheck and person.role == Role.INSPECTOR)
 
 
-def is_stranger(person: Person) -> bool:
+def is_stranger(person: Someone) -> bool:
     """Tell whether the person has no role yet: they may only greet the bot, ask for help and ask to join."""
     return person.role is None
 
 
-def is_manager(person: Person) -> bool:
+def is_manager(person: Someone) -> bool:
     """Tell whether the person sees the whole park (managers and admins)."""
     return person.role in MANAGER_ROLES
 
 
-def is_enterprise_staff(person: Person) -> bool:
+def is_enterprise_staff(person: Someone) -> bool:
     """Tell whether the person is one of an enterprise's own people (a lead or a member), not park staff.
 
     They act for their own enterprise only: fix its hazards, answer its notices and campaigns.

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.reports.rules import FoundBy, found_by, funds_in_10k
@@ -55,6 +55,7 @@ class LedgerRow:
     fixed_at: datetime | None = None
     verifier: str | None = None
     verified_at: datetime | None = None
+    backfilled: bool = False  # 补录: entered from paper records after the fact, with its real dates
     before: list[str] = field(default_factory=list)  # photo paths relative to the photo directory
     after: list[str] = field(default_factory=list)
 
@@ -66,7 +67,7 @@ async def ledger_pages(
     after: tuple[datetime, int] | None = None
     while True:
         query = (
-            select(Hazard, Enterprise.name, Person.display_name, Person.role, Inspection.name)
+            select(Hazard, Enterprise.name, Person.display_name, Person.role, func.coalesce(Inspection.name, Inspection.activity))
             .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
             .join(Person, Person.id == Hazard.reporter_id)
             .outerjoin(Inspection, Inspection.id == Hazard.inspection_id)
@@ -95,7 +96,8 @@ async def ledger_pages(
                 location=h.location,
                 found_by=found_by(h.source, role),
                 reporter=reporter,
-                activity=inspection,  # the inspection it was found on (`/inspection start`), named
+                activity=inspection,  # the inspection it was found on (`/inspection start`, or a back-filled one), named
+                backfilled=h.backfilled_at is not None,
             )
         ids = list(rows)
         linked = await session.execute(

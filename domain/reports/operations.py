@@ -28,8 +28,9 @@ async def record_inspection(
     activity: str | None,
     actor: Person,
     at: datetime,
+    backfilled: bool = False,
 ) -> Inspection:
-    """Record an inspection visit counted in the summary."""
+    """Record an inspection visit counted in the summary (`backfilled`: 补录, from paper records)."""
     row = Inspection(
         day=day,
         person_times=person_times,
@@ -38,6 +39,7 @@ async def record_inspection(
         recorded_by_id=actor.id,
         created_at=at,
         closed_at=at,  # recorded after the fact: nothing is found on it any more
+        backfilled_at=at if backfilled else None,
     )
     return await _recorded(session, row, "inspection", actor, at, day=day.isoformat())
 
@@ -111,8 +113,10 @@ async def record_drill(
     participants: int | None,
     actor: Person,
     at: datetime,
+    backfilled: bool = False,
 ) -> Drill:
-    """Record an emergency drill counted in the summary; its kind comes from its title and place."""
+    """Record an emergency drill counted in the summary; its kind comes from its title and place
+    (`backfilled`: 补录, from paper records)."""
     kind = drill_kind(f"{title} {place or ''}")
     row = Drill(
         day=day,
@@ -124,6 +128,7 @@ async def record_drill(
         participants=participants,
         recorded_by_id=actor.id,
         created_at=at,
+        backfilled_at=at if backfilled else None,
     )
     return await _recorded(session, row, "drill", actor, at, day=day.isoformat(), kind=kind)
 
@@ -141,8 +146,9 @@ async def record_training(
     person_times: int | None,
     actor: Person,
     at: datetime,
+    backfilled: bool = False,
 ) -> Training:
-    """Record a safety training counted in the summary."""
+    """Record a safety training counted in the summary (`backfilled`: 补录, from paper records)."""
     row = Training(
         day=day,
         title=title,
@@ -154,6 +160,7 @@ async def record_training(
         person_times=person_times,
         recorded_by_id=actor.id,
         created_at=at,
+        backfilled_at=at if backfilled else None,
     )
     return await _recorded(session, row, "training", actor, at, day=day.isoformat())
 
@@ -161,8 +168,10 @@ async def record_training(
 async def _recorded(
     session: AsyncSession, row: R, entity: str, actor: Person, at: datetime, **detail: Any
 ) -> R:
-    """Add a new record, give it its id, and write the audit row `<entity>.record` for it."""
+    """Add a new record, give it its id, and write the audit row `<entity>.record` for it (`.backfill` for
+    one back-filled from paper records: 补录)."""
     session.add(row)
     await session.flush()
-    await audit(session, at, actor, f"{entity}.record", entity, str(row.id), **detail)
+    action = "backfill" if row.backfilled_at is not None else "record"
+    await audit(session, at, actor, f"{entity}.{action}", entity, str(row.id), **detail)
     return row

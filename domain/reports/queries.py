@@ -135,23 +135,30 @@ class CampaignRow:
     """One enterprise's state in one campaign, for the Excel sheet 专项行动."""
 
     campaign: str
-    enterprise: str
-    state: TaskStatus
+    enterprise: str | None  # None: a campaign without tasks (back-filled from paper records, 补录)
+    state: TaskStatus | None
     reported_at: datetime | None
+    backfilled: bool = False
 
 
 async def campaign_rows(session: AsyncSession, start: datetime, end: datetime, first_day: date) -> list[CampaignRow]:
-    """Return campaigns × enterprises of the campaigns that ran in [start, end), by campaign and enterprise."""
+    """Return campaigns × enterprises of the campaigns that ran in [start, end), by campaign and enterprise
+    (a campaign without tasks, back-filled, on one row of its own)."""
     rows = await session.execute(
-        select(Campaign.code, Campaign.title, Enterprise.name, CampaignTask.status, CampaignTask.submitted_at)
-        .join(CampaignTask, CampaignTask.campaign_id == Campaign.id)
-        .join(Enterprise, Enterprise.id == CampaignTask.enterprise_id)
+        select(
+            Campaign.code, Campaign.title, Enterprise.name, CampaignTask.status, CampaignTask.submitted_at,
+            Campaign.backfilled_at,
+        )
+        .outerjoin(CampaignTask, CampaignTask.campaign_id == Campaign.id)
+        .outerjoin(Enterprise, Enterprise.id == CampaignTask.enterprise_id)
         .where(_campaign_ran(start, end, first_day))
         .order_by(Campaign.id, Enterprise.name)
     )
     return [
-        CampaignRow(campaign=f"{code} {title}", enterprise=name, state=status, reported_at=at)
-        for code, title, name, status, at in rows.all()
+        CampaignRow(
+            campaign=f"{code} {title}", enterprise=name, state=status, reported_at=at, backfilled=backfilled is not None
+        )
+        for code, title, name, status, at, backfilled in rows.all()
     ]
 
 

@@ -57,6 +57,9 @@ async def detail(
         if e.action == Action.SEAL:  # the ledger's own bookkeeping, not something that happened to the hazard
             continue
         said = [part for part in (_event_detail(e), e.note) if part]
+        if (e.data or {}).get("backfill"):  # entered from paper records: say so, and when it was entered
+            entered = datetime.fromisoformat(e.data["recorded_at"]) if e.data.get("recorded_at") else None
+            said.append(T.BACKFILL_EVENT.format(at=fmt_time(entered, settings.park.tz)) if entered else T.BACKFILL_TAG)
         lines.append(
             T.HAZARD_EVENT_LINE.format(
                 at=fmt_time(e.at, settings.park.tz),

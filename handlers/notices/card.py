@@ -27,10 +27,9 @@ from domain.notices.rules import Refusal
 from domain.outcome import Change, Refused
 from domain.park.rules import is_manager
 from handlers import texts as T
-from handlers.broadcast import files_line, id_in_key
+from handlers.broadcast import files_said, id_in_key
 from handlers.dates import DueDateError, parse_due
 from handlers.util import Reach, fmt_date, recipients
-from storage import attachments as attachment_rows
 from storage.enums import NoticeKind, NoticeStatus
 from storage.models import Notice, Person
 
@@ -71,14 +70,14 @@ def fmt_when(at: datetime, settings: Settings) -> str:
 
 async def build_card(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Card:
     """Build a notice card from its current state: what, when, where, files, and the receipt counts."""
-    tally = notice_rules.tally(await notice_queries.receipt_states(session, notice.id))
+    facts = await notice_queries.card_facts(session, notice)  # one hop for every read below
+    tally = notice_rules.tally(facts.states)
     fields = [
         CardField("title", T.NF_TITLE, notice.title),
         CardField("category", T.NF_CATEGORY, T.NOTICE_CATEGORY_NAMES[notice.category]),
     ]
-    campaign = await notice_queries.campaign_of(session, notice)
-    if campaign is not None:
-        fields.append(CardField("campaign", T.NF_CAMPAIGN, f"{campaign.code} {campaign.title}"))
+    if facts.campaign is not None:
+        fields.append(CardField("campaign", T.NF_CAMPAIGN, " ".join(facts.campaign)))
     if notice.starts_at is not None:
         fields.append(CardField("time", T.NF_TIME, fmt_when(notice.starts_at, settings)))
     if notice.place:
@@ -86,9 +85,10 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
     if notice.body:
         label = T.NF_AGENDA if notice.kind == NoticeKind.MEETING else T.NF_BODY
         fields.append(CardField("body", label, notice.body))
-    attached = await attachment_rows.files(session, "notice", notice.id)
-    if attached:
-        fields.append(CardField("files", T.NF_FILES, files_line(attached)))
+    if facts.files:
+        documents = [f.document for f in facts.files if f.document is not None]
+        photo_count = sum(f.photo_path is not None for f in facts.files)
+        fields.append(CardField("files", T.NF_FILES, files_said(documents, photo_count)))
     fields.append(CardField("author", T.NF_AUTHOR, notice.author.display_name))
     counted = T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total)
     fields.append(CardField("receipts", T.NF_RECEIPTS, counted))
@@ -102,9 +102,9 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
     if open_:
         how = T.MEETING_HOW if notice.kind == NoticeKind.MEETING else T.NOTICE_HOW
         fields.append(CardField("how", T.NF_HOW, how))
-    corrected = await notice_queries.corrections(session, notice.id)
-    if corrected:
-        fields.append(CardField("corrections", T.NF_CORRECTIONS, corrections_text(notice, corrected, settings)))
+    if facts.corrections:
+        said = corrections_text(notice, facts.corrections, settings)
+        fields.append(CardField("corrections", T.NF_CORRECTIONS, said))
     if notice.status == NoticeStatus.WITHDRAWN:
         status = CardStatus("withdrawn", T.NOTICE_STATUS_WITHDRAWN, T.F_STATUS)
     elif notice.status == NoticeStatus.CANCELLED:
@@ -115,9 +115,10 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
         status = CardStatus("open", T.NOTICE_STATUS_OPEN, T.F_STATUS)
     # The picture the card went out with, whatever was added or removed since: a posted text card cannot
     # take a picture on every platform, nor a photo card lose its own (`domain.notices.operations.remove_file`).
-    card_photo = await notice_queries.card_photo_file_id(session, notice.id)
     photos = tuple(
-        settings.storage.photo_dir / f.photo.path for f in attached if f.photo is not None and f.id == card_photo
+        settings.storage.photo_dir / f.photo_path
+        for f in facts.files
+        if f.photo_path is not None and f.id == facts.card_photo
     )
     return Card(
         key=card_key_of(notice),

@@ -40,6 +40,8 @@ class RemindButton(CallbackData, prefix="ntrem"):
 
 async def receipts_text(session: AsyncSession, notice: Notice) -> str:
     """Return a notice's receipt list for a manager: counts, who has not answered, who asked for leave."""
+    if notice.backfilled_at is not None:  # 补录: nobody was asked to answer it
+        return T.BACKFILL_NO_RECEIPTS.format(code=notice.code, title=notice.title)
     rows = await notice_queries.receipts(session, notice.id)
     tally = notice_rules.tally(rows)
     counted = T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total)

@@ -18,6 +18,7 @@ from bot.messages import Reply
 from domain.reports import queries as report_queries
 from domain.reports.queries import BroadcastFigures, SummaryFigures, WeekFigures
 from handlers import texts as T
+from handlers.reports.supplies_section import supplies_section
 from handlers.util import is_disk_full
 from storage.enums import DrillKind
 
@@ -143,7 +144,10 @@ def digest_text(f: WeekFigures, park: str) -> str:
     if b.campaigns:
         lines.append(T.DIGEST_CAMPAIGNS)
         lines += [
-            T.DIGEST_CAMPAIGN_LINE.format(title=c.title, done=c.done, tasks=c.tasks) for c in b.campaigns
+            T.DIGEST_CAMPAIGN_LINE.format(title=c.title, done=c.done, tasks=c.tasks)
+            if c.tasks
+            else T.DIGEST_CAMPAIGN_NO_TASKS.format(title=c.title)  # back-filled (补录): no task per enterprise
+            for c in b.campaigns
         ]
     lines.append(T.DIGEST_FOOTER)
     return "\n".join(lines)
@@ -159,6 +163,9 @@ async def week_digest(
         session, monday, today, park.tz, park.immediate_grace_days, now
     )
     text = digest_text(figures, park.name)
+    supplies = await supplies_section(session, today)  # a section of its own, before the footer's links
+    if supplies:
+        text = text.replace(T.DIGEST_FOOTER, f"{supplies}\n{T.DIGEST_FOOTER}")
     path = settings.storage.new_report_path(f"digest-{figures.label}", ".png", now.astimezone(park.tz))
     try:
         from handlers.reports.charts import digest_chart

@@ -84,7 +84,15 @@ async def drill(
     """Record a drill: day, name (its kind is read from it), enterprise or the whole park, place, people.
 
     A training written here (/drill 今天 安全培训 华油 45) is recorded as a training."""
-    parsed = record_args(msg.args, settings.park.day(now), T.DRILL_USAGE, T.DRILL_BAD_DATE)
+    return await record_drill(msg.args, session=session, settings=settings, actor=actor, now=now)
+
+
+async def record_drill(
+    args: str, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime, backfilled: bool = False
+) -> Reply:
+    """Record a drill (or a training written as one) from the words of /drill (`backfilled`: 补录)."""
+    mark = T.BACKFILL_MARK if backfilled else ""
+    parsed = record_args(args, settings.park.day(now), T.DRILL_USAGE, T.DRILL_BAD_DATE)
     if isinstance(parsed, Reply):
         return parsed
     day, words = parsed
@@ -139,9 +147,10 @@ async def drill(
             person_times=participants,
             actor=actor,
             at=now,
+            backfilled=backfilled,
         )
         f = await report_queries.summary_figures(session, *year, settings.park.tz, now)
-        text = T.DRILL_AS_TRAINING.format(
+        text = mark + T.DRILL_AS_TRAINING.format(
             day=day.isoformat(), title=title, where=where, people=people, count=f.trainings
         )
         return Reply(text=text)
@@ -154,10 +163,12 @@ async def drill(
         participants=participants,
         actor=actor,
         at=now,
+        backfilled=backfilled,
     )
     f = await report_queries.summary_figures(session, *year, settings.park.tz, now)
     return Reply(
-        text=T.DRILL_DONE.format(
+        text=mark
+        + T.DRILL_DONE.format(
             kind=T.DRILL_KIND_NAMES[row.drill_kind],
             day=day.isoformat(),
             title=title,
@@ -256,7 +267,14 @@ async def training(
     msg: Incoming, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime
 ) -> Reply:
     """Record a training: day, title, organiser, external or internal, days, enterprises, person-times."""
-    parsed = record_args(msg.args, settings.park.day(now), T.TRAINING_USAGE, T.TRAINING_BAD_DATE)
+    return await record_training(msg.args, session=session, settings=settings, actor=actor, now=now)
+
+
+async def record_training(
+    args: str, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime, backfilled: bool = False
+) -> Reply:
+    """Record a training from the words of /training (`backfilled`: 补录)."""
+    parsed = record_args(args, settings.park.day(now), T.TRAINING_USAGE, T.TRAINING_BAD_DATE)
     if isinstance(parsed, Reply):
         return parsed
     day, words = parsed
@@ -294,12 +312,14 @@ async def training(
         person_times=t.person_times,
         actor=actor,
         at=now,
+        backfilled=backfilled,
     )
     f = await report_queries.summary_figures(
         session, date(day.year, 1, 1), date(day.year, 12, 31), settings.park.tz, now
     )
     return Reply(
-        text=T.TRAINING_DONE.format(
+        text=(T.BACKFILL_MARK if backfilled else "")
+        + T.TRAINING_DONE.format(
             day=day.isoformat(),
             title=title[:100],
             organiser=T.TRAINING_ORGANISER.format(organiser=organiser) if organiser else "",
@@ -359,6 +379,7 @@ async def drills(msg: Incoming, *, session: AsyncSession, settings: Settings, no
             place=T.DRILL_PLACE.format(place=d.place) if d.place else "",
             people=T.DRILL_PEOPLE.format(count=d.participants) if d.participants else "",
         )
+        + (T.BACKFILL_TAG if d.backfilled_at else "")
         for n, (d, name) in enumerate(rows, 1)
     ]
     return Reply(text="\n".join([title, *_more(lines)]))
@@ -399,5 +420,6 @@ async def trainings(msg: Incoming, *, session: AsyncSession, settings: Settings,
                 enterprises=where,
                 people=T.TRAININGS_PEOPLE.format(count=t.person_times) if t.person_times else "",
             )
+            + (T.BACKFILL_TAG if t.backfilled_at else "")
         )
     return Reply(text="\n".join([title, *_more(lines)]))

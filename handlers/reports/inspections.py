@@ -69,7 +69,14 @@ async def inspection(
         return await end(session=session, settings=settings, actor=actor, now=now)
     if not may_record_inspection(actor):
         return Reply(text=T.INSPECTION_RECORD_DENIED)
-    parsed = record_args(msg.args, settings.park.day(now), T.INSPECTION_USAGE, T.INSPECTION_BAD_DATE)
+    return await record(msg.args, session=session, settings=settings, actor=actor, now=now)
+
+
+async def record(
+    args: str, *, session: AsyncSession, settings: Settings, actor: Person, now: datetime, backfilled: bool = False
+) -> Reply:
+    """Record an inspection after the fact from `<day> <人次> <企业…> [what was checked]` (`backfilled`: 补录)."""
+    parsed = record_args(args, settings.park.day(now), T.INSPECTION_USAGE, T.INSPECTION_BAD_DATE)
     if isinstance(parsed, Reply):
         return parsed
     day, words = parsed
@@ -100,6 +107,7 @@ async def inspection(
         activity=activity,
         actor=actor,
         at=now,
+        backfilled=backfilled,
     )
     year = await report_queries.summary_figures(
         session, date(day.year, 1, 1), date(day.year, 12, 31), settings.park.tz, now
@@ -108,7 +116,8 @@ async def inspection(
         "、".join(e.name for e in chosen) if len(chosen) <= 5 else f"{chosen[0].name}等 {len(chosen)} 家企业"
     )
     return Reply(
-        text=T.INSPECTION_DONE.format(
+        text=(T.BACKFILL_MARK if backfilled else "")
+        + T.INSPECTION_DONE.format(
             day=day.isoformat(),
             enterprises=names,
             person_times=person_times,

@@ -31,6 +31,7 @@ from domain.reports.rules import funds_in_10k
 from handlers import texts as T
 from handlers.reports.letters_sheet import write_letters_sheet
 from handlers.reports.notices_sheet import write_notices_sheet
+from handlers.reports.supplies_sheet import write_supplies_sheet
 from handlers.xlsx import safe_row, text_cell
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -129,7 +130,8 @@ def _photo_cell(ws: Any, root: Path, paths: list[str], desk: str | None) -> Any:
 def _source(r: LedgerRow) -> str:
     """Return the 来源 of a row: 随手拍, 专家 or 检查, with the inspection or campaign it was found in."""
     source = T.XLSX_SOURCE_NAMES[r.found_by]
-    return T.XLSX_SOURCE_IN.format(source=source, activity=r.activity) if r.activity else source
+    source = T.XLSX_SOURCE_IN.format(source=source, activity=r.activity) if r.activity else source
+    return source + (T.BACKFILL_TAG if r.backfilled else "")
 
 
 def _wrapped(ws: Any, text: str | None) -> Any:
@@ -247,9 +249,9 @@ async def write_ledger(
             safe_row(
                 campaigns_ws,
                 [
-                    c.campaign,
-                    c.enterprise,
-                    T.TASK_STATUS_NAMES[c.state],
+                    c.campaign + (T.BACKFILL_TAG if c.backfilled else ""),
+                    c.enterprise or T.XLSX_CAMPAIGN_NO_TASKS,
+                    T.TASK_STATUS_NAMES[c.state] if c.state else "",
                     _cell(
                         campaigns_ws,
                         c.reported_at and c.reported_at.astimezone(tz).replace(tzinfo=None),
@@ -261,6 +263,9 @@ async def write_ledger(
     await write_notices_sheet(wb, session, s, e, now, tz, T.XLSX_NOTICES_TITLE.format(park=park, period=period))
     letters_title = T.XLSX_LETTERS_TITLE.format(park=park, period=period)
     await write_letters_sheet(wb, session, start, end, tz, root, letters_title)
+    today = settings.park.day(now)
+    supplies_title = T.XLSX_SUPPLIES_TITLE.format(park=park, day=today.isoformat(), period=period)
+    await write_supplies_sheet(wb, session, s, e, today, tz, root, supplies_title)
     check = wb.create_sheet(T.XLSX_CHECK_SHEET)
     check.column_dimensions["A"].width = 100
     for line in T.XLSX_CHECK_ROWS:

@@ -49,4 +49,5 @@ async def write_notices_sheet(
     for n in [*meetings, *notices]:
         at = n.starts_at if n.starts_at is not None else n.created_at
         day = at.astimezone(tz).strftime("%Y-%m-%d")
-        ws.append(safe_row(ws, [n.code, T.NOTICE_CATEGORY_NAMES[n.category], n.title, day]))
+        title = n.title + (T.BACKFILL_TAG if n.backfilled_at is not None else "")
+        ws.append(safe_row(ws, [n.code, T.NOTICE_CATEGORY_NAMES[n.category], title, day]))

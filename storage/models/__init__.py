@@ -15,6 +15,7 @@ from storage.models.broadcasts import (
     NoticeEvent,
     NoticeReceipt,
 )
+from storage.models.emergency import EmergencyMember, RollCall, RollCallAnswer
 from storage.models.hazards import (
     Document,
     Hazard,
@@ -44,7 +45,9 @@ from storage.models.platform import (
     OutboxItem,
     ReminderSent,
 )
+from storage.models.quiz import Quiz, QuizAnswer, QuizAttempt, QuizQuestion
 from storage.models.records import Drill, Inspection, Training
+from storage.models.supplies import Publicity, Supply, SupplyCheck
 from storage.models.web import LoginToken, WebSession
 
 __all__ = [
@@ -64,6 +67,7 @@ __all__ = [
     "DingTalkCard",
     "Document",
     "Drill",
+    "EmergencyMember",
     "Enterprise",
     "Hazard",
     "HazardDocument",
@@ -86,7 +90,16 @@ __all__ = [
     "Person",
     "Photo",
     "ProcessedUpdate",
+    "Publicity",
+    "Quiz",
+    "QuizAnswer",
+    "QuizAttempt",
+    "QuizQuestion",
     "ReminderSent",
+    "RollCall",
+    "RollCallAnswer",
+    "Supply",
+    "SupplyCheck",
     "Training",
     "UTCDateTime",
     "WebSession",

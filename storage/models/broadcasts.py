@@ -59,6 +59,8 @@ class Notice(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     attendance_at: Mapped[datetime | None]  # when attendance was last recorded (a meeting held)
+    # 补录 (no receipts, no card, no reminder): when it was entered after the fact (migration 0021); None for one recorded as it happened
+    backfilled_at: Mapped[datetime | None] = mapped_column(default=None)
 
     author: Mapped[Person] = relationship(lazy="raise")
 
@@ -116,6 +118,8 @@ class Campaign(Base):
     author_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # 补录 (closed, without tasks): when it was entered after the fact (migration 0021); None for one recorded as it happened
+    backfilled_at: Mapped[datetime | None] = mapped_column(default=None)
 
     author: Mapped[Person] = relationship(lazy="raise")
 

@@ -70,6 +70,8 @@ class Hazard(Base):
     media_group_id: Mapped[str | None] = mapped_column(String(64))
     # The inspection (检查) it was found on, when its reporter had one open (migration 0020)
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"), index=True, default=None)
+    # 补录: when it was entered from paper records (migration 0021); its events carry the real dates
+    backfilled_at: Mapped[datetime | None] = mapped_column(default=None)
 
     enterprise: Mapped[Enterprise] = relationship(lazy="raise")
     reporter: Mapped[Person] = relationship(lazy="raise")
@@ -125,7 +127,7 @@ class Document(Base):
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
     path: Mapped[str] = mapped_column(String(200))  # relative to storage.photo_dir
     size: Mapped[int] = mapped_column(BigInteger)
-    mime_type: Mapped[str] = mapped_column(String(40))
+    mime_type: Mapped[str] = mapped_column(String(100))  # the Excel type is 65 characters (migration 0024)
     file_name: Mapped[str] = mapped_column(String(200))  # as the sender named it; shown, never a path
     created_at: Mapped[datetime]
 
@@ -187,5 +189,5 @@ Index(
 )
 Index("ix_hazard_events_hazard_action", HazardEvent.hazard_id, HazardEvent.action)
 # The web desk's ledger filtered by level and status (重大隐患, open), counted from the index alone
-# (migration 0023): without it SQLite scans the found-at index of every hazard.
+# (migration 0025): without it SQLite scans the found-at index of every hazard.
 Index("ix_hazards_status_level", Hazard.status, Hazard.level, Hazard.enterprise_id)

@@ -42,6 +42,8 @@ class Inspection(Base):
     closed_at: Mapped[datetime | None] = mapped_column(default=None)
     # The inspectors listed besides its opener (`@赵工`): what they report while it is open is linked too
     inspector_ids: Mapped[list[int] | None] = mapped_column(JSON, default=list)
+    # 补录: when it was entered after the fact (migration 0021); None for one recorded as it happened
+    backfilled_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Drill(Base):
@@ -60,6 +62,8 @@ class Drill(Base):
     created_at: Mapped[datetime]
     drill_kind: Mapped[DrillKind] = mapped_column(checked(DrillKind, "drill_kind"), default=DrillKind.OTHER)
     place: Mapped[str | None] = mapped_column(String(100))  # 地点 within the enterprise: "二号罐区"
+    # 补录: when it was entered after the fact (migration 0021); None for one recorded as it happened
+    backfilled_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class Training(Base):
@@ -79,3 +83,5 @@ class Training(Base):
     person_times: Mapped[int | None]  # 人次; None only for a training recorded by /drill without a count
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     created_at: Mapped[datetime]
+    # 补录: when it was entered after the fact (migration 0021); None for one recorded as it happened
+    backfilled_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -113,6 +113,16 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.OFFICER_VIEW: MANAGERS,
     Perm.OFFICER_SET: {"admin"},  # an officer (包片干部) must be a manager: `tests/park/test_officers.py`
     Perm.WEB_DESK: {"admin", "manager", "lead"},  # a lead sees their own enterprise: `tests/web/`
+    Perm.QUIZ_BANK: MANAGERS,
+    Perm.QUIZ_RUN: MANAGERS,
+    Perm.QUIZ_TAKE: ENTERPRISE,  # which enterprises: the quiz's own list (`tests/quiz/test_rules.py`)
+    Perm.ROSTER_EDIT: {"admin"},  # the emergency command's members: `tests/emergency/test_rules.py`
+    Perm.ROSTER_VIEW: MANAGERS,  # every member's phones, privately
+    Perm.ALERT_CALL: MANAGERS,  # a roll call (应急点名)
+    Perm.BACKFILL: {"admin", "manager"},  # 补录: past records with their real dates (`tests/backfill/`)
+    Perm.SUPPLY_MANAGE: MANAGERS,
+    Perm.SUPPLY_CHECK: MANAGERS | {"lead"},  # a lead only their own enterprise's items: `tests/supplies/`
+    Perm.PUBLICITY_RECORD: MANAGERS,
 }
 
 

@@ -1,16 +1,16 @@
 """the web desk: one-time login links (/web) and browser sessions, both stored as digests; hazards by
 status and level
 
-Revision ID: 0023
-Revises: 0020
+Revision ID: 0025
+Revises: 0024
 Create Date: 2026-12-06
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0023"
-down_revision = "0020"
+revision = "0025"
+down_revision = "0024"
 
 
 def upgrade() -> None:
