@@ -6,7 +6,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run telegram test lint clean
+.PHONY: run telegram test lint clean browser
 
 $(BIN)/safetybot: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ lint: $(BIN)/safetybot
 
 test: lint
 	NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q -n auto --maxprocesses 4
+
+# The web desk's browser test (tests/web, marked e2e) drives Debian's Chromium through Selenium.
+browser:
+	test -x /usr/bin/chromedriver || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver fonts-noto-cjk)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -100,7 +100,7 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
     for hid, found in enumerate(found_times, start=1):
         year = found.astimezone(UTC).year
         per_year[year] = per_year.get(year, 0) + 1
-        code = f"YH-{year}-{per_year[year]:06d}"
+        code = f"YH-{year}-{per_year[year]:04d}"
         level = "major" if rng.random() < 0.03 else "general"
         mode = "immediate" if rng.random() < 0.4 else "deadline"
         due = (found + timedelta(days=rng.choice((3, 7, 15, 30)))).date() if mode == "deadline" else None
@@ -145,14 +145,14 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
         inspections.append((day.isoformat(), rng.randint(2, 12), json.dumps([rng.randint(1, enterprises)]), "日常检查", now_s))
         if day.weekday() == 2:
             kind = rng.choice(("drill", "training"))
-            drills.append((day.isoformat(), kind, "消防演练" if kind == "drill" else "安全培训", rng.randint(1, enterprises), rng.randint(10, 200), now_s))
+            drills.append((day.isoformat(), kind, "消防演练" if kind == "drill" else "安全培训", rng.randint(1, enterprises), rng.randint(10, 200), now_s, "fire" if kind == "drill" else "other"))
         day += timedelta(days=1)
     conn.executemany(
         "INSERT INTO inspections (day, person_times, enterprise_ids, activity, recorded_by_id, created_at) VALUES (?, ?, ?, ?, 2, ?)",
         inspections,
     )
     conn.executemany(
-        "INSERT INTO drills (day, kind, title, enterprise_id, participants, recorded_by_id, created_at) VALUES (?, ?, ?, ?, ?, 2, ?)",
+        "INSERT INTO drills (day, kind, title, enterprise_id, participants, recorded_by_id, created_at, drill_kind) VALUES (?, ?, ?, ?, ?, 2, ?, ?)",
         drills,
     )
     conn.commit()

@@ -6,8 +6,11 @@ This is the one module that lists the handlers' routers (`routers`) and the peri
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,20 +22,25 @@ from bot.messages import Reply
 from bot.routing import Router
 from bot.scheduler import Job
 from bot.sender import Sender
+from bot.web.desk import Desk, Verdict
 from domain.park import operations as park_ops
+from handlers import texts as T
 from handlers.backfill import commands as backfill
 from handlers.campaigns import launch, matrix, review, submissions
 from handlers.emergency import alert as emergency_alert
 from handlers.emergency import roster as emergency_roster
 from handlers.hazards import corrections, edit, rectify, report, view
+from handlers.hazards.desk import verify_on_desk
 from handlers.letters import letters
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
-from handlers.park import enterprises, officers, people
+from handlers.notices.desk import remind_on_desk
+from handlers.park import enterprises, officers, people, web
 from handlers.quiz import quiz, take
 from handlers.reports import commands as reports
 from handlers.reports import drills, inspections
+from handlers.reports.desk import ledger_of_year
 from handlers.supplies import publicity, supplies
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
@@ -45,6 +53,7 @@ from schedules.notices import notice_reminders_job
 from schedules.quiz import quiz_close_job
 from schedules.supplies import supply_reminders_job
 from storage.db import Database, pending_revisions, upgrade
+from storage.models import Hazard, Notice, Person
 from storage.photos import PhotoStore
 
 logger = logging.getLogger(__name__)
@@ -111,6 +120,7 @@ def routers() -> list[Router]:
         backfill.router,
         supplies.router,
         publicity.router,
+        web.router,
     ]
 
 
@@ -169,4 +179,51 @@ def build_app(settings: Settings, clock: Clock) -> App:
         dispatcher=dispatcher,
         sender=sender,
         inbox=inbox,
+    )
+
+
+def build_desk(app: App) -> Desk:
+    """Build the web desk on the app's database, handing it the chat's own rendering of accepting or
+    rejecting a fix (the desk may not import handlers) and the chat's names of statuses and levels."""
+
+    async def verify(session: AsyncSession, actor: Person, hazard: Hazard, accept: bool, reason: str) -> Verdict:
+        verdict = await verify_on_desk(
+            session, actor, hazard, accept, reason, settings=app.settings, now=app.clock.now(),
+            reach=app.dispatcher.reach,
+        )
+        return Verdict(verdict.done, verdict.said, await app.dispatcher.enqueue(session, verdict.outgoing))
+
+    async def remind(session: AsyncSession, notice: Notice) -> Verdict:
+        said, outgoing = await remind_on_desk(
+            session, notice, settings=app.settings, now=app.clock.now(), reach=app.dispatcher.reach
+        )
+        return Verdict(bool(outgoing), said, await app.dispatcher.enqueue(session, outgoing))
+
+    async def export(year: int) -> tuple[Path, str]:
+        return await ledger_of_year(app.db, app.settings, year, app.clock.now())
+
+    labels: dict[str, Mapping[Any, str]] = {
+        "role": T.ROLE_NAMES,
+        "status": T.STATUS_NAMES,
+        "level": T.LEVEL_NAMES,
+        "mode": T.MODE_NAMES,
+        "source": T.SOURCE_NAMES,
+        "phase": T.PHASE_NAMES,
+        "event": T.EVENT_NAMES,
+        "category": T.CATEGORY_NAMES,
+        "five": T.FIVE_FIELDS,
+        "task": T.TASK_STATUS_NAMES,
+        "notice_kind": T.NOTICE_KIND_NAMES,
+        "notice_category": T.NOTICE_CATEGORY_NAMES,
+        "drill": T.DRILL_KIND_NAMES,
+    }
+    return Desk(
+        settings=app.settings,
+        clock=app.clock,
+        db=app.db,
+        verify=verify,
+        remind=remind,
+        export=export,
+        deliver=app.dispatcher.queued,
+        labels=labels,
     )

@@ -25,6 +25,7 @@ from storage.db import is_unavailable
 
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
+    from bot.web.server import WebServer
 
 logger = logging.getLogger("safetybot")
 
@@ -75,6 +76,7 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
             refusals.append(wecom.StartupError)
         # Jobs write to the outbox; the sender retries while a platform is still being reached.
         scheduler = await _start_schedules(app)
+        desk = await _start_desk(app)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
@@ -98,6 +100,8 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
         finally:
             for task in [*starting, stopping]:
                 task.cancel()
+            if desk is not None:
+                await desk.stop()
             if scheduler is not None:
                 await scheduler.stop()
             for adapter in adapters:
@@ -126,6 +130,18 @@ async def _start_schedules(app: App) -> Scheduler | None:
     )
     await scheduler.start()
     return scheduler
+
+
+async def _start_desk(app: App) -> WebServer | None:
+    """Serve the web desk in this process when `[web] listen` is set (its modules load only then)."""
+    if not app.settings.web.enabled:
+        return None
+    from bot.app import build_desk
+    from bot.web.server import WebServer
+
+    server = WebServer(build_desk(app))
+    await server.start()
+    return server
 
 
 async def _prepare_when_reachable(app: App, migrate: bool) -> None:
@@ -187,6 +203,7 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
     save_history = _line_editing(folder / "console_history")
     app = build_app(settings, SystemClock())
     scheduler = None
+    desk: WebServer | None = None
     try:
         await app.prepare()
         async with app.db.unit_of_work() as session:
@@ -196,6 +213,7 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
         adapter = ConsoleAdapter(print, first_id, numbers=folder / "console_last_message")
         app.dispatcher.attach(adapter)
         scheduler = await _start_schedules(app)
+        desk = await _start_desk(app)  # `/web` links open on this machine while the console runs
         repl = ConsoleSession(app.dispatcher, adapter, console_people())
         print(f"{settings.park.name} 安全生产机器人 · 本地控制台（数据库：{settings.database.url}）")
         print(f"日志写在 {folder / 'console.log'}。")
@@ -210,6 +228,8 @@ async def _run_console(settings: Settings, demo: bool, verbose: bool) -> None:
                 break
     finally:
         save_history()
+        if desk is not None:
+            await desk.stop()
         if scheduler is not None:
             await scheduler.stop()
         await app.close()

@@ -259,6 +259,50 @@ class ScheduleSettings(_Section):
         return _check_cron(value)
 
 
+class WebSettings(_Section):
+    """The web desk (`bot/web/`): where it listens, and the address people open it at."""
+
+    listen: str = ""  # "127.0.0.1:8080"; empty: no web desk
+    base_url: str = ""  # "https://desk.example.org" behind a TLS proxy; links in the chat and the export
+
+    @field_validator("listen")
+    @classmethod
+    def _listen(cls, value: str) -> str:
+        if value:
+            host, sep, port = value.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+                raise ValueError(f'expected "host:port" such as "127.0.0.1:8080", got {value!r}')
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _base(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError(f'expected an address such as "https://desk.example.org", got {value!r}')
+        return value.rstrip("/")
+
+    @property
+    def enabled(self) -> bool:
+        """Tell whether the desk is served."""
+        return bool(self.listen)
+
+    @property
+    def host_port(self) -> tuple[str, int]:
+        """Return the address to listen on."""
+        host, _, port = self.listen.rpartition(":")
+        return host.strip("[]"), int(port)
+
+    @property
+    def public_url(self) -> str:
+        """Return the address people open (base_url, else the listening address itself)."""
+        return self.base_url or (f"http://{self.listen}" if self.listen else "")
+
+    @property
+    def secure(self) -> bool:
+        """Tell whether cookies carry Secure (the desk is reached over https)."""
+        return self.base_url.startswith("https://")
+
+
 class Settings(BaseSettings):
     """Everything the bot is configured with."""
 
@@ -278,6 +322,7 @@ class Settings(BaseSettings):
     wecom: WeComSettings = Field(default_factory=WeComSettings)
     sending: SendingSettings = Field(default_factory=SendingSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
 
     @classmethod
     def settings_customise_sources(

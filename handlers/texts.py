@@ -1949,3 +1949,14 @@ WECOM_CARD_SOURCE = "园区安全生产"
 WECOM_CARD_MORE = "更多操作（@机器人 发送）："
 WECOM_CARD_DONE = "已处理"
 WECOM_CARD_UPDATED = "（状态更新）"
+# --- web desk ---
+HELP.update({"web": "/web — 私聊中获取网页工作台的一次性登录链接（10 分钟内有效，只能用一次）"})
+WEB_LINK = (
+    "网页工作台登录链接（{minutes} 分钟内有效，只能打开一次，请勿转发）：\n{url}\n"
+    "在电脑或手机浏览器中打开即可查看隐患台账、照片、回执和专项行动；12 小时不操作会自动退出。"
+)
+WEB_PRIVATE_ONLY = "登录链接只在私聊中发送：请私聊我发送 /web。"
+WEB_OFF = "网页工作台尚未开启（配置 [web] listen 为空），请联系管理员。"
+WEB_NOT_ALLOWED = "网页工作台供管委会管理人员和企业安全负责人使用；您目前的身份是：{role}。"
+WEB_TOO_MANY = "一小时内最多获取 {count} 次登录链接，请稍后再试，或使用刚才收到的链接。"
+WEB_USAGE = "用法：在私聊中发送 /web（不带其他内容），我会回复一次性登录链接。"

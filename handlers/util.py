@@ -181,3 +181,16 @@ async def disk_full_to_admins(db: Database, what: str, folder: Path, now: dateti
         admins = await park_queries.people_with_role(session, None, [Role.ADMIN])
     told = tuple(recipient(p) for p in admins)
     return [Reply(text=T.DISK_FULL_ADMINS.format(what=what, folder=folder), people=told)] if told else []
+
+
+def split_for_desk(replies: Iterable[Reply]) -> tuple[str, list[Reply]]:
+    """Split the replies of a chat action done on the web desk: what the chat would have said to the person
+    in their own chat (the page shows it) and the replies that name where they go (sent as usual)."""
+    said: list[str] = []
+    outgoing: list[Reply] = []
+    for reply in replies:
+        if (reply.edit and reply.card is not None) or reply.chat is not None or reply.to_groups or reply.people:
+            outgoing.append(reply)
+        elif reply.text and not reply.toast:
+            said.append(reply.text)
+    return "\n".join(said), outgoing

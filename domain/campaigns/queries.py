@@ -169,3 +169,9 @@ async def submitted_tasks(session: AsyncSession) -> Sequence[CampaignTask]:
         .order_by(CampaignTask.submitted_at, CampaignTask.id)
     )
     return rows.unique().all()
+
+
+async def recent(session: AsyncSession, limit: int = 12) -> Sequence[Campaign]:
+    """Return the newest campaigns (open or not), newest first: the columns of the desk's matrix."""
+    rows = await session.scalars(select(Campaign).order_by(Campaign.id.desc()).limit(limit))
+    return rows.all()

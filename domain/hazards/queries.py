@@ -192,6 +192,8 @@ class HazardFilter:
     category: str | None = None
     found_from: datetime | None = None  # found at or after this moment
     found_before: datetime | None = None  # found before this moment
+    words: str | None = None  # description or code holds these words (any case), as `search_hazards`
+    newest_first: bool = False  # the ledger's order (newest first) instead of the oldest due date first
 
 
 async def list_hazards(
@@ -217,14 +219,48 @@ async def list_hazards(
         query = query.where(Hazard.found_at < f.found_before)
     if f.overdue_on is not None:
         query = query.where(or_(*overdue_clauses(f.overdue_on, f.park_tz, f.immediate_grace_days)))
+    if f.words:
+        query = query.where(or_(*_word_matches(f.words)))
     total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(
-        query.options(*WITH_HAZARD)
-        .order_by(Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
+    order = (Hazard.id.desc(),) if f.newest_first else (Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc())
+    rows = await session.scalars(query.options(*WITH_HAZARD).order_by(*order).limit(limit).offset(offset))
     return rows.unique().all(), total or 0
+
+
+def _word_matches(words: str) -> list[Any]:
+    """Return the clauses of a search by words: the description or the code holds them, or the code is them."""
+    pattern = like_pattern(words.lower())
+    matches: list[Any] = [
+        func.lower(Hazard.description).like(pattern, escape="\\"),
+        func.lower(Hazard.code).like(pattern, escape="\\"),
+    ]
+    code = normal_code(words)
+    if code is not None:  # `yh-2026-7` finds YH-2026-0007
+        matches.append(Hazard.code == code)
+    return matches
+
+
+async def first_photos(session: AsyncSession, hazard_ids: Sequence[int], phase: str = "before") -> dict[int, int]:
+    """Return each hazard's first photo of a phase (hazard id → photo id), for thumbnails in a list."""
+    if not hazard_ids:
+        return {}
+    rows = await session.execute(
+        select(HazardPhoto.hazard_id, func.min(HazardPhoto.photo_id))
+        .where(HazardPhoto.hazard_id.in_(hazard_ids), HazardPhoto.phase == phase)
+        .group_by(HazardPhoto.hazard_id)
+    )
+    return {hazard_id: photo_id for hazard_id, photo_id in rows}
+
+
+async def file_enterprises(session: AsyncSession, kind: str, file_id: int) -> list[int]:
+    """Return the enterprises of the hazards a stored photo (`kind` "photo") or document ("document") belongs
+    to: who may see one of those hazards may see the file. Empty: it belongs to no hazard."""
+    link = HazardPhoto if kind == "photo" else HazardDocument
+    column = HazardPhoto.photo_id if kind == "photo" else HazardDocument.document_id
+    rows = await session.scalars(
+        select(Hazard.enterprise_id).join(link, link.hazard_id == Hazard.id).where(column == file_id).distinct()
+    )
+    return list(rows.all())
 
 
 def like_pattern(text: str) -> str:
@@ -240,15 +276,7 @@ async def search_hazards(
 
     `enterprise_id` limits the search to one enterprise (None: the whole park).
     """
-    pattern = like_pattern(words.lower())
-    matches: list[Any] = [
-        func.lower(Hazard.description).like(pattern, escape="\\"),
-        func.lower(Hazard.code).like(pattern, escape="\\"),
-    ]
-    code = normal_code(words)
-    if code is not None:  # `yh-2026-7` finds YH-2026-0007
-        matches.append(Hazard.code == code)
-    query = select(Hazard).where(or_(*matches))
+    query = select(Hazard).where(or_(*_word_matches(words)))
     if enterprise_id is not None:
         query = query.where(Hazard.enterprise_id == enterprise_id)
     total = await session.scalar(select(func.count()).select_from(query.subquery()))

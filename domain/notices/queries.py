@@ -317,6 +317,21 @@ async def awaiting_answer(session: AsyncSession, enterprise_id: int) -> Sequence
     return rows.unique().all()
 
 
+async def recent(
+    session: AsyncSession, enterprise_id: int | None, limit: int = 30, offset: int = 0
+) -> tuple[Sequence[Notice], int]:
+    """Return a page of notices, newest first, and how many there are; with `enterprise_id`, only those that
+    asked that enterprise for a receipt (withdrawn ones are left out: counted nowhere)."""
+    query = select(Notice).where(Notice.status != NoticeStatus.WITHDRAWN)
+    if enterprise_id is not None:
+        query = query.join(NoticeReceipt, NoticeReceipt.notice_id == Notice.id).where(
+            NoticeReceipt.enterprise_id == enterprise_id
+        )
+    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = await session.scalars(
+        query.options(joinedload(Notice.author)).order_by(Notice.id.desc()).limit(limit).offset(offset)
+    )
+    return rows.unique().all(), total or 0
 # --- what a notice card shows, read in one hop ------------------------------------------------
 
 
@@ -374,3 +389,15 @@ async def card_facts(session: AsyncSession, notice: Notice) -> CardFacts:
     await session.flush()
     conn = await session.connection()
     return await conn.run_sync(_card_facts, notice.id, notice.campaign_id)
+
+
+async def tallies(session: AsyncSession, notice_ids: Sequence[int]) -> dict[int, notice_rules.Tally]:
+    """Return the receipt tally of each of these notices, in one query (the desk's list of notices)."""
+    rows = (
+        await session.execute(
+            select(NoticeReceipt.notice_id, NoticeReceipt.status, NoticeReceipt.attended).where(
+                NoticeReceipt.notice_id.in_(notice_ids)
+            )
+        )
+    ).all()
+    return {n: notice_rules.tally(r for r in rows if r.notice_id == n) for n in notice_ids}

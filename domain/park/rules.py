@@ -44,6 +44,7 @@ class Perm(StrEnum):
     INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
+    WEB_DESK = "web_desk"  # /web: sign in to the web desk (a lead sees their own enterprise only)
     QUIZ_BANK = "quiz_bank"  # import questions into the knowledge-quiz bank (知识答题题库) from a CSV/Excel file
     QUIZ_RUN = "quiz_run"  # start and end a quiz, get its per-person sheet
     QUIZ_TAKE = "quiz_take"  # take a quiz one's enterprise is invited to (once per person)
@@ -86,6 +87,7 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
+    Perm.WEB_DESK: (*MANAGER_ROLES, Role.LEAD),
     Perm.QUIZ_BANK: MANAGER_ROLES,
     Perm.QUIZ_RUN: MANAGER_ROLES,
     Perm.QUIZ_TAKE: ENTERPRISE_ROLES,  # an enterprise's people; which enterprises is the quiz's own list

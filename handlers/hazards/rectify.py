@@ -357,7 +357,7 @@ async def more_for_fix(
 # --- verification -----------------------------------------------------------------------------
 
 
-async def _verifiable(
+async def verifiable(
     session: AsyncSession, actor: Person, hazard: Hazard | None, action: Action, settings: Settings
 ) -> Refused | None:
     """Check the hazard awaits verification, the actor may verify it (a manager, or the inspector who found
@@ -395,10 +395,10 @@ async def accept_button(
 ) -> HandlerResult:
     """Accept the rectification: the hazard is closed (销号)."""
     hazard = await hazard_queries.get_hazard(session, button.hazard_id)
-    refused = await _verifiable(session, actor, hazard, Action.ACCEPT, settings)
+    refused = await verifiable(session, actor, hazard, Action.ACCEPT, settings)
     if refused is not None or hazard is None:
         return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
-    return await _accept(session, actor, hazard, settings, now, reach, toast=True)
+    return await accept_fix(session, actor, hazard, settings, now, reach, toast=True)
 
 
 @router.command("accept", perm=Perm.HAZARD_RECHECK, help_text=T.HELP["accept"])
@@ -416,13 +416,13 @@ async def accept_command(
     hazard, _, problem = await commanded_hazard(session, msg, card_key, T.ACCEPT_USAGE)
     if hazard is None:
         return problem
-    refused = await _verifiable(session, actor, hazard, Action.ACCEPT, settings)
+    refused = await verifiable(session, actor, hazard, Action.ACCEPT, settings)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
-    return await _accept(session, actor, hazard, settings, now, reach, toast=False)
+    return await accept_fix(session, actor, hazard, settings, now, reach, toast=False)
 
 
-async def _accept(
+async def accept_fix(
     session: AsyncSession,
     actor: Person,
     hazard: Hazard,
@@ -473,7 +473,7 @@ async def reject_button(
 ) -> HandlerResult:
     """Start a rejection: ask the manager for the reason, as a reply."""
     hazard = await hazard_queries.get_hazard(session, button.hazard_id)
-    refused = await _verifiable(session, actor, hazard, Action.REJECT, settings)
+    refused = await verifiable(session, actor, hazard, Action.REJECT, settings)
     if refused is not None or hazard is None:
         return await _press_refused(session, actor, press, now, refused or Refused(Refusal.NOT_ALLOWED))
     await ask(session, press.chat, actor, HazardReject(hazard.id), now)
@@ -500,13 +500,13 @@ async def reject_command(
         return problem
     if refusal := too_long(reason):
         return refusal
-    refused = await _verifiable(session, actor, hazard, Action.REJECT, settings)
+    refused = await verifiable(session, actor, hazard, Action.REJECT, settings)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
     if not reason:
         await ask(session, msg.chat, actor, HazardReject(hazard.id), now)
         return Reply(text=T.REJECT_ASK.format(code=hazard.code), about=key_of(hazard))
-    return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
+    return await reject_fix(session, actor, hazard, reason, msg.chat.is_group, settings, now, reach)
 
 
 @router.question(HazardReject, perm=Perm.HAZARD_RECHECK)
@@ -534,18 +534,18 @@ async def reject_reason(
     hazard = await hazard_queries.get_hazard(session, question.hazard_id)
     if hazard is None:
         return Reply(text=T.BUTTON_STALE)
-    refused = await _verifiable(session, actor, hazard, Action.REJECT, settings)
+    refused = await verifiable(session, actor, hazard, Action.REJECT, settings)
     if refused is not None:
         return Reply(text=refusal_text(refused, actor))
-    return await _reject(session, actor, hazard, reason, msg, settings, now, reach)
+    return await reject_fix(session, actor, hazard, reason, msg.chat.is_group, settings, now, reach)
 
 
-async def _reject(
+async def reject_fix(
     session: AsyncSession,
     actor: Person,
     hazard: Hazard,
     reason: str,
-    msg: Incoming,
+    in_group: bool,
     settings: Settings,
     now: datetime,
     reach: Reach,
@@ -566,7 +566,7 @@ async def _reject(
         done = T.REJECT_DONE_GROUP.format(code=hazard.code)
         told = (
             Reply(text=notice, about=key_of(hazard))
-            if msg.chat.is_group
+            if in_group
             else Reply(text=notice, to_groups=True, about=key_of(hazard))
         )
     return [await card_reply(session, hazard, settings, now), Reply(text=done, about=key_of(hazard)), told]

@@ -103,7 +103,7 @@ async def remind_button(
     found = await notice_queries.get(session, button.notice_id)
     if found is None:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
-    return await _remind_now(session, found, settings, now, reach, toast=True)
+    return await remind_now(session, found, settings, now, reach, toast=True)
 
 
 @router.command("remind", perm=Perm.NOTICE_SEND, help_text=T.HELP["remind"])
@@ -121,10 +121,10 @@ async def remind(
     found, _, problem = await notice_named(session, msg.args, card_key, T.REMIND_USAGE, code_only=True)
     if found is None:
         return problem
-    return await _remind_now(session, found, settings, now, reach, toast=False)
+    return await remind_now(session, found, settings, now, reach, toast=False)
 
 
-async def _remind_now(
+async def remind_now(
     session: AsyncSession, notice: Notice, settings: Settings, now: datetime, reach: Reach, *, toast: bool
 ) -> list[Reply]:
     """Remind the enterprises that have not answered now; say how many, or why none (quiet hours, the cap)."""

@@ -118,10 +118,12 @@ def _day(at: datetime | None, tz: Any) -> date | None:
     return at.astimezone(tz).date() if at is not None else None
 
 
-def _photo_cell(ws: Any, root: Path, paths: list[str]) -> Any:
+def _photo_cell(ws: Any, root: Path, paths: list[str], desk: str | None) -> Any:
+    """Link a row's photos: to the hazard's page on the web desk when it has an address (a clerk's copy of
+    the file opens them after signing in), else to the first photo on the server's disk."""
     if not paths:
         return None
-    target = (root / paths[0]).resolve().as_uri()
+    target = desk or (root / paths[0]).resolve().as_uri()
     return _cell(ws, T.XLSX_PHOTO_LINK.format(count=len(paths)), link=target)
 
 
@@ -137,8 +139,9 @@ def _wrapped(ws: Any, text: str | None) -> Any:
     return _cell(ws, text, wrap=True) if text else None
 
 
-def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path) -> None:
+def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path, base_url: str = "") -> None:
     for n, r in enumerate(rows, start=first):
+        desk = f"{base_url}/hazards/{r.code}" if base_url else None
         five = r.five
         measures = five.get("measures") or r.fix_note
         funds = funds_in_10k(five.get("funds")) if five.get("funds") else None
@@ -165,8 +168,8 @@ def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path
                     r.verifier,
                     _cell(ws, _day(r.verified_at, tz), number_format=DATE_FORMAT),
                     T.STATUS_NAMES[r.status],
-                    _photo_cell(ws, root, r.before),
-                    _photo_cell(ws, root, r.after),
+                    _photo_cell(ws, root, r.before, desk),
+                    _photo_cell(ws, root, r.after, desk),
                 ],
             )
         )
@@ -229,7 +232,7 @@ async def write_ledger(
     )
     count = 0
     async for page in export.ledger_pages(session, s, e):
-        await asyncio.to_thread(_ledger_rows, ledger, page, count + 1, tz, root)
+        await asyncio.to_thread(_ledger_rows, ledger, page, count + 1, tz, root, settings.web.base_url)
         count += len(page)
     ledger.append([])
     ledger.append([_cell(ledger, T.XLSX_SIGN_LINE)])

@@ -48,6 +48,7 @@ from storage.models.platform import (
 from storage.models.quiz import Quiz, QuizAnswer, QuizAttempt, QuizQuestion
 from storage.models.records import Drill, Inspection, Training
 from storage.models.supplies import Publicity, Supply, SupplyCheck
+from storage.models.web import LoginToken, WebSession
 
 __all__ = [
     "NAMING",
@@ -81,6 +82,7 @@ __all__ = [
     "Letter",
     "LetterEvent",
     "LetterSignature",
+    "LoginToken",
     "Notice",
     "NoticeEvent",
     "NoticeReceipt",
@@ -100,5 +102,6 @@ __all__ = [
     "SupplyCheck",
     "Training",
     "UTCDateTime",
+    "WebSession",
     "checked",
 ]

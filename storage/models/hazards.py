@@ -188,3 +188,6 @@ Index(
     Hazard.updated_at,
 )
 Index("ix_hazard_events_hazard_action", HazardEvent.hazard_id, HazardEvent.action)
+# The web desk's ledger filtered by level and status (重大隐患, open), counted from the index alone
+# (migration 0025): without it SQLite scans the found-at index of every hazard.
+Index("ix_hazards_status_level", Hazard.status, Hazard.level, Hazard.enterprise_id)

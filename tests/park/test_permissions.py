@@ -112,6 +112,7 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.INSPECTION_RUN: MANAGERS | {"inspector"},
     Perm.OFFICER_VIEW: MANAGERS,
     Perm.OFFICER_SET: {"admin"},  # an officer (包片干部) must be a manager: `tests/park/test_officers.py`
+    Perm.WEB_DESK: {"admin", "manager", "lead"},  # a lead sees their own enterprise: `tests/web/`
     Perm.QUIZ_BANK: MANAGERS,
     Perm.QUIZ_RUN: MANAGERS,
     Perm.QUIZ_TAKE: ENTERPRISE,  # which enterprises: the quiz's own list (`tests/quiz/test_rules.py`)
