@@ -25,7 +25,7 @@ lint: $(BIN)/safetybot
 	$(BIN)/mypy bot domain handlers storage schedules
 	$(BIN)/lint-imports
 
-test: lint
+test: lint browser
 	NO_PROXY=127.0.0.1,localhost no_proxy=127.0.0.1,localhost $(BIN)/python -m pytest -q -n auto --maxprocesses 4
 
 # The web desk's browser test (tests/web, marked e2e) drives Debian's Chromium through Selenium.
