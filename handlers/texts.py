@@ -1469,7 +1469,9 @@ SUMMARY_DRAFT_TITLE_YEAR = "【{park}{year}年度安全生产工作总结（数�
 SUMMARY_DRAFT_TITLE_RANGE = "【{park}安全生产工作总结数据（{start} 至 {end}）】"
 # The sections in the order a park's summary is written; the chat puts the heading before its paragraph.
 SUMMARY_SECTIONS = ("一、责任体系", "二、会议", "三、文件", "四、检查", "五、应急")
-SUMMARY_DUTY = "园区在册企业 {enterprises} 家，{letters}落实包片包户责任，包片干部 {officers} 人，包联企业 {officer_enterprises} 家。"
+SUMMARY_DUTY = "园区在册企业 {enterprises} 家，{letters}{officers}"
+SUMMARY_DUTY_OFFICERS = "落实包片包户责任，包片干部 {officers} 人，包联企业 {enterprises} 家。"
+SUMMARY_DUTY_NO_OFFICERS = "尚未指定包片干部（管理员发送 /officer <企业…> <干部> 指定）。"
 SUMMARY_DUTY_LETTERS = "与 {count} 家企业签订目标责任状，"
 SUMMARY_DUTY_NO_LETTERS = "期间内尚无企业签订目标责任状，"
 SUMMARY_SECTION_MEETINGS = "召开安全生产例会 {meetings} 次{others}（回执率 {rate}，出席率 {attendance}）。{scheduled}"

@@ -77,9 +77,12 @@ def sections(y: YearSummary) -> list[tuple[str, str]]:
     letters = (
         T.SUMMARY_DUTY_LETTERS.format(count=f.letters_signed) if f.letters_signed else T.SUMMARY_DUTY_NO_LETTERS
     )
-    duty = T.SUMMARY_DUTY.format(
-        enterprises=y.enterprises, letters=letters, officers=f.officers, officer_enterprises=f.officer_enterprises
+    officers = (
+        T.SUMMARY_DUTY_OFFICERS.format(officers=f.officers, enterprises=f.officer_enterprises)
+        if f.officers
+        else T.SUMMARY_DUTY_NO_OFFICERS
     )
+    duty = T.SUMMARY_DUTY.format(enterprises=y.enterprises, letters=letters, officers=officers)
     others = kind_items(b.meetings_by_category, OTHER_MEETING_KINDS, T.KIND_COUNT_MEETING)
     meetings = T.SUMMARY_SECTION_MEETINGS.format(
         meetings=v["meetings"],
