@@ -9,7 +9,10 @@ inspection by its opener, fixed by its enterprise's lead and accepted by a manag
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from docx import Document
@@ -22,10 +25,11 @@ from domain.notices import operations as notice_ops
 from domain.park import operations as park_ops
 from domain.reports import operations as report_ops
 from domain.reports.rules import month_edges, trend_weeks
+from domain.reports.year import year_summary
 from handlers import texts as T
 from storage.enums import Level, Mode, NoticeKind, Role, Source
 from storage.models import Enterprise, Hazard, Person
-from tests.harness import ADMIN, LI, PDF_TYPE, Harness, Sender, Sent, add_document, jpeg, pdf, seed
+from tests.harness import ADMIN, LI, MA, PDF_TYPE, Harness, Sender, Sent, add_document, jpeg, pdf, seed
 
 YEAR = 2025
 NEW = [("飞达石油装备有限公司", "飞达"), ("顺达海工有限公司", "顺达"), ("弘业五金有限公司", "弘业")] + [
@@ -289,3 +293,48 @@ def test_months_and_weeks_of_a_period() -> None:
     assert month_edges(date(2026, 3, 5), date(2026, 3, 5)) == [date(2026, 3, 5), date(2026, 3, 6)]
     assert trend_weeks(date(2026, 1, 1), date(2026, 12, 31)) == (date(2026, 12, 28), 53)
     assert trend_weeks(date(2026, 3, 2), date(2026, 3, 8)) == (date(2026, 3, 2), 1)
+
+
+def test_python_docx_and_matplotlib_are_not_imported_at_bot_start() -> None:
+    code = (
+        "import sys, bot.app, bot.cli\n"
+        "bot.app.build_app  # every router module, /summary's included, is imported by now\n"
+        "import handlers.reports.commands\n"
+        "assert 'docx' not in sys.modules and 'matplotlib' not in sys.modules, 'imported at start'\n"
+    )
+    subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], check=True, timeout=60)
+
+
+async def test_the_months_and_the_enterprises_on_sqlite_and_postgresql(any_harness: Harness) -> None:
+    h = any_harness
+    h.clock.set(at(3, 2).replace(year=2026))
+    await seed(h)
+    assert issued_card(await h.say(LI, "/meeting 2026-03-10 09:00 管委会三楼会议室 3月安全生产例会"))
+    assert issued_card(await h.say(LI, "/meeting 2026-03-20 09:00 管委会三楼会议室 消防安全百日攻坚动员会"))
+    assert issued_card(await h.say(LI, "/notice 消防安全百日攻坚行动实施方案 请各企业对照落实。"))
+    await h.say(Harness.person("zhang"), "/confirm TZ-2026-01")
+    assert "已指定" in h.texts(await h.say(ADMIN, "/officer 华油 李干部"))
+    h.clock.set(at(5, 12).replace(year=2026))
+    assert "开始" in h.texts(await h.say(LI, "/inspection start 五月检查 华油 宏达 4人次"))
+    await h.say(LI, "/hazard 华油 配电箱未接地 立即整改", files=(h.add_file(jpeg(1)),))
+    await h.say(LI, "/hazard 宏达 消防通道堵塞 7天内", files=(h.add_file(jpeg(2)),))
+    await h.say(LI, "/inspection end")
+    await h.say(Harness.person("zhang"), "/fix YH-2026-0001 已接地", files=(h.add_file(jpeg(3)),))
+    await h.say(MA, "/accept YH-2026-0001")
+    assert "已登记" in h.texts(await h.say(LI, "/drill 2026-01-20 消防演练 华油 30"))
+    h.clock.set(at(11, 30).replace(year=2026))
+    async with h.app.db.reading() as s:
+        y = await year_summary(s, date(2026, 1, 1), date(2026, 12, 31), h.app.settings.park.tz, h.clock.now())
+    assert len(y.months) == 12 and y.enterprises == 2
+    assert y.series("regular")[2] == 1 and y.series("mobilisation")[2] == 1 and y.series("plan")[2] == 1
+    assert y.series("inspections")[4] == 1 and y.series("person_times")[4] == 4
+    assert (y.series("found")[4], y.series("immediate")[4], y.series("closed")[4]) == (2, 1, 1)
+    assert y.series("drills")[0] == 1 and sum(y.series("trainings")) == 0
+    assert sum(y.series("found")) == y.figures.found == 2  # the months add up to the year
+    assert len(y.trend) == 53 and sum(found for _, found, _ in y.trend) == 2
+    firms = {e.name: e for e in y.per_enterprise}
+    huayou = firms["华油装备制造有限公司"]
+    assert (huayou.officer, huayou.found, huayou.closed, huayou.receipts_answered, huayou.receipts_due) == (
+        "李干部", 1, 1, 1, 3,
+    )  # fmt: skip
+    assert firms["宏达机械有限公司"].officer is None and firms["宏达机械有限公司"].signed_at is None
