@@ -865,7 +865,6 @@ LETTER_REMIND_GROUP = (
 )
 TODO_SIGN = "待签订的目标责任状 {count} 项："
 TODO_SIGN_LINE = "{year}年度 {title}"
-SUMMARY_LETTERS = "与 {count} 家企业签订目标责任状。"
 HELP.update(
     {
         "letter": "/letter（/责任状）<年度> <标题> — 随文件下发本年度目标责任状，各企业签字回传",
@@ -1100,28 +1099,13 @@ SUMMARY_USAGE = (
 )
 SUMMARY_BAD_DATE = "没看懂日期“{text}”。" + SUMMARY_USAGE
 SUMMARY_BAD_ORDER = "起始日期 {start} 晚于结束日期 {end}，请对调后重新发送。"
-SUMMARY_TITLE_YEAR = "【{park}{year}年度安全生产工作数据】"
-SUMMARY_TITLE_RANGE = "【{park}安全生产工作数据（{start} 至 {end}）】"
-SUMMARY_PARAGRAPH = (
-    "{period}，园区{meetings}{notices}{campaigns}"
-    "开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次{inspection_found}，"
-    "排查安全隐患 {found} 项（其中重大隐患 {major} 项），"
-    "已整改 {rectified} 项（立即整改 {immediate} 项、限期整改 {deadline} 项），已验收销号 {closed} 项，整改销号率 {rate}，"
-    "尚未销号 {open} 项；"
-    "开展应急演练 {drills} 次{drill_kinds}、参演 {drill_people} 人次；组织安全培训 {trainings} 次、{training_people} 人次{training_scopes}。"
-)
 SUMMARY_INSPECTION_FOUND = "、检查发现问题隐患 {count} 条"
 SUMMARY_DRILL_KINDS = "（{kinds}）"
 SUMMARY_DRILL_KIND = "{kind} {count} 次"
 SUMMARY_TRAINING_SCOPES = "（{scopes}）"
 SUMMARY_TRAINING_EXTERNAL = "外部培训 {count} 次"
 SUMMARY_TRAINING_INTERNAL = "内部培训 {count} 次"
-SUMMARY_PERIOD_YEAR = "{year}年"
-SUMMARY_PERIOD_RANGE = "{start} 至 {end}"
-SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次{others}（回执率 {rate}，出席率 {attendance}），"
 SUMMARY_OTHER_MEETINGS = "、{items}"
-SUMMARY_MEETINGS_SCHEDULED = "另有 {count} 次会议已安排、尚未召开，"
-SUMMARY_NOTICES = "{documents}发布通知 {notices} 份，"
 SUMMARY_DOCUMENTS = "印发{items}，"
 SUMMARY_CAMPAIGNS = "开展专项行动 {campaigns} 项（完成率 {rate}），"
 SUMMARY_TABLE = "数据表："
@@ -1153,8 +1137,7 @@ SUMMARY_ROWS = (
     ("安全培训（次/人次）", "trainings"),
     ("包片干部（人）/包联企业（家）", "officers"),
 )
-# Officers per enterprise (包片包户), as assigned on the day the summary is asked for.
-SUMMARY_OFFICERS = "落实包片包户责任，包片干部 {officers} 人，包联企业 {enterprises} 家。"
+# Officers per enterprise (包片包户), as assigned on the day the summary is asked for: the table's value.
 SUMMARY_OFFICERS_VALUE = "{officers}/{enterprises}"
 SUMMARY_NOT_YET = "—"
 SUMMARY_NOTE = "注：隐患数按期间内发现的隐患统计（不含撤销的误报），整改状态截至今天；“—”表示该项暂无统计来源。"
