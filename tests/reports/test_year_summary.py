@@ -9,6 +9,7 @@ inspection by its opener, fixed by its enterprise's lead and accepted by a manag
 
 from __future__ import annotations
 
+import io
 import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
@@ -29,7 +30,21 @@ from domain.reports.year import year_summary
 from handlers import texts as T
 from storage.enums import Level, Mode, NoticeKind, Role, Source
 from storage.models import Enterprise, Hazard, Person
-from tests.harness import ADMIN, LI, MA, PDF_TYPE, Harness, Sender, Sent, add_document, jpeg, pdf, seed
+from tests.harness import (
+    ADMIN,
+    ADMIN_ID,
+    LI,
+    MA,
+    PDF_TYPE,
+    Harness,
+    LiveBot,
+    Sender,
+    Sent,
+    add_document,
+    jpeg,
+    pdf,
+    seed,
+)
 
 YEAR = 2025
 NEW = [("飞达石油装备有限公司", "飞达"), ("顺达海工有限公司", "顺达"), ("弘业五金有限公司", "弘业")] + [
@@ -338,3 +353,18 @@ async def test_the_months_and_the_enterprises_on_sqlite_and_postgresql(any_harne
         "李干部", 1, 1, 1, 3,
     )  # fmt: skip
     assert firms["宏达机械有限公司"].officer is None and firms["宏达机械有限公司"].signed_at is None
+
+
+@pytest.mark.e2e
+async def test_the_word_document_goes_out_over_telegram(bot: LiveBot) -> None:
+    tg = bot.tg
+    admin = tg.user(ADMIN_ID, "王主任", "wang")
+    chat = tg.private(admin)
+    said = await bot.say(admin, chat, "/summary 2026 word")
+    assert said == T.SUMMARY_WORD_WORKING.format(period="2026年")
+    await tg.wait_for(lambda: bool(tg.calls_of("sendDocument")))
+    sent = tg.calls_of("sendDocument")[0].params
+    assert sent["document"]["filename"] == "安全生产工作总结-2026年.docx"
+    doc = Document(io.BytesIO(sent["document"]["bytes"]))
+    assert doc.paragraphs[0].text == "测试园区2026年度安全生产工作总结"
+    assert [p.text for p in doc.paragraphs if p.style.name == "Heading 1"][:5] == list(T.SUMMARY_SECTIONS)
