@@ -9,6 +9,8 @@ before any of the bot's imports and without touching its code:
   `pool_pre_ping` (the bot's PostgreSQL engine) a checkout of a pooled connection first pings it, which
   no statement event shows (SQLAlchemy's asyncpg adapter pings with BEGIN, `;`, ROLLBACK: three round
   trips), counted as `pre_pings`;
+- the bookkeeping lane's sqlite3 statements (`storage/lane.py` `SqliteLane`), its BEGIN/COMMIT/ROLLBACK
+  as transactions;
 - thread hops: `loop.run_in_executor` (which `asyncio.to_thread` goes through; `to_thread` is counted
   apart as well) and `loop.call_soon_threadsafe`, the way any other thread (an executor, aiosqlite's
   connection thread, anyio's workers) hands a result back to the event loop.
@@ -105,6 +107,28 @@ class Counts:
                 self.keep("-- pool checkout with pre-ping")
 
         event.listen(Pool, "checkout", checkout)
+
+        # The bookkeeping lane (storage/lane.py) talks to sqlite3 directly: no Engine event sees it.
+        from storage.lane import SqliteLane
+
+        execute, own = SqliteLane._execute, SqliteLane.sql
+
+        def counted_execute(lane: Any, statement: Any, params: Any) -> Any:
+            self.statement(None, None, statement.compiled(lane.dialect).sql, params, None, False)
+            return execute(lane, statement, params)
+
+        def counted_sql(lane: Any, text: str) -> None:
+            word = text.split()[0].upper()
+            name = {"BEGIN": "begins", "COMMIT": "commits", "ROLLBACK": "rollbacks"}.get(word)
+            if name is not None:
+                n[name] += 1
+                self.keep(f"-- {word.lower()} (lane)")
+            else:
+                self.statement(None, None, text, None, None, False)
+            own(lane, text)
+
+        SqliteLane._execute = counted_execute  # type: ignore[method-assign]
+        SqliteLane.sql = counted_sql  # type: ignore[method-assign]
 
         base = asyncio.BaseEventLoop
         run_in_executor = base.run_in_executor

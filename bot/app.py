@@ -21,21 +21,26 @@ from bot.scheduler import Job
 from bot.sender import Sender
 from domain.park import operations as park_ops
 from handlers.campaigns import launch, matrix, review, submissions
+from handlers.emergency import alert as emergency_alert
+from handlers.emergency import roster as emergency_roster
 from handlers.hazards import corrections, edit, rectify, report, view
 from handlers.letters import letters
 from handlers.notices import answers, issue, meetings, receipts
 from handlers.notices import corrections as notice_corrections
 from handlers.notices import kinds as notice_kinds
 from handlers.park import enterprises, officers, people
+from handlers.quiz import quiz, take
 from handlers.reports import commands as reports
 from handlers.reports import drills, inspections
 from handlers.todo import commands as todo
 from schedules.campaigns import campaign_reminders_job
 from schedules.context import JobContext
 from schedules.digest import digest_job, digest_period
+from schedules.emergency import alert_reminders_job
 from schedules.hazards import overdue_job, overdue_period, reminder_sweep
 from schedules.letters import letter_reminders_job
 from schedules.notices import notice_reminders_job
+from schedules.quiz import quiz_close_job
 from storage.db import Database, pending_revisions, upgrade
 from storage.photos import PhotoStore
 
@@ -43,12 +48,14 @@ logger = logging.getLogger(__name__)
 
 
 async def reminders_job(ctx: JobContext, session: AsyncSession, now: datetime, fire: datetime) -> list[Reply]:
-    """Send the reminders due now: overdue hazards held back by quiet hours, notices, campaigns and letters."""
+    """Send the reminders due now: overdue hazards held back by quiet hours, notices, campaigns and letters;
+    close the knowledge quizzes whose end time has come."""
     return [
         *await reminder_sweep(ctx, session, now, fire),
         *await notice_reminders_job(ctx, session, now, fire),
         *await campaign_reminders_job(ctx, session, now, fire),
         *await letter_reminders_job(ctx, session, now, fire),
+        *await quiz_close_job(ctx, session, now, fire),
     ]
 
 
@@ -59,6 +66,7 @@ def jobs(settings: Settings) -> list[Job]:
         Job("digest", s.digest, digest_job, digest_period),
         Job("overdue", s.overdue, overdue_job, overdue_period),
         Job("reminders", s.reminders, reminders_job, None),
+        Job("alerts", s.alerts, alert_reminders_job, None),
     ]
 
 
@@ -89,9 +97,13 @@ def routers() -> list[Router]:
         review.router,
         matrix.router,
         letters.router,
+        quiz.router,
+        take.router,
         reports.router,
         inspections.router,
         drills.router,
+        emergency_roster.router,
+        emergency_alert.router,
     ]
 
 

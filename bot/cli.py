@@ -235,6 +235,32 @@ async def _import_enterprises(settings: Settings, path: Path) -> None:
         await app.close()
 
 
+async def _import_roster(settings: Settings, path: Path) -> None:
+    from domain.emergency import operations as emergency_ops
+    from domain.emergency.roster_file import RosterFileError, read_roster
+    from domain.outcome import Refused
+
+    try:
+        lines = read_roster(await asyncio.to_thread(path.read_bytes), path.name)
+    except RosterFileError as exc:
+        raise CsvError(f"{path}: {exc}; nothing was imported") from None
+    app = build_app(settings, SystemClock())
+    try:
+        await app.prepare()
+        try:
+            async with app.db.unit_of_work() as session:
+                added, changed = await emergency_ops.import_members(session, None, lines, app.clock.now())
+        except Refused as refused:  # nothing was imported: every line is checked before the first is kept
+            detail = refused.detail
+            raise CsvError(
+                f"{path}: line {detail.get('line')}: {refused.reason} "
+                f"({', '.join(f'{k}={v}' for k, v in detail.items() if k != 'line')}); nothing was imported"
+            ) from None
+        print(f"imported {path}: {added} added, {changed} changed")
+    finally:
+        await app.close()
+
+
 async def _storage_check(settings: Settings, fix: bool, grace: timedelta) -> int:
     from storage.files import check_photo_files
 
@@ -375,6 +401,13 @@ def parser() -> argparse.ArgumentParser:
     imp = ent_sub.add_parser("import", help="import enterprises from a CSV file (see bot/enterprise_csv.py)")
     imp.add_argument("file", type=Path)
     imp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
+    ros = sub.add_parser("roster", help="the emergency command's roster (应急救援指挥部)")
+    ros_sub = ros.add_subparsers(dest="roster_command", required=True)
+    rimp = ros_sub.add_parser(
+        "import", help="import the roster from a CSV or .xlsx file (see domain/emergency/roster_file.py)"
+    )
+    rimp.add_argument("file", type=Path)
+    rimp.add_argument("--config", type=Path, default=argparse.SUPPRESS)
     storage = sub.add_parser("storage", help="photo files on disk")
     storage_sub = storage.add_subparsers(dest="storage_command", required=True)
     check = storage_sub.add_parser(
@@ -463,6 +496,8 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(_db_upgrade(settings))
         elif args.command == "enterprises":
             asyncio.run(_import_enterprises(settings, args.file))
+        elif args.command == "roster":
+            asyncio.run(_import_roster(settings, args.file))
         elif args.command == "storage":
             return asyncio.run(_storage_check(settings, args.fix, args.grace))
         elif args.command == "export":

@@ -227,8 +227,14 @@ class ScheduleSettings(_Section):
     reminders: str = "*/10 * * * *"  # private reminders held back by quiet hours go out
     escalate_after_days: int = Field(default=3, ge=1, le=60)  # days overdue before managers are told
     catch_up_hours: int = Field(default=48, ge=0, le=24 * 14)  # a run missed this recently is made at start
+    # Roll calls (应急点名, /alert): the job that reminds silent members runs this often; a member who has not
+    # answered is reminded every `alert_remind_minutes`, at most `alert_reminders` times. Quiet hours never
+    # hold an alert back.
+    alerts: str = "* * * * *"
+    alert_remind_minutes: int = Field(default=3, ge=1, le=120)
+    alert_reminders: int = Field(default=2, ge=0, le=10)
 
-    @field_validator("digest", "overdue", "reminders")
+    @field_validator("digest", "overdue", "reminders", "alerts")
     @classmethod
     def _cron(cls, value: str) -> str:
         return _check_cron(value)

@@ -20,6 +20,7 @@ from typing import Any, Protocol, runtime_checkable
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import questions
+from bot.arrivals import may_want_files, store_files
 from bot.clock import Clock
 from bot.config import Settings
 from bot.messages import (
@@ -35,25 +36,17 @@ from bot.messages import (
     Reply,
     clean_text,
 )
-from bot.outbox import ABOUT, Delivery, Queued, enqueue
+from bot.outbox import ABOUT, Delivery, Queued, enqueue, plan_direct
 from bot.routing import Later, LaterWork, Route, Router
 from domain.park import operations as park_ops
-from domain.park import queries as park_queries
 from domain.park.rules import needed_roles, role_allows
 from handlers import texts as T
-from storage import audit, bookkeeping, cards, conversations, identity, inbox
+from storage import audit, bookkeeping, cards, identity, inbox
 from storage.db import Database, is_unavailable
 from storage.enums import Role
 from storage.models import Conversation, Person
 from storage.photos import (
-    DOCUMENT_MAGICS,
-    BrokenImage,
-    BrokenPdf,
-    NotAnImage,
-    NotAPdf,
-    PhotoNotSaved,
     PhotoStore,
-    TooManyPixels,
 )
 
 logger = logging.getLogger(__name__)
@@ -149,8 +142,10 @@ class Dispatcher:
         # Photos are written to disk before the transaction opens (content-addressed, so a repeat
         # costs nothing) and before the bot answers: nothing that arrives is lost.
         attachments: list[Attachment] = []
-        if isinstance(event, Incoming) and event.files and await self._may_want_files(event):
-            attachments = await self._store_files(event)
+        wanted = isinstance(event, Incoming) and event.files and await may_want_files(self.db, self.kinds, self.clock, event)
+        if isinstance(event, Incoming) and wanted:
+            adapter = self.adapters.get(event.sender.platform)
+            attachments = await store_files(adapter, self.photos, self.settings.storage, event)
             if inbox_id is not None and any(a.problem == "not_saved" for a in attachments):
                 # The photo directory cannot be written: keep the update in the inbox and try it again
                 # later; the person hears it once, not on every try.
@@ -161,17 +156,21 @@ class Dispatcher:
         outcome = Outcome()
         later = Later()
         try:
-            async with self.db.unit_of_work() as session:
-                now = self.clock.now()
-                conn = await session.connection()
-                if not await conn.run_sync(bookkeeping.begin_update, inbox_id, event.update_key, now):
-                    logger.info("update %s already processed; skipped", event.update_key)
-                    return outcome
-                self._told_not_saved.discard(event.update_key)
-                actor, row = await self._identify(session, event, now)
-                _LATER.set(later)
-                replies = self._toasted(await self._dispatch(session, event, actor, attachments, row), event, outcome)
-                queued = await self._enqueue(session, replies, event, now)
+            light = await self._light(event, inbox_id, outcome) if not attachments else None
+            if light is not None:
+                queued = light
+            else:
+                async with self.db.unit_of_work() as session:
+                    now = self.clock.now()
+                    conn = await session.connection()
+                    if not await conn.run_sync(bookkeeping.begin_update, inbox_id, event.update_key, now):
+                        logger.info("update %s already processed; skipped", event.update_key)
+                        return outcome
+                    self._told_not_saved.discard(event.update_key)
+                    actor, row = await self._identify(session, event, now)
+                    _LATER.set(later)
+                    replies = await self._dispatch(session, event, actor, attachments, row)
+                    queued = await self._enqueue(session, self._toasted(replies, event, outcome), event, now)
         except Exception as exc:
             if is_unavailable(exc):
                 logger.warning("database unavailable for update %s: %s", event.update_key, _one_line(exc))
@@ -192,6 +191,52 @@ class Dispatcher:
         for name, work in later.jobs:
             self._run_later(name, work, event)
         return outcome
+
+    async def _light(self, event: Event, inbox_id: int | None, outcome: Outcome) -> list[Queued] | None:
+        """Handle a command that only shows something (`Route.light`) for a known person in a known chat
+        on the bookkeeping lane alone: one read (`identity.glance`), the handler, then one transaction
+        that marks the update done, claims its key and writes its replies (`bookkeeping.finish_update`).
+        No ORM session is opened. None: the update needs the full unit of work (a first contact, a
+        changed name, an open question, a reply that needs its targets looked up, …)."""
+        if not isinstance(event, Incoming) or event.command is None or event.reply_to_message_id is not None:
+            return None
+        route = self.routes.commands.get(event.command)
+        if route is None or not route.light:
+            return None
+        s, c = event.sender, event.chat
+        seen = await self.db.peek(identity.glance, s.platform, s.user_id, c.chat_id)
+        actor, place = seen.actor, seen.place
+        if actor is None or place is None or seen.asking or not role_allows(actor.role, route.perm):
+            return None
+        if self._changes_identity(event, actor, place):
+            return None
+        now = self.clock.now()
+        replies = self._toasted(await route.call(event, self._deps(None, actor, [])) or [], event, outcome)
+        platforms = {p: a.capabilities for p, a in self.adapters.items()}
+        planned = plan_direct(replies, platforms=platforms, now=now, origin=c, update_key=event.update_key)
+        if planned is None:
+            return None  # the handler only read: running it again in the unit of work changes nothing
+        ids = await self.db.run(bookkeeping.finish_update, inbox_id, event.update_key, now, planned.values)
+        if ids is None:
+            logger.info("update %s already processed; skipped", event.update_key)
+            return []
+        return planned.queued(ids)
+
+    def _changes_identity(self, event: Incoming, actor: identity.Actor, place: identity.Place) -> bool:
+        """Tell whether `_identify` would write anything for this message (see there, rule by rule)."""
+        s, c = event.sender, event.chat
+        name = clean_text(s.display_name, 100)[:100] or actor.external_id
+        if name != actor.display_name or s.username != actor.username:
+            return True
+        if (c.title and place.title != c.title) or place.unreachable_at is not None:
+            return True
+        if place.is_group and c.key in self._park_chats and not place.is_park_group:
+            return True
+        if not c.is_group and (actor.private_chat_id != c.chat_id or actor.unreachable_at is not None):
+            return True
+        if actor.private_chat_id is None and isinstance(self.adapters.get(s.platform), KnownPrivateChats):
+            return True
+        return actor.role != Role.ADMIN and s.key in self._admins
 
     def _run_later(self, name: str, work: LaterWork, event: Event) -> None:
         """Run handed-off work in a task of its own; write its replies through the outbox when it is done."""
@@ -321,7 +366,11 @@ class Dispatcher:
         return actor, known.question
 
     def _deps(
-        self, session: AsyncSession, actor: Person, attachments: list[Attachment], **extra: Any
+        self,
+        session: AsyncSession | None,
+        actor: Person | identity.Actor,
+        attachments: list[Attachment],
+        **extra: Any,
     ) -> dict[str, Any]:
         return {
             "session": session,
@@ -340,99 +389,10 @@ class Dispatcher:
             **extra,
         }
 
-    async def _may_want_files(self, event: Incoming) -> bool:
-        """Tell cheaply whether a handler could use the attachments, before downloading anything.
-
-        A message addressed to the bot may; a photo posted into the group without addressing the bot
-        (a bot that is a group admin sees them all) is downloaded only when the person's open question
-        says it expects it (the rest of an album).
-        """
-        if event.addressed:
-            return True
-        try:
-            return await self._question_expects(event)
-        except Exception as exc:
-            if not is_unavailable(exc):
-                raise
-            return True  # cannot ask the database now: keep the files rather than lose them
-
-    async def _question_expects(self, event: Incoming) -> bool:
-        """Tell whether the person's open question in this chat expects this message."""
-        async with self.db.reading() as session:
-            person = await park_queries.find_person(session, event.sender.platform, event.sender.user_id)
-            if person is None:
-                return False
-            row = await conversations.get_conversation(
-                session, event.chat.platform, event.chat.chat_id, person
-            )
-            if row is None:
-                return False
-            pending = questions.read(row, self.kinds, self.clock.now())
-            return pending.question is not None and pending.question.expects(event)
-
     async def migrate_chat(self, platform: str, old_chat_id: str, new_chat_id: str) -> None:
         """Move a chat's records to its new id (a Telegram group upgraded to a supergroup)."""
         async with self.db.unit_of_work() as session:
             await park_ops.migrate_chat(session, platform, old_chat_id, new_chat_id, self.clock.now())
-
-    async def _store_files(self, event: Incoming) -> list[Attachment]:
-        adapter = self.adapters.get(event.sender.platform)
-        limit = self.settings.storage.max_photo_bytes
-        out: list[Attachment] = []
-        for ref in event.files:
-            if ref.size is not None and ref.size > limit:
-                out.append(Attachment(ref, None, "too_large"))
-                continue
-            pdf = ref.says_document  # a PDF, or an office file (a work plan sent with a notice)
-            if ref.kind == "document" and ref.mime_type and not ref.mime_type.startswith("image/") and not pdf:
-                out.append(Attachment(ref, None, "not_image"))
-                continue
-            try:
-                assert adapter is not None
-                data = await adapter.fetch_file(ref)
-            except Exception as exc:
-                too_large = "too" in type(exc).__name__.lower() or "too big" in str(exc).lower()
-                logger.warning("could not fetch %s from %s: %s", ref.file_id, event.sender.platform, exc)
-                out.append(Attachment(ref, None, "too_large" if too_large else "failed"))
-                continue
-            if len(data) > limit:
-                out.append(Attachment(ref, None, "too_large"))
-                continue
-            # The bytes decide: a PDF by its header; a document that only claims to be one (and is not
-            # declared an image) is refused by the PDF check, with the reply that names what is accepted.
-            image_declared = (ref.mime_type or "").startswith("image/")
-            if ref.kind == "document" and (data.startswith(DOCUMENT_MAGICS) or (pdf and not image_declared)):
-                out.append(await self._store_pdf(ref, data))
-                continue
-            try:  # in a worker thread: decoding a large image never stalls other updates
-                stored = await asyncio.to_thread(self.photos.save, data, self.settings.storage.max_pixels)
-            except TooManyPixels as exc:
-                out.append(Attachment(ref, None, "too_many_pixels", dimensions=(exc.width, exc.height)))
-                continue
-            except BrokenImage:
-                out.append(Attachment(ref, None, "broken"))
-                continue
-            except NotAnImage:
-                out.append(Attachment(ref, None, "not_image"))
-                continue
-            except PhotoNotSaved:  # PhotoStore logs it, once per cause
-                out.append(Attachment(ref, None, "not_saved"))
-                continue
-            out.append(Attachment(ref, stored))
-        return out
-
-    async def _store_pdf(self, ref: FileRef, data: bytes) -> Attachment:
-        """Keep a PDF or office document (its bytes checked, not only its declared type), or say why not."""
-        name = clean_text(ref.file_name or "", 120) or T.DOCUMENT_DEFAULT_NAME
-        try:
-            stored = await asyncio.to_thread(self.photos.save_document, data, name)
-        except NotAPdf:
-            return Attachment(ref, None, "not_image")
-        except BrokenPdf:
-            return Attachment(ref, None, "broken_pdf")
-        except PhotoNotSaved:
-            return Attachment(ref, None, "not_saved")
-        return Attachment(ref, None, document=stored)
 
     async def _refuse_button(self, session: AsyncSession, press: ButtonPress, actor: Person) -> list[Reply]:
         """Answer a press whose data no definition parses (forged or stale): log and audit it."""
@@ -568,6 +528,13 @@ class Dispatcher:
                     toast=isinstance(event, ButtonPress),
                 )
             ]
+        if route.light:  # it reads the person as the bookkeeping lane does (see `_light`)
+            await session.flush()
+            s = event.sender
+            conn = await session.connection()
+            seen = await conn.run_sync(identity.glance, s.platform, s.user_id, event.chat.chat_id)
+            assert seen.actor is not None
+            return await route.call(event, self._deps(session, seen.actor, attachments, **extra))
         return await route.call(event, self._deps(session, actor, attachments, **extra))
 
 

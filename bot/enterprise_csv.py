@@ -43,17 +43,30 @@ class CsvError(ValueError):
     """The file cannot be imported; the message names the line and what is wrong."""
 
 
+def decode_text(raw: bytes) -> str | None:
+    """Return a CSV file's text: UTF-8 with or without BOM (Excel's "CSV UTF-8"), else GBK; None if neither
+    (the quiz's question bank is read the same way, `handlers/quiz/bank.py`)."""
+    for encoding in ("utf-8-sig", "gbk"):
+        try:
+            return raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def read_rows(raw: bytes) -> list[list[str]] | None:
+    """Return a CSV file's rows as lists of cell texts (None: not UTF-8 or GBK text)."""
+    text = decode_text(raw)
+    if text is None:
+        return None
+    return [list(row) for row in csv.reader(io.StringIO(text))]
+
+
 def read_enterprises(path: Path) -> list[dict[str, Any]]:
     """Parse the CSV file into rows of name, aliases, industry, active, their line, and the officer when
     the file has that column."""
-    raw = path.read_bytes()
-    for encoding in ("utf-8-sig", "gbk"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
+    text = decode_text(path.read_bytes())
+    if text is None:
         raise CsvError(f"{path}: not UTF-8 or GBK text")
     reader = csv.DictReader(io.StringIO(text))
     header = {h: COLUMNS.get((h or "").strip().lower()) for h in reader.fieldnames or []}

@@ -54,6 +54,12 @@ COMMAND_ALIASES = {
     "包联": "officer",
     "责任状": "letter",
     "签订责任状": "sign",
+    "答题": "quiz",
+    "知识答题": "quiz",
+    "应急名单": "roster",
+    "应急": "emergency",
+    "应急电话": "emergency",
+    "点名": "alert",
 }
 # A command starts with `/`, or the full-width `／` or the `、` that Chinese input methods type for the
 # `/` key; its name is ASCII, or a Chinese alias (longest first: 隐患列表 before 隐患). Other Chinese after
@@ -65,7 +71,7 @@ COMMAND_RE = re.compile(
 )
 
 
-OFFICE_SUFFIXES = ("docx", "xlsx", "pptx", "doc", "xls", "ppt")
+OFFICE_SUFFIXES = ("docx", "xlsx", "pptx", "doc", "xls", "ppt", "csv")  # csv: a quiz question bank
 
 
 def clean_text(text: str, limit: int) -> str:
@@ -167,7 +173,7 @@ class FileRef:
         """Tell whether a document says it is a PDF or an office file (Word, Excel, PowerPoint)."""
         mime = self.mime_type or ""
         office = mime.startswith(("application/vnd.openxmlformats-officedocument.", "application/vnd.ms-"))
-        office = office or mime == "application/msword"
+        office = office or mime in ("application/msword", "text/csv")
         suffix = (self.file_name or "").lower().rsplit(".", 1)[-1]
         return self.says_pdf or (self.kind == "document" and (office or suffix in OFFICE_SUFFIXES))
 

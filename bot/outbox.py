@@ -97,6 +97,88 @@ def batch_lane(platform: str) -> str:
     return f"{platform}:people"
 
 
+class Planned:
+    """Outbox rows being planned: their column values and the replies they carry, one per target."""
+
+    def __init__(self, now: datetime, update_key: str | None) -> None:
+        self.now = now
+        self.update_key = update_key
+        self.values: list[dict[str, Any]] = []
+        self.parsed: list[Reply] = []
+
+    def add(
+        self,
+        reply: Reply,
+        platform: str,
+        chat_id: str | None,
+        is_group: bool,
+        title: str | None = None,
+        **extra: Any,
+    ) -> None:
+        """Plan one row: the reply to one target."""
+        lane = chat_lane(platform, chat_id) if chat_id is not None else batch_lane(platform)
+        # The row names its one target; the reply's own routing (groups, people) is done with.
+        target = ChatRef(platform, chat_id, is_group, title) if chat_id is not None else None
+        reply = replace(reply, chat=target, to_groups=False, people=())
+        if reply.card is not None and reply.card.audience:
+            reply = replace(reply, card=shown_card(reply.card, platform, chat_id, is_group, extra.get("user_id")))
+        self.values.append(
+            {
+                "update_key": self.update_key,
+                "payload": [reply_to_dict(reply)],
+                "created_at": self.now,
+                "lane": lane,
+                "platform": platform,
+                "chat_id": chat_id,
+                "is_group": is_group,
+                "card_key": post_key(reply),
+                **extra,
+            }
+        )
+        self.parsed.append(reply)
+
+    def queued(self, ids: Sequence[int]) -> list[Queued]:
+        """Return the stored rows (their ids in order) as the sender takes them."""
+        return [
+            Queued(
+                id=row_id,
+                lane=v["lane"],
+                platform=v["platform"],
+                chat_id=v["chat_id"],
+                is_group=v["is_group"],
+                user_id=v.get("user_id"),
+                batch=v.get("batch"),
+                card_key=v["card_key"],
+                edit=bool(v.get("edit")),
+                reply=reply,
+            )
+            for row_id, v, reply in zip(ids, self.values, self.parsed, strict=True)
+        ]
+
+
+def plan_direct(
+    replies: Sequence[Reply],
+    *,
+    platforms: Mapping[str, Capabilities],
+    now: datetime,
+    origin: ChatRef,
+    update_key: str | None,
+) -> Planned | None:
+    """Plan replies that go to one known chat each (the update's, or one they name) without reading
+    anything; None when one needs the database to find its targets (a card edit, park groups, people)."""
+    planned = Planned(now, update_key)
+    for reply in replies:
+        if reply.toast:
+            continue
+        if (reply.edit and reply.card is not None) or reply.people or reply.to_groups:
+            return None
+        chat = reply.chat or origin
+        if chat.platform not in platforms:
+            return None  # `enqueue` logs it
+        planned.add(reply, chat.platform, chat.chat_id, chat.is_group, chat.title)
+    return planned
+
+
 async def enqueue(
     session: AsyncSession,
     replies: Sequence[Reply],
@@ -112,38 +194,8 @@ async def enqueue(
     that can be written to now, with what each can do. Toasts are not stored (the button is answered
     directly).
     """
-    values: list[dict[str, Any]] = []
-    parsed: list[Reply] = []
-
-    def add(
-        reply: Reply,
-        platform: str,
-        chat_id: str | None,
-        is_group: bool,
-        title: str | None = None,
-        **extra: Any,
-    ) -> None:
-        lane = chat_lane(platform, chat_id) if chat_id is not None else batch_lane(platform)
-        # The row names its one target; the reply's own routing (groups, people) is done with.
-        target = ChatRef(platform, chat_id, is_group, title) if chat_id is not None else None
-        reply = replace(reply, chat=target, to_groups=False, people=())
-        if reply.card is not None and reply.card.audience:
-            reply = replace(reply, card=shown_card(reply.card, platform, chat_id, is_group, extra.get("user_id")))
-        values.append(
-            {
-                "update_key": update_key,
-                "payload": [reply_to_dict(reply)],
-                "created_at": now,
-                "lane": lane,
-                "platform": platform,
-                "chat_id": chat_id,
-                "is_group": is_group,
-                "card_key": post_key(reply),
-                **extra,
-            }
-        )
-        parsed.append(reply)
-
+    planned = Planned(now, update_key)
+    values, parsed, add = planned.values, planned.parsed, planned.add
     groups: dict[str, list[tuple[str, str | None]]] | None = None
     batching = [p for p, caps in platforms.items() if caps.private_to_anyone]
     for reply in replies:
@@ -213,19 +265,4 @@ async def enqueue(
     if not values:
         return []
     conn = await session.connection()
-    stored = await conn.run_sync(bookkeeping.add_outbox, values)
-    return [
-        Queued(
-            id=row_id,
-            lane=v["lane"],
-            platform=v["platform"],
-            chat_id=v["chat_id"],
-            is_group=v["is_group"],
-            user_id=v.get("user_id"),
-            batch=v.get("batch"),
-            card_key=v["card_key"],
-            edit=bool(v.get("edit")),
-            reply=reply,
-        )
-        for row_id, v, reply in zip(stored, values, parsed, strict=True)
-    ]
+    return planned.queued(await conn.run_sync(bookkeeping.add_outbox, values))

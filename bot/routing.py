@@ -65,6 +65,12 @@ class Route:
     question: type[Question] | None = None
     read_only: bool = False  # a command that only shows something keeps the person's open question
 
+    @property
+    def light(self) -> bool:
+        """A command that only shows something from who the person is (`/whoami`, `/help`): it takes the
+        lane's `storage.identity.Actor` and no session, so its update opens no ORM session at all."""
+        return self.read_only and not (self.wants & _HEAVY)
+
     async def call(self, event: object, deps: dict[str, Any]) -> list[Reply] | None:
         """Run the handler with the dependencies it declared; a list of replies, or None for NOT_MINE."""
         result = await self.handler(event, **{k: v for k, v in deps.items() if k in self.wants})
@@ -75,6 +81,10 @@ class Route:
         if isinstance(result, Reply):
             return [result]
         return list(result)
+
+
+# What a handler that takes one of these needs the ORM unit of work for.
+_HEAVY = frozenset({"session", "question", "attachments", "later", "photos", "button", "card_key", "reach"})
 
 
 def _wants(func: Handler) -> frozenset[str]:

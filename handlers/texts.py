@@ -1446,6 +1446,253 @@ TODO_REVIEW = "待审核的自查报告 {count} 项："
 TODO_REVIEW_LINE = "{code} {title}｜{enterprise}"
 BTN_TODO_ITEM = "{code} {label}"
 
+
+# --- knowledge quiz (知识答题) ---
+HELP["quiz"] = (
+    "/quiz（/答题）— 参加知识答题（私聊逐题作答，中断后再发 /quiz 继续）；"
+    "管理员：/quiz <标题> <题数> <截止> [企业…] 发起，/quiz 题库（随 CSV/Excel 文件）导入题库，"
+    "/quiz end [编号] 结束，/quiz 成绩 [编号] 导出成绩表"
+)
+QUIZ_KINDS = {"single": "单选", "multiple": "多选", "judge": "判断"}
+QUIZ_JUDGE_LABELS = {"A": "对", "B": "错"}
+QUIZ_USAGE = (
+    "发起知识答题：/quiz <标题> <题目> <截止> [时间] [企业…]\n"
+    "· 题目：10题（从题库随机抽 10 道）、题号1-10,15（按题号）或 全部\n"
+    "· 截止：12月20日、2026-12-20、7天内，可再写时间 18:00（不写为当天 23:59）\n"
+    "· 企业：不写为全部企业；写企业名称或简称，只限这些企业的人员参加\n"
+    "例：/quiz 2026安全月知识答题 10题 12月20日\n"
+    "导入题库：随 CSV 或 Excel 文件发送 /quiz 题库；结束：/quiz end [编号]；成绩表：/quiz 成绩 [编号]。"
+)
+QUIZ_OPEN_LINE = "进行中：第{id}期 {title}｜截止 {until}"
+QUIZ_NOT_ALLOWED = "发起、结束知识答题和导入题库需要管理员或包片干部身份。"
+QUIZ_NOT_FOR_ROLE = "知识答题面向各企业的安全负责人和员工；发送 /help 查看您可以使用的命令。"
+QUIZ_NONE = "还没有发起过知识答题。"
+QUIZ_NONE_OPEN = "目前没有您可以参加的知识答题。"
+QUIZ_NOT_FOUND = "没有第{id}期知识答题。请用 /quiz 查看进行中的答题。"
+QUIZ_BAD_NUMBER = "“{text}”不是答题编号：请写数字，例如 /quiz end 3。"
+QUIZ_NEED_QUESTIONS = "请写出题目：10题（随机抽取）、题号1-10 或 全部。\n" + QUIZ_USAGE
+QUIZ_BAD_QUESTIONS = "“{text}”看不懂：题号请写成 题号1-10,15（从小到大，一次最多 100 道）。"
+QUIZ_NEED_END = "请写出截止日期，例如 12月20日 或 7天内。\n" + QUIZ_USAGE
+QUIZ_BAD_END = "截止日期“{text}”看不懂：请写 12月20日、2026-12-20 或 7天内。"
+QUIZ_PAST_END = "截止时间已经过去了，请写一个以后的时间。"
+QUIZ_BAD_ENTERPRISE = "找不到企业“{text}”：请写企业全称或简称（/enterprises 查看名单），多个企业用空格分开。"
+QUIZ_EMPTY_BANK = "题库还是空的：请先随 CSV 或 Excel 文件发送 /quiz 题库 导入题目。"
+QUIZ_TOO_FEW = "题库只有 {have} 道题，不够抽 {wanted} 道（一次最多 100 道）。"
+QUIZ_UNKNOWN_QUESTIONS = "题库里没有这些题号：{numbers}。发送 /quiz 题库 查看题号范围。"
+QUIZ_STARTED = "已发起第{id}期知识答题《{title}》，共 {count} 道题，卡片已发到园区群。"
+QUIZ_ENDED = "第{id}期知识答题《{title}》已结束，成绩表稍后私聊发给您。"
+QUIZ_ENDED_ALREADY = "这期知识答题已经结束了。"
+QUIZ_CARD_TITLE = "知识答题 第{id}期"
+QF_TITLE = "名称"
+QF_QUESTIONS = "题目"
+QF_UNTIL = "截止"
+QF_SCOPE = "参加范围"
+QF_FINISHED = "已完成"
+QF_AVERAGE = "平均分"
+QF_ENTERPRISES = "各企业"
+QF_HOW = "说明"
+QUIZ_QUESTION_COUNT = "{count} 道"
+QUIZ_SCOPE_ALL = "全部企业"
+QUIZ_FINISHED_COUNT = "{finished}/{people} 人"
+QUIZ_AVERAGE = "{average} 分"
+QUIZ_NO_AVERAGE = "—"
+QUIZ_ENTERPRISE_LINE = "{enterprise}：完成 {finished}/{people} 人，平均 {average}"
+QUIZ_ENTERPRISE_NOBODY = "{enterprise}：暂无登记人员"
+QUIZ_HOW = "点“开始答题”，在私聊中逐题作答；中途停下可再点一次或发送 /quiz 继续。每人限答一次。"
+QUIZ_STATUS_OPEN = "进行中"
+QUIZ_STATUS_CLOSED = "已结束"
+BTN_QUIZ_BEGIN = "开始答题"
+BTN_QUIZ_SUBMIT = "提交"
+QUIZ_QUESTION_TITLE = "{title}｜第 {number}/{total} 题（{kind}）"
+QF_QUESTION = "题目"
+QF_OPTIONS = "选项"
+QF_TICKED = "已选"
+QF_CHOSEN = "您的答案"
+QF_ANSWER = "正确答案"
+QF_EXPLANATION = "解析"
+QUIZ_MULTIPLE_HOW = "多选题：点选项勾选或取消，选好后点“提交”（也可以发送 /quiz ACD 这样的字母作答）。"
+QUIZ_JUDGE_WORDS = {"对": "A", "正确": "A", "√": "A", "错": "B", "错误": "B", "×": "B"}
+QUIZ_ANSWER_PRIVATELY = "答题请在私聊中进行：点“开始答题”或私聊发送 /quiz。"
+QUIZ_NOTHING_TO_ANSWER = "您没有正在作答的题目：点群里答题卡片上的“开始答题”，或发送 /quiz 开始。"
+QUIZ_BAD_TYPED = "“{text}”不是这道题的选项：单选题写一个字母（如 /quiz B），多选题写全部所选字母（如 /quiz ACD），判断题写 /quiz 对 或 /quiz 错。"
+QUIZ_TICKED = "☑ {letter}"
+QUIZ_UNTICKED = "☐ {letter}"
+QUIZ_TICKED_TOAST = "已选：{ticked}"
+QUIZ_STATUS_ASKING = "请作答"
+QUIZ_RIGHT = "回答正确"
+QUIZ_WRONG = "回答错误"
+QUIZ_BEGUN = "开始答题：《{title}》共 {total} 道题，逐题作答，答完一题即显示正确答案和解析。"
+QUIZ_GO_ON = "继续答题：《{title}》已答 {answered}/{total} 题，接着答下一题。"
+QUIZ_DONE = "《{title}》已答完：答对 {correct}/{total} 题，得分 {score} 分。感谢参与！"
+QUIZ_TAKEN = "您已经完成这期答题（答对 {correct}/{total} 题，{score} 分），每人只能答一次。"
+QUIZ_CLOSED = "这期知识答题已经结束，不能再作答了。"
+QUIZ_NOT_INVITED = "这期知识答题不在您企业的参加范围内。"
+QUIZ_NOT_YOURS = "这个按钮不属于您正在答的题，没有做任何改动。"
+QUIZ_ANSWERED = "这道题已经答过了，答案不能更改。"
+QUIZ_BAD_OPTION = "这个选项无效，没有做任何改动。"
+QUIZ_NOTHING_TICKED = "请先勾选至少一个选项，再点“提交”。"
+QUIZ_NEED_PRIVATE = "{name}，答题在私聊中进行：请先私聊我发送 /start，再点“开始答题”或发送 /quiz。"
+QUIZ_SENT_PRIVATELY = "题目已私聊发给您"
+QUIZ_SENT_PRIVATELY_NAMED = "{name}，题目已私聊发给您。"
+QUIZ_BANK_HOW = (
+    "导入题库：随 CSV 或 Excel（.xlsx）文件发送 /quiz 题库。\n"
+)
+QUIZ_BANK_COLUMNS = (
+    "表头（第 1 行）：题型（单选/多选/判断）、题目、A、B、C、D（可到 F；判断题不用填）、答案（如 A、ACD；"
+    "判断题写 对/错）、解析（可选）。样例见 docs/samples/知识答题题库样例.csv。"
+)
+QUIZ_BANK_HOW = QUIZ_BANK_HOW + QUIZ_BANK_COLUMNS
+QUIZ_BANK_NEED_FILE = "请随 CSV 或 Excel（.xlsx）文件发送 /quiz 题库。\n" + QUIZ_BANK_COLUMNS
+QUIZ_BANK_NOT_TABLE = "《{name}》不是 CSV 或 Excel（.xlsx）表格，读不出题目。"
+QUIZ_BANK_REFUSED = "《{name}》有 {count} 处问题，题库没有导入，请改好后重新发送："
+QUIZ_BANK_ROW = "第 {line} 行：{problem}"
+QUIZ_BANK_MORE_ERRORS = "……另有 {count} 处问题。"
+QUIZ_BANK_PROBLEMS = {
+    "no_header": "第 1 行应是表头，缺少：{detail}",
+    "no_rows": "表格里没有题目{detail}",
+    "too_many_rows": "一次最多导入 {detail} 道题，请分几次导入",
+    "bad_kind": "题型“{detail}”应为 单选、多选 或 判断",
+    "no_question": "题目是空的",
+    "too_long": "{detail}太长了（题目、解析最多 500 字，选项最多 200 字）",
+    "too_few_options": "选择题至少要有 A、B 两个选项",
+    "gap_in_options": "选项要从 A 起连续填写，{detail} 前面有空着的选项",
+    "no_answer": "没有填答案",
+    "bad_answer": "答案“{answer}”应为选项字母 {first}–{last}（多选题如 ACD；判断题写 对 或 错）",
+    "one_answer": "单选题和判断题只能有一个答案，写的是“{detail}”",
+    "twice": "与第 {detail} 行的题目重复",
+}
+QUIZ_BANK_IMPORTED = "《{name}》已导入 {added} 道题。"
+QUIZ_BANK_SKIPPED = "另有 {count} 道题库里已有，未重复导入。"
+QUIZ_BANK_EMPTY = "题库还是空的。"
+QUIZ_BANK_SUMMARY = "题库共 {total} 道题（{parts}），题号 {first}–{last}。"
+QUIZ_SHEET_WORKING = "第{id}期知识答题《{title}》的成绩表正在生成，稍后私聊发给您。"
+QUIZ_SHEET_SENT = "第{id}期知识答题《{title}》成绩表：共 {count} 人参加。"
+QUIZ_SHEET_FILE = "知识答题第{id}期成绩表.xlsx"
+QUIZ_SHEET_PEOPLE = "成绩"
+QUIZ_SHEET_ENTERPRISES = "企业汇总"
+QUIZ_SHEET_HEADER = ("企业", "姓名", "开始时间", "完成时间", "已答题数", "答对题数", "总题数", "得分", "状态")
+QUIZ_SHEET_ENTERPRISE_HEADER = ("企业", "人员数", "参加人数", "完成人数", "平均分")
+QUIZ_SHEET_DONE = "已完成"
+QUIZ_SHEET_NOT_DONE = "未完成"
+# --- emergency command roster and roll call (应急救援指挥部、应急点名) ---
+EMERGENCY_HELP = {
+    "emergency": "/emergency（/应急）— 私聊查看应急救援指挥部：先打应急办和值班人员的电话",
+    "roster": "/roster（/应急名单）[add|remove|link|import] — 应急救援指挥部成员名单（查看：包片干部、管理员；录入：管理员）",
+    "alert": "/alert（/点名）<说明> — 应急点名：每位成员私聊收到「到」按钮，群里卡片显示谁几分钟内应答；/alert end 结束",
+    "here": "/here — 应急点名时回答「到」（也可按消息上的「到」按钮）",
+}
+ROSTER_USAGE = (
+    "应急救援指挥部名单的用法：\n"
+    "· /roster — 查看名单（私聊发送，含电话）\n"
+    "· /roster add <姓名> <指挥部职务> <单位> <电话> [电话2] [代理人：姓名] [值班：1] [办公室]\n"
+    "  例：/roster add 王强 总指挥 管委会 <手机号> 代理人：李明 值班：1\n"
+    "  「办公室」表示在应急办（负责协调）；「值班：n」是值班顺序，1 最先联系。同名再 add 即修改。\n"
+    "· /roster remove <姓名> — 移出指挥部\n"
+    "· /roster link <姓名> <@用户名|聊天中的名字> — 关联聊天账号（点名时私聊通知）；/roster link <姓名> 取消\n"
+    "· /roster import — 随本命令发送 Excel 名单（.xlsx），列：姓名、职务、单位、电话、代理人、办公室、值班顺序、账号"
+)
+ROSTER_ONLY_ADMINS = "修改应急救援指挥部名单需要管理员身份。"
+ROSTER_EMPTY = "应急救援指挥部名单还没有录入。管理员可发送 /roster add … 或 /roster import 录入。"
+ROSTER_TITLE = "应急救援指挥部（{count} 人）："
+ROSTER_LINE = "{order}{name}｜{role}｜{unit}｜{phones}{deputy}{office}{account}"
+ROSTER_ORDER = "{order}. "
+ROSTER_DEPUTY = "｜代理人：{deputy}"
+ROSTER_OFFICE = "｜应急办"
+ROSTER_ACCOUNT = "｜已关联 {name}"
+ROSTER_UNLINKED = "未关联聊天账号（{count} 人，点名时无法私聊通知，请电话联系或用 /roster link 关联）：{names}"
+ROSTER_ALL_LINKED = "全部成员已关联聊天账号。"
+ROSTER_SAVED = "已录入应急救援指挥部成员：{name}（{role}，{unit}）。{linked}"
+ROSTER_CHANGED = "已修改应急救援指挥部成员：{name}（{role}，{unit}）。{linked}"
+ROSTER_LINKED_TO = "已关联聊天账号：{person}。"
+ROSTER_NOT_LINKED = "未找到同名的聊天账号，点名时无法私聊通知；可用 /roster link {name} <@用户名> 关联。"
+ROSTER_REMOVED = "已将 {name} 移出应急救援指挥部。"
+ROSTER_LINK_DONE = "已将 {name} 关联到聊天账号 {person}，点名时私聊通知。"
+ROSTER_UNLINK_DONE = "已取消 {name} 的聊天账号关联。"
+ROSTER_UNLINK_WORDS = ("取消", "无", "-")
+ROSTER_LINK_USAGE = "请写成：/roster link <姓名> <@用户名|聊天中的名字>，例如 /roster link 王强 @wangqiang；取消关联：/roster link 王强 取消"
+ROSTER_LINK_WHO = "没有找到聊天账号「{text}」（对方需先给我发过消息）。请写 @用户名 或对方在聊天中的名字。"
+ROSTER_LINK_MANY = "「{text}」对应多个聊天账号：{names}。请改写 @用户名。"
+ROSTER_REMOVE_USAGE = "请写成：/roster remove <姓名>，例如 /roster remove 王强"
+ROSTER_ADD_MISSING = "缺少{what}。请写成：/roster add <姓名> <指挥部职务> <单位> <电话>，例如 /roster add 王强 总指挥 管委会 <手机号> 值班：1"
+ROSTER_ADD_WHAT = ("姓名", "指挥部职务", "单位")
+ROSTER_BAD_WORD = "看不懂「{word}」：电话只写数字（可带 - 或 +），代理人写成「代理人：姓名」，值班顺序写成「值班：1」，应急办成员写「办公室」。"
+ROSTER_NOT_MEMBER = "应急救援指挥部里没有「{name}」。发送 /roster 查看名单。"
+ROSTER_BAD_NAME = "姓名、职务、代理人要写成不含空格的词（姓名、职务不超过 50 字，单位不超过 100 字）。"
+ROSTER_NO_PHONE = "请至少写一个电话：手机号或带区号的座机号（区号和号码之间可用 - 连接）。"
+ROSTER_TOO_MANY_PHONES = "每位成员最多写 3 个电话。"
+ROSTER_BAD_PHONE = "电话看不懂：只写数字（可带 - 或开头的 +），6 到 20 位，多个电话用空格分开。"
+ROSTER_BAD_ORDER = "值班顺序写 1 到 99 的数字，1 最先联系。"
+ROSTER_PERSON_TAKEN = "{person} 已关联到成员 {holder}，一个聊天账号只能关联一名成员。"
+ROSTER_ACCOUNT_UNKNOWN = "账号「{account}」没有找到唯一的聊天账号（对方需先给我发过消息；重名时写 @用户名）。"
+ROSTER_FILE_LINE = "名单第 {line} 行："
+ROSTER_IMPORT_NEED_FILE = "请随 /roster import 发送 Excel 名单文件（.xlsx，第一行是列名：姓名、职务、单位、电话，可选 代理人、办公室、值班顺序、账号）。CSV 文件请由管理员在服务器上用 safetybot roster import 导入。"
+ROSTER_IMPORTED = "已导入应急救援指挥部名单：新增 {added} 人，修改 {changed} 人，现共 {total} 人。\n{unlinked}"
+ROSTER_FILE_PROBLEMS = {
+    "not_text": "文件不是 UTF-8 或 GBK 编码的表格。",
+    "not_table": "文件不是能读取的 Excel 表格（.xlsx）。",
+    "no_column": "第一行缺少「{value}」列。",
+    "empty_field": "第 {line} 行的「{value}」是空的。",
+    "twice": "第 {line} 行：{value} 出现了两次。",
+    "bad_office": "第 {line} 行：办公室一栏写「是」或「否」，不是「{value}」。",
+    "bad_duty": "第 {line} 行：值班顺序写数字，不是「{value}」。",
+    "too_many": "名单超过 {value} 行。",
+}
+ROSTER_FIELDS = {"name": "姓名", "role": "职务", "unit": "单位", "phones": "电话"}
+ROSTER_NOTHING_IMPORTED = "名单没有导入（{problem}）请改正后重新发送。"
+ROSTER_SENT_PRIVATELY = "{name}，名单已私聊发给您（群里不公布电话）。"
+ROSTER_NEED_PRIVATE = "{name}，含电话的名单只私聊发送。请先私聊我发送 /start，再发一次这个命令。"
+
+EMERGENCY_TITLE = "应急救援指挥部：出现险情先打以下电话"
+EMERGENCY_OFFICE = "应急办（负责协调）："
+EMERGENCY_CHAIN = "值班顺序："
+EMERGENCY_LINE = "{order}{name}（{role}，{unit}）：{phones}{deputy}"
+EMERGENCY_DEPUTY = "；联系不上找 {deputy}"
+EMERGENCY_NO_CHAIN = "（还没有排值班顺序：管理员用 /roster add … 值班：1 设置）"
+EMERGENCY_FOOTER = "指挥部共 {count} 人；紧急情况同时拨打 119 / 120 / 110。"
+EMERGENCY_SENT_PRIVATELY = "{name}，应急联系人和电话已私聊发给您（群里不公布电话）。"
+EMERGENCY_NEED_PRIVATE = "{name}，应急联系电话只私聊发送。请先私聊我发送 /start，再发 /emergency。紧急情况请直接拨打 119 / 120 / 110。"
+
+ALERT_USAGE = "请写成：/alert <说明>，例如 /alert 2号罐区泄漏，请指挥部成员立即应答；演练点名：/alert 演练 消防疏散演练。结束点名：/alert end"
+ALERT_END_WORDS = ("end", "结束", "stop")
+ALERT_ONLY_MANAGERS = "应急点名需要管理员或包片干部身份。"
+ALERT_OPEN = "已有一次点名正在进行（{note}，{when} 开始）。请先发送 /alert end 结束它。"
+ALERT_NONE_OPEN = "现在没有进行中的点名。"
+ALERT_NOBODY = "应急救援指挥部名单还没有成员，无法点名。管理员可用 /roster add 或 /roster import 录入。"
+ALERT_CARD_TITLE = "应急点名：{note}"
+ALERT_CARD_TITLE_DRILL = "演练点名：{note}"
+AF_CALLER = "发起"
+AF_CALLER_VALUE = "{name}，{when}"
+AF_ANSWERED = "应答"
+AF_ANSWERED_VALUE = "{answered}/{total}"
+AF_HERE = "已到"
+AF_HERE_LINE = "{name} {minutes}分钟"
+AF_SILENT = "未到"
+AF_SILENT_REMINDED = "（已提醒{times}次）"
+AF_NO_ACCOUNT = "无聊天账号"
+AF_NO_ACCOUNT_VALUE = "{names}（请电话联系）"
+AF_DRILL = "演练记录"
+AF_DRILL_VALUE = "结束后可用 /drill 登记本次演练，参加人数按已到 {answered} 人"
+ALERT_STATUS_OPEN = "点名中"
+ALERT_STATUS_DONE = "已结束（历时 {minutes} 分钟）"
+BTN_HERE = "到"
+ALERT_ASK = "【{kind}】{note}\n{caller} 发起点名，请立即按「到」应答（或发送 /here）。"
+ALERT_KIND = "应急点名"
+ALERT_KIND_DRILL = "演练点名"
+ALERT_REMIND = "【{kind}提醒】{note}\n您还没有应答，请立即按「到」（已过 {minutes} 分钟）。"
+ALERT_STARTED = "已发起点名：私聊通知 {asked} 人。{missing}"
+ALERT_MISSING = "以下成员无法私聊通知，请电话联系：\n{lines}"
+ALERT_MISSING_NAMES = "以下成员无法私聊通知，请电话联系（电话见私聊 /roster 或 /emergency）：{names}"
+ALERT_MISSING_SENT = "无法私聊通知的 {count} 名成员及其电话已私聊发给您，请电话联系。"
+ALERT_MISSING_LINE = "· {name}（{role}）：{phones}"
+ALERT_HERE_DONE = "已应答「到」（{minutes} 分钟）。"
+ALERT_HERE_AGAIN = "您已于 {when} 应答过「到」，无需重复。"
+ALERT_NOT_ASKED = "您不在这次点名的名单里，或点名不存在；没有做任何改动。"
+ALERT_ENDED = "这次点名已经结束，没有再记录应答。"
+ALERT_NO_CALL = "现在没有进行中的点名。"
+ALERT_END_DONE = "点名已结束：已到 {answered}/{total}{drill}。"
+ALERT_END_DRILL = "；可用 /drill 登记本次演练（参加 {answered} 人）"
+TODO_HERE = "应急点名待应答：{note}（请按「到」）"
+
 # --- year-end summary (年度总结, drafted: /summary <年份> [word]) ---------------------------------------
 SUMMARY_WORD_WORDS = ("word", "docx", "文稿", "文档")  # the last word of /summary asking for the Word document
 SUMMARY_DRAFT_TITLE_YEAR = "【{park}{year}年度安全生产工作总结（数据稿）】"

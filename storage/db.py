@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.util import greenlet_spawn
 
+from storage.lane import CoreLane, SqliteLane, wrap_error
 from storage.sqlite_inloop import in_loop
 
 logger = logging.getLogger(__name__)
@@ -35,7 +37,7 @@ CONNECT_TIMEOUT = 10  # seconds to open a PostgreSQL connection
 STATEMENT_TIMEOUT = 60  # seconds any one statement may take on PostgreSQL
 # The newest migration. A started bot whose database is at HEAD never imports Alembic (about 10 MB of
 # resident memory); a test checks this matches the migrations directory.
-HEAD = "0020"
+HEAD = "0022"
 BUSY_TIMEOUT = 5.0  # seconds a SQLite statement waits for another process's lock (it blocks the loop)
 
 
@@ -247,6 +249,12 @@ class Database:
         self._writer: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
         self._owner: asyncio.Task[Any] | None = None
         self._long_reads: async_sessionmaker[AsyncSession] | None = None  # SQLite: threaded, made on first use
+        parsed = make_url(url)
+        # SQLite: the bookkeeping lane's own connection (`storage/lane.py`), opened on first use; an
+        # in-memory database has only the engine's one connection, so its bookkeeping goes through it.
+        self._lane_path = parsed.database if self.sqlite and parsed.database not in (None, "", ":memory:") else None
+        self._lane: SqliteLane | None = None
+        self._lane_sync = ""
 
     @asynccontextmanager
     async def _writing(self) -> AsyncIterator[None]:
@@ -285,22 +293,81 @@ class Database:
             yield session
 
     async def run(self, unit: Callable[..., T], *args: Any, durable: bool = False) -> T:
-        """Run `unit(connection, *args)` in one transaction on a bare connection (no ORM session), in one
-        hop: the whole unit is a single greenlet, its statements the Core statements of
-        `storage/bookkeeping.py`. Commits when the unit returns, rolls back when it raises.
+        """Run `unit(lane, *args)` (a bookkeeping unit of `storage/bookkeeping.py`) in one transaction,
+        in one hop, with no ORM session: on SQLite on the bookkeeping lane's sqlite3 connection (in the
+        loop's thread, holding the writer turn), on PostgreSQL on a Connection in one greenlet. Commits
+        when the unit returns, rolls back when it raises.
 
         `durable` as for `unit_of_work`."""
         if not self.sqlite:
             return await greenlet_spawn(self._in_transaction, unit, args, durable)
         async with self._writing():
-            return await greenlet_spawn(self._in_transaction, unit, args, durable)
+            lane = self._sqlite_lane()
+            if lane is None:
+                return await greenlet_spawn(self._in_transaction, unit, args, durable)
+            try:
+                sync = "FULL" if durable else "NORMAL"
+                if self._lane_sync != sync:
+                    lane.sql(f"PRAGMA synchronous={sync}")
+                    self._lane_sync = sync
+                lane.sql("BEGIN IMMEDIATE")
+            except DBAPIError:
+                self._close_lane()  # opened again at the next unit
+                raise
+            try:
+                result = unit(lane, *args)
+                lane.sql("COMMIT")
+            except BaseException:
+                if lane.conn.in_transaction:
+                    try:
+                        lane.sql("ROLLBACK")
+                    except DBAPIError:
+                        self._close_lane()
+                raise
+            return result
+
+    async def peek(self, unit: Callable[..., T], *args: Any) -> T:
+        """Run `unit(lane, *args)`, a read, outside any transaction of ours, in one hop (SQLite: a
+        statement on the bookkeeping lane reads a consistent snapshot of its own; no writer turn)."""
+        if self.sqlite:
+            lane = self._sqlite_lane()
+            if lane is not None:
+                return unit(lane, *args)
+        return await greenlet_spawn(self._read, unit, args)
+
+    def _sqlite_lane(self) -> SqliteLane | None:
+        if self._lane is None and self._lane_path is not None:
+            try:
+                conn = sqlite3.connect(
+                    self._lane_path, timeout=BUSY_TIMEOUT, isolation_level=None, check_same_thread=False
+                )
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+            except sqlite3.Error as exc:
+                raise wrap_error(exc, "connect", None) from exc
+            self._lane = SqliteLane(conn, self.engine.dialect)
+            self._lane_sync = ""
+        return self._lane
+
+    def _close_lane(self) -> None:
+        if self._lane is not None:
+            lane, self._lane = self._lane, None
+            try:
+                lane.conn.close()
+            except sqlite3.Error:
+                logger.debug("closing the bookkeeping lane failed", exc_info=True)
 
     def _in_transaction(self, unit: Callable[..., T], args: tuple[Any, ...], durable: bool) -> T:
         with self.engine.sync_engine.connect() as conn:
             if durable:
                 conn.execution_options(durable=True)
             with conn.begin():
-                return unit(conn, *args)
+                return unit(CoreLane(conn), *args)
+
+    def _read(self, unit: Callable[..., T], args: tuple[Any, ...]) -> T:
+        with self.engine.sync_engine.connect() as conn:
+            return unit(CoreLane(conn), *args)
 
     @asynccontextmanager
     async def reading(self, *, long: bool = False) -> AsyncIterator[AsyncSession]:
@@ -319,7 +386,8 @@ class Database:
             yield session
 
     async def dispose(self) -> None:
-        """Close every pooled connection."""
+        """Close every pooled connection (and the bookkeeping lane's)."""
+        self._close_lane()
         await self.engine.dispose()
         if self._long_reads is not None:
             bind = self._long_reads.kw["bind"]

@@ -181,3 +181,11 @@ class DrillKind(StrEnum):
     CHEMICAL_LEAK = "chemical_leak"  # 危化品泄漏
     FLOOD = "flood"  # 防汛
     OTHER = "other"  # 其他
+
+
+class QuestionKind(StrEnum):
+    """The kind of a knowledge-quiz question (知识答题): single choice, multiple choice, true/false."""
+
+    SINGLE = "single"  # 单选
+    MULTIPLE = "multiple"  # 多选: every correct option and no other
+    JUDGE = "judge"  # 判断: A 对 / B 错

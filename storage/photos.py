@@ -54,7 +54,11 @@ OLE_TYPES = {
     "xls": "application/vnd.ms-excel",
     "ppt": "application/vnd.ms-powerpoint",
 }
-DOCUMENT_EXTENSIONS = ("pdf", *(ext for ext, _ in OOXML_PARTS.values()), *OLE_TYPES)
+# A CSV table (a question bank for the knowledge quiz) is kept by its name and only when it reads as
+# UTF-8 or GBK text without NUL bytes: text has no magic number to tell it by.
+CSV_TYPE = "text/csv"
+CSV_ENCODINGS = ("utf-8-sig", "gbk")
+DOCUMENT_EXTENSIONS = ("pdf", *(ext for ext, _ in OOXML_PARTS.values()), *OLE_TYPES, "csv")
 DOCUMENT_MAGICS = (PDF_MAGIC, ZIP_MAGIC, OLE_MAGIC)
 
 _pillow_lock = threading.Lock()
@@ -132,7 +136,22 @@ def document_type(data: bytes, file_name: str) -> tuple[str, str]:
         ext = file_name.rsplit(".", 1)[-1].lower() if "." in file_name else ""
         if ext in OLE_TYPES:
             return ext, OLE_TYPES[ext]
+    if file_name.lower().endswith(".csv") and is_text(data):
+        return "csv", CSV_TYPE
     raise NotAPdf("not a PDF or office document")
+
+
+def is_text(data: bytes) -> bool:
+    """Tell whether bytes are UTF-8 or GBK text without NUL bytes (what a CSV file must be)."""
+    if b"\x00" in data:
+        return False
+    for encoding in CSV_ENCODINGS:
+        try:
+            data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        return True
+    return False
 
 
 class PhotoNotSaved(Exception):

@@ -319,14 +319,15 @@ class ConsoleSession:
             await self.say(caption if first else "", (ref,), reply_to if first else None, album, echo=False)
 
 
-# Files `:file` sends as documents besides pictures: PDFs, and office files (work plans with notices).
-DOCUMENT_SUFFIXES = {".pdf", ".docx", ".xlsx", ".pptx", ".doc", ".xls", ".ppt"}
+# Files `:file` sends as documents besides pictures: PDFs, office files (work plans with notices) and CSV
+# tables (a knowledge-quiz question bank).
+DOCUMENT_SUFFIXES = {".pdf", ".docx", ".xlsx", ".pptx", ".doc", ".xls", ".ppt", ".csv"}
 
 CONSOLE_HELP = """控制命令（以冒号开头）：
   :as <姓名或账号>        切换发言人（:people 列出演示园区的人员）
   :group / :private       切换到园区群 / 与机器人的私聊
   :photo [#N] 图片… 说明  发送图片（多张作为一个相册），例如 :photo a.jpg b.jpg /hazard 配电箱未关 7天内
-  :file [#N] 文件 说明    以文件形式发送原图或 PDF、Word、Excel 文件
+  :file [#N] 文件 说明    以文件形式发送原图或 PDF、Word、Excel、CSV 文件
   :reply N 文字           回复编号为 N 的机器人消息，例如 :reply 3 /fix 已整改
   :press N                按下编号为 N 的按钮
   :forge 数据             发送伪造的按钮数据（测试权限检查），例如 :forge join:1:approve

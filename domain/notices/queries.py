@@ -85,7 +85,9 @@ _STATES = select(NoticeReceipt.status, NoticeReceipt.attended).where(
 
 async def receipt_states(session: AsyncSession, notice_id: int) -> Sequence[notice_rules.ReceiptState]:
     """Return each receipt's status and attendance only (for the tally: no rows to build)."""
-    return (await session.execute(_STATES, {"notice_id": notice_id})).all()
+    await session.flush()  # what `session.execute` would do first (autoflush)
+    conn = await session.connection()  # plain rows: the tally of every card edit (each 收到 pressed)
+    return (await conn.execute(_STATES, {"notice_id": notice_id})).all()
 
 
 async def unanswered(session: AsyncSession, notice_id: int) -> list[NoticeReceipt]:
@@ -141,12 +143,14 @@ async def campaign_by_code(session: AsyncSession, code: str) -> Campaign | None:
 
 async def corrections(session: AsyncSession, notice_id: int) -> list[Correction]:
     """Return a notice's corrections (wording, place, time, files, withdrawal), oldest first."""
-    rows = await session.execute(_CORRECTIONS, {"notice_id": notice_id})
-    return [Correction(e.action, e.at, name, e.note, e.data or {}) for e, name in rows.all()]
+    await session.flush()  # what `session.execute` would do first (autoflush)
+    conn = await session.connection()  # plain rows: asked at every card edit, most often for none
+    rows = await conn.execute(_CORRECTIONS, {"notice_id": notice_id})
+    return [Correction(action, at, name, note, data or {}) for action, at, note, data, name in rows.all()]
 
 
 _CORRECTIONS = (
-    select(NoticeEvent, Person.display_name)
+    select(NoticeEvent.action, NoticeEvent.at, NoticeEvent.note, NoticeEvent.data, Person.display_name)
     .outerjoin(Person, Person.id == NoticeEvent.actor_id)
     .where(NoticeEvent.notice_id == bindparam("notice_id"), NoticeEvent.action.in_(CORRECTIONS))
     .order_by(NoticeEvent.id)

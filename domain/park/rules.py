@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import unicodedata
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from storage.enums import ENTERPRISE_ROLES, MANAGER_ROLES, Role
 
@@ -44,6 +44,12 @@ class Perm(StrEnum):
     INSPECTION_RUN = "inspection_run"  # open and close an inspection (检查) that finds hazards
     OFFICER_VIEW = "officer_view"  # /officer alone: which officer looks after which enterprise
     OFFICER_SET = "officer_set"  # assign an enterprise's officer (包片包户), also by the enterprise CSV import
+    QUIZ_BANK = "quiz_bank"  # import questions into the knowledge-quiz bank (知识答题题库) from a CSV/Excel file
+    QUIZ_RUN = "quiz_run"  # start and end a quiz, get its per-person sheet
+    QUIZ_TAKE = "quiz_take"  # take a quiz one's enterprise is invited to (once per person)
+    ROSTER_EDIT = "roster_edit"  # keep the emergency command's members (应急救援指挥部): add, remove, link, import
+    ROSTER_VIEW = "roster_view"  # list every member with their phones (privately)
+    ALERT_CALL = "alert_call"  # start and end a roll call (应急点名, /alert)
 
 
 ALL_ROLES = tuple(Role)
@@ -76,6 +82,12 @@ ALLOWED: dict[Perm, tuple[Role, ...]] = {
     Perm.INSPECTION_RUN: (*MANAGER_ROLES, Role.INSPECTOR),
     Perm.OFFICER_VIEW: MANAGER_ROLES,
     Perm.OFFICER_SET: (Role.ADMIN,),
+    Perm.QUIZ_BANK: MANAGER_ROLES,
+    Perm.QUIZ_RUN: MANAGER_ROLES,
+    Perm.QUIZ_TAKE: ENTERPRISE_ROLES,  # an enterprise's people; which enterprises is the quiz's own list
+    Perm.ROSTER_EDIT: (Role.ADMIN,),
+    Perm.ROSTER_VIEW: MANAGER_ROLES,
+    Perm.ALERT_CALL: MANAGER_ROLES,
 }
 
 
@@ -92,6 +104,17 @@ def role_allows(role: Role | None, perm: Perm) -> bool:
 
 # Who decides a request to join an enterprise: these roles for any enterprise, those only for their own.
 JOIN_DECIDERS_PARK: tuple[Role, ...] = (Role.ADMIN,)
+class Someone(Protocol):
+    """What the park-wide predicates read of a person: an ORM `Person`, or the `Actor` the bookkeeping
+    lane reads (`storage/identity.py`) for a command that only shows something."""
+
+    @property
+    def role(self) -> Role | None: ...
+
+    @property
+    def enterprise_id(self) -> int | None: ...
+
+
 JOIN_DECIDERS_OWN: tuple[Role, ...] = (Role.LEAD,)
 
 
@@ -104,24 +127,24 @@ def may_act_for(person: Person, perm: Perm, enterprise_id: int | None) -> bool:
     return True
 
 
-def may_recheck(person: Person, inspector_recheck: bool) -> bool:
+def may_recheck(person: Someone, inspector_recheck: bool) -> bool:
     """Tell whether the person verifies fixes at all (验收 / 复查): managers, and inspectors where the park
     allows them to re-check what they found (`park.inspector_recheck`; which hazards is
     `domain/hazards/rules.may_verify`)."""
     return role_allows(person.role, Perm.HAZARD_VERIFY) or (inspector_recheck and person.role == Role.INSPECTOR)
 
 
-def is_stranger(person: Person) -> bool:
+def is_stranger(person: Someone) -> bool:
     """Tell whether the person has no role yet: they may only greet the bot, ask for help and ask to join."""
     return person.role is None
 
 
-def is_manager(person: Person) -> bool:
+def is_manager(person: Someone) -> bool:
     """Tell whether the person sees the whole park (managers and admins)."""
     return person.role in MANAGER_ROLES
 
 
-def is_enterprise_staff(person: Person) -> bool:
+def is_enterprise_staff(person: Someone) -> bool:
     """Tell whether the person is one of an enterprise's own people (a lead or a member), not park staff.
 
     They act for their own enterprise only: fix its hazards, answer its notices and campaigns.

@@ -35,6 +35,7 @@ from domain.park.rules import (
 from handlers import texts as T
 from handlers.util import Reach, own_enterprise, pick_enterprise, recipients, refuse
 from storage.enums import JoinStatus, Role
+from storage.identity import Actor
 from storage.models import Enterprise, JoinRequest, Person
 
 router = Router("people")
@@ -66,7 +67,7 @@ class JoinDecideButton(CallbackData, prefix="join"):
 
 
 @router.command("help", perm=Perm.PUBLIC, help_text=T.HELP["help"], read_only=True)
-async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route], settings: Settings) -> Reply:
+async def help_(msg: Incoming, *, actor: Actor, commands: dict[str, Route], settings: Settings) -> Reply:
     """List the person's commands in a private chat; in a group, a few lines and a pointer to the full list."""
     role = T.role_name(actor.role)
     if msg.chat.is_group:
@@ -87,7 +88,7 @@ async def help_(msg: Incoming, *, actor: Person, commands: dict[str, Route], set
     return Reply(text="\n".join(lines))
 
 
-def _group_help(actor: Person) -> list[str]:
+def _group_help(actor: Actor) -> list[str]:
     """Return the few group-chat lines that fit the person's role."""
     if is_stranger(actor):
         return [T.HELP_GROUP_LINES["join"]]
@@ -103,7 +104,7 @@ def _group_help(actor: Person) -> list[str]:
 
 
 @router.command("whoami", perm=Perm.PUBLIC, help_text=T.HELP["whoami"], read_only=True)
-async def whoami(msg: Incoming, *, actor: Person, session: AsyncSession) -> Reply:
+async def whoami(msg: Incoming, *, actor: Actor) -> Reply:
     """Show the person's name, role, enterprise and any pending join request."""
     text = T.WHOAMI.format(
         name=actor.display_name,
@@ -111,9 +112,8 @@ async def whoami(msg: Incoming, *, actor: Person, session: AsyncSession) -> Repl
         enterprise=actor.enterprise.name if actor.enterprise else T.NONE,
         key=f"{actor.platform}:{actor.external_id}",
     )
-    pending = await park_queries.pending_join(session, actor)
-    if pending is not None:
-        text += T.WHOAMI_PENDING.format(enterprise=pending.enterprise.name, role=T.role_name(pending.role))
+    if actor.pending_enterprise is not None:
+        text += T.WHOAMI_PENDING.format(enterprise=actor.pending_enterprise, role=T.role_name(actor.pending_role))
     return Reply(text=text)
 
 

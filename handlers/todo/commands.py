@@ -20,6 +20,7 @@ from domain.park.rules import Perm, is_enterprise_staff, is_stranger
 from handlers import texts as T
 from handlers.broadcast import private_chat
 from handlers.campaigns.todo import campaign_todo
+from handlers.emergency.todo import roll_call_todo
 from handlers.hazards.todo import hazard_todo, officer_todo
 from handlers.letters.todo import letter_todo
 from handlers.notices.todo import notice_todo
@@ -40,6 +41,7 @@ async def todo_replies(
     )
     title = T.TODO_TITLE.format(role=T.role_name(actor.role), scope=scope)
     sections = [
+        *await roll_call_todo(session, actor),  # an open roll call waits for nobody
         *await officer_todo(session, actor, settings, now),  # an officer's own enterprises first (包片包户)
         *await hazard_todo(session, actor, settings, now),
         *await notice_todo(session, actor, settings, now),

@@ -15,6 +15,7 @@ from storage.models.broadcasts import (
     NoticeEvent,
     NoticeReceipt,
 )
+from storage.models.emergency import EmergencyMember, RollCall, RollCallAnswer
 from storage.models.hazards import (
     Document,
     Hazard,
@@ -44,6 +45,7 @@ from storage.models.platform import (
     OutboxItem,
     ReminderSent,
 )
+from storage.models.quiz import Quiz, QuizAnswer, QuizAttempt, QuizQuestion
 from storage.models.records import Drill, Inspection, Training
 
 __all__ = [
@@ -63,6 +65,7 @@ __all__ = [
     "DingTalkCard",
     "Document",
     "Drill",
+    "EmergencyMember",
     "Enterprise",
     "Hazard",
     "HazardDocument",
@@ -84,7 +87,13 @@ __all__ = [
     "Person",
     "Photo",
     "ProcessedUpdate",
+    "Quiz",
+    "QuizAnswer",
+    "QuizAttempt",
+    "QuizQuestion",
     "ReminderSent",
+    "RollCall",
+    "RollCallAnswer",
     "Training",
     "UTCDateTime",
     "checked",

@@ -112,6 +112,12 @@ ROLE_TABLE: dict[Perm, set[str]] = {
     Perm.INSPECTION_RUN: MANAGERS | {"inspector"},
     Perm.OFFICER_VIEW: MANAGERS,
     Perm.OFFICER_SET: {"admin"},  # an officer (包片干部) must be a manager: `tests/park/test_officers.py`
+    Perm.QUIZ_BANK: MANAGERS,
+    Perm.QUIZ_RUN: MANAGERS,
+    Perm.QUIZ_TAKE: ENTERPRISE,  # which enterprises: the quiz's own list (`tests/quiz/test_rules.py`)
+    Perm.ROSTER_EDIT: {"admin"},  # the emergency command's members: `tests/emergency/test_rules.py`
+    Perm.ROSTER_VIEW: MANAGERS,  # every member's phones, privately
+    Perm.ALERT_CALL: MANAGERS,  # a roll call (应急点名)
 }
 
 
