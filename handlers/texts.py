@@ -1746,6 +1746,7 @@ SUMMARY_EXTRA_ROWS = (  # the data table's rows the year-end summary adds before
     ("检查发现问题隐患（条）", "inspection_found"),
 )
 SUMMARY_WORD_HINT = "发送 /summary {period} word 获取可编辑的 Word 文稿（含月度表、隐患周趋势图和各企业情况表）。"
+SUMMARY_NO_MONTHS = "期间超过 24 个月，不列按月情况；需要按月数字请分年发送 /summary <年份>。"
 SUMMARY_DATES_NOTE = "各项按记录的实际日期统计（补录的记录计入其实际日期）；在册企业和包片干部按今天的情况统计。"
 SUMMARY_WORD_BAD = "“word”要写在最后，例如：/summary 2026 word。" + "\n" + SUMMARY_USAGE
 SUMMARY_WORD_WORKING = "正在生成{period}安全生产工作总结 Word 文稿，生成后发给您。"

@@ -77,7 +77,9 @@ class YearSummary:
 
     figures: SummaryFigures
     enterprises: int  # active enterprises today (the list a park keeps; as officers are counted today)
-    months: list[date]  # the first park day of each month of the period (the period's start for the first)
+    # The first park day of each month of the period (the period's start for the first); empty for a period
+    # of more than `MONTHS_MAX` months, which is summed up without month tables.
+    months: list[date]
     monthly: dict[str, list[int]] = field(default_factory=dict)  # key → one value per month
     meetings: dict[str, list[int]] = field(default_factory=dict)  # meeting kind → held per month
     documents: dict[str, list[int]] = field(default_factory=dict)  # document kind → issued per month
@@ -100,6 +102,16 @@ def _count_in(column: Any, edges: Sequence[Any], condition: Any = True, value: A
     ]
 
 
+MONTHS_MAX = 24  # a longer period (an export of several years) gets its figures without the month tables
+TREND_WEEKS_MAX = 106  # a trend longer than two years is drawn over its last two years (a readable chart)
+
+
+async def _row(session: AsyncSession, columns: Sequence[Any], *where: Any) -> list[int]:
+    """Return the sums of `columns` (one statement; at most 4 × `MONTHS_MAX` of them)."""
+    row = (await session.execute(select(*columns).where(*where))).one()
+    return [int(v or 0) for v in row]
+
+
 def _split(row: Sequence[Any], parts: int, months: int) -> list[list[int]]:
     """Cut one result row of `parts` × `months` sums into `parts` lists."""
     values = [int(v or 0) for v in row]
@@ -116,41 +128,39 @@ async def year_summary(
     n = len(days) - 1
     figures = await summary_figures(session, start, end, tz, now)
     enterprises = await session.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.active.is_(True)))
-    y = YearSummary(figures=figures, enterprises=int(enterprises or 0), months=days[:-1])
+    y = YearSummary(figures=figures, enterprises=int(enterprises or 0), months=days[:-1] if n <= MONTHS_MAX else [])
+    y.per_enterprise = await enterprise_years(session, start, end, tz)
+    last_monday, weeks = trend_weeks(start, end)
+    y.trend = await trend(session, last_monday, tz, min(weeks, TREND_WEEKS_MAX))
+    if not y.months:
+        return y
 
-    letters = (await session.execute(select(*_count_in(LetterSignature.signed_at, edges)))).one()
+    letters = await _row(session, _count_in(LetterSignature.signed_at, edges))
     y.monthly["letters"] = _split(letters, 1, n)[0]
-    row = (
-        await session.execute(
-            select(*_count_in(Inspection.day, days), *_count_in(Inspection.day, days, value=Inspection.person_times))
-        )
-    ).one()
+    row = await _row(
+        session, [*_count_in(Inspection.day, days), *_count_in(Inspection.day, days, value=Inspection.person_times)]
+    )
     y.monthly["inspections"], y.monthly["person_times"] = _split(row, 2, n)
     fixed = Hazard.status.in_(FIXED)
-    row = (
-        await session.execute(
-            select(
-                *_count_in(Hazard.found_at, edges),
-                *_count_in(Hazard.found_at, edges, and_(fixed, Hazard.mode == Mode.IMMEDIATE)),
-                *_count_in(Hazard.found_at, edges, and_(fixed, or_(Hazard.mode.is_(None), Hazard.mode != Mode.IMMEDIATE))),
-                *_count_in(Hazard.found_at, edges, Hazard.status == S.CLOSED),
-            ).where(Hazard.found_at >= s, Hazard.found_at < e, Hazard.status != S.WITHDRAWN)
-        )
-    ).one()
+    row = await _row(
+        session,
+        [
+            *_count_in(Hazard.found_at, edges),
+            *_count_in(Hazard.found_at, edges, and_(fixed, Hazard.mode == Mode.IMMEDIATE)),
+            *_count_in(Hazard.found_at, edges, and_(fixed, or_(Hazard.mode.is_(None), Hazard.mode != Mode.IMMEDIATE))),
+            *_count_in(Hazard.found_at, edges, Hazard.status == S.CLOSED),
+        ],
+        Hazard.found_at >= s,
+        Hazard.found_at < e,
+        Hazard.status != S.WITHDRAWN,
+    )
     y.monthly["found"], y.monthly["immediate"], y.monthly["deadline"], y.monthly["closed"] = _split(row, 4, n)
-    row = (
-        await session.execute(
-            select(*_count_in(Drill.day, days), *_count_in(Drill.day, days, value=func.coalesce(Drill.participants, 0)))
-        )
-    ).one()
+    row = await _row(
+        session, [*_count_in(Drill.day, days), *_count_in(Drill.day, days, value=func.coalesce(Drill.participants, 0))]
+    )
     y.monthly["drills"], y.monthly["drill_people"] = _split(row, 2, n)
-    row = (
-        await session.execute(
-            select(
-                *_count_in(Training.day, days), *_count_in(Training.day, days, value=func.coalesce(Training.person_times, 0))
-            )
-        )
-    ).one()
+    people = func.coalesce(Training.person_times, 0)
+    row = await _row(session, [*_count_in(Training.day, days), *_count_in(Training.day, days, value=people)])
     y.monthly["trainings"], y.monthly["training_people"] = _split(row, 2, n)
     # Meetings held: begun before now and not cancelled (as `domain/notices/queries.stats` counts them).
     held_before = min(e, now)
@@ -168,9 +178,6 @@ async def year_summary(
         .group_by(Notice.category)
     )
     y.documents = {str(category): _split(rest, 1, n)[0] for category, *rest in documents.all()}
-    last_monday, weeks = trend_weeks(start, end)
-    y.trend = await trend(session, last_monday, tz, weeks)
-    y.per_enterprise = await enterprise_years(session, start, end, tz)
     return y
 
 

@@ -168,5 +168,8 @@ def summary_text(y: YearSummary, park: str, year: int | None) -> str:
         if (months := months_line(y, i)) is not None:
             lines.append(months)
     lines += ["", T.SUMMARY_TABLE, *(f"{label}：{value}" for label, value in figure_rows(y)), ""]
-    lines += [T.SUMMARY_NOTE, T.SUMMARY_DATES_NOTE, T.SUMMARY_WORD_HINT.format(period=word_period(y, year))]
+    lines += [T.SUMMARY_NOTE, T.SUMMARY_DATES_NOTE]
+    if not y.months:
+        lines.append(T.SUMMARY_NO_MONTHS)
+    lines.append(T.SUMMARY_WORD_HINT.format(period=word_period(y, year)))
     return "\n".join(lines)

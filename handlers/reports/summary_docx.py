@@ -97,7 +97,8 @@ def write_summary_docx(
         doc.add_heading(title, level=1)
         body = doc.add_paragraph(text)
         body.paragraph_format.first_line_indent = Pt(24)  # two characters, as a Chinese document is set
-        _month_table(doc, y, i)
+        if y.months:
+            _month_table(doc, y, i)
     doc.add_heading(T.DOCX_FIGURES, level=1)
     _table(doc, T.DOCX_FIGURES_HEAD, figure_rows(y))
     doc.add_heading(T.DOCX_TREND, level=1)
@@ -110,6 +111,8 @@ def write_summary_docx(
     _table(doc, T.DOCX_ENTERPRISE_HEAD, [_enterprise_row(e, tz) for e in y.per_enterprise])
     doc.add_paragraph(T.SUMMARY_NOTE)
     doc.add_paragraph(T.SUMMARY_DATES_NOTE)
+    if not y.months:
+        doc.add_paragraph(T.SUMMARY_NO_MONTHS)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
     return path

@@ -40,7 +40,7 @@ def write_summary_sheet(wb: Any, y: YearSummary, title: str) -> None:
     for label, value in figure_rows(y):
         ws.append(safe_row(ws, [label, _value(value)]))
     labels = month_labels(y.months)
-    for section, heading in enumerate(T.SUMMARY_SECTIONS):
+    for section, heading in enumerate(T.SUMMARY_SECTIONS if y.months else ()):
         columns = month_columns(y, section)
         ws.append([])
         ws.append([bold(heading)])

@@ -353,6 +353,13 @@ async def test_the_months_and_the_enterprises_on_sqlite_and_postgresql(any_harne
         "李干部", 1, 1, 1, 3,
     )  # fmt: skip
     assert firms["宏达机械有限公司"].officer is None and firms["宏达机械有限公司"].signed_at is None
+    # A period of years (an export of all of it) has its figures without month tables, its last two years' trend.
+    async with h.app.db.reading() as s:
+        long = await year_summary(s, date(2000, 1, 1), date(2100, 12, 31), h.app.settings.park.tz, h.clock.now())
+    assert long.months == [] and long.series("found") == [] and long.figures.found == 2
+    assert len(long.trend) == 106 and len(long.per_enterprise) == 2
+    text = h.texts(await h.say(LI, "/summary 2000-01-01 2100-12-31"))
+    assert "排查安全隐患 2 项" in text and "　按月：" not in text and T.SUMMARY_NO_MONTHS in text
 
 
 @pytest.mark.e2e
