@@ -4,8 +4,9 @@ figures month by month, the weekly trend over the period and one line per enterp
 Every figure is counted by the record's own date, never by when it was typed in: a hazard by when it was
 found, a meeting by when it was held, a notice by when it was issued, a letter by when it was signed, an
 inspection, drill or training by its day. Records entered later with their real date (补录) count where
-they belong. Each month's figure is one `SUM(CASE …)` column of a grouped query (a query per subject,
-never one per month or per row), so the months add up to the period's totals by construction.
+they belong. The months come from one grouped query per subject (never one per month or per row): each
+row finds its month with a single CASE over the month edges, and the months add up to the period's totals
+by construction.
 
 Rendered by `handlers/reports/summary.py` (chat), `summary_docx.py` (Word) and `summary_sheet.py` (Excel).
 """
@@ -21,7 +22,7 @@ from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.park.queries import officers_of
-from domain.reports.queries import SummaryFigures, summary_figures, trend
+from domain.reports.queries import SummaryFigures, summary_figures
 from domain.reports.rules import moment, month_edges, trend_weeks
 from storage.enums import HazardStatus, Mode, NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
@@ -94,28 +95,51 @@ class YearSummary:
         return [0] * len(self.months)
 
 
-def _count_in(column: Any, edges: Sequence[Any], condition: Any = True, value: Any = 1) -> list[Any]:
-    """Return one summed column per bucket [edges[i], edges[i + 1]): `value` where `condition` holds."""
-    return [
-        func.coalesce(func.sum(case((and_(column >= edges[i], column < edges[i + 1], condition), value), else_=0)), 0)
-        for i in range(len(edges) - 1)
-    ]
-
-
 MONTHS_MAX = 24  # a longer period (an export of several years) gets its figures without the month tables
 TREND_WEEKS_MAX = 106  # a trend longer than two years is drawn over its last two years (a readable chart)
 
 
-async def _row(session: AsyncSession, columns: Sequence[Any], *where: Any) -> list[int]:
-    """Return the sums of `columns` (one statement; at most 4 × `MONTHS_MAX` of them)."""
-    row = (await session.execute(select(*columns).where(*where))).one()
-    return [int(v or 0) for v in row]
+def _one(condition: Any = True) -> Any:
+    """Return 1 where `condition` holds, else 0: a row's share of a count."""
+    return case((condition, 1), else_=0)
 
 
-def _split(row: Sequence[Any], parts: int, months: int) -> list[list[int]]:
-    """Cut one result row of `parts` × `months` sums into `parts` lists."""
-    values = [int(v or 0) for v in row]
-    return [values[i * months : (i + 1) * months] for i in range(parts)]
+async def _buckets(
+    session: AsyncSession, column: Any, edges: Sequence[Any], values: Sequence[Any], *where: Any, key: Any = None
+) -> dict[Any, list[list[int]]]:
+    """Return, for each of `values`, its sum per bucket [edges[i], edges[i + 1]) of `column` (per `key` value
+    when given; None otherwise).
+
+    One grouped statement: each row gets its bucket from a single CASE (the first edge it is below), so a year
+    of a district's hazards is read once, never once per month (a column per month costs 20× more).
+    """
+    n = len(edges) - 1
+    bucket = case(*[(column < edges[i + 1], i) for i in range(n)], else_=n - 1).label("bucket")
+    keyed = [key.label("key")] if key is not None else []
+    inner = (
+        select(bucket, *keyed, *(v.label(f"v{k}") for k, v in enumerate(values)))
+        .where(column >= edges[0], column < edges[-1], *where)
+        .subquery()
+    )
+    group = [inner.c.bucket, *([inner.c.key] if key is not None else [])]
+    rows = await session.execute(
+        select(*group, *(func.sum(inner.c[f"v{k}"]) for k in range(len(values)))).group_by(*group)
+    )
+    out: dict[Any, list[list[int]]] = {}
+    for index, *rest in rows.all():
+        name = rest.pop(0) if key is not None else None
+        series = out.setdefault(name, [[0] * n for _ in values])
+        for k, total in enumerate(rest):
+            series[k][int(index)] += int(total or 0)
+    return out
+
+
+async def _series(
+    session: AsyncSession, column: Any, edges: Sequence[Any], values: Sequence[Any], *where: Any
+) -> list[list[int]]:
+    """Return each of `values` summed per bucket of `column` (zeros where nothing fell)."""
+    found = await _buckets(session, column, edges, values, *where)
+    return found.get(None, [[0] * (len(edges) - 1) for _ in values])
 
 
 async def year_summary(
@@ -124,61 +148,59 @@ async def year_summary(
     """Return the drafted summary's figures of the park days `start` to `end` (inclusive), as of `now`."""
     days = month_edges(start, end)
     edges = [moment(d, tz) for d in days]
-    s, e = edges[0], edges[-1]
     n = len(days) - 1
     figures = await summary_figures(session, start, end, tz, now)
     enterprises = await session.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.active.is_(True)))
     y = YearSummary(figures=figures, enterprises=int(enterprises or 0), months=days[:-1] if n <= MONTHS_MAX else [])
     y.per_enterprise = await enterprise_years(session, start, end, tz)
-    last_monday, weeks = trend_weeks(start, end)
-    y.trend = await trend(session, last_monday, tz, min(weeks, TREND_WEEKS_MAX))
+    y.trend = await weekly_trend(session, start, end, tz)
     if not y.months:
         return y
-
-    letters = await _row(session, _count_in(LetterSignature.signed_at, edges))
-    y.monthly["letters"] = _split(letters, 1, n)[0]
-    row = await _row(
-        session, [*_count_in(Inspection.day, days), *_count_in(Inspection.day, days, value=Inspection.person_times)]
+    (y.monthly["letters"],) = await _series(session, LetterSignature.signed_at, edges, [_one()])
+    y.monthly["inspections"], y.monthly["person_times"] = await _series(
+        session, Inspection.day, days, [_one(), Inspection.person_times]
     )
-    y.monthly["inspections"], y.monthly["person_times"] = _split(row, 2, n)
     fixed = Hazard.status.in_(FIXED)
-    row = await _row(
+    immediate = Hazard.mode == Mode.IMMEDIATE
+    (y.monthly["found"], y.monthly["immediate"], y.monthly["deadline"], y.monthly["closed"]) = await _series(
         session,
-        [
-            *_count_in(Hazard.found_at, edges),
-            *_count_in(Hazard.found_at, edges, and_(fixed, Hazard.mode == Mode.IMMEDIATE)),
-            *_count_in(Hazard.found_at, edges, and_(fixed, or_(Hazard.mode.is_(None), Hazard.mode != Mode.IMMEDIATE))),
-            *_count_in(Hazard.found_at, edges, Hazard.status == S.CLOSED),
-        ],
-        Hazard.found_at >= s,
-        Hazard.found_at < e,
+        Hazard.found_at,
+        edges,
+        [_one(), _one(and_(fixed, immediate)), _one(and_(fixed, or_(Hazard.mode.is_(None), ~immediate))), _one(Hazard.status == S.CLOSED)],
         Hazard.status != S.WITHDRAWN,
     )
-    y.monthly["found"], y.monthly["immediate"], y.monthly["deadline"], y.monthly["closed"] = _split(row, 4, n)
-    row = await _row(
-        session, [*_count_in(Drill.day, days), *_count_in(Drill.day, days, value=func.coalesce(Drill.participants, 0))]
+    y.monthly["drills"], y.monthly["drill_people"] = await _series(
+        session, Drill.day, days, [_one(), func.coalesce(Drill.participants, 0)]
     )
-    y.monthly["drills"], y.monthly["drill_people"] = _split(row, 2, n)
-    people = func.coalesce(Training.person_times, 0)
-    row = await _row(session, [*_count_in(Training.day, days), *_count_in(Training.day, days, value=people)])
-    y.monthly["trainings"], y.monthly["training_people"] = _split(row, 2, n)
+    y.monthly["trainings"], y.monthly["training_people"] = await _series(
+        session, Training.day, days, [_one(), func.coalesce(Training.person_times, 0)]
+    )
     # Meetings held: begun before now and not cancelled (as `domain/notices/queries.stats` counts them).
-    held_before = min(e, now)
-    meetings = await session.execute(
-        select(Notice.category, *_count_in(Notice.starts_at, edges, Notice.starts_at < held_before))
-        .where(Notice.kind == NoticeKind.MEETING, Notice.status == NoticeStatus.OPEN)
-        .where(Notice.starts_at >= s, Notice.starts_at < e)
-        .group_by(Notice.category)
-    )
-    y.meetings = {str(category): _split(rest, 1, n)[0] for category, *rest in meetings.all()}
-    documents = await session.execute(
-        select(Notice.category, *_count_in(Notice.created_at, edges))
-        .where(Notice.kind == NoticeKind.NOTICE, Notice.status != NoticeStatus.WITHDRAWN)
-        .where(Notice.created_at >= s, Notice.created_at < e)
-        .group_by(Notice.category)
-    )
-    y.documents = {str(category): _split(rest, 1, n)[0] for category, *rest in documents.all()}
+    meetings = await _buckets(
+        session, Notice.starts_at, edges, [_one()],
+        Notice.kind == NoticeKind.MEETING, Notice.status == NoticeStatus.OPEN, Notice.starts_at < now,
+        key=Notice.category,
+    )  # fmt: skip
+    y.meetings = {str(category): series[0] for category, series in meetings.items()}
+    documents = await _buckets(
+        session, Notice.created_at, edges, [_one()],
+        Notice.kind == NoticeKind.NOTICE, Notice.status != NoticeStatus.WITHDRAWN,
+        key=Notice.category,
+    )  # fmt: skip
+    y.documents = {str(category): series[0] for category, series in documents.items()}
     return y
+
+
+async def weekly_trend(session: AsyncSession, start: date, end: date, tz: tzinfo) -> list[tuple[date, int, int]]:
+    """Return (Monday, found, closed) for each week of a period (its last `TREND_WEEKS_MAX` at most), as the
+    digest's trend counts them: found (withdrawn reports aside) by the day found, closed by the day closed."""
+    last_monday, weeks = trend_weeks(start, end)
+    weeks = min(weeks, TREND_WEEKS_MAX)
+    mondays = [last_monday - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    edges = [moment(m, tz) for m in [*mondays, last_monday + timedelta(days=7)]]
+    (found,) = await _series(session, Hazard.found_at, edges, [_one()], Hazard.status != S.WITHDRAWN)
+    (closed,) = await _series(session, Hazard.closed_at, edges, [_one()])
+    return list(zip(mondays, found, closed, strict=True))
 
 
 async def enterprise_years(session: AsyncSession, start: date, end: date, tz: tzinfo) -> list[EnterpriseYear]:
