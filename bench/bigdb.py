@@ -143,16 +143,16 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
     inspections, drills = [], []
     while day < NOW.date():
         inspections.append((day.isoformat(), rng.randint(2, 12), json.dumps([rng.randint(1, enterprises)]), "日常检查", now_s))
-        if day.weekday() == 2:
-            kind = rng.choice(("drill", "training"))
-            drills.append((day.isoformat(), kind, "消防演练" if kind == "drill" else "安全培训", rng.randint(1, enterprises), rng.randint(10, 200), now_s, "fire" if kind == "drill" else "other"))
+        if day.weekday() == 2:  # trainings have their own table since migration 0016; drills a kind
+            drills.append((day.isoformat(), "drill", "fire", "消防演练", rng.randint(1, enterprises), rng.randint(10, 200), now_s))
         day += timedelta(days=1)
     conn.executemany(
         "INSERT INTO inspections (day, person_times, enterprise_ids, activity, recorded_by_id, created_at) VALUES (?, ?, ?, ?, 2, ?)",
         inspections,
     )
     conn.executemany(
-        "INSERT INTO drills (day, kind, title, enterprise_id, participants, recorded_by_id, created_at, drill_kind) VALUES (?, ?, ?, ?, ?, 2, ?, ?)",
+        "INSERT INTO drills (day, kind, drill_kind, title, enterprise_id, participants, recorded_by_id, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, 2, ?)",
         drills,
     )
     conn.commit()

@@ -39,10 +39,12 @@ from bot.config import load_settings
 from domain.hazards.rules import immediate_found_before
 from domain.reports import queries as report_queries
 from domain.reports import rules as report_rules
+from domain.reports.year import year_summary
 from storage.db import Database
 
 TZ = ZoneInfo("Asia/Shanghai")
 TODAY = date(2026, 11, 30)  # bench/bigdb.py's "now" (a Monday)
+NOW = datetime(2026, 11, 30, 1, tzinfo=UTC)  # that Monday, 09:00 park time
 
 
 def ts(at: datetime) -> str:
@@ -164,12 +166,22 @@ async def run(path: Path, repeat: int, export_days: list[int]) -> dict[str, Any]
             out["summary_s"] = await timed(repeat, lambda: report_queries.summary_figures(session, *year, TZ))
             out["summary_sql_s"] = await timed(repeat, lambda: summary_by_hand(session, *year))
             out["summary_figures"] = h
-        from handlers.reports.charts import digest_chart
+            # The year-end summary drafted: the figures, month tables, weekly trend and enterprise lines.
+            drafted = await year_summary(session, *year, TZ, NOW)
+            assert sum(drafted.series("found")) == f.found, (drafted.series("found"), f.found)
+            out["year_summary_s"] = round(await timed(repeat, lambda: year_summary(session, *year, TZ, NOW)), 4)
+        from handlers.reports.charts import digest_chart, trend_chart
+        from handlers.reports.summary_docx import write_summary_docx
 
         with tempfile.TemporaryDirectory() as folder:
             t = time.perf_counter()
             digest_chart(mine, Path(folder) / "chart.png")
             out["chart_s"] = round(time.perf_counter() - t, 2)
+            t = time.perf_counter()
+            chart = Path(folder) / "trend.png"
+            trend_chart(drafted.trend, "trend", chart)
+            write_summary_docx(drafted, park="bench", year=2025, path=Path(folder) / "s.docx", chart=chart, now=NOW, tz=TZ)
+            out["summary_word_s"] = round(time.perf_counter() - t, 2)
         out["export"] = [await export_peak(db, days) for days in export_days]
     finally:
         await db.dispose()
@@ -190,6 +202,7 @@ def main() -> None:
     out = asyncio.run(run(args.db, args.repeat, args.export_days))
     print(f"weekly digest: {out['digest_s'] * 1000:.0f} ms (hand-written SQL {out['digest_sql_s'] * 1000:.0f} ms, ×{out['digest_ratio']}); chart {out['chart_s']} s")
     print(f"annual summary: {out['summary_s'] * 1000:.0f} ms (hand-written SQL {out['summary_sql_s'] * 1000:.0f} ms, ×{out['summary_ratio']})")
+    print(f"year-end summary drafted (months, trend, enterprises): {out['year_summary_s'] * 1000:.0f} ms; its Word document with the chart {out['summary_word_s']} s")
     for e in out["export"]:
         print(f"export of {e['days']} days: {e['hazards']:,} hazards in {e['seconds']} s, peak Python memory {e['peak_mb']} MB, file {e['file_mb']} MB")
     print(json.dumps(out, default=str))

@@ -865,7 +865,6 @@ LETTER_REMIND_GROUP = (
 )
 TODO_SIGN = "待签订的目标责任状 {count} 项："
 TODO_SIGN_LINE = "{year}年度 {title}"
-SUMMARY_LETTERS = "与 {count} 家企业签订目标责任状。"
 HELP.update(
     {
         "letter": "/letter（/责任状）<年度> <标题> — 随文件下发本年度目标责任状，各企业签字回传",
@@ -1024,7 +1023,7 @@ OUTBOX_PERSON_UNREACHABLE = (
 
 REPORT_HELP = {
     "week": "/week [上周|本周|2026-W48] — 周报：各企业隐患新增、销号、逾期，附图表",
-    "summary": "/summary <年份> 或 /summary <起始日期> <结束日期> — 年度（期间）安全生产工作数据",
+    "summary": "/summary <年份> [word] 或 /summary <起始日期> <结束日期> [word] — 年度（期间）安全生产工作总结数据；加 word 发送 Word 文稿",
     "inspection": "/inspection <日期> <人次> <企业…> [检查内容] — 登记一次检查（计入总结）",
     "inspection_start": "/inspection_start（/开始检查）<名称> <企业…|全园区> [@检查人员…] [N人次] — 开始一次检查，期间上报的隐患计入这次检查",
     "inspection_end": "/inspection_end（/结束检查）— 结束检查，发布检查情况（覆盖企业、发现隐患、立即整改、限期整改）",
@@ -1095,33 +1094,18 @@ OVERDUE_REMIND_GROUP = (
 
 # The period summary (年度总结).
 SUMMARY_USAGE = (
-    "用法：/summary <年份>，或 /summary <起始日期> <结束日期>。\n"
-    "例如：/summary 2026、/summary 2026-01-01 2026-06-30。"
+    "用法：/summary <年份>，或 /summary <起始日期> <结束日期>；末尾加 word 发送可编辑的 Word 文稿。\n"
+    "例如：/summary 2026、/summary 2026 word、/summary 2026-01-01 2026-06-30。"
 )
 SUMMARY_BAD_DATE = "没看懂日期“{text}”。" + SUMMARY_USAGE
 SUMMARY_BAD_ORDER = "起始日期 {start} 晚于结束日期 {end}，请对调后重新发送。"
-SUMMARY_TITLE_YEAR = "【{park}{year}年度安全生产工作数据】"
-SUMMARY_TITLE_RANGE = "【{park}安全生产工作数据（{start} 至 {end}）】"
-SUMMARY_PARAGRAPH = (
-    "{period}，园区{meetings}{notices}{campaigns}"
-    "开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次{inspection_found}，"
-    "排查安全隐患 {found} 项（其中重大隐患 {major} 项），"
-    "已整改 {rectified} 项（立即整改 {immediate} 项、限期整改 {deadline} 项），已验收销号 {closed} 项，整改销号率 {rate}，"
-    "尚未销号 {open} 项；"
-    "开展应急演练 {drills} 次{drill_kinds}、参演 {drill_people} 人次；组织安全培训 {trainings} 次、{training_people} 人次{training_scopes}。"
-)
 SUMMARY_INSPECTION_FOUND = "、检查发现问题隐患 {count} 条"
 SUMMARY_DRILL_KINDS = "（{kinds}）"
 SUMMARY_DRILL_KIND = "{kind} {count} 次"
 SUMMARY_TRAINING_SCOPES = "（{scopes}）"
 SUMMARY_TRAINING_EXTERNAL = "外部培训 {count} 次"
 SUMMARY_TRAINING_INTERNAL = "内部培训 {count} 次"
-SUMMARY_PERIOD_YEAR = "{year}年"
-SUMMARY_PERIOD_RANGE = "{start} 至 {end}"
-SUMMARY_MEETINGS = "召开安全生产例会 {meetings} 次{others}（回执率 {rate}，出席率 {attendance}），"
 SUMMARY_OTHER_MEETINGS = "、{items}"
-SUMMARY_MEETINGS_SCHEDULED = "另有 {count} 次会议已安排、尚未召开，"
-SUMMARY_NOTICES = "{documents}发布通知 {notices} 份，"
 SUMMARY_DOCUMENTS = "印发{items}，"
 SUMMARY_CAMPAIGNS = "开展专项行动 {campaigns} 项（完成率 {rate}），"
 SUMMARY_TABLE = "数据表："
@@ -1153,8 +1137,7 @@ SUMMARY_ROWS = (
     ("安全培训（次/人次）", "trainings"),
     ("包片干部（人）/包联企业（家）", "officers"),
 )
-# Officers per enterprise (包片包户), as assigned on the day the summary is asked for.
-SUMMARY_OFFICERS = "落实包片包户责任，包片干部 {officers} 人，包联企业 {enterprises} 家。"
+# Officers per enterprise (包片包户), as assigned on the day the summary is asked for: the table's value.
 SUMMARY_OFFICERS_VALUE = "{officers}/{enterprises}"
 SUMMARY_NOT_YET = "—"
 SUMMARY_NOTE = "注：隐患数按期间内发现的隐患统计（不含撤销的误报），整改状态截至今天；“—”表示该项暂无统计来源。"
@@ -1960,3 +1943,87 @@ WEB_OFF = "网页工作台尚未开启（配置 [web] listen 为空），请联�
 WEB_NOT_ALLOWED = "网页工作台供管委会管理人员和企业安全负责人使用；您目前的身份是：{role}。"
 WEB_TOO_MANY = "一小时内最多获取 {count} 次登录链接，请稍后再试，或使用刚才收到的链接。"
 WEB_USAGE = "用法：在私聊中发送 /web（不带其他内容），我会回复一次性登录链接。"
+
+# --- year-end summary (年度总结, drafted: /summary <年份> [word]) ---------------------------------------
+SUMMARY_WORD_WORDS = ("word", "docx", "文稿", "文档")  # the last word of /summary asking for the Word document
+SUMMARY_DRAFT_TITLE_YEAR = "【{park}{year}年度安全生产工作总结（数据稿）】"
+SUMMARY_DRAFT_TITLE_RANGE = "【{park}安全生产工作总结数据（{start} 至 {end}）】"
+# The sections in the order a park's summary is written; the chat puts the heading before its paragraph.
+SUMMARY_SECTIONS = ("一、责任体系", "二、会议", "三、文件", "四、检查", "五、应急")
+SUMMARY_DUTY = "园区在册企业 {enterprises} 家，{letters}{officers}"
+SUMMARY_DUTY_OFFICERS = "落实包片包户责任，包片干部 {officers} 人，包联企业 {enterprises} 家。"
+SUMMARY_DUTY_NO_OFFICERS = "尚未指定包片干部（管理员发送 /officer <企业…> <干部> 指定）。"
+SUMMARY_DUTY_LETTERS = "与 {count} 家企业签订目标责任状，"
+SUMMARY_DUTY_NO_LETTERS = "期间内尚无企业签订目标责任状，"
+SUMMARY_SECTION_MEETINGS = "召开安全生产例会 {meetings} 次{others}（回执率 {rate}，出席率 {attendance}）。{scheduled}"
+SUMMARY_SECTION_SCHEDULED = "另有 {count} 次会议已安排、尚未召开。"
+SUMMARY_SECTION_DOCUMENTS = "{documents}发布通知 {notices} 份。"
+SUMMARY_SECTION_CHECKS = (
+    "{campaigns}开展安全检查 {inspections} 次、出动检查人员 {person_times} 人次{inspection_found}，"
+    "排查安全隐患 {found} 项（其中重大隐患 {major} 项），"
+    "已整改 {rectified} 项（立即整改 {immediate} 项、限期整改 {deadline} 项），已验收销号 {closed} 项，整改销号率 {rate}，"
+    "尚未销号 {open} 项{bulletins}。"
+)
+SUMMARY_SECTION_BULLETINS = "；对整改不到位的企业发布通报 {count} 件"
+SUMMARY_SECTION_EMERGENCY = (
+    "开展应急演练 {drills} 次{drill_kinds}、参演 {drill_people} 人次；"
+    "组织安全培训 {trainings} 次、{training_people} 人次{training_scopes}。"
+)
+SUMMARY_SECTION_LINE = "{heading}：{text}"
+# Month by month: in the chat one line per section, only the months with something; in Word a table.
+SUMMARY_MONTHS_LINE = "　按月：{items}"
+SUMMARY_MONTHS_ITEM = "{label} {months}"
+SUMMARY_MONTH_VALUE = "{month}{value}"
+SUMMARY_MONTH = "{month}月"
+SUMMARY_MONTH_OF_YEAR = "{year}年{month}月"
+SUMMARY_MONTHLY = (  # per section: (label, series key) — a key of `domain/reports/year.MONTHLY_KEYS` or a kind
+    (("签订责任状", "letters"),),
+    (("例会", "regular"), ("动员会", "mobilisation"), ("培训会", "training"), ("其他会议", "other")),
+    (("方案", "plan"), ("预案", "emergency_plan"), ("制度", "regulation"), ("通知", "plain")),
+    (
+        ("检查", "inspections"),
+        ("人次", "person_times"),
+        ("发现隐患", "found"),
+        ("立即整改", "immediate"),
+        ("限期整改", "deadline"),
+        ("已销号", "closed"),
+        ("通报", "bulletin"),
+    ),
+    (("演练", "drills"), ("参演人次", "drill_people"), ("培训", "trainings"), ("培训人次", "training_people")),
+)
+SUMMARY_EXTRA_ROWS = (  # the data table's rows the year-end summary adds before the existing ones
+    ("在册企业（家）", "enterprises"),
+    ("签订目标责任状（家）", "letters"),
+    ("检查发现问题隐患（条）", "inspection_found"),
+)
+SUMMARY_WORD_HINT = "发送 /summary {period} word 获取可编辑的 Word 文稿（含月度表、隐患周趋势图和各企业情况表）。"
+SUMMARY_NO_MONTHS = "期间超过 24 个月，不列按月情况；需要按月数字请分年发送 /summary <年份>。"
+SUMMARY_DATES_NOTE = "各项按记录的实际日期统计（补录的记录计入其实际日期）；在册企业和包片干部按今天的情况统计。"
+SUMMARY_WORD_BAD = "“word”要写在最后，例如：/summary 2026 word。" + "\n" + SUMMARY_USAGE
+SUMMARY_WORD_WORKING = "正在生成{period}安全生产工作总结 Word 文稿，生成后发给您。"
+SUMMARY_WORD_WORKING_PRIVATELY = "正在生成{period}安全生产工作总结 Word 文稿，生成后私聊发给您。"
+SUMMARY_WORD_DONE = "{period}安全生产工作总结（数据稿）已生成，可直接在 Word 中修改。"
+SUMMARY_WORD_FILE_NAME = "安全生产工作总结-{period}.docx"
+DISK_FULL_SUMMARY = "年度总结 Word 文稿"
+# The Word document (python-docx): headings, tables and the chart.
+DOCX_TITLE_YEAR = "{park}{year}年度安全生产工作总结"
+DOCX_TITLE_RANGE = "{park}安全生产工作总结（{start} 至 {end}）"
+DOCX_SUBTITLE = "（数据稿：由安全生产小助手于 {at} 根据群内登记的记录生成，数字可直接引用，文字请按需修改）"
+DOCX_MONTH_HEAD = "月份"
+DOCX_TOTAL = "合计"
+DOCX_FIGURES = "六、主要数据"
+DOCX_FIGURES_HEAD = ("项目", "数据")
+DOCX_TREND = "七、隐患周趋势"
+DOCX_TREND_NONE = "（期间内没有发现或销号的隐患，未绘制趋势图。）"
+DOCX_TREND_FAILED = "（趋势图暂时无法生成。）"
+DOCX_ENTERPRISES = "八、各企业情况"
+DOCX_ENTERPRISE_HEAD = ("企业", "包片干部", "发现隐患", "已销号", "通知回执", "自查报告", "目标责任状")
+DOCX_FRACTION = "{done}/{total}"
+DOCX_SIGNED = "已签订（{day}）"
+DOCX_UNSIGNED = "未签订"
+DOCX_NO_OFFICER = "—"
+CHART_TITLE_YEAR_TREND = "隐患周趋势（{period}）"
+# The export's sheet of the summary's figures (年度汇总): the data, then the months.
+XLSX_SUMMARY_SHEET = "年度汇总"
+XLSX_SUMMARY_TITLE = "{park}安全生产工作总结数据（{period}）"
+XLSX_SUMMARY_HEAD = ("项目", "数据")

@@ -344,6 +344,9 @@ class Database:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA foreign_keys=ON")
                 conn.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT * 1000)}")
+                # Its statements touch a few pages each (the newest inbox and outbox rows, one person):
+                # a small page cache of its own, not SQLite's default 2 MB next to the engine's.
+                conn.execute("PRAGMA cache_size=-256")
             except sqlite3.Error as exc:
                 raise wrap_error(exc, "connect", None) from exc
             self._lane = SqliteLane(conn, self.engine.dialect)

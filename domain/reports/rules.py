@@ -132,3 +132,32 @@ def is_recheck(name: str) -> bool:
     """Tell whether an inspection's name says it is a 复查 (re-inspection): opening one lists the open
     hazards of its enterprises, to be checked one by one."""
     return any(word in name for word in RECHECK_WORDS)
+
+
+# --- the year-end summary, month by month ------------------------------------------------------------
+
+
+def month_edges(start: date, end: date) -> list[date]:
+    """Return the park days that cut the days `start` to `end` (inclusive) into calendar months: `start`,
+    the first day of each later month, then the day after `end` (n months: n + 1 edges)."""
+    if end < start:
+        return [start, start]
+    edges = [start]
+    first = date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    while first <= end:
+        edges.append(first)
+        first = date(first.year + first.month // 12, first.month % 12 + 1, 1)
+    edges.append(end + timedelta(days=1))
+    return edges
+
+
+def trend_weeks(start: date, end: date) -> tuple[date, int]:
+    """Return the Monday of the last week of a period and how many weeks (Monday first) it touches: the
+    weekly trend of a year-end summary."""
+    last = week_start(end)
+    return last, (last - week_start(start)).days // 7 + 1
+
+
+def share(part: int, whole: int) -> float | None:
+    """Return part / whole, or None when there is nothing to divide (a rate said as —)."""
+    return part / whole if whole else None

@@ -1,4 +1,4 @@
-"""The weekly digest's chart, drawn with matplotlib in the CJK font the project ships (via `mplfonts`).
+"""The weekly digest's chart and the year-end summary's weekly trend, drawn with matplotlib in the CJK font the project ships (via `mplfonts`).
 
 matplotlib is heavy (about 0.5 s and 30 MB to import): it is imported inside `digest_chart` only, never
 on the per-update path or at bot start. Call it in a worker thread (`asyncio.to_thread`).
@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from domain.reports.queries import EnterpriseWeek, WeekFigures
 from handlers import texts as T
@@ -66,6 +67,56 @@ def _short_name(name: str) -> str:
     return name if len(name) <= 8 else name[:7] + "…"
 
 
+COLOURS = ("#4c78a8", "#54a24b", "#f2a541", "#e45756")  # found, closed, open, overdue
+
+
+def _font_family() -> str:
+    """Load matplotlib for files only (no display) with the bundled CJK font; return the font's family."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: a file only
+    from matplotlib import font_manager
+
+    font = font_path()
+    font_manager.fontManager.addfont(str(font))
+    return str(font_manager.FontProperties(fname=str(font)).get_name())
+
+
+def _trend(ax: Any, trend: Sequence[tuple[date, int, int]], title: str, colours: Sequence[str], every: int = 1) -> list[str]:
+    """Draw found and closed per week on `ax` on a whole-number axis from 0 (at least 0–1: an empty week is
+    not drawn on 0.00–0.05), every `every`-th week labelled; return the labels drawn."""
+    weeks = [T.CHART_WEEK.format(month=m.month, day=m.day) for m, _, _ in trend]
+    found = [f for _, f, _ in trend]
+    closed = [c for _, _, c in trend]
+    ax.plot(range(len(weeks)), found, marker="o", label=T.CHART_FOUND, color=colours[0])
+    ax.plot(range(len(weeks)), closed, marker="s", label=T.CHART_CLOSED, color=colours[1])
+    shown = list(range(0, len(weeks), every))
+    ax.set_xticks(shown, [weeks[i] for i in shown])
+    ax.set_title(title)
+    ax.set_ylabel(T.CHART_COUNT)
+    ax.yaxis.get_major_locator().set_params(integer=True)
+    peak = max([*found, *closed, 0])
+    ax.set_ylim(0, max(peak, 1) * 1.15)  # whole numbers from 0, with room above the highest point
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    ax.tick_params(axis="x", labelrotation=30)
+    return [title, *(weeks[i] for i in shown)]
+
+
+def trend_chart(trend: Sequence[tuple[date, int, int]], title: str, path: Path) -> list[str]:
+    """Draw the weekly trend of a period (the year-end summary's chart) as a PNG at `path`, a label about
+    every month; return every label drawn."""
+    import matplotlib
+    from matplotlib.figure import Figure
+
+    family = _font_family()
+    with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
+        fig = Figure(figsize=(9, 4), dpi=110, layout="constrained")
+        labels = _trend(fig.subplots(), trend, title, COLOURS, every=max(1, len(trend) // 12))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="png")
+    return labels
+
+
 def digest_chart(figures: WeekFigures, path: Path) -> list[str]:
     """Draw the digest's chart as a PNG at `path`; return every label drawn (for the font check)."""
     fig, labels = draw_chart(figures)
@@ -82,14 +133,9 @@ def draw_chart(figures: WeekFigures) -> tuple[Figure, list[str]]:
     axis from 0 (at least 0–1: an empty week is not drawn on 0.00–0.05).
     """
     import matplotlib
-
-    matplotlib.use("Agg")  # no display: a file only
-    from matplotlib import font_manager
     from matplotlib.figure import Figure
 
-    font = font_path()
-    font_manager.fontManager.addfont(str(font))
-    family = font_manager.FontProperties(fname=str(font)).get_name()
+    family = _font_family()
     labels: list[str] = []
     bars = _bars(figures)
     with matplotlib.rc_context({"font.family": family, "axes.unicode_minus": False}):
@@ -99,7 +145,7 @@ def draw_chart(figures: WeekFigures) -> tuple[Figure, list[str]]:
         top.set_title(title)
         labels.append(title)
         series = (T.CHART_FOUND, T.CHART_CLOSED, T.CHART_OPEN, T.CHART_OVERDUE)
-        colours = ("#4c78a8", "#54a24b", "#f2a541", "#e45756")
+        colours = COLOURS
         if bars:
             names = [b[0] for b in reversed(bars)]
             height = 0.2
@@ -117,17 +163,5 @@ def draw_chart(figures: WeekFigures) -> tuple[Figure, list[str]]:
             top.text(0.5, 0.5, T.CHART_NONE, ha="center", va="center", transform=top.transAxes)
             top.set_axis_off()
             labels.append(T.CHART_NONE)
-        weeks = [T.CHART_WEEK.format(month=m.month, day=m.day) for m, _, _ in figures.trend]
-        found = [f for _, f, _ in figures.trend]
-        closed = [c for _, _, c in figures.trend]
-        bottom.plot(weeks, found, marker="o", label=T.CHART_FOUND, color=colours[0])
-        bottom.plot(weeks, closed, marker="s", label=T.CHART_CLOSED, color=colours[1])
-        bottom.set_title(T.CHART_TITLE_TREND)
-        bottom.set_ylabel(T.CHART_COUNT)
-        bottom.yaxis.get_major_locator().set_params(integer=True)
-        peak = max([*found, *closed, 0])
-        bottom.set_ylim(0, max(peak, 1) * 1.15)  # whole numbers from 0, with room above the highest point
-        bottom.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
-        bottom.tick_params(axis="x", labelrotation=30)
-        labels += [T.CHART_TITLE_TREND, *weeks]
+        labels += _trend(bottom, figures.trend, T.CHART_TITLE_TREND, colours)
     return fig, labels

@@ -3,8 +3,11 @@ trainings: `drills.py`)."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,15 +17,19 @@ from bot.routing import Later, LaterWork, Router
 from domain.park import queries as park_queries
 from domain.park import rules as park_rules
 from domain.park.rules import Perm
-from domain.reports import queries as report_queries
 from domain.reports.rules import last_week, week_label, week_start
+from domain.reports.year import year_summary
 from handlers import texts as T
-from handlers.reports.digest import summary_text, week_digest
+from handlers.reports.digest import week_digest
 from handlers.reports.ledger_xlsx import period_name, write_ledger
+from handlers.reports.summary import summary_text
+from handlers.reports.summary_docx import write_summary_docx
 from handlers.util import Reach, disk_full_to_admins, is_disk_full, recipient
 from storage import audit
 from storage.db import Database
 from storage.models import Enterprise, Person
+
+logger = logging.getLogger(__name__)
 
 router = Router("reports")
 
@@ -136,20 +143,94 @@ async def week(msg: Incoming, *, settings: Settings, now: datetime, later: Later
 
 
 @router.command("summary", perm=Perm.REPORTS, help_text=T.REPORT_HELP["summary"], read_only=True)
-async def summary(msg: Incoming, *, session: AsyncSession, settings: Settings, now: datetime) -> Reply:
-    """Give the figures of a year or a period as a paragraph and a table."""
+async def summary(
+    msg: Incoming,
+    *,
+    session: AsyncSession,
+    settings: Settings,
+    actor: Person,
+    now: datetime,
+    reach: Reach,
+    later: Later,
+) -> Reply:
+    """Give the year-end summary of a year or a period: its sections with their months and the data table;
+    with `word` last, the Word document (made after this update, privately when asked in a group)."""
     today = settings.park.day(now)
-    args = clean_text(msg.args, 60)
-    if not args:
+    words = clean_text(msg.args, 60).split()
+    as_word = bool(words) and words[-1].lower() in T.SUMMARY_WORD_WORDS
+    if as_word:
+        words = words[:-1]
+    elif any(w.lower() in T.SUMMARY_WORD_WORDS for w in words):
+        return Reply(text=T.SUMMARY_WORD_BAD)
+    if not words:
         return Reply(text=T.SUMMARY_USAGE)
-    period = parse_period(args, today)
+    period = parse_period(" ".join(words), today)
     if isinstance(period, str):
         return Reply(text=T.SUMMARY_BAD_DATE.format(text=period[:30]))
     start, end, year = period
     if start > end:
         return Reply(text=T.SUMMARY_BAD_ORDER.format(start=start.isoformat(), end=end.isoformat()))
-    figures = await report_queries.summary_figures(session, start, end, settings.park.tz, now)
-    return Reply(text=summary_text(figures, settings.park.name, year))
+    if not as_word:
+        figures = await year_summary(session, start, end, settings.park.tz, now)
+        return Reply(text=summary_text(figures, settings.park.name, year))
+    await audit.audit(session, now, actor, "summary.document", "summary", None, start=start.isoformat(), end=end.isoformat())
+    privately = msg.chat.is_group and reach(actor)
+    to = (recipient(actor),) if privately else ()
+    later("summary", _summary_work(settings, start, end, year, now, to))
+    working = T.SUMMARY_WORD_WORKING_PRIVATELY if privately else T.SUMMARY_WORD_WORKING
+    return Reply(text=working.format(period=period_name(start, end)))
+
+
+def _summary_work(
+    settings: Settings, start: date, end: date, year: int | None, now: datetime, to: tuple[Recipient, ...]
+) -> LaterWork:
+    """Return the work that reads the summary's figures (a read-only session), draws the weekly trend and
+    writes the Word document outside the update, then sends it; or says truthfully that the disk is full.
+    The chart is only a picture inside the document: its file is removed once the document is written."""
+
+    async def work(db: Database) -> list[Reply]:
+        park = settings.park
+        period_text = period_name(start, end)
+        at = now.astimezone(park.tz)
+        path = settings.storage.new_report_path("summary", ".docx", at)
+        chart = settings.storage.new_report_path("summary-trend", ".png", at)
+        try:
+            async with db.reading(long=True) as session:
+                figures = await year_summary(session, start, end, park.tz, now)
+            drawn = await _draw_trend(figures.trend, T.CHART_TITLE_YEAR_TREND.format(period=period_text), chart)
+            await asyncio.to_thread(
+                write_summary_docx, figures, park=park.name, year=year, path=path, chart=drawn, now=now, tz=park.tz
+            )
+        except BaseException as exc:
+            path.unlink(missing_ok=True)  # never a partial document left behind
+            if not is_disk_full(exc):
+                raise
+            admins = await disk_full_to_admins(db, T.DISK_FULL_SUMMARY, settings.storage.reports_dir, now)
+            return [Reply(text=T.DISK_FULL, people=to), *admins]
+        finally:
+            chart.unlink(missing_ok=True)
+        name = T.SUMMARY_WORD_FILE_NAME.format(period=period_text)
+        text = T.SUMMARY_WORD_DONE.format(period=period_text)
+        return [Reply(text=text, documents=(path,), document_names=(name,), people=to)]
+
+    return work
+
+
+async def _draw_trend(trend: list[tuple[date, int, int]], title: str, path: Path) -> Path | None:
+    """Draw the weekly trend in a worker thread; None when there is nothing to draw or the drawing failed
+    (the document then says so). A full disk is not swallowed: the caller reports it."""
+    if not any(found or closed for _, found, closed in trend):
+        return None
+    try:
+        from handlers.reports.charts import trend_chart
+
+        await asyncio.to_thread(trend_chart, trend, title, path)
+    except Exception as exc:  # a half-drawn file is removed by the caller, with the chart it would have been
+        if is_disk_full(exc):
+            raise
+        logger.exception("summary trend chart not drawn")
+        return None
+    return path
 
 
 # --- /inspection (and what /drill and /training share) -------------------------------------------------------------------

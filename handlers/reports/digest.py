@@ -1,4 +1,4 @@
-"""Rendering of reports for people: the weekly digest (text and chart), the period summary, overdue messages.
+"""Rendering of reports for people: the weekly digest (text and chart) and the pieces the summary (`summary.py`) says.
 
 Figures come from `domain/reports/queries.py`; the schedules (`schedules/`) and the commands
 (`handlers/reports/commands.py`) both render through here, so a digest on demand reads like the one posted.
@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.config import Settings
 from bot.messages import Reply
 from domain.reports import queries as report_queries
-from domain.reports.queries import BroadcastFigures, SummaryFigures, WeekFigures
+from domain.reports.queries import BroadcastFigures, WeekFigures
 from handlers import texts as T
 from handlers.reports.supplies_section import supplies_section
 from handlers.util import is_disk_full
@@ -181,92 +181,11 @@ async def week_digest(
     return figures, Reply(text=text, photos=(path,))
 
 
-# --- summary --------------------------------------------------------------------------------
+# --- summary pieces (the summary itself: `summary.py`; drills and trainings: `drills.py`) -------------
 
 
-def summary_values(f: SummaryFigures) -> dict[str, str]:
-    """Return the summary's values as printed, by the keys of `T.SUMMARY_ROWS`."""
-    b = f.broadcast
-    campaigns_done = sum(c.done for c in b.campaigns)
-    campaigns_tasks = sum(c.tasks for c in b.campaigns)
-    meetings, documents = b.meetings_by_category, b.notices_by_category
-    return {
-        "meetings": str(meetings.get("regular", 0)),
-        "mobilisation": str(meetings.get("mobilisation", 0)),
-        "training_meetings": str(meetings.get("training", 0)),
-        "other_meetings": str(meetings.get("other", 0)),
-        "receipt_rate": percent(b.meeting_receipts_given, b.meeting_receipts_expected),
-        "attendance_rate": percent(b.attended, b.attendance_places),
-        "plan": str(documents.get("plan", 0)),
-        "emergency_plan": str(documents.get("emergency_plan", 0)),
-        "regulation": str(documents.get("regulation", 0)),
-        "bulletin": str(documents.get("bulletin", 0)),
-        "notices": str(plain_notices(b)),
-        "campaigns": str(len(b.campaigns)),
-        "campaign_rate": percent(campaigns_done, campaigns_tasks),
-        "inspections": str(f.inspections),
-        "person_times": str(f.inspection_person_times),
-        "found": str(f.found),
-        "major": str(f.major),
-        "immediate": str(f.rectified_immediately),
-        "deadline": str(f.rectified_by_deadline),
-        "closed": str(f.closed),
-        "rate": percent(f.closed, f.found),
-        "open": str(f.still_open),
-        "drills": f"{f.drills}/{f.drill_people}",
-        "drill_kinds": "、".join(_drill_kind_parts(f.drill_kinds)) or T.SUMMARY_NOT_YET,
-        "trainings": f"{f.trainings}/{f.training_people}",
-        "officers": T.SUMMARY_OFFICERS_VALUE.format(officers=f.officers, enterprises=f.officer_enterprises),
-    }
-
-
-def summary_text(f: SummaryFigures, park: str, year: int | None) -> str:
-    """Return the summary as a paragraph in the usual style, then as a table."""
-    v = summary_values(f)
-    if year is not None:
-        title = T.SUMMARY_TITLE_YEAR.format(park=park, year=year)
-        period = T.SUMMARY_PERIOD_YEAR.format(year=year)
-    else:
-        title = T.SUMMARY_TITLE_RANGE.format(park=park, start=f.start.isoformat(), end=f.end.isoformat())
-        period = T.SUMMARY_PERIOD_RANGE.format(start=f.start.isoformat(), end=f.end.isoformat())
-    b = f.broadcast
-    others = kind_items(b.meetings_by_category, OTHER_MEETING_KINDS, T.KIND_COUNT_MEETING)
-    others = T.SUMMARY_OTHER_MEETINGS.format(items=others) if others else ""
-    documents = kind_items(b.notices_by_category, DOCUMENT_KINDS, T.KIND_COUNT_DOCUMENT)
-    paragraph = T.SUMMARY_PARAGRAPH.format_map(
-        {
-            **v,  # the paragraph says the table's figures, and these in its own words:
-            "period": period,
-            "meetings": T.SUMMARY_MEETINGS.format(
-                meetings=v["meetings"], others=others, rate=v["receipt_rate"], attendance=v["attendance_rate"]
-            )
-            + (
-                T.SUMMARY_MEETINGS_SCHEDULED.format(count=f.broadcast.meetings_scheduled)
-                if f.broadcast.meetings_scheduled
-                else ""
-            ),
-            "notices": T.SUMMARY_NOTICES.format(
-                documents=T.SUMMARY_DOCUMENTS.format(items=documents) if documents else "", notices=v["notices"]
-            ),
-            "campaigns": T.SUMMARY_CAMPAIGNS.format(campaigns=v["campaigns"], rate=v["campaign_rate"]),
-            "rectified": f.rectified_immediately + f.rectified_by_deadline,  # a fix submitted, of those found
-            "inspection_found": T.SUMMARY_INSPECTION_FOUND.format(count=f.inspection_found) if f.inspection_found else "",
-            "drills": f.drills,
-            "drill_kinds": drill_kinds_text(f.drill_kinds),
-            "drill_people": f.drill_people,
-            "trainings": f.trainings,
-            "training_people": f.training_people,
-            "training_scopes": scopes_text(f.trainings_external, f.trainings_internal),
-        }
-    )
-    officers = T.SUMMARY_OFFICERS.format(officers=f.officers, enterprises=f.officer_enterprises)
-    letters = T.SUMMARY_LETTERS.format(count=f.letters_signed) if f.letters_signed else ""
-    paragraph = f"{paragraph}{officers}{letters}"
-    table = [f"{label}：{v[key]}" for label, key in T.SUMMARY_ROWS]
-    return "\n".join([title, paragraph, "", T.SUMMARY_TABLE, *table, "", T.SUMMARY_NOTE])
-
-
-def _drill_kind_parts(kinds: Mapping[DrillKind, int]) -> list[str]:
+def drill_kind_parts(kinds: Mapping[DrillKind, int]) -> list[str]:
+    """Return 消防 3 次, 防汛 1 次 … for the kinds that occurred, in their order."""
     return [
         T.SUMMARY_DRILL_KIND.format(kind=T.DRILL_KIND_NAMES[k], count=kinds[k]) for k in DrillKind if kinds.get(k)
     ]
@@ -274,7 +193,7 @@ def _drill_kind_parts(kinds: Mapping[DrillKind, int]) -> list[str]:
 
 def drill_kinds_text(kinds: Mapping[DrillKind, int]) -> str:
     """Return （消防 3 次、防汛 1 次）, the kinds that occurred in their order; empty when none did."""
-    parts = _drill_kind_parts(kinds)
+    parts = drill_kind_parts(kinds)
     return T.SUMMARY_DRILL_KINDS.format(kinds="、".join(parts)) if parts else ""
 
 

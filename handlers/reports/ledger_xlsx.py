@@ -1,5 +1,6 @@
 """The Excel ledger (隐患台账): sheet 1 the ledger, sheet 2 the statistics, sheet 3 campaigns, sheet 4 meetings
-and documents by kind (`notices_sheet.py`), sheet 5 the check.
+and documents by kind (`notices_sheet.py`), sheet 5 the letters (`letters_sheet.py`), sheet 6 the year-end
+summary's figures and months (`summary_sheet.py`), sheet 7 the check.
 
 Written with openpyxl in write-only mode, a page of hazards at a time (each page appended in a worker
 thread), so memory stays flat however many hazards a district has. Dates are real dates, columns have
@@ -28,9 +29,11 @@ from domain.reports import queries as report_queries
 from domain.reports import rules as report_rules
 from domain.reports.export import EnterpriseStats, LedgerRow
 from domain.reports.rules import funds_in_10k
+from domain.reports.year import year_summary
 from handlers import texts as T
 from handlers.reports.letters_sheet import write_letters_sheet
 from handlers.reports.notices_sheet import write_notices_sheet
+from handlers.reports.summary_sheet import write_summary_sheet
 from handlers.reports.supplies_sheet import write_supplies_sheet
 from handlers.xlsx import safe_row, text_cell
 
@@ -266,6 +269,8 @@ async def write_ledger(
     today = settings.park.day(now)
     supplies_title = T.XLSX_SUPPLIES_TITLE.format(park=park, day=today.isoformat(), period=period)
     await write_supplies_sheet(wb, session, s, e, today, tz, root, supplies_title)
+    figures = await year_summary(session, start, end, tz, now)
+    write_summary_sheet(wb, figures, T.XLSX_SUMMARY_TITLE.format(park=park, period=period))
     check = wb.create_sheet(T.XLSX_CHECK_SHEET)
     check.column_dimensions["A"].width = 100
     for line in T.XLSX_CHECK_ROWS:

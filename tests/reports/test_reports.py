@@ -143,7 +143,7 @@ async def test_exported_workbook_reads_back(harness: Harness) -> None:
         head = await chain.head(s)
     assert head.hash and f"#{head.event_id} {head.hash[:16]}" in (doc.reply.text or "")
     wb = load_workbook(doc.reply.documents[0])
-    assert wb.sheetnames == ["隐患台账", "隐患统计", "专项行动", "会议与文件", "目标责任状", "应急物资", "台账校验"]
+    assert wb.sheetnames == ["隐患台账", "隐患统计", "专项行动", "会议与文件", "目标责任状", "应急物资", "年度汇总", "台账校验"]
     ledger = wb["隐患台账"]
     assert head.hash in ledger["A1"].value and ledger.freeze_panes == "A3"
     assert [c.value for c in ledger[2]][:4] == ["序号", "隐患编号", "发现日期", "企业"]
