@@ -1996,6 +1996,27 @@ SUMMARY_EXTRA_ROWS = (  # the data table's rows the year-end summary adds before
     ("签订目标责任状（家）", "letters"),
     ("检查发现问题隐患（条）", "inspection_found"),
 )
+# Emergency readiness and safety education (应急救援指挥部, 应急物资, 知识答题, 宣传), after the drills and trainings.
+SUMMARY_READINESS_ROWS = (
+    ("应急救援指挥部（人）", "command"),
+    ("应急点名（次）", "roll_calls"),
+    ("应急物资（项/件）", "supplies"),
+    ("物资检查（次）", "supply_checks"),
+    ("物资到期/逾期（项）", "supply_due"),
+    ("知识答题（次/人次）", "quiz"),
+    ("答题平均分", "quiz_average"),
+    ("宣传品", "publicity"),
+)
+SUMMARY_READINESS_COMMAND = "应急救援指挥部共 {command} 人（其中应急办 {office} 人），开展应急点名 {calls} 次"
+SUMMARY_READINESS_NO_COMMAND = "尚未录入应急救援指挥部名单（管理员发送 /roster add 或导入名单）"
+SUMMARY_READINESS_SUPPLIES = (
+    "储备应急物资 {items} 项 {pieces} 件，期间检查 {checks} 次，目前 {ok} 项在有效期内、"
+    "{soon} 项 30 天内到期、{overdue} 项逾期未检"
+)
+SUMMARY_READINESS_QUIZ = "组织安全知识答题 {quizzes} 次，{enterprises} 家企业 {people} 人参与、{times} 人次完成，平均 {average} 分"
+SUMMARY_READINESS_PUBLICITY = "发放、悬挂宣传品：{items}"
+SUMMARY_READINESS_ITEM = "{item} {count} {unit}"
+SUMMARY_READINESS_SENTENCE = "{parts}。"
 SUMMARY_WORD_HINT = "发送 /summary {period} word 获取可编辑的 Word 文稿（含月度表、隐患周趋势图和各企业情况表）。"
 SUMMARY_NO_MONTHS = "期间超过 24 个月，不列按月情况；需要按月数字请分年发送 /summary <年份>。"
 SUMMARY_DATES_NOTE = "各项按记录的实际日期统计（补录的记录计入其实际日期）；在册企业和包片干部按今天的情况统计。"

@@ -21,9 +21,13 @@ from typing import Any
 from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.emergency.queries import members as command_members
 from domain.park.queries import officers_of
+from domain.publicity.queries import Total, publicity_totals
+from domain.quiz.queries import YearFigures, year_figures
 from domain.reports.queries import SummaryFigures, summary_figures
 from domain.reports.rules import moment, month_edges, trend_weeks
+from domain.supplies.queries import SuppliesStatus, supplies_status
 from storage.enums import HazardStatus, Mode, NoticeKind, NoticeStatus, ReceiptStatus
 from storage.models import (
     Campaign,
@@ -35,6 +39,7 @@ from storage.models import (
     LetterSignature,
     Notice,
     NoticeReceipt,
+    RollCall,
     Training,
 )
 
@@ -72,6 +77,36 @@ class EnterpriseYear:
     signed_at: datetime | None = None  # the responsibility letter signed in the period (the first one)
 
 
+@dataclass(frozen=True)
+class Readiness:
+    """Emergency readiness and safety education: the command (应急救援指挥部) today, its roll calls, the
+    supplies and their checks, the knowledge quiz and the publicity of the period."""
+
+    command: int  # members today
+    office: int  # of them in the office that coordinates (应急办)
+    roll_calls: int  # started in the period (drills' attendance included)
+    supplies: SuppliesStatus
+    quiz: YearFigures
+    publicity: list[Total]
+
+
+async def readiness(session: AsyncSession, start: date, end: date, tz: tzinfo, today: date) -> Readiness:
+    """Return the period's emergency readiness and education figures (each from its subject's own query)."""
+    since, until = moment(start, tz), moment(end + timedelta(days=1), tz)
+    people = await command_members(session)
+    calls = await session.scalar(
+        select(func.count()).select_from(RollCall).where(RollCall.started_at >= since, RollCall.started_at < until)
+    )
+    return Readiness(
+        command=len(people),
+        office=sum(bool(m.office) for m in people),
+        roll_calls=int(calls or 0),
+        supplies=await supplies_status(session, since, until, today),
+        quiz=await year_figures(session, since, until),
+        publicity=await publicity_totals(session, start, end),
+    )
+
+
 @dataclass
 class YearSummary:
     """Everything the drafted summary says for the park days `figures.start` to `figures.end`."""
@@ -86,6 +121,7 @@ class YearSummary:
     documents: dict[str, list[int]] = field(default_factory=dict)  # document kind → issued per month
     trend: list[tuple[date, int, int]] = field(default_factory=list)  # (Monday, found, closed) per week
     per_enterprise: list[EnterpriseYear] = field(default_factory=list)
+    readiness: Readiness | None = None
 
     def series(self, key: str) -> list[int]:
         """Return a monthly series by its key, or a meeting or document kind's; zeros when none."""
@@ -153,6 +189,7 @@ async def year_summary(
     enterprises = await session.scalar(select(func.count()).select_from(Enterprise).where(Enterprise.active.is_(True)))
     y = YearSummary(figures=figures, enterprises=int(enterprises or 0), months=days[:-1] if n <= MONTHS_MAX else [])
     y.per_enterprise = await enterprise_years(session, start, end, tz)
+    y.readiness = await readiness(session, start, end, tz, now.astimezone(tz).date())
     y.trend = await weekly_trend(session, start, end, tz)
     if not y.months:
         return y

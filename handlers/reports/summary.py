@@ -65,9 +65,62 @@ def summary_values(f: SummaryFigures) -> dict[str, str]:
 
 
 def figure_rows(y: YearSummary) -> list[tuple[str, str]]:
-    """Return the data table as (label, value) rows: the summary's own rows first, then the usual ones."""
-    v = {**summary_values(y.figures), "enterprises": str(y.enterprises)}
-    return [(label, v[key]) for label, key in (*T.SUMMARY_EXTRA_ROWS, *T.SUMMARY_ROWS)]
+    """Return the data table as (label, value) rows: the summary's own rows first, then the usual ones,
+    then emergency readiness and education."""
+    v = {**summary_values(y.figures), "enterprises": str(y.enterprises), **readiness_values(y)}
+    rows = (*T.SUMMARY_EXTRA_ROWS, *T.SUMMARY_ROWS, *T.SUMMARY_READINESS_ROWS)
+    return [(label, v[key]) for label, key in rows if key in v]
+
+
+def _average(value: float | None) -> str:
+    return f"{value:.1f}" if value is not None else T.SUMMARY_NOT_YET
+
+
+def readiness_values(y: YearSummary) -> dict[str, str]:
+    """Return the data table's values of emergency readiness and education (none without its figures)."""
+    r = y.readiness
+    if r is None:
+        return {}
+    s, q = r.supplies, r.quiz
+    items = "、".join(T.SUMMARY_READINESS_ITEM.format(item=t.item, count=t.count, unit=t.unit) for t in r.publicity)
+    return {
+        "command": str(r.command),
+        "roll_calls": str(r.roll_calls),
+        "supplies": f"{s.items}/{s.pieces}",
+        "supply_checks": str(s.checks),
+        "supply_due": f"{s.due_soon}/{s.overdue}",
+        "quiz": f"{q.quizzes}/{q.person_times}",
+        "quiz_average": _average(q.average),
+        "publicity": items or T.SUMMARY_NOT_YET,
+    }
+
+
+def readiness_text(y: YearSummary) -> str:
+    """Return the emergency section's sentence on the command, supplies, quiz and publicity ("" without any)."""
+    r = y.readiness
+    if r is None:
+        return ""
+    parts = [
+        T.SUMMARY_READINESS_COMMAND.format(command=r.command, office=r.office, calls=r.roll_calls)
+        if r.command
+        else T.SUMMARY_READINESS_NO_COMMAND
+    ]
+    s = r.supplies
+    if s.items:
+        said = T.SUMMARY_READINESS_SUPPLIES.format(
+            items=s.items, pieces=s.pieces, checks=s.checks, ok=s.up_to_date, soon=s.due_soon, overdue=s.overdue
+        )
+        parts.append(said)
+    q = r.quiz
+    if q.quizzes:
+        said = T.SUMMARY_READINESS_QUIZ.format(
+            quizzes=q.quizzes, enterprises=q.enterprises, people=q.people, times=q.person_times, average=_average(q.average)
+        )
+        parts.append(said)
+    if r.publicity:
+        items = "、".join(T.SUMMARY_READINESS_ITEM.format(item=t.item, count=t.count, unit=t.unit) for t in r.publicity)
+        parts.append(T.SUMMARY_READINESS_PUBLICITY.format(items=items))
+    return T.SUMMARY_READINESS_SENTENCE.format(parts="；".join(parts))
 
 
 def sections(y: YearSummary) -> list[tuple[str, str]]:
@@ -114,7 +167,7 @@ def sections(y: YearSummary) -> list[tuple[str, str]]:
         trainings=f.trainings,
         training_people=f.training_people,
         training_scopes=scopes_text(f.trainings_external, f.trainings_internal),
-    )
+    ) + readiness_text(y)
     return list(zip(T.SUMMARY_SECTIONS, (duty, meetings, documents, checks, emergency), strict=True))
 
 
