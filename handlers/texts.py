@@ -1624,7 +1624,7 @@ ROSTER_BAD_ORDER = "值班顺序写 1 到 99 的数字，1 最先联系。"
 ROSTER_PERSON_TAKEN = "{person} 已关联到成员 {holder}，一个聊天账号只能关联一名成员。"
 ROSTER_ACCOUNT_UNKNOWN = "账号「{account}」没有找到唯一的聊天账号（对方需先给我发过消息；重名时写 @用户名）。"
 ROSTER_FILE_LINE = "名单第 {line} 行："
-ROSTER_IMPORT_NEED_FILE = "请随 /roster import 发送 Excel 名单文件（.xlsx，第一行是列名：姓名、职务、单位、电话，可选 代理人、办公室、值班顺序、账号）。CSV 文件请由管理员在服务器上用 safetybot roster import 导入。"
+ROSTER_IMPORT_NEED_FILE = "请随 /roster import 发送名单文件（Excel .xlsx 或 CSV，第一行是列名：姓名、职务、单位、电话，可选 代理人、办公室、值班顺序、账号）。"
 ROSTER_IMPORTED = "已导入应急救援指挥部名单：新增 {added} 人，修改 {changed} 人，现共 {total} 人。\n{unlinked}"
 ROSTER_FILE_PROBLEMS = {
     "not_text": "文件不是 UTF-8 或 GBK 编码的表格。",
@@ -1828,7 +1828,7 @@ SUPPLY_SHOW_TITLE = "应急物资 {code} {name}"
 SUPPLY_CHECKS_HEAD = "最近检查："
 SUPPLY_CHECK_LINE = "· {when} {person}{note}"
 SUPPLY_NO_CHECKS = "还没有检查记录。"
-SUPPLY_IMPORT_USAGE = "请随Excel表（.xlsx）发送 /supply import。表头：名称、数量、单位、存放地点、检查周期、有效期、上次检查、负责人；名称和数量必填，检查周期和有效期至少填一个。"
+SUPPLY_IMPORT_USAGE = "请随Excel表（.xlsx）或 CSV 文件发送 /supply import。表头：名称、数量、单位、存放地点、检查周期、有效期、上次检查、负责人；名称和数量必填，检查周期和有效期至少填一个。"
 SUPPLY_IMPORT_COLUMNS = {
     "header": "表头",
     "name": "名称",

@@ -209,8 +209,9 @@ async def _link(session: AsyncSession, actor: Person, words: list[str], now: dat
 async def _import(
     session: AsyncSession, actor: Person, attachments: list[Attachment], settings: Settings, now: datetime
 ) -> Reply:
-    """Import the roster from the Excel file sent with the command: every line, or none."""
-    sent = next((a.document for a in attachments if a.document is not None and a.document.file_name.lower().endswith(".xlsx")), None)
+    """Import the roster from the Excel or CSV file sent with the command: every line, or none."""
+    tables = (".xlsx", ".csv")  # a CSV is kept like any document (UTF-8 or GBK text, `storage/photos.py`)
+    sent = next((a.document for a in attachments if a.document is not None and a.document.file_name.lower().endswith(tables)), None)
     if sent is None:
         return Reply(text=T.ROSTER_IMPORT_NEED_FILE)
     try:

@@ -200,9 +200,9 @@ async def _import(
     now: datetime,
     today: date,
 ) -> Reply:
-    """Import the Excel workbook sent with `/supply import` (one transaction: all rows or none)."""
+    """Import the Excel workbook or CSV file sent with `/supply import` (one transaction: all rows or none)."""
     stored = await store_files(session, attachments, settings, now)
-    sheets = [d for d in stored.documents if d.path.lower().endswith(".xlsx")]
+    sheets = [d for d in stored.documents if d.path.lower().endswith((".xlsx", ".csv"))]
     if not sheets:
         return Reply(text=T.SUPPLY_IMPORT_USAGE)
     try:

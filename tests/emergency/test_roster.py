@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from bot.cli import _import_roster
 from bot.clock import ManualClock
+from bot.messages import FileRef
 from storage.models import EmergencyMember
 from tests.harness import ADMIN, CHEN, LI, XIAO, ZHANG, ZHAO, Harness, Sent, add_document, seed
 
@@ -136,7 +137,7 @@ async def test_an_excel_roster_is_imported_whole_or_not_at_all(harness: Harness)
     h = harness
     await seed(h)
     me = Harness.private(ADMIN)
-    assert "请随 /roster import 发送 Excel 名单" in h.texts(await h.say(ADMIN, "/roster import", me))
+    assert "请随 /roster import 发送名单文件（Excel .xlsx 或 CSV" in h.texts(await h.say(ADMIN, "/roster import", me))
     # A line with a bad phone: nothing of the file is kept, and the line is named.
     bad = roster_xlsx([HEADER, ["王主任", "办公室主任", "管委会", 13800000001, "", "是", "", ""], ["张伟", "总指挥", "华油", "12", "", "否", 1, ""]])
     out = h.texts(await h.say(ADMIN, "/roster import", me, files=(add_document(h, bad, "名单.xlsx"),)))
@@ -184,3 +185,15 @@ async def test_the_command_line_imports_a_gbk_csv(harness: Harness, tmp_path: Pa
         assert "line 2" in str(exc) and "nothing was imported" in str(exc)
     else:
         raise AssertionError("a line without a phone was imported")
+
+
+async def test_a_csv_roster_sent_in_the_chat_is_imported(harness: Harness) -> None:
+    h = harness
+    await seed(h)
+    me = Harness.private(ADMIN)
+    data = "姓名,职务,单位,电话,办公室\n王主任,办公室主任,管委会应急科,13800000001,是\n张伟,总指挥,华油,13800000002,否\n"
+    ref = h.add_file(data.encode("gbk"))
+    csv_ref = FileRef(ref.file_id, "document", len(data.encode("gbk")), "text/csv", "名单.csv")
+    out = h.texts(await h.say(ADMIN, "/roster import", me, files=(csv_ref,)))
+    assert "已导入应急救援指挥部名单：新增 2 人，修改 0 人，现共 2 人" in out
+    assert await count_members(h) == 2

@@ -247,6 +247,10 @@ async def test_an_excel_list_is_imported_all_or_nothing(both: Harness) -> None:
     assert items["手电"].place == "门卫室" and items["手电"].next_check == date(2027, 2, 28)
     said = h.texts(await h.say(LI, "/supply import", files=(add_document(h, good, "物资2.xlsx", XLSX_TYPE),)))
     assert "新增 0 项，更新 3 项" in said  # the same list again updates
+    # A CSV sent in the chat (GBK, as Excel saves it on a Chinese Windows) is imported the same way.
+    data = "名称,数量,存放地点,检查周期,负责人\n救援绳,5根,园区仓库,每半年,\n".encode("gbk")
+    said = h.texts(await h.say(LI, "/supply import", files=(add_document(h, data, "物资.csv", "text/csv"),)))
+    assert "已导入《物资.csv》：新增 1 项，更新 0 项" in said
 
 
 async def test_a_csv_list_for_the_cli_and_a_row_naming_nobody(harness: Harness, tmp_path: Path) -> None:
