@@ -1299,6 +1299,7 @@ XLSX_LEDGER_HEADERS = (
     ("状态", 10),
     ("整改前照片", 14),
     ("整改后照片", 14),
+    ("包片干部", 10),
 )
 XLSX_PHOTO_LINK = "查看（{count} 张）"
 XLSX_SOURCE_NAMES = {"snapshot": "随手拍", "expert": "专家", "inspection": "检查"}

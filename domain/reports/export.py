@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from domain.reports.rules import FoundBy, found_by, funds_in_10k
 from storage.enums import HazardStatus, Level, Mode
@@ -56,8 +57,12 @@ class LedgerRow:
     verifier: str | None = None
     verified_at: datetime | None = None
     backfilled: bool = False  # 补录: entered from paper records after the fact, with its real dates
+    officer: str = ""  # the committee officer who looks after the enterprise (包片干部), as of the export
     before: list[str] = field(default_factory=list)  # photo paths relative to the photo directory
     after: list[str] = field(default_factory=list)
+
+
+_OFFICER = aliased(Person)
 
 
 async def ledger_pages(
@@ -67,9 +72,17 @@ async def ledger_pages(
     after: tuple[datetime, int] | None = None
     while True:
         query = (
-            select(Hazard, Enterprise.name, Person.display_name, Person.role, func.coalesce(Inspection.name, Inspection.activity))
+            select(
+                Hazard,
+                Enterprise.name,
+                Person.display_name,
+                Person.role,
+                func.coalesce(Inspection.name, Inspection.activity),
+                _OFFICER.display_name,
+            )
             .join(Enterprise, Enterprise.id == Hazard.enterprise_id)
             .join(Person, Person.id == Hazard.reporter_id)
+            .outerjoin(_OFFICER, _OFFICER.id == Enterprise.officer_id)
             .outerjoin(Inspection, Inspection.id == Hazard.inspection_id)
             .where(Hazard.found_at >= start, Hazard.found_at < end)
             .order_by(Hazard.found_at, Hazard.id)
@@ -81,7 +94,7 @@ async def ledger_pages(
         if not hazards:
             return
         rows: dict[int, LedgerRow] = {}
-        for h, name, reporter, role, inspection in hazards:
+        for h, name, reporter, role, inspection, officer in hazards:
             rows[h.id] = LedgerRow(
                 code=h.code,
                 found_at=h.found_at,
@@ -98,6 +111,7 @@ async def ledger_pages(
                 reporter=reporter,
                 activity=inspection,  # the inspection it was found on (`/inspection start`, or a back-filled one), named
                 backfilled=h.backfilled_at is not None,
+                officer=officer or "",
             )
         ids = list(rows)
         linked = await session.execute(

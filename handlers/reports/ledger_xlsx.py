@@ -173,6 +173,7 @@ def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path
                     T.STATUS_NAMES[r.status],
                     _photo_cell(ws, root, r.before, desk),
                     _photo_cell(ws, root, r.after, desk),
+                    r.officer or None,
                 ],
             )
         )

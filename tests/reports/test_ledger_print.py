@@ -1,4 +1,4 @@
-"""The ledger a clerk can file (issue 19 item 8): 部位, 来源 and 上报人 columns, wrapped descriptions, A4
+"""The ledger a clerk can file (issue 19 item 8): 部位, 来源, 上报人 and 包片干部 columns, wrapped descriptions, A4
 landscape with the header on every page, page numbers in the footer and a 制表人 / 审核人 / 日期 line,
 read back with openpyxl."""
 
@@ -8,7 +8,7 @@ from openpyxl import load_workbook
 
 from domain.hazards import chain
 from handlers import texts as T
-from tests.harness import LI, ZHANG, ZHAO, Harness, jpeg
+from tests.harness import ADMIN, LI, ZHANG, ZHAO, Harness, jpeg
 
 
 async def test_the_exported_ledger_prints_as_a_clerk_files_it(seeded: Harness) -> None:
@@ -18,6 +18,7 @@ async def test_the_exported_ledger_prints_as_a_clerk_files_it(seeded: Harness) -
     await h.say(LI, "/hazard 宏达 叉车制动失灵", files=(h.add_file(jpeg(3)),))
     await h.say(LI, "/campaign 消防安全百日攻坚 2026-12-31 全面排查消防设施")
     await h.say(ZHANG, "/hazard 消防通道堵塞 ZX-2026-01", files=(h.add_file(jpeg(4)),))
+    assert "李干部" in h.texts(await h.say(ADMIN, "/officer 华油 李干部", Harness.private(ADMIN)))
 
     out = await h.say(LI, "/export 2026", Harness.private(LI))
     wb = load_workbook(next(s for s in out if s.reply.documents).reply.documents[0])
@@ -32,6 +33,8 @@ async def test_the_exported_ledger_prints_as_a_clerk_files_it(seeded: Harness) -
         (None, "消防通道堵塞", "随手拍（消防安全百日攻坚）", "张伟"),
     ]
     assert rows[1][3] == "华油装备制造有限公司"  # the enterprise typed first is its own column, not the text
+    assert header[-1] == "包片干部"  # the officer who looks after the enterprise (包片包户), 宏达 has none yet
+    assert [r[len(header) - 1] for r in rows] == ["李干部", "李干部", None, "李干部"]
     description = ledger["F4"]
     assert description.alignment.wrap_text and description.alignment.vertical == "top"
     last = list(ledger.iter_rows(values_only=True))[-1]
