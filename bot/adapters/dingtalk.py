@@ -25,7 +25,6 @@ import json
 import logging
 import re
 import uuid
-from collections import OrderedDict
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
@@ -39,6 +38,7 @@ from bot.adapters.dingtalk_api import (
 )
 from bot.adapters.dingtalk_payloads import (
     BUTTON_SLOTS,
+    IMAGE_UPLOAD_LIMIT,
     PARAM_LIMIT,
     PLATFORM,
     PRIVATE,
@@ -48,7 +48,6 @@ from bot.adapters.dingtalk_payloads import (
     card_markdown,
     card_params,
     fields_of,
-    image_for_upload,
     own_copy,
     pressed_value,
     private_chat,
@@ -59,7 +58,7 @@ from bot.adapters.dingtalk_stream import MAX_BACKOFF, TOPIC_CARD, Stream, reason
 
 # Re-exported: where the adapter is, the tests find the topic of the robot frames they push.
 from bot.adapters.dingtalk_stream import TOPIC_ROBOT as TOPIC_ROBOT
-from bot.adapters.shared import Redact, cut, split_text
+from bot.adapters.shared import Lru, Redact, cut, image_for_upload, split_text
 from bot.config import DingTalkSettings
 from bot.dispatcher import Dispatcher
 from bot.inbox import Inbox
@@ -92,22 +91,10 @@ TEXT_LIMIT = 3000  # characters of one text message; longer texts go out in part
 DOWNLOAD_LIMIT = 20 * 1024 * 1024
 MONTHLY_CALLS = 5000  # a standard-edition organisation's API calls a month, for all its apps
 WARN_SHARE = 0.8
-CACHE_KEPT = 2000
 
 
 class StartupError(RuntimeError):
     """The bot cannot start on DingTalk for a reason the operator must fix (said in one line)."""
-
-
-class _Lru(OrderedDict[str, Any]):
-    """A small bounded cache (oldest entries dropped first)."""
-
-    def put(self, key: str, value: Any) -> None:
-        """Remember a value as the newest entry, dropping the oldest beyond `CACHE_KEPT`."""
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > CACHE_KEPT:
-            self.popitem(last=False)
 
 
 class DingTalkAdapter:
@@ -150,9 +137,9 @@ class DingTalkAdapter:
             on_call=self._count_call,
         )
         self._unflushed = 0  # API calls made and not yet added to the month's row
-        self._media = _Lru()  # picture path -> media_id already uploaded
-        self._pushed = _Lru()  # outTrackId (or chat/message) -> the parameters last shown
-        self._card_chats = _Lru()  # outTrackId -> group id, or '' for a private card
+        self._media = Lru()  # picture path -> media_id already uploaded
+        self._pushed = Lru()  # outTrackId (or chat/message) -> the parameters last shown
+        self._card_chats = Lru()  # outTrackId -> group id, or '' for a private card
         self.stream = Stream(
             api=self.api,
             inbox=inbox,
@@ -420,7 +407,7 @@ class DingTalkAdapter:
         key = str(path)
         if key in self._media:
             return str(self._media[key])
-        data = await asyncio.to_thread(image_for_upload, path)
+        data = await asyncio.to_thread(image_for_upload, path, IMAGE_UPLOAD_LIMIT, 82)
         media_id = await self.api.upload("image", f"{path.stem}.jpg", data, "image/jpeg")
         self._media.put(key, media_id)
         return media_id

@@ -7,19 +7,16 @@ the Stream socket; `bot/adapters/dingtalk_api.py` the HTTP calls.
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from bot.adapters.shared import cut, fit_fields
 from bot.messages import Button, Card, CardField, ChatRef, FileRef, Incoming, Sender
 from handlers import texts as T
-from storage.photos import pillow
 
 PLATFORM = "dingtalk"
 PRIVATE = "u:"  # a person's 1:1 chat with the robot: `u:<userId>`
@@ -234,24 +231,6 @@ def fields_of(card: Card) -> dict[str, str]:
     """Return a card's field values by key, and its status under `:status` (what a markdown post showed)."""
     return {f.key: f.value for f in card.fields} | {":status": card.status.text if card.status else ""}
 
-
-def image_for_upload(path: Path) -> bytes:
-    """Return a picture as DingTalk's media upload takes it: a JPEG or PNG under 1 MB (the original stays on disk)."""
-    data = path.read_bytes()
-    Image = pillow()
-    with Image.open(io.BytesIO(data)) as img:
-        if len(data) <= IMAGE_UPLOAD_LIMIT and img.format in ("JPEG", "PNG"):
-            return data
-        picture = img.convert("RGB")
-    side = 2560
-    while True:
-        copy = picture.copy()
-        copy.thumbnail((side, side))
-        out = io.BytesIO()
-        copy.save(out, format="JPEG", quality=82)
-        if out.tell() <= IMAGE_UPLOAD_LIMIT or side <= 320:
-            return out.getvalue()
-        side = int(side * 0.7)
 
 
 @dataclass(frozen=True)

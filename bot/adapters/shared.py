@@ -7,11 +7,16 @@ characters) and passes the measure in; the rules of fitting are the same everywh
 
 from __future__ import annotations
 
+import io
 import logging
 import re
+from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 from bot.messages import Card
+from storage.photos import pillow
 
 # `/name@bot rest`: a command, the bot it is addressed to (if any), the rest of the text.
 COMMAND_RE = re.compile(r"(/[A-Za-z0-9_]+)(?:@([A-Za-z0-9_]+))?(.*)\Z", re.DOTALL)
@@ -101,3 +106,37 @@ def _fitting(text: str, limit: int, units: Callable[[str], int]) -> int:
         if total > limit:
             return i
     return len(text)
+
+
+CACHE_KEPT = 2000  # entries an adapter's small caches keep (media ids, cards shown, clicks)
+
+
+class Lru(OrderedDict[str, Any]):
+    """A small bounded cache (oldest entries dropped first)."""
+
+    def put(self, key: str, value: Any) -> None:
+        """Remember a value as the newest entry, dropping the oldest beyond `CACHE_KEPT`."""
+        self[key] = value
+        self.move_to_end(key)
+        while len(self) > CACHE_KEPT:
+            self.popitem(last=False)
+
+
+def image_for_upload(path: Path, limit: int, quality: int = 85) -> bytes:
+    """Return a picture as a platform's media upload takes it: itself when a JPEG or PNG within `limit`
+    bytes, else a JPEG copy made smaller until it fits (the original stays on disk)."""
+    data = path.read_bytes()
+    Image = pillow()
+    with Image.open(io.BytesIO(data)) as img:
+        if len(data) <= limit and img.format in ("JPEG", "PNG"):
+            return data
+        picture = img.convert("RGB")
+    side = 2560
+    while True:
+        copy = picture.copy()
+        copy.thumbnail((side, side))
+        out = io.BytesIO()
+        copy.save(out, format="JPEG", quality=quality)
+        if out.tell() <= limit or side <= 320:
+            return out.getvalue()
+        side = int(side * 0.7)

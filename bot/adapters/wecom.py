@@ -22,10 +22,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
-import io
 import logging
 import uuid
-from collections import OrderedDict
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -33,7 +31,7 @@ from typing import Any
 
 import aiohttp
 
-from bot.adapters.shared import Redact
+from bot.adapters.shared import Lru, Redact, image_for_upload
 from bot.adapters.wecom_link import Link, NotConnected, WeComError
 from bot.adapters.wecom_payloads import (
     CHUNK,
@@ -80,13 +78,11 @@ from bot.messages import (
 )
 from domain.park import queries as park_queries
 from handlers import texts as T
-from storage.photos import pillow
 
 logger = logging.getLogger(__name__)
 
 UPDATE_WINDOW = 4.5  # seconds after a click in which its card may still be updated in place (WeCom: 5)
 IMAGE_LIMIT = 2 * 1024 * 1024  # larger pictures are sent as a JPEG copy (uploads take images up to 2 MB)
-CACHE_KEPT = 2000
 # errcodes of a send: wait and try again; the chat or person is gone for the bot; anything else refused.
 RETRY_CODES = {-1, 45009, 45033, 45011}  # system busy, frequency limits
 UNREACHABLE_CODES = {60111, 81013, 86003, 93008, 846604}  # no such user / chat, bot not in the chat
@@ -96,14 +92,6 @@ OFFLINE_WAIT = 30.0  # seconds a chat waits while there is no connection (the se
 
 class StartupError(RuntimeError):
     """The bot cannot start on WeCom for a reason the operator must fix (said in one line)."""
-
-
-class _Lru(OrderedDict[str, Any]):
-    def put(self, key: str, value: Any) -> None:
-        self[key] = value
-        self.move_to_end(key)
-        while len(self) > CACHE_KEPT:
-            self.popitem(last=False)
 
 
 class WeComAdapter:
@@ -126,11 +114,11 @@ class WeComAdapter:
         self._filtered: list[logging.Filterer] = [*logging.getLogger().handlers, logging.getLogger("aiohttp")]
         for f in self._filtered:
             f.addFilter(self._redact)
-        self._clicks = _Lru()  # task_id -> (req_id, loop time) of the latest click on it
-        self._latest = _Lru()  # task_id -> the task_id of the card that replaced it (posted again)
-        self._pushed = _Lru()  # task_id or chat/md-id -> what the card showed last
-        self._keys = _Lru()  # media URL -> its aeskey
-        self._media = _Lru()  # picture path -> media_id uploaded
+        self._clicks = Lru()  # task_id -> (req_id, loop time) of the latest click on it
+        self._latest = Lru()  # task_id -> the task_id of the card that replaced it (posted again)
+        self._pushed = Lru()  # task_id or chat/md-id -> what the card showed last
+        self._keys = Lru()  # media URL -> its aeskey
+        self._media = Lru()  # picture path -> media_id uploaded
         self.rate_wait = RATE_WAIT
         self.offline_wait = OFFLINE_WAIT
         self.link = Link(
@@ -334,7 +322,7 @@ class WeComAdapter:
         key = str(path)
         if key in self._media:
             return str(self._media[key])
-        data = await asyncio.to_thread(_image_for_upload, path)
+        data = await asyncio.to_thread(image_for_upload, path, IMAGE_LIMIT)
         media_id = await self._upload("image", f"{path.stem}.jpg", data)
         self._media.put(key, media_id)
         return media_id
@@ -395,22 +383,4 @@ def _mapped(exc: WeComError, wait: float) -> Exception:
         return Unreachable(str(exc))
     return Undeliverable(str(exc))
 
-
-def _image_for_upload(path: Path) -> bytes:
-    """Return a picture as an upload takes it: itself when a JPEG or PNG under 2 MB, else a JPEG copy."""
-    data = path.read_bytes()
-    Image = pillow()
-    with Image.open(io.BytesIO(data)) as img:
-        if len(data) <= IMAGE_LIMIT and img.format in ("JPEG", "PNG"):
-            return data
-        picture = img.convert("RGB")
-    side = 2560
-    while True:
-        copy = picture.copy()
-        copy.thumbnail((side, side))
-        out = io.BytesIO()
-        copy.save(out, format="JPEG", quality=85)
-        if out.tell() <= IMAGE_LIMIT or side <= 320:
-            return out.getvalue()
-        side = int(side * 0.7)
 
