@@ -28,7 +28,7 @@ from domain.park.rules import may_view_enterprise
 from storage.audit import audit
 from storage.enums import HazardStatus, Level
 from storage.models import Document, Hazard, Person, Photo
-from storage.photos import pillow
+from storage.photos import small_jpeg
 
 PAGE_SIZE = 50
 THUMB_SIZE = (320, 320)
@@ -249,15 +249,10 @@ async def thumb(request: web.Request) -> web.StreamResponse:
 
 
 def _make_thumb(source: Path, target: Path) -> None:
-    image_module = pillow()
-    with image_module.open(source) as img:
-        img.draft("RGB", THUMB_SIZE)  # JPEG: decode at a fraction of the size
-        small = img.convert("RGB")
-        small.thumbnail(THUMB_SIZE)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        part = target.with_suffix(".part")
-        small.save(part, "JPEG", quality=80)
-        part.replace(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    part = target.with_suffix(".part")
+    part.write_bytes(small_jpeg(source, THUMB_SIZE))
+    part.replace(target)
 
 
 async def document(request: web.Request) -> web.StreamResponse:

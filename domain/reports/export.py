@@ -65,6 +65,14 @@ class LedgerRow:
 _OFFICER = aliased(Person)
 
 
+async def ledger_count(session: AsyncSession, start: datetime, end: datetime) -> int:
+    """Return how many hazards `ledger_pages` yields for [start, end)."""
+    found = await session.scalar(
+        select(func.count()).select_from(Hazard).where(Hazard.found_at >= start, Hazard.found_at < end)
+    )
+    return int(found or 0)
+
+
 async def ledger_pages(
     session: AsyncSession, start: datetime, end: datetime, page: int = PAGE
 ) -> AsyncIterator[list[LedgerRow]]:

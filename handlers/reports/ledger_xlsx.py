@@ -15,6 +15,7 @@ the ledger ends with a 制表人 / 审核人 / 日期 line to sign.
 from __future__ import annotations
 
 import asyncio
+import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -36,8 +37,16 @@ from handlers.reports.notices_sheet import write_notices_sheet
 from handlers.reports.summary_sheet import write_summary_sheet
 from handlers.reports.supplies_sheet import write_supplies_sheet
 from handlers.xlsx import safe_row, text_cell
+from storage.photos import small_jpeg
 
 DATE_FORMAT = "yyyy-mm-dd"
+# A ledger of up to this many hazards shows each row's first before and after photo in the sheet (a small
+# JPEG, about 3 KB); a longer one is written in openpyxl's streaming mode, which holds no pictures, and
+# links them as every ledger does.
+EMBED_ROWS = 2000
+THUMB = (96, 96)
+THUMB_ROW_HEIGHT = 60  # points: the picture's rows are this tall
+PHOTO_COLUMNS = (20, 21)  # 整改前照片, 整改后照片 (1-based, as in T.XLSX_LEDGER_HEADERS)
 PERCENT_FORMAT = "0.0%"
 
 
@@ -142,7 +151,40 @@ def _wrapped(ws: Any, text: str | None) -> Any:
     return _cell(ws, text, wrap=True) if text else None
 
 
-def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path, base_url: str = "") -> None:
+def _embed(ws: Any, row: int, root: Path, r: LedgerRow) -> None:
+    """Put the row's first before and after photo into their cells (a sheet not in streaming mode)."""
+    from openpyxl.drawing.image import Image as SheetImage
+
+    shown = False
+    for column, paths in zip(PHOTO_COLUMNS, (r.before, r.after), strict=True):
+        if not paths:
+            continue
+        try:
+            data = small_jpeg(root / paths[0], THUMB)
+        except (OSError, ValueError):  # a file gone from disk (or unreadable): the link still says so
+            continue
+        picture = SheetImage(io.BytesIO(data))
+        ws.add_image(picture, f"{_col(column)}{row}")
+        shown = True
+    if shown:
+        ws.row_dimensions[row].height = THUMB_ROW_HEIGHT
+
+
+def _save(wb: Any, path: Path, embed: bool) -> None:
+    """Save the workbook. Cells are made before they have a place (the streaming mode's way); a sheet not
+    in streaming mode then holds their links under the wrong address, so they are set again in place."""
+    if embed:
+        for ws in wb.worksheets:
+            for row in ws.iter_rows():
+                for cell in row:
+                    if cell.hyperlink is not None and cell.hyperlink.ref != cell.coordinate:
+                        cell.hyperlink = cell.hyperlink.target
+    wb.save(path)
+
+
+def _ledger_rows(
+    ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path, base_url: str = "", embed: bool = False
+) -> None:
     for n, r in enumerate(rows, start=first):
         desk = f"{base_url}/hazards/{r.code}" if base_url else None
         five = r.five
@@ -177,6 +219,8 @@ def _ledger_rows(ws: Any, rows: list[LedgerRow], first: int, tz: Any, root: Path
                 ],
             )
         )
+        if embed:
+            _embed(ws, ws.max_row, root, r)
 
 
 def _stats_rows(ws: Any, stats: list[EnterpriseStats]) -> None:
@@ -227,7 +271,10 @@ async def write_ledger(
     at = now.astimezone(tz).strftime("%Y-%m-%d %H:%M")
     park = settings.park.name
     root = settings.storage.photo_dir
-    wb = Workbook(write_only=True)
+    embed = await export.ledger_count(session, s, e) <= EMBED_ROWS
+    wb = Workbook(write_only=not embed)
+    if embed:
+        wb.remove(wb.active)  # a workbook not in streaming mode starts with a sheet of its own
     ledger = wb.create_sheet(T.XLSX_LEDGER_SHEET)
     _header(
         ledger,
@@ -236,7 +283,7 @@ async def write_ledger(
     )
     count = 0
     async for page in export.ledger_pages(session, s, e):
-        await asyncio.to_thread(_ledger_rows, ledger, page, count + 1, tz, root, settings.web.base_url)
+        await asyncio.to_thread(_ledger_rows, ledger, page, count + 1, tz, root, settings.web.base_url, embed)
         count += len(page)
     ledger.append([])
     ledger.append([_cell(ledger, T.XLSX_SIGN_LINE)])
@@ -288,5 +335,5 @@ async def write_ledger(
         line = T.XLSX_CHECK_POSTED.format(short=posted.hash[: chain.SHORT], at=when, events=posted.events)
         check.append(safe_row(check, [line]))
     path.parent.mkdir(parents=True, exist_ok=True)
-    await asyncio.to_thread(wb.save, path)
+    await asyncio.to_thread(_save, wb, path, embed)
     return Exported(path, count, head)

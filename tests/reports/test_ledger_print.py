@@ -4,10 +4,12 @@ read back with openpyxl."""
 
 from __future__ import annotations
 
+import pytest
 from openpyxl import load_workbook
 
 from domain.hazards import chain
 from handlers import texts as T
+from handlers.reports import ledger_xlsx
 from tests.harness import ADMIN, LI, ZHANG, ZHAO, Harness, jpeg
 
 
@@ -33,6 +35,10 @@ async def test_the_exported_ledger_prints_as_a_clerk_files_it(seeded: Harness) -
         (None, "消防通道堵塞", "随手拍（消防安全百日攻坚）", "张伟"),
     ]
     assert rows[1][3] == "华油装备制造有限公司"  # the enterprise typed first is its own column, not the text
+    # A ledger of up to 2,000 hazards shows each row's first photo in its cell (the link stays beside it).
+    pictures = sorted((p.anchor._from.col, p.anchor._from.row) for p in ledger._images)
+    assert pictures == [(19, 2), (19, 3), (19, 4), (19, 5)]  # column T (0-based 19), rows 3–6
+    assert ledger.row_dimensions[3].height == 60 and ledger["T3"].hyperlink is not None
     assert header[-1] == "包片干部"  # the officer who looks after the enterprise (包片包户), 宏达 has none yet
     assert [r[len(header) - 1] for r in rows] == ["李干部", "李干部", None, "李干部"]
     description = ledger["F4"]
@@ -45,3 +51,14 @@ async def test_the_exported_ledger_prints_as_a_clerk_files_it(seeded: Harness) -
         assert ws.oddFooter.center.text == "第 &P 页 共 &N 页"
     async with h.app.db.reading() as s:
         assert (await chain.verify(s)).broken is None
+
+
+async def test_a_long_ledger_is_streamed_with_links_and_no_pictures(
+    seeded: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = seeded
+    monkeypatch.setattr(ledger_xlsx, "EMBED_ROWS", 0)  # as if the period held more than 2,000 hazards
+    await h.say(ZHANG, "/hazard 位置：二车间配电室 配电箱门未关闭 7天内", files=(h.add_file(jpeg(1)),))
+    out = await h.say(LI, "/export 2026", Harness.private(LI))
+    ledger = load_workbook(next(s for s in out if s.reply.documents).reply.documents[0])["隐患台账"]
+    assert ledger._images == [] and ledger["T3"].hyperlink is not None and ledger["B3"].value == "YH-2026-0001"
