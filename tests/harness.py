@@ -605,3 +605,29 @@ async def running_dingtalk_bot(
             yield LiveDingTalk(dt, app, running)
     assert not dt.server_errors, dt.summary()
     assert not dt.ack_errors, dt.summary()
+
+
+TG_GROUP_ID = -100123
+TG_LI_ID, TG_ZHANG_ID = 2, 11
+
+
+async def seed_telegram_park(bot: LiveBot) -> dict[str, Any]:
+    """One park group, a manager and a lead (华油), both with private chats."""
+    tg, now = bot.tg, bot.app.clock.now()
+    park = {"li": tg.user(TG_LI_ID, "李干部", "li"), "zhang": tg.user(TG_ZHANG_ID, "张伟", "zhang")}
+    park["group"] = tg.group(TG_GROUP_ID, "园区安全生产群")
+    async with bot.app.db.unit_of_work() as s:
+        chat = await park_ops.upsert_chat(s, platform="telegram", chat_id=str(TG_GROUP_ID), title="园区安全生产群", is_group=True, at=now)
+        chat.is_park_group = True
+        li = await park_ops.upsert_person(s, platform="telegram", external_id=str(TG_LI_ID), display_name="李干部", username="li", at=now)
+        await park_ops.set_role(s, li, Role.MANAGER, None, actor=None, at=now)
+        li.private_chat_id = str(TG_LI_ID)
+        ent = await park_ops.add_enterprise(s, name="华油装备有限公司", aliases=["华油"], industry=None, actor=None, at=now)
+        zhang = await park_ops.upsert_person(
+            s, platform="telegram", external_id=str(TG_ZHANG_ID), display_name="张伟", username="zhang", at=now
+        )
+        await park_ops.set_role(s, zhang, Role.LEAD, ent, actor=None, at=now)
+        zhang.private_chat_id = str(TG_ZHANG_ID)
+    park["li_chat"] = tg.private(park["li"])
+    park["zhang_chat"] = tg.private(park["zhang"])
+    return park

@@ -10,37 +10,14 @@ from typing import Any
 
 import pytest
 
-from domain.park import operations as park_ops
-from storage.enums import Role
+from tests.harness import TG_GROUP_ID as GROUP_ID
+from tests.harness import TG_ZHANG_ID as ZHANG_ID
 from tests.harness import LiveBot
+from tests.harness import seed_telegram_park as seed_park
 
 pytestmark = pytest.mark.e2e  # real HTTP to a fake platform server
 
 SAMPLE = Path(__file__).resolve().parents[2] / "docs" / "samples" / "知识答题题库样例.csv"
-GROUP_ID = -100123
-LI_ID, ZHANG_ID = 2, 11
-
-
-async def seed_park(bot: LiveBot) -> dict[str, Any]:
-    """One park group, a manager and a lead (华油), both with private chats."""
-    tg, now = bot.tg, bot.app.clock.now()
-    park = {"li": tg.user(LI_ID, "李干部", "li"), "zhang": tg.user(ZHANG_ID, "张伟", "zhang")}
-    park["group"] = tg.group(GROUP_ID, "园区安全生产群")
-    async with bot.app.db.unit_of_work() as s:
-        chat = await park_ops.upsert_chat(s, platform="telegram", chat_id=str(GROUP_ID), title="园区安全生产群", is_group=True, at=now)
-        chat.is_park_group = True
-        li = await park_ops.upsert_person(s, platform="telegram", external_id=str(LI_ID), display_name="李干部", username="li", at=now)
-        await park_ops.set_role(s, li, Role.MANAGER, None, actor=None, at=now)
-        li.private_chat_id = str(LI_ID)
-        ent = await park_ops.add_enterprise(s, name="华油装备有限公司", aliases=["华油"], industry=None, actor=None, at=now)
-        zhang = await park_ops.upsert_person(
-            s, platform="telegram", external_id=str(ZHANG_ID), display_name="张伟", username="zhang", at=now
-        )
-        await park_ops.set_role(s, zhang, Role.LEAD, ent, actor=None, at=now)
-        zhang.private_chat_id = str(ZHANG_ID)
-    park["li_chat"] = tg.private(park["li"])
-    park["zhang_chat"] = tg.private(park["zhang"])
-    return park
 
 
 def text_of(message: dict[str, Any]) -> str:
