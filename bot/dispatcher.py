@@ -36,7 +36,7 @@ from bot.messages import (
     Reply,
     clean_text,
 )
-from bot.outbox import ABOUT, Delivery, Queued, enqueue, plan_direct
+from bot.outbox import ABOUT, Delivery, Queued, enqueue, enqueue_on, plan_direct
 from bot.routing import Later, LaterWork, Route, Router
 from domain.park import operations as park_ops
 from domain.park.rules import needed_roles, role_allows
@@ -44,6 +44,7 @@ from handlers import texts as T
 from storage import audit, bookkeeping, cards, identity, inbox
 from storage.db import Database, is_unavailable
 from storage.enums import Role
+from storage.lane import Lane
 from storage.models import Conversation, Person
 from storage.photos import (
     PhotoStore,
@@ -52,6 +53,10 @@ from storage.photos import (
 logger = logging.getLogger(__name__)
 # The `Later` of the update being handled in this task (handlers declare `later` to hand work off).
 _LATER: ContextVar[Later | None] = ContextVar("later", default=None)
+
+
+class _FullPath(Exception):
+    """Raised inside a unit on the bookkeeping lane to roll it back: the update takes the full path."""
 
 Event = Incoming | ButtonPress
 
@@ -157,6 +162,8 @@ class Dispatcher:
         later = Later()
         try:
             light = await self._light(event, inbox_id, outcome) if not attachments else None
+            if light is None and isinstance(event, ButtonPress):
+                light = await self._press_on_lane(event, inbox_id, outcome)
             if light is not None:
                 queued = light
             else:
@@ -222,18 +229,72 @@ class Dispatcher:
             return []
         return planned.queued(ids)
 
-    def _changes_identity(self, event: Incoming, actor: identity.Actor, place: identity.Place) -> bool:
-        """Tell whether `_identify` would write anything for this message (see there, rule by rule)."""
+    async def _press_on_lane(self, press: ButtonPress, inbox_id: int | None, outcome: Outcome) -> list[Queued] | None:
+        """Handle a press whose route runs on the bookkeeping lane (`Route.on_lane`: 收到 on a notice card)
+        as one unit there: who pressed (`identity.glance`), the update's key and inbox row, the route's
+        own reads and writes and the outbox rows, in one transaction with no ORM session. None: the
+        press needs the full unit of work (an unknown presser, a name to refresh, a role that does not
+        allow it, or the route says so); nothing was written then."""
+        route = self.routes.buttons.get(press.data.split(":", 1)[0])
+        if route is None or route.on_lane is None or route.button is None:
+            return None
+        button = route.button.unpack(press.data)
+        if button is None:
+            return None
+        platforms = {p: a.capabilities for p, a in self.adapters.items()}
+        try:
+            queued = await self.db.run(self._press_unit, route, press, button, inbox_id, platforms, outcome)
+        except _FullPath:
+            return None
+        if queued is None:
+            logger.info("update %s already processed; skipped", press.update_key)
+            return []
+        return queued
+
+    def _press_unit(
+        self,
+        lane: Lane,
+        route: Route,
+        press: ButtonPress,
+        button: Any,
+        inbox_id: int | None,
+        platforms: dict[str, Capabilities],
+        outcome: Outcome,
+    ) -> list[Queued] | None:
+        s, c = press.sender, press.chat
+        seen = identity.glance(lane, s.platform, s.user_id, c.chat_id)
+        actor, place = seen.actor, seen.place
+        if actor is None or place is None or not role_allows(actor.role, route.perm):
+            raise _FullPath
+        if self._changes_identity(press, actor, place):
+            raise _FullPath
+        now = self.clock.now()
+        if not bookkeeping.begin_update(lane, inbox_id, press.update_key, now):
+            return None
+        assert route.on_lane is not None
+        replies = route.on_lane(lane, press, actor=actor, button=button, settings=self.settings, now=now)
+        if replies is None:
+            raise _FullPath  # rolls the unit back: the key and the inbox row are the full path's again
+        toasted = self._toasted(replies, press, outcome)
+        return enqueue_on(lane, toasted, platforms=platforms, now=now, origin=c, update_key=press.update_key)
+
+    def _changes_identity(
+        self, event: Incoming | ButtonPress, actor: identity.Actor, place: identity.Place
+    ) -> bool:
+        """Tell whether `_identify` would write anything for this message or press (see there, rule by rule)."""
         s, c = event.sender, event.chat
         name = clean_text(s.display_name, 100)[:100] or actor.external_id
         if name != actor.display_name or s.username != actor.username:
             return True
-        if (c.title and place.title != c.title) or place.unreachable_at is not None:
+        if c.title and place.title != c.title:
             return True
         if place.is_group and c.key in self._park_chats and not place.is_park_group:
             return True
-        if not c.is_group and (actor.private_chat_id != c.chat_id or actor.unreachable_at is not None):
-            return True
+        if isinstance(event, Incoming):  # only a message proves a private chat, and clears "unreachable"
+            if place.unreachable_at is not None:
+                return True
+            if not c.is_group and (actor.private_chat_id != c.chat_id or actor.unreachable_at is not None):
+                return True
         if actor.private_chat_id is None and isinstance(self.adapters.get(s.platform), KnownPrivateChats):
             return True
         return actor.role != Role.ADMIN and s.key in self._admins

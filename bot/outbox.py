@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Protocol
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.messages import Capabilities, Card, ChatRef, Reply, reply_to_dict
-from domain.park import queries as park_queries
 from storage import bookkeeping
 from storage import outbox as rows
+from storage.lane import Lane, lane_of
 
 logger = logging.getLogger(__name__)
 
@@ -188,12 +189,33 @@ async def enqueue(
     origin: ChatRef | None = None,
     update_key: str | None = None,
 ) -> list[Queued]:
+    """Write replies as outbox rows in the session's transaction (`enqueue_on`, in one hop on its
+    connection, after what the session holds is flushed); return them for the sender."""
+    if not any(not r.toast for r in replies):
+        return []
+    await session.flush()  # the targets are read with plain statements: no autoflush there
+    conn = await session.connection()
+    return await conn.run_sync(
+        enqueue_on, replies, platforms=platforms, now=now, origin=origin, update_key=update_key
+    )
+
+
+def enqueue_on(
+    conn: Lane | Connection,
+    replies: Sequence[Reply],
+    *,
+    platforms: Mapping[str, Capabilities],
+    now: datetime,
+    origin: ChatRef | None = None,
+    update_key: str | None = None,
+) -> list[Queued]:
     """Write replies as outbox rows, one per target, in the caller's transaction; return them for the sender.
 
     A reply without a target goes to `origin` (the chat of the update). `platforms` are the platforms
     that can be written to now, with what each can do. Toasts are not stored (the button is answered
-    directly).
+    directly). Runs on the bookkeeping lane (a 收到 press) or on an update's session's connection.
     """
+    lane = lane_of(conn)
     planned = Planned(now, update_key)
     values, parsed, add = planned.values, planned.parsed, planned.add
     groups: dict[str, list[tuple[str, str | None]]] | None = None
@@ -203,7 +225,7 @@ async def enqueue(
             continue
         if reply.edit and reply.card is not None:
             key = reply.card.key
-            shown = await rows.card_chats(session, key, platforms)
+            shown = rows.card_chats(lane, key, platforms)
             # Posts of the card written a moment ago in this same call are on their way too.
             shown += [
                 (v["platform"], v["chat_id"], v["is_group"])
@@ -218,12 +240,12 @@ async def enqueue(
             ]
             targets += [(p, None, False) for p in batching]
             lanes = [chat_lane(p, c) if c is not None else batch_lane(p) for p, c, _ in targets]
-            await rows.drop_pending_edits(session, key, lanes)  # one statement for every chat of the card
-            for (platform, chat_id, is_group), lane in zip(targets, lanes, strict=True):
+            rows.drop_pending_edits(lane, key, lanes)
+            for (platform, chat_id, is_group), chat in zip(targets, lanes, strict=True):
                 same = [
                     i
                     for i, v in enumerate(values)
-                    if v.get("edit") and v["card_key"] == key and v["lane"] == lane
+                    if v.get("edit") and v["card_key"] == key and v["lane"] == chat
                 ]
                 for i in reversed(same):  # an edit of this same call: replaced as well
                     del values[i], parsed[i]
@@ -249,14 +271,7 @@ async def enqueue(
                 logger.warning("no adapter for %s; reply dropped", reply.chat.key)
         elif reply.to_groups:
             if groups is None:
-                groups = {
-                    p: [
-                        (c.chat_id, c.title)
-                        for c in await park_queries.park_group_chats(session, p)
-                        if c.unreachable_at is None
-                    ]
-                    for p in platforms
-                }
+                groups = {p: rows.park_groups(lane, p) for p in platforms}
             for platform, found in groups.items():
                 for chat_id, title in found:
                     add(reply, platform, chat_id, True, title)
@@ -264,5 +279,4 @@ async def enqueue(
             add(reply, origin.platform, origin.chat_id, origin.is_group, origin.title)
     if not values:
         return []
-    conn = await session.connection()
-    return planned.queued(await conn.run_sync(bookkeeping.add_outbox, values))
+    return planned.queued(bookkeeping.add_outbox(lane, values))

@@ -50,6 +50,9 @@ class Later:
 
 
 Handler = Callable[..., Awaitable[HandlerResult]]
+# A button's whole press as a unit of the bookkeeping lane (`storage/lane.py`):
+# `(lane, press, *, actor, button, settings, now)` → replies, or None when the press needs the handler.
+LaneHandler = Callable[..., list[Reply] | None]
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class Route:
     button: type[CallbackData] | None = None
     question: type[Question] | None = None
     read_only: bool = False  # a command that only shows something keeps the person's open question
+    on_lane: LaneHandler | None = None  # a press handled whole on the bookkeeping lane (see `Router.button`)
 
     @property
     def light(self) -> bool:
@@ -136,9 +140,15 @@ class Router:
         """Handle `/name …` messages and captions; a `read_only` command leaves an open question open."""
         return self._add(self.commands, names, perm, help_text, read_only=read_only)
 
-    def button(self, data: type[CallbackData], *, perm: Perm) -> Callable[[Handler], Handler]:
-        """Handle presses on buttons of one typed definition; the handler gets the parsed `button`."""
-        return self._add(self.buttons, [data.prefix], perm, None, button=data)
+    def button(
+        self, data: type[CallbackData], *, perm: Perm, on_lane: LaneHandler | None = None
+    ) -> Callable[[Handler], Handler]:
+        """Handle presses on buttons of one typed definition; the handler gets the parsed `button`.
+
+        `on_lane`: the hottest presses (收到 on a notice card) run whole as one unit of the bookkeeping
+        lane, with the update's own bookkeeping and no ORM session, when the presser is known and
+        nothing about them changes; it returns None for a press that needs the handler after all."""
+        return self._add(self.buttons, [data.prefix], perm, None, button=data, on_lane=on_lane)
 
     def card_reply(self, card_kind: str, *, perm: Perm) -> Callable[[Handler], Handler]:
         """Handle a non-command message that replies to one of our cards of this kind."""

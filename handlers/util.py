@@ -29,6 +29,7 @@ from storage import attachments as attachment_rows
 from storage import audit, reminders
 from storage.db import Database
 from storage.enums import Role
+from storage.identity import Actor
 from storage.models import Document, Enterprise, Person, Photo
 
 PDF_TYPE = "application/pdf"  # the only documents a hazard keeps as evidence
@@ -54,7 +55,7 @@ def added_what(note: str, photos: Iterable[Photo], documents: Iterable[Document]
     return T.ADDED_SEPARATOR.join(parts)
 
 
-def own_enterprise(actor: Person) -> str:
+def own_enterprise(actor: Person | Actor) -> str:
     """Return the name of the person's enterprise, or 无."""
     return actor.enterprise.name if actor.enterprise else T.NONE
 

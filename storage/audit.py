@@ -8,10 +8,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, insert
+from sqlalchemy import Connection, delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import dialect_insert
+from storage.lane import Lane, Prepared, lane_of
 from storage.models import AuditEntry, Person, ProcessedUpdate
 
 
@@ -29,11 +30,24 @@ async def audit(
     Nothing reads an audit row back as an object, so it skips the ORM's flush (an ORM object costs a
     unit-of-work pass at the next flush: about a millisecond on every 收到 pressed)."""
     conn = await session.connection()
-    await conn.execute(
+    await conn.run_sync(audit_on, at, actor.id if actor else None, action, entity, entity_id, detail)
+
+
+def audit_on(
+    conn: Lane | Connection,
+    at: datetime,
+    actor_id: int | None,
+    action: str,
+    entity: str,
+    entity_id: object | None,
+    detail: dict[str, Any],
+) -> None:
+    """Record one change in the audit log on the bookkeeping lane (or a session's connection)."""
+    lane_of(conn).count(
         _AUDIT,
         {
             "at": at,
-            "actor_id": actor.id if actor else None,
+            "actor_id": actor_id,
             "action": action,
             "entity": entity,
             "entity_id": None if entity_id is None else str(entity_id),
@@ -42,7 +56,7 @@ async def audit(
     )
 
 
-_AUDIT = insert(AuditEntry)
+_AUDIT = Prepared(insert(AuditEntry), ["at", "actor_id", "action", "entity", "entity_id", "detail"])
 
 
 async def claim_update(session: AsyncSession, key: str, at: datetime) -> bool:

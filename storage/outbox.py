@@ -10,71 +10,75 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import and_, bindparam, delete, func, select, update
+from sqlalchemy import Connection, and_, bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.enums import OutboxState
+from storage.lane import Lane, Prepared, lane_of
 from storage.models import CardPost, Chat, OutboxItem, Person
 
-_DROP_EDITS = delete(OutboxItem).where(
-    OutboxItem.card_key == bindparam("card_key"),
-    OutboxItem.lane.in_(bindparam("lanes", expanding=True)),
-    OutboxItem.edit.is_(True),
-    OutboxItem.sent_at.is_(None),
+# Built once: every card edit (each 收到 pressed) runs these, on the bookkeeping lane or on the connection
+# of an update's session (`bot/outbox.enqueue_on`).
+_DROP_EDIT = Prepared(
+    delete(OutboxItem).where(
+        OutboxItem.card_key == bindparam("card_key"),
+        OutboxItem.lane == bindparam("lane"),
+        OutboxItem.edit.is_(True),
+        OutboxItem.sent_at.is_(None),
+    )
 )
-
-
-async def drop_pending_edits(session: AsyncSession, card_key: str, lanes: Collection[str]) -> None:
-    """Delete unsent edits of a card in these chats: a newer state replaces them (latest state wins).
-
-    A Core statement on the session's connection: through `session.execute` an ORM-enabled DELETE
-    would first look for the rows among the session's objects (about 1 ms per card edit)."""
-    if not lanes:
-        return
-    conn = await session.connection()
-    await conn.execute(_DROP_EDITS, {"card_key": card_key, "lanes": list(lanes)})
-
-
-# Built once: every card edit (each 收到 pressed) asks these; the values come as parameters.
-_POSTED = (
+_POSTED = Prepared(
     select(CardPost.platform, CardPost.chat_id, Chat.is_group, Chat.unreachable_at)
     .outerjoin(Chat, and_(Chat.platform == CardPost.platform, Chat.chat_id == CardPost.chat_id))
-    .where(CardPost.card_key == bindparam("card_key"), CardPost.platform.in_(bindparam("platforms", expanding=True)))
+    .where(CardPost.card_key == bindparam("card_key"))
     .order_by(CardPost.id)
 )
-_POSTING = (
+_POSTING = Prepared(
     select(OutboxItem.platform, OutboxItem.chat_id, OutboxItem.is_group)
     .where(
         OutboxItem.card_key == bindparam("card_key"),
         OutboxItem.edit.is_(False),
         OutboxItem.sent_at.is_(None),
         OutboxItem.chat_id.is_not(None),
-        OutboxItem.platform.in_(bindparam("platforms", expanding=True)),
     )
     .order_by(OutboxItem.id)
 )
+_PARK_GROUPS = Prepared(
+    select(Chat.chat_id, Chat.title)
+    .where(Chat.platform == bindparam("platform"), Chat.is_park_group.is_(True), Chat.unreachable_at.is_(None))
+    .order_by(Chat.id)
+)
 
 
-async def card_chats(
-    session: AsyncSession, card_key: str, platforms: Collection[str]
-) -> list[tuple[str, str, bool]]:
+def drop_pending_edits(conn: Lane | Connection, card_key: str, lanes: Collection[str]) -> None:
+    """Delete unsent edits of a card in these chats: a newer state replaces them (latest state wins).
+
+    One statement per chat: a card shows in a few chats, and a statement whose IN list grows with them
+    would be compiled anew for each length."""
+    lane = lane_of(conn)
+    for chat_lane in lanes:
+        lane.count(_DROP_EDIT, {"card_key": card_key, "lane": chat_lane})
+
+
+def card_chats(conn: Lane | Connection, card_key: str, platforms: Collection[str]) -> list[tuple[str, str, bool]]:
     """Return (platform, chat id, is group) of every chat that shows a card or has its post on the way.
 
-    Chats the bot cannot write to any more are left out.
+    Chats the bot cannot write to any more, and platforms not in `platforms`, are left out.
     """
-    params = {"card_key": card_key, "platforms": list(platforms)}
-    await session.flush()  # what `session.execute` would do first (autoflush)
-    conn = await session.connection()  # plain Core rows: no ORM result machinery for three columns
-    posted = await conn.execute(_POSTED, params)
-    queued = await conn.execute(_POSTING, params)
+    lane = lane_of(conn)
     found: dict[tuple[str, str], bool] = {}
-    for platform, chat_id, is_group, gone in posted.all():
-        if gone is None:
+    for platform, chat_id, is_group, gone in lane.rows(_POSTED, {"card_key": card_key}):
+        if gone is None and platform in platforms:
             found.setdefault((platform, chat_id), bool(is_group))
-    for q_platform, q_chat_id, q_is_group in queued.all():
-        if q_platform is not None and q_chat_id is not None:
-            found.setdefault((q_platform, q_chat_id), bool(q_is_group))
+    for platform, chat_id, is_group in lane.rows(_POSTING, {"card_key": card_key}):
+        if platform in platforms and chat_id is not None:
+            found.setdefault((platform, chat_id), bool(is_group))
     return [(p, c, g) for (p, c), g in found.items()]
+
+
+def park_groups(conn: Lane | Connection, platform: str) -> list[tuple[str, str | None]]:
+    """Return (chat id, title) of the park groups on a platform the bot can still write to."""
+    return [(chat_id, title) for chat_id, title in lane_of(conn).rows(_PARK_GROUPS, {"platform": platform})]
 
 
 async def pending(

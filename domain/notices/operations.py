@@ -11,15 +11,17 @@ when it is issued, so "已回执 n/N" has a fixed N and who has not answered is 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import events
 from domain.codes import PREFIXES, issue_code
+from domain.notices import queries as notice_queries
 from domain.notices.queries import card_photo_file_id, receipts
 from domain.notices.rules import (
     Refusal,
@@ -36,9 +38,12 @@ from domain.notices.rules import (
     same_answer,
 )
 from domain.outcome import Change, Refused
+from domain.park.rules import Someone
 from storage import attachments as attachment_rows
 from storage.attachments import attach_files
+from storage.audit import audit_on
 from storage.enums import NoticeCategory, NoticeKind, NoticeStatus, ReceiptStatus
+from storage.lane import Lane, Prepared, lane_of
 from storage.models import (
     BroadcastFile,
     Campaign,
@@ -150,49 +155,75 @@ async def backfill(
     return Change(notice, event)
 
 
-async def answer(
-    session: AsyncSession,
-    notice: Notice,
-    actor: Person,
+@dataclass(frozen=True)
+class Answered:
+    """What `answer_on` read and did: the notice as read under its lock (a row of no session), its
+    author's name (the card names them) and the change of the enterprise's receipt."""
+
+    notice: Notice
+    author: str
+    change: Change[NoticeReceipt]
+
+
+def answer_on(
+    conn: Lane | Connection,
+    notice_id: int,
+    actor: Someone,
     status: ReceiptStatus,
     at: datetime,
     *,
     reason: str | None = None,
     substitute: str | None = None,
-) -> Change[NoticeReceipt]:
+) -> Answered | None:
     """Set the actor's enterprise's receipt to 收到 or 请假 (a value, never a toggle); a repeat changes nothing.
 
     Once someone answered for the enterprise, only that person or a lead of the enterprise may change
     the answer (收到 ↔ 请假, or the 请假 reason); anyone else is refused with who answered what.
+
+    A unit of the bookkeeping lane (`storage/lane.py`): a 收到 press runs it with the rest of its update
+    in one hop (`handlers/notices/answers.answered_on`); a command or a reply runs it on its session's
+    connection. None: there is no such notice.
     """
     if status == ReceiptStatus.PENDING:
         raise ValueError("an answer is 收到 or 请假")
-    check_answerer(notice, actor, status)
-    await events.lock(session, notice)
-    check_open(notice, at)
-    receipt = await _receipt(session, notice, actor, lock=True)
-    if same_answer(receipt, status, reason, substitute):
-        return Change(receipt)
-    await _check_may_change(session, notice, receipt, actor)
+    lane = lane_of(conn)
+    found = notice_queries.notice_on(lane, notice_id)
+    if found is None:
+        return None
+    notice, author = found
+    receipt, same = _checked_receipt(lane, notice, actor, status, at, reason, substitute, lock=True)
+    if same:
+        return Answered(notice, author, Change(receipt))
     before = receipt.status
     receipt.status = status
     receipt.person_id = actor.id
     receipt.reason = reason if status == ReceiptStatus.LEAVE else None
     receipt.substitute = substitute if status == ReceiptStatus.LEAVE else None
     receipt.answered_at = at
-    set_committed_value(receipt, "person", actor)
-    action = "confirm" if status == ReceiptStatus.CONFIRMED else "leave"
-    event = await _record(
-        session,
-        notice,
-        actor,
-        action,
-        at,
-        enterprise_id=receipt.enterprise_id,
-        note=reason,
-        data={"from": before},
+    lane.count(
+        _SET_RECEIPT,
+        {
+            "receipt_id": receipt.id,
+            "status": receipt.status,
+            "person_id": receipt.person_id,
+            "reason": receipt.reason,
+            "substitute": receipt.substitute,
+            "answered_at": at,
+        },
     )
-    return Change(receipt, event)
+    action = "confirm" if status == ReceiptStatus.CONFIRMED else "leave"
+    values = {
+        "notice_id": notice.id,
+        "at": at,
+        "actor_id": actor.id,
+        "action": action,
+        "enterprise_id": receipt.enterprise_id,
+        "note": reason,
+        "data": {"from": before},
+    }
+    event = NoticeEvent(id=lane.ids(_ADD_EVENT, [values])[0], **values)
+    audit_on(lane, at, actor.id, f"notice.{action}", "notice", notice.code, {"enterprise_id": receipt.enterprise_id})
+    return Answered(notice, author, Change(receipt, event))
 
 
 async def check_answer(
@@ -200,11 +231,10 @@ async def check_answer(
 ) -> None:
     """Raise Refused when the actor's answer could not be recorded now (checked before asking a 请假 reason).
 
-    `answer` checks the same again under its locks; this only spares the person a question in vain.
+    `answer_on` checks the same again under its locks; this only spares the person a question in vain.
     """
-    check_answerer(notice, actor, status)
-    check_open(notice, at)
-    await _check_may_change(session, notice, await _receipt(session, notice, actor, lock=False), actor)
+    conn = await session.connection()
+    await conn.run_sync(lambda c: _checked_receipt(lane_of(c), notice, actor, status, at, None, None, lock=False))
 
 
 async def cancel(
@@ -435,30 +465,60 @@ def _each_once(rows: list[FileT]) -> list[FileT]:
 # --- inside the operations --------------------------------------------------------------------
 
 
-# Built once: read at every 收到 pressed (a statement built per call costs more than it takes to run).
-_RECEIPT = select(NoticeReceipt).where(
+# Built once: run at every 收到 pressed (a statement built per call costs more than it takes to run).
+_RECEIPTS: Table = NoticeReceipt.__table__  # type: ignore[assignment]  # a declarative class's table
+_EVENTS: Table = NoticeEvent.__table__  # type: ignore[assignment]
+_RECEIPT = select(*_RECEIPTS.columns).where(
     NoticeReceipt.notice_id == bindparam("notice_id"), NoticeReceipt.enterprise_id == bindparam("enterprise_id")
 )
-_RECEIPT_LOCKED = _RECEIPT.with_for_update()
+_RECEIPT_ON = Prepared(_RECEIPT)
+_RECEIPT_LOCKED_ON = Prepared(_RECEIPT.with_for_update())
+_RECEIPT_KEYS = tuple(c.key for c in _RECEIPTS.columns)
+_SET_RECEIPT = Prepared(
+    update(_RECEIPTS)
+    .where(_RECEIPTS.c.id == bindparam("receipt_id"))
+    .values(
+        status=bindparam("status"),
+        person_id=bindparam("person_id"),
+        reason=bindparam("reason"),
+        substitute=bindparam("substitute"),
+        answered_at=bindparam("answered_at"),
+    )
+)
+_ADD_EVENT = Prepared(
+    insert(_EVENTS).returning(_EVENTS.c.id),
+    ["notice_id", "at", "actor_id", "action", "enterprise_id", "note", "data"],
+)
+_NAME = Prepared(select(Person.display_name).where(Person.id == bindparam("person_id")))
 
 
-async def _receipt(session: AsyncSession, notice: Notice, actor: Person, *, lock: bool) -> NoticeReceipt:
-    """Return the actor's enterprise's receipt (under a row lock when `lock`), or refuse NOT_LISTED."""
-    params = {"notice_id": notice.id, "enterprise_id": actor.enterprise_id}
-    receipt = await session.scalar(_RECEIPT_LOCKED if lock else _RECEIPT, params)
-    if receipt is None:
+def _checked_receipt(
+    lane: Lane,
+    notice: Notice,
+    actor: Someone,
+    status: ReceiptStatus,
+    at: datetime,
+    reason: str | None,
+    substitute: str | None,
+    *,
+    lock: bool,
+) -> tuple[NoticeReceipt, bool]:
+    """Return the actor's enterprise's receipt (a row of no session; under a row lock when `lock`) and
+    whether the answer repeats it; refuse an answer the rules do not allow now."""
+    check_answerer(notice, actor, status)
+    check_open(notice, at)
+    found = lane.rows(
+        _RECEIPT_LOCKED_ON if lock else _RECEIPT_ON, {"notice_id": notice.id, "enterprise_id": actor.enterprise_id}
+    )
+    if not found:
         raise Refused(Refusal.NOT_LISTED, notice)
-    return receipt
-
-
-async def _check_may_change(
-    session: AsyncSession, notice: Notice, receipt: NoticeReceipt, actor: Person
-) -> None:
-    """Refuse a change of an answer someone else gave, unless the actor is a lead of the enterprise."""
+    receipt = NoticeReceipt(**dict(zip(_RECEIPT_KEYS, found[0], strict=True)))
+    same = same_answer(receipt, status, reason, substitute)
     answered_by = receipt.person_id if receipt.status != ReceiptStatus.PENDING else None
-    if not may_change_answer(actor, receipt.enterprise_id, answered_by):
-        person = await session.get(Person, answered_by)
-        raise Refused(Refusal.ANSWERED, notice, receipt=receipt, answered_by=person)
+    if not same and not may_change_answer(actor, receipt.enterprise_id, answered_by):
+        name = lane.rows(_NAME, {"person_id": answered_by})
+        raise Refused(Refusal.ANSWERED, notice, receipt=receipt, answered_by=name[0][0] if name else None)
+    return receipt, same
 
 
 async def _confirmed_people(session: AsyncSession, notice: Notice, actor: Person | None) -> list[Person]:

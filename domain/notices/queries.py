@@ -10,15 +10,16 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, bindparam, func, or_, select
+from sqlalchemy import Connection, bindparam, func, literal_column, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from domain.codes import normal_code
 from domain.notices import rules as notice_rules
 from storage.enums import NoticeKind, NoticeStatus, ReceiptStatus
+from storage.lane import Lane, Prepared, lane_of
 from storage.models import (
     BroadcastFile,
     Campaign,
@@ -365,21 +366,46 @@ _CARD_FILES = (
 )
 
 
-def _card_facts(conn: Connection, notice_id: int, campaign_id: int | None) -> CardFacts:
+class _State(NamedTuple):
+    status: str
+    attended: bool | None
+
+
+# The card's reads on the bookkeeping lane (`storage/lane.py`), built once: a 收到 press runs them all in
+# one unit with its write; an edit in a session runs them on its connection (`card_facts`).
+_STATES_ON = Prepared(_STATES)
+_CAMPAIGN_ON = Prepared(_CAMPAIGN_NAME)
+_CARD_FILES_ON = Prepared(_CARD_FILES)
+_CARD_PHOTO_ON = Prepared(_CARD_PHOTO)
+_CORRECTIONS_ON = Prepared(  # the actions spelt out: a fixed list, not a parameter that expands
+    select(NoticeEvent.action, NoticeEvent.at, NoticeEvent.note, NoticeEvent.data, Person.display_name)
+    .outerjoin(Person, Person.id == NoticeEvent.actor_id)
+    .where(
+        NoticeEvent.notice_id == bindparam("notice_id"),
+        NoticeEvent.action.in_([literal_column(f"'{a}'") for a in CORRECTIONS]),
+    )
+    .order_by(NoticeEvent.id)
+)
+
+
+def card_facts_on(conn: Lane | Connection, notice_id: int, campaign_id: int | None) -> CardFacts:
+    """Read what a notice's card shows (tally, campaign, files, corrections, its picture) on the lane."""
+    lane = lane_of(conn)
     params = {"notice_id": notice_id}
     campaign = None
     if campaign_id is not None:
-        row = conn.execute(_CAMPAIGN_NAME, {"campaign_id": campaign_id}).first()
-        campaign = (row[0], row[1]) if row is not None else None
+        found = lane.rows(_CAMPAIGN_ON, {"campaign_id": campaign_id})
+        campaign = (found[0][0], found[0][1]) if found else None
+    photo = lane.rows(_CARD_PHOTO_ON, params)
     return CardFacts(
-        states=conn.execute(_STATES, params).all(),
+        states=[_State(status, attended) for status, attended in lane.rows(_STATES_ON, params)],
         campaign=campaign,
-        files=[CardFile(i, name, path) for i, name, path in conn.execute(_CARD_FILES, params)],
+        files=[CardFile(i, name, path) for i, name, path in lane.rows(_CARD_FILES_ON, params)],
         corrections=[
             Correction(action, at, name, note, data or {})
-            for action, at, note, data, name in conn.execute(_CORRECTIONS, params)
+            for action, at, note, data, name in lane.rows(_CORRECTIONS_ON, params)
         ],
-        card_photo=conn.execute(_CARD_PHOTO, params).scalar(),
+        card_photo=photo[0][0] if photo else None,
     )
 
 
@@ -388,7 +414,26 @@ async def card_facts(session: AsyncSession, notice: Notice) -> CardFacts:
     plain Core rows on the session's connection, after what the session holds is flushed."""
     await session.flush()
     conn = await session.connection()
-    return await conn.run_sync(_card_facts, notice.id, notice.campaign_id)
+    return await conn.run_sync(card_facts_on, notice.id, notice.campaign_id)
+
+
+_NOTICE_ON = Prepared(
+    select(*Notice.__table__.columns, Person.display_name)
+    .join(Person, Person.id == Notice.author_id)
+    .where(Notice.id == bindparam("notice_id"))
+    .with_for_update(of=Notice.__table__)  # PostgreSQL: two answers at once act on the same state
+)
+_NOTICE_KEYS = tuple(c.key for c in Notice.__table__.columns)
+
+
+def notice_on(conn: Lane | Connection, notice_id: int) -> tuple[Notice, str] | None:
+    """Read a notice under a row lock (PostgreSQL; on SQLite the unit holds the write lock already) on
+    the lane: the row as a `Notice` of no session, and its author's name."""
+    found = lane_of(conn).rows(_NOTICE_ON, {"notice_id": notice_id})
+    if not found:
+        return None
+    *values, author = found[0]
+    return Notice(**dict(zip(_NOTICE_KEYS, values, strict=True))), author
 
 
 async def tallies(session: AsyncSession, notice_ids: Sequence[int]) -> dict[int, notice_rules.Tally]:

@@ -16,7 +16,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
 from domain.outcome import Refused
-from domain.park.rules import Perm, is_manager, role_allows
+from domain.park.rules import Perm, Someone, is_manager, role_allows
 from storage.enums import (
     DOCUMENT_CATEGORIES,
     MEETING_CATEGORIES,
@@ -61,12 +61,12 @@ class Tell(StrEnum):
 # --- who may ----------------------------------------------------------------------------------
 
 
-def may_answer_for_enterprise(person: Person) -> bool:
+def may_answer_for_enterprise(person: Someone) -> bool:
     """Tell whether the person's receipt counts for an enterprise: a lead or member bound to one."""
     return role_allows(person.role, Perm.NOTICE_ANSWER) and person.enterprise_id is not None
 
 
-def may_change_answer(person: Person, enterprise_id: int, answered_by: int | None) -> bool:
+def may_change_answer(person: Someone, enterprise_id: int, answered_by: int | None) -> bool:
     """Tell whether the person may change an enterprise's receipt someone already gave: the one who
     gave it, or a lead of that enterprise (a member may not overwrite the lead's answer, nor another's)."""
     if answered_by is None or answered_by == person.id:
@@ -192,7 +192,7 @@ def check_category(notice: Notice, category: NoticeCategory, *, campaign: bool =
 # --- checks the operations make -----------------------------------------------------------------
 
 
-def check_answerer(notice: Notice, actor: Person, status: ReceiptStatus) -> None:
+def check_answerer(notice: Notice, actor: Someone, status: ReceiptStatus) -> None:
     """Refuse an answer from someone who answers for no enterprise, or a 请假 on a plain notice."""
     if not may_answer_for_enterprise(actor):
         raise Refused(Refusal.NO_ENTERPRISE, notice)

@@ -116,7 +116,10 @@ def role_allows(role: Role | None, perm: Perm) -> bool:
 JOIN_DECIDERS_PARK: tuple[Role, ...] = (Role.ADMIN,)
 class Someone(Protocol):
     """What the park-wide predicates read of a person: an ORM `Person`, or the `Actor` the bookkeeping
-    lane reads (`storage/identity.py`) for a command that only shows something."""
+    lane reads (`storage/identity.py`) for a command that only shows something or a 收到 pressed."""
+
+    @property
+    def id(self) -> int: ...
 
     @property
     def role(self) -> Role | None: ...

@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
+from sqlalchemy import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.config import Settings
@@ -29,8 +30,8 @@ from handlers.notices.card import (
     CARD_KIND,
     CODE_WORD,
     ReceiptButton,
-    card_edit,
     card_key_of,
+    card_of,
     notice_id_of,
     notice_named,
     refusal_text,
@@ -39,6 +40,8 @@ from handlers.notices.card import (
 from handlers.notices.corrections import add_files
 from handlers.util import Reach, is_answer, own_enterprise, recipient, refuse
 from storage.enums import NoticeKind, ReceiptStatus
+from storage.identity import Actor
+from storage.lane import Lane, lane_of
 from storage.models import Notice, Person
 
 router = Router("notices.answers")
@@ -62,7 +65,18 @@ class LeaveReason(Question, kind="notice_leave", ttl=timedelta(hours=24)):
     notice_id: int
 
 
-@router.button(ReceiptButton, perm=Perm.PUBLIC)
+def receipt_press_on(
+    lane: Lane, press: ButtonPress, *, actor: Actor, button: ReceiptButton, settings: Settings, now: datetime
+) -> list[Reply] | None:
+    """收到 pressed, whole on the bookkeeping lane (the dispatcher runs it with the update's bookkeeping
+    in one transaction, no ORM session): the same `answered_on` as below. None: the press needs
+    `receipt_button` (a 请假 asks a question; a notice that is gone is refused and audited there)."""
+    if button.answer != "ok":
+        return None
+    return answered_on(lane, actor, button.notice_id, ReceiptStatus.CONFIRMED, settings, now, toast=True)
+
+
+@router.button(ReceiptButton, perm=Perm.PUBLIC, on_lane=receipt_press_on)
 async def receipt_button(
     press: ButtonPress,
     *,
@@ -118,13 +132,39 @@ async def _answer(
     reason: str | None = None,
     substitute: str | None = None,
 ) -> list[Reply]:
-    """Record a receipt; the card is edited when the count changed, the person hears what was recorded."""
+    """Record a receipt on the session's connection (`answered_on`, in one hop, after what the session
+    holds is flushed); the card is edited when the count changed, the person hears what was recorded."""
+    await session.flush()
+    conn = await session.connection()
+    replies = await conn.run_sync(
+        answered_on, actor, notice.id, status, settings, now, toast=toast, reason=reason, substitute=substitute
+    )
+    return replies if replies is not None else [Reply(text=T.BUTTON_STALE, toast=toast)]
+
+
+def answered_on(
+    conn: Lane | Connection,
+    actor: Person | Actor,
+    notice_id: int,
+    status: ReceiptStatus,
+    settings: Settings,
+    now: datetime,
+    *,
+    toast: bool,
+    reason: str | None = None,
+    substitute: str | None = None,
+) -> list[Reply] | None:
+    """Record a receipt (`domain.notices.operations.answer_on`) and say it: the card edited when the count
+    changed, the person told what was recorded. A unit of the bookkeeping lane: a 收到 press runs it with
+    the rest of its update in one hop (`receipt_press_on`). None: there is no such notice."""
+    lane = lane_of(conn)
     try:
-        change = await notice_ops.answer(
-            session, notice, actor, status, now, reason=reason, substitute=substitute
-        )
+        done = notice_ops.answer_on(lane, notice_id, actor, status, now, reason=reason, substitute=substitute)
     except Refused as exc:
         return [Reply(text=refusal_text(exc, actor), toast=toast)]
+    if done is None:
+        return None
+    notice, change = done.notice, done.change
     enterprise = own_enterprise(actor)
     if not change.changed:
         answer = T.RECEIPT_ANSWERS[change.subject.status]
@@ -141,8 +181,9 @@ async def _answer(
         said = T.RECEIPT_DONE.format(
             enterprise=enterprise, code=notice.code, answer=T.RECEIPT_ANSWERS[status]
         )
+    facts = notice_queries.card_facts_on(lane, notice.id, notice.campaign_id)
     return [
-        await card_edit(session, notice, settings, now),
+        Reply(card=card_of(notice, done.author, facts, settings, now), edit=True),
         Reply(text=said, toast=toast, about=card_key_of(notice)),
     ]
 

@@ -31,6 +31,7 @@ from handlers.broadcast import files_said, id_in_key
 from handlers.dates import DueDateError, parse_due
 from handlers.util import Reach, fmt_date, recipients
 from storage.enums import NoticeKind, NoticeStatus
+from storage.identity import Actor
 from storage.models import Notice, Person
 
 CARD_KIND = "notice"
@@ -71,6 +72,13 @@ def fmt_when(at: datetime, settings: Settings) -> str:
 async def build_card(session: AsyncSession, notice: Notice, settings: Settings, now: datetime) -> Card:
     """Build a notice card from its current state: what, when, where, files, and the receipt counts."""
     facts = await notice_queries.card_facts(session, notice)  # one hop for every read below
+    return card_of(notice, notice.author.display_name, facts, settings, now)
+
+
+def card_of(
+    notice: Notice, author: str, facts: notice_queries.CardFacts, settings: Settings, now: datetime
+) -> Card:
+    """Build a notice card from the notice's row, its author's name and what else it shows (`card_facts`)."""
     tally = notice_rules.tally(facts.states)
     fields = [
         CardField("title", T.NF_TITLE, notice.title),
@@ -89,7 +97,7 @@ async def build_card(session: AsyncSession, notice: Notice, settings: Settings, 
         documents = [f.document for f in facts.files if f.document is not None]
         photo_count = sum(f.photo_path is not None for f in facts.files)
         fields.append(CardField("files", T.NF_FILES, files_said(documents, photo_count)))
-    fields.append(CardField("author", T.NF_AUTHOR, notice.author.display_name))
+    fields.append(CardField("author", T.NF_AUTHOR, author))
     counted = T.RECEIPTS_COUNT.format(answered=tally.answered, total=tally.total)
     fields.append(CardField("receipts", T.NF_RECEIPTS, counted))
     if notice.kind == NoticeKind.MEETING:
@@ -279,7 +287,7 @@ async def notice_named(
     return found, args, None
 
 
-def refusal_text(exc: Refused, actor: Person) -> str:
+def refusal_text(exc: Refused, actor: Person | Actor) -> str:
     """Say why a notice operation was refused."""
     code = exc.subject.code if exc.subject is not None else ""
     enterprise = actor.enterprise.name if actor.enterprise is not None else T.NONE
@@ -303,9 +311,8 @@ def refusal_text(exc: Refused, actor: Person) -> str:
         case Refusal.LEAVE_MEETING_ONLY:
             return T.NOTICE_NO_LEAVE.format(code=code)
         case Refusal.ANSWERED if exc.detail.get("receipt") is not None:
-            by = exc.detail.get("answered_by")
             answer = T.RECEIPT_ANSWERS[exc.detail["receipt"].status]
-            name = by.display_name if by is not None else T.SOMEONE
+            name = exc.detail.get("answered_by") or T.SOMEONE  # the name of who answered
             return T.RECEIPT_ANSWERED_BY.format(enterprise=enterprise, name=name, answer=answer)
         case _:
             return T.need_role(["admin", "manager"], actor.role)
