@@ -17,11 +17,22 @@ from sqlalchemy import event, func, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from bot.messages import ButtonPress
+from handlers.notices.card import ReceiptButton
 from storage import bookkeeping, conversations, identity
 from storage.db import Database, is_database_outage, is_unavailable
 from storage.enums import OutboxState, Role
-from storage.models import CardPost, InboxItem, OutboxItem, ProcessedUpdate
-from tests.harness import ADMIN, GROUP, LI, XIAO, Harness, person_by_id, seed
+from storage.models import (
+    AuditEntry,
+    CardPost,
+    InboxItem,
+    NoticeEvent,
+    NoticeReceipt,
+    OutboxItem,
+    Person,
+    ProcessedUpdate,
+)
+from tests.harness import ADMIN, CHEN, GROUP, LI, XIAO, ZHANG, ZHAO, Harness, labels, person_by_id, seed
 
 NOW = datetime(2026, 11, 30, 1, 2, 3, 456789, tzinfo=UTC)
 
@@ -135,7 +146,9 @@ async def test_glance_reads_person_enterprise_join_request_chat_and_question(any
 
 
 @pytest.mark.storage
-async def test_whoami_of_a_known_person_opens_no_orm_session(any_harness: Harness, sessions: list[object]) -> None:
+async def test_whoami_of_a_known_person_opens_no_orm_session(
+    any_harness: Harness, sessions: list[object]
+) -> None:
     h = any_harness
     await seed(h)
     await h.say(XIAO, "/join 华油 负责人", h.private(XIAO))
@@ -191,3 +204,72 @@ async def test_marks_recorded_again_after_a_lost_commit_keep_one_post(db: Databa
         assert await session.scalar(select(func.count()).select_from(CardPost)) == 1
         sent = await session.scalar(select(OutboxItem).where(OutboxItem.id == row_id))
         assert sent is not None and sent.state == OutboxState.SENT and sent.sent_at == NOW
+
+
+MEETING = "/meeting 2026-12-05 09:00 管委会三楼会议室 12月安全生产例会 通报11月隐患整改情况"
+
+
+@pytest.mark.storage
+async def test_a_receipt_press_runs_whole_on_the_lane_and_writes_what_the_full_path_writes(
+    any_harness: Harness, sessions: list[object]
+) -> None:
+    h = any_harness
+    await seed(h)
+    for who in (ZHANG, CHEN, ZHAO):  # the seed gave nobody a username: their first message writes it
+        await h.say(who, "/whoami")
+    card = next(s for s in await h.say(LI, MEETING) if s.card is not None)
+    sessions.clear()
+    outcome = await h.press(ZHANG, card, "收到")
+    assert sessions == []  # who pressed, the key, the receipt, its event, the card and the outbox: one unit
+    assert outcome.toast == "已为华油装备制造有限公司回执 HY-2026-01：收到。"
+    shown = next(s for s in h.adapter.sent if s.chat == GROUP and s.card is not None)
+    assert labels(shown.card)["回执"] == "已回执 1/2"  # type: ignore[arg-type]
+    # A colleague of the same enterprise pressing is told who answered, by name, and nothing changes.
+    edits = shown.edits
+    outcome = await h.press(CHEN, card, "收到")
+    assert "华油装备制造有限公司已经回执过" in (outcome.toast or "") and shown.edits == edits
+    # Someone bound to no enterprise is refused on the lane too.
+    assert "还没有绑定企业" in ((await h.press(ZHAO, card, "收到")).toast or "")
+    assert sessions == []
+    # A renamed presser takes the full unit of work (the name is written) and is counted the same.
+    renamed = Harness.person("liu", "刘经理")
+    outcome = await h.press(renamed, card, "收到")
+    assert sessions and outcome.toast == "已为宏达机械有限公司回执 HY-2026-01：收到。"
+    assert labels(shown.card)["回执"] == "已回执 2/2"  # type: ignore[arg-type]
+    async with h.app.db.reading() as session:
+        receipts = (await session.execute(select(NoticeReceipt.status, NoticeReceipt.person_id))).all()
+        events = (await session.scalars(select(NoticeEvent.action).order_by(NoticeEvent.id))).all()
+        audits = (
+            await session.scalars(select(AuditEntry.action).where(AuditEntry.action == "notice.confirm"))
+        ).all()
+        names = (await session.scalars(select(Person.display_name).where(Person.external_id == "liu"))).all()
+    assert sorted(str(s) for s, _ in receipts) == ["confirmed", "confirmed"] and all(p for _, p in receipts)
+    assert list(events).count("confirm") == 2 and len(audits) == 2 and names == ["刘经理"]
+
+
+@pytest.mark.storage
+async def test_a_press_the_lane_cannot_take_goes_the_full_path_with_nothing_half_written(
+    any_harness: Harness, sessions: list[object]
+) -> None:
+    h = any_harness
+    await seed(h)
+    await h.say(ZHANG, "/whoami")  # the seed gave nobody a username: the first message writes it
+    card = next(s for s in await h.say(LI, MEETING) if s.card is not None)
+    sessions.clear()
+    # 请假 asks for the reason (a question: the full path); the lane's unit was rolled back first.
+    outcome = await h.press(ZHANG, card, "请假")
+    assert sessions and outcome.toast is not None and "原因" in h.texts(h.adapter.sent[-1:])
+    # A forged press naming no notice is refused and audited by the full path.
+    outcome = await h.press(ZHANG, card, data=ReceiptButton(999, "ok").pack())
+    assert outcome.toast is not None and "已失效" in outcome.toast
+    async with h.app.db.reading() as session:
+        assert await session.scalar(select(func.count()).where(AuditEntry.action == "button.refused")) == 1
+    # The same press delivered twice is handled once.
+    sessions.clear()
+    press = ButtonPress("test:twice", ZHANG, card.chat, ReceiptButton(1, "ok").pack(), card.message_id, NOW)
+    first = await h.app.dispatcher.handle(press)
+    again = await h.app.dispatcher.handle(press)
+    assert first.toast is not None and again.toast is None and sessions == []
+    async with h.app.db.reading() as session:
+        assert await session.scalar(select(func.count()).where(ProcessedUpdate.key == "test:twice")) == 1
+        assert await session.scalar(select(func.count()).where(AuditEntry.action == "notice.confirm")) == 1
