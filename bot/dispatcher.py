@@ -28,7 +28,6 @@ from bot.messages import (
     ButtonPress,
     Capabilities,
     Card,
-    CardField,
     ChatRef,
     FileRef,
     Incoming,
@@ -57,6 +56,7 @@ _LATER: ContextVar[Later | None] = ContextVar("later", default=None)
 
 class _FullPath(Exception):
     """Raised inside a unit on the bookkeeping lane to roll it back: the update takes the full path."""
+
 
 Event = Incoming | ButtonPress
 
@@ -231,10 +231,9 @@ class Dispatcher:
 
     async def _press_on_lane(self, press: ButtonPress, inbox_id: int | None, outcome: Outcome) -> list[Queued] | None:
         """Handle a press whose route runs on the bookkeeping lane (`Route.on_lane`: 收到 on a notice card)
-        as one unit there: who pressed (`identity.glance`), the update's key and inbox row, the route's
-        own reads and writes and the outbox rows, in one transaction with no ORM session. None: the
-        press needs the full unit of work (an unknown presser, a name to refresh, a role that does not
-        allow it, or the route says so); nothing was written then."""
+        as one unit there, with no ORM session: who pressed, the update's key and inbox row, the route's
+        reads and writes, the outbox rows. None: the full unit of work takes it (an unknown presser, a
+        name to refresh, a role that does not allow it, or the route says so); nothing was written."""
         route = self.routes.buttons.get(press.data.split(":", 1)[0])
         if route is None or route.on_lane is None or route.button is None:
             return None
@@ -248,19 +247,12 @@ class Dispatcher:
             return None
         if queued is None:
             logger.info("update %s already processed; skipped", press.update_key)
-            return []
-        return queued
+        return queued or []
 
     def _press_unit(
-        self,
-        lane: Lane,
-        route: Route,
-        press: ButtonPress,
-        button: Any,
-        inbox_id: int | None,
-        platforms: dict[str, Capabilities],
-        outcome: Outcome,
-    ) -> list[Queued] | None:
+        self, lane: Lane, route: Route, press: ButtonPress, button: Any, inbox_id: int | None,
+        platforms: dict[str, Capabilities], outcome: Outcome,
+    ) -> list[Queued] | None:  # fmt: skip
         s, c = press.sender, press.chat
         seen = identity.glance(lane, s.platform, s.user_id, c.chat_id)
         actor, place = seen.actor, seen.place
@@ -597,27 +589,6 @@ class Dispatcher:
             assert seen.actor is not None
             return await route.call(event, self._deps(session, seen.actor, attachments, **extra))
         return await route.call(event, self._deps(session, actor, attachments, **extra))
-
-
-def fit_card(card: Card, caps: Capabilities) -> Card:
-    """Return the card as a platform without buttons can show it: each action as its command."""
-    if caps.buttons or not card.actions:
-        return card
-    commands = [b.command for row in card.actions for b in row if b.command]
-    extra = (CardField("actions", T.CARD_COMMANDS_LABEL, "\n".join(commands)),) if commands else ()
-    return replace(card, fields=card.fields + extra, actions=())
-
-
-def fit(reply: Reply, caps: Capabilities) -> Reply:
-    """Return the reply in the form a platform can show (see `fit_card`)."""
-    if caps.buttons:
-        return reply
-    card = fit_card(reply.card, caps) if reply.card is not None else None
-    commands = [b.command for row in reply.buttons for b in row if b.command]
-    text = reply.text
-    if commands:
-        text = "\n".join([text or "", T.BUTTON_COMMANDS_HINT, *commands]).strip()
-    return replace(reply, card=card, text=text, buttons=())
 
 
 def _one_line(exc: BaseException) -> str:

@@ -32,7 +32,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import outbox
 from bot.clock import Clock
 from bot.config import Settings
-from bot.dispatcher import Adapter, Dispatcher, PrivateBatchAdapter, fit, fit_card
+from bot.dispatcher import Adapter, Dispatcher, PrivateBatchAdapter
+from bot.fit import fit, fit_card
 from bot.messages import (
     Capabilities,
     ChatRef,
