@@ -170,5 +170,15 @@ class CoreLane:
 
 
 def lane_of(conn: Lane | Connection) -> Lane:
-    """Return a lane for a unit given a lane or a SQLAlchemy Connection (`AsyncConnection.run_sync`)."""
-    return CoreLane(conn) if isinstance(conn, Connection) else conn
+    """Return a lane for a unit given a lane or a SQLAlchemy Connection (`AsyncConnection.run_sync`).
+
+    On SQLite in the loop's thread (`storage/sqlite_inloop.py`) the Connection's own sqlite3 connection
+    is the lane: the unit's statements run in the session's transaction, after what the session flushed,
+    at the lane's cost (a unit run in an ORM unit of work, e.g. the outbox rows of every update)."""
+    if not isinstance(conn, Connection):
+        return conn
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.dbapi_connection
+        if isinstance(raw, sqlite3.Connection):
+            return SqliteLane(raw, conn.dialect)
+    return CoreLane(conn)
