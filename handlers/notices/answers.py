@@ -93,7 +93,7 @@ async def receipt_button(
     if found is None:
         return await refuse(session, actor, press, now, T.BUTTON_STALE)
     if button.answer == "ok":
-        return await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=True)
+        return await _answer(session, actor, found.id, ReceiptStatus.CONFIRMED, settings, now, toast=True)
     try:
         await notice_ops.check_answer(session, found, actor, ReceiptStatus.LEAVE, now)
     except Refused as exc:
@@ -123,7 +123,7 @@ async def _ask_leave(
 async def _answer(
     session: AsyncSession,
     actor: Person,
-    notice: Notice,
+    notice_id: int,
     status: ReceiptStatus,
     settings: Settings,
     now: datetime,
@@ -137,7 +137,7 @@ async def _answer(
     await session.flush()
     conn = await session.connection()
     replies = await conn.run_sync(
-        answered_on, actor, notice.id, status, settings, now, toast=toast, reason=reason, substitute=substitute
+        answered_on, actor, notice_id, status, settings, now, toast=toast, reason=reason, substitute=substitute
     )
     return replies if replies is not None else [Reply(text=T.BUTTON_STALE, toast=toast)]
 
@@ -209,7 +209,7 @@ async def _leave(
     return await _answer(
         session,
         actor,
-        found,
+        found.id,
         ReceiptStatus.LEAVE,
         settings,
         now,
@@ -237,13 +237,10 @@ async def leave_reason(
     if not reason:
         return Reply(text=T.LEAVE_NEED_REASON)
     await drop(session, msg.chat, actor)
-    found = await notice_queries.get(session, question.notice_id)
-    if found is None:
-        return Reply(text=T.BUTTON_STALE)
-    return await _answer(
+    return await _answer(  # a notice gone since is said to be (`_answer`)
         session,
         actor,
-        found,
+        question.notice_id,
         ReceiptStatus.LEAVE,
         settings,
         now,
@@ -279,7 +276,7 @@ async def confirm(
         if found is None:
             return problem
     assert found is not None
-    replies = await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+    replies = await _answer(session, actor, found.id, ReceiptStatus.CONFIRMED, settings, now, toast=False)
     return _quietly(replies, actor, msg.chat, reach)
 
 
@@ -347,7 +344,7 @@ async def reply_to_card(
     if not may_answer_for_enterprise(actor):
         return _hint(actor, msg.chat, reach, refusal_text(Refused(Refusal.NO_ENTERPRISE, found), actor))
     if confirm_:
-        replies = await _answer(session, actor, found, ReceiptStatus.CONFIRMED, settings, now, toast=False)
+        replies = await _answer(session, actor, found.id, ReceiptStatus.CONFIRMED, settings, now, toast=False)
         return _quietly(replies, actor, msg.chat, reach)
     rest = text.removeprefix(T.BTN_RECEIPT_LEAVE).lstrip(" ：:，,")
     return await _leave(session, actor, found, rest, msg.chat, settings, now)
