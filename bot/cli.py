@@ -59,10 +59,10 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
         await _prepare_when_reachable(app, migrate)
         # Each platform's library is imported only when that platform is configured.
         if settings.telegram.token is not None:
-            with _without("cryptography"):
+            with _without("cryptography", "trio"):  # the adapter's HTTP clients load httpcore
                 from bot.adapters import telegram
 
-            adapters.append(telegram.TelegramAdapter(settings.telegram, app.dispatcher, app.inbox))
+                adapters.append(telegram.TelegramAdapter(settings.telegram, app.dispatcher, app.inbox))
             refusals.append(telegram.StartupError)
         if settings.dingtalk.configured:
             from bot.adapters import dingtalk
@@ -518,20 +518,22 @@ def _outage_in_one_line(record: logging.LogRecord) -> bool:
 
 
 @contextlib.contextmanager
-def _without(module: str) -> Iterator[None]:
-    """Hide an installed package while a library is imported that would load it for nothing.
+def _without(*modules: str) -> Iterator[None]:
+    """Hide installed packages while a library is imported that would load them for nothing.
 
     python-telegram-bot imports `cryptography` (Telegram Passport, which the bot never uses) whenever it
     is installed, and the WeCom adapter's media decryption installs it: about 9 MB of resident memory.
-    Hidden while `telegram` is first imported, it stays importable for WeCom afterwards."""
-    if module in sys.modules:
-        yield
-        return
-    sys.modules[module] = None  # type: ignore[assignment]  # an import of it fails as "not installed"
+    httpcore (imported when the adapter makes its HTTP clients) imports `trio` whenever it is installed (a
+    development tool brings it), about 3.5 MB with its dependencies, though it only ever runs on asyncio.
+    Hidden while they are first imported, both stay importable afterwards (WeCom needs `cryptography`)."""
+    hidden = [m for m in modules if m not in sys.modules]
+    for module in hidden:
+        sys.modules[module] = None  # type: ignore[assignment]  # an import of it fails as "not installed"
     try:
         yield
     finally:
-        del sys.modules[module]
+        for module in hidden:
+            del sys.modules[module]
 
 
 def main(argv: list[str] | None = None) -> int:
