@@ -1,25 +1,199 @@
-"""Settings: one pydantic-settings model; environment over the TOML file over defaults.
+"""Settings: plain dataclasses checked as they are built; environment over the TOML file over defaults.
 
 Built once by `load_settings` at start and passed down; nothing reads settings at import time.
 Environment variables use the prefix `SAFETYBOT_` and `__` between section and key, e.g.
 `SAFETYBOT_TELEGRAM__TOKEN`, `SAFETYBOT_DINGTALK__CLIENT_SECRET` or `SAFETYBOT_WECOM__SECRET`.
+A value from the environment is text: numbers and true/false are read from it, lists as JSON.
+
+The checks are this module's own (no pydantic): types, bounds and each key's own rule, every value
+checked where the section is built, so a section made in code is checked as one read from the file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
+import json
+import os
 import tomllib
+import typing
 import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+ENV_PREFIX = "SAFETYBOT_"
+UNKNOWN_KEY = "unknown key; see config.example.toml for the keys that exist"
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming key, file and expectation."""
+
+
+class Invalid(ValueError):
+    """A value that does not fit its key: where it is (keys from the section it was found in) and why."""
+
+    def __init__(self, loc: tuple[str, ...], msg: str) -> None:
+        super().__init__(msg)
+        self.loc = loc
+        self.msg = msg
+
+
+class SecretStr:
+    """A secret (a token, an app secret): printed as asterisks, read with `get_secret_value`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """Return the secret itself."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')"
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def rules(
+    check: Callable[[Any], Any] | None = None,
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    gt: float | None = None,
+) -> dict[str, Any]:
+    """Return a key's rules for its field's metadata: bounds, and a check that may also tidy the value."""
+    given = {"check": check, "ge": ge, "le": le, "gt": gt}
+    return {k: v for k, v in given.items() if v is not None}
+
+
+_TRUE = {"true", "1", "yes", "on", "t", "y"}
+_FALSE = {"false", "0", "no", "off", "f", "n"}
+
+
+def _number(value: Any, kind: type[int] | type[float]) -> int | float:
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value.strip()) if kind is int else float(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"Input should be a valid {'integer' if kind is int else 'number'}")
+    if kind is int and value != int(value):
+        raise ValueError("Input should be a valid integer, got a number with a fractional part")
+    return kind(value)
+
+
+def _from_json(value: Any, kind: type) -> Any:
+    """Read a list or table given as text (from the environment) as JSON."""
+    if isinstance(value, str):
+        with contextlib.suppress(ValueError):
+            value = json.loads(value)
+    if not isinstance(value, kind):
+        raise ValueError(f"Input should be a valid {'list' if kind is list else 'dictionary'}")
+    return value
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    """Return the value as the type its key holds (text from the environment read as that type)."""
+    if hint is str:
+        if not isinstance(value, str):
+            raise ValueError("Input should be a valid string")
+        return value
+    if hint is bool:
+        if isinstance(value, bool):
+            return value
+        word = str(value).strip().lower() if isinstance(value, str | int) else None
+        if word in _TRUE or word in _FALSE:
+            return word in _TRUE
+        raise ValueError("Input should be a valid boolean")
+    if hint is int or hint is float:
+        return _number(value, hint)
+    if hint is Path:
+        if not isinstance(value, str | os.PathLike):
+            raise ValueError("Input should be a valid path")
+        return Path(value)
+    if hint == list[str]:
+        items = _from_json(value, list)
+        if not all(isinstance(item, str) for item in items):
+            raise ValueError("Input should be a list of strings")
+        return items
+    if hint == SecretStr | None:
+        if value is None or isinstance(value, SecretStr):
+            return value
+        return SecretStr(_coerce(value, str))
+    if isinstance(hint, type) and issubclass(hint, Section):
+        return value if isinstance(value, hint) else build(hint, _from_json(value, dict))
+    if typing.get_origin(hint) is dict:
+        section = typing.get_args(hint)[1]
+        table = _from_json(value, dict)
+        built = {}
+        for key, item in table.items():
+            try:
+                built[key] = item if isinstance(item, section) else build(section, _from_json(item, dict))
+            except Invalid as exc:
+                raise Invalid((str(key), *exc.loc), exc.msg) from None
+        return built
+    raise TypeError(f"no rule for a setting of type {hint!r}")  # a key declared with a new type
+
+
+_HINTS: dict[type, dict[str, Any]] = {}  # each section's keys and their types, read once
+
+
+def _hints(cls: type) -> dict[str, Any]:
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
+
+
+class Section:
+    """A group of keys (one TOML table); its values are converted and checked when it is built."""
+
+    def __post_init__(self) -> None:
+        hints = _hints(type(self))
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            try:
+                value = _coerce(getattr(self, f.name), hints[f.name])
+                _within(value, f.metadata)
+                check = f.metadata.get("check")
+                if check is not None:
+                    value = check(value)
+            except Invalid as exc:
+                raise Invalid((f.name, *exc.loc), exc.msg) from None
+            except ValueError as exc:
+                raise Invalid((f.name,), str(exc)) from None
+            object.__setattr__(self, f.name, value)
+
+
+def _within(value: Any, rules: Mapping[str, Any]) -> None:
+    if "ge" in rules and value < rules["ge"]:
+        raise ValueError(f"Input should be greater than or equal to {rules['ge']}")
+    if "gt" in rules and value <= rules["gt"]:
+        raise ValueError(f"Input should be greater than {rules['gt']}")
+    if "le" in rules and value > rules["le"]:
+        raise ValueError(f"Input should be less than or equal to {rules['le']}")
+
+
+S = typing.TypeVar("S", bound=Section)
+
+
+def build(cls: type[S], data: Mapping[str, Any]) -> S:
+    """Build a section from a table, refusing keys it does not have."""
+    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    for key in data:
+        if key not in names:
+            raise Invalid((str(key),), UNKNOWN_KEY)
+    return cls(**data)
 
 
 def _check_platform_ids(values: list[str], what: str) -> list[str]:
@@ -32,47 +206,45 @@ def _check_platform_ids(values: list[str], what: str) -> list[str]:
     return values
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {value!r}") from exc
+    return value
 
 
-class ParkSettings(_Section):
+def _check_chats(value: list[str]) -> list[str]:
+    return _check_platform_ids(value, "park group chats")
+
+
+def _check_admins(value: list[str]) -> list[str]:
+    return _check_platform_ids(value, "admins")
+
+
+def _check_quiet(value: str) -> str:
+    _quiet_window(value)
+    return value
+
+
+@dataclass
+class ParkSettings(Section):
     name: str = "示范工业园区"
-    timezone: str = "Asia/Shanghai"
-    chats: list[str] = Field(default_factory=list)
+    timezone: str = field(default="Asia/Shanghai", metadata=rules(_check_timezone))
+    chats: list[str] = field(default_factory=list, metadata=rules(_check_chats))
     # Working days (Saturdays and Sundays skipped) after the day it was found that an immediate fix
     # (立即整改) may take before it counts as overdue: 1 means by the end of the next working day.
-    immediate_grace_days: int = Field(default=1, ge=0, le=30)
+    immediate_grace_days: int = field(default=1, metadata=rules(ge=0, le=30))
     # Park-time hours in which nobody is reminded privately ("HH:MM-HH:MM"; may run past midnight).
-    quiet_hours: str = "22:00-07:00"
+    quiet_hours: str = field(default="22:00-07:00", metadata=rules(_check_quiet))
     # Hours after a notice (通知, not a meeting) is issued before enterprises that have not answered are
     # reminded (then at most once a day, for `notice_reminder_days` days).
-    notice_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
-    notice_reminder_days: int = Field(default=3, ge=1, le=30)
+    notice_reminder_hours: int = field(default=24, metadata=rules(ge=1, le=24 * 14))
+    notice_reminder_days: int = field(default=3, metadata=rules(ge=1, le=30))
     # Whether the inspector (检查专家) who found a hazard may also do its re-check (复查): accept or reject
     # the fix, as a manager does, and get the fix to check. Off: managers verify; the inspector is told
     # when it is closed either way.
     inspector_recheck: bool = False
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet(cls, value: str) -> str:
-        _quiet_window(value)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {value!r}") from exc
-        return value
-
-    @field_validator("chats")
-    @classmethod
-    def _chats(cls, value: list[str]) -> list[str]:
-        return _check_platform_ids(value, "park group chats")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -111,36 +283,33 @@ def _quiet_window(value: str) -> tuple[time, time]:
     return first, second
 
 
-class AccessSettings(_Section):
-    admins: list[str] = Field(default_factory=list)
-
-    @field_validator("admins")
-    @classmethod
-    def _admins(cls, value: list[str]) -> list[str]:
-        return _check_platform_ids(value, "admins")
-
-
-class DatabaseSettings(_Section):
-    url: str = "sqlite+aiosqlite:///./data/safetybot.db"
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "expected sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db, "
-                f"got {value.split('://')[0]!r}"
-            )
-        return value
+def _check_database_url(value: str) -> str:
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError(
+            "expected sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db, "
+            f"got {value.split('://')[0]!r}"
+        )
+    return value
 
 
-class StorageSettings(_Section):
+@dataclass
+class AccessSettings(Section):
+    admins: list[str] = field(default_factory=list, metadata=rules(_check_admins))
+
+
+@dataclass
+class DatabaseSettings(Section):
+    url: str = field(default="sqlite+aiosqlite:///./data/safetybot.db", metadata=rules(_check_database_url))
+
+
+@dataclass
+class StorageSettings(Section):
     photo_dir: Path = Path("./data/photos")
-    max_photo_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_photo_bytes: int = field(default=20 * 1024 * 1024, metadata=rules(gt=0))
     # Largest image accepted, in pixels (width × height), read from the header before decoding. 120 MP
     # takes the largest common phone photos (108 MP, 12000 × 9000); a 200 MP photo is over 20 MB anyway.
     # Decoding costs about 4 bytes a pixel for formats other than JPEG (480 MB at this limit).
-    max_pixels: int = Field(default=120_000_000, gt=0)
+    max_pixels: int = field(default=120_000_000, metadata=rules(gt=0))
 
     @property
     def reports_dir(self) -> Path:
@@ -152,14 +321,16 @@ class StorageSettings(_Section):
         return self.reports_dir / f"{name}-{at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}{suffix}"
 
 
-class TelegramSettings(_Section):
+@dataclass
+class TelegramSettings(Section):
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
-    poll_timeout: int = Field(default=30, ge=0, le=50)
+    poll_timeout: int = field(default=30, metadata=rules(ge=0, le=50))
 
 
-class DingTalkSettings(_Section):
+@dataclass
+class DingTalkSettings(Section):
     """The DingTalk enterprise internal app whose robot runs in Stream mode (keys as the developer console names them)."""
 
     client_id: str = ""  # the AppKey; also the robot's robotCode
@@ -178,7 +349,8 @@ class DingTalkSettings(_Section):
         )
 
 
-class WeComSettings(_Section):
+@dataclass
+class WeComSettings(Section):
     """The WeCom 智能机器人 in API mode over its long connection (keys as the admin console names them)."""
 
     bot_id: str = ""  # the bot's Bot ID
@@ -193,36 +365,41 @@ class WeComSettings(_Section):
         return bool(self.bot_id) and self.secret is not None and bool(self.secret.get_secret_value())
 
 
-class PlatformLimits(_Section):
+@dataclass
+class PlatformLimits(Section):
     """How fast the bot may write on one platform; the defaults are Telegram's published limits."""
 
-    overall_per_second: float = Field(default=30.0, gt=0)  # every chat together
-    per_group_per_minute: float = Field(default=20.0, gt=0)  # one group
-    private_per_second: float = Field(default=1.0, gt=0)  # one private chat, on average
-    private_burst: int = Field(
-        default=3, ge=1
-    )  # messages a private chat may get at once (one answer's parts)
+    overall_per_second: float = field(default=30.0, metadata=rules(gt=0))  # every chat together
+    per_group_per_minute: float = field(default=20.0, metadata=rules(gt=0))  # one group
+    private_per_second: float = field(default=1.0, metadata=rules(gt=0))  # one private chat, on average
+    # Messages a private chat may get at once (one answer's parts).
+    private_burst: int = field(default=3, metadata=rules(ge=1))
 
 
-class SendingSettings(_Section):
+def _default_limits() -> dict[str, PlatformLimits]:
+    return {
+        "telegram": PlatformLimits(),
+        "dingtalk": PlatformLimits(overall_per_second=20.0, private_per_second=20.0, private_burst=20),
+        # WeCom's 智能机器人: 30 messages a minute in one chat (replies and proactive sends together).
+        "wecom": PlatformLimits(
+            overall_per_second=10.0, per_group_per_minute=30.0, private_per_second=0.5, private_burst=3
+        ),
+    }
+
+
+@dataclass
+class SendingSettings(Section):
     """The outbox sender: pacing per platform, retries of failed sends."""
 
     # Platforms not named here are not paced (the console). DingTalk allows 20 calls a second per API and
     # app; a batch of private messages is one call.
-    limits: dict[str, PlatformLimits] = Field(
-        default_factory=lambda: {
-            "telegram": PlatformLimits(),
-            "dingtalk": PlatformLimits(overall_per_second=20.0, private_per_second=20.0, private_burst=20),
-            # WeCom's 智能机器人: 30 messages a minute in one chat (replies and proactive sends together).
-            "wecom": PlatformLimits(
-                overall_per_second=10.0, per_group_per_minute=30.0, private_per_second=0.5, private_burst=3
-            ),
-        }
-    )
-    retries: int = Field(default=6, ge=0, le=20)  # tries after the first, on 5xx, timeouts, network errors
-    retry_base: float = Field(default=1.0, gt=0)  # seconds before the first retry; doubles, with jitter
-    retry_max: float = Field(default=60.0, gt=0)  # longest pause between two tries
-    chats_at_once: int = Field(default=64, ge=1)  # chats sent to side by side
+    limits: dict[str, PlatformLimits] = field(default_factory=_default_limits)
+    # Tries after the first, on 5xx, timeouts, network errors.
+    retries: int = field(default=6, metadata=rules(ge=0, le=20))
+    # Seconds before the first retry; doubles, with jitter.
+    retry_base: float = field(default=1.0, metadata=rules(gt=0))
+    retry_max: float = field(default=60.0, metadata=rules(gt=0))  # longest pause between two tries
+    chats_at_once: int = field(default=64, metadata=rules(ge=1))  # chats sent to side by side
 
 
 def _check_cron(value: str) -> str:
@@ -237,49 +414,50 @@ def _check_cron(value: str) -> str:
     return value
 
 
-class ScheduleSettings(_Section):
+@dataclass
+class ScheduleSettings(Section):
     """When the periodic jobs run: crontab lines read in the park's time zone."""
 
     enabled: bool = True
-    digest: str = "30 8 * * mon"  # the weekly digest (周报) of the week before, to every park group
-    overdue: str = "0 9 * * *"  # overdue cards re-rendered, leads reminded, managers told
-    reminders: str = "*/10 * * * *"  # private reminders held back by quiet hours go out
-    escalate_after_days: int = Field(default=3, ge=1, le=60)  # days overdue before managers are told
-    catch_up_hours: int = Field(default=48, ge=0, le=24 * 14)  # a run missed this recently is made at start
+    # The weekly digest (周报), to every park group.
+    digest: str = field(default="30 8 * * mon", metadata=rules(_check_cron))
+    # Overdue cards re-rendered, leads reminded, managers told.
+    overdue: str = field(default="0 9 * * *", metadata=rules(_check_cron))
+    # Private reminders held back by quiet hours go out.
+    reminders: str = field(default="*/10 * * * *", metadata=rules(_check_cron))
+    # Days overdue before managers are told.
+    escalate_after_days: int = field(default=3, metadata=rules(ge=1, le=60))
+    # A run missed this recently is made at start.
+    catch_up_hours: int = field(default=48, metadata=rules(ge=0, le=24 * 14))
     # Roll calls (应急点名, /alert): the job that reminds silent members runs this often; a member who has not
     # answered is reminded every `alert_remind_minutes`, at most `alert_reminders` times. Quiet hours never
     # hold an alert back.
-    alerts: str = "* * * * *"
-    alert_remind_minutes: int = Field(default=3, ge=1, le=120)
-    alert_reminders: int = Field(default=2, ge=0, le=10)
-
-    @field_validator("digest", "overdue", "reminders", "alerts")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        return _check_cron(value)
+    alerts: str = field(default="* * * * *", metadata=rules(_check_cron))
+    alert_remind_minutes: int = field(default=3, metadata=rules(ge=1, le=120))
+    alert_reminders: int = field(default=2, metadata=rules(ge=0, le=10))
 
 
-class WebSettings(_Section):
+def _check_listen(value: str) -> str:
+    if value:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError(f'expected "host:port" such as "127.0.0.1:8080", got {value!r}')
+    return value
+
+
+def _check_base_url(value: str) -> str:
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError(f'expected an address such as "https://desk.example.org", got {value!r}')
+    return value.rstrip("/")
+
+
+@dataclass
+class WebSettings(Section):
     """The web desk (`bot/web/`): where it listens, and the address people open it at."""
 
-    listen: str = ""  # "127.0.0.1:8080"; empty: no web desk
-    base_url: str = ""  # "https://desk.example.org" behind a TLS proxy; links in the chat and the export
-
-    @field_validator("listen")
-    @classmethod
-    def _listen(cls, value: str) -> str:
-        if value:
-            host, sep, port = value.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-                raise ValueError(f'expected "host:port" such as "127.0.0.1:8080", got {value!r}')
-        return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _base(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError(f'expected an address such as "https://desk.example.org", got {value!r}')
-        return value.rstrip("/")
+    listen: str = field(default="", metadata=rules(_check_listen))  # "127.0.0.1:8080"; empty: no web desk
+    # "https://desk.example.org" behind a TLS proxy; links in the chat and the export
+    base_url: str = field(default="", metadata=rules(_check_base_url))
 
     @property
     def enabled(self) -> bool:
@@ -303,38 +481,51 @@ class WebSettings(_Section):
         return self.base_url.startswith("https://")
 
 
-class Settings(BaseSettings):
+@dataclass
+class Settings(Section):
     """Everything the bot is configured with."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SAFETYBOT_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        nested_model_default_partial_update=True,
-    )
+    park: ParkSettings = field(default_factory=ParkSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
+    wecom: WeComSettings = field(default_factory=WeComSettings)
+    sending: SendingSettings = field(default_factory=SendingSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
-    park: ParkSettings = Field(default_factory=ParkSettings)
-    access: AccessSettings = Field(default_factory=AccessSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    storage: StorageSettings = Field(default_factory=StorageSettings)
-    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
-    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
-    wecom: WeComSettings = Field(default_factory=WeComSettings)
-    sending: SendingSettings = Field(default_factory=SendingSettings)
-    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
-    web: WebSettings = Field(default_factory=WebSettings)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Let the environment win over the TOML values handed in as init arguments."""
-        return (env_settings, init_settings)
+def _environment(sections: set[str]) -> dict[str, Any]:
+    """Return the `SAFETYBOT_SECTION__KEY` variables (any case) as nested tables, for known sections."""
+    found: dict[str, Any] = {}
+    for name, value in os.environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        if path[0] not in sections or len(path) < 2 or not all(path):
+            continue
+        node = found
+        for part in path[:-1]:
+            nested = node.setdefault(part, {})
+            if not isinstance(nested, dict):
+                break
+            node = nested
+        else:
+            node[path[-1]] = value
+    return found
+
+
+def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> None:
+    """Put `top`'s values over `base`'s, table by table."""
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _overlay(base[key], value)
+        elif isinstance(value, Mapping):
+            base[key] = dict(value)
+        else:
+            base[key] = value
 
 
 def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -350,13 +541,9 @@ def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) ->
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
+    _overlay(data, _environment({f.name for f in dataclasses.fields(Settings)}))
     try:
-        return Settings(**data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key; see config.example.toml for the keys that exist"
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"config error: {key} in {where}: {msg}") from None
+        return build(Settings, data)
+    except Invalid as exc:
+        key = ".".join(exc.loc) or "(top level)"
+        raise ConfigError(f"config error: {key} in {where}: {exc.msg}") from None

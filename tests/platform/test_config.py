@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import ConfigError, PlatformLimits, SecretStr, TelegramSettings, WebSettings, load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,7 +30,7 @@ def test_environment_overrides_file_and_token_stays_secret(
     s = load_settings(cfg)
     assert s.telegram.token is not None and s.telegram.token.get_secret_value() == "222:env-secret"
     assert s.park.name == "甲园区" and s.park.timezone == "Asia/Urumqi"
-    assert "222:env-secret" not in repr(s) and "222:env-secret" not in str(s.model_dump())
+    assert "222:env-secret" not in repr(s) and "222:env-secret" not in str(asdict(s))
 
 
 @pytest.mark.parametrize(
@@ -57,3 +58,69 @@ def test_bad_value_names_key_file_and_expectation(tmp_path: Path, toml: str, exp
 def test_missing_file_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"not found; copy config\.example\.toml"):
         load_settings(tmp_path / "nope.toml")
+
+
+def test_environment_values_are_read_as_their_keys_types(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cfg = tmp_path / "c.toml"
+    cfg.write_text("[sending.limits.telegram]\nprivate_burst = 5\n", encoding="utf-8")
+    monkeypatch.setenv("SAFETYBOT_TELEGRAM__POLL_TIMEOUT", "12")
+    monkeypatch.setenv("SAFETYBOT_SCHEDULE__ENABLED", "false")
+    monkeypatch.setenv("safetybot_park__chats", '["telegram:-100123"]')
+    monkeypatch.setenv("SAFETYBOT_SENDING__LIMITS__TELEGRAM__OVERALL_PER_SECOND", "2.5")
+    monkeypatch.setenv("SAFETYBOT_NOT_A_SECTION", "ignored")
+    s = load_settings(cfg)
+    assert s.telegram.poll_timeout == 12 and s.schedule.enabled is False
+    assert s.park.chats == ["telegram:-100123"]
+    telegram = s.sending.limits["telegram"]
+    assert (
+        telegram.overall_per_second == 2.5
+        and telegram.private_burst == 5
+        and telegram.private_per_second == 1.0
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        (
+            "SAFETYBOT_TELEGRAM__POLL_TIMEOUT",
+            "soon",
+            "telegram.poll_timeout in (defaults): Input should be a valid integer",
+        ),
+        (
+            "SAFETYBOT_SCHEDULE__ENABLED",
+            "maybe",
+            "schedule.enabled in (defaults): Input should be a valid boolean",
+        ),
+        (
+            "SAFETYBOT_SENDING__RETRIES",
+            "21",
+            "sending.retries in (defaults): Input should be less than or equal to 20",
+        ),
+        ("SAFETYBOT_PARK__NMAE", "x", "park.nmae in (defaults): unknown key"),
+        (
+            "SAFETYBOT_SENDING__LIMITS__TELEGRAM__PRIVATE_BURST",
+            "0",
+            "sending.limits.telegram.private_burst in",
+        ),
+    ],
+)
+def test_a_bad_environment_value_names_its_key(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as err:
+        load_settings(None)
+    assert expected in str(err.value)
+
+
+def test_a_section_made_in_code_is_checked_and_a_secret_never_printed() -> None:
+    with pytest.raises(ValueError, match="greater than 0"):
+        PlatformLimits(overall_per_second=0)
+    with pytest.raises(ValueError, match="host:port"):
+        WebSettings(listen="nowhere")
+    secret = TelegramSettings(token="333:code")  # type: ignore[arg-type]  # text is read as a secret
+    assert secret.token == SecretStr("333:code") and "333:code" not in f"{secret!r} {secret.token}"
+    assert replace(secret, poll_timeout="7").poll_timeout == 7  # type: ignore[arg-type]

@@ -4,6 +4,7 @@ the buttons they may press, scoped by role: a lead their enterprise's, managers 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -140,9 +141,7 @@ async def test_sections_say_how_many_more_wait_beyond_those_shown(harness: Harne
 async def rechecking(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """A harness whose park lets the inspector who found a hazard re-check its fix."""
     settings = make_settings(sqlite_url, tmp_path)
-    settings = settings.model_copy(
-        update={"park": settings.park.model_copy(update={"inspector_recheck": True})}
-    )
+    settings = replace(settings, park=replace(settings.park, inspector_recheck=True))
     h = await Harness.create(settings, clock)
     try:
         yield h

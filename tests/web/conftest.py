@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -67,9 +67,8 @@ async def awaiting_verification(h: Harness) -> None:
 @pytest.fixture
 async def desk(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[DeskTest]:
     """Yield the desk on a seeded park whose hazard YH-2026-0001 awaits verification."""
-    settings = make_settings(sqlite_url, tmp_path).model_copy(
-        update={"web": WebSettings(listen="127.0.0.1:0", base_url=BASE_URL)}
-    )
+    settings = make_settings(sqlite_url, tmp_path)
+    settings = replace(settings, web=WebSettings(listen="127.0.0.1:0", base_url=BASE_URL))
     h = await Harness.create(settings, clock)
     try:
         await awaiting_verification(h)
