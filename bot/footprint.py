@@ -4,7 +4,6 @@ uses, and the heap settled once start-up is over. `bench/hotpath.py` prints the 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import gc
 import sys
 from collections.abc import Iterator
@@ -30,9 +29,10 @@ def without(*modules: str) -> Iterator[None]:
 
 
 def settle() -> None:
-    """Once every platform is up: collect what start-up left behind, move what lives as long as the
-    process (modules, mappers, settings) out of the collector's way, and hand freed heap back to the system."""
+    """Once every platform is up: collect what start-up left behind and move what lives as long as the
+    process (modules, mappers, settings) out of the collector's way, so later collections never walk it.
+
+    Measured with bench/hotpath.py, this changes no RSS figure (idle, 1,000 or 10,000 updates); neither
+    did glibc's malloc_trim(0) here, nor MALLOC_ARENA_MAX=1 or a lower trim threshold, so none is used."""
     gc.collect()
-    gc.freeze()  # later collections no longer walk the objects that exist now
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the memory is simply reused
+    gc.freeze()
