@@ -1,29 +1,30 @@
-"""Settings: plain dataclasses checked as they are built; environment over the TOML file over defaults.
+"""Settings: msgspec Structs read from the TOML file and the environment; environment over file over defaults.
 
 Built once by `load_settings` at start and passed down; nothing reads settings at import time.
 Environment variables use the prefix `SAFETYBOT_` and `__` between section and key, e.g.
 `SAFETYBOT_TELEGRAM__TOKEN`, `SAFETYBOT_DINGTALK__CLIENT_SECRET` or `SAFETYBOT_WECOM__SECRET`.
-A value from the environment is text: numbers and true/false are read from it, lists as JSON.
+A value from the environment is text: msgspec reads numbers and true/false from it; lists are JSON.
 
-The checks are this module's own (no pydantic): types, bounds and each key's own rule, every value
-checked where the section is built, so a section made in code is checked as one read from the file.
+msgspec converts and checks types and bounds (`Meta`); each key's own rule (a time zone, a crontab line)
+is a function named in its section's `rules`. A section made in code is checked as one read from the file.
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
-import json
 import os
+import re
 import tomllib
-import typing
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import msgspec
+from msgspec import Meta, field
 
 ENV_PREFIX = "SAFETYBOT_"
 UNKNOWN_KEY = "unknown key; see config.example.toml for the keys that exist"
@@ -31,15 +32,6 @@ UNKNOWN_KEY = "unknown key; see config.example.toml for the keys that exist"
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming key, file and expectation."""
-
-
-class Invalid(ValueError):
-    """A value that does not fit its key: where it is (keys from the section it was found in) and why."""
-
-    def __init__(self, loc: tuple[str, ...], msg: str) -> None:
-        super().__init__(msg)
-        self.loc = loc
-        self.msg = msg
 
 
 class SecretStr:
@@ -67,133 +59,55 @@ class SecretStr:
         return hash(self._value)
 
 
-def rules(
-    check: Callable[[Any], Any] | None = None,
-    *,
-    ge: float | None = None,
-    le: float | None = None,
-    gt: float | None = None,
-) -> dict[str, Any]:
-    """Return a key's rules for its field's metadata: bounds, and a check that may also tidy the value."""
-    given = {"check": check, "ge": ge, "le": le, "gt": gt}
-    return {k: v for k, v in given.items() if v is not None}
+class BadValue(ValueError):
+    """A key's own rule refused its value (msgspec names only the section: this names the key)."""
+
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(why)
+        self.key = key
 
 
-_TRUE = {"true", "1", "yes", "on", "t", "y"}
-_FALSE = {"false", "0", "no", "off", "f", "n"}
+_reading: ContextVar[bool] = ContextVar("_reading", default=False)  # inside msgspec.convert
 
 
-def _number(value: Any, kind: type[int] | type[float]) -> int | float:
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = json.loads(value.strip()) if kind is int else float(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ValueError(f"Input should be a valid {'integer' if kind is int else 'number'}")
-    if kind is int and value != int(value):
-        raise ValueError("Input should be a valid integer, got a number with a fractional part")
-    return kind(value)
-
-
-def _from_json(value: Any, kind: type) -> Any:
-    """Read a list or table given as text (from the environment) as JSON."""
-    if isinstance(value, str):
-        with contextlib.suppress(ValueError):
-            value = json.loads(value)
-    if not isinstance(value, kind):
-        raise ValueError(f"Input should be a valid {'list' if kind is list else 'dictionary'}")
-    return value
-
-
-def _coerce(value: Any, hint: Any) -> Any:
-    """Return the value as the type its key holds (text from the environment read as that type)."""
-    if hint is str:
-        if not isinstance(value, str):
-            raise ValueError("Input should be a valid string")
+def _from_text(kind: type, value: Any) -> Any:
+    """Read the types msgspec does not know (a path, a secret) from text."""
+    if isinstance(value, kind):
         return value
-    if hint is bool:
-        if isinstance(value, bool):
-            return value
-        word = str(value).strip().lower() if isinstance(value, str | int) else None
-        if word in _TRUE or word in _FALSE:
-            return word in _TRUE
-        raise ValueError("Input should be a valid boolean")
-    if hint is int or hint is float:
-        return _number(value, hint)
-    if hint is Path:
-        if not isinstance(value, str | os.PathLike):
-            raise ValueError("Input should be a valid path")
-        return Path(value)
-    if hint == list[str]:
-        items = _from_json(value, list)
-        if not all(isinstance(item, str) for item in items):
-            raise ValueError("Input should be a list of strings")
-        return items
-    if hint == SecretStr | None:
-        if value is None or isinstance(value, SecretStr):
-            return value
-        return SecretStr(_coerce(value, str))
-    if isinstance(hint, type) and issubclass(hint, Section):
-        return value if isinstance(value, hint) else build(hint, _from_json(value, dict))
-    if typing.get_origin(hint) is dict:
-        section = typing.get_args(hint)[1]
-        table = _from_json(value, dict)
-        built = {}
-        for key, item in table.items():
-            try:
-                built[key] = item if isinstance(item, section) else build(section, _from_json(item, dict))
-            except Invalid as exc:
-                raise Invalid((str(key), *exc.loc), exc.msg) from None
-        return built
-    raise TypeError(f"no rule for a setting of type {hint!r}")  # a key declared with a new type
+    if isinstance(value, str) and kind in (Path, SecretStr):
+        return kind(value)
+    raise TypeError(f"Expected `str`, got `{type(value).__name__}`")
 
 
-_HINTS: dict[type, dict[str, Any]] = {}  # each section's keys and their types, read once
+T = TypeVar("T")
 
 
-def _hints(cls: type) -> dict[str, Any]:
-    if cls not in _HINTS:
-        _HINTS[cls] = typing.get_type_hints(cls)
-    return _HINTS[cls]
+def _convert(data: Any, kind: type[T]) -> T:
+    """Return `data` (tables, values or text) as `kind`; raise msgspec.ValidationError."""
+    token = _reading.set(True)
+    try:
+        return msgspec.convert(data, kind, strict=False, dec_hook=_from_text)
+    finally:
+        _reading.reset(token)
 
 
-class Section:
-    """A group of keys (one TOML table); its values are converted and checked when it is built."""
+class Section(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A group of keys (one TOML table); converted and checked by msgspec, then by its keys' own rules."""
+
+    # Each key's own rule: it returns the value (perhaps tidied) or raises ValueError saying what it expects.
+    rules: ClassVar[dict[str, Callable[[Any], Any]]] = {}
 
     def __post_init__(self) -> None:
-        hints = _hints(type(self))
-        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+        if not _reading.get():  # made in code: converted and checked as if read from the file
+            checked = _convert(msgspec.structs.asdict(self), type(self))
+            for name in self.__struct_fields__:
+                setattr(self, name, getattr(checked, name))
+            return
+        for name, rule in self.rules.items():
             try:
-                value = _coerce(getattr(self, f.name), hints[f.name])
-                _within(value, f.metadata)
-                check = f.metadata.get("check")
-                if check is not None:
-                    value = check(value)
-            except Invalid as exc:
-                raise Invalid((f.name, *exc.loc), exc.msg) from None
+                setattr(self, name, rule(getattr(self, name)))
             except ValueError as exc:
-                raise Invalid((f.name,), str(exc)) from None
-            object.__setattr__(self, f.name, value)
-
-
-def _within(value: Any, rules: Mapping[str, Any]) -> None:
-    if "ge" in rules and value < rules["ge"]:
-        raise ValueError(f"Input should be greater than or equal to {rules['ge']}")
-    if "gt" in rules and value <= rules["gt"]:
-        raise ValueError(f"Input should be greater than {rules['gt']}")
-    if "le" in rules and value > rules["le"]:
-        raise ValueError(f"Input should be less than or equal to {rules['le']}")
-
-
-S = typing.TypeVar("S", bound=Section)
-
-
-def build(cls: type[S], data: Mapping[str, Any]) -> S:
-    """Build a section from a table, refusing keys it does not have."""
-    names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-    for key in data:
-        if key not in names:
-            raise Invalid((str(key),), UNKNOWN_KEY)
-    return cls(**data)
+                raise BadValue(name, str(exc)) from None
 
 
 def _check_platform_ids(values: list[str], what: str) -> list[str]:
@@ -227,20 +141,21 @@ def _check_quiet(value: str) -> str:
     return value
 
 
-@dataclass
 class ParkSettings(Section):
+    rules = {"timezone": _check_timezone, "chats": _check_chats, "quiet_hours": _check_quiet}
+
     name: str = "示范工业园区"
-    timezone: str = field(default="Asia/Shanghai", metadata=rules(_check_timezone))
-    chats: list[str] = field(default_factory=list, metadata=rules(_check_chats))
+    timezone: str = "Asia/Shanghai"
+    chats: list[str] = []
     # Working days (Saturdays and Sundays skipped) after the day it was found that an immediate fix
     # (立即整改) may take before it counts as overdue: 1 means by the end of the next working day.
-    immediate_grace_days: int = field(default=1, metadata=rules(ge=0, le=30))
+    immediate_grace_days: Annotated[int, Meta(ge=0, le=30)] = 1
     # Park-time hours in which nobody is reminded privately ("HH:MM-HH:MM"; may run past midnight).
-    quiet_hours: str = field(default="22:00-07:00", metadata=rules(_check_quiet))
+    quiet_hours: str = "22:00-07:00"
     # Hours after a notice (通知, not a meeting) is issued before enterprises that have not answered are
     # reminded (then at most once a day, for `notice_reminder_days` days).
-    notice_reminder_hours: int = field(default=24, metadata=rules(ge=1, le=24 * 14))
-    notice_reminder_days: int = field(default=3, metadata=rules(ge=1, le=30))
+    notice_reminder_hours: Annotated[int, Meta(ge=1, le=24 * 14)] = 24
+    notice_reminder_days: Annotated[int, Meta(ge=1, le=30)] = 3
     # Whether the inspector (检查专家) who found a hazard may also do its re-check (复查): accept or reject
     # the fix, as a manager does, and get the fix to check. Off: managers verify; the inspector is told
     # when it is closed either way.
@@ -292,24 +207,25 @@ def _check_database_url(value: str) -> str:
     return value
 
 
-@dataclass
 class AccessSettings(Section):
-    admins: list[str] = field(default_factory=list, metadata=rules(_check_admins))
+    rules = {"admins": _check_admins}
+
+    admins: list[str] = []
 
 
-@dataclass
 class DatabaseSettings(Section):
-    url: str = field(default="sqlite+aiosqlite:///./data/safetybot.db", metadata=rules(_check_database_url))
+    rules = {"url": _check_database_url}
+
+    url: str = "sqlite+aiosqlite:///./data/safetybot.db"
 
 
-@dataclass
 class StorageSettings(Section):
     photo_dir: Path = Path("./data/photos")
-    max_photo_bytes: int = field(default=20 * 1024 * 1024, metadata=rules(gt=0))
+    max_photo_bytes: Annotated[int, Meta(gt=0)] = 20 * 1024 * 1024
     # Largest image accepted, in pixels (width × height), read from the header before decoding. 120 MP
     # takes the largest common phone photos (108 MP, 12000 × 9000); a 200 MP photo is over 20 MB anyway.
     # Decoding costs about 4 bytes a pixel for formats other than JPEG (480 MB at this limit).
-    max_pixels: int = field(default=120_000_000, metadata=rules(gt=0))
+    max_pixels: Annotated[int, Meta(gt=0)] = 120_000_000
 
     @property
     def reports_dir(self) -> Path:
@@ -321,15 +237,13 @@ class StorageSettings(Section):
         return self.reports_dir / f"{name}-{at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}{suffix}"
 
 
-@dataclass
 class TelegramSettings(Section):
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
-    poll_timeout: int = field(default=30, metadata=rules(ge=0, le=50))
+    poll_timeout: Annotated[int, Meta(ge=0, le=50)] = 30
 
 
-@dataclass
 class DingTalkSettings(Section):
     """The DingTalk enterprise internal app whose robot runs in Stream mode (keys as the developer console names them)."""
 
@@ -349,7 +263,6 @@ class DingTalkSettings(Section):
         )
 
 
-@dataclass
 class WeComSettings(Section):
     """The WeCom 智能机器人 in API mode over its long connection (keys as the admin console names them)."""
 
@@ -365,15 +278,14 @@ class WeComSettings(Section):
         return bool(self.bot_id) and self.secret is not None and bool(self.secret.get_secret_value())
 
 
-@dataclass
 class PlatformLimits(Section):
     """How fast the bot may write on one platform; the defaults are Telegram's published limits."""
 
-    overall_per_second: float = field(default=30.0, metadata=rules(gt=0))  # every chat together
-    per_group_per_minute: float = field(default=20.0, metadata=rules(gt=0))  # one group
-    private_per_second: float = field(default=1.0, metadata=rules(gt=0))  # one private chat, on average
+    overall_per_second: Annotated[float, Meta(gt=0)] = 30.0  # every chat together
+    per_group_per_minute: Annotated[float, Meta(gt=0)] = 20.0  # one group
+    private_per_second: Annotated[float, Meta(gt=0)] = 1.0  # one private chat, on average
     # Messages a private chat may get at once (one answer's parts).
-    private_burst: int = field(default=3, metadata=rules(ge=1))
+    private_burst: Annotated[int, Meta(ge=1)] = 3
 
 
 def _default_limits() -> dict[str, PlatformLimits]:
@@ -387,7 +299,6 @@ def _default_limits() -> dict[str, PlatformLimits]:
     }
 
 
-@dataclass
 class SendingSettings(Section):
     """The outbox sender: pacing per platform, retries of failed sends."""
 
@@ -395,11 +306,11 @@ class SendingSettings(Section):
     # app; a batch of private messages is one call.
     limits: dict[str, PlatformLimits] = field(default_factory=_default_limits)
     # Tries after the first, on 5xx, timeouts, network errors.
-    retries: int = field(default=6, metadata=rules(ge=0, le=20))
+    retries: Annotated[int, Meta(ge=0, le=20)] = 6
     # Seconds before the first retry; doubles, with jitter.
-    retry_base: float = field(default=1.0, metadata=rules(gt=0))
-    retry_max: float = field(default=60.0, metadata=rules(gt=0))  # longest pause between two tries
-    chats_at_once: int = field(default=64, metadata=rules(ge=1))  # chats sent to side by side
+    retry_base: Annotated[float, Meta(gt=0)] = 1.0
+    retry_max: Annotated[float, Meta(gt=0)] = 60.0  # longest pause between two tries
+    chats_at_once: Annotated[int, Meta(ge=1)] = 64  # chats sent to side by side
 
 
 def _check_cron(value: str) -> str:
@@ -414,27 +325,28 @@ def _check_cron(value: str) -> str:
     return value
 
 
-@dataclass
 class ScheduleSettings(Section):
     """When the periodic jobs run: crontab lines read in the park's time zone."""
 
+    rules = dict.fromkeys(("digest", "overdue", "reminders", "alerts"), _check_cron)
+
     enabled: bool = True
     # The weekly digest (周报), to every park group.
-    digest: str = field(default="30 8 * * mon", metadata=rules(_check_cron))
+    digest: str = "30 8 * * mon"
     # Overdue cards re-rendered, leads reminded, managers told.
-    overdue: str = field(default="0 9 * * *", metadata=rules(_check_cron))
+    overdue: str = "0 9 * * *"
     # Private reminders held back by quiet hours go out.
-    reminders: str = field(default="*/10 * * * *", metadata=rules(_check_cron))
+    reminders: str = "*/10 * * * *"
     # Days overdue before managers are told.
-    escalate_after_days: int = field(default=3, metadata=rules(ge=1, le=60))
+    escalate_after_days: Annotated[int, Meta(ge=1, le=60)] = 3
     # A run missed this recently is made at start.
-    catch_up_hours: int = field(default=48, metadata=rules(ge=0, le=24 * 14))
+    catch_up_hours: Annotated[int, Meta(ge=0, le=24 * 14)] = 48
     # Roll calls (应急点名, /alert): the job that reminds silent members runs this often; a member who has not
     # answered is reminded every `alert_remind_minutes`, at most `alert_reminders` times. Quiet hours never
     # hold an alert back.
-    alerts: str = field(default="* * * * *", metadata=rules(_check_cron))
-    alert_remind_minutes: int = field(default=3, metadata=rules(ge=1, le=120))
-    alert_reminders: int = field(default=2, metadata=rules(ge=0, le=10))
+    alerts: str = "* * * * *"
+    alert_remind_minutes: Annotated[int, Meta(ge=1, le=120)] = 3
+    alert_reminders: Annotated[int, Meta(ge=0, le=10)] = 2
 
 
 def _check_listen(value: str) -> str:
@@ -451,13 +363,14 @@ def _check_base_url(value: str) -> str:
     return value.rstrip("/")
 
 
-@dataclass
 class WebSettings(Section):
     """The web desk (`bot/web/`): where it listens, and the address people open it at."""
 
-    listen: str = field(default="", metadata=rules(_check_listen))  # "127.0.0.1:8080"; empty: no web desk
+    rules = {"listen": _check_listen, "base_url": _check_base_url}
+
+    listen: str = ""  # "127.0.0.1:8080"; empty: no web desk
     # "https://desk.example.org" behind a TLS proxy; links in the chat and the export
-    base_url: str = field(default="", metadata=rules(_check_base_url))
+    base_url: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -481,7 +394,6 @@ class WebSettings(Section):
         return self.base_url.startswith("https://")
 
 
-@dataclass
 class Settings(Section):
     """Everything the bot is configured with."""
 
@@ -518,14 +430,36 @@ def _environment(sections: set[str]) -> dict[str, Any]:
 
 
 def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> None:
-    """Put `top`'s values over `base`'s, table by table."""
+    """Put the environment's values over `base`'s, table by table; a list or table given as JSON is read."""
     for key, value in top.items():
-        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+        if isinstance(value, Mapping):
+            if not isinstance(base.get(key), dict):
+                base[key] = {}
             _overlay(base[key], value)
-        elif isinstance(value, Mapping):
-            base[key] = dict(value)
         else:
             base[key] = value
+            if value.lstrip().startswith(("[", "{")):
+                with contextlib.suppress(msgspec.DecodeError):
+                    base[key] = msgspec.json.decode(value)
+
+
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<key>.*)`")
+
+
+def _read(data: Any, kind: type[T], where: str, at: str = "") -> T:
+    """Convert a table to a section, or raise ConfigError naming the key (`at` is where the table is)."""
+    try:
+        return _convert(data, kind)
+    except msgspec.ValidationError as exc:
+        why, _, path = str(exc).partition(" - at `$")  # "Expected `int` >= 1 - at `$.park.chats[0]`"
+        keys = [at, path.rstrip("`").lstrip(".")]
+        if isinstance(exc.__cause__, BadValue):
+            keys.append(exc.__cause__.key)
+        elif unknown := _UNKNOWN.fullmatch(why):
+            why = UNKNOWN_KEY
+            keys.append(unknown["key"])
+        key = ".".join(k for k in keys if k) or "(top level)"
+        raise ConfigError(f"config error: {key} in {where}: {why}") from None
 
 
 def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -541,9 +475,11 @@ def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) ->
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
-    _overlay(data, _environment({f.name for f in dataclasses.fields(Settings)}))
-    try:
-        return build(Settings, data)
-    except Invalid as exc:
-        key = ".".join(exc.loc) or "(top level)"
-        raise ConfigError(f"config error: {key} in {where}: {exc.msg}") from None
+    _overlay(data, _environment(set(Settings.__struct_fields__)))
+    sending = data.get("sending")
+    if isinstance(sending, dict) and isinstance(sending.get("limits"), dict):
+        # msgspec's error path does not name table keys ("limits[...]"): each platform's is read on its own.
+        limits = sending["limits"]
+        for platform, table in limits.items():
+            limits[platform] = _read(table, PlatformLimits, where, f"sending.limits.{platform}")
+    return _read(data, Settings, where)

@@ -4,10 +4,10 @@ allows it (`park.inspector_recheck`), doing the re-check (复查) of the fix lik
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from bot.clock import ManualClock
 from handlers import texts as T

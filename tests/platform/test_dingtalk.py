@@ -12,10 +12,10 @@ import logging
 import os
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import func, select
 
 from bot.adapters.dingtalk import DingTalkAdapter, StartupError

@@ -48,7 +48,7 @@ NOT_AT_REST = (
     "websockets",
     "cryptography",  # python-telegram-bot's Telegram Passport, hidden while it is imported
     "trio",  # httpcore's other backend, hidden while the HTTP clients are made
-    "pydantic",  # settings are plain dataclasses
+    "pydantic",  # settings are msgspec Structs
 )
 
 

@@ -4,10 +4,10 @@ the buttons they may press, scoped by role: a lead their enterprise's, managers 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from bot.clock import ManualClock
 from tests.harness import CHEN, LI, LIU, MA, ZHANG, ZHAO, Harness, Sent, jpeg, make_settings, seed

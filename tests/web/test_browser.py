@@ -14,12 +14,12 @@ import base64
 import re
 import socket
 from collections.abc import Iterator
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import select
 
 from bot.app import build_desk
