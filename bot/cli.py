@@ -6,22 +6,21 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import ctypes
-import gc
 import logging
 import signal
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
+from bot import footprint
 from bot.app import App, NotMigrated, build_app, jobs
 from bot.clock import SystemClock
 from bot.config import ConfigError, Settings, load_settings
 from bot.enterprise_csv import CsvError
 from bot.supply_table import CsvError as SupplyFileError
-from storage.db import is_unavailable
+from storage.db import HEAD, current_revision, is_unavailable
 
 if TYPE_CHECKING:
     from bot.scheduler import Scheduler
@@ -49,20 +48,20 @@ class StartupRefused(RuntimeError):
     """A platform refused to start for a reason the operator must fix (said in one line)."""
 
 
-async def _run_platforms(settings: Settings, migrate: bool) -> None:
+async def _run_platforms(settings: Settings, migrate: bool, config: Path | None) -> None:
     """Run every configured platform (Telegram, DingTalk, WeCom) on one database until SIGINT or SIGTERM."""
     app = build_app(settings, SystemClock())
     adapters: list[PlatformAdapter] = []
     scheduler: Scheduler | None = None
     refusals: list[type[BaseException]] = []
     try:
-        await _prepare_when_reachable(app, migrate)
+        await _prepare_when_reachable(app, migrate, config)
         # Each platform's library is imported only when that platform is configured.
         if settings.telegram.token is not None:
-            with _without("cryptography"):
+            with footprint.without("cryptography", "trio"):  # the adapter's HTTP clients load httpcore
                 from bot.adapters import telegram
 
-            adapters.append(telegram.TelegramAdapter(settings.telegram, app.dispatcher, app.inbox))
+                adapters.append(telegram.TelegramAdapter(settings.telegram, app.dispatcher, app.inbox))
             refusals.append(telegram.StartupError)
         if settings.dingtalk.configured:
             from bot.adapters import dingtalk
@@ -96,7 +95,7 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
                             raise StartupRefused(str(exc)) from None
                 if not settled and all(t.done() for t in starting):
                     settled = True
-                    _settle_memory()
+                    footprint.settle()
         finally:
             for task in [*starting, stopping]:
                 task.cancel()
@@ -108,15 +107,6 @@ async def _run_platforms(settings: Settings, migrate: bool) -> None:
                 await adapter.stop()
     finally:
         await app.close()
-
-
-def _settle_memory() -> None:
-    """Once every platform is up: collect what start-up left behind, move what lives as long as the
-    process (modules, mappers, settings) out of the collector's way, and hand freed heap back to the system."""
-    gc.collect()
-    gc.freeze()  # later collections no longer walk the objects that exist now
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6").malloc_trim(0)  # glibc only; elsewhere the memory is simply reused
 
 
 async def _start_schedules(app: App) -> Scheduler | None:
@@ -144,12 +134,16 @@ async def _start_desk(app: App) -> WebServer | None:
     return server
 
 
-async def _prepare_when_reachable(app: App, migrate: bool) -> None:
-    """Prepare the database, waiting with backoff (and saying so in one line) while it cannot be reached."""
+async def _prepare_when_reachable(app: App, migrate: bool, config: Path | None) -> None:
+    """Prepare the database, waiting with backoff (and saying so in one line) while it cannot be reached;
+    pending migrations are applied by a child process, so Alembic and Mako never load in the bot's."""
     delay = 1.0
     while True:
         try:
-            await app.prepare(migrate=migrate)
+            # Only the revision is read here: listing what is pending would load Alembic.
+            if migrate and await current_revision(app.db.engine) != HEAD:
+                await _migrate_in_child(config)
+            await app.prepare(migrate=False)
             return
         except Exception as exc:
             if not is_unavailable(exc):
@@ -165,6 +159,16 @@ async def _prepare_when_reachable(app: App, migrate: bool) -> None:
                 )
             await asyncio.sleep(delay)
             delay = min(delay * 2, 60.0)
+
+
+async def _migrate_in_child(config: Path | None) -> None:
+    """Run `safetybot db upgrade` with the same config file and environment; raise when it fails."""
+    logger.info("applying migrations in a child process")
+    where = ["--config", str(config)] if config is not None else []
+    child = await asyncio.create_subprocess_exec(sys.executable, "-m", "bot.cli", *where, "db", "upgrade")
+    status = await child.wait()
+    if status != 0:
+        raise StartupRefused(f"applying migrations failed (`safetybot db upgrade` exited with {status})")
 
 
 def _console_files(settings: Settings, verbose: bool) -> Path:
@@ -517,23 +521,6 @@ def _outage_in_one_line(record: logging.LogRecord) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def _without(module: str) -> Iterator[None]:
-    """Hide an installed package while a library is imported that would load it for nothing.
-
-    python-telegram-bot imports `cryptography` (Telegram Passport, which the bot never uses) whenever it
-    is installed, and the WeCom adapter's media decryption installs it: about 9 MB of resident memory.
-    Hidden while `telegram` is first imported, it stays importable for WeCom afterwards."""
-    if module in sys.modules:
-        yield
-        return
-    sys.modules[module] = None  # type: ignore[assignment]  # an import of it fails as "not installed"
-    try:
-        yield
-    finally:
-        del sys.modules[module]
-
-
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     # httpx imports its own command-line tool when `rich` and `click` happen to be installed (a development
@@ -558,7 +545,7 @@ def main(argv: list[str] | None = None) -> int:
                     "run `safetybot console`"
                 )
             try:
-                asyncio.run(_run_platforms(settings, migrate=not args.no_migrate))
+                asyncio.run(_run_platforms(settings, migrate=not args.no_migrate, config=args.config))
             except StartupRefused as exc:
                 print(f"safetybot: {exc}", file=sys.stderr)
                 return 2

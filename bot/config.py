@@ -1,25 +1,113 @@
-"""Settings: one pydantic-settings model; environment over the TOML file over defaults.
+"""Settings: msgspec Structs read from the TOML file and the environment; environment over file over defaults.
 
 Built once by `load_settings` at start and passed down; nothing reads settings at import time.
 Environment variables use the prefix `SAFETYBOT_` and `__` between section and key, e.g.
 `SAFETYBOT_TELEGRAM__TOKEN`, `SAFETYBOT_DINGTALK__CLIENT_SECRET` or `SAFETYBOT_WECOM__SECRET`.
+A value from the environment is text: msgspec reads numbers and true/false from it; lists are JSON.
+
+msgspec converts and checks types and bounds (`Meta`); each key's own rule (a time zone, a crontab line)
+is a function named in its section's `rules`. A section made in code is checked as one read from the file.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
 import tomllib
 import uuid
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, ClassVar, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+import msgspec
+from msgspec import Meta, field
+
+ENV_PREFIX = "SAFETYBOT_"
+UNKNOWN_KEY = "unknown key; see config.example.toml for the keys that exist"
 
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message is one line naming key, file and expectation."""
+
+
+class SecretStr:
+    """A secret (a token, an app secret): printed as asterisks, read with `get_secret_value`."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def get_secret_value(self) -> str:
+        """Return the secret itself."""
+        return self._value
+
+    def __repr__(self) -> str:
+        return "SecretStr('**********')"
+
+    def __str__(self) -> str:
+        return "**********" if self._value else ""
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, SecretStr) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+class BadValue(ValueError):
+    """A key's own rule refused its value (msgspec names only the section: this names the key)."""
+
+    def __init__(self, key: str, why: str) -> None:
+        super().__init__(why)
+        self.key = key
+
+
+_reading: ContextVar[bool] = ContextVar("_reading", default=False)  # inside msgspec.convert
+
+
+def _from_text(kind: type, value: Any) -> Any:
+    """Read the types msgspec does not know (a path, a secret) from text."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str) and kind in (Path, SecretStr):
+        return kind(value)
+    raise TypeError(f"Expected `str`, got `{type(value).__name__}`")
+
+
+T = TypeVar("T")
+
+
+def _convert(data: Any, kind: type[T]) -> T:
+    """Return `data` (tables, values or text) as `kind`; raise msgspec.ValidationError."""
+    token = _reading.set(True)
+    try:
+        return msgspec.convert(data, kind, strict=False, dec_hook=_from_text)
+    finally:
+        _reading.reset(token)
+
+
+class Section(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """A group of keys (one TOML table); converted and checked by msgspec, then by its keys' own rules."""
+
+    # Each key's own rule: it returns the value (perhaps tidied) or raises ValueError saying what it expects.
+    rules: ClassVar[dict[str, Callable[[Any], Any]]] = {}
+
+    def __post_init__(self) -> None:
+        if not _reading.get():  # made in code: converted and checked as if read from the file
+            checked = _convert(msgspec.structs.asdict(self), type(self))
+            for name in self.__struct_fields__:
+                setattr(self, name, getattr(checked, name))
+            return
+        for name, rule in self.rules.items():
+            try:
+                setattr(self, name, rule(getattr(self, name)))
+            except ValueError as exc:
+                raise BadValue(name, str(exc)) from None
 
 
 def _check_platform_ids(values: list[str], what: str) -> list[str]:
@@ -32,47 +120,46 @@ def _check_platform_ids(values: list[str], what: str) -> list[str]:
     return values
 
 
-class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+def _check_timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {value!r}") from exc
+    return value
 
 
-class ParkSettings(_Section):
+def _check_chats(value: list[str]) -> list[str]:
+    return _check_platform_ids(value, "park group chats")
+
+
+def _check_admins(value: list[str]) -> list[str]:
+    return _check_platform_ids(value, "admins")
+
+
+def _check_quiet(value: str) -> str:
+    _quiet_window(value)
+    return value
+
+
+class ParkSettings(Section):
+    rules = {"timezone": _check_timezone, "chats": _check_chats, "quiet_hours": _check_quiet}
+
     name: str = "示范工业园区"
     timezone: str = "Asia/Shanghai"
-    chats: list[str] = Field(default_factory=list)
+    chats: list[str] = []
     # Working days (Saturdays and Sundays skipped) after the day it was found that an immediate fix
     # (立即整改) may take before it counts as overdue: 1 means by the end of the next working day.
-    immediate_grace_days: int = Field(default=1, ge=0, le=30)
+    immediate_grace_days: Annotated[int, Meta(ge=0, le=30)] = 1
     # Park-time hours in which nobody is reminded privately ("HH:MM-HH:MM"; may run past midnight).
     quiet_hours: str = "22:00-07:00"
     # Hours after a notice (通知, not a meeting) is issued before enterprises that have not answered are
     # reminded (then at most once a day, for `notice_reminder_days` days).
-    notice_reminder_hours: int = Field(default=24, ge=1, le=24 * 14)
-    notice_reminder_days: int = Field(default=3, ge=1, le=30)
+    notice_reminder_hours: Annotated[int, Meta(ge=1, le=24 * 14)] = 24
+    notice_reminder_days: Annotated[int, Meta(ge=1, le=30)] = 3
     # Whether the inspector (检查专家) who found a hazard may also do its re-check (复查): accept or reject
     # the fix, as a manager does, and get the fix to check. Off: managers verify; the inspector is told
     # when it is closed either way.
     inspector_recheck: bool = False
-
-    @field_validator("quiet_hours")
-    @classmethod
-    def _quiet(cls, value: str) -> str:
-        _quiet_window(value)
-        return value
-
-    @field_validator("timezone")
-    @classmethod
-    def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"expected an IANA time zone such as Asia/Shanghai, got {value!r}") from exc
-        return value
-
-    @field_validator("chats")
-    @classmethod
-    def _chats(cls, value: list[str]) -> list[str]:
-        return _check_platform_ids(value, "park group chats")
 
     @property
     def tz(self) -> ZoneInfo:
@@ -111,36 +198,34 @@ def _quiet_window(value: str) -> tuple[time, time]:
     return first, second
 
 
-class AccessSettings(_Section):
-    admins: list[str] = Field(default_factory=list)
+def _check_database_url(value: str) -> str:
+    if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ValueError(
+            "expected sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db, "
+            f"got {value.split('://')[0]!r}"
+        )
+    return value
 
-    @field_validator("admins")
-    @classmethod
-    def _admins(cls, value: list[str]) -> list[str]:
-        return _check_platform_ids(value, "admins")
+
+class AccessSettings(Section):
+    rules = {"admins": _check_admins}
+
+    admins: list[str] = []
 
 
-class DatabaseSettings(_Section):
+class DatabaseSettings(Section):
+    rules = {"url": _check_database_url}
+
     url: str = "sqlite+aiosqlite:///./data/safetybot.db"
 
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        if not value.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
-            raise ValueError(
-                "expected sqlite+aiosqlite:///path/to/file.db or postgresql+asyncpg://user@host/db, "
-                f"got {value.split('://')[0]!r}"
-            )
-        return value
 
-
-class StorageSettings(_Section):
+class StorageSettings(Section):
     photo_dir: Path = Path("./data/photos")
-    max_photo_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
+    max_photo_bytes: Annotated[int, Meta(gt=0)] = 20 * 1024 * 1024
     # Largest image accepted, in pixels (width × height), read from the header before decoding. 120 MP
     # takes the largest common phone photos (108 MP, 12000 × 9000); a 200 MP photo is over 20 MB anyway.
     # Decoding costs about 4 bytes a pixel for formats other than JPEG (480 MB at this limit).
-    max_pixels: int = Field(default=120_000_000, gt=0)
+    max_pixels: Annotated[int, Meta(gt=0)] = 120_000_000
 
     @property
     def reports_dir(self) -> Path:
@@ -152,14 +237,14 @@ class StorageSettings(_Section):
         return self.reports_dir / f"{name}-{at:%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}{suffix}"
 
 
-class TelegramSettings(_Section):
+class TelegramSettings(Section):
     token: SecretStr | None = None
     base_url: str = "https://api.telegram.org/bot"
     base_file_url: str = "https://api.telegram.org/file/bot"
-    poll_timeout: int = Field(default=30, ge=0, le=50)
+    poll_timeout: Annotated[int, Meta(ge=0, le=50)] = 30
 
 
-class DingTalkSettings(_Section):
+class DingTalkSettings(Section):
     """The DingTalk enterprise internal app whose robot runs in Stream mode (keys as the developer console names them)."""
 
     client_id: str = ""  # the AppKey; also the robot's robotCode
@@ -178,7 +263,7 @@ class DingTalkSettings(_Section):
         )
 
 
-class WeComSettings(_Section):
+class WeComSettings(Section):
     """The WeCom 智能机器人 in API mode over its long connection (keys as the admin console names them)."""
 
     bot_id: str = ""  # the bot's Bot ID
@@ -193,36 +278,39 @@ class WeComSettings(_Section):
         return bool(self.bot_id) and self.secret is not None and bool(self.secret.get_secret_value())
 
 
-class PlatformLimits(_Section):
+class PlatformLimits(Section):
     """How fast the bot may write on one platform; the defaults are Telegram's published limits."""
 
-    overall_per_second: float = Field(default=30.0, gt=0)  # every chat together
-    per_group_per_minute: float = Field(default=20.0, gt=0)  # one group
-    private_per_second: float = Field(default=1.0, gt=0)  # one private chat, on average
-    private_burst: int = Field(
-        default=3, ge=1
-    )  # messages a private chat may get at once (one answer's parts)
+    overall_per_second: Annotated[float, Meta(gt=0)] = 30.0  # every chat together
+    per_group_per_minute: Annotated[float, Meta(gt=0)] = 20.0  # one group
+    private_per_second: Annotated[float, Meta(gt=0)] = 1.0  # one private chat, on average
+    # Messages a private chat may get at once (one answer's parts).
+    private_burst: Annotated[int, Meta(ge=1)] = 3
 
 
-class SendingSettings(_Section):
+def _default_limits() -> dict[str, PlatformLimits]:
+    return {
+        "telegram": PlatformLimits(),
+        "dingtalk": PlatformLimits(overall_per_second=20.0, private_per_second=20.0, private_burst=20),
+        # WeCom's 智能机器人: 30 messages a minute in one chat (replies and proactive sends together).
+        "wecom": PlatformLimits(
+            overall_per_second=10.0, per_group_per_minute=30.0, private_per_second=0.5, private_burst=3
+        ),
+    }
+
+
+class SendingSettings(Section):
     """The outbox sender: pacing per platform, retries of failed sends."""
 
     # Platforms not named here are not paced (the console). DingTalk allows 20 calls a second per API and
     # app; a batch of private messages is one call.
-    limits: dict[str, PlatformLimits] = Field(
-        default_factory=lambda: {
-            "telegram": PlatformLimits(),
-            "dingtalk": PlatformLimits(overall_per_second=20.0, private_per_second=20.0, private_burst=20),
-            # WeCom's 智能机器人: 30 messages a minute in one chat (replies and proactive sends together).
-            "wecom": PlatformLimits(
-                overall_per_second=10.0, per_group_per_minute=30.0, private_per_second=0.5, private_burst=3
-            ),
-        }
-    )
-    retries: int = Field(default=6, ge=0, le=20)  # tries after the first, on 5xx, timeouts, network errors
-    retry_base: float = Field(default=1.0, gt=0)  # seconds before the first retry; doubles, with jitter
-    retry_max: float = Field(default=60.0, gt=0)  # longest pause between two tries
-    chats_at_once: int = Field(default=64, ge=1)  # chats sent to side by side
+    limits: dict[str, PlatformLimits] = field(default_factory=_default_limits)
+    # Tries after the first, on 5xx, timeouts, network errors.
+    retries: Annotated[int, Meta(ge=0, le=20)] = 6
+    # Seconds before the first retry; doubles, with jitter.
+    retry_base: Annotated[float, Meta(gt=0)] = 1.0
+    retry_max: Annotated[float, Meta(gt=0)] = 60.0  # longest pause between two tries
+    chats_at_once: Annotated[int, Meta(ge=1)] = 64  # chats sent to side by side
 
 
 def _check_cron(value: str) -> str:
@@ -237,49 +325,52 @@ def _check_cron(value: str) -> str:
     return value
 
 
-class ScheduleSettings(_Section):
+class ScheduleSettings(Section):
     """When the periodic jobs run: crontab lines read in the park's time zone."""
 
+    rules = dict.fromkeys(("digest", "overdue", "reminders", "alerts"), _check_cron)
+
     enabled: bool = True
-    digest: str = "30 8 * * mon"  # the weekly digest (周报) of the week before, to every park group
-    overdue: str = "0 9 * * *"  # overdue cards re-rendered, leads reminded, managers told
-    reminders: str = "*/10 * * * *"  # private reminders held back by quiet hours go out
-    escalate_after_days: int = Field(default=3, ge=1, le=60)  # days overdue before managers are told
-    catch_up_hours: int = Field(default=48, ge=0, le=24 * 14)  # a run missed this recently is made at start
+    # The weekly digest (周报), to every park group.
+    digest: str = "30 8 * * mon"
+    # Overdue cards re-rendered, leads reminded, managers told.
+    overdue: str = "0 9 * * *"
+    # Private reminders held back by quiet hours go out.
+    reminders: str = "*/10 * * * *"
+    # Days overdue before managers are told.
+    escalate_after_days: Annotated[int, Meta(ge=1, le=60)] = 3
+    # A run missed this recently is made at start.
+    catch_up_hours: Annotated[int, Meta(ge=0, le=24 * 14)] = 48
     # Roll calls (应急点名, /alert): the job that reminds silent members runs this often; a member who has not
     # answered is reminded every `alert_remind_minutes`, at most `alert_reminders` times. Quiet hours never
     # hold an alert back.
     alerts: str = "* * * * *"
-    alert_remind_minutes: int = Field(default=3, ge=1, le=120)
-    alert_reminders: int = Field(default=2, ge=0, le=10)
-
-    @field_validator("digest", "overdue", "reminders", "alerts")
-    @classmethod
-    def _cron(cls, value: str) -> str:
-        return _check_cron(value)
+    alert_remind_minutes: Annotated[int, Meta(ge=1, le=120)] = 3
+    alert_reminders: Annotated[int, Meta(ge=0, le=10)] = 2
 
 
-class WebSettings(_Section):
+def _check_listen(value: str) -> str:
+    if value:
+        host, sep, port = value.rpartition(":")
+        if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
+            raise ValueError(f'expected "host:port" such as "127.0.0.1:8080", got {value!r}')
+    return value
+
+
+def _check_base_url(value: str) -> str:
+    if value and not value.startswith(("https://", "http://")):
+        raise ValueError(f'expected an address such as "https://desk.example.org", got {value!r}')
+    return value.rstrip("/")
+
+
+class WebSettings(Section):
     """The web desk (`bot/web/`): where it listens, and the address people open it at."""
 
+    rules = {"listen": _check_listen, "base_url": _check_base_url}
+
     listen: str = ""  # "127.0.0.1:8080"; empty: no web desk
-    base_url: str = ""  # "https://desk.example.org" behind a TLS proxy; links in the chat and the export
-
-    @field_validator("listen")
-    @classmethod
-    def _listen(cls, value: str) -> str:
-        if value:
-            host, sep, port = value.rpartition(":")
-            if not sep or not host or not port.isdigit() or not 0 <= int(port) < 65536:
-                raise ValueError(f'expected "host:port" such as "127.0.0.1:8080", got {value!r}')
-        return value
-
-    @field_validator("base_url")
-    @classmethod
-    def _base(cls, value: str) -> str:
-        if value and not value.startswith(("https://", "http://")):
-            raise ValueError(f'expected an address such as "https://desk.example.org", got {value!r}')
-        return value.rstrip("/")
+    # "https://desk.example.org" behind a TLS proxy; links in the chat and the export
+    base_url: str = ""
 
     @property
     def enabled(self) -> bool:
@@ -303,38 +394,72 @@ class WebSettings(_Section):
         return self.base_url.startswith("https://")
 
 
-class Settings(BaseSettings):
+class Settings(Section):
     """Everything the bot is configured with."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="SAFETYBOT_",
-        env_nested_delimiter="__",
-        extra="forbid",
-        nested_model_default_partial_update=True,
-    )
+    park: ParkSettings = field(default_factory=ParkSettings)
+    access: AccessSettings = field(default_factory=AccessSettings)
+    database: DatabaseSettings = field(default_factory=DatabaseSettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    telegram: TelegramSettings = field(default_factory=TelegramSettings)
+    dingtalk: DingTalkSettings = field(default_factory=DingTalkSettings)
+    wecom: WeComSettings = field(default_factory=WeComSettings)
+    sending: SendingSettings = field(default_factory=SendingSettings)
+    schedule: ScheduleSettings = field(default_factory=ScheduleSettings)
+    web: WebSettings = field(default_factory=WebSettings)
 
-    park: ParkSettings = Field(default_factory=ParkSettings)
-    access: AccessSettings = Field(default_factory=AccessSettings)
-    database: DatabaseSettings = Field(default_factory=DatabaseSettings)
-    storage: StorageSettings = Field(default_factory=StorageSettings)
-    telegram: TelegramSettings = Field(default_factory=TelegramSettings)
-    dingtalk: DingTalkSettings = Field(default_factory=DingTalkSettings)
-    wecom: WeComSettings = Field(default_factory=WeComSettings)
-    sending: SendingSettings = Field(default_factory=SendingSettings)
-    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
-    web: WebSettings = Field(default_factory=WebSettings)
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        """Let the environment win over the TOML values handed in as init arguments."""
-        return (env_settings, init_settings)
+def _environment(sections: set[str]) -> dict[str, Any]:
+    """Return the `SAFETYBOT_SECTION__KEY` variables (any case) as nested tables, for known sections."""
+    found: dict[str, Any] = {}
+    for name, value in os.environ.items():
+        if not name.upper().startswith(ENV_PREFIX):
+            continue
+        path = name[len(ENV_PREFIX) :].lower().split("__")
+        if path[0] not in sections or len(path) < 2 or not all(path):
+            continue
+        node = found
+        for part in path[:-1]:
+            nested = node.setdefault(part, {})
+            if not isinstance(nested, dict):
+                break
+            node = nested
+        else:
+            node[path[-1]] = value
+    return found
+
+
+def _overlay(base: dict[str, Any], top: Mapping[str, Any]) -> None:
+    """Put the environment's values over `base`'s, table by table; a list or table given as JSON is read."""
+    for key, value in top.items():
+        if isinstance(value, Mapping):
+            if not isinstance(base.get(key), dict):
+                base[key] = {}
+            _overlay(base[key], value)
+        else:
+            base[key] = value
+            if value.lstrip().startswith(("[", "{")):
+                with contextlib.suppress(msgspec.DecodeError):
+                    base[key] = msgspec.json.decode(value)
+
+
+_UNKNOWN = re.compile(r"Object contains unknown field `(?P<key>.*)`")
+
+
+def _read(data: Any, kind: type[T], where: str, at: str = "") -> T:
+    """Convert a table to a section, or raise ConfigError naming the key (`at` is where the table is)."""
+    try:
+        return _convert(data, kind)
+    except msgspec.ValidationError as exc:
+        why, _, path = str(exc).partition(" - at `$")  # "Expected `int` >= 1 - at `$.park.chats[0]`"
+        keys = [at, path.rstrip("`").lstrip(".")]
+        if isinstance(exc.__cause__, BadValue):
+            keys.append(exc.__cause__.key)
+        elif unknown := _UNKNOWN.fullmatch(why):
+            why = UNKNOWN_KEY
+            keys.append(unknown["key"])
+        key = ".".join(k for k in keys if k) or "(top level)"
+        raise ConfigError(f"config error: {key} in {where}: {why}") from None
 
 
 def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) -> Settings:
@@ -350,13 +475,11 @@ def load_settings(path: Path | None, overrides: dict[str, Any] | None = None) ->
             raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
     for section, values in (overrides or {}).items():
         data.setdefault(section, {}).update(values)
-    try:
-        return Settings(**data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(part) for part in err["loc"]) or "(top level)"
-        if err["type"] == "extra_forbidden":
-            msg = "unknown key; see config.example.toml for the keys that exist"
-        else:
-            msg = err["msg"].removeprefix("Value error, ")
-        raise ConfigError(f"config error: {key} in {where}: {msg}") from None
+    _overlay(data, _environment(set(Settings.__struct_fields__)))
+    sending = data.get("sending")
+    if isinstance(sending, dict) and isinstance(sending.get("limits"), dict):
+        # msgspec's error path does not name table keys ("limits[...]"): each platform's is read on its own.
+        limits = sending["limits"]
+        for platform, table in limits.items():
+            limits[platform] = _read(table, PlatformLimits, where, f"sending.limits.{platform}")
+    return _read(data, Settings, where)

@@ -521,7 +521,7 @@ async def running_bot(
             token=TOKEN,
             base_url=tg.base_url,
             base_file_url=tg.base_file_url,
-            poll_timeout="1",  # seconds; pydantic turns it into an int
+            poll_timeout="1",  # seconds, as text (as from the environment): read as a number
         )
         async with running_app(settings, clock, telegram_adapter, before_start) as (app, adapter):
             yield LiveBot(tg, app, adapter)

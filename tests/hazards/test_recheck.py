@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from bot.clock import ManualClock
 from handlers import texts as T
@@ -49,9 +50,7 @@ async def test_the_inspector_who_found_it_is_told_when_it_is_closed(harness: Har
 async def rechecking(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """A harness whose park lets the inspector who found a hazard re-check its fix."""
     settings = make_settings(sqlite_url, tmp_path)
-    settings = settings.model_copy(
-        update={"park": settings.park.model_copy(update={"inspector_recheck": True})}
-    )
+    settings = replace(settings, park=replace(settings.park, inspector_recheck=True))
     h = await Harness.create(settings, clock)
     try:
         yield h

@@ -15,12 +15,13 @@ import sys
 from pathlib import Path
 
 import pytest
-from pydantic import SecretStr
+from msgspec.structs import replace
 from sqlalchemy import func, select
 
 from bot.adapters.dingtalk import DingTalkAdapter, StartupError
 from bot.app import build_app
 from bot.clock import ManualClock
+from bot.config import SecretStr
 from storage import dingtalk as dingtalk_rows
 from storage.models import Chat, Enterprise, InboxItem, OutboxItem, Person
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, QPS_LIMIT, TEMPLATE_ID, FakeDingTalk
@@ -208,7 +209,7 @@ async def test_secret_never_logged_and_bad_credentials_refused(
 
     async with FakeDingTalk() as dt:
         settings = make_dingtalk_settings(sqlite_url, tmp_path, dt)
-        wrong = settings.dingtalk.model_copy(update={"client_secret": SecretStr("not-the-secret")})
+        wrong = replace(settings.dingtalk, client_secret=SecretStr("not-the-secret"))
         app = build_app(settings, clock)
         adapter = DingTalkAdapter(wrong, app.dispatcher, app.inbox)
         with pytest.raises(StartupError, match=r"dingtalk\.client_secret") as err:

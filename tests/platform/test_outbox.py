@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import select
 
 from bot.app import App
@@ -305,8 +306,8 @@ async def test_a_person_who_blocked_the_bot_is_not_written_to_privately_until_th
 
 async def test_replies_of_one_chat_go_out_in_order_with_pacing(seeded: Harness) -> None:
     h = seeded
-    h.app.settings.sending.limits["test"] = h.app.settings.sending.limits["telegram"].model_copy(
-        update={"overall_per_second": 50, "per_group_per_minute": 600}
+    h.app.settings.sending.limits["test"] = replace(
+        h.app.settings.sending.limits["telegram"], overall_per_second=50, per_group_per_minute=600
     )
     replies = [Reply(text=f"第{n}条", chat=GROUP) for n in range(15)]
     await send_proactive(h.app, replies)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from msgspec.structs import replace
 
 from bot.clock import ManualClock
 from tests.harness import CHEN, LI, LIU, MA, ZHANG, ZHAO, Harness, Sent, jpeg, make_settings, seed
@@ -140,9 +141,7 @@ async def test_sections_say_how_many_more_wait_beyond_those_shown(harness: Harne
 async def rechecking(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[Harness]:
     """A harness whose park lets the inspector who found a hazard re-check its fix."""
     settings = make_settings(sqlite_url, tmp_path)
-    settings = settings.model_copy(
-        update={"park": settings.park.model_copy(update={"inspector_recheck": True})}
-    )
+    settings = replace(settings, park=replace(settings.park, inspector_recheck=True))
     h = await Harness.create(settings, clock)
     try:
         yield h

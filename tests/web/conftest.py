@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
+from msgspec.structs import replace
 
 from bot.app import build_desk
 from bot.clock import ManualClock
@@ -67,9 +68,8 @@ async def awaiting_verification(h: Harness) -> None:
 @pytest.fixture
 async def desk(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> AsyncIterator[DeskTest]:
     """Yield the desk on a seeded park whose hazard YH-2026-0001 awaits verification."""
-    settings = make_settings(sqlite_url, tmp_path).model_copy(
-        update={"web": WebSettings(listen="127.0.0.1:0", base_url=BASE_URL)}
-    )
+    settings = make_settings(sqlite_url, tmp_path)
+    settings = replace(settings, web=WebSettings(listen="127.0.0.1:0", base_url=BASE_URL))
     h = await Harness.create(settings, clock)
     try:
         await awaiting_verification(h)

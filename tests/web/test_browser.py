@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from sqlalchemy import select
 
 from bot.app import build_desk
@@ -104,7 +105,8 @@ async def test_a_manager_signs_in_reviews_accepts_and_prints(
     async with FakeTelegram() as tg:
         settings = make_settings(
             sqlite_url, tmp_path, token=TOKEN, base_url=tg.base_url, base_file_url=tg.base_file_url, poll_timeout="1"
-        ).model_copy(update={"web": WebSettings(listen=f"127.0.0.1:{port}", base_url=base)})
+        )
+        settings = replace(settings, web=WebSettings(listen=f"127.0.0.1:{port}", base_url=base))
         async with running_app(settings, clock, telegram_adapter) as (app, _):
             server = WebServer(build_desk(app))
             await server.start()
