@@ -1,0 +1,156 @@
+"""Finding hazards by words (/search in the chat, `q` on the desk's ledger): the description holds the words
+(any case; `%` and `_` are plain characters), or the code does.
+
+Chinese has no spaces to cut words at and people search two or three characters (消防, 灭火器), so the
+descriptions are indexed by character pairs (`hazard_grams`, migration 0026): one row per distinct pair of
+a hazard's lowercased description and one for its last character, so that every character begins a row
+and a one-character search is a range of rows. A search walks the rows of its rarest pair newest first and
+checks each hazard with the exact LIKE: it finds what scanning every description would find. It stops at
+`COUNT_CAP` + 1 matches; the lists say "1,000 条以上" beyond (an exact count of 100,000 matches is what
+made a search take a second on a million hazards).
+
+A whole code (`YH-2026-0007`, `yh-2026-7`) finds its hazard through the code's unique index; a piece of a
+code (`2026-0007`) is looked for in every code (a short column: about 0.1 s for a million hazards), and
+only when the words are made of the characters codes are made of.
+
+`refresh` rewrites a hazard's rows: `operations._record` calls it for the events that write a description
+(report, back-fill, edit). `queries.list_hazards` reads `matching_ids`. Migration 0026 and
+`bench/bigdb.py` fill the index the same way (`index_grams`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from domain.codes import normal_code
+from storage.models import Hazard, HazardGram
+
+COUNT_CAP = 1000  # matches counted exactly; beyond, "1,000 条以上"
+PROBE = 2000  # index rows (or filtered hazards) counted to tell a common pair from a rare one
+ONE_CHAR_PROBE = 100_000  # rows of a one-character range read as a list of ids; beyond, the ledger is read
+SHIFT = 21  # bits of one character (Unicode code points are below 2**21)
+CODE_CHARACTERS = frozenset("yh0123456789-")
+
+
+def gram(first: str, second: str = "") -> int:
+    """Return a pair of characters (or one, a text's last) as the integer the index holds."""
+    return ord(first) << SHIFT | (ord(second) if second else 0)
+
+
+def index_grams(description: str) -> set[int]:
+    """Return what the index holds of a description: its distinct lowercased character pairs and its last
+    character."""
+    text = description.lower()
+    grams = {gram(text[i], text[i + 1]) for i in range(len(text) - 1)}
+    if text:
+        grams.add(gram(text[-1]))
+    return grams
+
+
+def like_pattern(text: str) -> str:
+    """Return a LIKE pattern (escape `\\`) matching the text anywhere, its `%` and `_` taken literally."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+async def refresh(session: AsyncSession, hazard: Hazard) -> None:
+    """Rewrite a hazard's rows of the word index from its description."""
+    await session.execute(delete(HazardGram).where(HazardGram.hazard_id == hazard.id))
+    rows = [{"gram": g, "hazard_id": hazard.id} for g in sorted(index_grams(hazard.description))]
+    if rows:
+        await session.execute(insert(HazardGram), rows)
+
+
+async def matching_ids(
+    session: AsyncSession, words: str, where: Sequence[ColumnElement[bool]], limit: int
+) -> list[int]:
+    """Return the ids of the hazards meeting `where` whose description or code holds the words, newest first,
+    at most `limit` of them."""
+    found: set[int] = set()
+    for query in (await _by_description(session, words.lower(), where), _by_code(words, where)):
+        if query is not None:
+            found.update((await session.scalars(query.limit(limit))).all())
+    return sorted(found, reverse=True)[:limit]
+
+
+async def _by_description(
+    session: AsyncSession, text: str, where: Sequence[ColumnElement[bool]]
+) -> Select[Any] | None:
+    """Return the query of the hazards whose description holds the (lowercased) text, newest first; None
+    when the index says there are none."""
+    if not text:
+        return None
+    exact = func.lower(Hazard.description).like(like_pattern(text), escape="\\")
+    if len(text) == 1:
+        # Every row of the character's range: its pairs and the descriptions ending with it.
+        lowest = gram(text)
+        rows = select(HazardGram.hazard_id).where(
+            HazardGram.gram >= lowest, HazardGram.gram < lowest + (1 << SHIFT)
+        )
+        many = await _count(session, rows, ONE_CHAR_PROBE)
+        if many == 0:
+            return None
+        if many < ONE_CHAR_PROBE:
+            where = [*where, Hazard.id.in_(rows)]
+        # else: a character this common is in many descriptions, and reading them newest first finds them soon
+        return select(Hazard.id).where(*where, exact).order_by(Hazard.id.desc())
+    counts = await _gram_counts(session, {gram(text[i], text[i + 1]) for i in range(len(text) - 1)})
+    rarest = min(counts, key=lambda g: counts[g])
+    if counts[rarest] == 0:
+        return None
+    if (
+        where
+        and counts[rarest] >= PROBE
+        and await _count(session, select(Hazard.id).where(*where), PROBE) < PROBE
+    ):
+        # Few hazards meet the other filters (an enterprise's, the open ones): look each of them up in the
+        # index, rather than walk a common pair's rows for the few that pass the filters.
+        listed = exists().where(HazardGram.gram == rarest, HazardGram.hazard_id == Hazard.id)
+        return select(Hazard.id).where(*where, listed, exact).order_by(Hazard.id.desc())
+    # The pair's rows in index order are the hazards newest first: the walk stops at the limit.
+    return (
+        select(HazardGram.hazard_id)
+        .join(Hazard, Hazard.id == HazardGram.hazard_id)
+        .where(HazardGram.gram == rarest, *where, exact)
+        .order_by(HazardGram.hazard_id.desc())
+    )
+
+
+def _by_code(words: str, where: Sequence[ColumnElement[bool]]) -> Select[Any] | None:
+    """Return the query of the hazards whose code is the words (a whole code) or holds them (a piece of one,
+    written in the characters of codes), newest first; None when no code can."""
+    code = normal_code(words)
+    if code is not None:
+        match = Hazard.code == code
+    elif words and set(words.lower()) <= CODE_CHARACTERS:
+        match = Hazard.code.like(like_pattern(words.upper()))  # codes are stored in capitals
+    else:
+        return None
+    return select(Hazard.id).where(*where, match).order_by(Hazard.id.desc())
+
+
+async def _count(session: AsyncSession, rows: Select[Any], cap: int) -> int:
+    """Return how many rows a query has, counting no further than `cap`."""
+    return await session.scalar(select(func.count()).select_from(rows.limit(cap).subquery())) or 0
+
+
+async def _gram_counts(session: AsyncSession, grams: set[int]) -> dict[int, int]:
+    """Return how many rows each pair has in the index, counting no further than `PROBE`, in one statement."""
+    ordered = sorted(grams)
+    counts = [
+        select(func.count())
+        .select_from(select(HazardGram.hazard_id).where(HazardGram.gram == g).limit(PROBE).subquery())
+        .scalar_subquery()
+        for g in ordered
+    ]
+    row = (await session.execute(select(*counts))).one()
+    return dict(zip(ordered, row, strict=True))
+
+
+def over_cap(total: int) -> bool:
+    """Tell whether a search's count stopped at the cap (the lists say "1,000 条以上")."""
+    return total > COUNT_CAP
