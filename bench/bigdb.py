@@ -148,6 +148,7 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
             closed_at = NOW - timedelta(hours=1)
         updated = closed_at or (found + timedelta(hours=2) if status == "withdrawn" else found)
         first = "rectifying" if mode == "deadline" else "reported"
+        enterprise = rng.randint(1, enterprises)
         rng.randrange(6)  # the draw of the six descriptions there once were: the other columns stay as they were
         description = describe(words)
         if description not in grams_of:
@@ -155,7 +156,7 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
         gram_rows.extend((g, hid) for g in grams_of[description])
         hazard_rows.append(
             (
-                hid, code, rng.randint(1, enterprises), description, rng.choice(CATEGORIES), level, mode,
+                hid, code, enterprise, description, rng.choice(CATEGORIES), level, mode,
                 due.isoformat() if due else None, status, json.dumps(five), ts(found), ts(found), ts(updated),
                 ts(closed_at) if closed_at else None,
             )

@@ -20,20 +20,24 @@ only when the words are made of the characters codes are made of.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, exists, func, insert, select
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain import codes
 from domain.codes import normal_code
 from storage.models import Hazard, HazardGram
 
 COUNT_CAP = 1000  # matches counted exactly; beyond, "1,000 条以上"
-PROBE = 2000  # index rows (or filtered hazards) counted to tell a common pair from a rare one
+PROBE = 20_000  # a pair's index rows, or the hazards meeting the other filters, counted to choose a walk
+FEW = 2000  # a pair with fewer rows is walked whatever the filters
 ONE_CHAR_PROBE = 100_000  # rows of a one-character range read as a list of ids; beyond, the ledger is read
 SHIFT = 21  # bits of one character (Unicode code points are below 2**21)
 CODE_CHARACTERS = frozenset("yh0123456789-")
+YEAR_ON = re.compile(r"\d{4}-\d*")  # a year and its dash, then digits of a number
 
 
 def gram(first: str, second: str = "") -> int:
@@ -70,20 +74,17 @@ async def matching_ids(
 ) -> list[int]:
     """Return the ids of the hazards meeting `where` whose description or code holds the words, newest first,
     at most `limit` of them."""
-    found: set[int] = set()
-    for query in (await _by_description(session, words.lower(), where), _by_code(words, where)):
-        if query is not None:
-            found.update((await session.scalars(query.limit(limit))).all())
+    found = set(await _by_description(session, words.lower(), where, limit))
+    found.update(await _by_code(session, words, where, limit))
     return sorted(found, reverse=True)[:limit]
 
 
 async def _by_description(
-    session: AsyncSession, text: str, where: Sequence[ColumnElement[bool]]
-) -> Select[Any] | None:
-    """Return the query of the hazards whose description holds the (lowercased) text, newest first; None
-    when the index says there are none."""
+    session: AsyncSession, text: str, where: Sequence[ColumnElement[bool]], limit: int
+) -> Sequence[int]:
+    """Return the ids of the hazards whose description holds the (lowercased) text, newest first."""
     if not text:
-        return None
+        return ()
     exact = func.lower(Hazard.description).like(like_pattern(text), escape="\\")
     if len(text) == 1:
         # Every row of the character's range: its pairs and the descriptions ending with it.
@@ -93,44 +94,88 @@ async def _by_description(
         )
         many = await _count(session, rows, ONE_CHAR_PROBE)
         if many == 0:
-            return None
+            return ()
         if many < ONE_CHAR_PROBE:
             where = [*where, Hazard.id.in_(rows)]
         # else: a character this common is in many descriptions, and reading them newest first finds them soon
-        return select(Hazard.id).where(*where, exact).order_by(Hazard.id.desc())
-    counts = await _gram_counts(session, {gram(text[i], text[i + 1]) for i in range(len(text) - 1)})
-    rarest = min(counts, key=lambda g: counts[g])
-    if counts[rarest] == 0:
-        return None
-    if (
-        where
-        and counts[rarest] >= PROBE
-        and await _count(session, select(Hazard.id).where(*where), PROBE) < PROBE
-    ):
-        # Few hazards meet the other filters (an enterprise's, the open ones): look each of them up in the
-        # index, rather than walk a common pair's rows for the few that pass the filters.
-        listed = exists().where(HazardGram.gram == rarest, HazardGram.hazard_id == Hazard.id)
-        return select(Hazard.id).where(*where, listed, exact).order_by(Hazard.id.desc())
-    # The pair's rows in index order are the hazards newest first: the walk stops at the limit.
-    return (
-        select(HazardGram.hazard_id)
-        .join(Hazard, Hazard.id == HazardGram.hazard_id)
-        .where(HazardGram.gram == rarest, *where, exact)
-        .order_by(HazardGram.hazard_id.desc())
-    )
-
-
-def _by_code(words: str, where: Sequence[ColumnElement[bool]]) -> Select[Any] | None:
-    """Return the query of the hazards whose code is the words (a whole code) or holds them (a piece of one,
-    written in the characters of codes), newest first; None when no code can."""
-    code = normal_code(words)
-    if code is not None:
-        match = Hazard.code == code
-    elif words and set(words.lower()) <= CODE_CHARACTERS:
-        match = Hazard.code.like(like_pattern(words.upper()))  # codes are stored in capitals
+        query = select(Hazard.id).where(*where, exact).order_by(Hazard.id.desc())
     else:
-        return None
-    return select(Hazard.id).where(*where, match).order_by(Hazard.id.desc())
+        counts = await _gram_counts(session, {gram(text[i], text[i + 1]) for i in range(len(text) - 1)})
+        rarest = min(counts, key=lambda g: counts[g])
+        if counts[rarest] == 0:
+            return ()
+        if (
+            where
+            and counts[rarest] >= FEW
+            and await _count(session, select(Hazard.id).where(*where), PROBE) < counts[rarest]
+        ):
+            # Fewer hazards meet the other filters (an enterprise's, the open ones) than the pair has rows:
+            # look each of them up in the index, rather than walk the pair's rows for the few that pass. Picked
+            # apart (a subquery with a limit is read on its own), so that SQLite reads them by the filters'
+            # index: its statistics take the open statuses for half the ledger, and it would read every row.
+            picked = select(Hazard.id.label("id")).where(*where).limit(PROBE).subquery()
+            listed = exists().where(HazardGram.gram == rarest, HazardGram.hazard_id == picked.c.id)
+            query = (
+                select(picked.c.id)
+                .join(Hazard, Hazard.id == picked.c.id)
+                .where(listed, exact)
+                .order_by(picked.c.id.desc())
+            )
+        else:
+            # The pair's rows in index order are the hazards newest first: the walk stops at the limit.
+            query = (
+                select(HazardGram.hazard_id)
+                .join(Hazard, Hazard.id == HazardGram.hazard_id)
+                .where(HazardGram.gram == rarest, *where, exact)
+                .order_by(HazardGram.hazard_id.desc())
+            )
+    return (await session.scalars(query.limit(limit))).all()
+
+
+async def _by_code(
+    session: AsyncSession, words: str, where: Sequence[ColumnElement[bool]], limit: int
+) -> Sequence[int]:
+    """Return the ids of the hazards whose code is the words (a whole code) or holds them (a piece of one,
+    written in the characters of codes), newest first."""
+    code = normal_code(words)
+    if code is not None and code.rsplit("-", 1)[1].strip("0"):  # a whole code (no code is numbered 0)
+        return (await session.scalars(select(Hazard.id).where(*where, Hazard.code == code))).all()
+    if not words or not set(words.lower()) <= CODE_CHARACTERS:
+        return ()
+    piece = words.upper()  # codes are stored in capitals
+    start = _code_start(piece)
+    if start is not None:  # the piece is where a code begins: a range of the code's index
+        if f"{codes.HAZARD_PREFIX}-".startswith(start):  # Y, YH, YH-: every code
+            holds: ColumnElement[bool] = true()
+        elif session.get_bind().dialect.name == "sqlite":
+            holds = and_(Hazard.code >= start, Hazard.code < start[:-1] + chr(ord(start[-1]) + 1))
+        else:  # PostgreSQL's ranges follow the collation, which may skip the dashes: its LIKE knows better
+            holds = Hazard.code.startswith(start, autoescape=True)
+        return (
+            await session.scalars(
+                select(Hazard.id).where(*where, holds).order_by(Hazard.id.desc()).limit(limit)
+            )
+        ).all()
+    # A piece with nothing to place it (`0007`): every code is read, from the code's index alone (not the
+    # rows, as reading them newest first would), and the matches sorted here.
+    if session.get_bind().dialect.name == "sqlite":
+        holds = func.instr(Hazard.code, piece) > 0  # half the time of LIKE
+    else:
+        holds = Hazard.code.contains(piece, autoescape=True)
+    ids = (await session.scalars(select(Hazard.id).where(*where, holds))).all()
+    return sorted(ids, reverse=True)[:limit]
+
+
+def _code_start(piece: str) -> str | None:
+    """Return how every hazard code holding a piece of one begins, when the piece says (`YH-2026-00`,
+    `H-2026`, `2026-0007`: the year's dash is a code's second); None when it could be anywhere in a code."""
+    if piece.startswith("Y"):
+        return piece
+    if piece.startswith("H"):
+        return "Y" + piece
+    if YEAR_ON.fullmatch(piece):
+        return f"{codes.HAZARD_PREFIX}-{piece}"
+    return None
 
 
 async def _count(session: AsyncSession, rows: Select[Any], cap: int) -> int:

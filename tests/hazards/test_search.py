@@ -66,6 +66,9 @@ async def test_two_characters_one_a_code_literal_signs_and_punctuation(any_harne
     assert await found(h, LI, third) == [third]
     assert await found(h, LI, "2026-0002") == [second]  # a piece of a code
     assert await found(h, LI, "YH-2026") == [third, second, first]
+    assert await found(h, LI, "yh-2026-000") == [third, second, first]  # where codes begin
+    assert await found(h, LI, "h-2026-0001") == [first]
+    assert await found(h, LI, "0003") == [third]  # digits alone: anywhere in a code
 
 
 async def test_an_edited_description_is_found_by_its_new_words_only(any_harness: Harness) -> None:
