@@ -24,7 +24,7 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, insert, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import codes
@@ -113,20 +113,23 @@ async def _by_description(
             # look each of them up in the index, rather than walk the pair's rows for the few that pass. Picked
             # apart (a subquery with a limit is read on its own), so that SQLite reads them by the filters'
             # index: its statistics take the open statuses for half the ledger, and it would read every row.
+            # Each is looked up by subqueries of its own (PostgreSQL would hash the pair's every row).
             picked = select(Hazard.id.label("id")).where(*where).limit(PROBE).subquery()
-            listed = exists().where(HazardGram.gram == rarest, HazardGram.hazard_id == picked.c.id)
-            query = (
-                select(picked.c.id)
-                .join(Hazard, Hazard.id == picked.c.id)
-                .where(listed, exact)
-                .order_by(picked.c.id.desc())
+            listed = (
+                select(func.count())
+                .where(HazardGram.gram == rarest, HazardGram.hazard_id == picked.c.id)
+                .scalar_subquery()
             )
+            passes = select(exact).where(Hazard.id == picked.c.id).scalar_subquery()
+            query = select(picked.c.id).where(listed > 0, passes).order_by(picked.c.id.desc())
         else:
-            # The pair's rows in index order are the hazards newest first: the walk stops at the limit.
+            # The pair's rows in index order are the hazards newest first: the walk stops at the limit. Each
+            # hazard is checked by a subquery of its own, not a join: PostgreSQL, taking the LIKE for rare,
+            # would rather scan every description than walk the index (a second for 液氨).
+            passes = select(and_(exact, *where)).where(Hazard.id == HazardGram.hazard_id).scalar_subquery()
             query = (
                 select(HazardGram.hazard_id)
-                .join(Hazard, Hazard.id == HazardGram.hazard_id)
-                .where(HazardGram.gram == rarest, *where, exact)
+                .where(HazardGram.gram == rarest, passes)
                 .order_by(HazardGram.hazard_id.desc())
             )
     return (await session.scalars(query.limit(limit))).all()
