@@ -5,13 +5,15 @@ Chinese has no spaces to cut words at and people search two or three characters 
 descriptions are indexed by character pairs (`hazard_grams`, migration 0026): one row per distinct pair of
 a hazard's lowercased description and one for its last character, so that every character begins a row
 and a one-character search is a range of rows. A search walks the rows of its rarest pair newest first and
-checks each hazard with the exact LIKE: it finds what scanning every description would find. It stops at
-`COUNT_CAP` + 1 matches; the lists say "1,000 条以上" beyond (an exact count of 100,000 matches is what
-made a search take a second on a million hazards).
+checks each hazard with the exact LIKE: it finds what scanning every description would find. When the other
+filters leave fewer hazards than the pair has rows (a lead's enterprise, the open ones), those hazards are
+looked up in the index instead. It stops at `COUNT_CAP` + 1 matches; the lists say "1,000 条以上" beyond
+(an exact count of 100,000 matches is what made a search take a second on a million hazards).
 
-A whole code (`YH-2026-0007`, `yh-2026-7`) finds its hazard through the code's unique index; a piece of a
-code (`2026-0007`) is looked for in every code (a short column: about 0.1 s for a million hazards), and
-only when the words are made of the characters codes are made of.
+A whole code (`YH-2026-0007`, `yh-2026-7`) finds its hazard through the code's unique index. A piece of a
+code, when the words are made of the characters codes are made of: where codes begin (`YH-2026-00`,
+`2026-0007`) a range of that index on SQLite; otherwise (`0007`, or any piece on PostgreSQL) every code is
+read (a short column: 0.1–0.2 s for a million hazards).
 
 `refresh` rewrites a hazard's rows: `operations._record` calls it for the events that write a description
 (report, back-fill, edit). `queries.list_hazards` reads `matching_ids`. Migration 0026 and
