@@ -12,11 +12,11 @@ import itertools
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.adapters.dingtalk import DingTalkAdapter
@@ -41,10 +41,9 @@ from bot.messages import (
 )
 from bot.outbox import Queued
 from bot.scheduler import Scheduler
-from domain.hazards.search import index_grams
 from domain.park import operations as park_ops
 from storage.enums import Role
-from storage.models import Enterprise, Hazard, HazardGram, HazardPhoto, Person, Photo, ReminderSent
+from storage.models import Hazard, HazardPhoto, Person, Photo, ReminderSent
 from tests.fake_dingtalk import CLIENT_ID, CLIENT_SECRET, TEMPLATE_ID, FakeDingTalk, Group, User
 from tests.fake_dingtalk import Message as DingTalkMessage
 from tests.fake_telegram import TOKEN, Call, FakeTelegram
@@ -349,28 +348,6 @@ async def insert_old_hazard(conn: AsyncConnection, at: datetime) -> None:
         ),
         {"t": at},
     )
-
-
-async def add_closed_hazards(h: Harness, count: int, description: str) -> None:
-    """Add closed hazards of 2024 (YH-2024-0001 …) to 华油's ledger in bulk, with their rows of the word index,
-    for lists longer than reporting each one would be worth."""
-    async with h.app.db.unit_of_work() as s:
-        enterprise = await s.scalar(select(Enterprise.id).where(Enterprise.name == "华油装备制造有限公司"))
-        reporter = await s.scalar(select(Person.id).where(Person.external_id == ZHANG.user_id))
-        start = await s.scalar(select(func.count()).select_from(Hazard).where(Hazard.code.like("YH-2024-%"))) or 0
-        at = datetime(2024, 12, 30, 1, 0, tzinfo=UTC)
-        rows = [
-            {
-                "code": f"YH-2024-{start + i:04d}", "enterprise_id": enterprise, "description": description,
-                "category": "fire", "level": "general", "mode": "deadline", "status": "closed", "source": "inspection",
-                "five_in_place": {}, "reporter_id": reporter, "found_at": at, "created_at": at, "updated_at": at,
-                "closed_at": at,
-            }
-            for i in range(1, count + 1)
-        ]  # fmt: skip
-        ids = (await s.scalars(insert(Hazard).returning(Hazard.id, sort_by_parameter_order=True), rows)).all()
-        grams = sorted(index_grams(description))
-        await s.execute(insert(HazardGram), [{"gram": g, "hazard_id": i} for i in ids for g in grams])
 
 
 async def hazard_by_code(h: Harness, code: str) -> Hazard:

@@ -15,7 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from domain.hazards import queries as hazard_queries
 from domain.hazards.search import COUNT_CAP, gram, index_grams
 from storage.db import Database, alembic_config, upgrade
-from tests.harness import LI, LIU, ZHANG, Harness, add_closed_hazards, card_of, insert_old_hazard, jpeg, seed
+from tests.conftest import AddHazards
+from tests.harness import LI, LIU, ZHANG, Harness, card_of, insert_old_hazard, jpeg, seed
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
 NONE = "没有符合条件的隐患"
@@ -104,7 +105,9 @@ async def test_a_lead_finds_their_enterprise_hazards_only(any_harness: Harness) 
     assert await found(h, LI, "配电") == [other, own]
 
 
-async def test_past_the_cap_the_count_says_more_than_and_the_pages_lead_on(any_harness: Harness) -> None:
+async def test_past_the_cap_the_count_says_more_than_and_the_pages_lead_on(
+    any_harness: Harness, add_closed_hazards: AddHazards
+) -> None:
     h = any_harness
     await seed(h)
     await add_closed_hazards(h, COUNT_CAP + 1, "消防器材检查记录不全")

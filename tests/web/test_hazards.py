@@ -9,7 +9,8 @@ from sqlalchemy import select
 
 from domain.hazards.search import COUNT_CAP
 from storage.models import AuditEntry, Enterprise, Hazard, Person
-from tests.harness import GROUP, LI, LIU, ZHANG, ZHAO, Harness, Sent, add_closed_hazards, jpeg
+from tests.conftest import AddHazards
+from tests.harness import GROUP, LI, LIU, ZHANG, ZHAO, Harness, Sent, jpeg
 from tests.web.conftest import DeskTest
 
 PHOTO_RE = re.compile(r'src="/files/photo/(\d+)"')
@@ -180,7 +181,9 @@ async def test_rejecting_needs_a_reason_and_the_csrf_token(desk: DeskTest) -> No
     assert told and "驳回原因：警示标识不清晰" in (told[0].reply.text or "")
 
 
-async def test_the_desk_search_shows_a_lead_their_own_and_counts_to_the_cap(desk: DeskTest) -> None:
+async def test_the_desk_search_shows_a_lead_their_own_and_counts_to_the_cap(
+    desk: DeskTest, add_closed_hazards: AddHazards
+) -> None:
     h = desk.h  # YH-2026-0001: 华油, 二车间配电箱门未关闭
     await h.say(LIU, "/hazard 仓库配电箱无警示标识", files=(h.add_file(jpeg(3)),))
     await desk.sign_in(ZHANG)
