@@ -4,7 +4,9 @@ Default: 1,000,000 hazards in 500 enterprises found over 10 years (2017-01-01 to
 its `report` event, and a closed one also with its `fix` and `accept` events (about 2.9 million events,
 hash-chained as the bot writes them). Old hazards are nearly all closed (2 % withdrawn); of the last 90
 days' about 17 % are still open, so the overdue lists have a realistic few thousand. 3 % are major, with
-five-in-place (funds, a plan). Inspections and drills: a few a week.
+five-in-place (funds, a plan). Inspections and drills: a few a week. Descriptions: twelve common findings,
+most after a place (二车间, 仓库), and three rare ones (about 50 hazards each: 液氨, 有限空间, 除尘器), with
+their rows of the word index (`hazard_grams`, `domain/hazards/search.py`).
 
 The schema comes from the real migrations (`alembic upgrade head`); rows are written with the stdlib
 `sqlite3` driver, `executemany` in batches of 20,000, journal off during the load (a benchmark database,
@@ -28,12 +30,20 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from domain.hazards import chain
+from domain.hazards.search import index_grams
 from storage.db import Database, upgrade
 
 NOW = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)  # Monday 09:00 in the park: the benchmark's "today"
 BATCH = 20_000
 CATEGORIES = ("fire", "electrical", "special_equipment", "hazardous_chemicals", "site", "other")
-DESCRIPTIONS = ("配电箱门未关闭，无警示标识", "消防通道堆放杂物", "灭火器压力不足", "叉车无证驾驶", "储罐区报警器失灵", "安全出口指示灯损坏")
+DESCRIPTIONS = (
+    "配电箱门未关闭，无警示标识", "消防通道堆放杂物", "灭火器压力不足", "叉车无证驾驶", "储罐区报警器失灵", "安全出口指示灯损坏",
+    "消防栓被货物遮挡", "电缆桥架盖板缺失", "气瓶未固定，无防倒链", "应急照明灯不亮", "动火作业无人监护", "安全通道被占用",
+)
+# Where it was found, written before the description as people do (二车间配电室 配电箱门未关闭); "" for none.
+PLACES = ("", "", "一车间", "二车间", "三车间", "仓库", "配电室", "锅炉房", "食堂", "宿舍楼", "办公楼", "装卸区", "危化品库")
+# Rare finds: about 1 hazard in 20,000 each, for a search that matches a few dozen.
+RARE = ("液氨管道阀门泄漏", "有限空间作业未检测氧含量", "除尘器粉尘积灰严重")
 
 
 def ts(at: datetime) -> str:
@@ -41,9 +51,21 @@ def ts(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
+def describe(rng: random.Random) -> str:
+    """Return a hazard's description: a place (or none) and a common finding, now and then a rare one."""
+    r = rng.random()
+    finding = RARE[int(r * 20_000)] if r < len(RARE) / 20_000 else rng.choice(DESCRIPTIONS)
+    place = rng.choice(PLACES)
+    return f"{place} {finding}" if place and rng.random() < 0.3 else place + finding
+
+
 def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int = 7) -> dict[str, float | int]:
     """Fill a freshly migrated SQLite file; return the sizes and the seconds it took."""
     rng = random.Random(seed)
+    words = random.Random(seed + 1)  # descriptions of their own: the other columns stay as they were
+    grams_of: dict[str, list[int]] = {}  # few distinct descriptions: each one's index rows computed once
+    gram_rows: list[tuple[int, int]] = []
+    gram_seconds = 0.0
     started = time.perf_counter()
     conn = sqlite3.connect(path)
     conn.execute("PRAGMA journal_mode=OFF")
@@ -83,6 +105,7 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
         prev = own
 
     def flush() -> None:
+        nonlocal gram_seconds
         conn.executemany(
             "INSERT INTO hazards (id, code, enterprise_id, description, category, level, mode, due_date, status, source,"
             " five_in_place, reporter_id, found_at, created_at, updated_at, closed_at)"
@@ -94,8 +117,14 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
             " data, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             event_rows,
         )
+        # The word index (`domain/hazards/search.py`): hazard ids only grow, so each pair's rows are appended
+        # at the end of its range of the primary key, a few hundred pages the cache keeps.
+        started_grams = time.perf_counter()
+        conn.executemany("INSERT INTO hazard_grams (gram, hazard_id) VALUES (?, ?)", gram_rows)
+        gram_seconds += time.perf_counter() - started_grams
         hazard_rows.clear()
         event_rows.clear()
+        gram_rows.clear()
 
     for hid, found in enumerate(found_times, start=1):
         year = found.astimezone(UTC).year
@@ -119,9 +148,15 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
             closed_at = NOW - timedelta(hours=1)
         updated = closed_at or (found + timedelta(hours=2) if status == "withdrawn" else found)
         first = "rectifying" if mode == "deadline" else "reported"
+        enterprise = rng.randint(1, enterprises)
+        rng.randrange(6)  # the draw of the six descriptions there once were: the other columns stay as they were
+        description = describe(words)
+        if description not in grams_of:
+            grams_of[description] = sorted(index_grams(description))
+        gram_rows.extend((g, hid) for g in grams_of[description])
         hazard_rows.append(
             (
-                hid, code, rng.randint(1, enterprises), rng.choice(DESCRIPTIONS), rng.choice(CATEGORIES), level, mode,
+                hid, code, enterprise, description, rng.choice(CATEGORIES), level, mode,
                 due.isoformat() if due else None, status, json.dumps(five), ts(found), ts(found), ts(updated),
                 ts(closed_at) if closed_at else None,
             )
@@ -165,6 +200,7 @@ def generate(path: Path, hazards: int, enterprises: int, years: int, seed: int =
         "events": event_id,
         "years": years,
         "seconds": round(time.perf_counter() - started, 1),
+        "gram_seconds": round(gram_seconds, 1),
         "bytes": path.stat().st_size,
     }
 

@@ -5,7 +5,7 @@ Pages are fetched over real HTTP on loopback (aiohttp's test server and client),
 hazards by default; generated first when the file is missing). Each page is fetched `--rounds` times after
 one warm-up; the p50 and p95 of the wall time are printed per page, then one JSON line.
 
-The issue's targets: `/hazards` filtered pages p95 < 200 ms, a hazard's page < 100 ms.
+The issue's targets: `/hazards` filtered pages and searches (`q`) p95 < 200 ms, a hazard's page < 100 ms.
 
 Run: `.venv/bin/python bench/web.py [--db data/bench.db] [--rounds 30]`.
 """
@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -47,11 +48,26 @@ MANAGER_PAGES = [
     ("/hazards?month=2026-10", "one month"),
     (f"/hazards?enterprise={LEAD_ENTERPRISE}", "one enterprise"),
     (f"/hazards?enterprise={LEAD_ENTERPRISE}&status=closed&page=3", "one enterprise, closed, page 3"),
-    ("/hazards?q=%E7%81%AD%E7%81%AB%E5%99%A8", "search 灭火器 (whole park)"),
+    (f"/hazards?q={quote('灭火器')}", "search 灭火器 (whole park)"),
+    (f"/hazards?q={quote('消防')}", "search 消防 (2 characters, common)"),
+    (f"/hazards?q={quote('液氨')}", "search 液氨 (rare: about 50)"),
+    (f"/hazards?q={quote('火')}", "search 火 (one character)"),
+    ("/hazards?q=YH-2026-0007", "search a code"),
+    ("/hazards?q=2026-0007", "search a piece of a code"),
+    ("/hazards?q=0007", "search digits of a code (every code read)"),
+    (f"/hazards?q={quote('消防')}&status=open", "search 消防, open"),
+    (f"/hazards?q={quote('消防')}&level=major", "search 消防, major"),
+    (f"/hazards?q={quote('消防')}&month=2026-10", "search 消防, one month"),
+    (f"/hazards?q={quote('消防')}&page=15", "search 消防, page 15"),
     ("/hazards?page=200", "page 200"),
     ("/", "overview"),
 ]
-LEAD_PAGES = [("/hazards", "lead: own ledger"), ("/hazards?status=open", "lead: open"), ("/", "lead: overview")]
+LEAD_PAGES = [
+    ("/hazards", "lead: own ledger"),
+    ("/hazards?status=open", "lead: open"),
+    (f"/hazards?q={quote('配电')}", "lead: search 配电"),
+    ("/", "lead: overview"),
+]
 
 
 async def cookie_for(app, person: Person) -> str:  # type: ignore[no-untyped-def]

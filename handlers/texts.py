@@ -449,6 +449,7 @@ REJECT_NOTICE = "{code}（{description}）验收未通过，请重新整改。\n
 
 HAZARDS_EMPTY = "没有符合条件的隐患。"
 HAZARDS_HEADER = "{title}（共 {total} 条{shown}）："
+HAZARDS_HEADER_MANY = "{title}（{cap:,} 条以上{shown}）："  # a search counts no further than its cap
 HAZARDS_SHOWN = "，显示前 {n} 条"
 HAZARDS_TITLE_OPEN = "未销号隐患"
 HAZARDS_TITLE_OVERDUE = "逾期隐患"

@@ -37,7 +37,7 @@ CONNECT_TIMEOUT = 10  # seconds to open a PostgreSQL connection
 STATEMENT_TIMEOUT = 60  # seconds any one statement may take on PostgreSQL
 # The newest migration. A started bot whose database is at HEAD never imports Alembic (about 10 MB of
 # resident memory); a test checks this matches the migrations directory.
-HEAD = "0025"
+HEAD = "0026"
 BUSY_TIMEOUT = 5.0  # seconds a SQLite statement waits for another process's lock (it blocks the loop)
 
 

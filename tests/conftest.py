@@ -13,20 +13,24 @@ import os
 import shutil
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Coroutine, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
+from sqlalchemy import func, insert, select
 
 os.environ.setdefault("NO_PROXY", "127.0.0.1,localhost")
 os.environ["no_proxy"] = os.environ["NO_PROXY"]
 
 from bot.clock import ManualClock
+from domain.hazards.search import index_grams
 from storage.db import Database, upgrade
+from storage.models import Enterprise, Hazard, HazardGram, Person
 from tests.harness import (
+    ZHANG,
     Harness,
     LiveBot,
     LiveDingTalk,
@@ -213,3 +217,35 @@ async def dingtalk_bot(sqlite_url: str, tmp_path: Path, clock: ManualClock) -> A
     """Yield a bot on the fake DingTalk open platform, on a migrated SQLite database."""
     async with running_dingtalk_bot(sqlite_url, tmp_path, clock) as running:
         yield running
+
+
+AddHazards = Callable[[Harness, int, str], Awaitable[None]]
+
+
+@pytest.fixture
+def add_closed_hazards() -> AddHazards:
+    """Return a function adding closed hazards of 2024 (YH-2024-0001 …) to 华油's ledger in bulk, with their
+    rows of the word index: `await add_closed_hazards(h, 1001, "消防器材检查记录不全")`."""
+    return _add_closed_hazards
+
+
+async def _add_closed_hazards(h: Harness, count: int, description: str) -> None:
+    """Add closed hazards of 2024 (YH-2024-0001 …) to 华油's ledger in bulk, with their rows of the word index,
+    for lists longer than reporting each one would be worth."""
+    async with h.app.db.unit_of_work() as s:
+        enterprise = await s.scalar(select(Enterprise.id).where(Enterprise.name == "华油装备制造有限公司"))
+        reporter = await s.scalar(select(Person.id).where(Person.external_id == ZHANG.user_id))
+        start = await s.scalar(select(func.count()).select_from(Hazard).where(Hazard.code.like("YH-2024-%"))) or 0
+        at = datetime(2024, 12, 30, 1, 0, tzinfo=UTC)
+        rows = [
+            {
+                "code": f"YH-2024-{start + i:04d}", "enterprise_id": enterprise, "description": description,
+                "category": "fire", "level": "general", "mode": "deadline", "status": "closed", "source": "inspection",
+                "five_in_place": {}, "reporter_id": reporter, "found_at": at, "created_at": at, "updated_at": at,
+                "closed_at": at,
+            }
+            for i in range(1, count + 1)
+        ]  # fmt: skip
+        ids = (await s.scalars(insert(Hazard).returning(Hazard.id, sort_by_parameter_order=True), rows)).all()
+        grams = sorted(index_grams(description))
+        await s.execute(insert(HazardGram), [{"gram": g, "hazard_id": i} for i in ids for g in grams])

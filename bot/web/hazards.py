@@ -23,6 +23,7 @@ from domain.hazards import queries as hazard_queries
 from domain.hazards import rules as hazard_rules
 from domain.hazards.queries import HazardFilter
 from domain.hazards.rules import Action
+from domain.hazards.search import COUNT_CAP, over_cap
 from domain.park import queries as park_queries
 from domain.park.rules import may_view_enterprise
 from storage.audit import audit
@@ -109,11 +110,15 @@ async def ledger(request: web.Request) -> web.Response:
         rows, total = await hazard_queries.list_hazards(session, f, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         thumbs = await hazard_queries.first_photos(session, [h.id for h in rows])
         enterprises = await _enterprises(session, who)
-    pages = max(1, -(-total // PAGE_SIZE))
+    # A search counts up to its cap: past it the pages are not counted, only whether there is a next one.
+    over = f.words is not None and over_cap(total)
+    count = f"{COUNT_CAP:,} 条以上" if over else f"共 {total} 条"
+    pages = None if over else max(1, -(-total // PAGE_SIZE))
     lines = [_line(desk, h, today) for h in rows]
     return desk_app.render(
-        request, "hazards.html", rows=lines, thumbs=thumbs, total=total, page=page, pages=pages,
-        chosen=chosen, enterprises=enterprises, statuses=STATUS_CHOICES, query=_query(chosen),
+        request, "hazards.html", rows=lines, thumbs=thumbs, count=count, page=page, pages=pages,
+        more=total > page * PAGE_SIZE, chosen=chosen, enterprises=enterprises, statuses=STATUS_CHOICES,
+        query=_query(chosen),
     )
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from domain import codes
-from domain.hazards import chain
+from domain.hazards import chain, search
 from domain.hazards.queries import fixer_id, last_event, open_inspections, pending_extension
 from domain.hazards.rules import (
     RULES,
@@ -551,6 +551,8 @@ async def _record(
     for phase, items in files:
         added.append(await _attach(session, hazard, event, items, phase, at))
     chain.seal(head, event, await chain.current_state(session, hazard))  # the state after this event
+    if action in (Action.REPORT, Action.EDIT):  # the events that write a description: what a search finds
+        await search.refresh(session, hazard)
     await session.flush()
     await audit(
         session,

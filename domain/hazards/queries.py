@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
 from domain.codes import normal_code
+from domain.hazards import search
 from domain.hazards.rules import (
     DEADLINE_LATE_STATUS,
     IMMEDIATE_LATE_STATUSES,
@@ -192,52 +193,62 @@ class HazardFilter:
     category: str | None = None
     found_from: datetime | None = None  # found at or after this moment
     found_before: datetime | None = None  # found before this moment
-    words: str | None = None  # description or code holds these words (any case), as `search_hazards`
+    # The description or the code holds these words (`search.py`): newest first, counted up to `COUNT_CAP`.
+    words: str | None = None
     newest_first: bool = False  # the ledger's order (newest first) instead of the oldest due date first
 
 
 async def list_hazards(
     session: AsyncSession, f: HazardFilter, limit: int = 30, offset: int = 0
 ) -> tuple[Sequence[Hazard], int]:
-    """Return one page of matching hazards (oldest due first, then newest) and how many match in all."""
-    query = select(Hazard)
-    if f.enterprise_id is not None:
-        query = query.where(Hazard.enterprise_id == f.enterprise_id)
-    if f.reporter_id is not None:
-        query = query.where(Hazard.reporter_id == f.reporter_id)
-    if f.open_only:
-        query = query.where(Hazard.status.in_(OPEN_STATUSES))
-    if f.statuses is not None:
-        query = query.where(Hazard.status.in_(f.statuses))
-    if f.level is not None:
-        query = query.where(Hazard.level == f.level)
-    if f.category is not None:
-        query = query.where(Hazard.category == f.category)
-    if f.found_from is not None:
-        query = query.where(Hazard.found_at >= f.found_from)
-    if f.found_before is not None:
-        query = query.where(Hazard.found_at < f.found_before)
-    if f.overdue_on is not None:
-        query = query.where(or_(*overdue_clauses(f.overdue_on, f.park_tz, f.immediate_grace_days)))
+    """Return one page of matching hazards (oldest due first, then newest) and how many match in all.
+
+    With words the page is newest first and the count stops past `search.COUNT_CAP` (`search.over_cap`),
+    or past the page when it lies beyond the cap: more than `offset + limit` means there is a next page.
+    """
+    where = _conditions(f)
     if f.words:
-        query = query.where(or_(*_word_matches(f.words)))
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
+        ids = await search.matching_ids(session, f.words, where, max(offset + limit, search.COUNT_CAP) + 1)
+        return await _in_order(session, ids[offset : offset + limit]), len(ids)
+    total = await session.scalar(select(func.count()).select_from(select(Hazard.id).where(*where).subquery()))
     order = (Hazard.id.desc(),) if f.newest_first else (Hazard.due_date.is_(None), Hazard.due_date, Hazard.id.desc())
-    rows = await session.scalars(query.options(*WITH_HAZARD).order_by(*order).limit(limit).offset(offset))
-    return rows.unique().all(), total or 0
+    # The page's ids first, from an index alone where one covers the filters; then only the page's rows (a
+    # month's 8,000 rows read and sorted whole cost 40 ms, their ids 2 ms).
+    page = await session.scalars(select(Hazard.id).where(*where).order_by(*order).limit(limit).offset(offset))
+    return await _in_order(session, page.all()), total or 0
 
 
-def _word_matches(words: str) -> list[Any]:
-    """Return the clauses of a search by words: the description or the code holds them, or the code is them."""
-    pattern = like_pattern(words.lower())
-    matches: list[Any] = [
-        func.lower(Hazard.description).like(pattern, escape="\\"),
-        func.lower(Hazard.code).like(pattern, escape="\\"),
-    ]
-    code = normal_code(words)
-    if code is not None:  # `yh-2026-7` finds YH-2026-0007
-        matches.append(Hazard.code == code)
-    return matches
+async def _in_order(session: AsyncSession, ids: Sequence[int]) -> Sequence[Hazard]:
+    """Return the hazards of these ids, in this order, with what lists show of them."""
+    if not ids:
+        return ()
+    rows = await session.scalars(select(Hazard).options(*WITH_HAZARD).where(Hazard.id.in_(ids)))
+    found = {h.id: h for h in rows.unique().all()}
+    return [found[i] for i in ids]
+
+
+def _conditions(f: HazardFilter) -> list[Any]:
+    """Return a filter's conditions but its words."""
+    where: list[Any] = []
+    if f.enterprise_id is not None:
+        where.append(Hazard.enterprise_id == f.enterprise_id)
+    if f.reporter_id is not None:
+        where.append(Hazard.reporter_id == f.reporter_id)
+    if f.open_only:
+        where.append(Hazard.status.in_(OPEN_STATUSES))
+    if f.statuses is not None:
+        where.append(Hazard.status.in_(f.statuses))
+    if f.level is not None:
+        where.append(Hazard.level == f.level)
+    if f.category is not None:
+        where.append(Hazard.category == f.category)
+    if f.found_from is not None:
+        where.append(Hazard.found_at >= f.found_from)
+    if f.found_before is not None:
+        where.append(Hazard.found_at < f.found_before)
+    if f.overdue_on is not None:
+        where.append(or_(*overdue_clauses(f.overdue_on, f.park_tz, f.immediate_grace_days)))
+    return where
 
 
 async def first_photos(session: AsyncSession, hazard_ids: Sequence[int], phase: str = "before") -> dict[int, int]:
@@ -263,25 +274,13 @@ async def file_enterprises(session: AsyncSession, kind: str, file_id: int) -> li
     return list(rows.all())
 
 
-def like_pattern(text: str) -> str:
-    """Return a LIKE pattern (escape `\\`) matching the text anywhere, its `%` and `_` taken literally."""
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
 async def search_hazards(
     session: AsyncSession, words: str, enterprise_id: int | None, limit: int = 30, offset: int = 0
 ) -> tuple[Sequence[Hazard], int]:
-    """Return hazards whose description or code holds the words (any case), newest first, and the count.
-
-    `enterprise_id` limits the search to one enterprise (None: the whole park).
-    """
-    query = select(Hazard).where(or_(*_word_matches(words)))
-    if enterprise_id is not None:
-        query = query.where(Hazard.enterprise_id == enterprise_id)
-    total = await session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = await session.scalars(query.options(*WITH_HAZARD).order_by(Hazard.id.desc()).limit(limit).offset(offset))
-    return rows.unique().all(), total or 0
+    """Return hazards whose description or code holds the words (any case), newest first, and the count (up
+    to past `search.COUNT_CAP`); `enterprise_id` limits the search to one enterprise (None: the whole park)."""
+    f = HazardFilter(enterprise_id=enterprise_id, open_only=False, words=words, newest_first=True)
+    return await list_hazards(session, f, limit, offset)
 
 
 # --- overdue (逾期) ------------------------------------------------------------------------------

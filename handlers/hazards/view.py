@@ -22,6 +22,7 @@ from bot.messages import Button, ButtonPress, Incoming, Reply, clean_text
 from bot.routing import HandlerResult, Router
 from domain.hazards import queries as hazard_queries
 from domain.hazards.rules import Action, sees_whole_park, view_scope
+from domain.hazards.search import COUNT_CAP, over_cap
 from domain.park import queries as park_queries
 from domain.park.rules import Perm, may_view_enterprise
 from handlers import texts as T
@@ -397,5 +398,9 @@ async def search(
     if not rows:
         return Reply(text=T.HAZARDS_EMPTY)
     shown = T.HAZARDS_SHOWN.format(n=len(rows)) if total > len(rows) else ""
-    lines = [T.HAZARDS_HEADER.format(title=T.SEARCH_TITLE.format(words=words), total=total, shown=shown)]
+    title = T.SEARCH_TITLE.format(words=words)
+    if over_cap(total):
+        lines = [T.HAZARDS_HEADER_MANY.format(title=title, cap=COUNT_CAP, shown=shown)]
+    else:
+        lines = [T.HAZARDS_HEADER.format(title=title, total=total, shown=shown)]
     return Reply(text="\n".join(lines + _hazard_lines(rows, settings.park.day(now), settings)))

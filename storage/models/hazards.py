@@ -148,6 +148,22 @@ class HazardDocument(Base):
     document: Mapped[Document] = relationship(lazy="raise")
 
 
+class HazardGram(Base):
+    """One entry of the word index that /search and the desk's `q` read (`domain/hazards/search.py`): a
+    character pair of a hazard's lowercased description, or its last character, as one integer.
+
+    Derived rows, rewritten whenever the description is (migration 0026 filled them for older hazards);
+    no foreign key: every insert would look the hazard up, and hazards are never deleted. SQLite keeps it
+    WITHOUT ROWID, so the primary key is the table (one B-tree, no second copy of each entry).
+    """
+
+    __tablename__ = "hazard_grams"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    gram: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hazard_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+
+
 class LedgerAnchor(Base):
     """A chain head posted outside the database (the weekly digest in the park groups): a rewritten
     database cannot rewrite the groups' history, so `ledger verify --head` proves the chain still extends it."""

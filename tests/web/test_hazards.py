@@ -7,7 +7,9 @@ import re
 
 from sqlalchemy import select
 
+from domain.hazards.search import COUNT_CAP
 from storage.models import AuditEntry, Enterprise, Hazard, Person
+from tests.conftest import AddHazards
 from tests.harness import GROUP, LI, LIU, ZHANG, ZHAO, Harness, Sent, jpeg
 from tests.web.conftest import DeskTest
 
@@ -177,3 +179,23 @@ async def test_rejecting_needs_a_reason_and_the_csrf_token(desk: DeskTest) -> No
     assert await status_of(h, "YH-2026-0001") == "rectifying"
     told = [s for s in h.adapter.sent[before:] if s.chat == h.private(ZHANG)]
     assert told and "驳回原因：警示标识不清晰" in (told[0].reply.text or "")
+
+
+async def test_the_desk_search_shows_a_lead_their_own_and_counts_to_the_cap(
+    desk: DeskTest, add_closed_hazards: AddHazards
+) -> None:
+    h = desk.h  # YH-2026-0001: 华油, 二车间配电箱门未关闭
+    await h.say(LIU, "/hazard 仓库配电箱无警示标识", files=(h.add_file(jpeg(3)),))
+    await desk.sign_in(ZHANG)
+    page = await desk.page("/hazards?q=配电")
+    assert "共 1 条" in page and "YH-2026-0001" in page and "YH-2026-0002" not in page
+    await desk.sign_in(LI)
+    page = await desk.page("/hazards?q=配电")
+    assert "共 2 条" in page and "YH-2026-0002" in page
+    await add_closed_hazards(h, COUNT_CAP + 1, "消防器材检查记录不全")
+    page = await desk.page("/hazards?q=消防")
+    assert "1,000 条以上" in page and "第 1 页" in page and "page=2" in page
+    last = await desk.page("/hazards?q=消防&page=21")
+    assert "YH-2024-0001" in last and "page=20" in last and "page=22" not in last
+    page = await desk.page("/hazards?q=消防&status=open")  # filters still combine with the words
+    assert "共 0 条" in page
