@@ -551,8 +551,10 @@ async def _record(
     for phase, items in files:
         added.append(await _attach(session, hazard, event, items, phase, at))
     chain.seal(head, event, await chain.current_state(session, hazard))  # the state after this event
-    if action in (Action.REPORT, Action.EDIT):  # the events that write a description: what a search finds
+    if action == Action.REPORT:  # the events that write a description: what a search finds
         await search.refresh(session, hazard)
+    elif action == Action.EDIT:
+        await search.refresh(session, hazard, old=(data or {}).get("from", ""))
     await session.flush()
     await audit(
         session,

@@ -26,11 +26,12 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, delete, func, insert, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain import codes
 from domain.codes import normal_code
+from storage.db import dialect_insert
 from storage.models import Hazard, HazardGram
 
 COUNT_CAP = 1000  # matches counted exactly; beyond, "1,000 条以上"
@@ -63,12 +64,20 @@ def like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-async def refresh(session: AsyncSession, hazard: Hazard) -> None:
-    """Rewrite a hazard's rows of the word index from its description."""
-    await session.execute(delete(HazardGram).where(HazardGram.hazard_id == hazard.id))
-    rows = [{"gram": g, "hazard_id": hazard.id} for g in sorted(index_grams(hazard.description))]
-    if rows:
-        await session.execute(insert(HazardGram), rows)
+async def refresh(session: AsyncSession, hazard: Hazard, old: str | None = None) -> None:
+    """Bring a hazard's rows of the word index to its description; `old`: the description they were made
+    from (None: a new hazard, no rows yet). Only the pairs that changed are written, each by the primary
+    key (a delete by hazard alone would read the whole index)."""
+    new = index_grams(hazard.description)
+    gone = index_grams(old) - new if old is not None else set()
+    added = new - index_grams(old) if old is not None else new
+    if gone:
+        await session.execute(
+            delete(HazardGram).where(HazardGram.hazard_id == hazard.id, HazardGram.gram.in_(sorted(gone)))
+        )
+    if added:
+        rows = [{"gram": g, "hazard_id": hazard.id} for g in sorted(added)]
+        await session.execute(dialect_insert(session)(HazardGram).on_conflict_do_nothing(), rows)
 
 
 async def matching_ids(
