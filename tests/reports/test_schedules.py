@@ -97,6 +97,39 @@ async def test_digest_cron_rule_is_monday_0830_park_time(harness: Harness) -> No
     assert scheduler(harness).trigger("overdue").get_next_fire_time(None, sunday) == park_time(2026, 12, 7, 9)
 
 
+def test_latest_fire_is_the_latest_scheduled_time_within_the_lookback(harness: Harness) -> None:
+    """The doubling look-back finds what a walk through all eight days of the look-back finds."""
+    from bot.scheduler import LOOKBACK, Job
+
+    async def body(*_: object) -> list:  # type: ignore[type-arg]
+        return []
+
+    crons = ["30 8 * * mon", "0 9 * * *", "*/10 * * * *", "* * * * *", "0 0 1 * *", "15 3 * * sun"]
+    s = Scheduler(
+        settings=harness.app.settings,
+        clock=harness.clock,
+        db=harness.app.db,
+        dispatcher=harness.app.dispatcher,
+        jobs=[Job(cron, cron, body, None) for cron in crons],
+    )
+
+    def walked(cron: str, now: datetime) -> datetime | None:
+        trigger, latest = s.trigger(cron), None
+        t = trigger.get_next_fire_time(None, now - LOOKBACK)
+        while t is not None and t <= now:
+            latest, t = t, trigger.get_next_fire_time(t, t + timedelta(seconds=1))
+        return latest
+
+    base = park_time(2026, 12, 7, 8, 30)  # a Monday, on the digest's time
+    offsets = [timedelta(0), timedelta(seconds=1), timedelta(microseconds=1), -timedelta(microseconds=1)]
+    offsets += [timedelta(minutes=m) for m in (-61, -1, 7, 59, 60 * 26, 60 * 24 * 6 + 13, 60 * 24 * 30)]
+    for cron in crons:
+        for offset in offsets:
+            now = base + offset
+            assert s.latest_fire(cron, now) == walked(cron, now), (cron, now)
+    assert s.latest_fire("0 0 1 * *", park_time(2026, 12, 20, 12)) is None  # older than the look-back
+
+
 async def test_the_digest_is_sent_at_its_time_once_and_not_again_after_a_restart(harness: Harness) -> None:
     h = harness
     await build_week(h)
