@@ -98,7 +98,7 @@ async def test_digest_cron_rule_is_monday_0830_park_time(harness: Harness) -> No
 
 
 def test_latest_fire_is_the_latest_scheduled_time_within_the_lookback(harness: Harness) -> None:
-    """The doubling look-back finds what a walk through all eight days of the look-back finds."""
+    """The doubling look-back finds the latest scheduled time at or before now within the look-back."""
     from bot.scheduler import LOOKBACK, Job
 
     async def body(*_: object) -> list:  # type: ignore[type-arg]
@@ -113,12 +113,18 @@ def test_latest_fire_is_the_latest_scheduled_time_within_the_lookback(harness: H
         jobs=[Job(cron, cron, body, None) for cron in crons],
     )
 
-    def walked(cron: str, now: datetime) -> datetime | None:
-        trigger, latest = s.trigger(cron), None
-        t = trigger.get_next_fire_time(None, now - LOOKBACK)
-        while t is not None and t <= now:
-            latest, t = t, trigger.get_next_fire_time(t, t + timedelta(seconds=1))
-        return latest
+    def latest(cron: str, now: datetime) -> datetime | None:
+        """Check the answer against the definition: a scheduled time at or before `now`, none after it
+        up to `now`, and none at all within the look-back when the answer is None."""
+        trigger, found = s.trigger(cron), s.latest_fire(cron, now)
+        if found is None:
+            first = trigger.get_next_fire_time(None, now - LOOKBACK)
+            assert first is None or first > now, (cron, now, first)
+            return None
+        assert now - LOOKBACK <= found <= now and trigger.get_next_fire_time(None, found) == found
+        after = trigger.get_next_fire_time(found, found + timedelta(seconds=1))
+        assert after is None or after > now, (cron, now, found, after)
+        return found
 
     base = park_time(2026, 12, 7, 8, 30)  # a Monday, on the digest's time
     offsets = [timedelta(0), timedelta(seconds=1), timedelta(microseconds=1), -timedelta(microseconds=1)]
@@ -126,8 +132,12 @@ def test_latest_fire_is_the_latest_scheduled_time_within_the_lookback(harness: H
     for cron in crons:
         for offset in offsets:
             now = base + offset
-            assert s.latest_fire(cron, now) == walked(cron, now), (cron, now)
-    assert s.latest_fire("0 0 1 * *", park_time(2026, 12, 20, 12)) is None  # older than the look-back
+            latest(cron, now)
+    assert latest("0 0 1 * *", park_time(2026, 12, 20, 12)) is None  # older than the look-back
+    assert latest("* * * * *", base + timedelta(seconds=30)) == base
+    assert latest("*/10 * * * *", base + timedelta(minutes=7)) == base
+    assert latest("0 9 * * *", base) == base - timedelta(hours=23, minutes=30)
+    assert latest("30 8 * * mon", base - timedelta(microseconds=1)) == base - timedelta(days=7)
 
 
 async def test_the_digest_is_sent_at_its_time_once_and_not_again_after_a_restart(harness: Harness) -> None:
