@@ -54,8 +54,9 @@ def in_thread(coro: Coroutine[Any, Any, T]) -> T:
         return pool.submit(asyncio.run, coro).result()
 
 
-def _pg(sql: str | None) -> str | None:
-    """Run one statement on the PostgreSQL admin database; return why it could not connect, or None."""
+def _pg(*statements: str | None) -> str | None:
+    """Run statements, one after another, on the PostgreSQL admin database; return why it could not
+    connect, or None."""
     import asyncpg
 
     async def go() -> str | None:
@@ -64,13 +65,53 @@ def _pg(sql: str | None) -> str | None:
         except (OSError, asyncpg.PostgresError) as exc:
             return f"{type(exc).__name__}: {exc}"
         try:
-            if sql:
-                await conn.execute(sql)
+            for sql in statements:
+                if sql:
+                    await conn.execute(sql)
         finally:
             await conn.close()
         return None
 
     return in_thread(go())
+
+
+def _create_pg(name: str, template: str | None = None) -> None:
+    """Create a test database (a copy of ``template``, or empty). Its commits do not wait for the WAL to
+    reach the disk: the server is never crashed in a test, so nothing a test can see changes, while a
+    test no longer waits for an fsync at each commit."""
+    copy = f' TEMPLATE "{template}"' if template else ""
+    problem = _pg(f'CREATE DATABASE "{name}"{copy}', f'ALTER DATABASE "{name}" SET synchronous_commit = off')
+    assert problem is None, problem
+
+
+class _Dropper:
+    """Drops the test databases on threads of their own, so no test waits for a DROP DATABASE (which
+    waits for a checkpoint; drops side by side share one); the session's end waits for every drop and
+    fails on one that failed."""
+
+    def __init__(self) -> None:
+        self._pool = concurrent.futures.ThreadPoolExecutor(4, thread_name_prefix="pg-drop")
+        self._drops: list[concurrent.futures.Future[str | None]] = []
+
+    def drop(self, name: str) -> None:
+        """Drop a database soon, forcing its connections closed."""
+        self._drops.append(self._pool.submit(_pg, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    def finish(self) -> None:
+        """Wait for every drop; raise the first failure."""
+        self._pool.shutdown(wait=True)
+        for done in self._drops:
+            done.result()
+
+
+@pytest.fixture(scope="session")
+def pg_dropper() -> Iterator[_Dropper]:
+    """Yield the session's dropper of test databases; wait for its drops at the end."""
+    dropper = _Dropper()
+    try:
+        yield dropper
+    finally:
+        dropper.finish()
 
 
 def _pg_url(name: str) -> str:
@@ -148,22 +189,22 @@ def empty_sqlite_url(tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def pg_url(pg_template: str) -> Iterator[str]:
+def pg_url(pg_template: str, pg_dropper: _Dropper) -> Iterator[str]:
     """Copy the session's migrated template into a PostgreSQL database for one test; drop it afterwards."""
     name = _pg_name("test")
-    assert _pg(f'CREATE DATABASE "{name}" TEMPLATE "{pg_template}"') is None
+    _create_pg(name, pg_template)
     yield _pg_url(name)
-    _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_dropper.drop(name)
 
 
 @pytest.fixture
-def empty_pg_url() -> Iterator[str]:
+def empty_pg_url(pg_dropper: _Dropper) -> Iterator[str]:
     """Create an empty PostgreSQL database for one test of migrations; drop it afterwards."""
     _require_pg()
     name = _pg_name("test")
-    assert _pg(f'CREATE DATABASE "{name}"') is None
+    _create_pg(name)
     yield _pg_url(name)
-    _pg(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    pg_dropper.drop(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -249,3 +290,9 @@ async def _add_closed_hazards(h: Harness, count: int, description: str) -> None:
         ids = (await s.scalars(insert(Hazard).returning(Hazard.id, sort_by_parameter_order=True), rows)).all()
         grams = sorted(index_grams(description))
         await s.execute(insert(HazardGram), [{"gram": g, "hazard_id": i} for i in ids for g in grams])
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Run the slowest tests (marked `slow`: real processes killed and restarted) first, so that under
+    pytest-xdist they start at once instead of keeping one worker busy after the others are done."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -370,6 +370,11 @@ async def test_sends_are_recorded_after_a_database_outage_and_never_repeated(
         return record(conn, marks, *args)
 
     monkeypatch.setattr(bookkeeping, "record_marks", flaky_record)
+    # Kept outcomes are written again after 0.1, 0.2, 0.4 ... s instead of 0.5, 1, 2 ... s: the same
+    # retries, and still long enough to see that nothing new goes out between two of them (at 80 a second).
+    from bot import outcomes
+
+    monkeypatch.setattr(outcomes, "MARK_RETRY_FIRST", 0.1)
     async with FakeTelegram() as tg:
         settings = live_settings(sqlite_url, tmp_path, tg, overall_per_second=80)
         async with live_app(settings, clock) as app:

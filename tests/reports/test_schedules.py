@@ -97,6 +97,49 @@ async def test_digest_cron_rule_is_monday_0830_park_time(harness: Harness) -> No
     assert scheduler(harness).trigger("overdue").get_next_fire_time(None, sunday) == park_time(2026, 12, 7, 9)
 
 
+def test_latest_fire_is_the_latest_scheduled_time_within_the_lookback(harness: Harness) -> None:
+    """The doubling look-back finds the latest scheduled time at or before now within the look-back."""
+    from bot.scheduler import LOOKBACK, Job
+
+    async def body(*_: object) -> list:  # type: ignore[type-arg]
+        return []
+
+    crons = ["30 8 * * mon", "0 9 * * *", "*/10 * * * *", "* * * * *", "0 0 1 * *", "15 3 * * sun"]
+    s = Scheduler(
+        settings=harness.app.settings,
+        clock=harness.clock,
+        db=harness.app.db,
+        dispatcher=harness.app.dispatcher,
+        jobs=[Job(cron, cron, body, None) for cron in crons],
+    )
+
+    def latest(cron: str, now: datetime) -> datetime | None:
+        """Check the answer against the definition: a scheduled time at or before `now`, none after it
+        up to `now`, and none at all within the look-back when the answer is None."""
+        trigger, found = s.trigger(cron), s.latest_fire(cron, now)
+        if found is None:
+            first = trigger.get_next_fire_time(None, now - LOOKBACK)
+            assert first is None or first > now, (cron, now, first)
+            return None
+        assert now - LOOKBACK <= found <= now and trigger.get_next_fire_time(None, found) == found
+        after = trigger.get_next_fire_time(found, found + timedelta(seconds=1))
+        assert after is None or after > now, (cron, now, found, after)
+        return found
+
+    base = park_time(2026, 12, 7, 8, 30)  # a Monday, on the digest's time
+    offsets = [timedelta(0), timedelta(seconds=1), timedelta(microseconds=1), -timedelta(microseconds=1)]
+    offsets += [timedelta(minutes=m) for m in (-61, -1, 7, 59, 60 * 26, 60 * 24 * 6 + 13, 60 * 24 * 30)]
+    for cron in crons:
+        for offset in offsets:
+            now = base + offset
+            latest(cron, now)
+    assert latest("0 0 1 * *", park_time(2026, 12, 20, 12)) is None  # older than the look-back
+    assert latest("* * * * *", base + timedelta(seconds=30)) == base
+    assert latest("*/10 * * * *", base + timedelta(minutes=7)) == base
+    assert latest("0 9 * * *", base) == base - timedelta(hours=23, minutes=30)
+    assert latest("30 8 * * mon", base - timedelta(microseconds=1)) == base - timedelta(days=7)
+
+
 async def test_the_digest_is_sent_at_its_time_once_and_not_again_after_a_restart(harness: Harness) -> None:
     h = harness
     await build_week(h)
