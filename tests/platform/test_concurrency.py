@@ -223,7 +223,8 @@ async def test_same_enterprise_added_twice_at_once(h: Harness) -> None:
         h, [h.say(ADMIN, f"/enterprise_add 新城化工有限公司{i // 2} 新城{i // 2}") for i in range(2 * N)]
     )
     added = [t for t in texts_to(h, "group", since) if t.startswith("已添加企业")]
-    assert len(added) == N
+    said = Counter(t.split("（")[0] for t in added)  # which enterprise each says was added
+    assert len(added) == N, (said, [(s.message_id, s.reply.text) for s in h.adapter.sent[since:]])
     async with h.app.db.sessions() as s:
         names = (await s.scalars(select(Enterprise.name).where(Enterprise.name.like("新城%")))).all()
     assert sorted(names) == sorted(f"新城化工有限公司{i}" for i in range(N))

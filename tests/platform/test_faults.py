@@ -33,7 +33,7 @@ from tests.harness import GROUP, Harness, LiveBot, jpeg, running_bot
 REPORT_RE = re.compile(r"报告\d+")
 ADMIN_ID = 42
 REPORTS = 300
-KILLS = 10
+KILLS = 6  # each one mid-stream (after 1–12 more cards), each a full start of the bot
 
 
 def write_config(tmp: Path, tg: FakeTelegram, db_url: str) -> Path:
