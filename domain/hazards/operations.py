@@ -551,10 +551,8 @@ async def _record(
     for phase, items in files:
         added.append(await _attach(session, hazard, event, items, phase, at))
     chain.seal(head, event, await chain.current_state(session, hazard))  # the state after this event
-    if action == Action.REPORT:  # the events that write a description: what a search finds
-        await search.refresh(session, hazard)
-    elif action == Action.EDIT:
-        await search.refresh(session, hazard, old=(data or {}).get("from", ""))
+    if action in (Action.REPORT, Action.EDIT):  # the events that write a description: what a search finds
+        await search.refresh(session, hazard, old=(data or {}).get("from", "") if action == Action.EDIT else None)
     await session.flush()
     await audit(
         session,
