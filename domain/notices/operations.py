@@ -233,6 +233,7 @@ async def check_answer(
 
     `answer_on` checks the same again under its locks; this only spares the person a question in vain.
     """
+    await session.flush()  # the receipt is read with a plain statement: no autoflush there
     conn = await session.connection()
     await conn.run_sync(lambda c: _checked_receipt(lane_of(c), notice, actor, status, at, None, None, lock=False))
 
